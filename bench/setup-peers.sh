@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the peer frameworks for the side-by-side training benchmark into a
+# git-ignored venv at bench/.venv. Idempotent: re-running only fills gaps.
+#
+# Why this layout (only Debian and PyPI are reachable here):
+#  * PyTorch comes from Debian (python3-torch 1.13.1, CPU-only, USE_CUDA=OFF,
+#    oneDNN on, BLAS via libblas.so.3). PyPI's Linux x86_64 `torch` wheel is
+#    the CUDA build: 0.5 GB itself plus ~3 GB of nvidia-*/triton/cuda-* deps,
+#    and `--no-deps` fails at import (libtorch_global_deps needs CUDA libs);
+#    the CPU-only wheels live on an index we cannot reach.
+#    libopenblas0-openmp makes libblas.so.3 OpenBLAS built on GNU OpenMP, the
+#    same runtime as torch's ATen pool, so there is one thread pool (with the
+#    reference libblas3 torch's GEMMs would be unoptimised).
+#  * The venv is made from Debian's /usr/bin/python3 with
+#    --system-site-packages so it sees that torch; TensorFlow (CPU-only wheel
+#    `tensorflow-cpu`, half the size of `tensorflow`, same CPU kernels) and
+#    Keras 3 come from PyPI into the venv. numpy stays <2 because Debian's
+#    torch 1.13 was compiled against numpy 1.x.
+#  * Side effect: installing libopenblas0-openmp switches the system-wide
+#    libblas.so.3 alternative to OpenBLAS (Glia itself does not use BLAS).
+set -euo pipefail
+cd "$(dirname "$0")"
+TF_VERSION=2.21.0
+
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null ||
+   ! dpkg -s libopenblas0-openmp python3-venv >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    python3-torch libopenblas0-openmp python3-venv
+fi
+if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist || {
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; }
+fi
+
+[ -x .venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv
+if ! .venv/bin/python -c "import tensorflow as tf, keras; assert tf.__version__ == '$TF_VERSION'" 2>/dev/null; then
+  .venv/bin/python -m pip install -q "tensorflow-cpu==$TF_VERSION" "numpy<2"
+fi
+.venv/bin/python - <<'PY'
+import torch, tensorflow as tf, keras, numpy
+print(f"peers ready: torch {torch.__version__}, tensorflow {tf.__version__}, "
+      f"keras {keras.__version__}, numpy {numpy.__version__}")
+PY

@@ -1,0 +1,84 @@
+// glia-keras-mnist: the Azure ML sample's keras_mnist.py, written against Glia's C++ API.
+// Same flags, defaults and behaviour: a 784-n1-n2-10 MLP with RMSprop on MNIST-layout IDX files.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "glia/glia.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Train the Keras MNIST MLP (Dense-relu, Dense-relu, Dense-softmax) with RMSprop.",
+               "glia-keras-mnist"};
+  std::string data_folder = "data";
+  int64_t batch_size = 50, n_h1 = 100, n_h2 = 100;
+  double learning_rate = 0.001;
+  int epochs = 20, threads = 0, verbose = 2;
+  uint64_t seed = 0;
+  app.add_option("--data-folder", data_folder, "folder holding the four MNIST IDX .gz files")
+      ->capture_default_str();
+  app.add_option("--batch-size", batch_size, "mini-batch size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--first-layer-neurons", n_h1, "units of the first hidden layer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--second-layer-neurons", n_h2, "units of the second hidden layer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--learning-rate", learning_rate, "RMSprop learning rate")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--epochs", epochs, "training epochs")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--seed", seed, "seed for weights and shuffling")->capture_default_str();
+  app.add_option("--threads", threads, "compute threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--verbose", verbose, "0 silent, 1 progress bar, 2 one line per epoch")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 2));
+  app.set_version_flag("--version", std::string("glia-keras-mnist ") + glia::version());
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "glia-keras-mnist: error: " + std::string(e.what()) + " (try --help)\n";
+  });
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    glia::set_num_threads(threads);
+    const glia::MnistFiles files = glia::find_mnist_files(data_folder);
+    std::printf("training dataset is stored here: %s\n", data_folder.c_str());
+    auto train = std::make_shared<glia::ImageClassDataset>(glia::read_idx(files.train_images),
+                                                           glia::read_idx(files.train_labels), 10);
+    auto test = std::make_shared<glia::ImageClassDataset>(glia::read_idx(files.test_images),
+                                                          glia::read_idx(files.test_labels), 10);
+    std::printf("(%lld, 784)\n(%lld, 10)\n(%lld, 784)\n(%lld, 10)\n",
+                static_cast<long long>(train->size()), static_cast<long long>(train->size()),
+                static_cast<long long>(test->size()), static_cast<long long>(test->size()));
+
+    auto model = std::make_shared<glia::Sequential>();
+    model->add(std::make_shared<glia::InputLayer>(glia::Shape{784}));
+    model->add(std::make_shared<glia::Dense>(n_h1, glia::DenseOptions{.activation = "relu"}));
+    model->add(std::make_shared<glia::Dense>(n_h2, glia::DenseOptions{.activation = "relu"}));
+    model->add(std::make_shared<glia::Dense>(10, glia::DenseOptions{.activation = "softmax"}));
+    model->initialize_weights(seed);
+    std::fputs(model->summary().c_str(), stdout);
+
+    model->compile({.optimizer = std::make_shared<glia::RMSprop>(
+                        glia::OptimizerOptions{.learning_rate = learning_rate}),
+                    .loss = glia::Loss::parse("categorical_crossentropy"),
+                    .metrics = {"accuracy"}});
+    std::fflush(stdout);
+    model->fit(train, {.batch_size = batch_size,
+                       .epochs = epochs,
+                       .verbose = verbose,
+                       .validation_data = test,
+                       .seed = seed});
+    glia::Logs score = model->evaluate(*test, {.batch_size = batch_size});
+    std::printf("Test loss: %.17g\nTest accuracy: %.17g\n", score["loss"], score["accuracy"]);
+  } catch (const glia::Error& e) {
+    std::fprintf(stderr, "glia-keras-mnist: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

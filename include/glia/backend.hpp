@@ -1,0 +1,112 @@
+// The compute backend: the narrow set of kernels every layer, loss and optimizer is written
+// against. A backend is stateless apart from its configuration; new backends (GPU, bf16) add a
+// subclass and register it, without touching layers.
+//
+// All matrices are row-major. Pointers address the backend's memory (host memory for the CPU
+// and reference backends).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "glia/activations.hpp"
+
+namespace glia {
+
+enum class LossKind {
+  categorical_crossentropy,
+  sparse_categorical_crossentropy,
+  binary_crossentropy,
+  mean_squared_error,
+  mean_absolute_error,
+};
+
+struct LossParams {
+  bool from_logits = false;
+  float label_smoothing = 0.0f;
+  /// y_pred holds softmax probabilities and the caller wants the gradient with respect to the
+  /// logits that produced them (fused softmax + cross-entropy).
+  bool fused_softmax = false;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+
+  // ---- linear algebra ----
+  /// C = alpha * op(A) * op(B) + beta * C with op(A) m×k and op(B) k×n.
+  virtual void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                    const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                    int64_t ldc) = 0;
+  /// db[c] = beta * db[c] + sum over rows of dy[r, c].
+  virtual void column_sum(const float* dy, float* db, int64_t rows, int64_t cols, float beta) = 0;
+
+  // ---- activations ----
+  /// y[r, c] = act(x[r, c] + bias[c]); bias may be null; x and y may alias.
+  virtual void bias_activation(const float* x, const float* bias, float* y, int64_t rows,
+                               int64_t cols, ActivationSpec act) = 0;
+  /// dx = dL/dx given x (pre-activation; may be null when act.backward_from_output()), the
+  /// output y and dy. dx may alias dy.
+  virtual void activation_backward(const float* x, const float* y, const float* dy, float* dx,
+                                   int64_t rows, int64_t cols, ActivationSpec act) = 0;
+
+  // ---- element-wise ----
+  /// out = a + b (out may alias a or b).
+  virtual void add(const float* a, const float* b, float* out, int64_t n) = 0;
+  /// out = a * b (out may alias a or b).
+  virtual void mul(const float* a, const float* b, float* out, int64_t n) = 0;
+  /// y += alpha * x.
+  virtual void axpy(float alpha, const float* x, float* y, int64_t n) = 0;
+  /// Copies a rows×src_cols block into columns [col_offset, col_offset+src_cols) of dst.
+  virtual void copy_columns(const float* src, int64_t rows, int64_t src_cols, float* dst,
+                            int64_t dst_cols, int64_t col_offset) = 0;
+  /// Copies columns [col_offset, col_offset+dst_cols) of src (src_cols wide) into dst.
+  virtual void slice_columns(const float* src, int64_t rows, int64_t src_cols, int64_t col_offset,
+                             float* dst, int64_t dst_cols) = 0;
+  /// Dropout scale mask: scale[i] = 0 with probability `rate`, else 1/(1-rate). Counter-based:
+  /// element i draws from (seed, offset + i), so results do not depend on threading.
+  virtual void dropout_mask(uint64_t seed, uint64_t offset, float rate, float* scale,
+                            int64_t n) = 0;
+
+  // ---- reductions used by regularizers and gradient clipping ----
+  virtual double sum_squares(const float* x, int64_t n) = 0;
+  virtual double sum_abs(const float* x, int64_t n) = 0;
+  /// g += l1 * sign(w) + 2 * l2 * w.
+  virtual void l1l2_grad(const float* w, float* g, int64_t n, float l1, float l2) = 0;
+  /// x = clamp(x * scale, lo, hi).
+  virtual void scale_clip(float* x, int64_t n, float scale, float lo, float hi) = 0;
+
+  // ---- losses (rows samples × cols outputs) ----
+  /// Sum over rows of the per-sample loss (each the mean over the last axis for MSE/MAE/BCE).
+  /// For the sparse loss y_true holds one class index per row (rows×1).
+  virtual double loss_sum(LossKind kind, const float* y_true, const float* y_pred, int64_t rows,
+                          int64_t cols, const LossParams& p) = 0;
+  /// grad = scale * d(loss_sum)/d(y_pred), or d/d(logits) when p.fused_softmax.
+  virtual void loss_grad(LossKind kind, const float* y_true, const float* y_pred, float* grad,
+                         int64_t rows, int64_t cols, const LossParams& p, float scale) = 0;
+
+  // ---- optimizer updates (Keras 3 formulas; see docs/optimizers.md) ----
+  /// rms = rho*rms + (1-rho) g²; [avg = rho*avg + (1-rho) g]; inc = lr g / sqrt(rms [- avg²] +
+  /// eps); momentum>0: mom = momentum*mom + inc, w -= mom; else w -= inc. avg/mom may be null.
+  virtual void rmsprop_update(float* w, const float* g, float* rms, float* mom, float* avg,
+                              int64_t n, float lr, float rho, float momentum, float eps) = 0;
+  /// m += (g-m)(1-b1); v += (g²-v)(1-b2); [vhat = max(vhat, v)]; w -= alpha m / (sqrt(v|vhat)+eps).
+  virtual void adam_update(float* w, const float* g, float* m, float* v, float* vhat, int64_t n,
+                           float alpha, float beta1, float beta2, float eps) = 0;
+  /// No momentum (mom null): w -= lr g. Else mom = momentum*mom - lr g; w += mom, or with
+  /// nesterov w += momentum*mom - lr g.
+  virtual void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
+                          bool nesterov) = 0;
+};
+
+/// "cpu" (oneDNN, multithreaded) and "reference" (plain loops), plus any compiled-in extras.
+std::vector<std::string> backend_names();
+/// Shared instance of the named backend; throws glia::Error for an unknown name.
+std::shared_ptr<Backend> get_backend(const std::string& name);
+/// The backend used when none is chosen: "cpu".
+std::shared_ptr<Backend> default_backend();
+
+}  // namespace glia

@@ -1,0 +1,193 @@
+// Training callbacks (Keras semantics). Logs are keyed by metric name and sorted by key, as
+// Keras sorts them: accuracy, loss, val_accuracy, val_loss.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "glia/tensor.hpp"
+
+namespace glia {
+
+class Model;
+using Logs = std::map<std::string, double>;
+
+struct TrainParams {
+  int epochs = 1;
+  int64_t steps = 0;  // batches per epoch
+  int verbose = 1;
+};
+
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  void set_model(Model* model) { model_ = model; }
+  void set_params(const TrainParams& params) { params_ = params; }
+
+  virtual void on_train_begin(const Logs&) {}
+  virtual void on_train_end(const Logs&) {}
+  virtual void on_epoch_begin(int /*epoch*/, const Logs&) {}
+  virtual void on_epoch_end(int /*epoch*/, const Logs&) {}
+  virtual void on_train_batch_begin(int64_t /*batch*/, const Logs&) {}
+  virtual void on_train_batch_end(int64_t /*batch*/, const Logs&) {}
+  virtual void on_test_begin(const Logs&) {}
+  virtual void on_test_end(const Logs&) {}
+
+ protected:
+  Model* model_ = nullptr;
+  TrainParams params_;
+};
+
+using CallbackPtr = std::shared_ptr<Callback>;
+
+/// Records the epoch logs: history["loss"][epoch] ...
+class History : public Callback {
+ public:
+  void on_train_begin(const Logs&) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  std::map<std::string, std::vector<double>> history;
+  std::vector<int> epochs;
+};
+
+/// Keras' progress output: verbose 1 draws the live bar (redrawn with \b and \r when `out` is a
+/// terminal, or printed once per epoch otherwise); verbose 2 prints one line per epoch.
+class ProgbarLogger : public Callback {
+ public:
+  explicit ProgbarLogger(std::FILE* out = stdout);
+  /// Forces terminal (dynamic) mode on or off instead of detecting it with isatty.
+  void set_dynamic_display(bool dynamic) { dynamic_ = dynamic; }
+  void on_train_begin(const Logs&) override;
+  void on_epoch_begin(int epoch, const Logs&) override;
+  void on_train_batch_end(int64_t batch, const Logs& logs) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+
+ private:
+  void draw(int64_t current, const Logs& logs, bool finalize);
+  std::FILE* out_;
+  bool dynamic_;
+  double start_ = 0, last_update_ = 0, after_first_step_ = 0;
+  int64_t seen_ = 0;
+  size_t prev_width_ = 0;
+  std::vector<std::string> order_;  // first-seen order of log keys
+};
+
+struct EarlyStoppingOptions {
+  std::string monitor = "val_loss";
+  double min_delta = 0.0;
+  int patience = 0;
+  std::string mode = "auto";  // auto | min | max; auto = max when the name has "acc"/"auc"
+  std::optional<double> baseline{};
+  bool restore_best_weights = false;
+  int start_from_epoch = 0;
+  int verbose = 0;
+};
+class EarlyStopping : public Callback {
+ public:
+  explicit EarlyStopping(EarlyStoppingOptions options = {});
+  void on_train_begin(const Logs&) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  void on_train_end(const Logs&) override;
+  int stopped_epoch() const { return stopped_epoch_; }
+  int best_epoch() const { return best_epoch_; }
+
+ private:
+  bool improved(double current, double reference) const;
+  EarlyStoppingOptions o_;
+  bool maximize_ = false;
+  int wait_ = 0, stopped_epoch_ = 0, best_epoch_ = 0;
+  double best_ = 0;
+  std::vector<Tensor> best_weights_;
+};
+
+/// Calls `save(epoch, logs, filepath)` at the end of an epoch — every epoch, or only when the
+/// monitored value improves with save_best_only. `filepath` may contain {epoch} (1-based) and
+/// {name} placeholders for log values, e.g. "ckpt-{epoch:02d}-{val_loss:.2f}.keras". The model
+/// file format plugs in through `save`.
+struct ModelCheckpointOptions {
+  std::string filepath;
+  std::string monitor = "val_loss";
+  bool save_best_only = false;
+  std::string mode = "auto";
+  int verbose = 0;
+};
+class ModelCheckpoint : public Callback {
+ public:
+  using SaveFn = std::function<void(Model&, const std::string& path)>;
+  ModelCheckpoint(ModelCheckpointOptions options, SaveFn save);
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  /// Expands the {…} placeholders of the file path for the given epoch (0-based) and logs.
+  static std::string format_path(const std::string& pattern, int epoch, const Logs& logs);
+
+ private:
+  ModelCheckpointOptions o_;
+  SaveFn save_;
+  bool maximize_ = false;
+  std::optional<double> best_;
+};
+
+/// Sets the optimizer's learning rate at each epoch start to schedule(epoch, current_lr).
+class LearningRateScheduler : public Callback {
+ public:
+  using Fn = std::function<double(int epoch, double lr)>;
+  explicit LearningRateScheduler(Fn schedule, int verbose = 0);
+  void on_epoch_begin(int epoch, const Logs&) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+
+ private:
+  Fn schedule_;
+  int verbose_;
+};
+
+/// Streams epoch logs to a CSV file: header "epoch,<sorted keys>" then one row per epoch.
+class CSVLogger : public Callback {
+ public:
+  explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
+  ~CSVLogger() override;
+  void on_train_begin(const Logs&) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  void on_train_end(const Logs&) override;
+
+ private:
+  std::string filename_;
+  char sep_;
+  bool append_;
+  std::FILE* file_ = nullptr;
+  std::vector<std::string> keys_;
+};
+
+/// Stops training when a batch loss is NaN or infinite.
+class TerminateOnNaN : public Callback {
+ public:
+  void on_train_batch_end(int64_t batch, const Logs& logs) override;
+};
+
+/// A callback made of lambdas, for quick hooks (e.g. logging metrics to a run).
+class LambdaCallback : public Callback {
+ public:
+  std::function<void(int, const Logs&)> epoch_begin, epoch_end;
+  std::function<void(int64_t, const Logs&)> batch_end;
+  std::function<void(const Logs&)> train_begin, train_end;
+  void on_epoch_begin(int e, const Logs& l) override {
+    if (epoch_begin) epoch_begin(e, l);
+  }
+  void on_epoch_end(int e, const Logs& l) override {
+    if (epoch_end) epoch_end(e, l);
+  }
+  void on_train_batch_end(int64_t b, const Logs& l) override {
+    if (batch_end) batch_end(b, l);
+  }
+  void on_train_begin(const Logs& l) override {
+    if (train_begin) train_begin(l);
+  }
+  void on_train_end(const Logs& l) override {
+    if (train_end) train_end(l);
+  }
+};
+
+}  // namespace glia

@@ -1,0 +1,18 @@
+// Glia's public C++ API in one include.
+#pragma once
+
+#include "glia/activations.hpp"
+#include "glia/backend.hpp"
+#include "glia/callbacks.hpp"
+#include "glia/data.hpp"
+#include "glia/error.hpp"
+#include "glia/initializers.hpp"
+#include "glia/layer.hpp"
+#include "glia/layers.hpp"
+#include "glia/losses.hpp"
+#include "glia/metrics.hpp"
+#include "glia/model.hpp"
+#include "glia/optimizers.hpp"
+#include "glia/runtime.hpp"
+#include "glia/tensor.hpp"
+#include "glia/version.hpp"

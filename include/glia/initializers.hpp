@@ -1,0 +1,42 @@
+// Weight initializers with Keras names and formulas; every draw comes from an explicit seed.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "glia/tensor.hpp"
+
+namespace glia {
+
+/// Deterministic random source (64-bit Mersenne Twister with portable distributions).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed = 0) : engine_(seed) {}
+  double uniform();  // [0, 1)
+  double normal();   // standard normal (Box-Muller, portable)
+  uint64_t next() { return engine_(); }
+  /// Uniform integer in [0, n).
+  uint64_t below(uint64_t n);
+
+ private:
+  std::mt19937_64 engine_;
+  bool has_spare_ = false;
+  double spare_ = 0.0;
+};
+
+struct InitializerSpec {
+  /// glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform, zeros,
+  /// ones, random_normal, random_uniform.
+  std::string name = "glorot_uniform";
+  double mean = 0.0, stddev = 0.05;      // random_normal
+  double minval = -0.05, maxval = 0.05;  // random_uniform
+
+  static InitializerSpec parse(const std::string& name);  // throws glia::Error if unknown
+};
+
+/// Fills t according to the spec. Fans follow Keras compute_fans: for a 2-D kernel
+/// fan_in = shape[0], fan_out = shape[1]; for 1-D both are shape[0].
+void initialize(Tensor& t, const InitializerSpec& spec, Rng& rng);
+
+}  // namespace glia

@@ -1,0 +1,99 @@
+// The Layer base class: a building block that maps input tensors to one output tensor and back-
+// propagates through it. Layers own their variables and the buffers they keep between forward
+// and backward.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "glia/backend.hpp"
+#include "glia/initializers.hpp"
+#include "glia/tensor.hpp"
+
+namespace glia {
+
+/// A trainable weight and its gradient.
+struct Variable {
+  std::string name;  // "dense/kernel"
+  Tensor value;
+  Tensor grad;
+};
+
+/// What a forward pass needs besides its inputs.
+struct ForwardContext {
+  Backend& backend;
+  bool training = false;
+  uint64_t seed = 0;  // per-step seed for stochastic layers (dropout)
+};
+
+/// What a backward pass needs besides inputs, output and output gradient.
+struct BackwardContext {
+  Backend& backend;
+  /// The output gradient is already with respect to the pre-softmax logits (fused softmax +
+  /// cross-entropy); only set for the model's output layer when it ends_with_softmax().
+  bool grad_is_logits = false;
+};
+
+class KerasTensor;
+
+class Layer : public std::enable_shared_from_this<Layer> {
+ public:
+  explicit Layer(std::string name) : name_(std::move(name)) {}
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  virtual std::string class_name() const = 0;
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  /// Creates the variables for the given per-sample input shapes (no batch dimension) and
+  /// returns the per-sample output shape. Throws glia::Error on incompatible shapes.
+  virtual Shape build(const std::vector<Shape>& input_shapes, Rng& rng) = 0;
+  /// Redraws the variables from their initializers (after build).
+  virtual void initialize(Rng& /*rng*/) {}
+  /// output is resized by the layer to (batch, output shape...).
+  virtual void forward(ForwardContext& ctx, std::span<const Tensor* const> inputs,
+                       Tensor& output) = 0;
+  /// dout may be overwritten. Each non-null dinputs[i] is resized and overwritten with dL/dx_i.
+  /// Also writes (overwrites) the gradients of the layer's variables.
+  virtual void backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
+                        const Tensor& output, Tensor& dout, std::span<Tensor* const> dinputs) = 0;
+
+  /// Trainable variables, in Keras order (kernel before bias).
+  virtual std::vector<Variable*> variables() { return {}; }
+  /// Regularization penalty added to the loss (0 without regularizers).
+  virtual double regularization_loss(Backend&) { return 0.0; }
+  /// True when the layer's final operation is a softmax over the last axis.
+  virtual bool ends_with_softmax() const { return false; }
+  /// How many inputs the layer takes: 1, or -1 for "two or more" (merge layers).
+  virtual int arity() const { return 1; }
+
+  bool built() const { return built_; }
+  const Shape& output_shape() const { return output_shape_; }
+  const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+  int64_t count_params();
+
+  /// Functional API: connect this layer to symbolic inputs.
+  KerasTensor operator()(const KerasTensor& input);
+  KerasTensor operator()(const std::vector<KerasTensor>& inputs);
+
+  /// Called by models: builds once, remembering shapes. Later calls must match.
+  Shape ensure_built(const std::vector<Shape>& input_shapes, Rng& rng);
+
+ private:
+  std::string name_;
+  bool built_ = false;
+  Shape output_shape_;
+  std::vector<Shape> input_shapes_;
+};
+
+using LayerPtr = std::shared_ptr<Layer>;
+
+/// Generates Keras-style unique default names per process: "dense", "dense_1", ...
+std::string unique_layer_name(const std::string& base);
+
+}  // namespace glia

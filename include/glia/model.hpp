@@ -1,0 +1,159 @@
+// Models: a graph of layers (functional API) with Keras' compile / fit / evaluate / predict.
+// Sequential is the linear special case.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "glia/backend.hpp"
+#include "glia/callbacks.hpp"
+#include "glia/data.hpp"
+#include "glia/layer.hpp"
+#include "glia/losses.hpp"
+#include "glia/metrics.hpp"
+#include "glia/optimizers.hpp"
+
+namespace glia {
+
+struct Node;
+
+/// A symbolic tensor of the functional API: the output of a layer call.
+class KerasTensor {
+ public:
+  KerasTensor() = default;
+  explicit KerasTensor(std::shared_ptr<Node> node) : node_(std::move(node)) {}
+  /// Per-sample shape (no batch dimension).
+  const Shape& shape() const;
+  const std::shared_ptr<Node>& node() const { return node_; }
+
+ private:
+  std::shared_ptr<Node> node_;
+};
+
+/// A graph node: one layer applied to the outputs of earlier nodes.
+struct Node {
+  LayerPtr layer;
+  std::vector<std::shared_ptr<Node>> inputs;
+  Shape shape;
+};
+
+/// Keras' Input(shape): the functional API's starting point.
+KerasTensor Input(Shape shape, std::string name = "");
+
+struct CompileOptions {
+  std::shared_ptr<Optimizer> optimizer;
+  Loss loss;
+  std::vector<std::string> metrics;
+};
+
+struct FitOptions {
+  int64_t batch_size = 32;
+  int epochs = 1;
+  int verbose = 1;  // 0 silent, 1 progress bar, 2 one line per epoch
+  std::vector<CallbackPtr> callbacks;
+  DatasetPtr validation_data;
+  double validation_split = 0.0;  // fraction of the last samples (before shuffling)
+  bool shuffle = true;
+  int initial_epoch = 0;
+  uint64_t seed = 0;  // shuffling and dropout
+};
+
+struct EvaluateOptions {
+  int64_t batch_size = 32;
+  int verbose = 0;
+};
+
+class Model {
+ public:
+  /// A functional model from its input and output (single input and output for training).
+  Model(KerasTensor input, KerasTensor output, std::string name = "functional");
+  virtual ~Model() = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const std::string& name() const { return name_; }
+  virtual std::string class_name() const { return "Functional"; }
+
+  /// Chooses the compute backend (default: "cpu"); call before training.
+  void set_backend(std::shared_ptr<Backend> backend) { backend_ = std::move(backend); }
+  Backend& backend() { return *backend_; }
+  /// Redraws every weight from its initializer with one seed (layer by layer, in graph order).
+  void initialize_weights(uint64_t seed);
+
+  void compile(CompileOptions options);
+  bool compiled() const { return compiled_; }
+  Optimizer& optimizer();
+  const Loss& loss() const { return compile_.loss; }
+
+  History fit(const DatasetPtr& data, FitOptions options);
+  History fit(const Tensor& x, const Tensor& y, FitOptions options);
+  /// Returns {"loss": ..., metric names...}.
+  Logs evaluate(const Dataset& data, EvaluateOptions options = {});
+  Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  Tensor predict(const Tensor& x, int64_t batch_size = 32);
+
+  /// Keras' summary table (layer (type), output shape, params, totals).
+  std::string summary() const;
+
+  /// Layers in graph order, without the InputLayer (Keras' model.layers).
+  std::vector<LayerPtr> layers() const;
+  LayerPtr input_layer() const;
+  Shape input_shape() const;
+  Shape output_shape() const;
+  /// Trainable variables in layer order.
+  std::vector<Variable*> variables();
+  int64_t count_params() const;
+  /// Copies of all variable values (Keras get_weights), and the inverse.
+  std::vector<Tensor> get_weights();
+  void set_weights(const std::vector<Tensor>& weights);
+
+  /// Callbacks set this to end fit() after the current epoch.
+  bool stop_training = false;
+
+ protected:
+  Model(std::string name, bool empty);  // for Sequential
+  void set_graph(KerasTensor input, KerasTensor output);
+  void build_graph();
+  std::vector<std::shared_ptr<Node>> nodes_;  // topological order, nodes_[0] is the input
+  std::string name_;
+
+ private:
+  struct Step;
+  void forward(const Tensor& x, bool training, uint64_t seed);
+  double train_step(const Tensor& x, const Tensor& y, uint64_t seed);
+  void update_metrics(const Tensor& y, double loss_sum, int64_t rows, Metric& loss_mean);
+  Logs metric_logs(const Metric& loss_mean, const std::string& prefix) const;
+  void resolve_metrics(const Dataset& data);
+  const Tensor& output() const { return outputs_.back(); }
+
+  std::shared_ptr<Backend> backend_;
+  CompileOptions compile_;
+  bool compiled_ = false;
+  bool fused_softmax_ = false;
+  std::vector<std::unique_ptr<Metric>> metrics_;
+  std::vector<std::vector<size_t>> node_inputs_;  // indices into nodes_
+  std::vector<int> consumers_;                    // how many nodes read each node's output
+  std::vector<Tensor> outputs_, grads_, scratch_;
+  Rng rng_{0};
+  bool has_regularizers_ = false;
+};
+
+/// A linear stack of layers.
+class Sequential : public Model {
+ public:
+  explicit Sequential(std::string name = "sequential");
+  Sequential(std::vector<LayerPtr> layers, std::string name = "sequential");
+  std::string class_name() const override { return "Sequential"; }
+  /// Appends a layer; an InputLayer must come first (or call add_input) before the model is
+  /// used.
+  Sequential& add(LayerPtr layer);
+
+ private:
+  std::vector<LayerPtr> stack_;
+};
+
+}  // namespace glia

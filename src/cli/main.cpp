@@ -1,0 +1,28 @@
+// The glia command-line tool.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "glia/error.hpp"
+#include "glia/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Glia: train Keras-style neural networks fast, and keep track of them.", "glia"};
+  app.set_version_flag("--version", std::string("glia ") + glia::version());
+  app.require_subcommand(1);
+  app.failure_message([](const CLI::App* cmd, const CLI::Error& e) {
+    return "glia: error: " + std::string(e.what()) + " (try '" + cmd->get_display_name(true) +
+           " --help')\n";
+  });
+  glia::cli::register_info(app);
+  glia::cli::register_data(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const glia::Error& e) {
+    std::fprintf(stderr, "glia: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

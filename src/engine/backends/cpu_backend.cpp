@@ -1,0 +1,336 @@
+#include "backends/cpu_backend.hpp"
+
+#include <dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "backends/loss_rows.hpp"
+#include "backends/scalar_math.hpp"
+#include "glia/error.hpp"
+#include "glia/runtime.hpp"
+
+namespace glia {
+
+namespace {
+
+// Element-wise work below this size stays on the calling thread: forking costs more than it saves.
+constexpr int64_t kParallelGrain = 32768;
+
+// Runs fn(begin, end) over [0, n) in one contiguous chunk per thread (deterministic split).
+template <class Fn>
+void parallel_chunks(int64_t n, Fn&& fn) {
+  if (n < kParallelGrain || omp_get_max_threads() == 1) {
+    fn(int64_t{0}, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t chunk = (n + nt - 1) / nt;
+    const int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    if (begin < end) fn(begin, end);
+  }
+}
+
+// Deterministic parallel sum: per-thread partials added in thread order.
+template <class Fn>
+double parallel_sum(int64_t n, Fn&& fn) {
+  std::vector<double> partial(omp_get_max_threads() + 1, 0.0);
+  if (n < kParallelGrain || omp_get_max_threads() == 1) return fn(int64_t{0}, n);
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t chunk = (n + nt - 1) / nt;
+    const int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    partial[t] = begin < end ? fn(begin, end) : 0.0;
+  }
+  double s = 0;
+  for (double p : partial) s += p;
+  return s;
+}
+
+}  // namespace
+
+CpuBackend::CpuBackend() {
+  ensure_runtime();
+}
+
+void CpuBackend::gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
+                      const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                      float* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  dnnl_status_t st =
+      dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (st != dnnl_success)
+    throw Error("oneDNN sgemm failed with status " + std::to_string(static_cast<int>(st)) + " (m=" +
+                std::to_string(m) + " n=" + std::to_string(n) + " k=" + std::to_string(k) + ")");
+}
+
+void CpuBackend::column_sum(const float* dy, float* db, int64_t rows, int64_t cols, float beta) {
+  // Row-major accumulation keeps the inner loop contiguous and vectorised; the row order is fixed.
+  std::vector<float> acc(cols, 0.0f);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = dy + r * cols;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; ++c) acc[c] += row[c];
+  }
+  for (int64_t c = 0; c < cols; ++c) db[c] = acc[c] + (beta == 0.0f ? 0.0f : beta * db[c]);
+}
+
+void CpuBackend::bias_activation(const float* x, const float* bias, float* y, int64_t rows,
+                                 int64_t cols, ActivationSpec act) {
+  auto body = [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * cols;
+      float* yr = y + r * cols;
+      switch (act.kind) {
+        case ActivationKind::relu:
+#pragma omp simd
+          for (int64_t c = 0; c < cols; ++c)
+            yr[c] = std::max(xr[c] + (bias ? bias[c] : 0.0f), 0.0f);
+          break;
+        case ActivationKind::linear:
+        case ActivationKind::softmax:
+#pragma omp simd
+          for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] + (bias ? bias[c] : 0.0f);
+          break;
+        case ActivationKind::leaky_relu:
+          for (int64_t c = 0; c < cols; ++c) {
+            float v = xr[c] + (bias ? bias[c] : 0.0f);
+            yr[c] = v > 0 ? v : act.negative_slope * v;
+          }
+          break;
+        case ActivationKind::sigmoid:
+          for (int64_t c = 0; c < cols; ++c)
+            yr[c] = detail::sigmoid(xr[c] + (bias ? bias[c] : 0.0f));
+          break;
+        case ActivationKind::tanh:
+          for (int64_t c = 0; c < cols; ++c) yr[c] = std::tanh(xr[c] + (bias ? bias[c] : 0.0f));
+          break;
+        case ActivationKind::gelu:
+          for (int64_t c = 0; c < cols; ++c) yr[c] = detail::gelu(xr[c] + (bias ? bias[c] : 0.0f));
+          break;
+      }
+      if (act.kind == ActivationKind::softmax) {
+        float mx = yr[0];
+        for (int64_t c = 1; c < cols; ++c) mx = std::max(mx, yr[c]);
+        double sum = 0;
+        for (int64_t c = 0; c < cols; ++c) sum += (yr[c] = std::exp(yr[c] - mx));
+        const float inv = static_cast<float>(1.0 / sum);
+        for (int64_t c = 0; c < cols; ++c) yr[c] *= inv;
+      }
+    }
+  };
+  if (rows * cols < kParallelGrain) return body(0, rows);
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) body(r, r + 1);
+}
+
+void CpuBackend::activation_backward(const float* x, const float* y, const float* dy, float* dx,
+                                     int64_t rows, int64_t cols, ActivationSpec act) {
+  if (act.kind == ActivationKind::softmax) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *yr = y + r * cols, *dyr = dy + r * cols;
+      float* dxr = dx + r * cols;
+      double dot = 0;
+      for (int64_t c = 0; c < cols; ++c) dot += static_cast<double>(dyr[c]) * yr[c];
+      for (int64_t c = 0; c < cols; ++c) dxr[c] = static_cast<float>(yr[c] * (dyr[c] - dot));
+    }
+    return;
+  }
+  parallel_chunks(rows * cols, [&](int64_t b, int64_t e) {
+    switch (act.kind) {
+      case ActivationKind::relu:
+#pragma omp simd
+        for (int64_t i = b; i < e; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        break;
+      case ActivationKind::leaky_relu:
+#pragma omp simd
+        for (int64_t i = b; i < e; ++i) dx[i] = y[i] > 0.0f ? dy[i] : act.negative_slope * dy[i];
+        break;
+      case ActivationKind::sigmoid:
+#pragma omp simd
+        for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * (y[i] * (1.0f - y[i]));
+        break;
+      case ActivationKind::tanh:
+#pragma omp simd
+        for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+        break;
+      case ActivationKind::gelu:
+        for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * detail::gelu_grad(x[i]);
+        break;
+      default:
+        if (dx != dy) std::copy(dy + b, dy + e, dx + b);
+        break;
+    }
+  });
+}
+
+void CpuBackend::add(const float* a, const float* b, float* out, int64_t n) {
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+#pragma omp simd
+    for (int64_t i = s; i < e; ++i) out[i] = a[i] + b[i];
+  });
+}
+
+void CpuBackend::mul(const float* a, const float* b, float* out, int64_t n) {
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+#pragma omp simd
+    for (int64_t i = s; i < e; ++i) out[i] = a[i] * b[i];
+  });
+}
+
+void CpuBackend::axpy(float alpha, const float* x, float* y, int64_t n) {
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+#pragma omp simd
+    for (int64_t i = s; i < e; ++i) y[i] += alpha * x[i];
+  });
+}
+
+void CpuBackend::copy_columns(const float* src, int64_t rows, int64_t src_cols, float* dst,
+                              int64_t dst_cols, int64_t col_offset) {
+  for (int64_t r = 0; r < rows; ++r)
+    std::copy(src + r * src_cols, src + (r + 1) * src_cols, dst + r * dst_cols + col_offset);
+}
+
+void CpuBackend::slice_columns(const float* src, int64_t rows, int64_t src_cols, int64_t col_offset,
+                               float* dst, int64_t dst_cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* s = src + r * src_cols + col_offset;
+    std::copy(s, s + dst_cols, dst + r * dst_cols);
+  }
+}
+
+void CpuBackend::dropout_mask(uint64_t seed, uint64_t offset, float rate, float* scale, int64_t n) {
+  const float keep = 1.0f / (1.0f - rate);
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i)
+      scale[i] = detail::hash_uniform(seed, offset + i) < rate ? 0.0f : keep;
+  });
+}
+
+double CpuBackend::sum_squares(const float* x, int64_t n) {
+  return parallel_sum(n, [&](int64_t s, int64_t e) {
+    double acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t i = s; i < e; ++i) acc += static_cast<double>(x[i]) * x[i];
+    return acc;
+  });
+}
+
+double CpuBackend::sum_abs(const float* x, int64_t n) {
+  return parallel_sum(n, [&](int64_t s, int64_t e) {
+    double acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t i = s; i < e; ++i) acc += std::fabs(x[i]);
+    return acc;
+  });
+}
+
+void CpuBackend::l1l2_grad(const float* w, float* g, int64_t n, float l1, float l2) {
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+#pragma omp simd
+    for (int64_t i = s; i < e; ++i) {
+      float sign = w[i] > 0 ? 1.0f : (w[i] < 0 ? -1.0f : 0.0f);
+      g[i] += l1 * sign + 2.0f * l2 * w[i];
+    }
+  });
+}
+
+void CpuBackend::scale_clip(float* x, int64_t n, float scale, float lo, float hi) {
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+#pragma omp simd
+    for (int64_t i = s; i < e; ++i) x[i] = std::min(std::max(x[i] * scale, lo), hi);
+  });
+}
+
+double CpuBackend::loss_sum(LossKind kind, const float* y_true, const float* y_pred, int64_t rows,
+                            int64_t cols, const LossParams& p) {
+  const int64_t tcols = kind == LossKind::sparse_categorical_crossentropy ? 1 : cols;
+  double s = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    s += detail::row_loss(kind, y_true + r * tcols, y_pred + r * cols, cols, p);
+  return s;
+}
+
+void CpuBackend::loss_grad(LossKind kind, const float* y_true, const float* y_pred, float* grad,
+                           int64_t rows, int64_t cols, const LossParams& p, float scale) {
+  const int64_t tcols = kind == LossKind::sparse_categorical_crossentropy ? 1 : cols;
+  for (int64_t r = 0; r < rows; ++r)
+    detail::row_grad(kind, y_true + r * tcols, y_pred + r * cols, grad + r * cols, cols, p, scale);
+}
+
+void CpuBackend::rmsprop_update(float* w, const float* g, float* rms, float* mom, float* avg,
+                                int64_t n, float lr, float rho, float momentum, float eps) {
+  const float one_minus_rho = 1.0f - rho;
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+    if (!mom && !avg) {  // the common case, kept branch-free so it vectorises
+#pragma omp simd
+      for (int64_t i = s; i < e; ++i) {
+        float r = rho * rms[i] + one_minus_rho * g[i] * g[i];
+        rms[i] = r;
+        w[i] -= lr * g[i] / std::sqrt(r + eps);
+      }
+      return;
+    }
+    for (int64_t i = s; i < e; ++i) {
+      rms[i] = rho * rms[i] + one_minus_rho * g[i] * g[i];
+      float denom = rms[i];
+      if (avg) {
+        avg[i] = rho * avg[i] + one_minus_rho * g[i];
+        denom -= avg[i] * avg[i];
+      }
+      float inc = lr * g[i] / std::sqrt(denom + eps);
+      if (mom) {
+        mom[i] = momentum * mom[i] + inc;
+        w[i] -= mom[i];
+      } else {
+        w[i] -= inc;
+      }
+    }
+  });
+}
+
+void CpuBackend::adam_update(float* w, const float* g, float* m, float* v, float* vhat, int64_t n,
+                             float alpha, float beta1, float beta2, float eps) {
+  const float c1 = 1.0f - beta1, c2 = 1.0f - beta2;
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+    if (!vhat) {
+#pragma omp simd
+      for (int64_t i = s; i < e; ++i) {
+        m[i] += (g[i] - m[i]) * c1;
+        v[i] += (g[i] * g[i] - v[i]) * c2;
+        w[i] -= m[i] * alpha / (std::sqrt(v[i]) + eps);
+      }
+      return;
+    }
+    for (int64_t i = s; i < e; ++i) {
+      m[i] += (g[i] - m[i]) * c1;
+      v[i] += (g[i] * g[i] - v[i]) * c2;
+      vhat[i] = std::max(vhat[i], v[i]);
+      w[i] -= m[i] * alpha / (std::sqrt(vhat[i]) + eps);
+    }
+  });
+}
+
+void CpuBackend::sgd_update(float* w, const float* g, float* mom, int64_t n, float lr,
+                            float momentum, bool nesterov) {
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+    if (!mom) {
+#pragma omp simd
+      for (int64_t i = s; i < e; ++i) w[i] -= lr * g[i];
+      return;
+    }
+#pragma omp simd
+    for (int64_t i = s; i < e; ++i) {
+      mom[i] = momentum * mom[i] - lr * g[i];
+      w[i] += nesterov ? momentum * mom[i] - lr * g[i] : mom[i];
+    }
+  });
+}
+
+}  // namespace glia

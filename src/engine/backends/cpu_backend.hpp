@@ -1,0 +1,45 @@
+// The CPU backend: oneDNN's sgemm for matrix products and OpenMP-parallel, vectorisable loops for
+// everything else, all on the one OpenMP pool that oneDNN also uses.
+#pragma once
+
+#include "backends/reference_backend.hpp"
+
+namespace glia {
+
+class CpuBackend : public Backend {
+ public:
+  CpuBackend();
+  std::string name() const override { return "cpu"; }
+  void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+            int64_t ldc) override;
+  void column_sum(const float* dy, float* db, int64_t rows, int64_t cols, float beta) override;
+  void bias_activation(const float* x, const float* bias, float* y, int64_t rows, int64_t cols,
+                       ActivationSpec act) override;
+  void activation_backward(const float* x, const float* y, const float* dy, float* dx, int64_t rows,
+                           int64_t cols, ActivationSpec act) override;
+  void add(const float* a, const float* b, float* out, int64_t n) override;
+  void mul(const float* a, const float* b, float* out, int64_t n) override;
+  void axpy(float alpha, const float* x, float* y, int64_t n) override;
+  void copy_columns(const float* src, int64_t rows, int64_t src_cols, float* dst, int64_t dst_cols,
+                    int64_t col_offset) override;
+  void slice_columns(const float* src, int64_t rows, int64_t src_cols, int64_t col_offset,
+                     float* dst, int64_t dst_cols) override;
+  void dropout_mask(uint64_t seed, uint64_t offset, float rate, float* scale, int64_t n) override;
+  double sum_squares(const float* x, int64_t n) override;
+  double sum_abs(const float* x, int64_t n) override;
+  void l1l2_grad(const float* w, float* g, int64_t n, float l1, float l2) override;
+  void scale_clip(float* x, int64_t n, float scale, float lo, float hi) override;
+  double loss_sum(LossKind kind, const float* y_true, const float* y_pred, int64_t rows,
+                  int64_t cols, const LossParams& p) override;
+  void loss_grad(LossKind kind, const float* y_true, const float* y_pred, float* grad, int64_t rows,
+                 int64_t cols, const LossParams& p, float scale) override;
+  void rmsprop_update(float* w, const float* g, float* rms, float* mom, float* avg, int64_t n,
+                      float lr, float rho, float momentum, float eps) override;
+  void adam_update(float* w, const float* g, float* m, float* v, float* vhat, int64_t n,
+                   float alpha, float beta1, float beta2, float eps) override;
+  void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
+                  bool nesterov) override;
+};
+
+}  // namespace glia

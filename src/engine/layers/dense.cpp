@@ -1,0 +1,89 @@
+#include "glia/error.hpp"
+#include "glia/layers.hpp"
+
+namespace glia {
+
+Dense::Dense(int64_t units, DenseOptions options)
+    : Layer(options.name.empty() ? unique_layer_name("dense") : options.name),
+      units_(units),
+      options_(std::move(options)),
+      act_(ActivationSpec::parse(options_.activation)) {
+  if (units <= 0)
+    throw Error("Dense '" + name() + "': units must be positive, got " + std::to_string(units));
+}
+
+Shape Dense::build(const std::vector<Shape>& input_shapes, Rng& rng) {
+  const Shape& in = input_shapes.at(0);
+  if (in.empty()) throw Error("Dense '" + name() + "' needs an input with a feature axis");
+  kernel_ = {name() + "/kernel", Tensor({in.back(), units_}), Tensor({in.back(), units_})};
+  if (options_.use_bias) bias_ = {name() + "/bias", Tensor({units_}), Tensor({units_})};
+  initialize(rng);
+  Shape out = in;
+  out.back() = units_;
+  return out;
+}
+
+void Dense::initialize(Rng& rng) {
+  glia::initialize(kernel_.value, options_.kernel_initializer, rng);
+  if (options_.use_bias) glia::initialize(bias_.value, options_.bias_initializer, rng);
+}
+
+std::vector<Variable*> Dense::variables() {
+  if (options_.use_bias) return {&kernel_, &bias_};
+  return {&kernel_};
+}
+
+void Dense::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) {
+  const Tensor& x = *inputs[0];
+  const int64_t rows = x.rows(), in = x.cols();
+  Shape out_shape = x.shape();
+  out_shape.back() = units_;
+  output.resize(out_shape);
+  const bool keep_preact = !act_.backward_from_output() && ctx.training;
+  Tensor& z = keep_preact ? preact_ : output;
+  if (keep_preact) preact_.resize(out_shape);
+  ctx.backend.gemm(false, false, rows, units_, in, 1.0f, x.data(), in, kernel_.value.data(), units_,
+                   0.0f, z.data(), units_);
+  if (keep_preact) {
+    ctx.backend.bias_activation(z.data(), options_.use_bias ? bias_.value.data() : nullptr,
+                                z.data(), rows, units_, ActivationSpec{});
+    ctx.backend.bias_activation(z.data(), nullptr, output.data(), rows, units_, act_);
+  } else {
+    ctx.backend.bias_activation(z.data(), options_.use_bias ? bias_.value.data() : nullptr,
+                                output.data(), rows, units_, act_);
+  }
+}
+
+void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
+                     const Tensor& output, Tensor& dout, std::span<Tensor* const> dinputs) {
+  const Tensor& x = *inputs[0];
+  const int64_t rows = x.rows(), in = x.cols();
+  Backend& be = ctx.backend;
+  // dz = dL/d(pre-activation), computed in place in dout.
+  if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
+    be.activation_backward(preact_.data(), output.data(), dout.data(), dout.data(), rows, units_,
+                           act_);
+  be.gemm(true, false, in, units_, rows, 1.0f, x.data(), in, dout.data(), units_, 0.0f,
+          kernel_.grad.data(), units_);
+  if (options_.use_bias) be.column_sum(dout.data(), bias_.grad.data(), rows, units_, 0.0f);
+  const Regularizer& reg = options_.kernel_regularizer;
+  if (reg.active())
+    be.l1l2_grad(kernel_.value.data(), kernel_.grad.data(), kernel_.value.size(), reg.l1, reg.l2);
+  if (!dinputs.empty() && dinputs[0]) {
+    Tensor& dx = *dinputs[0];
+    dx.resize(x.shape());
+    be.gemm(false, true, rows, in, units_, 1.0f, dout.data(), units_, kernel_.value.data(), units_,
+            0.0f, dx.data(), in);
+  }
+}
+
+double Dense::regularization_loss(Backend& backend) {
+  const Regularizer& reg = options_.kernel_regularizer;
+  if (!reg.active()) return 0.0;
+  const float* w = kernel_.value.data();
+  const int64_t n = kernel_.value.size();
+  return (reg.l1 != 0 ? reg.l1 * backend.sum_abs(w, n) : 0.0) +
+         (reg.l2 != 0 ? reg.l2 * backend.sum_squares(w, n) : 0.0);
+}
+
+}  // namespace glia

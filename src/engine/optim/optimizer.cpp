@@ -1,0 +1,69 @@
+// The optimizer step shared by all optimizers: gradient clipping, weight decay, learning rate.
+#include <cmath>
+#include <limits>
+
+#include "glia/error.hpp"
+#include "glia/optimizers.hpp"
+
+namespace glia {
+
+Optimizer::Optimizer(OptimizerOptions options) : options_(std::move(options)) {
+  if (!options_.schedule && !(options_.learning_rate >= 0.0))
+    throw Error("optimizer: learning_rate must be a non-negative number, got " +
+                std::to_string(options_.learning_rate));
+  int clips = options_.clipnorm.has_value() + options_.global_clipnorm.has_value() +
+              options_.clipvalue.has_value();
+  if (clips > 1)
+    throw Error("optimizer: only one of clipnorm, global_clipnorm and clipvalue can be set");
+}
+
+double Optimizer::learning_rate() const {
+  return options_.schedule ? (*options_.schedule)(iterations_) : options_.learning_rate;
+}
+
+void Optimizer::set_learning_rate(double lr) {
+  options_.schedule.reset();
+  options_.learning_rate = lr;
+}
+
+void Optimizer::apply(Backend& backend, const std::vector<Variable*>& variables) {
+  if (!built_) {
+    build(variables);
+    built_ = true;
+  }
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  if (options_.global_clipnorm) {
+    double sq = 0;
+    for (Variable* v : variables) sq += backend.sum_squares(v->grad.data(), v->grad.size());
+    const double norm = std::sqrt(sq), limit = *options_.global_clipnorm;
+    if (norm > limit) {
+      const auto s = static_cast<float>(limit / norm);
+      for (Variable* v : variables)
+        backend.scale_clip(v->grad.data(), v->grad.size(), s, -kInf, kInf);
+    }
+  }
+  // Keras casts the learning rate to the variable dtype (float32) once per step.
+  const auto lr = static_cast<float>(learning_rate());
+  for (size_t i = 0; i < variables.size(); ++i) {
+    Variable& v = *variables[i];
+    float* g = v.grad.data();
+    const int64_t n = v.grad.size();
+    if (options_.clipnorm) {
+      const double norm = std::sqrt(backend.sum_squares(g, n)), limit = *options_.clipnorm;
+      if (norm > limit) backend.scale_clip(g, n, static_cast<float>(limit / norm), -kInf, kInf);
+    }
+    if (options_.clipvalue) {
+      const auto c = static_cast<float>(*options_.clipvalue);
+      backend.scale_clip(g, n, 1.0f, -c, c);
+    }
+    if (options_.weight_decay && *options_.weight_decay != 0.0) {
+      // Decoupled decay: w -= w * wd * lr.
+      const auto wd = static_cast<float>(*options_.weight_decay);
+      backend.axpy(-wd * lr, v.value.data(), v.value.data(), n);
+    }
+    update(backend, i, v, lr);
+  }
+  ++iterations_;
+}
+
+}  // namespace glia

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The glia binary: help, version, info, data inspect, and its errors.
+source "$(dirname "$0")/lib.sh"
+GLIA=$1
+KM=$2
+"$GLIA" --help | grep -q "Subcommands" || fail "glia --help lists no subcommands"
+"$GLIA" --version | grep -Eq '^glia [0-9]+\.[0-9]+\.[0-9]+$' || fail "glia --version"
+"$KM" --help | grep -q -- "--first-layer-neurons" || fail "glia-keras-mnist --help"
+"$GLIA" info -o json | python3 -c 'import json,sys; j=json.load(sys.stdin); assert "cpu" in j["backends"]' \
+  || fail "glia info -o json"
+"$MAKE_SYNTHETIC_MNIST" "$WORK/d" 100 20
+"$GLIA" data inspect "$WORK/d/train-labels-idx1-ubyte.gz" -o json >"$WORK/j"
+python3 - "$WORK/j" <<'PY' || fail "data inspect json"
+import json, sys
+j = json.load(open(sys.argv[1]))[0]
+assert j["dims"] == [100] and j["count"] == 100 and sum(j["classes"]) == 100, j
+PY
+"$GLIA" data inspect "$WORK/d/train-images-idx3-ubyte.gz" | grep -q "100×28×28" || fail "data inspect text"
+expect_fail "$GLIA" data inspect "$WORK/missing.idx"
+echo "$LAST_ERR" | grep -q "missing.idx" || fail "missing file not named"
+[ "$(echo "$LAST_ERR" | wc -l)" -eq 1 ] || fail "error is not one line: $LAST_ERR"
+expect_fail "$GLIA" nosuchcommand
+expect_fail "$GLIA" info -o yaml
+echo "PASS cli"
