@@ -138,6 +138,8 @@ class Model {
   std::vector<std::vector<size_t>> node_inputs_;  // indices into nodes_
   std::vector<int> consumers_;                    // how many nodes read each node's output
   std::vector<Tensor> outputs_, grads_, scratch_;
+  std::vector<Variable*> train_vars_;  // variables(), cached for the training step
+  std::vector<char> grad_ready_;
   Rng rng_{0};
   bool has_regularizers_ = false;
 };

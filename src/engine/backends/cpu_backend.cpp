@@ -72,13 +72,16 @@ void CpuBackend::gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float a
 
 void CpuBackend::column_sum(const float* dy, float* db, int64_t rows, int64_t cols, float beta) {
   // Row-major accumulation keeps the inner loop contiguous and vectorised; the row order is fixed.
-  std::vector<float> acc(cols, 0.0f);
+  if (beta == 0.0f) {
+    std::fill(db, db + cols, 0.0f);
+  } else {
+    for (int64_t c = 0; c < cols; ++c) db[c] *= beta;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = dy + r * cols;
 #pragma omp simd
-    for (int64_t c = 0; c < cols; ++c) acc[c] += row[c];
+    for (int64_t c = 0; c < cols; ++c) db[c] += row[c];
   }
-  for (int64_t c = 0; c < cols; ++c) db[c] = acc[c] + (beta == 0.0f ? 0.0f : beta * db[c]);
 }
 
 void CpuBackend::bias_activation(const float* x, const float* bias, float* y, int64_t rows,
@@ -146,11 +149,17 @@ void CpuBackend::activation_backward(const float* x, const float* y, const float
     switch (act.kind) {
       case ActivationKind::relu:
 #pragma omp simd
-        for (int64_t i = b; i < e; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        for (int64_t i = b; i < e; ++i) {
+          const float d = dy[i];  // unconditional load: lets GCC vectorise the select
+          dx[i] = y[i] > 0.0f ? d : 0.0f;
+        }
         break;
       case ActivationKind::leaky_relu:
 #pragma omp simd
-        for (int64_t i = b; i < e; ++i) dx[i] = y[i] > 0.0f ? dy[i] : act.negative_slope * dy[i];
+        for (int64_t i = b; i < e; ++i) {
+          const float d = dy[i];
+          dx[i] = y[i] > 0.0f ? d : act.negative_slope * d;
+        }
         break;
       case ActivationKind::sigmoid:
 #pragma omp simd

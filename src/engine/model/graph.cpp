@@ -64,6 +64,8 @@ void Model::build_graph() {
   outputs_.assign(nodes_.size(), Tensor());
   grads_.assign(nodes_.size(), Tensor());
   scratch_.assign(nodes_.size(), Tensor());
+  train_vars_ = variables();
+  grad_ready_.assign(nodes_.size(), 0);
   has_regularizers_ = false;
   for (auto& n : nodes_)
     if (auto* d = dynamic_cast<Dense*>(n->layer.get());

@@ -90,8 +90,9 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
   grads_[last].resize(pred.shape());
   be.loss_grad(compile_.loss.kind, y.data(), pred.data(), grads_[last].data(), rows, cols, lp,
                1.0f / static_cast<float>(rows));
-  std::vector<bool> ready(nodes_.size(), false);
-  ready[last] = true;
+  std::vector<char>& ready = grad_ready_;
+  std::fill(ready.begin(), ready.end(), 0);
+  ready[last] = 1;
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> dins;
   for (size_t i = last; i >= 1; --i) {
@@ -119,10 +120,10 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
           be.add(grads_[j].data(), scratch_[j].data(), grads_[j].data(), grads_[j].size());
         }
       }
-      ready[j] = true;
+      ready[j] = 1;
     }
   }
-  compile_.optimizer->apply(be, variables());
+  compile_.optimizer->apply(be, train_vars_);
   return loss;
 }
 
