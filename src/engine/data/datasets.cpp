@@ -125,9 +125,11 @@ void ImageClassDataset::gather(std::span<const int64_t> indices, Tensor& x, Tens
   y.resize({rows, classes});
   float* xd = x.data();
   float* yd = y.data();
+  for (int64_t r = 0; r < rows; ++r) check_index("ImageClassDataset", indices[r], size());
+  // Large batches convert on the compute pool (the other threads would otherwise idle).
+#pragma omp parallel for schedule(static) if (rows * item >= 65536)
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t i = indices[r];
-    check_index("ImageClassDataset", i, size());
     convert_images(images_.data.data() + i * item, item, scale_, xd + r * item);
     write_label(labels_.data[i], num_classes_, yd + r * classes);
   }
