@@ -18,7 +18,7 @@ namespace glia {
 namespace {
 
 // Element-wise work below this size stays on the calling thread: forking costs more than it saves.
-constexpr int64_t kParallelGrain = 32768;
+constexpr int64_t kParallelGrain = 16384;
 
 // Runs fn(begin, end) over [0, n) in one contiguous chunk per thread (deterministic split).
 template <class Fn>
