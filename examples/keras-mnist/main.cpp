@@ -1,10 +1,24 @@
 // glia-keras-mnist: the Azure ML sample's keras_mnist.py, written against Glia's C++ API.
 // Same flags, defaults and behaviour: a 784-n1-n2-10 MLP with RMSprop on MNIST-layout IDX files.
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
-#include <iostream>
+#include <string>
 
 #include "glia/glia.hpp"
+
+namespace {
+
+// Python's repr(float): the shortest text that reads back exactly, "1.0" rather than "1".
+std::string py_float(double v) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  std::string s(buf, res.ptr);
+  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+  return s;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Train the Keras MNIST MLP (Dense-relu, Dense-relu, Dense-softmax) with RMSprop.",
@@ -75,7 +89,8 @@ int main(int argc, char** argv) {
                        .validation_data = test,
                        .seed = seed});
     glia::Logs score = model->evaluate(*test, {.batch_size = batch_size});
-    std::printf("Test loss: %.17g\nTest accuracy: %.17g\n", score["loss"], score["accuracy"]);
+    std::printf("Test loss: %s\nTest accuracy: %s\n", py_float(score["loss"]).c_str(),
+                py_float(score["accuracy"]).c_str());
   } catch (const glia::Error& e) {
     std::fprintf(stderr, "glia-keras-mnist: error: %s\n", e.what());
     return 1;
