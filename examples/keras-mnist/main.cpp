@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
   app.add_option("--verbose", verbose, "0 silent, 1 progress bar, 2 one line per epoch")
       ->capture_default_str()
       ->check(CLI::Range(0, 2));
+  std::string backend = "cpu";
+  app.add_option("--backend", backend,
+                 "compute backend: cpu, reference, or cuda when built with CUDA")
+      ->capture_default_str();
   app.set_version_flag("--version", std::string("glia-keras-mnist ") + glia::version());
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "glia-keras-mnist: error: " + std::string(e.what()) + " (try --help)\n";
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
 
   try {
     glia::set_num_threads(threads);
+    glia::use_backend(backend);
     const glia::MnistFiles files = glia::find_mnist_files(data_folder);
     std::printf("training dataset is stored here: %s\n", data_folder.c_str());
     auto train = std::make_shared<glia::ImageClassDataset>(glia::read_idx(files.train_images),

@@ -35,6 +35,9 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  /// Waits until every kernel issued so far has finished (a no-op on the CPU). The model calls it
+  /// before the host reads results and at the end of each training step.
+  virtual void synchronize() {}
 
   // ---- linear algebra ----
   /// C = alpha * op(A) * op(B) + beta * C with op(A) m×k and op(B) k×n.
@@ -102,11 +105,15 @@ class Backend {
                           bool nesterov) = 0;
 };
 
-/// "cpu" (oneDNN, multithreaded) and "reference" (plain loops), plus any compiled-in extras.
+/// "cpu" (oneDNN, multithreaded) and "reference" (plain loops), plus "cuda" when Glia was built
+/// with CUDA and a GPU is present.
 std::vector<std::string> backend_names();
 /// Shared instance of the named backend; throws glia::Error for an unknown name.
 std::shared_ptr<Backend> get_backend(const std::string& name);
-/// The backend used when none is chosen: "cpu".
+/// The backend used when none is chosen: "cpu" unless use_backend() picked another.
 std::shared_ptr<Backend> default_backend();
+/// Makes `name` the default backend for models created or compiled afterwards, and installs its
+/// tensor allocator (call it first thing, before building models). Throws for unknown names.
+void use_backend(const std::string& name);
 
 }  // namespace glia

@@ -2,6 +2,7 @@
 // Copying a Tensor shares its storage (no hidden copies); clone() makes a deep copy.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +16,17 @@ using Shape = std::vector<int64_t>;
 int64_t shape_numel(const Shape& shape);
 /// "(None, 784)"-style text of a shape; `batch` prepends the dynamic batch dimension.
 std::string shape_str(const Shape& shape, bool batch = false);
+
+/// Where tensor storage comes from. The default is 64-byte-aligned host memory; a GPU backend
+/// installs an allocator of memory both the host and the device can address (CUDA managed
+/// memory), so layers and datasets keep working unchanged. Affects tensors allocated afterwards.
+struct TensorAllocator {
+  const char* name;
+  void* (*allocate)(size_t bytes);  // returns zeroed, 64-byte-aligned memory or nullptr
+  void (*deallocate)(void* p);
+};
+void set_tensor_allocator(const TensorAllocator& allocator);
+const TensorAllocator& tensor_allocator();
 
 class Tensor {
  public:

@@ -12,15 +12,32 @@ namespace glia {
 namespace {
 constexpr size_t kAlign = 64;
 
+void* host_allocate(size_t bytes) {
+  void* p = std::aligned_alloc(kAlign, bytes);
+  if (p != nullptr) std::memset(p, 0, bytes);
+  return p;
+}
+
+TensorAllocator g_allocator{"host", host_allocate, std::free};
+
 std::shared_ptr<float> allocate(int64_t count) {
   size_t bytes = std::max<size_t>(
       kAlign, (static_cast<size_t>(count) * sizeof(float) + kAlign - 1) / kAlign * kAlign);
-  void* p = std::aligned_alloc(kAlign, bytes);
+  const TensorAllocator a = g_allocator;
+  void* p = a.allocate(bytes);
   if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, bytes);
-  return std::shared_ptr<float>(static_cast<float*>(p), [](float* q) { std::free(q); });
+  return std::shared_ptr<float>(static_cast<float*>(p),
+                                [release = a.deallocate](float* q) { release(q); });
 }
 }  // namespace
+
+void set_tensor_allocator(const TensorAllocator& allocator) {
+  g_allocator = allocator;
+}
+
+const TensorAllocator& tensor_allocator() {
+  return g_allocator;
+}
 
 int64_t shape_numel(const Shape& shape) {
   int64_t n = 1;

@@ -124,6 +124,7 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
     }
   }
   compile_.optimizer->apply(be, train_vars_);
+  be.synchronize();
   return loss;
 }
 
@@ -265,6 +266,7 @@ Tensor Model::predict(const Tensor& x, int64_t batch_size) {
     Tensor xb(bs);
     std::copy(x.data() + begin * per, x.data() + (begin + rows) * per, xb.data());
     forward(xb, false, 0);
+    backend_->synchronize();
     std::copy(output().data(), output().data() + rows * out_per, result.data() + begin * out_per);
   }
   return result;
