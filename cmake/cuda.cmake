@@ -11,13 +11,15 @@ if(NOT GLIA_CUDA STREQUAL "OFF")
   check_language(CUDA)
   file(GLOB GLIA_CUDA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/engine/backends/cuda/*.cu)
   if(CMAKE_CUDA_COMPILER AND GLIA_CUDA_SOURCES)
-    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-      set(CMAKE_CUDA_ARCHITECTURES 80 90)  # A100, H100/H200
+    if(NOT CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES "80;90" CACHE STRING "CUDA architectures (A100, H100/H200)" FORCE)
     endif()
     enable_language(CUDA)
     find_package(CUDAToolkit REQUIRED)
-    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD 17)  # CMake 3.25 knows no CUDA 20 dialect for nvcc
     target_sources(glia PRIVATE ${GLIA_CUDA_SOURCES})
+    set_target_properties(glia PROPERTIES CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}"
+                                          CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
     target_compile_definitions(glia PRIVATE GLIA_WITH_CUDA=1)
     # The CUDA runtime is loaded lazily by the driver; the stubs let it link on GPU-less machines.
     target_link_libraries(glia PRIVATE CUDA::cudart CUDA::cublas)

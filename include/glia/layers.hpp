@@ -71,6 +71,9 @@ class Dropout : public Layer {
   explicit Dropout(float rate, std::optional<uint64_t> seed = std::nullopt, std::string name = "");
   std::string class_name() const override { return "Dropout"; }
   Shape build(const std::vector<Shape>& input_shapes, Rng& rng) override;
+  /// Redraws the mask seed (unless one was given), so Model::initialize_weights(seed) makes
+  /// dropout reproducible too.
+  void initialize(Rng& rng) override;
   void forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) override;
   void backward(BackwardContext& ctx, std::span<const Tensor* const> inputs, const Tensor& output,
                 Tensor& dout, std::span<Tensor* const> dinputs) override;
@@ -78,6 +81,7 @@ class Dropout : public Layer {
 
  private:
   float rate_;
+  bool fixed_seed_ = false;  // the user gave a seed
   uint64_t seed_ = 0;
   bool active_ = false;  // the last forward was a training pass with rate > 0
   Tensor mask_;

@@ -125,16 +125,17 @@ class Model {
   struct Step;
   void forward(const Tensor& x, bool training, uint64_t seed);
   double train_step(const Tensor& x, const Tensor& y, uint64_t seed);
-  void update_metrics(const Tensor& y, double loss_sum, int64_t rows, Metric& loss_mean);
-  Logs metric_logs(const Metric& loss_mean, const std::string& prefix) const;
-  void resolve_metrics(const Dataset& data);
+  using Metrics = std::vector<std::unique_ptr<Metric>>;
+  /// Checks the data's targets against the output and loss, and makes the compiled metrics.
+  Metrics make_metrics(const Dataset& data) const;
+  static Logs metric_logs(const Metric& loss_mean, const Metrics& metrics);
   const Tensor& output() const { return outputs_.back(); }
 
   std::shared_ptr<Backend> backend_;
   CompileOptions compile_;
   bool compiled_ = false;
   bool fused_softmax_ = false;
-  std::vector<std::unique_ptr<Metric>> metrics_;
+  Metrics metrics_;                               // training metrics of the current fit
   std::vector<std::vector<size_t>> node_inputs_;  // indices into nodes_
   std::vector<int> consumers_;                    // how many nodes read each node's output
   std::vector<Tensor> outputs_, grads_, scratch_;

@@ -63,6 +63,11 @@ void CpuBackend::gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float a
                       const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                       float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
+  if (k == 0) {  // BLAS semantics: C = beta * C (oneDNN would leave C untouched)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
   dnnl_status_t st =
       dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   if (st != dnnl_success)

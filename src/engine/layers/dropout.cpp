@@ -6,6 +6,7 @@ namespace glia {
 Dropout::Dropout(float rate, std::optional<uint64_t> seed, std::string name)
     : Layer(name.empty() ? unique_layer_name("dropout") : std::move(name)),
       rate_(rate),
+      fixed_seed_(seed.has_value()),
       seed_(seed.value_or(0)) {
   if (!(rate >= 0.0f && rate < 1.0f))
     throw Error("Dropout '" + this->name() + "': rate must be in [0, 1), got " +
@@ -13,8 +14,12 @@ Dropout::Dropout(float rate, std::optional<uint64_t> seed, std::string name)
 }
 
 Shape Dropout::build(const std::vector<Shape>& input_shapes, Rng& rng) {
-  if (seed_ == 0) seed_ = rng.next();
+  if (!fixed_seed_) seed_ = rng.next();
   return input_shapes[0];
+}
+
+void Dropout::initialize(Rng& rng) {
+  if (!fixed_seed_) seed_ = rng.next();
 }
 
 void Dropout::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) {

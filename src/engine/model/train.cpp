@@ -48,7 +48,7 @@ void Model::compile(CompileOptions options) {
   compiled_ = true;
 }
 
-void Model::resolve_metrics(const Dataset& data) {
+Model::Metrics Model::make_metrics(const Dataset& data) const {
   const Shape y = data.y_shape(), out = output_shape();
   const int64_t out_cols = out.empty() ? 1 : out.back();
   const bool sparse = (y.empty() || (y.size() == 1 && y[0] == 1)) && out_cols > 1;
@@ -56,9 +56,10 @@ void Model::resolve_metrics(const Dataset& data) {
     throw Error("targets have per-sample shape " + shape_str(y) + " but the model outputs " +
                 shape_str(out) + " and the loss is " + compile_.loss.name() +
                 (sparse ? " (class indices need sparse_categorical_crossentropy)" : ""));
-  metrics_.clear();
+  Metrics metrics;
   for (const std::string& m : compile_.metrics)
-    metrics_.push_back(make_metric(m, compile_.loss.kind, out_cols, sparse));
+    metrics.push_back(make_metric(m, compile_.loss.kind, out_cols, sparse));
+  return metrics;
 }
 
 void Model::forward(const Tensor& x, bool training, uint64_t seed) {
@@ -128,10 +129,10 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
   return loss;
 }
 
-Logs Model::metric_logs(const Metric& loss_mean, const std::string& prefix) const {
+Logs Model::metric_logs(const Metric& loss_mean, const Metrics& metrics) {
   Logs logs;
-  logs[prefix + "loss"] = loss_mean.result();
-  for (auto& m : metrics_) logs[prefix + m->name()] = m->result();
+  logs["loss"] = loss_mean.result();
+  for (auto& m : metrics) logs[m->name()] = m->result();
   return logs;
 }
 
@@ -151,7 +152,8 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
     throw Error("fit: x has per-sample shape " + shape_str(data->x_shape()) +
                 " but the model's input is " + shape_str(input_shape(), true));
   ensure_runtime();
-  resolve_metrics(*data);
+  metrics_ = make_metrics(*data);
+  if (o.validation_data) make_metrics(*o.validation_data);  // fail before training, not after
   DatasetPtr train = data, val = o.validation_data;
   if (o.validation_split > 0.0) {
     auto split =
@@ -193,11 +195,11 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
           mix(o.seed, static_cast<uint64_t>(compile_.optimizer->iterations()) + 2);
       const double loss = train_step(xb, yb, seed);
       loss_mean.add(loss, static_cast<double>(end - begin));
-      Logs logs = metric_logs(loss_mean, "");
+      Logs logs = metric_logs(loss_mean, metrics_);
       for (auto& cb : callbacks) cb->on_train_batch_end(step, logs);
       if (stop_training) break;
     }
-    Logs logs = metric_logs(loss_mean, "");
+    Logs logs = metric_logs(loss_mean, metrics_);
     if (val && val->size() > 0) {
       Logs vl = evaluate(*val, {o.batch_size, 0});
       for (auto& [k, v] : vl) logs["val_" + k] = v;
@@ -220,8 +222,7 @@ Logs Model::evaluate(const Dataset& data, EvaluateOptions o) {
     throw Error("evaluate: x has per-sample shape " + shape_str(data.x_shape()) +
                 " but the model's input is " + shape_str(input_shape(), true));
   ensure_runtime();
-  if (metrics_.empty() && !compile_.metrics.empty()) resolve_metrics(data);
-  for (auto& m : metrics_) m->reset();
+  Metrics metrics = make_metrics(data);
   LossMean loss_mean;
   LossParams lp = compile_.loss.params;
   lp.fused_softmax = fused_softmax_;
@@ -241,9 +242,9 @@ Logs Model::evaluate(const Dataset& data, EvaluateOptions o) {
       for (size_t i = 1; i < nodes_.size(); ++i)
         loss += nodes_[i]->layer->regularization_loss(*backend_);
     loss_mean.add(loss, static_cast<double>(end - begin));
-    for (auto& m : metrics_) m->update(yb, pred);
+    for (auto& m : metrics) m->update(yb, pred);
   }
-  return metric_logs(loss_mean, "");
+  return metric_logs(loss_mean, metrics);
 }
 
 Tensor Model::predict(const Tensor& x, int64_t batch_size) {

@@ -1,8 +1,12 @@
+#include "glia/error.hpp"
 #include "glia/optimizers.hpp"
 
 namespace glia {
 
-SGD::SGD(OptimizerOptions options, SGDOptions sgd) : Optimizer(std::move(options)), sgd_(sgd) {}
+SGD::SGD(OptimizerOptions options, SGDOptions sgd) : Optimizer(std::move(options)), sgd_(sgd) {
+  if (!(sgd.momentum >= 0.0 && sgd.momentum <= 1.0))
+    throw Error("SGD: momentum must be in [0, 1], got " + std::to_string(sgd.momentum));
+}
 
 void SGD::build(const std::vector<Variable*>& variables) {
   momentums_.clear();
