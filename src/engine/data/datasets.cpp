@@ -126,7 +126,7 @@ void ImageClassDataset::gather(std::span<const int64_t> indices, Tensor& x, Tens
   float* xd = x.data();
   float* yd = y.data();
   for (int64_t r = 0; r < rows; ++r) check_index("ImageClassDataset", indices[r], size());
-  // Large batches convert on the compute pool (the other threads would otherwise idle).
+    // Large batches convert on the compute pool (the other threads would otherwise idle).
 #pragma omp parallel for schedule(static) if (rows * item >= 65536)
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t i = indices[r];
