@@ -23,7 +23,10 @@ void Activation::backward(BackwardContext& ctx, std::span<const Tensor* const> i
   const Tensor& x = *inputs[0];
   Tensor& dx = *dinputs[0];
   dx.resize(x.shape());
-  if (ctx.grad_is_logits) return dx.copy_from(dout);
+  if (ctx.grad_is_logits) {  // a device-side copy: dout may still be being written
+    ctx.backend.copy_columns(dout.data(), 1, dout.size(), dx.data(), dx.size(), 0);
+    return;
+  }
   ctx.backend.activation_backward(x.data(), output.data(), dout.data(), dx.data(), x.rows(),
                                   x.cols(), act_);
 }

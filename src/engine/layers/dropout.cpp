@@ -26,7 +26,10 @@ void Dropout::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs
   const Tensor& x = *inputs[0];
   output.resize(x.shape());
   active_ = ctx.training && rate_ > 0.0f;
-  if (!active_) return output.copy_from(x);
+  if (!active_) {  // a device-side copy: x may still be being written
+    ctx.backend.copy_columns(x.data(), 1, x.size(), output.data(), output.size(), 0);
+    return;
+  }
   mask_.resize(x.shape());
   // The mask depends on the layer's seed and the step's seed only: reproducible at any thread
   // count.
@@ -39,7 +42,10 @@ void Dropout::backward(BackwardContext& ctx, std::span<const Tensor* const> inpu
   if (dinputs.empty() || !dinputs[0]) return;
   Tensor& dx = *dinputs[0];
   dx.resize(dout.shape());
-  if (!active_) return dx.copy_from(dout);
+  if (!active_) {
+    ctx.backend.copy_columns(dout.data(), 1, dout.size(), dx.data(), dx.size(), 0);
+    return;
+  }
   ctx.backend.mul(dout.data(), mask_.data(), dx.data(), dout.size());
 }
 

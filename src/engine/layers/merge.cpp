@@ -20,12 +20,12 @@ void Add::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, Te
     ctx.backend.add(output.data(), inputs[i]->data(), output.data(), output.size());
 }
 
-void Add::backward(BackwardContext&, std::span<const Tensor* const>, const Tensor&, Tensor& dout,
-                   std::span<Tensor* const> dinputs) {
+void Add::backward(BackwardContext& ctx, std::span<const Tensor* const>, const Tensor&,
+                   Tensor& dout, std::span<Tensor* const> dinputs) {
   for (Tensor* dx : dinputs) {
     if (!dx) continue;
     dx->resize(dout.shape());
-    dx->copy_from(dout);
+    ctx.backend.copy_columns(dout.data(), 1, dout.size(), dx->data(), dx->size(), 0);
   }
 }
 

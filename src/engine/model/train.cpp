@@ -116,7 +116,8 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
       if (consumers_[j] > 1) {
         if (!ready[j]) {
           grads_[j].resize(scratch_[j].shape());
-          grads_[j].copy_from(scratch_[j]);
+          be.copy_columns(scratch_[j].data(), 1, scratch_[j].size(), grads_[j].data(),
+                          grads_[j].size(), 0);
         } else {
           be.add(grads_[j].data(), scratch_[j].data(), grads_[j].data(), grads_[j].size());
         }
