@@ -7,11 +7,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "glia/activations.hpp"
+#include "glia/tensor.hpp"
 
 namespace glia {
 
@@ -105,8 +108,17 @@ class Backend {
                           bool nesterov) = 0;
 };
 
-/// "cpu" (oneDNN, multithreaded) and "reference" (plain loops), plus "cuda" when Glia was built
-/// with CUDA and a GPU is present.
+/// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that
+/// want it) makes itself known: register_backend() from a static initializer.
+struct BackendFactory {
+  std::function<bool()> available;                 // e.g. "a GPU is present"
+  std::function<std::shared_ptr<Backend>()> make;  // called once, on first use
+  std::optional<TensorAllocator> allocator;        // installed by use_backend()
+};
+void register_backend(const std::string& name, BackendFactory factory);
+
+/// "cpu" (oneDNN, multithreaded) and "reference" (plain loops), plus registered backends that
+/// are available here ("cuda" in programs linked with glia_cuda, where a GPU is present).
 std::vector<std::string> backend_names();
 /// Shared instance of the named backend; throws glia::Error for an unknown name.
 std::shared_ptr<Backend> get_backend(const std::string& name);

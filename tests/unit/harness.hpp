@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include "glia/error.hpp"
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,6 +17,16 @@
 #include "glia/tensor.hpp"
 
 namespace glia::test {
+
+/// The message of the glia::Error that f throws, or "(no glia::Error)".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no glia::Error)";
+}
 
 /// Uniform floats in [lo, hi) from a seeded Rng.
 inline std::vector<float> random_floats(Rng& rng, int64_t n, double lo = -1.0, double hi = 1.0) {

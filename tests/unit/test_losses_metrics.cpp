@@ -30,14 +30,7 @@ double loss_value(const std::string& name, const Tensor& y_true, const Tensor& y
   return l(*get_backend(backend), y_true, y_pred);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no glia::Error)";
-}
+using test::error_of;
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;

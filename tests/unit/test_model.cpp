@@ -28,14 +28,7 @@ namespace {
 using testing::internal::CaptureStderr;
 using testing::internal::GetCapturedStderr;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no glia::Error)";
-}
+using test::error_of;
 
 LayerPtr dense(int64_t units, const std::string& activation = "linear",
                const std::string& name = "") {
