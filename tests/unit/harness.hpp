@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include "glia/error.hpp"
 #include <sstream>
 #include <string>
 #include <vector>
+#include "glia/error.hpp"
 
 #include "glia/initializers.hpp"
 #include "glia/tensor.hpp"
