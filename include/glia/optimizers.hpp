@@ -155,7 +155,8 @@ class AdamW : public Adam {
   }
 };
 
-/// "sgd", "rmsprop", "adam", "adamw" with Keras defaults and the given learning rate.
+/// "sgd", "rmsprop", "adam", "adamw" (or the class names "SGD", "RMSprop", ...) with Keras
+/// defaults and the given learning rate.
 std::shared_ptr<Optimizer> make_optimizer(const std::string& name,
                                           std::optional<double> learning_rate = std::nullopt);
 

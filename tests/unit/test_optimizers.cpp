@@ -415,6 +415,13 @@ TEST(MakeOptimizer, KerasNamesAndDefaultLearningRates) {
   EXPECT_DOUBLE_EQ(*make_optimizer("adamw")->options().weight_decay, 0.004);
 }
 
+TEST(MakeOptimizer, AcceptsKerasClassNames) {
+  EXPECT_EQ(make_optimizer("RMSprop")->class_name(), "RMSprop");
+  EXPECT_EQ(make_optimizer("Adam")->class_name(), "Adam");
+  EXPECT_EQ(make_optimizer("AdamW")->class_name(), "AdamW");
+  EXPECT_EQ(make_optimizer("SGD")->class_name(), "SGD");
+}
+
 TEST(MakeOptimizer, UnknownNameIsAnError) {
   try {
     make_optimizer("adagrad");

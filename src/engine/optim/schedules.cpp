@@ -1,3 +1,4 @@
+#include <cctype>
 #include <cmath>
 
 #include "glia/error.hpp"
@@ -43,12 +44,15 @@ double CosineDecay::operator()(int64_t step) const {
   return start * ((1.0 - alpha_) * cosine + alpha_);
 }
 
-std::shared_ptr<Optimizer> make_optimizer(const std::string& name, std::optional<double> lr) {
+std::shared_ptr<Optimizer> make_optimizer(const std::string& requested, std::optional<double> lr) {
+  // Keras' optimizers.get() accepts the snake-case name and the class name ("RMSprop", "Adam").
+  std::string name = requested;
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (name == "sgd") return std::make_shared<SGD>(OptimizerOptions{lr.value_or(0.01)});
   if (name == "rmsprop") return std::make_shared<RMSprop>(OptimizerOptions{lr.value_or(0.001)});
   if (name == "adam") return std::make_shared<Adam>(OptimizerOptions{lr.value_or(0.001)});
   if (name == "adamw") return std::make_shared<AdamW>(AdamW::with_decay({lr.value_or(0.001)}));
-  throw Error("unknown optimizer '" + name + "' (expected sgd, rmsprop, adam or adamw)");
+  throw Error("unknown optimizer '" + requested + "' (expected sgd, rmsprop, adam or adamw)");
 }
 
 }  // namespace glia
