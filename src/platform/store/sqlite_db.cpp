@@ -1,0 +1,124 @@
+#include "store/sqlite_db.hpp"
+
+#include "glia/error.hpp"
+
+namespace glia::platform::sqlite {
+
+Db::Db(const std::string& path) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw Error("store '" + path + "': cannot open: " + msg);
+  }
+  sqlite3_busy_timeout(db_, 10000);  // writers from other processes wait instead of failing
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=NORMAL");  // with WAL: durable across process crashes
+  exec("PRAGMA foreign_keys=ON");
+}
+
+Db::~Db() {
+  sqlite3_close(db_);
+}
+
+void Db::fail(const std::string& what) const {
+  throw Error("store '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_));
+}
+
+void Db::exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw Error("store '" + path_ + "': " + msg + " (in: " + sql.substr(0, 60) + ")");
+  }
+}
+
+Stmt::Stmt(Db& db, const std::string& sql) : db_(db) {
+  if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
+    db.fail("cannot prepare '" + sql.substr(0, 60) + "'");
+}
+
+Stmt::~Stmt() {
+  sqlite3_finalize(stmt_);
+}
+
+Stmt& Stmt::bind(int i, const std::string& v) {
+  if (sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK)
+    db_.fail("bind");
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, int64_t v) {
+  if (sqlite3_bind_int64(stmt_, i, v) != SQLITE_OK) db_.fail("bind");
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, double v) {
+  if (sqlite3_bind_double(stmt_, i, v) != SQLITE_OK) db_.fail("bind");
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, const std::optional<double>& v) {
+  return v ? bind(i, *v) : bind_null(i);
+}
+
+Stmt& Stmt::bind(int i, const std::optional<int>& v) {
+  return v ? bind(i, static_cast<int64_t>(*v)) : bind_null(i);
+}
+
+Stmt& Stmt::bind_null(int i) {
+  if (sqlite3_bind_null(stmt_, i) != SQLITE_OK) db_.fail("bind");
+  return *this;
+}
+
+bool Stmt::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  db_.fail("statement failed");
+}
+
+void Stmt::run() {
+  step();
+  reset();
+}
+
+void Stmt::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string Stmt::text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : "";
+}
+
+int64_t Stmt::int64(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
+
+double Stmt::real(int col) const {
+  return sqlite3_column_double(stmt_, col);
+}
+
+bool Stmt::is_null(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+
+Transaction::Transaction(Db& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction() {
+  if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace glia::platform::sqlite

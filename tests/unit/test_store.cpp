@@ -1,0 +1,196 @@
+// The Store contract. Every implementation is listed in kStores and must pass every test here.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include <unistd.h>
+
+#include "glia/error.hpp"
+#include "glia/platform/store.hpp"
+
+namespace glia::platform {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct StoreKind {
+  std::string name;
+  // Opens the store rooted at a fresh folder; a second call with the same folder reopens it.
+  std::function<std::unique_ptr<Store>(const fs::path& dir)> open;
+};
+
+const std::vector<StoreKind> kStores = {
+    {"sqlite", [](const fs::path& dir) { return open_sqlite_store((dir / "glia.db").string()); }},
+};
+
+class StoreContract : public testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    std::string name = testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) c = c == '/' ? '_' : c;
+    dir_ = fs::temp_directory_path() / ("glia-store-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = GetParam().open(dir_);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  RunRecord new_run(const std::string& experiment = "keras-mnist") {
+    return store_->create_run(
+        {experiment, "", "glia-keras-mnist --epochs 2", "local", {{"a", "b"}}});
+  }
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, MigratesOnOpenAndReopens) {
+  EXPECT_GE(store_->schema_version(), 1);
+  const std::string id = new_run().id;
+  store_.reset();
+  store_ = GetParam().open(dir_);
+  EXPECT_EQ(store_->get_run(id).id, id);
+}
+
+TEST_P(StoreContract, CreateAndFindRun) {
+  RunRecord r = new_run();
+  EXPECT_EQ(r.id.rfind("keras-mnist_", 0), 0u) << r.id;
+  EXPECT_EQ(r.status, RunStatus::NotStarted);
+  RunRecord back = store_->get_run(r.id);
+  EXPECT_EQ(back.experiment, "keras-mnist");
+  EXPECT_EQ(back.display_name, r.id);
+  EXPECT_EQ(back.command, "glia-keras-mnist --epochs 2");
+  EXPECT_EQ(back.tags.at("a"), "b");
+  EXPECT_FALSE(store_->find_run("nope").has_value());
+  try {
+    store_->get_run("nope");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "unknown run 'nope'");
+  }
+  EXPECT_THROW(store_->create_run({""}), Error);
+}
+
+TEST_P(StoreContract, ListFiltersAndOrdersNewestFirst) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(new_run(i % 2 ? "b" : "a").id);
+  store_->set_status(ids[4], RunStatus::Queued, 1.0);
+  auto all = store_->list_runs({});
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all.front().id, ids[4]);
+  EXPECT_EQ(all.back().id, ids[0]);
+  EXPECT_EQ(store_->list_runs({.experiment = "b"}).size(), 2u);
+  EXPECT_EQ(store_->list_runs({.status = RunStatus::Queued}).size(), 1u);
+  EXPECT_EQ(store_->list_runs({.limit = 2}).size(), 2u);
+  EXPECT_EQ(store_->experiments(), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST_P(StoreContract, StatusLifecycleAndHistory) {
+  const std::string id = new_run().id;
+  for (RunStatus s : {RunStatus::Queued, RunStatus::Preparing, RunStatus::Running})
+    store_->set_status(id, s, 10.0 + static_cast<int>(s));
+  store_->set_status(id, RunStatus::Failed, 20.0, 137, "killed by signal 9 (SIGKILL)");
+  RunRecord r = store_->get_run(id);
+  EXPECT_EQ(r.status, RunStatus::Failed);
+  EXPECT_EQ(r.exit_code, 137);
+  EXPECT_EQ(r.error, "killed by signal 9 (SIGKILL)");
+  EXPECT_DOUBLE_EQ(*r.started_at, 10.0 + static_cast<int>(RunStatus::Running));
+  EXPECT_DOUBLE_EQ(*r.ended_at, 20.0);
+  auto h = store_->status_history(id);
+  ASSERT_EQ(h.size(), 5u);
+  EXPECT_EQ(h.front().status, RunStatus::NotStarted);
+  EXPECT_EQ(h.back().status, RunStatus::Failed);
+  // Terminal: nothing changes, nothing is written.
+  EXPECT_THROW(store_->set_status(id, RunStatus::Running, 30.0), Error);
+  EXPECT_EQ(store_->status_history(id).size(), 5u);
+  EXPECT_THROW(store_->set_status("nope", RunStatus::Running, 1.0), Error);
+}
+
+TEST_P(StoreContract, BackwardsTransitionIsRejected) {
+  const std::string id = new_run().id;
+  store_->set_status(id, RunStatus::Running, 1.0);
+  try {
+    store_->set_status(id, RunStatus::Queued, 2.0);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot go from Running to Queued"), std::string::npos);
+  }
+  store_->set_status(id, RunStatus::CancelRequested, 3.0);
+  EXPECT_THROW(store_->set_status(id, RunStatus::Completed, 4.0), Error);
+  store_->set_status(id, RunStatus::Canceled, 5.0);
+  EXPECT_EQ(store_->get_run(id).status, RunStatus::Canceled);
+}
+
+TEST_P(StoreContract, MetricSeriesKeepStepOrderAndLatestIsIndexed) {
+  const std::string id = new_run().id;
+  store_->log_metrics(id,
+                      {{"Loss", 1, 0.5, 1.0}, {"Loss", 0, 0.9, 0.5}, {"Accuracy", 0, 0.8, 0.5}});
+  store_->log_metrics(id, {{"Loss", 2, 0.3, 2.0}, {"Loss", 2, 0.31, 2.1}});
+  auto loss = store_->metric_series(id, "Loss");
+  ASSERT_EQ(loss.size(), 4u);
+  EXPECT_EQ(loss[0].step, 0);
+  EXPECT_DOUBLE_EQ(loss[1].value, 0.5);
+  EXPECT_DOUBLE_EQ(loss[2].value, 0.3);  // same step: logging order
+  EXPECT_DOUBLE_EQ(loss[3].value, 0.31);
+  auto latest = store_->latest_metrics(id);
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_DOUBLE_EQ(latest["Loss"].value, 0.31);
+  EXPECT_DOUBLE_EQ(latest["Accuracy"].value, 0.8);
+  EXPECT_TRUE(store_->metric_series(id, "none").empty());
+}
+
+TEST_P(StoreContract, MetricBatchIsAllOrNothing) {
+  const std::string id = new_run().id;
+  EXPECT_THROW(store_->log_metrics(id, {{"ok", 0, 1.0, 0}, {"", 1, 2.0, 0}}), Error);
+  EXPECT_TRUE(store_->metric_series(id, "ok").empty());
+  EXPECT_TRUE(store_->latest_metrics(id).empty());
+  EXPECT_THROW(store_->log_metrics("nope", {{"x", 0, 1.0, 0}}), Error);
+}
+
+// Four writers on their own connections, as four jobs would be: every value stored once.
+TEST_P(StoreContract, ConcurrentWritersLoseNothing) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(new_run().id);
+  constexpr int kBatches = 50, kPerBatch = 100;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      auto s = GetParam().open(dir_);
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<MetricPoint> batch;
+        for (int i = 0; i < kPerBatch; ++i)
+          batch.push_back({"v", b * kPerBatch + i, static_cast<double>(b * kPerBatch + i), 0});
+        s->log_metrics(ids[t], batch);
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (const auto& id : ids) {
+    auto series = store_->metric_series(id, "v");
+    ASSERT_EQ(series.size(), static_cast<size_t>(kBatches * kPerBatch));
+    for (size_t i = 0; i < series.size(); ++i) ASSERT_EQ(series[i].step, static_cast<int64_t>(i));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStores, StoreContract, testing::ValuesIn(kStores),
+                         [](const testing::TestParamInfo<StoreKind>& info) {
+                           return info.param.name;
+                         });
+
+TEST(RunStatus, NamesRoundTripAndLifecycle) {
+  for (int i = 0; i <= static_cast<int>(RunStatus::Canceled); ++i)
+    EXPECT_EQ(parse_run_status(to_string(static_cast<RunStatus>(i))), static_cast<RunStatus>(i));
+  EXPECT_THROW(parse_run_status("Done"), Error);
+  EXPECT_TRUE(can_transition(RunStatus::NotStarted, RunStatus::Queued));
+  EXPECT_TRUE(can_transition(RunStatus::Queued, RunStatus::Running));
+  EXPECT_FALSE(can_transition(RunStatus::Running, RunStatus::Running));
+  EXPECT_FALSE(can_transition(RunStatus::Completed, RunStatus::Failed));
+  EXPECT_TRUE(can_transition(RunStatus::Starting, RunStatus::Failed));
+  EXPECT_FALSE(can_transition(RunStatus::CancelRequested, RunStatus::Completed));
+}
+
+}  // namespace
+}  // namespace glia::platform
