@@ -16,6 +16,12 @@ int main(int argc, char** argv) {
   });
   glia::cli::register_info(app);
   glia::cli::register_data(app);
+  auto workspace_dir = std::make_shared<std::string>();
+  app.add_option("-w,--workspace", *workspace_dir,
+                 "workspace folder (default: $GLIA_WORKSPACE, else found from the current folder "
+                 "upwards)");
+  app.fallthrough();
+  glia::cli::register_workspace(app, workspace_dir);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

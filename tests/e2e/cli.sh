@@ -21,4 +21,12 @@ echo "$LAST_ERR" | grep -q "missing.idx" || fail "missing file not named"
 [ "$(echo "$LAST_ERR" | wc -l)" -eq 1 ] || fail "error is not one line: $LAST_ERR"
 expect_fail "$GLIA" nosuchcommand
 expect_fail "$GLIA" info -o yaml
+# Workspaces: init, discovery from a subfolder, -w, errors.
+"$GLIA" workspace init "$WORK/ws" -o json | python3 -c 'import json,sys; assert json.load(sys.stdin)["schema_version"] >= 1'
+mkdir -p "$WORK/ws/sub/dir"
+(cd "$WORK/ws/sub/dir" && "$GLIA" workspace show | grep -q "root:      $WORK/ws") || fail "workspace not found from a subfolder"
+"$GLIA" -w "$WORK/ws" workspace show -o json >/dev/null || fail "-w"
+expect_fail "$GLIA" workspace init "$WORK/ws"
+echo "$LAST_ERR" | grep -q "already holds" || fail "second init: $LAST_ERR"
+(cd "$WORK" && expect_fail env -u GLIA_WORKSPACE "$GLIA" workspace show)
 echo "PASS cli"

@@ -1,0 +1,65 @@
+// glia workspace init / show.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "glia/platform/workspace.hpp"
+
+namespace glia::cli {
+
+namespace {
+
+nlohmann::json describe(platform::Workspace& ws) {
+  auto runs = ws.store().list_runs({.limit = 1000000});
+  return {{"name", ws.name()},
+          {"root", ws.root().string()},
+          {"store", ws.store_path().string()},
+          {"schema_version", ws.store().schema_version()},
+          {"artifacts", ws.artifacts_path().string()},
+          {"experiments", ws.store().experiments()},
+          {"runs", runs.size()}};
+}
+
+void print(const nlohmann::json& j, const std::string& output) {
+  if (output == "json") {
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("workspace %s\n  root:      %s\n  store:     %s (schema v%d)\n  artifacts: %s\n",
+              j["name"].get<std::string>().c_str(), j["root"].get<std::string>().c_str(),
+              j["store"].get<std::string>().c_str(), j["schema_version"].get<int>(),
+              j["artifacts"].get<std::string>().c_str());
+  std::printf("  experiments: %zu, runs: %zu\n", j["experiments"].size(), j["runs"].get<size_t>());
+}
+
+}  // namespace
+
+void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
+  auto* cmd = app.add_subcommand("workspace", "Create or describe a workspace");
+  cmd->require_subcommand(1);
+
+  auto* init = cmd->add_subcommand("init", "Create a workspace (store, artifacts, config) in DIR");
+  auto dir = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>("text");
+  init->add_option("dir", *dir, "folder for the workspace (created if missing)")->required();
+  init->add_option("--name", *name, "workspace name (default: the folder's name)");
+  init->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
+  init->callback([dir, name, output] {
+    auto ws = platform::Workspace::init(*dir, *name);
+    print(describe(ws), *output);
+  });
+
+  auto* show = cmd->add_subcommand("show", "Describe the current workspace");
+  auto show_output = std::make_shared<std::string>("text");
+  show->add_option("-o,--output", *show_output, "output format")
+      ->check(CLI::IsMember({"text", "json"}));
+  show->callback([workspace_dir, show_output] {
+    std::optional<std::filesystem::path> explicit_dir;
+    if (!workspace_dir->empty()) explicit_dir = *workspace_dir;
+    auto ws = platform::Workspace::find(explicit_dir);
+    print(describe(ws), *show_output);
+  });
+}
+
+}  // namespace glia::cli

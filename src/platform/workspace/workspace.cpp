@@ -1,0 +1,107 @@
+#include "glia/platform/workspace.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "glia/error.hpp"
+
+namespace glia::platform {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kConfigVersion = 1;
+
+// Writes `text` to `path` atomically: a temporary file in the same folder, fsync'd, renamed.
+void write_atomic(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw Error("cannot write '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw Error("cannot write '" + path.string() + "': " + ec.message());
+  }
+}
+
+}  // namespace
+
+Workspace::Workspace(fs::path root, std::string name)
+    : root_(std::move(root)), name_(std::move(name)) {}
+
+Workspace Workspace::init(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  const fs::path root = fs::absolute(dir, ec);
+  if (fs::exists(root / ".glia" / "config.json"))
+    throw Error("'" + root.string() + "' already holds a Glia workspace");
+  if (fs::exists(root) && !fs::is_directory(root))
+    throw Error("'" + root.string() + "' exists and is not a folder");
+  const bool created_root = !fs::exists(root);
+  const fs::path meta = root / ".glia";
+  try {
+    fs::create_directories(meta / "artifacts");
+    Workspace ws(root, name.empty() ? root.filename().string() : name);
+    ws.store();  // creates the database and applies the migrations
+    nlohmann::json config = {{"version", kConfigVersion},
+                             {"name", ws.name_},
+                             {"store", {{"type", "sqlite"}, {"path", "glia.db"}}},
+                             {"artifacts", "artifacts"}};
+    write_atomic(ws.config_path(), config.dump(2) + "\n");  // written last: marks it complete
+    return ws;
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(created_root ? root : meta, ec);
+    throw Error("cannot create a workspace in '" + root.string() + "': " + e.code().message());
+  } catch (...) {
+    fs::remove_all(created_root ? root : meta, ec);
+    throw;
+  }
+}
+
+Workspace Workspace::open(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path root = fs::absolute(dir, ec);
+  const fs::path config = root / ".glia" / "config.json";
+  std::ifstream in(config);
+  if (!in) throw Error("'" + root.string() + "' is not a Glia workspace (no .glia/config.json)");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("'" + config.string() + "': not valid JSON: " + e.what());
+  }
+  if (!j.is_object() || !j.contains("version") || !j["version"].is_number_integer())
+    throw Error("'" + config.string() + "': missing integer 'version'");
+  if (j["version"].get<int>() > kConfigVersion)
+    throw Error("'" + config.string() + "': written by a newer Glia (config version " +
+                std::to_string(j["version"].get<int>()) + ")");
+  return Workspace(root, j.value("name", root.filename().string()));
+}
+
+Workspace Workspace::find(const std::optional<fs::path>& explicit_dir, const fs::path& start) {
+  if (explicit_dir) return open(*explicit_dir);
+  if (const char* env = std::getenv("GLIA_WORKSPACE"); env && *env) return open(env);
+  std::error_code ec;
+  for (fs::path p = fs::absolute(start, ec); !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p / ".glia" / "config.json", ec)) return open(p);
+    if (p == p.root_path()) break;
+  }
+  throw Error("no Glia workspace found in '" + start.string() +
+              "' or its parents (create one with 'glia workspace init DIR', or pass -w DIR / set "
+              "GLIA_WORKSPACE)");
+}
+
+Store& Workspace::store() {
+  if (!store_) store_ = open_sqlite_store(store_path().string());
+  return *store_;
+}
+
+}  // namespace glia::platform
