@@ -6,6 +6,7 @@
 #include <string>
 
 #include "glia/glia.hpp"
+#include "glia/platform/run_logger.hpp"
 
 namespace {
 
@@ -23,6 +24,8 @@ std::string py_float(double v) {
 int main(int argc, char** argv) {
   CLI::App app{"Train the Keras MNIST MLP (Dense-relu, Dense-relu, Dense-softmax) with RMSprop.",
                "glia-keras-mnist"};
+  // Like argparse: an option given twice takes its last value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string data_folder = "data";
   int64_t batch_size = 50, n_h1 = 100, n_h2 = 100;
   double learning_rate = 0.001;
@@ -62,7 +65,13 @@ int main(int argc, char** argv) {
   });
   CLI11_PARSE(app, argc, argv);
 
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  std::unique_ptr<glia::platform::RunLogger> run;
   try {
+    // Tracked as a run when started in a workspace (or by a job); offline otherwise.
+    run = glia::platform::RunLogger::from_environment("keras-mnist", command_line);
+    if (run->online()) std::printf("Run: %s\n", run->run_id().c_str());
     glia::set_num_threads(threads);
     glia::use_backend(backend);
     const glia::MnistFiles files = glia::find_mnist_files(data_folder);
@@ -88,16 +97,31 @@ int main(int argc, char** argv) {
                     .loss = glia::Loss::parse("categorical_crossentropy"),
                     .metrics = {"accuracy"}});
     std::fflush(stdout);
+    // What the seed's LogRunMetrics callback logs (validation loss and accuracy as lists), plus
+    // every epoch log under its Keras name with step = epoch.
+    auto log_metrics = std::make_shared<glia::LambdaCallback>();
+    log_metrics->epoch_end = [&run](int epoch, const glia::Logs& logs) {
+      run->log("Loss", logs.at("val_loss"));
+      run->log("Accuracy", logs.at("val_accuracy"));
+      for (const auto& [name, value] : logs) run->log(name, value, epoch);
+      run->flush();
+    };
     model->fit(train, {.batch_size = batch_size,
                        .epochs = epochs,
                        .verbose = verbose,
+                       .callbacks = {log_metrics},
                        .validation_data = test,
                        .seed = seed});
     glia::Logs score = model->evaluate(*test, {.batch_size = batch_size});
     std::printf("Test loss: %s\nTest accuracy: %s\n", py_float(score["loss"]).c_str(),
                 py_float(score["accuracy"]).c_str());
+    run->log("Final test loss", score["loss"]);
+    run->log("Final test accuracy", score["accuracy"]);
+    run->complete(true);
+    if (run->online()) std::printf("Metrics: glia run metrics %s\n", run->run_id().c_str());
   } catch (const glia::Error& e) {
     std::fprintf(stderr, "glia-keras-mnist: error: %s\n", e.what());
+    if (run) run->complete(false, e.what());
     return 1;
   }
   return 0;

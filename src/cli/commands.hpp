@@ -11,5 +11,6 @@ void register_info(CLI::App& app);
 void register_data(CLI::App& app);
 /// `workspace_dir` holds the global -w/--workspace value (empty: find it from the current folder).
 void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 
 }  // namespace glia::cli

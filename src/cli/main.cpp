@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
                  "upwards)");
   app.fallthrough();
   glia::cli::register_workspace(app, workspace_dir);
+  glia::cli::register_runs(app, workspace_dir);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -28,4 +28,20 @@ head -c 100 "$WORK/data/nested/train-images-idx3-ubyte.gz" >"$WORK/broken/train-
 expect_fail "$BIN" --data-folder "$WORK/broken" --epochs 1
 echo "$LAST_ERR" | grep -q "train-images-idx3-ubyte.gz" || fail "corrupt file not named: $LAST_ERR"
 expect_fail "$BIN" --data-folder "$WORK/data" --batch-size 0
+# In a workspace the training is tracked as a run with the seed's metrics.
+GLIA=$2
+"$GLIA" workspace init "$WORK/ws" >/dev/null
+(cd "$WORK/ws" && run --seed 7 --epochs 2 >"$WORK/tracked.txt")
+id=$(sed -n 's/^Run: //p' "$WORK/tracked.txt")
+[ -n "$id" ] || fail "no 'Run:' line in a workspace"
+"$GLIA" -w "$WORK/ws" run show "$id" -o json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["status"] == "Completed", j["status"]
+for k in ("Loss", "Accuracy", "Final test loss", "Final test accuracy", "val_loss", "loss"):
+    assert k in j["metrics"], k
+assert [h["status"] for h in j["history"]] == ["NotStarted", "Running", "Completed"], j["history"]
+' || fail "tracked run"
+[ "$("$GLIA" -w "$WORK/ws" run metrics "$id" --name Accuracy -o csv | wc -l)" -eq 3 ] || fail "Accuracy list"
+expect_fail "$GLIA" -w "$WORK/ws" run metrics nope
 echo "PASS keras_mnist_small (test accuracy $acc)"
