@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang-format
   libdnnl-dev zlib1g-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libcairo2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
 )

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/chart.hpp"
 #include "glia/platform/workspace.hpp"
 
 namespace glia::cli {
@@ -115,14 +116,16 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
 
   auto* metrics = cmd->add_subcommand("metrics", "A run's metric series");
   struct MetricArgs {
-    std::string run, name, output = "text";
+    std::string run, name, output = "text", chart;
   };
   auto ma = std::make_shared<MetricArgs>();
   metrics->add_option("run", ma->run, "run id")->required();
   metrics->add_option("--name", ma->name, "only this metric");
   metrics->add_option("-o,--output", ma->output, "output format")
       ->check(CLI::IsMember({"text", "json", "csv"}));
+  metrics->add_option("--chart", ma->chart, "also draw the series into FILE (.png or .svg)");
   metrics->callback([ma, workspace_dir] {
+    if (!ma->chart.empty()) platform::check_chart_path(ma->chart);
     auto ws = workspace(*workspace_dir);
     auto& store = ws.store();
     store.get_run(ma->run);  // unknown run: a clear error
@@ -151,6 +154,19 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
       }
     }
     if (ma->output == "json") std::printf("%s\n", j.dump(2).c_str());
+    if (!ma->chart.empty()) {
+      std::vector<platform::ChartSeries> series;
+      for (const auto& name : names) {
+        platform::ChartSeries s{name, {}, {}};
+        for (const auto& p : store.metric_series(ma->run, name)) {
+          s.x.push_back(static_cast<double>(p.step));
+          s.y.push_back(p.value);
+        }
+        series.push_back(std::move(s));
+      }
+      platform::write_line_chart(series, {.title = ma->run}, ma->chart);
+      std::fprintf(stderr, "chart written to %s\n", ma->chart.c_str());
+    }
   });
 }
 

@@ -44,4 +44,7 @@ assert [h["status"] for h in j["history"]] == ["NotStarted", "Running", "Complet
 ' || fail "tracked run"
 [ "$("$GLIA" -w "$WORK/ws" run metrics "$id" --name Accuracy -o csv | wc -l)" -eq 3 ] || fail "Accuracy list"
 expect_fail "$GLIA" -w "$WORK/ws" run metrics nope
+"$GLIA" -w "$WORK/ws" run metrics "$id" --chart "$WORK/chart.svg" >/dev/null 2>&1 || fail "--chart svg"
+grep -q "<svg" "$WORK/chart.svg" || fail "chart.svg is not SVG"
+expect_fail "$GLIA" -w "$WORK/ws" run metrics "$id" --chart "$WORK/chart.gif"
 echo "PASS keras_mnist_small (test accuracy $acc)"
