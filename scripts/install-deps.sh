@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git clang-format
+  build-essential cmake ninja-build pkg-config git clang-format python3
   libdnnl-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libcairo2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
