@@ -7,12 +7,14 @@
 
 #include "backends/cuda/cuda_backend.hpp"
 #include "backends/cuda/cuda_internal.cuh"
-#include "backends/cuda/cuda_math.cuh"
+#include "backends/formulas.hpp"
 #include "glia/error.hpp"
 
 namespace glia {
 
 namespace cuda {
+
+using namespace formulas;  // the shared element formulas
 
 void check(cudaError_t e, const char* what) {
   if (e == cudaSuccess) return;

@@ -1,10 +1,12 @@
 // The CUDA backend's element-wise and row-wise kernels: bias + activation (softmax one block per
 // row), activation gradients, element-wise arithmetic, column copies, dropout masks, regularizer
-// and clipping updates, and the optimizer updates. Formulas come from cuda_math.cuh.
+// and clipping updates, and the optimizer updates. Formulas come from formulas.hpp.
 #include "backends/cuda/cuda_internal.cuh"
-#include "backends/cuda/cuda_math.cuh"
+#include "backends/formulas.hpp"
 
 namespace glia::cuda {
+
+using namespace formulas;  // the shared element formulas
 
 namespace {
 

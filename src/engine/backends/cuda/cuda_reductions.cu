@@ -4,9 +4,11 @@
 #include <algorithm>
 
 #include "backends/cuda/cuda_internal.cuh"
-#include "backends/cuda/cuda_math.cuh"
+#include "backends/formulas.hpp"
 
 namespace glia::cuda {
+
+using namespace formulas;  // the shared element formulas
 
 namespace {
 

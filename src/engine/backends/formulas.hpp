@@ -1,7 +1,8 @@
-// The CUDA backend's element formulas: __host__ __device__ copies of scalar_math.hpp and
-// loss_rows.cpp, operation for operation, so device results track the reference backend. This
-// header needs no CUDA headers: compiled by a plain C++ compiler the functions are ordinary inline
-// host functions, which lets the unit tests compare them with the originals on any machine.
+// The per-element formulas every backend shares (activations, their derivatives, the dropout hash,
+// per-sample losses and gradients), written once as __host__ __device__ functions. This header
+// needs no CUDA headers: compiled by a plain C++ compiler the functions are ordinary inline host
+// functions (scalar_math.hpp and loss_rows.cpp expose them to the CPU backends); nvcc compiles the
+// same text for the GPU.
 //
 // Two rules keep the device arithmetic close to the host's:
 //  - Products that feed an addition go through mul_rn(): nvcc would otherwise contract a * b + c
@@ -22,9 +23,9 @@
 #define GLIA_HD inline
 #endif
 
-namespace glia::cuda {
+namespace glia::formulas {
 
-constexpr float kEpsilonF = 1e-7f;  // detail::kEpsilon (Keras backend epsilon())
+constexpr float kEpsilonF = 1e-7f;  // Keras backend epsilon()
 
 /// a * b, never fused into a following addition.
 GLIA_HD float mul_rn(float a, float b) {
@@ -45,7 +46,7 @@ GLIA_HD T clamp_to(T v, T lo, T hi) {
   return v < lo ? lo : (hi < v ? hi : v);
 }
 
-// ---- scalar_math.hpp ----
+// ---- activations ----
 
 GLIA_HD float sigmoid(float x) {
   return 1.0f / (1.0f + expf(-x));
@@ -117,9 +118,9 @@ GLIA_HD float activation_grad(ActivationKind kind, float slope, float x, float y
   return dy * g;
 }
 
-// ---- loss_rows.cpp ----
-// The reference throws for an out-of-range sparse label; here the row functions report it through
-// *bad_label (set to the label, the caller raises glia::Error) and return without a result.
+// ---- per-sample losses ----
+// An out-of-range sparse label is reported through *bad_label (set to the label; the caller
+// raises glia::Error) and the row functions return without a result.
 
 GLIA_HD bool is_categorical(LossKind k) {
   return k == LossKind::categorical_crossentropy || k == LossKind::sparse_categorical_crossentropy;
@@ -166,7 +167,7 @@ GLIA_HD double clip_probability(double p) {
   return clamp_to(p, static_cast<double>(kEpsilonF), 1.0 - static_cast<double>(kEpsilonF));
 }
 
-/// detail::row_loss.
+/// The loss of one sample (see loss_rows.hpp).
 GLIA_HD double row_loss(LossKind kind, const float* t, const float* p, int64_t cols,
                         const LossParams& lp, int64_t* bad_label) {
   if (!sparse_label_ok(kind, t, cols, bad_label)) return 0.0;
@@ -211,7 +212,7 @@ GLIA_HD double row_loss(LossKind kind, const float* t, const float* p, int64_t c
   return loss / static_cast<double>(cols);
 }
 
-/// detail::row_grad.
+/// scale * d(row_loss)/dp, or d/dlogits when lp.fused_softmax.
 GLIA_HD void row_grad(LossKind kind, const float* t, const float* p, float* g, int64_t cols,
                       const LossParams& lp, float scale, int64_t* bad_label) {
   if (!sparse_label_ok(kind, t, cols, bad_label)) return;
@@ -307,4 +308,4 @@ GLIA_HD float l1l2_element(float w, float g, float l1, float l2) {
   return g + (mul_rn(l1, sign) + mul_rn(2.0f * l2, w));
 }
 
-}  // namespace glia::cuda
+}  // namespace glia::formulas
