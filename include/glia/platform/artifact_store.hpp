@@ -1,0 +1,70 @@
+// The content-addressed artifact store: every file Glia keeps (code snapshots, run outputs and
+// logs, images; later datasets and models) is stored once under its SHA-256, whatever its name.
+// Writes are atomic (temporary file, fsync, rename), so a blob either exists whole or not at
+// all, and storing identical content twice costs no space.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace glia::platform {
+
+/// Lower-case hex SHA-256 of a file's bytes, streamed in bounded memory (OpenSSL's libcrypto).
+std::string sha256_file(const std::filesystem::path& file);
+std::string sha256_bytes(std::string_view bytes);
+
+/// Checks a relative path taken from a user, a manifest or a request: it must be non-empty,
+/// relative, and contain no "." / ".." / empty components or NUL. Returns it normalised with
+/// '/' separators; throws glia::Error naming `what` and the path otherwise.
+std::string safe_relative_path(const std::string& path, const std::string& what);
+
+struct ManifestEntry {
+  std::string path;    // relative, '/'-separated
+  std::string sha256;  // blob holding the bytes
+  uint64_t size = 0;
+  bool executable = false;
+};
+
+struct SnapshotOptions {
+  /// Refuse folders whose files add up to more than this (Azure's snapshot limit is 300 MB).
+  uint64_t max_bytes = 300ull << 20;
+};
+
+class ArtifactStore {
+ public:
+  /// The store rooted at `root` (a workspace's .glia/artifacts); created if missing.
+  explicit ArtifactStore(std::filesystem::path root);
+
+  /// Stores a file's bytes; returns their SHA-256. Streams (bounded memory); a blob already
+  /// present is not written again. Throws glia::Error naming the file when it cannot be read.
+  std::string put_file(const std::filesystem::path& file, uint64_t* size = nullptr);
+  std::string put_bytes(std::string_view bytes);
+  bool contains(const std::string& sha256) const;
+  /// Where a stored blob lives (read-only by convention); throws glia::Error if it is missing.
+  std::filesystem::path blob_path(const std::string& sha256) const;
+  std::string read_blob(const std::string& sha256) const;
+  /// Copies a blob to `dest` atomically (temporary file + rename), creating parent folders.
+  void copy_blob_to(const std::string& sha256, const std::filesystem::path& dest,
+                    bool executable = false) const;
+
+  /// Stores every regular file under `dir` (skipping .git/ and .glia/ and whatever the folder's
+  /// .gliaignore — or else .amlignore, or else .gitignore — excludes) and then a JSON manifest
+  /// of them; returns the manifest's SHA-256, which names the snapshot. Identical trees give
+  /// identical hashes. Throws glia::Error for a missing folder, an unreadable file or a tree
+  /// over max_bytes (naming the size and the limit and suggesting .gliaignore).
+  std::string snapshot(const std::filesystem::path& dir, const SnapshotOptions& options = {});
+  /// The entries of a stored manifest, sorted by path.
+  std::vector<ManifestEntry> manifest(const std::string& sha256) const;
+  /// Recreates a snapshot's files under `dest` (created if missing) as private copies.
+  void materialize(const std::string& manifest_sha256, const std::filesystem::path& dest) const;
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace glia::platform

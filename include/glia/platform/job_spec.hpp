@@ -1,0 +1,80 @@
+// A command job described the way Azure ML CLI v2 describes one (job.yml): the command with
+// ${{inputs.x}} placeholders, the code folder to snapshot, inputs, environment variables, the
+// compute target, experiment/display names, tags and limits. Parsing checks everything that can
+// be checked before a run exists, so a bad file fails at submit with a one-line message.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace glia::platform {
+
+struct JobInput {
+  enum class Kind { Literal, UriFile, UriFolder };
+  Kind kind = Kind::Literal;
+  /// Literal: the YAML scalar's text exactly as written ("50", "0.001", "true", "abc").
+  /// Uri inputs: the path as written (relative paths resolved against the YAML file's folder
+  /// when the spec is loaded), or a dataset reference "glia:NAME@latest" / "glia:NAME:VERSION"
+  /// (also accepted: "azureml:NAME@latest", "azureml:NAME:VERSION").
+  std::string value;
+  std::string mode;       // uri inputs: "ro_mount" (default) | "download" | "direct"
+  bool optional = false;  // `optional: true`: may be left unset
+  bool is_dataset_reference() const;
+};
+
+struct JobOutput {
+  std::string type = "uri_folder";  // only uri_folder: a folder under ./outputs/<name>
+};
+
+struct JobSpec {
+  std::filesystem::path source;               // the YAML file ("" when parsed from text)
+  std::string command;                        // as written, placeholders unresolved
+  std::optional<std::filesystem::path> code;  // absolute; must be an existing folder
+  std::map<std::string, JobInput> inputs;
+  std::map<std::string, JobOutput> outputs;
+  std::map<std::string, std::string> environment_variables;
+  std::string compute;          // "" = the workspace's default; "azureml:" prefix stripped
+  std::string environment;      // recorded only: local compute runs in the host environment
+  std::string experiment_name;  // "" = derived by the caller (e.g. the code folder's name)
+  std::string display_name;
+  std::string description;
+  std::map<std::string, std::string> tags;
+  std::optional<double> timeout_seconds;  // limits.timeout, > 0
+};
+
+/// Parses job YAML text. `source_name` names the file in messages; relative paths (code, uri
+/// inputs) resolve against `base_dir`. Throws glia::Error with a one-line message naming the
+/// file and the key: malformed YAML (with line:column), unknown keys (listing the accepted ones),
+/// wrong types, `type:` other than command, a missing command, placeholders that are malformed
+/// or name undeclared inputs/outputs, a code path that is not a folder, a bad timeout.
+JobSpec parse_job_spec(const std::string& yaml_text, const std::string& source_name,
+                       const std::filesystem::path& base_dir);
+/// Reads and parses a job file (errors name the file; a missing file is a clear error).
+JobSpec load_job_spec(const std::filesystem::path& file);
+
+/// Applies a `--set` override like Azure's CLI: "inputs.batch_size=100", "experiment_name=x",
+/// "display_name=x", "compute=x", "limits.timeout=60", "tags.k=v", "environment_variables.K=v",
+/// "description=x". Throws glia::Error for a malformed assignment or an unknown key.
+void apply_override(JobSpec& spec, const std::string& assignment);
+
+/// Replaces every ${{inputs.x}} / ${{outputs.x}} in the command. `input_values` maps each input
+/// name to the text to substitute (literals: their value; uri inputs: the local path the caller
+/// resolved); paths are shell-quoted when they contain characters the shell would split or
+/// expand, literals are substituted verbatim. Optional segments "[ ... ]" that contain a
+/// placeholder of an unset optional input are dropped whole (Azure's syntax). `output_dir`
+/// gives the path substituted for ${{outputs.x}} (e.g. "outputs/x"). Throws glia::Error for a
+/// required input without a value.
+std::string render_command(const JobSpec& spec,
+                           const std::map<std::string, std::string>& input_values,
+                           const std::function<std::string(const std::string&)>& output_dir);
+
+/// The spec as JSON (recorded on the run; `glia job show` prints it).
+nlohmann::json to_json(const JobSpec& spec);
+
+}  // namespace glia::platform
