@@ -12,5 +12,15 @@ void register_data(CLI::App& app);
 /// `workspace_dir` holds the global -w/--workspace value (empty: find it from the current folder).
 void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_jobs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+
+// Pieces shared by command groups.
+void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspace_dir,
+                  const std::string& what);
+void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspace_dir,
+                  const std::string& what);
+void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& workspace_dir);
 
 }  // namespace glia::cli

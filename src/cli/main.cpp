@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "glia/error.hpp"
 #include "glia/version.hpp"
 
@@ -23,10 +24,19 @@ int main(int argc, char** argv) {
   app.fallthrough();
   glia::cli::register_workspace(app, workspace_dir);
   glia::cli::register_runs(app, workspace_dir);
+  glia::cli::register_jobs(app, workspace_dir);
+  glia::cli::register_compute(app, workspace_dir);
+  glia::cli::register_agent(app, workspace_dir);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // usage errors: 2, like most Unix tools
+  } catch (const glia::cli::ExitRequest& e) {
+    return e.code;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::fprintf(stderr, "glia: error: %s\n", e.what());
+    return 1;
   } catch (const glia::Error& e) {
     std::fprintf(stderr, "glia: error: %s\n", e.what());
     return 1;

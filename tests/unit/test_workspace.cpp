@@ -32,7 +32,7 @@ TEST_F(WorkspaceTest, InitCreatesStoreArtifactsAndConfig) {
   EXPECT_EQ(ws.name(), "team");
   EXPECT_TRUE(fs::exists(ws.config_path()));
   EXPECT_TRUE(fs::is_directory(ws.artifacts_path()));
-  EXPECT_EQ(ws.store().schema_version(), 1);
+  EXPECT_GE(ws.store().schema_version(), 2);
   EXPECT_EQ(Workspace::open(dir_ / "ws").name(), "team");
   EXPECT_EQ(Workspace::init(dir_ / "other").name(), "other");
 }

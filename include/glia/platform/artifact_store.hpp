@@ -42,6 +42,7 @@ class ArtifactStore {
   /// present is not written again. Throws glia::Error naming the file when it cannot be read.
   std::string put_file(const std::filesystem::path& file, uint64_t* size = nullptr);
   std::string put_bytes(std::string_view bytes);
+  /// Every method taking a `sha256` throws glia::Error unless it is 64 lower-case hex digits.
   bool contains(const std::string& sha256) const;
   /// Where a stored blob lives (read-only by convention); throws glia::Error if it is missing.
   std::filesystem::path blob_path(const std::string& sha256) const;
@@ -55,6 +56,10 @@ class ArtifactStore {
   /// of them; returns the manifest's SHA-256, which names the snapshot. Identical trees give
   /// identical hashes. Throws glia::Error for a missing folder, an unreadable file or a tree
   /// over max_bytes (naming the size and the limit and suggesting .gliaignore).
+  /// Ignore files follow gitignore's rules (the root file only; see
+  /// src/platform/artifacts/ignore_rules.hpp). A symlink to a regular file inside `dir` is stored
+  /// as that file's content (and executable bit); symlinks leading outside `dir`, to folders or
+  /// nowhere are skipped, as are sockets, FIFOs and devices. Mtimes are not recorded.
   std::string snapshot(const std::filesystem::path& dir, const SnapshotOptions& options = {});
   /// The entries of a stored manifest, sorted by path.
   std::vector<ManifestEntry> manifest(const std::string& sha256) const;

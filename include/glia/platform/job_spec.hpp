@@ -25,6 +25,10 @@ struct JobInput {
   std::string value;
   std::string mode;       // uri inputs: "ro_mount" (default) | "download" | "direct"
   bool optional = false;  // `optional: true`: may be left unset
+  /// Literal: the declared type ("integer" | "number" | "string" | "boolean"), "" when the input
+  /// is a bare scalar. `--set` overrides are checked against it. A Literal with an empty value
+  /// has no value (it must be given with `--set` unless optional).
+  std::string type;
   bool is_dataset_reference() const;
 };
 

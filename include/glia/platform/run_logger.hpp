@@ -1,14 +1,21 @@
-// Logging to a run from inside the training program (Azure's Run.get_context()). Values are
-// buffered and written to the workspace's store in batches (one transaction each); flush() and
-// the destructor write what is left. Outside a workspace the logger is offline: it keeps the
-// values in memory instead of failing, so the same program runs anywhere.
+// Logging to a run from inside the training program (Azure's Run.get_context()). Three modes:
+// - in a job ($GLIA_RUN_ID and $GLIA_TRACKING_FILE set by the agent): records are appended to
+//   the job's tracking file (docs/tracking-protocol.md), batched, one write() per batch;
+// - in a workspace but not in a job: the logger starts a run of its own and writes values to the
+//   store in batches (one transaction each), completing the run at the end;
+// - elsewhere: offline — values are kept in memory instead of failing, so one program runs
+//   anywhere.
+// flush() and the destructor write what is buffered; a value is acknowledged once flush()
+// returns.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glia/platform/store.hpp"
@@ -18,37 +25,61 @@ namespace glia::platform {
 
 class RunLogger {
  public:
-  /// The run this process belongs to: $GLIA_RUN_ID in the workspace found by Workspace::find
-  /// (set by the job runner); otherwise, when a workspace is found, a new run of `experiment`
-  /// (status Running) that this logger completes; otherwise an offline logger.
+  enum class Mode { Offline, Store, TrackingFile };
+
+  /// The run this process belongs to, as described above. `experiment` and `command` name the
+  /// run the logger starts when it is in a workspace but not in a job.
   static std::unique_ptr<RunLogger> from_environment(const std::string& experiment,
                                                      const std::string& command);
   /// An offline logger: nothing is written anywhere.
   static std::unique_ptr<RunLogger> offline();
-  /// Attaches to an existing run of `ws`.
+  /// Writes to an existing run of `ws` through its store.
   RunLogger(Workspace ws, std::string run_id, bool owns_run);
+  /// Appends records to a job's tracking file.
+  RunLogger(std::string run_id, const std::filesystem::path& tracking_file,
+            std::filesystem::path scratch_dir);
   ~RunLogger();
   RunLogger(const RunLogger&) = delete;
   RunLogger& operator=(const RunLogger&) = delete;
 
-  bool online() const { return ws_.has_value(); }
+  Mode mode() const { return mode_; }
+  bool online() const { return mode_ != Mode::Offline; }
   const std::string& run_id() const { return run_id_; }
 
-  /// Appends a value; step defaults to the number of values logged under `name` so far (so
-  /// repeated logs form a list, like Azure's run.log).
+  /// Appends a value; step defaults to the number of values this logger logged under `name`
+  /// so far (so repeated logs form a list, like Azure's run.log).
   void log(const std::string& name, double value, std::optional<int64_t> step = std::nullopt);
+  void log_list(const std::string& name, const std::vector<double>& values);
+  /// One row of the table `name` (log_row).
+  void log_row(const std::string& name, const std::vector<std::pair<std::string, double>>& row);
+  /// An image file (PNG/SVG) already written, e.g. by glia::platform::draw_line_chart into
+  /// scratch_file(). In a job the file must stay until the run ends (scratch files do).
+  void log_image(const std::string& name, const std::filesystem::path& file);
+  /// Adds a file to the run's history under the relative path `name` (e.g. "outputs/x.txt").
+  void upload_file(const std::string& name, const std::filesystem::path& file);
+  /// A path for a file the program writes and then logs: in the job's scratch folder, else in
+  /// a private temporary folder.
+  std::filesystem::path scratch_file(const std::string& filename);
+
   void flush();
-  /// Ends a run this logger created: flushes, then Completed or Failed (with `error`).
+  /// Ends a run this logger started: flushes, then Completed or Failed (with `error`).
   void complete(bool success = true, const std::string& error = "");
-  /// Every value logged through this logger (also offline).
+  /// Every scalar value logged through this logger (also offline).
   const std::vector<MetricPoint>& history() const { return history_; }
 
  private:
   RunLogger() = default;
+  void append_record(std::string line);
+  Mode mode_ = Mode::Offline;
   std::optional<Workspace> ws_;
   std::string run_id_;
   bool owns_run_ = false, completed_ = false;
+  int tracking_fd_ = -1;
+  std::string tracking_buffer_;
+  size_t buffered_records_ = 0;
+  std::filesystem::path scratch_;
   std::vector<MetricPoint> pending_, history_;
+  TrackingBatch pending_extra_;  // store mode: rows, images, files
   std::map<std::string, int64_t> counts_;
 };
 

@@ -3,6 +3,7 @@
 // interface and the same tests (tests/unit/test_store.cpp runs against every implementation).
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,6 +21,11 @@ struct NewRun {
   std::string command;
   std::string compute = "local";
   std::map<std::string, std::string> tags;
+  // Jobs only (empty for runs a program starts itself):
+  std::string spec;               // the job spec and its resolved inputs, as JSON
+  std::string code_snapshot;      // SHA-256 of the code snapshot's manifest in the artifact store
+  std::optional<double> timeout;  // seconds (limits.timeout)
+  bool queue = false;             // created Queued (NotStarted → Queued in the same transaction)
 };
 
 struct RunRecord {
@@ -33,6 +39,44 @@ struct RunRecord {
   std::optional<int> exit_code;
   std::string error;
   std::map<std::string, std::string> tags;
+  std::string spec, code_snapshot;
+  std::optional<double> timeout;
+  /// The job's process (its group leader), its start time in clock ticks since boot (guards
+  /// against a reused pid) and the agent that started it; unset until the job starts.
+  std::optional<int64_t> pid, pid_start, agent_pid;
+};
+
+/// A local compute target: jobs queue on it and at most max_concurrent run at once.
+struct ComputeTarget {
+  std::string name;
+  std::string type = "local";
+  int64_t max_concurrent = 1;
+  std::string description;
+  double created_at = 0;
+};
+
+/// A file kept in a run's history: its path in the run ("outputs/model/model.h5",
+/// "user_logs/std_log.txt") and the artifact-store blob holding its bytes.
+struct RunFile {
+  std::string path;
+  std::string sha256;
+  int64_t size = 0;
+  double created_at = 0;
+};
+
+/// One row of a table metric (log_row), as a JSON object.
+struct MetricRow {
+  std::string name;
+  std::string row_json;
+  double wall_time = 0;
+};
+
+/// An image metric (log_image): the run file holding it.
+struct MetricImage {
+  std::string name;
+  int64_t step = 0;
+  std::string path;
+  double wall_time = 0;
 };
 
 struct StatusChange {
@@ -43,16 +87,34 @@ struct StatusChange {
 /// One value of a metric series. Values logged for the same name and step are all kept, in
 /// logging order.
 struct MetricPoint {
+  /// As a step: "the next one" — the number of values already stored under the name.
+  static constexpr int64_t kNextStep = INT64_MIN;
   std::string name;
   int64_t step = 0;
   double value = 0;
   double wall_time = 0;
 };
 
+/// What a job's tracking file adds to its run, applied in one transaction together with the
+/// file offset it was read up to (so every record is applied exactly once).
+struct TrackingBatch {
+  std::vector<MetricPoint> metrics;
+  std::vector<MetricRow> rows;
+  std::vector<MetricImage> images;
+  std::vector<RunFile> files;
+  std::map<std::string, std::string> tags;
+  bool empty() const {
+    return metrics.empty() && rows.empty() && images.empty() && files.empty() && tags.empty();
+  }
+};
+
 struct RunFilter {
   std::optional<std::string> experiment;
   std::optional<RunStatus> status;
-  int64_t limit = 100;  // newest first
+  std::vector<RunStatus> any_status;  // when non-empty: runs in one of these
+  std::optional<std::string> compute;
+  bool oldest_first = false;
+  int64_t limit = 100;  // newest first unless oldest_first
 };
 
 class Store {
@@ -76,8 +138,34 @@ class Store {
                           const std::string& error = "") = 0;
   virtual std::vector<StatusChange> status_history(const std::string& id) = 0;
 
-  /// Appends the points in one transaction: all are stored or none.
+  /// Records the job's process (see RunRecord::pid).
+  virtual void set_process(const std::string& id, int64_t pid, int64_t pid_start,
+                           int64_t agent_pid) = 0;
+  /// Sets (adds or replaces) tags.
+  virtual void set_tags(const std::string& id, const std::map<std::string, std::string>& tags) = 0;
+
+  /// Appends the points in one transaction: all are stored or none. A point whose step is
+  /// MetricPoint::kNextStep gets the count of values already stored under its name.
   virtual void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) = 0;
+  /// Applies a tracking batch and moves the run's tracking offset to `new_offset`, atomically.
+  virtual void apply_tracking(const std::string& run_id, const TrackingBatch& batch,
+                              int64_t new_offset) = 0;
+  virtual int64_t tracking_offset(const std::string& run_id) = 0;
+  virtual std::vector<MetricRow> metric_rows(const std::string& run_id) = 0;
+  virtual std::vector<MetricImage> metric_images(const std::string& run_id) = 0;
+
+  /// Adds files to a run's history (a path already there is replaced), all or none.
+  virtual void add_run_files(const std::string& run_id, const std::vector<RunFile>& files) = 0;
+  /// The run's files, sorted by path.
+  virtual std::vector<RunFile> run_files(const std::string& run_id) = 0;
+
+  /// Compute targets. The store starts with "local" (type local, max_concurrent 2).
+  virtual void create_compute(const ComputeTarget& target) = 0;  // throws if the name exists
+  virtual void update_compute(const ComputeTarget& target) = 0;  // throws if unknown
+  virtual std::optional<ComputeTarget> find_compute(const std::string& name) = 0;
+  /// Like find_compute but throws glia::Error naming the known targets.
+  ComputeTarget get_compute(const std::string& name);
+  virtual std::vector<ComputeTarget> list_computes() = 0;
   /// The series of one metric, by step then logging order.
   virtual std::vector<MetricPoint> metric_series(const std::string& run_id,
                                                  const std::string& name) = 0;

@@ -1,11 +1,21 @@
 #include "glia/platform/run_logger.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "glia/error.hpp"
+#include "glia/platform/artifact_store.hpp"
 
 namespace glia::platform {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -13,6 +23,17 @@ constexpr size_t kBatch = 1000;
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+nlohmann::json number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return v;
+}
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : nullptr;
 }
 
 }  // namespace
@@ -23,25 +44,37 @@ std::unique_ptr<RunLogger> RunLogger::offline() {
 
 std::unique_ptr<RunLogger> RunLogger::from_environment(const std::string& experiment,
                                                        const std::string& command) {
+  const char* id = env("GLIA_RUN_ID");
+  if (const char* file = env("GLIA_TRACKING_FILE"); id && file) {
+    const char* scratch = env("GLIA_SCRATCH_DIR");
+    return std::make_unique<RunLogger>(id, file, scratch ? fs::path(scratch) : fs::path());
+  }
   std::optional<Workspace> ws;
   try {
     ws = Workspace::find(std::nullopt);
   } catch (const Error&) {
-    if (std::getenv("GLIA_RUN_ID")) throw;  // a job without its workspace is a real error
+    if (id) throw;  // a run id without its workspace is a real error
     return offline();
   }
-  if (const char* id = std::getenv("GLIA_RUN_ID"); id && *id) {
+  if (id) {
     ws->store().get_run(id);  // validates the id
     return std::make_unique<RunLogger>(*ws, id, false);
   }
   RunRecord r = ws->store().create_run({experiment, "", command, "local", {}});
-  const double t = now_seconds();
-  ws->store().set_status(r.id, RunStatus::Running, t);
+  ws->store().set_status(r.id, RunStatus::Running, now_seconds());
   return std::make_unique<RunLogger>(*ws, r.id, true);
 }
 
 RunLogger::RunLogger(Workspace ws, std::string run_id, bool owns_run)
-    : ws_(std::move(ws)), run_id_(std::move(run_id)), owns_run_(owns_run) {}
+    : mode_(Mode::Store), ws_(std::move(ws)), run_id_(std::move(run_id)), owns_run_(owns_run) {}
+
+RunLogger::RunLogger(std::string run_id, const fs::path& tracking_file, fs::path scratch_dir)
+    : mode_(Mode::TrackingFile), run_id_(std::move(run_id)), scratch_(std::move(scratch_dir)) {
+  tracking_fd_ = ::open(tracking_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (tracking_fd_ < 0)
+    throw Error("cannot open the tracking file '" + tracking_file.string() +
+                "': " + std::strerror(errno));
+}
 
 RunLogger::~RunLogger() {
   try {
@@ -51,6 +84,13 @@ RunLogger::~RunLogger() {
       flush();
   } catch (...) {  // never throw from a destructor; the store keeps what was committed
   }
+  if (tracking_fd_ >= 0) ::close(tracking_fd_);
+}
+
+void RunLogger::append_record(std::string line) {
+  tracking_buffer_ += line;
+  tracking_buffer_ += '\n';
+  if (++buffered_records_ >= kBatch) flush();
 }
 
 void RunLogger::log(const std::string& name, double value, std::optional<int64_t> step) {
@@ -59,20 +99,109 @@ void RunLogger::log(const std::string& name, double value, std::optional<int64_t
   MetricPoint p{name, step.value_or(count), value, now_seconds()};
   ++count;
   history_.push_back(p);
-  if (!online()) return;
-  pending_.push_back(std::move(p));
-  if (pending_.size() >= kBatch) flush();
+  if (mode_ == Mode::TrackingFile) {
+    append_record(nlohmann::json{
+        {"kind", "metric"},
+        {"name", p.name},
+        {"value", number(p.value)},
+        {"step", p.step},
+        {"time",
+         p.wall_time}}.dump());
+  } else if (mode_ == Mode::Store) {
+    pending_.push_back(std::move(p));
+    if (pending_.size() >= kBatch) flush();
+  }
+}
+
+void RunLogger::log_list(const std::string& name, const std::vector<double>& values) {
+  for (double v : values) log(name, v);
+}
+
+void RunLogger::log_row(const std::string& name,
+                        const std::vector<std::pair<std::string, double>>& row) {
+  if (name.empty()) throw Error("a table needs a name");
+  nlohmann::json obj = nlohmann::json::object();
+  for (const auto& [k, v] : row) obj[k] = number(v);
+  const double t = now_seconds();
+  if (mode_ == Mode::TrackingFile)
+    append_record(
+        nlohmann::json{{"kind", "row"}, {"name", name}, {"row", obj}, {"time", t}}.dump());
+  else if (mode_ == Mode::Store)
+    pending_extra_.rows.push_back({name, obj.dump(), t});
+}
+
+void RunLogger::log_image(const std::string& name, const fs::path& file) {
+  if (name.empty()) throw Error("an image needs a name");
+  if (!fs::is_regular_file(file)) throw Error("no image file at '" + file.string() + "'");
+  const double t = now_seconds();
+  if (mode_ == Mode::TrackingFile) {
+    append_record(nlohmann::json{
+        {"kind", "image"},
+        {"name", name},
+        {"path", fs::absolute(file).string()},
+        {"time", t}}.dump());
+  } else if (mode_ == Mode::Store) {
+    ArtifactStore artifacts(ws_->artifacts_path());
+    uint64_t size = 0;
+    const std::string hash = artifacts.put_file(file, &size);
+    std::string ext = file.extension().string();
+    const std::string path = "images/" + name + (ext.empty() ? ".png" : ext);
+    pending_extra_.files.push_back({path, hash, static_cast<int64_t>(size), t});
+    pending_extra_.images.push_back({name, 0, path, t});
+  }
+}
+
+void RunLogger::upload_file(const std::string& name, const fs::path& file) {
+  const std::string path = safe_relative_path(name, "run file name");
+  if (!fs::is_regular_file(file)) throw Error("no file at '" + file.string() + "'");
+  if (mode_ == Mode::TrackingFile) {
+    append_record(
+        nlohmann::json{{"kind", "file"}, {"name", path}, {"path", fs::absolute(file).string()}}
+            .dump());
+  } else if (mode_ == Mode::Store) {
+    ArtifactStore artifacts(ws_->artifacts_path());
+    uint64_t size = 0;
+    const std::string hash = artifacts.put_file(file, &size);
+    pending_extra_.files.push_back({path, hash, static_cast<int64_t>(size), now_seconds()});
+  }
+}
+
+fs::path RunLogger::scratch_file(const std::string& filename) {
+  if (scratch_.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "glia-run-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder in /tmp");
+    scratch_ = tmpl;
+  }
+  fs::create_directories(scratch_);
+  return scratch_ / filename;
 }
 
 void RunLogger::flush() {
-  if (!online() || pending_.empty()) return;
-  ws_->store().log_metrics(run_id_, pending_);
-  pending_.clear();
+  if (mode_ == Mode::TrackingFile && !tracking_buffer_.empty()) {
+    const char* p = tracking_buffer_.data();
+    size_t left = tracking_buffer_.size();
+    while (left > 0) {
+      ssize_t n = ::write(tracking_fd_, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0)
+        throw Error(std::string("cannot write the tracking file: ") + std::strerror(errno));
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    tracking_buffer_.clear();
+    buffered_records_ = 0;
+  } else if (mode_ == Mode::Store && (!pending_.empty() || !pending_extra_.empty())) {
+    pending_extra_.metrics = std::move(pending_);
+    Store& store = ws_->store();
+    store.apply_tracking(run_id_, pending_extra_, store.tracking_offset(run_id_));
+    pending_.clear();
+    pending_extra_ = {};
+  }
 }
 
 void RunLogger::complete(bool success, const std::string& error) {
   flush();
-  if (online() && owns_run_ && !completed_)
+  if (mode_ == Mode::Store && owns_run_ && !completed_)
     ws_->store().set_status(run_id_, success ? RunStatus::Completed : RunStatus::Failed,
                             now_seconds(), std::nullopt, error);
   completed_ = true;

@@ -61,6 +61,50 @@ CREATE TABLE metric_latest (
   PRIMARY KEY (run_id, name)
 );
 )sql"},
+      {2, R"sql(
+CREATE TABLE compute_targets (
+  name TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  max_concurrent INTEGER NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at REAL NOT NULL
+);
+INSERT INTO compute_targets(name, type, max_concurrent, description, created_at)
+  VALUES ('local', 'local', 2, 'this machine', CAST(strftime('%s', 'now') AS REAL));
+ALTER TABLE runs ADD COLUMN spec TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN code_snapshot TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN timeout REAL;
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN pid_start INTEGER;
+ALTER TABLE runs ADD COLUMN agent_pid INTEGER;
+ALTER TABLE runs ADD COLUMN tracking_offset INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX runs_by_compute_status ON runs(compute, status, created_at);
+CREATE TABLE run_files (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  created_at REAL NOT NULL,
+  PRIMARY KEY (run_id, path)
+);
+CREATE TABLE metric_rows (
+  seq INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  name TEXT NOT NULL,
+  row TEXT NOT NULL,
+  wall_time REAL NOT NULL
+);
+CREATE INDEX metric_rows_by_run ON metric_rows(run_id, name, seq);
+CREATE TABLE metric_images (
+  seq INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  name TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  wall_time REAL NOT NULL
+);
+CREATE INDEX metric_images_by_run ON metric_images(run_id, name, step);
+)sql"},
   };
   return all;
 }

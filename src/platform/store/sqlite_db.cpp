@@ -1,5 +1,8 @@
 #include "store/sqlite_db.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include "glia/error.hpp"
 
 namespace glia::platform::sqlite {
@@ -57,6 +60,8 @@ Stmt& Stmt::bind(int i, int64_t v) {
 }
 
 Stmt& Stmt::bind(int i, double v) {
+  // SQLite turns NaN into NULL; keep it as the text 'NaN', which real() reads back as NaN.
+  if (std::isnan(v)) return bind(i, std::string("NaN"));
   if (sqlite3_bind_double(stmt_, i, v) != SQLITE_OK) db_.fail("bind");
   return *this;
 }
@@ -101,6 +106,8 @@ int64_t Stmt::int64(int col) const {
 }
 
 double Stmt::real(int col) const {
+  if (sqlite3_column_type(stmt_, col) == SQLITE_TEXT && text(col) == "NaN")
+    return std::numeric_limits<double>::quiet_NaN();
   return sqlite3_column_double(stmt_, col);
 }
 

@@ -1,0 +1,29 @@
+// Submitting a command job: everything that can fail is checked before the run exists — the
+// compute target, every input's value, the command's placeholders, that the program the command
+// starts can be found — then the code folder is snapshotted into the artifact store and the run
+// is created Queued, with the resolved spec recorded on it.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "glia/platform/job_spec.hpp"
+#include "glia/platform/store.hpp"
+#include "glia/platform/workspace.hpp"
+
+namespace glia::platform {
+
+struct SubmitOptions {
+  /// The submitter's environment: the job runs with it (like running the command yourself),
+  /// plus the job's environment_variables and Glia's variables.
+  std::map<std::string, std::string> environment;
+  /// Folders searched for the command's program besides the environment's PATH (glia's own).
+  std::vector<std::filesystem::path> extra_path;
+};
+
+RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options);
+
+/// The environment of this process, as a map.
+std::map<std::string, std::string> current_environment();
+
+}  // namespace glia::platform

@@ -1,0 +1,28 @@
+// Where a job lives on the local compute target while it runs: .glia/runs/<run id>/ holds its
+// working directory (made from the code snapshot), its live log, its tracking file and a scratch
+// folder for files clients reference. Everything worth keeping is copied into the artifact store
+// when the job ends; the folder is then removed.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace glia::platform {
+
+struct RunDir {
+  std::filesystem::path root;
+  std::filesystem::path work() const { return root / "wd"; }
+  /// stdout and stderr, interleaved as written (Azure's user_logs/std_log.txt).
+  std::filesystem::path std_log() const { return root / "user_logs" / "std_log.txt"; }
+  std::filesystem::path tracking() const { return root / "tracking.jsonl"; }
+  std::filesystem::path scratch() const { return root / "scratch"; }
+};
+
+/// The run-history path of the job's log.
+inline constexpr const char* kStdLogName = "user_logs/std_log.txt";
+
+inline RunDir run_dir(const std::filesystem::path& workspace_root, const std::string& run_id) {
+  return {workspace_root / ".glia" / "runs" / run_id};
+}
+
+}  // namespace glia::platform

@@ -1,0 +1,100 @@
+#include "cli/common.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "glia/platform/local_agent.hpp"
+
+namespace glia::cli {
+
+namespace fs = std::filesystem;
+
+platform::Workspace open_workspace(const std::string& dir) {
+  std::optional<fs::path> explicit_dir;
+  if (!dir.empty()) explicit_dir = dir;
+  auto ws = platform::Workspace::find(explicit_dir);
+  platform::reconcile_if_no_agent(ws);
+  return ws;
+}
+
+std::string iso_time(std::optional<double> t) {
+  if (!t) return "";
+  std::time_t s = static_cast<std::time_t>(*t);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&s));
+  return buf;
+}
+
+std::string iso_time_ms(double t) {
+  std::string s = iso_time(t);
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>((t - std::floor(t)) * 1000) % 1000);
+  return s.insert(s.size() - 1, ms);
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string format_duration(double seconds) {
+  char buf[32];
+  if (seconds < 60)
+    std::snprintf(buf, sizeof buf, "%.1fs", seconds);
+  else if (seconds < 3600)
+    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(seconds) / 60,
+                  static_cast<int>(seconds) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(seconds) / 3600,
+                  static_cast<int>(seconds) % 3600 / 60);
+  return buf;
+}
+
+nlohmann::json run_json(const platform::RunRecord& r) {
+  nlohmann::json j = {{"id", r.id},
+                      {"experiment", r.experiment},
+                      {"display_name", r.display_name},
+                      {"status", platform::to_string(r.status)},
+                      {"created_at", iso_time(r.created_at)},
+                      {"started_at", iso_time(r.started_at)},
+                      {"ended_at", iso_time(r.ended_at)},
+                      {"command", r.command},
+                      {"compute", r.compute},
+                      {"tags", r.tags}};
+  j["exit_code"] = r.exit_code ? nlohmann::json(*r.exit_code) : nlohmann::json(nullptr);
+  j["error"] = r.error;
+  if (r.pid) j["pid"] = *r.pid;
+  if (r.started_at) {
+    const double end = r.ended_at.value_or(static_cast<double>(std::time(nullptr)));
+    j["duration_seconds"] = end - *r.started_at;
+  }
+  return j;
+}
+
+fs::path tool_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+
+void ensure_agent(platform::Workspace& ws) {
+  const fs::path exe = tool_dir() / "glia";
+  platform::ensure_agent(ws, {exe.string(), "agent", "run", "-w", ws.root().string()});
+}
+
+int outcome_exit_code(const platform::RunRecord& r) {
+  switch (r.status) {
+    case platform::RunStatus::Completed:
+      return 0;
+    case platform::RunStatus::Canceled:
+      return 130;
+    default:
+      if (r.exit_code && *r.exit_code > 0 && *r.exit_code < 256) return *r.exit_code;
+      return 1;
+  }
+}
+
+}  // namespace glia::cli

@@ -1,0 +1,45 @@
+// Helpers shared by the command groups: finding the workspace, times, a run as JSON, the agent,
+// and the exit code that reports a job's outcome.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "glia/platform/workspace.hpp"
+
+namespace glia::cli {
+
+/// The workspace named by -w (empty: $GLIA_WORKSPACE or found from the current folder). Runs a
+/// dead agent left active are reconciled first, so no command ever shows them Running forever.
+platform::Workspace open_workspace(const std::string& dir);
+
+std::string iso_time(std::optional<double> t);
+/// With milliseconds: 2026-11-27T09:32:11.123Z.
+std::string iso_time_ms(double t);
+double now_seconds();
+std::string format_duration(double seconds);
+
+/// The run's fields users see (without the recorded environment).
+nlohmann::json run_json(const platform::RunRecord& r);
+
+/// The folder holding the glia executable (and its sibling programs).
+std::filesystem::path tool_dir();
+/// Wakes or starts the workspace's agent.
+void ensure_agent(platform::Workspace& ws);
+
+/// Exit code for a finished job: 0 Completed; Failed: the job's exit code (1..255; 124 for a
+/// timeout), else 1; Canceled: 130.
+int outcome_exit_code(const platform::RunRecord& r);
+
+}  // namespace glia::cli
+
+namespace glia::cli {
+
+/// Thrown by a command to end glia with a given exit code (main catches it).
+struct ExitRequest {
+  int code;
+};
+
+}  // namespace glia::cli

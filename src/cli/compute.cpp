@@ -1,0 +1,124 @@
+// glia compute create / update / list / show: compute targets (local ones, for now).
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "glia/error.hpp"
+#include "glia/platform/local_agent.hpp"
+
+namespace glia::cli {
+
+namespace {
+
+nlohmann::json compute_json(platform::Workspace& ws, const platform::ComputeTarget& t) {
+  platform::RunFilter f;
+  f.compute = t.name;
+  f.limit = 1000000;
+  f.status = platform::RunStatus::Queued;
+  const auto queued = ws.store().list_runs(f).size();
+  f.status.reset();
+  f.any_status = {platform::RunStatus::Preparing, platform::RunStatus::Starting,
+                  platform::RunStatus::Running, platform::RunStatus::Finalizing,
+                  platform::RunStatus::CancelRequested};
+  size_t active = 0;
+  for (const auto& r : ws.store().list_runs(f)) active += !r.spec.empty();
+  return {{"name", t.name},
+          {"type", t.type},
+          {"max_concurrent", t.max_concurrent},
+          {"description", t.description},
+          {"created_at", iso_time(t.created_at)},
+          {"queued", queued},
+          {"running", active}};
+}
+
+void check_name(const std::string& name) {
+  static const std::string ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+  if (name.empty() || name.size() > 64 || name.find_first_not_of(ok) != std::string::npos)
+    throw Error("compute name '" + name +
+                "' is not valid (expected 1-64 letters, digits, '-' or '_')");
+}
+
+}  // namespace
+
+void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
+  auto* cmd = app.add_subcommand("compute", "Manage compute targets");
+  cmd->require_subcommand(1);
+
+  struct Args {
+    std::string name, type = "local", description, output = "text";
+    int64_t max_concurrent = 1;
+  };
+  auto a = std::make_shared<Args>();
+  auto* create = cmd->add_subcommand("create", "Create a compute target");
+  create->add_option("--name", a->name, "its name (used as `compute:` in job files)")->required();
+  create->add_option("--type", a->type, "its type")->check(CLI::IsMember({"local"}));
+  create
+      ->add_option("--max-concurrent", a->max_concurrent,
+                   "how many jobs may run on it at once (default 1)")
+      ->check(CLI::PositiveNumber);
+  create->add_option("--description", a->description, "a description");
+  create->callback([a, workspace_dir] {
+    check_name(a->name);
+    auto ws = open_workspace(*workspace_dir);
+    ws.store().create_compute({a->name, a->type, a->max_concurrent, a->description, 0});
+    std::printf("created compute '%s' (%s, max %lld concurrent jobs)\n", a->name.c_str(),
+                a->type.c_str(), static_cast<long long>(a->max_concurrent));
+  });
+
+  auto u = std::make_shared<Args>();
+  auto* update = cmd->add_subcommand("update", "Change a compute target's limit or description");
+  update->add_option("--name", u->name, "the target")->required();
+  auto* mc = update->add_option("--max-concurrent", u->max_concurrent, "jobs at once")
+                 ->check(CLI::PositiveNumber);
+  auto* desc = update->add_option("--description", u->description, "a description");
+  update->callback([u, mc, desc, workspace_dir] {
+    auto ws = open_workspace(*workspace_dir);
+    auto t = ws.store().get_compute(u->name);
+    if (mc->count()) t.max_concurrent = u->max_concurrent;
+    if (desc->count()) t.description = u->description;
+    ws.store().update_compute(t);
+    if (platform::agent_running(ws.root())) ensure_agent(ws);  // apply the new limit now
+    std::printf("updated compute '%s' (max %lld concurrent jobs)\n", t.name.c_str(),
+                static_cast<long long>(t.max_concurrent));
+  });
+
+  auto list_output = std::make_shared<std::string>("text");
+  auto* list = cmd->add_subcommand("list", "List compute targets");
+  list->add_option("-o,--output", *list_output, "output format")
+      ->check(CLI::IsMember({"text", "json"}));
+  list->callback([list_output, workspace_dir] {
+    auto ws = open_workspace(*workspace_dir);
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& t : ws.store().list_computes()) all.push_back(compute_json(ws, t));
+    if (*list_output == "json") {
+      std::printf("%s\n", all.dump(2).c_str());
+      return;
+    }
+    std::printf("%-20s %-8s %-14s %-8s %s\n", "NAME", "TYPE", "MAX_CONCURRENT", "RUNNING",
+                "QUEUED");
+    for (const auto& t : all)
+      std::printf("%-20s %-8s %-14lld %-8zu %zu\n", t["name"].get<std::string>().c_str(),
+                  t["type"].get<std::string>().c_str(),
+                  static_cast<long long>(t["max_concurrent"].get<int64_t>()),
+                  t["running"].get<size_t>(), t["queued"].get<size_t>());
+  });
+
+  auto s = std::make_shared<Args>();
+  auto* show = cmd->add_subcommand("show", "A compute target's settings and load");
+  show->add_option("name", s->name, "the target")->required();
+  show->add_option("-o,--output", s->output, "output format")
+      ->check(CLI::IsMember({"text", "json"}));
+  show->callback([s, workspace_dir] {
+    auto ws = open_workspace(*workspace_dir);
+    const auto j = compute_json(ws, ws.store().get_compute(s->name));
+    if (s->output == "json") {
+      std::printf("%s\n", j.dump(2).c_str());
+      return;
+    }
+    for (const auto& [k, v] : j.items())
+      std::printf("%-15s %s\n", (k + ":").c_str(),
+                  v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
+  });
+}
+
+}  // namespace glia::cli

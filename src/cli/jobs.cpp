@@ -1,0 +1,157 @@
+// glia job submit / list / show / stream / cancel: command jobs on compute targets.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "glia/error.hpp"
+#include "glia/platform/job_spec.hpp"
+#include "glia/platform/job_submit.hpp"
+#include "glia/platform/log_follow.hpp"
+
+namespace glia::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) {
+  g_interrupted.store(true);
+}
+
+// Streams the run's log to stdout until it ends; status changes and the outcome go to stderr.
+int stream_run(platform::Workspace& ws, const std::string& id) {
+  g_interrupted = false;
+  auto previous = std::signal(SIGINT, on_interrupt);
+  platform::FollowOptions options;
+  options.stop = &g_interrupted;
+  options.on_status = [](const platform::RunRecord& r) {
+    std::fprintf(stderr, "glia: %s: %s\n", r.id.c_str(), platform::to_string(r.status).c_str());
+  };
+  const auto run = platform::follow_log(
+      ws, id,
+      [](std::string_view bytes) {
+        std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+        std::fflush(stdout);
+      },
+      options);
+  std::signal(SIGINT, previous);
+  if (!platform::is_terminal(run.status)) {
+    std::fprintf(stderr,
+                 "glia: stopped following; the job goes on (glia job stream %s, glia job cancel "
+                 "%s)\n",
+                 id.c_str(), id.c_str());
+    return 130;
+  }
+  std::string summary = platform::to_string(run.status);
+  if (run.started_at && run.ended_at)
+    summary += " after " + format_duration(*run.ended_at - *run.started_at);
+  if (!run.error.empty()) summary += ": " + run.error.substr(0, run.error.find('\n'));
+  std::fprintf(stderr, "glia: %s: %s\n", id.c_str(), summary.c_str());
+  std::fprintf(stderr, "glia: metrics: glia run metrics %s   files: glia run files %s\n",
+               id.c_str(), id.c_str());
+  return outcome_exit_code(run);
+}
+
+void add_submit(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir) {
+  auto* submit = job.add_subcommand("submit", "Submit a command job described by a YAML file");
+  struct Args {
+    std::string file, output = "text";
+    std::vector<std::string> sets;
+    bool stream = false;
+  };
+  auto a = std::make_shared<Args>();
+  submit->add_option("-f,--file", a->file, "the job file (Azure ML CLI v2 command job YAML)")
+      ->required();
+  submit->add_option("--set", a->sets,
+                     "override a value, e.g. --set inputs.batch_size=100 (repeatable)");
+  submit->add_flag("--stream", a->stream,
+                   "follow the job's output until it ends; exit with the job's outcome");
+  submit->add_option("-o,--output", a->output, "output format")
+      ->check(CLI::IsMember({"text", "json"}));
+  submit->callback([a, workspace_dir] {
+    platform::JobSpec spec = platform::load_job_spec(a->file);
+    for (const auto& s : a->sets) platform::apply_override(spec, s);
+    auto ws = open_workspace(*workspace_dir);
+    platform::SubmitOptions options{platform::current_environment(), {tool_dir()}};
+    const auto run = platform::submit_job(ws, spec, options);
+    ensure_agent(ws);
+    if (a->output == "json") {
+      std::printf("%s\n", run_json(run).dump(2).c_str());
+    } else {
+      std::printf("Submitted %s (experiment %s) to compute '%s'.\n", run.id.c_str(),
+                  run.experiment.c_str(), run.compute.c_str());
+      if (!a->stream)
+        std::printf("  follow:  glia job stream %s\n  details: glia job show %s\n", run.id.c_str(),
+                    run.id.c_str());
+      std::fflush(stdout);
+    }
+    if (a->stream) {
+      int rc = stream_run(ws, run.id);
+      if (rc != 0) throw ExitRequest{rc};
+    }
+  });
+}
+
+void add_stream(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir) {
+  auto* stream = job.add_subcommand(
+      "stream", "Follow a job's output until it ends (or replay a finished job's output)");
+  auto id = std::make_shared<std::string>();
+  stream->add_option("run", *id, "run id")->required();
+  stream->callback([id, workspace_dir] {
+    auto ws = open_workspace(*workspace_dir);
+    const auto run = ws.store().get_run(*id);
+    if (!platform::is_terminal(run.status) && !run.spec.empty()) ensure_agent(ws);
+    int rc = stream_run(ws, *id);
+    if (rc != 0) throw ExitRequest{rc};
+  });
+}
+
+void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir) {
+  auto* cancel = job.add_subcommand("cancel", "Cancel a queued or running job");
+  auto id = std::make_shared<std::string>();
+  auto no_wait = std::make_shared<bool>(false);
+  cancel->add_option("run", *id, "run id")->required();
+  cancel->add_flag("--no-wait", *no_wait, "return once the cancel is requested");
+  cancel->callback([id, no_wait, workspace_dir] {
+    auto ws = open_workspace(*workspace_dir);
+    auto run = ws.store().get_run(*id);
+    if (platform::is_terminal(run.status))
+      throw Error("run '" + *id + "' has already ended (" + platform::to_string(run.status) +
+                  "); nothing to cancel");
+    if (run.spec.empty())
+      throw Error("run '" + *id +
+                  "' was not started as a job (its own program logs to it); stop that program");
+    if (run.status != platform::RunStatus::CancelRequested)
+      ws.store().set_status(*id, platform::RunStatus::CancelRequested, now_seconds());
+    ensure_agent(ws);
+    if (*no_wait) {
+      std::printf("cancel requested for %s\n", id->c_str());
+      return;
+    }
+    while (!platform::is_terminal(run.status)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      run = ws.store().get_run(*id);
+    }
+    std::printf("%s: %s\n", id->c_str(), platform::to_string(run.status).c_str());
+  });
+}
+
+}  // namespace
+
+void register_jobs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
+  auto* job = app.add_subcommand("job", "Submit and control jobs on compute targets");
+  job->require_subcommand(1);
+  add_submit(*job, workspace_dir);
+  add_run_list(*job, workspace_dir, "jobs");
+  add_run_show(*job, workspace_dir, "job");
+  add_stream(*job, workspace_dir);
+  add_cancel(*job, workspace_dir);
+}
+
+}  // namespace glia::cli

@@ -1,0 +1,164 @@
+// `list` and `show` for runs, offered under both `glia run` and `glia job`.
+#include <cstdio>
+#include <ctime>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "glia/error.hpp"
+#include "glia/platform/artifact_store.hpp"
+
+namespace glia::cli {
+
+namespace {
+
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
+
+nlohmann::json show_json(platform::Workspace& ws, const std::string& id) {
+  auto& store = ws.store();
+  const platform::RunRecord r = store.get_run(id);
+  nlohmann::json j = run_json(r);
+  j["history"] = nlohmann::json::array();
+  for (const auto& h : store.status_history(id))
+    j["history"].push_back({{"status", platform::to_string(h.status)}, {"at", iso_time_ms(h.at)}});
+  j["metrics"] = nlohmann::json::object();
+  for (const auto& [name, p] : store.latest_metrics(id))
+    j["metrics"][name] = {{"value", p.value}, {"step", p.step}};
+  for (const auto& img : store.metric_images(id))
+    j["images"].push_back({{"name", img.name}, {"step", img.step}, {"path", img.path}});
+  j["files"] = store.run_files(id).size();
+  if (!r.spec.empty()) {
+    const auto spec = nlohmann::json::parse(r.spec);
+    j["inputs"] = spec.value("inputs", nlohmann::json::object());
+    if (spec.contains("job_file")) j["job_file"] = spec["job_file"];
+    if (spec.contains("job")) j["job"] = spec["job"];
+  }
+  if (!r.code_snapshot.empty()) {
+    j["code_snapshot"] = r.code_snapshot;
+    platform::ArtifactStore artifacts(ws.artifacts_path());
+    j["code_files"] = artifacts.manifest(r.code_snapshot).size();
+  }
+  if (r.timeout) j["timeout_seconds"] = *r.timeout;
+  return j;
+}
+
+void print_show(const nlohmann::json& j) {
+  auto str = [&](const char* k) { return j.value(k, std::string()); };
+  std::printf("Run:          %s\n", str("id").c_str());
+  std::printf("Experiment:   %s\n", str("experiment").c_str());
+  if (str("display_name") != str("id"))
+    std::printf("Display name: %s\n", str("display_name").c_str());
+  std::printf("Status:       %s", str("status").c_str());
+  if (!j["exit_code"].is_null()) std::printf(" (exit code %d)", j["exit_code"].get<int>());
+  std::printf("\nCompute:      %s\n", str("compute").c_str());
+  std::printf("Command:      %s\n", str("command").c_str());
+  if (j.contains("inputs") && !j["inputs"].empty()) {
+    std::printf("Inputs:\n");
+    for (const auto& [k, v] : j["inputs"].items())
+      std::printf("  %-22s %s\n", k.c_str(), v.get<std::string>().c_str());
+  }
+  if (j.contains("code_snapshot"))
+    std::printf("Code:         snapshot %s (%zu files)\n",
+                j["code_snapshot"].get<std::string>().substr(0, 12).c_str(),
+                j["code_files"].get<size_t>());
+  if (j.contains("timeout_seconds"))
+    std::printf("Timeout:      %s\n", format_duration(j["timeout_seconds"].get<double>()).c_str());
+  if (j.contains("duration_seconds"))
+    std::printf("Duration:     %s\n", format_duration(j["duration_seconds"].get<double>()).c_str());
+  if (!j["tags"].empty()) {
+    std::printf("Tags:        ");
+    for (const auto& [k, v] : j["tags"].items())
+      std::printf(" %s=%s", k.c_str(), v.get<std::string>().c_str());
+    std::printf("\n");
+  }
+  if (!str("error").empty()) {
+    std::printf("Error:        %s\n", first_line(str("error")).c_str());
+    const std::string rest = str("error").substr(first_line(str("error")).size());
+    if (!rest.empty()) {
+      std::printf("  last lines of stderr:");
+      for (size_t p = 0, q; p < rest.size(); p = q) {
+        q = rest.find('\n', p + 1);
+        if (q == std::string::npos) q = rest.size();
+        std::printf("\n    %s", rest.substr(p + 1, q - p - 1).c_str());
+      }
+      std::printf("\n");
+    }
+  }
+  std::printf("Status history:\n");
+  for (const auto& h : j["history"])
+    std::printf("  %s  %s\n", h["at"].get<std::string>().c_str(),
+                h["status"].get<std::string>().c_str());
+  if (!j["metrics"].empty()) {
+    std::printf("Metrics (latest):\n");
+    for (const auto& [name, m] : j["metrics"].items())
+      std::printf("  %-24s %.6g (step %lld)\n", name.c_str(), m["value"].get<double>(),
+                  static_cast<long long>(m["step"].get<int64_t>()));
+  }
+  if (j.contains("images"))
+    for (const auto& img : j["images"])
+      std::printf("Image:        %s -> %s\n", img["name"].get<std::string>().c_str(),
+                  img["path"].get<std::string>().c_str());
+  std::printf("Files:        %zu (glia run files %s)\n", j["files"].get<size_t>(),
+              str("id").c_str());
+}
+
+}  // namespace
+
+void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspace_dir,
+                  const std::string& what) {
+  auto* list = parent.add_subcommand("list", "List " + what + ", newest first");
+  struct Args {
+    std::string experiment, status, output = "text";
+    int64_t limit = 50;
+  };
+  auto a = std::make_shared<Args>();
+  list->add_option("--experiment", a->experiment, "only runs of this experiment");
+  list->add_option("--status", a->status, "only runs with this status (e.g. Running, Failed)");
+  list->add_option("--limit", a->limit, "at most this many (default 50)")
+      ->check(CLI::PositiveNumber);
+  list->add_option("-o,--output", a->output, "output format")
+      ->check(CLI::IsMember({"text", "json"}));
+  list->callback([a, workspace_dir] {
+    platform::RunFilter f;
+    if (!a->experiment.empty()) f.experiment = a->experiment;
+    if (!a->status.empty()) f.status = platform::parse_run_status(a->status);
+    f.limit = a->limit;
+    auto ws = open_workspace(*workspace_dir);
+    auto runs = ws.store().list_runs(f);
+    if (a->output == "json") {
+      nlohmann::json all = nlohmann::json::array();
+      for (const auto& r : runs) all.push_back(run_json(r));
+      std::printf("%s\n", all.dump(2).c_str());
+      return;
+    }
+    std::printf("%-40s %-16s %-15s %-20s %s\n", "RUN", "EXPERIMENT", "STATUS", "CREATED",
+                "DURATION");
+    const double now = static_cast<double>(std::time(nullptr));
+    for (const auto& r : runs)
+      std::printf(
+          "%-40s %-16s %-15s %-20s %s\n", r.id.c_str(), r.experiment.c_str(),
+          platform::to_string(r.status).c_str(), iso_time(r.created_at).c_str(),
+          r.started_at ? format_duration(r.ended_at.value_or(now) - *r.started_at).c_str() : "");
+  });
+}
+
+void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspace_dir,
+                  const std::string& what) {
+  auto* show = parent.add_subcommand(
+      "show", "A " + what + "'s details: status history, command, inputs, error, metrics");
+  auto id = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>("text");
+  show->add_option("run", *id, "run id")->required();
+  show->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
+  show->callback([id, output, workspace_dir] {
+    auto ws = open_workspace(*workspace_dir);
+    nlohmann::json j = show_json(ws, *id);
+    if (*output == "json")
+      std::printf("%s\n", j.dump(2).c_str());
+    else
+      print_show(j);
+  });
+}
+
+}  // namespace glia::cli

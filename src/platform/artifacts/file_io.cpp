@@ -1,0 +1,134 @@
+// POSIX file helpers for the artifact store (see file_io.hpp).
+#include "file_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "glia/error.hpp"
+
+namespace glia::platform::artifacts {
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+char* io_buffer() {
+  thread_local std::unique_ptr<char[]> buffer;
+  if (!buffer) buffer.reset(new char[kIoBufferSize]);
+  return buffer.get();
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+int UniqueFd::release() {
+  const int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+UniqueFd open_for_reading(const fs::path& file) {
+  int fd;
+  do {
+    fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) throw Error("cannot read '" + file.string() + "': " + errno_text(errno));
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return UniqueFd(fd);
+}
+
+size_t read_some(int fd, char* data, size_t size, const fs::path& file) {
+  for (;;) {
+    const ssize_t n = ::read(fd, data, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) throw Error("cannot read '" + file.string() + "': " + errno_text(errno));
+  }
+}
+
+void write_all(int fd, const char* data, size_t size, const fs::path& file) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error("cannot write '" + file.string() + "': " + errno_text(errno));
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+void copy_fd(int in, const fs::path& in_name, int out, const fs::path& out_name) {
+  // copy_file_range copies inside the kernel (and reflinks where the filesystem can); it is not
+  // supported everywhere, so any failure before the first byte falls back to read/write.
+  bool copied_any = false;
+  for (;;) {
+    const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, kIoBufferSize * 64, 0);
+    if (n > 0) {
+      copied_any = true;
+      continue;
+    }
+    if (n == 0) return;
+    if (errno == EINTR) continue;
+    if (copied_any && errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL)
+      throw Error("cannot copy '" + in_name.string() + "' to '" + out_name.string() +
+                  "': " + errno_text(errno));
+    break;  // not supported here: the file offsets are where copy_file_range left them
+  }
+  char* buffer = io_buffer();
+  while (size_t n = read_some(in, buffer, kIoBufferSize, in_name))
+    write_all(out, buffer, n, out_name);
+}
+
+void fsync_folder(const fs::path& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+TempFile::TempFile(const fs::path& folder, const std::string& prefix, fs::path label)
+    : label_(std::move(label)) {
+  std::string name = (folder / (prefix + "XXXXXX")).string();
+  const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0)
+    throw Error("cannot write '" + label_.string() + "': cannot create a temporary file in '" +
+                folder.string() + "': " + errno_text(errno));
+  fd_ = UniqueFd(fd);
+  path_ = name;
+}
+
+TempFile::~TempFile() {
+  if (!path_.empty()) discard();
+}
+
+void TempFile::commit(const fs::path& dest, mode_t mode, bool sync_folder) {
+  const int fd = fd_.get();
+  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0 || ::close(fd_.release()) != 0)
+    throw Error("cannot write '" + label_.string() + "': " + errno_text(errno));
+  if (::rename(path_.c_str(), dest.c_str()) != 0)
+    throw Error("cannot write '" + dest.string() + "': " + errno_text(errno));
+  path_.clear();
+  if (sync_folder) fsync_folder(dest.parent_path());
+}
+
+void TempFile::discard() {
+  fd_ = UniqueFd();
+  ::unlink(path_.c_str());
+  path_.clear();
+}
+
+}  // namespace glia::platform::artifacts

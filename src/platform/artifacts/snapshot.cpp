@@ -1,0 +1,196 @@
+// Code snapshots: a folder's files stored as blobs plus a canonical JSON manifest naming them,
+// and the way back (manifest, materialize).
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "glia/error.hpp"
+#include "glia/platform/artifact_store.hpp"
+#include "ignore_rules.hpp"
+#include "sha256.hpp"
+
+namespace glia::platform {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kManifestFormat = "glia-snapshot-1";
+
+struct FoundFile {
+  std::string rel;  // '/'-separated, relative to the snapshot root
+  fs::path source;  // the file (or the symlink to it) on disk
+  uint64_t size = 0;
+  bool executable = false;
+};
+
+// "412.0 MB"; `whole` drops a ".0" (for limits such as "300 MB").
+std::string human_size(uint64_t bytes, bool whole) {
+  static constexpr const char* kUnits[] = {"bytes", "KB", "MB", "GB", "TB"};
+  if (bytes < 1024) return std::to_string(bytes) + " bytes";
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", value);
+  std::string s = text;
+  if (whole && s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+  return s + " " + kUnits[unit];
+}
+
+bool inside(const fs::path& path, const fs::path& root) {
+  const fs::path rel = path.lexically_relative(root);
+  return !rel.empty() && *rel.begin() != ".." && rel != ".";
+}
+
+// Walks `folder` (relative path `prefix`) in sorted order, collecting the files to store.
+class Walker {
+ public:
+  Walker(const fs::path& root, const artifacts::IgnoreRules& rules) : rules_(rules) {
+    std::error_code ec;
+    canonical_root_ = fs::canonical(root, ec);
+    if (ec) canonical_root_ = root;
+  }
+
+  void walk(const fs::path& folder, const std::string& prefix) {
+    std::error_code ec;
+    std::vector<std::string> names;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+      names.push_back(it->path().filename().string());
+    if (ec) throw Error("cannot read '" + folder.string() + "': " + ec.message());
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      if (name == ".git" || name == ".glia") continue;
+      const fs::path path = folder / name;
+      const std::string rel = prefix.empty() ? name : prefix + "/" + name;
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) != 0) continue;  // vanished since the listing
+      if (S_ISDIR(st.st_mode)) {
+        if (!rules_.ignored(rel, true)) walk(path, rel);
+        continue;
+      }
+      if (rules_.ignored(rel, false)) continue;
+      if (S_ISLNK(st.st_mode)) {
+        // Followed only to a regular file inside the tree; links out of it or to folders are
+        // skipped (they would leak files or loop).
+        const fs::path target = fs::canonical(path, ec);
+        if (ec || !inside(target, canonical_root_) || ::stat(target.c_str(), &st) != 0) continue;
+      }
+      if (!S_ISREG(st.st_mode)) continue;  // sockets, fifos, devices
+      files_.push_back({rel, path, static_cast<uint64_t>(st.st_size), (st.st_mode & S_IXUSR) != 0});
+      total_ += static_cast<uint64_t>(st.st_size);
+    }
+  }
+
+  std::vector<FoundFile>& files() { return files_; }
+  uint64_t total() const { return total_; }
+
+ private:
+  const artifacts::IgnoreRules& rules_;
+  fs::path canonical_root_;
+  std::vector<FoundFile> files_;
+  uint64_t total_ = 0;
+};
+
+[[noreturn]] void bad_manifest(const std::string& sha256, const std::string& why) {
+  throw Error("snapshot " + sha256 + " is not a valid manifest: " + why);
+}
+
+}  // namespace
+
+std::string ArtifactStore::snapshot(const fs::path& dir, const SnapshotOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) throw Error("code folder '" + dir.string() + "' does not exist");
+  if (!fs::is_directory(dir, ec)) throw Error("code folder '" + dir.string() + "' is not a folder");
+  const artifacts::IgnoreRules rules = artifacts::IgnoreRules::load(dir);
+  Walker walker(dir, rules);
+  walker.walk(dir, "");
+  if (walker.total() > options.max_bytes)
+    throw Error("code folder '" + dir.string() + "' is " + human_size(walker.total(), false) +
+                ", over the " + human_size(options.max_bytes, true) +
+                " snapshot limit; list what to leave out in " + (dir / ".gliaignore").string());
+
+  std::vector<FoundFile>& files = walker.files();
+  std::sort(files.begin(), files.end(),
+            [](const FoundFile& a, const FoundFile& b) { return a.rel < b.rel; });
+  nlohmann::json entries = nlohmann::json::array();
+  for (FoundFile& f : files) {
+    uint64_t size = 0;
+    const std::string sha256 = put_file(f.source, &size);  // the size actually stored
+    entries.push_back(
+        {{"path", f.rel}, {"sha256", sha256}, {"size", size}, {"executable", f.executable}});
+  }
+  const nlohmann::json manifest = {{"format", kManifestFormat}, {"files", std::move(entries)}};
+  std::string text;
+  try {
+    text = manifest.dump();  // std::map keys: sorted, compact, so canonical
+  } catch (const nlohmann::json::exception&) {
+    throw Error("code folder '" + dir.string() + "' holds a file name that is not valid UTF-8");
+  }
+  return put_bytes(text);
+}
+
+std::vector<ManifestEntry> ArtifactStore::manifest(const std::string& sha256) const {
+  const std::string text = read_blob(sha256);
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) bad_manifest(sha256, "not JSON");
+  if (!j.is_object() || !j.contains("format") || j["format"] != kManifestFormat)
+    bad_manifest(sha256, std::string("format is not \"") + kManifestFormat + "\"");
+  const auto files = j.find("files");
+  if (files == j.end() || !files->is_array()) bad_manifest(sha256, "no \"files\" list");
+  std::vector<ManifestEntry> entries;
+  entries.reserve(files->size());
+  for (const nlohmann::json& f : *files) {
+    if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") ||
+        !f["sha256"].is_string() || !f.contains("size") || !f["size"].is_number_unsigned() ||
+        !f.contains("executable") || !f["executable"].is_boolean())
+      bad_manifest(sha256, "an entry lacks path, sha256, size or executable");
+    ManifestEntry e;
+    e.path = safe_relative_path(f["path"].get<std::string>(), "manifest path");
+    e.sha256 = f["sha256"].get<std::string>();
+    if (!artifacts::is_sha256_hex(e.sha256))
+      bad_manifest(sha256, "entry '" + e.path + "' has no valid sha256");
+    e.size = f["size"].get<uint64_t>();
+    e.executable = f["executable"].get<bool>();
+    entries.push_back(std::move(e));
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const ManifestEntry& a, const ManifestEntry& b) { return a.path < b.path; });
+  for (size_t i = 1; i < entries.size(); ++i)
+    if (entries[i].path == entries[i - 1].path)
+      bad_manifest(sha256, "'" + entries[i].path + "' is listed twice");
+  return entries;
+}
+
+void ArtifactStore::materialize(const std::string& manifest_sha256, const fs::path& dest) const {
+  const std::vector<ManifestEntry> entries = manifest(manifest_sha256);
+  std::error_code ec;
+  fs::create_directories(dest, ec);
+  if (ec) throw Error("cannot create '" + dest.string() + "': " + ec.message());
+  const fs::path root = fs::canonical(dest, ec);
+  if (ec) throw Error("cannot read '" + dest.string() + "': " + ec.message());
+  fs::path checked;  // the last parent folder found to lie inside dest
+  for (const ManifestEntry& e : entries) {
+    const fs::path target = root / e.path;
+    const fs::path parent = target.parent_path();
+    if (parent != checked && parent != root) {
+      // Paths are validated, but a folder already in dest could be a symlink leading out.
+      const fs::path real = fs::weakly_canonical(parent, ec);
+      if (ec || (real != root && !inside(real, root)))
+        throw Error("cannot write '" + target.string() + "': its folder leads outside '" +
+                    dest.string() + "'");
+      fs::create_directories(parent, ec);
+      if (ec) throw Error("cannot create '" + parent.string() + "': " + ec.message());
+      checked = parent;
+    }
+    copy_blob_to(e.sha256, target, e.executable);
+  }
+}
+
+}  // namespace glia::platform

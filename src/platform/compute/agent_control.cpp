@@ -1,0 +1,77 @@
+// The CLI's side of the agent: is one running, wake it or start one, reconcile a dead one's runs.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "compute/agent_files.hpp"
+#include "compute/finish.hpp"
+#include "glia/error.hpp"
+#include "glia/platform/local_agent.hpp"
+
+namespace glia::platform {
+
+namespace {
+
+// Double fork: the agent is re-parented to init, in a session of its own, so it survives the
+// CLI and its terminal. Only async-signal-safe calls between fork and exec.
+void spawn_detached(const std::vector<std::string>& command, const std::filesystem::path& log) {
+  std::vector<std::string> args = command;
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log_path = log.string();
+  pid_t pid = ::fork();
+  if (pid < 0) throw Error(std::string("cannot start the agent: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (in >= 0) ::dup2(in, 0);
+    if (out >= 0) {
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+    }
+    for (int fd = 3; fd < 1024; ++fd) ::close(fd);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+bool agent_running(const std::filesystem::path& root) {
+  const auto files = compute::agent_files(root);
+  compute::AgentLock probe(files, 0);
+  return !probe.held();
+}
+
+int reconcile_if_no_agent(Workspace& ws) {
+  RunFilter f;
+  f.any_status = {RunStatus::Preparing, RunStatus::Starting, RunStatus::Running,
+                  RunStatus::Finalizing, RunStatus::CancelRequested};
+  f.limit = 1;
+  if (ws.store().list_runs(f).empty()) return 0;  // the common case: one indexed query
+  const auto files = compute::agent_files(ws.root());
+  compute::AgentLock lock(files, 0);
+  if (!lock.held()) return 0;  // an agent is alive and owns those runs
+  return compute::reconcile_orphans(ws);
+}
+
+void ensure_agent(Workspace& ws, const std::vector<std::string>& agent_command) {
+  const auto files = compute::agent_files(ws.root());
+  if (compute::wake_agent(files)) return;
+  {
+    compute::AgentLock lock(files, 0);
+    if (lock.held()) compute::reconcile_orphans(ws);
+  }  // released before the new agent asks for it
+  spawn_detached(agent_command, files.log());
+}
+
+}  // namespace glia::platform

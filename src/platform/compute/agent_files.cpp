@@ -1,0 +1,60 @@
+#include "compute/agent_files.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "glia/error.hpp"
+
+namespace glia::platform::compute {
+
+AgentFiles agent_files(const std::filesystem::path& workspace_root) {
+  AgentFiles f{workspace_root / ".glia" / "agent"};
+  std::filesystem::create_directories(f.dir);
+  return f;
+}
+
+AgentLock::AgentLock(const AgentFiles& files, double wait_seconds) {
+  fd_ = ::open(files.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error("cannot open '" + files.lock().string() + "': " + std::strerror(errno));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  for (;;) {
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) {
+      held_ = true;
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+AgentLock::~AgentLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+int open_wake_reader(const AgentFiles& files) {
+  if (::mkfifo(files.wake().c_str(), 0600) != 0 && errno != EEXIST)
+    throw Error("cannot create '" + files.wake().string() + "': " + std::strerror(errno));
+  // O_RDWR keeps a writer open, so poll() does not report hang-ups between CLI calls.
+  int fd = ::open(files.wake().c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot open '" + files.wake().string() + "': " + std::strerror(errno));
+  return fd;
+}
+
+bool wake_agent(const AgentFiles& files) {
+  int fd = ::open(files.wake().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  const char byte = 1;
+  [[maybe_unused]] auto n = ::write(fd, &byte, 1);  // a full FIFO already means "wake up"
+  ::close(fd);
+  return true;
+}
+
+}  // namespace glia::platform::compute

@@ -1,0 +1,40 @@
+// The files through which the local agent and the CLI meet: an exclusive lock (held by the one
+// running agent of a workspace), a FIFO that wakes the agent when there is work, its pid and
+// its log. All under .glia/agent/.
+#pragma once
+
+#include <filesystem>
+
+namespace glia::platform::compute {
+
+struct AgentFiles {
+  std::filesystem::path dir;
+  std::filesystem::path lock() const { return dir / "agent.lock"; }
+  std::filesystem::path wake() const { return dir / "wake"; }
+  std::filesystem::path pid() const { return dir / "agent.pid"; }
+  std::filesystem::path log() const { return dir / "agent.log"; }
+};
+
+AgentFiles agent_files(const std::filesystem::path& workspace_root);
+
+/// An flock(2) on the agent lock file, released on destruction (or when the process dies).
+class AgentLock {
+ public:
+  /// Tries to take the lock, waiting up to `wait_seconds`; check held().
+  AgentLock(const AgentFiles& files, double wait_seconds);
+  ~AgentLock();
+  AgentLock(const AgentLock&) = delete;
+  AgentLock& operator=(const AgentLock&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  int fd_ = -1;
+  bool held_ = false;
+};
+
+/// Opens the wake FIFO for reading (the agent), creating it if needed; non-blocking.
+int open_wake_reader(const AgentFiles& files);
+/// Writes a byte to the wake FIFO; false if no agent is reading it.
+bool wake_agent(const AgentFiles& files);
+
+}  // namespace glia::platform::compute

@@ -1,0 +1,29 @@
+// Ending a job on the local target, whoever ends it (the agent when the process exits, or the
+// reconciliation of a dead agent's runs): the rest of its tracking file is applied, ./outputs,
+// ./logs and its log are copied into run history, then the final status is recorded and the
+// run's folder removed. The status comes last, so a run that reads as ended has all its files.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "glia/platform/run_status.hpp"
+#include "glia/platform/workspace.hpp"
+
+namespace glia::platform::compute {
+
+/// Appends a line from Glia itself ("[glia] ...") to the run's live log.
+void append_system_log(const std::filesystem::path& workspace_root, const std::string& run_id,
+                       const std::string& line);
+
+/// Finishes `run_id` with `status` (Completed, Failed or Canceled). Never throws for a run that
+/// already ended (another process finished it first); other failures are recorded in the error.
+void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
+                std::optional<int> exit_code, const std::string& error);
+
+/// Ends every job run left active by an agent that is gone (the caller holds the agent lock):
+/// kills what is left of its processes, finishes it as Failed (Canceled if cancel was asked),
+/// naming the agent. Returns how many runs it ended.
+int reconcile_orphans(Workspace& ws);
+
+}  // namespace glia::platform::compute

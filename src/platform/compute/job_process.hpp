@@ -1,0 +1,38 @@
+// Starting and ending a job's processes: the command runs under /bin/sh in a process group of
+// its own (so cancel and timeouts reach everything it started), with stdout and stderr on pipes
+// the agent reads.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace glia::platform::compute {
+
+struct JobProcess {
+  pid_t pid = -1;  // also the process group id
+  int out_fd = -1, err_fd = -1;
+  int64_t start_ticks = 0;
+};
+
+/// Forks `/bin/sh -c command` in `cwd` with exactly `env`, in a new process group. Throws
+/// glia::Error when the fork or the pipes fail.
+JobProcess spawn_job(const std::string& command, const std::filesystem::path& cwd,
+                     const std::map<std::string, std::string>& env);
+
+/// The start time of `pid` in clock ticks after boot (/proc/PID/stat), or nullopt if no such
+/// process exists.
+std::optional<int64_t> process_start_ticks(pid_t pid);
+
+/// Sends `sig` to the process group `pgid` if it is still the group the job started: the
+/// leader is gone (its group may live on) or has the start time recorded for it.
+void signal_group(pid_t pgid, std::optional<int64_t> start_ticks, int sig);
+
+/// "SIGKILL", "SIGTERM", ...
+std::string signal_name(int sig);
+
+}  // namespace glia::platform::compute

@@ -1,0 +1,152 @@
+// The agent's main loop: poll() over the wake FIFO and every running job's stdout/stderr pipes,
+// then housekeeping on each tick — reap exited jobs, enforce timeouts and cancel requests,
+// apply tracking files, start queued jobs up to each target's limit.
+#include "glia/platform/local_agent.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <memory>
+
+#include "compute/agent_files.hpp"
+#include "compute/finish.hpp"
+#include "compute/running_job.hpp"
+#include "glia/error.hpp"
+
+namespace glia::platform {
+
+namespace fs = std::filesystem;
+using compute::RunningJob;
+
+namespace {
+
+double steady_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+class Agent {
+ public:
+  Agent(Workspace ws, const AgentOptions& options) : ws_(std::move(ws)), options_(options) {}
+
+  void run(int wake_fd) {
+    double idle_since = steady_now(), last_check = 0;
+    bool woken = true;
+    for (;;) {
+      std::vector<pollfd> fds{{wake_fd, POLLIN, 0}};
+      for (auto& job : jobs_) job->add_poll_fds(fds);
+      const int timeout_ms = static_cast<int>(options_.tick_seconds * 1000);
+      if (::poll(fds.data(), fds.size(), timeout_ms) > 0 && (fds[0].revents & POLLIN)) {
+        char buf[256];
+        while (::read(wake_fd, buf, sizeof buf) > 0) {
+        }
+        woken = true;
+      }
+      for (auto& job : jobs_) job->pump_output();
+      reap();
+      const double now = steady_now();
+      for (auto& job : jobs_) job->tick(now, options_.kill_grace_seconds);
+      std::erase_if(
+          jobs_, [&](const std::unique_ptr<RunningJob>& job) { return job->try_finish(ws_, now); });
+      if (woken || now - last_check >= options_.tick_seconds * 2) {
+        woken = false;
+        last_check = now;
+        handle_cancel_requests();
+        start_queued();
+      }
+      if (!jobs_.empty() || queued_ > 0) idle_since = now;
+      if (now - idle_since >= options_.idle_exit_seconds) return;
+    }
+  }
+
+ private:
+  void reap() {
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
+      for (auto& job : jobs_)
+        if (job->pid() == pid) job->exited(status, steady_now());
+  }
+
+  void handle_cancel_requests() {
+    RunFilter f;
+    f.status = RunStatus::CancelRequested;
+    f.limit = 10000;
+    for (const RunRecord& r : ws_.store().list_runs(f)) {
+      if (r.spec.empty()) continue;
+      auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](auto& j) { return j->id() == r.id; });
+      if (it != jobs_.end())
+        (*it)->request_cancel(steady_now());
+      else if (!r.pid)  // still queued
+        compute::finish_run(ws_, r.id, RunStatus::Canceled, std::nullopt,
+                            "canceled before it started");
+    }
+  }
+
+  void start_queued() {
+    queued_ = 0;
+    for (const ComputeTarget& target : ws_.store().list_computes()) {
+      const auto running = std::count_if(jobs_.begin(), jobs_.end(),
+                                         [&](auto& j) { return j->compute() == target.name; });
+      RunFilter f;
+      f.status = RunStatus::Queued;
+      f.compute = target.name;
+      f.oldest_first = true;
+      f.limit = 10000;
+      auto queued = ws_.store().list_runs(f);
+      queued_ += static_cast<int64_t>(queued.size());
+      for (size_t i = 0;
+           i < queued.size() && running + static_cast<int64_t>(i) < target.max_concurrent; ++i) {
+        auto job = RunningJob::launch(ws_, queued[i], options_, steady_now());
+        if (job) jobs_.push_back(std::move(job));
+        --queued_;
+      }
+    }
+  }
+
+  Workspace ws_;
+  AgentOptions options_;
+
+ public:
+  bool work_waiting() {
+    RunFilter f;
+    f.any_status = {RunStatus::Queued, RunStatus::CancelRequested};
+    f.limit = 1;
+    return !ws_.store().list_runs(f).empty();
+  }
+
+ private:
+  std::vector<std::unique_ptr<RunningJob>> jobs_;
+  int64_t queued_ = 0;
+};
+
+}  // namespace
+
+bool run_local_agent(const fs::path& root, const AgentOptions& options) {
+  Workspace ws = Workspace::open(root);
+  const auto files = compute::agent_files(ws.root());
+  compute::AgentLock lock(files, 2.0);  // a CLI may hold it briefly while reconciling
+  if (!lock.held()) return false;
+  std::ofstream(files.pid()) << ::getpid() << "\n";
+  ::signal(SIGPIPE, SIG_IGN);
+  compute::reconcile_orphans(ws);
+  Agent agent(ws, options);
+  for (;;) {
+    const int wake_fd = compute::open_wake_reader(files);
+    agent.run(wake_fd);
+    // Stop taking wake-ups first, then look once more: a job queued before a CLI's wake-up
+    // that this agent no longer saw is found here; after this, CLIs start a new agent.
+    ::close(wake_fd);
+    if (!agent.work_waiting()) break;
+  }
+  std::error_code ec;
+  fs::remove(files.pid(), ec);
+  return true;
+}
+
+}  // namespace glia::platform

@@ -1,0 +1,261 @@
+#include "compute/running_job.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "compute/finish.hpp"
+#include "glia/error.hpp"
+
+extern char** environ;
+
+namespace glia::platform::compute {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kTailBytes = 8192;     // stderr kept for the error message
+constexpr size_t kPumpBytes = 1 << 20;  // per pipe per loop: one chatty job cannot starve others
+constexpr double kIngestEvery = 0.25;   // seconds between tracking-file reads
+constexpr double kDrainWait = 2.0;      // after exit, wait this long for pipes held by children
+
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string prepend_path(const fs::path& dir, const std::string& old) {
+  if (dir.empty()) return old;
+  return old.empty() ? dir.string() : dir.string() + ":" + old;
+}
+
+// The job's environment: the submitter's (recorded at submit), the job's variables, then
+// Glia's own (which say where to log).
+std::map<std::string, std::string> job_environment(const RunRecord& run, const RunDir& dir,
+                                                   const fs::path& root,
+                                                   const AgentOptions& options,
+                                                   const nlohmann::json& spec) {
+  std::map<std::string, std::string> env;
+  if (spec.contains("environment") && spec["environment"].is_object()) {
+    env = spec["environment"].get<std::map<std::string, std::string>>();
+  } else {
+    for (char** e = environ; *e; ++e) {
+      std::string kv(*e);
+      auto eq = kv.find('=');
+      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+  if (spec.contains("job") && spec["job"].contains("environment_variables"))
+    for (const auto& [k, v] : spec["job"]["environment_variables"].items())
+      env[k] = v.get<std::string>();
+  env["PATH"] = prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
+  env["PYTHONPATH"] = prepend_path(options.python_dir, env["PYTHONPATH"]);
+  env["PYTHONUNBUFFERED"] = env.count("PYTHONUNBUFFERED") ? env["PYTHONUNBUFFERED"] : "1";
+  env["GLIA_RUN_ID"] = run.id;
+  env["GLIA_EXPERIMENT_NAME"] = run.experiment;
+  env["GLIA_WORKSPACE"] = root.string();
+  env["GLIA_TRACKING_FILE"] = dir.tracking().string();
+  env["GLIA_SCRATCH_DIR"] = dir.scratch().string();
+  env["GLIA_OUTPUTS_DIR"] = (dir.work() / "outputs").string();
+  return env;
+}
+
+bool try_status(Store& store, const std::string& id, RunStatus status) {
+  try {
+    store.set_status(id, status, wall_now());
+    return true;
+  } catch (const Error&) {  // canceled meanwhile: the cancel handling takes over
+    return false;
+  }
+}
+
+}  // namespace
+
+RunningJob::RunningJob(Workspace& ws, RunRecord run)
+    : ws_(ws),
+      run_(std::move(run)),
+      dir_(run_dir(ws.root(), run_.id)),
+      artifacts_(ws.artifacts_path()),
+      tracking_(dir_.tracking(), dir_.work(), artifacts_) {}
+
+RunningJob::~RunningJob() {
+  for (int fd : {proc_.out_fd, proc_.err_fd, log_fd_})
+    if (fd >= 0) ::close(fd);
+}
+
+std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& run,
+                                               const AgentOptions& options, double now) {
+  Store& store = ws.store();
+  if (!try_status(store, run.id, RunStatus::Preparing)) return nullptr;
+  std::unique_ptr<RunningJob> job(new RunningJob(ws, run));
+  try {
+    const RunDir& dir = job->dir_;
+    fs::create_directories(dir.std_log().parent_path());
+    fs::create_directories(dir.scratch());
+    std::ofstream(dir.tracking(), std::ios::app).close();
+    if (!run.code_snapshot.empty()) job->artifacts_.materialize(run.code_snapshot, dir.work());
+    fs::create_directories(dir.work() / "outputs");
+    fs::create_directories(dir.work() / "logs");
+    job->log_fd_ = ::open(dir.std_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (job->log_fd_ < 0)
+      throw Error("cannot open the job's log: " + std::string(std::strerror(errno)));
+    const nlohmann::json spec =
+        run.spec.empty() ? nlohmann::json::object() : nlohmann::json::parse(run.spec);
+    if (!try_status(store, run.id, RunStatus::Starting)) {
+      finish_run(ws, run.id, RunStatus::Canceled, std::nullopt, "canceled before it started");
+      return nullptr;
+    }
+    job->proc_ =
+        spawn_job(run.command, dir.work(), job_environment(run, dir, ws.root(), options, spec));
+    for (int fd : {job->proc_.out_fd, job->proc_.err_fd})
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  } catch (const std::exception& e) {
+    finish_run(ws, run.id, RunStatus::Failed, std::nullopt,
+               std::string("preparing the job failed: ") + e.what());
+    return nullptr;
+  }
+  store.set_process(run.id, job->proc_.pid, job->proc_.start_ticks, ::getpid());
+  try_status(store, run.id, RunStatus::Running);  // if canceled meanwhile, tick() handles it
+  if (run.timeout) job->deadline_ = now + *run.timeout;
+  job->last_ingest_ = now;
+  return job;
+}
+
+void RunningJob::add_poll_fds(std::vector<pollfd>& fds) const {
+  for (int fd : {proc_.out_fd, proc_.err_fd})
+    if (fd >= 0) fds.push_back({fd, POLLIN, 0});
+}
+
+void RunningJob::drain(int& fd, bool is_stderr) {
+  if (fd < 0) return;
+  char buf[65536];
+  size_t total = 0;
+  while (total < kPumpBytes) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;  // EAGAIN: nothing more now
+    if (n == 0) {       // EOF: every writer closed it
+      ::close(fd);
+      fd = -1;
+      return;
+    }
+    total += static_cast<size_t>(n);
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = ::write(log_fd_, buf + off, static_cast<size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) break;  // disk full: the output is lost, the job goes on
+      off += w;
+    }
+    if (is_stderr) {
+      err_tail_.append(buf, static_cast<size_t>(n));
+      if (err_tail_.size() > kTailBytes) err_tail_.erase(0, err_tail_.size() - kTailBytes);
+    }
+  }
+}
+
+void RunningJob::pump_output() {
+  drain(proc_.out_fd, false);
+  drain(proc_.err_fd, true);
+}
+
+void RunningJob::exited(int wait_status, double now) {
+  has_exited_ = true;
+  wait_status_ = wait_status;
+  exited_at_ = now;
+}
+
+void RunningJob::send(int sig) {
+  signal_group(proc_.pid, proc_.start_ticks, sig);
+}
+
+void RunningJob::request_cancel(double now) {
+  if (ending_ != Ending::None) return;
+  ending_ = Ending::Cancel;
+  term_sent_at_ = now;
+  send(SIGTERM);
+}
+
+void RunningJob::tick(double now, double kill_grace) {
+  if (deadline_ && now >= *deadline_ && ending_ == Ending::None && !has_exited_) {
+    ending_ = Ending::Timeout;
+    term_sent_at_ = now;
+    send(SIGTERM);
+  }
+  if (ending_ != Ending::None && !killed_ && now - term_sent_at_ >= kill_grace) {
+    killed_ = true;
+    send(SIGKILL);
+  }
+  if (now - last_ingest_ >= kIngestEvery) {
+    last_ingest_ = now;
+    try {
+      tracking_.ingest(ws_.store(), run_.id);
+      for (const auto& p : tracking_.take_problems()) append_system_log(ws_.root(), run_.id, p);
+    } catch (const std::exception& e) {
+      append_system_log(ws_.root(), run_.id, std::string("tracking: ") + e.what());
+    }
+  }
+}
+
+std::string RunningJob::stderr_tail() const {
+  // The last few non-empty lines, for the run's error.
+  std::vector<std::string> lines;
+  size_t end = err_tail_.size();
+  while (end > 0 && lines.size() < 5) {
+    size_t start = err_tail_.rfind('\n', end - 1);
+    start = start == std::string::npos ? 0 : start + 1;
+    std::string line = err_tail_.substr(start, end - start);
+    if (!line.empty() && line.find_first_not_of(" \t\r") != std::string::npos)
+      lines.insert(lines.begin(), line);
+    end = start > 0 ? start - 1 : 0;
+  }
+  std::string out;
+  for (const auto& l : lines) out += "\n" + l;
+  return out;
+}
+
+bool RunningJob::try_finish(Workspace& ws, double now) {
+  if (!has_exited_) return false;
+  if (proc_.out_fd >= 0 || proc_.err_fd >= 0) {
+    if (now - exited_at_ < kDrainWait) return false;
+    send(SIGKILL);  // children of the job still hold its output: end them with it
+    pump_output();
+    for (int* fd : {&proc_.out_fd, &proc_.err_fd})
+      if (*fd >= 0) ::close(std::exchange(*fd, -1));
+  }
+  RunStatus status = RunStatus::Completed;
+  std::optional<int> code;
+  std::string error;
+  const std::string tail = stderr_tail();
+  if (ending_ == Ending::Cancel) {
+    status = RunStatus::Canceled;
+    error = "canceled";
+  } else if (ending_ == Ending::Timeout) {
+    status = RunStatus::Failed;
+    code = 124;
+    error = "timed out after " + std::to_string(static_cast<int64_t>(*run_.timeout)) +
+            " s (limits.timeout)";
+  } else if (WIFEXITED(wait_status_) && WEXITSTATUS(wait_status_) != 0) {
+    status = RunStatus::Failed;
+    code = WEXITSTATUS(wait_status_);
+    error = "exit code " + std::to_string(*code) + tail;
+  } else if (WIFSIGNALED(wait_status_)) {
+    status = RunStatus::Failed;
+    code = 128 + WTERMSIG(wait_status_);
+    error = "killed by " + signal_name(WTERMSIG(wait_status_)) + tail;
+  } else {
+    code = 0;
+  }
+  if (status != RunStatus::Canceled) try_status(ws.store(), run_.id, RunStatus::Finalizing);
+  if (log_fd_ >= 0) ::close(std::exchange(log_fd_, -1));
+  finish_run(ws, run_.id, status, code, error);
+  return true;
+}
+
+}  // namespace glia::platform::compute

@@ -1,0 +1,68 @@
+// One job the agent is running: its process group, its output pipes copied into the live log
+// (with a bounded tail of stderr kept for the error message), its tracking file, its deadline
+// and the cancel/timeout escalation from SIGTERM to SIGKILL.
+#pragma once
+
+#include <poll.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compute/job_process.hpp"
+#include "glia/platform/artifact_store.hpp"
+#include "glia/platform/local_agent.hpp"
+#include "glia/platform/run_dir.hpp"
+#include "glia/platform/tracking.hpp"
+
+namespace glia::platform::compute {
+
+class RunningJob {
+ public:
+  /// Prepares and starts a Queued run (Preparing → Starting → Running). Returns nullptr when
+  /// the run could not be claimed (canceled meanwhile) or failed to start (then it is finished
+  /// as Failed with the reason).
+  static std::unique_ptr<RunningJob> launch(Workspace& ws, const RunRecord& run,
+                                            const AgentOptions& options, double now);
+  ~RunningJob();
+
+  const std::string& id() const { return run_.id; }
+  const std::string& compute() const { return run_.compute; }
+  pid_t pid() const { return proc_.pid; }
+
+  void add_poll_fds(std::vector<pollfd>& fds) const;
+  /// Copies what the pipes hold into the log (bounded per call).
+  void pump_output();
+  void exited(int wait_status, double now);
+  /// Timeout and kill escalation; applies the tracking file every so often.
+  void tick(double now, double kill_grace);
+  void request_cancel(double now);
+  /// When the process has exited and its output is drained: finishes the run. Returns true
+  /// when the job is done (and can be forgotten).
+  bool try_finish(Workspace& ws, double now);
+
+ private:
+  RunningJob(Workspace& ws, RunRecord run);
+  void drain(int& fd, bool is_stderr);
+  void send(int sig);
+  std::string stderr_tail() const;
+
+  enum class Ending { None, Timeout, Cancel };
+  Workspace& ws_;
+  RunRecord run_;
+  RunDir dir_;
+  ArtifactStore artifacts_;
+  TrackingReader tracking_;
+  JobProcess proc_;
+  int log_fd_ = -1;
+  std::string err_tail_;
+  bool has_exited_ = false;
+  int wait_status_ = 0;
+  double exited_at_ = 0, last_ingest_ = 0, term_sent_at_ = 0;
+  std::optional<double> deadline_;
+  Ending ending_ = Ending::None;
+  bool killed_ = false;
+};
+
+}  // namespace glia::platform::compute

@@ -1,0 +1,71 @@
+// Helpers shared by the job-file parser (job_spec_parse.cpp), `--set` overrides
+// (job_spec_override.cpp) and command rendering (job_spec_render.cpp). Not part of the public API.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "glia/platform/job_spec.hpp"
+
+namespace glia::platform::job_spec_detail {
+
+/// Throws glia::Error("<where>: <what>") with control characters flattened, so it is one line.
+[[noreturn]] void fail(const std::string& where, const std::string& what);
+/// `text` with newlines, tabs and other control characters replaced by spaces.
+std::string one_line(std::string_view text);
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
+bool contains(const std::vector<std::string>& items, const std::string& item);
+/// `text` in single quotes for messages, shortened when long.
+std::string in_quotes(std::string_view text);
+
+/// Input, output and environment variable names: [A-Za-z_][A-Za-z0-9_]*.
+bool is_identifier(std::string_view name);
+
+/// The literal input types, in the order messages list them.
+const std::vector<std::string>& literal_types();
+/// "" when `text` is a valid value of the literal `type`, else what was expected
+/// ("expected an integer, got 'abc'"). An empty type (a bare scalar) accepts anything.
+std::string literal_type_problem(const std::string& type, const std::string& text);
+/// true/false (also True/False/TRUE/FALSE, as YAML 1.2 reads them).
+std::optional<bool> parse_bool(std::string_view text);
+/// A finite number > 0 written as a plain decimal or in exponent form, else nullopt.
+std::optional<double> parse_positive_number(std::string_view text);
+
+/// The uri input modes, in the order messages list them; the first is the default.
+const std::vector<std::string>& input_modes();
+bool is_url(std::string_view path);  // http:// or https://
+/// "glia:..." or "azureml:..." (but not an azureml:// datastore URI).
+bool has_dataset_prefix(std::string_view path);
+
+/// Checks and normalises the path of a uri input: dataset references (NAME@latest / NAME:VERSION)
+/// and http(s) URLs are kept as written; a local path is resolved against `base_dir`, made
+/// absolute and lexically normal, and must exist as a file (uri_file) or folder (uri_folder).
+/// Errors are "<where>: ...".
+std::string resolve_uri_path(const std::string& where, JobInput::Kind kind, const std::string& path,
+                             const std::filesystem::path& base_dir);
+
+/// One ${{inputs.NAME}} / ${{outputs.NAME}} in a command.
+struct Placeholder {
+  std::size_t begin = 0;  // index of "${{"
+  std::size_t end = 0;    // one past "}}"
+  bool output = false;    // outputs.NAME rather than inputs.NAME
+  std::string name;
+  std::string text;  // as written, e.g. "${{ inputs.lr }}"
+};
+/// Every placeholder in `command`, in order. Anything starting with "${{" that is not a
+/// well-formed inputs/outputs placeholder is an error "<where>: command: ...".
+std::vector<Placeholder> scan_placeholders(const std::string& where, const std::string& command);
+/// Scans spec.command and checks that each placeholder names a declared input or output.
+std::vector<Placeholder> check_placeholders(const std::string& where, const JobSpec& spec);
+
+/// How messages name a spec's file: its path, or "job spec" when it was parsed from text.
+std::string source_label(const JobSpec& spec);
+/// The folder relative paths resolve against after parsing: the file's folder, or the
+/// current folder for a spec parsed from text.
+std::filesystem::path base_folder(const JobSpec& spec);
+
+}  // namespace glia::platform::job_spec_detail

@@ -1,0 +1,130 @@
+#include <unistd.h>
+
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include "glia/error.hpp"
+#include "glia/platform/artifact_store.hpp"
+#include "glia/platform/job_submit.hpp"
+
+extern char** environ;
+
+namespace glia::platform {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string where(const JobSpec& spec) {
+  return spec.source.empty() ? std::string("job") : spec.source.filename().string();
+}
+
+// The program a command starts, when it is a plain word the shell will look up; "" when the
+// command starts with shell syntax, a builtin or a variable assignment (nothing to check).
+std::string first_program(const std::string& command) {
+  std::istringstream in(command);
+  std::string word;
+  in >> word;
+  static const std::set<std::string> builtins = {
+      "cd",    "echo",    "exit",  "export", "set",    "test",   "[",     "true", "false",
+      "exec",  "source",  ".",     "eval",   "printf", "read",   "for",   "if",   "while",
+      "until", "case",    "{",     "(",      "!",      "ulimit", "umask", "wait", "trap",
+      "type",  "command", "unset", "shift",  "return", ":"};
+  if (word.empty() || builtins.count(word) || word.find('=') != std::string::npos) return "";
+  if (word.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+-") !=
+      std::string::npos)
+    return "";  // quotes, $, globs...: the shell decides
+  return word;
+}
+
+bool executable(const fs::path& p) {
+  return fs::is_regular_file(p) && ::access(p.c_str(), X_OK) == 0;
+}
+
+void check_program(const JobSpec& spec, const std::string& command, const SubmitOptions& options) {
+  const std::string prog = first_program(command);
+  if (prog.empty()) return;
+  if (prog.find('/') != std::string::npos) {
+    fs::path p(prog);
+    if (p.is_relative() && spec.code) p = *spec.code / p;
+    if (p.is_relative() || executable(p)) return;  // relative without code: resolved at run time
+    throw Error(where(spec) + ": the command's program '" + prog + "' is not an executable file" +
+                (spec.code ? " in the code folder" : ""));
+  }
+  std::vector<fs::path> dirs = options.extra_path;
+  auto it = options.environment.find("PATH");
+  std::string path = it != options.environment.end() ? it->second : "/usr/bin:/bin";
+  for (size_t start = 0; start <= path.size();) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) dirs.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  for (const auto& d : dirs)
+    if (executable(d / prog)) return;
+  throw Error(where(spec) + ": the command's program '" + prog +
+              "' was not found on PATH (check the command, or give its path)");
+}
+
+}  // namespace
+
+std::map<std::string, std::string> current_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && kv.rfind("GLIA_", 0) != 0)
+      env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options) {
+  Store& store = ws.store();
+  const std::string compute = spec.compute.empty() ? "local" : spec.compute;
+  store.get_compute(compute);  // unknown compute: a clear error before anything is written
+
+  std::map<std::string, std::string> values;
+  for (const auto& [name, input] : spec.inputs) {
+    if (input.kind == JobInput::Kind::Literal) {
+      if (!input.value.empty() || !input.optional) values[name] = input.value;
+      continue;
+    }
+    if (input.is_dataset_reference())
+      throw Error(where(spec) + ": inputs." + name + ": dataset reference '" + input.value +
+                  "' cannot be resolved: this workspace has no datasets yet (give a local path)");
+    if (input.value.rfind("http://", 0) == 0 || input.value.rfind("https://", 0) == 0)
+      throw Error(where(spec) + ": inputs." + name + ": URL inputs are not supported yet ('" +
+                  input.value + "'); download the file and give its local path");
+    if (!input.value.empty()) values[name] = input.value;
+  }
+  const std::string command =
+      render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
+  check_program(spec, command, options);
+
+  std::string experiment = spec.experiment_name;
+  if (experiment.empty()) experiment = spec.code ? spec.code->filename().string() : "Default";
+  if (experiment.empty()) experiment = "Default";
+
+  NewRun run;
+  run.experiment = experiment;
+  run.display_name = spec.display_name;
+  run.command = command;
+  run.compute = compute;
+  run.tags = spec.tags;
+  run.timeout = spec.timeout_seconds;
+  run.queue = true;
+  if (spec.code) {
+    ArtifactStore artifacts(ws.artifacts_path());
+    run.code_snapshot = artifacts.snapshot(*spec.code);
+  }
+  nlohmann::json recorded = {
+      {"job", to_json(spec)}, {"inputs", values}, {"environment", options.environment}};
+  if (!spec.source.empty()) recorded["job_file"] = spec.source.string();
+  run.spec = recorded.dump();
+  return store.create_run(run);
+}
+
+}  // namespace glia::platform

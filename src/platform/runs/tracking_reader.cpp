@@ -1,0 +1,183 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "glia/error.hpp"
+#include "glia/platform/tracking.hpp"
+
+namespace glia::platform {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kChunk = 4u << 20;  // bytes read per batch: bounds memory for huge files
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double number_field(const json& v, const char* what) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    if (s == "Infinity") return std::numeric_limits<double>::infinity();
+    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+  }
+  throw Error(std::string(what) + " must be a number or \"NaN\"/\"Infinity\"/\"-Infinity\"");
+}
+
+std::string string_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+    throw Error(std::string("'") + key + "' must be a non-empty string");
+  return it->get<std::string>();
+}
+
+std::string image_file_name(const std::string& name) {
+  std::string out;
+  for (char c : name)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+            c == ' ')
+               ? c
+               : '_';
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+  return out;
+}
+
+}  // namespace
+
+TrackingReader::TrackingReader(fs::path file, fs::path work_dir, ArtifactStore& artifacts)
+    : file_(std::move(file)), work_dir_(std::move(work_dir)), artifacts_(artifacts) {}
+
+std::vector<std::string> TrackingReader::take_problems() {
+  return std::exchange(problems_, {});
+}
+
+void TrackingReader::parse_line(const std::string& line, TrackingBatch& batch) {
+  json j = json::parse(line);  // throws json::parse_error
+  if (!j.is_object()) throw Error("a record must be a JSON object");
+  const std::string kind = string_field(j, "kind");
+  const double time = j.contains("time") ? number_field(j["time"], "'time'") : now_seconds();
+  auto step_of = [&](int64_t fallback) {
+    if (!j.contains("step") || j["step"].is_null()) return fallback;
+    if (!j["step"].is_number_integer()) throw Error("'step' must be an integer");
+    return j["step"].get<int64_t>();
+  };
+  auto local_file = [&](const std::string& p) {
+    fs::path path(p);
+    if (path.is_relative()) path = work_dir_ / path;
+    if (!fs::is_regular_file(path)) throw Error("no file at '" + p + "'");
+    return path;
+  };
+  if (kind == "metric") {
+    if (!j.contains("value")) throw Error("'value' is missing");
+    batch.metrics.push_back({string_field(j, "name"), step_of(MetricPoint::kNextStep),
+                             number_field(j["value"], "'value'"), time});
+  } else if (kind == "list") {
+    const std::string name = string_field(j, "name");
+    if (!j.contains("values") || !j["values"].is_array()) throw Error("'values' must be a list");
+    for (const auto& v : j["values"])
+      batch.metrics.push_back({name, MetricPoint::kNextStep, number_field(v, "each value"), time});
+  } else if (kind == "row") {
+    if (!j.contains("row") || !j["row"].is_object()) throw Error("'row' must be an object");
+    batch.rows.push_back({string_field(j, "name"), j["row"].dump(), time});
+  } else if (kind == "image") {
+    const std::string name = string_field(j, "name");
+    const fs::path src = local_file(string_field(j, "path"));
+    const int64_t step = step_of(0);
+    std::string ext = src.extension().string();
+    if (ext.empty()) ext = ".png";
+    std::string path = "images/" + image_file_name(name);
+    if (j.contains("step")) path += "_" + std::to_string(step);
+    path += ext;
+    uint64_t size = 0;
+    const std::string hash = artifacts_.put_file(src, &size);
+    batch.files.push_back({path, hash, static_cast<int64_t>(size), time});
+    batch.images.push_back({name, step, path, time});
+  } else if (kind == "file") {
+    const std::string name = safe_relative_path(string_field(j, "name"), "file name");
+    const fs::path src = local_file(string_field(j, "path"));
+    uint64_t size = 0;
+    const std::string hash = artifacts_.put_file(src, &size);
+    batch.files.push_back({name, hash, static_cast<int64_t>(size), time});
+  } else if (kind == "tag") {
+    const std::string key = string_field(j, "key");
+    if (!j.contains("value") || !j["value"].is_string()) throw Error("'value' must be a string");
+    batch.tags[key] = j["value"].get<std::string>();
+  } else {
+    throw Error("unknown kind '" + kind + "' (expected metric, list, row, image, file or tag)");
+  }
+}
+
+int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool final) {
+  int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;  // nothing logged yet
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  int64_t offset = store.tracking_offset(run_id);
+  if (line_base_offset_ != offset) {  // (re)count the lines before the offset, for messages
+    line_number_ = 0;
+    std::string buf(1 << 16, '\0');
+    for (int64_t pos = 0; pos < offset;) {
+      ssize_t n = ::pread(fd, buf.data(), std::min<int64_t>(buf.size(), offset - pos), pos);
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; ++i) line_number_ += buf[static_cast<size_t>(i)] == '\n';
+      pos += n;
+    }
+    line_base_offset_ = offset;
+  }
+  int64_t applied = 0;
+  std::string chunk(kChunk, '\0');
+  for (;;) {
+    ssize_t n = ::pread(fd, chunk.data(), chunk.size(), offset);
+    if (n <= 0) break;
+    size_t end = std::string_view(chunk.data(), static_cast<size_t>(n)).rfind('\n');
+    const bool partial_only = end == std::string_view::npos;
+    if (partial_only) {
+      if (static_cast<size_t>(n) == chunk.size())
+        end = chunk.size() - 1;  // over-long line
+      else if (final)
+        end = static_cast<size_t>(n) - 1;
+      else
+        break;  // wait for the rest of the line
+    }
+    TrackingBatch batch;
+    int64_t records = 0;
+    size_t start = 0;
+    while (start <= end) {
+      size_t nl = std::string_view(chunk.data(), end + 1).find('\n', start);
+      if (nl == std::string_view::npos) nl = end + 1;
+      std::string line(chunk.data() + start, nl - start);
+      ++line_number_;
+      if (!line.empty()) {
+        try {
+          if (nl > end && partial_only) throw Error("incomplete last line (no newline)");
+          parse_line(line, batch);
+          ++records;
+        } catch (const std::exception& e) {
+          std::string why = e.what();
+          if (auto p = why.find("parse error"); p != std::string::npos) why = "not valid JSON";
+          problems_.push_back("tracking file line " + std::to_string(line_number_) + ": " + why);
+        }
+      }
+      start = nl + 1;
+    }
+    offset += static_cast<int64_t>(end + 1);
+    store.apply_tracking(run_id, batch, offset);
+    line_base_offset_ = offset;
+    applied += records;
+    if (partial_only) break;
+  }
+  return applied;
+}
+
+}  // namespace glia::platform

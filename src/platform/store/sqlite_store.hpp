@@ -1,0 +1,62 @@
+// The SQLite implementation of Store, split over sqlite_store*.cpp by area (runs, metrics and
+// tracking, files and compute targets). One connection per store, guarded by a mutex; every
+// write is one BEGIN IMMEDIATE transaction, so several processes share the file safely.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "glia/platform/store.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace glia::platform::sqlite {
+
+double now_seconds();
+
+class SqliteStore : public Store {
+ public:
+  explicit SqliteStore(const std::string& path);
+
+  int schema_version() override;
+  RunRecord create_run(const NewRun& run) override;
+  std::optional<RunRecord> find_run(const std::string& id) override;
+  std::vector<RunRecord> list_runs(const RunFilter& filter) override;
+  std::vector<std::string> experiments() override;
+  void set_status(const std::string& id, RunStatus status, double at, std::optional<int> exit_code,
+                  const std::string& error) override;
+  std::vector<StatusChange> status_history(const std::string& id) override;
+  void set_process(const std::string& id, int64_t pid, int64_t pid_start,
+                   int64_t agent_pid) override;
+  void set_tags(const std::string& id, const std::map<std::string, std::string>& tags) override;
+
+  void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) override;
+  std::vector<MetricPoint> metric_series(const std::string& run_id,
+                                         const std::string& name) override;
+  std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;
+  void apply_tracking(const std::string& run_id, const TrackingBatch& batch,
+                      int64_t new_offset) override;
+  int64_t tracking_offset(const std::string& run_id) override;
+  std::vector<MetricRow> metric_rows(const std::string& run_id) override;
+  std::vector<MetricImage> metric_images(const std::string& run_id) override;
+
+  void add_run_files(const std::string& run_id, const std::vector<RunFile>& files) override;
+  std::vector<RunFile> run_files(const std::string& run_id) override;
+  void create_compute(const ComputeTarget& target) override;
+  void update_compute(const ComputeTarget& target) override;
+  std::optional<ComputeTarget> find_compute(const std::string& name) override;
+  std::vector<ComputeTarget> list_computes() override;
+
+ private:
+  void migrate();
+  void add_history(const std::string& id, RunStatus status, double at);
+  // Callers hold mu_ and a transaction.
+  void require_run(const std::string& id);
+  void insert_metrics(const std::string& run_id, const std::vector<MetricPoint>& points);
+  void insert_files(const std::string& run_id, const std::vector<RunFile>& files);
+  void merge_tags(const std::string& id, const std::map<std::string, std::string>& tags);
+
+  std::mutex mu_;
+  Db db_;
+};
+
+}  // namespace glia::platform::sqlite

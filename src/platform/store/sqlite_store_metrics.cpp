@@ -1,0 +1,116 @@
+// The SQLite store's metrics: scalar series with an indexed latest value per name, table rows,
+// images, and the tracking-file batches a job's agent applies together with their file offset.
+#include "glia/error.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace glia::platform::sqlite {
+
+void SqliteStore::insert_metrics(const std::string& run_id,
+                                 const std::vector<MetricPoint>& points) {
+  if (points.empty()) return;
+  Stmt ins(db_, "INSERT INTO metrics(run_id, name, step, value, wall_time) VALUES (?,?,?,?,?)");
+  Stmt latest(db_,
+              "INSERT INTO metric_latest(run_id, name, step, value, wall_time, count) "
+              "VALUES (?1,?2,?3,?4,?5,1) ON CONFLICT(run_id, name) DO UPDATE SET "
+              "step = ?3, value = ?4, wall_time = ?5, count = count + 1");
+  Stmt count(db_, "SELECT count FROM metric_latest WHERE run_id = ? AND name = ?");
+  for (const MetricPoint& p : points) {
+    if (p.name.empty()) throw Error("run '" + run_id + "': a metric needs a name");
+    int64_t step = p.step;
+    if (step == MetricPoint::kNextStep) {
+      count.bind(1, run_id).bind(2, p.name);
+      step = count.step() ? count.int64(0) : 0;
+      count.reset();
+    }
+    for (Stmt* s : {&ins, &latest}) {
+      s->bind(1, run_id).bind(2, p.name).bind(3, step).bind(4, p.value).bind(5, p.wall_time);
+      s->run();
+    }
+  }
+}
+
+void SqliteStore::log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) {
+  if (points.empty()) return;
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  require_run(run_id);
+  insert_metrics(run_id, points);
+  tx.commit();
+}
+
+std::vector<MetricPoint> SqliteStore::metric_series(const std::string& run_id,
+                                                    const std::string& name) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND name = ? "
+         "ORDER BY step, seq");
+  s.bind(1, run_id).bind(2, name);
+  std::vector<MetricPoint> out;
+  while (s.step()) out.push_back({name, s.int64(0), s.real(1), s.real(2)});
+  return out;
+}
+
+std::map<std::string, MetricPoint> SqliteStore::latest_metrics(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT name, step, value, wall_time FROM metric_latest WHERE run_id = ?");
+  s.bind(1, run_id);
+  std::map<std::string, MetricPoint> out;
+  while (s.step()) out[s.text(0)] = {s.text(0), s.int64(1), s.real(2), s.real(3)};
+  return out;
+}
+
+void SqliteStore::apply_tracking(const std::string& run_id, const TrackingBatch& batch,
+                                 int64_t new_offset) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  require_run(run_id);
+  insert_metrics(run_id, batch.metrics);
+  Stmt row(db_, "INSERT INTO metric_rows(run_id, name, row, wall_time) VALUES (?,?,?,?)");
+  for (const MetricRow& r : batch.rows) {
+    row.bind(1, run_id).bind(2, r.name).bind(3, r.row_json).bind(4, r.wall_time);
+    row.run();
+  }
+  insert_files(run_id, batch.files);
+  Stmt img(db_,
+           "INSERT INTO metric_images(run_id, name, step, path, wall_time) VALUES (?,?,?,?,?)");
+  for (const MetricImage& i : batch.images) {
+    img.bind(1, run_id).bind(2, i.name).bind(3, i.step).bind(4, i.path).bind(5, i.wall_time);
+    img.run();
+  }
+  merge_tags(run_id, batch.tags);
+  Stmt(db_, "UPDATE runs SET tracking_offset = ? WHERE id = ?")
+      .bind(1, new_offset)
+      .bind(2, run_id)
+      .run();
+  tx.commit();
+}
+
+int64_t SqliteStore::tracking_offset(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT tracking_offset FROM runs WHERE id = ?");
+  s.bind(1, run_id);
+  if (!s.step()) throw Error("unknown run '" + run_id + "'");
+  return s.int64(0);
+}
+
+std::vector<MetricRow> SqliteStore::metric_rows(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT name, row, wall_time FROM metric_rows WHERE run_id = ? ORDER BY name, seq");
+  s.bind(1, run_id);
+  std::vector<MetricRow> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.real(2)});
+  return out;
+}
+
+std::vector<MetricImage> SqliteStore::metric_images(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT name, step, path, wall_time FROM metric_images WHERE run_id = ? "
+         "ORDER BY name, step, seq");
+  s.bind(1, run_id);
+  std::vector<MetricImage> out;
+  while (s.step()) out.push_back({s.text(0), s.int64(1), s.text(2), s.real(3)});
+  return out;
+}
+
+}  // namespace glia::platform::sqlite

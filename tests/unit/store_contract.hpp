@@ -1,0 +1,49 @@
+// The Store contract's fixture: every implementation is listed in kStores, and the contract
+// tests (test_store*.cpp) run against each.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "glia/platform/store.hpp"
+
+namespace glia::platform::testing_store {
+
+namespace fs = std::filesystem;
+
+struct StoreKind {
+  std::string name;
+  // Opens the store rooted at a fresh folder; a second call with the same folder reopens it.
+  std::function<std::unique_ptr<Store>(const fs::path& dir)> open;
+};
+
+inline const std::vector<StoreKind> kStores = {
+    {"sqlite", [](const fs::path& dir) { return open_sqlite_store((dir / "glia.db").string()); }},
+};
+
+class StoreContract : public testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    std::string name = testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) c = c == '/' ? '_' : c;
+    dir_ = fs::temp_directory_path() / ("glia-store-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = GetParam().open(dir_);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  RunRecord new_run(const std::string& experiment = "keras-mnist") {
+    return store_->create_run(
+        {experiment, "", "glia-keras-mnist --epochs 2", "local", {{"a", "b"}}});
+  }
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace glia::platform::testing_store

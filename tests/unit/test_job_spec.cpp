@@ -1,0 +1,642 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <string>
+
+#include "glia/error.hpp"
+#include "glia/platform/job_spec.hpp"
+
+namespace glia::platform {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kSeedCommand =
+    "glia-keras-mnist --data-folder ${{inputs.data_folder}} --batch-size ${{inputs.batch_size}} "
+    "--first-layer-neurons ${{inputs.first_layer_neurons}} --second-layer-neurons "
+    "${{inputs.second_layer_neurons}} --learning-rate ${{inputs.learning_rate}}";
+
+// The seed's job as a CLI v2 YAML file (the command folded over several lines).
+const char* const kSeedJob = R"(
+$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
+type: command
+code: src
+command: >-
+  glia-keras-mnist --data-folder ${{inputs.data_folder}} --batch-size ${{inputs.batch_size}}
+  --first-layer-neurons ${{inputs.first_layer_neurons}} --second-layer-neurons
+  ${{inputs.second_layer_neurons}} --learning-rate ${{inputs.learning_rate}}
+inputs:
+  data_folder:
+    type: uri_folder
+    path: ./data
+  batch_size: 50
+  first_layer_neurons: 300
+  second_layer_neurons: 100
+  learning_rate: 0.001
+outputs:
+  model:
+    type: uri_folder
+environment: azureml:AzureML-tensorflow-2.2@latest
+environment_variables:
+  TF_CPP_MIN_LOG_LEVEL: 2
+compute: azureml:gpu-cluster
+experiment_name: keras-mnist
+display_name: keras-mnist-train
+description: Train a Keras MLP on MNIST
+tags:
+  framework: keras
+  epochs: 20
+limits:
+  timeout: 3600
+resources:
+  instance_count: 1
+)";
+
+class JobSpecTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("glia-jobspec-" +
+            std::string(testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+            std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "data");
+    fs::create_directories(dir_ / "src");
+    fs::create_directories(dir_ / "with space");
+    std::ofstream(dir_ / "file.txt") << "x";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  JobSpec parse(const std::string& yaml) { return parse_job_spec(yaml, "job.yml", dir_); }
+  // Writes `yaml` to <dir>/job.yml and loads it (overrides then resolve paths against <dir>).
+  JobSpec load(const std::string& yaml) {
+    std::ofstream(dir_ / "job.yml") << yaml;
+    return load_job_spec(dir_ / "job.yml");
+  }
+
+  // The glia::Error message `f` throws; a failure when it throws nothing.
+  static std::string error_of(const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "expected a glia::Error";
+    return "";
+  }
+
+  // Parsing `yaml` fails with a one-line message naming job.yml and containing every part.
+  void expect_error(const std::string& yaml, std::initializer_list<std::string> parts) {
+    const std::string message = error_of([&] { parse(yaml); });
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    EXPECT_EQ(message.rfind("job.yml", 0), 0u) << message;
+    for (const auto& part : parts) {
+      EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+    }
+  }
+
+  static void expect_contains(const std::string& message,
+                              std::initializer_list<std::string> parts) {
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    for (const auto& part : parts) {
+      EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+    }
+  }
+
+  std::string render(const JobSpec& spec, const std::map<std::string, std::string>& values = {}) {
+    return render_command(spec, values, [](const std::string& name) { return "outputs/" + name; });
+  }
+
+  fs::path dir_;
+};
+
+// ---- the seed's job ----
+
+TEST_F(JobSpecTest, SeedJobParses) {
+  const JobSpec spec = parse(kSeedJob);
+  EXPECT_TRUE(spec.source.empty());
+  EXPECT_EQ(spec.command, kSeedCommand);
+  ASSERT_TRUE(spec.code.has_value());
+  EXPECT_EQ(*spec.code, dir_ / "src");
+  ASSERT_EQ(spec.inputs.size(), 5u);
+  const JobInput& data = spec.inputs.at("data_folder");
+  EXPECT_EQ(data.kind, JobInput::Kind::UriFolder);
+  EXPECT_EQ(data.value, (dir_ / "data").string());
+  EXPECT_EQ(data.mode, "ro_mount");
+  EXPECT_FALSE(data.is_dataset_reference());
+  EXPECT_EQ(spec.inputs.at("batch_size").kind, JobInput::Kind::Literal);
+  EXPECT_EQ(spec.inputs.at("batch_size").value, "50");
+  EXPECT_EQ(spec.inputs.at("first_layer_neurons").value, "300");
+  EXPECT_EQ(spec.inputs.at("second_layer_neurons").value, "100");
+  EXPECT_EQ(spec.inputs.at("learning_rate").value, "0.001");
+  EXPECT_EQ(spec.outputs.size(), 1u);
+  EXPECT_EQ(spec.outputs.at("model").type, "uri_folder");
+  EXPECT_EQ(spec.environment, "azureml:AzureML-tensorflow-2.2@latest");
+  EXPECT_EQ(spec.environment_variables.at("TF_CPP_MIN_LOG_LEVEL"), "2");
+  EXPECT_EQ(spec.compute, "gpu-cluster");
+  EXPECT_EQ(spec.experiment_name, "keras-mnist");
+  EXPECT_EQ(spec.display_name, "keras-mnist-train");
+  EXPECT_EQ(spec.description, "Train a Keras MLP on MNIST");
+  EXPECT_EQ(spec.tags,
+            (std::map<std::string, std::string>{{"framework", "keras"}, {"epochs", "20"}}));
+  ASSERT_TRUE(spec.timeout_seconds.has_value());
+  EXPECT_EQ(*spec.timeout_seconds, 3600.0);
+}
+
+TEST_F(JobSpecTest, SeedJobRendersExactly) {
+  const JobSpec spec = parse(kSeedJob);
+  EXPECT_EQ(render(spec, {{"data_folder", "/mnt/mnist"}}),
+            "glia-keras-mnist --data-folder /mnt/mnist --batch-size 50 --first-layer-neurons 300 "
+            "--second-layer-neurons 100 --learning-rate 0.001");
+  // Without a value from the caller, a local uri input renders its own (absolute) path.
+  EXPECT_NE(render(spec).find(" --data-folder " + (dir_ / "data").string() + " "),
+            std::string::npos);
+}
+
+TEST_F(JobSpecTest, LoadJobSpecResolvesAgainstTheFilesFolder) {
+  fs::create_directories(dir_ / "jobs" / "data");
+  std::ofstream(dir_ / "jobs" / "job.yml")
+      << "command: run ${{inputs.d}}\ninputs:\n  d: {type: uri_folder, path: data}\n";
+  const JobSpec spec = load_job_spec(dir_ / "jobs" / "job.yml");
+  EXPECT_EQ(spec.source, dir_ / "jobs" / "job.yml");
+  EXPECT_EQ(spec.inputs.at("d").value, (dir_ / "jobs" / "data").string());
+}
+
+TEST_F(JobSpecTest, LoadJobSpecErrorsNameTheFile) {
+  const fs::path missing = dir_ / "nope.yml";
+  expect_contains(error_of([&] { load_job_spec(missing); }), {missing.string(), "no such"});
+  expect_contains(error_of([&] { load_job_spec(dir_ / "data"); }), {"data", "folder"});
+  std::ofstream(dir_ / "bad.yml") << "command: x\ncomand: y\n";
+  expect_contains(error_of([&] { load_job_spec(dir_ / "bad.yml"); }),
+                  {(dir_ / "bad.yml").string() + ": unknown key 'comand'"});
+}
+
+// ---- top-level keys ----
+
+TEST_F(JobSpecTest, UnknownTopLevelKeyListsTheAcceptedOnes) {
+  expect_error("comand: echo hi\n",
+               {"job.yml: unknown key 'comand' (expected one of: $schema, type, name,", "command",
+                "environment_variables", "resources)"});
+  expect_error("command: x\ndistribution: {type: mpi}\n", {"'distribution'"});
+}
+
+TEST_F(JobSpecTest, TypeMustBeCommand) {
+  EXPECT_EQ(parse("type: command\ncommand: x\n").command, "x");
+  expect_error("type: sweep\ncommand: x\n", {"type", "'sweep'", "expected command"});
+  expect_error("type: pipeline\ncommand: x\n", {"type", "'pipeline'"});
+}
+
+TEST_F(JobSpecTest, CommandIsRequiredAndNonEmpty) {
+  expect_error("display_name: x\n", {"command", "required"});
+  expect_error("command: ''\n", {"command", "non-empty"});
+  expect_error("command: '   '\n", {"command", "non-empty"});
+  expect_error("command: [a, b]\n", {"command", "expected a non-empty string"});
+}
+
+TEST_F(JobSpecTest, NameIsTheDisplayNameUnlessOneIsGiven) {
+  EXPECT_EQ(parse("name: n\ncommand: x\n").display_name, "n");
+  EXPECT_EQ(parse("name: n\ndisplay_name: d\ncommand: x\n").display_name, "d");
+  EXPECT_EQ(parse("display_name: d\nname: n\ncommand: x\n").display_name, "d");
+}
+
+TEST_F(JobSpecTest, CodeMustBeAnExistingFolder) {
+  EXPECT_EQ(*parse("command: x\ncode: .\n").code, dir_);
+  EXPECT_EQ(*parse("command: x\ncode: ./src/../src/\n").code, dir_ / "src");
+  EXPECT_EQ(*parse("command: x\ncode: " + (dir_ / "data").string() + "\n").code, dir_ / "data");
+  EXPECT_FALSE(parse("command: x\n").code.has_value());
+  expect_error("command: x\ncode: missing\n", {"code", "missing", "does not exist"});
+  expect_error("command: x\ncode: file.txt\n", {"code", "file.txt", "not a folder"});
+  expect_error("command: x\ncode: azureml:src:1\n", {"code", "local folder"});
+  expect_error("command: x\ncode: {a: 1}\n", {"code", "expected a folder path"});
+}
+
+TEST_F(JobSpecTest, EnvironmentIsRecordedAsTextOrJson) {
+  EXPECT_EQ(parse("command: x\nenvironment: azureml:env:3\n").environment, "azureml:env:3");
+  const JobSpec spec =
+      parse("command: x\nenvironment:\n  image: ubuntu:22.04\n  conda_file: c.yml\n");
+  EXPECT_EQ(nlohmann::json::parse(spec.environment),
+            (nlohmann::json{{"image", "ubuntu:22.04"}, {"conda_file", "c.yml"}}));
+}
+
+TEST_F(JobSpecTest, EnvironmentVariablesAndTagsAreStringMaps) {
+  const JobSpec spec =
+      parse("command: x\nenvironment_variables: {A: 1, B_2: 'two', C: true}\ntags: {k: v, e:}\n");
+  EXPECT_EQ(spec.environment_variables,
+            (std::map<std::string, std::string>{{"A", "1"}, {"B_2", "two"}, {"C", "true"}}));
+  EXPECT_EQ(spec.tags, (std::map<std::string, std::string>{{"k", "v"}, {"e", ""}}));
+  expect_error("command: x\nenvironment_variables: {A: [1]}\n",
+               {"environment_variables.A", "expected a scalar"});
+  expect_error("command: x\nenvironment_variables: {A-B: 1}\n", {"environment_variables", "'A-B'"});
+  expect_error("command: x\nenvironment_variables: [A]\n", {"environment_variables", "mapping"});
+  expect_error("command: x\ntags: {k: {a: 1}}\n", {"tags.k", "expected a scalar"});
+  expect_error("command: x\ntags: v\n", {"tags", "mapping"});
+}
+
+TEST_F(JobSpecTest, ComputeLosesItsAzuremlPrefix) {
+  EXPECT_EQ(parse("command: x\ncompute: azureml:cpu-cluster\n").compute, "cpu-cluster");
+  EXPECT_EQ(parse("command: x\ncompute: local\n").compute, "local");
+  EXPECT_EQ(parse("command: x\n").compute, "");
+  expect_error("command: x\ncompute: 'azureml:'\n", {"compute", "compute name"});
+  expect_error("command: x\ncompute: [a]\n", {"compute", "expected a compute name"});
+}
+
+TEST_F(JobSpecTest, TimeoutMustBeAPositiveNumber) {
+  EXPECT_EQ(*parse("command: x\nlimits: {timeout: 60}\n").timeout_seconds, 60.0);
+  EXPECT_EQ(*parse("command: x\nlimits: {timeout: 1.5}\n").timeout_seconds, 1.5);
+  EXPECT_FALSE(parse("command: x\nlimits: {}\n").timeout_seconds.has_value());
+  for (const char* bad : {"0", "-1", "abc", "''", ".inf", ".nan", "1e999", "0x10", "+-3"}) {
+    SCOPED_TRACE(bad);
+    expect_error(std::string("command: x\nlimits:\n  timeout: ") + bad + "\n",
+                 {"limits.timeout", "expected a positive number of seconds"});
+  }
+  expect_error("command: x\nlimits: {max_total_trials: 3}\n",
+               {"unknown key 'limits.max_total_trials'", "expected one of: timeout"});
+  expect_error("command: x\nlimits: 60\n", {"limits", "expected a mapping"});
+}
+
+TEST_F(JobSpecTest, ResourcesAcceptOneInstanceOnly) {
+  EXPECT_EQ(parse("command: x\nresources: {instance_count: 1}\n").command, "x");
+  expect_error("command: x\nresources: {instance_count: 2}\n",
+               {"resources.instance_count", "expected 1", "'2'"});
+  expect_error("command: x\nresources: {instance_count: 1.5}\n", {"resources.instance_count"});
+  expect_error("command: x\nresources: {instance_type: STANDARD_NC6}\n",
+               {"resources.instance_type", "not supported", "instance_count"});
+}
+
+// ---- YAML structure ----
+
+TEST_F(JobSpecTest, MalformedYamlReportsLineAndColumn) {
+  expect_error("command: x\ninputs:\n  a: [1, 2\n", {"job.yml:4:1: malformed YAML:"});
+  expect_error("command: x\n bad: 2\n", {"job.yml:2:5: malformed YAML: illegal map value"});
+}
+
+TEST_F(JobSpecTest, RootMustBeAMappingAndKeysUnique) {
+  expect_error("", {"empty"});
+  expect_error("just text\n", {"expected a mapping of job keys"});
+  expect_error("- command: x\n", {"expected a mapping of job keys"});
+  expect_error("command: x\ncommand: y\n", {"duplicate key 'command'"});
+  expect_error("command: x\ninputs: {a: 1, a: 2}\n", {"duplicate key 'inputs.a'"});
+}
+
+TEST_F(JobSpecTest, MessagesStayOnOneLine) {
+  expect_error("command: x\n\"bad\\nkey\": 1\n", {"unknown key 'bad key'"});
+  expect_error("type: \"sweep\\njob\"\ncommand: x\n", {"type"});
+}
+
+// ---- inputs ----
+
+TEST_F(JobSpecTest, LiteralInputsKeepTheirTextAsWritten) {
+  const JobSpec spec = parse(
+      "command: x\ninputs:\n  a: 0.001\n  b: 1e-3\n  c: '007'\n  d: true\n  e: 1.50\n  f: hello "
+      "world\n");
+  EXPECT_EQ(spec.inputs.at("a").value, "0.001");
+  EXPECT_EQ(spec.inputs.at("b").value, "1e-3");
+  EXPECT_EQ(spec.inputs.at("c").value, "007");
+  EXPECT_EQ(spec.inputs.at("d").value, "true");
+  EXPECT_EQ(spec.inputs.at("e").value, "1.50");
+  EXPECT_EQ(spec.inputs.at("f").value, "hello world");
+  EXPECT_TRUE(spec.inputs.at("a").type.empty());
+  EXPECT_FALSE(spec.inputs.at("a").is_dataset_reference());
+}
+
+TEST_F(JobSpecTest, TypedLiteralInputsAreChecked) {
+  const JobSpec spec = parse(
+      "command: x\ninputs:\n"
+      "  i: {type: integer, default: -5}\n"
+      "  n: {type: number, default: 2.5e-3}\n"
+      "  s: {type: string, default: abc, description: a string}\n"
+      "  b: {type: boolean, default: false}\n"
+      "  o: {type: integer, optional: true}\n");
+  EXPECT_EQ(spec.inputs.at("i").value, "-5");
+  EXPECT_EQ(spec.inputs.at("i").type, "integer");
+  EXPECT_EQ(spec.inputs.at("n").value, "2.5e-3");
+  EXPECT_EQ(spec.inputs.at("s").value, "abc");
+  EXPECT_EQ(spec.inputs.at("b").value, "false");
+  EXPECT_TRUE(spec.inputs.at("o").optional);
+  EXPECT_EQ(spec.inputs.at("o").value, "");
+  expect_error("command: x\ninputs:\n  i: {type: integer, default: 1.5}\n",
+               {"inputs.i.default", "expected an integer", "'1.5'"});
+  expect_error("command: x\ninputs:\n  i: {type: integer, default: 12abc}\n",
+               {"inputs.i.default", "expected an integer"});
+  expect_error("command: x\ninputs:\n  n: {type: number, default: abc}\n",
+               {"inputs.n.default", "expected a number"});
+  expect_error("command: x\ninputs:\n  n: {type: number, default: .nan}\n",
+               {"inputs.n.default", "expected a number"});
+  expect_error("command: x\ninputs:\n  b: {type: boolean, default: yes}\n",
+               {"inputs.b.default", "expected a boolean"});
+  expect_error("command: x\ninputs:\n  b: {type: boolean, default: [1]}\n",
+               {"inputs.b.default", "expected a scalar"});
+  expect_error("command: x\ninputs:\n  b: {type: integer, optional: maybe}\n",
+               {"inputs.b.optional", "true or false"});
+}
+
+TEST_F(JobSpecTest, InputShapesAndNamesAreChecked) {
+  expect_error("command: x\ninputs:\n  batch_size: [1, 2]\n",
+               {"inputs.batch_size: expected a scalar or a mapping with type/default/path"});
+  expect_error("command: x\ninputs:\n  batch_size:\n",
+               {"inputs.batch_size: expected a scalar or a mapping"});
+  expect_error("command: x\ninputs:\n  1st: 5\n", {"inputs", "'1st'"});
+  expect_error("command: x\ninputs:\n  a-b: 5\n", {"inputs", "'a-b'"});
+  expect_error("command: x\ninputs:\n  d: {type: mltable, path: data}\n",
+               {"inputs.d.type", "'mltable'", "uri_folder"});
+  expect_error("command: x\ninputs:\n  d: {default: 5}\n", {"inputs.d.type", "missing"});
+  expect_error("command: x\ninputs:\n  d: {type: integer, defualt: 5}\n",
+               {"unknown key 'inputs.d.defualt'", "default"});
+  expect_error("command: x\ninputs:\n  d: {type: integer, path: data}\n",
+               {"unknown key 'inputs.d.path'"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, default: data}\n",
+               {"unknown key 'inputs.d.default'", "path"});
+  expect_error("command: x\ninputs: [a]\n", {"inputs", "expected a mapping"});
+}
+
+TEST_F(JobSpecTest, UriInputsResolveLocalPaths) {
+  const JobSpec spec = parse(
+      "command: x\ninputs:\n"
+      "  a: {type: uri_folder, path: ./data/../data/}\n"
+      "  b: {type: uri_file, path: file.txt, mode: download}\n"
+      "  c: {path: data}\n"
+      "  d: {type: uri_folder, path: " +
+      (dir_ / "src").string() + ", mode: direct}\n");
+  EXPECT_EQ(spec.inputs.at("a").value, (dir_ / "data").string());
+  EXPECT_EQ(spec.inputs.at("a").mode, "ro_mount");
+  EXPECT_EQ(spec.inputs.at("b").kind, JobInput::Kind::UriFile);
+  EXPECT_EQ(spec.inputs.at("b").value, (dir_ / "file.txt").string());
+  EXPECT_EQ(spec.inputs.at("b").mode, "download");
+  EXPECT_EQ(spec.inputs.at("c").kind, JobInput::Kind::UriFolder);
+  EXPECT_EQ(spec.inputs.at("d").value, (dir_ / "src").string());
+  EXPECT_EQ(spec.inputs.at("d").mode, "direct");
+}
+
+TEST_F(JobSpecTest, UriInputsKeepDatasetReferencesAndUrls) {
+  const JobSpec spec = parse(
+      "command: x\ninputs:\n"
+      "  a: {type: uri_folder, path: 'glia:mnist@latest'}\n"
+      "  b: {type: uri_folder, path: 'glia:mnist:3'}\n"
+      "  c: {type: uri_folder, path: 'azureml:mnist-dataset@latest'}\n"
+      "  d: {type: uri_file, path: 'azureml:mnist.v2:1'}\n"
+      "  e: {type: uri_file, path: 'https://example.com/train-images-idx3-ubyte.gz'}\n");
+  EXPECT_EQ(spec.inputs.at("a").value, "glia:mnist@latest");
+  EXPECT_EQ(spec.inputs.at("b").value, "glia:mnist:3");
+  EXPECT_EQ(spec.inputs.at("c").value, "azureml:mnist-dataset@latest");
+  EXPECT_EQ(spec.inputs.at("d").value, "azureml:mnist.v2:1");
+  EXPECT_EQ(spec.inputs.at("e").value, "https://example.com/train-images-idx3-ubyte.gz");
+  for (const char* name : {"a", "b", "c", "d"})
+    EXPECT_TRUE(spec.inputs.at(name).is_dataset_reference()) << name;
+  EXPECT_FALSE(spec.inputs.at("e").is_dataset_reference());
+}
+
+TEST_F(JobSpecTest, UriInputErrors) {
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, path: missing}\n",
+               {"inputs.d.path", "missing", "does not exist"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, path: file.txt}\n",
+               {"inputs.d.path", "not a folder"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_file, path: data}\n",
+               {"inputs.d.path", "is a folder"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, path: data, mode: rw_mount}\n",
+               {"inputs.d.mode", "'rw_mount'", "ro_mount, download, direct"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, path: 'glia:mnist'}\n",
+               {"inputs.d.path", "glia:NAME@latest"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, path: 'glia:mnist@3'}\n",
+               {"inputs.d.path", "malformed dataset reference"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, path: 's3://bucket/x'}\n",
+               {"inputs.d.path", "unsupported URI"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, path: 'azureml://datastores/x'}\n",
+               {"inputs.d.path", "unsupported URI"});
+  expect_error("command: x\ninputs:\n  d: {type: uri_folder, path: [a]}\n", {"inputs.d.path"});
+}
+
+TEST_F(JobSpecTest, UriInputWithoutPathMustBeSet) {
+  JobSpec spec = load("command: run ${{inputs.d}}\ninputs:\n  d: {type: uri_folder}\n");
+  EXPECT_EQ(spec.inputs.at("d").value, "");
+  expect_contains(error_of([&] { render(spec); }), {"input 'd' has no value", "--set inputs.d="});
+  apply_override(spec, "inputs.d=data");
+  EXPECT_EQ(render(spec), "run " + (dir_ / "data").string());
+}
+
+// ---- outputs ----
+
+TEST_F(JobSpecTest, OutputsAreUriFolders) {
+  const JobSpec spec = parse(
+      "command: x --out ${{outputs.a}} --b ${{outputs.b}} --c ${{outputs.c}}\n"
+      "outputs:\n  a: {}\n  b:\n  c: {type: uri_folder, mode: upload}\n");
+  EXPECT_EQ(spec.outputs.size(), 3u);
+  EXPECT_EQ(render(spec), "x --out outputs/a --b outputs/b --c outputs/c");
+  EXPECT_EQ(render_command(spec, {}, nullptr), "x --out outputs/a --b outputs/b --c outputs/c");
+  EXPECT_EQ(render_command(spec, {}, [](const std::string& n) { return "my out/" + n; }),
+            "x --out 'my out/a' --b 'my out/b' --c 'my out/c'");
+  expect_error("command: x\noutputs:\n  m: {type: uri_file}\n",
+               {"outputs.m.type", "'uri_file'", "expected uri_folder"});
+  expect_error("command: x\noutputs:\n  m: {type: mlflow_model}\n", {"outputs.m.type"});
+  expect_error("command: x\noutputs:\n  m: {type: uri_folder, path: x}\n",
+               {"unknown key 'outputs.m.path'"});
+  expect_error("command: x\noutputs:\n  m: uri_folder\n", {"outputs.m", "expected a mapping"});
+  expect_error("command: x\noutputs:\n  m-1: {}\n", {"outputs", "'m-1'"});
+}
+
+// ---- placeholders ----
+
+TEST_F(JobSpecTest, PlaceholdersMustNameDeclaredInputsAndOutputs) {
+  expect_error("command: train --lr ${{inputs.lr}}\ninputs:\n  batch: 5\n",
+               {"job.yml: command uses ${{inputs.lr}} but no input 'lr' is declared",
+                "declared inputs: batch"});
+  expect_error("command: train --lr ${{inputs.lr}}\n", {"no input 'lr'", "no inputs are declared"});
+  expect_error("command: train --out ${{outputs.model}}\n",
+               {"command uses ${{outputs.model}} but no output 'model' is declared"});
+}
+
+TEST_F(JobSpecTest, MalformedPlaceholdersAreErrors) {
+  expect_error("command: run ${{inputs.x\ninputs: {x: 1}\n",
+               {"command", "unterminated placeholder '${{inputs.x'"});
+  expect_error("command: run ${{inputs.x} end\ninputs: {x: 1}\n",
+               {"command", "unterminated", "'${{inputs.x}'"});
+  expect_error("command: run ${{search_space.lr}}\n",
+               {"command", "unsupported placeholder '${{search_space.lr}}'"});
+  expect_error("command: run ${{inputs}}\n", {"command", "'${{inputs}}'"});
+  expect_error("command: run ${{inputs.1x}}\n",
+               {"command", "malformed placeholder '${{inputs.1x}}'"});
+  expect_error("command: run ${{inputs.}}\n", {"command", "'${{inputs.}}'"});
+  expect_error("command: run ${{inputs.a.b}}\ninputs: {a: 1}\n", {"command", "'${{inputs.a.b}}'"});
+  expect_error("command: run ${{}}\n", {"command", "'${{}}'"});
+}
+
+TEST_F(JobSpecTest, PlaceholdersMayHaveSpacesInside) {
+  const JobSpec spec = parse(
+      "command: run ${{ inputs.x }} ${{inputs.x }} ${{\toutputs.o}}\ninputs: {x: 7}\noutputs: {o: "
+      "{}}\n");
+  EXPECT_EQ(render(spec), "run 7 7 outputs/o");
+  expect_error("command: run ${{ inputs.y }}\ninputs: {x: 7}\n",
+               {"command uses ${{ inputs.y }} but no input 'y' is declared"});
+  expect_error("command: run ${{ inputs . x }}\ninputs: {x: 7}\n",
+               {"command", "'${{ inputs . x }}'"});
+}
+
+// ---- rendering ----
+
+TEST_F(JobSpecTest, PathsAreShellQuotedWhenNeeded) {
+  const JobSpec spec = parse(
+      "command: run ${{inputs.d}} ${{inputs.lit}}\n"
+      "inputs:\n  d: {type: uri_folder, path: data}\n  lit: a b\n");
+  EXPECT_EQ(render(spec, {{"d", "/safe/path_1.2/x-y:z=w@v%u+t,s"}}),
+            "run /safe/path_1.2/x-y:z=w@v%u+t,s a b");
+  EXPECT_EQ(render(spec, {{"d", (dir_ / "with space").string()}}),
+            "run '" + (dir_ / "with space").string() + "' a b");
+  EXPECT_EQ(render(spec, {{"d", "/it's/$HOME"}}), "run '/it'\\''s/$HOME' a b");
+  EXPECT_EQ(render(spec, {{"d", "/a*b"}}), "run '/a*b' a b");
+}
+
+TEST_F(JobSpecTest, RequiredInputsNeedAValue) {
+  JobSpec spec = parse("command: run ${{inputs.n}}\ninputs:\n  n: {type: integer}\n  m: 3\n");
+  const std::string message = error_of([&] { render(spec); });
+  expect_contains(message, {"input 'n' has no value", "--set inputs.n="});
+  EXPECT_EQ(render(spec, {{"n", "4"}}), "run 4");
+  apply_override(spec, "inputs.n=5");
+  EXPECT_EQ(render(spec), "run 5");
+}
+
+TEST_F(JobSpecTest, DatasetReferencesMustBeResolvedByTheCaller) {
+  const JobSpec spec = parse(
+      "command: run ${{inputs.d}}\ninputs:\n  d: {type: uri_folder, path: 'glia:mnist@latest'}\n");
+  expect_contains(error_of([&] { render(spec); }),
+                  {"input 'd'", "glia:mnist@latest", "not resolved"});
+  EXPECT_EQ(render(spec, {{"d", "/ws/datasets/mnist/1"}}), "run /ws/datasets/mnist/1");
+  const JobSpec url = parse(
+      "command: run ${{inputs.d}}\ninputs:\n  d: {type: uri_file, path: 'https://x.org/a', mode: "
+      "direct}\n");
+  EXPECT_EQ(render(url), "run https://x.org/a");
+}
+
+TEST_F(JobSpecTest, OptionalSegmentsAreDroppedOrKept) {
+  JobSpec spec = parse(
+      "command: train [--lr ${{inputs.lr}}] --epochs ${{inputs.epochs}} [--seed "
+      "${{inputs.seed}}]\n"
+      "inputs:\n  lr: {type: number, optional: true}\n  epochs: 3\n"
+      "  seed: {type: integer, default: 7, optional: true}\n");
+  EXPECT_EQ(render(spec), "train --epochs 3 --seed 7");
+  EXPECT_EQ(render(spec, {{"lr", "0.1"}, {"epochs", "3"}, {"seed", ""}}),
+            "train --lr 0.1 --epochs 3");
+  apply_override(spec, "inputs.lr=0.5");
+  EXPECT_EQ(render(spec), "train --lr 0.5 --epochs 3 --seed 7");
+}
+
+TEST_F(JobSpecTest, AzureOptionalSegmentSyntaxWorks) {
+  const JobSpec spec = parse(
+      "command: train $[[--lr ${{inputs.lr}}]] --x 1\n"
+      "inputs:\n  lr: {type: number, optional: true}\n");
+  EXPECT_EQ(render(spec), "train --x 1");
+  EXPECT_EQ(render(spec, {{"lr", "0.2"}}), "train --lr 0.2 --x 1");
+}
+
+TEST_F(JobSpecTest, LiteralBracketsStay) {
+  const JobSpec spec = parse(
+      "command: ls data/[ab]*.gz && [[ -n ${{inputs.x}} ]] && echo [${{inputs.x}}] [x\n"
+      "inputs: {x: 1}\n");
+  EXPECT_EQ(render(spec), "ls data/[ab]*.gz && [[ -n 1 ]] && echo [1] [x");
+}
+
+TEST_F(JobSpecTest, OptionalInputOutsideASegmentNeedsAValue) {
+  const JobSpec spec =
+      parse("command: train --lr ${{inputs.lr}}\ninputs:\n  lr: {type: number, optional: true}\n");
+  expect_contains(error_of([&] { render(spec); }), {"optional input 'lr'", "optional segment"});
+  EXPECT_EQ(render(spec, {{"lr", "0.3"}}), "train --lr 0.3");
+}
+
+// ---- overrides ----
+
+TEST_F(JobSpecTest, OverridesSetInputsAndFields) {
+  JobSpec spec = load(kSeedJob);
+  apply_override(spec, "inputs.batch_size=100");
+  apply_override(spec, "inputs.learning_rate=1e-4");
+  apply_override(spec, "inputs.data_folder=./src");
+  apply_override(spec, "inputs.data_folder.mode=download");
+  apply_override(spec, "experiment_name=exp2");
+  apply_override(spec, "display_name=run two");
+  apply_override(spec, "description=a=b");
+  apply_override(spec, "compute=azureml:cpu");
+  apply_override(spec, "limits.timeout=60");
+  apply_override(spec, "tags.owner=me");
+  apply_override(spec, "environment_variables.OMP_NUM_THREADS=4");
+  apply_override(spec, "environment=host");
+  EXPECT_EQ(spec.inputs.at("batch_size").value, "100");
+  EXPECT_EQ(spec.inputs.at("learning_rate").value, "1e-4");
+  EXPECT_EQ(spec.inputs.at("data_folder").value, (dir_ / "src").string());
+  EXPECT_EQ(spec.inputs.at("data_folder").mode, "download");
+  EXPECT_EQ(spec.experiment_name, "exp2");
+  EXPECT_EQ(spec.display_name, "run two");
+  EXPECT_EQ(spec.description, "a=b");
+  EXPECT_EQ(spec.compute, "cpu");
+  EXPECT_EQ(*spec.timeout_seconds, 60.0);
+  EXPECT_EQ(spec.tags.at("owner"), "me");
+  EXPECT_EQ(spec.environment_variables.at("OMP_NUM_THREADS"), "4");
+  EXPECT_EQ(spec.environment, "host");
+  apply_override(spec, "inputs.data_folder=glia:mnist:2");
+  EXPECT_TRUE(spec.inputs.at("data_folder").is_dataset_reference());
+  EXPECT_EQ(render(spec, {{"data_folder", "/d"}}),
+            "glia-keras-mnist --data-folder /d --batch-size 100 --first-layer-neurons 300 "
+            "--second-layer-neurons 100 --learning-rate 1e-4");
+}
+
+TEST_F(JobSpecTest, OverrideErrors) {
+  JobSpec spec = parse(
+      "command: run ${{inputs.n}} ${{inputs.d}}\ninputs:\n  n: {type: integer, default: 1}\n"
+      "  d: {type: uri_folder, path: data}\n");
+  const auto expect_override_error = [&](const std::string& assignment,
+                                         std::initializer_list<std::string> parts) {
+    SCOPED_TRACE(assignment);
+    const std::string message = error_of([&] { apply_override(spec, assignment); });
+    expect_contains(message, parts);
+    EXPECT_NE(message.find("--set"), std::string::npos) << message;
+  };
+  expect_override_error("inputs.lr=0.1",
+                        {"no input 'lr' declared in job spec", "declared inputs: d, n"});
+  expect_override_error("inputs.n=abc", {"inputs.n", "expected an integer", "'abc'"});
+  expect_override_error("inputs.n=", {"inputs.n", "expected a value"});
+  expect_override_error("inputs.d=missing", {"inputs.d", "does not exist"});
+  expect_override_error("inputs.d.mode=fast", {"inputs.d.mode", "'fast'"});
+  expect_override_error("inputs.n.path=x", {"unknown key 'inputs.n.path'"});
+  expect_override_error("limits.timeout=0", {"limits.timeout", "positive"});
+  expect_override_error("limits.timeout=abc", {"limits.timeout", "positive"});
+  expect_override_error("nonsense", {"expected KEY=VALUE"});
+  expect_override_error("=5", {"expected KEY=VALUE"});
+  expect_override_error("comand=x", {"unknown key 'comand'", "inputs.NAME", "limits.timeout"});
+  expect_override_error("environment_variables.A-B=1", {"environment_variables", "'A-B'"});
+  expect_override_error("command=run ${{inputs.zz}}", {"no input 'zz' is declared"});
+  expect_override_error("command=run ${{inputs.n", {"unterminated"});
+  EXPECT_EQ(spec.command, "run ${{inputs.n}} ${{inputs.d}}");
+  apply_override(spec, "command=run ${{inputs.n}}");
+  EXPECT_EQ(render(spec), "run 1");
+}
+
+// ---- recording ----
+
+TEST_F(JobSpecTest, ToJsonHoldsEverything) {
+  const nlohmann::json j = to_json(parse(kSeedJob));
+  EXPECT_EQ(j.at("command"), kSeedCommand);
+  EXPECT_EQ(j.at("code"), (dir_ / "src").string());
+  EXPECT_EQ(j.at("inputs").at("batch_size").at("value"), "50");
+  EXPECT_EQ(j.at("inputs").at("batch_size").at("kind"), "literal");
+  EXPECT_EQ(j.at("inputs").at("data_folder").at("kind"), "uri_folder");
+  EXPECT_EQ(j.at("inputs").at("data_folder").at("mode"), "ro_mount");
+  EXPECT_EQ(j.at("inputs").at("data_folder").at("value"), (dir_ / "data").string());
+  EXPECT_EQ(j.at("outputs").at("model").at("type"), "uri_folder");
+  EXPECT_EQ(j.at("environment_variables").at("TF_CPP_MIN_LOG_LEVEL"), "2");
+  EXPECT_EQ(j.at("compute"), "gpu-cluster");
+  EXPECT_EQ(j.at("environment"), "azureml:AzureML-tensorflow-2.2@latest");
+  EXPECT_EQ(j.at("experiment_name"), "keras-mnist");
+  EXPECT_EQ(j.at("display_name"), "keras-mnist-train");
+  EXPECT_EQ(j.at("description"), "Train a Keras MLP on MNIST");
+  EXPECT_EQ(j.at("tags").at("framework"), "keras");
+  EXPECT_EQ(j.at("limits").at("timeout"), 3600.0);
+  const nlohmann::json minimal =
+      to_json(parse("command: x\ninputs: {t: {type: integer, default: 2}}\n"));
+  EXPECT_TRUE(minimal.at("code").is_null());
+  EXPECT_TRUE(minimal.at("limits").empty());
+  EXPECT_EQ(minimal.at("inputs").at("t").at("type"), "integer");
+}
+
+}  // namespace
+}  // namespace glia::platform
