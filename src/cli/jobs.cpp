@@ -84,8 +84,9 @@ void add_submit(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
     if (a->output == "json") {
       std::printf("%s\n", run_json(run).dump(2).c_str());
     } else {
-      std::printf("Submitted %s (experiment %s) to compute '%s'.\n", run.id.c_str(),
-                  run.experiment.c_str(), run.compute.c_str());
+      // While streaming, stdout carries only the job's output.
+      std::fprintf(a->stream ? stderr : stdout, "Submitted %s (experiment %s) to compute '%s'.\n",
+                   run.id.c_str(), run.experiment.c_str(), run.compute.c_str());
       if (!a->stream)
         std::printf("  follow:  glia job stream %s\n  details: glia job show %s\n", run.id.c_str(),
                     run.id.c_str());

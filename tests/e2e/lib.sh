@@ -13,3 +13,32 @@ expect_fail() {
   printf '%s\n' "$err" | grep -q "error" || fail "message lacks 'error': $err"
   LAST_ERR=$err
 }
+
+# Jobs: agents started by the tests exit soon after they go idle, and are stopped at the end.
+export GLIA_AGENT_IDLE_EXIT=${GLIA_AGENT_IDLE_EXIT:-3}
+stop_agents() {
+  local f
+  for f in "$WORK"/*/.glia/agent/agent.pid "$WORK"/.glia/agent/agent.pid; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+}
+trap 'stop_agents; rm -rf "$WORK"' EXIT
+# run_field WS RUN FIELD: a field of `glia job show -o json`.
+run_field() {
+  "$GLIA" -w "$1" job show "$2" -o json | python3 -c "import json,sys; v=json.load(sys.stdin).get('$3'); print('' if v is None else v)"
+}
+# wait_status WS RUN STATUS [SECONDS]: waits until the run has STATUS.
+wait_status() {
+  local i
+  for ((i = 0; i < ${4:-30} * 10; i++)); do
+    [ "$(run_field "$1" "$2" status)" = "$3" ] && return 0
+    sleep 0.1
+  done
+  fail "run $2 never reached $3 (is $(run_field "$1" "$2" status))"
+}
+# submit WS FILE [ARGS...]: submits without streaming, prints the run id.
+submit() {
+  local ws=$1 file=$2
+  shift 2
+  "$GLIA" -w "$ws" job submit -f "$file" -o json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}

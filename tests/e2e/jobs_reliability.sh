@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Jobs under stress: concurrent logging, kill -9 of a job and of the agent, 200 MB of output.
+source "$(dirname "$0")/lib.sh"
+GLIA=$1
+WS="$WORK/ws"
+"$GLIA" workspace init "$WS" >/dev/null
+"$GLIA" -w "$WS" compute create --name four --max-concurrent 4 >/dev/null
+
+# 4 concurrent jobs each logging 20,000 values: all 80,000 stored, none duplicated, in step order.
+cat >"$WORK/log.py" <<'PY'
+import sys
+from glia import Run
+run = Run.get_context()
+for i in range(20000):
+    run.log("v", i * 0.5)
+PY
+cat >"$WORK/many.yml" <<YML
+command: python3 $WORK/log.py
+compute: four
+YML
+IDS=()
+for _ in 1 2 3 4; do IDS+=("$(submit "$WS" "$WORK/many.yml")"); done
+for id in "${IDS[@]}"; do wait_status "$WS" "$id" Completed 60; done
+for id in "${IDS[@]}"; do
+  "$GLIA" -w "$WS" run metrics "$id" --name v -o json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["v"]
+assert len(s) == 20000, len(s)
+assert [p["step"] for p in s] == list(range(20000)), "steps out of order or duplicated"
+assert [p["value"] for p in s] == [i * 0.5 for i in range(20000)], "values differ"
+' || fail "run $id lost or duplicated values"
+done
+echo "4 concurrent jobs: 80000 values stored"
+
+# kill -9 of a job: Failed, the signal named.
+cat >"$WORK/sleep.yml" <<'YML'
+command: sleep 3456.5
+YML
+K=$(submit "$WS" "$WORK/sleep.yml")
+wait_status "$WS" "$K" Running
+PID=$(run_field "$WS" "$K" pid)
+kill -9 "$PID"
+wait_status "$WS" "$K" Failed
+ERR=$(run_field "$WS" "$K" error)
+grep -q "killed by SIGKILL" <<<"$ERR" || fail "kill -9 of a job: $ERR"
+[ "$(run_field "$WS" "$K" exit_code)" = 137 ] || fail "exit code after SIGKILL"
+
+# kill -9 of the agent while a job runs: the next CLI call reconciles the run, and every value
+# the job's client had written (acknowledged) is in the store.
+cat >"$WORK/ack.py" <<'PY'
+import time
+from glia import Run
+run = Run.get_context()
+for i in range(5000):
+    run.log("acked", i)
+print("all values acknowledged", flush=True)
+time.sleep(3600)
+PY
+cat >"$WORK/ack.yml" <<YML
+command: python3 $WORK/ack.py
+YML
+A=$(submit "$WS" "$WORK/ack.yml")
+wait_status "$WS" "$A" Running
+for ((i = 0; i < 300; i++)); do
+  grep -q "all values acknowledged" "$WS/.glia/runs/$A/user_logs/std_log.txt" 2>/dev/null && break
+  sleep 0.1
+done
+AGENT=$(cat "$WS/.glia/agent/agent.pid")
+kill -9 "$AGENT"
+sleep 0.2
+# Any command reconciles: the run is not left Running.
+STATUS=$(run_field "$WS" "$A" status)
+[ "$STATUS" = Failed ] || fail "after kill -9 of the agent the run is $STATUS"
+ERR=$(run_field "$WS" "$A" error)
+grep -q "agent (pid $AGENT) stopped" <<<"$ERR" || fail "reconciled error: $ERR"
+N=$("$GLIA" -w "$WS" run metrics "$A" --name acked -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["acked"]))')
+[ "$N" = 5000 ] || fail "after kill -9 of the agent $N of 5000 acknowledged values are stored"
+! pgrep -f "$WORK/ack.py" >/dev/null || fail "the orphaned job still runs"
+FILES=$("$GLIA" -w "$WS" run files "$A")
+grep -q "user_logs/std_log.txt" <<<"$FILES" || fail "orphan's log not kept"
+# A new job works after the crash (a new agent starts).
+T=$(submit "$WS" "$WORK/sleep.yml" --set command=true)
+wait_status "$WS" "$T" Completed
+
+# 200 MB of output: the agent's memory stays flat, the log streams whole.
+cat >"$WORK/loud.yml" <<'YML'
+command: yes 0123456789012345678901234567890123456789012345678 | head -c 200000000
+YML
+L=$(submit "$WS" "$WORK/loud.yml")
+wait_status "$WS" "$L" Completed 120
+AGENT=$(cat "$WS/.glia/agent/agent.pid")
+HWM=$(awk '/VmHWM/ {print $2}' "/proc/$AGENT/status")
+[ "$HWM" -lt 65536 ] || fail "agent peak memory ${HWM} kB after 200 MB of output"
+python3 - "$GLIA" "$WS" "$L" <<'PY' || fail "streaming 200 MB"
+import resource, subprocess, sys
+glia, ws, run = sys.argv[1:]
+p = subprocess.Popen([glia, "-w", ws, "job", "stream", run], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+n = 0
+while True:
+    chunk = p.stdout.read(1 << 20)
+    if not chunk:
+        break
+    n += len(chunk)
+assert p.wait() == 0
+assert n == 200_000_000, n
+rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+assert rss_kb < 65536, f"job stream peak RSS {rss_kb} kB"
+print(f"200 MB streamed: job stream peak RSS {rss_kb} kB")
+PY
+echo "agent peak RSS ${HWM} kB after 200 MB of output"
+echo "PASS jobs_reliability"
