@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # README command 1: install what is needed, build, and train the seed's model (the Azure ML
-# sample's Keras MLP) on Fashion-MNIST with the sample's arguments, tracked as a run in the
-# workspace ./ws (created on first use; GLIA_WORKSPACE overrides).
+# sample's Keras MLP) on Fashion-MNIST with the sample's arguments — submitted as a tracked job
+# (examples/keras-mnist/job.yml) to the local compute target of the workspace ./ws (created on
+# first use; GLIA_WORKSPACE overrides). Extra arguments go to `glia job submit`, e.g.
+#   bash scripts/train-seed.sh --set inputs.epochs=2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
+GLIA=$PWD/build/bin/glia
 export GLIA_WORKSPACE=${GLIA_WORKSPACE:-$PWD/ws}
-[ -f "$GLIA_WORKSPACE/.glia/config.json" ] || ./build/bin/glia workspace init "$GLIA_WORKSPACE"
-./build/bin/glia-keras-mnist --data-folder /usr/share/datasets/fashion-mnist \
-  --batch-size 50 --first-layer-neurons 300 --second-layer-neurons 100 --learning-rate 0.001 "$@" |
-  tee /dev/stderr | sed -n 's/^Run: //p' >"$GLIA_WORKSPACE/.glia/last-run"
+[ -f "$GLIA_WORKSPACE/.glia/config.json" ] || "$GLIA" workspace init "$GLIA_WORKSPACE"
+RUN=$("$GLIA" job submit -f examples/keras-mnist/job.yml -o json "$@" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+echo "Submitted $RUN; streaming its output (Ctrl-C stops following, not the job)"
+rc=0
+"$GLIA" job stream "$RUN" || rc=$?
 echo
-./build/bin/glia run show "$(cat "$GLIA_WORKSPACE/.glia/last-run")"
+"$GLIA" job show "$RUN"
+cat <<MSG
+
+Workspace:  $GLIA_WORKSPACE
+Metrics:    $GLIA run metrics $RUN        (add --chart metrics.png to draw them)
+Files:      $GLIA run files $RUN          (the 'Accuracy vs Loss' image, logs, outputs)
+Download:   $GLIA run download $RUN -o ./downloaded
+MSG
+exit "$rc"

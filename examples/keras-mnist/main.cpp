@@ -6,6 +6,7 @@
 #include <string>
 
 #include "glia/glia.hpp"
+#include "glia/platform/chart.hpp"
 #include "glia/platform/run_logger.hpp"
 
 namespace {
@@ -100,9 +101,13 @@ int main(int argc, char** argv) {
     // What the seed's LogRunMetrics callback logs (validation loss and accuracy as lists), plus
     // every epoch log under its Keras name with step = epoch.
     auto log_metrics = std::make_shared<glia::LambdaCallback>();
-    log_metrics->epoch_end = [&run](int epoch, const glia::Logs& logs) {
+    glia::platform::ChartSeries acc_series{"Accuracy", {}, {}}, loss_series{"Loss", {}, {}};
+    log_metrics->epoch_end = [&](int epoch, const glia::Logs& logs) {
       run->log("Loss", logs.at("val_loss"));
       run->log("Accuracy", logs.at("val_accuracy"));
+      for (auto* s : {&acc_series, &loss_series}) s->x.push_back(epoch);
+      acc_series.y.push_back(logs.at("val_accuracy"));
+      loss_series.y.push_back(logs.at("val_loss"));
       for (const auto& [name, value] : logs) run->log(name, value, epoch);
       run->flush();
     };
@@ -117,6 +122,17 @@ int main(int argc, char** argv) {
                 py_float(score["accuracy"]).c_str());
     run->log("Final test loss", score["loss"]);
     run->log("Final test accuracy", score["accuracy"]);
+    if (run->online()) {  // the seed's matplotlib figure, drawn with cairo
+      const auto chart = run->scratch_file("accuracy_vs_loss.png");
+      glia::platform::write_line_chart(
+          {acc_series, loss_series},
+          {.title = "Fashion MNIST with Keras MLP (" + std::to_string(epochs) + " epochs)",
+           .x_label = "epoch",
+           .width = 600,
+           .height = 300},
+          chart.string());
+      run->log_image("Accuracy vs Loss", chart);
+    }
     run->complete(true);
     if (run->online()) std::printf("Metrics: glia run metrics %s\n", run->run_id().c_str());
   } catch (const glia::Error& e) {

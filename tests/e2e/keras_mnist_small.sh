@@ -47,4 +47,26 @@ expect_fail "$GLIA" -w "$WORK/ws" run metrics nope
 "$GLIA" -w "$WORK/ws" run metrics "$id" --chart "$WORK/chart.svg" >/dev/null 2>&1 || fail "--chart svg"
 grep -q "<svg" "$WORK/chart.svg" || fail "chart.svg is not SVG"
 expect_fail "$GLIA" -w "$WORK/ws" run metrics "$id" --chart "$WORK/chart.gif"
+# The seed's job file, submitted as a job on synthetic data: the seed's metrics, the
+# "Accuracy vs Loss" image (a real PNG) and the log land in run history.
+export PATH="$(dirname "$BIN"):$PATH"
+JOB_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+rc=0
+"$GLIA" -w "$WORK/ws" job submit -f "$JOB_ROOT/examples/keras-mnist/job.yml" --stream \
+  --set inputs.data_folder="$WORK/data" --set inputs.epochs=2 >"$WORK/job.txt" 2>"$WORK/job.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "example job failed ($rc): $(cat "$WORK/job.err")"
+grep -q "^Test accuracy:" "$WORK/job.txt" || fail "example job output: $(cat "$WORK/job.txt")"
+jid=$("$GLIA" -w "$WORK/ws" job list --experiment keras-mnist --limit 1 -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+"$GLIA" -w "$WORK/ws" job show "$jid" -o json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["status"] == "Completed", j
+assert j["inputs"]["batch_size"] == "50" and j["inputs"]["learning_rate"] == "0.001", j["inputs"]
+for k in ("Loss", "Accuracy", "Final test loss", "Final test accuracy", "val_accuracy"):
+    assert k in j["metrics"], k
+assert j["metrics"]["Accuracy"]["step"] == 1, j["metrics"]["Accuracy"]
+assert j["images"] == [{"name": "Accuracy vs Loss", "step": 0, "path": "images/Accuracy vs Loss.png"}], j.get("images")
+' || fail "example job in run history"
+"$GLIA" -w "$WORK/ws" run download "$jid" images -o "$WORK/img" >/dev/null
+head -c 8 "$WORK/img/images/Accuracy vs Loss.png" | od -An -c | grep -q "P   N   G" || fail "the image is not a PNG"
 echo "PASS keras_mnist_small (test accuracy $acc)"

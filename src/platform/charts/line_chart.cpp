@@ -100,12 +100,24 @@ void draw(cairo_t* cr, const std::vector<ChartSeries>& series, const ChartOption
       cairo_arc(cr, px(s.x[i]), py(s.y[i]), 3, 0, 2 * M_PI);
       cairo_fill(cr);
     }
-    const double ly = top + 16 + 18.0 * static_cast<double>(k);  // legend, top right
-    cairo_rectangle(cr, right - 150, ly - 9, 14, 4);
+  }
+  // The legend, top right, on a box of its own so lines never run through its text.
+  const double box_h = 10 + 18.0 * static_cast<double>(series.size());
+  cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
+  cairo_rectangle(cr, right - 158, top + 4, 150, box_h);
+  cairo_fill_preserve(cr);
+  cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
+  cairo_set_line_width(cr, 1);
+  cairo_stroke(cr);
+  for (size_t k = 0; k < series.size(); ++k) {
+    const Rgb c = kColors[k % std::size(kColors)];
+    const double ly = top + 20 + 18.0 * static_cast<double>(k);
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_rectangle(cr, right - 150, ly - 6, 14, 4);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-    cairo_move_to(cr, right - 130, ly - 3);
-    cairo_show_text(cr, s.name.c_str());
+    cairo_move_to(cr, right - 130, ly);
+    cairo_show_text(cr, series[k].name.c_str());
   }
 }
 
