@@ -1,0 +1,123 @@
+// Starting and signalling a job's process group; the agent end to end through the API.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "compute/job_process.hpp"
+#include "glia/error.hpp"
+#include "glia/platform/artifact_store.hpp"
+#include "glia/platform/job_submit.hpp"
+#include "glia/platform/local_agent.hpp"
+
+namespace glia::platform {
+namespace {
+
+namespace fs = std::filesystem;
+
+class JobProcessTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() /
+        ("glia-jp-" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()) +
+         "-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  static std::string read_all(int fd) {
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
+  fs::path dir_;
+};
+
+TEST_F(JobProcessTest, RunsTheCommandInItsFolderWithExactlyItsEnvironment) {
+  auto p = compute::spawn_job("echo \"$GREETING\" from $(pwd); echo oops >&2; exit 7", dir_,
+                              {{"GREETING", "hello"}, {"PATH", "/usr/bin:/bin"}});
+  EXPECT_GT(p.start_ticks, 0);
+  EXPECT_EQ(::getpgid(p.pid), p.pid);  // a process group of its own
+  EXPECT_EQ(read_all(p.out_fd), "hello from " + dir_.string() + "\n");
+  EXPECT_EQ(read_all(p.err_fd), "oops\n");
+  int status = 0;
+  ASSERT_EQ(::waitpid(p.pid, &status, 0), p.pid);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 7);
+  ::close(p.out_fd);
+  ::close(p.err_fd);
+}
+
+TEST_F(JobProcessTest, SignalGroupReachesChildrenButNotAReusedPid) {
+  auto p = compute::spawn_job("sleep 30 & sleep 30 & wait", dir_, {{"PATH", "/usr/bin:/bin"}});
+  compute::signal_group(p.pid, p.start_ticks + 1, SIGKILL);  // wrong start time: left alone
+  usleep(100000);
+  int status = 0;
+  EXPECT_EQ(::waitpid(p.pid, &status, WNOHANG), 0);
+  compute::signal_group(p.pid, p.start_ticks, SIGKILL);
+  ASSERT_EQ(::waitpid(p.pid, &status, 0), p.pid);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(read_all(p.out_fd), "");  // EOF: the children holding the pipe are gone too
+  ::close(p.out_fd);
+  ::close(p.err_fd);
+}
+
+TEST_F(JobProcessTest, SignalNamesAndStartTicks) {
+  EXPECT_EQ(compute::signal_name(SIGKILL), "SIGKILL");
+  EXPECT_EQ(compute::signal_name(SIGTERM), "SIGTERM");
+  EXPECT_TRUE(compute::process_start_ticks(::getpid()));
+  EXPECT_FALSE(compute::process_start_ticks(999999999));
+}
+
+TEST_F(JobProcessTest, AgentRunsAQueuedJobToCompletionThroughTheApi) {
+  Workspace ws = Workspace::init(dir_ / "ws");
+  fs::create_directories(dir_ / "code");
+  std::ofstream(dir_ / "code" / "run.sh") << "mkdir -p outputs && echo $1 > outputs/arg.txt\n"
+                                             "printf '{\"kind\":\"metric\",\"name\":\"m\","
+                                             "\"value\":1}\\n' >> \"$GLIA_TRACKING_FILE\"\n";
+  JobSpec spec = parse_job_spec(
+      "command: sh run.sh ${{inputs.word}}\ncode: code\ninputs: {word: hi}\n", "job.yml", dir_);
+  RunRecord run = submit_job(ws, spec, {current_environment(), {}});
+  EXPECT_EQ(run.status, RunStatus::Queued);
+  EXPECT_EQ(run.command, "sh run.sh hi");
+  EXPECT_EQ(run.experiment, "code");
+  AgentOptions options;
+  options.idle_exit_seconds = 0.2;
+  ASSERT_TRUE(run_local_agent(ws.root(), options));
+  RunRecord done = ws.store().get_run(run.id);
+  EXPECT_EQ(done.status, RunStatus::Completed) << done.error;
+  EXPECT_EQ(done.exit_code, 0);
+  EXPECT_EQ(ws.store().metric_series(run.id, "m").size(), 1u);
+  auto files = ws.store().run_files(run.id);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path, "outputs/arg.txt");
+  EXPECT_EQ(ArtifactStore(ws.artifacts_path()).read_blob(files[0].sha256), "hi\n");
+  EXPECT_FALSE(fs::exists(ws.root() / ".glia" / "runs" / run.id));
+}
+
+TEST_F(JobProcessTest, SubmitRefusesWhatCannotRunAndCreatesNothing) {
+  Workspace ws = Workspace::init(dir_ / "ws");
+  auto refuse = [&](const std::string& yaml, const std::string& expected) {
+    try {
+      submit_job(ws, parse_job_spec(yaml, "job.yml", dir_), {current_environment(), {}});
+      ADD_FAILURE() << "accepted: " << yaml;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  };
+  refuse("command: definitely-not-a-program-42 x\n", "'definitely-not-a-program-42' was not found");
+  refuse("command: echo hi\ncompute: nowhere\n", "unknown compute 'nowhere'");
+  refuse("command: echo ${{inputs.d}}\ninputs: {d: {type: uri_folder, path: glia:mnist@latest}}\n",
+         "dataset reference 'glia:mnist@latest'");
+  refuse("command: echo ${{inputs.n}}\ninputs: {n: {type: integer}}\n", "no value");
+  EXPECT_TRUE(ws.store().list_runs({}).empty());
+}
+
+}  // namespace
+}  // namespace glia::platform
