@@ -1,6 +1,8 @@
 // glia run: the run history in the workspace's store (list, show, metrics, files).
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -10,6 +12,43 @@
 #include "glia/platform/workspace.hpp"
 
 namespace glia::cli {
+
+namespace {
+
+// A log_row table: text (one line per row), json (a list of objects) or csv (columns in
+// first-seen order).
+void print_table(const std::string& name, const nlohmann::json& rows, const std::string& output) {
+  if (output == "json") {
+    std::printf("%s\n", rows.dump(2).c_str());
+    return;
+  }
+  std::vector<std::string> columns;
+  for (const auto& row : rows)
+    for (const auto& [k, v] : row.items())
+      if (std::find(columns.begin(), columns.end(), k) == columns.end()) columns.push_back(k);
+  if (output == "csv") {
+    for (size_t i = 0; i < columns.size(); ++i)
+      std::printf("%s\"%s\"", i ? "," : "", columns[i].c_str());
+    std::printf("\n");
+  } else {
+    std::printf("%s (table):\n", name.c_str());
+  }
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const auto it = row.find(columns[i]);
+      const std::string cell = it == row.end()   ? ""
+                               : it->is_string() ? it->get<std::string>()
+                                                 : it->dump();
+      if (output == "csv")
+        std::printf("%s%s", i ? "," : "", cell.c_str());
+      else
+        std::printf("%s%s=%s", i ? "  " : "  ", columns[i].c_str(), cell.c_str());
+    }
+    std::printf("\n");
+  }
+}
+
+}  // namespace
 
 void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
   auto* cmd = app.add_subcommand("run", "Inspect runs and their metrics");
@@ -35,10 +74,18 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
     auto& store = ws.store();
     store.get_run(ma->run);  // unknown run: a clear error
     std::vector<std::string> names;
+    std::map<std::string, nlohmann::json> tables;  // log_row tables: name -> rows
+    for (const auto& row : store.metric_rows(ma->run))
+      if (ma->name.empty() || row.name == ma->name)
+        tables[row.name].push_back(nlohmann::json::parse(row.row_json));
     if (!ma->name.empty()) {
-      names.push_back(ma->name);
+      if (!tables.count(ma->name)) names.push_back(ma->name);
     } else {
       for (const auto& [name, p] : store.latest_metrics(ma->run)) names.push_back(name);
+    }
+    if (!ma->name.empty() && tables.count(ma->name)) {
+      print_table(ma->name, tables[ma->name], ma->output);
+      return;
     }
     nlohmann::json j = nlohmann::json::object();
     if (ma->output == "csv") std::printf("name,step,value,wall_time\n");
@@ -57,6 +104,10 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
         for (const auto& p : series) std::printf(" %.6g", p.value);
         std::printf("\n");
       }
+    }
+    for (auto& [name, rows] : tables) {
+      if (ma->output == "json") j[name] = rows;
+      if (ma->output == "text") print_table(name, rows, "text");
     }
     if (ma->output == "json") std::printf("%s\n", j.dump(2).c_str());
     if (!ma->chart.empty()) {

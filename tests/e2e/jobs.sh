@@ -66,6 +66,8 @@ SHOW=$("$GLIA" -w "$WS" job show "$RUN")
 grep -q "Status history:" <<<"$SHOW" || fail "job show text"
 CSV=$("$GLIA" -w "$WS" run metrics "$RUN" --name Loss -o csv)
 [ "$(grep -c '"Loss"' <<<"$CSV")" = 5 ] || fail "Loss series: $CSV"
+TABLE=$("$GLIA" -w "$WS" run metrics "$RUN" --name table -o csv)
+[ "$TABLE" = $'"epoch","loss"\n1,0.5' ] || fail "log_row table: $TABLE"
 "$GLIA" -w "$WS" run files "$RUN" -o json | python3 -c '
 import json, sys
 paths = [f["path"] for f in json.load(sys.stdin)]
