@@ -85,6 +85,15 @@ void ensure_agent(platform::Workspace& ws) {
   platform::ensure_agent(ws, {exe.string(), "agent", "run", "-w", ws.root().string()});
 }
 
+void keep_agent_alive(platform::Workspace& ws, const std::string& run_id) {
+  if (platform::agent_running(ws.root())) return;
+  platform::reconcile_if_no_agent(ws);
+  const auto run = ws.store().get_run(run_id);
+  if (run.status == platform::RunStatus::Queued ||
+      run.status == platform::RunStatus::CancelRequested)
+    ensure_agent(ws);
+}
+
 int outcome_exit_code(const platform::RunRecord& r) {
   switch (r.status) {
     case platform::RunStatus::Completed:

@@ -28,6 +28,9 @@ nlohmann::json run_json(const platform::RunRecord& r);
 std::filesystem::path tool_dir();
 /// Wakes or starts the workspace's agent.
 void ensure_agent(platform::Workspace& ws);
+/// For commands that wait on a run: when no agent serves the workspace, reconciles what a dead
+/// one left and starts a new one if the run still waits for it (Queued or CancelRequested).
+void keep_agent_alive(platform::Workspace& ws, const std::string& run_id);
 
 /// Exit code for a finished job: 0 Completed; Failed: the job's exit code (1..255; 124 for a
 /// timeout), else 1; Canceled: 130.

@@ -91,7 +91,8 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
     nlohmann::json all = nlohmann::json::array();
     for (const auto& t : ws.store().list_computes()) all.push_back(compute_json(ws, t));
     if (*list_output == "json") {
-      std::printf("%s\n", all.dump(2).c_str());
+      std::printf("%s\n",
+                  all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
     std::printf("%-20s %-8s %-14s %-8s %s\n", "NAME", "TYPE", "MAX_CONCURRENT", "RUNNING",
@@ -112,7 +113,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
     auto ws = open_workspace(*workspace_dir);
     const auto j = compute_json(ws, ws.store().get_compute(s->name));
     if (s->output == "json") {
-      std::printf("%s\n", j.dump(2).c_str());
+      std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
     for (const auto& [k, v] : j.items())

@@ -43,7 +43,8 @@ void register_data(CLI::App& app) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& f : *files) all.push_back(describe(f));
     if (*output == "json") {
-      std::printf("%s\n", all.dump(2).c_str());
+      std::printf("%s\n",
+                  all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
     for (const auto& j : all) {

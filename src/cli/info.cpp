@@ -20,7 +20,7 @@ void register_info(CLI::App& app) {
                         {"default_backend", "cpu"},
                         {"cores", omp_get_num_procs()}};
     if (*output == "json") {
-      std::printf("%s\n", j.dump(2).c_str());
+      std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
     std::printf("glia %s\n", version());

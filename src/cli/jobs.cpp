@@ -30,6 +30,7 @@ int stream_run(platform::Workspace& ws, const std::string& id) {
   auto previous = std::signal(SIGINT, on_interrupt);
   platform::FollowOptions options;
   options.stop = &g_interrupted;
+  options.keep_alive = [&ws, &id] { keep_agent_alive(ws, id); };
   options.on_status = [](const platform::RunRecord& r) {
     std::fprintf(stderr, "glia: %s: %s\n", r.id.c_str(), platform::to_string(r.status).c_str());
   };
@@ -82,7 +83,9 @@ void add_submit(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
     const auto run = platform::submit_job(ws, spec, options);
     ensure_agent(ws);
     if (a->output == "json") {
-      std::printf("%s\n", run_json(run).dump(2).c_str());
+      std::printf(
+          "%s\n",
+          run_json(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
       // While streaming, stdout carries only the job's output.
       std::fprintf(a->stream ? stderr : stdout, "Submitted %s (experiment %s) to compute '%s'.\n",
@@ -125,6 +128,9 @@ void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
     if (platform::is_terminal(run.status))
       throw Error("run '" + *id + "' has already ended (" + platform::to_string(run.status) +
                   "); nothing to cancel");
+    if (run.status == platform::RunStatus::Finalizing)
+      throw Error("run '" + *id +
+                  "' is finishing (Finalizing): its process has ended, nothing to cancel");
     if (run.spec.empty())
       throw Error("run '" + *id +
                   "' was not started as a job (its own program logs to it); stop that program");
@@ -135,8 +141,9 @@ void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
       std::printf("cancel requested for %s\n", id->c_str());
       return;
     }
-    while (!platform::is_terminal(run.status)) {
+    for (int polls = 1; !platform::is_terminal(run.status); ++polls) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (polls % 20 == 0) keep_agent_alive(ws, *id);
       run = ws.store().get_run(*id);
     }
     std::printf("%s: %s\n", id->c_str(), platform::to_string(run.status).c_str());

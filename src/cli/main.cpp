@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   } catch (const glia::Error& e) {
     std::fprintf(stderr, "glia: error: %s\n", e.what());
     return 1;
+  } catch (const std::exception& e) {  // anything else: still one line, never an abort
+    std::fprintf(stderr, "glia: error: %s\n", e.what());
+    return 1;
   }
   return 0;
 }

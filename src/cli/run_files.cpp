@@ -32,7 +32,8 @@ void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& works
       nlohmann::json all = nlohmann::json::array();
       for (const auto& f : list)
         all.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
-      std::printf("%s\n", all.dump(2).c_str());
+      std::printf("%s\n",
+                  all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
     for (const auto& f : list)

@@ -129,7 +129,8 @@ void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspac
     if (a->output == "json") {
       nlohmann::json all = nlohmann::json::array();
       for (const auto& r : runs) all.push_back(run_json(r));
-      std::printf("%s\n", all.dump(2).c_str());
+      std::printf("%s\n",
+                  all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
     std::printf("%-40s %-16s %-15s %-20s %s\n", "RUN", "EXPERIMENT", "STATUS", "CREATED",
@@ -155,7 +156,7 @@ void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspac
     auto ws = open_workspace(*workspace_dir);
     nlohmann::json j = show_json(ws, *id);
     if (*output == "json")
-      std::printf("%s\n", j.dump(2).c_str());
+      std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     else
       print_show(j);
   });

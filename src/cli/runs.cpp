@@ -19,7 +19,7 @@ namespace {
 // first-seen order).
 void print_table(const std::string& name, const nlohmann::json& rows, const std::string& output) {
   if (output == "json") {
-    std::printf("%s\n", rows.dump(2).c_str());
+    std::printf("%s\n", rows.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return;
   }
   std::vector<std::string> columns;
@@ -109,7 +109,8 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
       if (ma->output == "json") j[name] = rows;
       if (ma->output == "text") print_table(name, rows, "text");
     }
-    if (ma->output == "json") std::printf("%s\n", j.dump(2).c_str());
+    if (ma->output == "json")
+      std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     if (!ma->chart.empty()) {
       std::vector<platform::ChartSeries> series;
       for (const auto& name : names) {

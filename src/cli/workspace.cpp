@@ -22,7 +22,7 @@ nlohmann::json describe(platform::Workspace& ws) {
 
 void print(const nlohmann::json& j, const std::string& output) {
   if (output == "json") {
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return;
   }
   std::printf("workspace %s\n  root:      %s\n  store:     %s (schema v%d)\n  artifacts: %s\n",

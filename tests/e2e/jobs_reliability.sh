@@ -108,4 +108,39 @@ assert rss_kb < 65536, f"job stream peak RSS {rss_kb} kB"
 print(f"200 MB streamed: job stream peak RSS {rss_kb} kB")
 PY
 echo "agent peak RSS ${HWM} kB after 200 MB of output"
+# Regressions. A job's background processes end with it.
+cat >"$WORK/bg.yml" <<'YML'
+command: sh -c 'sleep 4567.5 >/dev/null 2>&1 &'; echo started
+YML
+B=$(submit "$WS" "$WORK/bg.yml")
+wait_status "$WS" "$B" Completed
+sleep 0.2
+! pgrep -f "sleep 4567.5" >/dev/null || fail "a finished job's background process still runs"
+# Bytes that are not UTF-8 on stderr: stored and shown, never a crash.
+cat >"$WORK/bytes.yml" <<'YML'
+command: printf 'bad \377\376 bytes\n' >&2; exit 4
+YML
+rc=0
+"$GLIA" -w "$WS" job submit -f "$WORK/bytes.yml" --stream >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 4 ] || fail "non-UTF-8 job: exit code $rc"
+"$GLIA" -w "$WS" job list -o json >/dev/null || fail "job list -o json after non-UTF-8 stderr"
+BAD=$("$GLIA" -w "$WS" job list --limit 1 -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+ERR=$(run_field "$WS" "$BAD" error)
+grep -q "bad ?? bytes" <<<"$ERR" || fail "non-UTF-8 error: $ERR"
+# A follower never waits forever on a dead agent.
+cat >"$WORK/wait.yml" <<'YML'
+command: sleep 5678.5
+YML
+W=$(submit "$WS" "$WORK/wait.yml")
+wait_status "$WS" "$W" Running
+"$GLIA" -w "$WS" job stream "$W" >/dev/null 2>&1 &
+FOLLOWER=$!
+sleep 0.3
+kill -9 "$(cat "$WS/.glia/agent/agent.pid")"
+for ((i = 0; i < 100; i++)); do kill -0 "$FOLLOWER" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$FOLLOWER" 2>/dev/null; then kill "$FOLLOWER"; fail "job stream hangs after the agent died"; fi
+rc=0
+wait "$FOLLOWER" || rc=$?
+[ "$rc" -eq 1 ] || fail "job stream of a reconciled run: exit code $rc"
+[ "$(run_field "$WS" "$W" status)" = Failed ] || fail "run not reconciled"
 echo "PASS jobs_reliability"

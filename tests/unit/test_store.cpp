@@ -161,6 +161,8 @@ TEST(RunStatus, NamesRoundTripAndLifecycle) {
   EXPECT_FALSE(can_transition(RunStatus::Completed, RunStatus::Failed));
   EXPECT_TRUE(can_transition(RunStatus::Starting, RunStatus::Failed));
   EXPECT_FALSE(can_transition(RunStatus::CancelRequested, RunStatus::Completed));
+  EXPECT_FALSE(can_transition(RunStatus::Finalizing, RunStatus::CancelRequested));  // regression
+  EXPECT_TRUE(can_transition(RunStatus::Running, RunStatus::CancelRequested));
 }
 
 }  // namespace

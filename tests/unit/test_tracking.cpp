@@ -152,6 +152,53 @@ TEST_F(TrackingTest, ANewReaderResumesAtTheStoredOffsetExactlyOnce) {
   }
 }
 
+TEST_F(TrackingTest, ALineOverTheLimitIsSkippedAndTheRestApplied) {  // regression
+  const std::string huge(5u << 20, 'x');
+  append(R"({"kind":"metric","name":"a","value":1})"
+         "\n" +
+         huge);
+  auto r = reader();
+  EXPECT_EQ(r.ingest(*store_, run_), 1);  // the long line is not finished: wait for it
+  EXPECT_TRUE(r.take_problems().empty());
+  append(
+      "\n"
+      R"({"kind":"metric","name":"x","value":2})"
+      "\ngarbage\n");
+  EXPECT_EQ(r.ingest(*store_, run_), 1);
+  auto problems = r.take_problems();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0], "tracking file line 2: longer than 4 MiB; skipped");
+  EXPECT_EQ(problems[1], "tracking file line 4: not valid JSON");
+  EXPECT_EQ(store_->metric_series(run_, "x").size(), 1u);
+  EXPECT_EQ(store_->tracking_offset(run_), static_cast<int64_t>(fs::file_size(file_)));
+}
+
+TEST_F(TrackingTest, IngestsInBoundedSteps) {
+  for (int i = 0; i < 3000; ++i)
+    append(R"({"kind":"metric","name":"v","value":)" + std::to_string(i) + "}\n");
+  auto r = reader();
+  bool more = false;
+  const int64_t first = r.ingest(*store_, run_, false, 1, &more);
+  EXPECT_TRUE(more);
+  EXPECT_EQ(first, 3000);  // a step reads at least one chunk
+  EXPECT_EQ(r.ingest(*store_, run_, false, 1, &more), 0);
+  EXPECT_FALSE(more);
+}
+
+TEST_F(TrackingTest, TwoProcessesOfOneJobExtendOneList) {  // regression: no client-side steps
+  setenv("GLIA_RUN_ID", run_.c_str(), 1);
+  setenv("GLIA_TRACKING_FILE", file_.c_str(), 1);
+  for (int process = 0; process < 2; ++process) {
+    auto log = RunLogger::from_environment("e", "c");
+    for (int i = 0; i < 3; ++i) log->log("Loss", process * 10 + i);
+  }
+  reader().ingest(*store_, run_);
+  auto loss = store_->metric_series(run_, "Loss");
+  ASSERT_EQ(loss.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(loss[i].step, static_cast<int64_t>(i));
+  EXPECT_EQ(loss[3].value, 10);
+}
+
 TEST_F(TrackingTest, NoFileYetIsNothingToDo) {
   EXPECT_EQ(reader().ingest(*store_, run_), 0);
 }

@@ -17,6 +17,9 @@ struct FollowOptions {
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop following early
   /// Called on every status change seen while following (also the first status).
   std::function<void(const RunRecord&)> on_status;
+  /// Called about once a second while the run has not ended (e.g. to make sure an agent serves
+  /// it, so a dead agent never leaves the follower waiting forever).
+  std::function<void()> keep_alive;
 };
 
 /// Passes the run's log to `sink` from the start, as it grows, until the run has ended and all

@@ -24,7 +24,8 @@ RunStatus parse_run_status(const std::string& name);
 bool is_terminal(RunStatus status);
 /// The lifecycle: forward through NotStarted → Queued → Preparing → Starting → Running →
 /// Finalizing → Completed (steps may be skipped, never repeated or reversed); any non-terminal
-/// status may go to CancelRequested, Failed or Canceled; terminal statuses never change.
+/// status may go to Failed or Canceled, and any before Finalizing to CancelRequested; terminal
+/// statuses never change.
 bool can_transition(RunStatus from, RunStatus to);
 
 }  // namespace glia::platform

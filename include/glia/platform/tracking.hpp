@@ -4,6 +4,7 @@
 // the agent was killed and a later one picks the file up.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -20,11 +21,13 @@ class TrackingReader {
   TrackingReader(std::filesystem::path file, std::filesystem::path work_dir,
                  ArtifactStore& artifacts);
 
-  /// Applies every complete line after the run's recorded offset, in batches of bounded size.
-  /// With `final` (the job has ended), a last line without its newline is reported and skipped.
-  /// Bad lines are skipped; each is described in problems() ("tracking file line N: ...").
-  /// Returns the number of records applied.
-  int64_t ingest(Store& store, const std::string& run_id, bool final = false);
+  /// Applies the complete lines after the run's recorded offset, in batches of bounded size,
+  /// until about `max_bytes` were read (then *more says whether the file holds more). With
+  /// `final` (the job has ended), a last line without its newline is reported and skipped.
+  /// Bad lines, and lines over 4 MiB, are skipped; each is described in take_problems()
+  /// ("tracking file line N: ..."). Returns the number of records applied.
+  int64_t ingest(Store& store, const std::string& run_id, bool final = false,
+                 int64_t max_bytes = INT64_MAX, bool* more = nullptr);
   /// Problems found since the last call, then cleared.
   std::vector<std::string> take_problems();
 

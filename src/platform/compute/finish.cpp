@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "compute/job_process.hpp"
 #include "glia/error.hpp"
@@ -54,13 +55,26 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
   const RunDir dir = run_dir(ws.root(), run_id);
   ArtifactStore artifacts(ws.artifacts_path());
   std::string err = error;
-  try {
-    TrackingReader tracking(dir.tracking(), dir.work(), artifacts);
-    tracking.ingest(store, run_id, /*final=*/true);
-    for (const auto& p : tracking.take_problems()) append_system_log(ws.root(), run_id, p);
-  } catch (const std::exception& e) {
-    append_system_log(ws.root(), run_id,
-                      std::string("reading the tracking file failed: ") + e.what());
+  bool keep_folder = false;
+  for (int attempt = 1;; ++attempt) {  // store busy, disk full: retry before giving up
+    try {
+      TrackingReader tracking(dir.tracking(), dir.work(), artifacts);
+      tracking.ingest(store, run_id, /*final=*/true);
+      for (const auto& p : tracking.take_problems()) append_system_log(ws.root(), run_id, p);
+      break;
+    } catch (const std::exception& e) {
+      if (attempt < 3) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
+      // Never delete records a client was told were written: keep the folder and say where.
+      keep_folder = true;
+      if (status == RunStatus::Completed) status = RunStatus::Failed;
+      err += std::string(err.empty() ? "" : "; ") + "applying the tracking file failed (" +
+             e.what() + "); it is kept at " + dir.tracking().string();
+      append_system_log(ws.root(), run_id, err);
+      break;
+    }
   }
   try {
     std::vector<RunFile> files;
@@ -77,6 +91,10 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
     err += std::string(err.empty() ? "" : "; ") + "collecting outputs failed: " + e.what();
   }
   auto current = store.find_run(run_id);
+  if (current && current->status == RunStatus::CancelRequested && status != RunStatus::Canceled) {
+    status = RunStatus::Canceled;  // the cancel was asked before the job could end by itself
+    if (err.empty()) err = "canceled";
+  }
   if (current && !is_terminal(current->status)) {
     try {
       store.set_status(run_id, status, now_seconds(), exit_code, err);
@@ -84,7 +102,7 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
     }
   }
   std::error_code ec;
-  fs::remove_all(dir.root, ec);
+  if (!keep_folder) fs::remove_all(dir.root, ec);
 }
 
 int reconcile_orphans(Workspace& ws) {

@@ -28,7 +28,13 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
                      const std::map<std::string, std::string>& env) {
   int out[2], err[2];
   make_pipe(out);
-  make_pipe(err);
+  try {
+    make_pipe(err);
+  } catch (...) {
+    ::close(out[0]);
+    ::close(out[1]);
+    throw;
+  }
   // Everything the child needs is prepared before fork: only async-signal-safe calls after.
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
@@ -41,8 +47,11 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
   const pid_t parent = ::getpid();
 
   pid_t pid = ::fork();
-  if (pid < 0)
-    throw Error(std::string("cannot start the job: fork failed: ") + std::strerror(errno));
+  if (pid < 0) {
+    const int e = errno;
+    for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
+    throw Error(std::string("cannot start the job: fork failed: ") + std::strerror(e));
+  }
   if (pid == 0) {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the shell dies with the agent; reconcile ends the rest
@@ -52,7 +61,10 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
+    if (devnull >= 0) {
+      ::dup2(devnull, 0);
+      if (devnull != 0) ::close(devnull);
+    }
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     if (::chdir(dir.c_str()) != 0) {

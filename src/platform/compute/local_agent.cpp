@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 
@@ -51,13 +52,23 @@ class Agent {
       reap();
       const double now = steady_now();
       for (auto& job : jobs_) job->tick(now, options_.kill_grace_seconds);
-      std::erase_if(
-          jobs_, [&](const std::unique_ptr<RunningJob>& job) { return job->try_finish(ws_, now); });
+      std::erase_if(jobs_, [&](const std::unique_ptr<RunningJob>& job) {
+        try {
+          return job->try_finish(ws_, now);
+        } catch (const std::exception& e) {  // finish_run keeps the run for a later retry
+          std::fprintf(stderr, "glia agent: finishing %s: %s\n", job->id().c_str(), e.what());
+          return false;
+        }
+      });
       if (woken || now - last_check >= options_.tick_seconds * 2) {
         woken = false;
         last_check = now;
-        handle_cancel_requests();
-        start_queued();
+        try {
+          handle_cancel_requests();
+          start_queued();
+        } catch (const std::exception& e) {  // e.g. the store busy for long: try next tick
+          std::fprintf(stderr, "glia agent: %s\n", e.what());
+        }
       }
       if (!jobs_.empty() || queued_ > 0) idle_since = now;
       if (now - idle_since >= options_.idle_exit_seconds) return;
@@ -82,9 +93,9 @@ class Agent {
       auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](auto& j) { return j->id() == r.id; });
       if (it != jobs_.end())
         (*it)->request_cancel(steady_now());
-      else if (!r.pid)  // still queued
+      else  // still queued, or its process already ended
         compute::finish_run(ws_, r.id, RunStatus::Canceled, std::nullopt,
-                            "canceled before it started");
+                            r.pid ? "canceled" : "canceled before it started");
     }
   }
 
@@ -130,7 +141,9 @@ class Agent {
 bool run_local_agent(const fs::path& root, const AgentOptions& options) {
   Workspace ws = Workspace::open(root);
   const auto files = compute::agent_files(ws.root());
-  compute::AgentLock lock(files, 2.0);  // a CLI may hold it briefly while reconciling
+  // A CLI may hold the lock while it reconciles a dead agent's runs (reading their tracking
+  // files can take seconds): wait for it rather than leave queued jobs without an agent.
+  compute::AgentLock lock(files, 60.0);
   if (!lock.held()) return false;
   std::ofstream(files.pid()) << ::getpid() << "\n";
   ::signal(SIGPIPE, SIG_IGN);

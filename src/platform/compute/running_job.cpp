@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,10 +23,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kTailBytes = 8192;     // stderr kept for the error message
-constexpr size_t kPumpBytes = 1 << 20;  // per pipe per loop: one chatty job cannot starve others
-constexpr double kIngestEvery = 0.25;   // seconds between tracking-file reads
-constexpr double kDrainWait = 2.0;      // after exit, wait this long for pipes held by children
+constexpr size_t kTailBytes = 8192;       // stderr kept for the error message
+constexpr size_t kPumpBytes = 1 << 20;    // per pipe per loop: one chatty job cannot starve others
+constexpr double kIngestEvery = 0.25;     // seconds between tracking-file reads
+constexpr int64_t kIngestStep = 2 << 20;  // bytes of tracking file applied per step
+constexpr double kDrainWait = 2.0;        // after exit, wait this long for pipes held by children
 
 double wall_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -67,11 +69,32 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
   return env;
 }
 
+// The text with every byte that is not part of valid UTF-8 replaced by '?' (a job's stderr may
+// hold anything, and the tail may cut a character; the store and JSON want valid text).
+std::string valid_utf8(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size();) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= in.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 2;
+    if (ok) {
+      out.append(in, i, len);
+      i += len;
+    } else {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
 bool try_status(Store& store, const std::string& id, RunStatus status) {
   try {
     store.set_status(id, status, wall_now());
     return true;
-  } catch (const Error&) {  // canceled meanwhile: the cancel handling takes over
+  } catch (const std::exception&) {  // canceled meanwhile: the cancel handling takes over
     return false;
   }
 }
@@ -121,7 +144,11 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
                std::string("preparing the job failed: ") + e.what());
     return nullptr;
   }
-  store.set_process(run.id, job->proc_.pid, job->proc_.start_ticks, ::getpid());
+  try {
+    store.set_process(run.id, job->proc_.pid, job->proc_.start_ticks, ::getpid());
+  } catch (const std::exception& e) {  // the job runs; cancel/reconcile just lack its pid
+    std::fprintf(stderr, "glia agent: recording the pid of %s: %s\n", run.id.c_str(), e.what());
+  }
   try_status(store, run.id, RunStatus::Running);  // if canceled meanwhile, tick() handles it
   if (run.timeout) job->deadline_ = now + *run.timeout;
   job->last_ingest_ = now;
@@ -195,7 +222,9 @@ void RunningJob::tick(double now, double kill_grace) {
   if (now - last_ingest_ >= kIngestEvery) {
     last_ingest_ = now;
     try {
-      tracking_.ingest(ws_.store(), run_.id);
+      bool more = false;  // a bounded step per tick: other jobs' output and timers go on
+      tracking_.ingest(ws_.store(), run_.id, false, kIngestStep, &more);
+      if (more) last_ingest_ = now - kIngestEvery;  // and the next step right away
       for (const auto& p : tracking_.take_problems()) append_system_log(ws_.root(), run_.id, p);
     } catch (const std::exception& e) {
       append_system_log(ws_.root(), run_.id, std::string("tracking: ") + e.what());
@@ -217,18 +246,16 @@ std::string RunningJob::stderr_tail() const {
   }
   std::string out;
   for (const auto& l : lines) out += "\n" + l;
-  return out;
+  return valid_utf8(out);
 }
 
 bool RunningJob::try_finish(Workspace& ws, double now) {
   if (!has_exited_) return false;
-  if (proc_.out_fd >= 0 || proc_.err_fd >= 0) {
-    if (now - exited_at_ < kDrainWait) return false;
-    send(SIGKILL);  // children of the job still hold its output: end them with it
-    pump_output();
-    for (int* fd : {&proc_.out_fd, &proc_.err_fd})
-      if (*fd >= 0) ::close(std::exchange(*fd, -1));
-  }
+  if ((proc_.out_fd >= 0 || proc_.err_fd >= 0) && now - exited_at_ < kDrainWait) return false;
+  send(SIGKILL);  // whatever the job left running in its group ends with it
+  pump_output();
+  for (int* fd : {&proc_.out_fd, &proc_.err_fd})
+    if (*fd >= 0) ::close(std::exchange(*fd, -1));
   RunStatus status = RunStatus::Completed;
   std::optional<int> code;
   std::string error;

@@ -116,14 +116,14 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   run.tags = spec.tags;
   run.timeout = spec.timeout_seconds;
   run.queue = true;
-  if (spec.code) {
-    ArtifactStore artifacts(ws.artifacts_path());
-    run.code_snapshot = artifacts.snapshot(*spec.code);
-  }
   nlohmann::json recorded = {
       {"job", to_json(spec)}, {"inputs", values}, {"environment", options.environment}};
   if (!spec.source.empty()) recorded["job_file"] = spec.source.string();
-  run.spec = recorded.dump();
+  run.spec = recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (spec.code) {  // last: what fails before it leaves nothing behind
+    ArtifactStore artifacts(ws.artifacts_path());
+    run.code_snapshot = artifacts.snapshot(*spec.code);
+  }
   return store.create_run(run);
 }
 

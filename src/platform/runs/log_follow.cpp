@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -42,6 +43,7 @@ RunRecord follow_log(Workspace& ws, const std::string& run_id,
   Fd live;
   int64_t offset = 0;
   std::optional<RunStatus> last;
+  int polls = 0;
   for (;;) {
     RunRecord run = store.get_run(run_id);
     if (!last || *last != run.status) {
@@ -65,6 +67,9 @@ RunRecord follow_log(Workspace& ws, const std::string& run_id,
       return run;
     }
     if (options.stop && options.stop->load()) return run;
+    if (options.keep_alive &&
+        ++polls % std::max(1, static_cast<int>(1.0 / options.poll_seconds)) == 0)
+      options.keep_alive();
     std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));
   }
 }

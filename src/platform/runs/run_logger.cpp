@@ -100,13 +100,12 @@ void RunLogger::log(const std::string& name, double value, std::optional<int64_t
   ++count;
   history_.push_back(p);
   if (mode_ == Mode::TrackingFile) {
-    append_record(nlohmann::json{
-        {"kind", "metric"},
-        {"name", p.name},
-        {"value", number(p.value)},
-        {"step", p.step},
-        {"time",
-         p.wall_time}}.dump());
+    // Without an explicit step the agent numbers the value after those already in the run, so
+    // several processes (or a restarted one) of one job extend one list.
+    nlohmann::json rec{
+        {"kind", "metric"}, {"name", p.name}, {"value", number(p.value)}, {"time", p.wall_time}};
+    if (step) rec["step"] = *step;
+    append_record(rec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (mode_ == Mode::Store) {
     pending_.push_back(std::move(p));
     if (pending_.size() >= kBatch) flush();
@@ -124,10 +123,11 @@ void RunLogger::log_row(const std::string& name,
   for (const auto& [k, v] : row) obj[k] = number(v);
   const double t = now_seconds();
   if (mode_ == Mode::TrackingFile)
-    append_record(
-        nlohmann::json{{"kind", "row"}, {"name", name}, {"row", obj}, {"time", t}}.dump());
+    append_record(nlohmann::json{{"kind", "row"}, {"name", name}, {"row", obj}, {"time", t}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
   else if (mode_ == Mode::Store)
-    pending_extra_.rows.push_back({name, obj.dump(), t});
+    pending_extra_.rows.push_back(
+        {name, obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), t});
 }
 
 void RunLogger::log_image(const std::string& name, const fs::path& file) {
@@ -139,7 +139,7 @@ void RunLogger::log_image(const std::string& name, const fs::path& file) {
         {"kind", "image"},
         {"name", name},
         {"path", fs::absolute(file).string()},
-        {"time", t}}.dump());
+        {"time", t}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (mode_ == Mode::Store) {
     ArtifactStore artifacts(ws_->artifacts_path());
     uint64_t size = 0;
@@ -157,7 +157,7 @@ void RunLogger::upload_file(const std::string& name, const fs::path& file) {
   if (mode_ == Mode::TrackingFile) {
     append_record(
         nlohmann::json{{"kind", "file"}, {"name", path}, {"path", fs::absolute(file).string()}}
-            .dump());
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (mode_ == Mode::Store) {
     ArtifactStore artifacts(ws_->artifacts_path());
     uint64_t size = 0;
@@ -183,8 +183,11 @@ void RunLogger::flush() {
     while (left > 0) {
       ssize_t n = ::write(tracking_fd_, p, left);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0)
+      if (n < 0) {
+        // Keep only what was not written, so a later flush does not write a record twice.
+        tracking_buffer_.erase(0, tracking_buffer_.size() - left);
         throw Error(std::string("cannot write the tracking file: ") + std::strerror(errno));
+      }
       p += n;
       left -= static_cast<size_t>(n);
     }

@@ -1,8 +1,10 @@
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -49,6 +51,23 @@ std::string image_file_name(const std::string& name) {
                : '_';
   if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
   return out;
+}
+
+// The position of the first '\n' at or after `pos`, or -1.
+int64_t find_newline(int fd, int64_t pos) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::pread(fd, buf, sizeof buf, pos);
+    if (n <= 0) return -1;
+    if (const void* p = std::memchr(buf, '\n', static_cast<size_t>(n)))
+      return pos + (static_cast<const char*>(p) - buf);
+    pos += n;
+  }
+}
+
+int64_t file_size(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
 }
 
 }  // namespace
@@ -116,7 +135,8 @@ void TrackingReader::parse_line(const std::string& line, TrackingBatch& batch) {
   }
 }
 
-int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool final) {
+int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool final,
+                               int64_t max_bytes, bool* more) {
   int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;  // nothing logged yet
   struct Closer {
@@ -135,48 +155,56 @@ int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool fin
     }
     line_base_offset_ = offset;
   }
-  int64_t applied = 0;
+  int64_t applied = 0, consumed = 0;
   std::string chunk(kChunk, '\0');
-  for (;;) {
+  while (consumed < max_bytes) {
     ssize_t n = ::pread(fd, chunk.data(), chunk.size(), offset);
     if (n <= 0) break;
     size_t end = std::string_view(chunk.data(), static_cast<size_t>(n)).rfind('\n');
-    const bool partial_only = end == std::string_view::npos;
-    if (partial_only) {
-      if (static_cast<size_t>(n) == chunk.size())
-        end = chunk.size() - 1;  // over-long line
-      else if (final)
-        end = static_cast<size_t>(n) - 1;
-      else
-        break;  // wait for the rest of the line
+    if (end == std::string_view::npos) {
+      if (static_cast<size_t>(n) < chunk.size()) {  // the last line, not yet complete
+        if (!final) break;                          // wait for the rest of it
+        ++line_number_;
+        problems_.push_back("tracking file line " + std::to_string(line_number_) +
+                            ": incomplete last line (no newline)");
+        offset += n;
+      } else {  // a line longer than the limit: skip to its end (or wait for it)
+        const int64_t nl = find_newline(fd, offset + n);
+        if (nl < 0 && !final) break;
+        ++line_number_;
+        problems_.push_back("tracking file line " + std::to_string(line_number_) +
+                            ": longer than 4 MiB; skipped");
+        offset = nl < 0 ? file_size(fd) : nl + 1;
+      }
+      store.apply_tracking(run_id, {}, offset);
+      line_base_offset_ = offset;
+      continue;
     }
     TrackingBatch batch;
     int64_t records = 0;
-    size_t start = 0;
-    while (start <= end) {
-      size_t nl = std::string_view(chunk.data(), end + 1).find('\n', start);
-      if (nl == std::string_view::npos) nl = end + 1;
+    for (size_t start = 0; start <= end;) {
+      const size_t nl = std::string_view(chunk.data(), end + 1).find('\n', start);
       std::string line(chunk.data() + start, nl - start);
       ++line_number_;
       if (!line.empty()) {
         try {
-          if (nl > end && partial_only) throw Error("incomplete last line (no newline)");
           parse_line(line, batch);
           ++records;
         } catch (const std::exception& e) {
           std::string why = e.what();
-          if (auto p = why.find("parse error"); p != std::string::npos) why = "not valid JSON";
+          if (why.find("parse error") != std::string::npos) why = "not valid JSON";
           problems_.push_back("tracking file line " + std::to_string(line_number_) + ": " + why);
         }
       }
       start = nl + 1;
     }
     offset += static_cast<int64_t>(end + 1);
+    consumed += static_cast<int64_t>(end + 1);
     store.apply_tracking(run_id, batch, offset);
     line_base_offset_ = offset;
     applied += records;
-    if (partial_only) break;
   }
+  if (more) *more = consumed >= max_bytes;
   return applied;
 }
 

@@ -31,7 +31,9 @@ bool is_terminal(RunStatus s) {
 bool can_transition(RunStatus from, RunStatus to) {
   if (is_terminal(from)) return false;
   if (to == RunStatus::Failed || to == RunStatus::Canceled) return true;
-  if (to == RunStatus::CancelRequested) return from != RunStatus::CancelRequested;
+  // A finalizing run's process has already ended: there is nothing left to cancel.
+  if (to == RunStatus::CancelRequested)
+    return from != RunStatus::CancelRequested && from != RunStatus::Finalizing;
   if (from == RunStatus::CancelRequested) return false;  // only Canceled/Failed may follow
   return static_cast<int>(to) > static_cast<int>(from) && to != RunStatus::NotStarted;
 }

@@ -100,7 +100,8 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
       .bind(4, r.created_at)
       .bind(5, r.command)
       .bind(6, r.compute)
-      .bind(7, nlohmann::json(r.tags).dump())
+      .bind(7,
+            nlohmann::json(r.tags).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
       .bind(8, r.spec)
       .bind(9, r.code_snapshot)
       .bind(10, r.timeout)
@@ -231,7 +232,7 @@ void SqliteStore::merge_tags(const std::string& id,
   cur.reset();
   for (const auto& [k, v] : tags) all[k] = v;
   Stmt(db_, "UPDATE runs SET tags = ? WHERE id = ?")
-      .bind(1, nlohmann::json(all).dump())
+      .bind(1, nlohmann::json(all).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
       .bind(2, id)
       .run();
 }
