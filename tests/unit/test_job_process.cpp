@@ -1,8 +1,10 @@
 // Starting and signalling a job's process group; the agent end to end through the API.
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -21,11 +23,7 @@ namespace fs = std::filesystem;
 class JobProcessTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() /
-        ("glia-jp-" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()) +
-         "-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
+    dir_ = testing_util::fresh_test_dir("jp");
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -15,11 +17,7 @@ namespace fs = std::filesystem;
 class RunLoggerTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() /
-        ("glia-rl-" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()) +
-         "-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
+    dir_ = testing_util::fresh_test_dir("rl");
     unsetenv("GLIA_RUN_ID");
     unsetenv("GLIA_WORKSPACE");
   }

@@ -1,6 +1,8 @@
 // The tracking file: what the C++ client writes, what the reader applies, exactly once.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -19,11 +21,7 @@ namespace fs = std::filesystem;
 class TrackingTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() /
-        ("glia-trk-" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()) +
-         "-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
+    dir_ = testing_util::fresh_test_dir("trk");
     fs::create_directories(dir_ / "wd");
     store_ = open_sqlite_store((dir_ / "glia.db").string());
     artifacts_ = std::make_unique<ArtifactStore>(dir_ / "artifacts");

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -16,11 +18,7 @@ namespace fs = std::filesystem;
 class WorkspaceTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() /
-        ("glia-ws-" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()) +
-         "-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
+    dir_ = testing_util::fresh_test_dir("ws");
     unsetenv("GLIA_WORKSPACE");
   }
   void TearDown() override { fs::remove_all(dir_); }

@@ -18,6 +18,12 @@ void check_compute(const ComputeTarget& t) {
     throw Error("compute '" + t.name + "': max_concurrent must be at least 1");
 }
 
+bool compute_exists(Db& db, const std::string& name) {
+  Stmt s(db, "SELECT 1 FROM compute_targets WHERE name = ?");
+  s.bind(1, name);
+  return s.step();
+}
+
 }  // namespace
 
 void SqliteStore::insert_files(const std::string& run_id, const std::vector<RunFile>& files) {
@@ -54,10 +60,7 @@ void SqliteStore::create_compute(const ComputeTarget& t) {
   check_compute(t);
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  Stmt exists(db_, "SELECT 1 FROM compute_targets WHERE name = ?");
-  exists.bind(1, t.name);
-  if (exists.step()) throw Error("compute '" + t.name + "' already exists");
-  exists.reset();
+  if (compute_exists(db_, t.name)) throw Error("compute '" + t.name + "' already exists");
   Stmt(db_,
        "INSERT INTO compute_targets(name, type, max_concurrent, description, created_at) "
        "VALUES (?,?,?,?,?)")
@@ -74,10 +77,7 @@ void SqliteStore::update_compute(const ComputeTarget& t) {
   check_compute(t);
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  Stmt exists(db_, "SELECT 1 FROM compute_targets WHERE name = ?");
-  exists.bind(1, t.name);
-  if (!exists.step()) throw Error("unknown compute '" + t.name + "'");
-  exists.reset();
+  if (!compute_exists(db_, t.name)) throw Error("unknown compute '" + t.name + "'");
   Stmt(db_, "UPDATE compute_targets SET max_concurrent = ?, description = ? WHERE name = ?")
       .bind(1, t.max_concurrent)
       .bind(2, t.description)
