@@ -51,7 +51,7 @@ void print_table(const std::string& name, const nlohmann::json& rows, const std:
 }  // namespace
 
 void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
-  auto* cmd = app.add_subcommand("run", "Inspect runs and their metrics");
+  auto* cmd = app.add_subcommand("run", "Run history: list, show, metrics, files, download");
   cmd->require_subcommand(1);
 
   add_run_list(*cmd, workspace_dir, "runs");
