@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "glia/platform/artifact_store.hpp"
@@ -32,7 +33,8 @@ class TrackingReader {
   std::vector<std::string> take_problems();
 
  private:
-  void parse_line(const std::string& line, TrackingBatch& batch);
+  // `line` must be followed by simdjson::SIMDJSON_PADDING readable bytes.
+  void parse_line(std::string_view line, TrackingBatch& batch);
   std::filesystem::path file_, work_dir_;
   ArtifactStore& artifacts_;
   int64_t line_base_offset_ = -1, line_number_ = 0;  // lines counted up to line_base_offset_

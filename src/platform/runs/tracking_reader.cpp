@@ -2,11 +2,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <simdjson.h>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <nlohmann/json.hpp>
 
 #include "glia/error.hpp"
 #include "glia/platform/tracking.hpp"
@@ -14,7 +14,6 @@
 namespace glia::platform {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -24,10 +23,18 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-double number_field(const json& v, const char* what) {
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
+// simdjson parses each line in place: a line is followed in the chunk by at least
+// SIMDJSON_PADDING readable bytes (the chunk is allocated with them).
+simdjson::dom::parser& line_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+double number_field(simdjson::dom::element v, const char* what) {
+  double d;
+  if (v.is_number() && !v.get_double().get(d)) return d;
+  std::string_view s;
+  if (!v.get_string().get(s)) {
     if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
     if (s == "Infinity") return std::numeric_limits<double>::infinity();
     if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
@@ -35,11 +42,11 @@ double number_field(const json& v, const char* what) {
   throw Error(std::string(what) + " must be a number or \"NaN\"/\"Infinity\"/\"-Infinity\"");
 }
 
-std::string string_field(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+std::string string_field(simdjson::dom::object j, const char* key) {
+  std::string_view s;
+  if (j[key].get_string().get(s) || s.empty())
     throw Error(std::string("'") + key + "' must be a non-empty string");
-  return it->get<std::string>();
+  return std::string(s);
 }
 
 std::string image_file_name(const std::string& name) {
@@ -79,15 +86,20 @@ std::vector<std::string> TrackingReader::take_problems() {
   return std::exchange(problems_, {});
 }
 
-void TrackingReader::parse_line(const std::string& line, TrackingBatch& batch) {
-  json j = json::parse(line);  // throws json::parse_error
-  if (!j.is_object()) throw Error("a record must be a JSON object");
+void TrackingReader::parse_line(std::string_view line, TrackingBatch& batch) {
+  simdjson::dom::element doc;
+  if (line_parser().parse(line.data(), line.size(), false).get(doc)) throw Error("not valid JSON");
+  simdjson::dom::object j;
+  if (doc.get_object().get(j)) throw Error("a record must be a JSON object");
   const std::string kind = string_field(j, "kind");
-  const double time = j.contains("time") ? number_field(j["time"], "'time'") : now_seconds();
+  simdjson::dom::element field;
+  const double time = j["time"].get(field) ? now_seconds() : number_field(field, "'time'");
+  const bool has_step = !j["step"].get(field) && !field.is_null();
   auto step_of = [&](int64_t fallback) {
-    if (!j.contains("step") || j["step"].is_null()) return fallback;
-    if (!j["step"].is_number_integer()) throw Error("'step' must be an integer");
-    return j["step"].get<int64_t>();
+    if (!has_step) return fallback;
+    int64_t step;
+    if (field.get_int64().get(step)) throw Error("'step' must be an integer");
+    return step;
   };
   auto local_file = [&](const std::string& p) {
     fs::path path(p);
@@ -96,17 +108,20 @@ void TrackingReader::parse_line(const std::string& line, TrackingBatch& batch) {
     return path;
   };
   if (kind == "metric") {
-    if (!j.contains("value")) throw Error("'value' is missing");
+    simdjson::dom::element value;
+    if (j["value"].get(value)) throw Error("'value' is missing");
     batch.metrics.push_back({string_field(j, "name"), step_of(MetricPoint::kNextStep),
-                             number_field(j["value"], "'value'"), time});
+                             number_field(value, "'value'"), time});
   } else if (kind == "list") {
     const std::string name = string_field(j, "name");
-    if (!j.contains("values") || !j["values"].is_array()) throw Error("'values' must be a list");
-    for (const auto& v : j["values"])
+    simdjson::dom::array values;
+    if (j["values"].get_array().get(values)) throw Error("'values' must be a list");
+    for (simdjson::dom::element v : values)
       batch.metrics.push_back({name, MetricPoint::kNextStep, number_field(v, "each value"), time});
   } else if (kind == "row") {
-    if (!j.contains("row") || !j["row"].is_object()) throw Error("'row' must be an object");
-    batch.rows.push_back({string_field(j, "name"), j["row"].dump(), time});
+    simdjson::dom::object row;
+    if (j["row"].get_object().get(row)) throw Error("'row' must be an object");
+    batch.rows.push_back({string_field(j, "name"), simdjson::minify(row), time});
   } else if (kind == "image") {
     const std::string name = string_field(j, "name");
     const fs::path src = local_file(string_field(j, "path"));
@@ -114,7 +129,7 @@ void TrackingReader::parse_line(const std::string& line, TrackingBatch& batch) {
     std::string ext = src.extension().string();
     if (ext.empty()) ext = ".png";
     std::string path = "images/" + image_file_name(name);
-    if (j.contains("step")) path += "_" + std::to_string(step);
+    if (has_step) path += "_" + std::to_string(step);
     path += ext;
     uint64_t size = 0;
     const std::string hash = artifacts_.put_file(src, &size);
@@ -128,8 +143,9 @@ void TrackingReader::parse_line(const std::string& line, TrackingBatch& batch) {
     batch.files.push_back({name, hash, static_cast<int64_t>(size), time});
   } else if (kind == "tag") {
     const std::string key = string_field(j, "key");
-    if (!j.contains("value") || !j["value"].is_string()) throw Error("'value' must be a string");
-    batch.tags[key] = j["value"].get<std::string>();
+    std::string_view value;
+    if (j["value"].get_string().get(value)) throw Error("'value' must be a string");
+    batch.tags[key] = std::string(value);
   } else {
     throw Error("unknown kind '" + kind + "' (expected metric, list, row, image, file or tag)");
   }
@@ -156,14 +172,14 @@ int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool fin
     line_base_offset_ = offset;
   }
   int64_t applied = 0, consumed = 0;
-  std::string chunk(kChunk, '\0');
+  std::string chunk(kChunk + simdjson::SIMDJSON_PADDING, '\0');  // padding: see line_parser
   while (consumed < max_bytes) {
-    ssize_t n = ::pread(fd, chunk.data(), chunk.size(), offset);
+    ssize_t n = ::pread(fd, chunk.data(), kChunk, offset);
     if (n <= 0) break;
     size_t end = std::string_view(chunk.data(), static_cast<size_t>(n)).rfind('\n');
     if (end == std::string_view::npos) {
-      if (static_cast<size_t>(n) < chunk.size()) {  // the last line, not yet complete
-        if (!final) break;                          // wait for the rest of it
+      if (static_cast<size_t>(n) < kChunk) {  // the last line, not yet complete
+        if (!final) break;                    // wait for the rest of it
         ++line_number_;
         problems_.push_back("tracking file line " + std::to_string(line_number_) +
                             ": incomplete last line (no newline)");
@@ -184,15 +200,14 @@ int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool fin
     int64_t records = 0;
     for (size_t start = 0; start <= end;) {
       const size_t nl = std::string_view(chunk.data(), end + 1).find('\n', start);
-      std::string line(chunk.data() + start, nl - start);
+      const std::string_view line(chunk.data() + start, nl - start);
       ++line_number_;
       if (!line.empty()) {
         try {
           parse_line(line, batch);
           ++records;
         } catch (const std::exception& e) {
-          std::string why = e.what();
-          if (why.find("parse error") != std::string::npos) why = "not valid JSON";
+          const std::string why = e.what();
           problems_.push_back("tracking file line " + std::to_string(line_number_) + ": " + why);
         }
       }

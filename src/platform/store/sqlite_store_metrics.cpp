@@ -1,5 +1,7 @@
 // The SQLite store's metrics: scalar series with an indexed latest value per name, table rows,
 // images, and the tracking-file batches a job's agent applies together with their file offset.
+#include <unordered_map>
+
 #include "glia/error.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -8,24 +10,43 @@ namespace glia::platform::sqlite {
 void SqliteStore::insert_metrics(const std::string& run_id,
                                  const std::vector<MetricPoint>& points) {
   if (points.empty()) return;
+  // Every value is a row of its series; the latest value of each name is upserted once per
+  // batch (not once per value), with the count of values added.
+  struct Latest {
+    int64_t base = -1;  // values stored before this batch (looked up when a step is implied)
+    int64_t added = 0, step = 0;
+    double value = 0, wall_time = 0;
+  };
+  std::unordered_map<std::string, Latest> latest;
   Stmt ins(db_, "INSERT INTO metrics(run_id, name, step, value, wall_time) VALUES (?,?,?,?,?)");
-  Stmt latest(db_,
-              "INSERT INTO metric_latest(run_id, name, step, value, wall_time, count) "
-              "VALUES (?1,?2,?3,?4,?5,1) ON CONFLICT(run_id, name) DO UPDATE SET "
-              "step = ?3, value = ?4, wall_time = ?5, count = count + 1");
   Stmt count(db_, "SELECT count FROM metric_latest WHERE run_id = ? AND name = ?");
   for (const MetricPoint& p : points) {
     if (p.name.empty()) throw Error("run '" + run_id + "': a metric needs a name");
+    Latest& l = latest[p.name];
     int64_t step = p.step;
     if (step == MetricPoint::kNextStep) {
-      count.bind(1, run_id).bind(2, p.name);
-      step = count.step() ? count.int64(0) : 0;
-      count.reset();
+      if (l.base < 0) {
+        count.bind(1, run_id).bind(2, p.name);
+        l.base = count.step() ? count.int64(0) : 0;
+        count.reset();
+      }
+      step = l.base + l.added;
     }
-    for (Stmt* s : {&ins, &latest}) {
-      s->bind(1, run_id).bind(2, p.name).bind(3, step).bind(4, p.value).bind(5, p.wall_time);
-      s->run();
-    }
+    ins.bind(1, run_id).bind(2, p.name).bind(3, step).bind(4, p.value).bind(5, p.wall_time);
+    ins.run();
+    ++l.added;
+    l.step = step;
+    l.value = p.value;
+    l.wall_time = p.wall_time;
+  }
+  Stmt upsert(db_,
+              "INSERT INTO metric_latest(run_id, name, step, value, wall_time, count) "
+              "VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(run_id, name) DO UPDATE SET "
+              "step = ?3, value = ?4, wall_time = ?5, count = count + ?6");
+  for (const auto& [name, l] : latest) {
+    upsert.bind(1, run_id).bind(2, name).bind(3, l.step).bind(4, l.value).bind(5, l.wall_time);
+    upsert.bind(6, l.added);
+    upsert.run();
   }
 }
 
