@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +26,7 @@ namespace {
 
 constexpr size_t kTailBytes = 8192;       // stderr kept for the error message
 constexpr size_t kPumpBytes = 1 << 20;    // per pipe per loop: one chatty job cannot starve others
-constexpr double kIngestEvery = 0.25;     // seconds between tracking-file reads
+constexpr double kIngestEvery = 0.02;     // at most this often, and only when the file grew
 constexpr int64_t kIngestStep = 2 << 20;  // bytes of tracking file applied per step
 constexpr double kDrainWait = 2.0;        // after exit, wait this long for pipes held by children
 
@@ -219,12 +220,18 @@ void RunningJob::tick(double now, double kill_grace) {
     killed_ = true;
     send(SIGKILL);
   }
-  if (now - last_ingest_ >= kIngestEvery) {
+  struct stat st {};
+  const bool grew = ::stat(dir_.tracking().c_str(), &st) == 0 && st.st_size > ingested_size_;
+  if (grew && now - last_ingest_ >= kIngestEvery) {
     last_ingest_ = now;
+    ingested_size_ = st.st_size;  // what this read will get to (more: read again next tick)
     try {
       bool more = false;  // a bounded step per tick: other jobs' output and timers go on
       tracking_.ingest(ws_.store(), run_.id, false, kIngestStep, &more);
-      if (more) last_ingest_ = now - kIngestEvery;  // and the next step right away
+      if (more) {  // the next step at once
+        ingested_size_ = 0;
+        last_ingest_ = now - kIngestEvery;
+      }
       for (const auto& p : tracking_.take_problems()) append_system_log(ws_.root(), run_.id, p);
     } catch (const std::exception& e) {
       append_system_log(ws_.root(), run_.id, std::string("tracking: ") + e.what());

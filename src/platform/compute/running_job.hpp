@@ -60,6 +60,7 @@ class RunningJob {
   bool has_exited_ = false;
   int wait_status_ = 0;
   double exited_at_ = 0, last_ingest_ = 0, term_sent_at_ = 0;
+  int64_t ingested_size_ = 0;  // the tracking file's size when it was last read
   std::optional<double> deadline_;
   Ending ending_ = Ending::None;
   bool killed_ = false;

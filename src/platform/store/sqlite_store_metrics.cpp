@@ -13,16 +13,27 @@ void SqliteStore::insert_metrics(const std::string& run_id,
   // Every value is a row of its series; the latest value of each name is upserted once per
   // batch (not once per value), with the count of values added.
   struct Latest {
-    int64_t base = -1;  // values stored before this batch (looked up when a step is implied)
+    int64_t series = -1;  // the series' id
+    int64_t base = -1;    // values stored before this batch (looked up when a step is implied)
     int64_t added = 0, step = 0;
     double value = 0, wall_time = 0;
   };
   std::unordered_map<std::string, Latest> latest;
-  Stmt ins(db_, "INSERT INTO metrics(run_id, name, step, value, wall_time) VALUES (?,?,?,?,?)");
+  Stmt ins(db_, "INSERT INTO metric_values(series_id, step, value, wall_time) VALUES (?,?,?,?)");
+  Stmt add_series(db_, "INSERT OR IGNORE INTO metric_series(run_id, name) VALUES (?, ?)");
+  Stmt find_series(db_, "SELECT id FROM metric_series WHERE run_id = ? AND name = ?");
   Stmt count(db_, "SELECT count FROM metric_latest WHERE run_id = ? AND name = ?");
   for (const MetricPoint& p : points) {
     if (p.name.empty()) throw Error("run '" + run_id + "': a metric needs a name");
     Latest& l = latest[p.name];
+    if (l.series < 0) {
+      add_series.bind(1, run_id).bind(2, p.name);
+      add_series.run();
+      find_series.bind(1, run_id).bind(2, p.name);
+      find_series.step();
+      l.series = find_series.int64(0);
+      find_series.reset();
+    }
     int64_t step = p.step;
     if (step == MetricPoint::kNextStep) {
       if (l.base < 0) {
@@ -32,7 +43,7 @@ void SqliteStore::insert_metrics(const std::string& run_id,
       }
       step = l.base + l.added;
     }
-    ins.bind(1, run_id).bind(2, p.name).bind(3, step).bind(4, p.value).bind(5, p.wall_time);
+    ins.bind(1, l.series).bind(2, step).bind(3, p.value).bind(4, p.wall_time);
     ins.run();
     ++l.added;
     l.step = step;
@@ -63,8 +74,9 @@ std::vector<MetricPoint> SqliteStore::metric_series(const std::string& run_id,
                                                     const std::string& name) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
-         "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND name = ? "
-         "ORDER BY step, seq");
+         "SELECT v.step, v.value, v.wall_time FROM metric_values v "
+         "JOIN metric_series s ON s.id = v.series_id WHERE s.run_id = ? AND s.name = ? "
+         "ORDER BY v.step, v.seq");
   s.bind(1, run_id).bind(2, name);
   std::vector<MetricPoint> out;
   while (s.step()) out.push_back({name, s.int64(0), s.real(1), s.real(2)});

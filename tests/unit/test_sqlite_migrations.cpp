@@ -1,0 +1,62 @@
+// The SQLite store's migrations keep what older schemas hold.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "glia/platform/store.hpp"
+#include "store/migrations.hpp"
+#include "temp_dir.hpp"
+
+namespace glia::platform {
+namespace {
+
+namespace fs = std::filesystem;
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
+}
+
+TEST(SqliteMigrations, Version3MovesMetricValuesToIntegerSeries) {
+  const fs::path dir = testing_util::fresh_test_dir("mig");
+  fs::create_directories(dir);
+  const std::string path = (dir / "glia.db").string();
+  {  // a store as version 2 left it, with metrics in the old table
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    exec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)");
+    for (const auto& m : sqlite::migrations()) {
+      if (m.version > 2) break;
+      exec(db, m.sql);
+      exec(db, "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)");
+    }
+    exec(db,
+         "INSERT INTO experiments(name, created_at) VALUES ('e', 1);"
+         "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, compute) "
+         "VALUES ('r1', 1, 'r1', 'Completed', 1, 'c', 'local'), "
+         "('r2', 1, 'r2', 'Completed', 2, 'c', 'local');"
+         "INSERT INTO metrics(run_id, name, step, value, wall_time) VALUES "
+         "('r1', 'loss', 1, 0.5, 10), ('r1', 'loss', 0, 0.9, 9), ('r2', 'loss', 0, 0.7, 11), "
+         "('r1', 'acc', 0, 0.1, 12);"
+         "INSERT INTO metric_latest VALUES ('r1', 'loss', 1, 0.5, 10, 2);");
+    sqlite3_close(db);
+  }
+  auto store = open_sqlite_store(path);
+  EXPECT_GE(store->schema_version(), 3);
+  auto loss = store->metric_series("r1", "loss");
+  ASSERT_EQ(loss.size(), 2u);
+  EXPECT_EQ(loss[0].step, 0);
+  EXPECT_EQ(loss[0].value, 0.9);
+  EXPECT_EQ(loss[1].wall_time, 10);
+  EXPECT_EQ(store->metric_series("r2", "loss").size(), 1u);
+  EXPECT_EQ(store->metric_series("r1", "acc")[0].value, 0.1);
+  // New values continue the moved series.
+  store->log_metrics("r1", {{"loss", MetricPoint::kNextStep, 0.4, 13}});
+  EXPECT_EQ(store->metric_series("r1", "loss").back().step, 2);
+  store.reset();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace glia::platform
