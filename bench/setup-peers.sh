@@ -16,11 +16,16 @@
 #    `tensorflow-cpu`, half the size of `tensorflow`, same CPU kernels) and
 #    Keras 3 come from PyPI into the venv. numpy stays <2 because Debian's
 #    torch 1.13 was compiled against numpy 1.x.
+#  * MLflow (the tracking benchmark's peer, bench/tracking/) comes from PyPI into the same
+#    venv, with numpy kept <2: unconstrained, pip would upgrade numpy to 2.x for MLflow's
+#    pandas/scipy/pyarrow and break Debian's torch. With the pin every MLflow dependency
+#    resolves without touching what TensorFlow, Keras or torch use.
 #  * Side effect: installing libopenblas0-openmp switches the system-wide
 #    libblas.so.3 alternative to OpenBLAS (Glia itself does not use BLAS).
 set -euo pipefail
 cd "$(dirname "$0")"
 TF_VERSION=2.21.0
+MLFLOW_VERSION=3.17.2
 
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null ||
    ! dpkg -s libopenblas0-openmp python3-venv >/dev/null 2>&1; then
@@ -38,8 +43,11 @@ fi
 if ! .venv/bin/python -c "import tensorflow as tf, keras; assert tf.__version__ == '$TF_VERSION'" 2>/dev/null; then
   .venv/bin/python -m pip install -q "tensorflow-cpu==$TF_VERSION" "numpy<2"
 fi
+if ! .venv/bin/python -c "import mlflow; assert mlflow.__version__ == '$MLFLOW_VERSION'" 2>/dev/null; then
+  .venv/bin/python -m pip install -q "mlflow==$MLFLOW_VERSION" "numpy<2"
+fi
 .venv/bin/python - <<'PY'
-import torch, tensorflow as tf, keras, numpy
+import torch, tensorflow as tf, keras, numpy, mlflow
 print(f"peers ready: torch {torch.__version__}, tensorflow {tf.__version__}, "
-      f"keras {keras.__version__}, numpy {numpy.__version__}")
+      f"keras {keras.__version__}, numpy {numpy.__version__}, mlflow {mlflow.__version__}")
 PY
