@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README command 1: install what is needed, build, and train the seed's model (the Azure ML
-# sample's Keras MLP) on Fashion-MNIST with the sample's arguments — submitted as a tracked job
+# README command 1: install what is needed, build, register Fashion-MNIST as the dataset
+# mnist-dataset, and train the seed's model (the Azure ML sample's Keras MLP) on it with the
+# sample's arguments — submitted as a tracked job
 # (examples/keras-mnist/job.yml) to the local compute target of the workspace ./ws (created on
 # first use; GLIA_WORKSPACE overrides). Extra arguments go to `glia job submit`, e.g.
 #   bash scripts/train-seed.sh --set inputs.epochs=2
@@ -11,6 +12,10 @@ bash scripts/build.sh
 GLIA=$PWD/build/bin/glia
 export GLIA_WORKSPACE=${GLIA_WORKSPACE:-$PWD/ws}
 [ -f "$GLIA_WORKSPACE/.glia/config.json" ] || "$GLIA" workspace init "$GLIA_WORKSPACE"
+# The seed's Dataset.File.from_files(...).register('mnist-dataset', create_new_version=True):
+# identical files again keep the current version.
+"$GLIA" dataset create --name mnist-dataset --description "training and test dataset" \
+  --path /usr/share/datasets/fashion-mnist/
 RUN=$("$GLIA" job submit -f examples/keras-mnist/job.yml -o json "$@" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 echo "Submitted $RUN; streaming its output (Ctrl-C stops following, not the job)"
@@ -23,6 +28,7 @@ cat <<MSG
 Workspace:  $GLIA_WORKSPACE
 Metrics:    $GLIA run metrics $RUN        (add --chart metrics.png to draw them)
 Files:      $GLIA run files $RUN          (the 'Accuracy vs Loss' image, logs, outputs)
+Dataset:    $GLIA dataset show mnist-dataset  (its files, hashes and the runs that used it)
 Download:   $GLIA run download $RUN -o ./downloaded
 MSG
 exit "$rc"

@@ -12,6 +12,7 @@ void register_data(CLI::App& app);
 /// `workspace_dir` holds the global -w/--workspace value (empty: find it from the current folder).
 void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_datasets(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_jobs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   glia::cli::register_workspace(app, workspace_dir);
   glia::cli::register_runs(app, workspace_dir);
+  glia::cli::register_datasets(app, workspace_dir);
   glia::cli::register_jobs(app, workspace_dir);
   glia::cli::register_compute(app, workspace_dir);
   glia::cli::register_agent(app, workspace_dir);

@@ -34,6 +34,12 @@ nlohmann::json show_json(platform::Workspace& ws, const std::string& id) {
     if (spec.contains("job_file")) j["job_file"] = spec["job_file"];
     if (spec.contains("job")) j["job"] = spec["job"];
   }
+  for (const auto& in : store.run_inputs(id))
+    j["datasets"].push_back({{"input", in.input},
+                             {"dataset", in.dataset},
+                             {"version", in.version},
+                             {"content_hash", in.manifest},
+                             {"mode", in.mode}});
   if (!r.code_snapshot.empty()) {
     j["code_snapshot"] = r.code_snapshot;
     platform::ArtifactStore artifacts(ws.artifacts_path());
@@ -58,6 +64,13 @@ void print_show(const nlohmann::json& j) {
     for (const auto& [k, v] : j["inputs"].items())
       std::printf("  %-22s %s\n", k.c_str(), v.get<std::string>().c_str());
   }
+  if (j.contains("datasets"))
+    for (const auto& d : j["datasets"])
+      std::printf("Dataset:      %s <- %s:%lld (%s, content %s)\n",
+                  d["input"].get<std::string>().c_str(), d["dataset"].get<std::string>().c_str(),
+                  static_cast<long long>(d["version"].get<int64_t>()),
+                  d["mode"].get<std::string>().c_str(),
+                  d["content_hash"].get<std::string>().substr(0, 12).c_str());
   if (j.contains("code_snapshot"))
     std::printf("Code:         snapshot %s (%zu files)\n",
                 j["code_snapshot"].get<std::string>().substr(0, 12).c_str(),

@@ -112,7 +112,7 @@ TEST_F(JobProcessTest, SubmitRefusesWhatCannotRunAndCreatesNothing) {
   refuse("command: definitely-not-a-program-42 x\n", "'definitely-not-a-program-42' was not found");
   refuse("command: echo hi\ncompute: nowhere\n", "unknown compute 'nowhere'");
   refuse("command: echo ${{inputs.d}}\ninputs: {d: {type: uri_folder, path: glia:mnist@latest}}\n",
-         "dataset reference 'glia:mnist@latest'");
+         "unknown dataset 'mnist'");
   refuse("command: echo ${{inputs.n}}\ninputs: {n: {type: integer}}\n", "no value");
   EXPECT_TRUE(ws.store().list_runs({}).empty());
 }

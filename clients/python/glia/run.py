@@ -314,6 +314,20 @@ class Run(object):
         """The job's ./outputs folder (GLIA_OUTPUTS_DIR), or None."""
         return self._outputs_dir
 
+    @property
+    def input_datasets(self):
+        """The job's dataset inputs, input name -> local path (a read-only view, or a private
+        copy for ``mode: download``), like Azure's ``run.input_datasets``. Read from
+        GLIA_INPUT_DATASETS (a JSON object); empty offline."""
+        text = os.environ.get("GLIA_INPUT_DATASETS", "")
+        if not self._online or not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return {}
+        return dict(value) if isinstance(value, dict) else {}
+
     def __repr__(self):
         return "Run(id=%r, experiment=%r, online=%r)" % (self._id, self._experiment_name,
                                                          self._online)

@@ -61,8 +61,14 @@ class ArtifactStore {
   /// as that file's content (and executable bit); symlinks leading outside `dir`, to folders or
   /// nowhere are skipped, as are sockets, FIFOs and devices. Mtimes are not recorded.
   std::string snapshot(const std::filesystem::path& dir, const SnapshotOptions& options = {});
+  /// Stores a manifest of already stored blobs (sorted by path; paths checked, no duplicates)
+  /// and returns its SHA-256: the same files under the same names give the same hash.
+  std::string put_manifest(std::vector<ManifestEntry> entries);
   /// The entries of a stored manifest, sorted by path.
   std::vector<ManifestEntry> manifest(const std::string& sha256) const;
+  /// A read-only view of a manifest under `dest` without copying bytes: folders of symbolic
+  /// links to the (read-only) blobs; the folders are made read-only too. `dest` must not exist.
+  void link_view(const std::string& manifest_sha256, const std::filesystem::path& dest) const;
   /// Recreates a snapshot's files under `dest` (created if missing) as private copies.
   void materialize(const std::string& manifest_sha256, const std::filesystem::path& dest) const;
 

@@ -15,6 +15,13 @@
 
 namespace glia::platform {
 
+/// A dataset version a run used, as the job input `input`.
+struct RunInput {
+  std::string run_id, input, dataset;
+  int64_t version = 0;
+  std::string manifest, mode;
+};
+
 struct NewRun {
   std::string experiment;    // created on first use
   std::string display_name;  // empty: the run id
@@ -26,7 +33,12 @@ struct NewRun {
   std::string code_snapshot;      // SHA-256 of the code snapshot's manifest in the artifact store
   std::optional<double> timeout;  // seconds (limits.timeout)
   bool queue = false;             // created Queued (NotStarted → Queued in the same transaction)
+  std::string id;                 // empty: a new id (make_run_id)
+  std::vector<RunInput> inputs;   // dataset versions it uses, recorded with it (run_id filled in)
 };
+
+/// A new Azure-style run id: <experiment>_<unix seconds>_<8 hex digits>.
+std::string make_run_id(const std::string& experiment);
 
 struct RunRecord {
   std::string id;
@@ -108,6 +120,20 @@ struct TrackingBatch {
   }
 };
 
+/// One version of a registered dataset: the files are a manifest in the artifact store, whose
+/// SHA-256 is the version's content hash.
+struct DatasetVersion {
+  std::string name;
+  int64_t version = 0;
+  std::string description;
+  std::string manifest;  // SHA-256 of the manifest blob
+  int64_t file_count = 0, total_bytes = 0;
+  std::string sources;  // JSON list of what was registered (paths as given)
+  double created_at = 0;
+  std::string created_by;
+  bool archived = false;
+};
+
 struct RunFilter {
   std::optional<std::string> experiment;
   std::optional<RunStatus> status;
@@ -158,6 +184,23 @@ class Store {
   virtual void add_run_files(const std::string& run_id, const std::vector<RunFile>& files) = 0;
   /// The run's files, sorted by path.
   virtual std::vector<RunFile> run_files(const std::string& run_id) = 0;
+
+  /// Registers the next version of `d.name` (version = latest + 1; d.version is ignored) —
+  /// unless the newest version has the same manifest and !force_new: then that version is
+  /// returned and `created` is false. Atomic: two registrations never get the same version.
+  virtual DatasetVersion create_dataset_version(const DatasetVersion& d, bool force_new,
+                                                bool* created = nullptr) = 0;
+  /// A version, or with no version the newest one not archived.
+  virtual std::optional<DatasetVersion> find_dataset(const std::string& name,
+                                                     std::optional<int64_t> version) = 0;
+  /// Every version of every dataset (archived ones too), by name then version.
+  virtual std::vector<DatasetVersion> list_datasets() = 0;
+  virtual void set_dataset_archived(const std::string& name, int64_t version, bool archived) = 0;
+  /// Records the dataset versions a run uses (all or none).
+  virtual void add_run_inputs(const std::vector<RunInput>& inputs) = 0;
+  virtual std::vector<RunInput> run_inputs(const std::string& run_id) = 0;
+  /// The runs that used a dataset version.
+  virtual std::vector<RunInput> dataset_usage(const std::string& name, int64_t version) = 0;
 
   /// Compute targets. The store starts with "local" (type local, max_concurrent 2).
   virtual void create_compute(const ComputeTarget& target) = 0;  // throws if the name exists

@@ -119,21 +119,34 @@ std::string ArtifactStore::snapshot(const fs::path& dir, const SnapshotOptions& 
   std::vector<FoundFile>& files = walker.files();
   std::sort(files.begin(), files.end(),
             [](const FoundFile& a, const FoundFile& b) { return a.rel < b.rel; });
-  nlohmann::json entries = nlohmann::json::array();
+  std::vector<ManifestEntry> entries;
+  entries.reserve(files.size());
   for (FoundFile& f : files) {
     uint64_t size = 0;
     const std::string sha256 = put_file(f.source, &size);  // the size actually stored
-    entries.push_back(
-        {{"path", f.rel}, {"sha256", sha256}, {"size", size}, {"executable", f.executable}});
+    entries.push_back({f.rel, sha256, size, f.executable});
   }
-  const nlohmann::json manifest = {{"format", kManifestFormat}, {"files", std::move(entries)}};
-  std::string text;
   try {
-    text = manifest.dump();  // std::map keys: sorted, compact, so canonical
+    return put_manifest(entries);
   } catch (const nlohmann::json::exception&) {
     throw Error("code folder '" + dir.string() + "' holds a file name that is not valid UTF-8");
   }
-  return put_bytes(text);
+}
+
+std::string ArtifactStore::put_manifest(std::vector<ManifestEntry> entries) {
+  std::sort(entries.begin(), entries.end(),
+            [](const ManifestEntry& a, const ManifestEntry& b) { return a.path < b.path; });
+  nlohmann::json files = nlohmann::json::array();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const ManifestEntry& e = entries[i];
+    safe_relative_path(e.path, "manifest path");
+    if (i > 0 && e.path == entries[i - 1].path)
+      throw Error("'" + e.path + "' would be listed twice in one manifest");
+    files.push_back(
+        {{"path", e.path}, {"sha256", e.sha256}, {"size", e.size}, {"executable", e.executable}});
+  }
+  const nlohmann::json manifest = {{"format", kManifestFormat}, {"files", std::move(files)}};
+  return put_bytes(manifest.dump());  // std::map keys: sorted, compact, so canonical
 }
 
 std::vector<ManifestEntry> ArtifactStore::manifest(const std::string& sha256) const {

@@ -1,6 +1,7 @@
 #include "compute/finish.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <fstream>
@@ -102,7 +103,13 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
     }
   }
   std::error_code ec;
-  if (!keep_folder) fs::remove_all(dir.root, ec);
+  if (keep_folder) return;
+  // Dataset views are read-only folders: make them writable again so they can be removed.
+  for (auto it = fs::recursive_directory_iterator(dir.root / "inputs", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
+  ::chmod((dir.root / "inputs").c_str(), 0755);
+  fs::remove_all(dir.root, ec);
 }
 
 int reconcile_orphans(Workspace& ws) {

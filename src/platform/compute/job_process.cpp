@@ -1,7 +1,9 @@
 #include "compute/job_process.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -25,7 +27,10 @@ void make_pipe(int fds[2]) {
 }  // namespace
 
 JobProcess spawn_job(const std::string& command, const std::filesystem::path& cwd,
-                     const std::map<std::string, std::string>& env) {
+                     const std::map<std::string, std::string>& env,
+                     const std::vector<std::filesystem::path>& read_only) {
+  std::vector<std::string> ro_paths;
+  for (const auto& p : read_only) ro_paths.push_back(p.string());
   int out[2], err[2];
   make_pipe(out);
   try {
@@ -56,6 +61,12 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the shell dies with the agent; reconcile ends the rest
     if (::getppid() != parent) ::_exit(125);
+    if (!ro_paths.empty() && ::unshare(CLONE_NEWNS) == 0 &&
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) {
+      for (const auto& p : ro_paths)
+        if (::mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0)
+          ::mount(nullptr, p.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, nullptr);
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace glia::platform::compute {
 
@@ -19,10 +20,13 @@ struct JobProcess {
   int64_t start_ticks = 0;
 };
 
-/// Forks `/bin/sh -c command` in `cwd` with exactly `env`, in a new process group. Throws
-/// glia::Error when the fork or the pipes fail.
+/// Forks `/bin/sh -c command` in `cwd` with exactly `env`, in a new process group. Where the
+/// kernel allows it (root, or user namespaces), the job gets a mount namespace of its own in
+/// which each `read_only` path is bind-mounted read-only; elsewhere file permissions protect
+/// them. Throws glia::Error when the fork or the pipes fail.
 JobProcess spawn_job(const std::string& command, const std::filesystem::path& cwd,
-                     const std::map<std::string, std::string>& env);
+                     const std::map<std::string, std::string>& env,
+                     const std::vector<std::filesystem::path>& read_only = {});
 
 /// The start time of `pid` in clock ticks after boot (/proc/PID/stat), or nullopt if no such
 /// process exists.

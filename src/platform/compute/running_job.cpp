@@ -67,6 +67,7 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
   env["GLIA_TRACKING_FILE"] = dir.tracking().string();
   env["GLIA_SCRATCH_DIR"] = dir.scratch().string();
   env["GLIA_OUTPUTS_DIR"] = (dir.work() / "outputs").string();
+  if (spec.contains("dataset_inputs")) env["GLIA_INPUT_DATASETS"] = spec["dataset_inputs"].dump();
   return env;
 }
 
@@ -127,6 +128,19 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
     if (!run.code_snapshot.empty()) job->artifacts_.materialize(run.code_snapshot, dir.work());
     fs::create_directories(dir.work() / "outputs");
     fs::create_directories(dir.work() / "logs");
+    // Dataset inputs: a read-only view of the store (no bytes copied) or a private copy. In the
+    // job's own mount namespace the views and the blobs are also mounted read-only, so not even
+    // root can write into a dataset.
+    std::vector<fs::path> read_only = {job->artifacts_.root() / "blobs"};
+    for (const RunInput& in : store.run_inputs(run.id)) {
+      const fs::path dest = dir.root / "inputs" / in.input;
+      if (in.mode == "download") {
+        job->artifacts_.materialize(in.manifest, dest);
+      } else {
+        job->artifacts_.link_view(in.manifest, dest);
+        read_only.push_back(dest);
+      }
+    }
     job->log_fd_ = ::open(dir.std_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (job->log_fd_ < 0)
       throw Error("cannot open the job's log: " + std::string(std::strerror(errno)));
@@ -136,8 +150,9 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
       finish_run(ws, run.id, RunStatus::Canceled, std::nullopt, "canceled before it started");
       return nullptr;
     }
-    job->proc_ =
-        spawn_job(run.command, dir.work(), job_environment(run, dir, ws.root(), options, spec));
+    fs::create_directories(read_only.front());
+    job->proc_ = spawn_job(run.command, dir.work(),
+                           job_environment(run, dir, ws.root(), options, spec), read_only);
     for (int fd : {job->proc_.out_fd, job->proc_.err_fd})
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   } catch (const std::exception& e) {

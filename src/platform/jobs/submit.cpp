@@ -6,7 +6,9 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/datasets.hpp"
 #include "glia/platform/job_submit.hpp"
+#include "glia/platform/run_dir.hpp"
 
 extern char** environ;
 
@@ -86,29 +88,64 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   const std::string compute = spec.compute.empty() ? "local" : spec.compute;
   store.get_compute(compute);  // unknown compute: a clear error before anything is written
 
+  std::string experiment = spec.experiment_name;
+  if (experiment.empty()) experiment = spec.code ? spec.code->filename().string() : "Default";
+  if (experiment.empty()) experiment = "Default";
+  const std::string run_id = make_run_id(experiment);
+  const fs::path inputs_dir = run_dir(ws.root(), run_id).root / "inputs";
+
+  // First everything that only reads (so a refused submit writes nothing), then the writes.
   std::map<std::string, std::string> values;
+  std::vector<RunInput> inputs;
+  std::vector<std::pair<size_t, std::string>> local;  // inputs[i] is the local path, to store
   for (const auto& [name, input] : spec.inputs) {
     if (input.kind == JobInput::Kind::Literal) {
       if (!input.value.empty() || !input.optional) values[name] = input.value;
       continue;
     }
-    if (input.is_dataset_reference())
-      throw Error(where(spec) + ": inputs." + name + ": dataset reference '" + input.value +
-                  "' cannot be resolved: this workspace has no datasets yet (give a local path)");
+    if (input.value.empty()) continue;  // an optional input left out
     if (input.value.rfind("http://", 0) == 0 || input.value.rfind("https://", 0) == 0)
       throw Error(where(spec) + ": inputs." + name + ": URL inputs are not supported yet ('" +
                   input.value + "'); download the file and give its local path");
-    if (!input.value.empty()) values[name] = input.value;
+    if (input.mode == "direct") {  // passed as written, not tracked
+      values[name] = input.value;
+      continue;
+    }
+    RunInput ri{"", name, "", 0, "", input.mode.empty() ? "ro_mount" : input.mode};
+    fs::path path = inputs_dir / name;
+    if (input.is_dataset_reference()) {
+      const DatasetVersion d = resolve_dataset(store, parse_dataset_ref(input.value));
+      ri.dataset = d.name;
+      ri.version = d.version;
+      ri.manifest = d.manifest;
+      if (input.kind == JobInput::Kind::UriFile) {
+        const auto files = ArtifactStore(ws.artifacts_path()).manifest(d.manifest);
+        if (files.size() != 1)
+          throw Error(where(spec) + ": inputs." + name + " is a uri_file but " + d.name + ":" +
+                      std::to_string(d.version) + " holds " + std::to_string(files.size()) +
+                      " files (use type: uri_folder)");
+        path /= files[0].path;
+      }
+    } else {
+      if (input.kind == JobInput::Kind::UriFile) path /= fs::path(input.value).filename();
+      local.emplace_back(inputs.size(), input.value);
+    }
+    values[name] = path.string();
+    inputs.push_back(std::move(ri));
   }
   const std::string command =
       render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
   check_program(spec, command, options);
-
-  std::string experiment = spec.experiment_name;
-  if (experiment.empty()) experiment = spec.code ? spec.code->filename().string() : "Default";
-  if (experiment.empty()) experiment = "Default";
+  for (const auto& [i, path] : local) {  // a local path is stored and registered implicitly
+    const DatasetVersion d = register_anonymous_dataset(ws, path);
+    inputs[i].dataset = d.name;
+    inputs[i].version = d.version;
+    inputs[i].manifest = d.manifest;
+  }
 
   NewRun run;
+  run.id = run_id;
+  run.inputs = inputs;
   run.experiment = experiment;
   run.display_name = spec.display_name;
   run.command = command;
@@ -119,6 +156,8 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   nlohmann::json recorded = {
       {"job", to_json(spec)}, {"inputs", values}, {"environment", options.environment}};
   if (!spec.source.empty()) recorded["job_file"] = spec.source.string();
+  recorded["dataset_inputs"] = nlohmann::json::object();
+  for (const RunInput& in : inputs) recorded["dataset_inputs"][in.input] = values[in.input];
   run.spec = recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (spec.code) {  // last: what fails before it leaves nothing behind
     ArtifactStore artifacts(ws.artifacts_path());

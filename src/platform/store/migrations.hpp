@@ -128,6 +128,32 @@ INSERT INTO metric_values(seq, series_id, step, value, wall_time)
   FROM metrics m JOIN metric_series s ON s.run_id = m.run_id AND s.name = m.name;
 DROP TABLE metrics;
 )sql"},
+      {4, R"sql(
+CREATE TABLE datasets (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  manifest TEXT NOT NULL,
+  file_count INTEGER NOT NULL,
+  total_bytes INTEGER NOT NULL,
+  sources TEXT NOT NULL DEFAULT '[]',
+  created_at REAL NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  archived INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (name, version)
+);
+CREATE TABLE run_inputs (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  input TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  manifest TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  PRIMARY KEY (run_id, input),
+  FOREIGN KEY (dataset, version) REFERENCES datasets(name, version)
+);
+CREATE INDEX run_inputs_by_dataset ON run_inputs(dataset, version);
+)sql"},
   };
   return all;
 }

@@ -3,6 +3,7 @@
 #include "store/sqlite_store.hpp"
 
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -50,14 +51,6 @@ RunRecord read_run(const Stmt& s) {
   return r;
 }
 
-// Azure-style run ids: <experiment>_<unix seconds>_<8 hex digits>.
-std::string new_run_id(const std::string& experiment, double created_at) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(rng() & 0xffffffffu));
-  return experiment + "_" + std::to_string(static_cast<int64_t>(created_at)) + "_" + hex;
-}
-
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path) : db_(path) {
@@ -77,7 +70,7 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
   Transaction tx(db_);
   RunRecord r;
   r.created_at = now_seconds();
-  r.id = new_run_id(run.experiment, r.created_at);
+  r.id = run.id.empty() ? make_run_id(run.experiment) : run.id;
   r.experiment = run.experiment;
   r.display_name = run.display_name.empty() ? r.id : run.display_name;
   r.command = run.command;
@@ -108,6 +101,16 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
       .bind(11, run.experiment)
       .run();
   add_history(r.id, RunStatus::NotStarted, r.created_at);
+  if (!run.inputs.empty()) {
+    Stmt ins(db_,
+             "INSERT INTO run_inputs(run_id, input, dataset, version, manifest, mode) "
+             "VALUES (?,?,?,?,?,?)");
+    for (const RunInput& i : run.inputs) {
+      ins.bind(1, r.id).bind(2, i.input).bind(3, i.dataset).bind(4, i.version);
+      ins.bind(5, i.manifest).bind(6, i.mode);
+      ins.run();
+    }
+  }
   if (run.queue) {
     r.status = RunStatus::Queued;
     Stmt(db_, "UPDATE runs SET status = ? WHERE id = ?")
@@ -272,6 +275,19 @@ void SqliteStore::add_history(const std::string& id, RunStatus status, double at
 }  // namespace glia::platform::sqlite
 
 namespace glia::platform {
+
+std::string make_run_id(const std::string& experiment) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static std::mutex mu;
+  char hex[9];
+  {
+    std::lock_guard lock(mu);
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(rng() & 0xffffffffu));
+  }
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return experiment + "_" + std::to_string(seconds.count()) + "_" + hex;
+}
 
 RunRecord Store::get_run(const std::string& id) {
   auto r = find_run(id);

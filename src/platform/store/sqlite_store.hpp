@@ -41,6 +41,15 @@ class SqliteStore : public Store {
 
   void add_run_files(const std::string& run_id, const std::vector<RunFile>& files) override;
   std::vector<RunFile> run_files(const std::string& run_id) override;
+  DatasetVersion create_dataset_version(const DatasetVersion& d, bool force_new,
+                                        bool* created) override;
+  std::optional<DatasetVersion> find_dataset(const std::string& name,
+                                             std::optional<int64_t> version) override;
+  std::vector<DatasetVersion> list_datasets() override;
+  void set_dataset_archived(const std::string& name, int64_t version, bool archived) override;
+  void add_run_inputs(const std::vector<RunInput>& inputs) override;
+  std::vector<RunInput> run_inputs(const std::string& run_id) override;
+  std::vector<RunInput> dataset_usage(const std::string& name, int64_t version) override;
   void create_compute(const ComputeTarget& target) override;
   void update_compute(const ComputeTarget& target) override;
   std::optional<ComputeTarget> find_compute(const std::string& name) override;

@@ -1,0 +1,55 @@
+// Versioned datasets (Azure's FileDataset): named, versioned sets of files stored
+// content-addressed in the artifact store. Registering identical content again returns the
+// existing version; each version's content hash is the SHA-256 of its manifest. Jobs receive a
+// version as a read-only view (ro_mount) or a private copy (download), and the run records it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "glia/platform/store.hpp"
+#include "glia/platform/workspace.hpp"
+
+namespace glia::platform {
+
+/// Throws glia::Error stating the rule unless `name` matches [A-Za-z0-9][A-Za-z0-9._-]{0,254}.
+void check_dataset_name(const std::string& name);
+
+struct DatasetRef {
+  std::string name;
+  std::optional<int64_t> version;  // nullopt: the newest version not archived
+};
+
+/// "NAME", "NAME:3", "NAME@latest", each optionally prefixed "glia:" or "azureml:".
+DatasetRef parse_dataset_ref(const std::string& text);
+std::string to_string(const DatasetRef& ref);
+
+/// The version a reference names; glia::Error naming the dataset and the versions there are.
+DatasetVersion resolve_dataset(Store& store, const DatasetRef& ref);
+
+struct RegisterOptions {
+  std::string description;
+  bool force_new_version = false;
+  std::string created_by;
+  /// Called as bytes are stored: (bytes done, bytes in all).
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+/// Stores every file the sources name — a folder (its files, recursively, named relative to
+/// it), a file (by its name) or a glob (matches named relative to the glob's folder) — and
+/// registers them as the next version of `name` (or returns the newest version when its content
+/// is identical, `created` false). Streams every file (bounded memory); the version row is
+/// written last, in one transaction, so an interrupted registration leaves no version behind.
+DatasetVersion register_dataset(Workspace& ws, const std::string& name,
+                                const std::vector<std::string>& sources,
+                                const RegisterOptions& options, bool* created = nullptr);
+
+/// A local file or folder a job names directly: stored like any dataset and registered as
+/// version 1 of "anonymous-<first 16 hex digits of its content hash>" (the same content always
+/// gives the same name), so the run's lineage holds for it too.
+DatasetVersion register_anonymous_dataset(Workspace& ws, const std::string& path);
+
+}  // namespace glia::platform

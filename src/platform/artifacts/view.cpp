@@ -1,0 +1,31 @@
+// Read-only views of a manifest: symbolic links into the blob store, no bytes copied.
+#include <sys/stat.h>
+
+#include <set>
+
+#include "glia/error.hpp"
+#include "glia/platform/artifact_store.hpp"
+
+namespace glia::platform {
+
+namespace fs = std::filesystem;
+
+void ArtifactStore::link_view(const std::string& manifest_sha256, const fs::path& dest) const {
+  const std::vector<ManifestEntry> entries = manifest(manifest_sha256);
+  std::error_code ec;
+  if (fs::exists(dest, ec)) throw Error("cannot make a view at '" + dest.string() + "': it exists");
+  std::set<fs::path> folders{dest};
+  for (const ManifestEntry& e : entries) {  // paths were validated by manifest(): no ".."
+    const fs::path target = dest / e.path;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) throw Error("cannot create '" + target.parent_path().string() + "': " + ec.message());
+    for (fs::path p = target.parent_path(); p != dest && folders.insert(p).second;)
+      p = p.parent_path();
+    fs::create_symlink(blob_path(e.sha256), target, ec);
+    if (ec) throw Error("cannot link '" + target.string() + "': " + ec.message());
+  }
+  fs::create_directories(dest, ec);
+  for (const fs::path& f : folders) ::chmod(f.c_str(), 0555);  // nothing added or removed
+}
+
+}  // namespace glia::platform
