@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang-format python3
   libdnnl-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libcairo2-dev
-  libyaml-cpp-dev libssl-dev libsimdjson-dev procps
+  libyaml-cpp-dev libssl-dev libsimdjson-dev libcurl4-openssl-dev procps
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
 )

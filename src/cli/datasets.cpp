@@ -48,21 +48,26 @@ void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
   struct Args {
     std::string name, description, output = "text";
     std::vector<std::string> paths;
-    bool force = false;
+    bool force = false, by_reference = false;
   };
   auto a = std::make_shared<Args>();
   auto* create = cmd.add_subcommand("create", "Register files as a new version of a dataset");
   create->add_option("--name", a->name, "dataset name ([A-Za-z0-9][A-Za-z0-9._-]*)")->required();
-  create->add_option("--path", a->paths, "a folder, file or glob (repeatable)")->required();
+  create->add_option("--path", a->paths, "a folder, file, glob or http(s) URL (repeatable)")
+      ->required();
   create->add_option("--description", a->description, "what the data is");
   create->add_flag("--force-new-version", a->force,
                    "make a new version even when the content equals the latest");
+  create->add_flag("--by-reference", a->by_reference,
+                   "URL sources: keep only each URL and its hash; jobs fetch the file (and check "
+                   "the hash) when they start");
   create->add_option("-o,--output", a->output, "output format")
       ->check(CLI::IsMember({"text", "json"}));
   create->callback([a, workspace_dir] {
     platform::check_dataset_name(a->name);
     auto ws = open_workspace(*workspace_dir);
     platform::RegisterOptions options{a->description, a->force, current_user(), {}};
+    options.by_reference = a->by_reference;
     const bool tty = ::isatty(2);
     if (tty)
       options.progress = [](uint64_t done, uint64_t total) {

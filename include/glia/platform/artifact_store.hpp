@@ -26,6 +26,9 @@ struct ManifestEntry {
   std::string sha256;  // blob holding the bytes
   uint64_t size = 0;
   bool executable = false;
+  /// Set for a file registered --by-reference: where to fetch the blob when it is missing.
+  /// Recorded in the manifest only when set, so manifests without URLs hash as before.
+  std::string url;
 };
 
 struct SnapshotOptions {
@@ -42,6 +45,10 @@ class ArtifactStore {
   /// present is not written again. Throws glia::Error naming the file when it cannot be read.
   std::string put_file(const std::filesystem::path& file, uint64_t* size = nullptr);
   std::string put_bytes(std::string_view bytes);
+  /// Moves `file`, already written on the store's filesystem (under root()/partial, say), into
+  /// the store as the blob `sha256`, which the caller computed from its bytes (fsync, then an
+  /// atomic rename); removes `file` instead when that blob is stored already.
+  void adopt_file(const std::filesystem::path& file, const std::string& sha256);
   /// Every method taking a `sha256` throws glia::Error unless it is 64 lower-case hex digits.
   bool contains(const std::string& sha256) const;
   /// Where a stored blob lives (read-only by convention); throws glia::Error if it is missing.
@@ -68,6 +75,8 @@ class ArtifactStore {
   std::vector<ManifestEntry> manifest(const std::string& sha256) const;
   /// A read-only view of a manifest under `dest` without copying bytes: folders of symbolic
   /// links to the (read-only) blobs; the folders are made read-only too. `dest` must not exist.
+  /// This and materialize first fetch missing blobs that the manifest gives a URL for
+  /// (ensure_blobs in datasets.hpp), failing when the remote file has changed.
   void link_view(const std::string& manifest_sha256, const std::filesystem::path& dest) const;
   /// Recreates a snapshot's files under `dest` (created if missing) as private copies.
   void materialize(const std::string& manifest_sha256, const std::filesystem::path& dest) const;

@@ -15,6 +15,8 @@
 
 namespace glia::platform {
 
+class ArtifactStore;
+
 /// Throws glia::Error stating the rule unless `name` matches [A-Za-z0-9][A-Za-z0-9._-]{0,254}.
 void check_dataset_name(const std::string& name);
 
@@ -36,10 +38,14 @@ struct RegisterOptions {
   std::string created_by;
   /// Called as bytes are stored: (bytes done, bytes in all).
   std::function<void(uint64_t, uint64_t)> progress;
+  /// URL sources keep only the URL, hash and size in the manifest, not the bytes; the file is
+  /// fetched (and its hash checked) when a job or a download first needs it (ensure_blobs).
+  bool by_reference = false;
 };
 
 /// Stores every file the sources name — a folder (its files, recursively, named relative to
-/// it), a file (by its name) or a glob (matches named relative to the glob's folder) — and
+/// it), a file (by its name), a glob (matches named relative to the glob's folder) or an http(s)
+/// URL (downloaded, named by the last component of its path; see url_fetch.hpp) — and
 /// registers them as the next version of `name` (or returns the newest version when its content
 /// is identical, `created` false). Streams every file (bounded memory); the version row is
 /// written last, in one transaction, so an interrupted registration leaves no version behind.
@@ -51,5 +57,11 @@ DatasetVersion register_dataset(Workspace& ws, const std::string& name,
 /// version 1 of "anonymous-<first 16 hex digits of its content hash>" (the same content always
 /// gives the same name), so the run's lineage holds for it too.
 DatasetVersion register_anonymous_dataset(Workspace& ws, const std::string& path);
+
+/// Fetches the files of a manifest registered --by-reference that the store does not hold yet,
+/// checking each one's hash: glia::Error "dataset file '<name>' at '<url>' changed since it was
+/// registered (sha256 <got>, expected <want>)" when the remote bytes differ, or the download's
+/// error. Does nothing for a manifest whose blobs are all stored.
+void ensure_blobs(ArtifactStore& artifacts, const std::string& manifest_sha256);
 
 }  // namespace glia::platform

@@ -2,8 +2,11 @@
 // and copying blobs. Snapshots (trees of blobs plus a manifest) are in snapshot.cpp.
 #include "glia/platform/artifact_store.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <system_error>
 
 #include "file_io.hpp"
@@ -79,6 +82,26 @@ std::string ArtifactStore::put_bytes(std::string_view bytes) {
   tmp.write(bytes.data(), bytes.size());
   install_blob(tmp, root_, sha256);
   return sha256;
+}
+
+void ArtifactStore::adopt_file(const fs::path& file, const std::string& sha256) {
+  artifacts::require_sha256(sha256);
+  const fs::path dest = blob_location(root_, sha256);
+  std::error_code ec;
+  if (exists_quietly(dest)) {
+    fs::remove(file, ec);
+    return;
+  }
+  fs::create_directories(dest.parent_path(), ec);
+  if (ec)
+    throw Error("cannot write to the artifact store: cannot create '" +
+                dest.parent_path().string() + "': " + ec.message());
+  artifacts::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fchmod(fd.get(), kBlobMode) != 0 || ::fsync(fd.get()) != 0)
+    throw Error("cannot store '" + file.string() + "': " + artifacts::errno_text(errno));
+  if (::rename(file.c_str(), dest.c_str()) != 0)
+    throw Error("cannot write '" + dest.string() + "': " + artifacts::errno_text(errno));
+  artifacts::fsync_folder(dest.parent_path());
 }
 
 bool ArtifactStore::contains(const std::string& sha256) const {

@@ -32,24 +32,38 @@ void sync_filesystem(const fs::path& any_path) {
   if (rc != 0) throw Error("syncing '" + any_path.string() + "' failed");
 }
 
-// Hashes `file` while copying it to a new temporary file in `tmp_dir`; returns the temp path.
-fs::path copy_hashing(const fs::path& file, const fs::path& tmp_dir, StoredFile& out) {
+// Hashes `file`; when the store lacks that content, copies it to a new temporary file in
+// <root>/tmp and returns its path (empty when nothing needs storing). Reading first and copying
+// only what is new makes registering known data a read-only pass.
+fs::path hash_and_copy(const fs::path& file, const fs::path& root, StoredFile& out) {
   artifacts::UniqueFd in = artifacts::open_for_reading(file);
-  std::string tmpl = (tmp_dir / "batch-XXXXXX").string();
+  char* buffer = artifacts::io_buffer();
+  artifacts::Sha256 hash;
+  while (size_t n = artifacts::read_some(in.get(), buffer, artifacts::kIoBufferSize, file)) {
+    hash.update(buffer, n);
+    out.size += n;
+  }
+  out.sha256 = hash.hex_digest();
+  std::error_code ec;
+  if (fs::exists(blob_location(root, out.sha256), ec)) return {};
+  std::string tmpl = (root / "tmp" / "batch-XXXXXX").string();
   artifacts::UniqueFd fd(::mkstemp(tmpl.data()));
   if (fd.get() < 0)
-    throw Error("cannot create a temporary file in '" + tmp_dir.string() +
+    throw Error("cannot create a temporary file in '" + (root / "tmp").string() +
                 "': " + artifacts::errno_text(errno));
   const fs::path tmp = tmpl;
   try {
-    char* buffer = artifacts::io_buffer();
-    artifacts::Sha256 hash;
+    if (::lseek(in.get(), 0, SEEK_SET) != 0)
+      throw Error("cannot read '" + file.string() + "' again: " + artifacts::errno_text(errno));
+    // Hashed again while copying: a file changed in between must not be stored under the
+    // first hash.
+    artifacts::Sha256 again;
     while (size_t n = artifacts::read_some(in.get(), buffer, artifacts::kIoBufferSize, file)) {
-      hash.update(buffer, n);
+      again.update(buffer, n);
       artifacts::write_all(fd.get(), buffer, n, tmp);
-      out.size += n;
     }
-    out.sha256 = hash.hex_digest();
+    if (again.hex_digest() != out.sha256)
+      throw Error("'" + file.string() + "' changed while it was being stored; try again");
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
@@ -81,7 +95,7 @@ std::vector<StoredFile> BlobBatch::add_files(const std::vector<fs::path>& files,
   auto work = [&] {
     for (size_t i; !failed && (i = next++) < files.size();) {
       try {
-        temps[i] = copy_hashing(files[i], store_.root() / "tmp", out[i]);
+        temps[i] = hash_and_copy(files[i], store_.root(), out[i]);
         done += out[i].size;
       } catch (...) {
         std::lock_guard lock(error_mu);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "datasets/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "ignore_rules.hpp"
@@ -142,8 +143,10 @@ std::string ArtifactStore::put_manifest(std::vector<ManifestEntry> entries) {
     safe_relative_path(e.path, "manifest path");
     if (i > 0 && e.path == entries[i - 1].path)
       throw Error("'" + e.path + "' would be listed twice in one manifest");
-    files.push_back(
-        {{"path", e.path}, {"sha256", e.sha256}, {"size", e.size}, {"executable", e.executable}});
+    nlohmann::json entry = {
+        {"path", e.path}, {"sha256", e.sha256}, {"size", e.size}, {"executable", e.executable}};
+    if (!e.url.empty()) entry["url"] = e.url;  // --by-reference; absent otherwise
+    files.push_back(std::move(entry));
   }
   const nlohmann::json manifest = {{"format", kManifestFormat}, {"files", std::move(files)}};
   return put_bytes(manifest.dump());  // std::map keys: sorted, compact, so canonical
@@ -171,6 +174,11 @@ std::vector<ManifestEntry> ArtifactStore::manifest(const std::string& sha256) co
       bad_manifest(sha256, "entry '" + e.path + "' has no valid sha256");
     e.size = f["size"].get<uint64_t>();
     e.executable = f["executable"].get<bool>();
+    if (const auto url = f.find("url"); url != f.end()) {
+      if (!url->is_string() || !is_url(url->get<std::string>()))
+        bad_manifest(sha256, "entry '" + e.path + "' has a url that is not http(s)");
+      e.url = url->get<std::string>();
+    }
     entries.push_back(std::move(e));
   }
   std::sort(entries.begin(), entries.end(),
@@ -183,6 +191,8 @@ std::vector<ManifestEntry> ArtifactStore::manifest(const std::string& sha256) co
 
 void ArtifactStore::materialize(const std::string& manifest_sha256, const fs::path& dest) const {
   const std::vector<ManifestEntry> entries = manifest(manifest_sha256);
+  ArtifactStore writable = *this;  // fetching adds blobs: files, not members
+  fetch_missing_blobs(writable, entries);
   std::error_code ec;
   fs::create_directories(dest, ec);
   if (ec) throw Error("cannot create '" + dest.string() + "': " + ec.message());

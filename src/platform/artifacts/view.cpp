@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "datasets/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 
@@ -14,6 +15,8 @@ void ArtifactStore::link_view(const std::string& manifest_sha256, const fs::path
   const std::vector<ManifestEntry> entries = manifest(manifest_sha256);
   std::error_code ec;
   if (fs::exists(dest, ec)) throw Error("cannot make a view at '" + dest.string() + "': it exists");
+  ArtifactStore writable = *this;  // fetching adds blobs: files, not members
+  fetch_missing_blobs(writable, entries);
   std::set<fs::path> folders{dest};
   for (const ManifestEntry& e : entries) {  // paths were validated by manifest(): no ".."
     const fs::path target = dest / e.path;

@@ -15,6 +15,7 @@
 
 #include "compute/finish.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/datasets.hpp"
 
 extern char** environ;
 
@@ -134,6 +135,7 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
     std::vector<fs::path> read_only = {job->artifacts_.root() / "blobs"};
     for (const RunInput& in : store.run_inputs(run.id)) {
       const fs::path dest = dir.root / "inputs" / in.input;
+      ensure_blobs(job->artifacts_, in.manifest);  // by-reference files: fetched and verified
       if (in.mode == "download") {
         job->artifacts_.materialize(in.manifest, dest);
       } else {

@@ -1,4 +1,4 @@
-// Registering a dataset version from local folders, files and globs.
+// Registering a dataset version from local folders, files, globs and http(s) URLs.
 #include <glob.h>
 
 #include <map>
@@ -6,7 +6,9 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/blob_batch.hpp"
 #include "glia/platform/datasets.hpp"
+#include "url_fetch.hpp"
 
 namespace glia::platform {
 
@@ -18,7 +20,12 @@ struct Found {
   fs::path source;
   bool executable = false;
   uint64_t size = 0;
+  std::string url;  // set for a URL source (source, size unknown until fetched)
 };
+
+std::string origin(const Found& f) {
+  return f.url.empty() ? f.source.string() : f.url;
+}
 
 // name in the dataset -> the file it comes from
 using FileMap = std::map<std::string, Found>;
@@ -31,9 +38,17 @@ void add(FileMap& files, const std::string& name, const fs::path& source,
   if (ec) throw Error("cannot read '" + source.string() + "': " + ec.message());
   auto [it, inserted] = files.emplace(
       name, Found{source, (status.permissions() & fs::perms::owner_exec) != fs::perms::none, size});
-  if (!inserted && it->second.source != source)
+  if (!inserted && origin(it->second) != source.string())
     throw Error("'" + given + "' and another source both give the file '" + name + "' (from '" +
-                it->second.source.string() + "' and '" + source.string() + "')");
+                origin(it->second) + "' and '" + source.string() + "')");
+}
+
+void add_url(FileMap& files, const std::string& url) {
+  const std::string name = url_file_name(url);
+  auto [it, inserted] = files.emplace(name, Found{{}, false, 0, url});
+  if (!inserted && origin(it->second) != url)
+    throw Error("'" + url + "' and another source both give the file '" + name + "' (from '" +
+                origin(it->second) + "')");
 }
 
 void add_folder(FileMap& files, const fs::path& dir, const std::string& prefix,
@@ -50,10 +65,7 @@ void add_folder(FileMap& files, const fs::path& dir, const std::string& prefix,
 }
 
 void add_source(FileMap& files, const std::string& given) {
-  if (given.rfind("http://", 0) == 0 || given.rfind("https://", 0) == 0)
-    throw Error("source '" + given +
-                "': URL sources are not supported yet; download the files "
-                "and register the local copy");
+  if (is_url(given)) return add_url(files, given);
   std::error_code ec;
   if (given.find_first_of("*?[") != std::string::npos) {
     glob_t g{};
@@ -86,10 +98,12 @@ void add_source(FileMap& files, const std::string& given) {
 
 namespace {
 
-// Stores the sources' files; fills the version's manifest, counts and sources.
+// Stores the sources' files (URLs: downloads them, or only hashes them by_reference); fills
+// the version's manifest, counts and sources (URLs recorded with their sha256 and size).
 DatasetVersion store_files(Workspace& ws, const std::string& what,
                            const std::vector<std::string>& sources,
-                           const std::function<void(uint64_t, uint64_t)>& progress) {
+                           const RegisterOptions& options) {
+  const auto& progress = options.progress;
   if (sources.empty()) throw Error(what + ": give at least one --path");
   FileMap files;
   for (const auto& s : sources) add_source(files, s);
@@ -97,19 +111,47 @@ DatasetVersion store_files(Workspace& ws, const std::string& what,
   uint64_t total = 0, done = 0;
   for (const auto& [rel, f] : files) total += f.size;
   ArtifactStore artifacts(ws.artifacts_path());
+  // Local files: hashed and copied on every core, made durable with one sync (BlobBatch).
+  std::vector<fs::path> local;
+  for (const auto& [rel, f] : files)
+    if (f.url.empty()) local.push_back(f.source);
+  BlobBatch batch(artifacts);
+  const std::vector<StoredFile> stored = batch.add_files(local, 0, [&](uint64_t d) {
+    if (progress) progress(d, total);
+  });
   std::vector<ManifestEntry> entries;
+  std::map<std::string, nlohmann::json> fetched;  // URL -> what sources records for it
+  size_t next_local = 0;
   for (const auto& [rel, f] : files) {
     uint64_t size = 0;
-    entries.push_back({rel, artifacts.put_file(f.source, &size), size, f.executable});
+    if (f.url.empty()) {
+      const StoredFile& sf = stored[next_local++];
+      size = sf.size;
+      entries.push_back({rel, sf.sha256, size, f.executable, {}});
+    } else {
+      FetchOptions fetch;
+      fetch.keep = !options.by_reference;
+      if (progress) fetch.progress = [&](uint64_t d, uint64_t t) { progress(done + d, total + t); };
+      const FetchResult got = fetch_url(artifacts, f.url, fetch);
+      size = got.size;
+      total += size;
+      entries.push_back({rel, got.sha256, size, false, options.by_reference ? f.url : ""});
+      fetched[f.url] = {{"url", f.url},
+                        {"sha256", got.sha256},
+                        {"size", size},
+                        {"by_reference", options.by_reference}};
+    }
     done += size;
-    if (progress) progress(done, total);
   }
+  if (progress) progress(done, total);
+  batch.commit();  // before anything names the blobs
+  nlohmann::json recorded = nlohmann::json::array();
+  for (const auto& s : sources) recorded.push_back(is_url(s) ? fetched.at(s) : nlohmann::json(s));
   DatasetVersion d;
   d.manifest = artifacts.put_manifest(entries);
   d.file_count = static_cast<int64_t>(entries.size());
   d.total_bytes = static_cast<int64_t>(done);
-  d.sources =
-      nlohmann::json(sources).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  d.sources = recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return d;
 }
 
@@ -119,7 +161,7 @@ DatasetVersion register_dataset(Workspace& ws, const std::string& name,
                                 const std::vector<std::string>& sources,
                                 const RegisterOptions& options, bool* created) {
   check_dataset_name(name);
-  DatasetVersion d = store_files(ws, "dataset '" + name + "'", sources, options.progress);
+  DatasetVersion d = store_files(ws, "dataset '" + name + "'", sources, options);
   d.name = name;
   d.description = options.description;
   d.created_by = options.created_by;

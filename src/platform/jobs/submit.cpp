@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "datasets/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/datasets.hpp"
@@ -104,10 +105,7 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
       continue;
     }
     if (input.value.empty()) continue;  // an optional input left out
-    if (input.value.rfind("http://", 0) == 0 || input.value.rfind("https://", 0) == 0)
-      throw Error(where(spec) + ": inputs." + name + ": URL inputs are not supported yet ('" +
-                  input.value + "'); download the file and give its local path");
-    if (input.mode == "direct") {  // passed as written, not tracked
+    if (input.mode == "direct") {       // passed as written, not tracked
       values[name] = input.value;
       continue;
     }
@@ -127,7 +125,9 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
         path /= files[0].path;
       }
     } else {
-      if (input.kind == JobInput::Kind::UriFile) path /= fs::path(input.value).filename();
+      if (input.kind == JobInput::Kind::UriFile)  // a local path or a URL: stored below
+        path /= is_url(input.value) ? url_file_name(input.value)
+                                    : fs::path(input.value).filename().string();
       local.emplace_back(inputs.size(), input.value);
     }
     values[name] = path.string();
@@ -136,7 +136,7 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   const std::string command =
       render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
   check_program(spec, command, options);
-  for (const auto& [i, path] : local) {  // a local path is stored and registered implicitly
+  for (const auto& [i, path] : local) {  // a local path or URL: stored and registered implicitly
     const DatasetVersion d = register_anonymous_dataset(ws, path);
     inputs[i].dataset = d.name;
     inputs[i].version = d.version;
