@@ -419,3 +419,31 @@ TEST(SafeRelativePath, AcceptsAndRejects) {
 
 }  // namespace
 }  // namespace glia::platform
+
+namespace glia::platform {
+namespace {
+
+TEST(ArtifactStoreView, LinksEveryFileWithoutCopyingAndIsReadOnly) {
+  const fs::path dir = fs::temp_directory_path() / ("glia-view-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  ArtifactStore s(dir / "store");
+  const std::string a = s.put_bytes("aaa"), b = s.put_bytes("bb");
+  const std::string m = s.put_manifest({{"x/a.txt", a, 3, false}, {"b.txt", b, 2, false}});
+  s.link_view(m, dir / "view");
+  std::ifstream in(dir / "view" / "x" / "a.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "aaa");
+  struct stat view_file {
+  }, blob{}, folder{};
+  ASSERT_EQ(::stat((dir / "view" / "b.txt").c_str(), &view_file), 0);
+  ASSERT_EQ(::stat(s.blob_path(b).c_str(), &blob), 0);
+  EXPECT_EQ(view_file.st_ino, blob.st_ino);  // the blob itself: no bytes copied
+  ASSERT_EQ(::stat((dir / "view" / "x").c_str(), &folder), 0);
+  EXPECT_EQ(folder.st_mode & 0777, 0555u);
+  EXPECT_THROW(s.link_view(m, dir / "view"), Error);  // never over an existing folder
+  for (const auto& p : {dir / "view" / "x", dir / "view"}) ::chmod(p.c_str(), 0755);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace glia::platform

@@ -73,8 +73,9 @@ class ArtifactStore {
   std::string put_manifest(std::vector<ManifestEntry> entries);
   /// The entries of a stored manifest, sorted by path.
   std::vector<ManifestEntry> manifest(const std::string& sha256) const;
-  /// A read-only view of a manifest under `dest` without copying bytes: folders of symbolic
-  /// links to the (read-only) blobs; the folders are made read-only too. `dest` must not exist.
+  /// A read-only view of a manifest under `dest` without copying bytes: folders of hard links
+  /// to the (read-only) blobs (symbolic links across file systems); the folders are made
+  /// read-only too. `dest` must not exist.
   /// This and materialize first fetch missing blobs that the manifest gives a URL for
   /// (ensure_blobs in datasets.hpp), failing when the remote file has changed.
   void link_view(const std::string& manifest_sha256, const std::filesystem::path& dest) const;
