@@ -89,6 +89,32 @@ printf 'command: ls ${{inputs.d}}\ninputs:\n  d: {type: uri_folder, path: glia:n
 expect_fail g job submit -f "$WORK/bad.yml"
 grep -q "unknown dataset 'nope'" <<<"$LAST_ERR" || fail "unknown dataset in a job: $LAST_ERR"
 
+# URLs from a real HTTP server on 127.0.0.1: a dataset, a job input (registered implicitly),
+# and --by-reference with the remote file changed afterwards: the job fails before it starts.
+FIXTURE="$(cd "$(dirname "$0")/.." && pwd)/tools/http_fixture.py"
+mkdir -p "$WORK/web"
+cp "$WORK/mnist/t10k-labels-idx1-ubyte.gz" "$WORK/web/labels.gz"
+echo "only ever at its URL" >"$WORK/web/remote.txt"
+python3 "$FIXTURE" "$WORK/web" >"$WORK/port" 2>/dev/null &
+SERVER=$!
+for ((i = 0; i < 50; i++)); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+URL="http://127.0.0.1:$(head -1 "$WORK/port")"
+[ "$(g dataset create --name web --path "$URL/labels.gz" -o json | field '["files"]')" = 1 ] || fail "URL dataset"
+g dataset download web:1 -o "$WORK/webdl" >/dev/null
+cmp -s "$WORK/webdl/labels.gz" "$WORK/web/labels.gz" || fail "URL dataset bytes"
+printf 'command: cmp ${{inputs.f}} %s\ninputs:\n  f: {type: uri_file, path: %s}\n' \
+  "$WORK/web/labels.gz" "$URL/labels.gz" >"$WORK/url.yml"
+g job submit -f "$WORK/url.yml" --stream >/dev/null 2>&1 || fail "URL job input"
+g dataset create --name byref --path "$URL/remote.txt" --by-reference >/dev/null
+printf 'command: "true"\ninputs:\n  d: {type: uri_folder, path: glia:byref:1}\n' >"$WORK/byref.yml"
+echo changed >"$WORK/web/remote.txt"
+rc=0
+g job submit -f "$WORK/byref.yml" --stream >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "a changed by-reference file did not fail the job"
+ERR=$(run_field "$WS" "$(g job list --limit 1 -o json | field '[0]["id"]')" error)
+grep -q "changed since it was registered" <<<"$ERR" || fail "by-reference error: $ERR"
+kill "$SERVER" 2>/dev/null || true
+
 # kill -9 during a registration: no version, and a re-run succeeds.
 mkdir -p "$WORK/big"
 head -c 300000000 /dev/urandom >"$WORK/big/blob.bin" 2>/dev/null || truncate -s 300M "$WORK/big/blob.bin"
