@@ -32,6 +32,25 @@ assert [p["value"] for p in s] == [i * 0.5 for i in range(20000)], "values diffe
 done
 echo "4 concurrent jobs: 80000 values stored"
 
+# A job that ends with a large backlog in its tracking file: every value exactly once (the
+# agent's periodic reads and the final read on the finisher thread never overlap).
+cat >"$WORK/burst.py" <<'PY'
+from glia import Run
+run = Run.get_context()
+for i in range(400000):
+    run.log("burst", i)
+PY
+printf 'command: python3 %s\n' "$WORK/burst.py" >"$WORK/burst.yml"
+BURST=$(submit "$WS" "$WORK/burst.yml")
+wait_status "$WS" "$BURST" Completed 60
+"$GLIA" -w "$WS" run metrics "$BURST" --name burst -o json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["burst"]
+assert len(s) == 400000, len(s)
+assert sorted(p["value"] for p in s) == list(range(400000)), "values lost or repeated"
+assert [p["step"] for p in s] == list(range(400000)), "steps"
+' || fail "burst of 400,000 values not stored exactly once"
+
 # kill -9 of a job: Failed, the signal named.
 cat >"$WORK/sleep.yml" <<'YML'
 command: sleep 3456.5

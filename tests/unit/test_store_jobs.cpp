@@ -138,6 +138,18 @@ TEST_P(StoreJobs, TrackingBatchAppliesWithItsOffsetAtomically) {
   EXPECT_TRUE(store_->metric_series(r.id, "ok").empty());
 }
 
+TEST_P(StoreJobs, TrackingBatchFromAStaleOffsetIsNotAppliedTwice) {  // regression
+  RunRecord r = new_run();
+  TrackingBatch b;
+  b.metrics = {{"v", MetricPoint::kNextStep, 1, 1}};
+  EXPECT_TRUE(store_->apply_tracking(r.id, b, 10, 0));
+  EXPECT_FALSE(store_->apply_tracking(r.id, b, 10, 0));  // a second reader of the same lines
+  EXPECT_EQ(store_->metric_series(r.id, "v").size(), 1u);
+  EXPECT_EQ(store_->tracking_offset(r.id), 10);
+  EXPECT_TRUE(store_->apply_tracking(r.id, b, 20, 10));
+  EXPECT_EQ(store_->metric_series(r.id, "v").size(), 2u);
+}
+
 TEST_P(StoreJobs, NaNAndInfinityRoundTrip) {
   RunRecord r = new_run();
   const double inf = std::numeric_limits<double>::infinity();

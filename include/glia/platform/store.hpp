@@ -174,8 +174,11 @@ class Store {
   /// MetricPoint::kNextStep gets the count of values already stored under its name.
   virtual void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) = 0;
   /// Applies a tracking batch and moves the run's tracking offset to `new_offset`, atomically.
-  virtual void apply_tracking(const std::string& run_id, const TrackingBatch& batch,
-                              int64_t new_offset) = 0;
+  /// With `expected_offset`, only if the run's offset is still that (else nothing is written
+  /// and false returned): two readers of one file never apply a record twice.
+  virtual bool apply_tracking(const std::string& run_id, const TrackingBatch& batch,
+                              int64_t new_offset,
+                              std::optional<int64_t> expected_offset = std::nullopt) = 0;
   virtual int64_t tracking_offset(const std::string& run_id) = 0;
   virtual std::vector<MetricRow> metric_rows(const std::string& run_id) = 0;
   virtual std::vector<MetricImage> metric_images(const std::string& run_id) = 0;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "compute/finish.hpp"
@@ -237,6 +238,7 @@ void RunningJob::tick(double now, double kill_grace) {
     killed_ = true;
     send(SIGKILL);
   }
+  if (finishing_.valid()) return;  // the finisher reads the tracking file to its end
   struct stat st {};
   const bool grew = ::stat(dir_.tracking().c_str(), &st) == 0 && st.st_size > ingested_size_;
   if (grew && now - last_ingest_ >= kIngestEvery) {
@@ -274,6 +276,11 @@ std::string RunningJob::stderr_tail() const {
 }
 
 bool RunningJob::try_finish(Workspace& ws, double now) {
+  if (finishing_.valid()) {  // handed to a finisher thread: done when it is
+    if (finishing_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    finishing_.get();  // rethrows what the finisher could not handle
+    return true;
+  }
   if (!has_exited_) return false;
   if ((proc_.out_fd >= 0 || proc_.err_fd >= 0) && now - exited_at_ < kDrainWait) return false;
   send(SIGKILL);  // whatever the job left running in its group ends with it
@@ -305,8 +312,15 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
   }
   if (status != RunStatus::Canceled) try_status(ws.store(), run_.id, RunStatus::Finalizing);
   if (log_fd_ >= 0) ::close(std::exchange(log_fd_, -1));
-  finish_run(ws, run_.id, status, code, error);
-  return true;
+  // The rest (the final tracking read, copying outputs into the store) can take seconds for a
+  // big job: a thread of its own does it, with its own store connection, so the agent goes on
+  // serving the other jobs' output, timers and queue. The job keeps its slot until then.
+  finishing_ =
+      std::async(std::launch::async, [root = ws.root(), id = run_.id, status, code, error] {
+        Workspace own = Workspace::open(root);
+        finish_run(own, id, status, code, error);
+      });
+  return false;
 }
 
 }  // namespace glia::platform::compute

@@ -5,6 +5,7 @@
 
 #include <poll.h>
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,8 +39,8 @@ class RunningJob {
   /// Timeout and kill escalation; applies the tracking file every so often.
   void tick(double now, double kill_grace);
   void request_cancel(double now);
-  /// When the process has exited and its output is drained: finishes the run. Returns true
-  /// when the job is done (and can be forgotten).
+  /// When the process has exited and its output is drained: starts finishing the run on a
+  /// thread of its own. Returns true once that is done (and the job can be forgotten).
   bool try_finish(Workspace& ws, double now);
 
  private:
@@ -60,7 +61,8 @@ class RunningJob {
   bool has_exited_ = false;
   int wait_status_ = 0;
   double exited_at_ = 0, last_ingest_ = 0, term_sent_at_ = 0;
-  int64_t ingested_size_ = 0;  // the tracking file's size when it was last read
+  int64_t ingested_size_ = 0;    // the tracking file's size when it was last read
+  std::future<void> finishing_;  // the finisher thread, once the job has ended
   std::optional<double> deadline_;
   Ending ending_ = Ending::None;
   bool killed_ = false;

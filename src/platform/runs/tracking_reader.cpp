@@ -174,6 +174,8 @@ int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool fin
   int64_t applied = 0, consumed = 0;
   std::string chunk(kChunk + simdjson::SIMDJSON_PADDING, '\0');  // padding: see line_parser
   while (consumed < max_bytes) {
+    const int64_t from = offset;  // the batch applies only if the store is still here
+    const size_t problems_before = problems_.size();
     ssize_t n = ::pread(fd, chunk.data(), kChunk, offset);
     if (n <= 0) break;
     size_t end = std::string_view(chunk.data(), static_cast<size_t>(n)).rfind('\n');
@@ -192,7 +194,10 @@ int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool fin
                             ": longer than 4 MiB; skipped");
         offset = nl < 0 ? file_size(fd) : nl + 1;
       }
-      store.apply_tracking(run_id, {}, offset);
+      if (!store.apply_tracking(run_id, {}, offset, from)) {
+        line_base_offset_ = -1;  // another reader moved on: recount next time
+        break;
+      }
       line_base_offset_ = offset;
       continue;
     }
@@ -215,7 +220,11 @@ int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool fin
     }
     offset += static_cast<int64_t>(end + 1);
     consumed += static_cast<int64_t>(end + 1);
-    store.apply_tracking(run_id, batch, offset);
+    if (!store.apply_tracking(run_id, batch, offset, from)) {  // applied by another reader
+      line_base_offset_ = -1;
+      problems_.resize(problems_before);  // the other reader reports them
+      break;
+    }
     line_base_offset_ = offset;
     applied += records;
   }

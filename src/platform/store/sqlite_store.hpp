@@ -33,8 +33,8 @@ class SqliteStore : public Store {
   std::vector<MetricPoint> metric_series(const std::string& run_id,
                                          const std::string& name) override;
   std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;
-  void apply_tracking(const std::string& run_id, const TrackingBatch& batch,
-                      int64_t new_offset) override;
+  bool apply_tracking(const std::string& run_id, const TrackingBatch& batch, int64_t new_offset,
+                      std::optional<int64_t> expected_offset) override;
   int64_t tracking_offset(const std::string& run_id) override;
   std::vector<MetricRow> metric_rows(const std::string& run_id) override;
   std::vector<MetricImage> metric_images(const std::string& run_id) override;

@@ -92,11 +92,15 @@ std::map<std::string, MetricPoint> SqliteStore::latest_metrics(const std::string
   return out;
 }
 
-void SqliteStore::apply_tracking(const std::string& run_id, const TrackingBatch& batch,
-                                 int64_t new_offset) {
+bool SqliteStore::apply_tracking(const std::string& run_id, const TrackingBatch& batch,
+                                 int64_t new_offset, std::optional<int64_t> expected_offset) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  require_run(run_id);
+  Stmt cur(db_, "SELECT tracking_offset FROM runs WHERE id = ?");
+  cur.bind(1, run_id);
+  if (!cur.step()) throw Error("unknown run '" + run_id + "'");
+  if (expected_offset && cur.int64(0) != *expected_offset) return false;  // applied elsewhere
+  cur.reset();
   insert_metrics(run_id, batch.metrics);
   Stmt row(db_, "INSERT INTO metric_rows(run_id, name, row, wall_time) VALUES (?,?,?,?)");
   for (const MetricRow& r : batch.rows) {
@@ -116,6 +120,7 @@ void SqliteStore::apply_tracking(const std::string& run_id, const TrackingBatch&
       .bind(2, run_id)
       .run();
   tx.commit();
+  return true;
 }
 
 int64_t SqliteStore::tracking_offset(const std::string& run_id) {
