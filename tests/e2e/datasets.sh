@@ -44,6 +44,14 @@ expect_fail g dataset show nope
 expect_fail g dataset show mnist-dataset:9
 grep -q "versions: 1, 2, 3 (archived)" <<<"$LAST_ERR" || fail "unknown version: $LAST_ERR"
 expect_fail g dataset archive mnist-dataset
+# Regressions: a path with [ ] taken literally; links inside a folder named as themselves.
+mkdir -p "$WORK/odd/sub"
+echo one >"$WORK/odd/data[1].csv"
+ln -s "$WORK/odd/data[1].csv" "$WORK/odd/sub/link.csv"
+ln -s .. "$WORK/odd/sub/loop"
+[ "$(g dataset create --name literal --path "$WORK/odd/data[1].csv" -o json | field '["files"]')" = 1 ] || fail "literal path with brackets"
+FILES=$(g dataset create --name odd --path "$WORK/odd" -o json | field '["files"]')
+[ "$FILES" = 2 ] || fail "folder with links: $FILES files"
 
 # A job: the dataset as a read-only view (even for root: its own mount namespace) and as a
 # private copy; the run records both versions, the dataset lists the run.
@@ -53,6 +61,9 @@ command: |
   if echo x >${{inputs.data}}/train-labels-idx1-ubyte.gz; then echo WROTE; fi
   if touch ${{inputs.data}}/new-file; then echo ADDED; fi
   if rm ${{inputs.data}}/t10k-labels-idx1-ubyte.gz; then echo REMOVED; fi
+  if mount -o remount,bind,rw ${{inputs.data}} 2>/dev/null; then echo REMOUNTED; fi
+  if chmod u+w ${{inputs.data}}/train-labels-idx1-ubyte.gz 2>/dev/null; then echo CHMODDED; fi
+  mv ../inputs ../inputs.old 2>/dev/null && ln -s "$(readlink -f ${{inputs.data}}/train-labels-idx1-ubyte.gz)" ../inputs || true
   echo private >${{inputs.copy}}/train-labels-idx1-ubyte.gz
   python3 -c 'from glia import Run; print("datasets:", sorted(Run.get_context().input_datasets))'
 inputs:
@@ -60,7 +71,11 @@ inputs:
   copy: {type: uri_folder, path: glia:mnist-dataset:1, mode: download}
 YML
 g job submit -f "$WORK/job.yml" --stream >"$WORK/out" 2>"$WORK/err" || fail "dataset job failed: $(cat "$WORK/out" "$WORK/err")"
-! grep -qE "WROTE|ADDED|REMOVED" "$WORK/out" || fail "a job wrote into a mounted dataset: $(cat "$WORK/out")"
+! grep -qE "WROTE|ADDED|REMOVED|REMOUNTED|CHMODDED" "$WORK/out" || fail "a job wrote into a mounted dataset: $(cat "$WORK/out")"
+# Regression: finishing never follows a link the job planted (it would chmod the blob).
+for b in "$WS"/.glia/artifacts/blobs/*/*; do
+  [ "$(stat -c %a "$b")" = 444 ] || fail "a blob lost its read-only mode: $b"
+done
 grep -q "datasets: \['copy', 'data'\]" "$WORK/out" || fail "input_datasets: $(cat "$WORK/out")"
 RUN=$(g job list --limit 1 -o json | field '[0]["id"]')
 g job show "$RUN" -o json | python3 -c '

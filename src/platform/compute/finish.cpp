@@ -1,7 +1,9 @@
 #include "compute/finish.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -104,11 +106,20 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
   }
   std::error_code ec;
   if (keep_folder) return;
-  // Dataset views are read-only folders: make them writable again so they can be removed.
-  for (auto it = fs::recursive_directory_iterator(dir.root / "inputs", ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
-  ::chmod((dir.root / "inputs").c_str(), 0755);
+  // Dataset views are read-only folders: make every folder of the run writable again so it can
+  // be removed — never following a symbolic link (the job may have planted one, e.g. to a blob).
+  if (fs::symlink_status(dir.root, ec).type() == fs::file_type::directory) {
+    for (auto it = fs::recursive_directory_iterator(dir.root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code entry_ec;
+      if (it->symlink_status(entry_ec).type() != fs::file_type::directory) continue;
+      const int fd = ::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd >= 0) {
+        ::fchmod(fd, 0755);
+        ::close(fd);
+      }
+    }
+  }
   fs::remove_all(dir.root, ec);
 }
 

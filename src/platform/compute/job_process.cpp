@@ -1,4 +1,5 @@
 #include "compute/job_process.hpp"
+#include "compute/read_only_mounts.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -31,6 +32,7 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
                      const std::vector<std::filesystem::path>& read_only) {
   std::vector<std::string> ro_paths;
   for (const auto& p : read_only) ro_paths.push_back(p.string());
+  const ReadOnlyPlan plan = plan_read_only(ro_paths);
   int out[2], err[2];
   make_pipe(out);
   try {
@@ -61,12 +63,7 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the shell dies with the agent; reconcile ends the rest
     if (::getppid() != parent) ::_exit(125);
-    if (!ro_paths.empty() && ::unshare(CLONE_NEWNS) == 0 &&
-        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) {
-      for (const auto& p : ro_paths)
-        if (::mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0)
-          ::mount(nullptr, p.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, nullptr);
-    }
+    const bool locked = lock_read_only(plan);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -78,6 +75,12 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
     }
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
+    if (!locked) {
+      const char msg[] =
+          "[glia] no mount namespace here: dataset views are protected by file permissions "
+          "only\n";
+      [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+    }
     if (::chdir(dir.c_str()) != 0) {
       const char msg[] = "glia: cannot enter the job's working directory\n";
       [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);

@@ -54,12 +54,11 @@ void add_url(FileMap& files, const std::string& url) {
 void add_folder(FileMap& files, const fs::path& dir, const std::string& prefix,
                 const std::string& given) {
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(
-           dir, fs::directory_options::follow_directory_symlink, ec);
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) throw Error("cannot read '" + dir.string() + "': " + ec.message());
     if (!it->is_regular_file(ec)) continue;
-    const std::string rel = fs::relative(it->path(), dir, ec).generic_string();
+    const std::string rel = it->path().lexically_relative(dir).generic_string();
     add(files, safe_relative_path(prefix + rel, "dataset file"), it->path(), given);
   }
 }
@@ -67,7 +66,8 @@ void add_folder(FileMap& files, const fs::path& dir, const std::string& prefix,
 void add_source(FileMap& files, const std::string& given) {
   if (is_url(given)) return add_url(files, given);
   std::error_code ec;
-  if (given.find_first_of("*?[") != std::string::npos) {
+  // A path that exists as written is taken literally, even with [ * ? in its name.
+  if (given.find_first_of("*?[") != std::string::npos && !fs::exists(given, ec)) {
     glob_t g{};
     const int rc = ::glob(given.c_str(), GLOB_NOSORT, nullptr, &g);
     std::vector<fs::path> matches(g.gl_pathv, g.gl_pathv + (rc == 0 ? g.gl_pathc : 0));
@@ -76,8 +76,9 @@ void add_source(FileMap& files, const std::string& given) {
     // Named relative to the pattern's folder: the part before the first wildcard component.
     fs::path base = fs::path(given.substr(0, given.find_first_of("*?["))).parent_path();
     for (const auto& m : matches) {
-      const std::string rel =
-          fs::relative(m, base.empty() ? fs::path(".") : base, ec).generic_string();
+      const std::string rel = m.lexically_relative(base.empty() ? fs::path(".") : base)
+                                  .lexically_normal()
+                                  .generic_string();
       if (fs::is_directory(m, ec))
         add_folder(files, m, rel + "/", given);
       else if (fs::is_regular_file(m, ec))
@@ -148,7 +149,11 @@ DatasetVersion store_files(Workspace& ws, const std::string& what,
   nlohmann::json recorded = nlohmann::json::array();
   for (const auto& s : sources) recorded.push_back(is_url(s) ? fetched.at(s) : nlohmann::json(s));
   DatasetVersion d;
-  d.manifest = artifacts.put_manifest(entries);
+  try {
+    d.manifest = artifacts.put_manifest(entries);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(what + ": a file name is not valid UTF-8 (rename it, or leave it out)");
+  }
   d.file_count = static_cast<int64_t>(entries.size());
   d.total_bytes = static_cast<int64_t>(done);
   d.sources = recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -43,7 +43,8 @@ std::string first_program(const std::string& command) {
 }
 
 bool executable(const fs::path& p) {
-  return fs::is_regular_file(p) && ::access(p.c_str(), X_OK) == 0;
+  std::error_code ec;  // a PATH folder this user may not read is simply not a match
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
 void check_program(const JobSpec& spec, const std::string& command, const SubmitOptions& options) {
@@ -136,6 +137,8 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   const std::string command =
       render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
   check_program(spec, command, options);
+  std::string code_snapshot;  // blobs only: nothing names them if a later step fails
+  if (spec.code) code_snapshot = ArtifactStore(ws.artifacts_path()).snapshot(*spec.code);
   for (const auto& [i, path] : local) {  // a local path or URL: stored and registered implicitly
     const DatasetVersion d = register_anonymous_dataset(ws, path);
     inputs[i].dataset = d.name;
@@ -153,16 +156,13 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   run.tags = spec.tags;
   run.timeout = spec.timeout_seconds;
   run.queue = true;
+  run.code_snapshot = code_snapshot;
   nlohmann::json recorded = {
       {"job", to_json(spec)}, {"inputs", values}, {"environment", options.environment}};
   if (!spec.source.empty()) recorded["job_file"] = spec.source.string();
   recorded["dataset_inputs"] = nlohmann::json::object();
   for (const RunInput& in : inputs) recorded["dataset_inputs"][in.input] = values[in.input];
   run.spec = recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (spec.code) {  // last: what fails before it leaves nothing behind
-    ArtifactStore artifacts(ws.artifacts_path());
-    run.code_snapshot = artifacts.snapshot(*spec.code);
-  }
   return store.create_run(run);
 }
 
