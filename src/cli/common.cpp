@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "glia/platform/clock.hpp"
 #include "glia/platform/local_agent.hpp"
 
 namespace glia::cli {
@@ -34,10 +35,6 @@ std::string iso_time_ms(double t) {
   char ms[8];
   std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>((t - std::floor(t)) * 1000) % 1000);
   return s.insert(s.size() - 1, ms);
-}
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string format_duration(double seconds) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "glia/platform/clock.hpp"
 #include "glia/platform/workspace.hpp"
 
 namespace glia::cli {
@@ -18,7 +19,6 @@ platform::Workspace open_workspace(const std::string& dir);
 std::string iso_time(std::optional<double> t);
 /// With milliseconds: 2026-11-27T09:32:11.123Z.
 std::string iso_time_ms(double t);
-double now_seconds();
 std::string format_duration(double seconds);
 
 /// The run's fields users see (without the recorded environment).

@@ -17,9 +17,7 @@ nlohmann::json compute_json(platform::Workspace& ws, const platform::ComputeTarg
   f.status = platform::RunStatus::Queued;
   const auto queued = ws.store().list_runs(f).size();
   f.status.reset();
-  f.any_status = {platform::RunStatus::Preparing, platform::RunStatus::Starting,
-                  platform::RunStatus::Running, platform::RunStatus::Finalizing,
-                  platform::RunStatus::CancelRequested};
+  f.any_status = platform::active_statuses();
   size_t active = 0;
   for (const auto& r : ws.store().list_runs(f)) active += !r.spec.empty();
   return {{"name", t.name},

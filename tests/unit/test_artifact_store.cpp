@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,11 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 
 namespace glia::platform {
 namespace {
+
+using testing_util::error_of;
 
 namespace fs = std::filesystem;
 
@@ -46,15 +50,6 @@ size_t count_files(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.is_regular_file()) ++n;
   return n;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 std::vector<std::string> paths_of(const std::vector<ManifestEntry>& entries) {

@@ -8,11 +8,14 @@
 #include <map>
 #include <string>
 
+#include "error_of.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/job_spec.hpp"
 
 namespace glia::platform {
 namespace {
+
+using testing_util::error_of;
 
 namespace fs = std::filesystem;
 
@@ -77,17 +80,6 @@ class JobSpecTest : public testing::Test {
   JobSpec load(const std::string& yaml) {
     std::ofstream(dir_ / "job.yml") << yaml;
     return load_job_spec(dir_ / "job.yml");
-  }
-
-  // The glia::Error message `f` throws; a failure when it throws nothing.
-  static std::string error_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "expected a glia::Error";
-    return "";
   }
 
   // Parsing `yaml` fails with a one-line message naming job.yml and containing every part.

@@ -3,6 +3,7 @@
 // and datasets registered --by-reference (fetched and verified at use time; a changed remote
 // file refused clearly).
 #include <gtest/gtest.h>
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <sstream>
 
 #include "datasets/url_fetch.hpp"
+#include "error_of.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/datasets.hpp"
@@ -22,6 +24,8 @@
 
 namespace glia::platform {
 namespace {
+
+using testing_util::error_of;
 
 namespace fs = std::filesystem;
 
@@ -102,14 +106,6 @@ class UrlFetch : public ::testing::Test {
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return lines;
-  }
-  std::string error_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "(no error)";
   }
 
   fs::path dir_;

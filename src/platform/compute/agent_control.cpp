@@ -54,8 +54,7 @@ bool agent_running(const std::filesystem::path& root) {
 
 int reconcile_if_no_agent(Workspace& ws) {
   RunFilter f;
-  f.any_status = {RunStatus::Preparing, RunStatus::Starting, RunStatus::Running,
-                  RunStatus::Finalizing, RunStatus::CancelRequested};
+  f.any_status = active_statuses();
   f.limit = 1;
   if (ws.store().list_runs(f).empty()) return 0;  // the common case: one indexed query
   const auto files = compute::agent_files(ws.root());

@@ -12,6 +12,7 @@
 #include "compute/job_process.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/clock.hpp"
 #include "glia/platform/run_dir.hpp"
 #include "glia/platform/tracking.hpp"
 
@@ -20,10 +21,6 @@ namespace glia::platform::compute {
 namespace fs = std::filesystem;
 
 namespace {
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Every regular file under `dir`, stored and named "<prefix>/<relative path>".
 void collect_tree(ArtifactStore& artifacts, const fs::path& dir, const std::string& prefix,
@@ -126,8 +123,7 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
 int reconcile_orphans(Workspace& ws) {
   Store& store = ws.store();
   RunFilter f;
-  f.any_status = {RunStatus::Preparing, RunStatus::Starting, RunStatus::Running,
-                  RunStatus::Finalizing, RunStatus::CancelRequested};
+  f.any_status = active_statuses();
   f.limit = 100000;
   int n = 0;
   for (const RunRecord& r : store.list_runs(f)) {

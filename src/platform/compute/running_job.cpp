@@ -16,9 +16,9 @@
 
 #include "compute/finish.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
-
-extern char** environ;
+#include "glia/platform/job_submit.hpp"
 
 namespace glia::platform::compute {
 
@@ -31,10 +31,6 @@ constexpr size_t kPumpBytes = 1 << 20;    // per pipe per loop: one chatty job c
 constexpr double kIngestEvery = 0.02;     // at most this often, and only when the file grew
 constexpr int64_t kIngestStep = 2 << 20;  // bytes of tracking file applied per step
 constexpr double kDrainWait = 2.0;        // after exit, wait this long for pipes held by children
-
-double wall_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string prepend_path(const fs::path& dir, const std::string& old) {
   if (dir.empty()) return old;
@@ -51,11 +47,7 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
   if (spec.contains("environment") && spec["environment"].is_object()) {
     env = spec["environment"].get<std::map<std::string, std::string>>();
   } else {
-    for (char** e = environ; *e; ++e) {
-      std::string kv(*e);
-      auto eq = kv.find('=');
-      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
+    env = current_environment();
   }
   if (spec.contains("job") && spec["job"].contains("environment_variables"))
     for (const auto& [k, v] : spec["job"]["environment_variables"].items())
@@ -96,7 +88,7 @@ std::string valid_utf8(const std::string& in) {
 
 bool try_status(Store& store, const std::string& id, RunStatus status) {
   try {
-    store.set_status(id, status, wall_now());
+    store.set_status(id, status, now_seconds());
     return true;
   } catch (const std::exception&) {  // canceled meanwhile: the cancel handling takes over
     return false;

@@ -1,4 +1,5 @@
 #include "glia/platform/run_logger.hpp"
+#include "glia/platform/clock.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,10 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kBatch = 1000;
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 nlohmann::json number(double v) {
   if (std::isnan(v)) return "NaN";

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "glia/error.hpp"
+#include "glia/platform/clock.hpp"
 #include "glia/platform/tracking.hpp"
 
 namespace glia::platform {
@@ -18,10 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kChunk = 4u << 20;  // bytes read per batch: bounds memory for huge files
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // simdjson parses each line in place: a line is followed in the chunk by at least
 // SIMDJSON_PADDING readable bytes (the chunk is allocated with them).

@@ -28,6 +28,13 @@ bool is_terminal(RunStatus s) {
   return s == RunStatus::Completed || s == RunStatus::Failed || s == RunStatus::Canceled;
 }
 
+const std::vector<RunStatus>& active_statuses() {
+  static const std::vector<RunStatus> all = {RunStatus::Preparing, RunStatus::Starting,
+                                             RunStatus::Running, RunStatus::Finalizing,
+                                             RunStatus::CancelRequested};
+  return all;
+}
+
 bool can_transition(RunStatus from, RunStatus to) {
   if (is_terminal(from)) return false;
   if (to == RunStatus::Failed || to == RunStatus::Canceled) return true;

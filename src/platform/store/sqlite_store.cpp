@@ -8,13 +8,10 @@
 #include <random>
 
 #include "glia/error.hpp"
+#include "glia/platform/clock.hpp"
 #include "store/migrations.hpp"
 
 namespace glia::platform::sqlite {
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 namespace {
 

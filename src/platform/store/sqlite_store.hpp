@@ -6,12 +6,11 @@
 #include <mutex>
 #include <string>
 
+#include "glia/platform/clock.hpp"
 #include "glia/platform/store.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace glia::platform::sqlite {
-
-double now_seconds();
 
 class SqliteStore : public Store {
  public:
