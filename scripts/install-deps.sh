@@ -4,10 +4,11 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git clang-format python3
+  build-essential cmake ninja-build pkg-config git clang-format python3 python3-venv
   libdnnl-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libcairo2-dev
   libyaml-cpp-dev libssl-dev libsimdjson-dev libcurl4-openssl-dev procps
+  libhdf5-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
 )

@@ -31,4 +31,16 @@ Files:      $GLIA run files $RUN          (the 'Accuracy vs Loss' image, logs, o
 Dataset:    $GLIA dataset show mnist-dataset  (its files, hashes and the runs that used it)
 Download:   $GLIA run download $RUN -o ./downloaded
 MSG
+# The seed's run.register_model(model_name='keras-mnist', model_path='outputs/model'), with the
+# final test accuracy as a property.
+if [ "$rc" = 0 ]; then
+  ACC=$("$GLIA" job show "$RUN" -o json |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["metrics"]["Final test accuracy"]["value"])')
+  VERSION=$("$GLIA" model register --name keras-mnist --run "$RUN" --path outputs/model \
+    --tag framework=keras --property accuracy="$ACC" -o json |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+  echo "Model:      keras-mnist:$VERSION  (registered from outputs/model)"
+  echo "            $GLIA model download keras-mnist:$VERSION -o ./model"
+  echo "            $GLIA predict --model keras-mnist:$VERSION --input FILE --verify"
+fi
 exit "$rc"

@@ -3,11 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "glia/glia.hpp"
 #include "glia/platform/chart.hpp"
 #include "glia/platform/run_logger.hpp"
+#include "glia/saving.hpp"
 
 namespace {
 
@@ -56,6 +58,10 @@ int main(int argc, char** argv) {
   app.add_option("--verbose", verbose, "0 silent, 1 progress bar, 2 one line per epoch")
       ->capture_default_str()
       ->check(CLI::Range(0, 2));
+  std::string model_dir = "outputs/model";
+  app.add_option("--model-dir", model_dir,
+                 "where to save model.json + model.h5 (as the sample does) and model.keras")
+      ->capture_default_str();
   std::string backend = "cpu";
   app.add_option("--backend", backend,
                  "compute backend: cpu, reference, or cuda when built with CUDA")
@@ -122,6 +128,18 @@ int main(int argc, char** argv) {
                 py_float(score["accuracy"]).c_str());
     run->log("Final test loss", score["loss"]);
     run->log("Final test accuracy", score["accuracy"]);
+    // The sample's model.to_json() + save_weights('model.h5'), plus a Keras 3 archive; each file
+    // carries the first test images and their outputs, so a load can verify itself.
+    std::filesystem::create_directories(model_dir);
+    glia::SaveOptions save_options;
+    std::vector<int64_t> first(8);
+    for (int64_t i = 0; i < 8; ++i) first[static_cast<size_t>(i)] = i;
+    glia::Tensor ref_x, ref_y;
+    test->gather(first, ref_x, ref_y);
+    save_options.reference_input = ref_x;
+    glia::save_model(*model, model_dir + "/model.json", save_options);
+    glia::save_model(*model, model_dir + "/model.keras", save_options);
+    std::printf("model saved in %s (model.json, model.h5, model.keras)\n", model_dir.c_str());
     if (run->online()) {  // the seed's matplotlib figure, drawn with cairo
       const auto chart = run->scratch_file("accuracy_vs_loss.png");
       glia::platform::write_line_chart(

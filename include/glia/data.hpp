@@ -28,6 +28,11 @@ IdxArray read_idx(const std::string& path);
 /// Writes an unsigned-byte IDX file (gzip when the path ends in ".gz"). For tests and tools.
 void write_idx(const std::string& path, const IdxArray& array);
 
+/// Reads a NumPy `.npy` array (little-endian float32, float64 or uint8, C order; format
+/// versions 1-3) as float32. uint8 values are multiplied by `uint8_scale` (images: 1/255).
+/// Throws glia::Error naming the file and what was expected.
+Tensor read_npy(const std::string& path, float uint8_scale = 1.0f / 255.0f);
+
 /// A source of (x, y) samples.
 class Dataset {
  public:

@@ -78,6 +78,10 @@ class Dropout : public Layer {
   void backward(BackwardContext& ctx, std::span<const Tensor* const> inputs, const Tensor& output,
                 Tensor& dout, std::span<Tensor* const> dinputs) override;
   float rate() const { return rate_; }
+  /// The seed given at construction, if any.
+  std::optional<uint64_t> seed() const {
+    return fixed_seed_ ? std::optional<uint64_t>(seed_) : std::nullopt;
+  }
 
  private:
   float rate_;

@@ -88,6 +88,7 @@ class Model {
   bool compiled() const { return compiled_; }
   Optimizer& optimizer();
   const Loss& loss() const { return compile_.loss; }
+  const CompileOptions& compile_options() const { return compile_; }
 
   History fit(const DatasetPtr& data, FitOptions options);
   History fit(const Tensor& x, const Tensor& y, FitOptions options);
@@ -101,6 +102,8 @@ class Model {
 
   /// Layers in graph order, without the InputLayer (Keras' model.layers).
   std::vector<LayerPtr> layers() const;
+  /// The graph's nodes in topological order; nodes()[0] is the input (for serializers).
+  const std::vector<std::shared_ptr<Node>>& nodes() const { return nodes_; }
   LayerPtr input_layer() const;
   Shape input_shape() const;
   Shape output_shape() const;

@@ -27,6 +27,10 @@ class ExponentialDecay : public LearningRateSchedule {
                    bool staircase = false);
   double operator()(int64_t step) const override;
   std::string name() const override { return "ExponentialDecay"; }
+  double initial_learning_rate() const { return lr0_; }
+  int64_t decay_steps() const { return steps_; }
+  double decay_rate() const { return rate_; }
+  bool staircase() const { return staircase_; }
 
  private:
   double lr0_, rate_;
@@ -41,6 +45,11 @@ class CosineDecay : public LearningRateSchedule {
               int64_t warmup_steps = 0, double warmup_target = 0.0);
   double operator()(int64_t step) const override;
   std::string name() const override { return "CosineDecay"; }
+  double initial_learning_rate() const { return lr0_; }
+  int64_t decay_steps() const { return steps_; }
+  double alpha() const { return alpha_; }
+  int64_t warmup_steps() const { return warmup_; }
+  double warmup_target() const { return warmup_target_; }
 
  private:
   double lr0_, alpha_, warmup_target_;
@@ -75,6 +84,10 @@ class Optimizer {
   const OptimizerOptions& options() const { return options_; }
   /// Slot tensors per variable (Keras order), for checkpoints.
   virtual std::vector<Tensor*> slots(size_t variable_index) = 0;
+  /// Creates the slots for these variables now (as the first apply() would), so saved state can
+  /// be loaded into them. Does nothing once built.
+  void build_slots(const std::vector<Variable*>& variables);
+  bool slots_built() const { return built_; }
 
  protected:
   /// Creates slots for `count` variables with the given shapes (first call only).
@@ -96,6 +109,7 @@ class SGD : public Optimizer {
   explicit SGD(OptimizerOptions options = {0.01}, SGDOptions sgd = {});
   std::string class_name() const override { return "SGD"; }
   std::vector<Tensor*> slots(size_t i) override;
+  const SGDOptions& sgd_options() const { return sgd_; }
 
  protected:
   void build(const std::vector<Variable*>& variables) override;
@@ -115,6 +129,7 @@ class RMSprop : public Optimizer {
   explicit RMSprop(OptimizerOptions options = {}, RMSpropOptions rms = {});
   std::string class_name() const override { return "RMSprop"; }
   std::vector<Tensor*> slots(size_t i) override;
+  const RMSpropOptions& rmsprop_options() const { return rms_; }
 
  protected:
   void build(const std::vector<Variable*>& variables) override;
@@ -134,6 +149,7 @@ class Adam : public Optimizer {
   explicit Adam(OptimizerOptions options = {}, AdamOptions adam = {});
   std::string class_name() const override { return "Adam"; }
   std::vector<Tensor*> slots(size_t i) override;
+  const AdamOptions& adam_options() const { return adam_; }
 
  protected:
   void build(const std::vector<Variable*>& variables) override;

@@ -13,9 +13,12 @@ void register_data(CLI::App& app);
 void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_datasets(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_models(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_jobs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_train(CLI::App& app);
+void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 
 // Pieces shared by command groups.
 void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspace_dir,

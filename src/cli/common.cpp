@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "glia/platform/clock.hpp"
@@ -48,6 +49,21 @@ std::string format_duration(double seconds) {
     std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(seconds) / 3600,
                   static_cast<int>(seconds) % 3600 / 60);
   return buf;
+}
+
+std::string mb(int64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+void print_json(const nlohmann::json& j) {
+  std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
+
+std::string current_user() {
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  return "uid " + std::to_string(::getuid());
 }
 
 nlohmann::json run_json(const platform::RunRecord& r) {

@@ -21,6 +21,13 @@ std::string iso_time(std::optional<double> t);
 std::string iso_time_ms(double t);
 std::string format_duration(double seconds);
 
+/// "12.3 MB".
+std::string mb(int64_t bytes);
+/// Prints JSON indented by 2 (invalid UTF-8 replaced), then a newline.
+void print_json(const nlohmann::json& j);
+/// Who runs the command, as datasets and models record it: $USER, else "uid N".
+std::string current_user();
+
 /// The run's fields users see (without the recorded environment).
 nlohmann::json run_json(const platform::RunRecord& r);
 

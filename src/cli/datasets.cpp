@@ -16,12 +16,6 @@ namespace {
 
 using platform::DatasetVersion;
 
-std::string mb(int64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return buf;
-}
-
 nlohmann::json dataset_json(const DatasetVersion& d) {
   return {{"name", d.name},
           {"version", d.version},
@@ -33,15 +27,6 @@ nlohmann::json dataset_json(const DatasetVersion& d) {
           {"created_at", iso_time(d.created_at)},
           {"created_by", d.created_by},
           {"archived", d.archived}};
-}
-
-void print_json(const nlohmann::json& j) {
-  std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-}
-
-std::string current_user() {
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  return "uid " + std::to_string(::getuid());
 }
 
 void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) {

@@ -25,9 +25,12 @@ int main(int argc, char** argv) {
   glia::cli::register_workspace(app, workspace_dir);
   glia::cli::register_runs(app, workspace_dir);
   glia::cli::register_datasets(app, workspace_dir);
+  glia::cli::register_models(app, workspace_dir);
   glia::cli::register_jobs(app, workspace_dir);
   glia::cli::register_compute(app, workspace_dir);
   glia::cli::register_agent(app, workspace_dir);
+  glia::cli::register_train(app);
+  glia::cli::register_predict(app, workspace_dir);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

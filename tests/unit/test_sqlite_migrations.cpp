@@ -58,5 +58,37 @@ TEST(SqliteMigrations, Version3MovesMetricValuesToIntegerSeries) {
   fs::remove_all(dir);
 }
 
+TEST(SqliteMigrations, Version5AddsTheModelRegistryNextToExistingRuns) {
+  const fs::path dir = testing_util::fresh_test_dir("mig");
+  fs::create_directories(dir);
+  const std::string path = (dir / "glia.db").string();
+  {  // a store as version 4 left it, with a run and a dataset
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    exec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)");
+    for (const auto& m : sqlite::migrations()) {
+      if (m.version > 4) break;
+      exec(db, m.sql);
+      exec(db, "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)");
+    }
+    exec(db,
+         "INSERT INTO experiments(name, created_at) VALUES ('e', 1);"
+         "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, compute) "
+         "VALUES ('r1', 1, 'r1', 'Completed', 1, 'c', 'local');");
+    sqlite3_close(db);
+  }
+  auto store = open_sqlite_store(path);
+  EXPECT_GE(store->schema_version(), 5);
+  ModelVersion m;
+  m.name = "keras-mnist";
+  m.manifest = std::string(64, 'a');
+  m.run_id = "r1";
+  EXPECT_EQ(store->create_model_version(m).version, 1);
+  EXPECT_EQ(store->list_models({.run_id = "r1"}).size(), 1u);
+  EXPECT_EQ(store->get_run("r1").status, RunStatus::Completed);
+  store.reset();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace glia::platform

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "glia/platform/assets.hpp"
 #include "glia/platform/store.hpp"
 #include "glia/platform/workspace.hpp"
 
@@ -17,17 +18,16 @@ namespace glia::platform {
 
 class ArtifactStore;
 
-/// Throws glia::Error stating the rule unless `name` matches [A-Za-z0-9][A-Za-z0-9._-]{0,254}.
+/// Throws glia::Error stating the rule unless `name` matches [A-Za-z0-9][A-Za-z0-9._-]{0,254}
+/// (check_asset_name for "dataset").
 void check_dataset_name(const std::string& name);
 
-struct DatasetRef {
-  std::string name;
-  std::optional<int64_t> version;  // nullopt: the newest version not archived
-};
+/// A version of `name`; without one, the newest version not archived.
+using DatasetRef = AssetRef;
 
-/// "NAME", "NAME:3", "NAME@latest", each optionally prefixed "glia:" or "azureml:".
+/// "NAME", "NAME:3", "NAME@latest", each optionally prefixed "glia:" or "azureml:"
+/// (parse_asset_ref for "dataset"); to_string(AssetRef) writes one back.
 DatasetRef parse_dataset_ref(const std::string& text);
-std::string to_string(const DatasetRef& ref);
 
 /// The version a reference names; glia::Error naming the dataset and the versions there are.
 DatasetVersion resolve_dataset(Store& store, const DatasetRef& ref);

@@ -134,6 +134,31 @@ struct DatasetVersion {
   bool archived = false;
 };
 
+// ---- Models (the model registry; see glia/platform/models.hpp) ----
+
+/// One version of a registered model (Azure's Model): its files are a manifest in the artifact
+/// store. Lineage: the run it was registered from, whose run_inputs and code_snapshot say which
+/// dataset versions and code made it.
+struct ModelVersion {
+  std::string name;
+  int64_t version = 0;
+  std::string description;
+  std::string manifest;  // SHA-256 of the manifest blob
+  int64_t file_count = 0, total_bytes = 0;
+  std::optional<std::string> run_id;  // unset: registered from local files
+  std::string source_path;            // in the run ("outputs/model"), or the local path as given
+  std::map<std::string, std::string> tags, properties;
+  double created_at = 0;
+  std::string created_by;
+};
+
+/// Which model versions list_models returns: all conditions hold (AND).
+struct ModelFilter {
+  std::optional<std::string> name, run_id;
+  /// key → value: the tag (property) has that value; key → nullopt: the key is set at all.
+  std::map<std::string, std::optional<std::string>> tags, properties;
+};
+
 struct RunFilter {
   std::optional<std::string> experiment;
   std::optional<RunStatus> status;
@@ -204,6 +229,21 @@ class Store {
   virtual std::vector<RunInput> run_inputs(const std::string& run_id) = 0;
   /// The runs that used a dataset version.
   virtual std::vector<RunInput> dataset_usage(const std::string& name, int64_t version) = 0;
+
+  // ---- Models (the model registry) ----
+  /// Registers the next version of `m.name`: one more than the highest version it ever had, so
+  /// a deleted version's number is never reused (m.version is ignored; created_at 0: now).
+  /// Always a new version, even for the same manifest. One transaction: two registrations never
+  /// get the same version. Throws glia::Error for an unknown m.run_id.
+  virtual ModelVersion create_model_version(const ModelVersion& m) = 0;
+  /// A version, or with no version the newest one.
+  virtual std::optional<ModelVersion> find_model(const std::string& name,
+                                                 std::optional<int64_t> version) = 0;
+  /// The versions matching `filter`, by name then version.
+  virtual std::vector<ModelVersion> list_models(const ModelFilter& filter) = 0;
+  /// Removes a version (its blobs stay: they are content-addressed and may be shared). Throws
+  /// glia::Error "unknown model version 'NAME:V'".
+  virtual void delete_model_version(const std::string& name, int64_t version) = 0;
 
   /// Compute targets. The store starts with "local" (type local, max_concurrent 2).
   virtual void create_compute(const ComputeTarget& target) = 0;  // throws if the name exists

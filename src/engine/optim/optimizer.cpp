@@ -26,6 +26,12 @@ void Optimizer::set_learning_rate(double lr) {
   options_.learning_rate = lr;
 }
 
+void Optimizer::build_slots(const std::vector<Variable*>& variables) {
+  if (built_) return;
+  build(variables);
+  built_ = true;
+}
+
 void Optimizer::apply(Backend& backend, const std::vector<Variable*>& variables) {
   if (!built_) {
     build(variables);

@@ -154,6 +154,31 @@ CREATE TABLE run_inputs (
 );
 CREATE INDEX run_inputs_by_dataset ON run_inputs(dataset, version);
 )sql"},
+      // The model registry. model_names keeps the highest version each name ever had, so a
+      // deleted version's number is never given again. Lineage: run_id → runs (code_snapshot)
+      // and run_inputs (dataset versions). Tags and properties are JSON objects (json_each).
+      {5, R"sql(
+CREATE TABLE model_names (
+  name TEXT PRIMARY KEY,
+  last_version INTEGER NOT NULL
+);
+CREATE TABLE models (
+  name TEXT NOT NULL REFERENCES model_names(name),
+  version INTEGER NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  manifest TEXT NOT NULL,
+  file_count INTEGER NOT NULL,
+  total_bytes INTEGER NOT NULL,
+  run_id TEXT REFERENCES runs(id),
+  source_path TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '{}',
+  properties TEXT NOT NULL DEFAULT '{}',
+  created_at REAL NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (name, version)
+);
+CREATE INDEX models_by_run ON models(run_id);
+)sql"},
   };
   return all;
 }

@@ -49,6 +49,12 @@ class SqliteStore : public Store {
   void add_run_inputs(const std::vector<RunInput>& inputs) override;
   std::vector<RunInput> run_inputs(const std::string& run_id) override;
   std::vector<RunInput> dataset_usage(const std::string& name, int64_t version) override;
+  // Models (sqlite_store_models.cpp).
+  ModelVersion create_model_version(const ModelVersion& m) override;
+  std::optional<ModelVersion> find_model(const std::string& name,
+                                         std::optional<int64_t> version) override;
+  std::vector<ModelVersion> list_models(const ModelFilter& filter) override;
+  void delete_model_version(const std::string& name, int64_t version) override;
   void create_compute(const ComputeTarget& target) override;
   void update_compute(const ComputeTarget& target) override;
   std::optional<ComputeTarget> find_compute(const std::string& name) override;

@@ -1,0 +1,104 @@
+// Keras-compatible model files: the Keras 3 `.keras` archive, the legacy pair written by tf.keras
+// 2.x (`model.json` from to_json + a save_weights `.h5`), and the legacy full-model `.h5`.
+// Files Glia writes open in real Keras, and files Keras writes open here; anything the engine
+// does not implement is refused with a one-line glia::Error naming the class and where it
+// appears. Each file Glia writes may carry a reference input and the model's output for it, so
+// a load can verify itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "glia/model.hpp"
+#include "glia/tensor.hpp"
+
+namespace glia {
+
+/// The file kinds, chosen from the path when saving: `.keras` → archive, `.h5`/`.hdf5` → full
+/// model, `.json` → the pair (PATH.json + the weights next to it as STEM.h5).
+enum class ModelFormat { keras_archive, full_h5, json_pair };
+std::string format_name(ModelFormat format);  // "keras", "h5", "json+h5"
+
+/// Which Keras generation's JSON to write. Glia reads both.
+enum class ConfigStyle {
+  keras3,  // {"module", "class_name", "config", "registered_name"} objects (.keras config.json)
+  keras2,  // tf.keras 2.x to_json(): no "module", batch_input_shape on the first layer
+};
+
+/// A stored input and the model's output for it.
+struct ReferenceSample {
+  Tensor input;   // (rows, input shape...)
+  Tensor output;  // (rows, output shape...)
+};
+
+struct SaveOptions {
+  bool include_optimizer = true;
+  /// When set, the first rows (at most 8) are run through the model and stored with the output.
+  std::optional<Tensor> reference_input;
+};
+
+/// Bounds that keep a hostile file from allocating without limit.
+struct LoadLimits {
+  int64_t max_parameters = int64_t{1} << 31;  // weights over all layers (float32 elements)
+  int64_t max_layers = 100000;
+  int64_t max_config_bytes = int64_t{64} << 20;
+};
+
+struct LoadOptions {
+  /// Restores the compile config (optimizer, loss, metrics) and the optimizer state when present.
+  bool compile = true;
+  /// Runs the stored reference input and compares; throws glia::Error naming the file and the
+  /// largest difference when it exceeds `verify_tolerance` (or when the file has no reference).
+  bool verify = false;
+  double verify_tolerance = 1e-5;
+  LoadLimits limits;
+};
+
+struct LoadedModel {
+  std::shared_ptr<Model> model;
+  ModelFormat format = ModelFormat::keras_archive;
+  bool has_weights = false;          // false for a config-only model.json (fresh weights)
+  bool has_optimizer_state = false;  // slots and iteration count were restored
+  bool compiled = false;             // a compile config was found and applied
+  std::optional<ReferenceSample> reference;
+  bool verified = false;  // the reference was checked and matched
+};
+
+// ---- configs (Keras' to_json / model_from_json) ----
+
+/// The model's architecture (and compile config, when compiled and style is keras3) as JSON.
+std::string model_to_json(const Model& model, ConfigStyle style = ConfigStyle::keras2);
+/// Builds a model from a Keras 2 or Keras 3 config (Sequential or Functional). Weights come from
+/// the initializers with `seed`. `where` names the source in error messages ("model.json").
+std::shared_ptr<Model> model_from_json(std::string_view json, const std::string& where = "config",
+                                       uint64_t seed = 0, const LoadLimits& limits = {});
+
+// ---- weights only ----
+
+/// `*.weights.h5` → Keras 3 layout (layers/<name>/vars/0); any other `.h5` → the tf.keras 2.x
+/// save_weights layout (layer_names, weight_names, dense/dense/kernel:0).
+void save_weights(Model& model, const std::string& path, const SaveOptions& options = {});
+/// Reads either layout (also a full-model .h5's model_weights group) into a built model; shapes
+/// must match exactly.
+void load_weights(Model& model, const std::string& path);
+
+// ---- whole models ----
+
+/// Writes atomically (temp file + rename), in the format the extension selects.
+void save_model(Model& model, const std::string& path, const SaveOptions& options = {});
+/// Loads a `.keras` archive, a full-model `.h5`, a `model.json` (with STEM.h5 next to it when it
+/// exists), a save_weights `.h5` with STEM.json next to it, or a folder holding model.keras or
+/// model.json (+ model.h5).
+LoadedModel load_model(const std::string& path, const LoadOptions& options = {});
+/// The same from bytes already in memory (`name` is used in messages).
+LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
+                                   const LoadOptions& options = {},
+                                   const std::string& name = "<memory>");
+
+/// Runs the reference input through the model and returns the largest absolute difference.
+double reference_difference(Model& model, const ReferenceSample& reference);
+
+}  // namespace glia

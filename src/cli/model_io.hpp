@@ -1,0 +1,33 @@
+// What glia train and glia predict share: MNIST-layout data shaped for a model, prediction inputs
+// from IDX/NPY/JSON files, and opening a model by path or registry reference.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "glia/data.hpp"
+#include "glia/model.hpp"
+#include "glia/saving.hpp"
+
+namespace glia::cli {
+
+struct MnistData {
+  std::shared_ptr<ImageClassDataset> train, test;
+  /// The first `rows` test inputs, shaped for the model (a reference sample for saved files).
+  Tensor test_x_head(int64_t rows) const;
+};
+
+/// Reads the four MNIST-layout files under `folder`: images scaled by 1/255 (flattened when the
+/// model takes a vector), labels one-hot over the model's outputs (class indices for the sparse
+/// loss). Throws naming the file or the shape mismatch.
+MnistData load_mnist_for(const Model& model, LossKind loss, const std::string& folder);
+
+/// Prediction inputs: IDX (raw or .gz; uint8 ×1/255), .npy, or JSON {"data": [[...], ...]},
+/// reshaped to (rows, model input shape).
+Tensor read_prediction_input(const std::string& path, const Model& model);
+
+/// Loads PATH, or a registered model NAME[:V|@latest] from the workspace (-w or found).
+LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
+                       const LoadOptions& options);
+
+}  // namespace glia::cli

@@ -1,0 +1,203 @@
+// glia train: train any model described by a Keras file (model.json, .keras, .h5) on MNIST-layout
+// IDX files, with no C++ to write, and save it in Keras' formats.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/model_io.hpp"
+#include "glia/glia.hpp"
+#include "glia/platform/run_logger.hpp"
+#include "glia/saving.hpp"
+
+namespace glia::cli {
+
+namespace {
+
+struct TrainArgs {
+  std::string model, data_folder, output = "outputs/model", optimizer, loss, metrics, output_format;
+  std::vector<std::string> save;
+  std::optional<double> learning_rate, validation_split;
+  int64_t batch_size = 32;
+  int epochs = 1, verbose = -1, threads = 0;
+  uint64_t seed = 0;
+  bool no_shuffle = false;
+};
+
+/// The compile options: the file's, with flags overriding them.
+void compile_from_flags(LoadedModel& loaded, const TrainArgs& a) {
+  Model& m = *loaded.model;
+  CompileOptions o;
+  if (m.compiled()) o = m.compile_options();
+  bool fresh_optimizer = false;
+  if (!a.optimizer.empty()) {
+    o.optimizer = make_optimizer(a.optimizer, a.learning_rate);
+    fresh_optimizer = true;
+  } else if (!o.optimizer) {
+    o.optimizer = make_optimizer("rmsprop", a.learning_rate);
+    fresh_optimizer = true;
+  } else if (a.learning_rate) {
+    o.optimizer->set_learning_rate(*a.learning_rate);
+  }
+  if (!a.loss.empty())
+    o.loss = Loss::parse(a.loss);
+  else if (!m.compiled())
+    o.loss = Loss::parse("categorical_crossentropy");
+  if (!a.metrics.empty()) {
+    o.metrics.clear();
+    std::string rest = a.metrics;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string name = rest.substr(0, comma);
+      if (!name.empty()) o.metrics.push_back(name);
+      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+    }
+  } else if (!m.compiled()) {
+    o.metrics = {"accuracy"};
+  }
+  const bool changed = fresh_optimizer || !m.compiled() || !a.loss.empty() || !a.metrics.empty();
+  if (changed) {
+    m.compile(o);
+    if (fresh_optimizer) loaded.has_optimizer_state = false;
+  }
+}
+
+std::string shorten(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  return buf;
+}
+
+void run_train(const TrainArgs& a) {
+  set_num_threads(a.threads);
+  LoadOptions lo;
+  LoadedModel loaded = load_model(a.model, lo);
+  Model& model = *loaded.model;
+  if (!loaded.has_weights) model.initialize_weights(a.seed);
+  compile_from_flags(loaded, a);
+  const bool json_out = a.output_format == "json";
+  const int verbose = a.verbose >= 0 ? a.verbose : json_out ? 0 : (::isatty(1) ? 1 : 2);
+  FILE* info = json_out ? stderr : stdout;
+  std::fprintf(info, "model: %s (%s, %lld parameters%s%s)\n", a.model.c_str(),
+               format_name(loaded.format).c_str(), static_cast<long long>(model.count_params()),
+               loaded.has_weights ? ", weights loaded" : ", new weights",
+               loaded.has_optimizer_state ? ", optimizer state restored" : "");
+  const LossKind loss = model.loss().kind;
+  MnistData data = load_mnist_for(model, loss, a.data_folder);
+  std::string command = "glia train";
+  std::unique_ptr<platform::RunLogger> run =
+      platform::RunLogger::from_environment("glia-train", command + " --model " + a.model);
+  if (run->online()) std::fprintf(info, "Run: %s\n", run->run_id().c_str());
+  auto tracker = std::make_shared<LambdaCallback>();
+  tracker->epoch_end = [&](int epoch, const Logs& logs) {
+    for (const auto& [name, value] : logs) run->log(name, value, epoch);
+    run->flush();
+  };
+  FitOptions fit{.batch_size = a.batch_size,
+                 .epochs = a.epochs,
+                 .verbose = verbose,
+                 .callbacks = {tracker},
+                 .validation_split = a.validation_split.value_or(0.0),
+                 .shuffle = !a.no_shuffle,
+                 .seed = a.seed};
+  History history = model.fit(data.train, fit);
+  Logs test = model.evaluate(*data.test, {.batch_size = a.batch_size});
+  for (const auto& [name, value] : test) run->log("test_" + name, value);
+  std::vector<std::string> saved;
+  SaveOptions so;
+  so.reference_input = data.test_x_head(8);
+  if (a.save.empty()) {
+    std::filesystem::create_directories(a.output);
+    for (const char* file : {"model.json", "model.keras"}) {
+      const std::string path = (std::filesystem::path(a.output) / file).string();
+      save_model(model, path, so);
+      saved.push_back(path);
+      if (std::string(file) == "model.json")
+        saved.push_back((std::filesystem::path(a.output) / "model.h5").string());
+    }
+  } else {
+    for (const std::string& path : a.save) {
+      const auto parent = std::filesystem::path(path).parent_path();
+      if (!parent.empty()) std::filesystem::create_directories(parent);
+      save_model(model, path, so);
+      saved.push_back(path);
+      if (std::filesystem::path(path).extension() == ".json")
+        saved.push_back(std::filesystem::path(path).replace_extension(".h5").string());
+    }
+  }
+  run->complete(true);
+  if (json_out) {
+    nlohmann::json out;
+    out["model"] = a.model;
+    out["parameters"] = model.count_params();
+    out["history"] = history.history;
+    out["test"] = test;
+    out["saved"] = saved;
+    if (run->online()) out["run"] = run->run_id();
+    print_json(out);
+    return;
+  }
+  std::string line = "test:";
+  for (const auto& [name, value] : test) line += " " + name + " " + shorten(value);
+  std::printf("%s\nsaved: ", line.c_str());
+  for (size_t i = 0; i < saved.size(); ++i) std::printf("%s%s", i ? ", " : "", saved[i].c_str());
+  std::printf("\n");
+}
+
+}  // namespace
+
+void register_train(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "train",
+      "Train a model described by a Keras file (model.json, .keras or .h5) on MNIST-layout IDX "
+      "files and save it as model.json + model.h5 and model.keras");
+  cmd->add_option("--model", a->model,
+                  "model.json (architecture; weights beside it as model.h5 are used when "
+                  "present), a .keras archive or a full-model .h5; training continues from the "
+                  "file's weights and optimizer state")
+      ->required();
+  cmd->add_option("--data-folder", a->data_folder,
+                  "folder holding train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+                  "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--epochs", a->epochs, "training epochs")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--batch-size", a->batch_size, "mini-batch size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--optimizer", a->optimizer,
+                  "sgd, rmsprop, adam or adamw (default: the file's, else rmsprop)");
+  cmd->add_option("--learning-rate", a->learning_rate, "learning rate (default: the file's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--loss", a->loss,
+                  "loss name (default: the file's, else categorical_crossentropy)");
+  cmd->add_option("--metrics", a->metrics,
+                  "comma-separated metric names (default: the file's, else accuracy)");
+  cmd->add_option("--seed", a->seed, "seed for new weights, shuffling and dropout")
+      ->capture_default_str();
+  cmd->add_flag("--no-shuffle", a->no_shuffle, "keep the samples in file order");
+  cmd->add_option("--validation-split", a->validation_split,
+                  "fraction of the last training samples held out for validation")
+      ->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--output", a->output,
+                  "folder for model.json, model.h5 and model.keras (when --save is not given)")
+      ->capture_default_str();
+  cmd->add_option("--save", a->save,
+                  "save to this path instead (repeatable): .keras archive, .h5 full model, or "
+                  ".json (+ weights in the .h5 of the same name)");
+  cmd->add_option("--verbose", a->verbose,
+                  "0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal)")
+      ->check(CLI::Range(0, 2));
+  cmd->add_option("--threads", a->threads, "compute threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-o,--output-format", a->output_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->callback([a] { run_train(*a); });
+}
+
+}  // namespace glia::cli

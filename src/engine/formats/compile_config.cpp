@@ -1,0 +1,343 @@
+// Compile configs: optimizer (with schedules and clipping), loss and metrics, as Keras 3's
+// `compile_config` and tf.keras 2.x's `training_config`.
+#include <cmath>
+#include <set>
+
+#include "formats/config.hpp"
+#include "glia/error.hpp"
+#include "glia/metrics.hpp"
+
+namespace glia::formats {
+
+namespace {
+
+/// Keras keeps hyperparameters as float32 variables, so its configs show the float32 value.
+double f32(double v) {
+  return static_cast<double>(static_cast<float>(v));
+}
+
+json object_in(ConfigStyle style, const char* module, const std::string& cls, json config) {
+  json o;
+  if (style == ConfigStyle::keras3) o["module"] = module;
+  o["class_name"] = cls;
+  o["config"] = std::move(config);
+  if (style == ConfigStyle::keras3) o["registered_name"] = nullptr;
+  return o;
+}
+
+json optional_number(const std::optional<double>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json schedule_json(const LearningRateSchedule& s, ConfigStyle style) {
+  json c;
+  if (auto* e = dynamic_cast<const ExponentialDecay*>(&s)) {
+    c["initial_learning_rate"] = e->initial_learning_rate();
+    c["decay_steps"] = e->decay_steps();
+    c["decay_rate"] = e->decay_rate();
+    c["staircase"] = e->staircase();
+    c["name"] = "ExponentialDecay";
+  } else if (auto* d = dynamic_cast<const CosineDecay*>(&s)) {
+    c["initial_learning_rate"] = d->initial_learning_rate();
+    c["decay_steps"] = d->decay_steps();
+    c["alpha"] = d->alpha();
+    c["name"] = "CosineDecay";
+    c["warmup_target"] = d->warmup_steps() > 0 ? json(d->warmup_target()) : json(nullptr);
+    c["warmup_steps"] = d->warmup_steps();
+  } else {
+    throw Error("cannot save learning-rate schedule " + s.name());
+  }
+  return object_in(style, "keras.optimizers.schedules", s.name(), std::move(c));
+}
+
+json optimizer_json(const Optimizer& opt, ConfigStyle style) {
+  const OptimizerOptions& o = opt.options();
+  json c;
+  const std::string cls = opt.class_name();
+  c["name"] = cls == "SGD"       ? "sgd"
+              : cls == "RMSprop" ? "rm_sprop"
+              : cls == "AdamW"   ? "adam_w"
+                                 : "adam";
+  c["learning_rate"] = o.schedule ? schedule_json(*o.schedule, style) : json(f32(o.learning_rate));
+  c["weight_decay"] = optional_number(o.weight_decay);
+  c["clipnorm"] = optional_number(o.clipnorm);
+  c["global_clipnorm"] = optional_number(o.global_clipnorm);
+  c["clipvalue"] = optional_number(o.clipvalue);
+  c["use_ema"] = false;
+  c["ema_momentum"] = 0.99;
+  c["ema_overwrite_frequency"] = nullptr;
+  if (auto* s = dynamic_cast<const SGD*>(&opt)) {
+    c["momentum"] = s->sgd_options().momentum;
+    c["nesterov"] = s->sgd_options().nesterov;
+  } else if (auto* r = dynamic_cast<const RMSprop*>(&opt)) {
+    c["rho"] = r->rmsprop_options().rho;
+    c["momentum"] = r->rmsprop_options().momentum;
+    c["epsilon"] = r->rmsprop_options().epsilon;
+    c["centered"] = r->rmsprop_options().centered;
+  } else if (auto* a = dynamic_cast<const Adam*>(&opt)) {
+    c["beta_1"] = a->adam_options().beta_1;
+    c["beta_2"] = a->adam_options().beta_2;
+    c["epsilon"] = a->adam_options().epsilon;
+    c["amsgrad"] = a->adam_options().amsgrad;
+  }
+  return object_in(style, "keras.optimizers", cls, std::move(c));
+}
+
+const char* loss_class(LossKind k) {
+  switch (k) {
+    case LossKind::categorical_crossentropy:
+      return "CategoricalCrossentropy";
+    case LossKind::sparse_categorical_crossentropy:
+      return "SparseCategoricalCrossentropy";
+    case LossKind::binary_crossentropy:
+      return "BinaryCrossentropy";
+    case LossKind::mean_squared_error:
+      return "MeanSquaredError";
+    case LossKind::mean_absolute_error:
+      return "MeanAbsoluteError";
+  }
+  return "";
+}
+
+json loss_json(const Loss& loss, ConfigStyle style) {
+  if (!loss.params.from_logits && loss.params.label_smoothing == 0.0f) return loss.name();
+  json c;
+  c["name"] = loss.name();
+  c["reduction"] = "sum_over_batch_size";
+  c["from_logits"] = loss.params.from_logits;
+  if (loss.kind == LossKind::categorical_crossentropy || loss.kind == LossKind::binary_crossentropy)
+    c["label_smoothing"] = loss.params.label_smoothing;
+  return object_in(style, "keras.losses", loss_class(loss.kind), std::move(c));
+}
+
+// ---- reading ----
+
+bool is_default(const json& v) {
+  return v.is_null() || (v.is_boolean() && !v.get<bool>());
+}
+
+std::optional<double> optional_of(const json& c, const char* key, const Where& where) {
+  const json* v = find(c, key);
+  if (!v || v->is_null()) return std::nullopt;
+  return number_of(*v, where, key);
+}
+
+std::shared_ptr<LearningRateSchedule> schedule_from(const json& v, const Where& where) {
+  if (!v.is_object()) where.fail("expected a number or a schedule, got " + v.dump());
+  const std::string cls = string_of(v, where, "class_name");
+  const json* c = find(v, "config");
+  if (!c || !c->is_object()) where.fail("expected a schedule 'config' object");
+  auto num = [&](const char* k, double d) {
+    const json* p = find(*c, k);
+    return p && !p->is_null() ? number_of(*p, where, k) : d;
+  };
+  const json* steps = find(*c, "decay_steps");
+  if (!steps) where.fail(cls + " needs decay_steps");
+  const auto decay_steps = static_cast<int64_t>(number_of(*steps, where, "decay_steps"));
+  if (decay_steps <= 0) where.at("decay_steps").fail("expected a positive number of steps");
+  if (cls == "ExponentialDecay") {
+    const json* st = find(*c, "staircase");
+    return std::make_shared<ExponentialDecay>(num("initial_learning_rate", 0.0), decay_steps,
+                                              num("decay_rate", 1.0),
+                                              st && st->is_boolean() && st->get<bool>());
+  }
+  if (cls == "CosineDecay")
+    return std::make_shared<CosineDecay>(
+        num("initial_learning_rate", 0.0), decay_steps, num("alpha", 0.0),
+        static_cast<int64_t>(num("warmup_steps", 0.0)), num("warmup_target", 0.0));
+  where.fail("learning-rate schedule '" + cls +
+             "' is not supported (expected ExponentialDecay or CosineDecay)");
+}
+
+std::shared_ptr<Optimizer> optimizer_from(const json& v, const Where& where) {
+  if (v.is_string()) return make_optimizer(v.get<std::string>());
+  if (!v.is_object()) where.fail("expected an optimizer object, got " + type_name(v));
+  std::string cls = string_of(v, where, "class_name");
+  const json* cp = find(v, "config");
+  if (!cp || !cp->is_object()) where.fail("expected an optimizer 'config' object");
+  const json& c = *cp;
+  std::string lower = cls;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  static const std::set<std::string> common = {"name",
+                                               "learning_rate",
+                                               "lr",
+                                               "weight_decay",
+                                               "clipnorm",
+                                               "global_clipnorm",
+                                               "clipvalue",
+                                               "use_ema",
+                                               "ema_momentum",
+                                               "ema_overwrite_frequency",
+                                               "loss_scale_factor",
+                                               "gradient_accumulation_steps",
+                                               "jit_compile",
+                                               "is_legacy_optimizer",
+                                               "decay"};
+  std::set<std::string> own;
+  if (lower == "sgd")
+    own = {"momentum", "nesterov"};
+  else if (lower == "rmsprop")
+    own = {"rho", "momentum", "epsilon", "centered"};
+  else if (lower == "adam" || lower == "adamw")
+    own = {"beta_1", "beta_2", "epsilon", "amsgrad"};
+  else
+    where.fail("optimizer '" + cls + "' is not supported (expected SGD, RMSprop, Adam or AdamW)");
+  for (auto& [key, value] : c.items())
+    if (!common.count(key) && !own.count(key) && !is_default(value))
+      where.at(key).fail("optimizer option '" + key + "' is not supported");
+  for (const char* k :
+       {"use_ema", "loss_scale_factor", "gradient_accumulation_steps", "ema_overwrite_frequency"})
+    if (const json* p = find(c, k); p && !is_default(*p))
+      where.at(k).fail(std::string("optimizer option '") + k + "' = " + p->dump() +
+                       " is not supported");
+  if (const json* d = find(c, "decay"); d && !d->is_null() && number_of(*d, where, "decay") != 0)
+    where.at("decay").fail("the legacy 'decay' option is not supported; use a schedule");
+  OptimizerOptions o;
+  o.learning_rate = lower == "sgd" ? 0.01 : 0.001;
+  const json* lr = find(c, "learning_rate");
+  if (!lr) lr = find(c, "lr");
+  if (lr && lr->is_number())
+    o.learning_rate = number_of(*lr, where, "learning_rate");
+  else if (lr && !lr->is_null())
+    o.schedule = schedule_from(*lr, where.at("learning_rate"));
+  o.weight_decay = optional_of(c, "weight_decay", where);
+  o.clipnorm = optional_of(c, "clipnorm", where);
+  o.global_clipnorm = optional_of(c, "global_clipnorm", where);
+  o.clipvalue = optional_of(c, "clipvalue", where);
+  auto num = [&](const char* k, double d) { return optional_of(c, k, where).value_or(d); };
+  auto flag = [&](const char* k) {
+    const json* p = find(c, k);
+    return p && p->is_boolean() && p->get<bool>();
+  };
+  try {
+    if (lower == "sgd")
+      return std::make_shared<SGD>(o, SGDOptions{num("momentum", 0.0), flag("nesterov")});
+    if (lower == "rmsprop")
+      return std::make_shared<RMSprop>(o, RMSpropOptions{num("rho", 0.9), num("momentum", 0.0),
+                                                         num("epsilon", 1e-7), flag("centered")});
+    AdamOptions a{num("beta_1", 0.9), num("beta_2", 0.999), num("epsilon", 1e-7), flag("amsgrad")};
+    if (lower == "adamw") return std::make_shared<AdamW>(AdamW::with_decay(o), a);
+    return std::make_shared<Adam>(o, a);
+  } catch (const Error& e) {
+    where.fail(e.what());
+  }
+}
+
+Loss loss_from(const json& v, const Where& where) {
+  std::string name;
+  const json* c = nullptr;
+  if (v.is_string()) {
+    name = v.get<std::string>();
+  } else if (v.is_object() && find(v, "class_name")) {
+    const std::string cls = string_of(v, where, "class_name");
+    c = find(v, "config");
+    for (LossKind k : {LossKind::categorical_crossentropy,
+                       LossKind::sparse_categorical_crossentropy, LossKind::binary_crossentropy,
+                       LossKind::mean_squared_error, LossKind::mean_absolute_error}) {
+      Loss l;
+      l.kind = k;
+      if (cls == loss_class(k) || cls == l.name()) name = l.name();
+    }
+    if (name.empty()) name = cls;
+  } else if (v.is_array() && v.size() == 1) {
+    return loss_from(v[0], where);
+  } else {
+    where.fail("expected one loss (a name or a Keras loss object), got " + v.dump().substr(0, 80));
+  }
+  Loss loss;
+  try {
+    loss = Loss::parse(name);
+  } catch (const Error&) {
+    where.fail("loss '" + name +
+               "' is not supported (expected categorical_crossentropy, "
+               "sparse_categorical_crossentropy, binary_crossentropy, mean_squared_error or "
+               "mean_absolute_error)");
+  }
+  if (c && c->is_object()) {
+    for (auto& [key, value] : c->items()) {
+      if (key == "name" || key == "fn") continue;
+      if (key == "from_logits") {
+        loss.params.from_logits = value.is_boolean() && value.get<bool>();
+      } else if (key == "label_smoothing") {
+        loss.params.label_smoothing =
+            static_cast<float>(number_of(value, where, "label_smoothing"));
+      } else if (key == "reduction") {
+        if (!(value.is_null() || value == "sum_over_batch_size" || value == "auto"))
+          where.at("reduction").fail("only sum_over_batch_size is supported, got " + value.dump());
+      } else if (key == "axis") {
+        if (!(value.is_null() || value == -1))
+          where.at("axis").fail("only axis -1 is supported, got " + value.dump());
+      } else if (!is_default(value)) {
+        where.at(key).fail("loss option '" + key + "' is not supported");
+      }
+    }
+  }
+  return loss;
+}
+
+void metrics_from(const json& v, const Where& where, std::vector<std::string>& out) {
+  if (v.is_null()) return;
+  if (v.is_array()) {
+    for (const json& m : v) metrics_from(m, where, out);
+    return;
+  }
+  std::string name;
+  if (v.is_string()) {
+    name = v.get<std::string>();
+  } else if (v.is_object()) {
+    const json* c = find(v, "config");
+    if (c && c->is_object() && find(*c, "name") && (*c)["name"].is_string())
+      name = (*c)["name"].get<std::string>();
+    else
+      name = string_of(v, where, "class_name");
+  } else {
+    where.fail("expected metric names, got " + v.dump().substr(0, 80));
+  }
+  try {
+    make_metric(name, LossKind::categorical_crossentropy, 10, false);
+  } catch (const Error&) {
+    where.fail("metric '" + name + "' is not supported");
+  }
+  out.push_back(name);
+}
+
+}  // namespace
+
+json compile_config(const Model& model, ConfigStyle style) {
+  if (!model.compiled()) return nullptr;
+  const CompileOptions& o = model.compile_options();
+  json c;
+  if (style == ConfigStyle::keras3) c["optimizer"] = optimizer_json(*o.optimizer, style);
+  c["loss"] = loss_json(o.loss, style);
+  c["loss_weights"] = nullptr;
+  c["metrics"] = o.metrics;
+  c["weighted_metrics"] = nullptr;
+  if (style == ConfigStyle::keras3) {
+    c["run_eagerly"] = false;
+    c["steps_per_execution"] = 1;
+    c["jit_compile"] = false;
+  } else {
+    c["optimizer_config"] = optimizer_json(*o.optimizer, style);
+  }
+  return c;
+}
+
+void apply_compile_config(Model& model, const json& config, const Where& where) {
+  if (!config.is_object()) where.fail("expected a compile config object, got " + type_name(config));
+  const json* opt = find(config, "optimizer");
+  if (!opt || opt->is_null()) opt = find(config, "optimizer_config");
+  CompileOptions o;
+  o.optimizer = opt && !opt->is_null() ? optimizer_from(*opt, where.at("optimizer"))
+                                       : make_optimizer("rmsprop");
+  const json* loss = find(config, "loss");
+  if (!loss || loss->is_null()) where.fail("the compile config has no loss");
+  o.loss = loss_from(*loss, where.at("loss"));
+  if (const json* lw = find(config, "loss_weights"); lw && !lw->is_null())
+    where.at("loss_weights").fail("loss_weights are not supported");
+  if (const json* m = find(config, "metrics")) metrics_from(*m, where.at("metrics"), o.metrics);
+  if (const json* m = find(config, "weighted_metrics"); m && !m->is_null() && !m->empty())
+    where.at("weighted_metrics").fail("weighted_metrics are not supported");
+  model.compile(std::move(o));
+}
+
+}  // namespace glia::formats

@@ -1,0 +1,56 @@
+// Keras model configs as JSON (internal to the engine's formats area): layers, Sequential and
+// Functional graphs, and compile configs, in both the Keras 3 and the tf.keras 2.x shapes.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "glia/saving.hpp"
+
+namespace glia::formats {
+
+using json = nlohmann::ordered_json;
+
+/// Where a value sits, for one-line errors: "model.json: layers[2] ('dense_1')".
+struct Where {
+  std::string text;
+  Where at(const std::string& part) const { return {text + ": " + part}; }
+  [[noreturn]] void fail(const std::string& what) const;
+};
+
+// ---- layers (layer_config.cpp) ----
+/// The layer's `config` object in the given style.
+json layer_config(const Layer& layer, ConfigStyle style);
+/// {"module"?, "class_name", "config", "registered_name"?} for the given style.
+json serialized_layer(const Layer& layer, ConfigStyle style);
+/// Makes a layer from {"class_name", "config"}; refuses classes and options the engine lacks.
+LayerPtr layer_from_config(const json& entry, const Where& where);
+/// The per-sample input shape an InputLayer (or a first layer's batch_input_shape) declares.
+Shape input_shape_from(const json& config, const Where& where);
+/// Parameters the layer will create for these per-sample input shapes (before building).
+int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs);
+
+// ---- models (model_config.cpp) ----
+/// {"class_name": "Sequential"|"Functional", "config": {...}} (+ module keys for keras3).
+json model_config(const Model& model, ConfigStyle style);
+std::shared_ptr<Model> model_from_config(const json& root, const Where& where, uint64_t seed,
+                                         const LoadLimits& limits);
+
+// ---- compile configs (compile_config.cpp) ----
+/// Keras 3 `compile_config` (keras3) or tf.keras `training_config` (keras2); null when the
+/// model is not compiled.
+json compile_config(const Model& model, ConfigStyle style);
+/// Compiles `model` from either shape. Throws naming the unsupported optimizer/loss/option.
+void apply_compile_config(Model& model, const json& config, const Where& where);
+
+/// Parses JSON text with a size bound; errors name `where` and the position.
+json parse_json(std::string_view text, const Where& where, int64_t max_bytes);
+
+/// Helpers shared by the config readers.
+const json* find(const json& object, const char* key);
+std::string string_of(const json& v, const Where& where, const char* key);
+double number_of(const json& v, const Where& where, const char* key);
+std::string type_name(const json& v);
+
+}  // namespace glia::formats

@@ -1,0 +1,52 @@
+// Small JSON helpers shared by the config readers: bounded parsing and typed access with errors
+// that say where.
+#include <cmath>
+
+#include "formats/config.hpp"
+#include "glia/error.hpp"
+
+namespace glia::formats {
+
+void Where::fail(const std::string& what) const {
+  throw Error(text + ": " + what);
+}
+
+json parse_json(std::string_view text, const Where& where, int64_t max_bytes) {
+  if (static_cast<int64_t>(text.size()) > max_bytes)
+    where.fail("the config is " + std::to_string(text.size()) + " bytes, over the limit of " +
+               std::to_string(max_bytes));
+  try {
+    return json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    std::string msg = e.what();
+    if (auto p = msg.find("parse error"); p != std::string::npos) msg = msg.substr(p);
+    where.fail("invalid JSON: " + msg);
+  }
+}
+
+const json* find(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+std::string type_name(const json& v) {
+  return v.type_name();
+}
+
+std::string string_of(const json& v, const Where& where, const char* key) {
+  const json* p = v.is_object() ? find(v, key) : &v;
+  if (!p) where.fail(std::string("missing '") + key + "'");
+  if (!p->is_string())
+    where.fail(std::string("'") + key + "' must be a string, got " + type_name(*p));
+  return p->get<std::string>();
+}
+
+double number_of(const json& v, const Where& where, const char* key) {
+  if (!v.is_number()) where.at(key).fail("expected a number, got " + v.dump().substr(0, 60));
+  const double d = v.get<double>();
+  if (!std::isfinite(d)) where.at(key).fail("expected a finite number");
+  return d;
+}
+
+}  // namespace glia::formats

@@ -1,0 +1,389 @@
+// Layer configs: what each engine layer writes, and the layers (with their activations,
+// initializers and regularizers) built back from a Keras config.
+#include <cmath>
+#include <set>
+
+#include "formats/config.hpp"
+#include "glia/error.hpp"
+#include "glia/layers.hpp"
+
+namespace glia::formats {
+
+namespace {
+
+json keras3_object(const char* module, const std::string& class_name, json config) {
+  json o;
+  o["module"] = module;
+  o["class_name"] = class_name;
+  o["config"] = std::move(config);
+  o["registered_name"] = nullptr;
+  return o;
+}
+
+json serialized(const char* module, const std::string& class_name, json config, ConfigStyle style) {
+  if (style == ConfigStyle::keras3) return keras3_object(module, class_name, std::move(config));
+  json o;
+  o["class_name"] = class_name;
+  o["config"] = std::move(config);
+  return o;
+}
+
+json dtype_of(ConfigStyle style) {
+  if (style == ConfigStyle::keras2) return "float32";
+  return keras3_object("keras", "DTypePolicy", json{{"name", "float32"}});
+}
+
+const std::pair<const char*, const char*> kInitializers[] = {{"glorot_uniform", "GlorotUniform"},
+                                                             {"glorot_normal", "GlorotNormal"},
+                                                             {"he_uniform", "HeUniform"},
+                                                             {"he_normal", "HeNormal"},
+                                                             {"lecun_normal", "LecunNormal"},
+                                                             {"lecun_uniform", "LecunUniform"},
+                                                             {"zeros", "Zeros"},
+                                                             {"ones", "Ones"},
+                                                             {"random_normal", "RandomNormal"},
+                                                             {"random_uniform", "RandomUniform"}};
+
+json initializer_json(const InitializerSpec& spec, ConfigStyle style) {
+  json config = json::object();
+  std::string cls;
+  for (auto& [name, c] : kInitializers)
+    if (spec.name == name) cls = c;
+  if (spec.name == "random_normal") {
+    config["mean"] = spec.mean;
+    config["stddev"] = spec.stddev;
+  } else if (spec.name == "random_uniform") {
+    config["minval"] = spec.minval;
+    config["maxval"] = spec.maxval;
+  }
+  if (spec.name != "zeros" && spec.name != "ones") config["seed"] = nullptr;
+  return serialized("keras.initializers", cls, std::move(config), style);
+}
+
+json regularizer_json(const Regularizer& r, ConfigStyle style) {
+  if (!r.active()) return nullptr;
+  if (r.l1 == 0.0f) return serialized("keras.regularizers", "L2", json{{"l2", r.l2}}, style);
+  if (r.l2 == 0.0f) return serialized("keras.regularizers", "L1", json{{"l1", r.l1}}, style);
+  return serialized("keras.regularizers", "L1L2", json{{"l1", r.l1}, {"l2", r.l2}}, style);
+}
+
+// ---- reading ----
+
+bool is_default(const json& v) {
+  return v.is_null() || (v.is_boolean() && !v.get<bool>());
+}
+
+/// Refuses keys the engine would silently ignore with a meaningful value.
+void check_keys(const json& config, const Where& where, std::initializer_list<const char*> known) {
+  std::set<std::string> k(known.begin(), known.end());
+  for (auto& [key, value] : config.items())
+    if (!k.count(key) && !is_default(value))
+      where.fail("option '" + key + "' = " + value.dump() +
+                 " is not supported by Glia (only the default null/false is accepted)");
+}
+
+std::string class_of(const json& entry, const Where& where) {
+  if (!entry.is_object()) where.fail("expected an object, got " + type_name(entry));
+  return string_of(entry, where, "class_name");
+}
+
+const json& config_of(const json& entry, const Where& where) {
+  const json* c = find(entry, "config");
+  if (!c || !c->is_object()) where.fail("expected a 'config' object");
+  return *c;
+}
+
+void check_dtype(const json& config, const Where& where) {
+  const json* d = find(config, "dtype");
+  if (!d || d->is_null()) return;
+  std::string name;
+  if (d->is_string()) {
+    name = d->get<std::string>();
+  } else if (d->is_object()) {
+    const json* c = find(*d, "config");
+    if (c && c->is_object() && find(*c, "name") && (*c)["name"].is_string())
+      name = (*c)["name"].get<std::string>();
+  }
+  if (name != "float32")
+    where.at("dtype").fail("dtype " + d->dump() + " is not supported (Glia computes in float32)");
+}
+
+std::string snake_case(const std::string& cls) {
+  std::string out;
+  for (size_t i = 0; i < cls.size(); ++i) {
+    char c = cls[i];
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      if (i > 0) out += '_';
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+InitializerSpec initializer_from(const json& v, const Where& where) {
+  if (v.is_null()) where.fail("an initializer is required, got null");
+  std::string name;
+  const json* config = nullptr;
+  if (v.is_string()) {
+    name = v.get<std::string>();
+  } else {
+    std::string cls = class_of(v, where);
+    config = &config_of(v, where);
+    for (auto& [n, c] : kInitializers)
+      if (cls == c) name = n;
+    if (name.empty()) name = snake_case(cls);
+  }
+  InitializerSpec spec;
+  try {
+    spec = InitializerSpec::parse(name);
+  } catch (const Error&) {
+    where.fail("initializer '" + name +
+               "' is not supported (expected GlorotUniform, GlorotNormal, HeUniform, HeNormal, "
+               "LecunNormal, LecunUniform, Zeros, Ones, RandomNormal or RandomUniform)");
+  }
+  if (config) {
+    check_keys(*config, where, {"seed", "mean", "stddev", "minval", "maxval"});
+    if (auto* p = find(*config, "mean")) spec.mean = number_of(*p, where, "mean");
+    if (auto* p = find(*config, "stddev")) spec.stddev = number_of(*p, where, "stddev");
+    if (auto* p = find(*config, "minval")) spec.minval = number_of(*p, where, "minval");
+    if (auto* p = find(*config, "maxval")) spec.maxval = number_of(*p, where, "maxval");
+  }
+  return spec;
+}
+
+Regularizer regularizer_from(const json& v, const Where& where) {
+  Regularizer r;
+  if (v.is_null()) return r;
+  std::string cls = v.is_string() ? v.get<std::string>() : class_of(v, where);
+  if (cls != "L1" && cls != "L2" && cls != "L1L2" && cls != "l1" && cls != "l2" && cls != "l1_l2")
+    where.fail("regularizer '" + cls + "' is not supported (expected L1, L2 or L1L2)");
+  if (v.is_string()) {  // Keras' string defaults: l1 = l2 = 0.01
+    if (cls != "l2") r.l1 = 0.01f;
+    if (cls != "l1") r.l2 = 0.01f;
+    return r;
+  }
+  const json& c = config_of(v, where);
+  check_keys(c, where, {"l1", "l2"});
+  if (auto* p = find(c, "l1")) r.l1 = static_cast<float>(number_of(*p, where, "l1"));
+  if (auto* p = find(c, "l2")) r.l2 = static_cast<float>(number_of(*p, where, "l2"));
+  return r;
+}
+
+std::string activation_from(const json& config, const Where& where) {
+  const json* a = find(config, "activation");
+  if (!a || a->is_null()) return "linear";
+  std::string name = a->is_string() ? a->get<std::string>() : class_of(*a, where.at("activation"));
+  try {
+    ActivationSpec::parse(name);
+  } catch (const Error&) {
+    where.at("activation")
+        .fail("activation '" + name +
+              "' is not supported (expected linear, relu, sigmoid, tanh, softmax, gelu or "
+              "leaky_relu)");
+  }
+  return name;
+}
+
+std::string name_of(const json& config, const Where& where) {
+  const json* n = find(config, "name");
+  return n ? string_of(*n, where, "name") : std::string();
+}
+
+int64_t int_of(const json& v, const Where& where, const char* key) {
+  if (!v.is_number_integer() &&
+      !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()))
+    where.at(key).fail("expected an integer, got " + v.dump());
+  double d = v.get<double>();
+  if (d < -9e15 || d > 9e15) where.at(key).fail("integer out of range: " + v.dump());
+  return static_cast<int64_t>(d);
+}
+
+}  // namespace
+
+// ---- writing ----
+
+json layer_config(const Layer& layer, ConfigStyle style) {
+  json c;
+  const std::string cls = layer.class_name();
+  if (auto* in = dynamic_cast<const InputLayer*>(&layer)) {
+    json shape = json::array({nullptr});
+    for (int64_t d : in->shape()) shape.push_back(d);
+    c[style == ConfigStyle::keras3 ? "batch_shape" : "batch_input_shape"] = shape;
+    c["dtype"] = "float32";
+    c["sparse"] = false;
+    c["ragged"] = false;
+    c["name"] = layer.name();
+    return c;
+  }
+  c["name"] = layer.name();
+  c["trainable"] = true;
+  c["dtype"] = dtype_of(style);
+  if (auto* d = dynamic_cast<const Dense*>(&layer)) {
+    const DenseOptions& o = d->options();
+    c["units"] = d->units();
+    c["activation"] = d->activation().name();
+    c["use_bias"] = o.use_bias;
+    c["kernel_initializer"] = initializer_json(o.kernel_initializer, style);
+    c["bias_initializer"] = initializer_json(o.bias_initializer, style);
+    c["kernel_regularizer"] = regularizer_json(o.kernel_regularizer, style);
+    c["bias_regularizer"] = nullptr;
+    if (style == ConfigStyle::keras2) c["activity_regularizer"] = nullptr;
+    c["kernel_constraint"] = nullptr;
+    c["bias_constraint"] = nullptr;
+  } else if (auto* a = dynamic_cast<const Activation*>(&layer)) {
+    c["activation"] = a->activation().name();
+  } else if (auto* dr = dynamic_cast<const Dropout*>(&layer)) {
+    c["rate"] = dr->rate();
+    c["noise_shape"] = nullptr;
+    c["seed"] = dr->seed() ? json(*dr->seed()) : json(nullptr);
+  } else if (cls == "Flatten") {
+    c["data_format"] = "channels_last";
+  } else if (cls == "Concatenate") {
+    c["axis"] = -1;
+  } else if (cls != "Add") {
+    throw Error("cannot save layer '" + layer.name() + "': class " + cls +
+                " has no Keras config writer");
+  }
+  return c;
+}
+
+json serialized_layer(const Layer& layer, ConfigStyle style) {
+  json o = serialized("keras.layers", layer.class_name(), layer_config(layer, style), style);
+  if (style == ConfigStyle::keras3 && layer.class_name() != "InputLayer" && layer.built()) {
+    json shapes = json::array();
+    for (const Shape& s : layer.input_shapes()) {
+      json one = json::array({nullptr});
+      for (int64_t d : s) one.push_back(d);
+      shapes.push_back(one);
+    }
+    o["build_config"] = json{{"input_shape", shapes.size() == 1 ? shapes[0] : shapes}};
+  }
+  return o;
+}
+
+// ---- reading ----
+
+Shape input_shape_from(const json& config, const Where& where) {
+  for (const char* key : {"batch_shape", "batch_input_shape"})
+    if (const json* s = find(config, key); s && !s->is_null()) {
+      if (!s->is_array() || s->empty())
+        where.at(key).fail("expected [null, d1, ...], got " + s->dump());
+      Shape shape;
+      for (size_t i = 1; i < s->size(); ++i) shape.push_back(int_of((*s)[i], where, key));
+      return shape;
+    }
+  if (const json* s = find(config, "input_shape"); s && !s->is_null()) {
+    if (!s->is_array()) where.at("input_shape").fail("expected [d1, ...], got " + s->dump());
+    Shape shape;
+    for (const json& d : *s) shape.push_back(int_of(d, where, "input_shape"));
+    return shape;
+  }
+  return {};
+}
+
+LayerPtr layer_from_config(const json& entry, const Where& where) {
+  const std::string cls = class_of(entry, where);
+  const json& c = config_of(entry, where);
+  const std::string name = name_of(c, where);
+  const Where w = where;
+  check_dtype(c, w);
+  if (const json* t = find(c, "trainable"); t && t->is_boolean() && !t->get<bool>())
+    w.fail("trainable=false (frozen layers) is not supported");
+  if (cls == "InputLayer") {
+    check_keys(c, w, {"batch_shape", "batch_input_shape", "shape", "input_shape", "dtype", "name"});
+    Shape shape = input_shape_from(c, w);
+    if (const json* s = find(c, "shape"); shape.empty() && s && s->is_array())
+      for (const json& d : *s) shape.push_back(int_of(d, w, "shape"));
+    if (shape.empty()) w.fail("InputLayer needs batch_shape (or batch_input_shape)");
+    for (int64_t d : shape)
+      if (d <= 0) w.fail("InputLayer dimensions must be positive, got " + shape_str(shape));
+    return std::make_shared<InputLayer>(shape, name);
+  }
+  static const std::initializer_list<const char*> kCommon = {
+      "name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape"};
+  auto keys = [&](std::initializer_list<const char*> extra) {
+    std::vector<const char*> all(kCommon);
+    all.insert(all.end(), extra);
+    std::set<std::string> k(all.begin(), all.end());
+    for (auto& [key, value] : c.items())
+      if (!k.count(key) && !is_default(value))
+        w.fail("option '" + key + "' = " + value.dump() +
+               " is not supported by Glia (only the default null/false is accepted)");
+  };
+  if (cls == "Dense") {
+    keys({"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+          "kernel_regularizer"});
+    const json* u = find(c, "units");
+    if (!u) w.fail("Dense needs 'units'");
+    const int64_t units = int_of(*u, w, "units");
+    if (units <= 0 || units > (int64_t{1} << 31))
+      w.at("units").fail("expected a positive number of units, got " + u->dump());
+    DenseOptions o;
+    o.name = name;
+    o.activation = activation_from(c, w);
+    if (const json* b = find(c, "use_bias")) {
+      if (!b->is_boolean()) w.at("use_bias").fail("expected true or false, got " + b->dump());
+      o.use_bias = b->get<bool>();
+    }
+    if (const json* k = find(c, "kernel_initializer"))
+      o.kernel_initializer = initializer_from(*k, w.at("kernel_initializer"));
+    if (const json* k = find(c, "bias_initializer"))
+      o.bias_initializer = initializer_from(*k, w.at("bias_initializer"));
+    if (const json* k = find(c, "kernel_regularizer"))
+      o.kernel_regularizer = regularizer_from(*k, w.at("kernel_regularizer"));
+    return std::make_shared<Dense>(units, o);
+  }
+  if (cls == "Activation") {
+    keys({"activation"});
+    return std::make_shared<Activation>(activation_from(c, w), name);
+  }
+  if (cls == "Dropout") {
+    keys({"rate", "seed", "noise_shape"});
+    const json* r = find(c, "rate");
+    if (!r) w.fail("Dropout needs 'rate'");
+    const double rate = number_of(*r, w, "rate");
+    if (!(rate >= 0.0 && rate < 1.0)) w.at("rate").fail("expected 0 <= rate < 1, got " + r->dump());
+    std::optional<uint64_t> seed;
+    if (const json* s = find(c, "seed"); s && !s->is_null())
+      seed = static_cast<uint64_t>(int_of(*s, w, "seed"));
+    return std::make_shared<Dropout>(static_cast<float>(rate), seed, name);
+  }
+  if (cls == "Flatten") {
+    keys({"data_format"});
+    if (const json* f = find(c, "data_format");
+        f && !(f->is_string() && f->get<std::string>() == "channels_last"))
+      w.at("data_format").fail("only channels_last is supported, got " + f->dump());
+    return std::make_shared<Flatten>(name);
+  }
+  if (cls == "Add") {
+    keys({});
+    return std::make_shared<Add>(name);
+  }
+  if (cls == "Concatenate") {
+    keys({"axis"});
+    if (const json* a = find(c, "axis")) {
+      int64_t axis = int_of(*a, w, "axis");
+      if (axis != -1 && axis <= 0)
+        w.at("axis").fail("only the last axis (-1) is supported, got " + a->dump());
+    }
+    return std::make_shared<Concatenate>(name);
+  }
+  w.fail("layer class '" + cls +
+         "' is not supported by Glia (supported: InputLayer, Dense, Activation, Dropout, "
+         "Flatten, Add, Concatenate)");
+}
+
+int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {
+  if (auto* d = dynamic_cast<const Dense*>(&layer)) {
+    if (inputs.empty() || inputs[0].empty()) return 0;
+    const double in = static_cast<double>(inputs[0].back());
+    const double n = in * static_cast<double>(d->units()) +
+                     (d->options().use_bias ? static_cast<double>(d->units()) : 0.0);
+    return n > 9e18 ? INT64_MAX : static_cast<int64_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace glia::formats

@@ -1,0 +1,366 @@
+// The public save/load API: picks the format from the path (or the file's content), writes
+// atomically, and checks the reference sample on request.
+#include "glia/saving.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+
+#include "formats/atomic_file.hpp"
+#include "formats/config.hpp"
+#include "formats/keras_archive.hpp"
+#include "formats/weights.hpp"
+#include "glia/error.hpp"
+#include "glia/version.hpp"
+
+namespace glia {
+
+namespace fs = std::filesystem;
+using formats::json;
+using formats::Where;
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+std::optional<ReferenceSample> make_reference(Model& model, const SaveOptions& options) {
+  if (!options.reference_input) return std::nullopt;
+  const Tensor& x = *options.reference_input;
+  Shape want = model.input_shape();
+  if (x.rank() != static_cast<int>(want.size()) + 1 ||
+      Shape(x.shape().begin() + 1, x.shape().end()) != want)
+    throw Error("reference input has shape " + shape_str(x.shape()) + ", expected " +
+                shape_str(want, true));
+  const int64_t rows = std::min<int64_t>(x.dim(0), 8);
+  Shape s = x.shape();
+  s[0] = rows;
+  Tensor in(s);
+  std::copy(x.data(), x.data() + in.size(), in.data());
+  ReferenceSample r;
+  r.input = in;
+  r.output = model.predict(in, rows).clone();
+  return r;
+}
+
+void write_full_h5(Model& model, const std::string& path, const SaveOptions& options,
+                   const std::optional<ReferenceSample>& reference) {
+  formats::h5::File f = formats::h5::File::create(path);
+  {
+    formats::h5::Group root = f.root();
+    root.set_attr("keras_version", "2.15.0");
+    root.set_attr("backend", "tensorflow");
+    root.set_attr("glia_version", version());
+    root.set_attr("model_config", formats::model_config(model, ConfigStyle::keras2).dump());
+    if (model.compiled())
+      root.set_attr("training_config", formats::compile_config(model, ConfigStyle::keras2).dump());
+    formats::write_legacy_weights(model, root.create_group("model_weights"));
+    if (options.include_optimizer && model.compiled()) formats::write_legacy_optimizer(model, root);
+    if (reference) formats::write_reference(root, *reference);
+  }
+  f.close();
+}
+
+void write_weights_h5(Model& model, const std::string& path, bool keras3,
+                      const std::optional<ReferenceSample>& reference) {
+  formats::h5::File f = formats::h5::File::create(path);
+  {
+    formats::h5::Group root = f.root();
+    if (keras3)
+      formats::write_keras3_weights(model, root, false);
+    else
+      formats::write_legacy_weights(model, root);
+    if (reference) formats::write_reference(root, *reference);
+  }
+  f.close();
+}
+
+std::string date_saved() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d@%H:%M:%S", &tm);
+  return buf;
+}
+
+void write_keras_archive(Model& model, const std::string& path, const SaveOptions& options,
+                         const std::optional<ReferenceSample>& reference) {
+  json meta;
+  meta["keras_version"] = "3.15.1";
+  meta["date_saved"] = date_saved();
+  meta["glia_version"] = version();
+  const std::string metadata = meta.dump();
+  const std::string config = formats::model_config(model, ConfigStyle::keras3).dump();
+  std::string weights;
+  {
+    formats::h5::File f = formats::h5::File::create_in_memory(path + ":model.weights.h5");
+    {
+      formats::h5::Group root = f.root();
+      formats::write_keras3_weights(model, root, options.include_optimizer);
+      if (reference) formats::write_reference(root, *reference);
+    }
+    weights = f.image();
+  }
+  formats::write_archive(
+      path, {{"metadata.json", metadata}, {"config.json", config}, {"model.weights.h5", weights}});
+}
+
+/// Reads the reference sample (when present) and checks it when asked.
+void finish_load(LoadedModel& out, const formats::h5::Group* root, const LoadOptions& options,
+                 const std::string& name) {
+  if (root) out.reference = formats::read_reference(*root, *out.model);
+  if (!options.verify) return;
+  if (!out.reference)
+    throw Error(name +
+                ": --verify needs a reference sample, and this file has none (files "
+                "saved by Glia carry one)");
+  const double diff = reference_difference(*out.model, *out.reference);
+  if (!(diff <= options.verify_tolerance))
+    throw Error(name + ": verification failed: outputs differ from the stored reference by up to " +
+                std::to_string(diff) + " (tolerance " + std::to_string(options.verify_tolerance) +
+                "); the file does not load as it was saved");
+  out.verified = true;
+}
+
+void apply_compile(LoadedModel& out, const json* config, const LoadOptions& options,
+                   const Where& where) {
+  if (!options.compile || !config || config->is_null()) return;
+  // Keras writes {} for a model that was never compiled.
+  if (config->is_object() && config->empty()) return;
+  formats::apply_compile_config(*out.model, *config, where);
+  out.compiled = true;
+}
+
+LoadedModel load_h5(const formats::h5::File& f, const std::string& name, const LoadOptions& options,
+                    const std::string& sibling_json) {
+  formats::h5::Group root = f.root();
+  LoadedModel out;
+  if (root.has_attr("model_config")) {
+    out.format = ModelFormat::full_h5;
+    const Where where{name + ": model_config"};
+    json config = formats::parse_json(root.attr("model_config", options.limits.max_config_bytes),
+                                      where, options.limits.max_config_bytes);
+    out.model = formats::model_from_config(config, where, 0, options.limits);
+    formats::read_legacy_weights(*out.model, root.group("model_weights"));
+    out.has_weights = true;
+    if (options.compile && root.has_attr("training_config")) {
+      const Where tw{name + ": training_config"};
+      json tc = formats::parse_json(root.attr("training_config", options.limits.max_config_bytes),
+                                    tw, options.limits.max_config_bytes);
+      apply_compile(out, &tc, options, tw);
+      out.has_optimizer_state = formats::read_legacy_optimizer(*out.model, root);
+    }
+    finish_load(out, &root, options, name);
+    return out;
+  }
+  if (sibling_json.empty())
+    throw Error(name +
+                ": holds weights only (no model_config); expected the model.json written "
+                "with it (same name, .json)");
+  out.format = ModelFormat::json_pair;
+  const Where where{sibling_json};
+  json config =
+      formats::parse_json(formats::read_file(sibling_json, options.limits.max_config_bytes), where,
+                          options.limits.max_config_bytes);
+  out.model = formats::model_from_config(config, where, 0, options.limits);
+  if (root.has_group("layers"))
+    formats::read_keras3_weights(*out.model, root);
+  else if (!root.has_attr("layer_names") && root.has_group("model_weights"))
+    formats::read_legacy_weights(*out.model, root.group("model_weights"));
+  else
+    formats::read_legacy_weights(*out.model, root);
+  out.has_weights = true;
+  apply_compile(out, formats::find(config, "compile_config"), options, where.at("compile_config"));
+  finish_load(out, &root, options, name);
+  return out;
+}
+
+LoadedModel load_archive(std::string_view bytes, const std::string& name,
+                         const LoadOptions& options) {
+  formats::ArchiveContents a = formats::read_archive(bytes, name, options.limits);
+  const Where where{name + ": config.json"};
+  json config = formats::parse_json(a.config, where, options.limits.max_config_bytes);
+  LoadedModel out;
+  out.format = ModelFormat::keras_archive;
+  out.model = formats::model_from_config(config, where, 0, options.limits);
+  apply_compile(out, formats::find(config, "compile_config"), options, where.at("compile_config"));
+  if (a.weights.empty()) throw Error(name + ": the archive has no model.weights.h5");
+  formats::h5::File f =
+      formats::h5::File::open_image(a.weights.data(), a.weights.size(), name + ":model.weights.h5");
+  formats::h5::Group root = f.root();
+  formats::read_keras3_weights(*out.model, root);
+  out.has_weights = true;
+  if (out.compiled) out.has_optimizer_state = formats::read_keras3_optimizer(*out.model, root);
+  finish_load(out, &root, options, name);
+  return out;
+}
+
+/// A config-only model.json: fresh weights from the initializers.
+LoadedModel load_json(std::string_view text, const std::string& name, const LoadOptions& options) {
+  const Where where{name};
+  json config = formats::parse_json(text, where, options.limits.max_config_bytes);
+  LoadedModel out;
+  out.format = ModelFormat::json_pair;
+  out.model = formats::model_from_config(config, where, 0, options.limits);
+  apply_compile(out, formats::find(config, "compile_config"), options, where.at("compile_config"));
+  finish_load(out, nullptr, options, name);
+  return out;
+}
+
+std::string with_extension(const std::string& path, const char* ext) {
+  return fs::path(path).replace_extension(ext).string();
+}
+
+}  // namespace
+
+std::string format_name(ModelFormat format) {
+  switch (format) {
+    case ModelFormat::keras_archive:
+      return "keras";
+    case ModelFormat::full_h5:
+      return "h5";
+    case ModelFormat::json_pair:
+      return "json+h5";
+  }
+  return "";
+}
+
+std::string model_to_json(const Model& model, ConfigStyle style) {
+  return formats::model_config(model, style).dump();
+}
+
+std::shared_ptr<Model> model_from_json(std::string_view text, const std::string& where,
+                                       uint64_t seed, const LoadLimits& limits) {
+  const Where w{where};
+  return formats::model_from_config(formats::parse_json(text, w, limits.max_config_bytes), w, seed,
+                                    limits);
+}
+
+void save_weights(Model& model, const std::string& path, const SaveOptions& options) {
+  const auto reference = make_reference(model, options);
+  const bool keras3 = ends_with(path, ".weights.h5");
+  formats::write_atomically(
+      path, [&](const std::string& tmp) { write_weights_h5(model, tmp, keras3, reference); });
+}
+
+void load_weights(Model& model, const std::string& path) {
+  formats::h5::File f = formats::h5::File::open(path);
+  formats::h5::Group root = f.root();
+  if (root.has_group("layers") && !root.has_attr("layer_names"))
+    formats::read_keras3_weights(model, root);
+  else if (!root.has_attr("layer_names") && root.has_group("model_weights"))
+    formats::read_legacy_weights(model, root.group("model_weights"));
+  else
+    formats::read_legacy_weights(model, root);
+}
+
+void save_model(Model& model, const std::string& path, const SaveOptions& options) {
+  const std::string ext = lower_extension(path);
+  const auto reference = make_reference(model, options);
+  if (ext == ".keras") {
+    formats::write_atomically(
+        path, [&](const std::string& tmp) { write_keras_archive(model, tmp, options, reference); });
+  } else if (ext == ".h5" || ext == ".hdf5") {
+    formats::write_atomically(
+        path, [&](const std::string& tmp) { write_full_h5(model, tmp, options, reference); });
+  } else if (ext == ".json") {
+    const std::string weights = with_extension(path, ".h5");
+    formats::write_atomically(
+        weights, [&](const std::string& tmp) { write_weights_h5(model, tmp, false, reference); });
+    const std::string text = model_to_json(model, ConfigStyle::keras2);
+    formats::write_atomically(path, [&](const std::string& tmp) {
+      formats::h5::quiet();
+      FILE* out = std::fopen(tmp.c_str(), "wb");
+      if (!out) throw Error(tmp + ": cannot create");
+      const bool ok = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+      if (std::fclose(out) != 0 || !ok) throw Error(path + ": cannot write (disk full?)");
+    });
+  } else {
+    throw Error(path + ": unknown model file type '" + ext + "' (expected .keras, .h5 or .json)");
+  }
+}
+
+LoadedModel load_model(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(path + ": no such file or folder");
+  if (fs::is_directory(path, ec)) {
+    const fs::path dir(path);
+    for (const char* candidate : {"model.keras", "model.json", "model.h5"})
+      if (fs::is_regular_file(dir / candidate, ec))
+        return load_model((dir / candidate).string(), options);
+    std::vector<std::string> found;  // else: the one model file the folder holds
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      const std::string ext = lower_extension(e.path().string());
+      if (e.is_regular_file(ec) && (ext == ".keras" || ext == ".h5" || ext == ".hdf5"))
+        found.push_back(e.path().string());
+    }
+    if (found.size() == 1) return load_model(found[0], options);
+    throw Error(path + ": the folder holds no model.keras, model.json or model.h5" +
+                (found.empty() ? std::string() : " (and several other model files)"));
+  }
+  const std::string ext = lower_extension(path);
+  if (ext == ".keras") {
+    const std::string bytes =
+        formats::read_file(path, options.limits.max_parameters * 4 * 3 +
+                                     options.limits.max_config_bytes + (int64_t{64} << 20));
+    return load_archive(bytes, path, options);
+  }
+  if (ext == ".h5" || ext == ".hdf5") {
+    formats::h5::File f = formats::h5::File::open(path);
+    const std::string json_path = with_extension(path, ".json");
+    return load_h5(f, path, options, fs::is_regular_file(json_path, ec) ? json_path : "");
+  }
+  if (ext == ".json") {
+    const std::string text = formats::read_file(path, options.limits.max_config_bytes);
+    const std::string h5 = with_extension(path, ".h5");
+    if (fs::is_regular_file(h5, ec)) {
+      formats::h5::File f = formats::h5::File::open(h5);
+      return load_h5(f, h5, options, path);
+    }
+    return load_json(text, path, options);
+  }
+  throw Error(path + ": unknown model file type '" + ext +
+              "' (expected .keras, .h5, .json or a folder)");
+}
+
+LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
+                                   const LoadOptions& options, const std::string& name) {
+  switch (format) {
+    case ModelFormat::keras_archive:
+      return load_archive(bytes, name, options);
+    case ModelFormat::full_h5: {
+      formats::h5::File f = formats::h5::File::open_image(bytes.data(), bytes.size(), name);
+      return load_h5(f, name, options, "");
+    }
+    case ModelFormat::json_pair:
+      return load_json(bytes, name, options);
+  }
+  throw Error(name + ": unknown format");
+}
+
+double reference_difference(Model& model, const ReferenceSample& reference) {
+  Tensor out = model.predict(reference.input, std::max<int64_t>(1, reference.input.dim(0)));
+  if (out.shape() != reference.output.shape())
+    throw Error("reference output shape " + shape_str(reference.output.shape()) +
+                " does not match the model's " + shape_str(out.shape()));
+  double worst = 0.0;
+  for (int64_t i = 0; i < out.size(); ++i) {
+    const double d =
+        std::fabs(static_cast<double>(out[i]) - static_cast<double>(reference.output[i]));
+    if (std::isnan(d)) return std::numeric_limits<double>::infinity();
+    worst = std::max(worst, d);
+  }
+  return worst;
+}
+
+}  // namespace glia
