@@ -142,6 +142,7 @@ import os, sqlite3, sys, time
 root = sys.argv[1]
 db = sqlite3.connect(os.path.join(root, "glia.db"), isolation_level=None, timeout=30)
 tmp = os.path.join(root, "artifacts", "tmp")
+open(root + "/../polling", "w").close()
 for _ in range(20000):  # up to 20 s: until register is copying the file into the store
     if any(n.startswith("batch-") for n in os.listdir(tmp)):
         break
@@ -151,7 +152,8 @@ print("locked", flush=True)
 time.sleep(20)
 PY
 LOCKER=$!
-sleep 0.3  # python is polling
+# Start register only once python polls (a loaded machine can take seconds to start it).
+for ((i = 0; i < 600; i++)); do [ -e "$WS/polling" ] && break; sleep 0.05; done
 "$GLIA" -w "$WS" model register --name big --path "$WORK/big.bin" >/dev/null 2>&1 &  # not g: $! must be glia
 PID=$!
 BLOB="$WS/.glia/artifacts/blobs/${SHA:0:2}/$SHA"
