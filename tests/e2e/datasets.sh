@@ -133,7 +133,7 @@ kill "$SERVER" 2>/dev/null || true
 # kill -9 during a registration: no version, and a re-run succeeds.
 mkdir -p "$WORK/big"
 head -c 300000000 /dev/urandom >"$WORK/big/blob.bin" 2>/dev/null || truncate -s 300M "$WORK/big/blob.bin"
-g dataset create --name big --path "$WORK/big" >/dev/null 2>&1 &
+"$GLIA" -w "$WS" dataset create --name big --path "$WORK/big" >/dev/null 2>&1 &  # not g: $! must be glia
 PID=$!
 sleep 0.15
 kill -9 "$PID" 2>/dev/null || true
