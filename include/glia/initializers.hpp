@@ -35,6 +35,19 @@ struct InitializerSpec {
   static InitializerSpec parse(const std::string& name);  // throws glia::Error if unknown
 };
 
+/// While one is alive on this thread, initialize() leaves tensors as they are (zeros). For
+/// loaders that overwrite every weight right after building a model from its config.
+class SkipInitialization {
+ public:
+  SkipInitialization();
+  ~SkipInitialization();
+  SkipInitialization(const SkipInitialization&) = delete;
+  SkipInitialization& operator=(const SkipInitialization&) = delete;
+
+ private:
+  bool previous_;
+};
+
 /// Fills t according to the spec. Fans follow Keras compute_fans: for a 2-D kernel
 /// fan_in = shape[0], fan_out = shape[1]; for 1-D both are shape[0].
 void initialize(Tensor& t, const InitializerSpec& spec, Rng& rng);

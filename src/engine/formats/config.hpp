@@ -34,8 +34,10 @@ int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs)
 // ---- models (model_config.cpp) ----
 /// {"class_name": "Sequential"|"Functional", "config": {...}} (+ module keys for keras3).
 json model_config(const Model& model, ConfigStyle style);
-std::shared_ptr<Model> model_from_config(const json& root, const Where& where, uint64_t seed,
-                                         const LoadLimits& limits);
+/// `seed` draws the initial weights; std::nullopt leaves them zero because the caller loads
+/// every weight next (no time spent drawing numbers that are overwritten).
+std::shared_ptr<Model> model_from_config(const json& root, const Where& where,
+                                         std::optional<uint64_t> seed, const LoadLimits& limits);
 
 // ---- compile configs (compile_config.cpp) ----
 /// Keras 3 `compile_config` (keras3) or tf.keras `training_config` (keras2); null when the

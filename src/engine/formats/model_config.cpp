@@ -309,8 +309,10 @@ json model_config(const Model& model, ConfigStyle style) {
   return root;
 }
 
-std::shared_ptr<Model> model_from_config(const json& root, const Where& where, uint64_t seed,
-                                         const LoadLimits& limits) {
+std::shared_ptr<Model> model_from_config(const json& root, const Where& where,
+                                         std::optional<uint64_t> seed, const LoadLimits& limits) {
+  std::optional<SkipInitialization> skip;
+  if (!seed) skip.emplace();
   if (!root.is_object()) where.fail("expected a model object, got " + type_name(root));
   const std::string cls = string_of(root, where, "class_name");
   const json* config = find(root, "config");
@@ -326,7 +328,7 @@ std::shared_ptr<Model> model_from_config(const json& root, const Where& where, u
     where.fail("model class '" + cls +
                "' is not supported (expected Sequential or Functional; subclassed models have no "
                "config to rebuild)");
-  model->initialize_weights(seed);
+  if (seed) model->initialize_weights(*seed);
   return model;
 }
 

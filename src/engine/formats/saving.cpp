@@ -150,7 +150,7 @@ LoadedModel load_h5(const formats::h5::File& f, const std::string& name, const L
     const Where where{name + ": model_config"};
     json config = formats::parse_json(root.attr("model_config", options.limits.max_config_bytes),
                                       where, options.limits.max_config_bytes);
-    out.model = formats::model_from_config(config, where, 0, options.limits);
+    out.model = formats::model_from_config(config, where, std::nullopt, options.limits);
     formats::read_legacy_weights(*out.model, root.group("model_weights"));
     out.has_weights = true;
     if (options.compile && root.has_attr("training_config")) {
@@ -172,7 +172,7 @@ LoadedModel load_h5(const formats::h5::File& f, const std::string& name, const L
   json config =
       formats::parse_json(formats::read_file(sibling_json, options.limits.max_config_bytes), where,
                           options.limits.max_config_bytes);
-  out.model = formats::model_from_config(config, where, 0, options.limits);
+  out.model = formats::model_from_config(config, where, std::nullopt, options.limits);
   if (root.has_group("layers"))
     formats::read_keras3_weights(*out.model, root);
   else if (!root.has_attr("layer_names") && root.has_group("model_weights"))
@@ -192,7 +192,7 @@ LoadedModel load_archive(std::string_view bytes, const std::string& name,
   json config = formats::parse_json(a.config, where, options.limits.max_config_bytes);
   LoadedModel out;
   out.format = ModelFormat::keras_archive;
-  out.model = formats::model_from_config(config, where, 0, options.limits);
+  out.model = formats::model_from_config(config, where, std::nullopt, options.limits);
   apply_compile(out, formats::find(config, "compile_config"), options, where.at("compile_config"));
   if (a.weights.empty()) throw Error(name + ": the archive has no model.weights.h5");
   formats::h5::File f =

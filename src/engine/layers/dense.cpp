@@ -15,8 +15,10 @@ Dense::Dense(int64_t units, DenseOptions options)
 Shape Dense::build(const std::vector<Shape>& input_shapes, Rng& rng) {
   const Shape& in = input_shapes.at(0);
   if (in.empty()) throw Error("Dense '" + name() + "' needs an input with a feature axis");
-  kernel_ = {name() + "/kernel", Tensor({in.back(), units_}), Tensor({in.back(), units_})};
-  if (options_.use_bias) bias_ = {name() + "/bias", Tensor({units_}), Tensor({units_})};
+  // Gradients are allocated by the first backward pass: a model loaded only to predict never
+  // holds a second copy of its weights.
+  kernel_ = {name() + "/kernel", Tensor({in.back(), units_}), Tensor()};
+  if (options_.use_bias) bias_ = {name() + "/bias", Tensor({units_}), Tensor()};
   initialize(rng);
   Shape out = in;
   out.back() = units_;
@@ -59,6 +61,8 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   const Tensor& x = *inputs[0];
   const int64_t rows = x.rows(), in = x.cols();
   Backend& be = ctx.backend;
+  if (!kernel_.grad.defined()) kernel_.grad = Tensor(kernel_.value.shape());
+  if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
   // dz = dL/d(pre-activation), computed in place in dout.
   if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
     be.activation_backward(preact_.data(), output.data(), dout.data(), dout.data(), rows, units_,
