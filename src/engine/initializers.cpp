@@ -94,7 +94,9 @@ thread_local bool skip_initialization = false;
 SkipInitialization::SkipInitialization() : previous_(skip_initialization) {
   skip_initialization = true;
 }
-SkipInitialization::~SkipInitialization() { skip_initialization = previous_; }
+SkipInitialization::~SkipInitialization() {
+  skip_initialization = previous_;
+}
 
 void initialize(Tensor& t, const InitializerSpec& spec, Rng& rng) {
   if (skip_initialization) return;
