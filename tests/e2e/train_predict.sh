@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# glia train and glia predict end to end: a Keras config trained with no C++ and saved in all
+# three formats; predictions from IDX, NPY and the scoring service's JSON agree across formats
+# and with a registered model; --verify passes on Glia's files and catches an edited one;
+# training continues from a .keras with its optimizer state; bad input is a one-line error
+# (exit 1), bad usage exit 2.
+source "$(dirname "$0")/lib.sh"
+GLIA=$1
+cd "$WORK"
+"$MAKE_SYNTHETIC_MNIST" data 600 200 >/dev/null
+# A tf.keras 2.x to_json() of a small MLP with Dropout (no C++ involved).
+cat >model.json <<'JSON'
+{"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+ {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 784], "dtype": "float32", "name": "dense_input"}},
+ {"class_name": "Dense", "config": {"name": "dense", "units": 32, "activation": "relu",
+  "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.001}}}},
+ {"class_name": "Dropout", "config": {"name": "dropout", "rate": 0.2}},
+ {"class_name": "Dense", "config": {"name": "dense_1", "units": 10, "activation": "softmax"}}]},
+ "keras_version": "2.15.0", "backend": "tensorflow"}
+JSON
+"$GLIA" train --model model.json --data-folder data --epochs 2 --batch-size 50 --optimizer adam \
+  --output saved --verbose 0 >train.txt || fail "train: $(cat train.txt)"
+for f in model.json model.h5 model.keras; do [ -s "saved/$f" ] || fail "train did not write saved/$f"; done
+grep -q "^test: accuracy" train.txt || fail "train output: $(cat train.txt)"
+
+# -o json: the history per epoch, the test scores and the files written.
+"$GLIA" train --model model.json --data-folder data --epochs 2 --save json/m.keras -o json --verbose 0 >train.json
+python3 - <<'PY' || fail "train -o json: $(cat train.json)"
+import json
+t = json.load(open("train.json"))
+assert len(t["history"]["loss"]) == 2 and "accuracy" in t["test"], t
+assert t["saved"] == ["json/m.keras"] and t["parameters"] == 784 * 32 + 32 + 330, t
+PY
+
+# Inputs: IDX images, .npy float32 and the scoring service's {"data": [[...]]}, same rows.
+python3 - <<'PY'
+import gzip, json, struct
+raw = gzip.open("data/t10k-images-idx3-ubyte.gz").read()[16:16 + 5 * 784]
+rows = [[b * (1.0 / 255.0) for b in raw[i * 784:(i + 1) * 784]] for i in range(5)]
+json.dump({"data": rows}, open("five.json", "w"))
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (5, 784), }"
+header += " " * (63 - len(header)) + "\n"
+with open("five.npy", "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+    f.write(struct.pack("<%df" % (5 * 784), *[struct.unpack("f", struct.pack("f", v))[0] for r in rows for v in r]))
+PY
+probs() { python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["classes"]) == len(d["probabilities"]); print(json.dumps(d["probabilities"]))'; }
+"$GLIA" predict --model saved/model.keras --input data/t10k-images-idx3-ubyte.gz --limit 5 --verify \
+  >p_keras.json 2>verify.txt || fail "predict .keras: $(cat verify.txt)"
+grep -q "matches its stored reference" verify.txt || fail "--verify said: $(cat verify.txt)"
+REF=$(probs <p_keras.json)
+for model in saved/model.json saved/model.h5 saved; do
+  [ "$("$GLIA" predict --model "$model" --input data/t10k-images-idx3-ubyte.gz --limit 5 --verify 2>/dev/null | probs)" = "$REF" ] ||
+    fail "predictions from $model differ from model.keras"
+done
+for input in five.npy five.json; do
+  OUT=$("$GLIA" predict --model saved/model.keras --input "$input" | probs)
+  python3 - "$REF" "$OUT" <<'PY' || fail "predictions from $input differ"
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb)) < 1e-6
+PY
+done
+
+# A registered model predicts the same, by NAME:VERSION.
+"$GLIA" workspace init ws >/dev/null
+"$GLIA" -w ws model register --name mlp --path saved >/dev/null
+[ "$("$GLIA" -w ws predict --model mlp:1 --input five.npy --verify 2>/dev/null | probs)" = "$("$GLIA" predict --model saved/model.keras --input five.npy | probs)" ] ||
+  fail "registered model predicts differently"
+expect_fail "$GLIA" -w ws predict --model mlp:7 --input five.npy
+
+# Training continues from a .keras: weights and optimizer state come back.
+"$GLIA" train --model saved/model.keras --data-folder data --epochs 1 --no-shuffle --save more.keras \
+  --verbose 0 >more.txt || fail "continue: $(cat more.txt)"
+grep -q "optimizer state restored" more.txt || fail "continue: $(cat more.txt)"
+
+# An edited architecture still loads the weights, but --verify catches it.
+mkdir edited && cp saved/model.h5 edited/ && sed 's/"relu"/"tanh"/' saved/model.json >edited/model.json
+expect_fail "$GLIA" predict --model edited/model.json --input five.npy --verify
+grep -q "verification failed" <<<"$LAST_ERR" || fail "edited model: $LAST_ERR"
+
+# Bad input: one line naming the file and the problem, exit 1; usage errors exit 2.
+head -c 1000 saved/model.keras >broken.keras
+expect_fail "$GLIA" predict --model broken.keras --input five.npy
+[ "$(wc -l <"$WORK/err")" = 1 ] || fail "more than one line: $LAST_ERR"
+grep -q "broken.keras" <<<"$LAST_ERR" || fail "broken.keras: $LAST_ERR"
+sed 's/"Dropout"/"SpatialDropout1D"/' model.json >unsupported.json
+expect_fail "$GLIA" train --model unsupported.json --data-folder data --verbose 0
+grep -q "SpatialDropout1D" <<<"$LAST_ERR" || fail "unsupported layer: $LAST_ERR"
+expect_fail "$GLIA" predict --model saved/model.keras --input data/train-labels-idx1-ubyte.gz
+grep -q "does not fit the model input" <<<"$LAST_ERR" || fail "wrong input: $LAST_ERR"
+rc=0
+"$GLIA" predict --input five.npy >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "missing --model: exit $rc, expected 2"
+[ -z "$(find . -name '.*.tmp-*')" ] || fail "temporary files left behind: $(find . -name '.*.tmp-*')"
+echo "PASS train_predict"
