@@ -38,21 +38,23 @@ class ExponentialDecay : public LearningRateSchedule {
   bool staircase_;
 };
 
-/// Cosine decay from lr0 to lr0*alpha over decay_steps, with optional linear warmup first.
+/// Cosine decay from lr0 to lr0*alpha over decay_steps. With a warmup_target (Keras: not None),
+/// first a linear warmup from lr0 to it over warmup_steps (possibly 0), then the decay from it.
 class CosineDecay : public LearningRateSchedule {
  public:
   CosineDecay(double initial_learning_rate, int64_t decay_steps, double alpha = 0.0,
-              int64_t warmup_steps = 0, double warmup_target = 0.0);
+              int64_t warmup_steps = 0, std::optional<double> warmup_target = std::nullopt);
   double operator()(int64_t step) const override;
   std::string name() const override { return "CosineDecay"; }
   double initial_learning_rate() const { return lr0_; }
   int64_t decay_steps() const { return steps_; }
   double alpha() const { return alpha_; }
   int64_t warmup_steps() const { return warmup_; }
-  double warmup_target() const { return warmup_target_; }
+  std::optional<double> warmup_target() const { return warmup_target_; }
 
  private:
-  double lr0_, alpha_, warmup_target_;
+  double lr0_, alpha_;
+  std::optional<double> warmup_target_;
   int64_t steps_, warmup_;
 };
 

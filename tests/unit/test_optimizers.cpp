@@ -393,6 +393,17 @@ TEST(Schedules, CosineDecayWithWarmup) {
   EXPECT_THROW(CosineDecay(0.1, 0), Error);
 }
 
+// Regression: Keras warms up whenever warmup_target is set, even over 0 steps (the decay then
+// starts from the target); Glia used to ignore a target without warmup steps.
+TEST(Schedules, CosineDecayTargetWithoutWarmupSteps) {
+  CosineDecay target(0.001, 100, 0.0, 0, 0.01);
+  EXPECT_NEAR(target(0), 0.01, 1e-12);
+  EXPECT_NEAR(target(50), 0.01 * 0.5, 1e-12);
+  CosineDecay none(0.001, 100);
+  EXPECT_FALSE(none.warmup_target().has_value());
+  EXPECT_NEAR(none(0), 0.001, 1e-12);
+}
+
 // ---- make_optimizer and argument errors ----
 
 TEST(MakeOptimizer, KerasNamesAndDefaultLearningRates) {

@@ -1,9 +1,12 @@
 // Compile configs: optimizer (with schedules and clipping), loss and metrics, as Keras 3's
 // `compile_config` and tf.keras 2.x's `training_config`.
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "formats/config.hpp"
+#include "formats/weights.hpp"
 #include "glia/error.hpp"
 #include "glia/metrics.hpp"
 
@@ -14,6 +17,15 @@ namespace {
 /// Keras keeps hyperparameters as float32 variables, so its configs show the float32 value.
 double f32(double v) {
   return static_cast<double>(static_cast<float>(v));
+}
+
+/// A value the engine keeps as float32 (label_smoothing), written as the shortest decimal that
+/// reads back as that float: the 0.1 the user gave, not 0.10000000149011612.
+double as_given(float v) {
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf - 1, v).ptr;
+  *end = '\0';
+  return std::strtod(buf, nullptr);
 }
 
 json object_in(ConfigStyle style, const char* module, const std::string& cls, json config) {
@@ -42,22 +54,23 @@ json schedule_json(const LearningRateSchedule& s, ConfigStyle style) {
     c["decay_steps"] = d->decay_steps();
     c["alpha"] = d->alpha();
     c["name"] = "CosineDecay";
-    c["warmup_target"] = d->warmup_steps() > 0 ? json(d->warmup_target()) : json(nullptr);
+    // null unless the warmup is on: Keras warms up to any non-null target (0.0 included).
+    c["warmup_target"] = d->warmup_target() ? json(*d->warmup_target()) : json(nullptr);
     c["warmup_steps"] = d->warmup_steps();
   } else {
     throw Error("cannot save learning-rate schedule " + s.name());
   }
-  return object_in(style, "keras.optimizers.schedules", s.name(), std::move(c));
+  // Always with "module": Keras 3 cannot locate a module-less schedule nested in an optimizer
+  // config (its own legacy .h5 training_config writes the module too; tf.keras 2.x ignores it).
+  (void)style;
+  return object_in(ConfigStyle::keras3, "keras.optimizers.schedules", s.name(), std::move(c));
 }
 
 json optimizer_json(const Optimizer& opt, ConfigStyle style) {
   const OptimizerOptions& o = opt.options();
   json c;
   const std::string cls = opt.class_name();
-  c["name"] = cls == "SGD"       ? "sgd"
-              : cls == "RMSprop" ? "rm_sprop"
-              : cls == "AdamW"   ? "adam_w"
-                                 : "adam";
+  c["name"] = keras_optimizer_name(opt);
   c["learning_rate"] = o.schedule ? schedule_json(*o.schedule, style) : json(f32(o.learning_rate));
   c["weight_decay"] = optional_number(o.weight_decay);
   c["clipnorm"] = optional_number(o.clipnorm);
@@ -106,7 +119,7 @@ json loss_json(const Loss& loss, ConfigStyle style) {
   c["reduction"] = "sum_over_batch_size";
   c["from_logits"] = loss.params.from_logits;
   if (loss.kind == LossKind::categorical_crossentropy || loss.kind == LossKind::binary_crossentropy)
-    c["label_smoothing"] = loss.params.label_smoothing;
+    c["label_smoothing"] = as_given(loss.params.label_smoothing);
   return object_in(style, "keras.losses", loss_class(loss.kind), std::move(c));
 }
 
@@ -133,7 +146,13 @@ std::shared_ptr<LearningRateSchedule> schedule_from(const json& v, const Where& 
   };
   const json* steps = find(*c, "decay_steps");
   if (!steps) where.fail(cls + " needs decay_steps");
-  const auto decay_steps = static_cast<int64_t>(number_of(*steps, where, "decay_steps"));
+  // Range-checked before the conversion: a double beyond int64 does not convert (UB).
+  auto steps_of = [&](double d, const char* k) {
+    if (!(d >= 0 && d <= 9e15))
+      where.at(k).fail("expected a number of steps, got " + json(d).dump());
+    return static_cast<int64_t>(d);
+  };
+  const int64_t decay_steps = steps_of(number_of(*steps, where, "decay_steps"), "decay_steps");
   if (decay_steps <= 0) where.at("decay_steps").fail("expected a positive number of steps");
   if (cls == "ExponentialDecay") {
     const json* st = find(*c, "staircase");
@@ -142,9 +161,10 @@ std::shared_ptr<LearningRateSchedule> schedule_from(const json& v, const Where& 
                                               st && st->is_boolean() && st->get<bool>());
   }
   if (cls == "CosineDecay")
-    return std::make_shared<CosineDecay>(
-        num("initial_learning_rate", 0.0), decay_steps, num("alpha", 0.0),
-        static_cast<int64_t>(num("warmup_steps", 0.0)), num("warmup_target", 0.0));
+    return std::make_shared<CosineDecay>(num("initial_learning_rate", 0.0), decay_steps,
+                                         num("alpha", 0.0),
+                                         steps_of(num("warmup_steps", 0.0), "warmup_steps"),
+                                         optional_of(*c, "warmup_target", where));
   where.fail("learning-rate schedule '" + cls +
              "' is not supported (expected ExponentialDecay or CosineDecay)");
 }
@@ -294,7 +314,8 @@ void metrics_from(const json& v, const Where& where, std::vector<std::string>& o
     where.fail("expected metric names, got " + v.dump().substr(0, 80));
   }
   try {
-    make_metric(name, LossKind::categorical_crossentropy, 10, false);
+    // Only the name is checked here; whether the metric fits the targets is checked by fit.
+    make_metric(name, LossKind::categorical_crossentropy, 10, name.rfind("sparse_", 0) == 0);
   } catch (const Error&) {
     where.fail("metric '" + name + "' is not supported");
   }

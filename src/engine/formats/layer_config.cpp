@@ -1,6 +1,8 @@
 // Layer configs: what each engine layer writes, and the layers (with their activations,
 // initializers and regularizers) built back from a Keras config.
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "formats/config.hpp"
@@ -26,6 +28,15 @@ json serialized(const char* module, const std::string& class_name, json config, 
   o["class_name"] = class_name;
   o["config"] = std::move(config);
   return o;
+}
+
+/// A value the engine keeps as float32, written as the shortest decimal that reads back as that
+/// float: the 0.1 the user gave, not 0.10000000149011612 (Keras keeps these as Python floats).
+double as_given(float v) {
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf - 1, v).ptr;
+  *end = '\0';
+  return std::strtod(buf, nullptr);
 }
 
 json dtype_of(ConfigStyle style) {
@@ -62,9 +73,10 @@ json initializer_json(const InitializerSpec& spec, ConfigStyle style) {
 
 json regularizer_json(const Regularizer& r, ConfigStyle style) {
   if (!r.active()) return nullptr;
-  if (r.l1 == 0.0f) return serialized("keras.regularizers", "L2", json{{"l2", r.l2}}, style);
-  if (r.l2 == 0.0f) return serialized("keras.regularizers", "L1", json{{"l1", r.l1}}, style);
-  return serialized("keras.regularizers", "L1L2", json{{"l1", r.l1}, {"l2", r.l2}}, style);
+  const double l1 = as_given(r.l1), l2 = as_given(r.l2);
+  if (r.l1 == 0.0f) return serialized("keras.regularizers", "L2", json{{"l2", l2}}, style);
+  if (r.l2 == 0.0f) return serialized("keras.regularizers", "L1", json{{"l1", l1}}, style);
+  return serialized("keras.regularizers", "L1L2", json{{"l1", l1}, {"l2", l2}}, style);
 }
 
 // ---- reading ----
@@ -124,12 +136,12 @@ std::string snake_case(const std::string& cls) {
 
 InitializerSpec initializer_from(const json& v, const Where& where) {
   if (v.is_null()) where.fail("an initializer is required, got null");
-  std::string name;
+  std::string name, shown;  // shown: as the file spells it
   const json* config = nullptr;
   if (v.is_string()) {
-    name = v.get<std::string>();
+    name = shown = v.get<std::string>();
   } else {
-    std::string cls = class_of(v, where);
+    std::string cls = shown = class_of(v, where);
     config = &config_of(v, where);
     for (auto& [n, c] : kInitializers)
       if (cls == c) name = n;
@@ -139,7 +151,7 @@ InitializerSpec initializer_from(const json& v, const Where& where) {
   try {
     spec = InitializerSpec::parse(name);
   } catch (const Error&) {
-    where.fail("initializer '" + name +
+    where.fail("initializer '" + shown +
                "' is not supported (expected GlorotUniform, GlorotNormal, HeUniform, HeNormal, "
                "LecunNormal, LecunUniform, Zeros, Ones, RandomNormal or RandomUniform)");
   }
@@ -235,7 +247,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
   } else if (auto* a = dynamic_cast<const Activation*>(&layer)) {
     c["activation"] = a->activation().name();
   } else if (auto* dr = dynamic_cast<const Dropout*>(&layer)) {
-    c["rate"] = dr->rate();
+    c["rate"] = as_given(dr->rate());
     c["noise_shape"] = nullptr;
     c["seed"] = dr->seed() ? json(*dr->seed()) : json(nullptr);
   } else if (cls == "Flatten") {

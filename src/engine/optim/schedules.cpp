@@ -19,23 +19,24 @@ double ExponentialDecay::operator()(int64_t step) const {
 }
 
 CosineDecay::CosineDecay(double lr0, int64_t decay_steps, double alpha, int64_t warmup_steps,
-                         double warmup_target)
+                         std::optional<double> warmup_target)
     : lr0_(lr0),
       alpha_(alpha),
       warmup_target_(warmup_target),
       steps_(decay_steps),
       warmup_(warmup_steps) {
   if (decay_steps <= 0) throw Error("CosineDecay: decay_steps must be positive");
+  if (warmup_steps < 0) throw Error("CosineDecay: warmup_steps must not be negative");
 }
 
 double CosineDecay::operator()(int64_t step) const {
   // Keras: optional linear warmup from lr0 to warmup_target, then cosine decay from there.
   double start = lr0_;
-  if (warmup_ > 0 && warmup_target_ > 0) {
+  if (warmup_target_) {
     if (step < warmup_)
       return lr0_ +
-             (warmup_target_ - lr0_) * static_cast<double>(step) / static_cast<double>(warmup_);
-    start = warmup_target_;
+             (*warmup_target_ - lr0_) * static_cast<double>(step) / static_cast<double>(warmup_);
+    start = *warmup_target_;
     step -= warmup_;
   }
   double done = std::min(static_cast<double>(step), static_cast<double>(steps_)) /
