@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -31,6 +32,9 @@ struct InitializerSpec {
   std::string name = "glorot_uniform";
   double mean = 0.0, stddev = 0.05;      // random_normal
   double minval = -0.05, maxval = 0.05;  // random_uniform
+  /// Keras' per-initializer seed: when set, these weights are drawn from their own generator
+  /// seeded with it (the same values whatever else the model holds), not the model's.
+  std::optional<uint64_t> seed;
 
   static InitializerSpec parse(const std::string& name);  // throws glia::Error if unknown
 };

@@ -98,8 +98,11 @@ SkipInitialization::~SkipInitialization() {
   skip_initialization = previous_;
 }
 
-void initialize(Tensor& t, const InitializerSpec& spec, Rng& rng) {
+void initialize(Tensor& t, const InitializerSpec& spec, Rng& model_rng) {
   if (skip_initialization) return;
+  std::optional<Rng> own;
+  if (spec.seed) own.emplace(*spec.seed);
+  Rng& rng = own ? *own : model_rng;
   const std::string& n = spec.name;
   if (n == "zeros") return t.fill(0.0f);
   if (n == "ones") return t.fill(1.0f);

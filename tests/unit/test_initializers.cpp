@@ -9,6 +9,8 @@
 #include "glia/error.hpp"
 #include "glia/initializers.hpp"
 #include "glia/layers.hpp"
+#include "glia/model.hpp"
+#include "glia/saving.hpp"
 #include "harness.hpp"
 
 namespace glia {
@@ -181,6 +183,44 @@ TEST(Initializers, DenseUsesItsInitializers) {
   EXPECT_EQ(g->bias().value.to_vector(), std::vector<float>(4, 0.0f));
   EXPECT_LE(moments(g->kernel().value).max_abs, std::sqrt(6.0 / 7));
   EXPECT_GT(moments(g->kernel().value).max_abs, 0.0);
+}
+
+}  // namespace
+}  // namespace glia
+
+namespace glia {
+namespace {
+
+// Keras' GlorotUniform(seed=42): the weights come from their own generator, so they do not
+// depend on what the model's generator drew before.
+TEST(Initializers, OwnSeedIsIndependentOfTheModelGenerator) {
+  InitializerSpec seeded = InitializerSpec::parse("glorot_uniform");
+  seeded.seed = 42;
+  Tensor a({8, 4}), b({8, 4}), c({8, 4});
+  Rng first(1), second(2);
+  second.uniform();
+  initialize(a, seeded, first);
+  initialize(b, seeded, second);
+  EXPECT_EQ(a.to_vector(), b.to_vector());
+  Rng plain(1);
+  initialize(c, InitializerSpec::parse("glorot_uniform"), plain);
+  EXPECT_NE(a.to_vector(), c.to_vector());
+}
+
+TEST(Initializers, SeedSurvivesKerasConfigs) {
+  auto m = std::make_shared<Sequential>();
+  m->add(std::make_shared<InputLayer>(Shape{3}));
+  DenseOptions o{.name = "d"};
+  o.kernel_initializer.seed = 7;
+  m->add(std::make_shared<Dense>(2, o));
+  for (ConfigStyle style : {ConfigStyle::keras2, ConfigStyle::keras3}) {
+    auto back = model_from_json(model_to_json(*m, style));
+    auto* d = dynamic_cast<Dense*>(back->layers().at(0).get());
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(d->options().kernel_initializer.seed, std::optional<uint64_t>(7));
+    EXPECT_EQ(d->kernel().value.to_vector(),
+              dynamic_cast<Dense*>(m->layers()[0].get())->kernel().value.to_vector());
+  }
 }
 
 }  // namespace

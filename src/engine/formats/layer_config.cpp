@@ -67,7 +67,8 @@ json initializer_json(const InitializerSpec& spec, ConfigStyle style) {
     config["minval"] = spec.minval;
     config["maxval"] = spec.maxval;
   }
-  if (spec.name != "zeros" && spec.name != "ones") config["seed"] = nullptr;
+  if (spec.name != "zeros" && spec.name != "ones")
+    config["seed"] = spec.seed ? json(*spec.seed) : json(nullptr);
   return serialized("keras.initializers", cls, std::move(config), style);
 }
 
@@ -161,6 +162,11 @@ InitializerSpec initializer_from(const json& v, const Where& where) {
     if (auto* p = find(*config, "stddev")) spec.stddev = number_of(*p, where, "stddev");
     if (auto* p = find(*config, "minval")) spec.minval = number_of(*p, where, "minval");
     if (auto* p = find(*config, "maxval")) spec.maxval = number_of(*p, where, "maxval");
+    if (auto* p = find(*config, "seed"); p && !p->is_null()) {
+      if (!p->is_number_integer() || p->get<int64_t>() < 0)
+        where.at("seed").fail("expected a non-negative integer seed, got " + p->dump());
+      spec.seed = p->get<uint64_t>();
+    }
   }
   return spec;
 }
