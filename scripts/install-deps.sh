@@ -10,6 +10,7 @@ PACKAGES=(
   libyaml-cpp-dev libssl-dev libsimdjson-dev libcurl4-openssl-dev procps
   libhdf5-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev libomp-dev llvm
   dataset-fashion-mnist
 )
 

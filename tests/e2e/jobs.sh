@@ -145,10 +145,18 @@ compute: azureml:one
 YML
 Q1=$(submit "$WS" "$WORK/q.yml")
 Q2=$(submit "$WS" "$WORK/q.yml")
-wait_status "$WS" "$Q1" Running
-[ "$(run_field "$WS" "$Q2" status)" = Queued ] || fail "the limit did not hold the second job"
 wait_status "$WS" "$Q2" Completed
 [ "$(run_field "$WS" "$Q1" status)" = Completed ] || fail "first queued job"
+# The limit held: the second job started only once the first had ended (by the store's
+# timestamps, so a slow machine cannot make this flaky).
+python3 - "$("$GLIA" -w "$WS" job show "$Q1" -o json)" "$("$GLIA" -w "$WS" job show "$Q2" -o json)" <<'PY' ||
+import json, sys
+from datetime import datetime
+q1, q2 = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+t = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
+assert t(q2["started_at"]) >= t(q1["ended_at"]), (q1["ended_at"], q2["started_at"])
+PY
+  fail "the limit did not hold the second job"
 
 # Bad input: one-line errors, non-zero exit, nothing created.
 count_runs() { "$GLIA" -w "$WS" job list --limit 100000 -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }

@@ -15,9 +15,31 @@ json parse_json(std::string_view text, const Where& where, int64_t max_bytes) {
   if (static_cast<int64_t>(text.size()) > max_bytes)
     where.fail("the config is " + std::to_string(text.size()) + " bytes, over the limit of " +
                std::to_string(max_bytes));
+  // Parsing is iterative, but copying, comparing and dumping a value recurse: a config nested
+  // thousands deep would overflow the stack. Keras configs nest about 10 deep.
+  constexpr int kMaxDepth = 100;
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char ch : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (ch == '\\')
+        escaped = true;
+      else if (ch == '"')
+        in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > kMaxDepth)
+        where.fail("the config nests deeper than " + std::to_string(kMaxDepth) + " levels");
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
   try {
     return json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for numbers like 1e999
     std::string msg = e.what();
     if (auto p = msg.find("parse error"); p != std::string::npos) msg = msg.substr(p);
     where.fail("invalid JSON: " + msg);

@@ -1,11 +1,11 @@
 // HDF5 access for Keras weight files (see h5.hpp).
 #include "formats/h5.hpp"
 
-#include <H5LTpublic.h>
-
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
+#include "formats/h5_check.hpp"
 #include "glia/error.hpp"
 
 namespace glia::formats::h5 {
@@ -33,19 +33,21 @@ std::vector<std::string> split(const std::string& path) {
   return parts;
 }
 
-/// True when every component of `path` exists under `loc` (H5Lexists needs that).
-bool exists(hid_t loc, const std::string& path) {
+/// True when every component of `path` exists under `loc` (H5Lexists needs that). Each object
+/// header is checked before libhdf5 loads it (h5_check.hpp); `where` names `path` in errors.
+bool exists(hid_t loc, const std::string& path, const std::string& where) {
   std::string prefix;
   for (const std::string& part : split(path)) {
     prefix += prefix.empty() ? part : "/" + part;
     if (H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    check_link(loc, prefix, where);
     if (H5Oexists_by_name(loc, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
   }
   return !prefix.empty();
 }
 
-H5I_type_t object_type(hid_t loc, const std::string& path) {
-  if (!exists(loc, path)) return H5I_BADID;
+H5I_type_t object_type(hid_t loc, const std::string& path, const std::string& where) {
+  if (!exists(loc, path, where)) return H5I_BADID;
   hid_t o = H5Oopen(loc, path.c_str(), H5P_DEFAULT);
   if (o < 0) return H5I_BADID;
   H5I_type_t t = H5Iget_type(o);
@@ -94,13 +96,13 @@ std::string Group::where(const std::string& child) const {
 }
 
 bool Group::has(const std::string& name) const {
-  return exists(h_.get(), name);
+  return exists(h_.get(), name, where(name));
 }
 bool Group::has_group(const std::string& name) const {
-  return object_type(h_.get(), name) == H5I_GROUP;
+  return object_type(h_.get(), name, where(name)) == H5I_GROUP;
 }
 bool Group::has_dataset(const std::string& name) const {
-  return object_type(h_.get(), name) == H5I_DATASET;
+  return object_type(h_.get(), name, where(name)) == H5I_DATASET;
 }
 
 Group Group::group(const std::string& name) const {
@@ -171,7 +173,7 @@ struct OpenDataset {
 };
 
 OpenDataset open_dataset(hid_t loc, const std::string& name, const std::string& where) {
-  if (object_type(loc, name) != H5I_DATASET)
+  if (object_type(loc, name, where) != H5I_DATASET)
     throw Error(where + ": expected a dataset, found none");
   OpenDataset d;
   d.ds = checked(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, where + ": cannot open");
@@ -296,22 +298,10 @@ std::vector<std::string> Group::attr_list(const std::string& name, int64_t max_b
     throw Error(w + ": expected strings");
   }
   std::vector<std::string> out;
-  if (H5Tis_variable_str(type.get()) > 0) {
-    Handle mem = checked(H5Tcopy(H5T_C_S1), H5Tclose, w + ": string type");
-    H5Tset_size(mem.get(), H5T_VARIABLE);
-    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-    std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
-    if (n > 0) check(H5Aread(a.get(), mem.get(), ptrs.data()), w + ": cannot read");
-    int64_t total = 0;
-    for (char* p : ptrs) {
-      std::string s = p ? std::string(p) : std::string();
-      total += static_cast<int64_t>(s.size());
-      out.push_back(std::move(s));
-    }
-    if (n > 0) H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
-    if (total > max_bytes) throw Error(w + ": larger than " + std::to_string(max_bytes) + " bytes");
-    return out;
-  }
+  // libhdf5 1.10 trusts the length and heap index stored with each variable-length string (a
+  // corrupt file crashes it): these are checked and read in h5_check.cpp.
+  if (H5Tis_variable_str(type.get()) > 0)
+    return read_vlen_strings(a.get(), static_cast<size_t>(n), max_bytes, w);
   const size_t width = H5Tget_size(type.get());
   if (width == 0 ||
       static_cast<double>(width) * static_cast<double>(n) > static_cast<double>(max_bytes))
@@ -357,6 +347,7 @@ File File::open(const std::string& path) {
   quiet();
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw Error(path + ": not an HDF5 file (expected a Keras .h5 file)");
+  check_file(path);
   return File(checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
                       path + ": cannot open the HDF5 file (truncated or corrupt)"),
               path);
@@ -366,9 +357,30 @@ File File::open_image(const void* data, size_t size, const std::string& name) {
   quiet();
   if (size < 8 || std::memcmp(data, "\x89HDF\r\n\x1a\n", 8) != 0)
     throw Error(name + ": not an HDF5 file (bad signature)");
-  hid_t id = H5LTopen_file_image(const_cast<void*>(data), size,
-                                 H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
-  return File(checked(id, H5Fclose, name + ": cannot open the HDF5 data (truncated or corrupt)"),
+  check_image(static_cast<const unsigned char*>(data), size, name);
+  // The core driver reads the caller's bytes in place: these callbacks hand HDF5 the same
+  // buffer wherever it would copy it, and free nothing. (H5LTopen_file_image does the same with
+  // DONT_COPY, but leaks its 72-byte bookkeeping struct on every open in HDF5 1.10.)
+  H5FD_file_image_callbacks_t callbacks{};
+  callbacks.image_malloc = [](size_t, H5FD_file_image_op_t, void* image) { return image; };
+  callbacks.image_memcpy = [](void* dest, const void* src, size_t, H5FD_file_image_op_t,
+                              void*) -> void* { return dest == src ? dest : nullptr; };
+  callbacks.image_realloc = [](void*, size_t, H5FD_file_image_op_t, void*) -> void* {
+    return nullptr;  // read-only
+  };
+  callbacks.image_free = [](void*, H5FD_file_image_op_t, void*) -> herr_t { return 0; };
+  callbacks.udata_copy = [](void* image) { return image; };
+  callbacks.udata_free = [](void*) -> herr_t { return 0; };
+  callbacks.udata = const_cast<void*>(data);
+  Handle fapl = checked(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "HDF5: property list");
+  check(H5Pset_fapl_core(fapl.get(), size_t{64} << 10, 0), "HDF5: in-memory driver");
+  check(H5Pset_file_image_callbacks(fapl.get(), &callbacks), "HDF5: file image callbacks");
+  check(H5Pset_file_image(fapl.get(), const_cast<void*>(data), size), "HDF5: file image");
+  // The core driver treats two open images with one name as the same file: names are unique.
+  static std::atomic<uint64_t> images{0};
+  const std::string image_name = "glia-image-" + std::to_string(++images);
+  return File(checked(H5Fopen(image_name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose,
+                      name + ": cannot open the HDF5 data (truncated or corrupt)"),
               name);
 }
 
