@@ -125,10 +125,6 @@ json loss_json(const Loss& loss, ConfigStyle style) {
 
 // ---- reading ----
 
-bool is_default(const json& v) {
-  return v.is_null() || (v.is_boolean() && !v.get<bool>());
-}
-
 std::optional<double> optional_of(const json& c, const char* key, const Where& where) {
   const json* v = find(c, key);
   if (!v || v->is_null()) return std::nullopt;

@@ -54,5 +54,13 @@ const json* find(const json& object, const char* key);
 std::string string_of(const json& v, const Where& where, const char* key);
 double number_of(const json& v, const Where& where, const char* key);
 std::string type_name(const json& v);
+/// Keras' defaults for options Glia may ignore: null and false.
+bool is_default(const json& v);
+/// Refuses keys outside `known` and `more` whose value is not a default (the engine would
+/// silently ignore them).
+void check_keys(const json& config, const Where& where, std::initializer_list<const char*> known,
+                std::initializer_list<const char*> more = {});
+/// Keras' naming.to_snake_case for class names: "GlorotUniform" → "glorot_uniform".
+std::string snake_case(const std::string& class_name);
 
 }  // namespace glia::formats

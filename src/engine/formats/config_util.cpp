@@ -1,6 +1,8 @@
 // Small JSON helpers shared by the config readers: bounded parsing and typed access with errors
 // that say where.
+#include <cctype>
 #include <cmath>
+#include <set>
 
 #include "formats/config.hpp"
 #include "glia/error.hpp"
@@ -69,6 +71,34 @@ double number_of(const json& v, const Where& where, const char* key) {
   const double d = v.get<double>();
   if (!std::isfinite(d)) where.at(key).fail("expected a finite number");
   return d;
+}
+
+bool is_default(const json& v) {
+  return v.is_null() || (v.is_boolean() && !v.get<bool>());
+}
+
+void check_keys(const json& config, const Where& where, std::initializer_list<const char*> known,
+                std::initializer_list<const char*> more) {
+  std::set<std::string> k(known.begin(), known.end());
+  k.insert(more.begin(), more.end());
+  for (auto& [key, value] : config.items())
+    if (!k.count(key) && !is_default(value))
+      where.fail("option '" + key + "' = " + value.dump() +
+                 " is not supported by Glia (only the default null/false is accepted)");
+}
+
+std::string snake_case(const std::string& class_name) {
+  std::string out;
+  for (size_t i = 0; i < class_name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(class_name[i]);
+    if (std::isupper(c)) {
+      if (i > 0) out += '_';
+      out += static_cast<char>(std::tolower(c));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 }  // namespace glia::formats

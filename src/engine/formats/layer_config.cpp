@@ -82,19 +82,6 @@ json regularizer_json(const Regularizer& r, ConfigStyle style) {
 
 // ---- reading ----
 
-bool is_default(const json& v) {
-  return v.is_null() || (v.is_boolean() && !v.get<bool>());
-}
-
-/// Refuses keys the engine would silently ignore with a meaningful value.
-void check_keys(const json& config, const Where& where, std::initializer_list<const char*> known) {
-  std::set<std::string> k(known.begin(), known.end());
-  for (auto& [key, value] : config.items())
-    if (!k.count(key) && !is_default(value))
-      where.fail("option '" + key + "' = " + value.dump() +
-                 " is not supported by Glia (only the default null/false is accepted)");
-}
-
 std::string class_of(const json& entry, const Where& where) {
   if (!entry.is_object()) where.fail("expected an object, got " + type_name(entry));
   return string_of(entry, where, "class_name");
@@ -119,20 +106,6 @@ void check_dtype(const json& config, const Where& where) {
   }
   if (name != "float32")
     where.at("dtype").fail("dtype " + d->dump() + " is not supported (Glia computes in float32)");
-}
-
-std::string snake_case(const std::string& cls) {
-  std::string out;
-  for (size_t i = 0; i < cls.size(); ++i) {
-    char c = cls[i];
-    if (std::isupper(static_cast<unsigned char>(c))) {
-      if (i > 0) out += '_';
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 InitializerSpec initializer_from(const json& v, const Where& where) {
@@ -319,16 +292,10 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
       if (d <= 0) w.fail("InputLayer dimensions must be positive, got " + shape_str(shape));
     return std::make_shared<InputLayer>(shape, name);
   }
-  static const std::initializer_list<const char*> kCommon = {
-      "name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape"};
   auto keys = [&](std::initializer_list<const char*> extra) {
-    std::vector<const char*> all(kCommon);
-    all.insert(all.end(), extra);
-    std::set<std::string> k(all.begin(), all.end());
-    for (auto& [key, value] : c.items())
-      if (!k.count(key) && !is_default(value))
-        w.fail("option '" + key + "' = " + value.dump() +
-               " is not supported by Glia (only the default null/false is accepted)");
+    check_keys(c, w,
+               {"name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape"},
+               extra);
   };
   if (cls == "Dense") {
     keys({"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",

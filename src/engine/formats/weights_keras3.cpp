@@ -1,6 +1,7 @@
 // Keras 3's weight layout: layers/<snake_case class>[_n]/vars/<i>, optimizer/vars/<i>, vars.
 #include <map>
 
+#include "formats/config.hpp"
 #include "formats/weights.hpp"
 #include "glia/error.hpp"
 
@@ -8,26 +9,12 @@ namespace glia::formats {
 
 namespace {
 
-std::string snake(const std::string& cls) {
-  std::string out;
-  for (size_t i = 0; i < cls.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(cls[i]);
-    if (std::isupper(c)) {
-      if (i > 0) out += '_';
-      out += static_cast<char>(std::tolower(c));
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 /// Keras names container items by class, not by layer name: dense, dense_1, dropout, ...
 std::vector<std::pair<LayerPtr, std::string>> containers(const Model& model) {
   std::map<std::string, int> used;
   std::vector<std::pair<LayerPtr, std::string>> out;
   for (auto& layer : keras_layers(model)) {
-    const std::string base = snake(layer->class_name());
+    const std::string base = snake_case(layer->class_name());
     const int n = used[base]++;
     out.emplace_back(layer, n == 0 ? base : base + "_" + std::to_string(n));
   }
