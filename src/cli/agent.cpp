@@ -17,7 +17,10 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
   run->add_option("--idle-exit", *idle, "exit after this many seconds with no work (default 60)")
       ->check(CLI::NonNegativeNumber);
   run->callback([idle, workspace_dir] {
-    auto ws = open_workspace(*workspace_dir);
+    // Found, not opened: the agent opens the store only once it holds the agent lock.
+    std::optional<std::filesystem::path> dir;
+    if (!workspace_dir->empty()) dir = *workspace_dir;
+    auto ws = platform::Workspace::find(dir);
     platform::AgentOptions options;
     options.idle_exit_seconds = *idle;
     options.tool_dir = tool_dir();
@@ -32,7 +35,7 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
     auto ws = open_workspace(*workspace_dir);
     if (platform::agent_running(ws.root())) {
       std::string pid;
-      std::ifstream(ws.root() / ".glia" / "agent" / "agent.pid") >> pid;
+      std::ifstream(platform::agent_pid_file(ws.root())) >> pid;
       std::printf("agent running (pid %s)\n", pid.c_str());
     } else {
       std::printf("no agent running (one starts when a job is submitted)\n");

@@ -84,7 +84,7 @@ for ((i = 0; i < 300; i++)); do
   grep -q "all values acknowledged" "$WS/.glia/runs/$A/user_logs/std_log.txt" 2>/dev/null && break
   sleep 0.1
 done
-AGENT=$(cat "$WS/.glia/agent/agent.pid")
+AGENT=$(cat "$WS/.glia/agent/$(id -u)/agent.pid")
 kill -9 "$AGENT"
 sleep 0.2
 # Any command reconciles: the run is not left Running.
@@ -107,7 +107,7 @@ command: yes 0123456789012345678901234567890123456789012345678 | head -c 2000000
 YML
 L=$(submit "$WS" "$WORK/loud.yml")
 wait_status "$WS" "$L" Completed 120
-AGENT=$(cat "$WS/.glia/agent/agent.pid")
+AGENT=$(cat "$WS/.glia/agent/$(id -u)/agent.pid")
 HWM=$(awk '/VmHWM/ {print $2}' "/proc/$AGENT/status")
 [ "$HWM" -lt 65536 ] || fail "agent peak memory ${HWM} kB after 200 MB of output"
 python3 - "$GLIA" "$WS" "$L" <<'PY' || fail "streaming 200 MB"
@@ -155,11 +155,29 @@ wait_status "$WS" "$W" Running
 "$GLIA" -w "$WS" job stream "$W" >/dev/null 2>&1 &
 FOLLOWER=$!
 sleep 0.3
-kill -9 "$(cat "$WS/.glia/agent/agent.pid")"
+kill -9 "$(cat "$WS/.glia/agent/$(id -u)/agent.pid")"
 for ((i = 0; i < 100; i++)); do kill -0 "$FOLLOWER" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$FOLLOWER" 2>/dev/null; then kill "$FOLLOWER"; fail "job stream hangs after the agent died"; fi
 rc=0
 wait "$FOLLOWER" || rc=$?
 [ "$rc" -eq 1 ] || fail "job stream of a reconciled run: exit code $rc"
 [ "$(run_field "$WS" "$W" status)" = Failed ] || fail "run not reconciled"
+# 8 submits at once to a workspace with no agent: one agent starts, and it runs all 8 jobs.
+WS8="$WORK/ws8"
+"$GLIA" workspace init "$WS8" >/dev/null
+"$GLIA" -w "$WS8" compute create --name eight --max-concurrent 8 >/dev/null
+cat >"$WORK/eight.yml" <<'YML'
+command: sleep 1
+compute: eight
+YML
+PIDS=()
+for i in 1 2 3 4 5 6 7 8; do
+  submit "$WS8" "$WORK/eight.yml" >"$WORK/eight.$i" &
+  PIDS+=($!)
+done
+for p in "${PIDS[@]}"; do wait "$p" || fail "a concurrent submit failed"; done
+AGENTS=$(pgrep -fc "glia agent run -w $WS8" || true)
+[ "$AGENTS" -eq 1 ] || fail "8 concurrent submits started $AGENTS agents (want 1)"
+for i in 1 2 3 4 5 6 7 8; do wait_status "$WS8" "$(cat "$WORK/eight.$i")" Completed 30; done
+echo "8 concurrent submits: 1 agent, 8 jobs completed"
 echo "PASS jobs_reliability"

@@ -18,7 +18,7 @@ expect_fail() {
 export GLIA_AGENT_IDLE_EXIT=${GLIA_AGENT_IDLE_EXIT:-3}
 stop_agents() {
   local f
-  for f in "$WORK"/*/.glia/agent/agent.pid "$WORK"/.glia/agent/agent.pid; do
+  for f in "$WORK"/*/.glia/agent/*/agent.pid "$WORK"/.glia/agent/*/agent.pid; do
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
   done
 }

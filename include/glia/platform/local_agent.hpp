@@ -1,9 +1,10 @@
-// The local compute target's agent: one background process per workspace that takes Queued
-// jobs in order, runs at most max_concurrent per target, streams their output into their logs,
-// applies their tracking files, enforces limits.timeout and cancel requests, and finishes them.
-// The CLI starts it on demand (detached: it outlives the submitting command) and it exits after
-// a while with nothing to do. State lives in the store, so a killed agent loses nothing: the
-// next agent (or CLI call) reconciles the runs it left behind.
+// The local compute target's agent: one background process per workspace and Unix user that
+// takes that user's Queued jobs in order (a job never runs as anyone but its submitter), runs at
+// most max_concurrent per target, streams their output into their logs, applies their tracking
+// files, enforces limits.timeout and cancel requests, and finishes them. The CLI starts it on
+// demand (detached: it outlives the submitting command) and it exits after a while with nothing to
+// do. State lives in the store, so a killed agent loses nothing: the next agent (or CLI call)
+// reconciles the runs it left behind.
 #pragma once
 
 #include <filesystem>
@@ -26,12 +27,16 @@ struct AgentOptions {
 /// at once when another agent already serves the workspace.
 bool run_local_agent(const std::filesystem::path& root, const AgentOptions& options);
 
-/// Whether an agent currently serves the workspace.
+/// Whether an agent of the calling user currently serves the workspace.
 bool agent_running(const std::filesystem::path& root);
+
+/// The file holding the pid of the calling user's agent (.glia/agent/<uid>/agent.pid).
+std::filesystem::path agent_pid_file(const std::filesystem::path& root);
 
 /// Makes sure an agent serves the workspace: wakes the running one, or — after reconciling the
 /// runs a dead agent left behind — starts `agent_command` (e.g. {"/usr/bin/glia", "agent",
-/// "run", "-w", root}) detached, in a session of its own, logging to .glia/agent/agent.log.
+/// "run", "-w", root}) detached, in a session of its own, logging to .glia/agent/<uid>/agent.log.
+/// Concurrent callers start one agent between them.
 void ensure_agent(Workspace& ws, const std::vector<std::string>& agent_command);
 
 /// When no agent serves the workspace, ends the runs a dead one left active (see

@@ -42,8 +42,8 @@ void install_blob(TempFile& tmp, const fs::path& root, const std::string& sha256
   std::error_code ec;
   fs::create_directories(dest.parent_path(), ec);
   if (ec)
-    throw Error("cannot write to the artifact store: cannot create '" +
-                dest.parent_path().string() + "': " + ec.message());
+    throw Error(errno_kind(ec.value()), "cannot write to the artifact store: cannot create '" +
+                                            dest.parent_path().string() + "': " + ec.message());
   tmp.commit(dest, kBlobMode, /*sync_folder=*/true);
 }
 
@@ -54,7 +54,8 @@ ArtifactStore::ArtifactStore(fs::path root) : root_(std::move(root)) {
   fs::create_directories(root_ / "blobs", ec);
   if (!ec) fs::create_directories(root_ / "tmp", ec);
   if (ec)
-    throw Error("cannot create the artifact store in '" + root_.string() + "': " + ec.message());
+    throw Error(errno_kind(ec.value()),
+                "cannot create the artifact store in '" + root_.string() + "': " + ec.message());
 }
 
 std::string ArtifactStore::put_file(const fs::path& file, uint64_t* size) {
@@ -94,13 +95,15 @@ void ArtifactStore::adopt_file(const fs::path& file, const std::string& sha256) 
   }
   fs::create_directories(dest.parent_path(), ec);
   if (ec)
-    throw Error("cannot write to the artifact store: cannot create '" +
-                dest.parent_path().string() + "': " + ec.message());
+    throw Error(errno_kind(ec.value()), "cannot write to the artifact store: cannot create '" +
+                                            dest.parent_path().string() + "': " + ec.message());
   artifacts::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0 || ::fchmod(fd.get(), kBlobMode) != 0 || ::fsync(fd.get()) != 0)
-    throw Error("cannot store '" + file.string() + "': " + artifacts::errno_text(errno));
+    throw Error(errno_kind(errno),
+                "cannot store '" + file.string() + "': " + artifacts::errno_text(errno));
   if (::rename(file.c_str(), dest.c_str()) != 0)
-    throw Error("cannot write '" + dest.string() + "': " + artifacts::errno_text(errno));
+    throw Error(errno_kind(errno),
+                "cannot write '" + dest.string() + "': " + artifacts::errno_text(errno));
   artifacts::fsync_folder(dest.parent_path());
 }
 
@@ -133,7 +136,8 @@ void ArtifactStore::copy_blob_to(const std::string& sha256, const fs::path& dest
   const fs::path folder = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
   std::error_code ec;
   fs::create_directories(folder, ec);
-  if (ec) throw Error("cannot create '" + folder.string() + "': " + ec.message());
+  if (ec)
+    throw Error(errno_kind(ec.value()), "cannot create '" + folder.string() + "': " + ec.message());
   artifacts::UniqueFd in = artifacts::open_for_reading(source);
   TempFile tmp(folder, ".glia-tmp-", dest);
   artifacts::copy_fd(in.get(), source, tmp.fd(), dest);

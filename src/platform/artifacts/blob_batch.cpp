@@ -49,12 +49,13 @@ fs::path hash_and_copy(const fs::path& file, const fs::path& root, StoredFile& o
   std::string tmpl = (root / "tmp" / "batch-XXXXXX").string();
   artifacts::UniqueFd fd(::mkstemp(tmpl.data()));
   if (fd.get() < 0)
-    throw Error("cannot create a temporary file in '" + (root / "tmp").string() +
-                "': " + artifacts::errno_text(errno));
+    throw Error(errno_kind(errno), "cannot create a temporary file in '" + (root / "tmp").string() +
+                                       "': " + artifacts::errno_text(errno));
   const fs::path tmp = tmpl;
   try {
     if (::lseek(in.get(), 0, SEEK_SET) != 0)
-      throw Error("cannot read '" + file.string() + "' again: " + artifacts::errno_text(errno));
+      throw Error(errno_kind(errno),
+                  "cannot read '" + file.string() + "' again: " + artifacts::errno_text(errno));
     // Hashed again while copying: a file changed in between must not be stored under the
     // first hash.
     artifacts::Sha256 again;
@@ -140,7 +141,8 @@ void BlobBatch::commit() {
     fs::create_directories(dest.parent_path(), ec);
     ::chmod(tmp.c_str(), 0444);
     if (::rename(tmp.c_str(), dest.c_str()) != 0)
-      throw Error("cannot store '" + dest.string() + "': " + artifacts::errno_text(errno));
+      throw Error(errno_kind(errno),
+                  "cannot store '" + dest.string() + "': " + artifacts::errno_text(errno));
   }
   pending_.clear();
   sync_filesystem(root);  // and the renames

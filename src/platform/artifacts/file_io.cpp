@@ -46,7 +46,8 @@ UniqueFd open_for_reading(const fs::path& file) {
   do {
     fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) throw Error("cannot read '" + file.string() + "': " + errno_text(errno));
+  if (fd < 0)
+    throw Error(errno_kind(errno), "cannot read '" + file.string() + "': " + errno_text(errno));
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return UniqueFd(fd);
 }
@@ -55,7 +56,8 @@ size_t read_some(int fd, char* data, size_t size, const fs::path& file) {
   for (;;) {
     const ssize_t n = ::read(fd, data, size);
     if (n >= 0) return static_cast<size_t>(n);
-    if (errno != EINTR) throw Error("cannot read '" + file.string() + "': " + errno_text(errno));
+    if (errno != EINTR)
+      throw Error(errno_kind(errno), "cannot read '" + file.string() + "': " + errno_text(errno));
   }
 }
 
@@ -64,7 +66,7 @@ void write_all(int fd, const char* data, size_t size, const fs::path& file) {
     const ssize_t n = ::write(fd, data, size);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error("cannot write '" + file.string() + "': " + errno_text(errno));
+      throw Error(errno_kind(errno), "cannot write '" + file.string() + "': " + errno_text(errno));
     }
     data += n;
     size -= static_cast<size_t>(n);
@@ -84,8 +86,8 @@ void copy_fd(int in, const fs::path& in_name, int out, const fs::path& out_name)
     if (n == 0) return;
     if (errno == EINTR) continue;
     if (copied_any && errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL)
-      throw Error("cannot copy '" + in_name.string() + "' to '" + out_name.string() +
-                  "': " + errno_text(errno));
+      throw Error(errno_kind(errno), "cannot copy '" + in_name.string() + "' to '" +
+                                         out_name.string() + "': " + errno_text(errno));
     break;  // not supported here: the file offsets are where copy_file_range left them
   }
   char* buffer = io_buffer();
@@ -105,8 +107,9 @@ TempFile::TempFile(const fs::path& folder, const std::string& prefix, fs::path l
   std::string name = (folder / (prefix + "XXXXXX")).string();
   const int fd = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd < 0)
-    throw Error("cannot write '" + label_.string() + "': cannot create a temporary file in '" +
-                folder.string() + "': " + errno_text(errno));
+    throw Error(errno_kind(errno), "cannot write '" + label_.string() +
+                                       "': cannot create a temporary file in '" + folder.string() +
+                                       "': " + errno_text(errno));
   fd_ = UniqueFd(fd);
   path_ = name;
 }
@@ -118,9 +121,9 @@ TempFile::~TempFile() {
 void TempFile::commit(const fs::path& dest, mode_t mode, bool sync_folder) {
   const int fd = fd_.get();
   if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0 || ::close(fd_.release()) != 0)
-    throw Error("cannot write '" + label_.string() + "': " + errno_text(errno));
+    throw Error(errno_kind(errno), "cannot write '" + label_.string() + "': " + errno_text(errno));
   if (::rename(path_.c_str(), dest.c_str()) != 0)
-    throw Error("cannot write '" + dest.string() + "': " + errno_text(errno));
+    throw Error(errno_kind(errno), "cannot write '" + dest.string() + "': " + errno_text(errno));
   path_.clear();
   if (sync_folder) fsync_folder(dest.parent_path());
 }

@@ -64,7 +64,8 @@ class Walker {
     std::vector<std::string> names;
     for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
       names.push_back(it->path().filename().string());
-    if (ec) throw Error("cannot read '" + folder.string() + "': " + ec.message());
+    if (ec)
+      throw Error(errno_kind(ec.value()), "cannot read '" + folder.string() + "': " + ec.message());
     std::sort(names.begin(), names.end());
     for (const std::string& name : names) {
       if (name == ".git" || name == ".glia") continue;
@@ -195,9 +196,11 @@ void ArtifactStore::materialize(const std::string& manifest_sha256, const fs::pa
   fetch_missing_blobs(writable, entries);
   std::error_code ec;
   fs::create_directories(dest, ec);
-  if (ec) throw Error("cannot create '" + dest.string() + "': " + ec.message());
+  if (ec)
+    throw Error(errno_kind(ec.value()), "cannot create '" + dest.string() + "': " + ec.message());
   const fs::path root = fs::canonical(dest, ec);
-  if (ec) throw Error("cannot read '" + dest.string() + "': " + ec.message());
+  if (ec)
+    throw Error(errno_kind(ec.value()), "cannot read '" + dest.string() + "': " + ec.message());
   fs::path checked;  // the last parent folder found to lie inside dest
   for (const ManifestEntry& e : entries) {
     const fs::path target = root / e.path;
@@ -209,7 +212,9 @@ void ArtifactStore::materialize(const std::string& manifest_sha256, const fs::pa
         throw Error("cannot write '" + target.string() + "': its folder leads outside '" +
                     dest.string() + "'");
       fs::create_directories(parent, ec);
-      if (ec) throw Error("cannot create '" + parent.string() + "': " + ec.message());
+      if (ec)
+        throw Error(errno_kind(ec.value()),
+                    "cannot create '" + parent.string() + "': " + ec.message());
       checked = parent;
     }
     copy_blob_to(e.sha256, target, e.executable);

@@ -21,7 +21,9 @@ void ArtifactStore::link_view(const std::string& manifest_sha256, const fs::path
   for (const ManifestEntry& e : entries) {  // paths were validated by manifest(): no ".."
     const fs::path target = dest / e.path;
     fs::create_directories(target.parent_path(), ec);
-    if (ec) throw Error("cannot create '" + target.parent_path().string() + "': " + ec.message());
+    if (ec)
+      throw Error(errno_kind(ec.value()),
+                  "cannot create '" + target.parent_path().string() + "': " + ec.message());
     for (fs::path p = target.parent_path(); p != dest && folders.insert(p).second;)
       p = p.parent_path();
     // A hard link shares the read-only blob's inode: no bytes copied, and (unlike a symbolic
@@ -32,7 +34,8 @@ void ArtifactStore::link_view(const std::string& manifest_sha256, const fs::path
       ec.clear();
       fs::create_symlink(blob, target, ec);
     }
-    if (ec) throw Error("cannot link '" + target.string() + "': " + ec.message());
+    if (ec)
+      throw Error(errno_kind(ec.value()), "cannot link '" + target.string() + "': " + ec.message());
   }
   fs::create_directories(dest, ec);
   for (const fs::path& f : folders) ::chmod(f.c_str(), 0555);  // nothing added or removed

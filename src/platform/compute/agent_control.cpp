@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "compute/agent_files.hpp"
 #include "compute/finish.hpp"
@@ -14,6 +16,9 @@
 namespace glia::platform {
 
 namespace {
+
+// How long a CLI waits for another CLI's agent start, and for the agent it started to listen.
+constexpr double kStartWaitSeconds = 10;
 
 // Double fork: the agent is re-parented to init, in a session of its own, so it survives the
 // CLI and its terminal. Only async-signal-safe calls between fork and exec.
@@ -29,7 +34,7 @@ void spawn_detached(const std::vector<std::string>& command, const std::filesyst
     ::setsid();
     if (::fork() != 0) ::_exit(0);
     int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0666);
     if (in >= 0) ::dup2(in, 0);
     if (out >= 0) {
       ::dup2(out, 1);
@@ -52,6 +57,10 @@ bool agent_running(const std::filesystem::path& root) {
   return !probe.held();
 }
 
+std::filesystem::path agent_pid_file(const std::filesystem::path& root) {
+  return compute::agent_files(root).pid();
+}
+
 int reconcile_if_no_agent(Workspace& ws) {
   RunFilter f;
   f.any_status = active_statuses();
@@ -66,11 +75,19 @@ int reconcile_if_no_agent(Workspace& ws) {
 void ensure_agent(Workspace& ws, const std::vector<std::string>& agent_command) {
   const auto files = compute::agent_files(ws.root());
   if (compute::wake_agent(files)) return;
+  // One CLI at a time starts an agent, and holds the start lock until the new agent listens:
+  // the CLIs that waited then find it awake instead of starting agents of their own.
+  compute::AgentLock starting(files.start_lock(), kStartWaitSeconds);
+  if (compute::wake_agent(files)) return;
   {
     compute::AgentLock lock(files, 0);
     if (lock.held()) compute::reconcile_orphans(ws);
   }  // released before the new agent asks for it
   spawn_detached(agent_command, files.log());
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(kStartWaitSeconds);
+  while (!compute::wake_agent(files) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 }  // namespace glia::platform

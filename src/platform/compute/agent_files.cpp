@@ -15,14 +15,14 @@
 namespace glia::platform::compute {
 
 AgentFiles agent_files(const std::filesystem::path& workspace_root) {
-  AgentFiles f{workspace_root / ".glia" / "agent"};
+  AgentFiles f{workspace_root / ".glia" / "agent" / std::to_string(::geteuid())};
   std::filesystem::create_directories(f.dir);
   return f;
 }
 
-AgentLock::AgentLock(const AgentFiles& files, double wait_seconds) {
-  fd_ = ::open(files.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error("cannot open '" + files.lock().string() + "': " + std::strerror(errno));
+AgentLock::AgentLock(const std::filesystem::path& lock_file, double wait_seconds) {
+  fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd_ < 0) throw os_error("cannot open '" + lock_file.string() + "'", errno);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
   for (;;) {
@@ -41,10 +41,10 @@ AgentLock::~AgentLock() {
 
 int open_wake_reader(const AgentFiles& files) {
   if (::mkfifo(files.wake().c_str(), 0600) != 0 && errno != EEXIST)
-    throw Error("cannot create '" + files.wake().string() + "': " + std::strerror(errno));
+    throw os_error("cannot create '" + files.wake().string() + "'", errno);
   // O_RDWR keeps a writer open, so poll() does not report hang-ups between CLI calls.
   int fd = ::open(files.wake().c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open '" + files.wake().string() + "': " + std::strerror(errno));
+  if (fd < 0) throw os_error("cannot open '" + files.wake().string() + "'", errno);
   return fd;
 }
 

@@ -1,6 +1,7 @@
 // The files through which the local agent and the CLI meet: an exclusive lock (held by the one
-// running agent of a workspace), a FIFO that wakes the agent when there is work, its pid and
-// its log. All under .glia/agent/.
+// running agent of a user in a workspace), a FIFO that wakes the agent when there is work, its
+// pid and its log, and the lock CLIs hold while they start an agent. Each Unix user has an agent
+// of their own, which runs only that user's jobs: all under .glia/agent/<uid>/.
 #pragma once
 
 #include <filesystem>
@@ -13,15 +14,19 @@ struct AgentFiles {
   std::filesystem::path wake() const { return dir / "wake"; }
   std::filesystem::path pid() const { return dir / "agent.pid"; }
   std::filesystem::path log() const { return dir / "agent.log"; }
+  std::filesystem::path start_lock() const { return dir / "start.lock"; }
 };
 
+/// The agent files of the calling user (its effective uid), creating their folder.
 AgentFiles agent_files(const std::filesystem::path& workspace_root);
 
 /// An flock(2) on the agent lock file, released on destruction (or when the process dies).
 class AgentLock {
  public:
   /// Tries to take the lock, waiting up to `wait_seconds`; check held().
-  AgentLock(const AgentFiles& files, double wait_seconds);
+  AgentLock(const AgentFiles& files, double wait_seconds) : AgentLock(files.lock(), wait_seconds) {}
+  /// The same on any lock file (e.g. AgentFiles::start_lock()).
+  AgentLock(const std::filesystem::path& lock_file, double wait_seconds);
   ~AgentLock();
   AgentLock(const AgentLock&) = delete;
   AgentLock& operator=(const AgentLock&) = delete;

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
+#include "compute/disk_reserve.hpp"
 #include "compute/job_process.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
@@ -49,33 +51,44 @@ void append_system_log(const fs::path& workspace_root, const std::string& run_id
   std::ofstream(dir.std_log(), std::ios::app) << "[glia] " << line << "\n";
 }
 
-void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
-                std::optional<int> exit_code, const std::string& error) {
-  Store& store = ws.store();
+namespace {
+
+bool is_no_space(const std::exception& e) {
+  const auto* err = dynamic_cast<const Error*>(&e);
+  return err && err->kind() == ErrorKind::NoSpace;
+}
+
+void add_reason(std::string& err, const std::string& reason) {
+  err += std::string(err.empty() ? "" : "; ") + reason;
+}
+
+// Applies what is left of the tracking file. Returns "" or what went wrong; *no_space says
+// whether the disk was full. Failures other than a full disk are retried a few times (the
+// store may be busy for a while).
+std::string apply_tracking(Workspace& ws, const std::string& run_id, ArtifactStore& artifacts,
+                           bool* no_space) {
   const RunDir dir = run_dir(ws.root(), run_id);
-  ArtifactStore artifacts(ws.artifacts_path());
-  std::string err = error;
-  bool keep_folder = false;
-  for (int attempt = 1;; ++attempt) {  // store busy, disk full: retry before giving up
+  for (int attempt = 1;; ++attempt) {
     try {
       TrackingReader tracking(dir.tracking(), dir.work(), artifacts);
-      tracking.ingest(store, run_id, /*final=*/true);
+      tracking.ingest(ws.store(), run_id, /*final=*/true);
       for (const auto& p : tracking.take_problems()) append_system_log(ws.root(), run_id, p);
-      break;
+      return "";
     } catch (const std::exception& e) {
-      if (attempt < 3) {
+      *no_space = is_no_space(e);
+      if (!*no_space && attempt < 3) {
         std::this_thread::sleep_for(std::chrono::seconds(1));
         continue;
       }
-      // Never delete records a client was told were written: keep the folder and say where.
-      keep_folder = true;
-      if (status == RunStatus::Completed) status = RunStatus::Failed;
-      err += std::string(err.empty() ? "" : "; ") + "applying the tracking file failed (" +
-             e.what() + "); it is kept at " + dir.tracking().string();
-      append_system_log(ws.root(), run_id, err);
-      break;
+      return e.what();
     }
   }
+}
+
+// Stores ./outputs, ./logs and the live log as the run's files. Returns "" or what went wrong.
+std::string collect_files(Workspace& ws, const std::string& run_id, ArtifactStore& artifacts,
+                          bool* no_space) {
+  const RunDir dir = run_dir(ws.root(), run_id);
   try {
     std::vector<RunFile> files;
     collect_tree(artifacts, dir.work() / "outputs", "outputs", files);
@@ -85,28 +98,27 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
       const std::string hash = artifacts.put_file(dir.std_log(), &size);
       files.push_back({kStdLogName, hash, static_cast<int64_t>(size), now_seconds()});
     }
-    store.add_run_files(run_id, files);
+    ws.store().add_run_files(run_id, files);  // one transaction: all of them or none
+    return "";
   } catch (const std::exception& e) {
-    if (status == RunStatus::Completed) status = RunStatus::Failed;
-    err += std::string(err.empty() ? "" : "; ") + "collecting outputs failed: " + e.what();
+    *no_space = is_no_space(e);
+    return e.what();
   }
-  auto current = store.find_run(run_id);
-  if (current && current->status == RunStatus::CancelRequested && status != RunStatus::Canceled) {
-    status = RunStatus::Canceled;  // the cancel was asked before the job could end by itself
-    if (err.empty()) err = "canceled";
-  }
-  if (current && !is_terminal(current->status)) {
-    try {
-      store.set_status(run_id, status, now_seconds(), exit_code, err);
-    } catch (const Error&) {  // ended by someone else in the meantime
-    }
-  }
+}
+
+bool files_collected(Store& store, const std::string& run_id) {
+  for (const RunFile& f : store.run_files(run_id))
+    if (f.path == kStdLogName) return true;  // stored last, with the others
+  return false;
+}
+
+// Removes a run's folder. Dataset views are read-only folders: every folder of the run is made
+// writable again first — never following a symbolic link (the job may have planted one, e.g. to
+// a blob).
+void remove_run_folder(const fs::path& root) {
   std::error_code ec;
-  if (keep_folder) return;
-  // Dataset views are read-only folders: make every folder of the run writable again so it can
-  // be removed — never following a symbolic link (the job may have planted one, e.g. to a blob).
-  if (fs::symlink_status(dir.root, ec).type() == fs::file_type::directory) {
-    for (auto it = fs::recursive_directory_iterator(dir.root, ec);
+  if (fs::symlink_status(root, ec).type() == fs::file_type::directory) {
+    for (auto it = fs::recursive_directory_iterator(root, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       std::error_code entry_ec;
       if (it->symlink_status(entry_ec).type() != fs::file_type::directory) continue;
@@ -117,7 +129,88 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
       }
     }
   }
-  fs::remove_all(dir.root, ec);
+  fs::remove_all(root, ec);
+}
+
+}  // namespace
+
+void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
+                std::optional<int> exit_code, const std::string& error) {
+  Store& store = ws.store();
+  const RunDir dir = run_dir(ws.root(), run_id);
+  ArtifactStore artifacts(ws.artifacts_path());
+  std::string err = error;
+  bool no_space = false;
+  // A full disk keeps the folder (tracking file, outputs, logs) for recover_kept_runs, which
+  // stores what is left once space returns: nothing a client was told was written is lost.
+  bool keep_folder = false;
+  if (std::string what = apply_tracking(ws, run_id, artifacts, &no_space); !what.empty()) {
+    keep_folder = true;
+    add_reason(err, no_space ? "disk full while storing tracked values (" + what + ")"
+                             : "applying the tracking file failed (" + what + ")");
+  }
+  if (!no_space) {
+    if (std::string what = collect_files(ws, run_id, artifacts, &no_space); !what.empty()) {
+      keep_folder = true;
+      add_reason(err, no_space ? "disk full while storing outputs (" + what + ")"
+                               : "collecting outputs failed: " + what);
+    }
+  } else {
+    add_reason(err, "disk full while storing outputs");
+  }
+  if (keep_folder) {
+    if (status == RunStatus::Completed) status = RunStatus::Failed;
+    if (exit_code) add_reason(err, "the job itself exited with code " + std::to_string(*exit_code));
+    add_reason(err, "what is not stored yet is kept in " + dir.root.string() +
+                        " and stored when the agent next finds room");
+    append_system_log(ws.root(), run_id, err);
+  }
+  // The final status needs a few pages of the store: on a full disk, the reserve makes room.
+  if (no_space) release_reserve(ws.root());
+  auto current = store.find_run(run_id);
+  if (current && current->status == RunStatus::CancelRequested && status != RunStatus::Canceled) {
+    status = RunStatus::Canceled;  // the cancel was asked before the job could end by itself
+    if (err.empty()) err = "canceled";
+  }
+  if (current && !is_terminal(current->status)) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        store.set_status(run_id, status, now_seconds(), exit_code, err);
+        break;
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::Conflict) break;  // ended by someone else: their status stands
+        if (e.kind() != ErrorKind::NoSpace || attempt > 1 || !release_reserve(ws.root()))
+          throw;  // the caller tries again later
+      }
+    }
+  }
+  if (!keep_folder) remove_run_folder(dir.root);
+}
+
+int recover_kept_runs(Workspace& ws) {
+  const fs::path runs = ws.root() / ".glia" / "runs";
+  std::error_code ec;
+  if (!fs::is_directory(runs, ec)) return 0;
+  Store& store = ws.store();
+  ArtifactStore artifacts(ws.artifacts_path());
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator(runs, ec)) {
+    const std::string id = entry.path().filename().string();
+    const auto run = store.find_run(id);
+    if (!run || !is_terminal(run->status)) continue;  // a job still going, or not a run folder
+    bool no_space = false;
+    std::string what = apply_tracking(ws, id, artifacts, &no_space);
+    if (what.empty() && !files_collected(store, id))
+      what = collect_files(ws, id, artifacts, &no_space);
+    if (!what.empty()) {  // left for the next call
+      std::fprintf(stderr, "glia agent: run %s: still cannot store what it kept: %s\n", id.c_str(),
+                   what.c_str());
+      continue;
+    }
+    remove_run_folder(entry.path());
+    ++n;
+  }
+  return n;
 }
 
 int reconcile_orphans(Workspace& ws) {

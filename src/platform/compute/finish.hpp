@@ -16,10 +16,20 @@ namespace glia::platform::compute {
 void append_system_log(const std::filesystem::path& workspace_root, const std::string& run_id,
                        const std::string& line);
 
-/// Finishes `run_id` with `status` (Completed, Failed or Canceled). Never throws for a run that
-/// already ended (another process finished it first); other failures are recorded in the error.
+/// Finishes `run_id` with `status` (Completed, Failed or Canceled). A run that already ended
+/// (another process finished it first) keeps its status. When the tracking file or the files
+/// cannot be stored (a full disk, say), the run ends Failed with that reason and the job's exit
+/// code, and its folder is kept for recover_kept_runs. Throws only when even the final status
+/// cannot be written (the caller tries again later).
 void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
                 std::optional<int> exit_code, const std::string& error);
+
+/// Stores what ended runs left in their kept folders (.glia/runs/<id>): the rest of the
+/// tracking file (exactly once, from the recorded offset), then ./outputs, ./logs and the log if
+/// they were not stored; the folder is removed once everything is in. Runs whose folder still
+/// cannot be stored (the disk still full) are left for the next call. Returns how many runs were
+/// completed this way.
+int recover_kept_runs(Workspace& ws);
 
 /// Ends every job run left active by an agent that is gone (the caller holds the agent lock):
 /// kills what is left of its processes, finishes it as Failed (Canceled if cancel was asked),

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "compute/agent_files.hpp"
+#include "compute/disk_reserve.hpp"
 #include "compute/finish.hpp"
 #include "compute/running_job.hpp"
 #include "glia/error.hpp"
@@ -69,6 +70,10 @@ class Agent {
         } catch (const std::exception& e) {  // e.g. the store busy for long: try next tick
           std::fprintf(stderr, "glia agent: %s\n", e.what());
         }
+        if (now - last_housekeeping_ >= kHousekeepingSeconds) {
+          last_housekeeping_ = now;
+          housekeeping();
+        }
       }
       if (!jobs_.empty() || queued_ > 0) idle_since = now;
       if (now - idle_since >= options_.idle_exit_seconds) return;
@@ -76,6 +81,20 @@ class Agent {
   }
 
  private:
+  // Once space has returned after a full disk: the reserve is made again, and what ended runs
+  // could not store is stored now.
+  void housekeeping() {
+    try {
+      if (compute::ensure_reserve(ws_.root()) && compute::recover_kept_runs(ws_) > 0)
+        std::fprintf(stderr, "glia agent: stored what ended runs had kept\n");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "glia agent: storing kept runs: %s\n", e.what());
+    }
+  }
+
+  static constexpr double kHousekeepingSeconds = 5;
+  double last_housekeeping_ = 0;
+
   void reap() {
     int status = 0;
     pid_t pid;
@@ -139,15 +158,18 @@ class Agent {
 }  // namespace
 
 bool run_local_agent(const fs::path& root, const AgentOptions& options) {
-  Workspace ws = Workspace::open(root);
-  const auto files = compute::agent_files(ws.root());
+  const auto files = compute::agent_files(root);
+  // The lock comes before the store: an agent that is not needed holds nothing while it waits.
   // A CLI may hold the lock while it reconciles a dead agent's runs (reading their tracking
   // files can take seconds): wait for it rather than leave queued jobs without an agent.
   compute::AgentLock lock(files, 60.0);
   if (!lock.held()) return false;
+  Workspace ws = Workspace::open(root);
   std::ofstream(files.pid()) << ::getpid() << "\n";
   ::signal(SIGPIPE, SIG_IGN);
   compute::reconcile_orphans(ws);
+  compute::ensure_reserve(ws.root());
+  compute::recover_kept_runs(ws);
   Agent agent(ws, options);
   for (;;) {
     const int wake_fd = compute::open_wake_reader(files);

@@ -26,11 +26,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kTailBytes = 8192;       // stderr kept for the error message
-constexpr size_t kPumpBytes = 1 << 20;    // per pipe per loop: one chatty job cannot starve others
-constexpr double kIngestEvery = 0.02;     // at most this often, and only when the file grew
-constexpr int64_t kIngestStep = 2 << 20;  // bytes of tracking file applied per step
-constexpr double kDrainWait = 2.0;        // after exit, wait this long for pipes held by children
+constexpr size_t kTailBytes = 8192;        // stderr kept for the error message
+constexpr size_t kPumpBytes = 1 << 20;     // per pipe per loop: one chatty job cannot starve others
+constexpr double kIngestEvery = 0.02;      // at most this often, and only when the file grew
+constexpr int64_t kIngestStep = 2 << 20;   // bytes of tracking file applied per step
+constexpr double kDrainWait = 2.0;         // after exit, wait this long for pipes held by children
+constexpr double kFinishRetrySeconds = 5;  // after a failed finish (a full disk, say)
 
 std::string prepend_path(const fs::path& dir, const std::string& old) {
   if (dir.empty()) return old;
@@ -270,10 +271,15 @@ std::string RunningJob::stderr_tail() const {
 bool RunningJob::try_finish(Workspace& ws, double now) {
   if (finishing_.valid()) {  // handed to a finisher thread: done when it is
     if (finishing_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
-    finishing_.get();  // rethrows what the finisher could not handle
+    try {
+      finishing_.get();  // rethrows what the finisher could not handle
+    } catch (...) {      // e.g. the final status could not be written: try again in a while
+      retry_finish_at_ = now + kFinishRetrySeconds;
+      throw;
+    }
     return true;
   }
-  if (!has_exited_) return false;
+  if (!has_exited_ || now < retry_finish_at_) return false;
   if ((proc_.out_fd >= 0 || proc_.err_fd >= 0) && now - exited_at_ < kDrainWait) return false;
   send(SIGKILL);  // whatever the job left running in its group ends with it
   pump_output();

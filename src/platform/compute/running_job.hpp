@@ -60,7 +60,7 @@ class RunningJob {
   std::string err_tail_;
   bool has_exited_ = false;
   int wait_status_ = 0;
-  double exited_at_ = 0, last_ingest_ = 0, term_sent_at_ = 0;
+  double exited_at_ = 0, last_ingest_ = 0, term_sent_at_ = 0, retry_finish_at_ = 0;
   int64_t ingested_size_ = 0;    // the tracking file's size when it was last read
   std::future<void> finishing_;  // the finisher thread, once the job has ended
   std::optional<double> deadline_;

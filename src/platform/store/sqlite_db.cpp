@@ -7,15 +7,49 @@
 
 namespace glia::platform::sqlite {
 
+namespace {
+
+// The kind of a failed SQLite call, from its primary result code.
+ErrorKind kind_of(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return ErrorKind::NoSpace;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorKind::Unavailable;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+    case SQLITE_CANTOPEN:
+      return ErrorKind::Permission;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return ErrorKind::Corrupt;
+    case SQLITE_CONSTRAINT:
+      return ErrorKind::Conflict;
+    case SQLITE_IOERR:
+      // SQLite reports a full disk met while writing as an I/O error of the write.
+      return (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_TRUNCATE ||
+              rc == SQLITE_IOERR_SHMSIZE)
+                 ? ErrorKind::NoSpace
+                 : ErrorKind::Corrupt;
+    default:
+      return ErrorKind::Internal;
+  }
+}
+
+}  // namespace
+
 Db::Db(const std::string& path) : path_(path) {
   // NOMUTEX: every Store guards its connection with a mutex of its own.
   if (sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    const int rc = db_ ? sqlite3_extended_errcode(db_) : SQLITE_NOMEM;
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error("store '" + path + "': cannot open: " + msg);
+    throw Error(kind_of(rc), "store '" + path + "': cannot open: " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);  // writers from other processes wait instead of failing
   exec("PRAGMA journal_mode=WAL");
@@ -28,15 +62,17 @@ Db::~Db() {
 }
 
 void Db::fail(const std::string& what) const {
-  throw Error("store '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_));
+  throw Error(kind_of(sqlite3_extended_errcode(db_)),
+              "store '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_));
 }
 
 void Db::exec(const std::string& sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw Error("store '" + path_ + "': " + msg + " (in: " + sql.substr(0, 60) + ")");
+    throw Error(kind_of(sqlite3_extended_errcode(db_) ? sqlite3_extended_errcode(db_) : rc),
+                "store '" + path_ + "': " + msg + " (in: " + sql.substr(0, 60) + ")");
   }
 }
 

@@ -169,11 +169,12 @@ void SqliteStore::set_status(const std::string& id, RunStatus status, double at,
   Transaction tx(db_);
   Stmt cur(db_, "SELECT status FROM runs WHERE id = ?");
   cur.bind(1, id);
-  if (!cur.step()) throw Error("unknown run '" + id + "'");
+  if (!cur.step()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
   const RunStatus from = parse_run_status(cur.text(0));
   cur.reset();
   if (!can_transition(from, status))
-    throw Error("run '" + id + "' cannot go from " + to_string(from) + " to " + to_string(status));
+    throw Error(ErrorKind::Conflict,
+                "run '" + id + "' cannot go from " + to_string(from) + " to " + to_string(status));
   Stmt(db_,
        "UPDATE runs SET status = ?1, "
        "started_at = CASE WHEN ?1 = 'Running' AND started_at IS NULL THEN ?2 ELSE started_at "
@@ -240,7 +241,7 @@ void SqliteStore::merge_tags(const std::string& id,
 void SqliteStore::require_run(const std::string& id) {
   Stmt exists(db_, "SELECT 1 FROM runs WHERE id = ?");
   exists.bind(1, id);
-  if (!exists.step()) throw Error("unknown run '" + id + "'");
+  if (!exists.step()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
 }
 
 void SqliteStore::migrate() {
@@ -288,7 +289,7 @@ std::string make_run_id(const std::string& experiment) {
 
 RunRecord Store::get_run(const std::string& id) {
   auto r = find_run(id);
-  if (!r) throw Error("unknown run '" + id + "'");
+  if (!r) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
   return *r;
 }
 

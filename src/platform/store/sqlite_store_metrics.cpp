@@ -98,7 +98,7 @@ bool SqliteStore::apply_tracking(const std::string& run_id, const TrackingBatch&
   Transaction tx(db_);
   Stmt cur(db_, "SELECT tracking_offset FROM runs WHERE id = ?");
   cur.bind(1, run_id);
-  if (!cur.step()) throw Error("unknown run '" + run_id + "'");
+  if (!cur.step()) throw Error(ErrorKind::NotFound, "unknown run '" + run_id + "'");
   if (expected_offset && cur.int64(0) != *expected_offset) return false;  // applied elsewhere
   cur.reset();
   insert_metrics(run_id, batch.metrics);
@@ -127,7 +127,7 @@ int64_t SqliteStore::tracking_offset(const std::string& run_id) {
   std::lock_guard lock(mu_);
   Stmt s(db_, "SELECT tracking_offset FROM runs WHERE id = ?");
   s.bind(1, run_id);
-  if (!s.step()) throw Error("unknown run '" + run_id + "'");
+  if (!s.step()) throw Error(ErrorKind::NotFound, "unknown run '" + run_id + "'");
   return s.int64(0);
 }
 
