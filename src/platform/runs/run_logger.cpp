@@ -13,6 +13,7 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/input_limits.hpp"
 
 namespace glia::platform {
 
@@ -85,6 +86,11 @@ RunLogger::~RunLogger() {
 }
 
 void RunLogger::append_record(std::string line) {
+  // A longer line would be skipped by the agent: refuse it here, where the caller can react.
+  if (line.size() + 1 > kMaxTrackingLineBytes)
+    throw Error("a tracking record of " + std::to_string(line.size() + 1) +
+                " bytes is longer than the tracking protocol allows (" +
+                std::to_string(kMaxTrackingLineBytes) + " bytes a line); shorten its names");
   tracking_buffer_ += line;
   tracking_buffer_ += '\n';
   if (++buffered_records_ >= kBatch) flush();
