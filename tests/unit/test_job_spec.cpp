@@ -760,20 +760,22 @@ TEST_F(JobSpecTest, EndlessJobFileIsRefusedNotRead) {
 // Regression: a 348-byte alias bomb (each level 9 aliases of the one before) under
 // `environment:` grew memory until std::bad_alloc. Wherever it is, it fails fast, in one line.
 TEST_F(JobSpecTest, AliasBombFailsFast) {
-  std::string bomb = "command: x\n";
-  const std::string names = "abcdefg";
-  bomb += "a: &a [x,x,x,x,x,x,x,x,x]\n";
-  for (std::size_t i = 1; i < names.size(); ++i) {
-    const std::string prev(1, names[i - 1]);
-    bomb += std::string(1, names[i]) + ": &" + names[i] + " [";
-    for (int k = 0; k < 9; ++k) bomb += (k ? ",*" : "*") + prev;
-    bomb += "]\n";
-  }
-  for (const std::string& where : {std::string("environment: *g\n"), std::string("tags: *g\n"),
-                                   std::string("inputs: {i: *g}\n"), std::string("")}) {
-    SCOPED_TRACE(where);
+  // a: &a [x * 9], b: &b [*a * 9], ... g: &g [*f * 9]: 9^7 nodes once expanded, under `key:`.
+  const auto bomb = [](const std::string& key, const std::string& indent) {
+    std::string text = "command: x\n" + key + "\n" + indent + "a: &a [x,x,x,x,x,x,x,x,x]\n";
+    const std::string names = "abcdefg";
+    for (std::size_t i = 1; i < names.size(); ++i) {
+      text += indent + names[i] + ": &" + names[i] + " [";
+      for (int k = 0; k < 9; ++k) text += std::string(k ? ",*" : "*") + names[i - 1];
+      text += "]\n";
+    }
+    return text;
+  };
+  for (const std::string& yaml : {bomb("environment:", "  "), bomb("tags:", "  "),
+                                  bomb("inputs:\n  i:", "    "), bomb("", "")}) {
+    SCOPED_TRACE(yaml);
     const auto start = std::chrono::steady_clock::now();
-    expect_error(bomb + where, {"more than " + std::to_string(kMaxJobFileNodes) + " nodes"});
+    expect_error(yaml, {"more than " + std::to_string(kMaxJobFileNodes) + " nodes"});
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
   }
   // Aliases within the bound are fine.
