@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Flags a command would accept and then ignore are refused (usage error, exit 2, one line).
+source "$(dirname "$0")/lib.sh"
+GLIA=$1
+"$GLIA" workspace init "$WORK/ws" >/dev/null
+usage_error() {  # usage_error PATTERN CMD...: exit 2 with one line matching PATTERN
+  local pattern=$1 rc=0
+  shift
+  "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  [ "$rc" = 2 ] || fail "expected exit 2, got $rc: $* ($(cat "$WORK/err"))"
+  [ "$(wc -l <"$WORK/err")" = 1 ] || fail "not one line: $(cat "$WORK/err")"
+  grep -q -- "$pattern" "$WORK/err" || fail "'$pattern' not in: $(cat "$WORK/err")"
+}
+# Regression: -w was accepted and ignored by commands that use no workspace given on the command
+# line (glia train logged to the workspace found from the current folder instead).
+usage_error "'glia info' uses no workspace" "$GLIA" -w "$WORK/ws" info
+usage_error "'glia data' uses no workspace" "$GLIA" -w "$WORK/ws" data inspect "$WORK/x"
+usage_error "'glia train' logs to the workspace" "$GLIA" -w "$WORK/ws" train --model m.json \
+  --data-folder "$WORK"
+# Regression: --output was ignored when --save was given.
+usage_error "excludes" "$GLIA" train --model m.json --data-folder "$WORK" --save a.keras \
+  --output "$WORK/out-folder"
+# Without the refused flag, the same commands run (or fail for their own reasons).
+"$GLIA" info >/dev/null || fail "glia info"
+"$GLIA" -w "$WORK/ws" workspace show >/dev/null || fail "-w on a workspace command"
+echo "cli_flags e2e: OK"
