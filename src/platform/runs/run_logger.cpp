@@ -148,7 +148,8 @@ void RunLogger::log_image(const std::string& name, const fs::path& file) {
     uint64_t size = 0;
     const std::string hash = artifacts.put_file(file, &size);
     std::string ext = file.extension().string();
-    const std::string path = "images/" + name + (ext.empty() ? ".png" : ext);
+    const std::string path =
+        safe_relative_path("images/" + name + (ext.empty() ? ".png" : ext), "image name");
     pending_extra_.files.push_back({path, hash, static_cast<int64_t>(size), t});
     pending_extra_.images.push_back({name, 0, path, t});
   }
