@@ -20,6 +20,13 @@ usage_error "'glia train' logs to the workspace" "$GLIA" -w "$WORK/ws" train --m
 # Regression: --output was ignored when --save was given.
 usage_error "excludes" "$GLIA" train --model m.json --data-folder "$WORK" --save a.keras \
   --output "$WORK/out-folder"
+# Regression: --by-reference was ignored for a local path (its files were stored anyway).
+mkdir -p "$WORK/data" && echo 1 >"$WORK/data/a.txt"
+expect_fail "$GLIA" -w "$WORK/ws" dataset create --name d --path "$WORK/data" --by-reference
+grep -q "by-reference applies to http(s) URLs only" <<<"$LAST_ERR" || fail "by-reference: $LAST_ERR"
+[ "$("$GLIA" -w "$WORK/ws" dataset list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
+  fail "a refused dataset create registered a version"
+"$GLIA" -w "$WORK/ws" dataset create --name d --path "$WORK/data" >/dev/null || fail "dataset create"
 # Without the refused flag, the same commands run (or fail for their own reasons).
 "$GLIA" info >/dev/null || fail "glia info"
 "$GLIA" -w "$WORK/ws" workspace show >/dev/null || fail "-w on a workspace command"

@@ -184,6 +184,15 @@ TEST_F(JobSpecTest, TypeMustBeCommand) {
                {"job type 'sweep' is not supported yet; supported: command"});
   expect_error("type: pipeline\ncommand: x\n", {"job type 'pipeline'"});
   expect_error("type: [command]\ncommand: x\n", {"type", "expected a job type"});
+  // Without type:, a $schema naming another job type names it (it would default to command).
+  expect_error(
+      "$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json\ncommand: x\n",
+      {"job type 'sweep' (from $schema) is not supported yet"});
+  EXPECT_EQ(parse("$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n"
+                  "command: x\n")
+                .command,
+            "x");
+  EXPECT_EQ(parse("$schema: https://example.com/my.json\ncommand: x\n").command, "x");
 }
 
 // Regression: a sweep's own keys came first and were reported as unknown ("unknown key
@@ -650,6 +659,9 @@ TEST_F(JobSpecTest, OverrideErrors) {
   expect_override_error("comand=x", {"unknown key 'comand'", "inputs.NAME", "limits.timeout"});
   expect_override_error("environment_variables.A-B=1", {"environment_variables", "'A-B'"});
   expect_override_error("environment=host", {"environment: not supported"});
+  // Regression: an empty compute name silently meant the default target.
+  expect_override_error("compute=", {"compute", "expected a compute name"});
+  expect_override_error("compute=azureml:", {"compute", "expected a compute name"});
   expect_override_error("distribution.type=mpi", {"distribution: not supported"});
   expect_override_error("command=run ${{inputs.zz}}", {"no input 'zz' is declared"});
   expect_override_error("command=run ${{inputs.n", {"unterminated"});

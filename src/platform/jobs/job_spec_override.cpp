@@ -104,7 +104,9 @@ void apply_override(JobSpec& spec, const std::string& assignment) {
   } else if (key == "description") {
     spec.description = value;
   } else if (key == "compute") {
-    spec.compute = value.starts_with("azureml:") ? value.substr(8) : value;
+    const std::string name = value.starts_with("azureml:") ? value.substr(8) : value;
+    if (name.empty()) fail(where, "compute: expected a compute name, got " + in_quotes(value));
+    spec.compute = name;
   } else if (key == "limits.timeout") {
     const auto seconds = parse_positive_number(value);
     if (!seconds) {

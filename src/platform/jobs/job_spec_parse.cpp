@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "glia/error.hpp"
@@ -115,13 +116,27 @@ class Parser {
     return spec;
   }
 
-  // `type:` is read before the other keys, so that another job type is named as such.
+  // `type:` is read before the other keys, so that another job type is named as such; without
+  // one, a $schema naming another job type's schema (".../sweepJob.schema.json") names it.
   void check_type(const YAML::Node& root) const {
     for (const auto& entry : root) {
       if (!entry.first.IsScalar() || entry.first.Scalar() != "type") continue;
       const std::string type = scalar(entry.second, "type", "a job type");
       if (type != "command") {
         error("job type " + in_quotes(type) + " is not supported yet; supported: command");
+      }
+      return;
+    }
+    for (const auto& entry : root) {
+      if (!entry.first.IsScalar() || entry.first.Scalar() != "$schema") continue;
+      const std::string schema = scalar(entry.second, "$schema", "a schema URL");
+      constexpr std::string_view kSuffix = "Job.schema.json";
+      if (!schema.ends_with(kSuffix)) return;
+      const std::string file = fs::path(schema).filename().string();
+      const std::string type = file.substr(0, file.size() - kSuffix.size());
+      if (!type.empty() && type != "command") {
+        error("job type " + in_quotes(type) +
+              " (from $schema) is not supported yet; supported: " + "command");
       }
     }
   }
