@@ -11,6 +11,7 @@
 
 #include "error_of.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/experiment_names.hpp"
 #include "glia/platform/input_limits.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "glia/platform/run_dir.hpp"

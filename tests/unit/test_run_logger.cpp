@@ -116,6 +116,14 @@ TEST_F(RunLoggerTest, ARecordOverTheLineLimitIsRefusedInAJob) {
   EXPECT_EQ(lines, 2);
 }
 
+TEST_F(RunLoggerTest, TheExperimentNameIsChecked) {
+  Workspace::init(dir_);
+  setenv("GLIA_WORKSPACE", dir_.c_str(), 1);
+  EXPECT_THROW(RunLogger::from_environment("../escaped", "test"), Error);
+  EXPECT_THROW(RunLogger::from_environment("", "test"), Error);
+  EXPECT_TRUE(Workspace::open(dir_).store().experiments().empty());
+}
+
 // An image name becomes a run file path: it goes through the checked helper.
 TEST_F(RunLoggerTest, ImageNamesCannotLeaveTheImagesFolder) {
   Workspace::init(dir_);

@@ -86,12 +86,8 @@ std::string render_command(const JobSpec& spec,
                            const std::map<std::string, std::string>& input_values,
                            const std::function<std::string(const std::string&)>& output_dir);
 
-/// Throws glia::Error "experiment name '<name>' is not valid: ..." unless `name` follows the
-/// asset name rule ([A-Za-z0-9][A-Za-z0-9._-]*) and is at most kMaxExperimentNameLength long
-/// (the run id it starts names the run's folder).
-void check_experiment_name(const std::string& name);
-
-/// The experiment a run of `spec` belongs to: experiment_name (checked) when given, else the code
+/// The experiment a run of `spec` belongs to: experiment_name (check_experiment_name,
+/// experiment_names.hpp) when given, else the code
 /// folder's name made into a valid experiment name, else "Default".
 std::string job_experiment_name(const JobSpec& spec);
 

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "glia/error.hpp"
-#include "glia/platform/assets.hpp"
+#include "glia/platform/experiment_names.hpp"
 #include "glia/platform/input_limits.hpp"
 #include "job_spec_detail.hpp"
 
@@ -229,16 +229,6 @@ std::optional<std::string> unsupported_key(const std::string& key) {
 }
 
 }  // namespace job_spec_detail
-
-void check_experiment_name(const std::string& name) {
-  check_asset_name(name, "experiment");
-  if (name.size() > kMaxExperimentNameLength) {
-    throw Error("experiment name '" + name.substr(0, 60) + "...' is not valid: it has " +
-                std::to_string(name.size()) + " characters, at most " +
-                std::to_string(kMaxExperimentNameLength) +
-                " are allowed (the run id it starts names the run's folder)");
-  }
-}
 
 std::string job_experiment_name(const JobSpec& spec) {
   if (!spec.experiment_name.empty()) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "glia/error.hpp"
+#include "glia/platform/experiment_names.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "job_spec_detail.hpp"
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "glia/error.hpp"
+#include "glia/platform/experiment_names.hpp"
 #include "glia/platform/input_limits.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "job_spec_detail.hpp"

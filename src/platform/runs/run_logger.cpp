@@ -13,6 +13,7 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/experiment_names.hpp"
 #include "glia/platform/input_limits.hpp"
 
 namespace glia::platform {
@@ -42,6 +43,7 @@ std::unique_ptr<RunLogger> RunLogger::offline() {
 
 std::unique_ptr<RunLogger> RunLogger::from_environment(const std::string& experiment,
                                                        const std::string& command) {
+  check_experiment_name(experiment);  // it starts the id of the run this may create
   const char* id = env("GLIA_RUN_ID");
   if (const char* file = env("GLIA_TRACKING_FILE"); id && file) {
     const char* scratch = env("GLIA_SCRATCH_DIR");
