@@ -299,6 +299,9 @@ TEST_F(JobSpecTest, ComputeLosesItsAzuremlPrefix) {
   EXPECT_EQ(parse("command: x\ncompute: local\n").compute, "local");
   EXPECT_EQ(parse("command: x\n").compute, "");
   expect_error("command: x\ncompute: 'azureml:'\n", {"compute", "compute name"});
+  // Regression: an empty compute silently meant the default target.
+  expect_error("command: x\ncompute:\n", {"compute", "expected a compute name"});
+  expect_error("command: x\ncompute: ''\n", {"compute", "expected a compute name"});
   expect_error("command: x\ncompute: [a]\n", {"compute", "expected a compute name"});
 }
 
@@ -338,6 +341,15 @@ TEST_F(JobSpecTest, RootMustBeAMappingAndKeysUnique) {
   expect_error("- command: x\n", {"expected a mapping of job keys"});
   expect_error("command: x\ncommand: y\n", {"duplicate key 'command'"});
   expect_error("command: x\ninputs: {a: 1, a: 2}\n", {"duplicate key 'inputs.a'"});
+}
+
+// Regression: only the first of several YAML documents was read; the rest were dropped.
+TEST_F(JobSpecTest, ASecondYamlDocumentIsRefused) {
+  expect_error("command: x\n---\ncommand: y\n", {"2 YAML documents", "expected one"});
+  expect_error("---\ncommand: x\n---\n---\n", {"3 YAML documents"});
+  EXPECT_EQ(parse("---\ncommand: x\n").command, "x");
+  EXPECT_EQ(parse("---\ncommand: x\n...\n").command, "x");
+  expect_error("# only a comment\n", {"empty"});
 }
 
 TEST_F(JobSpecTest, MessagesStayOnOneLine) {

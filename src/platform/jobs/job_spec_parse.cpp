@@ -37,7 +37,13 @@ class Parser {
             " bytes (1 MiB), the most accepted");
     }
     try {
-      return parse(YAML::Load(text));
+      // Every document is loaded, so that a second one ("---") is refused, not dropped.
+      const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+      if (documents.size() > 1) {
+        error("the job file holds " + std::to_string(documents.size()) +
+              " YAML documents (separated by ---); expected one");
+      }
+      return parse(documents.empty() ? YAML::Node() : documents.front());
     } catch (const YAML::Exception& e) {
       const std::string at = e.mark.is_null() ? std::string()
                                               : ":" + std::to_string(e.mark.line + 1) + ":" +
@@ -163,6 +169,7 @@ class Parser {
   }
 
   std::string parse_compute(const std::string& compute) const {
+    if (compute.empty()) error("compute: expected a compute name, got ''");
     if (!compute.starts_with("azureml:")) return compute;
     std::string name = compute.substr(std::string_view("azureml:").size());
     if (name.empty()) error("compute: expected a compute name after 'azureml:'");
