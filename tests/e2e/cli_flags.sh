@@ -27,6 +27,19 @@ grep -q "by-reference applies to http(s) URLs only" <<<"$LAST_ERR" || fail "by-r
 [ "$("$GLIA" -w "$WORK/ws" dataset list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
   fail "a refused dataset create registered a version"
 "$GLIA" -w "$WORK/ws" dataset create --name d --path "$WORK/data" >/dev/null || fail "dataset create"
+# Regression: --chart was ignored when --name named a table.
+mkdir -p "$WORK/code"
+cat >"$WORK/code/job.yml" <<'YML'
+command: python3 -c "from glia import Run; r = Run.get_context(); r.log_row('table', a=1); r.log('loss', 0.5)"
+code: .
+YML
+RUN=$(submit "$WORK/ws" "$WORK/code/job.yml")
+wait_status "$WORK/ws" "$RUN" Completed
+expect_fail "$GLIA" -w "$WORK/ws" run metrics "$RUN" --name table --chart "$WORK/t.png"
+grep -q "'table' is a table" <<<"$LAST_ERR" || fail "--chart on a table: $LAST_ERR"
+[ ! -e "$WORK/t.png" ] || fail "a chart was written"
+"$GLIA" -w "$WORK/ws" run metrics "$RUN" --name loss --chart "$WORK/l.png" >/dev/null 2>&1 &&
+  [ -s "$WORK/l.png" ] || fail "--chart of a metric"
 # Without the refused flag, the same commands run (or fail for their own reasons).
 "$GLIA" info >/dev/null || fail "glia info"
 "$GLIA" -w "$WORK/ws" workspace show >/dev/null || fail "-w on a workspace command"
