@@ -40,6 +40,10 @@ grep -q "'table' is a table" <<<"$LAST_ERR" || fail "--chart on a table: $LAST_E
 [ ! -e "$WORK/t.png" ] || fail "a chart was written"
 "$GLIA" -w "$WORK/ws" run metrics "$RUN" --name loss --chart "$WORK/l.png" >/dev/null 2>&1 &&
   [ -s "$WORK/l.png" ] || fail "--chart of a metric"
+# An update that changes nothing is refused rather than reported as done.
+expect_fail "$GLIA" -w "$WORK/ws" compute update --name local
+grep -q "nothing to change" <<<"$LAST_ERR" || fail "compute update: $LAST_ERR"
+"$GLIA" -w "$WORK/ws" compute update --name local --description d >/dev/null || fail "update"
 # Without the refused flag, the same commands run (or fail for their own reasons).
 "$GLIA" info >/dev/null || fail "glia info"
 "$GLIA" -w "$WORK/ws" workspace show >/dev/null || fail "-w on a workspace command"
