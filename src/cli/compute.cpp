@@ -70,6 +70,8 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
                  ->check(CLI::PositiveNumber);
   auto* desc = update->add_option("--description", u->description, "a description");
   update->callback([u, mc, desc, workspace_dir] {
+    if (!mc->count() && !desc->count())
+      throw Error("compute update: nothing to change (give --max-concurrent and/or --description)");
     auto ws = open_workspace(*workspace_dir);
     auto t = ws.store().get_compute(u->name);
     if (mc->count()) t.max_concurrent = u->max_concurrent;

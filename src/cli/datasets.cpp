@@ -50,6 +50,11 @@ void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
       ->check(CLI::IsMember({"text", "json"}));
   create->callback([a, workspace_dir] {
     platform::check_dataset_name(a->name);
+    for (const auto& path : a->paths) {  // --by-reference would be ignored for a local path
+      if (a->by_reference && path.rfind("http://", 0) != 0 && path.rfind("https://", 0) != 0)
+        throw Error("--by-reference applies to http(s) URLs only; '" + path +
+                    "' is a local path (its files are stored: leave --by-reference out)");
+    }
     auto ws = open_workspace(*workspace_dir);
     platform::RegisterOptions options{a->description, a->force, current_user(), {}};
     options.by_reference = a->by_reference;

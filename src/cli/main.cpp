@@ -1,6 +1,7 @@
 // The glia command-line tool.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
@@ -18,9 +19,19 @@ int main(int argc, char** argv) {
   glia::cli::register_info(app);
   glia::cli::register_data(app);
   auto workspace_dir = std::make_shared<std::string>();
-  app.add_option("-w,--workspace", *workspace_dir,
-                 "workspace folder (default: $GLIA_WORKSPACE, else found from the current folder "
-                 "upwards)");
+  auto* workspace_option =
+      app.add_option("-w,--workspace", *workspace_dir,
+                     "workspace folder (default: $GLIA_WORKSPACE, else found from the current "
+                     "folder upwards)");
+  // A command that does not take -w would ignore it: refuse it instead.
+  const auto refuse_workspace = [workspace_option](CLI::App* command, std::string why) {
+    command->parse_complete_callback([workspace_option, command, why] {
+      if (workspace_option->count() > 0)
+        throw CLI::ValidationError("--workspace", "'glia " + command->get_name() + "' " + why);
+    });
+  };
+  refuse_workspace(app.get_subcommand("info"), "uses no workspace; leave -w out");
+  refuse_workspace(app.get_subcommand("data"), "uses no workspace; leave -w out");
   app.fallthrough();
   glia::cli::register_workspace(app, workspace_dir);
   glia::cli::register_runs(app, workspace_dir);
@@ -30,6 +41,9 @@ int main(int argc, char** argv) {
   glia::cli::register_compute(app, workspace_dir);
   glia::cli::register_agent(app, workspace_dir);
   glia::cli::register_train(app);
+  refuse_workspace(app.get_subcommand("train"),
+                   "logs to the workspace $GLIA_WORKSPACE or the current folder names (or to "
+                   "its job's run); -w is not supported");
   glia::cli::register_predict(app, workspace_dir);
   try {
     app.parse(argc, argv);

@@ -84,6 +84,8 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
       for (const auto& [name, p] : store.latest_metrics(ma->run)) names.push_back(name);
     }
     if (!ma->name.empty() && tables.count(ma->name)) {
+      if (!ma->chart.empty())  // it would be ignored: charts draw metric series
+        throw Error("--chart draws metric series; '" + ma->name + "' is a table (log_row)");
       print_table(ma->name, tables[ma->name], ma->output);
       return;
     }

@@ -184,12 +184,15 @@ void register_train(CLI::App& app) {
   cmd->add_option("--validation-split", a->validation_split,
                   "fraction of the last training samples held out for validation")
       ->check(CLI::Range(0.0, 0.99));
-  cmd->add_option("--output", a->output,
-                  "folder for model.json, model.h5 and model.keras (when --save is not given)")
-      ->capture_default_str();
+  auto* output = cmd->add_option("--output", a->output,
+                                 "folder for model.json, model.h5 and model.keras (when --save "
+                                 "is not given)")
+                     ->capture_default_str();
   cmd->add_option("--save", a->save,
                   "save to this path instead (repeatable): .keras archive, .h5 full model, or "
-                  ".json (+ weights in the .h5 of the same name)");
+                  ".json (+ weights in the .h5 of the same name)")
+      ->excludes(output);  // --output would be ignored: say so
+
   cmd->add_option("--verbose", a->verbose,
                   "0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal)")
       ->check(CLI::Range(0, 2));

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -10,7 +11,10 @@
 
 #include "error_of.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/experiment_names.hpp"
+#include "glia/platform/input_limits.hpp"
 #include "glia/platform/job_spec.hpp"
+#include "glia/platform/run_dir.hpp"
 
 namespace glia::platform {
 namespace {
@@ -44,7 +48,6 @@ inputs:
 outputs:
   model:
     type: uri_folder
-environment: azureml:AzureML-tensorflow-2.2@latest
 environment_variables:
   TF_CPP_MIN_LOG_LEVEL: 2
 compute: azureml:gpu-cluster
@@ -128,7 +131,6 @@ TEST_F(JobSpecTest, SeedJobParses) {
   EXPECT_EQ(spec.inputs.at("learning_rate").value, "0.001");
   EXPECT_EQ(spec.outputs.size(), 1u);
   EXPECT_EQ(spec.outputs.at("model").type, "uri_folder");
-  EXPECT_EQ(spec.environment, "azureml:AzureML-tensorflow-2.2@latest");
   EXPECT_EQ(spec.environment_variables.at("TF_CPP_MIN_LOG_LEVEL"), "2");
   EXPECT_EQ(spec.compute, "gpu-cluster");
   EXPECT_EQ(spec.experiment_name, "keras-mnist");
@@ -174,13 +176,39 @@ TEST_F(JobSpecTest, UnknownTopLevelKeyListsTheAcceptedOnes) {
   expect_error("comand: echo hi\n",
                {"job.yml: unknown key 'comand' (expected one of: $schema, type, name,", "command",
                 "environment_variables", "resources)"});
-  expect_error("command: x\ndistribution: {type: mpi}\n", {"'distribution'"});
+  expect_error("command: x\nprovisioning: 1\n", {"unknown key 'provisioning'"});
 }
 
 TEST_F(JobSpecTest, TypeMustBeCommand) {
   EXPECT_EQ(parse("type: command\ncommand: x\n").command, "x");
-  expect_error("type: sweep\ncommand: x\n", {"type", "'sweep'", "expected command"});
-  expect_error("type: pipeline\ncommand: x\n", {"type", "'pipeline'"});
+  expect_error("type: sweep\ncommand: x\n",
+               {"job type 'sweep' is not supported yet; supported: command"});
+  expect_error("type: pipeline\ncommand: x\n", {"job type 'pipeline'"});
+  expect_error("type: [command]\ncommand: x\n", {"type", "expected a job type"});
+  // Without type:, a $schema naming another job type names it (it would default to command).
+  expect_error(
+      "$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json\ncommand: x\n",
+      {"job type 'sweep' (from $schema) is not supported yet"});
+  EXPECT_EQ(parse("$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n"
+                  "command: x\n")
+                .command,
+            "x");
+  EXPECT_EQ(parse("$schema: https://example.com/my.json\ncommand: x\n").command, "x");
+}
+
+// Regression: a sweep's own keys came first and were reported as unknown ("unknown key
+// 'trial'"); the type is checked before any other key, wherever it is written.
+TEST_F(JobSpecTest, OtherJobTypesAreNamedBeforeTheirKeys) {
+  for (const char* type : {"sweep", "pipeline", "parallel", "spark", "automl"}) {
+    SCOPED_TRACE(type);
+    const std::string job = std::string(
+                                "trial: {command: x}\nsearch_space: {lr: 1}\n"
+                                "sampling_algorithm: random\njobs: {}\ntype: ") +
+                            type + "\n";
+    expect_error(job, {std::string("job type '") + type + "' is not supported yet"});
+    const std::string message = error_of([&] { parse(job); });
+    EXPECT_EQ(message.find("unknown key"), std::string::npos) << message;
+  }
 }
 
 TEST_F(JobSpecTest, CommandIsRequiredAndNonEmpty) {
@@ -192,8 +220,11 @@ TEST_F(JobSpecTest, CommandIsRequiredAndNonEmpty) {
 
 TEST_F(JobSpecTest, NameIsTheDisplayNameUnlessOneIsGiven) {
   EXPECT_EQ(parse("name: n\ncommand: x\n").display_name, "n");
-  EXPECT_EQ(parse("name: n\ndisplay_name: d\ncommand: x\n").display_name, "d");
-  EXPECT_EQ(parse("display_name: d\nname: n\ncommand: x\n").display_name, "d");
+  EXPECT_EQ(parse("name: d\ndisplay_name: d\ncommand: x\n").display_name, "d");
+  EXPECT_EQ(parse("display_name: d\ncommand: x\n").display_name, "d");
+  // Regression: with both, `name` was dropped without a word.
+  expect_error("name: n\ndisplay_name: d\ncommand: x\n", {"name: 'n'", "display_name: 'd'"});
+  expect_error("display_name: d\nname: n\ncommand: x\n", {"name: 'n'", "differ"});
 }
 
 TEST_F(JobSpecTest, CodeMustBeAnExistingFolder) {
@@ -207,12 +238,46 @@ TEST_F(JobSpecTest, CodeMustBeAnExistingFolder) {
   expect_error("command: x\ncode: {a: 1}\n", {"code", "expected a folder path"});
 }
 
-TEST_F(JobSpecTest, EnvironmentIsRecordedAsTextOrJson) {
-  EXPECT_EQ(parse("command: x\nenvironment: azureml:env:3\n").environment, "azureml:env:3");
-  const JobSpec spec =
-      parse("command: x\nenvironment:\n  image: ubuntu:22.04\n  conda_file: c.yml\n");
-  EXPECT_EQ(nlohmann::json::parse(spec.environment),
-            (nlohmann::json{{"image", "ubuntu:22.04"}, {"conda_file", "c.yml"}}));
+// Regression: `environment:` was accepted and ignored, even naming a conda file that does not
+// exist. Until environments exist it is refused, like the other Azure keys Glia cannot honour.
+TEST_F(JobSpecTest, EnvironmentIsRefused) {
+  expect_error("command: x\nenvironment: azureml:env:3\n",
+               {"environment: not supported", "environments are not supported yet",
+                "submitter's environment", "environment_variables"});
+  expect_error("command: x\nenvironment:\n  image: ubuntu:22.04\n  conda_file: missing.yml\n",
+               {"environment: not supported"});
+  expect_error("command: x\nenvironment:\n", {"environment: not supported"});
+  EXPECT_EQ(parse("command: x\nenvironment_variables: {A: 1}\n").environment_variables.at("A"),
+            "1");
+  EXPECT_FALSE(to_json(parse("command: x\n")).contains("environment"));
+}
+
+TEST_F(JobSpecTest, AzureKeysGliaDoesNotHonourAreRefusedWithTheReason) {
+  expect_error("command: x\ndistribution: {type: mpi}\n",
+               {"distribution: not supported", "one process"});
+  expect_error("command: x\nservices: {my_jupyter: {type: jupyter_lab}}\n",
+               {"services: not supported"});
+  expect_error("command: x\nidentity: {type: user_identity}\n", {"identity: not supported"});
+  expect_error("command: x\nqueue_settings: {job_tier: spot}\n", {"queue_settings: not supported"});
+  expect_error("command: x\nproperties: {a: b}\n", {"properties: not supported", "tags"});
+}
+
+TEST_F(JobSpecTest, DescriptionsAndOutputModesAreRecorded) {
+  const JobSpec spec = parse(
+      "command: x ${{inputs.n}} ${{inputs.d}} ${{outputs.m}} ${{outputs.u}}\ninputs:\n"
+      "  n: {type: integer, default: 1, description: epochs}\n"
+      "  d: {type: uri_folder, path: data, description: the data}\n"
+      "outputs:\n  m: {type: uri_folder, mode: upload, description: the model}\n  u:\n");
+  EXPECT_EQ(spec.inputs.at("n").description, "epochs");
+  EXPECT_EQ(spec.inputs.at("d").description, "the data");
+  EXPECT_EQ(spec.outputs.at("m").mode, "upload");
+  EXPECT_EQ(spec.outputs.at("m").description, "the model");
+  EXPECT_EQ(spec.outputs.at("u").mode, "rw_mount");
+  const nlohmann::json j = to_json(spec);
+  EXPECT_EQ(j["inputs"]["n"]["description"], "epochs");
+  EXPECT_EQ(j["inputs"]["d"]["description"], "the data");
+  EXPECT_EQ(j["outputs"]["m"]["mode"], "upload");
+  EXPECT_EQ(j["outputs"]["m"]["description"], "the model");
 }
 
 TEST_F(JobSpecTest, EnvironmentVariablesAndTagsAreStringMaps) {
@@ -234,6 +299,9 @@ TEST_F(JobSpecTest, ComputeLosesItsAzuremlPrefix) {
   EXPECT_EQ(parse("command: x\ncompute: local\n").compute, "local");
   EXPECT_EQ(parse("command: x\n").compute, "");
   expect_error("command: x\ncompute: 'azureml:'\n", {"compute", "compute name"});
+  // Regression: an empty compute silently meant the default target.
+  expect_error("command: x\ncompute:\n", {"compute", "expected a compute name"});
+  expect_error("command: x\ncompute: ''\n", {"compute", "expected a compute name"});
   expect_error("command: x\ncompute: [a]\n", {"compute", "expected a compute name"});
 }
 
@@ -273,6 +341,15 @@ TEST_F(JobSpecTest, RootMustBeAMappingAndKeysUnique) {
   expect_error("- command: x\n", {"expected a mapping of job keys"});
   expect_error("command: x\ncommand: y\n", {"duplicate key 'command'"});
   expect_error("command: x\ninputs: {a: 1, a: 2}\n", {"duplicate key 'inputs.a'"});
+}
+
+// Regression: only the first of several YAML documents was read; the rest were dropped.
+TEST_F(JobSpecTest, ASecondYamlDocumentIsRefused) {
+  expect_error("command: x\n---\ncommand: y\n", {"2 YAML documents", "expected one"});
+  expect_error("---\ncommand: x\n---\n---\n", {"3 YAML documents"});
+  EXPECT_EQ(parse("---\ncommand: x\n").command, "x");
+  EXPECT_EQ(parse("---\ncommand: x\n...\n").command, "x");
+  expect_error("# only a comment\n", {"empty"});
 }
 
 TEST_F(JobSpecTest, MessagesStayOnOneLine) {
@@ -552,7 +629,6 @@ TEST_F(JobSpecTest, OverridesSetInputsAndFields) {
   apply_override(spec, "limits.timeout=60");
   apply_override(spec, "tags.owner=me");
   apply_override(spec, "environment_variables.OMP_NUM_THREADS=4");
-  apply_override(spec, "environment=host");
   EXPECT_EQ(spec.inputs.at("batch_size").value, "100");
   EXPECT_EQ(spec.inputs.at("learning_rate").value, "1e-4");
   EXPECT_EQ(spec.inputs.at("data_folder").value, (dir_ / "src").string());
@@ -564,7 +640,6 @@ TEST_F(JobSpecTest, OverridesSetInputsAndFields) {
   EXPECT_EQ(*spec.timeout_seconds, 60.0);
   EXPECT_EQ(spec.tags.at("owner"), "me");
   EXPECT_EQ(spec.environment_variables.at("OMP_NUM_THREADS"), "4");
-  EXPECT_EQ(spec.environment, "host");
   apply_override(spec, "inputs.data_folder=glia:mnist:2");
   EXPECT_TRUE(spec.inputs.at("data_folder").is_dataset_reference());
   EXPECT_EQ(render(spec, {{"data_folder", "/d"}}),
@@ -596,6 +671,11 @@ TEST_F(JobSpecTest, OverrideErrors) {
   expect_override_error("=5", {"expected KEY=VALUE"});
   expect_override_error("comand=x", {"unknown key 'comand'", "inputs.NAME", "limits.timeout"});
   expect_override_error("environment_variables.A-B=1", {"environment_variables", "'A-B'"});
+  expect_override_error("environment=host", {"environment: not supported"});
+  // Regression: an empty compute name silently meant the default target.
+  expect_override_error("compute=", {"compute", "expected a compute name"});
+  expect_override_error("compute=azureml:", {"compute", "expected a compute name"});
+  expect_override_error("distribution.type=mpi", {"distribution: not supported"});
   expect_override_error("command=run ${{inputs.zz}}", {"no input 'zz' is declared"});
   expect_override_error("command=run ${{inputs.n", {"unterminated"});
   EXPECT_EQ(spec.command, "run ${{inputs.n}} ${{inputs.d}}");
@@ -617,7 +697,7 @@ TEST_F(JobSpecTest, ToJsonHoldsEverything) {
   EXPECT_EQ(j.at("outputs").at("model").at("type"), "uri_folder");
   EXPECT_EQ(j.at("environment_variables").at("TF_CPP_MIN_LOG_LEVEL"), "2");
   EXPECT_EQ(j.at("compute"), "gpu-cluster");
-  EXPECT_EQ(j.at("environment"), "azureml:AzureML-tensorflow-2.2@latest");
+  EXPECT_EQ(j.at("outputs").at("model").at("mode"), "rw_mount");
   EXPECT_EQ(j.at("experiment_name"), "keras-mnist");
   EXPECT_EQ(j.at("display_name"), "keras-mnist-train");
   EXPECT_EQ(j.at("description"), "Train a Keras MLP on MNIST");
@@ -628,6 +708,104 @@ TEST_F(JobSpecTest, ToJsonHoldsEverything) {
   EXPECT_TRUE(minimal.at("code").is_null());
   EXPECT_TRUE(minimal.at("limits").empty());
   EXPECT_EQ(minimal.at("inputs").at("t").at("type"), "integer");
+}
+
+// ---- experiment names (they start the run id, which names the run's folder) ----
+
+// Regression: experiment_name became a path unchecked: "../../../escaped" put the run's folder
+// outside the workspace, and 300 characters passed submit to fail at Preparing.
+TEST_F(JobSpecTest, ExperimentNamesFollowTheAssetNameRule) {
+  EXPECT_EQ(parse("command: x\nexperiment_name: keras-mnist_2.v1\n").experiment_name,
+            "keras-mnist_2.v1");
+  const std::string longest(kMaxExperimentNameLength, 'e');
+  EXPECT_EQ(parse("command: x\nexperiment_name: " + longest + "\n").experiment_name, longest);
+  for (const std::string& bad :
+       {std::string("../../../escaped"), std::string("a/b"), std::string(".hidden"),
+        std::string("-x"), std::string("with space"), std::string(300, 'e'),
+        std::string(kMaxExperimentNameLength + 1, 'e'), std::string("caf\xc3\xa9")}) {
+    SCOPED_TRACE(bad);
+    expect_error("command: x\nexperiment_name: '" + bad + "'\n",
+                 {"experiment_name: experiment name", "is not valid"});
+    JobSpec spec = parse("command: x\n");
+    const std::string message = error_of([&] { apply_override(spec, "experiment_name=" + bad); });
+    expect_contains(message, {"--set", "experiment_name", "is not valid"});
+    EXPECT_EQ(spec.experiment_name, "");
+    spec.experiment_name = bad;  // a spec built in code is checked where the run id is made
+    EXPECT_NE(error_of([&] { job_experiment_name(spec); }).find("is not valid"), std::string::npos);
+  }
+}
+
+TEST_F(JobSpecTest, DerivedExperimentNamesAreValid) {
+  EXPECT_EQ(job_experiment_name(parse("command: x\n")), "Default");
+  EXPECT_EQ(job_experiment_name(parse("command: x\ncode: src\n")), "src");
+  EXPECT_EQ(job_experiment_name(parse("command: x\ncode: 'with space'\n")), "with_space");
+  EXPECT_EQ(job_experiment_name(parse("command: x\ncode: src\nexperiment_name: e\n")), "e");
+  fs::create_directories(dir_ / ".hidden dir");
+  fs::create_directories(dir_ / std::string(250, 'c'));
+  EXPECT_EQ(job_experiment_name(parse("command: x\ncode: '.hidden dir'\n")), "hidden_dir");
+  EXPECT_EQ(job_experiment_name(parse("command: x\ncode: " + std::string(250, 'c') + "\n")),
+            std::string(kMaxExperimentNameLength, 'c'));
+}
+
+// The run id names the run's folder: run_dir goes through the checked helper.
+TEST(RunDir, RefusesAnIdThatIsNotOneSafeName) {
+  EXPECT_EQ(run_dir("/ws", "exp_1_ab").root, fs::path("/ws/.glia/runs/exp_1_ab"));
+  for (const std::string& bad :
+       {std::string(""), std::string(".."), std::string("../../x"), std::string("a/b"),
+        std::string("/abs"), std::string(256, 'r'), std::string("a\0b", 3)}) {
+    EXPECT_THROW(run_dir("/ws", bad), Error) << bad;
+  }
+}
+
+// ---- size limits ----
+
+// Regression: a 5 MB job file was accepted (357 MB of memory); files over 1 MiB are refused
+// before they are parsed.
+TEST_F(JobSpecTest, JobFilesOverTheSizeLimitAreRefused) {
+  std::string big = "command: x\ntags:\n";
+  for (int i = 0; big.size() <= 5'000'000; ++i) big += "  t" + std::to_string(i) + ": v\n";
+  expect_error(big, {"larger than 1048576 bytes", "1 MiB"});
+  std::ofstream(dir_ / "big.yml") << big;
+  expect_contains(error_of([&] { load_job_spec(dir_ / "big.yml"); }),
+                  {(dir_ / "big.yml").string(), "larger than 1048576 bytes"});
+  // Exactly at the limit is fine (a comment pads it).
+  std::string at_limit = "command: x\n#";
+  at_limit.append(kMaxJobFileBytes - at_limit.size() - 1, 'p');
+  at_limit += '\n';
+  ASSERT_EQ(at_limit.size(), kMaxJobFileBytes);
+  std::ofstream(dir_ / "at.yml") << at_limit;
+  EXPECT_EQ(load_job_spec(dir_ / "at.yml").command, "x");
+}
+
+// A character device never ends: only the limit's worth is read.
+TEST_F(JobSpecTest, EndlessJobFileIsRefusedNotRead) {
+  expect_contains(error_of([&] { load_job_spec("/dev/zero"); }), {"larger than 1048576 bytes"});
+}
+
+// Regression: a 348-byte alias bomb (each level 9 aliases of the one before) under
+// `environment:` grew memory until std::bad_alloc. Wherever it is, it fails fast, in one line.
+TEST_F(JobSpecTest, AliasBombFailsFast) {
+  // a: &a [x * 9], b: &b [*a * 9], ... g: &g [*f * 9]: 9^7 nodes once expanded, under `key:`.
+  const auto bomb = [](const std::string& key, const std::string& indent) {
+    std::string text = "command: x\n" + key + "\n" + indent + "a: &a [x,x,x,x,x,x,x,x,x]\n";
+    const std::string names = "abcdefg";
+    for (std::size_t i = 1; i < names.size(); ++i) {
+      text += indent + names[i] + ": &" + names[i] + " [";
+      for (int k = 0; k < 9; ++k) text += std::string(k ? ",*" : "*") + names[i - 1];
+      text += "]\n";
+    }
+    return text;
+  };
+  for (const std::string& yaml : {bomb("environment:", "  "), bomb("tags:", "  "),
+                                  bomb("inputs:\n  i:", "    "), bomb("", "")}) {
+    SCOPED_TRACE(yaml);
+    const auto start = std::chrono::steady_clock::now();
+    expect_error(yaml, {"more than " + std::to_string(kMaxJobFileNodes) + " nodes"});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  }
+  // Aliases within the bound are fine.
+  const JobSpec spec = parse("command: x\nenvironment_variables: &e {A: '1'}\ntags: *e\n");
+  EXPECT_EQ(spec.tags, (std::map<std::string, std::string>{{"A", "1"}}));
 }
 
 }  // namespace

@@ -5,8 +5,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "glia/error.hpp"
+#include "glia/platform/input_limits.hpp"
 #include "glia/platform/run_logger.hpp"
 
 namespace glia::platform {
@@ -88,6 +91,48 @@ TEST_F(RunLoggerTest, AttachesToTheJobsRunAndLeavesItsStatusAlone) {
   EXPECT_EQ(ws.store().metric_series(r.id, "m").size(), 1u);
   setenv("GLIA_RUN_ID", "no-such-run", 1);
   EXPECT_THROW(RunLogger::from_environment("e", "x"), Error);
+}
+
+// Regression: the C++ client wrote records longer than the protocol's line limit, which the
+// agent then skipped; it refuses them where the caller can react, and keeps the good ones.
+TEST_F(RunLoggerTest, ARecordOverTheLineLimitIsRefusedInAJob) {
+  fs::create_directories(dir_);
+  const fs::path tracking = dir_ / "tracking.jsonl";
+  {
+    RunLogger run("run-1", tracking, dir_ / "scratch");
+    run.log_row("table", {{"a", 1}});
+    const std::string huge(kMaxTrackingLineBytes, 'n');
+    EXPECT_THROW(run.log_row(huge, {{"a", 1}}), Error);
+    run.log_row("table", {{"a", 2}});
+    run.flush();
+  }
+  std::ifstream in(tracking);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    EXPECT_LT(line.size(), kMaxTrackingLineBytes);
+  }
+  EXPECT_EQ(lines, 2);
+}
+
+TEST_F(RunLoggerTest, TheExperimentNameIsChecked) {
+  Workspace::init(dir_);
+  setenv("GLIA_WORKSPACE", dir_.c_str(), 1);
+  EXPECT_THROW(RunLogger::from_environment("../escaped", "test"), Error);
+  EXPECT_THROW(RunLogger::from_environment("", "test"), Error);
+  EXPECT_TRUE(Workspace::open(dir_).store().experiments().empty());
+}
+
+// An image name becomes a run file path: it goes through the checked helper.
+TEST_F(RunLoggerTest, ImageNamesCannotLeaveTheImagesFolder) {
+  Workspace::init(dir_);
+  setenv("GLIA_WORKSPACE", dir_.c_str(), 1);
+  std::ofstream(dir_ / "chart.png") << "png";
+  auto run = RunLogger::from_environment("images", "test");
+  EXPECT_THROW(run->log_image("../../escaped", dir_ / "chart.png"), Error);
+  run->log_image("Accuracy vs Loss", dir_ / "chart.png");
+  run->complete();
 }
 
 }  // namespace

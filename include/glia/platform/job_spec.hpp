@@ -29,11 +29,16 @@ struct JobInput {
   /// is a bare scalar. `--set` overrides are checked against it. A Literal with an empty value
   /// has no value (it must be given with `--set` unless optional).
   std::string type;
+  std::string description;  // recorded (`glia job show`)
   bool is_dataset_reference() const;
 };
 
 struct JobOutput {
   std::string type = "uri_folder";  // only uri_folder: a folder under ./outputs/<name>
+  /// "rw_mount" (Azure's default) or "upload": recorded; on the local target both mean the
+  /// folder is collected into run history when the job ends.
+  std::string mode = "rw_mount";
+  std::string description;  // recorded
 };
 
 struct JobSpec {
@@ -44,9 +49,8 @@ struct JobSpec {
   std::map<std::string, JobOutput> outputs;
   std::map<std::string, std::string> environment_variables;
   std::string compute;          // "" = the workspace's default; "azureml:" prefix stripped
-  std::string environment;      // recorded only: local compute runs in the host environment
-  std::string experiment_name;  // "" = derived by the caller (e.g. the code folder's name)
-  std::string display_name;
+  std::string experiment_name;  // "" = derived (job_experiment_name); else checked, see below
+  std::string display_name;     // free text: shown, never used as a path
   std::string description;
   std::map<std::string, std::string> tags;
   std::optional<double> timeout_seconds;  // limits.timeout, > 0
@@ -54,9 +58,12 @@ struct JobSpec {
 
 /// Parses job YAML text. `source_name` names the file in messages; relative paths (code, uri
 /// inputs) resolve against `base_dir`. Throws glia::Error with a one-line message naming the
-/// file and the key: malformed YAML (with line:column), unknown keys (listing the accepted ones),
-/// wrong types, `type:` other than command, a missing command, placeholders that are malformed
-/// or name undeclared inputs/outputs, a code path that is not a folder, a bad timeout.
+/// file and the key: text over kMaxJobFileBytes or with more than kMaxJobFileNodes nodes
+/// (aliases counted each time they are used; input_limits.hpp), malformed YAML (with
+/// line:column), a job `type:` other than command (checked first), keys Glia does not support
+/// (`environment`, `distribution`, ...: why), unknown keys (listing the accepted ones), wrong
+/// types, a missing command, placeholders that are malformed or name undeclared inputs/outputs,
+/// a code path that is not a folder, a bad timeout, an invalid experiment name.
 JobSpec parse_job_spec(const std::string& yaml_text, const std::string& source_name,
                        const std::filesystem::path& base_dir);
 /// Reads and parses a job file (errors name the file; a missing file is a clear error).
@@ -64,7 +71,8 @@ JobSpec load_job_spec(const std::filesystem::path& file);
 
 /// Applies a `--set` override like Azure's CLI: "inputs.batch_size=100", "experiment_name=x",
 /// "display_name=x", "compute=x", "limits.timeout=60", "tags.k=v", "environment_variables.K=v",
-/// "description=x". Throws glia::Error for a malformed assignment or an unknown key.
+/// "description=x". Throws glia::Error for a malformed assignment, an unknown or unsupported key
+/// or a value the file could not hold either (an invalid experiment name, a bad timeout...).
 void apply_override(JobSpec& spec, const std::string& assignment);
 
 /// Replaces every ${{inputs.x}} / ${{outputs.x}} in the command. `input_values` maps each input
@@ -77,6 +85,11 @@ void apply_override(JobSpec& spec, const std::string& assignment);
 std::string render_command(const JobSpec& spec,
                            const std::map<std::string, std::string>& input_values,
                            const std::function<std::string(const std::string&)>& output_dir);
+
+/// The experiment a run of `spec` belongs to: experiment_name (check_experiment_name,
+/// experiment_names.hpp) when given, else the code
+/// folder's name made into a valid experiment name, else "Default".
+std::string job_experiment_name(const JobSpec& spec);
 
 /// The spec as JSON (recorded on the run; `glia job show` prints it).
 nlohmann::json to_json(const JobSpec& spec);

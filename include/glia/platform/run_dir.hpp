@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include "glia/platform/safe_path.hpp"
+
 namespace glia::platform {
 
 struct RunDir {
@@ -21,8 +23,10 @@ struct RunDir {
 /// The run-history path of the job's log.
 inline constexpr const char* kStdLogName = "user_logs/std_log.txt";
 
+/// The run's folder. The run id becomes one folder name, so it goes through the checked helper:
+/// an id that is not a single safe name ("..", "a/b", longer than a file name) throws glia::Error.
 inline RunDir run_dir(const std::filesystem::path& workspace_root, const std::string& run_id) {
-  return {workspace_root / ".glia" / "runs" / run_id};
+  return {workspace_root / ".glia" / "runs" / safe_path_component(run_id, "run id")};
 }
 
 }  // namespace glia::platform

@@ -4,6 +4,8 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/input_limits.hpp"
+#include "glia/platform/safe_path.hpp"
 
 namespace glia::platform {
 
@@ -38,6 +40,16 @@ std::string safe_relative_path(const std::string& path, const std::string& what)
     start = end + 1;
   }
   return path;  // already '/'-separated and free of redundant parts
+}
+
+std::string safe_path_component(const std::string& name, const std::string& what) {
+  safe_relative_path(name, what);
+  if (name.find('/') != std::string::npos)
+    throw Error(what + " '" + shown(name) + "' contains '/'; a single name is needed");
+  if (name.size() > kMaxFileNameBytes)
+    throw Error(what + " '" + shown(name) + "' is longer than " +
+                std::to_string(kMaxFileNameBytes) + " bytes (the longest file name)");
+  return name;
 }
 
 }  // namespace glia::platform

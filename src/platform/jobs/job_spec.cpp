@@ -7,8 +7,11 @@
 #include <charconv>
 #include <cmath>
 #include <system_error>
+#include <utility>
 
 #include "glia/error.hpp"
+#include "glia/platform/experiment_names.hpp"
+#include "glia/platform/input_limits.hpp"
 #include "job_spec_detail.hpp"
 
 namespace glia::platform {
@@ -16,11 +19,11 @@ namespace job_spec_detail {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 bool is_asset_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
 }
+
+namespace {
 
 bool is_asset_token(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), is_asset_char);
@@ -206,7 +209,44 @@ fs::path base_folder(const JobSpec& spec) {
   return fs::absolute(spec.source).parent_path();
 }
 
+std::optional<std::string> unsupported_key(const std::string& key) {
+  static const std::vector<std::pair<std::string, std::string>> reasons{
+      {"environment",
+       "environments are not supported yet; the job runs in the submitter's environment (its "
+       "PATH and programs); set variables with environment_variables"},
+      {"distribution",
+       "distributed jobs (mpi, pytorch, tensorflow) are not supported yet; the local compute "
+       "target runs one process"},
+      {"services", "job services (jupyter_lab, ssh, tensor_board, vs_code) are not supported"},
+      {"identity", "jobs run as the user who submits them; identities are not supported"},
+      {"queue_settings", "the local compute target has no job tiers or priorities"},
+      {"properties", "job properties are not supported (use tags)"},
+  };
+  for (const auto& [name, reason] : reasons) {
+    if (name == key) return key + ": not supported: " + reason;
+  }
+  return std::nullopt;
+}
+
 }  // namespace job_spec_detail
+
+std::string job_experiment_name(const JobSpec& spec) {
+  if (!spec.experiment_name.empty()) {
+    check_experiment_name(spec.experiment_name);
+    return spec.experiment_name;
+  }
+  // Derived, not given: the code folder's name with what the rule refuses replaced by '_'.
+  std::string name = spec.code ? spec.code->filename().string() : std::string();
+  for (char& c : name) {
+    if (!job_spec_detail::is_asset_char(c)) c = '_';
+  }
+  const auto first = std::find_if(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+  });
+  name.erase(name.begin(), first);
+  if (name.size() > kMaxExperimentNameLength) name.resize(kMaxExperimentNameLength);
+  return name.empty() ? std::string("Default") : name;
+}
 
 bool JobInput::is_dataset_reference() const {
   return kind != Kind::Literal && job_spec_detail::has_dataset_prefix(value);
@@ -233,6 +273,7 @@ nlohmann::json to_json(const JobSpec& spec) {
   for (const auto& [name, input] : spec.inputs) {
     nlohmann::json j{
         {"kind", kind_name(input.kind)}, {"value", input.value}, {"optional", input.optional}};
+    if (!input.description.empty()) j["description"] = input.description;
     if (input.kind == JobInput::Kind::Literal) {
       if (!input.type.empty()) j["type"] = input.type;
     } else {
@@ -242,7 +283,10 @@ nlohmann::json to_json(const JobSpec& spec) {
     inputs[name] = std::move(j);
   }
   nlohmann::json outputs = nlohmann::json::object();
-  for (const auto& [name, output] : spec.outputs) outputs[name] = {{"type", output.type}};
+  for (const auto& [name, output] : spec.outputs) {
+    outputs[name] = {{"type", output.type}, {"mode", output.mode}};
+    if (!output.description.empty()) outputs[name]["description"] = output.description;
+  }
   nlohmann::json limits = nlohmann::json::object();
   if (spec.timeout_seconds) limits["timeout"] = *spec.timeout_seconds;
   return nlohmann::json{
@@ -254,7 +298,6 @@ nlohmann::json to_json(const JobSpec& spec) {
       {"outputs", std::move(outputs)},
       {"environment_variables", spec.environment_variables},
       {"compute", spec.compute},
-      {"environment", spec.environment},
       {"experiment_name", spec.experiment_name},
       {"display_name", spec.display_name},
       {"description", spec.description},

@@ -63,7 +63,7 @@ void parse_input(const YamlReader& yaml, JobSpec& spec, const std::string& name,
       if (!flag) yaml.error(where + ": expected true or false, got " + in_quotes(value.Scalar()));
       input.optional = *flag;
     } else if (field == "description") {
-      yaml.scalar(value, where);
+      input.description = yaml.scalar(value, where);
     } else if (field == "default") {
       if (!value.IsScalar()) yaml.error(where + ": expected a scalar");
       input.value = value.Scalar();
@@ -94,17 +94,23 @@ void parse_output(const YamlReader& yaml, JobSpec& spec, const std::string& name
   if (!node.IsNull() && !node.IsMap()) {
     yaml.error(key + ": expected a mapping with type: uri_folder");
   }
+  JobOutput output;
   for (const auto& [field, value] : yaml.entries(node, key, &kOutputKeys)) {
     const std::string where = key + "." + field;
     const std::string text = yaml.scalar(value, where);
     if (field == "type" && text != "uri_folder") {
       yaml.error(where + ": " + in_quotes(text) + " is not supported (expected uri_folder)");
     }
-    if (field == "mode" && !contains(kOutputModes, text)) {
-      yaml.error(where + ": " + in_quotes(text) + " (expected one of: " + join(kOutputModes) + ")");
+    if (field == "mode") {
+      if (!contains(kOutputModes, text)) {
+        yaml.error(where + ": " + in_quotes(text) + " (expected one of: " + join(kOutputModes) +
+                   ")");
+      }
+      output.mode = text;
     }
+    if (field == "description") output.description = text;
   }
-  spec.outputs[name] = JobOutput{};
+  spec.outputs[name] = std::move(output);
 }
 
 }  // namespace glia::platform::job_spec_detail

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "glia/error.hpp"
+#include "glia/platform/experiment_names.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "job_spec_detail.hpp"
 
@@ -12,13 +13,19 @@ namespace {
 
 using namespace job_spec_detail;
 
-const std::vector<std::string> kOverrideKeys{"inputs.NAME",      "inputs.NAME.path",
-                                             "inputs.NAME.mode", "inputs.NAME.default",
-                                             "command",          "experiment_name",
-                                             "display_name",     "name",
-                                             "description",      "compute",
-                                             "environment",      "limits.timeout",
-                                             "tags.KEY",         "environment_variables.NAME"};
+const std::vector<std::string> kOverrideKeys{"inputs.NAME",
+                                             "inputs.NAME.path",
+                                             "inputs.NAME.mode",
+                                             "inputs.NAME.default",
+                                             "command",
+                                             "experiment_name",
+                                             "display_name",
+                                             "name",
+                                             "description",
+                                             "compute",
+                                             "limits.timeout",
+                                             "tags.KEY",
+                                             "environment_variables.NAME"};
 
 void set_input(JobSpec& spec, const std::string& where, const std::string& key,
                const std::string& value) {
@@ -87,15 +94,20 @@ void apply_override(JobSpec& spec, const std::string& assignment) {
     check_placeholders(where, changed);
     spec.command = value;
   } else if (key == "experiment_name") {
+    try {
+      check_experiment_name(value);
+    } catch (const Error& e) {
+      fail(where, std::string("experiment_name: ") + e.what());
+    }
     spec.experiment_name = value;
   } else if (key == "display_name" || key == "name") {
     spec.display_name = value;
   } else if (key == "description") {
     spec.description = value;
-  } else if (key == "environment") {
-    spec.environment = value;
   } else if (key == "compute") {
-    spec.compute = value.starts_with("azureml:") ? value.substr(8) : value;
+    const std::string name = value.starts_with("azureml:") ? value.substr(8) : value;
+    if (name.empty()) fail(where, "compute: expected a compute name, got " + in_quotes(value));
+    spec.compute = name;
   } else if (key == "limits.timeout") {
     const auto seconds = parse_positive_number(value);
     if (!seconds) {
@@ -110,6 +122,8 @@ void apply_override(JobSpec& spec, const std::string& assignment) {
            "environment_variables: invalid name '" + var + "' (expected [A-Za-z_][A-Za-z0-9_]*)");
     }
     spec.environment_variables[var] = value;
+  } else if (const auto why = unsupported_key(key.substr(0, key.find('.')))) {
+    fail(where, *why);
   } else {
     fail(where, "unknown key '" + key + "' (expected one of: " + join(kOverrideKeys) + ")");
   }

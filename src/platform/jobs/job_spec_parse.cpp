@@ -5,11 +5,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "glia/error.hpp"
+#include "glia/platform/experiment_names.hpp"
+#include "glia/platform/input_limits.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "job_spec_detail.hpp"
 #include "job_spec_yaml.hpp"
@@ -21,17 +23,27 @@ namespace fs = std::filesystem;
 using namespace job_spec_detail;
 
 const std::vector<std::string> kTopLevelKeys{
-    "$schema", "type",    "name",   "display_name", "experiment_name",       "description",
-    "tags",    "command", "code",   "environment",  "environment_variables", "compute",
-    "inputs",  "outputs", "limits", "resources"};
+    "$schema", "type",    "name",     "display_name", "experiment_name",       "description",
+    "tags",    "command", "code",     "compute",      "environment_variables", "inputs",
+    "outputs", "limits",  "resources"};
 
 class Parser {
  public:
   Parser(std::string file, fs::path base_dir) : yaml_(std::move(file), std::move(base_dir)) {}
 
   JobSpec parse(const std::string& text) {
+    if (text.size() > kMaxJobFileBytes) {
+      error("the job file is larger than " + std::to_string(kMaxJobFileBytes) +
+            " bytes (1 MiB), the most accepted");
+    }
     try {
-      return parse(YAML::Load(text));
+      // Every document is loaded, so that a second one ("---") is refused, not dropped.
+      const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+      if (documents.size() > 1) {
+        error("the job file holds " + std::to_string(documents.size()) +
+              " YAML documents (separated by ---); expected one");
+      }
+      return parse(documents.empty() ? YAML::Node() : documents.front());
     } catch (const YAML::Exception& e) {
       const std::string at = e.mark.is_null() ? std::string()
                                               : ":" + std::to_string(e.mark.line + 1) + ":" +
@@ -50,32 +62,34 @@ class Parser {
   JobSpec parse(const YAML::Node& root) {
     if (root.IsNull()) error("the job file is empty (expected a mapping with at least command)");
     if (!root.IsMap()) error("expected a mapping of job keys (" + join(kTopLevelKeys) + ")");
+    yaml_.check_size(root);  // before anything walks the tree: aliases are bounded
+    check_type(root);        // a sweep's keys are not "unknown", its type is
+    for (const auto& entry : root) {
+      if (!entry.first.IsScalar()) continue;  // entries() reports it
+      if (const auto why = unsupported_key(entry.first.Scalar())) error(*why);
+    }
     JobSpec spec;
     std::string name;
     for (const auto& [key, value] : yaml_.entries(root, "", &kTopLevelKeys)) {
-      if (key == "$schema") {
-        scalar(value, key);
-      } else if (key == "type") {
-        const std::string type = scalar(value, key);
-        if (type != "command") {
-          error("type: '" + type + "' jobs are not supported (expected command)");
-        }
+      if (key == "$schema" || key == "type") {
+        scalar(value, key);  // the type was checked above; $schema only guides editors
       } else if (key == "name") {
         name = scalar(value, key);
       } else if (key == "display_name") {
         spec.display_name = scalar(value, key);
       } else if (key == "experiment_name") {
         spec.experiment_name = scalar(value, key);
+        try {
+          check_experiment_name(spec.experiment_name);
+        } catch (const Error& e) {
+          error(std::string("experiment_name: ") + e.what());
+        }
       } else if (key == "description") {
         spec.description = scalar(value, key);
       } else if (key == "command") {
         spec.command = scalar(value, key, "a non-empty string");
       } else if (key == "code") {
         spec.code = parse_code(scalar(value, key, "a folder path"));
-      } else if (key == "environment") {
-        spec.environment = value.IsScalar() ? value.Scalar()
-                           : value.IsNull() ? std::string()
-                                            : yaml_to_json(value).dump();
       } else if (key == "environment_variables") {
         spec.environment_variables = yaml_.string_map(value, key, true);
       } else if (key == "compute") {
@@ -96,12 +110,42 @@ class Parser {
         parse_resources(value);
       }
     }
+    if (!name.empty() && !spec.display_name.empty() && name != spec.display_name) {
+      error("name: '" + name + "' and display_name: '" + spec.display_name +
+            "' differ; Glia shows a job's name as its display name (run ids are generated), so "
+            "give one of them");
+    }
     if (spec.display_name.empty()) spec.display_name = name;
     if (spec.command.find_first_not_of(" \t\r\n") == std::string::npos) {
       error("command: required (expected a non-empty string)");
     }
     check_placeholders(yaml_.file(), spec);
     return spec;
+  }
+
+  // `type:` is read before the other keys, so that another job type is named as such; without
+  // one, a $schema naming another job type's schema (".../sweepJob.schema.json") names it.
+  void check_type(const YAML::Node& root) const {
+    for (const auto& entry : root) {
+      if (!entry.first.IsScalar() || entry.first.Scalar() != "type") continue;
+      const std::string type = scalar(entry.second, "type", "a job type");
+      if (type != "command") {
+        error("job type " + in_quotes(type) + " is not supported yet; supported: command");
+      }
+      return;
+    }
+    for (const auto& entry : root) {
+      if (!entry.first.IsScalar() || entry.first.Scalar() != "$schema") continue;
+      const std::string schema = scalar(entry.second, "$schema", "a schema URL");
+      constexpr std::string_view kSuffix = "Job.schema.json";
+      if (!schema.ends_with(kSuffix)) return;
+      const std::string file = fs::path(schema).filename().string();
+      const std::string type = file.substr(0, file.size() - kSuffix.size());
+      if (!type.empty() && type != "command") {
+        error("job type " + in_quotes(type) +
+              " (from $schema) is not supported yet; supported: " + "command");
+      }
+    }
   }
 
   fs::path parse_code(const std::string& path) const {
@@ -125,6 +169,7 @@ class Parser {
   }
 
   std::string parse_compute(const std::string& compute) const {
+    if (compute.empty()) error("compute: expected a compute name, got ''");
     if (!compute.starts_with("azureml:")) return compute;
     std::string name = compute.substr(std::string_view("azureml:").size());
     if (name.empty()) error("compute: expected a compute name after 'azureml:'");
@@ -176,8 +221,12 @@ JobSpec load_job_spec(const std::filesystem::path& file) {
   if (fs::is_directory(status)) throw Error(name + ": is a folder (expected a job YAML file)");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(name + ": cannot read the job file: " + std::strerror(errno));
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // At most one byte more than the limit is read (a FIFO or /dev/zero ends here too);
+  // parse_job_spec refuses the text when it is over.
+  std::string text(kMaxJobFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw Error(name + ": cannot read the job file: " + std::strerror(errno));
+  text.resize(static_cast<std::size_t>(in.gcount()));
   const fs::path absolute = fs::absolute(file).lexically_normal();
   JobSpec spec = parse_job_spec(text, name, absolute.parent_path());
   spec.source = absolute;

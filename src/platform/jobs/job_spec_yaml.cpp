@@ -2,6 +2,9 @@
 #include "job_spec_yaml.hpp"
 
 #include <set>
+#include <vector>
+
+#include "glia/platform/input_limits.hpp"
 
 #include "job_spec_detail.hpp"
 
@@ -37,6 +40,27 @@ std::string YamlReader::scalar(const YAML::Node& node, const std::string& key,
   return node.Scalar();
 }
 
+void YamlReader::check_size(const YAML::Node& root) const {
+  std::vector<YAML::Node> pending{root};  // no recursion: depth costs no stack
+  std::size_t visited = 0;
+  while (!pending.empty()) {
+    const YAML::Node node = pending.back();
+    pending.pop_back();
+    if (++visited > kMaxJobFileNodes) {
+      error("the YAML expands to more than " + std::to_string(kMaxJobFileNodes) +
+            " nodes (aliases count each time they are used); a job file is refused beyond that");
+    }
+    if (node.IsSequence()) {
+      for (const auto& item : node) pending.push_back(item);
+    } else if (node.IsMap()) {
+      for (const auto& entry : node) {
+        pending.push_back(entry.first);
+        pending.push_back(entry.second);
+      }
+    }
+  }
+}
+
 std::map<std::string, std::string> YamlReader::string_map(const YAML::Node& node,
                                                           const std::string& key,
                                                           bool names_are_identifiers) const {
@@ -49,28 +73,6 @@ std::map<std::string, std::string> YamlReader::string_map(const YAML::Node& node
     out[name] = scalar(value, key + "." + name, "a scalar");
   }
   return out;
-}
-
-nlohmann::json yaml_to_json(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return node.Scalar();
-    case YAML::NodeType::Sequence: {
-      nlohmann::json array = nlohmann::json::array();
-      for (const auto& item : node) array.push_back(yaml_to_json(item));
-      return array;
-    }
-    case YAML::NodeType::Map: {
-      nlohmann::json object = nlohmann::json::object();
-      for (const auto& entry : node) {
-        object[entry.first.IsScalar() ? entry.first.Scalar() : YAML::Dump(entry.first)] =
-            yaml_to_json(entry.second);
-      }
-      return object;
-    }
-    default:
-      return nullptr;
-  }
 }
 
 }  // namespace glia::platform::job_spec_detail

@@ -10,8 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "glia/platform/job_spec.hpp"
 
 namespace glia::platform::job_spec_detail {
@@ -36,6 +34,9 @@ class YamlReader {
   /// A scalar's text ("" for null); anything else is "<key>: expected <expected>".
   std::string scalar(const YAML::Node& node, const std::string& key,
                      const std::string& expected = "a string") const;
+  /// Walks the whole tree once, counting every node visited (an alias each time it is used), and
+  /// throws "<file>: ..." beyond kMaxJobFileNodes: after this, walking the tree is bounded.
+  void check_size(const YAML::Node& root) const;
   /// A mapping of scalars to strings (tags, environment_variables).
   std::map<std::string, std::string> string_map(const YAML::Node& node, const std::string& key,
                                                 bool names_are_identifiers) const;
@@ -44,9 +45,6 @@ class YamlReader {
   std::string file_;
   std::filesystem::path base_;
 };
-
-/// Any YAML node as JSON, scalars as strings (recording an inline environment).
-nlohmann::json yaml_to_json(const YAML::Node& node);
 
 /// inputs.NAME and outputs.NAME (job_spec_inputs.cpp).
 void parse_input(const YamlReader& yaml, JobSpec& spec, const std::string& name,

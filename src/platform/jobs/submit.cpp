@@ -90,9 +90,7 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   const std::string compute = spec.compute.empty() ? "local" : spec.compute;
   store.get_compute(compute);  // unknown compute: a clear error before anything is written
 
-  std::string experiment = spec.experiment_name;
-  if (experiment.empty()) experiment = spec.code ? spec.code->filename().string() : "Default";
-  if (experiment.empty()) experiment = "Default";
+  const std::string experiment = job_experiment_name(spec);  // checked: it starts the run id
   const std::string run_id = make_run_id(experiment);
   const fs::path inputs_dir = run_dir(ws.root(), run_id).root / "inputs";
 

@@ -13,6 +13,8 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/experiment_names.hpp"
+#include "glia/platform/input_limits.hpp"
 
 namespace glia::platform {
 
@@ -41,6 +43,7 @@ std::unique_ptr<RunLogger> RunLogger::offline() {
 
 std::unique_ptr<RunLogger> RunLogger::from_environment(const std::string& experiment,
                                                        const std::string& command) {
+  check_experiment_name(experiment);  // it starts the id of the run this may create
   const char* id = env("GLIA_RUN_ID");
   if (const char* file = env("GLIA_TRACKING_FILE"); id && file) {
     const char* scratch = env("GLIA_SCRATCH_DIR");
@@ -85,6 +88,11 @@ RunLogger::~RunLogger() {
 }
 
 void RunLogger::append_record(std::string line) {
+  // A longer line would be skipped by the agent: refuse it here, where the caller can react.
+  if (line.size() + 1 > kMaxTrackingLineBytes)
+    throw Error("a tracking record of " + std::to_string(line.size() + 1) +
+                " bytes is longer than the tracking protocol allows (" +
+                std::to_string(kMaxTrackingLineBytes) + " bytes a line); shorten its names");
   tracking_buffer_ += line;
   tracking_buffer_ += '\n';
   if (++buffered_records_ >= kBatch) flush();
@@ -142,7 +150,8 @@ void RunLogger::log_image(const std::string& name, const fs::path& file) {
     uint64_t size = 0;
     const std::string hash = artifacts.put_file(file, &size);
     std::string ext = file.extension().string();
-    const std::string path = "images/" + name + (ext.empty() ? ".png" : ext);
+    const std::string path =
+        safe_relative_path("images/" + name + (ext.empty() ? ".png" : ext), "image name");
     pending_extra_.files.push_back({path, hash, static_cast<int64_t>(size), t});
     pending_extra_.images.push_back({name, 0, path, t});
   }

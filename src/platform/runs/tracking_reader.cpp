@@ -10,6 +10,7 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
+#include "glia/platform/input_limits.hpp"
 #include "glia/platform/tracking.hpp"
 
 namespace glia::platform {
@@ -18,7 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kChunk = 4u << 20;  // bytes read per batch: bounds memory for huge files
+// Bytes read per batch: bounds memory for huge files, and a chunk with no newline in it holds
+// a line longer than the protocol allows (kMaxTrackingLineBytes, its "\n" included).
+constexpr size_t kChunk = kMaxTrackingLineBytes;
 
 // simdjson parses each line in place: a line is followed in the chunk by at least
 // SIMDJSON_PADDING readable bytes (the chunk is allocated with them).
@@ -188,7 +191,8 @@ int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool fin
         if (nl < 0 && !final) break;
         ++line_number_;
         problems_.push_back("tracking file line " + std::to_string(line_number_) +
-                            ": longer than 4 MiB; skipped");
+                            ": longer than " + std::to_string(kMaxTrackingLineBytes >> 20) +
+                            " MiB; skipped");
         offset = nl < 0 ? file_size(fd) : nl + 1;
       }
       if (!store.apply_tracking(run_id, {}, offset, from)) {

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Job files a user (or an attacker) can write: nothing silently dropped, experiment names that
+# would become paths outside the workspace, alias bombs and huge files. Every refusal is one
+# line, fast, and leaves nothing behind.
+source "$(dirname "$0")/lib.sh"
+GLIA=$1
+WS="$WORK/a/b/c/ws"  # deep enough that ../../../escaped stays inside $WORK
+mkdir -p "$WORK/a/b/c"
+"$GLIA" workspace init "$WS" >/dev/null
+mkdir -p "$WORK/my code"
+cat >"$WORK/my code/job.yml" <<'YML'
+command: echo hello from the job
+code: .
+YML
+no_runs() {
+  [ "$("$GLIA" -w "$WS" job list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
+    fail "a refused submit left a run: $1"
+}
+one_line() {
+  [ "$(printf '%s\n' "$LAST_ERR" | wc -l)" = 1 ] || fail "not one line: $LAST_ERR"
+}
+
+# Regression: experiment_name became a path: the run's folder, tracking file and scratch went to
+# <ws>/.glia/runs/../../../escaped_... and were removed there afterwards.
+for name in '../../../escaped' '../../../../../../../../../../tmp/escaped' 'a/b' '.hidden' \
+  "$(printf 'e%.0s' $(seq 300))"; do
+  printf 'command: echo hi\nexperiment_name: "%s"\n' "$name" >"$WORK/bad.yml"
+  expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/bad.yml"
+  one_line
+  grep -q "experiment name" <<<"$LAST_ERR" || fail "message does not name the experiment: $LAST_ERR"
+  expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/my code/job.yml" --set "experiment_name=$name"
+  one_line
+  grep -q "experiment name" <<<"$LAST_ERR" || fail "--set: $LAST_ERR"
+done
+no_runs "bad experiment names"
+[ ! -e "$WORK/a/escaped" ] && [ -z "$(ls "$WORK/a" | grep -v '^b$')" ] || fail "something escaped"
+[ -z "$(find "$WORK" -maxdepth 4 -name 'escaped*' -print -quit)" ] || fail "escaped folder made"
+
+# The longest name allowed, and a name derived from a code folder with a space, both run.
+LONG=$(printf 'x%.0s' $(seq 235))
+RUN=$(submit "$WS" "$WORK/my code/job.yml" --set "experiment_name=$LONG")
+wait_status "$WS" "$RUN" Completed
+RUN=$(submit "$WS" "$WORK/my code/job.yml")
+[ "$(run_field "$WS" "$RUN" experiment)" = my_code ] || fail "derived experiment name"
+wait_status "$WS" "$RUN" Completed
+"$GLIA" -w "$WS" job stream "$RUN" | grep -q "hello from the job" || fail "the job did not run"
+
+# Regression: environment: was accepted and ignored, even with a conda file that does not exist.
+cat >"$WORK/env.yml" <<'YML'
+command: echo hi
+environment:
+  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04
+  conda_file: does-not-exist.yml
+YML
+expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/env.yml"
+one_line
+grep -q "environment: not supported" <<<"$LAST_ERR" || fail "environment: $LAST_ERR"
+grep -q "environment_variables" <<<"$LAST_ERR" || fail "environment hint: $LAST_ERR"
+expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/my code/job.yml" --set environment=azureml:x:1
+grep -q "environment: not supported" <<<"$LAST_ERR" || fail "--set environment: $LAST_ERR"
+
+# Regression: a sweep was refused as "unknown key 'trial'".
+cat >"$WORK/sweep.yml" <<'YML'
+$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json
+trial:
+  command: echo ${{search_space.lr}}
+sampling_algorithm: random
+type: sweep
+YML
+expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/sweep.yml"
+one_line
+grep -q "job type 'sweep' is not supported yet; supported: command" <<<"$LAST_ERR" ||
+  fail "sweep: $LAST_ERR"
+
+# Regression: a 348-byte alias bomb under environment: grew memory until std::bad_alloc (7-12 s).
+python3 - "$WORK/bomb.yml" <<'PY'
+import sys
+lines = ["command: echo hi", "environment:", "  a: &a [x,x,x,x,x,x,x,x,x]"]
+for prev, cur in zip("abcdefgh", "bcdefghi"):
+    lines.append("  %s: &%s [%s]" % (cur, cur, ",".join(["*" + prev] * 9)))
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+START=$(date +%s%N)
+expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/bomb.yml"
+ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
+one_line
+grep -q "more than 100000 nodes" <<<"$LAST_ERR" || fail "bomb: $LAST_ERR"
+[ "$ELAPSED_MS" -lt 1000 ] || fail "the bomb took ${ELAPSED_MS} ms to refuse"
+
+# Regression: a 5 MB job file was accepted (357 MB of memory, 20 MB of store).
+python3 - "$WORK/big.yml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("command: echo hi\ntags:\n")
+    i = 0
+    while f.tell() < 5_000_000:
+        f.write("  t%d: %s\n" % (i, "v" * 64))
+        i += 1
+PY
+expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/big.yml"
+one_line
+grep -q "larger than 1048576 bytes" <<<"$LAST_ERR" || fail "5 MB file: $LAST_ERR"
+
+[ "$("$GLIA" -w "$WS" job list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
+  fail "only the two good jobs are runs"
+echo "job_spec e2e: OK"
