@@ -68,8 +68,8 @@ ACKED=$(cat "$WORK/acked")
 echo "full disk: run $RUN Failed with its reason, exit code 0 kept, $ACKED values acknowledged"
 
 # Space returns; a new agent (the old one is stopped) stores the kept values and outputs.
-stop_agents
-sleep 0.5
+kill "$(cat "$WS/.glia/agent/$(id -u)/agent.pid")" 2>/dev/null || true
+for ((i = 0; i < 100; i++)); do "$GLIA" -w "$WS" agent status | grep -q "no agent" && break; sleep 0.1; done
 rm -f "$DISK/hog"
 cat >"$WORK/ok.yml" <<YML
 command: echo fine

@@ -18,8 +18,8 @@ expect_fail() {
 export GLIA_AGENT_IDLE_EXIT=${GLIA_AGENT_IDLE_EXIT:-3}
 stop_agents() {
   local f
-  for f in "$WORK"/*/.glia/agent/*/agent.pid "$WORK"/.glia/agent/*/agent.pid; do
-    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  for f in $(find "$WORK" -path '*/.glia/agent/*/agent.pid' 2>/dev/null); do
+    kill "$(cat "$f")" 2>/dev/null || true
   done
 }
 trap 'stop_agents; rm -rf "$WORK"' EXIT

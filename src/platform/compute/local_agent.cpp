@@ -80,7 +80,7 @@ class Agent {
     }
   }
 
- private:
+ public:
   // Once space has returned after a full disk: the reserve is made again, and what ended runs
   // could not store is stored now.
   void housekeeping() {
@@ -92,6 +92,7 @@ class Agent {
     }
   }
 
+ private:
   static constexpr double kHousekeepingSeconds = 5;
   double last_housekeeping_ = 0;
 
@@ -179,6 +180,7 @@ bool run_local_agent(const fs::path& root, const AgentOptions& options) {
     ::close(wake_fd);
     if (!agent.work_waiting()) break;
   }
+  agent.housekeeping();  // last: what kept runs left, if there is room now
   std::error_code ec;
   fs::remove(files.pid(), ec);
   return true;
