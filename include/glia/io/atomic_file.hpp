@@ -46,10 +46,17 @@ class TempFile {
   std::filesystem::path path_;
 };
 
+/// How much commit_file syncs.
+enum class Sync {
+  FileAndFolder,  // fsync the file before the rename and its folder after (the default)
+  ByCaller,       // nothing: the caller syncs the whole file system before and after a batch of
+                  // renames (BlobBatch: one syncfs instead of one fsync per file)
+};
+
 /// Gives the already written file `tmp` the mode `mode & ~umask`, fsyncs it, renames it onto
-/// `dest` and fsyncs dest's folder (`sync_folder`). On failure `tmp` is removed.
+/// `dest` and fsyncs dest's folder (see Sync). On failure `tmp` is removed.
 void commit_file(const std::filesystem::path& tmp, const std::filesystem::path& dest, mode_t mode,
-                 bool sync_folder = true);
+                 Sync sync = Sync::FileAndFolder);
 
 /// Calls `write(tmp)` to produce a temporary file beside `path` (a library writing by name,
 /// such as libhdf5 or cairo), then commits it as above. On any error the temporary file is

@@ -99,25 +99,29 @@ void TempFile::discard() {
   path_.clear();
 }
 
-void commit_file(const fs::path& tmp, const fs::path& dest, mode_t mode, bool sync_folder) {
+void commit_file(const fs::path& tmp, const fs::path& dest, mode_t mode, Sync sync) {
   try {
-    int fd;
-    do {
-      fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) throw os_error("cannot write '" + dest.string() + "'", errno);
-    const int rc =
-        (::fchmod(fd, mode & ~current_umask() & 07777) == 0 && ::fsync(fd) == 0) ? 0 : -1;
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) throw os_error("cannot write '" + dest.string() + "'", err);
+    if (sync == Sync::ByCaller) {
+      if (::chmod(tmp.c_str(), mode & ~current_umask() & 07777) != 0)
+        throw os_error("cannot write '" + dest.string() + "'", errno);
+    } else {
+      int fd;
+      do {
+        fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+      } while (fd < 0 && errno == EINTR);
+      if (fd < 0) throw os_error("cannot write '" + dest.string() + "'", errno);
+      const bool ok = ::fchmod(fd, mode & ~current_umask() & 07777) == 0 && ::fsync(fd) == 0;
+      const int err = errno;
+      ::close(fd);
+      if (!ok) throw os_error("cannot write '" + dest.string() + "'", err);
+    }
     if (::rename(tmp.c_str(), dest.c_str()) != 0)
       throw os_error("cannot write '" + dest.string() + "'", errno);
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
   }
-  if (sync_folder) fsync_path(folder_of(dest));
+  if (sync == Sync::FileAndFolder) fsync_path(folder_of(dest));
 }
 
 void write_atomically(const fs::path& path, const std::function<void(const std::string&)>& write,

@@ -14,6 +14,7 @@
 #include "artifacts/sha256.hpp"
 #include "artifacts/temp_folder.hpp"
 #include "glia/error.hpp"
+#include "glia/io/atomic_file.hpp"
 #include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
@@ -139,10 +140,7 @@ void BlobBatch::commit() {
       continue;
     }
     create_shared_folders(dest.parent_path());
-    if (::chmod(tmp.c_str(), under_umask(kBlobMode)) != 0)
-      throw os_error("cannot store '" + dest.string() + "'", errno);
-    if (::rename(tmp.c_str(), dest.c_str()) != 0)
-      throw Error("cannot store '" + dest.string() + "': " + artifacts::errno_text(errno));
+    io::commit_file(tmp, dest, kBlobMode, io::Sync::ByCaller);  // synced once for all, below
   }
   pending_.clear();
   sync_filesystem(root);  // and the renames

@@ -161,7 +161,7 @@ class Download {
       total_ = length > 0 ? static_cast<uint64_t>(length) : 0;
     }
     validator_ = !etag_.empty() ? etag_ : last_modified_;
-    std::ofstream(validator_path_, std::ios::trunc) << validator_;
+    write_shared_file(validator_path_, validator_);
     return true;
   }
 

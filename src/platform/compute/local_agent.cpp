@@ -19,6 +19,7 @@
 #include "compute/finish.hpp"
 #include "compute/running_job.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
 
@@ -145,7 +146,7 @@ bool run_local_agent(const fs::path& root, const AgentOptions& options) {
   // files can take seconds): wait for it rather than leave queued jobs without an agent.
   compute::AgentLock lock(files, 60.0);
   if (!lock.held()) return false;
-  std::ofstream(files.pid()) << ::getpid() << "\n";
+  write_shared_file(files.pid(), std::to_string(::getpid()) + "\n");
   ::signal(SIGPIPE, SIG_IGN);
   compute::reconcile_orphans(ws);
   Agent agent(ws, options);
