@@ -135,6 +135,7 @@ else
   groupadd "$GRP"
   useradd -M -N -g "$GRP" -s /bin/sh "$U1"
   useradd -M -N -g "$GRP" -s /bin/sh "$U2"
+  chmod 755 "$WORK"
   SH="$WORK/shared" && mkdir -p "$SH" && chgrp "$GRP" "$SH" && chmod 2775 "$SH"
   echo shared-data >"$WORK/shared-data.txt" && chmod 644 "$WORK/shared-data.txt"
   as1=(setpriv --reuid="$U1" --regid="$GRP" --init-groups)
