@@ -80,6 +80,7 @@ void add_submit(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
     for (const auto& s : a->sets) platform::apply_override(spec, s);
     auto ws = open_workspace(*workspace_dir);
     platform::SubmitOptions options{platform::current_environment(), {tool_dir()}};
+    options.warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
     const auto run = platform::submit_job(ws, spec, options);
     ensure_agent(ws);
     if (a->output == "json") {

@@ -74,7 +74,7 @@ g job submit -f "$WORK/job.yml" --stream >"$WORK/out" 2>"$WORK/err" || fail "dat
 ! grep -qE "WROTE|ADDED|REMOVED|REMOUNTED|CHMODDED" "$WORK/out" || fail "a job wrote into a mounted dataset: $(cat "$WORK/out")"
 # Regression: finishing never follows a link the job planted (it would chmod the blob).
 for b in "$WS"/.glia/artifacts/blobs/*/*; do
-  [ "$(stat -c %a "$b")" = 444 ] || fail "a blob lost its read-only mode: $b"
+  [ "$(stat -c %a "$b")" = 440 ] || fail "a blob lost its read-only mode: $b"
 done
 grep -q "datasets: \['copy', 'data'\]" "$WORK/out" || fail "input_datasets: $(cat "$WORK/out")"
 RUN=$(g job list --limit 1 -o json | field '[0]["id"]')

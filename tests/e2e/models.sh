@@ -144,7 +144,8 @@ db = sqlite3.connect(os.path.join(root, "glia.db"), isolation_level=None, timeou
 tmp = os.path.join(root, "artifacts", "tmp")
 open(root + "/../polling", "w").close()
 for _ in range(20000):  # up to 20 s: until register is copying the file into the store
-    if any(n.startswith("batch-") for n in os.listdir(tmp)):
+    # each writer keeps its temporary files in a folder of its own, tmp/w-*
+    if any(n.startswith("batch-") for _, _, names in os.walk(tmp) for n in names):
         break
     time.sleep(0.001)
 db.execute("BEGIN IMMEDIATE")

@@ -14,6 +14,7 @@
 
 #include "error_of.hpp"
 #include "glia/error.hpp"
+#include "glia/io/atomic_file.hpp"
 #include "glia/platform/artifact_store.hpp"
 
 namespace glia::platform {
@@ -124,12 +125,14 @@ TEST_F(ArtifactStoreTest, IdenticalContentIsStoredOnce) {
   EXPECT_EQ(count_files(dir_ / "store" / "tmp"), 0u);  // temporaries are dropped
 }
 
-TEST_F(ArtifactStoreTest, BlobsAreReadOnly) {
+TEST_F(ArtifactStoreTest, BlobsAreReadOnlyAndPrivateToTheGroup) {
+  const mode_t old = ::umask(022);
   ArtifactStore s = store();
   const std::string h = s.put_bytes("frozen");
-  EXPECT_EQ(mode_of(s.blob_path(h)), 0444u);
+  EXPECT_EQ(mode_of(s.blob_path(h)), 0440u);
   write_file(dir_ / "x", "frozen too", true);
-  EXPECT_EQ(mode_of(s.blob_path(s.put_file(dir_ / "x"))), 0444u);
+  EXPECT_EQ(mode_of(s.blob_path(s.put_file(dir_ / "x"))), 0440u);
+  ::umask(old);
 }
 
 TEST_F(ArtifactStoreTest, MissingOrInvalidHashes) {
@@ -297,9 +300,16 @@ TEST_F(ArtifactStoreTest, SymlinksInsideAreStoredAsContentOthersSkipped) {
   fs::create_symlink("missing", t / "broken");  // dangling
   fs::create_symlink("loop", t / "loop");       // to itself
   ArtifactStore s = store();
-  const std::vector<ManifestEntry> m = s.manifest(s.snapshot(t));
+  std::vector<std::string> warnings;
+  SnapshotOptions options;
+  options.warn = [&](const std::string& w) { warnings.push_back(w); };
+  const std::vector<ManifestEntry> m = s.manifest(s.snapshot(t, options));
   ASSERT_EQ(paths_of(m),
             (std::vector<std::string>{"link.py", "pkg/mod.py", "pkg/up.py", "real.py"}));
+  // Only the link out of the folder is worth a warning (it names the link and its target).
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("'secret.txt'"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find((dir_ / "secret.txt").string()), std::string::npos) << warnings[0];
   EXPECT_EQ(s.read_blob(m[0].sha256), "real");
   EXPECT_TRUE(m[0].executable);
   EXPECT_EQ(m[2].sha256, m[3].sha256);
@@ -434,8 +444,8 @@ TEST(ArtifactStoreView, LinksEveryFileWithoutCopyingAndIsReadOnly) {
   ASSERT_EQ(::stat(s.blob_path(b).c_str(), &blob), 0);
   EXPECT_EQ(view_file.st_ino, blob.st_ino);  // the blob itself: no bytes copied
   ASSERT_EQ(::stat((dir / "view" / "x").c_str(), &folder), 0);
-  EXPECT_EQ(folder.st_mode & 0777, 0555u);
-  EXPECT_THROW(s.link_view(m, dir / "view"), Error);  // never over an existing folder
+  EXPECT_EQ(folder.st_mode & 0777, 0550u & ~io::current_umask());  // never other users
+  EXPECT_THROW(s.link_view(m, dir / "view"), Error);               // never over an existing folder
   for (const auto& p : {dir / "view" / "x", dir / "view"}) ::chmod(p.c_str(), 0755);
   fs::remove_all(dir);
 }

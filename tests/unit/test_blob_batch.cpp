@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "glia/error.hpp"
+#include "glia/io/atomic_file.hpp"
 #include "glia/platform/blob_batch.hpp"
 #include "temp_dir.hpp"
 
@@ -52,7 +53,7 @@ TEST_F(BlobBatchTest, StoresEachContentOnceAndOnlyAfterCommit) {
     EXPECT_EQ(store.read_blob(stored[3].sha256), "content 3");
     struct stat st {};
     ASSERT_EQ(::stat(store.blob_path(stored[3].sha256).c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0444u);
+    EXPECT_EQ(st.st_mode & 0777, 0440u & ~io::current_umask());
   }
   EXPECT_EQ(count(dir_ / "store" / "blobs"), 10u);
   EXPECT_EQ(count(dir_ / "store" / "tmp"), 0u);

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "datasets/url_fetch.hpp"
+#include "artifacts/url_fetch.hpp"
 #include "error_of.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
@@ -223,7 +223,8 @@ TEST_F(UrlFetch, ByReferenceKeepsNoBlobAndFetchesAtUse) {
   ArtifactStore store(ws.artifacts_path());
   const auto m = store.manifest(v.manifest);
   ASSERT_EQ(m.size(), 1u);
-  EXPECT_EQ(m[0].url, u);
+  EXPECT_EQ(m[0].url, "");  // not part of the content's identity
+  EXPECT_EQ(store.blob_urls(m[0].sha256), std::vector<std::string>{u});
   EXPECT_EQ(m[0].sha256, sha256_bytes(bytes));
   EXPECT_FALSE(store.contains(m[0].sha256));
   EXPECT_EQ(nlohmann::json::parse(v.sources)[0]["by_reference"], true);
@@ -231,9 +232,12 @@ TEST_F(UrlFetch, ByReferenceKeepsNoBlobAndFetchesAtUse) {
   EXPECT_EQ(store.read_blob(m[0].sha256), bytes);
   ensure_blobs(store, v.manifest);  // stored now: nothing fetched
   EXPECT_EQ(requests().size(), 2u);
-  // A view or a download fetches by itself too.
+  // The same bytes at another URL are the same content (one manifest, both URLs kept); a view
+  // or a download fetches by itself too.
   const DatasetVersion w = register_dataset(ws, "ref2", {url("/drop/images.idx")}, options);
-  ASSERT_NE(w.manifest, v.manifest);  // another URL
+  EXPECT_EQ(w.manifest, v.manifest);
+  EXPECT_EQ(store.blob_urls(m[0].sha256), (std::vector<std::string>{u, url("/drop/images.idx")}));
+  EXPECT_EQ(register_dataset(ws, "ref", {url("/drop/images.idx")}, options).version, 1);
   std::error_code ec;
   fs::remove(store.blob_path(m[0].sha256), ec);
   store.link_view(w.manifest, dir_ / "view");

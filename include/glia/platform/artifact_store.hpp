@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,13 +28,21 @@ struct ManifestEntry {
   uint64_t size = 0;
   bool executable = false;
   /// Set for a file registered --by-reference: where to fetch the blob when it is missing.
-  /// Recorded in the manifest only when set, so manifests without URLs hash as before.
+  /// Not part of the manifest (its hash is the content's identity: path, SHA-256, size and the
+  /// executable bit): put_manifest records it with add_blob_url, and manifest() returns it only
+  /// for manifests written by older versions, which held it.
   std::string url;
 };
 
 struct SnapshotOptions {
   /// Refuse folders whose files add up to more than this (Azure's snapshot limit is 300 MB).
   uint64_t max_bytes = 300ull << 20;
+  /// What the code folder may resolve into when its path goes through a symbolic link: the
+  /// folder holding the job file; empty: the current folder.
+  std::filesystem::path base;
+  /// Told about each file left out (a link out of the folder, an unreadable file), one line
+  /// each; unset: the warnings are dropped.
+  std::function<void(const std::string&)> warn;
 };
 
 class ArtifactStore {
@@ -51,6 +60,11 @@ class ArtifactStore {
   void adopt_file(const std::filesystem::path& file, const std::string& sha256);
   /// Every method taking a `sha256` throws glia::Error unless it is 64 lower-case hex digits.
   bool contains(const std::string& sha256) const;
+  /// Records `url` as a place the blob `sha256` can be fetched from (--by-reference), beside
+  /// those recorded before (<root>/urls/ab/<sha256>, one URL a line, written atomically).
+  void add_blob_url(const std::string& sha256, const std::string& url);
+  /// The URLs recorded for a blob, oldest first; empty when none.
+  std::vector<std::string> blob_urls(const std::string& sha256) const;
   /// Where a stored blob lives (read-only by convention); throws glia::Error if it is missing.
   std::filesystem::path blob_path(const std::string& sha256) const;
   std::string read_blob(const std::string& sha256) const;
@@ -61,15 +75,20 @@ class ArtifactStore {
   /// Stores every regular file under `dir` (skipping .git/ and .glia/ and whatever the folder's
   /// .gliaignore — or else .amlignore, or else .gitignore — excludes) and then a JSON manifest
   /// of them; returns the manifest's SHA-256, which names the snapshot. Identical trees give
-  /// identical hashes. Throws glia::Error for a missing folder, an unreadable file or a tree
-  /// over max_bytes (naming the size and the limit and suggesting .gliaignore).
+  /// identical hashes. Throws glia::Error for a missing folder, a tree over max_bytes (naming
+  /// the size and the limit and suggesting .gliaignore), or a `dir` whose path leads through a
+  /// symbolic link to outside options.base (naming both).
   /// Ignore files follow gitignore's rules (the root file only; see
-  /// src/platform/artifacts/ignore_rules.hpp). A symlink to a regular file inside `dir` is stored
-  /// as that file's content (and executable bit); symlinks leading outside `dir`, to folders or
-  /// nowhere are skipped, as are sockets, FIFOs and devices. Mtimes are not recorded.
+  /// src/platform/artifacts/ignore_rules.hpp). Symbolic links inside `dir` are never followed
+  /// out of it: a link to a regular file inside `dir` is stored as that file's content (and
+  /// executable bit); a link leading outside is skipped with a warning (options.warn); links to
+  /// folders or nowhere are skipped, as are sockets, FIFOs and devices. Files and folders this
+  /// user cannot read are skipped with a warning (their mode is never changed). Mtimes are not
+  /// recorded.
   std::string snapshot(const std::filesystem::path& dir, const SnapshotOptions& options = {});
   /// Stores a manifest of already stored blobs (sorted by path; paths checked, no duplicates)
-  /// and returns its SHA-256: the same files under the same names give the same hash.
+  /// and returns its SHA-256: the same files under the same names give the same hash, wherever
+  /// they came from (entries' URLs are recorded with add_blob_url, not in the manifest).
   std::string put_manifest(std::vector<ManifestEntry> entries);
   /// The entries of a stored manifest, sorted by path.
   std::vector<ManifestEntry> manifest(const std::string& sha256) const;

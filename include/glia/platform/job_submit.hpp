@@ -4,6 +4,7 @@
 // is created Queued, with the resolved spec recorded on it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -19,6 +20,9 @@ struct SubmitOptions {
   std::map<std::string, std::string> environment;
   /// Folders searched for the command's program besides the environment's PATH (glia's own).
   std::vector<std::filesystem::path> extra_path;
+  /// Told each file the code snapshot leaves out (a link out of the code folder, an unreadable
+  /// file), one line each; the lines also start the run's log.
+  std::function<void(const std::string&)> warn;
 };
 
 RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options);

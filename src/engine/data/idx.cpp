@@ -16,6 +16,7 @@
 
 #include "glia/data.hpp"
 #include "glia/error.hpp"
+#include "glia/io/atomic_file.hpp"
 
 namespace glia {
 
@@ -265,20 +266,7 @@ void write_idx(const std::string& path, const IdxArray& array) {
     fail(path, "IDX dims " + dims_str(array.dims) + " = " + std::to_string(total) +
                    " bytes but the array holds " + std::to_string(array.data.size()));
   const bool gzip = path.size() >= 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  try {
-    write_all(tmp, gzip, array, path);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    fail(path, "cannot rename the temporary file into place: " + ec.message());
-  }
+  io::write_atomically(path, [&](const std::string& tmp) { write_all(tmp, gzip, array, path); });
 }
 
 }  // namespace glia

@@ -7,11 +7,12 @@
 #include <ctime>
 #include <filesystem>
 
-#include "formats/atomic_file.hpp"
 #include "formats/config.hpp"
 #include "formats/keras_archive.hpp"
+#include "formats/read_file.hpp"
 #include "formats/weights.hpp"
 #include "glia/error.hpp"
+#include "glia/io/atomic_file.hpp"
 #include "glia/version.hpp"
 
 namespace glia {
@@ -249,7 +250,7 @@ std::shared_ptr<Model> model_from_json(std::string_view text, const std::string&
 void save_weights(Model& model, const std::string& path, const SaveOptions& options) {
   const auto reference = make_reference(model, options);
   const bool keras3 = ends_with(path, ".weights.h5");
-  formats::write_atomically(
+  io::write_atomically(
       path, [&](const std::string& tmp) { write_weights_h5(model, tmp, keras3, reference); });
 }
 
@@ -268,23 +269,17 @@ void save_model(Model& model, const std::string& path, const SaveOptions& option
   const std::string ext = lower_extension(path);
   const auto reference = make_reference(model, options);
   if (ext == ".keras") {
-    formats::write_atomically(
+    io::write_atomically(
         path, [&](const std::string& tmp) { write_keras_archive(model, tmp, options, reference); });
   } else if (ext == ".h5" || ext == ".hdf5") {
-    formats::write_atomically(
+    io::write_atomically(
         path, [&](const std::string& tmp) { write_full_h5(model, tmp, options, reference); });
   } else if (ext == ".json") {
     const std::string weights = with_extension(path, ".h5");
-    formats::write_atomically(
+    io::write_atomically(
         weights, [&](const std::string& tmp) { write_weights_h5(model, tmp, false, reference); });
     const std::string text = model_to_json(model, ConfigStyle::keras2);
-    formats::write_atomically(path, [&](const std::string& tmp) {
-      formats::h5::quiet();
-      FILE* out = std::fopen(tmp.c_str(), "wb");
-      if (!out) throw Error(tmp + ": cannot create");
-      const bool ok = std::fwrite(text.data(), 1, text.size(), out) == text.size();
-      if (std::fclose(out) != 0 || !ok) throw Error(path + ": cannot write (disk full?)");
-    });
+    io::write_file_atomically(path, text);
   } else {
     throw Error(path + ": unknown model file type '" + ext + "' (expected .keras, .h5 or .json)");
   }

@@ -11,16 +11,17 @@
 
 #include "file_io.hpp"
 #include "glia/error.hpp"
+#include "glia/io/atomic_file.hpp"
+#include "glia/platform/shared_files.hpp"
 #include "sha256.hpp"
+#include "temp_folder.hpp"
 
 namespace glia::platform {
 
 namespace fs = std::filesystem;
-using artifacts::TempFile;
+using io::TempFile;
 
 namespace {
-
-constexpr mode_t kBlobMode = 0444;
 
 fs::path blob_location(const fs::path& root, const std::string& sha256) {
   return root / "blobs" / sha256.substr(0, 2) / sha256;
@@ -39,28 +40,19 @@ void install_blob(TempFile& tmp, const fs::path& root, const std::string& sha256
     tmp.discard();
     return;
   }
-  std::error_code ec;
-  fs::create_directories(dest.parent_path(), ec);
-  if (ec)
-    throw Error(errno_kind(ec.value()), "cannot write to the artifact store: cannot create '" +
-                                            dest.parent_path().string() + "': " + ec.message());
-  tmp.commit(dest, kBlobMode, /*sync_folder=*/true);
+  create_shared_folders(dest.parent_path());
+  tmp.commit(dest, kBlobMode);
 }
 
 }  // namespace
 
 ArtifactStore::ArtifactStore(fs::path root) : root_(std::move(root)) {
-  std::error_code ec;
-  fs::create_directories(root_ / "blobs", ec);
-  if (!ec) fs::create_directories(root_ / "tmp", ec);
-  if (ec)
-    throw Error(errno_kind(ec.value()),
-                "cannot create the artifact store in '" + root_.string() + "': " + ec.message());
+  create_shared_folders(root_ / "blobs");
 }
 
 std::string ArtifactStore::put_file(const fs::path& file, uint64_t* size) {
   artifacts::UniqueFd in = artifacts::open_for_reading(file);
-  TempFile tmp(root_ / "tmp", "put-", root_);
+  TempFile tmp(artifacts::temp_folder(root_), "put-");
   char* buffer = artifacts::io_buffer();
   artifacts::Sha256 hash;
   uint64_t total = 0;
@@ -79,7 +71,7 @@ std::string ArtifactStore::put_file(const fs::path& file, uint64_t* size) {
 std::string ArtifactStore::put_bytes(std::string_view bytes) {
   const std::string sha256 = sha256_bytes(bytes);
   if (exists_quietly(blob_location(root_, sha256))) return sha256;
-  TempFile tmp(root_ / "tmp", "put-", root_);
+  TempFile tmp(artifacts::temp_folder(root_), "put-");
   tmp.write(bytes.data(), bytes.size());
   install_blob(tmp, root_, sha256);
   return sha256;
@@ -93,18 +85,8 @@ void ArtifactStore::adopt_file(const fs::path& file, const std::string& sha256) 
     fs::remove(file, ec);
     return;
   }
-  fs::create_directories(dest.parent_path(), ec);
-  if (ec)
-    throw Error(errno_kind(ec.value()), "cannot write to the artifact store: cannot create '" +
-                                            dest.parent_path().string() + "': " + ec.message());
-  artifacts::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fchmod(fd.get(), kBlobMode) != 0 || ::fsync(fd.get()) != 0)
-    throw Error(errno_kind(errno),
-                "cannot store '" + file.string() + "': " + artifacts::errno_text(errno));
-  if (::rename(file.c_str(), dest.c_str()) != 0)
-    throw Error(errno_kind(errno),
-                "cannot write '" + dest.string() + "': " + artifacts::errno_text(errno));
-  artifacts::fsync_folder(dest.parent_path());
+  create_shared_folders(dest.parent_path());
+  io::commit_file(file, dest, kBlobMode);
 }
 
 bool ArtifactStore::contains(const std::string& sha256) const {
@@ -139,9 +121,9 @@ void ArtifactStore::copy_blob_to(const std::string& sha256, const fs::path& dest
   if (ec)
     throw Error(errno_kind(ec.value()), "cannot create '" + folder.string() + "': " + ec.message());
   artifacts::UniqueFd in = artifacts::open_for_reading(source);
-  TempFile tmp(folder, ".glia-tmp-", dest);
+  TempFile tmp(folder, ".glia-tmp-");
   artifacts::copy_fd(in.get(), source, tmp.fd(), dest);
-  tmp.commit(dest, executable ? 0755 : 0644, /*sync_folder=*/false);
+  tmp.commit(dest, executable ? 0777 : 0666, /*sync_folder=*/false);  // under the umask
 }
 
 }  // namespace glia::platform

@@ -12,7 +12,10 @@
 
 #include "artifacts/file_io.hpp"
 #include "artifacts/sha256.hpp"
+#include "artifacts/temp_folder.hpp"
 #include "glia/error.hpp"
+#include "glia/io/atomic_file.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
 
@@ -33,9 +36,10 @@ void sync_filesystem(const fs::path& any_path) {
 }
 
 // Hashes `file`; when the store lacks that content, copies it to a new temporary file in
-// <root>/tmp and returns its path (empty when nothing needs storing). Reading first and copying
-// only what is new makes registering known data a read-only pass.
-fs::path hash_and_copy(const fs::path& file, const fs::path& root, StoredFile& out) {
+// this process's temporary folder and returns its path (empty when nothing needs storing). Reading
+// first and copying only what is new makes registering known data a read-only pass.
+fs::path hash_and_copy(const fs::path& file, const fs::path& root, const fs::path& temps,
+                       StoredFile& out) {
   artifacts::UniqueFd in = artifacts::open_for_reading(file);
   char* buffer = artifacts::io_buffer();
   artifacts::Sha256 hash;
@@ -46,11 +50,10 @@ fs::path hash_and_copy(const fs::path& file, const fs::path& root, StoredFile& o
   out.sha256 = hash.hex_digest();
   std::error_code ec;
   if (fs::exists(blob_location(root, out.sha256), ec)) return {};
-  std::string tmpl = (root / "tmp" / "batch-XXXXXX").string();
-  artifacts::UniqueFd fd(::mkstemp(tmpl.data()));
+  std::string tmpl = (temps / "batch-XXXXXX").string();
+  artifacts::UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
   if (fd.get() < 0)
-    throw Error(errno_kind(errno), "cannot create a temporary file in '" + (root / "tmp").string() +
-                                       "': " + artifacts::errno_text(errno));
+    throw os_error("cannot create a temporary file in '" + temps.string() + "'", errno);
   const fs::path tmp = tmpl;
   try {
     if (::lseek(in.get(), 0, SEEK_SET) != 0)
@@ -74,9 +77,7 @@ fs::path hash_and_copy(const fs::path& file, const fs::path& root, StoredFile& o
 
 }  // namespace
 
-BlobBatch::BlobBatch(ArtifactStore& store) : store_(store) {
-  fs::create_directories(store_.root() / "tmp");
-}
+BlobBatch::BlobBatch(ArtifactStore& store) : store_(store) {}
 
 BlobBatch::~BlobBatch() {
   for (const auto& [tmp, hash] : pending_) ::unlink(tmp.c_str());
@@ -93,10 +94,11 @@ std::vector<StoredFile> BlobBatch::add_files(const std::vector<fs::path>& files,
   std::atomic<bool> failed{false};
   std::exception_ptr error;
   std::mutex error_mu;
+  const fs::path temp_dir = artifacts::temp_folder(store_.root());
   auto work = [&] {
     for (size_t i; !failed && (i = next++) < files.size();) {
       try {
-        temps[i] = hash_and_copy(files[i], store_.root(), out[i]);
+        temps[i] = hash_and_copy(files[i], store_.root(), temp_dir, out[i]);
         done += out[i].size;
       } catch (...) {
         std::lock_guard lock(error_mu);
@@ -138,11 +140,8 @@ void BlobBatch::commit() {
       ::unlink(tmp.c_str());
       continue;
     }
-    fs::create_directories(dest.parent_path(), ec);
-    ::chmod(tmp.c_str(), 0444);
-    if (::rename(tmp.c_str(), dest.c_str()) != 0)
-      throw Error(errno_kind(errno),
-                  "cannot store '" + dest.string() + "': " + artifacts::errno_text(errno));
+    create_shared_folders(dest.parent_path());
+    io::commit_file(tmp, dest, kBlobMode, io::Sync::ByCaller);  // synced once for all, below
   }
   pending_.clear();
   sync_filesystem(root);  // and the renames

@@ -95,43 +95,4 @@ void copy_fd(int in, const fs::path& in_name, int out, const fs::path& out_name)
     write_all(out, buffer, n, out_name);
 }
 
-void fsync_folder(const fs::path& folder) {
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
-TempFile::TempFile(const fs::path& folder, const std::string& prefix, fs::path label)
-    : label_(std::move(label)) {
-  std::string name = (folder / (prefix + "XXXXXX")).string();
-  const int fd = ::mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0)
-    throw Error(errno_kind(errno), "cannot write '" + label_.string() +
-                                       "': cannot create a temporary file in '" + folder.string() +
-                                       "': " + errno_text(errno));
-  fd_ = UniqueFd(fd);
-  path_ = name;
-}
-
-TempFile::~TempFile() {
-  if (!path_.empty()) discard();
-}
-
-void TempFile::commit(const fs::path& dest, mode_t mode, bool sync_folder) {
-  const int fd = fd_.get();
-  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0 || ::close(fd_.release()) != 0)
-    throw Error(errno_kind(errno), "cannot write '" + label_.string() + "': " + errno_text(errno));
-  if (::rename(path_.c_str(), dest.c_str()) != 0)
-    throw Error(errno_kind(errno), "cannot write '" + dest.string() + "': " + errno_text(errno));
-  path_.clear();
-  if (sync_folder) fsync_folder(dest.parent_path());
-}
-
-void TempFile::discard() {
-  fd_ = UniqueFd();
-  ::unlink(path_.c_str());
-  path_.clear();
-}
-
 }  // namespace glia::platform::artifacts

@@ -1,5 +1,6 @@
 // Small POSIX file helpers for the artifact store: an owned descriptor, full reads and writes
-// that name the file in their errors, and a temporary file committed by fsync + rename.
+// that name the file in their errors. Temporary files committed by fsync + rename are
+// glia::io::TempFile (include/glia/io/atomic_file.hpp).
 #pragma once
 
 #include <sys/types.h>
@@ -42,30 +43,4 @@ size_t read_some(int fd, char* data, size_t size, const fs::path& file);
 void write_all(int fd, const char* data, size_t size, const fs::path& file);
 /// Copies everything from `in` to `out` (copy_file_range where possible, else read/write).
 void copy_fd(int in, const fs::path& in_name, int out, const fs::path& out_name);
-/// fsyncs a folder so that a rename into it survives a crash (best effort).
-void fsync_folder(const fs::path& folder);
-
-/// A temporary file created in `folder` (mkstemp), removed on destruction unless committed.
-class TempFile {
- public:
-  /// `label` names the file in error messages (the destination, usually).
-  TempFile(const fs::path& folder, const std::string& prefix, fs::path label);
-  ~TempFile();
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  int fd() const { return fd_.get(); }
-  const fs::path& label() const { return label_; }
-  void write(const char* data, size_t size) { write_all(fd_.get(), data, size, label_); }
-  /// Sets `mode`, fsyncs, closes and renames onto `dest` (atomic; replaces what is there).
-  void commit(const fs::path& dest, mode_t mode, bool sync_folder);
-  /// Closes and removes the temporary file.
-  void discard();
-
- private:
-  UniqueFd fd_;
-  fs::path path_;
-  fs::path label_;
-};
-
 }  // namespace glia::platform::artifacts

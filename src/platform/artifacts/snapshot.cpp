@@ -1,13 +1,18 @@
 // Code snapshots: a folder's files stored as blobs plus a canonical JSON manifest naming them,
 // and the way back (manifest, materialize).
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "datasets/url_fetch.hpp"
+#include "artifacts/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "ignore_rules.hpp"
@@ -50,10 +55,35 @@ bool inside(const fs::path& path, const fs::path& root) {
   return !rel.empty() && *rel.begin() != ".." && rel != ".";
 }
 
+// A code folder whose path goes through a symbolic link (below `base`) must resolve inside
+// `base`: `code: src` linking to /etc would otherwise snapshot /etc.
+void check_code_link(const fs::path& dir, const fs::path& base_in) {
+  std::error_code ec;
+  const fs::path base = fs::absolute(base_in.empty() ? fs::current_path(ec) : base_in, ec);
+  const fs::path path = fs::absolute(dir, ec).lexically_normal();
+  bool through_link = false;
+  fs::path prefix;
+  for (const fs::path& part : path) {
+    prefix /= part;
+    const fs::path rel = base.lexically_normal().lexically_relative(prefix);
+    const bool above_base = !rel.empty() && *rel.begin() != "..";  // prefix holds the base
+    if (!above_base && fs::is_symlink(prefix, ec)) through_link = true;
+  }
+  if (!through_link) return;
+  const fs::path real = fs::canonical(path, ec);
+  const fs::path real_base = fs::canonical(base, ec);
+  if (ec || (real != real_base && !inside(real, real_base)))
+    throw Error(ErrorKind::Permission,
+                "code folder '" + dir.string() + "' is a symbolic link to '" + real.string() +
+                    "', outside '" + real_base.string() + "' (the folder of the job file)");
+}
+
 // Walks `folder` (relative path `prefix`) in sorted order, collecting the files to store.
 class Walker {
  public:
-  Walker(const fs::path& root, const artifacts::IgnoreRules& rules) : rules_(rules) {
+  Walker(const fs::path& root, const artifacts::IgnoreRules& rules,
+         const std::function<void(const std::string&)>& warn)
+      : rules_(rules), warn_(warn) {
     std::error_code ec;
     canonical_root_ = fs::canonical(root, ec);
     if (ec) canonical_root_ = root;
@@ -64,6 +94,10 @@ class Walker {
     std::vector<std::string> names;
     for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
       names.push_back(it->path().filename().string());
+    if (ec == std::errc::permission_denied && !prefix.empty()) {
+      warn("skipped the folder '" + prefix + "': cannot read it (" + ec.message() + ")");
+      return;
+    }
     if (ec)
       throw Error(errno_kind(ec.value()), "cannot read '" + folder.string() + "': " + ec.message());
     std::sort(names.begin(), names.end());
@@ -82,9 +116,19 @@ class Walker {
         // Followed only to a regular file inside the tree; links out of it or to folders are
         // skipped (they would leak files or loop).
         const fs::path target = fs::canonical(path, ec);
-        if (ec || !inside(target, canonical_root_) || ::stat(target.c_str(), &st) != 0) continue;
+        if (ec) continue;  // leads nowhere
+        if (!inside(target, canonical_root_)) {
+          warn("skipped '" + rel + "': a symbolic link to '" + target.string() +
+               "', outside the code folder");
+          continue;
+        }
+        if (::stat(target.c_str(), &st) != 0) continue;
       }
       if (!S_ISREG(st.st_mode)) continue;  // sockets, fifos, devices
+      if (::faccessat(AT_FDCWD, path.c_str(), R_OK, AT_EACCESS) != 0) {
+        warn("skipped '" + rel + "': cannot read it (" + std::strerror(errno) + ")");
+        continue;
+      }
       files_.push_back({rel, path, static_cast<uint64_t>(st.st_size), (st.st_mode & S_IXUSR) != 0});
       total_ += static_cast<uint64_t>(st.st_size);
     }
@@ -94,7 +138,12 @@ class Walker {
   uint64_t total() const { return total_; }
 
  private:
+  void warn(const std::string& line) {
+    if (warn_) warn_(line);
+  }
+
   const artifacts::IgnoreRules& rules_;
+  const std::function<void(const std::string&)>& warn_;
   fs::path canonical_root_;
   std::vector<FoundFile> files_;
   uint64_t total_ = 0;
@@ -110,8 +159,9 @@ std::string ArtifactStore::snapshot(const fs::path& dir, const SnapshotOptions& 
   std::error_code ec;
   if (!fs::exists(dir, ec)) throw Error("code folder '" + dir.string() + "' does not exist");
   if (!fs::is_directory(dir, ec)) throw Error("code folder '" + dir.string() + "' is not a folder");
+  check_code_link(dir, options.base);
   const artifacts::IgnoreRules rules = artifacts::IgnoreRules::load(dir);
-  Walker walker(dir, rules);
+  Walker walker(dir, rules, options.warn);
   walker.walk(dir, "");
   if (walker.total() > options.max_bytes)
     throw Error("code folder '" + dir.string() + "' is " + human_size(walker.total(), false) +
@@ -144,11 +194,13 @@ std::string ArtifactStore::put_manifest(std::vector<ManifestEntry> entries) {
     safe_relative_path(e.path, "manifest path");
     if (i > 0 && e.path == entries[i - 1].path)
       throw Error("'" + e.path + "' would be listed twice in one manifest");
-    nlohmann::json entry = {
-        {"path", e.path}, {"sha256", e.sha256}, {"size", e.size}, {"executable", e.executable}};
-    if (!e.url.empty()) entry["url"] = e.url;  // --by-reference; absent otherwise
-    files.push_back(std::move(entry));
+    files.push_back(
+        {{"path", e.path}, {"sha256", e.sha256}, {"size", e.size}, {"executable", e.executable}});
   }
+  // Where by-reference files come from is kept beside the blobs, not in the manifest: the same
+  // bytes from two servers are one version.
+  for (const ManifestEntry& e : entries)
+    if (!e.url.empty()) add_blob_url(e.sha256, e.url);
   const nlohmann::json manifest = {{"format", kManifestFormat}, {"files", std::move(files)}};
   return put_bytes(manifest.dump());  // std::map keys: sorted, compact, so canonical
 }

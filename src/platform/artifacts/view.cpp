@@ -3,9 +3,10 @@
 
 #include <set>
 
-#include "datasets/url_fetch.hpp"
+#include "artifacts/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
 
@@ -38,7 +39,8 @@ void ArtifactStore::link_view(const std::string& manifest_sha256, const fs::path
       throw Error(errno_kind(ec.value()), "cannot link '" + target.string() + "': " + ec.message());
   }
   fs::create_directories(dest, ec);
-  for (const fs::path& f : folders) ::chmod(f.c_str(), 0555);  // nothing added or removed
+  // Nothing added or removed; never more than the workspace's owner and group may read.
+  for (const fs::path& f : folders) ::chmod(f.c_str(), under_umask(0550));
 }
 
 }  // namespace glia::platform

@@ -5,7 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "datasets/url_fetch.hpp"
+#include "artifacts/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/assets.hpp"

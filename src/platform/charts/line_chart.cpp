@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "glia/error.hpp"
+#include "glia/io/atomic_file.hpp"
 #include "glia/platform/chart.hpp"
 
 namespace glia::platform {
@@ -139,27 +140,20 @@ void write_line_chart(const std::vector<ChartSeries>& series, const ChartOptions
     points += s.x.size();
   }
   if (points == 0) throw Error("chart '" + path + "': nothing to draw");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + ext;
-  cairo_surface_t* surface =
-      ext == ".svg" ? cairo_svg_surface_create(tmp.c_str(), o.width, o.height)
-                    : cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o.width, o.height);
-  cairo_t* cr = cairo_create(surface);
-  draw(cr, series, o);
-  cairo_destroy(cr);
-  cairo_status_t st = ext == ".png"
-                          ? cairo_surface_write_to_png(surface, tmp.c_str())
-                          : (cairo_surface_finish(surface), cairo_surface_status(surface));
-  cairo_surface_destroy(surface);
-  std::error_code ec;
-  if (st != CAIRO_STATUS_SUCCESS) {
-    std::filesystem::remove(tmp, ec);
-    throw Error("chart '" + path + "': cannot write: " + cairo_status_to_string(st));
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw Error("chart '" + path + "': cannot write: " + ec.message());
-  }
+  io::write_atomically(path, [&](const std::string& tmp) {
+    cairo_surface_t* surface =
+        ext == ".svg" ? cairo_svg_surface_create(tmp.c_str(), o.width, o.height)
+                      : cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o.width, o.height);
+    cairo_t* cr = cairo_create(surface);
+    draw(cr, series, o);
+    cairo_destroy(cr);
+    cairo_status_t st = ext == ".png"
+                            ? cairo_surface_write_to_png(surface, tmp.c_str())
+                            : (cairo_surface_finish(surface), cairo_surface_status(surface));
+    cairo_surface_destroy(surface);
+    if (st != CAIRO_STATUS_SUCCESS)
+      throw Error("chart '" + path + "': cannot write: " + cairo_status_to_string(st));
+  });
 }
 
 }  // namespace glia::platform

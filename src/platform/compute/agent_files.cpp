@@ -11,18 +11,18 @@
 #include <thread>
 
 #include "glia/error.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform::compute {
 
 AgentFiles agent_files(const std::filesystem::path& workspace_root) {
   AgentFiles f{workspace_root / ".glia" / "agent" / std::to_string(::geteuid())};
-  std::filesystem::create_directories(f.dir);
+  create_shared_folders(f.dir);
   return f;
 }
 
 AgentLock::AgentLock(const std::filesystem::path& lock_file, double wait_seconds) {
-  fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd_ < 0) throw os_error("cannot open '" + lock_file.string() + "'", errno);
+  fd_ = open_shared_file(lock_file, O_RDWR | O_CREAT);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
   for (;;) {
@@ -40,8 +40,7 @@ AgentLock::~AgentLock() {
 }
 
 int open_wake_reader(const AgentFiles& files) {
-  if (::mkfifo(files.wake().c_str(), 0600) != 0 && errno != EEXIST)
-    throw os_error("cannot create '" + files.wake().string() + "'", errno);
+  create_shared_fifo(files.wake());
   // O_RDWR keeps a writer open, so poll() does not report hang-ups between CLI calls.
   int fd = ::open(files.wake().c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw os_error("cannot open '" + files.wake().string() + "'", errno);

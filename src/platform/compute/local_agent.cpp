@@ -20,6 +20,7 @@
 #include "compute/finish.hpp"
 #include "compute/running_job.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
 
@@ -166,7 +167,7 @@ bool run_local_agent(const fs::path& root, const AgentOptions& options) {
   compute::AgentLock lock(files, 60.0);
   if (!lock.held()) return false;
   Workspace ws = Workspace::open(root);
-  std::ofstream(files.pid()) << ::getpid() << "\n";
+  write_shared_file(files.pid(), std::to_string(::getpid()) + "\n");
   ::signal(SIGPIPE, SIG_IGN);
   compute::reconcile_orphans(ws);
   compute::ensure_reserve(ws.root());

@@ -1,5 +1,6 @@
 // Registering a dataset version from local folders, files, globs and http(s) URLs (stored by
 // store_sources, shared with the model registry).
+#include "artifacts/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/datasets.hpp"
 
@@ -35,6 +36,10 @@ DatasetVersion register_anonymous_dataset(Workspace& ws, const std::string& path
   d.name = "anonymous-" + d.manifest.substr(0, 16);
   d.description = "registered by a job from " + path;
   return ws.store().create_dataset_version(d, false);
+}
+
+void ensure_blobs(ArtifactStore& store, const std::string& manifest_sha256) {
+  fetch_missing_blobs(store, store.manifest(manifest_sha256));
 }
 
 }  // namespace glia::platform

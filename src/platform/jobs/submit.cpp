@@ -1,15 +1,17 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <set>
 #include <sstream>
 
-#include "datasets/url_fetch.hpp"
+#include "artifacts/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/datasets.hpp"
 #include "glia/platform/job_submit.hpp"
 #include "glia/platform/run_dir.hpp"
+#include "glia/platform/shared_files.hpp"
 
 extern char** environ;
 
@@ -135,8 +137,17 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   const std::string command =
       render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
   check_program(spec, command, options);
-  std::string code_snapshot;  // blobs only: nothing names them if a later step fails
-  if (spec.code) code_snapshot = ArtifactStore(ws.artifacts_path()).snapshot(*spec.code);
+  std::string code_snapshot;          // blobs only: nothing names them if a later step fails
+  std::vector<std::string> warnings;  // files left out of the snapshot: told now, and logged
+  if (spec.code) {
+    SnapshotOptions snap;
+    if (!spec.source.empty()) snap.base = fs::absolute(spec.source).parent_path();
+    snap.warn = [&](const std::string& w) {
+      warnings.push_back("code folder '" + spec.code->string() + "': " + w);
+      if (options.warn) options.warn(warnings.back());
+    };
+    code_snapshot = ArtifactStore(ws.artifacts_path()).snapshot(*spec.code, snap);
+  }
   for (const auto& [i, path] : local) {  // a local path or URL: stored and registered implicitly
     const DatasetVersion d = register_anonymous_dataset(ws, path);
     inputs[i].dataset = d.name;
@@ -161,7 +172,14 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   recorded["dataset_inputs"] = nlohmann::json::object();
   for (const RunInput& in : inputs) recorded["dataset_inputs"][in.input] = values[in.input];
   run.spec = recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return store.create_run(run);
+  RunRecord created = store.create_run(run);
+  if (!warnings.empty()) {  // the run's log starts with them (the job appends to it)
+    const fs::path log = run_dir(ws.root(), run_id).std_log();
+    create_shared_folders(log.parent_path());
+    std::ofstream out(log, std::ios::app);
+    for (const std::string& w : warnings) out << "[glia] warning: " << w << "\n";
+  }
+  return created;
 }
 
 }  // namespace glia::platform

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "glia/error.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform::sqlite {
 
@@ -51,8 +52,16 @@ Db::Db(const std::string& path) : path_(path) {
     db_ = nullptr;
     throw Error(kind_of(rc), "store '" + path + "': cannot open: " + msg);
   }
+  // SQLite creates the database 0644 whatever the umask, and its -wal/-shm files with the
+  // database's mode: the shared file mode lets the workspace's group write the store.
+  const bool on_disk = path != ":memory:" && !path.empty();
+  if (on_disk) share_file(path);
   sqlite3_busy_timeout(db_, 10000);  // writers from other processes wait instead of failing
   exec("PRAGMA journal_mode=WAL");
+  if (on_disk) {  // made by older versions, or just now
+    share_file(path + "-wal");
+    share_file(path + "-shm");
+  }
   exec("PRAGMA synchronous=NORMAL");  // with WAL: durable across process crashes
   exec("PRAGMA foreign_keys=ON");
 }

@@ -1,12 +1,11 @@
 #include "glia/platform/workspace.hpp"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "glia/error.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
 
@@ -16,20 +15,17 @@ namespace {
 
 constexpr int kConfigVersion = 1;
 
-// Writes `text` to `path` atomically: a temporary file in the same folder, fsync'd, renamed.
-void write_atomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error("cannot write '" + tmp.string() + "'");
-  }
+// Folders an older Glia made 0755 (readable by every local user) become shared folders.
+void tighten_store_folders(const fs::path& meta) {
+  tighten_folder(meta);
+  tighten_folder(meta / "artifacts");
   std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error("cannot write '" + path.string() + "': " + ec.message());
+  for (fs::directory_iterator it(meta / "artifacts", ec), end; !ec && it != end; it.increment(ec)) {
+    tighten_folder(it->path());
+    if (it->path().filename() != "blobs") continue;
+    std::error_code ec2;
+    for (fs::directory_iterator b(it->path(), ec2); !ec2 && b != end; b.increment(ec2))
+      tighten_folder(b->path());
   }
 }
 
@@ -48,14 +44,16 @@ Workspace Workspace::init(const fs::path& dir, const std::string& name) {
   const bool created_root = !fs::exists(root);
   const fs::path meta = root / ".glia";
   try {
-    fs::create_directories(meta / "artifacts");
+    fs::create_directories(root);  // the user's folder: made as any other (umask)
+    create_shared_folders(meta / "artifacts");
     Workspace ws(root, name.empty() ? root.filename().string() : name);
     ws.store();  // creates the database and applies the migrations
     nlohmann::json config = {{"version", kConfigVersion},
                              {"name", ws.name_},
                              {"store", {{"type", "sqlite"}, {"path", "glia.db"}}},
                              {"artifacts", "artifacts"}};
-    write_atomic(ws.config_path(), config.dump(2) + "\n");  // written last: marks it complete
+    // Written last (temporary file, fsync, rename, fsync of .glia/): marks the workspace complete.
+    write_shared_file(ws.config_path(), config.dump(2) + "\n");
     return ws;
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(created_root ? root : meta, ec);
@@ -83,6 +81,7 @@ Workspace Workspace::open(const fs::path& dir) {
   if (j["version"].get<int>() > kConfigVersion)
     throw Error("'" + config.string() + "': written by a newer Glia (config version " +
                 std::to_string(j["version"].get<int>()) + ")");
+  tighten_store_folders(root / ".glia");
   return Workspace(root, j.value("name", root.filename().string()));
 }
 

@@ -1,5 +1,5 @@
 // Downloading http(s) files into the artifact store with libcurl (see url_fetch.hpp).
-#include "datasets/url_fetch.hpp"
+#include "artifacts/url_fetch.hpp"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -18,7 +19,7 @@
 #include "artifacts/file_io.hpp"
 #include "artifacts/sha256.hpp"
 #include "glia/error.hpp"
-#include "glia/platform/datasets.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
 
@@ -38,8 +39,7 @@ class Download {
  public:
   Download(fs::path partial, const FetchOptions& options)
       : path_(std::move(partial)), validator_path_(path_.string() + ".validator"), opt_(options) {
-    fd_ = UniqueFd(::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (fd_.get() < 0) fail_io();
+    fd_ = UniqueFd(open_shared_file(path_, O_RDWR | O_CREAT));
     std::ifstream validator(validator_path_);
     std::getline(validator, validator_);
     struct stat st {};
@@ -130,9 +130,7 @@ class Download {
   }
 
  private:
-  [[noreturn]] void fail_io() {
-    throw Error("cannot write '" + path_.string() + "': " + artifacts::errno_text(errno));
-  }
+  [[noreturn]] void fail_io() { throw os_error("cannot write '" + path_.string() + "'", errno); }
 
   void restart() {
     if (::ftruncate(fd_.get(), 0) != 0 || ::lseek(fd_.get(), 0, SEEK_SET) != 0) fail_io();
@@ -161,7 +159,7 @@ class Download {
       total_ = length > 0 ? static_cast<uint64_t>(length) : 0;
     }
     validator_ = !etag_.empty() ? etag_ : last_modified_;
-    std::ofstream(validator_path_, std::ios::trunc) << validator_;
+    write_shared_file(validator_path_, validator_);
     return true;
   }
 
@@ -224,17 +222,14 @@ FetchResult fetch_url(ArtifactStore& store, const std::string& url, const FetchO
   static std::once_flag curl_ready;
   std::call_once(curl_ready, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   const fs::path dir = store.root() / "partial";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error("cannot create '" + dir.string() + "': " + ec.message());
+  create_shared_folders(dir);
   const fs::path partial = dir / sha256_bytes(url);
   // One download per URL at a time; the lock file stays (the partial file comes and goes).
-  UniqueFd lock(::open((partial.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  UniqueFd lock(open_shared_file(partial.string() + ".lock", O_RDWR | O_CREAT));
   int locked = -1;
   while (lock.get() >= 0 && (locked = ::flock(lock.get(), LOCK_EX)) != 0 && errno == EINTR) {
   }
-  if (locked != 0)
-    throw Error("cannot lock '" + partial.string() + "': " + artifacts::errno_text(errno));
+  if (locked != 0) throw os_error("cannot lock '" + partial.string() + "'", errno);
   if (!options.expected_sha256.empty() && store.contains(options.expected_sha256))
     return {options.expected_sha256, fs::file_size(store.blob_path(options.expected_sha256))};
 
@@ -287,19 +282,27 @@ std::string url_file_name(const std::string& url) {
 
 void fetch_missing_blobs(ArtifactStore& store, const std::vector<ManifestEntry>& entries) {
   for (const ManifestEntry& e : entries) {
-    if (e.url.empty() || store.contains(e.sha256)) continue;
-    FetchOptions options;
-    options.expected_sha256 = e.sha256;
-    const FetchResult got = fetch_url(store, e.url, options);
-    if (got.sha256 != e.sha256)
-      throw Error("dataset file '" + e.path + "' at '" + e.url +
-                  "' changed since it was registered (sha256 " + got.sha256 + ", expected " +
-                  e.sha256 + ")");
+    if (store.contains(e.sha256)) continue;
+    std::vector<std::string> urls = store.blob_urls(e.sha256);
+    if (!e.url.empty() && std::find(urls.begin(), urls.end(), e.url) == urls.end())
+      urls.insert(urls.begin(), e.url);  // a manifest written by an older version
+    std::string first_error;
+    for (const std::string& url : urls) {  // the first place that still has the bytes
+      FetchOptions options;
+      options.expected_sha256 = e.sha256;
+      try {
+        const FetchResult got = fetch_url(store, url, options);
+        if (got.sha256 == e.sha256) break;
+        if (first_error.empty())
+          first_error = "dataset file '" + e.path + "' at '" + url +
+                        "' changed since it was registered (sha256 " + got.sha256 + ", expected " +
+                        e.sha256 + ")";
+      } catch (const Error& err) {
+        if (first_error.empty()) first_error = err.what();
+      }
+    }
+    if (!store.contains(e.sha256) && !first_error.empty()) throw Error(first_error);
   }
-}
-
-void ensure_blobs(ArtifactStore& store, const std::string& manifest_sha256) {
-  fetch_missing_blobs(store, store.manifest(manifest_sha256));
 }
 
 }  // namespace glia::platform
