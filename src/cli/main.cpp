@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   glia::cli::register_agent(app, workspace_dir);
   glia::cli::register_train(app);
   glia::cli::register_predict(app, workspace_dir);
+  glia::cli::register_evaluate(app, workspace_dir);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
