@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/version.hpp"
 
 int main(int argc, char** argv) {
@@ -40,13 +41,13 @@ int main(int argc, char** argv) {
   } catch (const glia::cli::ExitRequest& e) {
     return e.code;
   } catch (const std::filesystem::filesystem_error& e) {
-    std::fprintf(stderr, "glia: error: %s\n", e.what());
+    std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
     return 1;
-  } catch (const glia::Error& e) {
-    std::fprintf(stderr, "glia: error: %s\n", e.what());
+  } catch (const glia::Error& e) {  // escaped again: paths and names are bytes users gave
+    std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
     return 1;
   } catch (const std::exception& e) {  // anything else: still one line, never an abort
-    std::fprintf(stderr, "glia: error: %s\n", e.what());
+    std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
     return 1;
   }
   return 0;

@@ -7,6 +7,7 @@
 
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/models.hpp"
 
 namespace glia::cli {
@@ -84,7 +85,7 @@ Tensor read_prediction_input(const std::string& path, const Model& model) {
     try {
       j = nlohmann::json::parse(in);
     } catch (const nlohmann::json::parse_error& e) {
-      throw Error(path + ": invalid JSON: " + std::string(e.what()));
+      throw Error(path + ": invalid JSON: " + escape_bytes(e.what(), 300));
     }
     const nlohmann::json* data = j.is_object() && j.contains("data") ? &j["data"] : nullptr;
     if (!data || !data->is_array() || data->empty() || !(*data)[0].is_array())

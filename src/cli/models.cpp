@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/models.hpp"
 
@@ -24,7 +25,8 @@ Wanted parse_pairs(const std::vector<std::string>& given, const std::string& opt
   for (const std::string& g : given) {
     const auto eq = g.find('=');
     if (eq == 0 || g.empty() || (eq == std::string::npos && !key_only))
-      throw Error(option + " '" + g + "': expected KEY=VALUE" + (key_only ? " or KEY" : ""));
+      throw Error(option + " " + quote_bytes(g) + ": expected KEY=VALUE" +
+                  (key_only ? " or KEY" : ""));
     if (eq == std::string::npos)
       out[g] = std::nullopt;
     else
@@ -277,8 +279,8 @@ void add_download_delete(CLI::App& cmd, const std::shared_ptr<std::string>& work
   del->callback([ref, workspace_dir] {
     const auto r = platform::parse_model_ref(*ref);
     if (!r.version)
-      throw Error("model reference '" + *ref + "': name the version to delete, e.g. " + r.name +
-                  ":1");
+      throw Error("model reference " + quote_bytes(*ref) + ": name the version to delete, e.g. " +
+                  r.name + ":1");
     auto ws = open_workspace(*workspace_dir);
     const ModelVersion m = platform::resolve_model(ws.store(), r);
     ws.store().delete_model_version(m.name, m.version);
