@@ -133,6 +133,7 @@ TEST_F(SavingWeights, ExplicitWeightsAreUsedOrRefused) {
             std::string::npos);
   EXPECT_NE(error_of([&] { load_model(path("full.h5"), o); }).find("holds its own weights"),
             std::string::npos);
+  EXPECT_THROW(load_model_from_memory(model_to_json(*a), ModelFormat::json_pair, o), Error);
 }
 
 TEST_F(SavingWeights, AFolderPicksItsModelOrNamesTheCandidates) {

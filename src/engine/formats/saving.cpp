@@ -430,6 +430,9 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
 
 LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
                                    const LoadOptions& options, const std::string& name) {
+  if (!options.weights.empty())
+    throw Error(name + ": --weights " + options.weights +
+                " applies to a model.json file on disk, not to a model in memory");
   switch (format) {
     case ModelFormat::keras_archive:
       return load_archive(bytes, name, options);
