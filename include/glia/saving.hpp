@@ -110,10 +110,11 @@ std::string model_file_in(const std::string& folder);
 
 /// Writes atomically (temp file + rename), in the format the extension selects.
 void save_model(Model& model, const std::string& path, const SaveOptions& options = {});
-/// Loads a `.keras` archive, a full-model `.h5`, a `model.json` with its weights (options.weights,
-/// else the first of weights_candidates()), a save_weights `.h5` with its config beside it
-/// (STEM.json for STEM.h5 and STEM.weights.h5), or a folder (model_file_in). A config with no
-/// weights is refused unless options.require_weights is false.
+/// Errors from both loaders are escaped (glia::escape_bytes): they quote names and bytes from
+/// the file. Loads a `.keras` archive, a full-model `.h5`, a `model.json` with its weights
+/// (options.weights, else the first of weights_candidates()), a save_weights `.h5` with its config
+/// beside it (STEM.json for STEM.h5 and STEM.weights.h5), or a folder (model_file_in). A config
+/// with no weights is refused unless options.require_weights is false.
 LoadedModel load_model(const std::string& path, const LoadOptions& options = {});
 /// The same from bytes already in memory (`name` is used in messages); a json_pair is a config
 /// alone, so it is refused unless options.require_weights is false.

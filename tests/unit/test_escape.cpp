@@ -75,6 +75,10 @@ TEST(EscapeBytes, MessagesQuotingFileBytesAreEscaped) {
   e = error_of([&] { model_from_json(control, "m.json"); });
   EXPECT_NE(e.find("Bad\\x1B[2J\\xC2\\x85"), std::string::npos) << e;
   EXPECT_TRUE(printable_utf8_line(e)) << e;
+  // Every error leaving the load API is escaped, whatever part of the file it quotes.
+  e = error_of([] { load_model("/nonexistent/bad\xFF\n.keras"); });
+  EXPECT_NE(e.find("bad\\xFF\\n.keras"), std::string::npos) << e;
+  EXPECT_TRUE(printable_utf8_line(e)) << e;
   const std::string name = error_of([] { platform::check_asset_name("bad\xFFname\n", "dataset"); });
   EXPECT_NE(name.find("'bad\\xFFname\\n'"), std::string::npos) << name;
   EXPECT_TRUE(printable_utf8_line(name)) << name;

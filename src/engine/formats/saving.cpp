@@ -12,6 +12,7 @@
 #include "formats/keras_archive.hpp"
 #include "formats/weights.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/version.hpp"
 
 namespace glia {
@@ -383,10 +384,12 @@ std::string model_file_in(const std::string& folder) {
   throw Error(folder + ": the folder holds several models (" + names + "); name the file to use");
 }
 
-LoadedModel load_model(const std::string& path, const LoadOptions& options) {
+namespace {
+
+LoadedModel load_model_unescaped(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(ErrorKind::NotFound, path + ": no such file or folder");
-  if (fs::is_directory(path, ec)) return load_model(model_file_in(path), options);
+  if (fs::is_directory(path, ec)) return load_model_unescaped(model_file_in(path), options);
   const std::string ext = lower_extension(path);
   if (!options.weights.empty() && ext != ".json")
     throw Error(path + ": holds its own weights; --weights " + options.weights +
@@ -428,8 +431,8 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
               "' (expected .keras, .h5, .json or a folder)");
 }
 
-LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
-                                   const LoadOptions& options, const std::string& name) {
+LoadedModel load_from_memory_unescaped(std::string_view bytes, ModelFormat format,
+                                       const LoadOptions& options, const std::string& name) {
   if (!options.weights.empty())
     throw Error(name + ": --weights " + options.weights +
                 " applies to a model.json file on disk, not to a model in memory");
@@ -444,6 +447,28 @@ LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
       return load_json(bytes, name, options);
   }
   throw Error(name + ": unknown format");
+}
+
+/// Messages quote names and bytes from the file (layer names, HDF5 paths, config values):
+/// every error leaving the load API is escaped once here, for every caller.
+template <class F>
+LoadedModel escaped_errors(F&& load) {
+  try {
+    return load();
+  } catch (const Error& e) {
+    throw Error(e.kind(), escape_bytes(e.what()));
+  }
+}
+
+}  // namespace
+
+LoadedModel load_model(const std::string& path, const LoadOptions& options) {
+  return escaped_errors([&] { return load_model_unescaped(path, options); });
+}
+
+LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
+                                   const LoadOptions& options, const std::string& name) {
+  return escaped_errors([&] { return load_from_memory_unescaped(bytes, format, options, name); });
 }
 
 double reference_difference(Model& model, const ReferenceSample& reference) {
