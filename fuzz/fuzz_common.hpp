@@ -28,6 +28,7 @@ inline LoadOptions load_options(bool verify) {
   LoadOptions o;
   o.compile = true;
   o.verify = verify;
+  o.require_weights = false;  // configs alone are fuzzed too
   o.limits.max_parameters = int64_t{1} << 20;
   o.limits.max_layers = 1000;
   o.limits.max_config_bytes = int64_t{1} << 20;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "glia/model.hpp"
 #include "glia/tensor.hpp"
@@ -48,6 +49,14 @@ struct LoadLimits {
 };
 
 struct LoadOptions {
+  /// A model needs trained weights: a model.json whose weights are not found is refused with a
+  /// glia::Error (ErrorKind::NotFound) naming the files looked for. Only training from a bare
+  /// architecture opts out (the model then holds the initializers' weights, has_weights false).
+  bool require_weights = true;
+  /// The weights for a model.json config (Keras' model_from_json + load_weights(FILE)): either
+  /// save_weights layout, or a full-model .h5's model_weights. Used instead of looking beside
+  /// the config; refused for a file that holds its own weights (.keras, .h5).
+  std::string weights;
   /// Restores the compile config (optimizer, loss, metrics) and the optimizer state when present.
   bool compile = true;
   /// Runs the stored reference input and compares; throws glia::Error naming the file and the
@@ -60,7 +69,9 @@ struct LoadOptions {
 struct LoadedModel {
   std::shared_ptr<Model> model;
   ModelFormat format = ModelFormat::keras_archive;
-  bool has_weights = false;          // false for a config-only model.json (fresh weights)
+  bool has_weights = false;          // false only for a config-only model.json (fresh weights)
+  std::string weights_path;          // the file the weights came from (the model file itself,
+                                     // or the weights found for a model.json)
   bool has_optimizer_state = false;  // slots and iteration count were restored
   bool compiled = false;             // a compile config was found and applied
   std::optional<ReferenceSample> reference;
@@ -87,13 +98,26 @@ void load_weights(Model& model, const std::string& path);
 
 // ---- whole models ----
 
+/// Where the weights of the config `json_path` are looked for when none are given, in order:
+/// STEM.weights.h5 (Keras 3's save_weights), model.weights.h5, STEM.h5 (tf.keras 2.x and Glia),
+/// model.h5, all beside it; the first that exists is used.
+std::vector<std::string> weights_candidates(const std::string& json_path);
+
+/// The model file a folder holds: model.keras, else model.json, else model.h5 when those are
+/// all it holds (Glia writes them together); else its one model file (.keras, a .json config
+/// with its weights, or an .h5). Throws naming the candidates when there are several, or none.
+std::string model_file_in(const std::string& folder);
+
 /// Writes atomically (temp file + rename), in the format the extension selects.
 void save_model(Model& model, const std::string& path, const SaveOptions& options = {});
-/// Loads a `.keras` archive, a full-model `.h5`, a `model.json` (with STEM.h5 next to it when it
-/// exists), a save_weights `.h5` with STEM.json next to it, or a folder holding model.keras or
-/// model.json (+ model.h5).
+/// Errors from both loaders are escaped (glia::escape_bytes): they quote names and bytes from
+/// the file. Loads a `.keras` archive, a full-model `.h5`, a `model.json` with its weights
+/// (options.weights, else the first of weights_candidates()), a save_weights `.h5` with its config
+/// beside it (STEM.json for STEM.h5 and STEM.weights.h5), or a folder (model_file_in). A config
+/// with no weights is refused unless options.require_weights is false.
 LoadedModel load_model(const std::string& path, const LoadOptions& options = {});
-/// The same from bytes already in memory (`name` is used in messages).
+/// The same from bytes already in memory (`name` is used in messages); a json_pair is a config
+/// alone, so it is refused unless options.require_weights is false.
 LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
                                    const LoadOptions& options = {},
                                    const std::string& name = "<memory>");

@@ -19,6 +19,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
 void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_train(CLI::App& app);
 void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_evaluate(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 
 // Pieces shared by command groups.
 void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspace_dir,

@@ -15,9 +15,19 @@ namespace glia::cli {
 
 namespace fs = std::filesystem;
 
+fs::path normalized_path(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec);
+  if (ec) p = path;
+  p = p.lexically_normal();
+  // "ws/" normalizes to "…/ws/": the folder is "…/ws" (its name is "ws", not "").
+  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
+  return p;
+}
+
 platform::Workspace open_workspace(const std::string& dir) {
   std::optional<fs::path> explicit_dir;
-  if (!dir.empty()) explicit_dir = dir;
+  if (!dir.empty()) explicit_dir = normalized_path(dir);
   auto ws = platform::Workspace::find(explicit_dir);
   platform::reconcile_if_no_agent(ws);
   return ws;

@@ -12,6 +12,9 @@
 
 namespace glia::cli {
 
+/// PATH made absolute and normalized: no "." or ".." segments, no trailing '/'.
+std::filesystem::path normalized_path(const std::string& path);
+
 /// The workspace named by -w (empty: $GLIA_WORKSPACE or found from the current folder). Runs a
 /// dead agent left active are reconciled first, so no command ever shows them Running forever.
 platform::Workspace open_workspace(const std::string& dir);

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/version.hpp"
 
 int main(int argc, char** argv) {
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
                    "logs to the workspace $GLIA_WORKSPACE or the current folder names (or to "
                    "its job's run); -w is not supported");
   glia::cli::register_predict(app, workspace_dir);
+  glia::cli::register_evaluate(app, workspace_dir);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,13 +55,13 @@ int main(int argc, char** argv) {
   } catch (const glia::cli::ExitRequest& e) {
     return e.code;
   } catch (const std::filesystem::filesystem_error& e) {
-    std::fprintf(stderr, "glia: error: %s\n", e.what());
+    std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
     return 1;
-  } catch (const glia::Error& e) {
-    std::fprintf(stderr, "glia: error: %s\n", e.what());
+  } catch (const glia::Error& e) {  // escaped again: paths and names are bytes users gave
+    std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
     return 1;
   } catch (const std::exception& e) {  // anything else: still one line, never an abort
-    std::fprintf(stderr, "glia: error: %s\n", e.what());
+    std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
     return 1;
   }
   return 0;

@@ -7,6 +7,7 @@
 
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/models.hpp"
 
 namespace glia::cli {
@@ -35,30 +36,43 @@ Tensor MnistData::test_x_head(int64_t rows) const {
   return x;
 }
 
-MnistData load_mnist_for(const Model& model, LossKind loss, const std::string& folder) {
-  const MnistFiles files = find_mnist_files(folder);
+namespace {
+
+std::shared_ptr<ImageClassDataset> mnist_split_for(const Model& model, LossKind loss,
+                                                   const std::string& images,
+                                                   const std::string& labels) {
   const Shape in = model.input_shape(), out = model.output_shape();
   const bool sparse = loss == LossKind::sparse_categorical_crossentropy;
   if (out.size() != 1)
     throw Error("the model's output " + shape_str(out, true) + " is not a class vector");
   const int64_t classes = sparse ? 0 : out[0];
-  auto make = [&](const std::string& images, const std::string& labels) {
-    IdxArray x = read_idx(images);
-    const int64_t item = x.item_size();
-    if (item != shape_numel(in))
-      throw Error(images + ": images of " + std::to_string(item) +
-                  " values do not fit the model input " + shape_str(in, true));
-    const bool flatten = in.size() == 1;
-    if (!flatten && Shape(x.dims.begin() + 1, x.dims.end()) != in)
-      throw Error(images + ": image shape " + shape_str(Shape(x.dims.begin() + 1, x.dims.end())) +
-                  " does not match the model input " + shape_str(in, true));
-    return std::make_shared<ImageClassDataset>(std::move(x), read_idx(labels), classes,
-                                               1.0f / 255.0f, flatten);
-  };
+  IdxArray x = read_idx(images);
+  const int64_t item = x.item_size();
+  if (item != shape_numel(in))
+    throw Error(images + ": images of " + std::to_string(item) +
+                " values do not fit the model input " + shape_str(in, true));
+  const bool flatten = in.size() == 1;
+  if (!flatten && Shape(x.dims.begin() + 1, x.dims.end()) != in)
+    throw Error(images + ": image shape " + shape_str(Shape(x.dims.begin() + 1, x.dims.end())) +
+                " does not match the model input " + shape_str(in, true));
+  return std::make_shared<ImageClassDataset>(std::move(x), read_idx(labels), classes, 1.0f / 255.0f,
+                                             flatten);
+}
+
+}  // namespace
+
+MnistData load_mnist_for(const Model& model, LossKind loss, const std::string& folder) {
+  const MnistFiles files = find_mnist_files(folder);
   MnistData d;
-  d.train = make(files.train_images, files.train_labels);
-  d.test = make(files.test_images, files.test_labels);
+  d.train = mnist_split_for(model, loss, files.train_images, files.train_labels);
+  d.test = mnist_split_for(model, loss, files.test_images, files.test_labels);
   return d;
+}
+
+std::shared_ptr<ImageClassDataset> load_mnist_test_for(const Model& model, LossKind loss,
+                                                       const std::string& folder) {
+  const MnistFiles files = find_mnist_files(folder);
+  return mnist_split_for(model, loss, files.test_images, files.test_labels);
 }
 
 Tensor read_prediction_input(const std::string& path, const Model& model) {
@@ -71,7 +85,7 @@ Tensor read_prediction_input(const std::string& path, const Model& model) {
     try {
       j = nlohmann::json::parse(in);
     } catch (const nlohmann::json::parse_error& e) {
-      throw Error(path + ": invalid JSON: " + std::string(e.what()));
+      throw Error(path + ": invalid JSON: " + escape_bytes(e.what(), 300));
     }
     const nlohmann::json* data = j.is_object() && j.contains("data") ? &j["data"] : nullptr;
     if (!data || !data->is_array() || data->empty() || !(*data)[0].is_array())

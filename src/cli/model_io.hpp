@@ -1,5 +1,5 @@
-// What glia train and glia predict share: MNIST-layout data shaped for a model, prediction inputs
-// from IDX/NPY/JSON files, and opening a model by path or registry reference.
+// What glia train, glia evaluate and glia predict share: MNIST-layout data shaped for a model,
+// prediction inputs from IDX/NPY/JSON files, and opening a model by path or registry reference.
 #pragma once
 
 #include <memory>
@@ -21,12 +21,16 @@ struct MnistData {
 /// model takes a vector), labels one-hot over the model's outputs (class indices for the sparse
 /// loss). Throws naming the file or the shape mismatch.
 MnistData load_mnist_for(const Model& model, LossKind loss, const std::string& folder);
+/// The test split alone (t10k-*), the same way.
+std::shared_ptr<ImageClassDataset> load_mnist_test_for(const Model& model, LossKind loss,
+                                                       const std::string& folder);
 
 /// Prediction inputs: IDX (raw or .gz; uint8 ×1/255), .npy, or JSON {"data": [[...], ...]},
 /// reshaped to (rows, model input shape).
 Tensor read_prediction_input(const std::string& path, const Model& model);
 
-/// Loads PATH, or a registered model NAME[:V|@latest] from the workspace (-w or found).
+/// Loads PATH, or a registered model NAME[:V|@latest] from the workspace (-w or found). Weights
+/// are required unless options.require_weights is false.
 LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
                        const LoadOptions& options);
 

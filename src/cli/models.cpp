@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/models.hpp"
 
@@ -24,7 +25,8 @@ Wanted parse_pairs(const std::vector<std::string>& given, const std::string& opt
   for (const std::string& g : given) {
     const auto eq = g.find('=');
     if (eq == 0 || g.empty() || (eq == std::string::npos && !key_only))
-      throw Error(option + " '" + g + "': expected KEY=VALUE" + (key_only ? " or KEY" : ""));
+      throw Error(option + " " + quote_bytes(g) + ": expected KEY=VALUE" +
+                  (key_only ? " or KEY" : ""));
     if (eq == std::string::npos)
       out[g] = std::nullopt;
     else
@@ -68,6 +70,7 @@ void add_register(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_d
   struct Args {
     std::string name, run, path, description, output = "text";
     std::vector<std::string> tags, properties;
+    bool verify = false;
   };
   auto a = std::make_shared<Args>();
   auto* c = cmd.add_subcommand("register",
@@ -82,9 +85,15 @@ void add_register(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_d
   c->add_option("--description", a->description, "what the model is");
   c->add_option("--tag", a->tags, "KEY=VALUE (repeatable)");
   c->add_option("--property", a->properties, "KEY=VALUE, e.g. accuracy=0.89 (repeatable)");
+  c->add_flag("--verify", a->verify,
+              "load the registered files with their weights (and check the reference sample "
+              "when they carry one) first; register nothing if that fails");
   c->add_option("-o,--output", a->output, "output format")->check(CLI::IsMember({"text", "json"}));
   c->callback([a, workspace_dir] {
     platform::ModelRegistration r;
+    r.verify = a->verify;
+    std::optional<platform::ModelCheck> check;
+    r.verified = [&check](const platform::ModelCheck& c) { check = c; };
     r.name = a->name;
     platform::check_model_name(r.name);
     if (!a->run.empty()) r.run_id = a->run;
@@ -102,7 +111,19 @@ void add_register(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_d
       };
     const ModelVersion m = platform::register_model(ws, r);
     if (r.progress) std::fprintf(stderr, "\r\033[K");
-    if (a->output == "json") return print_json(model_json(m));
+    if (a->output == "json") {
+      nlohmann::json j = model_json(m);
+      if (check)
+        j["verified"] = {{"file", check->file},
+                         {"weights", check->weights},
+                         {"reference_checked", check->has_reference}};
+      return print_json(j);
+    }
+    if (check)
+      std::fprintf(stderr, "glia: %s loads with weights from %s%s\n", check->file.c_str(),
+                   check->weights.c_str(),
+                   check->has_reference ? " and matches its stored reference output"
+                                        : " (no reference sample to check)");
     const std::string from = m.run_id ? "run " + *m.run_id + " " + m.source_path : m.source_path;
     std::printf("Registered %s (%lld files, %s, content %s) from %s\n", version_name(m).c_str(),
                 static_cast<long long>(m.file_count), mb(m.total_bytes).c_str(),
@@ -258,8 +279,8 @@ void add_download_delete(CLI::App& cmd, const std::shared_ptr<std::string>& work
   del->callback([ref, workspace_dir] {
     const auto r = platform::parse_model_ref(*ref);
     if (!r.version)
-      throw Error("model reference '" + *ref + "': name the version to delete, e.g. " + r.name +
-                  ":1");
+      throw Error("model reference " + quote_bytes(*ref) + ": name the version to delete, e.g. " +
+                  r.name + ":1");
     auto ws = open_workspace(*workspace_dir);
     const ModelVersion m = platform::resolve_model(ws.store(), r);
     ws.store().delete_model_version(m.name, m.version);

@@ -13,7 +13,7 @@ namespace glia::cli {
 namespace {
 
 struct PredictArgs {
-  std::string model, input;
+  std::string model, weights, input;
   bool verify = false;
   int64_t batch_size = 256, limit = 0;
   int threads = 0;
@@ -24,6 +24,7 @@ void run_predict(const PredictArgs& a, const std::string& workspace_dir) {
   LoadOptions lo;
   lo.compile = false;
   lo.verify = a.verify;
+  lo.weights = a.weights;
   LoadedModel loaded = open_model(a.model, workspace_dir, lo);
   if (loaded.verified)
     std::fprintf(stderr, "glia: %s matches its stored reference output\n", a.model.c_str());
@@ -66,9 +67,13 @@ void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspa
       "predict",
       "Predict classes and probabilities (JSON) with a model file or a registered model");
   cmd->add_option("--model", a->model,
-                  "model file or folder (.keras, .h5, model.json [+ model.h5]) or a registered "
+                  "model file or folder (.keras, .h5, model.json with its weights) or a registered "
                   "model NAME[:VERSION|@latest]")
       ->required();
+  cmd->add_option("--weights", a->weights,
+                  "weights for a model.json config (default: STEM.weights.h5, model.weights.h5, "
+                  "STEM.h5 or model.h5 beside it); a model without weights is refused")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--input", a->input,
                   "inputs: IDX images (.gz or raw, scaled by 1/255), .npy (float32/float64 as "
                   "is, uint8 scaled by 1/255) or JSON {\"data\": [[...], ...]}")

@@ -41,14 +41,19 @@ void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& works
   });
 
   auto* download = run.add_subcommand(
-      "download", "Copy a run's files (all, or those under PREFIX) into a folder");
+      "download",
+      "Copy a run's files (all, or those under PREFIX) into a folder, or one file to a path");
   struct Args {
     std::string run, prefix, dir;
   };
   auto a = std::make_shared<Args>();
   download->add_option("run", a->run, "run id")->required();
   download->add_option("prefix", a->prefix, "a file or folder in the run, e.g. outputs/model");
-  download->add_option("-o,--output-dir", a->dir, "destination folder (created if missing)")
+  download
+      ->add_option("-o,--output-dir", a->dir,
+                   "destination folder (created if missing); when PREFIX names one file, "
+                   "the file to write unless it is an existing folder or ends in '/' "
+                   "(Azure's run.download_file(name, output_file_path))")
       ->required();
   download->callback([a, workspace_dir] {
     std::string prefix = a->prefix;
@@ -65,6 +70,15 @@ void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& works
                   " (see: glia run files " + a->run + ")");
     platform::ArtifactStore artifacts(ws.artifacts_path());
     const std::filesystem::path dest(a->dir);
+    std::error_code ec;
+    if (chosen.size() == 1 && chosen[0].path == prefix && a->dir.back() != '/' &&
+        !std::filesystem::is_directory(dest, ec)) {
+      // One file, to the path given (not a folder named like the file).
+      artifacts.copy_blob_to(chosen[0].sha256, dest);
+      std::printf("downloaded %s (%lld bytes) to %s\n", prefix.c_str(),
+                  static_cast<long long>(chosen[0].size), dest.string().c_str());
+      return;
+    }
     int64_t bytes = 0;
     for (const auto& f : chosen) {
       const std::string rel = platform::safe_relative_path(f.path, "run file");

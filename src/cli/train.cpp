@@ -17,7 +17,8 @@ namespace glia::cli {
 namespace {
 
 struct TrainArgs {
-  std::string model, data_folder, output = "outputs/model", optimizer, loss, metrics, output_format;
+  std::string model, weights, data_folder, output = "outputs/model", optimizer, loss, metrics,
+                                           output_format;
   std::vector<std::string> save;
   std::optional<double> learning_rate, validation_split;
   int64_t batch_size = 32;
@@ -73,6 +74,8 @@ std::string shorten(double v) {
 void run_train(const TrainArgs& a) {
   set_num_threads(a.threads);
   LoadOptions lo;
+  lo.require_weights = false;  // a bare architecture trains from new weights
+  lo.weights = a.weights;
   LoadedModel loaded = load_model(a.model, lo);
   Model& model = *loaded.model;
   if (!loaded.has_weights) model.initialize_weights(a.seed);
@@ -154,11 +157,14 @@ void register_train(CLI::App& app) {
       "train",
       "Train a model described by a Keras file (model.json, .keras or .h5) on MNIST-layout IDX "
       "files and save it as model.json + model.h5 and model.keras");
-  cmd->add_option("--model", a->model,
-                  "model.json (architecture; weights beside it as model.h5 are used when "
-                  "present), a .keras archive or a full-model .h5; training continues from the "
-                  "file's weights and optimizer state")
+  cmd->add_option(
+         "--model", a->model,
+         "model.json (architecture; its weights beside it are used when present, "
+         "else new ones), a .keras archive or a full-model .h5; training continues from the "
+         "file's weights and optimizer state")
       ->required();
+  cmd->add_option("--weights", a->weights, "weights to start from, for a model.json config")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--data-folder", a->data_folder,
                   "folder holding train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
                   "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz")

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "glia/platform/workspace.hpp"
 
 namespace glia::cli {
@@ -46,7 +47,7 @@ void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& works
   init->add_option("--name", *name, "workspace name (default: the folder's name)");
   init->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
   init->callback([dir, name, output] {
-    auto ws = platform::Workspace::init(*dir, *name);
+    auto ws = platform::Workspace::init(normalized_path(*dir), *name);
     print(describe(ws), *output);
   });
 
@@ -56,7 +57,7 @@ void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& works
       ->check(CLI::IsMember({"text", "json"}));
   show->callback([workspace_dir, show_output] {
     std::optional<std::filesystem::path> explicit_dir;
-    if (!workspace_dir->empty()) explicit_dir = *workspace_dir;
+    if (!workspace_dir->empty()) explicit_dir = normalized_path(*workspace_dir);
     auto ws = platform::Workspace::find(explicit_dir);
     print(describe(ws), *show_output);
   });

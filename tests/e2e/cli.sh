@@ -28,5 +28,17 @@ mkdir -p "$WORK/ws/sub/dir"
 "$GLIA" -w "$WORK/ws" workspace show -o json >/dev/null || fail "-w"
 expect_fail "$GLIA" workspace init "$WORK/ws"
 echo "$LAST_ERR" | grep -q "already holds" || fail "second init: $LAST_ERR"
+# Paths are printed normalized and absolute: no "/./", no "..", no trailing "/".
+(cd "$WORK" && "$GLIA" workspace init ./ws2 -o json) | python3 -c 'import json,sys,os; j=json.load(sys.stdin); assert j["root"] == os.path.realpath(sys.argv[1]) + "/ws2" and j["name"] == "ws2", j' "$WORK" ||
+  fail "workspace init ./ws2 root"
+(cd "$WORK/ws/sub" && "$GLIA" workspace init ../../ws3/ -o json) | python3 -c 'import json,sys,os; j=json.load(sys.stdin); assert j["root"] == os.path.realpath(sys.argv[1]) + "/ws3" and j["name"] == "ws3", j' "$WORK" ||
+  fail "workspace init ../../ws3/ root"
+(cd "$WORK" && "$GLIA" -w ./ws2/ workspace show) | grep -q "root:      $(realpath "$WORK")/ws2\$" || fail "-w ./ws2/ root"
+# Bytes users or files give are escaped in messages: never raw non-UTF-8 or control characters.
+expect_fail "$GLIA" data inspect "$WORK/bad"$'\xff\x1b'"name.idx"
+grep -q 'bad\\xFF\\x1Bname.idx' <<<"$LAST_ERR" || fail "escaped path: $LAST_ERR"
+! LC_ALL=C grep -q $'[\x80-\xff\x1b]' "$WORK/err" || fail "raw bytes in: $LAST_ERR"
+expect_fail "$GLIA" -w "$WORK/ws" dataset create --name $'bad\xffname' --path "$WORK/d"
+grep -qF "'bad\\xFFname'" <<<"$LAST_ERR" || fail "escaped dataset name: $LAST_ERR"
 (cd "$WORK" && expect_fail env -u GLIA_WORKSPACE "$GLIA" workspace show)
 echo "PASS cli"

@@ -76,6 +76,13 @@ assert paths == ["logs/train.log", "outputs/model/model.h5", "outputs/model/mode
 "$GLIA" -w "$WS" run download "$RUN" outputs/model -o "$WORK/dl" >/dev/null
 [ "$(cat "$WORK/dl/outputs/model/model.h5")" = weights ] || fail "download"
 [ ! -e "$WORK/dl/logs" ] || fail "download ignored the prefix"
+# One file to a file path (Azure's download_file): not a folder named like the file.
+"$GLIA" -w "$WS" run download "$RUN" outputs/model/model.json -o "$WORK/x.json" >/dev/null
+[ -f "$WORK/x.json" ] && [ "$(cat "$WORK/x.json")" = "$(cat "$WORK/dl/outputs/model/model.json")" ] ||
+  fail "download of one file to a path: $(ls -la "$WORK/x.json")"
+"$GLIA" -w "$WS" run download "$RUN" outputs/model/model.json -o "$WORK/dl" >/dev/null  # an existing folder: into it
+"$GLIA" -w "$WS" run download "$RUN" outputs/model/model.h5 -o "$WORK/newdir/" >/dev/null
+[ -f "$WORK/newdir/outputs/model/model.h5" ] || fail "download to a folder named with a trailing /"
 "$GLIA" -w "$WS" job stream "$RUN" >"$WORK/replay" 2>/dev/null || fail "replay exit code"
 cmp -s "$WORK/replay" "$WORK/out" || fail "replayed log differs from the streamed one"
 [ ! -d "$WS/.glia/runs/$RUN" ] || fail "the run's working folder was left behind"

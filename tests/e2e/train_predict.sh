@@ -79,6 +79,57 @@ mkdir edited && cp saved/model.h5 edited/ && sed 's/"relu"/"tanh"/' saved/model.
 expect_fail "$GLIA" predict --model edited/model.json --input five.npy --verify
 grep -q "verification failed" <<<"$LAST_ERR" || fail "edited model: $LAST_ERR"
 
+# Weights are never silently missing. A config alone (the tf.keras to_json above, no weights
+# beside it) is refused by predict and evaluate, naming the files looked for.
+expect_fail "$GLIA" predict --model model.json --input five.npy
+grep -q "model.weights.h5" <<<"$LAST_ERR" && grep -q "model.h5" <<<"$LAST_ERR" ||
+  fail "config alone: $LAST_ERR"
+[ ! -s "$WORK/out" ] || fail "predicted without weights: $(cat "$WORK/out")"
+expect_fail "$GLIA" evaluate --model model.json --data-folder data
+# Keras 3 can only save_weights() to *.weights.h5: model.json + model.weights.h5 (the weights
+# file inside the .keras archive has that layout) is found from the config and from the folder.
+mkdir k3 && cp saved/model.json k3/model.json
+python3 -c 'import zipfile; zipfile.ZipFile("saved/model.keras").extract("model.weights.h5", "k3")'
+for model in k3/model.json k3 k3/model.weights.h5; do
+  [ "$("$GLIA" predict --model "$model" --input data/t10k-images-idx3-ubyte.gz --limit 5 --verify 2>/dev/null | probs)" = "$REF" ] ||
+    fail "Keras 3 pair: predictions from $model differ from model.keras"
+done
+# --weights names them explicitly (any name); a file holding its own weights refuses it.
+mkdir k3b && cp saved/model.json k3b/net.json && cp k3/model.weights.h5 k3b/trained-weights.h5
+expect_fail "$GLIA" predict --model k3b/net.json --input five.npy
+[ "$("$GLIA" predict --model k3b/net.json --weights k3b/trained-weights.h5 --input data/t10k-images-idx3-ubyte.gz --limit 5 | probs)" = "$REF" ] ||
+  fail "--weights: predictions differ"
+expect_fail "$GLIA" predict --model saved/model.keras --weights k3b/trained-weights.h5 --input five.npy
+grep -q "holds its own weights" <<<"$LAST_ERR" || fail "--weights with .keras: $LAST_ERR"
+
+# glia evaluate: Keras' model.evaluate on the test split, the same numbers train reported.
+"$GLIA" evaluate --model json/m.keras --data-folder data -o json >eval.json || fail "evaluate: $(cat eval.json)"
+python3 - <<'PY' || fail "evaluate -o json: $(cat eval.json) vs $(cat train.json)"
+import json
+e, t = json.load(open("eval.json")), json.load(open("train.json"))
+assert e["samples"] == 200, e
+assert set(e["test"]) == set(t["test"]) == {"loss", "accuracy"}, (e, t)
+assert all(abs(e["test"][k] - t["test"][k]) < 1e-6 for k in t["test"]), (e, t)
+PY
+"$GLIA" evaluate --model k3 --data-folder data --loss categorical_crossentropy --metrics accuracy \
+  >eval.txt || fail "evaluate k3: $(cat eval.txt)"
+grep -q "^test: accuracy [0-9.]* loss [0-9.]* (200 samples)" eval.txt || fail "evaluate text: $(cat eval.txt)"
+expect_fail "$GLIA" evaluate --model k3 --data-folder data
+grep -q "compile config" <<<"$LAST_ERR" || fail "evaluate without a compile config: $LAST_ERR"
+
+# model register --verify: the registered files must load with weights (and match their
+# reference sample); otherwise nothing is registered.
+expect_fail "$GLIA" -w ws model register --name bare --path k3/model.json --verify
+grep -q "not registered" <<<"$LAST_ERR" || fail "register --verify config alone: $LAST_ERR"
+expect_fail "$GLIA" -w ws model register --name bare --path edited --verify
+grep -q "verification failed" <<<"$LAST_ERR" || fail "register --verify edited: $LAST_ERR"
+[ "$("$GLIA" -w ws model list --name bare -o json)" = "[]" ] || fail "a refused model was registered"
+"$GLIA" -w ws model register --name k3 --path k3 --verify -o json >reg.json 2>reg.err || fail "register --verify: $(cat reg.err)"
+python3 -c 'import json; v = json.load(open("reg.json"))["verified"]; assert v == {"file": "model.json", "weights": "model.weights.h5", "reference_checked": True}, v' ||
+  fail "register --verify: $(cat reg.json)"
+[ "$("$GLIA" -w ws predict --model k3:1 --input data/t10k-images-idx3-ubyte.gz --limit 5 | probs)" = "$REF" ] ||
+  fail "registered Keras 3 pair predicts differently"
+
 # Bad input: one line naming the file and the problem, exit 1; usage errors exit 2.
 head -c 1000 saved/model.keras >broken.keras
 expect_fail "$GLIA" predict --model broken.keras --input five.npy

@@ -353,7 +353,7 @@ TEST_F(JobSpecTest, ASecondYamlDocumentIsRefused) {
 }
 
 TEST_F(JobSpecTest, MessagesStayOnOneLine) {
-  expect_error("command: x\n\"bad\\nkey\": 1\n", {"unknown key 'bad key'"});
+  expect_error("command: x\n\"bad\\nkey\": 1\n", {"unknown key 'bad\\nkey'"});
   expect_error("type: \"sweep\\njob\"\ncommand: x\n", {"type"});
 }
 

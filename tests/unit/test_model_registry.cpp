@@ -9,9 +9,11 @@
 
 #include "error_of.hpp"
 #include "glia/error.hpp"
+#include "glia/glia.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/datasets.hpp"
 #include "glia/platform/models.hpp"
+#include "glia/saving.hpp"
 #include "store_contract.hpp"
 #include "temp_dir.hpp"
 
@@ -311,6 +313,54 @@ TEST_F(ModelRegistry, FromLocalFilesAndFolders) {
   r.name = "bad name";
   EXPECT_THROW(register_model(*ws_, r), Error);
   EXPECT_EQ(model_count(), 2u);
+}
+
+// register --verify: the stored files must load with their weights and match their reference.
+TEST_F(ModelRegistry, VerifyLoadsTheRegisteredFilesWithTheirWeights) {
+  auto net = std::make_shared<Sequential>("mlp");
+  net->add(std::make_shared<InputLayer>(Shape{4}, "in"));
+  net->add(std::make_shared<Dense>(3, DenseOptions{.activation = "softmax", .name = "out"}));
+  net->initialize_weights(1);
+  SaveOptions so;
+  so.reference_input = Tensor({2, 4});
+  for (int64_t i = 0; i < 8; ++i) (*so.reference_input)[i] = 0.1f * static_cast<float>(i);
+  fs::create_directories(dir_ / "good");
+  save_model(*net, (dir_ / "good" / "model.json").string(), so);  // + model.h5
+  ModelRegistration r;
+  r.name = "checked";
+  r.path = (dir_ / "good").string();
+  r.verify = true;
+  std::optional<ModelCheck> check;
+  r.verified = [&](const ModelCheck& c) { check = c; };
+  EXPECT_EQ(register_model(*ws_, r).version, 1);
+  ASSERT_TRUE(check);
+  EXPECT_EQ(check->file, "model.json");
+  EXPECT_EQ(check->weights, "model.h5");
+  EXPECT_TRUE(check->has_reference);
+  EXPECT_LE(check->difference, 1e-5);
+  // The config alone (its weights are beside it on disk, but not registered): nothing registered.
+  check.reset();
+  r.path = (dir_ / "good" / "model.json").string();
+  std::string e = error_of([&] { register_model(*ws_, r); });
+  EXPECT_NE(e.find("not registered"), std::string::npos) << e;
+  EXPECT_NE(e.find("model.weights.h5"), std::string::npos) << e;
+  EXPECT_FALSE(check);
+  // An edited architecture loads the weights but not as saved.
+  fs::create_directories(dir_ / "edited");
+  fs::copy_file(dir_ / "good" / "model.h5", dir_ / "edited" / "model.h5");
+  std::string json = read_file(dir_ / "good" / "model.json");
+  json.replace(json.find("\"softmax\""), 9, "\"sigmoid\"");
+  write_file(dir_ / "edited" / "model.json", json);
+  r.path = (dir_ / "edited").string();
+  e = error_of([&] { register_model(*ws_, r); });
+  EXPECT_NE(e.find("verification failed"), std::string::npos) << e;
+  EXPECT_EQ(model_count(), 1u);
+  // No temporary folder is left behind.
+  for (const auto& entry : fs::directory_iterator(ws_->root() / ".glia" / "cache" / "models"))
+    ADD_FAILURE() << entry.path();
+  // Without --verify, files are registered as they are (the registry stores any files).
+  r.verify = false;
+  EXPECT_EQ(register_model(*ws_, r).version, 2);
 }
 
 TEST_F(ModelRegistry, AFailedTransactionLeavesNoVersion) {

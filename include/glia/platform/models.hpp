@@ -32,6 +32,14 @@ ModelRef parse_model_ref(const std::string& text);
 /// The version a reference names; glia::Error naming the model and the versions there are.
 ModelVersion resolve_model(Store& store, const ModelRef& ref);
 
+/// What verify_model_files found.
+struct ModelCheck {
+  std::string file;            // the model file loaded, relative to the folder
+  std::string weights;         // the file its weights came from, relative to the folder
+  bool has_reference = false;  // a reference sample was stored and checked
+  double difference = 0.0;     // the largest difference from the stored output
+};
+
 struct ModelRegistration {
   std::string name;
   /// Set: `path` is a file or folder in this run's stored files ("outputs/model"). Unset:
@@ -43,7 +51,16 @@ struct ModelRegistration {
   std::string created_by;
   /// Local files: called as bytes are stored, (bytes done, bytes in all).
   std::function<void(uint64_t, uint64_t)> progress;
+  /// Load the registered files (as predict would: weights required) and check the reference
+  /// sample when they carry one; a failure registers nothing. `verified` then says what was
+  /// checked.
+  bool verify = false;
+  std::function<void(const ModelCheck&)> verified;
 };
+
+/// Loads the model `folder` holds (glia::load_model with weights required) and, when it carries
+/// a reference sample, checks it (tolerance 1e-5); glia::Error naming the file otherwise.
+ModelCheck verify_model_files(const std::filesystem::path& folder);
 
 /// Registers the files as the next version of `r.name` and returns it. From a run: a folder
 /// gives every run file under it, named relative to it ("outputs/model" → "model.json", …); a
@@ -52,7 +69,8 @@ struct ModelRegistration {
 /// (naming the run and the paths it has). Local: a folder (its files, recursively, named
 /// relative to it) or a file (by its name), stored like dataset files. The blobs and the
 /// manifest are stored first and the version is one store transaction, so an interrupted
-/// registration leaves no version behind.
+/// registration leaves no version behind. With `verify`, the stored files are materialized into
+/// a temporary folder and checked (verify_model_files) before the version is created.
 ModelVersion register_model(Workspace& ws, const ModelRegistration& r);
 
 /// Where a version came from.

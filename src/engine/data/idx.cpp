@@ -16,6 +16,7 @@
 
 #include "glia/data.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/io/atomic_file.hpp"
 
 namespace glia {
@@ -29,7 +30,7 @@ constexpr size_t kChunk = 1 << 16;
 constexpr size_t kMiB = 1 << 20;
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
-  throw Error(path + ": " + problem);
+  throw Error(escape_bytes(path + ": " + problem));
 }
 
 std::string hex(const char* format, unsigned value) {

@@ -5,6 +5,7 @@
 
 #include "glia/data.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 
 namespace glia {
 
@@ -55,8 +56,8 @@ Tensor read_npy(const std::string& path, float uint8_scale) {
   else if (descr == "|u1" || descr == "<u1")
     width = 1;
   else
-    throw Error(path + ": dtype '" + descr +
-                "' is not supported (expected float32, float64 or uint8)");
+    throw Error(path + ": dtype " + quote_bytes(descr, 40) +
+                " is not supported (expected float32, float64 or uint8)");
   double n = 1;
   for (int64_t d : shape) n *= static_cast<double>(d);
   const auto pos = in.tellg();

@@ -6,11 +6,12 @@
 
 #include "formats/config.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 
 namespace glia::formats {
 
 void Where::fail(const std::string& what) const {
-  throw Error(text + ": " + what);
+  throw Error(escape_bytes(text + ": " + what));  // names and values come from the file
 }
 
 json parse_json(std::string_view text, const Where& where, int64_t max_bytes) {

@@ -12,6 +12,7 @@
 #include "formats/read_file.hpp"
 #include "formats/weights.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/io/atomic_file.hpp"
 #include "glia/version.hpp"
 
@@ -32,6 +33,26 @@ std::string lower_extension(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return ext;
+}
+
+std::string with_extension(const std::string& path, const char* ext) {
+  return fs::path(path).replace_extension(ext).string();
+}
+
+/// The config a weights file belongs to: STEM.json for STEM.h5 and for STEM.weights.h5.
+std::string config_path_for(const std::string& weights) {
+  std::string base = fs::path(weights).replace_extension("").string();
+  if (ends_with(base, ".weights")) base.resize(base.size() - 8);
+  return base + ".json";
+}
+
+std::string config_beside(const std::string& weights) {
+  return fs::path(config_path_for(weights)).filename().string() + " beside it";
+}
+
+bool is_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
 }
 
 std::optional<ReferenceSample> make_reference(Model& model, const SaveOptions& options) {
@@ -142,11 +163,14 @@ void apply_compile(LoadedModel& out, const json* config, const LoadOptions& opti
   out.compiled = true;
 }
 
+/// `sibling_json` set: the model's config (a full-model .h5 then gives only its model_weights);
+/// `json_first` says the config was what the user named, so its architecture wins.
 LoadedModel load_h5(const formats::h5::File& f, const std::string& name, const LoadOptions& options,
-                    const std::string& sibling_json) {
+                    const std::string& sibling_json, bool json_first = false) {
   formats::h5::Group root = f.root();
   LoadedModel out;
-  if (root.has_attr("model_config")) {
+  out.weights_path = name;
+  if (root.has_attr("model_config") && !json_first) {
     out.format = ModelFormat::full_h5;
     const Where where{name + ": model_config"};
     json config = formats::parse_json(root.attr("model_config", options.limits.max_config_bytes),
@@ -167,7 +191,8 @@ LoadedModel load_h5(const formats::h5::File& f, const std::string& name, const L
   if (sibling_json.empty())
     throw Error(name +
                 ": holds weights only (no model_config); expected the model.json written "
-                "with it (same name, .json)");
+                "with it (" +
+                config_beside(name) + ")");
   out.format = ModelFormat::json_pair;
   const Where where{sibling_json};
   json config =
@@ -201,25 +226,37 @@ LoadedModel load_archive(std::string_view bytes, const std::string& name,
   formats::h5::Group root = f.root();
   formats::read_keras3_weights(*out.model, root);
   out.has_weights = true;
+  out.weights_path = name;
   if (out.compiled) out.has_optimizer_state = formats::read_keras3_optimizer(*out.model, root);
   finish_load(out, &root, options, name);
   return out;
 }
 
-/// A config-only model.json: fresh weights from the initializers.
-LoadedModel load_json(std::string_view text, const std::string& name, const LoadOptions& options) {
+Error no_weights(const std::string& name, const std::vector<std::string>& looked_for) {
+  std::string msg = name + ": a model config with no weights";
+  if (!looked_for.empty()) {
+    msg += " (looked for ";
+    for (size_t i = 0; i < looked_for.size(); ++i)
+      msg += (i ? ", " : "") + fs::path(looked_for[i]).filename().string();
+    msg += " beside it)";
+  }
+  return Error(ErrorKind::NotFound,
+               msg + "; give the weights file (--weights FILE) or a .keras/.h5 that holds them");
+}
+
+/// A config-only model.json: fresh weights from the initializers, when the caller allows it.
+LoadedModel load_json(std::string_view text, const std::string& name, const LoadOptions& options,
+                      const std::vector<std::string>& looked_for = {}) {
   const Where where{name};
   json config = formats::parse_json(text, where, options.limits.max_config_bytes);
   LoadedModel out;
   out.format = ModelFormat::json_pair;
   out.model = formats::model_from_config(config, where, 0, options.limits);
   apply_compile(out, formats::find(config, "compile_config"), options, where.at("compile_config"));
+  // Refused after the config is checked, so its own errors come first.
+  if (options.require_weights) throw no_weights(name, looked_for);
   finish_load(out, nullptr, options, name);
   return out;
-}
-
-std::string with_extension(const std::string& path, const char* ext) {
-  return fs::path(path).replace_extension(ext).string();
 }
 
 }  // namespace
@@ -285,25 +322,73 @@ void save_model(Model& model, const std::string& path, const SaveOptions& option
   }
 }
 
-LoadedModel load_model(const std::string& path, const LoadOptions& options) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(path + ": no such file or folder");
-  if (fs::is_directory(path, ec)) {
-    const fs::path dir(path);
-    for (const char* candidate : {"model.keras", "model.json", "model.h5"})
-      if (fs::is_regular_file(dir / candidate, ec))
-        return load_model((dir / candidate).string(), options);
-    std::vector<std::string> found;  // else: the one model file the folder holds
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      const std::string ext = lower_extension(e.path().string());
-      if (e.is_regular_file(ec) && (ext == ".keras" || ext == ".h5" || ext == ".hdf5"))
-        found.push_back(e.path().string());
-    }
-    if (found.size() == 1) return load_model(found[0], options);
-    throw Error(path + ": the folder holds no model.keras, model.json or model.h5" +
-                (found.empty() ? std::string() : " (and several other model files)"));
+std::vector<std::string> weights_candidates(const std::string& json_path) {
+  const fs::path p(json_path);
+  const fs::path dir = p.parent_path();
+  const std::string stem = p.stem().string();
+  std::vector<std::string> out;
+  for (const std::string& name : {stem + ".weights.h5", std::string("model.weights.h5"),
+                                  stem + ".h5", std::string("model.h5")}) {
+    const std::string c = (dir / name).string();
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   }
+  return out;
+}
+
+std::string model_file_in(const std::string& folder) {
+  const fs::path dir(folder);
+  std::error_code ec;
+  std::vector<std::string> configs, archives, h5s;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file(ec)) continue;
+    const std::string name = e.path().filename().string();
+    const std::string ext = lower_extension(name);
+    if (ext == ".json") configs.push_back(name);
+    if (ext == ".keras") archives.push_back(name);
+    if (ext == ".h5" || ext == ".hdf5") h5s.push_back(name);
+  }
+  if (ec) throw os_error(folder + ": cannot list the folder", ec.value());
+  // A config's weights go with it; any other .h5 is a model of its own (or weights whose
+  // config is missing, which loading it explains).
+  std::vector<std::string> models = archives;
+  for (const std::string& c : configs) {
+    models.push_back(c);
+    for (const std::string& w : weights_candidates((dir / c).string())) {
+      const std::string wn = fs::path(w).filename().string();
+      h5s.erase(std::remove(h5s.begin(), h5s.end(), wn), h5s.end());
+    }
+  }
+  models.insert(models.end(), h5s.begin(), h5s.end());
+  std::sort(models.begin(), models.end());
+  // What Glia writes to one folder (model.keras, model.json + model.h5) is one model.
+  const std::vector<std::string> glia_set = {"model.h5", "model.json", "model.keras"};
+  const bool only_glia = !models.empty() && std::all_of(models.begin(), models.end(), [&](auto& m) {
+    return std::find(glia_set.begin(), glia_set.end(), m) != glia_set.end();
+  });
+  if (only_glia) {
+    for (const char* name : {"model.keras", "model.json", "model.h5"})
+      if (std::find(models.begin(), models.end(), name) != models.end())
+        return (dir / name).string();
+  }
+  if (models.size() == 1) return (dir / models[0]).string();
+  if (models.empty())
+    throw Error(ErrorKind::NotFound,
+                folder + ": the folder holds no model file (.keras, .h5, or a .json config)");
+  std::string names;
+  for (const std::string& m : models) names += (names.empty() ? "" : ", ") + m;
+  throw Error(folder + ": the folder holds several models (" + names + "); name the file to use");
+}
+
+namespace {
+
+LoadedModel load_model_unescaped(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(ErrorKind::NotFound, path + ": no such file or folder");
+  if (fs::is_directory(path, ec)) return load_model_unescaped(model_file_in(path), options);
   const std::string ext = lower_extension(path);
+  if (!options.weights.empty() && ext != ".json")
+    throw Error(path + ": holds its own weights; --weights " + options.weights +
+                " applies only to a model.json config");
   if (ext == ".keras") {
     const std::string bytes =
         formats::read_file(path, options.limits.max_parameters * 4 * 3 +
@@ -312,24 +397,40 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
   }
   if (ext == ".h5" || ext == ".hdf5") {
     formats::h5::File f = formats::h5::File::open(path);
-    const std::string json_path = with_extension(path, ".json");
-    return load_h5(f, path, options, fs::is_regular_file(json_path, ec) ? json_path : "");
+    const std::string json_path = config_path_for(path);
+    return load_h5(f, path, options, is_file(json_path) ? json_path : "");
   }
   if (ext == ".json") {
     const std::string text = formats::read_file(path, options.limits.max_config_bytes);
-    const std::string h5 = with_extension(path, ".h5");
-    if (fs::is_regular_file(h5, ec)) {
-      formats::h5::File f = formats::h5::File::open(h5);
-      return load_h5(f, h5, options, path);
+    std::vector<std::string> looked_for;
+    std::string weights;
+    if (!options.weights.empty()) {
+      if (!is_file(options.weights))
+        throw Error(ErrorKind::NotFound, options.weights + ": no such weights file");
+      weights = options.weights;
+    } else {
+      looked_for = weights_candidates(path);
+      for (const std::string& c : looked_for)
+        if (is_file(c)) {
+          weights = c;
+          break;
+        }
     }
-    return load_json(text, path, options);
+    if (!weights.empty()) {
+      formats::h5::File f = formats::h5::File::open(weights);
+      return load_h5(f, weights, options, path, true);
+    }
+    return load_json(text, path, options, looked_for);
   }
   throw Error(path + ": unknown model file type '" + ext +
               "' (expected .keras, .h5, .json or a folder)");
 }
 
-LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
-                                   const LoadOptions& options, const std::string& name) {
+LoadedModel load_from_memory_unescaped(std::string_view bytes, ModelFormat format,
+                                       const LoadOptions& options, const std::string& name) {
+  if (!options.weights.empty())
+    throw Error(name + ": --weights " + options.weights +
+                " applies to a model.json file on disk, not to a model in memory");
   switch (format) {
     case ModelFormat::keras_archive:
       return load_archive(bytes, name, options);
@@ -341,6 +442,28 @@ LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
       return load_json(bytes, name, options);
   }
   throw Error(name + ": unknown format");
+}
+
+/// Messages quote names and bytes from the file (layer names, HDF5 paths, config values):
+/// every error leaving the load API is escaped once here, for every caller.
+template <class F>
+LoadedModel escaped_errors(F&& load) {
+  try {
+    return load();
+  } catch (const Error& e) {
+    throw Error(e.kind(), escape_bytes(e.what()));
+  }
+}
+
+}  // namespace
+
+LoadedModel load_model(const std::string& path, const LoadOptions& options) {
+  return escaped_errors([&] { return load_model_unescaped(path, options); });
+}
+
+LoadedModel load_model_from_memory(std::string_view bytes, ModelFormat format,
+                                   const LoadOptions& options, const std::string& name) {
+  return escaped_errors([&] { return load_from_memory_unescaped(bytes, format, options, name); });
 }
 
 double reference_difference(Model& model, const ReferenceSample& reference) {

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/assets.hpp"
 
 namespace glia::platform {
@@ -14,8 +15,8 @@ void check_asset_name(const std::string& name, const std::string& kind) {
   bool ok = !name.empty() && name.size() <= 255 && alnum(name[0]);
   for (char c : name) ok = ok && (alnum(c) || c == '.' || c == '_' || c == '-');
   if (!ok)
-    throw Error(kind + " name '" + name +
-                "' is not valid: it must match [A-Za-z0-9][A-Za-z0-9._-]{0,254}");
+    throw Error(kind + " name " + quote_bytes(name) +
+                " is not valid: it must match [A-Za-z0-9][A-Za-z0-9._-]{0,254}");
 }
 
 AssetRef parse_asset_ref(const std::string& text, const std::string& kind) {
@@ -25,7 +26,8 @@ AssetRef parse_asset_ref(const std::string& text, const std::string& kind) {
   AssetRef ref;
   if (auto at = rest.rfind('@'); at != std::string::npos) {
     if (rest.substr(at + 1) != "latest")
-      throw Error(kind + " reference '" + text + "': expected NAME@latest or NAME:VERSION");
+      throw Error(kind + " reference " + quote_bytes(text) +
+                  ": expected NAME@latest or NAME:VERSION");
     ref.name = rest.substr(0, at);
   } else if (auto colon = rest.rfind(':'); colon != std::string::npos) {
     ref.name = rest.substr(0, colon);
@@ -33,8 +35,8 @@ AssetRef parse_asset_ref(const std::string& text, const std::string& kind) {
     int64_t version = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
     if (ec != std::errc() || end != v.data() + v.size() || version < 1)
-      throw Error(kind + " reference '" + text + "': version '" + v +
-                  "' is not a positive whole number");
+      throw Error(kind + " reference " + quote_bytes(text) + ": version " + quote_bytes(v) +
+                  " is not a positive whole number");
     ref.version = version;
   } else {
     ref.name = rest;

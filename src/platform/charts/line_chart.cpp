@@ -1,3 +1,5 @@
+// Line charts: Tableau 10 colours, then dashes, then markers, so no two series look alike;
+// integer ticks on integer (step) axes.
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <unistd.h>
@@ -16,25 +18,62 @@ namespace glia::platform {
 
 namespace {
 
-struct Rgb {
-  double r, g, b;
-};
-// Matplotlib's default cycle, so charts look familiar to Keras users.
-const Rgb kColors[] = {{0.12, 0.47, 0.71}, {1.00, 0.50, 0.05}, {0.17, 0.63, 0.17},
-                       {0.84, 0.15, 0.16}, {0.58, 0.40, 0.74}, {0.55, 0.34, 0.29}};
+// Tableau's 10-colour qualitative palette (matplotlib's "tab10", its default cycle, so charts
+// look familiar to Keras users): ten colours told apart at a glance.
+const SeriesStyle::Rgb kColors[] = {
+    {0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173}, {0.839, 0.153, 0.157},
+    {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294}, {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498},
+    {0.737, 0.741, 0.133}, {0.090, 0.745, 0.812}};
+// Then the dash varies (solid, dashed, dotted, dash-dot), then the marker.
+const std::vector<double> kDashes[] = {{}, {8, 4}, {2, 3}, {8, 3, 2, 3}};
+constexpr size_t kMarkers = 3;
 
-// About five "nice" tick values (1, 2 or 5 times a power of ten) covering [lo, hi].
-std::vector<double> ticks(double lo, double hi) {
+void mark(cairo_t* cr, int marker, double x, double y) {
+  switch (marker) {
+    case 0:
+      cairo_arc(cr, x, y, 3, 0, 2 * M_PI);
+      break;
+    case 1:
+      cairo_rectangle(cr, x - 3, y - 3, 6, 6);
+      break;
+    default:
+      cairo_move_to(cr, x, y - 4);
+      cairo_line_to(cr, x + 3.5, y + 2.5);
+      cairo_line_to(cr, x - 3.5, y + 2.5);
+      cairo_close_path(cr);
+  }
+  cairo_fill(cr);
+}
+
+}  // namespace
+
+size_t max_chart_series() {
+  return std::size(kColors) * std::size(kDashes) * kMarkers;
+}
+
+SeriesStyle series_style(size_t index) {
+  if (index >= max_chart_series())
+    throw Error("a chart draws at most " + std::to_string(max_chart_series()) +
+                " series apart; series " + std::to_string(index + 1) + " would repeat a look");
+  const size_t colors = std::size(kColors), dashes = std::size(kDashes);
+  return {kColors[index % colors], kDashes[(index / colors) % dashes],
+          static_cast<int>(index / (colors * dashes))};
+}
+
+std::vector<double> chart_ticks(double lo, double hi, bool integer) {
   const double span = hi - lo, raw = span / 5.0, mag = std::pow(10.0, std::floor(std::log10(raw)));
-  const double step = raw / mag < 1.5   ? mag
-                      : raw / mag < 3.5 ? 2 * mag
-                      : raw / mag < 7.5 ? 5 * mag
-                                        : 10 * mag;
+  double step = raw / mag < 1.5   ? mag
+                : raw / mag < 3.5 ? 2 * mag
+                : raw / mag < 7.5 ? 5 * mag
+                                  : 10 * mag;
+  if (integer) step = std::max(1.0, std::round(step));  // 1, 2, 5, 10, … and never below 1
   std::vector<double> out;
   for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
-    out.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+    out.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : integer ? std::round(t) : t);
   return out;
 }
+
+namespace {
 
 std::string label(double v) {
   char buf[32];
@@ -62,7 +101,10 @@ void draw(cairo_t* cr, const std::vector<ChartSeries>& series, const ChartOption
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, 12);
   cairo_set_line_width(cr, 1);
-  for (double t : ticks(y0, y1)) {  // horizontal grid and y labels
+  bool integer_x = true;  // steps, epochs: integer ticks only
+  for (const auto& s : series)
+    for (double x : s.x) integer_x = integer_x && std::floor(x) == x;
+  for (double t : chart_ticks(y0, y1, false)) {  // horizontal grid and y labels
     cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
     cairo_move_to(cr, left, py(t));
     cairo_line_to(cr, right, py(t));
@@ -73,7 +115,7 @@ void draw(cairo_t* cr, const std::vector<ChartSeries>& series, const ChartOption
     cairo_move_to(cr, left - 8 - e.width, py(t) + e.height / 2);
     cairo_show_text(cr, label(t).c_str());
   }
-  for (double t : ticks(x0, x1)) {  // x labels
+  for (double t : chart_ticks(x0, x1, integer_x)) {  // x labels
     cairo_text_extents_t e;
     cairo_text_extents(cr, label(t).c_str(), &e);
     cairo_move_to(cr, px(t) - e.width / 2, bottom + 18);
@@ -90,17 +132,16 @@ void draw(cairo_t* cr, const std::vector<ChartSeries>& series, const ChartOption
 
   cairo_set_font_size(cr, 12);
   for (size_t k = 0; k < series.size(); ++k) {
-    const Rgb c = kColors[k % std::size(kColors)];
+    const SeriesStyle st = series_style(k);
     const auto& s = series[k];
-    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_set_source_rgb(cr, st.color.r, st.color.g, st.color.b);
     cairo_set_line_width(cr, 2);
+    cairo_set_dash(cr, st.dash.data(), static_cast<int>(st.dash.size()), 0);
     for (size_t i = 0; i < s.x.size(); ++i)
       (i ? cairo_line_to : cairo_move_to)(cr, px(s.x[i]), py(s.y[i]));
     cairo_stroke(cr);
-    for (size_t i = 0; i < s.x.size(); ++i) {
-      cairo_arc(cr, px(s.x[i]), py(s.y[i]), 3, 0, 2 * M_PI);
-      cairo_fill(cr);
-    }
+    cairo_set_dash(cr, nullptr, 0, 0);
+    for (size_t i = 0; i < s.x.size(); ++i) mark(cr, st.marker, px(s.x[i]), py(s.y[i]));
   }
   // The legend, top right, on a box of its own so lines never run through its text.
   const double box_h = 10 + 18.0 * static_cast<double>(series.size());
@@ -111,11 +152,16 @@ void draw(cairo_t* cr, const std::vector<ChartSeries>& series, const ChartOption
   cairo_set_line_width(cr, 1);
   cairo_stroke(cr);
   for (size_t k = 0; k < series.size(); ++k) {
-    const Rgb c = kColors[k % std::size(kColors)];
+    const SeriesStyle st = series_style(k);
     const double ly = top + 20 + 18.0 * static_cast<double>(k);
-    cairo_set_source_rgb(cr, c.r, c.g, c.b);
-    cairo_rectangle(cr, right - 150, ly - 6, 14, 4);
-    cairo_fill(cr);
+    cairo_set_source_rgb(cr, st.color.r, st.color.g, st.color.b);
+    cairo_set_line_width(cr, 2);
+    cairo_set_dash(cr, st.dash.data(), static_cast<int>(st.dash.size()), 0);
+    cairo_move_to(cr, right - 152, ly - 4);
+    cairo_line_to(cr, right - 134, ly - 4);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, nullptr, 0, 0);
+    mark(cr, st.marker, right - 143, ly - 4);
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
     cairo_move_to(cr, right - 130, ly);
     cairo_show_text(cr, series[k].name.c_str());
@@ -140,6 +186,10 @@ void write_line_chart(const std::vector<ChartSeries>& series, const ChartOptions
     points += s.x.size();
   }
   if (points == 0) throw Error("chart '" + path + "': nothing to draw");
+  if (series.size() > max_chart_series())
+    throw Error("chart '" + path + "': " + std::to_string(series.size()) +
+                " series; a chart draws at most " + std::to_string(max_chart_series()) +
+                " apart (choose some with --name)");
   io::write_atomically(path, [&](const std::string& tmp) {
     cairo_surface_t* surface =
         ext == ".svg" ? cairo_svg_surface_create(tmp.c_str(), o.width, o.height)

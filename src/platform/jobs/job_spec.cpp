@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/experiment_names.hpp"
 #include "glia/platform/input_limits.hpp"
 #include "job_spec_detail.hpp"
@@ -58,11 +59,7 @@ bool has_uri_scheme(std::string_view path) {
 }  // namespace
 
 std::string one_line(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  return out;
+  return escape_bytes(text);
 }
 
 void fail(const std::string& where, const std::string& what) {
@@ -83,9 +80,7 @@ bool contains(const std::vector<std::string>& items, const std::string& item) {
 }
 
 std::string in_quotes(std::string_view text) {
-  constexpr std::size_t kMax = 60;
-  if (text.size() > kMax) return "'" + std::string(text.substr(0, kMax)) + "...'";
-  return "'" + std::string(text) + "'";
+  return quote_bytes(text, 60);
 }
 
 bool is_identifier(std::string_view name) {

@@ -13,9 +13,9 @@
 
 namespace glia::platform::job_spec_detail {
 
-/// Throws glia::Error("<where>: <what>") with control characters flattened, so it is one line.
+/// Throws glia::Error("<where>: <what>") escaped (one_line), so it is one printable line.
 [[noreturn]] void fail(const std::string& where, const std::string& what);
-/// `text` with newlines, tabs and other control characters replaced by spaces.
+/// `text` through glia::escape_bytes: control characters and invalid UTF-8 as escapes.
 std::string one_line(std::string_view text);
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 bool contains(const std::vector<std::string>& items, const std::string& item);

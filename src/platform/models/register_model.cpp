@@ -1,9 +1,13 @@
 // Registering a model version from a run's stored files or from local files.
+#include <unistd.h>
+
+#include <random>
 #include <set>
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/models.hpp"
+#include "glia/saving.hpp"
 
 namespace glia::platform {
 
@@ -115,7 +119,57 @@ ModelVersion from_local(Workspace& ws, const ModelRegistration& r) {
   return m;
 }
 
+// The stored files, materialized into a temporary folder (removed after), checked.
+ModelCheck verify_stored(Workspace& ws, const std::string& manifest) {
+  const fs::path cache = ws.root() / ".glia" / "cache" / "models";
+  std::error_code ec;
+  fs::create_directories(cache, ec);
+  if (ec) throw Error("cannot create '" + cache.string() + "': " + ec.message());
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, "%d-%08x", static_cast<int>(::getpid()),
+                static_cast<unsigned>(std::random_device{}()));
+  const fs::path tmp = cache / (".verify-" + manifest.substr(0, 16) + "-" + suffix);
+  struct Remove {
+    fs::path p;
+    ~Remove() {
+      std::error_code e;
+      fs::remove_all(p, e);
+    }
+  } remove{tmp};
+  ArtifactStore(ws.artifacts_path()).materialize(manifest, tmp);
+  try {
+    return verify_model_files(tmp);
+  } catch (const Error& e) {
+    // Messages name the registered files, not the temporary folder.
+    std::string msg = e.what();
+    const std::string prefix = tmp.string() + "/";
+    for (auto at = msg.find(prefix); at != std::string::npos; at = msg.find(prefix))
+      msg.erase(at, prefix.size());
+    throw Error(e.kind(), msg);
+  }
+}
+
 }  // namespace
+
+ModelCheck verify_model_files(const fs::path& folder) {
+  LoadOptions lo;
+  lo.compile = false;
+  const LoadedModel loaded = load_model(folder.string(), lo);
+  ModelCheck check;
+  check.file = fs::path(model_file_in(folder.string())).lexically_relative(folder).string();
+  check.weights = fs::path(loaded.weights_path).lexically_relative(folder).string();
+  if (!loaded.reference) return check;
+  check.has_reference = true;
+  check.difference = reference_difference(*loaded.model, *loaded.reference);
+  constexpr double tolerance = 1e-5;
+  if (!(check.difference <= tolerance))
+    throw Error(ErrorKind::Corrupt,
+                check.file +
+                    ": verification failed: outputs differ from the stored reference by "
+                    "up to " +
+                    std::to_string(check.difference) + " (tolerance 1e-05)");
+  return check;
+}
 
 ModelVersion register_model(Workspace& ws, const ModelRegistration& r) {
   check_model_name(r.name);
@@ -125,6 +179,15 @@ ModelVersion register_model(Workspace& ws, const ModelRegistration& r) {
       if (key.empty()) throw Error("model '" + r.name + "': a tag or property needs a name");
   // Blobs and the manifest first; the version is the one transaction at the end.
   ModelVersion m = r.run_id ? from_run(ws, r) : from_local(ws, r);
+  if (r.verify) {
+    ModelCheck check;
+    try {
+      check = verify_stored(ws, m.manifest);
+    } catch (const Error& e) {
+      throw Error(e.kind(), "model '" + r.name + "' not registered: " + e.what());
+    }
+    if (r.verified) r.verified(check);
+  }
   m.name = r.name;
   m.description = r.description;
   m.tags = r.tags;
