@@ -24,6 +24,8 @@ nlohmann::json compute_json(platform::Workspace& ws, const platform::ComputeTarg
           {"type", t.type},
           {"max_concurrent", t.max_concurrent},
           {"description", t.description},
+          {"threads_per_job", t.threads_per_job ? nlohmann::json(*t.threads_per_job)
+                                                : nlohmann::json("share of the cores")},
           {"created_at", iso_time(t.created_at)},
           {"queued", queued},
           {"running", active}};
@@ -45,6 +47,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
   struct Args {
     std::string name, type = "local", description, output = "text";
     int64_t max_concurrent = 1;
+    int64_t threads_per_job = 0;
   };
   auto a = std::make_shared<Args>();
   auto* create = cmd->add_subcommand("create", "Create a compute target");
@@ -55,25 +58,40 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
                    "how many jobs may run on it at once (default 1)")
       ->check(CLI::PositiveNumber);
   create->add_option("--description", a->description, "a description");
-  create->callback([a, workspace_dir] {
+  auto* tpj = create
+                  ->add_option("--threads-per-job", a->threads_per_job,
+                               "compute threads each job gets (default: the usable cores "
+                               "divided by the jobs running at once)")
+                  ->check(CLI::PositiveNumber);
+  create->callback([a, tpj, workspace_dir] {
     check_name(a->name);
     auto ws = open_workspace(*workspace_dir);
-    ws.store().create_compute({a->name, a->type, a->max_concurrent, a->description, 0});
+    platform::ComputeTarget t{a->name, a->type, a->max_concurrent, a->description, 0};
+    if (tpj->count()) t.threads_per_job = a->threads_per_job;
+    ws.store().create_compute(t);
     std::printf("created compute '%s' (%s, max %lld concurrent jobs)\n", a->name.c_str(),
                 a->type.c_str(), static_cast<long long>(a->max_concurrent));
   });
 
   auto u = std::make_shared<Args>();
-  auto* update = cmd->add_subcommand("update", "Change a compute target's limit or description");
+  auto* update = cmd->add_subcommand(
+      "update", "Change a compute target's limit, threads per job or description");
   update->add_option("--name", u->name, "the target")->required();
   auto* mc = update->add_option("--max-concurrent", u->max_concurrent, "jobs at once")
                  ->check(CLI::PositiveNumber);
   auto* desc = update->add_option("--description", u->description, "a description");
-  update->callback([u, mc, desc, workspace_dir] {
+  auto* utpj = update
+                   ->add_option("--threads-per-job", u->threads_per_job,
+                                "compute threads each job gets (0: a share of the cores)")
+                   ->check(CLI::NonNegativeNumber);
+  update->callback([u, mc, desc, utpj, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
     auto t = ws.store().get_compute(u->name);
     if (mc->count()) t.max_concurrent = u->max_concurrent;
     if (desc->count()) t.description = u->description;
+    if (utpj->count())
+      t.threads_per_job =
+          u->threads_per_job > 0 ? std::optional<int64_t>(u->threads_per_job) : std::nullopt;
     ws.store().update_compute(t);
     if (platform::agent_running(ws.root())) ensure_agent(ws);  // apply the new limit now
     std::printf("updated compute '%s' (max %lld concurrent jobs)\n", t.name.c_str(),

@@ -99,8 +99,11 @@ class Agent {
     }
   }
 
+  // Starts what the targets' limits allow. The cores are shared by every job running once
+  // these have started (across targets): each new job gets its share of them.
   void start_queued() {
     queued_ = 0;
+    std::vector<std::pair<RunRecord, std::optional<int64_t>>> starting;  // run, target threads
     for (const ComputeTarget& target : ws_.store().list_computes()) {
       const auto running = std::count_if(jobs_.begin(), jobs_.end(),
                                          [&](auto& j) { return j->compute() == target.name; });
@@ -113,10 +116,20 @@ class Agent {
       queued_ += static_cast<int64_t>(queued.size());
       for (size_t i = 0;
            i < queued.size() && running + static_cast<int64_t>(i) < target.max_concurrent; ++i) {
-        auto job = RunningJob::launch(ws_, queued[i], options_, steady_now());
-        if (job) jobs_.push_back(std::move(job));
+        starting.emplace_back(std::move(queued[i]), target.threads_per_job);
         --queued_;
       }
+    }
+    if (starting.empty()) return;
+    compute::ThreadContext threads;
+    threads.cores = compute::usable_cores();
+    threads.jobs_at_once =
+        static_cast<int64_t>(starting.size()) +
+        std::count_if(jobs_.begin(), jobs_.end(), [](auto& j) { return j->process_running(); });
+    for (auto& [run, target_threads] : starting) {
+      threads.target_threads = target_threads;
+      auto job = RunningJob::launch(ws_, run, options_, steady_now(), threads);
+      if (job) jobs_.push_back(std::move(job));
     }
   }
 

@@ -1,17 +1,19 @@
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 #include "datasets/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/datasets.hpp"
+#include "glia/platform/environment.hpp"
 #include "glia/platform/job_submit.hpp"
 #include "glia/platform/run_dir.hpp"
-
-extern char** environ;
 
 namespace glia::platform {
 
@@ -72,18 +74,17 @@ void check_program(const JobSpec& spec, const std::string& command, const Submit
               "' was not found on PATH (check the command, or give its path)");
 }
 
-}  // namespace
-
-std::map<std::string, std::string> current_environment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv(*e);
-    auto eq = kv.find('=');
-    if (eq != std::string::npos && kv.rfind("GLIA_", 0) != 0)
-      env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return env;
+// The user this process runs as: uid and login name ("" when the uid has no passwd entry).
+std::pair<int64_t, std::string> submitting_user() {
+  const uid_t uid = ::getuid();
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  ::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found);
+  return {static_cast<int64_t>(uid), found && found->pw_name ? found->pw_name : ""};
 }
+
+}  // namespace
 
 RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options) {
   Store& store = ws.store();
@@ -157,8 +158,12 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   run.timeout = spec.timeout_seconds;
   run.queue = true;
   run.code_snapshot = code_snapshot;
-  nlohmann::json recorded = {
-      {"job", to_json(spec)}, {"inputs", values}, {"environment", options.environment}};
+  std::tie(run.submitter_uid, run.submitter_name) = submitting_user();
+  // Only the allow-listed variables' values are recorded (never a token the submitter had set);
+  // the job's own environment_variables are part of the job.
+  nlohmann::json recorded = {{"job", to_json(spec)},
+                             {"inputs", values},
+                             {"environment", recordable_environment(options.environment)}};
   if (!spec.source.empty()) recorded["job_file"] = spec.source.string();
   recorded["dataset_inputs"] = nlohmann::json::object();
   for (const RunInput& in : inputs) recorded["dataset_inputs"][in.input] = values[in.input];
