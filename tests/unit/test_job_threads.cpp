@@ -52,16 +52,16 @@ TEST(ThreadShare, ExportedTheUsualWaysUnlessTheJobSetsThem) {
        {"OMP_NUM_THREADS", "GLIA_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
         "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"})
     EXPECT_EQ(env[name], "3") << name;
-  EXPECT_FALSE(env["GOMP_SPINCOUNT"].empty());  // idle threads sleep soon
+  EXPECT_EQ(env["OMP_WAIT_POLICY"], "PASSIVE");  // idle threads sleep
   EXPECT_EQ(env["PATH"], "/bin");
 
-  std::map<std::string, std::string> user{{"OMP_NUM_THREADS", "7"}, {"OMP_WAIT_POLICY", "ACTIVE"}};
+  std::map<std::string, std::string> user{{"OMP_NUM_THREADS", "7"}, {"GOMP_SPINCOUNT", "5"}};
   std::map<std::string, std::string> env2 = user;
   compute::export_threads(env2, 2, user);
   EXPECT_EQ(env2["OMP_NUM_THREADS"], "7");  // the user wins
   EXPECT_EQ(env2["GLIA_THREADS"], "2");
-  EXPECT_EQ(env2["OMP_WAIT_POLICY"], "ACTIVE");
-  EXPECT_FALSE(env2.count("GOMP_SPINCOUNT"));  // the user chose a spin policy
+  EXPECT_EQ(env2["GOMP_SPINCOUNT"], "5");
+  EXPECT_FALSE(env2.count("OMP_WAIT_POLICY"));  // the user chose a spin policy
 }
 
 TEST(JobResources, ThreadsIsAPositiveIntegerKey) {
@@ -87,7 +87,7 @@ class JobThreads : public testing::Test {
     fs::create_directories(dir_ / "code");
     std::ofstream(dir_ / "code" / "t.sh")
         << "mkdir -p outputs && echo \"$OMP_NUM_THREADS $GLIA_THREADS $MKL_NUM_THREADS "
-           "${GOMP_SPINCOUNT:-none}\" > outputs/t.txt\n";
+           "${OMP_WAIT_POLICY:-none}\" > outputs/t.txt\n";
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -116,12 +116,12 @@ TEST_F(JobThreads, JobsStartedTogetherShareTheCoresAndRecordIt) {
   for (const auto& id : ids) {
     const RunRecord r = ws.store().get_run(id);
     ASSERT_EQ(r.status, RunStatus::Completed) << r.error;
-    EXPECT_EQ(seen(ws, id), share + " " + share + " " + share + " 10000\n");
+    EXPECT_EQ(seen(ws, id), share + " " + share + " " + share + " PASSIVE\n");
     EXPECT_EQ(r.properties.at("threads"), share);
     EXPECT_EQ(r.properties.at("threads_from"),
               std::to_string(compute::usable_cores()) + " cores shared by 4 jobs");
   }
-  EXPECT_EQ(seen(ws, own), "5 5 5 10000\n");
+  EXPECT_EQ(seen(ws, own), "5 5 5 PASSIVE\n");
   EXPECT_EQ(ws.store().get_run(own).properties.at("threads"), "5");
 }
 
@@ -133,13 +133,13 @@ TEST_F(JobThreads, TargetThreadsPerJobAndTheJobsVariablesWin) {
   const std::string a = submit(ws, "compute: pinned\n").id;
   const std::string b = submit(ws,
                                "compute: pinned\nenvironment_variables: {OMP_NUM_THREADS: '9', "
-                               "OMP_WAIT_POLICY: PASSIVE}\n")
+                               "OMP_WAIT_POLICY: ACTIVE}\n")
                             .id;
   AgentOptions options;
   options.idle_exit_seconds = 0.2;
   ASSERT_TRUE(run_local_agent(ws.root(), options));
-  EXPECT_EQ(seen(ws, a), "3 3 3 10000\n");
-  EXPECT_EQ(seen(ws, b), "9 3 3 none\n");
+  EXPECT_EQ(seen(ws, a), "3 3 3 PASSIVE\n");
+  EXPECT_EQ(seen(ws, b), "9 3 3 ACTIVE\n");
   EXPECT_EQ(ws.store().get_run(a).properties.at("threads_from"),
             "the compute target's threads_per_job");
 }

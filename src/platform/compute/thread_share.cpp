@@ -7,14 +7,6 @@
 
 namespace glia::platform::compute {
 
-namespace {
-// libgomp spins this many times waiting for the next parallel region before it sleeps (its
-// default, 300,000, keeps an idle thread busy for about a millisecond: jobs sharing the cores
-// would spin against each other). Short enough to free the core, long enough to catch the
-// back-to-back regions of a training step.
-constexpr const char* kSpinCount = "10000";
-}  // namespace
-
 int usable_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -43,9 +35,13 @@ void export_threads(std::map<std::string, std::string>& env, int64_t threads,
        {"OMP_NUM_THREADS", "GLIA_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
         "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"})
     set(name, n);
-  // The user's own spin policy (either variable) wins; otherwise a short spin.
+  // libgomp's threads spin ~300,000 times for the next parallel region before they sleep:
+  // with jobs (or anything else) sharing the cores, they spin against each other. PASSIVE
+  // makes them sleep at once: measured on 2 busy cores, a 2-thread seed training took 2.1-2.9 s
+  // passive, 4.2-4.4 s with GOMP_SPINCOUNT=1000, 14-20 s with 10,000, 17-39 s by default
+  // (bench/README.md). The user's own spin policy (either variable) wins.
   if (!user_set.count("OMP_WAIT_POLICY") && !user_set.count("GOMP_SPINCOUNT"))
-    env["GOMP_SPINCOUNT"] = kSpinCount;
+    env["OMP_WAIT_POLICY"] = "PASSIVE";
 }
 
 }  // namespace glia::platform::compute

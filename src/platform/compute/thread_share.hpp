@@ -25,8 +25,9 @@ ThreadShare thread_share(std::optional<int64_t> job_threads, std::optional<int64
 
 /// Sets the thread variables (OMP_NUM_THREADS, GLIA_THREADS, MKL_NUM_THREADS,
 /// OPENBLAS_NUM_THREADS, TF_NUM_INTRAOP_THREADS, TF_NUM_INTEROP_THREADS) to `threads`, and
-/// libgomp's spin (GOMP_SPINCOUNT) short, so that idle threads sleep instead of spinning against
-/// other jobs — except the variables `user_set` names (the job's environment_variables win).
+/// OMP_WAIT_POLICY=PASSIVE, so that idle OpenMP threads sleep instead of spinning against other
+/// jobs — except the variables `user_set` names (the job's environment_variables win; setting
+/// OMP_WAIT_POLICY or GOMP_SPINCOUNT there keeps Glia's policy out).
 void export_threads(std::map<std::string, std::string>& env, int64_t threads,
                     const std::map<std::string, std::string>& user_set);
 
