@@ -31,6 +31,11 @@ nlohmann::json compute_json(platform::Workspace& ws, const platform::ComputeTarg
           {"running", active}};
 }
 
+std::string threads_text(const platform::ComputeTarget& t) {
+  return t.threads_per_job ? std::to_string(*t.threads_per_job) + " threads per job"
+                           : "threads: a share of the cores";
+}
+
 void check_name(const std::string& name) {
   static const std::string ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
   if (name.empty() || name.size() > 64 || name.find_first_not_of(ok) != std::string::npos)
@@ -62,15 +67,16 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
                   ->add_option("--threads-per-job", a->threads_per_job,
                                "compute threads each job gets (default: the usable cores "
                                "divided by the jobs running at once)")
-                  ->check(CLI::PositiveNumber);
+                  ->check(CLI::Range(int64_t{1}, int64_t{4096}));
   create->callback([a, tpj, workspace_dir] {
     check_name(a->name);
     auto ws = open_workspace(*workspace_dir);
     platform::ComputeTarget t{a->name, a->type, a->max_concurrent, a->description, 0};
     if (tpj->count()) t.threads_per_job = a->threads_per_job;
     ws.store().create_compute(t);
-    std::printf("created compute '%s' (%s, max %lld concurrent jobs)\n", a->name.c_str(),
-                a->type.c_str(), static_cast<long long>(a->max_concurrent));
+    std::printf("created compute '%s' (%s, max %lld concurrent jobs, %s)\n", a->name.c_str(),
+                a->type.c_str(), static_cast<long long>(a->max_concurrent),
+                threads_text(t).c_str());
   });
 
   auto u = std::make_shared<Args>();
@@ -83,7 +89,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
   auto* utpj = update
                    ->add_option("--threads-per-job", u->threads_per_job,
                                 "compute threads each job gets (0: a share of the cores)")
-                   ->check(CLI::NonNegativeNumber);
+                   ->check(CLI::Range(int64_t{0}, int64_t{4096}));
   update->callback([u, mc, desc, utpj, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
     auto t = ws.store().get_compute(u->name);
@@ -94,8 +100,8 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
           u->threads_per_job > 0 ? std::optional<int64_t>(u->threads_per_job) : std::nullopt;
     ws.store().update_compute(t);
     if (platform::agent_running(ws.root())) ensure_agent(ws);  // apply the new limit now
-    std::printf("updated compute '%s' (max %lld concurrent jobs)\n", t.name.c_str(),
-                static_cast<long long>(t.max_concurrent));
+    std::printf("updated compute '%s' (max %lld concurrent jobs, %s)\n", t.name.c_str(),
+                static_cast<long long>(t.max_concurrent), threads_text(t).c_str());
   });
 
   auto list_output = std::make_shared<std::string>("text");
@@ -111,12 +117,13 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
                   all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
-    std::printf("%-20s %-8s %-14s %-8s %s\n", "NAME", "TYPE", "MAX_CONCURRENT", "RUNNING",
-                "QUEUED");
+    std::printf("%-20s %-8s %-14s %-12s %-8s %s\n", "NAME", "TYPE", "MAX_CONCURRENT", "THREADS/JOB",
+                "RUNNING", "QUEUED");
     for (const auto& t : all)
-      std::printf("%-20s %-8s %-14lld %-8zu %zu\n", t["name"].get<std::string>().c_str(),
+      std::printf("%-20s %-8s %-14lld %-12s %-8zu %zu\n", t["name"].get<std::string>().c_str(),
                   t["type"].get<std::string>().c_str(),
                   static_cast<long long>(t["max_concurrent"].get<int64_t>()),
+                  t["threads_per_job"].is_number() ? t["threads_per_job"].dump().c_str() : "share",
                   t["running"].get<size_t>(), t["queued"].get<size_t>());
   });
 

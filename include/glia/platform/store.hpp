@@ -79,7 +79,7 @@ struct ComputeTarget {
 };
 
 /// Throws glia::Error when a target is not valid: an unknown type, max_concurrent < 1,
-/// threads_per_job < 1. Every Store checks targets with it before writing one.
+/// threads_per_job outside 1..4096. Every Store checks targets with it before writing one.
 void check_compute(const ComputeTarget& target);
 
 /// A file kept in a run's history: its path in the run ("outputs/model/model.h5",

@@ -10,8 +10,8 @@ void check_compute(const ComputeTarget& t) {
     throw Error("compute '" + t.name + "': unknown type '" + t.type + "' (expected: local)");
   if (t.max_concurrent < 1)
     throw Error("compute '" + t.name + "': max_concurrent must be at least 1");
-  if (t.threads_per_job && *t.threads_per_job < 1)
-    throw Error("compute '" + t.name + "': threads_per_job must be at least 1, got " +
+  if (t.threads_per_job && (*t.threads_per_job < 1 || *t.threads_per_job > 4096))
+    throw Error("compute '" + t.name + "': threads_per_job must be 1 to 4096, got " +
                 std::to_string(*t.threads_per_job));
 }
 
