@@ -4,6 +4,7 @@
 // given in the job's YAML (`environment_variables`), where the user chose to write it.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,6 +21,14 @@ bool is_recorded_variable(const std::string& name);
 /// The allow-listed part of `env`.
 std::map<std::string, std::string> recordable_environment(
     const std::map<std::string, std::string>& env);
+
+/// The user this process runs as (its real uid) and their login name ("" when the uid has no
+/// passwd entry): recorded on each run as who submitted or started it.
+struct SubmittingUser {
+  int64_t uid = 0;
+  std::string name;
+};
+SubmittingUser current_user();
 
 /// The environment of this process, as a map (Glia's own GLIA_* variables left out: the agent
 /// sets those for each job).

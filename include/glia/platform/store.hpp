@@ -35,7 +35,7 @@ struct NewRun {
   bool queue = false;             // created Queued (NotStarted → Queued in the same transaction)
   std::string id;                 // empty: a new id (make_run_id)
   std::vector<RunInput> inputs;   // dataset versions it uses, recorded with it (run_id filled in)
-  /// Who submitted it: uid and login name (unset / "" for runs created otherwise).
+  /// Who submitted it (a job) or started it (a program logging a run): uid and login name.
   std::optional<int64_t> submitter_uid;
   std::string submitter_name;
 };

@@ -1,5 +1,8 @@
-// The submitter's environment as a run records it: the allow-list and the capture.
+// The submitter as a run records them: the environment's allow-list, its capture, the user.
 #include "glia/platform/environment.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -43,6 +46,15 @@ std::map<std::string, std::string> recordable_environment(
   for (const auto& [k, v] : env)
     if (is_recorded_variable(k)) out.emplace(k, v);
   return out;
+}
+
+SubmittingUser current_user() {
+  const uid_t uid = ::getuid();
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  ::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found);
+  return {static_cast<int64_t>(uid), found && found->pw_name ? found->pw_name : ""};
 }
 
 std::map<std::string, std::string> current_environment() {

@@ -1,10 +1,8 @@
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <set>
 #include <sstream>
-#include <tuple>
 #include <vector>
 
 #include "datasets/url_fetch.hpp"
@@ -72,16 +70,6 @@ void check_program(const JobSpec& spec, const std::string& command, const Submit
     if (executable(d / prog)) return;
   throw Error(where(spec) + ": the command's program '" + prog +
               "' was not found on PATH (check the command, or give its path)");
-}
-
-// The user this process runs as: uid and login name ("" when the uid has no passwd entry).
-std::pair<int64_t, std::string> submitting_user() {
-  const uid_t uid = ::getuid();
-  std::vector<char> buf(16384);
-  passwd pw{};
-  passwd* found = nullptr;
-  ::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found);
-  return {static_cast<int64_t>(uid), found && found->pw_name ? found->pw_name : ""};
 }
 
 }  // namespace
@@ -158,7 +146,9 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   run.timeout = spec.timeout_seconds;
   run.queue = true;
   run.code_snapshot = code_snapshot;
-  std::tie(run.submitter_uid, run.submitter_name) = submitting_user();
+  const SubmittingUser user = current_user();
+  run.submitter_uid = user.uid;
+  run.submitter_name = user.name;
   // Only the allow-listed variables' values are recorded (never a token the submitter had set);
   // the job's own environment_variables are part of the job.
   nlohmann::json recorded = {{"job", to_json(spec)},
