@@ -52,7 +52,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_option("--seed", seed, "seed for weights and shuffling")->capture_default_str();
-  app.add_option("--threads", threads, "compute threads (0 = all cores)")
+  app.add_option(
+         "--threads", threads,
+         "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_option("--verbose", verbose, "0 silent, 1 progress bar, 2 one line per epoch")

@@ -90,6 +90,8 @@ nlohmann::json run_json(const platform::RunRecord& r) {
   j["exit_code"] = r.exit_code ? nlohmann::json(*r.exit_code) : nlohmann::json(nullptr);
   j["error"] = r.error;
   if (r.pid) j["pid"] = *r.pid;
+  if (r.submitter_uid) j["submitted_by"] = {{"uid", *r.submitter_uid}, {"name", r.submitter_name}};
+  if (!r.properties.empty()) j["properties"] = r.properties;
   if (r.started_at) {
     const double end = r.ended_at.value_or(static_cast<double>(std::time(nullptr)));
     j["duration_seconds"] = end - *r.started_at;

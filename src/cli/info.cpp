@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "glia/backend.hpp"
+#include "glia/runtime.hpp"
 #include "glia/version.hpp"
 
 namespace glia::cli {
@@ -18,7 +19,8 @@ void register_info(CLI::App& app) {
     nlohmann::json j = {{"version", version()},
                         {"backends", backend_names()},
                         {"default_backend", "cpu"},
-                        {"cores", omp_get_num_procs()}};
+                        {"cores", omp_get_num_procs()},
+                        {"threads", default_num_threads()}};
     if (*output == "json") {
       std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
@@ -26,7 +28,8 @@ void register_info(CLI::App& app) {
     std::printf("glia %s\n", version());
     std::string names;
     for (auto& b : backend_names()) names += (names.empty() ? "" : ", ") + b;
-    std::printf("backends: %s (default: cpu)\ncores: %d\n", names.c_str(), omp_get_num_procs());
+    std::printf("backends: %s (default: cpu)\ncores: %d\nthreads: %d\n", names.c_str(),
+                omp_get_num_procs(), default_num_threads());
   });
 }
 

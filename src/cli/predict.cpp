@@ -86,7 +86,9 @@ void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspa
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--limit", a->limit, "predict only the first N rows")->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", a->threads, "compute threads (0 = all cores)")
+  cmd->add_option(
+         "--threads", a->threads,
+         "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([a, workspace_dir] { run_predict(*a, *workspace_dir); });
 }

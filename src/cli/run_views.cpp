@@ -58,6 +58,15 @@ void print_show(const nlohmann::json& j) {
   std::printf("Status:       %s", str("status").c_str());
   if (!j["exit_code"].is_null()) std::printf(" (exit code %d)", j["exit_code"].get<int>());
   std::printf("\nCompute:      %s\n", str("compute").c_str());
+  if (j.contains("submitted_by")) {
+    const auto& by = j["submitted_by"];
+    const std::string name = by["name"].get<std::string>();
+    std::printf("Submitted by: %s (uid %lld)\n", name.empty() ? "?" : name.c_str(),
+                static_cast<long long>(by["uid"].get<int64_t>()));
+  }
+  if (j.contains("properties") && j["properties"].contains("threads"))
+    std::printf("Threads:      %s (%s)\n", j["properties"]["threads"].get<std::string>().c_str(),
+                j["properties"].value("threads_from", std::string("?")).c_str());
   std::printf("Command:      %s\n", str("command").c_str());
   if (j.contains("inputs") && !j["inputs"].empty()) {
     std::printf("Inputs:\n");

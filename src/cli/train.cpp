@@ -202,7 +202,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--verbose", a->verbose,
                   "0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal)")
       ->check(CLI::Range(0, 2));
-  cmd->add_option("--threads", a->threads, "compute threads (0 = all cores)")
+  cmd->add_option(
+         "--threads", a->threads,
+         "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-o,--output-format", a->output_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));

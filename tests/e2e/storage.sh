@@ -149,5 +149,20 @@ else
   [ "$(mode "$SH/ws/.glia/glia.db")" = 660 ] || fail "glia.db is $(mode "$SH/ws/.glia/glia.db")"
   [ -z "$(find "$SH/ws/.glia" ! -group "$GRP")" ] || fail "not the workspace's group: $(find "$SH/ws/.glia" ! -group "$GRP" | head -3)"
   (umask 002 && "${as1[@]}" "$GLIA" -w "$SH/ws" dataset show two >/dev/null) || fail "$U1 cannot read $U2's dataset"
+  # Jobs run as their submitter: each user's own agent takes only that user's jobs.
+  printf 'command: sleep 1; id -un\n' >"$WORK/whoami.yml" && chmod 644 "$WORK/whoami.yml"
+  (umask 002 && "${as1[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/whoami.yml" -o json >"$WORK/j1.json") || fail "submit as $U1"
+  (umask 002 && "${as2[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/whoami.yml" -o json >"$WORK/j2.json") || fail "submit as $U2"
+  J1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/j1.json")
+  J2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/j2.json")
+  wait_status "$SH/ws" "$J1" Completed 30
+  wait_status "$SH/ws" "$J2" Completed 30
+  [ "$(run_field "$SH/ws" "$J1" submitted_by | python3 -c 'import ast,sys; print(ast.literal_eval(sys.stdin.read())["name"])')" = "$U1" ] ||
+    fail "run of $U1 records $(run_field "$SH/ws" "$J1" submitted_by)"
+  "$GLIA" -w "$SH/ws" job stream "$J1" 2>/dev/null | grep -qx "$U1" || fail "$U1's job did not run as $U1"
+  "$GLIA" -w "$SH/ws" job stream "$J2" 2>/dev/null | grep -qx "$U2" || fail "$U2's job did not run as $U2"
+  [ -f "$SH/ws/.glia/agent/$(id -u "$U1")/agent.log" ] && [ -f "$SH/ws/.glia/agent/$(id -u "$U2")/agent.log" ] ||
+    fail "each user did not get an agent of their own: $(ls "$SH/ws/.glia/agent")"
+  echo "shared workspace: each user's job ran as that user, by that user's agent"
 fi
 echo "PASS storage"

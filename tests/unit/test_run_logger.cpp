@@ -59,6 +59,7 @@ TEST_F(RunLoggerTest, InAWorkspaceCreatesACompletedRunWithItsMetrics) {
   EXPECT_EQ(ws.store().get_run(id).status, RunStatus::Completed);
   EXPECT_EQ(ws.store().metric_series(id, "v").size(), 2500u);
   EXPECT_EQ(ws.store().latest_metrics(id).at("acc").step, 7);
+  EXPECT_EQ(ws.store().get_run(id).submitter_uid, static_cast<int64_t>(::getuid()));
 }
 
 TEST_F(RunLoggerTest, AnUncompletedRunIsMarkedFailed) {

@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "glia/platform/store.hpp"
 #include "store/migrations.hpp"
@@ -87,6 +90,58 @@ TEST(SqliteMigrations, Version5AddsTheModelRegistryNextToExistingRuns) {
   EXPECT_EQ(store->list_models({.run_id = "r1"}).size(), 1u);
   EXPECT_EQ(store->get_run("r1").status, RunStatus::Completed);
   store.reset();
+  fs::remove_all(dir);
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(SqliteMigrations, Version6ScrubsSecretsFromRecordedEnvironmentsOnDiskToo) {
+  const fs::path dir = testing_util::fresh_test_dir("mig");
+  fs::create_directories(dir);
+  const fs::path path = dir / "glia.db";
+  const std::string secret = "tok-9c2e4b7d1a";
+  {  // a store as version 5 left it: runs whose specs hold the submitter's whole environment
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    exec(db, "PRAGMA journal_mode=WAL");
+    exec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)");
+    for (const auto& m : sqlite::migrations()) {
+      if (m.version > 5) break;
+      exec(db, m.sql);
+      exec(db, "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)");
+    }
+    const nlohmann::json spec = {
+        {"job", {{"command", "echo hi"}, {"environment_variables", {{"FROM_YAML", "y"}}}}},
+        {"environment",
+         {{"PATH", "/usr/bin"},
+          {"LANG", "C.UTF-8"},
+          {"MY_SECRET_TOKEN", secret},
+          {"LC_ALL", "C"}}}};
+    exec(db,
+         "INSERT INTO experiments(name, created_at) VALUES ('e', 1);"
+         "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, "
+         "compute, spec) VALUES ('r1', 1, 'r1', 'Completed', 1, 'c', 'local', '" +
+             spec.dump() + "'), ('r2', 1, 'r2', 'Completed', 2, 'c', 'local', '');");
+    sqlite3_close(db);
+  }
+  ASSERT_NE(file_bytes(path).find(secret), std::string::npos);  // the test can fail
+  auto store = open_sqlite_store(path.string());
+  EXPECT_GE(store->schema_version(), 6);
+  const RunRecord r1 = store->get_run("r1");
+  EXPECT_EQ(r1.spec.find(secret), std::string::npos);
+  const auto spec = nlohmann::json::parse(r1.spec);
+  EXPECT_EQ(spec["environment"],
+            (nlohmann::json{{"LANG", "C.UTF-8"}, {"LC_ALL", "C"}, {"PATH", "/usr/bin"}}));
+  EXPECT_EQ(spec["job"]["environment_variables"]["FROM_YAML"], "y");  // the job is kept whole
+  EXPECT_EQ(store->get_run("r2").spec, "");
+  EXPECT_FALSE(r1.submitter_uid);  // unknown for runs from before
+  store.reset();
+  // Not in the file, the WAL or freed pages either.
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(file_bytes(entry.path()).find(secret), std::string::npos) << entry.path();
   fs::remove_all(dir);
 }
 

@@ -46,6 +46,29 @@ TEST_P(StoreJobs, ProcessAndTags) {
   EXPECT_THROW(store_->set_process("nope", 1, 1, 1), Error);
 }
 
+TEST_P(StoreJobs, SubmitterAndPropertiesAreKept) {
+  NewRun n{"exp", "", "echo hi", "local", {}};
+  n.submitter_uid = 1234;
+  n.submitter_name = "ada";
+  RunRecord r = store_->create_run(n);
+  EXPECT_EQ(r.submitter_uid, 1234);
+  RunRecord back = store_->get_run(r.id);
+  EXPECT_EQ(back.submitter_uid, 1234);
+  EXPECT_EQ(back.submitter_name, "ada");
+  EXPECT_TRUE(back.properties.empty());
+  EXPECT_FALSE(store_->get_run(new_run().id).submitter_uid);  // runs not submitted as jobs
+
+  store_->add_properties(r.id, {{"threads", "2"}, {"threads_from", "share"}});
+  store_->add_properties(r.id, {{"threads", "2"}, {"other", "x"}});  // the same value again: fine
+  EXPECT_THROW(store_->add_properties(r.id, {{"threads", "3"}, {"late", "y"}}), Error);
+  EXPECT_EQ(store_->get_run(r.id).properties,
+            (std::map<std::string, std::string>{
+                {"other", "x"},
+                {"threads", "2"},
+                {"threads_from", "share"}}));  // nothing of the refused call
+  EXPECT_THROW(store_->add_properties("nope", {{"a", "b"}}), Error);
+}
+
 TEST_P(StoreJobs, FiltersByComputeAnyStatusOldestFirst) {
   NewRun a{"e", "", "c", "local", {}}, b{"e", "", "c", "gpu", {}};
   a.queue = b.queue = true;
@@ -74,8 +97,18 @@ TEST_P(StoreJobs, ComputeTargets) {
   EXPECT_THROW(store_->create_compute({"cpu", "local", 1, "", 0}), Error);
   EXPECT_THROW(store_->create_compute({"k8s", "kubernetes", 1, "", 0}), Error);
   EXPECT_THROW(store_->create_compute({"zero", "local", 0, "", 0}), Error);
+  ComputeTarget no_threads{"nothreads", "local", 1, "", 0};
+  no_threads.threads_per_job = 0;
+  EXPECT_THROW(store_->create_compute(no_threads), Error);
   auto cpu = store_->get_compute("cpu");
   EXPECT_EQ(cpu.max_concurrent, 3);
+  EXPECT_FALSE(cpu.threads_per_job);  // unset: a share of the cores
+  cpu.threads_per_job = 2;
+  store_->update_compute(cpu);
+  EXPECT_EQ(store_->get_compute("cpu").threads_per_job, 2);
+  cpu.threads_per_job.reset();
+  store_->update_compute(cpu);
+  EXPECT_FALSE(store_->get_compute("cpu").threads_per_job);
   EXPECT_GT(cpu.created_at, 0);
   cpu.max_concurrent = 5;
   store_->update_compute(cpu);

@@ -4,6 +4,7 @@
 // be checked before a run exists, so a bad file fails at submit with a one-line message.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -54,6 +55,7 @@ struct JobSpec {
   std::string description;
   std::map<std::string, std::string> tags;
   std::optional<double> timeout_seconds;  // limits.timeout, > 0
+  std::optional<int64_t> threads;         // resources.threads (a Glia key), > 0
 };
 
 /// Parses job YAML text. `source_name` names the file in messages; relative paths (code, uri

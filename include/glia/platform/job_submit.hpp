@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "glia/platform/environment.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "glia/platform/store.hpp"
 #include "glia/platform/workspace.hpp"
@@ -15,8 +16,9 @@
 namespace glia::platform {
 
 struct SubmitOptions {
-  /// The submitter's environment: the job runs with it (like running the command yourself),
-  /// plus the job's environment_variables and Glia's variables.
+  /// The submitter's environment: the command's program is looked up on its PATH, and the
+  /// job runs with its allow-listed part (environment.hpp: the only values recorded on the run),
+  /// plus the job's environment_variables, its thread share and Glia's variables.
   std::map<std::string, std::string> environment;
   /// Folders searched for the command's program besides the environment's PATH (glia's own).
   std::vector<std::filesystem::path> extra_path;
@@ -26,8 +28,5 @@ struct SubmitOptions {
 };
 
 RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options);
-
-/// The environment of this process, as a map.
-std::map<std::string, std::string> current_environment();
 
 }  // namespace glia::platform

@@ -35,6 +35,9 @@ struct NewRun {
   bool queue = false;             // created Queued (NotStarted → Queued in the same transaction)
   std::string id;                 // empty: a new id (make_run_id)
   std::vector<RunInput> inputs;   // dataset versions it uses, recorded with it (run_id filled in)
+  /// Who submitted it (a job) or started it (a program logging a run): uid and login name.
+  std::optional<int64_t> submitter_uid;
+  std::string submitter_name;
 };
 
 /// A new Azure-style run id: <experiment>_<unix seconds>_<8 hex digits>.
@@ -56,6 +59,12 @@ struct RunRecord {
   /// The job's process (its group leader), its start time in clock ticks since boot (guards
   /// against a reused pid) and the agent that started it; unset until the job starts.
   std::optional<int64_t> pid, pid_start, agent_pid;
+  /// Who submitted it (see NewRun).
+  std::optional<int64_t> submitter_uid;
+  std::string submitter_name;
+  /// Facts recorded as the run goes, like Azure's run properties (e.g. "threads": the compute
+  /// threads the agent gave the job). Added, never removed.
+  std::map<std::string, std::string> properties;
 };
 
 /// A local compute target: jobs queue on it and at most max_concurrent run at once.
@@ -65,7 +74,13 @@ struct ComputeTarget {
   int64_t max_concurrent = 1;
   std::string description;
   double created_at = 0;
+  /// Compute threads each job gets; unset: a share of the usable cores (cores / jobs running).
+  std::optional<int64_t> threads_per_job;
 };
+
+/// Throws glia::Error when a target is not valid: an unknown type, max_concurrent < 1,
+/// threads_per_job outside 1..4096. Every Store checks targets with it before writing one.
+void check_compute(const ComputeTarget& target);
 
 /// A file kept in a run's history: its path in the run ("outputs/model/model.h5",
 /// "user_logs/std_log.txt") and the artifact-store blob holding its bytes.
@@ -164,6 +179,8 @@ struct RunFilter {
   std::optional<RunStatus> status;
   std::vector<RunStatus> any_status;  // when non-empty: runs in one of these
   std::optional<std::string> compute;
+  /// Runs this Unix user submitted, and runs with no recorded submitter (made before migration 6).
+  std::optional<int64_t> submitter_uid;
   bool oldest_first = false;
   int64_t limit = 100;  // newest first unless oldest_first
 };
@@ -194,6 +211,10 @@ class Store {
                            int64_t agent_pid) = 0;
   /// Sets (adds or replaces) tags.
   virtual void set_tags(const std::string& id, const std::map<std::string, std::string>& tags) = 0;
+  /// Adds properties (RunRecord::properties); a name already set to another value is refused
+  /// (glia::Error, nothing written). Throws for an unknown run.
+  virtual void add_properties(const std::string& id,
+                              const std::map<std::string, std::string>& properties) = 0;
 
   /// Appends the points in one transaction: all are stored or none. A point whose step is
   /// MetricPoint::kNextStep gets the count of values already stored under its name.

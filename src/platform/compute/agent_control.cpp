@@ -64,6 +64,7 @@ std::filesystem::path agent_pid_file(const std::filesystem::path& root) {
 int reconcile_if_no_agent(Workspace& ws) {
   RunFilter f;
   f.any_status = active_statuses();
+  f.submitter_uid = ::geteuid();  // another user's runs are their agent's
   f.limit = 1;
   if (ws.store().list_runs(f).empty()) return 0;  // the common case: one indexed query
   const auto files = compute::agent_files(ws.root());

@@ -198,6 +198,7 @@ int recover_kept_runs(Workspace& ws) {
     const std::string id = entry.path().filename().string();
     const auto run = store.find_run(id);
     if (!run || !is_terminal(run->status)) continue;  // a job still going, or not a run folder
+    if (run->submitter_uid && *run->submitter_uid != ::geteuid()) continue;  // its user's agent's
     bool no_space = false;
     std::string what = apply_tracking(ws, id, artifacts, &no_space);
     if (what.empty() && !files_collected(store, id))
@@ -217,6 +218,7 @@ int reconcile_orphans(Workspace& ws) {
   Store& store = ws.store();
   RunFilter f;
   f.any_status = active_statuses();
+  f.submitter_uid = ::geteuid();  // the caller holds this user's agent lock
   f.limit = 100000;
   int n = 0;
   for (const RunRecord& r : store.list_runs(f)) {

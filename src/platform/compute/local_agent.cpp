@@ -108,6 +108,7 @@ class Agent {
   void handle_cancel_requests() {
     RunFilter f;
     f.status = RunStatus::CancelRequested;
+    f.submitter_uid = uid_;
     f.limit = 10000;
     for (const RunRecord& r : ws_.store().list_runs(f)) {
       if (r.spec.empty()) continue;
@@ -120,33 +121,66 @@ class Agent {
     }
   }
 
+  // Starts what the targets' limits allow. The cores are shared by every job running once
+  // these have started (across targets): each new job gets its share of them.
   void start_queued() {
     queued_ = 0;
+    std::vector<std::pair<RunRecord, std::optional<int64_t>>> starting;  // run, target threads
     for (const ComputeTarget& target : ws_.store().list_computes()) {
-      const auto running = std::count_if(jobs_.begin(), jobs_.end(),
-                                         [&](auto& j) { return j->compute() == target.name; });
+      // Every user's agent counts toward the target's limit: the store knows all their jobs.
+      const auto running =
+          std::max<int64_t>(std::count_if(jobs_.begin(), jobs_.end(),
+                                          [&](auto& j) { return j->compute() == target.name; }),
+                            active_runs(target.name, active_statuses()));
       RunFilter f;
       f.status = RunStatus::Queued;
       f.compute = target.name;
+      f.submitter_uid = uid_;
       f.oldest_first = true;
       f.limit = 10000;
       auto queued = ws_.store().list_runs(f);
       queued_ += static_cast<int64_t>(queued.size());
       for (size_t i = 0;
            i < queued.size() && running + static_cast<int64_t>(i) < target.max_concurrent; ++i) {
-        auto job = RunningJob::launch(ws_, queued[i], options_, steady_now());
-        if (job) jobs_.push_back(std::move(job));
+        starting.emplace_back(std::move(queued[i]), target.threads_per_job);
         --queued_;
       }
     }
+    if (starting.empty()) return;
+    compute::ThreadContext threads;
+    threads.cores = compute::usable_cores();
+    threads.jobs_at_once =
+        static_cast<int64_t>(starting.size()) +
+        std::max<int64_t>(
+            std::count_if(jobs_.begin(), jobs_.end(), [](auto& j) { return j->process_running(); }),
+            active_runs(std::nullopt, {RunStatus::Preparing, RunStatus::Starting,
+                                       RunStatus::Running, RunStatus::CancelRequested}));
+    for (auto& [run, target_threads] : starting) {
+      threads.target_threads = target_threads;
+      auto job = RunningJob::launch(ws_, run, options_, steady_now(), threads);
+      if (job) jobs_.push_back(std::move(job));
+    }
+  }
+
+  // Job runs (of any user) in one of `statuses`, on `compute` or on any target.
+  int64_t active_runs(const std::optional<std::string>& compute,
+                      const std::vector<RunStatus>& statuses) {
+    RunFilter f;
+    f.any_status = statuses;
+    f.compute = compute;
+    f.limit = 100000;
+    const auto runs = ws_.store().list_runs(f);
+    return std::count_if(runs.begin(), runs.end(), [](auto& r) { return !r.spec.empty(); });
   }
 
   Workspace ws_;
   AgentOptions options_;
+  const int64_t uid_ = ::geteuid();  // this agent runs its own user's jobs only
 
  public:
   bool work_waiting() {
     RunFilter f;
+    f.submitter_uid = uid_;
     f.any_status = {RunStatus::Queued, RunStatus::CancelRequested};
     f.limit = 1;
     return !ws_.store().list_runs(f).empty();

@@ -18,7 +18,7 @@
 #include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
-#include "glia/platform/job_submit.hpp"
+#include "glia/platform/environment.hpp"
 
 namespace glia::platform::compute {
 
@@ -38,21 +38,34 @@ std::string prepend_path(const fs::path& dir, const std::string& old) {
   return old.empty() ? dir.string() : dir.string() + ":" + old;
 }
 
-// The job's environment: the submitter's (recorded at submit), the job's variables, then
-// Glia's own (which say where to log).
+// The job's resources.threads, when it set one.
+std::optional<int64_t> job_threads(const nlohmann::json& spec) {
+  if (!spec.contains("job") || !spec["job"].contains("resources")) return std::nullopt;
+  const auto& res = spec["job"]["resources"];
+  if (!res.is_object() || !res.contains("threads") || !res["threads"].is_number_integer())
+    return std::nullopt;
+  return res["threads"].get<int64_t>();
+}
+
+// The job's environment: the submitter's allow-listed variables (recorded at submit), the
+// job's variables, its thread share (unless the job's variables set it), then Glia's own
+// (which say where to log).
 std::map<std::string, std::string> job_environment(const RunRecord& run, const RunDir& dir,
                                                    const fs::path& root,
                                                    const AgentOptions& options,
-                                                   const nlohmann::json& spec) {
+                                                   const nlohmann::json& spec, int64_t threads) {
   std::map<std::string, std::string> env;
   if (spec.contains("environment") && spec["environment"].is_object()) {
-    env = spec["environment"].get<std::map<std::string, std::string>>();
+    env = recordable_environment(spec["environment"].get<std::map<std::string, std::string>>());
   } else {
-    env = current_environment();
+    env = recordable_environment(current_environment());
   }
+  std::map<std::string, std::string> user_set;
   if (spec.contains("job") && spec["job"].contains("environment_variables"))
     for (const auto& [k, v] : spec["job"]["environment_variables"].items())
-      env[k] = v.get<std::string>();
+      user_set[k] = v.get<std::string>();
+  for (const auto& [k, v] : user_set) env[k] = v;
+  export_threads(env, threads, user_set);
   env["PATH"] = prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
   env["PYTHONPATH"] = prepend_path(options.python_dir, env["PYTHONPATH"]);
   env["PYTHONUNBUFFERED"] = env.count("PYTHONUNBUFFERED") ? env["PYTHONUNBUFFERED"] : "1";
@@ -111,7 +124,8 @@ RunningJob::~RunningJob() {
 }
 
 std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& run,
-                                               const AgentOptions& options, double now) {
+                                               const AgentOptions& options, double now,
+                                               const ThreadContext& threads) {
   Store& store = ws.store();
   if (!try_status(store, run.id, RunStatus::Preparing)) return nullptr;
   std::unique_ptr<RunningJob> job(new RunningJob(ws, run));
@@ -142,13 +156,18 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
       throw Error("cannot open the job's log: " + std::string(std::strerror(errno)));
     const nlohmann::json spec =
         run.spec.empty() ? nlohmann::json::object() : nlohmann::json::parse(run.spec);
+    const ThreadShare share = thread_share(job_threads(spec), threads.target_threads, threads.cores,
+                                           threads.jobs_at_once);
+    store.add_properties(
+        run.id, {{"threads", std::to_string(share.threads)}, {"threads_from", share.reason}});
     if (!try_status(store, run.id, RunStatus::Starting)) {
       finish_run(ws, run.id, RunStatus::Canceled, std::nullopt, "canceled before it started");
       return nullptr;
     }
     fs::create_directories(read_only.front());
-    job->proc_ = spawn_job(run.command, dir.work(),
-                           job_environment(run, dir, ws.root(), options, spec), read_only);
+    job->proc_ =
+        spawn_job(run.command, dir.work(),
+                  job_environment(run, dir, ws.root(), options, spec, share.threads), read_only);
     for (int fd : {job->proc_.out_fd, job->proc_.err_fd})
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   } catch (const std::exception& e) {

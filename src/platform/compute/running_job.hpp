@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compute/job_process.hpp"
+#include "compute/thread_share.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/local_agent.hpp"
 #include "glia/platform/run_dir.hpp"
@@ -19,18 +20,29 @@
 
 namespace glia::platform::compute {
 
+/// What a job's thread share is computed from (see thread_share).
+struct ThreadContext {
+  std::optional<int64_t> target_threads;  // the target's threads_per_job
+  int cores = 1;                          // usable cores
+  int64_t jobs_at_once = 1;               // jobs running once this one starts, it included
+};
+
 class RunningJob {
  public:
-  /// Prepares and starts a Queued run (Preparing → Starting → Running). Returns nullptr when
+  /// Prepares and starts a Queued run (Preparing → Starting → Running) with its thread share
+  /// (recorded as the run's "threads" property and exported to the job). Returns nullptr when
   /// the run could not be claimed (canceled meanwhile) or failed to start (then it is finished
   /// as Failed with the reason).
   static std::unique_ptr<RunningJob> launch(Workspace& ws, const RunRecord& run,
-                                            const AgentOptions& options, double now);
+                                            const AgentOptions& options, double now,
+                                            const ThreadContext& threads);
   ~RunningJob();
 
   const std::string& id() const { return run_.id; }
   const std::string& compute() const { return run_.compute; }
   pid_t pid() const { return proc_.pid; }
+  /// Whether its process still runs (a job being finished no longer uses its cores).
+  bool process_running() const { return !has_exited_; }
 
   void add_poll_fds(std::vector<pollfd>& fds) const;
   /// Copies what the pipes hold into the log (bounded per call).

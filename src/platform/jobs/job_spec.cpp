@@ -284,6 +284,8 @@ nlohmann::json to_json(const JobSpec& spec) {
   }
   nlohmann::json limits = nlohmann::json::object();
   if (spec.timeout_seconds) limits["timeout"] = *spec.timeout_seconds;
+  nlohmann::json resources = nlohmann::json::object();
+  if (spec.threads) resources["threads"] = *spec.threads;
   return nlohmann::json{
       {"type", "command"},
       {"source", spec.source.string()},
@@ -298,6 +300,7 @@ nlohmann::json to_json(const JobSpec& spec) {
       {"description", spec.description},
       {"tags", spec.tags},
       {"limits", std::move(limits)},
+      {"resources", std::move(resources)},
   };
 }
 

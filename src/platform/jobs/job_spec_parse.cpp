@@ -107,7 +107,7 @@ class Parser {
       } else if (key == "limits") {
         parse_limits(spec, value);
       } else if (key == "resources") {
-        parse_resources(value);
+        parse_resources(spec, value);
       }
     }
     if (!name.empty() && !spec.display_name.empty() && name != spec.display_name) {
@@ -188,12 +188,21 @@ class Parser {
     }
   }
 
-  void parse_resources(const YAML::Node& node) const {
+  void parse_resources(JobSpec& spec, const YAML::Node& node) const {
     constexpr const char* kOnlyOne = "the local compute target runs one instance";
     for (const auto& [field, value] : yaml_.entries(node, "resources")) {
+      if (field == "threads") {  // Glia's key: the job's compute threads (docs/jobs.md)
+        const std::string text = scalar(value, "resources.threads", "a positive integer");
+        const auto n = parse_positive_number(text);
+        if (!literal_type_problem("integer", text).empty() || !n || *n > 4096)
+          error("resources.threads: expected a positive integer (at most 4096), got " +
+                in_quotes(text));
+        spec.threads = static_cast<int64_t>(*n);
+        continue;
+      }
       if (field != "instance_count") {
         error("resources." + field + ": not supported (" + kOnlyOne +
-              "; accepted: instance_count: 1)");
+              "; accepted: instance_count: 1, threads: N)");
       }
       const std::string text = scalar(value, "resources.instance_count", "1");
       if (!literal_type_problem("integer", text).empty() || parse_positive_number(text) != 1.0) {

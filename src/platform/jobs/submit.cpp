@@ -4,16 +4,16 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "artifacts/url_fetch.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/datasets.hpp"
+#include "glia/platform/environment.hpp"
 #include "glia/platform/job_submit.hpp"
 #include "glia/platform/run_dir.hpp"
 #include "glia/platform/shared_files.hpp"
-
-extern char** environ;
 
 namespace glia::platform {
 
@@ -75,17 +75,6 @@ void check_program(const JobSpec& spec, const std::string& command, const Submit
 }
 
 }  // namespace
-
-std::map<std::string, std::string> current_environment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv(*e);
-    auto eq = kv.find('=');
-    if (eq != std::string::npos && kv.rfind("GLIA_", 0) != 0)
-      env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return env;
-}
 
 RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options) {
   Store& store = ws.store();
@@ -166,8 +155,14 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   run.timeout = spec.timeout_seconds;
   run.queue = true;
   run.code_snapshot = code_snapshot;
-  nlohmann::json recorded = {
-      {"job", to_json(spec)}, {"inputs", values}, {"environment", options.environment}};
+  const SubmittingUser user = current_user();
+  run.submitter_uid = user.uid;
+  run.submitter_name = user.name;
+  // Only the allow-listed variables' values are recorded (never a token the submitter had set);
+  // the job's own environment_variables are part of the job.
+  nlohmann::json recorded = {{"job", to_json(spec)},
+                             {"inputs", values},
+                             {"environment", recordable_environment(options.environment)}};
   if (!spec.source.empty()) recorded["job_file"] = spec.source.string();
   recorded["dataset_inputs"] = nlohmann::json::object();
   for (const RunInput& in : inputs) recorded["dataset_inputs"][in.input] = values[in.input];

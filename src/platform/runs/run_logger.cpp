@@ -13,6 +13,7 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/environment.hpp"
 #include "glia/platform/experiment_names.hpp"
 #include "glia/platform/input_limits.hpp"
 
@@ -60,7 +61,11 @@ std::unique_ptr<RunLogger> RunLogger::from_environment(const std::string& experi
     ws->store().get_run(id);  // validates the id
     return std::make_unique<RunLogger>(*ws, id, false);
   }
-  RunRecord r = ws->store().create_run({experiment, "", command, "local", {}});
+  NewRun run{experiment, "", command, "local", {}};
+  const SubmittingUser user = current_user();  // the program's user started this run
+  run.submitter_uid = user.uid;
+  run.submitter_name = user.name;
+  RunRecord r = ws->store().create_run(run);
   ws->store().set_status(r.id, RunStatus::Running, now_seconds());
   return std::make_unique<RunLogger>(*ws, r.id, true);
 }

@@ -5,9 +5,20 @@
 
 namespace glia::platform::sqlite {
 
+class Db;
+
+/// Migration 6's data step: rewrites every run's recorded environment to the allow-listed
+/// variables (glia/platform/environment.hpp), so no secret a submitter had set stays stored.
+void scrub_recorded_environments(Db& db);
+
 struct Migration {
   int version;
   const char* sql;
+  /// Runs after `sql`, in the same transaction (data that SQL alone cannot rewrite).
+  void (*then)(Db&) = nullptr;
+  /// The migration rewrites values that must not survive in old pages or the WAL: after it the
+  /// store VACUUMs and truncates the WAL (freed bytes are zeroed anyway: secure_delete).
+  bool scrubs = false;
 };
 
 inline const std::vector<Migration>& migrations() {
@@ -179,6 +190,15 @@ CREATE TABLE models (
 );
 CREATE INDEX models_by_run ON models(run_id);
 )sql"},
+      // Who submitted each run; properties recorded as it goes (e.g. its thread share); a
+      // target's threads per job. Recorded environments lose every value not on the allow-list.
+      {6, R"sql(
+ALTER TABLE runs ADD COLUMN submitter_uid INTEGER;
+ALTER TABLE runs ADD COLUMN submitter_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE compute_targets ADD COLUMN threads_per_job INTEGER;
+)sql",
+       scrub_recorded_environments, true},
   };
   return all;
 }

@@ -64,6 +64,9 @@ Db::Db(const std::string& path) : path_(path) {
   }
   exec("PRAGMA synchronous=NORMAL");  // with WAL: durable across process crashes
   exec("PRAGMA foreign_keys=ON");
+  // Deleted or rewritten values are zeroed in the file, not left in free space (Debian's SQLite
+  // does this by default; other builds may not).
+  exec("PRAGMA secure_delete=ON");
 }
 
 Db::~Db() {
@@ -119,6 +122,10 @@ Stmt& Stmt::bind(int i, const std::optional<double>& v) {
 
 Stmt& Stmt::bind(int i, const std::optional<int>& v) {
   return v ? bind(i, static_cast<int64_t>(*v)) : bind_null(i);
+}
+
+Stmt& Stmt::bind(int i, const std::optional<int64_t>& v) {
+  return v ? bind(i, *v) : bind_null(i);
 }
 
 Stmt& Stmt::bind_null(int i) {

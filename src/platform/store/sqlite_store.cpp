@@ -18,7 +18,7 @@ namespace {
 constexpr const char* kRunColumns =
     "r.id, e.name, r.display_name, r.status, r.created_at, r.started_at, r.ended_at, r.command, "
     "r.compute, r.exit_code, r.error, r.tags, r.spec, r.code_snapshot, r.timeout, r.pid, "
-    "r.pid_start, r.agent_pid";
+    "r.pid_start, r.agent_pid, r.submitter_uid, r.submitter_name, r.properties";
 
 std::optional<int64_t> opt_int(const Stmt& s, int col) {
   if (s.is_null(col)) return std::nullopt;
@@ -45,6 +45,9 @@ RunRecord read_run(const Stmt& s) {
   r.pid = opt_int(s, 15);
   r.pid_start = opt_int(s, 16);
   r.agent_pid = opt_int(s, 17);
+  r.submitter_uid = opt_int(s, 18);
+  r.submitter_name = s.text(19);
+  r.properties = nlohmann::json::parse(s.text(20)).get<std::map<std::string, std::string>>();
   return r;
 }
 
@@ -76,14 +79,16 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
   r.spec = run.spec;
   r.code_snapshot = run.code_snapshot;
   r.timeout = run.timeout;
+  r.submitter_uid = run.submitter_uid;
+  r.submitter_name = run.submitter_name;
   Stmt(db_, "INSERT OR IGNORE INTO experiments(name, created_at) VALUES (?, ?)")
       .bind(1, run.experiment)
       .bind(2, r.created_at)
       .run();
   Stmt(db_,
        "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, compute, "
-       "tags, spec, code_snapshot, timeout) SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ? "
-       "FROM experiments WHERE name = ?")
+       "tags, spec, code_snapshot, timeout, submitter_uid, submitter_name) "
+       "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM experiments WHERE name = ?")
       .bind(1, r.id)
       .bind(2, r.display_name)
       .bind(3, to_string(RunStatus::NotStarted))
@@ -95,7 +100,9 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
       .bind(8, r.spec)
       .bind(9, r.code_snapshot)
       .bind(10, r.timeout)
-      .bind(11, run.experiment)
+      .bind(11, r.submitter_uid)
+      .bind(12, r.submitter_name)
+      .bind(13, run.experiment)
       .run();
   add_history(r.id, RunStatus::NotStarted, r.created_at);
   if (!run.inputs.empty()) {
@@ -136,6 +143,7 @@ std::vector<RunRecord> SqliteStore::list_runs(const RunFilter& f) {
   if (f.experiment) sql += " AND e.name = ?1";
   if (f.status) sql += " AND r.status = ?2";
   if (f.compute) sql += " AND r.compute = ?4";
+  if (f.submitter_uid) sql += " AND (r.submitter_uid = ?5 OR r.submitter_uid IS NULL)";
   if (!f.any_status.empty()) {
     sql += " AND r.status IN (";
     for (size_t i = 0; i < f.any_status.size(); ++i)
@@ -149,6 +157,7 @@ std::vector<RunRecord> SqliteStore::list_runs(const RunFilter& f) {
   if (f.experiment) s.bind(1, *f.experiment);
   if (f.status) s.bind(2, to_string(*f.status));
   if (f.compute) s.bind(4, *f.compute);
+  if (f.submitter_uid) s.bind(5, *f.submitter_uid);
   s.bind(3, f.limit);
   std::vector<RunRecord> out;
   while (s.step()) out.push_back(read_run(s));
@@ -223,6 +232,29 @@ void SqliteStore::set_tags(const std::string& id, const std::map<std::string, st
   tx.commit();
 }
 
+void SqliteStore::add_properties(const std::string& id,
+                                 const std::map<std::string, std::string>& properties) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  require_run(id);
+  Stmt cur(db_, "SELECT properties FROM runs WHERE id = ?");
+  cur.bind(1, id);
+  cur.step();
+  auto all = nlohmann::json::parse(cur.text(0)).get<std::map<std::string, std::string>>();
+  cur.reset();
+  for (const auto& [k, v] : properties) {
+    auto [it, added] = all.emplace(k, v);
+    if (!added && it->second != v)
+      throw Error(ErrorKind::Conflict, "run '" + id + "': property '" + k + "' is already '" +
+                                           it->second + "' (properties are set once)");
+  }
+  Stmt(db_, "UPDATE runs SET properties = ? WHERE id = ?")
+      .bind(1, nlohmann::json(all).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+      .bind(2, id)
+      .run();
+  tx.commit();
+}
+
 void SqliteStore::merge_tags(const std::string& id,
                              const std::map<std::string, std::string>& tags) {
   if (tags.empty()) return;
@@ -248,17 +280,26 @@ void SqliteStore::migrate() {
   db_.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
       "applied_at REAL NOT NULL)");
+  bool scrubbed = false;
   for (const auto& m : migrations()) {
     Transaction tx(db_);  // BEGIN IMMEDIATE: two processes opening at once apply it once
     Stmt done(db_, "SELECT 1 FROM schema_migrations WHERE version = ?");
     done.bind(1, static_cast<int64_t>(m.version));
     if (done.step()) continue;
     db_.exec(m.sql);
+    if (m.then) m.then(db_);
     Stmt(db_, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)")
         .bind(1, static_cast<int64_t>(m.version))
         .bind(2, now_seconds())
         .run();
     tx.commit();
+    scrubbed = scrubbed || m.scrubs;
+  }
+  if (scrubbed) {
+    // The rewritten values' old bytes may remain in pages written before (free pages, the
+    // WAL): rebuild the file and empty the WAL so they are gone from the disk too.
+    db_.exec("VACUUM");
+    db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 }
 

@@ -27,6 +27,8 @@ class SqliteStore : public Store {
   void set_process(const std::string& id, int64_t pid, int64_t pid_start,
                    int64_t agent_pid) override;
   void set_tags(const std::string& id, const std::map<std::string, std::string>& tags) override;
+  void add_properties(const std::string& id,
+                      const std::map<std::string, std::string>& properties) override;
 
   void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) override;
   std::vector<MetricPoint> metric_series(const std::string& run_id,

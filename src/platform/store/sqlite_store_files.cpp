@@ -1,30 +1,8 @@
-// The SQLite store's run files (paths in a run's history → artifact-store blobs) and compute
-// targets.
+// The SQLite store's run files (paths in a run's history → artifact-store blobs).
 #include "glia/error.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace glia::platform::sqlite {
-
-namespace {
-
-ComputeTarget read_compute(const Stmt& s) {
-  return {s.text(0), s.text(1), s.int64(2), s.text(3), s.real(4)};
-}
-
-void check_compute(const ComputeTarget& t) {
-  if (t.type != "local")
-    throw Error("compute '" + t.name + "': unknown type '" + t.type + "' (expected: local)");
-  if (t.max_concurrent < 1)
-    throw Error("compute '" + t.name + "': max_concurrent must be at least 1");
-}
-
-bool compute_exists(Db& db, const std::string& name) {
-  Stmt s(db, "SELECT 1 FROM compute_targets WHERE name = ?");
-  s.bind(1, name);
-  return s.step();
-}
-
-}  // namespace
 
 void SqliteStore::insert_files(const std::string& run_id, const std::vector<RunFile>& files) {
   if (files.empty()) return;
@@ -56,66 +34,4 @@ std::vector<RunFile> SqliteStore::run_files(const std::string& run_id) {
   return out;
 }
 
-void SqliteStore::create_compute(const ComputeTarget& t) {
-  check_compute(t);
-  std::lock_guard lock(mu_);
-  Transaction tx(db_);
-  if (compute_exists(db_, t.name)) throw Error("compute '" + t.name + "' already exists");
-  Stmt(db_,
-       "INSERT INTO compute_targets(name, type, max_concurrent, description, created_at) "
-       "VALUES (?,?,?,?,?)")
-      .bind(1, t.name)
-      .bind(2, t.type)
-      .bind(3, t.max_concurrent)
-      .bind(4, t.description)
-      .bind(5, t.created_at > 0 ? t.created_at : now_seconds())
-      .run();
-  tx.commit();
-}
-
-void SqliteStore::update_compute(const ComputeTarget& t) {
-  check_compute(t);
-  std::lock_guard lock(mu_);
-  Transaction tx(db_);
-  if (!compute_exists(db_, t.name)) throw Error("unknown compute '" + t.name + "'");
-  Stmt(db_, "UPDATE compute_targets SET max_concurrent = ?, description = ? WHERE name = ?")
-      .bind(1, t.max_concurrent)
-      .bind(2, t.description)
-      .bind(3, t.name)
-      .run();
-  tx.commit();
-}
-
-std::optional<ComputeTarget> SqliteStore::find_compute(const std::string& name) {
-  std::lock_guard lock(mu_);
-  Stmt s(db_,
-         "SELECT name, type, max_concurrent, description, created_at FROM compute_targets "
-         "WHERE name = ?");
-  s.bind(1, name);
-  if (!s.step()) return std::nullopt;
-  return read_compute(s);
-}
-
-std::vector<ComputeTarget> SqliteStore::list_computes() {
-  std::lock_guard lock(mu_);
-  Stmt s(db_,
-         "SELECT name, type, max_concurrent, description, created_at FROM compute_targets "
-         "ORDER BY name");
-  std::vector<ComputeTarget> out;
-  while (s.step()) out.push_back(read_compute(s));
-  return out;
-}
-
 }  // namespace glia::platform::sqlite
-
-namespace glia::platform {
-
-ComputeTarget Store::get_compute(const std::string& name) {
-  if (auto t = find_compute(name)) return *t;
-  std::string known;
-  for (const auto& t : list_computes()) known += (known.empty() ? "" : ", ") + t.name;
-  throw Error("unknown compute '" + name + "' (known: " + known +
-              "; create one with 'glia compute create --name " + name + "')");
-}
-
-}  // namespace glia::platform
