@@ -23,8 +23,27 @@ JSON
 for f in model.json model.h5 model.keras; do [ -s "saved/$f" ] || fail "train did not write saved/$f"; done
 grep -q "^test: accuracy" train.txt || fail "train output: $(cat train.txt)"
 
+# No optimizer in the file and none given: refused (never a silent RMSprop), with no file written;
+# the same for a compile_config that names no optimizer.
+expect_fail "$GLIA" train --model model.json --data-folder data --save noopt/m.keras --verbose 0
+grep -q "no compile_config; pass --optimizer" <<<"$LAST_ERR" || fail "no optimizer: $LAST_ERR"
+[ "$(wc -l <"$WORK/err")" = 1 ] || fail "more than one line: $LAST_ERR"
+[ ! -e noopt ] || fail "a refused train wrote noopt/"
+python3 - <<'PY'
+import json
+m = json.load(open("model.json"))
+m["compile_config"] = {"loss": "categorical_crossentropy", "metrics": ["accuracy"]}
+json.dump(m, open("noopt.json", "w"))
+PY
+expect_fail "$GLIA" train --model noopt.json --data-folder data --verbose 0
+grep -q "compile_config names no optimizer; pass --optimizer" <<<"$LAST_ERR" ||
+  fail "compile_config without optimizer: $LAST_ERR"
+"$GLIA" train --model noopt.json --data-folder data --optimizer sgd --save noopt/m.keras \
+  --verbose 0 >/dev/null || fail "noopt.json with --optimizer sgd"
+
 # -o json: the history per epoch, the test scores and the files written.
-"$GLIA" train --model model.json --data-folder data --epochs 2 --save json/m.keras -o json --verbose 0 >train.json
+"$GLIA" train --model model.json --data-folder data --epochs 2 --optimizer rmsprop --save json/m.keras \
+  -o json --verbose 0 >train.json
 python3 - <<'PY' || fail "train -o json: $(cat train.json)"
 import json
 t = json.load(open("train.json"))
