@@ -217,6 +217,30 @@ TEST_P(FusedSoftmaxGrad, EqualsGradientWithRespectToLogits) {
 INSTANTIATE_TEST_SUITE_P(All, FusedSoftmaxGrad,
                          testing::Combine(testing::Bool(), testing::Values(0.0f, 0.1f)));
 
+// Keras clips the probabilities to [1e-7, 1 - 1e-7] before the log: a saturated softmax row
+// (the target class above 1 - 1e-7, the others below 1e-7) passes no gradient at all, and the
+// fused gradient must agree (the plain softmax - target would not). Before the fix Glia kept
+// training such rows where Keras stops (seen with NonNeg kernels against real Keras).
+TEST(FusedSoftmaxGrad, SaturatedRowsPassNoGradientAsInKeras) {
+  ReferenceBackend be;
+  const ActivationSpec softmax = ActivationSpec::parse("softmax");
+  const std::vector<float> z = {30.0f, 0.0f,  -1.0f,   // saturated, target class 0
+                                0.5f,  -0.5f, 0.25f};  // ordinary row, target class 2
+  const std::vector<float> t = {1, 0, 0, 0, 0, 1};
+  std::vector<float> p(6), fused(6), plain(6);
+  be.bias_activation(z.data(), nullptr, p.data(), 2, 3, softmax);
+  ASSERT_GT(p[0], 1.0f - 1e-7f);
+  be.loss_grad(LossKind::categorical_crossentropy, t.data(), p.data(), fused.data(), 2, 3,
+               {false, 0.0f, true}, 1.0f);
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(fused[c], 0.0f) << c;
+  for (int c = 3; c < 6; ++c) EXPECT_NEAR(fused[c], p[c] - t[c], 1e-7) << c;
+  // The same as the unfused gradient chained through the softmax Jacobian.
+  be.loss_grad(LossKind::categorical_crossentropy, t.data(), p.data(), plain.data(), 2, 3,
+               {false, 0.0f, false}, 1.0f);
+  be.activation_backward(nullptr, p.data(), plain.data(), plain.data(), 2, 3, softmax);
+  for (int c = 0; c < 6; ++c) EXPECT_NEAR(fused[c], plain[c], 1e-6) << c;
+}
+
 // ---- layers, through the public Layer API ----
 
 struct LayerHarness {

@@ -471,6 +471,25 @@ GLIA_HD void row_grad(LossKind kind, const float* t, const float* p, float* g, i
                       const LossParams& lp, float scale, int64_t* bad_label) {
   if (!sparse_label_ok(kind, t, cols, bad_label)) return;
   if (is_categorical(kind)) {
+    if (lp.fused_softmax && !lp.from_logits) {
+      // Keras clips the (renormalised) probabilities to [eps, 1 - eps] before the log, so a
+      // class outside that range passes no gradient: with p = softmax(z), d/dz of
+      // -sum_c t_c log(clip(p_c)) is sum_c t_c [inside_c] (p - e_c). Saturated rows get none.
+      double sum = 0, tm = 0;
+      for (int64_t c = 0; c < cols; ++c) sum += p[c];
+      for (int64_t c = 0; c < cols; ++c) {
+        const double q = p[c] / sum;
+        if (q > kEpsilonF && q < 1.0 - kEpsilonF)
+          tm += loss_target(kind, t, c, cols, lp.label_smoothing);
+      }
+      for (int64_t c = 0; c < cols; ++c) {
+        const double q = p[c] / sum;
+        const bool inside = q > kEpsilonF && q < 1.0 - kEpsilonF;
+        const double tc = inside ? loss_target(kind, t, c, cols, lp.label_smoothing) : 0.0;
+        g[c] = static_cast<float>(scale * (tm * p[c] - tc));
+      }
+      return;
+    }
     if (lp.fused_softmax || lp.from_logits) {
       double lse = lp.fused_softmax ? 0.0 : log_sum_exp(p, cols);
       for (int64_t c = 0; c < cols; ++c) {
