@@ -175,7 +175,10 @@ void CpuBackend::activation_backward(const float* x, const float* y, const float
         }
       }
     };
-    if (act.kind == ActivationKind::softmax || rows < 2) return rows_body(0, rows);
+    // sparsemax costs O(cols²) per row: worth threads sooner than the O(cols) ones.
+    const int64_t work = act.kind == ActivationKind::sparsemax ? rows * cols * cols : rows * cols;
+    if (act.kind == ActivationKind::softmax || rows < 2 || work < kParallelGrain)
+      return rows_body(0, rows);
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < rows; ++r) rows_body(r, r + 1);
     return;
