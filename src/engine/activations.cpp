@@ -71,8 +71,8 @@ ActivationSpec ActivationSpec::parse(const std::string& name) {
     }
   if (name == "glu")
     throw Error(
-        "activation 'glu' is not supported (it halves the last axis; Glia's activations "
-        "keep the shape)");
+        "activation 'glu' is not supported (it halves the last axis, which Keras 3's own "
+        "Dense and Activation layers do not account for: a following layer fails there too)");
   if (name == "threshold")
     throw Error(
         "activation 'threshold' is not supported (Keras' threshold needs its threshold "
