@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -741,8 +742,8 @@ namespace {
 
 // The pure virtual methods declared in class Backend of include/glia/backend.hpp (comments and
 // inline bodies stripped, then each declaration ending in "= 0" gives the name before its "(").
-std::set<std::string> backend_interface_methods() {
-  const std::string path = std::string(GLIA_SOURCE_DIR) + "/include/glia/backend.hpp";
+std::set<std::string> backend_interface_methods(
+    const std::string& path = std::string(GLIA_SOURCE_DIR) + "/include/glia/backend.hpp") {
   std::ifstream in(path);
   if (!in) throw Error("cannot read " + path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -775,6 +776,27 @@ TEST(BackendOps, CoversEveryBackendMethod) {
     EXPECT_TRUE(ops.count(m)) << "Backend::" << m << " has no op-harness case in all_cases()";
   for (const std::string& op : ops)
     EXPECT_TRUE(interface.count(op)) << "case for '" << op << "', which Backend does not declare";
+}
+
+// The parse sees a method added to the interface (multi-line, after a comment) and skips
+// non-pure virtuals with inline bodies: the coverage test above cannot pass by missing one.
+TEST(BackendOps, InterfaceParseFindsAnAddedMethod) {
+  std::ifstream in(std::string(GLIA_SOURCE_DIR) + "/include/glia/backend.hpp");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("  // ---- linear algebra ----");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at,
+              "  /// y = fancy(x) // a comment with virtual void fake() = 0; in it\n"
+              "  virtual void fancy_op(const float* x,\n                        int64_t n) = 0;\n"
+              "  virtual bool helper() const { return true; }\n");
+  const std::string path = testing::TempDir() + "backend_with_fancy_op.hpp";
+  std::ofstream(path) << text;
+  const std::set<std::string> methods = backend_interface_methods(path);
+  std::remove(path.c_str());
+  EXPECT_TRUE(methods.count("fancy_op"));
+  EXPECT_FALSE(methods.count("fake"));
+  EXPECT_FALSE(methods.count("helper"));
+  EXPECT_EQ(methods.size(), backend_interface_methods().size() + 1);
 }
 
 TEST(BackendOps, CaseNamesAreUnique) {
