@@ -81,6 +81,48 @@ assert max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb)) < 1e-6
 PY
 done
 
+# The activation layers, new activation strings, bias/activity regularizers and constraints
+# train from a tf.keras 2 config (LeakyReLU's slope spelled alpha) and survive every format:
+# predictions agree, --verify passes, and the written config keeps them; glu is refused.
+cat >acts.json <<'JSON'
+{"class_name": "Sequential", "config": {"name": "acts", "layers": [
+ {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 784]}},
+ {"class_name": "Dense", "config": {"name": "d1", "units": 16, "activation": "swish",
+  "bias_regularizer": {"class_name": "L2", "config": {"l2": 0.001}},
+  "activity_regularizer": {"class_name": "L1", "config": {"l1": 0.0001}},
+  "kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": 1.5, "axis": 0}},
+  "bias_constraint": {"class_name": "NonNeg", "config": {}}}},
+ {"class_name": "PReLU", "config": {"name": "p", "alpha_initializer": {"class_name": "Constant", "config": {"value": 0.25}},
+  "alpha_constraint": {"class_name": "MinMaxNorm", "config": {"min_value": 0.0, "max_value": 1.0, "rate": 1.0, "axis": 0}}}},
+ {"class_name": "LeakyReLU", "config": {"name": "leaky", "alpha": 0.1}},
+ {"class_name": "ReLU", "config": {"name": "relu", "max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}},
+ {"class_name": "Dense", "config": {"name": "d2", "units": 12, "activation": "hard_swish"}},
+ {"class_name": "ELU", "config": {"name": "elu", "alpha": 0.5}},
+ {"class_name": "Dense", "config": {"name": "d3", "units": 10}},
+ {"class_name": "Softmax", "config": {"name": "probs", "axis": -1}}]},
+ "keras_version": "2.15.0", "backend": "tensorflow"}
+JSON
+"$GLIA" train --model acts.json --data-folder data --epochs 1 --optimizer adam --output acts \
+  --verbose 0 >acts.txt || fail "train acts.json: $(cat acts.txt)"
+ACTS=$("$GLIA" predict --model acts/model.keras --input five.npy --verify 2>/dev/null | probs) ||
+  fail "predict acts/model.keras"
+for model in acts/model.json acts/model.h5; do
+  [ "$("$GLIA" predict --model "$model" --input five.npy --verify 2>/dev/null | probs)" = "$ACTS" ] ||
+    fail "predictions from $model differ from acts/model.keras"
+done
+python3 - <<'PY' || fail "acts/model.json: $(head -c 400 acts/model.json)"
+import json
+layers = json.load(open("acts/model.json"))["config"]["layers"]
+by = {l["config"].get("name"): l for l in layers}
+assert by["d1"]["config"]["activation"] == "silu", by["d1"]
+assert by["d1"]["config"]["kernel_constraint"]["class_name"] == "MaxNorm", by["d1"]
+assert by["leaky"]["config"]["alpha"] == 0.1 and by["elu"]["config"]["alpha"] == 0.5
+assert by["p"]["class_name"] == "PReLU" and by["probs"]["class_name"] == "Softmax"
+PY
+sed 's/"swish"/"glu"/' acts.json >glu.json
+expect_fail "$GLIA" train --model glu.json --data-folder data --optimizer adam --verbose 0
+grep -q "activation 'glu' is not supported" <<<"$LAST_ERR" || fail "glu: $LAST_ERR"
+
 # A registered model predicts the same, by NAME:VERSION.
 "$GLIA" workspace init ws >/dev/null
 "$GLIA" -w ws model register --name mlp --path saved >/dev/null
