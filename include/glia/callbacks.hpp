@@ -105,10 +105,11 @@ class EarlyStopping : public Callback {
   std::vector<Tensor> best_weights_;
 };
 
-/// Calls `save(epoch, logs, filepath)` at the end of an epoch — every epoch, or only when the
-/// monitored value improves with save_best_only. `filepath` may contain {epoch} (1-based) and
-/// {name} placeholders for log values, e.g. "ckpt-{epoch:02d}-{val_loss:.2f}.keras". The model
-/// file format plugs in through `save`.
+/// Calls `save(model, path)` at the end of an epoch — every epoch, or only when the monitored
+/// value improves with save_best_only — with `path` the `filepath` pattern expanded: it may
+/// contain {epoch} (1-based) and {name} placeholders for log values, e.g.
+/// "ckpt-{epoch:02d}-{val_loss:.2f}.keras". The model file format plugs in through `save`
+/// (e.g. a lambda calling glia::save_model).
 struct ModelCheckpointOptions {
   std::string filepath;
   std::string monitor = "val_loss";

@@ -1,4 +1,5 @@
-// Glia's public C++ API in one include.
+// Glia's engine API in one include: every header of include/glia/ (the platform's, in
+// include/glia/platform/, are included one by one).
 #pragma once
 
 #include "glia/activations.hpp"
@@ -13,6 +14,8 @@
 #include "glia/metrics.hpp"
 #include "glia/model.hpp"
 #include "glia/optimizers.hpp"
+#include "glia/regularizers.hpp"
 #include "glia/runtime.hpp"
+#include "glia/saving.hpp"
 #include "glia/tensor.hpp"
 #include "glia/version.hpp"

@@ -28,10 +28,11 @@ class Rng {
 
 struct InitializerSpec {
   /// glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform, zeros,
-  /// ones, random_normal, random_uniform.
+  /// ones, random_normal, random_uniform, constant.
   std::string name = "glorot_uniform";
   double mean = 0.0, stddev = 0.05;      // random_normal
   double minval = -0.05, maxval = 0.05;  // random_uniform
+  double value = 0.0;                    // constant
   /// Keras' per-initializer seed: when set, these weights are drawn from their own generator
   /// seeded with it (the same values whatever else the model holds), not the model's.
   std::optional<uint64_t> seed;

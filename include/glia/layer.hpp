@@ -65,8 +65,13 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   /// Trainable variables, in Keras order (kernel before bias).
   virtual std::vector<Variable*> variables() { return {}; }
-  /// Regularization penalty added to the loss (0 without regularizers).
+  /// Regularization penalty added to the loss (0 without regularizers), from the variables and
+  /// (activity regularizers) the last forward's output.
   virtual double regularization_loss(Backend&) { return 0.0; }
+  /// True when regularization_loss() can be non-zero.
+  virtual bool has_regularization() const { return false; }
+  /// Applies the variables' constraints; the model calls it after each optimizer update.
+  virtual void apply_constraints(Backend&) {}
   /// True when the layer's final operation is a softmax over the last axis.
   virtual bool ends_with_softmax() const { return false; }
   /// How many inputs the layer takes: 1, or -1 for "two or more" (merge layers).

@@ -1,16 +1,13 @@
 // The built-in layers (Keras names and defaults).
 #pragma once
 
+#include <limits>
 #include <optional>
 
 #include "glia/layer.hpp"
+#include "glia/regularizers.hpp"
 
 namespace glia {
-
-struct Regularizer {
-  float l1 = 0.0f, l2 = 0.0f;
-  bool active() const { return l1 != 0.0f || l2 != 0.0f; }
-};
 
 struct DenseOptions {
   std::string activation = "linear";
@@ -18,6 +15,12 @@ struct DenseOptions {
   InitializerSpec kernel_initializer{"glorot_uniform"};
   InitializerSpec bias_initializer{"zeros"};
   Regularizer kernel_regularizer;
+  Regularizer bias_regularizer;
+  /// Penalty on the layer's output (after the activation), divided by the batch size as Keras 3
+  /// does; added to the loss in training and evaluation.
+  Regularizer activity_regularizer;
+  Constraint kernel_constraint;  // applied after each optimizer update
+  Constraint bias_constraint;
   std::string name;  // empty: "dense", "dense_1", ...
 };
 
@@ -33,7 +36,12 @@ class Dense : public Layer {
                 Tensor& dout, std::span<Tensor* const> dinputs) override;
   std::vector<Variable*> variables() override;
   double regularization_loss(Backend& backend) override;
-  bool ends_with_softmax() const override { return act_.kind == ActivationKind::softmax; }
+  bool has_regularization() const override;
+  void apply_constraints(Backend& backend) override;
+  /// Not with an activity regularizer: its gradient must go through the softmax.
+  bool ends_with_softmax() const override {
+    return act_.kind == ActivationKind::softmax && !options_.activity_regularizer.active();
+  }
 
   int64_t units() const { return units_; }
   const DenseOptions& options() const { return options_; }
@@ -46,12 +54,16 @@ class Dense : public Layer {
   DenseOptions options_;
   ActivationSpec act_;
   Variable kernel_, bias_;
-  Tensor preact_;  // kept only when the activation's derivative needs it (gelu)
+  Tensor preact_;       // kept only when the activation's derivative needs it (gelu)
+  Tensor last_output_;  // the last forward's output, for the activity regularizer
 };
 
+/// Applies an activation (any of ActivationSpec::names()).
 class Activation : public Layer {
  public:
   explicit Activation(const std::string& activation, std::string name = "");
+  /// With arguments (e.g. gelu with approximate = true).
+  explicit Activation(ActivationSpec activation, std::string name = "");
   std::string class_name() const override { return "Activation"; }
   Shape build(const std::vector<Shape>& input_shapes, Rng& rng) override;
   void forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) override;
@@ -60,8 +72,90 @@ class Activation : public Layer {
   bool ends_with_softmax() const override { return act_.kind == ActivationKind::softmax; }
   ActivationSpec activation() const { return act_; }
 
+ protected:
+  Activation(ActivationSpec activation, std::string name, const char* default_name);
+
  private:
   ActivationSpec act_;
+};
+
+/// keras.layers.ELU: x > 0 ? x : alpha (exp(x) - 1).
+class ELU : public Activation {
+ public:
+  explicit ELU(float alpha = 1.0f, std::string name = "");
+  std::string class_name() const override { return "ELU"; }
+  float alpha() const { return activation().alpha; }
+};
+
+/// keras.layers.LeakyReLU: x >= 0 ? x : negative_slope x (the layer's default slope is 0.3).
+class LeakyReLU : public Activation {
+ public:
+  explicit LeakyReLU(float negative_slope = 0.3f, std::string name = "");
+  std::string class_name() const override { return "LeakyReLU"; }
+  float negative_slope() const { return activation().negative_slope; }
+};
+
+/// keras.layers.ReLU(max_value, negative_slope, threshold): keras.activations.relu with them.
+class ReLU : public Activation {
+ public:
+  /// max_value: +infinity for none. Throws glia::Error for a negative max_value or slope.
+  explicit ReLU(float max_value = std::numeric_limits<float>::infinity(),
+                float negative_slope = 0.0f, float threshold = 0.0f, std::string name = "");
+  std::string class_name() const override { return "ReLU"; }
+};
+
+/// keras.layers.Softmax over the last axis (axis -1, or the last axis counted with the batch).
+class Softmax : public Activation {
+ public:
+  explicit Softmax(int axis = -1, std::string name = "");
+  std::string class_name() const override { return "Softmax"; }
+  Shape build(const std::vector<Shape>& input_shapes, Rng& rng) override;
+  int axis() const { return axis_; }
+
+ private:
+  int axis_;
+};
+
+struct PReLUOptions {
+  InitializerSpec alpha_initializer{"zeros"};
+  Regularizer alpha_regularizer;
+  Constraint alpha_constraint;
+  /// Per-sample axes (1-based, as Keras counts them with the batch axis 0) along which alpha is
+  /// shared: alpha has size 1 there.
+  std::vector<int> shared_axes;
+  std::string name;  // empty: "p_re_lu", ...
+};
+
+/// keras.layers.PReLU: relu(x) - alpha relu(-x) with a trainable alpha shaped like one sample
+/// (1 along the shared axes). Built from backend kernels only (alpha is broadcast with a GEMM).
+class PReLU : public Layer {
+ public:
+  explicit PReLU(PReLUOptions options = {});
+  std::string class_name() const override { return "PReLU"; }
+  Shape build(const std::vector<Shape>& input_shapes, Rng& rng) override;
+  void initialize(Rng& rng) override;
+  void forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) override;
+  void backward(BackwardContext& ctx, std::span<const Tensor* const> inputs, const Tensor& output,
+                Tensor& dout, std::span<Tensor* const> dinputs) override;
+  std::vector<Variable*> variables() override { return {&alpha_}; }
+  double regularization_loss(Backend& backend) override;
+  bool has_regularization() const override { return options_.alpha_regularizer.active(); }
+  void apply_constraints(Backend& backend) override;
+  const PReLUOptions& options() const { return options_; }
+  Variable& alpha() { return alpha_; }
+
+ private:
+  /// alpha broadcast over the shared axes, one value per feature of a sample (cols).
+  void expand_alpha(Backend& be);
+  PReLUOptions options_;
+  Variable alpha_;
+  int64_t cols_ = 0;
+  Tensor expand_;      // (alpha size) x cols 0/1 matrix when axes are shared, else empty
+  Tensor alpha_full_;  // cols
+  Tensor ones_;        // rows of the largest batch seen
+  Tensor alpha_rows_;  // rows x cols: alpha_full broadcast over the batch
+  Tensor pos_, neg_;   // relu(x) and min(x, 0) of the last forward
+  Tensor scratch_, grad_full_;
 };
 
 /// Inverted dropout: zeroes inputs with probability `rate` in training, scales the rest by

@@ -48,6 +48,9 @@ struct CompileOptions {
   std::shared_ptr<Optimizer> optimizer;
   Loss loss;
   std::vector<std::string> metrics;
+  /// True when a loaded compile config named no optimizer and `optimizer` is Keras' compile()
+  /// default (RMSprop): enough to evaluate, but `glia train` asks for --optimizer instead.
+  bool optimizer_defaulted = false;
 };
 
 struct FitOptions {

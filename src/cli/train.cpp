@@ -36,9 +36,12 @@ void compile_from_flags(LoadedModel& loaded, const TrainArgs& a) {
   if (!a.optimizer.empty()) {
     o.optimizer = make_optimizer(a.optimizer, a.learning_rate);
     fresh_optimizer = true;
-  } else if (!o.optimizer) {
-    o.optimizer = make_optimizer("rmsprop", a.learning_rate);
-    fresh_optimizer = true;
+  } else if (!o.optimizer || o.optimizer_defaulted) {
+    // Never a silent default: the user says which optimizer trains the model.
+    throw Error(a.model + ": " +
+                (m.compiled() ? "the compile_config names no optimizer"
+                              : std::string("the model has no compile_config")) +
+                "; pass --optimizer (sgd, rmsprop, adam or adamw)");
   } else if (a.learning_rate) {
     o.optimizer->set_learning_rate(*a.learning_rate);
   }
@@ -177,7 +180,8 @@ void register_train(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--optimizer", a->optimizer,
-                  "sgd, rmsprop, adam or adamw (default: the file's, else rmsprop)");
+                  "sgd, rmsprop, adam or adamw (default: the file's; required when the file's "
+                  "compile_config names none)");
   cmd->add_option("--learning-rate", a->learning_rate, "learning rate (default: the file's)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--loss", a->loss,

@@ -35,14 +35,14 @@ uint64_t Rng::below(uint64_t n) {
 }
 
 InitializerSpec InitializerSpec::parse(const std::string& name) {
-  static const char* kNames[] = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-                                 "lecun_normal",   "lecun_uniform", "zeros",      "ones",
-                                 "random_normal",  "random_uniform"};
+  static const char* kNames[] = {"glorot_uniform", "glorot_normal",  "he_uniform", "he_normal",
+                                 "lecun_normal",   "lecun_uniform",  "zeros",      "ones",
+                                 "random_normal",  "random_uniform", "constant"};
   for (const char* n : kNames)
     if (name == n) return InitializerSpec{name};
   throw Error("unknown initializer '" + name +
               "' (expected glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, "
-              "lecun_uniform, zeros, ones, random_normal or random_uniform)");
+              "lecun_uniform, zeros, ones, random_normal, random_uniform or constant)");
 }
 
 namespace {
@@ -106,6 +106,7 @@ void initialize(Tensor& t, const InitializerSpec& spec, Rng& model_rng) {
   const std::string& n = spec.name;
   if (n == "zeros") return t.fill(0.0f);
   if (n == "ones") return t.fill(1.0f);
+  if (n == "constant") return t.fill(static_cast<float>(spec.value));
   if (n == "glorot_uniform") return variance_scaling(t, rng, 1.0, "fan_avg", false);
   if (n == "glorot_normal") return variance_scaling(t, rng, 1.0, "fan_avg", true);
   if (n == "he_uniform") return variance_scaling(t, rng, 2.0, "fan_in", false);

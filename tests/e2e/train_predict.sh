@@ -23,8 +23,27 @@ JSON
 for f in model.json model.h5 model.keras; do [ -s "saved/$f" ] || fail "train did not write saved/$f"; done
 grep -q "^test: accuracy" train.txt || fail "train output: $(cat train.txt)"
 
+# No optimizer in the file and none given: refused (never a silent RMSprop), with no file written;
+# the same for a compile_config that names no optimizer.
+expect_fail "$GLIA" train --model model.json --data-folder data --save noopt/m.keras --verbose 0
+grep -q "no compile_config; pass --optimizer" <<<"$LAST_ERR" || fail "no optimizer: $LAST_ERR"
+[ "$(wc -l <"$WORK/err")" = 1 ] || fail "more than one line: $LAST_ERR"
+[ ! -e noopt ] || fail "a refused train wrote noopt/"
+python3 - <<'PY'
+import json
+m = json.load(open("model.json"))
+m["compile_config"] = {"loss": "categorical_crossentropy", "metrics": ["accuracy"]}
+json.dump(m, open("noopt.json", "w"))
+PY
+expect_fail "$GLIA" train --model noopt.json --data-folder data --verbose 0
+grep -q "compile_config names no optimizer; pass --optimizer" <<<"$LAST_ERR" ||
+  fail "compile_config without optimizer: $LAST_ERR"
+"$GLIA" train --model noopt.json --data-folder data --optimizer sgd --save noopt/m.keras \
+  --verbose 0 >/dev/null || fail "noopt.json with --optimizer sgd"
+
 # -o json: the history per epoch, the test scores and the files written.
-"$GLIA" train --model model.json --data-folder data --epochs 2 --save json/m.keras -o json --verbose 0 >train.json
+"$GLIA" train --model model.json --data-folder data --epochs 2 --optimizer rmsprop --save json/m.keras \
+  -o json --verbose 0 >train.json
 python3 - <<'PY' || fail "train -o json: $(cat train.json)"
 import json
 t = json.load(open("train.json"))
@@ -61,6 +80,48 @@ a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 assert max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb)) < 1e-6
 PY
 done
+
+# The activation layers, new activation strings, bias/activity regularizers and constraints
+# train from a tf.keras 2 config (LeakyReLU's slope spelled alpha) and survive every format:
+# predictions agree, --verify passes, and the written config keeps them; glu is refused.
+cat >acts.json <<'JSON'
+{"class_name": "Sequential", "config": {"name": "acts", "layers": [
+ {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 784]}},
+ {"class_name": "Dense", "config": {"name": "d1", "units": 16, "activation": "swish",
+  "bias_regularizer": {"class_name": "L2", "config": {"l2": 0.001}},
+  "activity_regularizer": {"class_name": "L1", "config": {"l1": 0.0001}},
+  "kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": 1.5, "axis": 0}},
+  "bias_constraint": {"class_name": "NonNeg", "config": {}}}},
+ {"class_name": "PReLU", "config": {"name": "p", "alpha_initializer": {"class_name": "Constant", "config": {"value": 0.25}},
+  "alpha_constraint": {"class_name": "MinMaxNorm", "config": {"min_value": 0.0, "max_value": 1.0, "rate": 1.0, "axis": 0}}}},
+ {"class_name": "LeakyReLU", "config": {"name": "leaky", "alpha": 0.1}},
+ {"class_name": "ReLU", "config": {"name": "relu", "max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}},
+ {"class_name": "Dense", "config": {"name": "d2", "units": 12, "activation": "hard_swish"}},
+ {"class_name": "ELU", "config": {"name": "elu", "alpha": 0.5}},
+ {"class_name": "Dense", "config": {"name": "d3", "units": 10}},
+ {"class_name": "Softmax", "config": {"name": "probs", "axis": -1}}]},
+ "keras_version": "2.15.0", "backend": "tensorflow"}
+JSON
+"$GLIA" train --model acts.json --data-folder data --epochs 1 --optimizer adam --output acts \
+  --verbose 0 >acts.txt || fail "train acts.json: $(cat acts.txt)"
+ACTS=$("$GLIA" predict --model acts/model.keras --input five.npy --verify 2>/dev/null | probs) ||
+  fail "predict acts/model.keras"
+for model in acts/model.json acts/model.h5; do
+  [ "$("$GLIA" predict --model "$model" --input five.npy --verify 2>/dev/null | probs)" = "$ACTS" ] ||
+    fail "predictions from $model differ from acts/model.keras"
+done
+python3 - <<'PY' || fail "acts/model.json: $(head -c 400 acts/model.json)"
+import json
+layers = json.load(open("acts/model.json"))["config"]["layers"]
+by = {l["config"].get("name"): l for l in layers}
+assert by["d1"]["config"]["activation"] == "silu", by["d1"]
+assert by["d1"]["config"]["kernel_constraint"]["class_name"] == "MaxNorm", by["d1"]
+assert by["leaky"]["config"]["alpha"] == 0.1 and by["elu"]["config"]["alpha"] == 0.5
+assert by["p"]["class_name"] == "PReLU" and by["probs"]["class_name"] == "Softmax"
+PY
+sed 's/"swish"/"glu"/' acts.json >glu.json
+expect_fail "$GLIA" train --model glu.json --data-folder data --optimizer adam --verbose 0
+grep -q "activation 'glu' is not supported" <<<"$LAST_ERR" || fail "glu: $LAST_ERR"
 
 # A registered model predicts the same, by NAME:VERSION.
 "$GLIA" workspace init ws >/dev/null

@@ -1,5 +1,5 @@
-"""Proof 4: every layer, activation, initializer, regularizer, optimizer (with schedules and
-clipping), loss and metric the engine has goes both ways through all three formats, and what the
+"""Proof 4: every layer, activation, initializer, regularizer, constraint, optimizer (with
+schedules and clipping), loss and metric the engine has goes both ways through all three formats, and what the
 engine lacks is refused with one line naming it.
 
 Direction A (Keras -> Glia -> Keras): Keras builds small models that together use the whole
@@ -180,6 +180,71 @@ def adam_binary_logits():
     return model
 
 
+# Every activation name keras.activations.get() accepts for a layer (aliases too), except glu
+# (halves the last axis) and threshold (needs arguments): Glia refuses those two.
+ALL_ACTIVATIONS = [
+    "linear", "relu", "sigmoid", "tanh", "softmax", "gelu", "leaky_relu", "elu", "selu",
+    "softplus", "softsign", "silu", "swish", "hard_sigmoid", "hard_silu", "hard_swish", "relu6",
+    "exponential", "mish", "log_softmax", "celu", "tanh_shrink", "soft_shrink", "hard_shrink",
+    "hard_tanh", "squareplus", "log_sigmoid", "sparse_plus", "sparse_sigmoid", "sparsemax",
+]
+
+
+def every_activation_dense():
+    """Functional: one Dense branch per activation string, concatenated; Adam."""
+    inputs = keras.Input(shape=(784,))
+    branches = [L.Dense(6, activation=a, name=f"dense_{a}")(inputs) for a in ALL_ACTIVATIONS]
+    outputs = L.Dense(10, activation="softmax")(L.Concatenate()(branches))
+    model = keras.Model(inputs, outputs, name="every_activation_dense")
+    model.compile(optimizer=O.Adam(0.001), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def every_activation_layer():
+    """Functional: every activation as an Activation layer and the activation layers with their
+    arguments (ELU, LeakyReLU, ReLU, Softmax, PReLU with and without shared axes) on one Dense;
+    SGD with momentum. ELU keeps alpha 1: Keras 3.15's ELU.get_config() drops alpha, so Keras
+    itself reloads any other value as 1."""
+    inputs = keras.Input(shape=(784,))
+    h = L.Dense(12, name="pre")(inputs)
+    layers = [L.Activation(a, name=f"act_{a}") for a in ALL_ACTIVATIONS] + [
+        L.ELU(), L.LeakyReLU(), L.LeakyReLU(negative_slope=0.05),
+        L.ReLU(max_value=2.0, negative_slope=0.1, threshold=0.2), L.ReLU(max_value=6.0),
+        L.ReLU(negative_slope=0.3), L.Softmax(),
+        L.PReLU(alpha_initializer=I.Constant(0.25)),
+        L.PReLU(alpha_initializer=I.RandomUniform(0.0, 0.5), shared_axes=[1]),
+    ]
+    outputs = L.Dense(10, activation="softmax")(L.Concatenate()([layer(h) for layer in layers]))
+    model = keras.Model(inputs, outputs, name="every_activation_layer")
+    model.compile(optimizer=O.SGD(0.01, momentum=0.5), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def regularized_constrained():
+    """Bias and activity regularizers (L1, L2, L1L2), kernel and bias constraints (MaxNorm,
+    NonNeg, UnitNorm, MinMaxNorm with axes), PReLU's alpha regularizer and constraint."""
+    C = keras.constraints
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            L.Dense(16, activation="relu", bias_regularizer=R.L2(1e-3),
+                    activity_regularizer=R.L1L2(l1=1e-5, l2=1e-4),
+                    kernel_constraint=C.MaxNorm(0.5), bias_constraint=C.NonNeg()),
+            L.Dense(12, activation="tanh", bias_regularizer=R.L1(1e-4),
+                    activity_regularizer=R.L1(1e-4), kernel_constraint=C.UnitNorm(axis=1),
+                    bias_constraint=C.MinMaxNorm(min_value=0.1, max_value=0.5, rate=0.7)),
+            L.PReLU(alpha_regularizer=R.L2(1e-3), alpha_constraint=C.NonNeg()),
+            L.Dense(10, activation="softmax",
+                    kernel_constraint=C.MinMaxNorm(0.0, 2.0, rate=1.0, axis=[0, 1])),
+        ],
+        name="regularized_constrained",
+    )
+    model.compile(optimizer=O.Adam(0.01), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 MODELS = [
     sgd_nesterov_expdecay,
     rmsprop_centered_sparse,
@@ -188,6 +253,9 @@ MODELS = [
     sgd_mse,
     rmsprop_mae,
     adam_binary_logits,
+    every_activation_dense,
+    every_activation_layer,
+    regularized_constrained,
 ]
 
 # The remaining loss spellings (string vs object) on a tiny model: Glia reads them from Keras'
@@ -217,14 +285,11 @@ def refusals():
     cases = [
         ("batchnorm", tiny(L.Dense(10), L.BatchNormalization(), L.Activation("softmax"),
                            name="batchnorm"), "BatchNormalization", True),
-        ("selu", tiny(L.Dense(10, activation="selu"), name="selu"), "selu", True),
-        ("selu_layer", tiny(L.Dense(10), L.Activation("selu"), name="selu_layer"), "selu", True),
-        ("constraint", tiny(L.Dense(10, kernel_constraint=keras.constraints.MaxNorm(2.0)),
-                            name="constraint"), "kernel_constraint", True),
-        ("bias_regularizer", tiny(L.Dense(10, bias_regularizer=R.L2(0.01)),
-                                  name="bias_regularizer"), "bias_regularizer", True),
-        ("activity_regularizer", tiny(L.Dense(10, activity_regularizer=R.L2(0.01)),
-                                      name="activity_regularizer"), "activity_regularizer", True),
+        ("glu", tiny(L.Dense(10, activation="glu"), name="glu"), "glu", True),
+        ("glu_layer", tiny(L.Dense(10), L.Activation("glu"), name="glu_layer"), "glu", True),
+        ("softmax_axis", keras.Sequential([keras.Input(shape=(28, 28)), L.Softmax(axis=1),
+                                           L.Flatten(), L.Dense(10)], name="softmax_axis"),
+         "only the last axis", True),
         ("orthogonal", tiny(L.Dense(10, kernel_initializer=I.Orthogonal()), name="orthogonal"),
          "Orthogonal", True),
         ("orthogonal_regularizer",
@@ -413,6 +478,15 @@ class Coverage(common.KerasTestCase):
 
     def test_adam_binary_logits(self):
         self.check_model(adam_binary_logits)
+
+    def test_every_activation_dense(self):
+        self.check_model(every_activation_dense)
+
+    def test_every_activation_layer(self):
+        self.check_model(every_activation_layer)
+
+    def test_regularized_constrained(self):
+        self.check_model(regularized_constrained)
 
     def test_loss_spellings(self):
         """Each loss as the other spelling (string / object) than the models above use."""

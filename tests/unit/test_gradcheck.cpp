@@ -28,8 +28,8 @@ using test::random_floats;
 using test::random_tensor;
 using test::weighted_sum;
 
-const std::vector<std::string> kActivations = {"linear",  "relu", "sigmoid",   "tanh",
-                                               "softmax", "gelu", "leaky_relu"};
+// Every activation name (ActivationSpec::names()).
+const std::vector<std::string> kActivations = ActivationSpec::names();
 
 // ---- activations ----
 
@@ -216,6 +216,30 @@ TEST_P(FusedSoftmaxGrad, EqualsGradientWithRespectToLogits) {
 
 INSTANTIATE_TEST_SUITE_P(All, FusedSoftmaxGrad,
                          testing::Combine(testing::Bool(), testing::Values(0.0f, 0.1f)));
+
+// Keras clips the probabilities to [1e-7, 1 - 1e-7] before the log: a saturated softmax row
+// (the target class above 1 - 1e-7, the others below 1e-7) passes no gradient at all, and the
+// fused gradient must agree (the plain softmax - target would not). Before the fix Glia kept
+// training such rows where Keras stops (seen with NonNeg kernels against real Keras).
+TEST(FusedSoftmaxGrad, SaturatedRowsPassNoGradientAsInKeras) {
+  ReferenceBackend be;
+  const ActivationSpec softmax = ActivationSpec::parse("softmax");
+  const std::vector<float> z = {30.0f, 0.0f,  -1.0f,   // saturated, target class 0
+                                0.5f,  -0.5f, 0.25f};  // ordinary row, target class 2
+  const std::vector<float> t = {1, 0, 0, 0, 0, 1};
+  std::vector<float> p(6), fused(6), plain(6);
+  be.bias_activation(z.data(), nullptr, p.data(), 2, 3, softmax);
+  ASSERT_GT(p[0], 1.0f - 1e-7f);
+  be.loss_grad(LossKind::categorical_crossentropy, t.data(), p.data(), fused.data(), 2, 3,
+               {false, 0.0f, true}, 1.0f);
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(fused[c], 0.0f) << c;
+  for (int c = 3; c < 6; ++c) EXPECT_NEAR(fused[c], p[c] - t[c], 1e-7) << c;
+  // The same as the unfused gradient chained through the softmax Jacobian.
+  be.loss_grad(LossKind::categorical_crossentropy, t.data(), p.data(), plain.data(), 2, 3,
+               {false, 0.0f, false}, 1.0f);
+  be.activation_backward(nullptr, p.data(), plain.data(), plain.data(), 2, 3, softmax);
+  for (int c = 0; c < 6; ++c) EXPECT_NEAR(fused[c], plain[c], 1e-6) << c;
+}
 
 // ---- layers, through the public Layer API ----
 
@@ -414,6 +438,102 @@ TEST(LayerGrad, ConcatenateTwoAndThreeInputs) {
     LayerHarness h{*layer, random_inputs(shapes, 101)};
     Rng rng(102);
     layer->ensure_built(per_sample(h.inputs), rng);
+    h.check();
+  }
+}
+
+TEST(LayerGrad, ActivationLayersWithArguments) {
+  std::vector<LayerPtr> layers = {std::make_shared<ELU>(0.5f), std::make_shared<LeakyReLU>(0.1f),
+                                  std::make_shared<ReLU>(1.0f, 0.1f, 0.3f),
+                                  std::make_shared<ReLU>(6.0f), std::make_shared<Softmax>()};
+  for (auto& layer : layers) {
+    SCOPED_TRACE(layer->class_name());
+    LayerHarness h{*layer, random_inputs({{3, 6}}, 111)};
+    // Keep clear of the kinks (0, the threshold 0.3 and max_value 1).
+    for (int64_t i = 0; i < h.inputs[0].size(); ++i) {
+      float& v = h.inputs[0][i];
+      for (float kink : {0.0f, 0.3f, 1.0f})
+        if (std::fabs(v - kink) < 0.05f) v += 0.1f;
+    }
+    Rng rng(112);
+    layer->ensure_built(per_sample(h.inputs), rng);
+    h.check();
+  }
+}
+
+TEST(LayerGrad, PReLUWithAndWithoutSharedAxes) {
+  struct Case {
+    std::vector<int> shared;
+    Shape batch_shape, alpha_shape;
+  };
+  for (const Case& c : {Case{{}, {3, 5}, {5}}, Case{{1}, {2, 3, 4}, {1, 4}},
+                        Case{{2}, {2, 3, 4}, {3, 1}}, Case{{1, 2}, {2, 3, 4}, {1, 1}}}) {
+    SCOPED_TRACE(shape_str(c.batch_shape) + " shared " + std::to_string(c.shared.size()));
+    PReLUOptions o;
+    o.alpha_regularizer = {0.01f, 0.02f};
+    o.shared_axes = c.shared;
+    auto layer = std::make_shared<PReLU>(o);
+    LayerHarness h{*layer, random_inputs({c.batch_shape}, 113)};
+    h.regularization = true;
+    for (int64_t i = 0; i < h.inputs[0].size(); ++i)
+      if (std::fabs(h.inputs[0][i]) < 0.05f) h.inputs[0][i] += 0.1f;
+    Rng rng(114);
+    EXPECT_EQ(layer->ensure_built(per_sample(h.inputs), rng),
+              Shape(c.batch_shape.begin() + 1, c.batch_shape.end()));
+    EXPECT_EQ(layer->alpha().value.shape(), c.alpha_shape);
+    Tensor& alpha = layer->alpha().value;
+    for (int64_t i = 0; i < alpha.size(); ++i) alpha[i] = 0.1f + 0.2f * static_cast<float>(i);
+    h.check();
+    // The forward is relu(x) - alpha relu(-x) with alpha broadcast over the shared axes.
+    Tensor out = h.forward();
+    const int64_t per = out.size() / c.batch_shape[0];
+    for (int64_t i = 0; i < out.size(); ++i) {
+      const float x = h.inputs[0][i];
+      int64_t f = i % per, a = 0, stride = 1;  // alpha index of feature f
+      std::vector<int64_t> idx(c.batch_shape.size() - 1);
+      for (size_t d = idx.size(); d-- > 0;) {
+        idx[d] = f % c.batch_shape[d + 1];
+        f /= c.batch_shape[d + 1];
+      }
+      for (size_t d = idx.size(); d-- > 0;) {
+        a += (c.alpha_shape[d] == 1 ? 0 : idx[d]) * stride;
+        stride *= c.alpha_shape[d];
+      }
+      EXPECT_FLOAT_EQ(out[i], x > 0 ? x : alpha[a] * x) << i;
+    }
+  }
+}
+
+// The bias and activity penalties are part of the objective: their gradients flow into the
+// bias and (through the activation) into the kernel and the input. Keras 3 divides the
+// activity penalty by the batch size.
+TEST(DenseGrad, BiasAndActivityRegularizers) {
+  for (const char* act : {"sigmoid", "softmax", "linear"}) {
+    SCOPED_TRACE(act);
+    DenseOptions o;
+    o.activation = act;
+    o.bias_regularizer = {0.03f, 0.05f};
+    o.activity_regularizer = {0.02f, 0.04f};
+    auto dense = std::make_shared<Dense>(4, o);
+    EXPECT_TRUE(dense->has_regularization());
+    EXPECT_FALSE(dense->ends_with_softmax());  // the activity gradient must pass the softmax
+    LayerHarness h{*dense, random_inputs({{3, 5}}, 57)};
+    h.regularization = true;
+    Rng rng(58);
+    dense->ensure_built(per_sample(h.inputs), rng);
+    Tensor& b = dense->bias().value;
+    for (int64_t i = 0; i < b.size(); ++i) b[i] = 0.2f + 0.1f * static_cast<float>(i);
+    Tensor out = h.forward();
+    double l1 = 0, l2 = 0, b1 = 0, b2 = 0;
+    for (int64_t i = 0; i < out.size(); ++i) l1 += std::fabs(out[i]), l2 += double(out[i]) * out[i];
+    for (int64_t i = 0; i < b.size(); ++i) b1 += std::fabs(b[i]), b2 += double(b[i]) * b[i];
+    EXPECT_NEAR(dense->regularization_loss(h.be),
+                0.03 * b1 + 0.05 * b2 + (0.02 * l1 + 0.04 * l2) / 3.0, 1e-5);
+    if (std::string(act) == "linear") {
+      // Keep the outputs away from the l1 kink at 0.
+      for (int64_t i = 0; i < out.size(); ++i)
+        if (std::fabs(out[i]) < 0.05f) GTEST_SKIP() << "output too close to the l1 kink";
+    }
     h.check();
   }
 }

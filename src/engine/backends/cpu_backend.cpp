@@ -91,25 +91,34 @@ void CpuBackend::column_sum(const float* dy, float* db, int64_t rows, int64_t co
 
 void CpuBackend::bias_activation(const float* x, const float* bias, float* y, int64_t rows,
                                  int64_t cols, ActivationSpec act) {
+  // relu with arguments (the ReLU layer's max_value, ...) takes the general formula.
+  const bool plain_relu = act.kind == ActivationKind::relu && act.has_default_arguments();
   auto body = [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* xr = x + r * cols;
       float* yr = y + r * cols;
       switch (act.kind) {
         case ActivationKind::relu:
+          if (!plain_relu) {
+            for (int64_t c = 0; c < cols; ++c)
+              yr[c] = formulas::activate(act, xr[c] + (bias ? bias[c] : 0.0f));
+            break;
+          }
 #pragma omp simd
           for (int64_t c = 0; c < cols; ++c)
             yr[c] = std::max(xr[c] + (bias ? bias[c] : 0.0f), 0.0f);
           break;
         case ActivationKind::linear:
         case ActivationKind::softmax:
+        case ActivationKind::log_softmax:
+        case ActivationKind::sparsemax:
 #pragma omp simd
           for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] + (bias ? bias[c] : 0.0f);
           break;
         case ActivationKind::leaky_relu:
           for (int64_t c = 0; c < cols; ++c) {
             float v = xr[c] + (bias ? bias[c] : 0.0f);
-            yr[c] = v > 0 ? v : act.negative_slope * v;
+            yr[c] = v >= 0 ? v : act.negative_slope * v;
           }
           break;
         case ActivationKind::sigmoid:
@@ -120,9 +129,19 @@ void CpuBackend::bias_activation(const float* x, const float* bias, float* y, in
           for (int64_t c = 0; c < cols; ++c) yr[c] = std::tanh(xr[c] + (bias ? bias[c] : 0.0f));
           break;
         case ActivationKind::gelu:
-          for (int64_t c = 0; c < cols; ++c) yr[c] = detail::gelu(xr[c] + (bias ? bias[c] : 0.0f));
+          if (!act.approximate) {
+            for (int64_t c = 0; c < cols; ++c)
+              yr[c] = detail::gelu(xr[c] + (bias ? bias[c] : 0.0f));
+            break;
+          }
+          [[fallthrough]];
+        default:
+          for (int64_t c = 0; c < cols; ++c)
+            yr[c] = formulas::activate(act, xr[c] + (bias ? bias[c] : 0.0f));
           break;
       }
+      if (act.kind == ActivationKind::log_softmax) formulas::log_softmax_row(yr, yr, cols);
+      if (act.kind == ActivationKind::sparsemax) formulas::sparsemax_row(yr, yr, cols);
       if (act.kind == ActivationKind::softmax) {
         float mx = yr[0];
         for (int64_t c = 1; c < cols; ++c) mx = std::max(mx, yr[c]);
@@ -140,32 +159,50 @@ void CpuBackend::bias_activation(const float* x, const float* bias, float* y, in
 
 void CpuBackend::activation_backward(const float* x, const float* y, const float* dy, float* dx,
                                      int64_t rows, int64_t cols, ActivationSpec act) {
-  if (act.kind == ActivationKind::softmax) {
-    for (int64_t r = 0; r < rows; ++r) {
-      const float *yr = y + r * cols, *dyr = dy + r * cols;
-      float* dxr = dx + r * cols;
-      double dot = 0;
-      for (int64_t c = 0; c < cols; ++c) dot += static_cast<double>(dyr[c]) * yr[c];
-      for (int64_t c = 0; c < cols; ++c) dxr[c] = static_cast<float>(yr[c] * (dyr[c] - dot));
-    }
+  if (act.row_wise()) {
+    auto rows_body = [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const float *yr = y + r * cols, *dyr = dy + r * cols;
+        float* dxr = dx + r * cols;
+        if (act.kind == ActivationKind::softmax) {
+          double dot = 0;
+          for (int64_t c = 0; c < cols; ++c) dot += static_cast<double>(dyr[c]) * yr[c];
+          for (int64_t c = 0; c < cols; ++c) dxr[c] = static_cast<float>(yr[c] * (dyr[c] - dot));
+        } else if (act.kind == ActivationKind::log_softmax) {
+          formulas::log_softmax_row_grad(yr, dyr, dxr, cols);
+        } else {
+          formulas::sparsemax_row_grad(x + r * cols, dyr, dxr, cols);
+        }
+      }
+    };
+    // sparsemax costs O(cols²) per row: worth threads sooner than the O(cols) ones.
+    const int64_t work = act.kind == ActivationKind::sparsemax ? rows * cols * cols : rows * cols;
+    if (act.kind == ActivationKind::softmax || rows < 2 || work < kParallelGrain)
+      return rows_body(0, rows);
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) rows_body(r, r + 1);
     return;
   }
+  const bool plain_relu = act.kind == ActivationKind::relu && act.has_default_arguments();
+  const bool leaky_from_y = act.kind == ActivationKind::leaky_relu && act.negative_slope >= 0.0f;
   parallel_chunks(rows * cols, [&](int64_t b, int64_t e) {
+    if (plain_relu) {
+#pragma omp simd
+      for (int64_t i = b; i < e; ++i) {
+        const float d = dy[i];  // unconditional load: lets GCC vectorise the select
+        dx[i] = y[i] > 0.0f ? d : 0.0f;
+      }
+      return;
+    }
+    if (leaky_from_y) {
+#pragma omp simd
+      for (int64_t i = b; i < e; ++i) {
+        const float d = dy[i];
+        dx[i] = y[i] > 0.0f ? d : act.negative_slope * d;
+      }
+      return;
+    }
     switch (act.kind) {
-      case ActivationKind::relu:
-#pragma omp simd
-        for (int64_t i = b; i < e; ++i) {
-          const float d = dy[i];  // unconditional load: lets GCC vectorise the select
-          dx[i] = y[i] > 0.0f ? d : 0.0f;
-        }
-        break;
-      case ActivationKind::leaky_relu:
-#pragma omp simd
-        for (int64_t i = b; i < e; ++i) {
-          const float d = dy[i];
-          dx[i] = y[i] > 0.0f ? d : act.negative_slope * d;
-        }
-        break;
       case ActivationKind::sigmoid:
 #pragma omp simd
         for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * (y[i] * (1.0f - y[i]));
@@ -174,11 +211,11 @@ void CpuBackend::activation_backward(const float* x, const float* y, const float
 #pragma omp simd
         for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
         break;
-      case ActivationKind::gelu:
-        for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * detail::gelu_grad(x[i]);
-        break;
-      default:
+      case ActivationKind::linear:
         if (dx != dy) std::copy(dy + b, dy + e, dx + b);
+        break;
+      default:  // the rest need the pre-activation x
+        for (int64_t i = b; i < e; ++i) dx[i] = formulas::activation_grad(act, x[i], y[i], dy[i]);
         break;
     }
   });
@@ -248,10 +285,7 @@ double CpuBackend::sum_abs(const float* x, int64_t n) {
 void CpuBackend::l1l2_grad(const float* w, float* g, int64_t n, float l1, float l2) {
   parallel_chunks(n, [&](int64_t s, int64_t e) {
 #pragma omp simd
-    for (int64_t i = s; i < e; ++i) {
-      float sign = w[i] > 0 ? 1.0f : (w[i] < 0 ? -1.0f : 0.0f);
-      g[i] += l1 * sign + 2.0f * l2 * w[i];
-    }
+    for (int64_t i = s; i < e; ++i) g[i] = formulas::l1l2_element(w[i], g[i], l1, l2);
   });
 }
 
@@ -278,56 +312,34 @@ void CpuBackend::loss_grad(LossKind kind, const float* y_true, const float* y_pr
     detail::row_grad(kind, y_true + r * tcols, y_pred + r * cols, grad + r * cols, cols, p, scale);
 }
 
+// The optimizer loops call the shared element formulas (formulas.hpp); the common cases pass
+// constant null slot pointers so the inlined formula has no branch left and the loop vectorises.
 void CpuBackend::rmsprop_update(float* w, const float* g, float* rms, float* mom, float* avg,
                                 int64_t n, float lr, float rho, float momentum, float eps) {
-  const float one_minus_rho = 1.0f - rho;
   parallel_chunks(n, [&](int64_t s, int64_t e) {
-    if (!mom && !avg) {  // the common case, kept branch-free so it vectorises
+    if (!mom && !avg) {
 #pragma omp simd
-      for (int64_t i = s; i < e; ++i) {
-        float r = rho * rms[i] + one_minus_rho * g[i] * g[i];
-        rms[i] = r;
-        w[i] -= lr * g[i] / std::sqrt(r + eps);
-      }
+      for (int64_t i = s; i < e; ++i)
+        formulas::rmsprop_element(w[i], g[i], rms[i], nullptr, nullptr, lr, rho, momentum, eps);
       return;
     }
-    for (int64_t i = s; i < e; ++i) {
-      rms[i] = rho * rms[i] + one_minus_rho * g[i] * g[i];
-      float denom = rms[i];
-      if (avg) {
-        avg[i] = rho * avg[i] + one_minus_rho * g[i];
-        denom -= avg[i] * avg[i];
-      }
-      float inc = lr * g[i] / std::sqrt(denom + eps);
-      if (mom) {
-        mom[i] = momentum * mom[i] + inc;
-        w[i] -= mom[i];
-      } else {
-        w[i] -= inc;
-      }
-    }
+    for (int64_t i = s; i < e; ++i)
+      formulas::rmsprop_element(w[i], g[i], rms[i], mom ? mom + i : nullptr,
+                                avg ? avg + i : nullptr, lr, rho, momentum, eps);
   });
 }
 
 void CpuBackend::adam_update(float* w, const float* g, float* m, float* v, float* vhat, int64_t n,
                              float alpha, float beta1, float beta2, float eps) {
-  const float c1 = 1.0f - beta1, c2 = 1.0f - beta2;
   parallel_chunks(n, [&](int64_t s, int64_t e) {
     if (!vhat) {
 #pragma omp simd
-      for (int64_t i = s; i < e; ++i) {
-        m[i] += (g[i] - m[i]) * c1;
-        v[i] += (g[i] * g[i] - v[i]) * c2;
-        w[i] -= m[i] * alpha / (std::sqrt(v[i]) + eps);
-      }
+      for (int64_t i = s; i < e; ++i)
+        formulas::adam_element(w[i], g[i], m[i], v[i], nullptr, alpha, beta1, beta2, eps);
       return;
     }
-    for (int64_t i = s; i < e; ++i) {
-      m[i] += (g[i] - m[i]) * c1;
-      v[i] += (g[i] * g[i] - v[i]) * c2;
-      vhat[i] = std::max(vhat[i], v[i]);
-      w[i] -= m[i] * alpha / (std::sqrt(vhat[i]) + eps);
-    }
+    for (int64_t i = s; i < e; ++i)
+      formulas::adam_element(w[i], g[i], m[i], v[i], vhat + i, alpha, beta1, beta2, eps);
   });
 }
 
@@ -336,14 +348,13 @@ void CpuBackend::sgd_update(float* w, const float* g, float* mom, int64_t n, flo
   parallel_chunks(n, [&](int64_t s, int64_t e) {
     if (!mom) {
 #pragma omp simd
-      for (int64_t i = s; i < e; ++i) w[i] -= lr * g[i];
+      for (int64_t i = s; i < e; ++i)
+        formulas::sgd_element(w[i], g[i], nullptr, lr, momentum, nesterov);
       return;
     }
 #pragma omp simd
-    for (int64_t i = s; i < e; ++i) {
-      mom[i] = momentum * mom[i] - lr * g[i];
-      w[i] += nesterov ? momentum * mom[i] - lr * g[i] : mom[i];
-    }
+    for (int64_t i = s; i < e; ++i)
+      formulas::sgd_element(w[i], g[i], mom + i, lr, momentum, nesterov);
   });
 }
 

@@ -8,10 +8,6 @@
 
 namespace glia {
 
-using detail::gelu;
-using detail::gelu_grad;
-using detail::sigmoid;
-
 void ReferenceBackend::gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
                             const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                             float* c, int64_t ldc) {
@@ -43,35 +39,18 @@ void ReferenceBackend::bias_activation(const float* x, const float* bias, float*
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
-    for (int64_t c = 0; c < cols; ++c) {
-      float v = xr[c] + (bias ? bias[c] : 0.0f);
-      switch (act.kind) {
-        case ActivationKind::relu:
-          v = v > 0 ? v : 0;
-          break;
-        case ActivationKind::sigmoid:
-          v = sigmoid(v);
-          break;
-        case ActivationKind::tanh:
-          v = std::tanh(v);
-          break;
-        case ActivationKind::gelu:
-          v = gelu(v);
-          break;
-        case ActivationKind::leaky_relu:
-          v = v > 0 ? v : act.negative_slope * v;
-          break;
-        default:
-          break;
-      }
-      yr[c] = v;
-    }
+    for (int64_t c = 0; c < cols; ++c)
+      yr[c] = formulas::activate(act, xr[c] + (bias ? bias[c] : 0.0f));
     if (act.kind == ActivationKind::softmax) {
       float mx = yr[0];
       for (int64_t c = 1; c < cols; ++c) mx = std::max(mx, yr[c]);
       double sum = 0;
       for (int64_t c = 0; c < cols; ++c) sum += (yr[c] = std::exp(yr[c] - mx));
       for (int64_t c = 0; c < cols; ++c) yr[c] = static_cast<float>(yr[c] / sum);
+    } else if (act.kind == ActivationKind::log_softmax) {
+      formulas::log_softmax_row(yr, yr, cols);
+    } else if (act.kind == ActivationKind::sparsemax) {
+      formulas::sparsemax_row(yr, yr, cols);
     }
   }
 }
@@ -89,29 +68,16 @@ void ReferenceBackend::activation_backward(const float* x, const float* y, const
       for (int64_t c = 0; c < cols; ++c) dxr[c] = static_cast<float>(yr[c] * (dyr[c] - dot));
       continue;
     }
-    for (int64_t c = 0; c < cols; ++c) {
-      float g = 1.0f;
-      switch (act.kind) {
-        case ActivationKind::relu:
-          g = yr[c] > 0 ? 1.0f : 0.0f;
-          break;
-        case ActivationKind::sigmoid:
-          g = yr[c] * (1.0f - yr[c]);
-          break;
-        case ActivationKind::tanh:
-          g = 1.0f - yr[c] * yr[c];
-          break;
-        case ActivationKind::gelu:
-          g = gelu_grad(x[r * cols + c]);
-          break;
-        case ActivationKind::leaky_relu:
-          g = yr[c] > 0 ? 1.0f : act.negative_slope;
-          break;
-        default:
-          break;
-      }
-      dxr[c] = dyr[c] * g;
+    if (act.kind == ActivationKind::log_softmax) {
+      formulas::log_softmax_row_grad(yr, dyr, dxr, cols);
+      continue;
     }
+    if (act.kind == ActivationKind::sparsemax) {
+      formulas::sparsemax_row_grad(x + r * cols, dyr, dxr, cols);
+      continue;
+    }
+    for (int64_t c = 0; c < cols; ++c)
+      dxr[c] = formulas::activation_grad(act, x ? x[r * cols + c] : 0.0f, yr[c], dyr[c]);
   }
 }
 
@@ -161,10 +127,7 @@ double ReferenceBackend::sum_abs(const float* x, int64_t n) {
 }
 
 void ReferenceBackend::l1l2_grad(const float* w, float* g, int64_t n, float l1, float l2) {
-  for (int64_t i = 0; i < n; ++i) {
-    float sign = w[i] > 0 ? 1.0f : (w[i] < 0 ? -1.0f : 0.0f);
-    g[i] += l1 * sign + 2.0f * l2 * w[i];
-  }
+  for (int64_t i = 0; i < n; ++i) g[i] = formulas::l1l2_element(w[i], g[i], l1, l2);
 }
 
 void ReferenceBackend::scale_clip(float* x, int64_t n, float scale, float lo, float hi) {
@@ -190,44 +153,22 @@ void ReferenceBackend::loss_grad(LossKind kind, const float* y_true, const float
 
 void ReferenceBackend::rmsprop_update(float* w, const float* g, float* rms, float* mom, float* avg,
                                       int64_t n, float lr, float rho, float momentum, float eps) {
-  for (int64_t i = 0; i < n; ++i) {
-    rms[i] = rho * rms[i] + (1.0f - rho) * g[i] * g[i];
-    float denom = rms[i];
-    if (avg) {
-      avg[i] = rho * avg[i] + (1.0f - rho) * g[i];
-      denom -= avg[i] * avg[i];
-    }
-    float inc = lr * g[i] / std::sqrt(denom + eps);
-    if (mom) {
-      mom[i] = momentum * mom[i] + inc;
-      w[i] -= mom[i];
-    } else {
-      w[i] -= inc;
-    }
-  }
+  for (int64_t i = 0; i < n; ++i)
+    formulas::rmsprop_element(w[i], g[i], rms[i], mom ? mom + i : nullptr, avg ? avg + i : nullptr,
+                              lr, rho, momentum, eps);
 }
 
 void ReferenceBackend::adam_update(float* w, const float* g, float* m, float* v, float* vhat,
                                    int64_t n, float alpha, float beta1, float beta2, float eps) {
-  for (int64_t i = 0; i < n; ++i) {
-    m[i] += (g[i] - m[i]) * (1.0f - beta1);
-    v[i] += (g[i] * g[i] - v[i]) * (1.0f - beta2);
-    float vv = v[i];
-    if (vhat) vv = vhat[i] = std::max(vhat[i], v[i]);
-    w[i] -= m[i] * alpha / (std::sqrt(vv) + eps);
-  }
+  for (int64_t i = 0; i < n; ++i)
+    formulas::adam_element(w[i], g[i], m[i], v[i], vhat ? vhat + i : nullptr, alpha, beta1, beta2,
+                           eps);
 }
 
 void ReferenceBackend::sgd_update(float* w, const float* g, float* mom, int64_t n, float lr,
                                   float momentum, bool nesterov) {
-  for (int64_t i = 0; i < n; ++i) {
-    if (!mom) {
-      w[i] -= lr * g[i];
-      continue;
-    }
-    mom[i] = momentum * mom[i] - lr * g[i];
-    w[i] += nesterov ? momentum * mom[i] - lr * g[i] : mom[i];
-  }
+  for (int64_t i = 0; i < n; ++i)
+    formulas::sgd_element(w[i], g[i], mom ? mom + i : nullptr, lr, momentum, nesterov);
 }
 
 }  // namespace glia

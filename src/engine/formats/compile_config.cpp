@@ -346,6 +346,7 @@ void apply_compile_config(Model& model, const json& config, const Where& where) 
   CompileOptions o;
   o.optimizer = opt && !opt->is_null() ? optimizer_from(*opt, where.at("optimizer"))
                                        : make_optimizer("rmsprop");
+  o.optimizer_defaulted = !opt || opt->is_null();
   const json* loss = find(config, "loss");
   if (!loss || loss->is_null()) where.fail("the compile config has no loss");
   o.loss = loss_from(*loss, where.at("loss"));

@@ -89,15 +89,31 @@ void check_keys(const json& config, const Where& where, std::initializer_list<co
 }
 
 std::string snake_case(const std::string& class_name) {
-  std::string out;
-  for (size_t i = 0; i < class_name.size(); ++i) {
-    const auto c = static_cast<unsigned char>(class_name[i]);
-    if (std::isupper(c)) {
-      if (i > 0) out += '_';
-      out += static_cast<char>(std::tolower(c));
+  // keras.src.utils.naming.to_snake_case: drop non-word characters, then "_" before an
+  // upper-case letter followed by lower-case ones (not at the start), then "_" between a
+  // lower-case and an upper-case letter; lower-case all. "PReLU" -> "p_re_lu".
+  std::string name;
+  for (const char c : class_name)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') name += c;
+  auto upper = [](char c) { return std::isupper(static_cast<unsigned char>(c)) != 0; };
+  auto lower = [](char c) { return std::islower(static_cast<unsigned char>(c)) != 0; };
+  std::string step;  // re.sub("(.)([A-Z][a-z]+)", r"\1_\2"): matches do not overlap
+  for (size_t i = 0; i < name.size();) {
+    if (i + 2 < name.size() && upper(name[i + 1]) && lower(name[i + 2])) {
+      size_t j = i + 2;
+      while (j < name.size() && lower(name[j])) ++j;
+      step += name[i];
+      step += '_';
+      step += name.substr(i + 1, j - i - 1);
+      i = j;
     } else {
-      out += static_cast<char>(c);
+      step += name[i++];
     }
+  }
+  std::string out;  // re.sub("([a-z])([A-Z])", r"\1_\2"), then lower()
+  for (size_t i = 0; i < step.size(); ++i) {
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(step[i])));
+    if (lower(step[i]) && i + 1 < step.size() && upper(step[i + 1])) out += '_';
   }
   return out;
 }

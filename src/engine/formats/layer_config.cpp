@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <set>
 
 #include "formats/config.hpp"
@@ -53,7 +54,8 @@ const std::pair<const char*, const char*> kInitializers[] = {{"glorot_uniform", 
                                                              {"zeros", "Zeros"},
                                                              {"ones", "Ones"},
                                                              {"random_normal", "RandomNormal"},
-                                                             {"random_uniform", "RandomUniform"}};
+                                                             {"random_uniform", "RandomUniform"},
+                                                             {"constant", "Constant"}};
 
 json initializer_json(const InitializerSpec& spec, ConfigStyle style) {
   json config = json::object();
@@ -66,8 +68,10 @@ json initializer_json(const InitializerSpec& spec, ConfigStyle style) {
   } else if (spec.name == "random_uniform") {
     config["minval"] = spec.minval;
     config["maxval"] = spec.maxval;
+  } else if (spec.name == "constant") {
+    config["value"] = spec.value;
   }
-  if (spec.name != "zeros" && spec.name != "ones")
+  if (spec.name != "zeros" && spec.name != "ones" && spec.name != "constant")
     config["seed"] = spec.seed ? json(*spec.seed) : json(nullptr);
   return serialized("keras.initializers", cls, std::move(config), style);
 }
@@ -78,6 +82,38 @@ json regularizer_json(const Regularizer& r, ConfigStyle style) {
   if (r.l1 == 0.0f) return serialized("keras.regularizers", "L2", json{{"l2", l2}}, style);
   if (r.l2 == 0.0f) return serialized("keras.regularizers", "L1", json{{"l1", l1}}, style);
   return serialized("keras.regularizers", "L1L2", json{{"l1", l1}, {"l2", l2}}, style);
+}
+
+json constraint_json(const Constraint& c, ConfigStyle style) {
+  if (!c.active()) return nullptr;
+  json config = json::object();
+  // Keras writes the axis as it was given: an int, or a list for several axes.
+  const json axis = c.axis.size() == 1 ? json(c.axis[0]) : json(c.axis);
+  switch (c.kind) {
+    case Constraint::Kind::max_norm:
+      config = {{"max_value", as_given(c.max_value)}, {"axis", axis}};
+      break;
+    case Constraint::Kind::unit_norm:
+      config = {{"axis", axis}};
+      break;
+    case Constraint::Kind::min_max_norm:
+      config = {{"min_value", as_given(c.min_value)},
+                {"max_value", as_given(c.max_value)},
+                {"rate", as_given(c.rate)},
+                {"axis", axis}};
+      break;
+    default:
+      break;
+  }
+  return serialized("keras.constraints", c.class_name(), std::move(config), style);
+}
+
+/// The activation's Keras name; its arguments must be the defaults (only layers carry them).
+std::string activation_name(const ActivationSpec& a, const Layer& layer) {
+  if (!a.has_default_arguments())
+    throw Error("cannot save layer '" + layer.name() + "': activation '" + a.name() +
+                "' with non-default arguments has no Keras activation-string form");
+  return a.name();
 }
 
 // ---- reading ----
@@ -127,10 +163,11 @@ InitializerSpec initializer_from(const json& v, const Where& where) {
   } catch (const Error&) {
     where.fail("initializer '" + shown +
                "' is not supported (expected GlorotUniform, GlorotNormal, HeUniform, HeNormal, "
-               "LecunNormal, LecunUniform, Zeros, Ones, RandomNormal or RandomUniform)");
+               "LecunNormal, LecunUniform, Zeros, Ones, RandomNormal, RandomUniform or Constant)");
   }
   if (config) {
-    check_keys(*config, where, {"seed", "mean", "stddev", "minval", "maxval"});
+    check_keys(*config, where, {"seed", "mean", "stddev", "minval", "maxval", "value"});
+    if (auto* p = find(*config, "value")) spec.value = number_of(*p, where, "value");
     if (auto* p = find(*config, "mean")) spec.mean = number_of(*p, where, "mean");
     if (auto* p = find(*config, "stddev")) spec.stddev = number_of(*p, where, "stddev");
     if (auto* p = find(*config, "minval")) spec.minval = number_of(*p, where, "minval");
@@ -162,6 +199,74 @@ Regularizer regularizer_from(const json& v, const Where& where) {
   return r;
 }
 
+std::vector<int> axis_list(const json& v, const Where& where, const char* key) {
+  std::vector<int> axes;
+  if (v.is_array()) {
+    if (v.empty()) where.at(key).fail("expected an axis or a non-empty list of axes, got []");
+    for (const json& a : v) {
+      if (!a.is_number_integer()) where.at(key).fail("expected integer axes, got " + v.dump());
+      axes.push_back(a.get<int>());
+    }
+  } else if (v.is_number_integer()) {
+    axes.push_back(v.get<int>());
+  } else {
+    where.at(key).fail("expected an axis or a list of axes, got " + v.dump());
+  }
+  return axes;
+}
+
+Constraint constraint_from(const json& v, const Where& where) {
+  if (v.is_null()) return {};
+  const std::string shown = v.is_string() ? v.get<std::string>() : class_of(v, where);
+  std::string cls = shown;
+  if (cls == "max_norm") cls = "MaxNorm";
+  if (cls == "non_neg") cls = "NonNeg";
+  if (cls == "unit_norm") cls = "UnitNorm";
+  if (cls == "min_max_norm") cls = "MinMaxNorm";
+  Constraint c;
+  if (cls == "MaxNorm")
+    c = Constraint::max_norm();
+  else if (cls == "NonNeg")
+    c = Constraint::non_neg();
+  else if (cls == "UnitNorm")
+    c = Constraint::unit_norm();
+  else if (cls == "MinMaxNorm")
+    c = Constraint::min_max_norm();
+  else
+    where.fail("constraint '" + shown +
+               "' is not supported (expected MaxNorm, NonNeg, UnitNorm or MinMaxNorm)");
+  if (v.is_string()) return c;
+  const json& config = config_of(v, where);
+  if (c.kind == Constraint::Kind::non_neg) {
+    check_keys(config, where, {});
+    return c;
+  }
+  if (c.kind == Constraint::Kind::unit_norm)
+    check_keys(config, where, {"axis"});
+  else if (c.kind == Constraint::Kind::max_norm)
+    check_keys(config, where, {"max_value", "axis"});
+  else
+    check_keys(config, where, {"min_value", "max_value", "rate", "axis"});
+  auto number = [&](const char* key, float& out) {
+    if (const json* p = find(config, key)) out = static_cast<float>(number_of(*p, where, key));
+  };
+  number("min_value", c.min_value);
+  number("max_value", c.max_value);
+  number("rate", c.rate);
+  if (const json* a = find(config, "axis"); a && !a->is_null())
+    c.axis = axis_list(*a, where, "axis");
+  if (c.max_value < 0 || c.min_value < 0 || c.min_value > c.max_value)
+    where.fail("constraint " + cls + " needs 0 <= min_value <= max_value, got " + config.dump());
+  return c;
+}
+
+/// A float option of an activation layer (absent: the default).
+float float_option(const json& config, const Where& where, const char* key, float fallback) {
+  const json* p = find(config, key);
+  if (!p) return fallback;
+  return static_cast<float>(number_of(*p, where, key));
+}
+
 std::string activation_from(const json& config, const Where& where) {
   const json* a = find(config, "activation");
   if (!a || a->is_null()) return "linear";
@@ -169,10 +274,10 @@ std::string activation_from(const json& config, const Where& where) {
   try {
     ActivationSpec::parse(name);
   } catch (const Error&) {
+    std::string known;
+    for (const std::string& n : ActivationSpec::names()) known += (known.empty() ? "" : ", ") + n;
     where.at("activation")
-        .fail("activation '" + name +
-              "' is not supported (expected linear, relu, sigmoid, tanh, softmax, gelu or "
-              "leaky_relu)");
+        .fail("activation '" + name + "' is not supported (expected one of " + known + ")");
   }
   return name;
 }
@@ -214,17 +319,37 @@ json layer_config(const Layer& layer, ConfigStyle style) {
   if (auto* d = dynamic_cast<const Dense*>(&layer)) {
     const DenseOptions& o = d->options();
     c["units"] = d->units();
-    c["activation"] = d->activation().name();
+    c["activation"] = activation_name(d->activation(), layer);
     c["use_bias"] = o.use_bias;
     c["kernel_initializer"] = initializer_json(o.kernel_initializer, style);
     c["bias_initializer"] = initializer_json(o.bias_initializer, style);
     c["kernel_regularizer"] = regularizer_json(o.kernel_regularizer, style);
-    c["bias_regularizer"] = nullptr;
-    if (style == ConfigStyle::keras2) c["activity_regularizer"] = nullptr;
-    c["kernel_constraint"] = nullptr;
-    c["bias_constraint"] = nullptr;
+    c["bias_regularizer"] = regularizer_json(o.bias_regularizer, style);
+    // Keras 3 writes it (in Layer.get_config) only when set; tf.keras always.
+    if (style == ConfigStyle::keras2 || o.activity_regularizer.active())
+      c["activity_regularizer"] = regularizer_json(o.activity_regularizer, style);
+    c["kernel_constraint"] = constraint_json(o.kernel_constraint, style);
+    c["bias_constraint"] = constraint_json(o.bias_constraint, style);
+  } else if (auto* e = dynamic_cast<const ELU*>(&layer)) {
+    c["alpha"] = as_given(e->alpha());
+  } else if (auto* l = dynamic_cast<const LeakyReLU*>(&layer)) {
+    c[style == ConfigStyle::keras3 ? "negative_slope" : "alpha"] = as_given(l->negative_slope());
+  } else if (auto* r = dynamic_cast<const ReLU*>(&layer)) {
+    const ActivationSpec a = r->activation();
+    c["max_value"] =
+        std::isinf(a.relu_max_value) ? json(nullptr) : json(as_given(a.relu_max_value));
+    c["negative_slope"] = as_given(a.relu_negative_slope);
+    c["threshold"] = as_given(a.relu_threshold);
+  } else if (auto* sm = dynamic_cast<const Softmax*>(&layer)) {
+    c["axis"] = sm->axis();
+  } else if (auto* p = dynamic_cast<const PReLU*>(&layer)) {
+    const PReLUOptions& o = p->options();
+    c["alpha_initializer"] = initializer_json(o.alpha_initializer, style);
+    c["alpha_regularizer"] = regularizer_json(o.alpha_regularizer, style);
+    c["alpha_constraint"] = constraint_json(o.alpha_constraint, style);
+    c["shared_axes"] = o.shared_axes.empty() ? json(nullptr) : json(o.shared_axes);
   } else if (auto* a = dynamic_cast<const Activation*>(&layer)) {
-    c["activation"] = a->activation().name();
+    c["activation"] = activation_name(a->activation(), layer);
   } else if (auto* dr = dynamic_cast<const Dropout*>(&layer)) {
     c["rate"] = as_given(dr->rate());
     c["noise_shape"] = nullptr;
@@ -299,7 +424,8 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
   };
   if (cls == "Dense") {
     keys({"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-          "kernel_regularizer"});
+          "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+          "bias_constraint"});
     const json* u = find(c, "units");
     if (!u) w.fail("Dense needs 'units'");
     const int64_t units = int_of(*u, w, "units");
@@ -318,7 +444,69 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
       o.bias_initializer = initializer_from(*k, w.at("bias_initializer"));
     if (const json* k = find(c, "kernel_regularizer"))
       o.kernel_regularizer = regularizer_from(*k, w.at("kernel_regularizer"));
-    return std::make_shared<Dense>(units, o);
+    if (const json* k = find(c, "bias_regularizer"))
+      o.bias_regularizer = regularizer_from(*k, w.at("bias_regularizer"));
+    if (const json* k = find(c, "activity_regularizer"))
+      o.activity_regularizer = regularizer_from(*k, w.at("activity_regularizer"));
+    if (const json* k = find(c, "kernel_constraint"))
+      o.kernel_constraint = constraint_from(*k, w.at("kernel_constraint"));
+    if (const json* k = find(c, "bias_constraint"))
+      o.bias_constraint = constraint_from(*k, w.at("bias_constraint"));
+    try {
+      return std::make_shared<Dense>(units, o);
+    } catch (const Error& e) {
+      w.fail(e.what());
+    }
+  }
+  if (cls == "ELU") {
+    keys({"alpha"});
+    return std::make_shared<ELU>(float_option(c, w, "alpha", 1.0f), name);
+  }
+  if (cls == "LeakyReLU") {
+    keys({"negative_slope", "alpha"});  // alpha: tf.keras 2's name (Keras 3 reads it too)
+    const json* slope = find(c, "negative_slope");
+    const float v = float_option(c, w, slope ? "negative_slope" : "alpha", 0.3f);
+    if (!(v >= 0.0f)) w.fail("LeakyReLU needs negative_slope >= 0, got " + std::to_string(v));
+    return std::make_shared<LeakyReLU>(v, name);
+  }
+  if (cls == "ReLU") {
+    keys({"max_value", "negative_slope", "threshold"});
+    float max_value = std::numeric_limits<float>::infinity();
+    if (const json* m = find(c, "max_value"); m && !m->is_null())
+      max_value = static_cast<float>(number_of(*m, w, "max_value"));
+    const float slope = float_option(c, w, "negative_slope", 0.0f);
+    const float threshold = float_option(c, w, "threshold", 0.0f);
+    if (!(max_value >= 0.0f)) w.at("max_value").fail("expected max_value >= 0 or null");
+    if (!(slope >= 0.0f)) w.at("negative_slope").fail("expected negative_slope >= 0");
+    return std::make_shared<ReLU>(max_value, slope, threshold, name);
+  }
+  if (cls == "Softmax") {
+    keys({"axis"});
+    int axis = -1;
+    if (const json* a = find(c, "axis"); a && !a->is_null()) {
+      const std::vector<int> axes = axis_list(*a, w, "axis");
+      if (axes.size() != 1) w.at("axis").fail("only one (the last) axis is supported");
+      axis = axes[0];
+      if (axis != -1 && axis <= 0) w.at("axis").fail("only the last axis (-1) is supported");
+    }
+    return std::make_shared<Softmax>(axis, name);
+  }
+  if (cls == "PReLU") {
+    keys({"alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"});
+    PReLUOptions o;
+    o.name = name;
+    if (const json* k = find(c, "alpha_initializer"))
+      o.alpha_initializer = initializer_from(*k, w.at("alpha_initializer"));
+    if (const json* k = find(c, "alpha_regularizer"))
+      o.alpha_regularizer = regularizer_from(*k, w.at("alpha_regularizer"));
+    if (const json* k = find(c, "alpha_constraint"))
+      o.alpha_constraint = constraint_from(*k, w.at("alpha_constraint"));
+    if (const json* a = find(c, "shared_axes"); a && !a->is_null()) {
+      o.shared_axes = axis_list(*a, w, "shared_axes");
+      for (int ax : o.shared_axes)
+        if (ax < 1) w.at("shared_axes").fail("expected axes >= 1, got " + a->dump());
+    }
+    return std::make_shared<PReLU>(o);
   }
   if (cls == "Activation") {
     keys({"activation"});
@@ -356,8 +544,8 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     return std::make_shared<Concatenate>(name);
   }
   w.fail("layer class '" + cls +
-         "' is not supported by Glia (supported: InputLayer, Dense, Activation, Dropout, "
-         "Flatten, Add, Concatenate)");
+         "' is not supported by Glia (supported: InputLayer, Dense, Activation, ELU, LeakyReLU, "
+         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate)");
 }
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {
@@ -366,6 +554,16 @@ int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs)
     const double in = static_cast<double>(inputs[0].back());
     const double n = in * static_cast<double>(d->units()) +
                      (d->options().use_bias ? static_cast<double>(d->units()) : 0.0);
+    return n > 9e18 ? INT64_MAX : static_cast<int64_t>(n);
+  }
+  if (auto* p = dynamic_cast<const PReLU*>(&layer)) {
+    if (inputs.empty() || inputs[0].empty()) return 0;
+    double n = 1;
+    for (size_t d = 0; d < inputs[0].size(); ++d) {
+      bool shared = false;
+      for (int a : p->options().shared_axes) shared |= a == static_cast<int>(d) + 1;
+      if (!shared) n *= static_cast<double>(inputs[0][d]);
+    }
     return n > 9e18 ? INT64_MAX : static_cast<int64_t>(n);
   }
   return 0;

@@ -10,6 +10,8 @@ Dense::Dense(int64_t units, DenseOptions options)
       act_(ActivationSpec::parse(options_.activation)) {
   if (units <= 0)
     throw Error("Dense '" + name() + "': units must be positive, got " + std::to_string(units));
+  options_.kernel_constraint.check_rank(2, "Dense '" + name() + "' kernel_constraint");
+  options_.bias_constraint.check_rank(1, "Dense '" + name() + "' bias_constraint");
 }
 
 Shape Dense::build(const std::vector<Shape>& input_shapes, Rng& rng) {
@@ -54,6 +56,7 @@ void Dense::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, 
     ctx.backend.bias_activation(z.data(), options_.use_bias ? bias_.value.data() : nullptr,
                                 output.data(), rows, units_, act_);
   }
+  if (options_.activity_regularizer.active()) last_output_ = output;  // shares the storage
 }
 
 void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
@@ -63,6 +66,11 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   Backend& be = ctx.backend;
   if (!kernel_.grad.defined()) kernel_.grad = Tensor(kernel_.value.shape());
   if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
+  // The activity penalty's gradient joins dL/dy (never fused: see ends_with_softmax()).
+  if (const Regularizer& a = options_.activity_regularizer; a.active()) {
+    const float per_sample = 1.0f / static_cast<float>(output.dim(0));
+    Regularizer{a.l1 * per_sample, a.l2 * per_sample}.add_gradient(be, output, dout);
+  }
   // dz = dL/d(pre-activation), computed in place in dout.
   if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
     be.activation_backward(preact_.data(), output.data(), dout.data(), dout.data(), rows, units_,
@@ -70,9 +78,8 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   be.gemm(true, false, in, units_, rows, 1.0f, x.data(), in, dout.data(), units_, 0.0f,
           kernel_.grad.data(), units_);
   if (options_.use_bias) be.column_sum(dout.data(), bias_.grad.data(), rows, units_, 0.0f);
-  const Regularizer& reg = options_.kernel_regularizer;
-  if (reg.active())
-    be.l1l2_grad(kernel_.value.data(), kernel_.grad.data(), kernel_.value.size(), reg.l1, reg.l2);
+  options_.kernel_regularizer.add_gradient(be, kernel_.value, kernel_.grad);
+  if (options_.use_bias) options_.bias_regularizer.add_gradient(be, bias_.value, bias_.grad);
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
     dx.resize(x.shape());
@@ -82,12 +89,24 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
 }
 
 double Dense::regularization_loss(Backend& backend) {
-  const Regularizer& reg = options_.kernel_regularizer;
-  if (!reg.active()) return 0.0;
-  const float* w = kernel_.value.data();
-  const int64_t n = kernel_.value.size();
-  return (reg.l1 != 0 ? reg.l1 * backend.sum_abs(w, n) : 0.0) +
-         (reg.l2 != 0 ? reg.l2 * backend.sum_squares(w, n) : 0.0);
+  double loss = options_.kernel_regularizer.penalty(backend, kernel_.value);
+  if (options_.use_bias) loss += options_.bias_regularizer.penalty(backend, bias_.value);
+  // Keras 3 divides the activity penalty by the batch size.
+  if (options_.activity_regularizer.active() && last_output_.defined() && last_output_.dim(0) > 0)
+    loss += options_.activity_regularizer.penalty(backend, last_output_) /
+            static_cast<double>(last_output_.dim(0));
+  return loss;
+}
+
+bool Dense::has_regularization() const {
+  return options_.kernel_regularizer.active() ||
+         (options_.use_bias && options_.bias_regularizer.active()) ||
+         options_.activity_regularizer.active();
+}
+
+void Dense::apply_constraints(Backend& backend) {
+  options_.kernel_constraint.apply(backend, kernel_.value);
+  if (options_.use_bias) options_.bias_constraint.apply(backend, bias_.value);
 }
 
 }  // namespace glia

@@ -68,9 +68,7 @@ void Model::build_graph() {
   grad_ready_.assign(nodes_.size(), 0);
   has_regularizers_ = false;
   for (auto& n : nodes_)
-    if (auto* d = dynamic_cast<Dense*>(n->layer.get());
-        d && d->options().kernel_regularizer.active())
-      has_regularizers_ = true;
+    if (n->layer->has_regularization()) has_regularizers_ = true;
 }
 
 std::vector<LayerPtr> Model::layers() const {

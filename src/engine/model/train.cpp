@@ -126,6 +126,8 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
     }
   }
   compile_.optimizer->apply(be, train_vars_);
+  // Keras applies each variable's constraint right after the optimizer's update.
+  for (size_t i = 1; i < nodes_.size(); ++i) nodes_[i]->layer->apply_constraints(be);
   be.synchronize();
   return loss;
 }

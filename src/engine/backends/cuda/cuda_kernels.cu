@@ -32,10 +32,34 @@ __global__ void column_sum_kernel(const float* dy, float* db, int64_t rows, int6
 // ---- activations ----
 
 __global__ void bias_activation_kernel(const float* x, const float* bias, float* y, int64_t n,
-                                       int64_t cols, ActivationKind kind, float slope) {
+                                       int64_t cols, ActivationSpec act) {
   for (int64_t i = global_index(); i < n; i += global_stride()) {
     const float v = x[i] + (bias ? bias[i % cols] : 0.0f);
-    y[i] = activate(kind, slope, v);
+    y[i] = activate(act, v);
+  }
+}
+
+// log_softmax and sparsemax, in place on rows already holding x + bias: one thread per row with
+// the shared row formulas.
+__global__ void row_activation_kernel(float* y, int64_t rows, int64_t cols, ActivationKind kind) {
+  for (int64_t r = global_index(); r < rows; r += global_stride()) {
+    float* yr = y + r * cols;
+    if (kind == ActivationKind::log_softmax)
+      log_softmax_row(yr, yr, cols);
+    else
+      sparsemax_row(yr, yr, cols);
+  }
+}
+
+__global__ void row_activation_backward_kernel(const float* x, const float* y, const float* dy,
+                                               float* dx, int64_t rows, int64_t cols,
+                                               ActivationKind kind) {
+  for (int64_t r = global_index(); r < rows; r += global_stride()) {
+    const int64_t o = r * cols;
+    if (kind == ActivationKind::log_softmax)
+      log_softmax_row_grad(y + o, dy + o, dx + o, cols);
+    else
+      sparsemax_row_grad(x + o, dy + o, dx + o, cols);
   }
 }
 
@@ -67,9 +91,9 @@ __global__ void softmax_kernel(const float* x, const float* bias, float* y, int6
 }
 
 __global__ void activation_backward_kernel(const float* x, const float* y, const float* dy,
-                                           float* dx, int64_t n, ActivationKind kind, float slope) {
+                                           float* dx, int64_t n, ActivationSpec act) {
   for (int64_t i = global_index(); i < n; i += global_stride())
-    dx[i] = activation_grad(kind, slope, x ? x[i] : 0.0f, y[i], dy[i]);
+    dx[i] = activation_grad(act, x ? x[i] : 0.0f, y[i], dy[i]);
 }
 
 // Softmax Jacobian-vector product per row: dx = y (dy - <dy, y>), in double. dx may alias dy:
@@ -176,9 +200,12 @@ void CudaBackend::bias_activation(const float* x, const float* bias, float* y, i
     softmax_kernel<<<row_grid(rows), row_threads(cols), 0, stream_>>>(dx, dbias, dy, rows, cols);
     check_launch("softmax_kernel");
   } else {
-    bias_activation_kernel<<<grid_for(n), kThreads, 0, stream_>>>(dx, dbias, dy, n, cols, act.kind,
-                                                                  act.negative_slope);
+    bias_activation_kernel<<<grid_for(n), kThreads, 0, stream_>>>(dx, dbias, dy, n, cols, act);
     check_launch("bias_activation_kernel");
+    if (act.row_wise()) {
+      row_activation_kernel<<<grid_for(rows), kThreads, 0, stream_>>>(dy, rows, cols, act.kind);
+      check_launch("row_activation_kernel");
+    }
   }
   ops.finish();
 }
@@ -188,7 +215,7 @@ void CudaBackend::activation_backward(const float* x, const float* y, const floa
   const int64_t n = rows * cols;
   if (n <= 0) return;
   Operands ops(*this);
-  const bool needs_x = act.kind == ActivationKind::gelu;
+  const bool needs_x = !act.backward_from_output();
   const float* d_x = needs_x ? ops.in(x, n) : nullptr;
   const float* d_y = ops.in(y, n);
   const float* d_dy = ops.in(dy, n);
@@ -197,9 +224,12 @@ void CudaBackend::activation_backward(const float* x, const float* y, const floa
     softmax_backward_kernel<<<row_grid(rows), row_threads(cols), 0, stream_>>>(d_y, d_dy, d_dx,
                                                                                rows, cols);
     check_launch("softmax_backward_kernel");
+  } else if (act.row_wise()) {
+    row_activation_backward_kernel<<<grid_for(rows), kThreads, 0, stream_>>>(d_x, d_y, d_dy, d_dx,
+                                                                             rows, cols, act.kind);
+    check_launch("row_activation_backward_kernel");
   } else {
-    activation_backward_kernel<<<grid_for(n), kThreads, 0, stream_>>>(d_x, d_y, d_dy, d_dx, n,
-                                                                      act.kind, act.negative_slope);
+    activation_backward_kernel<<<grid_for(n), kThreads, 0, stream_>>>(d_x, d_y, d_dy, d_dx, n, act);
     check_launch("activation_backward_kernel");
   }
   ops.finish();
