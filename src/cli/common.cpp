@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/local_agent.hpp"
 
@@ -111,6 +112,18 @@ void ensure_agent(platform::Workspace& ws) {
 }
 
 void keep_agent_alive(platform::Workspace& ws, const std::string& run_id) {
+  {  // a job runs only as its submitter, so only the submitter's agent can move it on
+    const auto run = ws.store().get_run(run_id);
+    if (run.submitter_uid && *run.submitter_uid != static_cast<int64_t>(::geteuid())) {
+      if (!platform::is_terminal(run.status) &&
+          !platform::agent_running_for(ws.root(), *run.submitter_uid))
+        throw Error(ErrorKind::Unavailable,
+                    "run '" + run_id + "' is " + run.submitter_name + "'s (uid " +
+                        std::to_string(*run.submitter_uid) +
+                        "), whose agent is not running: it goes on with their next glia command");
+      return;
+    }
+  }
   if (platform::agent_running(ws.root())) return;
   platform::reconcile_if_no_agent(ws);
   const auto run = ws.store().get_run(run_id);

@@ -92,5 +92,7 @@ assert [p["value"] for p in s] == list(range(acked)), "values lost, duplicated o
 grep -q "outputs/small.txt" "$WORK/files" || fail "outputs not stored after space returned: $(cat "$WORK/files")"
 grep -q "outputs/fill.bin" "$WORK/files" || fail "outputs not stored after space returned: $(cat "$WORK/files")"
 [ "$(run_field "$WS" "$RUN" status)" = Failed ] || fail "the run's status changed"
+run_field "$WS" "$RUN" properties | grep -q "kept_stored_at" ||
+  fail "the run does not say when what it kept was stored: $(run_field "$WS" "$RUN" properties)"
 echo "space returned: $ACKED values stored exactly once, outputs stored"
 echo "disk_full: all checks passed"

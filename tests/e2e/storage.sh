@@ -164,5 +164,48 @@ else
   [ -f "$SH/ws/.glia/agent/$(id -u "$U1")/agent.log" ] && [ -f "$SH/ws/.glia/agent/$(id -u "$U2")/agent.log" ] ||
     fail "each user did not get an agent of their own: $(ls "$SH/ws/.glia/agent")"
   echo "shared workspace: each user's job ran as that user, by that user's agent"
+
+  # max_concurrent holds across users: 2 jobs each at once on a target of 1, never overlapping.
+  (umask 002 && "${as1[@]}" "$GLIA" -w "$SH/ws" compute create --name one --max-concurrent 1 >/dev/null)
+  printf 'command: date +%%s.%%N; sleep 0.5; date +%%s.%%N\ncompute: one\n' >"$WORK/span.yml"
+  chmod 644 "$WORK/span.yml"
+  SPANS=()
+  for who in 1 2 1 2; do
+    if [ "$who" = 1 ]; then as=("${as1[@]}"); else as=("${as2[@]}"); fi
+    (umask 002 && "${as[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/span.yml" -o json) >"$WORK/spanout.$who.${#SPANS[@]}" &
+    SPANS+=($!)
+  done
+  for p in "${SPANS[@]}"; do wait "$p" || fail "a submit to 'one' failed"; done
+  for f in "$WORK"/spanout.*; do
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$f")
+    wait_status "$SH/ws" "$id" Completed 30
+    "$GLIA" -w "$SH/ws" job stream "$id" 2>/dev/null | tr '\n' ' ' >>"$WORK/intervals"
+    echo >>"$WORK/intervals"
+  done
+  python3 - "$WORK/intervals" <<'PY' || fail "jobs of two users overlapped on a target of max_concurrent 1: $(cat "$WORK/intervals")"
+import sys
+spans = sorted(tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip())
+assert len(spans) == 4, spans
+assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans
+PY
+  echo "max_concurrent 1 across two users: 4 jobs, none overlapping"
+
+  # A user's dead agent holds no slot: its run waits for that user, the others' jobs go on.
+  printf 'command: sleep 300\ncompute: one\n' >"$WORK/long.yml" && chmod 644 "$WORK/long.yml"
+  L=$( (umask 002 && "${as2[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/long.yml" -o json) |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  wait_status "$SH/ws" "$L" Running 30
+  kill -9 "$(cat "$SH/ws/.glia/agent/$(id -u "$U2")/agent.pid")"
+  pkill -9 -u "$U2" -f "sleep 300" || true
+  S=$( (umask 002 && "${as1[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/whoami.yml" --set compute=one -o json) |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  wait_status "$SH/ws" "$S" Completed 30
+  rc=0
+  (umask 002 && timeout 20 "${as1[@]}" "$GLIA" -w "$SH/ws" job stream "$L") >/dev/null 2>"$WORK/stream.err" || rc=$?
+  [ "$rc" -ne 124 ] || fail "following another user's run whose agent is gone never ends"
+  grep -q "agent is not running" "$WORK/stream.err" || fail "stream of an orphaned run: $(cat "$WORK/stream.err")"
+  (umask 002 && "${as2[@]}" "$GLIA" -w "$SH/ws" job list >/dev/null)  # its user comes back
+  [ "$(run_field "$SH/ws" "$L" status)" = Failed ] || fail "the dead agent's run was not reconciled by its user"
+  echo "a dead agent of another user: its run blocked nobody, its user's next command ended it"
 fi
 echo "PASS storage"

@@ -7,6 +7,7 @@
 // reconciles the runs it left behind.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ bool run_local_agent(const std::filesystem::path& root, const AgentOptions& opti
 
 /// Whether an agent of the calling user currently serves the workspace.
 bool agent_running(const std::filesystem::path& root);
+
+/// Whether the agent of Unix user `uid` serves the workspace (each user's jobs run only by
+/// their own agent).
+bool agent_running_for(const std::filesystem::path& root, int64_t uid);
 
 /// The file holding the pid of the calling user's agent (.glia/agent/<uid>/agent.pid).
 std::filesystem::path agent_pid_file(const std::filesystem::path& root);

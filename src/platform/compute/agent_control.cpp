@@ -57,6 +57,10 @@ bool agent_running(const std::filesystem::path& root) {
   return !probe.held();
 }
 
+bool agent_running_for(const std::filesystem::path& root, int64_t uid) {
+  return compute::agent_alive(root, uid);
+}
+
 std::filesystem::path agent_pid_file(const std::filesystem::path& root) {
   return compute::agent_files(root).pid();
 }

@@ -21,6 +21,19 @@ AgentFiles agent_files(const std::filesystem::path& workspace_root) {
   return f;
 }
 
+std::filesystem::path queue_lock_path(const std::filesystem::path& workspace_root) {
+  return workspace_root / ".glia" / "agent" / "queue.lock";
+}
+
+bool agent_alive(const std::filesystem::path& workspace_root, int64_t uid) {
+  const auto lock = workspace_root / ".glia" / "agent" / std::to_string(uid) / "agent.lock";
+  const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno != ENOENT;  // never started: not alive; unreadable: assume alive
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases the probe's shared lock, if it got one
+  return held;
+}
+
 AgentLock::AgentLock(const std::filesystem::path& lock_file, double wait_seconds) {
   fd_ = open_shared_file(lock_file, O_RDWR | O_CREAT);
   const auto deadline =

@@ -4,6 +4,7 @@
 // of their own, which runs only that user's jobs: all under .glia/agent/<uid>/.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 
 namespace glia::platform::compute {
@@ -19,6 +20,15 @@ struct AgentFiles {
 
 /// The agent files of the calling user (its effective uid), creating their folder.
 AgentFiles agent_files(const std::filesystem::path& workspace_root);
+
+/// The lock every user's agent holds while it counts a target's jobs and claims queued ones
+/// (.glia/agent/queue.lock), so that agents of different users never start more than
+/// max_concurrent between them.
+std::filesystem::path queue_lock_path(const std::filesystem::path& workspace_root);
+
+/// Whether the agent of Unix user `uid` serves the workspace (holds its lock). A lock file this
+/// process cannot read counts as held: never take another user's agent for dead on a guess.
+bool agent_alive(const std::filesystem::path& workspace_root, int64_t uid);
 
 /// An flock(2) on the agent lock file, released on destruction (or when the process dies).
 class AgentLock {

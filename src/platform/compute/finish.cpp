@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <thread>
 
@@ -106,6 +107,15 @@ std::string collect_files(Workspace& ws, const std::string& run_id, ArtifactStor
   }
 }
 
+std::string iso_time_utc(double seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 bool files_collected(Store& store, const std::string& run_id) {
   for (const RunFile& f : store.run_files(run_id))
     if (f.path == kStdLogName) return true;  // stored last, with the others
@@ -161,8 +171,9 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
   if (keep_folder) {
     if (status == RunStatus::Completed) status = RunStatus::Failed;
     if (exit_code) add_reason(err, "the job itself exited with code " + std::to_string(*exit_code));
-    add_reason(err, "what is not stored yet is kept in " + dir.root.string() +
-                        " and stored when the agent next finds room");
+    add_reason(err, "what was not stored was kept in " + dir.root.string() +
+                        " to be stored once there is room (the run's property kept_stored_at "
+                        "says when it was)");
     append_system_log(ws.root(), run_id, err);
   }
   // The final status needs a few pages of the store: on a full disk, the reserve makes room.
@@ -207,6 +218,11 @@ int recover_kept_runs(Workspace& ws) {
       std::fprintf(stderr, "glia agent: run %s: still cannot store what it kept: %s\n", id.c_str(),
                    what.c_str());
       continue;
+    }
+    try {  // the run's error says its folder was kept: say when what it held was stored
+      store.add_properties(id, {{"kept_stored_at", iso_time_utc(now_seconds())}});
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::Conflict) throw;  // recorded already (by an earlier pass)
     }
     remove_run_folder(entry.path());
     ++n;

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <future>
+#include <map>
 #include <memory>
 
 #include "compute/agent_files.hpp"
@@ -73,7 +75,7 @@ class Agent {
         }
         if (now - last_housekeeping_ >= kHousekeepingSeconds) {
           last_housekeeping_ = now;
-          housekeeping();
+          housekeeping(/*wait=*/false);
         }
       }
       if (!jobs_.empty() || queued_ > 0) idle_since = now;
@@ -83,17 +85,28 @@ class Agent {
 
  public:
   // Once space has returned after a full disk: the reserve is made again, and what ended runs
-  // could not store is stored now.
-  void housekeeping() {
-    try {
-      if (compute::ensure_reserve(ws_.root()) && compute::recover_kept_runs(ws_) > 0)
-        std::fprintf(stderr, "glia agent: stored what ended runs had kept\n");
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "glia agent: storing kept runs: %s\n", e.what());
+  // could not store is stored now — on a thread of its own with its own store connection (it
+  // may copy gigabytes), so that the other jobs' output, timers and cancels go on meanwhile.
+  void housekeeping(bool wait) {
+    if (housekeeping_.valid()) {
+      if (!wait && housekeeping_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return;  // the last pass is still storing
+      housekeeping_.get();
     }
+    housekeeping_ = std::async(std::launch::async, [root = ws_.root()] {
+      try {
+        Workspace own = Workspace::open(root);
+        if (compute::ensure_reserve(root) && compute::recover_kept_runs(own) > 0)
+          std::fprintf(stderr, "glia agent: stored what ended runs had kept\n");
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "glia agent: storing kept runs: %s\n", e.what());
+      }
+    });
+    if (wait) housekeeping_.get();
   }
 
  private:
+  std::future<void> housekeeping_;
   static constexpr double kHousekeepingSeconds = 5;
   double last_housekeeping_ = 0;
 
@@ -121,40 +134,57 @@ class Agent {
     }
   }
 
-  // Starts what the targets' limits allow. The cores are shared by every job running once
-  // these have started (across targets): each new job gets its share of them.
+  // Starts what the targets' limits allow. Counting a target's jobs and claiming queued ones
+  // (Queued -> Preparing) happen under the workspace's queue lock, which every user's agent
+  // takes, so that between them they never start more than max_concurrent. The cores are shared
+  // by every job running once these have started (across targets and users): each new job gets
+  // its share of them.
   void start_queued() {
     queued_ = 0;
     std::vector<std::pair<RunRecord, std::optional<int64_t>>> starting;  // run, target threads
-    for (const ComputeTarget& target : ws_.store().list_computes()) {
-      // Every user's agent counts toward the target's limit: the store knows all their jobs.
-      const auto running =
-          std::max<int64_t>(std::count_if(jobs_.begin(), jobs_.end(),
-                                          [&](auto& j) { return j->compute() == target.name; }),
-                            active_runs(target.name, active_statuses()));
-      RunFilter f;
-      f.status = RunStatus::Queued;
-      f.compute = target.name;
-      f.submitter_uid = uid_;
-      f.oldest_first = true;
-      f.limit = 10000;
-      auto queued = ws_.store().list_runs(f);
-      queued_ += static_cast<int64_t>(queued.size());
-      for (size_t i = 0;
-           i < queued.size() && running + static_cast<int64_t>(i) < target.max_concurrent; ++i) {
-        starting.emplace_back(std::move(queued[i]), target.threads_per_job);
-        --queued_;
+    {
+      compute::AgentLock queue(compute::queue_lock_path(ws_.root()), kQueueLockWaitSeconds);
+      if (!queue.held()) return;  // another agent holds it for long: next tick
+      std::map<int64_t, bool> alive;
+      for (const ComputeTarget& target : ws_.store().list_computes()) {
+        const auto running =
+            std::max<int64_t>(std::count_if(jobs_.begin(), jobs_.end(),
+                                            [&](auto& j) { return j->compute() == target.name; }),
+                              active_runs(target.name, active_statuses(), alive));
+        RunFilter f;
+        f.status = RunStatus::Queued;
+        f.compute = target.name;
+        f.submitter_uid = uid_;
+        f.oldest_first = true;
+        f.limit = 10000;
+        auto queued = ws_.store().list_runs(f);
+        queued_ += static_cast<int64_t>(queued.size());
+        int64_t claimed = 0;
+        for (size_t i = 0; i < queued.size() && running + claimed < target.max_concurrent; ++i) {
+          try {
+            if (!compute::claim_run(ws_.store(), queued[i].id)) continue;  // canceled meanwhile
+          } catch (const std::exception& e) {  // the store busy or full: the rest wait
+            std::fprintf(stderr, "glia agent: starting %s: %s\n", queued[i].id.c_str(), e.what());
+            break;
+          }
+          queued[i].status = RunStatus::Preparing;
+          starting.emplace_back(std::move(queued[i]), target.threads_per_job);
+          ++claimed;
+          --queued_;
+        }
       }
-    }
-    if (starting.empty()) return;
+      if (starting.empty()) return;
+    }  // claimed: the others see them as Preparing; preparing them needs no lock
     compute::ThreadContext threads;
     threads.cores = compute::usable_cores();
-    threads.jobs_at_once =
+    std::map<int64_t, bool> alive;
+    threads.jobs_at_once = std::max<int64_t>(
         static_cast<int64_t>(starting.size()) +
-        std::max<int64_t>(
             std::count_if(jobs_.begin(), jobs_.end(), [](auto& j) { return j->process_running(); }),
-            active_runs(std::nullopt, {RunStatus::Preparing, RunStatus::Starting,
-                                       RunStatus::Running, RunStatus::CancelRequested}));
+        active_runs(std::nullopt,
+                    {RunStatus::Preparing, RunStatus::Starting, RunStatus::Running,
+                     RunStatus::CancelRequested},
+                    alive));
     for (auto& [run, target_threads] : starting) {
       threads.target_threads = target_threads;
       auto job = RunningJob::launch(ws_, run, options_, steady_now(), threads);
@@ -162,17 +192,31 @@ class Agent {
     }
   }
 
-  // Job runs (of any user) in one of `statuses`, on `compute` or on any target.
+  // Job runs in one of `statuses`, on `compute` or on any target: this user's, and those of
+  // other users whose agent is alive (a dead agent's runs wait for their user's next command,
+  // and must not hold a target's slots meanwhile). `alive` caches the agents probed.
   int64_t active_runs(const std::optional<std::string>& compute,
-                      const std::vector<RunStatus>& statuses) {
+                      const std::vector<RunStatus>& statuses, std::map<int64_t, bool>& alive) {
     RunFilter f;
     f.any_status = statuses;
     f.compute = compute;
     f.limit = 100000;
-    const auto runs = ws_.store().list_runs(f);
-    return std::count_if(runs.begin(), runs.end(), [](auto& r) { return !r.spec.empty(); });
+    int64_t n = 0;
+    for (const RunRecord& r : ws_.store().list_runs(f)) {
+      if (r.spec.empty()) continue;  // a run its own program started: not a job
+      if (r.submitter_uid && *r.submitter_uid != uid_) {
+        auto it = alive.find(*r.submitter_uid);
+        if (it == alive.end())
+          it = alive.emplace(*r.submitter_uid, compute::agent_alive(ws_.root(), *r.submitter_uid))
+                   .first;
+        if (!it->second) continue;
+      }
+      ++n;
+    }
+    return n;
   }
 
+  static constexpr double kQueueLockWaitSeconds = 2;
   Workspace ws_;
   AgentOptions options_;
   const int64_t uid_ = ::geteuid();  // this agent runs its own user's jobs only
@@ -204,8 +248,7 @@ bool run_local_agent(const fs::path& root, const AgentOptions& options) {
   write_shared_file(files.pid(), std::to_string(::getpid()) + "\n");
   ::signal(SIGPIPE, SIG_IGN);
   compute::reconcile_orphans(ws);
-  compute::ensure_reserve(ws.root());
-  compute::recover_kept_runs(ws);
+  compute::ensure_reserve(ws.root());  // kept runs are stored by the first housekeeping pass
   Agent agent(ws, options);
   for (;;) {
     const int wake_fd = compute::open_wake_reader(files);
@@ -215,7 +258,7 @@ bool run_local_agent(const fs::path& root, const AgentOptions& options) {
     ::close(wake_fd);
     if (!agent.work_waiting()) break;
   }
-  agent.housekeeping();  // last: what kept runs left, if there is room now
+  agent.housekeeping(/*wait=*/true);  // last: what kept runs left, if there is room now
   std::error_code ec;
   fs::remove(files.pid(), ec);
   return true;

@@ -100,16 +100,33 @@ std::string valid_utf8(const std::string& in) {
   return out;
 }
 
+// Moves the run on. False when the move is not allowed any more (canceled meanwhile: the
+// cancel handling takes over); any other failure (the store busy or the disk full) is thrown.
 bool try_status(Store& store, const std::string& id, RunStatus status) {
   try {
     store.set_status(id, status, now_seconds());
     return true;
-  } catch (const std::exception&) {  // canceled meanwhile: the cancel handling takes over
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Conflict) throw;
     return false;
   }
 }
 
+// The same where the job goes on whatever happens: a failure is written to the agent's log.
+void note_status(Store& store, const std::string& id, RunStatus status) {
+  try {
+    try_status(store, id, status);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "glia agent: %s: recording %s: %s\n", id.c_str(),
+                 to_string(status).c_str(), e.what());
+  }
+}
+
 }  // namespace
+
+bool claim_run(Store& store, const std::string& run_id) {
+  return try_status(store, run_id, RunStatus::Preparing);
+}
 
 RunningJob::RunningJob(Workspace& ws, RunRecord run)
     : ws_(ws),
@@ -127,7 +144,9 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
                                                const AgentOptions& options, double now,
                                                const ThreadContext& threads) {
   Store& store = ws.store();
-  if (!try_status(store, run.id, RunStatus::Preparing)) return nullptr;
+  // Claimed by the agent (start_queued) or claimed here; a failure leaves it Queued.
+  if (run.status != RunStatus::Preparing && !try_status(store, run.id, RunStatus::Preparing))
+    return nullptr;
   std::unique_ptr<RunningJob> job(new RunningJob(ws, run));
   try {
     const RunDir& dir = job->dir_;
@@ -180,7 +199,7 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
   } catch (const std::exception& e) {  // the job runs; cancel/reconcile just lack its pid
     std::fprintf(stderr, "glia agent: recording the pid of %s: %s\n", run.id.c_str(), e.what());
   }
-  try_status(store, run.id, RunStatus::Running);  // if canceled meanwhile, tick() handles it
+  note_status(store, run.id, RunStatus::Running);  // if canceled meanwhile, tick() handles it
   if (run.timeout) job->deadline_ = now + *run.timeout;
   job->last_ingest_ = now;
   return job;
@@ -327,7 +346,7 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
   } else {
     code = 0;
   }
-  if (status != RunStatus::Canceled) try_status(ws.store(), run_.id, RunStatus::Finalizing);
+  if (status != RunStatus::Canceled) note_status(ws.store(), run_.id, RunStatus::Finalizing);
   if (log_fd_ >= 0) ::close(std::exchange(log_fd_, -1));
   // The rest (the final tracking read, copying outputs into the store) can take seconds for a
   // big job: a thread of its own does it, with its own store connection, so the agent goes on

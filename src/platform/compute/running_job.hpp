@@ -27,12 +27,16 @@ struct ThreadContext {
   int64_t jobs_at_once = 1;               // jobs running once this one starts, it included
 };
 
+/// Claims a Queued run for this agent (Queued → Preparing). False when it is no longer Queued
+/// (canceled meanwhile); other failures (the store busy or full) are thrown.
+bool claim_run(Store& store, const std::string& run_id);
+
 class RunningJob {
  public:
-  /// Prepares and starts a Queued run (Preparing → Starting → Running) with its thread share
-  /// (recorded as the run's "threads" property and exported to the job). Returns nullptr when
-  /// the run could not be claimed (canceled meanwhile) or failed to start (then it is finished
-  /// as Failed with the reason).
+  /// Prepares and starts a Queued run, or one claim_run() moved to Preparing (→ Starting →
+  /// Running), with its thread share (recorded as the run's "threads" property and exported to
+  /// the job). Returns nullptr when the run could not be claimed (canceled meanwhile) or failed
+  /// to start (then it is finished as Failed with the reason).
   static std::unique_ptr<RunningJob> launch(Workspace& ws, const RunRecord& run,
                                             const AgentOptions& options, double now,
                                             const ThreadContext& threads);
