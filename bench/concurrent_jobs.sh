@@ -8,7 +8,7 @@ BIN=$(cd "${1:-build/bin}" && pwd)
 N=${2:-4}
 DATA=${GLIA_BENCH_DATA:-/usr/share/datasets/fashion-mnist}
 WORK=$(mktemp -d)
-trap 'kill "$(cat "$WORK/ws/.glia/agent/agent.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'for f in "$WORK"/ws/.glia/agent/*/agent.pid; do kill "$(cat "$f" 2>/dev/null)" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 "$BIN/glia" workspace init "$WORK/ws" >/dev/null
 "$BIN/glia" -w "$WORK/ws" compute create --name bench --max-concurrent "$N" >/dev/null
 cat >"$WORK/job.yml" <<YML
