@@ -100,7 +100,9 @@ void load_weights(Model& model, const std::string& path);
 
 /// Where the weights of the config `json_path` are looked for when none are given, in order:
 /// STEM.weights.h5 (Keras 3's save_weights), model.weights.h5, STEM.h5 (tf.keras 2.x and Glia),
-/// model.h5, all beside it; the first that exists is used.
+/// model.h5, all beside it; the first that exists is used. model.weights.h5 and model.h5 are
+/// candidates only when STEM is `model` or no model.json / model.keras sits beside it (which
+/// then owns them): another config never takes a different model's weights.
 std::vector<std::string> weights_candidates(const std::string& json_path);
 
 /// The model file a folder holds: model.keras, else model.json, else model.h5 when those are

@@ -85,7 +85,8 @@ void register_evaluate(CLI::App& app, const std::shared_ptr<std::string>& worksp
       ->required();
   cmd->add_option("--weights", a->weights,
                   "weights for a model.json config (default: STEM.weights.h5, model.weights.h5, "
-                  "STEM.h5 or model.h5 beside it)")
+                  "STEM.h5 or model.h5 beside it, the model.* names unless a model.json or "
+                  "model.keras there owns them)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--data-folder", a->data_folder,
                   "folder holding the MNIST-layout files; the test split (t10k-images-idx3-ubyte"

@@ -1,6 +1,7 @@
 // Data and model access for glia train / glia predict.
 #include "cli/model_io.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -116,10 +117,19 @@ Tensor read_prediction_input(const std::string& path, const Model& model) {
   return shaped_for(x, model, path);
 }
 
+void note_weights(const LoadedModel& loaded) {
+  if (loaded.format != ModelFormat::json_pair || !loaded.has_weights) return;
+  std::fprintf(stderr, "glia: weights: %s\n", escape_bytes(loaded.weights_path).c_str());
+}
+
 LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
                        const LoadOptions& options) {
   std::error_code ec;
-  if (std::filesystem::exists(ref, ec)) return load_model(ref, options);
+  if (std::filesystem::exists(ref, ec)) {
+    LoadedModel loaded = load_model(ref, options);
+    note_weights(loaded);
+    return loaded;
+  }
   // Not a path: a registered model, as the scoring service's Model.get_model_path(name) finds it.
   std::optional<platform::Workspace> ws;
   try {
@@ -127,7 +137,9 @@ LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
   } catch (const Error&) {
     throw Error(ref + ": no such file, and no workspace to look up a registered model in");
   }
-  return load_model(platform::materialize_model(*ws, ref).string(), options);
+  LoadedModel loaded = load_model(platform::materialize_model(*ws, ref).string(), options);
+  note_weights(loaded);
+  return loaded;
 }
 
 }  // namespace glia::cli

@@ -30,8 +30,13 @@ std::shared_ptr<ImageClassDataset> load_mnist_test_for(const Model& model, LossK
 Tensor read_prediction_input(const std::string& path, const Model& model);
 
 /// Loads PATH, or a registered model NAME[:V|@latest] from the workspace (-w or found). Weights
-/// are required unless options.require_weights is false.
+/// are required unless options.require_weights is false. Says which weights a config took
+/// (note_weights).
 LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
                        const LoadOptions& options);
+
+/// A model.json's weights are found by name beside it (or given): the file used is printed on
+/// stderr ("glia: weights: PATH") so it is never silent. Nothing for a file with its own weights.
+void note_weights(const LoadedModel& loaded);
 
 }  // namespace glia::cli

@@ -72,7 +72,8 @@ void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspa
       ->required();
   cmd->add_option("--weights", a->weights,
                   "weights for a model.json config (default: STEM.weights.h5, model.weights.h5, "
-                  "STEM.h5 or model.h5 beside it); a model without weights is refused")
+                  "STEM.h5 or model.h5 beside it, the model.* names unless a model.json or "
+                  "model.keras there owns them); a model without weights is refused")
       ->check(CLI::ExistingFile);
   cmd->add_option("--input", a->input,
                   "inputs: IDX images (.gz or raw, scaled by 1/255), .npy (float32/float64 as "

@@ -80,6 +80,7 @@ void run_train(const TrainArgs& a) {
   lo.require_weights = false;  // a bare architecture trains from new weights
   lo.weights = a.weights;
   LoadedModel loaded = load_model(a.model, lo);
+  note_weights(loaded);
   Model& model = *loaded.model;
   if (!loaded.has_weights) model.initialize_weights(a.seed);
   compile_from_flags(loaded, a);

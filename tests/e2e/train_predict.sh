@@ -2,8 +2,8 @@
 # glia train and glia predict end to end: a Keras config trained with no C++ and saved in all
 # three formats; predictions from IDX, NPY and the scoring service's JSON agree across formats
 # and with a registered model; --verify passes on Glia's files and catches an edited one;
-# training continues from a .keras with its optimizer state; bad input is a one-line error
-# (exit 1), bad usage exit 2.
+# training continues from a .keras with its optimizer state; a config takes only its own weights
+# and says which on stderr; bad input is a one-line error (exit 1), bad usage exit 2.
 source "$(dirname "$0")/lib.sh"
 GLIA=$1
 cd "$WORK"
@@ -147,6 +147,29 @@ grep -q "model.weights.h5" <<<"$LAST_ERR" && grep -q "model.h5" <<<"$LAST_ERR" |
   fail "config alone: $LAST_ERR"
 [ ! -s "$WORK/out" ] || fail "predicted without weights: $(cat "$WORK/out")"
 expect_fail "$GLIA" evaluate --model model.json --data-folder data
+# Nor does a config get another model's weights: model.h5 beside a copy of saved/model.json is
+# model.json's, so untrained.json is refused (naming what it looked for), not predicted with it.
+cp saved/model.json saved/untrained.json
+expect_fail "$GLIA" predict --model saved/untrained.json --input five.npy
+grep -q "untrained.weights.h5, untrained.h5 beside it; model.h5 there belongs to model.json" \
+  <<<"$LAST_ERR" || fail "untrained.json: $LAST_ERR"
+[ "$(wc -l <"$WORK/err")" = 1 ] || fail "more than one line: $LAST_ERR"
+[ ! -s "$WORK/out" ] || fail "untrained.json predicted with model.json's weights: $(cat "$WORK/out")"
+expect_fail "$GLIA" evaluate --model saved/untrained.json --data-folder data \
+  --loss categorical_crossentropy -o json
+grep -q "untrained.h5" <<<"$LAST_ERR" || fail "evaluate untrained.json: $LAST_ERR"
+[ ! -s "$WORK/out" ] || fail "untrained.json evaluated: $(cat "$WORK/out")"
+rm saved/untrained.json
+# The weights a config took are never silent: predict and evaluate name them on stderr.
+"$GLIA" predict --model saved/model.json --input five.npy >/dev/null 2>weights.err ||
+  fail "predict saved/model.json: $(cat weights.err)"
+[ "$(cat weights.err)" = "glia: weights: saved/model.h5" ] || fail "predict stderr: $(cat weights.err)"
+"$GLIA" evaluate --model saved/model.json --data-folder data --loss categorical_crossentropy -o json \
+  >eval_pair.json 2>weights.err ||
+  fail "evaluate saved/model.json: $(cat weights.err)"
+[ "$(cat weights.err)" = "glia: weights: saved/model.h5" ] || fail "evaluate stderr: $(cat weights.err)"
+python3 -c 'import json; w = json.load(open("eval_pair.json"))["weights"]; assert w == "saved/model.h5", w' ||
+  fail "evaluate -o json weights: $(cat eval_pair.json)"
 # Keras 3 can only save_weights() to *.weights.h5: model.json + model.weights.h5 (the weights
 # file inside the .keras archive has that layout) is found from the config and from the folder.
 mkdir k3 && cp saved/model.json k3/model.json
@@ -158,8 +181,9 @@ done
 # --weights names them explicitly (any name); a file holding its own weights refuses it.
 mkdir k3b && cp saved/model.json k3b/net.json && cp k3/model.weights.h5 k3b/trained-weights.h5
 expect_fail "$GLIA" predict --model k3b/net.json --input five.npy
-[ "$("$GLIA" predict --model k3b/net.json --weights k3b/trained-weights.h5 --input data/t10k-images-idx3-ubyte.gz --limit 5 | probs)" = "$REF" ] ||
+[ "$("$GLIA" predict --model k3b/net.json --weights k3b/trained-weights.h5 --input data/t10k-images-idx3-ubyte.gz --limit 5 2>weights.err | probs)" = "$REF" ] ||
   fail "--weights: predictions differ"
+[ "$(cat weights.err)" = "glia: weights: k3b/trained-weights.h5" ] || fail "--weights stderr: $(cat weights.err)"
 expect_fail "$GLIA" predict --model saved/model.keras --weights k3b/trained-weights.h5 --input five.npy
 grep -q "holds its own weights" <<<"$LAST_ERR" || fail "--weights with .keras: $LAST_ERR"
 

@@ -111,6 +111,54 @@ TEST_F(SavingWeights, AConfigWithNoWeightsIsRefusedNamingWhereItLooked) {
   EXPECT_FALSE(load_model_from_memory(text, ModelFormat::json_pair, bare).has_weights);
 }
 
+// The bug: a copy of model.json under another name loaded model.h5, the weights of model.json.
+TEST_F(SavingWeights, AnotherConfigNeverTakesTheWeightsOfModelJson) {
+  auto a = trained_mlp(12);
+  save_model(*a, path("model.json"));  // model.json + model.h5, as glia train writes them
+  write("untrained.json", model_to_json(*a, ConfigStyle::keras2));
+  EXPECT_EQ(weights_candidates(path("untrained.json")),
+            (std::vector<std::string>{path("untrained.weights.h5"), path("untrained.h5")}));
+  const std::string e = error_of([&] { load_model(path("untrained.json")); });
+  EXPECT_NE(e.find("untrained.weights.h5, untrained.h5 beside it"), std::string::npos) << e;
+  EXPECT_NE(e.find("model.h5 there belongs to model.json"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  EXPECT_EQ(kind_of([&] { load_model(path("untrained.json")); }), ErrorKind::NotFound);
+  // Training from it draws new weights rather than taking model.h5.
+  LoadOptions bare;
+  bare.require_weights = false;
+  EXPECT_FALSE(load_model(path("untrained.json"), bare).has_weights);
+  // model.json keeps its own; untrained.json takes weights under its own name, or given.
+  EXPECT_EQ(load_model(path("model.json")).weights_path, path("model.h5"));
+  LoadOptions given;
+  given.weights = path("model.h5");
+  EXPECT_EQ(load_model(path("untrained.json"), given).model->predict(inputs()).to_vector(),
+            a->predict(inputs()).to_vector());
+  auto b = trained_mlp(13);
+  save_weights(*b, path("untrained.h5"));
+  EXPECT_EQ(load_model(path("untrained.json")).weights_path, path("untrained.h5"));
+  EXPECT_EQ(load_model(path("untrained.json")).model->predict(inputs()).to_vector(),
+            b->predict(inputs()).to_vector());
+}
+
+TEST_F(SavingWeights, ModelWeightsBelongToModelKerasOrToAConfigAlone) {
+  auto a = trained_mlp(14), b = trained_mlp(15);
+  write("net.json", model_to_json(*b, ConfigStyle::keras3));
+  save_weights(*b, path("model.weights.h5"));
+  // A config alone with model.weights.h5: Keras 3's pair under another config name, found.
+  EXPECT_EQ(load_model(path("net.json")).weights_path, path("model.weights.h5"));
+  // With model.keras beside it, model.* are that model's files: net.json is refused.
+  save_model(*a, path("model.keras"));
+  EXPECT_EQ(weights_candidates(path("net.json")),
+            (std::vector<std::string>{path("net.weights.h5"), path("net.h5")}));
+  const std::string e = error_of([&] { load_model(path("net.json")); });
+  EXPECT_NE(e.find("model.weights.h5 there belongs to model.keras"), std::string::npos) << e;
+  EXPECT_EQ(kind_of([&] { load_model(path("net.json")); }), ErrorKind::NotFound);
+  // model.json itself always looks for the model.* names.
+  write("model.json", model_to_json(*b, ConfigStyle::keras3));
+  EXPECT_EQ(load_model(path("model.json")).model->predict(inputs()).to_vector(),
+            b->predict(inputs()).to_vector());
+}
+
 TEST_F(SavingWeights, ExplicitWeightsAreUsedOrRefused) {
   auto a = trained_mlp(4), b = trained_mlp(5);
   write("model.json", model_to_json(*a, ConfigStyle::keras2));

@@ -232,13 +232,14 @@ LoadedModel load_archive(std::string_view bytes, const std::string& name,
   return out;
 }
 
-Error no_weights(const std::string& name, const std::vector<std::string>& looked_for) {
+Error no_weights(const std::string& name, const std::vector<std::string>& looked_for,
+                 const std::string& note = "") {
   std::string msg = name + ": a model config with no weights";
   if (!looked_for.empty()) {
     msg += " (looked for ";
     for (size_t i = 0; i < looked_for.size(); ++i)
       msg += (i ? ", " : "") + fs::path(looked_for[i]).filename().string();
-    msg += " beside it)";
+    msg += " beside it" + (note.empty() ? "" : "; " + note) + ")";
   }
   return Error(ErrorKind::NotFound,
                msg + "; give the weights file (--weights FILE) or a .keras/.h5 that holds them");
@@ -246,7 +247,8 @@ Error no_weights(const std::string& name, const std::vector<std::string>& looked
 
 /// A config-only model.json: fresh weights from the initializers, when the caller allows it.
 LoadedModel load_json(std::string_view text, const std::string& name, const LoadOptions& options,
-                      const std::vector<std::string>& looked_for = {}) {
+                      const std::vector<std::string>& looked_for = {},
+                      const std::string& note = "") {
   const Where where{name};
   json config = formats::parse_json(text, where, options.limits.max_config_bytes);
   LoadedModel out;
@@ -254,7 +256,7 @@ LoadedModel load_json(std::string_view text, const std::string& name, const Load
   out.model = formats::model_from_config(config, where, 0, options.limits);
   apply_compile(out, formats::find(config, "compile_config"), options, where.at("compile_config"));
   // Refused after the config is checked, so its own errors come first.
-  if (options.require_weights) throw no_weights(name, looked_for);
+  if (options.require_weights) throw no_weights(name, looked_for, note);
   finish_load(out, nullptr, options, name);
   return out;
 }
@@ -322,13 +324,46 @@ void save_model(Model& model, const std::string& path, const SaveOptions& option
   }
 }
 
+namespace {
+
+/// The model that owns model.weights.h5 / model.h5 in `dir`: model.json, else model.keras, else
+/// none ("").
+std::string owner_of_model_weights(const fs::path& dir) {
+  for (const char* name : {"model.json", "model.keras"})
+    if (is_file(dir / name)) return name;
+  return "";
+}
+
+/// Why model.weights.h5 / model.h5 beside `json_path` were not taken: they are another
+/// config's ("" when there are none, or they were looked for).
+std::string others_weights(const std::string& json_path) {
+  const fs::path p(json_path);
+  const fs::path dir = p.parent_path();
+  const std::string owner = owner_of_model_weights(dir);
+  if (p.stem().string() == "model" || owner.empty()) return "";
+  std::vector<std::string> present;
+  for (const char* name : {"model.weights.h5", "model.h5"})
+    if (is_file(dir / name)) present.push_back(name);
+  if (present.empty()) return "";
+  if (present.size() == 1) return present[0] + " there belongs to " + owner;
+  return present[0] + " and " + present[1] + " there belong to " + owner;
+}
+
+}  // namespace
+
 std::vector<std::string> weights_candidates(const std::string& json_path) {
   const fs::path p(json_path);
   const fs::path dir = p.parent_path();
   const std::string stem = p.stem().string();
+  // model.weights.h5 and model.h5 are another config's weights when model.json or model.keras
+  // sits beside this one: only model.json itself, or a config alone with them, takes them.
+  const bool model_names = stem == "model" || owner_of_model_weights(dir).empty();
+  std::vector<std::string> names = {stem + ".weights.h5"};
+  if (model_names) names.push_back("model.weights.h5");
+  names.push_back(stem + ".h5");
+  if (model_names) names.push_back("model.h5");
   std::vector<std::string> out;
-  for (const std::string& name : {stem + ".weights.h5", std::string("model.weights.h5"),
-                                  stem + ".h5", std::string("model.h5")}) {
+  for (const std::string& name : names) {
     const std::string c = (dir / name).string();
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   }
@@ -420,7 +455,7 @@ LoadedModel load_model_unescaped(const std::string& path, const LoadOptions& opt
       formats::h5::File f = formats::h5::File::open(weights);
       return load_h5(f, weights, options, path, true);
     }
-    return load_json(text, path, options, looked_for);
+    return load_json(text, path, options, looked_for, others_weights(path));
   }
   throw Error(path + ": unknown model file type '" + ext +
               "' (expected .keras, .h5, .json or a folder)");
