@@ -141,7 +141,8 @@ void BlobBatch::commit() {
       continue;
     }
     create_shared_folders(dest.parent_path());
-    io::commit_file(tmp, dest, kBlobMode, io::Sync::ByCaller);  // synced once for all, below
+    // Synced once for all, below.
+    io::commit_file(tmp, dest, blob_mode(dest.parent_path()), io::Sync::ByCaller);
   }
   pending_.clear();
   sync_filesystem(root);  // and the renames
