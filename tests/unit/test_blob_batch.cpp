@@ -37,6 +37,20 @@ class BlobBatchTest : public testing::Test {
   fs::path dir_;
 };
 
+// A failed open or syncfs keeps its errno's kind (a full disk surfacing at syncfs is NoSpace).
+TEST_F(BlobBatchTest, ASyncFailureKeepsTheKindOfItsErrno) {
+  ArtifactStore store(dir_ / "store");
+  BlobBatch batch(store);
+  batch.add_files({inputs()[0]});
+  fs::rename(dir_ / "store", dir_ / "moved");
+  try {
+    batch.commit();
+    FAIL() << "a commit into a missing store succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound) << e.what();
+  }
+}
+
 TEST_F(BlobBatchTest, StoresEachContentOnceAndOnlyAfterCommit) {
   ArtifactStore store(dir_ / "store");
   uint64_t reported = 0;
