@@ -131,6 +131,11 @@ TEST_F(SharedFiles, LaterCallersFollowTheWorkspaceNotTheirUmask) {
   const std::string h = store.put_bytes("made by a umask-022 member");
   EXPECT_EQ(mode_of(store.blob_path(h).parent_path()), 02770u);
   EXPECT_EQ(mode_of(store.blob_path(h)), 0440u);
+  const std::string m = store.put_manifest({{"x/a.txt", h, 26, false}});
+  create_shared_folders(meta / "runs" / "r1" / "inputs");
+  store.link_view(m, meta / "runs" / "r1" / "inputs" / "d");
+  EXPECT_EQ(mode_of(meta / "runs" / "r1" / "inputs" / "d" / "x"),
+            02550u);  // read-only, the group's
   // A workspace made with umask 022 stays 02750 for a umask-002 member: never wider.
   ::umask(022);
   Workspace narrow = Workspace::init(dir_ / "narrow");
@@ -142,6 +147,20 @@ TEST_F(SharedFiles, LaterCallersFollowTheWorkspaceNotTheirUmask) {
 }
 
 // share_file (SQLite's files) and open_shared_file only add the bits the folder's mode gives.
+// Outside a workspace, in a folder other users may reach (/tmp, a home), nothing created gives
+// them access: 02770 & ~umask, as a new workspace.
+TEST_F(SharedFiles, FoldersOthersMayReachAreNotCopied) {
+  ASSERT_EQ(::chmod(dir_.c_str(), 01777), 0);
+  ::umask(022);
+  create_shared_folders(dir_ / "store" / "blobs");
+  EXPECT_EQ(mode_of(dir_ / "store"), 02750u);
+  EXPECT_EQ(mode_of(dir_ / "store" / "blobs"), 02750u);
+  write_shared_file(dir_ / "f", "x");
+  EXPECT_EQ(mode_of(dir_ / "f"), 0640u);
+  ArtifactStore store(dir_ / "s2");
+  EXPECT_EQ(mode_of(store.blob_path(store.put_bytes("y"))), 0440u);
+}
+
 TEST_F(SharedFiles, ExistingFilesAreNeverNarrowed) {
   ASSERT_EQ(::chmod(dir_.c_str(), 02770), 0);
   ::umask(077);

@@ -6,7 +6,8 @@
 // folder's mode without execute bits and without setgid (02770 -> 0660), blobs also without
 // write bits (02770 -> 0440), whatever the caller's umask. An existing file is never chmod-ed
 // narrower than it is: only the bits its folder's mode gives are added. Files Glia writes
-// outside a workspace (downloads, exports) follow the umask and do not use these.
+// outside a workspace (downloads, exports) follow the umask and do not use these; an artifact
+// store made outside a workspace, in a folder other users may reach, gets 02770 & ~umask.
 // Every part of the platform that creates a file or folder in a workspace goes through these.
 #pragma once
 
@@ -23,7 +24,9 @@ constexpr mode_t kSharedFolderMode = 02770;
 /// `mode & ~umask` (the bits a new file or folder of that mode gets from open/mkdir).
 mode_t under_umask(mode_t mode);
 
-/// The mode of the folder `dir`: its permission bits and setgid bit (`st_mode & 02777`).
+/// The mode what is created in the folder `dir` follows: its permission bits and setgid bit
+/// (`st_mode & 02777`); for a folder that gives other users access (so not a workspace's: a
+/// store made outside one, under /tmp or a home) `02770 & ~umask`, never other users.
 /// Throws glia::Error (os_error) naming the folder when it cannot be read.
 mode_t folder_mode(const std::filesystem::path& dir);
 

@@ -64,7 +64,9 @@ mode_t folder_mode(const fs::path& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0)
     throw os_error("cannot read the mode of the folder '" + dir.string() + "'", errno);
-  return st.st_mode & 02777;
+  const mode_t mode = st.st_mode & 02777;
+  // No workspace folder gives other users access: this one is outside any (/tmp, a home).
+  return (mode & 0007) ? under_umask(kSharedFolderMode) : mode;
 }
 
 mode_t shared_file_mode(const fs::path& dir) {
