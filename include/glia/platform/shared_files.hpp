@@ -8,7 +8,10 @@
 // narrower than it is: only the bits its folder's mode gives are added. Files Glia writes
 // outside a workspace (downloads, exports) follow the umask and do not use these; an artifact
 // store made outside a workspace, in a folder other users may reach, gets 02770 & ~umask.
-// Every part of the platform that creates a file or folder in a workspace goes through these.
+// Every part of the platform that creates a file or folder in a workspace goes through these,
+// except copies materialized from the store (ArtifactStore::materialize: a job's working folder
+// made from its code snapshot, the model cache), which follow the umask of who materializes them,
+// and what a job itself writes.
 #pragma once
 
 #include <sys/types.h>
