@@ -142,8 +142,14 @@ else
   as2=(setpriv --reuid="$U2" --regid="$GRP" --init-groups)
   (umask 002 && "${as1[@]}" "$GLIA" workspace init "$SH/ws" >/dev/null) || fail "init as $U1"
   (umask 002 && "${as1[@]}" "$GLIA" -w "$SH/ws" dataset create --name one --path "$WORK/data.txt" >/dev/null) || fail "dataset create as $U1"
-  (umask 002 && "${as2[@]}" "$GLIA" -w "$SH/ws" job list >"$WORK/u2.out" 2>&1) || fail "job list as $U2: $(cat "$WORK/u2.out")"
-  (umask 002 && "${as2[@]}" "$GLIA" -w "$SH/ws" dataset create --name two --path "$WORK/shared-data.txt" >"$WORK/u2.out" 2>&1) ||
+  # Sharing is the workspace's, not the caller's umask: the owner opening the store with umask
+  # 022 leaves glia.db 660, and what a umask-022 member creates (-wal/-shm, blob folders, the
+  # runs and agent folders, logs) stays writable by the group.
+  (umask 022 && "${as1[@]}" "$GLIA" -w "$SH/ws" job list >/dev/null) || fail "job list as $U1"
+  [ "$(mode "$SH/ws/.glia/glia.db")" = 660 ] || fail "opening the store with umask 022 made glia.db $(mode "$SH/ws/.glia/glia.db")"
+  rm -f "$SH/ws/.glia/glia.db-wal" "$SH/ws/.glia/glia.db-shm"  # made again by the umask-022 member
+  (umask 022 && "${as2[@]}" "$GLIA" -w "$SH/ws" job list >"$WORK/u2.out" 2>&1) || fail "job list as $U2: $(cat "$WORK/u2.out")"
+  (umask 022 && "${as2[@]}" "$GLIA" -w "$SH/ws" dataset create --name two --path "$WORK/shared-data.txt" >"$WORK/u2.out" 2>&1) ||
     fail "dataset create as $U2: $(cat "$WORK/u2.out")"
   [ "$(stat -c %G "$SH/ws/.glia/glia.db")" = "$GRP" ] || fail "glia.db is not the group's"
   [ "$(mode "$SH/ws/.glia/glia.db")" = 660 ] || fail "glia.db is $(mode "$SH/ws/.glia/glia.db")"
@@ -152,7 +158,7 @@ else
   # Jobs run as their submitter: each user's own agent takes only that user's jobs.
   printf 'command: sleep 1; id -un\n' >"$WORK/whoami.yml" && chmod 644 "$WORK/whoami.yml"
   (umask 002 && "${as1[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/whoami.yml" -o json >"$WORK/j1.json") || fail "submit as $U1"
-  (umask 002 && "${as2[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/whoami.yml" -o json >"$WORK/j2.json") || fail "submit as $U2"
+  (umask 022 && "${as2[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/whoami.yml" -o json >"$WORK/j2.json") || fail "submit as $U2"
   J1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/j1.json")
   J2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/j2.json")
   wait_status "$SH/ws" "$J1" Completed 30
@@ -163,6 +169,30 @@ else
   "$GLIA" -w "$SH/ws" job stream "$J2" 2>/dev/null | grep -qx "$U2" || fail "$U2's job did not run as $U2"
   [ -f "$SH/ws/.glia/agent/$(id -u "$U1")/agent.log" ] && [ -f "$SH/ws/.glia/agent/$(id -u "$U2")/agent.log" ] ||
     fail "each user did not get an agent of their own: $(ls "$SH/ws/.glia/agent")"
+  # A running job's folder, made by the agent of a umask-022 member: the workspace's modes too.
+  printf 'command: sleep 3\n' >"$WORK/sleep.yml" && chmod 644 "$WORK/sleep.yml"
+  (umask 022 && "${as2[@]}" "$GLIA" -w "$SH/ws" job submit -f "$WORK/sleep.yml" -o json >"$WORK/j3.json") || fail "submit as $U2"
+  J3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/j3.json")
+  wait_status "$SH/ws" "$J3" Running 30
+  R3="$SH/ws/.glia/runs/$J3"
+  for d in "$R3" "$R3/user_logs" "$R3/scratch" "$R3/wd/outputs" "$R3/wd/logs"; do
+    [ "$(mode "$d")" = 2770 ] || fail "run folder $d is $(mode "$d"), expected 2770"
+  done
+  for f in "$R3/user_logs/std_log.txt" "$R3/tracking.jsonl"; do
+    [ "$(mode "$f")" = 660 ] || fail "run file $f is $(mode "$f"), expected 660"
+  done
+  wait_status "$SH/ws" "$J3" Completed 30
+  # Every folder the workspace's mode (2770), every file 660 (blobs 440), whoever made them.
+  bad=$(find "$SH/ws/.glia" -path '*/runs/*/wd' -prune -o -type d ! -perm 2770 -print)
+  [ -z "$bad" ] || fail "folders narrower than the workspace's: $(for f in $bad; do echo "$f $(mode "$f")"; done | head -5)"
+  bad=$(find "$SH/ws/.glia" -path '*/runs/*/wd' -prune -o \( -type f -o -type p \) ! -path '*/blobs/*' ! -perm 660 -print)
+  [ -z "$bad" ] || fail "files not 660: $(for f in $bad; do echo "$f $(mode "$f")"; done | head -5)"
+  bad=$(find "$SH/ws/.glia/artifacts/blobs" -type f ! -perm 440)
+  [ -z "$bad" ] || fail "blobs not 440: $(echo "$bad" | head -3)"
+  # The owner, with umask 002 again, writes where the umask-022 member created things first.
+  echo third >"$WORK/third.txt" && chmod 644 "$WORK/third.txt"
+  (umask 002 && "${as1[@]}" "$GLIA" -w "$SH/ws" dataset create --name three --path "$WORK/third.txt" >"$WORK/u1.out" 2>&1) ||
+    fail "dataset create as $U1 after $U2 (umask 022): $(cat "$WORK/u1.out")"
   echo "shared workspace: each user's job ran as that user, by that user's agent"
 
   # max_concurrent holds across users: 2 jobs each at once on a target of 1, never overlapping.

@@ -1,5 +1,6 @@
 // Files inside a workspace: modes under the umask (never other users), setgid folders, the one
 // atomic write, the temporary folders of dead writers, and code folders reached through links.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -94,6 +95,91 @@ TEST_F(SharedFiles, WorkspaceModesFollowTheUmaskAndNeverOtherUsers) {
   }
 }
 
+// Sharing is the workspace's: what a member with a narrower umask creates or opens later keeps
+// the group's access (a umask-022 owner once made glia.db 0640 just by opening the store).
+TEST_F(SharedFiles, LaterCallersFollowTheWorkspaceNotTheirUmask) {
+  ::umask(002);
+  Workspace ws = Workspace::init(dir_ / "ws");
+  const fs::path meta = ws.root() / ".glia";
+  ASSERT_EQ(mode_of(meta), 02770u);
+  ASSERT_EQ(mode_of(ws.store_path()), 0660u);
+  ::umask(022);
+  {
+    Workspace again = Workspace::open(ws.root());
+    again.store().list_datasets();
+    EXPECT_EQ(mode_of(again.store_path()), 0660u);
+    for (const char* suffix : {"-wal", "-shm"}) {
+      const fs::path f = again.store_path().string() + suffix;
+      if (fs::exists(f)) {
+        EXPECT_EQ(mode_of(f), 0660u) << f;
+      }
+    }
+  }
+  create_shared_folders(meta / "agent");
+  create_shared_folders(meta / "runs" / "r1" / "user_logs");
+  for (const fs::path& p : {meta / "agent", meta / "runs", meta / "runs" / "r1" / "user_logs"})
+    EXPECT_EQ(mode_of(p), 02770u) << p;
+  ::close(open_shared_file(meta / "agent" / "lock", O_RDWR | O_CREAT));
+  create_shared_fifo(meta / "agent" / "wake");
+  write_shared_file(meta / "agent" / "pid", "1\n");
+  append_shared_file(meta / "runs" / "r1" / "user_logs" / "std_log.txt", "line\n");
+  for (const fs::path& p :
+       {meta / "agent" / "lock", meta / "agent" / "wake", meta / "agent" / "pid",
+        meta / "runs" / "r1" / "user_logs" / "std_log.txt"})
+    EXPECT_EQ(mode_of(p), 0660u) << p;
+  ArtifactStore store(ws.artifacts_path());
+  const std::string h = store.put_bytes("made by a umask-022 member");
+  EXPECT_EQ(mode_of(store.blob_path(h).parent_path()), 02770u);
+  EXPECT_EQ(mode_of(store.blob_path(h)), 0440u);
+  const std::string m = store.put_manifest({{"x/a.txt", h, 26, false}});
+  create_shared_folders(meta / "runs" / "r1" / "inputs");
+  store.link_view(m, meta / "runs" / "r1" / "inputs" / "d");
+  EXPECT_EQ(mode_of(meta / "runs" / "r1" / "inputs" / "d" / "x"),
+            02550u);  // read-only, the group's
+  // A workspace made with umask 022 stays 02750 for a umask-002 member: never wider.
+  ::umask(022);
+  Workspace narrow = Workspace::init(dir_ / "narrow");
+  ::umask(002);
+  create_shared_folders(narrow.root() / ".glia" / "agent");
+  EXPECT_EQ(mode_of(narrow.root() / ".glia" / "agent"), 02750u);
+  write_shared_file(narrow.root() / ".glia" / "agent" / "pid", "1\n");
+  EXPECT_EQ(mode_of(narrow.root() / ".glia" / "agent" / "pid"), 0640u);
+}
+
+// share_file (SQLite's files) and open_shared_file only add the bits the folder's mode gives.
+// Outside a workspace, in a folder other users may reach (/tmp, a home), nothing created gives
+// them access: 02770 & ~umask, as a new workspace.
+TEST_F(SharedFiles, FoldersOthersMayReachAreNotCopied) {
+  ASSERT_EQ(::chmod(dir_.c_str(), 01777), 0);
+  ::umask(022);
+  create_shared_folders(dir_ / "store" / "blobs");
+  EXPECT_EQ(mode_of(dir_ / "store"), 02750u);
+  EXPECT_EQ(mode_of(dir_ / "store" / "blobs"), 02750u);
+  write_shared_file(dir_ / "f", "x");
+  EXPECT_EQ(mode_of(dir_ / "f"), 0640u);
+  ArtifactStore store(dir_ / "s2");
+  EXPECT_EQ(mode_of(store.blob_path(store.put_bytes("y"))), 0440u);
+}
+
+TEST_F(SharedFiles, ExistingFilesAreNeverNarrowed) {
+  ASSERT_EQ(::chmod(dir_.c_str(), 02770), 0);
+  ::umask(077);
+  const fs::path wide = dir_ / "wide";
+  std::ofstream(wide) << "x";
+  ASSERT_EQ(::chmod(wide.c_str(), 0664), 0);
+  share_file(wide);
+  EXPECT_EQ(mode_of(wide), 0664u);
+  ::close(open_shared_file(wide, O_RDWR | O_CREAT));
+  EXPECT_EQ(mode_of(wide), 0664u);
+  const fs::path narrow = dir_ / "narrow";
+  std::ofstream(narrow) << "x";
+  ASSERT_EQ(::chmod(narrow.c_str(), 0604), 0);
+  share_file(narrow);
+  EXPECT_EQ(mode_of(narrow), 0664u);
+  share_file(dir_ / "missing");  // ignored
+  EXPECT_FALSE(fs::exists(dir_ / "missing"));
+}
+
 TEST_F(SharedFiles, OldWorldReadableFoldersAreTightenedOnOpen) {
   Workspace ws = Workspace::init(dir_ / "ws");
   ArtifactStore store(ws.artifacts_path());
@@ -106,7 +192,8 @@ TEST_F(SharedFiles, OldWorldReadableFoldersAreTightenedOnOpen) {
 }
 
 TEST_F(SharedFiles, CreateSharedFoldersSetsSetgidAndLeavesExistingAlone) {
-  ::umask(002);
+  ASSERT_EQ(::chmod(dir_.c_str(), 02770), 0);
+  ::umask(027);  // not the umask: the mode of the folder they are made in
   create_shared_folders(dir_ / "a" / "b");
   EXPECT_EQ(mode_of(dir_ / "a"), 02770u);
   EXPECT_EQ(mode_of(dir_ / "a" / "b"), 02770u);
@@ -122,9 +209,10 @@ TEST_F(SharedFiles, AtomicWriteReplacesWholeWithTheModeUnderTheUmask) {
   io::write_file_atomically(f, "one");
   EXPECT_EQ(read_all(f), "one");
   EXPECT_EQ(mode_of(f), 0644u);
+  ASSERT_EQ(::chmod(dir_.c_str(), 02750), 0);
   write_shared_file(f, "two");
   EXPECT_EQ(read_all(f), "two");
-  EXPECT_EQ(mode_of(f), 0640u);
+  EXPECT_EQ(mode_of(f), 0640u);  // its folder's mode, less execute and setgid
   // A writer that fails leaves the old file and no temporary file.
   EXPECT_THROW(io::write_atomically(f,
                                     [](const std::string& tmp) {

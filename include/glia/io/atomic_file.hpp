@@ -17,6 +17,13 @@ namespace glia::io {
 /// The process's umask, read without changing it (/proc/self/status; thread-safe).
 mode_t current_umask();
 
+/// Or-ed into a `mode` given below: the mode is applied exactly as given, not under the umask
+/// (the files of a shared workspace, whose mode follows the workspace's folder).
+constexpr mode_t kExactMode = 01000000;
+
+/// The bits a file given `mode` gets: `mode & 07777` with kExactMode, else `mode & ~umask`.
+mode_t effective_mode(mode_t mode);
+
 /// fsyncs a file or a folder; glia::Error (os_error) naming it on failure.
 void fsync_path(const std::filesystem::path& path);
 
@@ -34,8 +41,8 @@ class TempFile {
   const std::filesystem::path& path() const { return path_; }
   /// Writes all bytes (retrying short writes and EINTR); errors name the temporary file.
   void write(const char* data, size_t size);
-  /// Sets the mode `mode & ~umask`, fsyncs, closes and renames onto `dest` (which must be on the
-  /// same file system; it is replaced), then fsyncs dest's folder unless `sync_folder` is false
+  /// Sets the mode effective_mode(mode), fsyncs, closes and renames onto `dest` (which must be on
+  /// the same file system; it is replaced), then fsyncs dest's folder unless `sync_folder` is false
   /// (a caller syncing many renames at once).
   void commit(const std::filesystem::path& dest, mode_t mode, bool sync_folder = true);
   /// Closes and removes the temporary file (done by the destructor too).
@@ -53,14 +60,15 @@ enum class Sync {
                   // renames (BlobBatch: one syncfs instead of one fsync per file)
 };
 
-/// Gives the already written file `tmp` the mode `mode & ~umask`, fsyncs it, renames it onto
+/// Gives the already written file `tmp` the mode effective_mode(mode), fsyncs it, renames it onto
 /// `dest` and fsyncs dest's folder (see Sync). On failure `tmp` is removed.
 void commit_file(const std::filesystem::path& tmp, const std::filesystem::path& dest, mode_t mode,
                  Sync sync = Sync::FileAndFolder);
 
 /// Calls `write(tmp)` to produce a temporary file beside `path` (a library writing by name,
 /// such as libhdf5 or cairo), then commits it as above. On any error the temporary file is
-/// removed and `path` is left as it was. `mode` is applied under the umask (0666: a user file).
+/// removed and `path` is left as it was. `mode` is applied by effective_mode (0666: a user file,
+/// under the umask).
 void write_atomically(const std::filesystem::path& path,
                       const std::function<void(const std::string& tmp)>& write, mode_t mode = 0666);
 /// The same with the bytes given.

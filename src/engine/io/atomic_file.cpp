@@ -41,6 +41,11 @@ mode_t current_umask() {
   return mask;
 }
 
+mode_t effective_mode(mode_t mode) {
+  if (mode & kExactMode) return mode & 07777;
+  return mode & ~current_umask() & 07777;
+}
+
 void fsync_path(const fs::path& path) {
   int fd;
   do {
@@ -80,7 +85,7 @@ void TempFile::write(const char* data, size_t size) {
 void TempFile::commit(const fs::path& dest, mode_t mode, bool sync_folder) {
   const int fd = fd_;
   fd_ = -1;
-  if (::fchmod(fd, mode & ~current_umask() & 07777) != 0 || ::fsync(fd) != 0) {
+  if (::fchmod(fd, effective_mode(mode)) != 0 || ::fsync(fd) != 0) {
     const int err = errno;
     ::close(fd);
     throw os_error("cannot write '" + dest.string() + "'", err);
@@ -102,7 +107,7 @@ void TempFile::discard() {
 void commit_file(const fs::path& tmp, const fs::path& dest, mode_t mode, Sync sync) {
   try {
     if (sync == Sync::ByCaller) {
-      if (::chmod(tmp.c_str(), mode & ~current_umask() & 07777) != 0)
+      if (::chmod(tmp.c_str(), effective_mode(mode)) != 0)
         throw os_error("cannot write '" + dest.string() + "'", errno);
     } else {
       int fd;
@@ -110,7 +115,7 @@ void commit_file(const fs::path& tmp, const fs::path& dest, mode_t mode, Sync sy
         fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
       } while (fd < 0 && errno == EINTR);
       if (fd < 0) throw os_error("cannot write '" + dest.string() + "'", errno);
-      const bool ok = ::fchmod(fd, mode & ~current_umask() & 07777) == 0 && ::fsync(fd) == 0;
+      const bool ok = ::fchmod(fd, effective_mode(mode)) == 0 && ::fsync(fd) == 0;
       const int err = errno;
       ::close(fd);
       if (!ok) throw os_error("cannot write '" + dest.string() + "'", err);

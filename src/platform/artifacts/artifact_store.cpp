@@ -41,7 +41,7 @@ void install_blob(TempFile& tmp, const fs::path& root, const std::string& sha256
     return;
   }
   create_shared_folders(dest.parent_path());
-  tmp.commit(dest, kBlobMode);
+  tmp.commit(dest, blob_mode(dest.parent_path()));
 }
 
 }  // namespace
@@ -86,7 +86,7 @@ void ArtifactStore::adopt_file(const fs::path& file, const std::string& sha256) 
     return;
   }
   create_shared_folders(dest.parent_path());
-  io::commit_file(file, dest, kBlobMode);
+  io::commit_file(file, dest, blob_mode(dest.parent_path()));
 }
 
 bool ArtifactStore::contains(const std::string& sha256) const {

@@ -27,12 +27,15 @@ fs::path blob_location(const fs::path& root, const std::string& sha256) {
   return root / "blobs" / sha256.substr(0, 2) / sha256;
 }
 
+// A full disk or quota (ENOSPC, EDQUOT) or EIO met by delayed writes surfaces here: the errno
+// gives the error its kind.
 void sync_filesystem(const fs::path& any_path) {
   const int fd = ::open(any_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open '" + any_path.string() + "' to sync it");
+  if (fd < 0) throw os_error("cannot open '" + any_path.string() + "' to sync it", errno);
   const int rc = ::syncfs(fd);
+  const int err = errno;
   ::close(fd);
-  if (rc != 0) throw Error("syncing '" + any_path.string() + "' failed");
+  if (rc != 0) throw os_error("syncing '" + any_path.string() + "' failed", err);
 }
 
 // Hashes `file`; when the store lacks that content, copies it to a new temporary file in
@@ -141,7 +144,8 @@ void BlobBatch::commit() {
       continue;
     }
     create_shared_folders(dest.parent_path());
-    io::commit_file(tmp, dest, kBlobMode, io::Sync::ByCaller);  // synced once for all, below
+    // Synced once for all, below.
+    io::commit_file(tmp, dest, blob_mode(dest.parent_path()), io::Sync::ByCaller);
   }
   pending_.clear();
   sync_filesystem(root);  // and the renames

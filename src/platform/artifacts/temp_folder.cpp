@@ -86,7 +86,7 @@ fs::path temp_folder(const fs::path& root) {
   std::string name = (tmp / (std::string(kNew) + "XXXXXX")).string();
   if (::mkdtemp(name.data()) == nullptr)
     throw os_error("cannot create a temporary folder in '" + tmp.string() + "'", errno);
-  ::chmod(name.c_str(), under_umask(kSharedFolderMode));
+  ::chmod(name.c_str(), folder_mode(tmp));  // mkdtemp makes it 0700
   const int fd = ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || ::flock(fd, LOCK_EX) != 0) {
     const int err = errno;

@@ -39,8 +39,10 @@ void ArtifactStore::link_view(const std::string& manifest_sha256, const fs::path
       throw Error(errno_kind(ec.value()), "cannot link '" + target.string() + "': " + ec.message());
   }
   fs::create_directories(dest, ec);
-  // Nothing added or removed; never more than the workspace's owner and group may read.
-  for (const fs::path& f : folders) ::chmod(f.c_str(), under_umask(0550));
+  // Nothing added or removed; never more than the workspace's owner and group may read: the
+  // store's folder mode (the workspace's, shared_files.hpp) without write bits.
+  const mode_t read_only = folder_mode(root_) & 02550;
+  for (const fs::path& f : folders) ::chmod(f.c_str(), read_only);
 }
 
 }  // namespace glia::platform

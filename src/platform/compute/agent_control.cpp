@@ -12,6 +12,7 @@
 #include "compute/finish.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/local_agent.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
 
@@ -28,13 +29,17 @@ void spawn_detached(const std::vector<std::string>& command, const std::filesyst
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::string log_path = log.string();
+  // The log is created (or given the bits it lacks) as a shared file before the fork; the child
+  // opens it with that mode too, computed here (only async-signal-safe calls after the fork).
+  ::close(open_shared_file(log, O_WRONLY | O_CREAT | O_APPEND));
+  const mode_t log_mode = shared_file_mode(log.parent_path()) & 07777;
   pid_t pid = ::fork();
   if (pid < 0) throw Error(std::string("cannot start the agent: ") + std::strerror(errno));
   if (pid == 0) {
     ::setsid();
     if (::fork() != 0) ::_exit(0);
     int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0666);
+    int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, log_mode);
     if (in >= 0) ::dup2(in, 0);
     if (out >= 0) {
       ::dup2(out, 1);

@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include "glia/error.hpp"
+#include "glia/platform/shared_files.hpp"
+
 namespace glia::platform::compute {
 
 namespace fs = std::filesystem;
@@ -19,8 +22,13 @@ bool ensure_reserve(const fs::path& workspace_root) {
   if (fs::file_size(path, ec) == static_cast<uintmax_t>(kReserveBytes)) return true;
   // Built beside and renamed into place: a reserve is either whole or absent.
   const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
+  // A shared file: every user of the workspace may remove it and build it again.
+  int fd = -1;
+  try {
+    fd = open_shared_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+  } catch (const Error&) {
+    return false;
+  }
   // posix_fallocate really allocates the blocks (a sparse file would free nothing).
   const bool ok = ::posix_fallocate(fd, 0, kReserveBytes) == 0 && ::fsync(fd) == 0;
   ::close(fd);

@@ -17,6 +17,7 @@
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/run_dir.hpp"
+#include "glia/platform/shared_files.hpp"
 #include "glia/platform/tracking.hpp"
 
 namespace glia::platform::compute {
@@ -47,9 +48,11 @@ void collect_tree(ArtifactStore& artifacts, const fs::path& dir, const std::stri
 void append_system_log(const fs::path& workspace_root, const std::string& run_id,
                        const std::string& line) {
   const RunDir dir = run_dir(workspace_root, run_id);
-  std::error_code ec;
-  fs::create_directories(dir.std_log().parent_path(), ec);
-  std::ofstream(dir.std_log(), std::ios::app) << "[glia] " << line << "\n";
+  try {  // best effort, as ever: the line also goes to the run's error where it matters
+    create_shared_folders(dir.std_log().parent_path());
+    append_shared_file(dir.std_log(), "[glia] " + line + "\n");
+  } catch (const Error&) {
+  }
 }
 
 namespace {

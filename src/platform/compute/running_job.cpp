@@ -19,6 +19,7 @@
 #include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
 #include "glia/platform/environment.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform::compute {
 
@@ -150,12 +151,12 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
   std::unique_ptr<RunningJob> job(new RunningJob(ws, run));
   try {
     const RunDir& dir = job->dir_;
-    fs::create_directories(dir.std_log().parent_path());
-    fs::create_directories(dir.scratch());
-    std::ofstream(dir.tracking(), std::ios::app).close();
+    create_shared_folders(dir.std_log().parent_path());
+    create_shared_folders(dir.scratch());
+    append_shared_file(dir.tracking(), "");
     if (!run.code_snapshot.empty()) job->artifacts_.materialize(run.code_snapshot, dir.work());
-    fs::create_directories(dir.work() / "outputs");
-    fs::create_directories(dir.work() / "logs");
+    create_shared_folders(dir.work() / "outputs");
+    create_shared_folders(dir.work() / "logs");
     // Dataset inputs: a read-only view of the store (no bytes copied) or a private copy. In the
     // job's own mount namespace the views and the blobs are also mounted read-only, so not even
     // root can write into a dataset.
@@ -170,9 +171,7 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
         read_only.push_back(dest);
       }
     }
-    job->log_fd_ = ::open(dir.std_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (job->log_fd_ < 0)
-      throw Error("cannot open the job's log: " + std::string(std::strerror(errno)));
+    job->log_fd_ = open_shared_file(dir.std_log(), O_WRONLY | O_CREAT | O_APPEND);
     const nlohmann::json spec =
         run.spec.empty() ? nlohmann::json::object() : nlohmann::json::parse(run.spec);
     const ThreadShare share = thread_share(job_threads(spec), threads.target_threads, threads.cores,

@@ -171,8 +171,9 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   if (!warnings.empty()) {  // the run's log starts with them (the job appends to it)
     const fs::path log = run_dir(ws.root(), run_id).std_log();
     create_shared_folders(log.parent_path());
-    std::ofstream out(log, std::ios::app);
-    for (const std::string& w : warnings) out << "[glia] warning: " << w << "\n";
+    std::string text;
+    for (const std::string& w : warnings) text += "[glia] warning: " + w + "\n";
+    append_shared_file(log, text);
   }
   return created;
 }

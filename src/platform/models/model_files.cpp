@@ -6,6 +6,7 @@
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/models.hpp"
+#include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
 
@@ -53,8 +54,7 @@ fs::path materialize_model(Workspace& ws, const ModelVersion& m) {
   const fs::path dest = cache / m.manifest;
   std::error_code ec;
   if (fs::is_directory(dest, ec)) return dest;
-  fs::create_directories(cache, ec);
-  if (ec) throw Error("cannot create '" + cache.string() + "': " + ec.message());
+  create_shared_folders(cache);
   char suffix[32];
   std::snprintf(suffix, sizeof suffix, "%d-%08x", static_cast<int>(::getpid()),
                 static_cast<unsigned>(std::random_device{}()));

@@ -7,6 +7,7 @@
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/models.hpp"
+#include "glia/platform/shared_files.hpp"
 #include "glia/saving.hpp"
 
 namespace glia::platform {
@@ -122,9 +123,7 @@ ModelVersion from_local(Workspace& ws, const ModelRegistration& r) {
 // The stored files, materialized into a temporary folder (removed after), checked.
 ModelCheck verify_stored(Workspace& ws, const std::string& manifest) {
   const fs::path cache = ws.root() / ".glia" / "cache" / "models";
-  std::error_code ec;
-  fs::create_directories(cache, ec);
-  if (ec) throw Error("cannot create '" + cache.string() + "': " + ec.message());
+  create_shared_folders(cache);
   char suffix[32];
   std::snprintf(suffix, sizeof suffix, "%d-%08x", static_cast<int>(::getpid()),
                 static_cast<unsigned>(std::random_device{}()));

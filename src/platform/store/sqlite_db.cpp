@@ -1,5 +1,8 @@
 #include "store/sqlite_db.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <limits>
 
@@ -42,6 +45,16 @@ ErrorKind kind_of(int rc) {
 }  // namespace
 
 Db::Db(const std::string& path) : path_(path) {
+  // SQLite creates a database 0644 under the umask, and its -wal/-shm files with the database's
+  // mode: a new database is created first with the workspace's file mode (shared_files.hpp),
+  // which SQLite's other files then follow. A failure here is left to SQLite to report.
+  const bool on_disk = path != ":memory:" && !path.empty() && path.rfind("file:", 0) != 0;
+  if (on_disk && ::access(path.c_str(), F_OK) != 0) {
+    try {
+      ::close(open_shared_file(path, O_RDWR | O_CREAT));
+    } catch (const Error&) {
+    }
+  }
   // NOMUTEX: every Store guards its connection with a mutex of its own.
   if (sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -52,9 +65,8 @@ Db::Db(const std::string& path) : path_(path) {
     db_ = nullptr;
     throw Error(kind_of(rc), "store '" + path + "': cannot open: " + msg);
   }
-  // SQLite creates the database 0644 whatever the umask, and its -wal/-shm files with the
-  // database's mode: the shared file mode lets the workspace's group write the store.
-  const bool on_disk = path != ":memory:" && !path.empty();
+  // Made by an older Glia (or narrowed by one): the bits the workspace's mode gives are added,
+  // none removed.
   if (on_disk) share_file(path);
   sqlite3_busy_timeout(db_, 10000);  // writers from other processes wait instead of failing
   exec("PRAGMA journal_mode=WAL");

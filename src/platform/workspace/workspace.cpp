@@ -1,5 +1,7 @@
 #include "glia/platform/workspace.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,17 +17,21 @@ namespace {
 
 constexpr int kConfigVersion = 1;
 
-// Folders an older Glia made 0755 (readable by every local user) become shared folders.
+// Folders an older Glia made 0755 (readable by every local user) become shared folders: .glia
+// as `workspace init` makes it, the folders under it with .glia's mode.
 void tighten_store_folders(const fs::path& meta) {
-  tighten_folder(meta);
-  tighten_folder(meta / "artifacts");
+  tighten_folder(meta, under_umask(kSharedFolderMode));
+  struct stat st {};
+  if (::stat(meta.c_str(), &st) != 0) return;
+  const mode_t mode = st.st_mode & 02777;
+  tighten_folder(meta / "artifacts", mode);
   std::error_code ec;
   for (fs::directory_iterator it(meta / "artifacts", ec), end; !ec && it != end; it.increment(ec)) {
-    tighten_folder(it->path());
+    tighten_folder(it->path(), mode);
     if (it->path().filename() != "blobs") continue;
     std::error_code ec2;
     for (fs::directory_iterator b(it->path(), ec2); !ec2 && b != end; b.increment(ec2))
-      tighten_folder(b->path());
+      tighten_folder(b->path(), mode);
   }
 }
 
@@ -45,6 +51,8 @@ Workspace Workspace::init(const fs::path& dir, const std::string& name) {
   const fs::path meta = root / ".glia";
   try {
     fs::create_directories(root);  // the user's folder: made as any other (umask)
+    // The one place the umask counts: the workspace's mode, which everything under .glia follows.
+    create_workspace_folder(meta);
     create_shared_folders(meta / "artifacts");
     Workspace ws(root, name.empty() ? root.filename().string() : name);
     ws.store();  // creates the database and applies the migrations
