@@ -159,6 +159,20 @@ TEST_F(SavingWeights, ModelWeightsBelongToModelKerasOrToAConfigAlone) {
             b->predict(inputs()).to_vector());
 }
 
+TEST_F(SavingWeights, TwoConfigsShareNoModelWeights) {
+  // Regression (second review): with a.json and b.json beside model.weights.h5 and no
+  // model.json, both took it; now neither does, and the refusal says why.
+  auto b = trained_mlp(16);
+  write("a.json", model_to_json(*b, ConfigStyle::keras3));
+  write("b.json", model_to_json(*b, ConfigStyle::keras3));
+  save_weights(*b, path("model.weights.h5"));
+  EXPECT_EQ(weights_candidates(path("a.json")),
+            (std::vector<std::string>{path("a.weights.h5"), path("a.h5")}));
+  EXPECT_EQ(kind_of([&] { load_model(path("a.json")); }), ErrorKind::NotFound);
+  const std::string e = error_of([&] { load_model(path("a.json")); });
+  EXPECT_NE(e.find("another config here (b.json)"), std::string::npos) << e;
+}
+
 TEST_F(SavingWeights, ExplicitWeightsAreUsedOrRefused) {
   auto a = trained_mlp(4), b = trained_mlp(5);
   write("model.json", model_to_json(*a, ConfigStyle::keras2));

@@ -334,13 +334,35 @@ std::string owner_of_model_weights(const fs::path& dir) {
   return "";
 }
 
+// Another .json config beside `json_path` ("" when it is the folder's only one): then the
+// folder's model.weights.h5 / model.h5 may be that one's as well, and neither may take them.
+std::string another_config(const fs::path& json_path) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(json_path.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name != json_path.filename().string() && lower_extension(name) == ".json" &&
+        e.is_regular_file(ec))
+      return name;
+  }
+  return "";
+}
+
+// Whether the config `json_path` may take the folder's model.weights.h5 / model.h5: it is
+// model.json itself, or the folder's only config and no model.keras owns them.
+bool takes_model_weights(const fs::path& json_path) {
+  if (json_path.stem().string() == "model") return true;
+  return owner_of_model_weights(json_path.parent_path()).empty() &&
+         another_config(json_path).empty();
+}
+
 /// Why model.weights.h5 / model.h5 beside `json_path` were not taken: they are another
 /// config's ("" when there are none, or they were looked for).
 std::string others_weights(const std::string& json_path) {
   const fs::path p(json_path);
   const fs::path dir = p.parent_path();
-  const std::string owner = owner_of_model_weights(dir);
-  if (p.stem().string() == "model" || owner.empty()) return "";
+  if (takes_model_weights(p)) return "";
+  std::string owner = owner_of_model_weights(dir);
+  if (owner.empty()) owner = "another config here (" + another_config(p) + ") as well";
   std::vector<std::string> present;
   for (const char* name : {"model.weights.h5", "model.h5"})
     if (is_file(dir / name)) present.push_back(name);
@@ -356,8 +378,9 @@ std::vector<std::string> weights_candidates(const std::string& json_path) {
   const fs::path dir = p.parent_path();
   const std::string stem = p.stem().string();
   // model.weights.h5 and model.h5 are another config's weights when model.json or model.keras
-  // sits beside this one: only model.json itself, or a config alone with them, takes them.
-  const bool model_names = stem == "model" || owner_of_model_weights(dir).empty();
+  // sits beside this one, and may be when other configs do: only model.json itself, or a config
+  // alone with them, takes them.
+  const bool model_names = takes_model_weights(p);
   std::vector<std::string> names = {stem + ".weights.h5"};
   if (model_names) names.push_back("model.weights.h5");
   names.push_back(stem + ".h5");

@@ -56,10 +56,13 @@ void spawn_detached(const std::vector<std::string>& command, const std::filesyst
 
 }  // namespace
 
+// Probes for an agent take a shared lock (agent_alive), which other users' agents take on this
+// lock too: a probe never mistakes another probe for an agent. Only when no agent holds it is
+// the lock taken exclusively, waiting a moment for such probes to let go.
+constexpr double kProbeWaitSeconds = 0.5;
+
 bool agent_running(const std::filesystem::path& root) {
-  const auto files = compute::agent_files(root);
-  compute::AgentLock probe(files, 0);
-  return !probe.held();
+  return compute::agent_alive(root, ::geteuid());
 }
 
 bool agent_running_for(const std::filesystem::path& root, int64_t uid) {
@@ -76,9 +79,10 @@ int reconcile_if_no_agent(Workspace& ws) {
   f.submitter_uid = ::geteuid();  // another user's runs are their agent's
   f.limit = 1;
   if (ws.store().list_runs(f).empty()) return 0;  // the common case: one indexed query
+  if (agent_running(ws.root())) return 0;         // an agent is alive and owns those runs
   const auto files = compute::agent_files(ws.root());
-  compute::AgentLock lock(files, 0);
-  if (!lock.held()) return 0;  // an agent is alive and owns those runs
+  compute::AgentLock lock(files, kProbeWaitSeconds);
+  if (!lock.held()) return 0;  // an agent started meanwhile
   return compute::reconcile_orphans(ws);
 }
 
@@ -89,8 +93,8 @@ void ensure_agent(Workspace& ws, const std::vector<std::string>& agent_command) 
   // the CLIs that waited then find it awake instead of starting agents of their own.
   compute::AgentLock starting(files.start_lock(), kStartWaitSeconds);
   if (compute::wake_agent(files)) return;
-  {
-    compute::AgentLock lock(files, 0);
+  if (!agent_running(ws.root())) {
+    compute::AgentLock lock(files, kProbeWaitSeconds);
     if (lock.held()) compute::reconcile_orphans(ws);
   }  // released before the new agent asks for it
   spawn_detached(agent_command, files.log());

@@ -57,6 +57,12 @@ void append_system_log(const fs::path& workspace_root, const std::string& run_id
 
 namespace {
 
+// Run properties of a kept folder: where it was kept, and when what it held was stored.
+constexpr const char* kKeptIn = "kept_in";
+constexpr const char* kKeptStoredAt = "kept_stored_at";
+// A terminal run's folder older than this with no kept_in was left behind by a finisher that died.
+constexpr double kLeftBehindSeconds = 600;
+
 bool is_no_space(const std::exception& e) {
   const auto* err = dynamic_cast<const Error*>(&e);
   return err && err->kind() == ErrorKind::NoSpace;
@@ -175,12 +181,20 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
     if (status == RunStatus::Completed) status = RunStatus::Failed;
     if (exit_code) add_reason(err, "the job itself exited with code " + std::to_string(*exit_code));
     add_reason(err, "what was not stored was kept in " + dir.root.string() +
-                        " to be stored once there is room (the run's property kept_stored_at "
-                        "says when it was)");
+                        " to be stored once there is room (the run's properties kept_in and "
+                        "kept_stored_at say where and when)");
     append_system_log(ws.root(), run_id, err);
   }
   // The final status needs a few pages of the store: on a full disk, the reserve makes room.
   if (no_space) release_reserve(ws.root());
+  if (keep_folder) {  // what recover_kept_runs looks for (a folder alone may be a finish under way)
+    try {
+      store.add_properties(run_id, {{kKeptIn, dir.root.string()}});
+    } catch (const std::exception& e) {  // found later by its age instead
+      std::fprintf(stderr, "glia: run %s: recording where it was kept: %s\n", run_id.c_str(),
+                   e.what());
+    }
+  }
   auto current = store.find_run(run_id);
   if (current && current->status == RunStatus::CancelRequested && status != RunStatus::Canceled) {
     status = RunStatus::Canceled;  // the cancel was asked before the job could end by itself
@@ -213,6 +227,10 @@ int recover_kept_runs(Workspace& ws) {
     const auto run = store.find_run(id);
     if (!run || !is_terminal(run->status)) continue;  // a job still going, or not a run folder
     if (run->submitter_uid && *run->submitter_uid != ::geteuid()) continue;  // its user's agent's
+    // Kept on purpose, or left behind long ago (a finisher that died before removing it); a
+    // folder that just ended without either is being removed by its finisher.
+    const bool kept = run->properties.count(kKeptIn) && !run->properties.count(kKeptStoredAt);
+    if (!kept && !(run->ended_at && now_seconds() - *run->ended_at > kLeftBehindSeconds)) continue;
     bool no_space = false;
     std::string what = apply_tracking(ws, id, artifacts, &no_space);
     if (what.empty() && !files_collected(store, id))
@@ -222,10 +240,12 @@ int recover_kept_runs(Workspace& ws) {
                    what.c_str());
       continue;
     }
-    try {  // the run's error says its folder was kept: say when what it held was stored
-      store.add_properties(id, {{"kept_stored_at", iso_time_utc(now_seconds())}});
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::Conflict) throw;  // recorded already (by an earlier pass)
+    if (kept) {
+      try {  // the run's error says its folder was kept: say when what it held was stored
+        store.add_properties(id, {{kKeptStoredAt, iso_time_utc(now_seconds())}});
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Conflict) throw;  // recorded already (by an earlier pass)
+      }
     }
     remove_run_folder(entry.path());
     ++n;

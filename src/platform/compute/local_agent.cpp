@@ -16,6 +16,8 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <set>
+#include <system_error>
 
 #include "compute/agent_files.hpp"
 #include "compute/disk_reserve.hpp"
@@ -93,15 +95,20 @@ class Agent {
         return;  // the last pass is still storing
       housekeeping_.get();
     }
-    housekeeping_ = std::async(std::launch::async, [root = ws_.root()] {
-      try {
-        Workspace own = Workspace::open(root);
-        if (compute::ensure_reserve(root) && compute::recover_kept_runs(own) > 0)
-          std::fprintf(stderr, "glia agent: stored what ended runs had kept\n");
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "glia agent: storing kept runs: %s\n", e.what());
-      }
-    });
+    try {
+      housekeeping_ = std::async(std::launch::async, [root = ws_.root()] {
+        try {
+          Workspace own = Workspace::open(root);
+          if (compute::ensure_reserve(root) && compute::recover_kept_runs(own) > 0)
+            std::fprintf(stderr, "glia agent: stored what ended runs had kept\n");
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "glia agent: storing kept runs: %s\n", e.what());
+        }
+      });
+    } catch (const std::system_error& e) {  // no thread to be had now: the next pass
+      std::fprintf(stderr, "glia agent: storing kept runs: %s\n", e.what());
+      return;
+    }
     if (wait) housekeeping_.get();
   }
 
@@ -140,17 +147,40 @@ class Agent {
   // by every job running once these have started (across targets and users): each new job gets
   // its share of them.
   void start_queued() {
-    queued_ = 0;
     std::vector<std::pair<RunRecord, std::optional<int64_t>>> starting;  // run, target threads
+    std::set<std::string> skip;  // runs counted through jobs_ or `starting`
+    for (const auto& job : jobs_) skip.insert(job->id());
+    const double now = steady_now();
+    int64_t queued_total = 0;
     {
       compute::AgentLock queue(compute::queue_lock_path(ws_.root()), kQueueLockWaitSeconds);
       if (!queue.held()) return;  // another agent holds it for long: next tick
       std::map<int64_t, bool> alive;
-      for (const ComputeTarget& target : ws_.store().list_computes()) {
-        const auto running =
-            std::max<int64_t>(std::count_if(jobs_.begin(), jobs_.end(),
-                                            [&](auto& j) { return j->compute() == target.name; }),
-                              active_runs(target.name, active_statuses(), alive));
+      const auto targets = ws_.store().list_computes();
+      // Runs this agent claimed but could not launch (a launch that threw): launched again,
+      // in a while. No other agent can take them, and they hold their target's slots.
+      RunFilter claimed_before;
+      claimed_before.status = RunStatus::Preparing;
+      claimed_before.submitter_uid = uid_;
+      claimed_before.limit = 10000;
+      for (RunRecord& r : ws_.store().list_runs(claimed_before)) {
+        if (r.spec.empty() || skip.count(r.id)) continue;
+        if (auto it = retry_at_.find(r.id); it != retry_at_.end() && now < it->second) {
+          ++queued_total;  // work waiting: the agent stays
+          continue;
+        }
+        std::optional<int64_t> threads;
+        for (const auto& t : targets)
+          if (t.name == r.compute) threads = t.threads_per_job;
+        skip.insert(r.id);
+        starting.emplace_back(std::move(r), threads);
+      }
+      for (const ComputeTarget& target : targets) {
+        int64_t running = std::count_if(jobs_.begin(), jobs_.end(),
+                                        [&](auto& j) { return j->compute() == target.name; }) +
+                          std::count_if(starting.begin(), starting.end(),
+                                        [&](auto& s) { return s.first.compute == target.name; }) +
+                          active_runs(target.name, active_statuses(), skip, alive);
         RunFilter f;
         f.status = RunStatus::Queued;
         f.compute = target.name;
@@ -158,9 +188,8 @@ class Agent {
         f.oldest_first = true;
         f.limit = 10000;
         auto queued = ws_.store().list_runs(f);
-        queued_ += static_cast<int64_t>(queued.size());
-        int64_t claimed = 0;
-        for (size_t i = 0; i < queued.size() && running + claimed < target.max_concurrent; ++i) {
+        queued_total += static_cast<int64_t>(queued.size());
+        for (size_t i = 0; i < queued.size() && running < target.max_concurrent; ++i) {
           try {
             if (!compute::claim_run(ws_.store(), queued[i].id)) continue;  // canceled meanwhile
           } catch (const std::exception& e) {  // the store busy or full: the rest wait
@@ -168,42 +197,56 @@ class Agent {
             break;
           }
           queued[i].status = RunStatus::Preparing;
+          skip.insert(queued[i].id);
           starting.emplace_back(std::move(queued[i]), target.threads_per_job);
-          ++claimed;
-          --queued_;
+          ++running;
+          --queued_total;
         }
       }
-      if (starting.empty()) return;
     }  // claimed: the others see them as Preparing; preparing them needs no lock
+    queued_ = queued_total;
+    if (starting.empty()) return;
     compute::ThreadContext threads;
     threads.cores = compute::usable_cores();
-    std::map<int64_t, bool> alive;
-    threads.jobs_at_once = std::max<int64_t>(
+    threads.jobs_at_once =
         static_cast<int64_t>(starting.size()) +
-            std::count_if(jobs_.begin(), jobs_.end(), [](auto& j) { return j->process_running(); }),
-        active_runs(std::nullopt,
-                    {RunStatus::Preparing, RunStatus::Starting, RunStatus::Running,
-                     RunStatus::CancelRequested},
-                    alive));
+        std::count_if(jobs_.begin(), jobs_.end(), [](auto& j) { return j->process_running(); });
+    try {
+      std::map<int64_t, bool> alive;
+      threads.jobs_at_once += active_runs(std::nullopt,
+                                          {RunStatus::Preparing, RunStatus::Starting,
+                                           RunStatus::Running, RunStatus::CancelRequested},
+                                          skip, alive);
+    } catch (const std::exception& e) {  // the store busy: the share counts this agent's jobs
+      std::fprintf(stderr, "glia agent: counting other users' jobs: %s\n", e.what());
+    }
     for (auto& [run, target_threads] : starting) {
       threads.target_threads = target_threads;
-      auto job = RunningJob::launch(ws_, run, options_, steady_now(), threads);
-      if (job) jobs_.push_back(std::move(job));
+      try {
+        auto job = RunningJob::launch(ws_, run, options_, now, threads);
+        if (job) jobs_.push_back(std::move(job));
+        retry_at_.erase(run.id);
+      } catch (const std::exception& e) {  // not even its failure could be recorded: later
+        std::fprintf(stderr, "glia agent: starting %s: %s\n", run.id.c_str(), e.what());
+        retry_at_[run.id] = now + kLaunchRetrySeconds;
+      }
     }
   }
 
-  // Job runs in one of `statuses`, on `compute` or on any target: this user's, and those of
-  // other users whose agent is alive (a dead agent's runs wait for their user's next command,
-  // and must not hold a target's slots meanwhile). `alive` caches the agents probed.
+  // Job runs in one of `statuses`, on `compute` or on any target, other than those in `skip`:
+  // this user's, and those of other users whose agent is alive (a dead agent's runs wait for
+  // their user's next command, and must not hold a target's slots meanwhile). `alive` caches
+  // the agents probed.
   int64_t active_runs(const std::optional<std::string>& compute,
-                      const std::vector<RunStatus>& statuses, std::map<int64_t, bool>& alive) {
+                      const std::vector<RunStatus>& statuses, const std::set<std::string>& skip,
+                      std::map<int64_t, bool>& alive) {
     RunFilter f;
     f.any_status = statuses;
     f.compute = compute;
     f.limit = 100000;
     int64_t n = 0;
     for (const RunRecord& r : ws_.store().list_runs(f)) {
-      if (r.spec.empty()) continue;  // a run its own program started: not a job
+      if (r.spec.empty() || skip.count(r.id)) continue;  // not a job, or counted already
       if (r.submitter_uid && *r.submitter_uid != uid_) {
         auto it = alive.find(*r.submitter_uid);
         if (it == alive.end())
@@ -216,6 +259,8 @@ class Agent {
     return n;
   }
 
+  static constexpr double kLaunchRetrySeconds = 5;
+  std::map<std::string, double> retry_at_;  // runs whose launch threw, and when to try again
   static constexpr double kQueueLockWaitSeconds = 2;
   Workspace ws_;
   AgentOptions options_;

@@ -22,14 +22,24 @@ fs::path folder_of(const fs::path& file) {
 
 // mkdir() applies the umask and may leave the setgid bit out: chmod (which applies no umask)
 // gives the folder exactly `mode` (the kernel drops setgid when the caller is not in the
-// folder's group, which is then the caller's own group anyway).
+// folder's group, which is then the caller's own group anyway). The folder is made under a
+// name of its own and renamed into place once it has its mode, so that no other process ever
+// sees it with the umask's narrower mode.
 void make_folder(const fs::path& dir, mode_t mode) {
-  if (::mkdir(dir.c_str(), mode & 0777) != 0) {
-    if (errno == EEXIST) return;  // created by another process meanwhile
+  const fs::path tmp = dir.string() + ".mk-" + std::to_string(::getpid());
+  if (::mkdir(tmp.c_str(), mode & 0777) != 0)
     throw os_error("cannot create the folder '" + dir.string() + "'", errno);
+  if (::chmod(tmp.c_str(), mode) != 0) {
+    const int err = errno;
+    ::rmdir(tmp.c_str());
+    throw os_error("cannot set the mode of the folder '" + dir.string() + "'", err);
   }
-  if (::chmod(dir.c_str(), mode) != 0)
-    throw os_error("cannot set the mode of the folder '" + dir.string() + "'", errno);
+  if (::rename(tmp.c_str(), dir.c_str()) != 0) {  // an empty folder is replaced: no matter
+    const int err = errno;
+    ::rmdir(tmp.c_str());
+    if (err == EEXIST || err == ENOTEMPTY || err == EISDIR) return;  // made by another process
+    throw os_error("cannot create the folder '" + dir.string() + "'", err);
+  }
 }
 
 // True when `dir` exists (as a folder); throws when a file of that name is in the way.

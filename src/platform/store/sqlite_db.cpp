@@ -65,20 +65,30 @@ Db::Db(const std::string& path) : path_(path) {
     db_ = nullptr;
     throw Error(kind_of(rc), "store '" + path + "': cannot open: " + msg);
   }
-  // Made by an older Glia (or narrowed by one): the bits the workspace's mode gives are added,
-  // none removed.
-  if (on_disk) share_file(path);
-  sqlite3_busy_timeout(db_, 10000);  // writers from other processes wait instead of failing
-  exec("PRAGMA journal_mode=WAL");
-  if (on_disk) {  // made by older versions, or just now
-    share_file(path + "-wal");
-    share_file(path + "-shm");
+  try {
+    if (sqlite3_db_readonly(db_, "main") == 1)
+      throw Error(ErrorKind::Permission,
+                  "store '" + path + "': cannot open it for writing (the workspace is shared " +
+                      "with its group only when made with a umask such as 002)");
+    // Made by an older Glia (or narrowed by one): the bits the workspace's mode gives are
+    // added, none removed.
+    if (on_disk) share_file(path);
+    sqlite3_busy_timeout(db_, 10000);  // writers from other processes wait instead of failing
+    exec("PRAGMA journal_mode=WAL");
+    if (on_disk) {  // made by older versions, or just now
+      share_file(path + "-wal");
+      share_file(path + "-shm");
+    }
+    exec("PRAGMA synchronous=NORMAL");  // with WAL: durable across process crashes
+    exec("PRAGMA foreign_keys=ON");
+    // Deleted or rewritten values are zeroed in the file, not left in free space (Debian's
+    // SQLite does this by default; other builds may not).
+    exec("PRAGMA secure_delete=ON");
+  } catch (...) {  // the destructor does not run for a constructor that throws
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
   }
-  exec("PRAGMA synchronous=NORMAL");  // with WAL: durable across process crashes
-  exec("PRAGMA foreign_keys=ON");
-  // Deleted or rewritten values are zeroed in the file, not left in free space (Debian's SQLite
-  // does this by default; other builds may not).
-  exec("PRAGMA secure_delete=ON");
 }
 
 Db::~Db() {
