@@ -95,4 +95,14 @@ grep -q "outputs/fill.bin" "$WORK/files" || fail "outputs not stored after space
 run_field "$WS" "$RUN" properties | grep -q "kept_stored_at" ||
   fail "the run does not say when what it kept was stored: $(run_field "$WS" "$RUN" properties)"
 echo "space returned: $ACKED values stored exactly once, outputs stored"
+# A run folder that outlives its finish (a detached child writes into it after the job ended) is
+# not a kept folder: no kept_stored_at, no "stored what ended runs had kept" (second review).
+cat >"$WORK/late.yml" <<'YML'
+command: (setsid sh -c 'sleep 1.5; mkdir -p late; echo x > late/f' >/dev/null 2>&1 &); exit 0
+YML
+LATE=$(submit "$WS" "$WORK/late.yml")
+wait_status "$WS" "$LATE" Completed 30
+sleep 7  # more than one housekeeping pass of the agent
+run_field "$WS" "$LATE" properties | grep -q "kept_stored_at" &&
+  fail "a folder that outlived its finish was taken for a kept one: $(run_field "$WS" "$LATE" properties)"
 echo "disk_full: all checks passed"
