@@ -5,6 +5,8 @@
 #include <string>
 
 #include "backends/formulas.hpp"
+#include "backends/loss_formulas.hpp"
+#include "backends/update_formulas.hpp"
 #include "glia/error.hpp"
 
 namespace glia::detail {

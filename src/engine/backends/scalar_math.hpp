@@ -3,6 +3,8 @@
 #pragma once
 
 #include "backends/formulas.hpp"
+#include "backends/loss_formulas.hpp"
+#include "backends/update_formulas.hpp"
 
 namespace glia::detail {
 

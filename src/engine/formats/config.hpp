@@ -5,7 +5,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "glia/initializers.hpp"
+#include "glia/regularizers.hpp"
 #include "glia/saving.hpp"
 
 namespace glia::formats {
@@ -60,6 +63,26 @@ bool is_default(const json& v);
 /// silently ignore them).
 void check_keys(const json& config, const Where& where, std::initializer_list<const char*> known,
                 std::initializer_list<const char*> more = {});
+/// {"module", "class_name", "config", "registered_name": null} (Keras 3's serialized object).
+json keras3_object(const char* module, const std::string& class_name, json config);
+/// A serialized Keras object in the given style (keras2 has no module keys).
+json serialized(const char* module, const std::string& class_name, json config, ConfigStyle style);
+/// A float32 option written as the shortest decimal that reads back as it (0.1, not 0.1000000015).
+double as_given(float v);
+/// An entry's "class_name" / "config" object, refusing anything else.
+std::string class_of(const json& entry, const Where& where);
+const json& config_of(const json& entry, const Where& where);
+
+/// Initializers, regularizers and constraints (variable_options.cpp), both ways.
+json initializer_json(const InitializerSpec& spec, ConfigStyle style);
+json regularizer_json(const Regularizer& r, ConfigStyle style);
+json constraint_json(const Constraint& c, ConfigStyle style);
+InitializerSpec initializer_from(const json& v, const Where& where);
+Regularizer regularizer_from(const json& v, const Where& where);
+Constraint constraint_from(const json& v, const Where& where);
+/// An int or a list of ints (Keras' axis arguments) under `key`.
+std::vector<int> axis_list(const json& v, const Where& where, const char* key);
+
 /// Keras' naming.to_snake_case for class names: "GlorotUniform" → "glorot_uniform".
 std::string snake_case(const std::string& class_name);
 

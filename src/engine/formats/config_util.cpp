@@ -1,7 +1,9 @@
 // Small JSON helpers shared by the config readers: bounded parsing and typed access with errors
 // that say where.
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "formats/config.hpp"
@@ -116,6 +118,43 @@ std::string snake_case(const std::string& class_name) {
     if (lower(step[i]) && i + 1 < step.size() && upper(step[i + 1])) out += '_';
   }
   return out;
+}
+
+json keras3_object(const char* module, const std::string& class_name, json config) {
+  json o;
+  o["module"] = module;
+  o["class_name"] = class_name;
+  o["config"] = std::move(config);
+  o["registered_name"] = nullptr;
+  return o;
+}
+
+json serialized(const char* module, const std::string& class_name, json config, ConfigStyle style) {
+  if (style == ConfigStyle::keras3) return keras3_object(module, class_name, std::move(config));
+  json o;
+  o["class_name"] = class_name;
+  o["config"] = std::move(config);
+  return o;
+}
+
+/// A value the engine keeps as float32, written as the shortest decimal that reads back as that
+/// float: the 0.1 the user gave, not 0.10000000149011612 (Keras keeps these as Python floats).
+double as_given(float v) {
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf - 1, v).ptr;
+  *end = '\0';
+  return std::strtod(buf, nullptr);
+}
+
+std::string class_of(const json& entry, const Where& where) {
+  if (!entry.is_object()) where.fail("expected an object, got " + type_name(entry));
+  return string_of(entry, where, "class_name");
+}
+
+const json& config_of(const json& entry, const Where& where) {
+  const json* c = find(entry, "config");
+  if (!c || !c->is_object()) where.fail("expected a 'config' object");
+  return *c;
 }
 
 }  // namespace glia::formats

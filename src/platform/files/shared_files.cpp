@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 #include "glia/error.hpp"
@@ -26,7 +27,10 @@ fs::path folder_of(const fs::path& file) {
 // name of its own and renamed into place once it has its mode, so that no other process ever
 // sees it with the umask's narrower mode.
 void make_folder(const fs::path& dir, mode_t mode) {
-  const fs::path tmp = dir.string() + ".mk-" + std::to_string(::getpid());
+  // A short name beside it (the folder's own name may already be as long as names can be).
+  static std::atomic<unsigned> counter{0};
+  const fs::path tmp = dir.parent_path() / (".mk-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(counter.fetch_add(1)));
   if (::mkdir(tmp.c_str(), mode & 0777) != 0)
     throw os_error("cannot create the folder '" + dir.string() + "'", errno);
   if (::chmod(tmp.c_str(), mode) != 0) {

@@ -8,6 +8,8 @@
 #include "backends/cuda/cuda_backend.hpp"
 #include "backends/cuda/cuda_internal.cuh"
 #include "backends/formulas.hpp"
+#include "backends/loss_formulas.hpp"
+#include "backends/update_formulas.hpp"
 #include "glia/error.hpp"
 
 namespace glia {

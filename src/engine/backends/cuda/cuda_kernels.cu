@@ -3,6 +3,8 @@
 // and clipping updates, and the optimizer updates. Formulas come from formulas.hpp.
 #include "backends/cuda/cuda_internal.cuh"
 #include "backends/formulas.hpp"
+#include "backends/loss_formulas.hpp"
+#include "backends/update_formulas.hpp"
 
 namespace glia::cuda {
 

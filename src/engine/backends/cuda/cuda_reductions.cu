@@ -5,6 +5,8 @@
 
 #include "backends/cuda/cuda_internal.cuh"
 #include "backends/formulas.hpp"
+#include "backends/loss_formulas.hpp"
+#include "backends/update_formulas.hpp"
 
 namespace glia::cuda {
 
