@@ -79,15 +79,7 @@ void register_evaluate(CLI::App& app, const std::shared_ptr<std::string>& worksp
       "evaluate",
       "Evaluate a trained model on the test split of MNIST-layout IDX files (Keras' "
       "model.evaluate: the loss and the compiled metrics)");
-  cmd->add_option("--model", a->model,
-                  "model file or folder (.keras, .h5, model.json with its weights) or a "
-                  "registered model NAME[:VERSION|@latest]; a model without weights is refused")
-      ->required();
-  cmd->add_option("--weights", a->weights,
-                  "weights for a model.json config (default: STEM.weights.h5, model.weights.h5, "
-                  "STEM.h5 or model.h5 beside it, the model.* names unless a model.json or "
-                  "model.keras there owns them)")
-      ->check(CLI::ExistingFile);
+  add_model_options(cmd, a->model, a->weights);
   cmd->add_option("--data-folder", a->data_folder,
                   "folder holding the MNIST-layout files; the test split (t10k-images-idx3-ubyte"
                   ".gz, t10k-labels-idx1-ubyte.gz) is evaluated")

@@ -142,4 +142,16 @@ LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
   return loaded;
 }
 
+void add_model_options(CLI::App* cmd, std::string& model, std::string& weights) {
+  cmd->add_option("--model", model,
+                  "model file or folder (.keras, .h5, model.json with its weights) or a "
+                  "registered model NAME[:VERSION|@latest]; a model without weights is refused")
+      ->required();
+  cmd->add_option("--weights", weights,
+                  "weights for a model.json config (default: STEM.weights.h5, then "
+                  "model.weights.h5, STEM.h5 or model.h5 beside it; the model.* names only for "
+                  "model.json itself or a config alone with them)")
+      ->check(CLI::ExistingFile);
+}
+
 }  // namespace glia::cli

@@ -2,6 +2,7 @@
 // prediction inputs from IDX/NPY/JSON files, and opening a model by path or registry reference.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,9 @@ Tensor read_prediction_input(const std::string& path, const Model& model);
 /// (note_weights).
 LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
                        const LoadOptions& options);
+
+/// The --model and --weights options of a command that uses a trained model (evaluate, predict).
+void add_model_options(CLI::App* cmd, std::string& model, std::string& weights);
 
 /// A model.json's weights are found by name beside it (or given): the file used is printed on
 /// stderr ("glia: weights: PATH") so it is never silent. Nothing for a file with its own weights.

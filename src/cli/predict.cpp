@@ -66,15 +66,7 @@ void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspa
   CLI::App* cmd = app.add_subcommand(
       "predict",
       "Predict classes and probabilities (JSON) with a model file or a registered model");
-  cmd->add_option("--model", a->model,
-                  "model file or folder (.keras, .h5, model.json with its weights) or a registered "
-                  "model NAME[:VERSION|@latest]")
-      ->required();
-  cmd->add_option("--weights", a->weights,
-                  "weights for a model.json config (default: STEM.weights.h5, model.weights.h5, "
-                  "STEM.h5 or model.h5 beside it, the model.* names unless a model.json or "
-                  "model.keras there owns them); a model without weights is refused")
-      ->check(CLI::ExistingFile);
+  add_model_options(cmd, a->model, a->weights);
   cmd->add_option("--input", a->input,
                   "inputs: IDX images (.gz or raw, scaled by 1/255), .npy (float32/float64 as "
                   "is, uint8 scaled by 1/255) or JSON {\"data\": [[...], ...]}")
