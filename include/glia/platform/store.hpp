@@ -174,6 +174,24 @@ struct ModelFilter {
   std::map<std::string, std::optional<std::string>> tags, properties;
 };
 
+// ---- Environments (see glia/platform/environments.hpp) ----
+
+/// One version of a registered environment (Azure's Environment): a normalized Python spec.
+struct EnvironmentVersion {
+  std::string name;
+  int64_t version = 0;
+  std::string description;
+  std::string spec;         // the normalized spec as JSON (EnvironmentSpec::to_json)
+  std::string spec_hash;    // SHA-256 of `spec`: the version's identity
+  std::string build_hash;   // SHA-256 of what its build depends on (builds are shared by it)
+  std::string source;       // the conda YAML or requirements text as given
+  std::string source_kind;  // "conda" | "pip"
+  double created_at = 0;
+  std::string created_by;
+  bool archived = false;
+  bool anonymous = false;  // spelled inline in a job
+};
+
 struct RunFilter {
   std::optional<std::string> experiment;
   std::optional<RunStatus> status;
@@ -265,6 +283,21 @@ class Store {
   /// Removes a version (its blobs stay: they are content-addressed and may be shared). Throws
   /// glia::Error "unknown model version 'NAME:V'".
   virtual void delete_model_version(const std::string& name, int64_t version) = 0;
+
+  // ---- Environments ----
+  /// Registers the next version of `e.name` (latest + 1; e.version is ignored; created_at 0:
+  /// now) — unless the newest version has the same spec_hash: then that version is returned and
+  /// `created` is false. Atomic: two registrations never get the same version.
+  virtual EnvironmentVersion create_environment_version(const EnvironmentVersion& e,
+                                                        bool* created = nullptr) = 0;
+  /// A version, or with no version the newest one not archived.
+  virtual std::optional<EnvironmentVersion> find_environment(const std::string& name,
+                                                             std::optional<int64_t> version) = 0;
+  /// Every version of every environment (archived ones too), by name then version.
+  virtual std::vector<EnvironmentVersion> list_environments() = 0;
+  /// Throws glia::Error (NotFound) "unknown environment version 'NAME:V'".
+  virtual void set_environment_archived(const std::string& name, int64_t version,
+                                        bool archived) = 0;
 
   /// Compute targets. The store starts with "local" (type local, max_concurrent 2).
   virtual void create_compute(const ComputeTarget& target) = 0;  // throws if the name exists

@@ -199,6 +199,26 @@ ALTER TABLE runs ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE compute_targets ADD COLUMN threads_per_job INTEGER;
 )sql",
        scrub_recorded_environments, true},
+      // Environments: versioned Python specs (normalized JSON, its hash the identity; the build
+      // hash names the venv builds share); anonymous ones are those spelled inline in a job.
+      {7, R"sql(
+CREATE TABLE environments (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  spec TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  build_hash TEXT NOT NULL,
+  source TEXT NOT NULL DEFAULT '',
+  source_kind TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  archived INTEGER NOT NULL DEFAULT 0,
+  anonymous INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (name, version)
+);
+CREATE INDEX environments_by_build ON environments(build_hash);
+)sql"},
   };
   return all;
 }

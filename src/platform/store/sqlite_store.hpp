@@ -51,6 +51,13 @@ class SqliteStore : public Store {
   void add_run_inputs(const std::vector<RunInput>& inputs) override;
   std::vector<RunInput> run_inputs(const std::string& run_id) override;
   std::vector<RunInput> dataset_usage(const std::string& name, int64_t version) override;
+
+  EnvironmentVersion create_environment_version(const EnvironmentVersion& e,
+                                                bool* created = nullptr) override;
+  std::optional<EnvironmentVersion> find_environment(const std::string& name,
+                                                     std::optional<int64_t> version) override;
+  std::vector<EnvironmentVersion> list_environments() override;
+  void set_environment_archived(const std::string& name, int64_t version, bool archived) override;
   // Models (sqlite_store_models.cpp).
   ModelVersion create_model_version(const ModelVersion& m) override;
   std::optional<ModelVersion> find_model(const std::string& name,
