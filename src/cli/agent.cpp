@@ -25,6 +25,7 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
     options.idle_exit_seconds = *idle;
     options.tool_dir = tool_dir();
     options.python_dir = tool_dir().parent_path() / "share" / "glia" / "python";
+    options.azureml_shim_dir = tool_dir().parent_path() / "share" / "glia" / "azureml-shim";
     if (const char* v = std::getenv("GLIA_AGENT_IDLE_EXIT"))
       options.idle_exit_seconds = std::atof(v);
     if (!platform::run_local_agent(ws.root(), options))

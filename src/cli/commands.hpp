@@ -14,6 +14,7 @@ void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& works
 void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_datasets(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_models(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_environments(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_jobs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   glia::cli::register_runs(app, workspace_dir);
   glia::cli::register_datasets(app, workspace_dir);
   glia::cli::register_models(app, workspace_dir);
+  glia::cli::register_environments(app, workspace_dir);
   glia::cli::register_jobs(app, workspace_dir);
   glia::cli::register_compute(app, workspace_dir);
   glia::cli::register_agent(app, workspace_dir);

@@ -42,6 +42,20 @@ struct JobOutput {
   std::string description;  // recorded
 };
 
+/// The job's `environment:` — a registered environment or one spelled inline (Azure CLI v2).
+struct JobEnvironment {
+  /// A registered environment: "NAME", "NAME:V", "NAME@latest", each optionally prefixed
+  /// "glia:" or "azureml:" (checked at submit, where the store is). Empty: inline.
+  std::string reference;
+  /// Inline: `conda_file:` as a path (absolute, resolved against the YAML file's folder; read
+  /// at submit) or as a mapping (its YAML text in `conda_yaml`).
+  std::optional<std::filesystem::path> conda_file;
+  std::string conda_yaml;
+  /// Inline `image:` (recorded on the environment and reported as not used: jobs run on the
+  /// host OS) and `description:`.
+  std::string image, description;
+};
+
 struct JobSpec {
   std::filesystem::path source;               // the YAML file ("" when parsed from text)
   std::string command;                        // as written, placeholders unresolved
@@ -56,6 +70,7 @@ struct JobSpec {
   std::map<std::string, std::string> tags;
   std::optional<double> timeout_seconds;  // limits.timeout, > 0
   std::optional<int64_t> threads;         // resources.threads (a Glia key), > 0
+  std::optional<JobEnvironment> environment;
 };
 
 /// Parses job YAML text. `source_name` names the file in messages; relative paths (code, uri
@@ -63,7 +78,7 @@ struct JobSpec {
 /// file and the key: text over kMaxJobFileBytes or with more than kMaxJobFileNodes nodes
 /// (aliases counted each time they are used; input_limits.hpp), malformed YAML (with
 /// line:column), a job `type:` other than command (checked first), keys Glia does not support
-/// (`environment`, `distribution`, ...: why), unknown keys (listing the accepted ones), wrong
+/// (`distribution`, `services`, ...: why), unknown keys (listing the accepted ones), wrong
 /// types, a missing command, placeholders that are malformed or name undeclared inputs/outputs,
 /// a code path that is not a folder, a bad timeout, an invalid experiment name.
 JobSpec parse_job_spec(const std::string& yaml_text, const std::string& source_name,
@@ -73,7 +88,7 @@ JobSpec load_job_spec(const std::filesystem::path& file);
 
 /// Applies a `--set` override like Azure's CLI: "inputs.batch_size=100", "experiment_name=x",
 /// "display_name=x", "compute=x", "limits.timeout=60", "tags.k=v", "environment_variables.K=v",
-/// "description=x". Throws glia::Error for a malformed assignment, an unknown or unsupported key
+/// "description=x", "environment=NAME:V". Throws glia::Error for a malformed assignment, an unknown or unsupported key
 /// or a value the file could not hold either (an invalid experiment name, a bad timeout...).
 void apply_override(JobSpec& spec, const std::string& assignment);
 

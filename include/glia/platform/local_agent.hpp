@@ -22,6 +22,9 @@ struct AgentOptions {
   double kill_grace_seconds = 5;     // SIGTERM, then SIGKILL after this long
   std::filesystem::path tool_dir;    // prepended to the jobs' PATH (where glia's programs are)
   std::filesystem::path python_dir;  // prepended to PYTHONPATH (the glia Python client)
+  /// Glia's azureml.core (clients/azureml-shim), put on PYTHONPATH after python_dir unless a
+  /// job sets GLIA_AZUREML_SHIM=0.
+  std::filesystem::path azureml_shim_dir;
 };
 
 /// Runs the agent of the workspace at `root` in this process until it is idle. Returns false

@@ -38,6 +38,7 @@ struct NewRun {
   /// Who submitted it (a job) or started it (a program logging a run): uid and login name.
   std::optional<int64_t> submitter_uid;
   std::string submitter_name;
+  std::map<std::string, std::string> properties;  // set with the run (RunRecord::properties)
 };
 
 /// A new Azure-style run id: <experiment>_<unix seconds>_<8 hex digits>.

@@ -19,7 +19,10 @@
 #include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
 #include "glia/platform/environment.hpp"
+#include "glia/platform/environments.hpp"
 #include "glia/platform/shared_files.hpp"
+
+extern char** environ;
 
 namespace glia::platform::compute {
 
@@ -48,27 +51,42 @@ std::optional<int64_t> job_threads(const nlohmann::json& spec) {
   return res["threads"].get<int64_t>();
 }
 
-// The job's environment: the submitter's allow-listed variables (recorded at submit), the
-// job's variables, its thread share (unless the job's variables set it), then Glia's own
-// (which say where to log).
+bool turned_off(const std::map<std::string, std::string>& vars, const std::string& name) {
+  const auto it = vars.find(name);
+  return it != vars.end() && (it->second == "0" || it->second == "false" || it->second == "off");
+}
+
+// The job's environment: the submitter's allow-listed variables (recorded at submit), its
+// environment's (conda `variables:`, the venv's PATH and VIRTUAL_ENV), the job's variables, its
+// thread share (unless the job's variables set it), then Glia's own (which say where to log).
 std::map<std::string, std::string> job_environment(const RunRecord& run, const RunDir& dir,
                                                    const fs::path& root,
                                                    const AgentOptions& options,
-                                                   const nlohmann::json& spec, int64_t threads) {
+                                                   const nlohmann::json& spec, int64_t threads,
+                                                   const std::optional<EnvironmentVersion>& pyenv,
+                                                   const fs::path& venv) {
   std::map<std::string, std::string> env;
   if (spec.contains("environment") && spec["environment"].is_object()) {
     env = recordable_environment(spec["environment"].get<std::map<std::string, std::string>>());
   } else {
     env = recordable_environment(current_environment());
   }
+  env.erase("VIRTUAL_ENV");  // the submitter's venv is not the job's
   std::map<std::string, std::string> user_set;
   if (spec.contains("job") && spec["job"].contains("environment_variables"))
     for (const auto& [k, v] : spec["job"]["environment_variables"].items())
       user_set[k] = v.get<std::string>();
+  const std::string path = prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
+  env["PATH"] = path;
+  if (pyenv)
+    for (const auto& [k, v] : environment_variables_for(*pyenv, venv, path)) env[k] = v;
   for (const auto& [k, v] : user_set) env[k] = v;
   export_threads(env, threads, user_set);
-  env["PATH"] = prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
-  env["PYTHONPATH"] = prepend_path(options.python_dir, env["PYTHONPATH"]);
+  std::string pythonpath = env["PYTHONPATH"];
+  if (!turned_off(user_set, "GLIA_AZUREML_SHIM"))
+    pythonpath = prepend_path(options.azureml_shim_dir, pythonpath);
+  env["PYTHONPATH"] = prepend_path(options.python_dir, pythonpath);
+  if (env["PYTHONPATH"].empty()) env.erase("PYTHONPATH");
   env["PYTHONUNBUFFERED"] = env.count("PYTHONUNBUFFERED") ? env["PYTHONUNBUFFERED"] : "1";
   env["GLIA_RUN_ID"] = run.id;
   env["GLIA_EXPERIMENT_NAME"] = run.experiment;
@@ -78,6 +96,13 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
   env["GLIA_OUTPUTS_DIR"] = (dir.work() / "outputs").string();
   if (spec.contains("dataset_inputs")) env["GLIA_INPUT_DATASETS"] = spec["dataset_inputs"].dump();
   return env;
+}
+
+// The text in single quotes for /bin/sh.
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
 }
 
 // The text with every byte that is not part of valid UTF-8 replaced by '?' (a job's stderr may
@@ -129,9 +154,10 @@ bool claim_run(Store& store, const std::string& run_id) {
   return try_status(store, run_id, RunStatus::Preparing);
 }
 
-RunningJob::RunningJob(Workspace& ws, RunRecord run)
+RunningJob::RunningJob(Workspace& ws, RunRecord run, const AgentOptions& options)
     : ws_(ws),
       run_(std::move(run)),
+      options_(options),
       dir_(run_dir(ws.root(), run_.id)),
       artifacts_(ws.artifacts_path()),
       tracking_(dir_.tracking(), dir_.work(), artifacts_) {}
@@ -148,7 +174,7 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
   // Claimed by the agent (start_queued) or claimed here; a failure leaves it Queued.
   if (run.status != RunStatus::Preparing && !try_status(store, run.id, RunStatus::Preparing))
     return nullptr;
-  std::unique_ptr<RunningJob> job(new RunningJob(ws, run));
+  std::unique_ptr<RunningJob> job(new RunningJob(ws, run, options));
   try {
     const RunDir& dir = job->dir_;
     create_shared_folders(dir.std_log().parent_path());
@@ -160,7 +186,7 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
     // Dataset inputs: a read-only view of the store (no bytes copied) or a private copy. In the
     // job's own mount namespace the views and the blobs are also mounted read-only, so not even
     // root can write into a dataset.
-    std::vector<fs::path> read_only = {job->artifacts_.root() / "blobs"};
+    job->read_only_ = {job->artifacts_.root() / "blobs"};
     for (const RunInput& in : store.run_inputs(run.id)) {
       const fs::path dest = dir.root / "inputs" / in.input;
       ensure_blobs(job->artifacts_, in.manifest);  // by-reference files: fetched and verified
@@ -168,40 +194,138 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
         job->artifacts_.materialize(in.manifest, dest);
       } else {
         job->artifacts_.link_view(in.manifest, dest);
-        read_only.push_back(dest);
+        job->read_only_.push_back(dest);
       }
     }
     job->log_fd_ = open_shared_file(dir.std_log(), O_WRONLY | O_CREAT | O_APPEND);
-    const nlohmann::json spec =
-        run.spec.empty() ? nlohmann::json::object() : nlohmann::json::parse(run.spec);
-    const ThreadShare share = thread_share(job_threads(spec), threads.target_threads, threads.cores,
-                                           threads.jobs_at_once);
+    job->spec_ = run.spec.empty() ? nlohmann::json::object() : nlohmann::json::parse(run.spec);
+    const ThreadShare share = thread_share(job_threads(job->spec_), threads.target_threads,
+                                           threads.cores, threads.jobs_at_once);
+    job->threads_ = share.threads;
     store.add_properties(
         run.id, {{"threads", std::to_string(share.threads)}, {"threads_from", share.reason}});
-    if (!try_status(store, run.id, RunStatus::Starting)) {
-      finish_run(ws, run.id, RunStatus::Canceled, std::nullopt, "canceled before it started");
-      return nullptr;
+    if (job->spec_.contains("python_environment")) {
+      const auto& pe = job->spec_["python_environment"];
+      job->environment_ = store.find_environment(pe["name"].get<std::string>(),
+                                                 pe["version"].get<int64_t>());
+      if (!job->environment_)
+        throw Error(ErrorKind::NotFound, "its environment " + pe["name"].get<std::string>() +
+                                             ":" + std::to_string(pe["version"].get<int64_t>()) +
+                                             " is not in the store");
+      if (pe.value("build", false)) {
+        if (auto venv = built_environment(ws, job->environment_->build_hash)) {
+          job->venv_ = *venv;  // built: a stat, no process
+        } else {
+          job->start_build();
+          return job;
+        }
+      }
     }
-    fs::create_directories(read_only.front());
-    job->proc_ =
-        spawn_job(run.command, dir.work(),
-                  job_environment(run, dir, ws.root(), options, spec, share.threads), read_only);
-    for (int fd : {job->proc_.out_fd, job->proc_.err_fd})
-      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    job->start_process(now);
   } catch (const std::exception& e) {
     finish_run(ws, run.id, RunStatus::Failed, std::nullopt,
                std::string("preparing the job failed: ") + e.what());
     return nullptr;
   }
-  try {
-    store.set_process(run.id, job->proc_.pid, job->proc_.start_ticks, ::getpid());
-  } catch (const std::exception& e) {  // the job runs; cancel/reconcile just lack its pid
-    std::fprintf(stderr, "glia agent: recording the pid of %s: %s\n", run.id.c_str(), e.what());
-  }
-  note_status(store, run.id, RunStatus::Running);  // if canceled meanwhile, tick() handles it
-  if (run.timeout) job->deadline_ = now + *run.timeout;
-  job->last_ingest_ = now;
   return job;
+}
+
+void RunningJob::start_build() {
+  // `glia environment build NAME:V` in the job's place: its output is the Preparing log, the
+  // agent's loop goes on meanwhile, a cancel signals it like a job, and a dead agent's reconcile
+  // kills it through the recorded pid.
+  const std::string command =
+      "exec " + shell_quote((options_.tool_dir / "glia").string()) + " -w " +
+      shell_quote(ws_.root().string()) + " environment build " +
+      shell_quote(environment_->name + ":" + std::to_string(environment_->version));
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {  // the agent's own: pip's index and proxies
+    const std::string kv = *e;
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos && kv.rfind("GLIA_", 0) != 0)
+      env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  proc_ = spawn_job(command, dir_.root, env, {});
+  building_ = true;
+  for (int fd : {proc_.out_fd, proc_.err_fd})
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  try {
+    ws_.store().set_process(run_.id, proc_.pid, proc_.start_ticks, ::getpid());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "glia agent: recording the pid of %s: %s\n", run_.id.c_str(), e.what());
+  }
+}
+
+void RunningJob::build_ended(Workspace& ws, double now) {
+  building_ = false;
+  for (int* fd : {&proc_.out_fd, &proc_.err_fd})
+    if (*fd >= 0) ::close(std::exchange(*fd, -1));
+  const bool ok = WIFEXITED(wait_status_) && WEXITSTATUS(wait_status_) == 0;
+  std::string error;
+  if (ok) {
+    if (auto venv = built_environment(ws, environment_->build_hash)) {
+      venv_ = *venv;
+      has_exited_ = false;
+      err_tail_.clear();
+      try {
+        start_process(now);
+        return;
+      } catch (const std::exception& e) {
+        error = std::string("preparing the job failed: ") + e.what();
+      }
+    } else {
+      error = "the build of environment " + environment_->name + ":" +
+              std::to_string(environment_->version) + " ended without publishing it";
+    }
+  } else {
+    // The builder's last line is its one-line error (pip's own error lines in it).
+    std::string tail = stderr_tail();
+    const size_t nl = tail.rfind('\n');
+    if (nl != std::string::npos) tail = tail.substr(nl + 1);
+    if (tail.rfind("glia: error: ", 0) == 0) tail = tail.substr(13);
+    error = tail.empty() ? "building environment " + environment_->name + ":" +
+                               std::to_string(environment_->version) + " failed (" +
+                               (WIFSIGNALED(wait_status_) ? signal_name(WTERMSIG(wait_status_))
+                                                          : "exit code " + std::to_string(
+                                                                WEXITSTATUS(wait_status_))) +
+                               ")"
+                         : tail;
+  }
+  if (log_fd_ >= 0) ::close(std::exchange(log_fd_, -1));
+  has_exited_ = true;
+  finishing_ = std::async(std::launch::async, [root = ws.root(), id = run_.id, error] {
+    Workspace own = Workspace::open(root);
+    finish_run(own, id, RunStatus::Failed, std::nullopt, error);
+  });
+}
+
+void RunningJob::start_process(double now) {
+  Store& store = ws_.store();
+  if (!try_status(store, run_.id, RunStatus::Starting)) {
+    // Canceled meanwhile: nothing was started.
+    ending_ = Ending::Cancel;
+    has_exited_ = true;
+    finishing_ = std::async(std::launch::async, [root = ws_.root(), id = run_.id] {
+      Workspace own = Workspace::open(root);
+      finish_run(own, id, RunStatus::Canceled, std::nullopt, "canceled before it started");
+    });
+    return;
+  }
+  fs::create_directories(read_only_.front());
+  proc_ = spawn_job(run_.command, dir_.work(),
+                    job_environment(run_, dir_, ws_.root(), options_, spec_, threads_,
+                                    environment_, venv_),
+                    read_only_);
+  for (int fd : {proc_.out_fd, proc_.err_fd})
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  try {
+    store.set_process(run_.id, proc_.pid, proc_.start_ticks, ::getpid());
+  } catch (const std::exception& e) {  // the job runs; cancel/reconcile just lack its pid
+    std::fprintf(stderr, "glia agent: recording the pid of %s: %s\n", run_.id.c_str(), e.what());
+  }
+  note_status(store, run_.id, RunStatus::Running);  // if canceled meanwhile, tick() handles it
+  if (run_.timeout) deadline_ = now + *run_.timeout;
+  last_ingest_ = now;
 }
 
 void RunningJob::add_poll_fds(std::vector<pollfd>& fds) const {
@@ -318,7 +442,12 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
   }
   if (!has_exited_ || now < retry_finish_at_) return false;
   if ((proc_.out_fd >= 0 || proc_.err_fd >= 0) && now - exited_at_ < kDrainWait) return false;
-  send(SIGKILL);  // whatever the job left running in its group ends with it
+  send(SIGKILL);
+  if (building_ && ending_ == Ending::None) {  // the environment is built (or not): go on
+    pump_output();
+    build_ended(ws, now);
+    return false;
+  }  // whatever the job left running in its group ends with it
   pump_output();
   for (int* fd : {&proc_.out_fd, &proc_.err_fd})
     if (*fd >= 0) ::close(std::exchange(*fd, -1));

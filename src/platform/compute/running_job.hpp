@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "compute/job_process.hpp"
 #include "compute/thread_share.hpp"
 #include "glia/platform/artifact_store.hpp"
@@ -60,7 +62,14 @@ class RunningJob {
   bool try_finish(Workspace& ws, double now);
 
  private:
-  RunningJob(Workspace& ws, RunRecord run);
+  RunningJob(Workspace& ws, RunRecord run, const AgentOptions& options);
+  /// Builds the run's environment first (a `glia environment build` process whose output is the
+  /// run's Preparing log), or starts the job at once when it needs no build.
+  void start_build();
+  /// Starting → Running: spawns the job's command. Throws when it cannot start.
+  void start_process(double now);
+  /// The build process ended: starts the job, or finishes the run Failed with the build's error.
+  void build_ended(Workspace& ws, double now);
   void drain(int& fd, bool is_stderr);
   void send(int sig);
   std::string stderr_tail() const;
@@ -68,6 +77,13 @@ class RunningJob {
   enum class Ending { None, Timeout, Cancel };
   Workspace& ws_;
   RunRecord run_;
+  AgentOptions options_;
+  nlohmann::json spec_;
+  std::vector<std::filesystem::path> read_only_;
+  int64_t threads_ = 1;
+  std::optional<EnvironmentVersion> environment_;  // the run's environment, when it names one
+  std::filesystem::path venv_;                     // its build, once built
+  bool building_ = false;                          // proc_ is the environment's build
   RunDir dir_;
   ArtifactStore artifacts_;
   TrackingReader tracking_;

@@ -206,9 +206,6 @@ fs::path base_folder(const JobSpec& spec) {
 
 std::optional<std::string> unsupported_key(const std::string& key) {
   static const std::vector<std::pair<std::string, std::string>> reasons{
-      {"environment",
-       "environments are not supported yet; the job runs in the submitter's environment (its "
-       "PATH and programs); set variables with environment_variables"},
       {"distribution",
        "distributed jobs (mpi, pytorch, tensorflow) are not supported yet; the local compute "
        "target runs one process"},
@@ -284,6 +281,19 @@ nlohmann::json to_json(const JobSpec& spec) {
   }
   nlohmann::json limits = nlohmann::json::object();
   if (spec.timeout_seconds) limits["timeout"] = *spec.timeout_seconds;
+  nlohmann::json environment = nullptr;
+  if (spec.environment) {
+    const JobEnvironment& e = *spec.environment;
+    if (!e.reference.empty()) {
+      environment = e.reference;
+    } else {
+      environment = nlohmann::json::object();
+      if (e.conda_file) environment["conda_file"] = e.conda_file->string();
+      if (!e.conda_yaml.empty()) environment["conda_yaml"] = e.conda_yaml;
+      if (!e.image.empty()) environment["image"] = e.image;
+      if (!e.description.empty()) environment["description"] = e.description;
+    }
+  }
   nlohmann::json resources = nlohmann::json::object();
   if (spec.threads) resources["threads"] = *spec.threads;
   return nlohmann::json{
@@ -301,6 +311,7 @@ nlohmann::json to_json(const JobSpec& spec) {
       {"tags", spec.tags},
       {"limits", std::move(limits)},
       {"resources", std::move(resources)},
+      {"environment", std::move(environment)},
   };
 }
 

@@ -25,7 +25,7 @@ std::string in_quotes(std::string_view text);
 /// The characters of asset (and experiment) names: [A-Za-z0-9._-].
 bool is_asset_char(char c);
 /// "<key>: not supported: <why>" for the keys of Azure's command job that Glia refuses
-/// (environment, distribution, services, identity, queue_settings, properties); else nullopt.
+/// (distribution, services, identity, queue_settings, properties); else nullopt.
 std::optional<std::string> unsupported_key(const std::string& key);
 
 /// Input, output and environment variable names: [A-Za-z_][A-Za-z0-9_]*.

@@ -25,7 +25,8 @@ const std::vector<std::string> kOverrideKeys{"inputs.NAME",
                                              "compute",
                                              "limits.timeout",
                                              "tags.KEY",
-                                             "environment_variables.NAME"};
+                                             "environment_variables.NAME",
+                                             "environment"};
 
 void set_input(JobSpec& spec, const std::string& where, const std::string& key,
                const std::string& value) {
@@ -114,6 +115,9 @@ void apply_override(JobSpec& spec, const std::string& assignment) {
       fail(where, "limits.timeout: expected a positive number of seconds, got " + in_quotes(value));
     }
     spec.timeout_seconds = seconds;
+  } else if (key == "environment") {  // a registered one (checked at submit, with the store)
+    if (value.empty()) fail(where, "environment: expected NAME:VERSION or NAME@latest");
+    spec.environment = JobEnvironment{value, std::nullopt, "", "", ""};
   } else if (const std::string tag = sub_key("tags."); !tag.empty()) {
     spec.tags[tag] = value;
   } else if (const std::string var = sub_key("environment_variables."); !var.empty()) {

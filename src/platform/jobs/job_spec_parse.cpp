@@ -25,7 +25,7 @@ using namespace job_spec_detail;
 const std::vector<std::string> kTopLevelKeys{
     "$schema", "type",    "name",     "display_name", "experiment_name",       "description",
     "tags",    "command", "code",     "compute",      "environment_variables", "inputs",
-    "outputs", "limits",  "resources"};
+    "outputs", "limits",  "resources",    "environment"};
 
 class Parser {
  public:
@@ -90,6 +90,8 @@ class Parser {
         spec.command = scalar(value, key, "a non-empty string");
       } else if (key == "code") {
         spec.code = parse_code(scalar(value, key, "a folder path"));
+      } else if (key == "environment") {
+        parse_environment(yaml_, spec, value);
       } else if (key == "environment_variables") {
         spec.environment_variables = yaml_.string_map(value, key, true);
       } else if (key == "compute") {

@@ -52,4 +52,7 @@ void parse_input(const YamlReader& yaml, JobSpec& spec, const std::string& name,
 void parse_output(const YamlReader& yaml, JobSpec& spec, const std::string& name,
                   const YAML::Node& node);
 
+/// environment: a reference or an inline {image, conda_file} (job_spec_environment.cpp).
+void parse_environment(const YamlReader& yaml, JobSpec& spec, const YAML::Node& node);
+
 }  // namespace glia::platform::job_spec_detail

@@ -11,6 +11,8 @@
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/datasets.hpp"
 #include "glia/platform/environment.hpp"
+#include "glia/platform/environments.hpp"
+#include "glia/platform/input_limits.hpp"
 #include "glia/platform/job_submit.hpp"
 #include "glia/platform/run_dir.hpp"
 #include "glia/platform/shared_files.hpp"
@@ -74,6 +76,51 @@ void check_program(const JobSpec& spec, const std::string& command, const Submit
               "' was not found on PATH (check the command, or give its path)");
 }
 
+// The job's environment, read but not stored yet: a registered version, or an inline spec.
+struct ResolvedEnvironment {
+  std::optional<EnvironmentVersion> registered;
+  std::optional<EnvironmentSpec> inline_spec;
+  std::string source, source_kind;
+  EnvironmentSpec spec() const {
+    return registered ? EnvironmentSpec::from_json(nlohmann::json::parse(registered->spec))
+                      : *inline_spec;
+  }
+};
+
+std::optional<ResolvedEnvironment> resolve_job_environment(Store& store, const JobSpec& spec) {
+  if (!spec.environment) return std::nullopt;
+  const JobEnvironment& e = *spec.environment;
+  ResolvedEnvironment out;
+  if (!e.reference.empty()) {
+    try {
+      out.registered = resolve_environment(store, parse_environment_ref(e.reference));
+    } catch (const Error& err) {
+      throw Error(err.kind(), where(spec) + ": environment: " + err.what());
+    }
+    return out;
+  }
+  std::string label = where(spec) + ": environment.conda_file";
+  if (e.conda_file) {
+    label = e.conda_file->string();
+    std::ifstream in(*e.conda_file, std::ios::binary);
+    if (!in) throw os_error("reading conda file '" + e.conda_file->string() + "'", errno);
+    std::string text(kMaxJobFileBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    out.source = std::move(text);
+  } else {
+    out.source = e.conda_yaml;
+  }
+  out.inline_spec = out.source.empty() ? EnvironmentSpec{} : parse_conda_file(out.source, label);
+  out.source_kind = out.source.empty() ? "image" : "conda";
+  if (!e.image.empty()) out.inline_spec->image = e.image;
+  return out;
+}
+
+bool needs_build(const EnvironmentSpec& s) {
+  return s.python || !s.pip.empty() || !s.conda.empty();
+}
+
 }  // namespace
 
 RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options) {
@@ -125,9 +172,24 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   }
   const std::string command =
       render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
-  check_program(spec, command, options);
-  std::string code_snapshot;          // blobs only: nothing names them if a later step fails
+  const auto pyenv = resolve_job_environment(store, spec);
+  const std::optional<EnvironmentSpec> pyspec =
+      pyenv ? std::optional<EnvironmentSpec>(pyenv->spec()) : std::nullopt;
+  const bool build = pyspec && needs_build(*pyspec);
+  if (!build) {
+    check_program(spec, command, options);
+  } else if (auto venv = built_environment(ws, pyspec->build_hash())) {
+    SubmitOptions with_venv = options;  // the program may be one the environment installed
+    with_venv.extra_path.insert(with_venv.extra_path.begin(), *venv / "bin");
+    check_program(spec, command, with_venv);
+  }  // else it is built when the job starts: its programs are not known yet
   std::vector<std::string> warnings;  // files left out of the snapshot: told now, and logged
+  if (pyspec && !pyspec->image.empty()) {
+    warnings.push_back("environment image '" + pyspec->image +
+                       "' is recorded, not used: jobs run on this host's OS (no containers)");
+    if (options.warn) options.warn(warnings.back());
+  }
+  std::string code_snapshot;  // blobs only: nothing names them if a later step fails
   if (spec.code) {
     SnapshotOptions snap;
     if (!spec.source.empty()) snap.base = fs::absolute(spec.source).parent_path();
@@ -142,6 +204,14 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
     inputs[i].dataset = d.name;
     inputs[i].version = d.version;
     inputs[i].manifest = d.manifest;
+  }
+
+  std::optional<EnvironmentVersion> env_version;
+  if (pyenv) {
+    env_version = pyenv->registered
+                      ? *pyenv->registered
+                      : register_anonymous_environment(ws, *pyenv->inline_spec, pyenv->source,
+                                                       pyenv->source_kind, current_user().name);
   }
 
   NewRun run;
@@ -164,6 +234,15 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
                              {"inputs", values},
                              {"environment", recordable_environment(options.environment)}};
   if (!spec.source.empty()) recorded["job_file"] = spec.source.string();
+  if (env_version) {
+    recorded["python_environment"] = {{"name", env_version->name},
+                                      {"version", env_version->version},
+                                      {"build_hash", env_version->build_hash},
+                                      {"build", build},
+                                      {"anonymous", env_version->anonymous}};
+    run.properties["environment"] =
+        env_version->name + ":" + std::to_string(env_version->version);
+  }
   recorded["dataset_inputs"] = nlohmann::json::object();
   for (const RunInput& in : inputs) recorded["dataset_inputs"][in.input] = values[in.input];
   run.spec = recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

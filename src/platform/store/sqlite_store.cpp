@@ -81,14 +81,15 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
   r.timeout = run.timeout;
   r.submitter_uid = run.submitter_uid;
   r.submitter_name = run.submitter_name;
+  r.properties = run.properties;
   Stmt(db_, "INSERT OR IGNORE INTO experiments(name, created_at) VALUES (?, ?)")
       .bind(1, run.experiment)
       .bind(2, r.created_at)
       .run();
   Stmt(db_,
        "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, compute, "
-       "tags, spec, code_snapshot, timeout, submitter_uid, submitter_name) "
-       "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM experiments WHERE name = ?")
+       "tags, spec, code_snapshot, timeout, submitter_uid, submitter_name, properties) "
+       "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM experiments WHERE name = ?")
       .bind(1, r.id)
       .bind(2, r.display_name)
       .bind(3, to_string(RunStatus::NotStarted))
@@ -102,7 +103,9 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
       .bind(10, r.timeout)
       .bind(11, r.submitter_uid)
       .bind(12, r.submitter_name)
-      .bind(13, run.experiment)
+      .bind(13, nlohmann::json(r.properties)
+                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+      .bind(14, run.experiment)
       .run();
   add_history(r.id, RunStatus::NotStarted, r.created_at);
   if (!run.inputs.empty()) {
