@@ -358,8 +358,8 @@ class TestOfflineAndErrors(unittest.TestCase):
         self.assertTrue(hasattr(self.run, "log"))
 
     def test_other_azureml_core_names_raise_not_implemented(self):
-        self.assert_unavailable(lambda: Workspace.from_config(), "azureml.core.Workspace.from_config",
-                                "glia")
+        self.assert_unavailable(lambda: Workspace.from_config(),
+                                "azureml.core.Workspace.from_config", "glia")
         self.assert_unavailable(lambda: Workspace(), "azureml.core.Workspace(...)")
         self.assert_unavailable(lambda: Experiment(None, "keras-mnist"),
                                 "azureml.core.Experiment(...)", "glia job submit")
