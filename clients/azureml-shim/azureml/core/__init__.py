@@ -1,0 +1,15 @@
+"""Glia's ``azureml.core``: inside a Glia job, ``from azureml.core import Run`` gives Glia's Run
+(docs/python-client.md, "The azureml.core shim"), which logs to the job's run.
+
+The other names scripts import from ``azureml.core`` (Workspace, Experiment, Dataset, Datastore,
+Environment, ScriptRunConfig, RunConfiguration, ComputeTarget, Model) import fine, but creating
+one or using any of their attributes raises NotImplementedError naming the call: they drive
+Azure's service, and Glia has its own CLI for what they do.
+"""
+
+from ._unavailable import (ComputeTarget, Dataset, Datastore, Environment, Experiment, Model,
+                           RunConfiguration, ScriptRunConfig, Workspace)
+from .run import Run
+
+__all__ = ["Run", "Workspace", "Experiment", "Dataset", "Datastore", "Environment",
+           "ScriptRunConfig", "RunConfiguration", "ComputeTarget", "Model"]
