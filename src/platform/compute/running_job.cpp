@@ -90,6 +90,7 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
   env["PYTHONUNBUFFERED"] = env.count("PYTHONUNBUFFERED") ? env["PYTHONUNBUFFERED"] : "1";
   env["GLIA_RUN_ID"] = run.id;
   env["GLIA_EXPERIMENT_NAME"] = run.experiment;
+  env["GLIA_DISPLAY_NAME"] = run.display_name;
   env["GLIA_WORKSPACE"] = root.string();
   env["GLIA_TRACKING_FILE"] = dir.tracking().string();
   env["GLIA_SCRATCH_DIR"] = dir.scratch().string();
