@@ -71,16 +71,21 @@ class CondaReader {
     return node.Scalar();
   }
 
+  struct Entry {
+    std::string name;
+    YAML::Node key;  // for messages: where the key is written
+    YAML::Node value;
+  };
+
   /// A mapping's entries, keys unique scalars.
-  std::vector<std::pair<std::string, YAML::Node>> entries(const YAML::Node& map,
-                                                          const std::string& key) const {
-    std::vector<std::pair<std::string, YAML::Node>> out;
+  std::vector<Entry> entries(const YAML::Node& map, const std::string& path) const {
+    std::vector<Entry> out;
     std::set<std::string> seen;
     for (const auto& entry : map) {
-      if (!entry.first.IsScalar()) fail(entry.first, key, "expected scalar keys");
+      if (!entry.first.IsScalar()) fail(entry.first, path, "expected scalar keys");
       const std::string name = entry.first.Scalar();
-      if (!seen.insert(name).second) fail(entry.first, key, "duplicate key '" + name + "'");
-      out.emplace_back(name, entry.second);
+      if (!seen.insert(name).second) fail(entry.first, path, "duplicate key '" + name + "'");
+      out.push_back({name, entry.first, entry.second});
     }
     return out;
   }
@@ -110,7 +115,7 @@ class CondaReader {
   }
 
   void parse(const YAML::Node& root, EnvironmentSpec& spec) {
-    for (const auto& [key, value] : entries(root, "(top level)")) {
+    for (const auto& [key, key_node, value] : entries(root, "(top level)")) {
       if (key == "name") {
         if (!value.IsNull()) spec.name = scalar(value, key, "a string");
       } else if (key == "channels") {
@@ -120,13 +125,13 @@ class CondaReader {
       } else if (key == "variables") {
         variables(value, spec);
       } else if (key == "prefix") {
-        fail(value, key,
+        fail(key_node, key,
              "not used (jobs get a virtual environment in the workspace, not a conda prefix); "
              "remove it");
       } else {
         std::string accepted;
         for (const auto& k : kTopKeys) accepted += (accepted.empty() ? "" : ", ") + k;
-        fail(value, key, "unknown key (expected one of: " + accepted + ")");
+        fail(key_node, key, "unknown key (expected one of: " + accepted + ")");
       }
     }
     std::sort(conda_.begin(), conda_.end());
@@ -153,13 +158,13 @@ class CondaReader {
   void variables(const YAML::Node& node, EnvironmentSpec& spec) const {
     if (node.IsNull()) return;
     if (!node.IsMap()) fail(node, "variables", "expected a mapping of names to strings");
-    for (const auto& [name, value] : entries(node, "variables")) {
+    for (const auto& [name, key_node, value] : entries(node, "variables")) {
       const std::string key = "variables." + name;
       if (!is_identifier(name)) {
-        fail(value, key, "invalid name (expected [A-Za-z_][A-Za-z0-9_]*)");
+        fail(key_node, key, "invalid name (expected [A-Za-z_][A-Za-z0-9_]*)");
       }
       if (name == "PATH" || name == "VIRTUAL_ENV" || name.rfind("GLIA_", 0) == 0) {
-        fail(value, key, "set for each job by Glia; it cannot be given here");
+        fail(key_node, key, "set for each job by Glia; it cannot be given here");
       }
       if (value.IsNull()) fail(value, key, "expected a string (write '' for an empty value)");
       spec.variables[name] = scalar(value, key, "a string");
@@ -176,9 +181,9 @@ class CondaReader {
         conda_package(item, key, spec);
       } else if (item.IsMap()) {
         const auto items = entries(item, key);
-        if (items.size() != 1 || items.front().first != "pip") {
+        if (items.size() != 1 || items.front().name != "pip") {
           std::string keys;
-          for (const auto& entry : items) keys += (keys.empty() ? "" : ", ") + entry.first;
+          for (const auto& entry : items) keys += (keys.empty() ? "" : ", ") + entry.name;
           fail(item, key,
                "expected a conda package (a string) or a mapping with the one key `pip` (a "
                "list of pip requirements), got keys: " +
@@ -186,7 +191,7 @@ class CondaReader {
         }
         if (seen_pip_list_) fail(item, key, "a second `pip:` list (expected one)");
         seen_pip_list_ = true;
-        pip_list(items.front().second, key + ".pip");
+        pip_list(items.front().value, key + ".pip");
       } else {
         fail(item, key,
              item.IsNull() ? "empty item (expected a package such as numpy=1.26)"
@@ -252,7 +257,8 @@ class CondaReader {
 
   /// conda's version part as pip specifiers: "=1.26" → "==1.26.*" (conda's '=' is a prefix
   /// match), "==1.26.4" and " 1.26.4" → "==1.26.4", "=1.26.*" → "==1.26.*", ">=1.2,<2" as it is;
-  /// a build string ("=1.26.4=py311h_0", " 1.26.4 py311h_0") is dropped. nullopt: not a version.
+  /// a build string is dropped, its version kept exact ("=1.26.4=py311h_0", " 1.26.4 py311h_0"
+  /// → "==1.26.4"). nullopt: not a version.
   static std::optional<std::string> conda_version(std::string_view rest) {
     if (trim(rest).empty()) return "";
     const auto star = [](std::string v) -> std::string {
@@ -289,6 +295,8 @@ class CondaReader {
       const std::string v = up_to_build(rest.substr(1));
       if (v.empty()) return std::nullopt;
       if (v.back() == '*') return star(v);
+      // With a build string (as `conda env export` writes) the version is exact.
+      if (rest.find('=', 1) != std::string_view::npos) return "==" + v;
       return "==" + v + ".*";
     }
     if (std::string_view("<>!~").find(rest.front()) != std::string_view::npos) {

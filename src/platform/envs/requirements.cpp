@@ -134,8 +134,9 @@ std::string option_message(const std::string& what, std::string_view line) {
   return what + ": " + quote_bytes(line) + " is a pip option, not a requirement: " + why;
 }
 
-/// Refuses a URL that carries credentials: secrets are never stored in clear.
-void check_url(const std::string& what, std::string_view text, std::string_view url) {
+/// Refuses a URL that carries credentials (secrets are never stored in clear, nor shown).
+void check_url(const std::string& what, std::string_view text, const std::string& name,
+               std::string_view url) {
   const std::size_t scheme = url.find("://");
   if (scheme == std::string_view::npos || scheme == 0) {
     refuse(what, text, "the URL after '@' has no scheme (expected https://... or file://...)");
@@ -143,8 +144,8 @@ void check_url(const std::string& what, std::string_view text, std::string_view 
   const std::string_view rest = url.substr(scheme + 3);
   const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   if (authority.find('@') != std::string_view::npos) {
-    throw Error(what + ": the URL of " + quote_bytes(text, 40) +
-                " carries credentials, which an environment never stores (configure them in "
+    throw Error(what + ": the URL of requirement '" + name +
+                "' carries credentials, which an environment never stores (configure them in "
                 "pip.conf or ~/.netrc and give the URL without them)");
   }
 }
@@ -227,7 +228,7 @@ std::string normalize_requirement(const std::string& text, const std::string& wh
     if (std::any_of(url.begin(), url.end(), is_space)) {
       refuse(what, s, "the URL after '@' holds whitespace");
     }
-    check_url(what, s, url);
+    check_url(what, s, out, url);
     out += " @ " + std::string(url);
     if (!marker.empty()) out += " ; " + marker;
     return out;
