@@ -81,8 +81,9 @@ TEST_F(Interpreters, FakesAreFoundSkippedAndDeduplicated) {
   const fs::path a = dir_ / "a";
   const fs::path b = dir_ / "b";
   script(a, "python3.7", "echo 3.7.1");
-  script(a, "python3.8", "echo 3.8.0; exit 1");                  // fails: skipped
-  script(a, "python3.9", "echo not a version");                  // says nonsense: skipped
+  script(a, "python3.8", "echo 3.8.0; exit 1");  // fails: skipped
+  script(a, "python3.5", "yes 3.5.1");           // never stops talking: killed, skipped
+  script(a, "python3.9", "echo not a version");  // says nonsense: skipped
   script(a, "python3.10", "echo 3.10.4", /*executable=*/false);  // not executable: skipped
   script(a, "python3-config", "echo 3.7.1");                     // not an interpreter name
   script(a, "python3.11-config", "echo 3.11.1");                 // likewise

@@ -65,9 +65,15 @@ bool is_full_version(std::string_view v) {
   return parts == 3;
 }
 
-/// Runs `<path> -c "..."` (no shell) and returns the version it prints, or nullopt when it does
-/// not start, fails, takes too long or prints something else.
-std::optional<std::string> ask_version(const fs::path& path) {
+/// One interpreter asked its version: running, its output read from `fd`.
+struct VersionQuery {
+  fs::path path;
+  pid_t pid = -1;
+  int fd = -1;
+};
+
+/// Starts `<path> -c "..."` (no shell), its output into a pipe; nullopt when it cannot start.
+std::optional<VersionQuery> start_version_query(const fs::path& path) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
   posix_spawn_file_actions_t actions;
@@ -87,11 +93,17 @@ std::optional<std::string> ask_version(const fs::path& path) {
     ::close(fds[0]);
     return std::nullopt;
   }
+  return VersionQuery{path, pid, fds[0]};
+}
 
+/// The version a started query prints, or nullopt when it fails, is not done by `deadline`,
+/// prints too much or prints something else. Reaps the process either way.
+std::optional<std::string> finish_version_query(const VersionQuery& query,
+                                                std::chrono::steady_clock::time_point deadline) {
+  const int fd = query.fd;
+  const pid_t pid = query.pid;
   std::string output;
   bool timed_out = false;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(kVersionTimeoutMs);
   while (output.size() <= kMaxVersionOutput) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           deadline - std::chrono::steady_clock::now())
@@ -100,28 +112,47 @@ std::optional<std::string> ask_version(const fs::path& path) {
       timed_out = true;
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{fd, POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(left));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) {
-      timed_out = ready == 0;
-      if (ready < 0) timed_out = true;
+      timed_out = true;
       break;
     }
     char buffer[128];
-    const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     output.append(buffer, static_cast<std::size_t>(n));
   }
-  ::close(fds[0]);
-  // Too slow or too talkative: not an interpreter to trust. Otherwise it is ending (its output
-  // is closed); either way it is reaped here.
-  if (timed_out || output.size() > kMaxVersionOutput) ::kill(pid, SIGKILL);
+  ::close(fd);
+  // Reaped before the deadline, or killed: too slow or too talkative is not an interpreter to
+  // trust (and one that closed its output but lingers is waited for no longer than that).
+  bool failed = timed_out || output.size() > kMaxVersionOutput;
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool reaped_elsewhere = false;
+  while (!failed) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno == ECHILD) {
+      // A waitpid(-1) elsewhere in this process (the agent's loop) took the status: what it
+      // printed before closing its output is all there is to judge.
+      reaped_elsewhere = true;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      failed = true;
+      break;
+    }
+    ::usleep(5'000);
   }
-  if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  if (failed) {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return std::nullopt;
+  }
+  if (!reaped_elsewhere && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) return std::nullopt;
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
   if (!is_full_version(output) || output.rfind("3.", 0) != 0) return std::nullopt;
   return output;
@@ -153,6 +184,7 @@ bool is_wanted_version(const std::string& want) {
 
 std::vector<Interpreter> find_interpreters(const std::string& search_path) {
   std::vector<Interpreter> found;
+  std::vector<VersionQuery> queries;
   std::set<fs::path> seen;  // real paths
   std::size_t start = 0;
   while (start <= search_path.size()) {
@@ -175,7 +207,15 @@ std::vector<Interpreter> find_interpreters(const std::string& search_path) {
       std::error_code canonical_ec;
       const fs::path real = fs::canonical(path, canonical_ec);
       if (canonical_ec || !seen.insert(real).second) continue;
-      if (auto version = ask_version(path)) found.push_back({path, std::move(*version)});
+      if (auto query = start_version_query(path)) queries.push_back(std::move(*query));
+    }
+  }
+  // All asked at once (a pyenv shim takes a quarter of a second to answer), answers in order.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kVersionTimeoutMs);
+  for (const auto& query : queries) {
+    if (auto version = finish_version_query(query, deadline)) {
+      found.push_back({query.path, std::move(*version)});
     }
   }
   return found;
