@@ -119,6 +119,13 @@ TEST(PipRequirements, OptionsAreRefusedNamingTheLine) {
   EXPECT_NE(message.find("not followed"), std::string::npos) << message;
 }
 
+TEST(PipRequirements, PerRequirementOptionsAreRefused) {
+  const std::string message = error_of(
+      [] { parse_pip_requirements("numpy==1.26.4 \\\n    --hash=sha256:0123abcd\n", "r.txt"); });
+  EXPECT_EQ(message.rfind("r.txt:1: ", 0), 0u) << message;
+  EXPECT_NE(message.find("--hash"), std::string::npos) << message;
+}
+
 TEST(PipRequirements, BadLinesNameTheirFirstLine) {
   const std::string message = error_of(
       [] { parse_pip_requirements("numpy\n# c\nfoo\\\n[bar\nscipy\n", "deps/requirements.txt"); });

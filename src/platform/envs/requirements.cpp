@@ -108,8 +108,7 @@ std::string normalize_specifiers(const std::string& what, std::string_view text,
       refuse(what, text,
              clause.empty() ? std::string("an empty version specifier")
                             : "'" + std::string(clause) +
-                                  "' is not a version specifier (expected an operator such as "
-                                  "== or >= before the version)");
+                                  "' has no operator (such as == or >=) before the version");
     }
     const std::string_view version = trim(clause.substr(op->size()));
     if (version.empty() || !std::all_of(version.begin(), version.end(), is_version_char)) {
@@ -167,6 +166,15 @@ std::string normalize_requirement(const std::string& text, const std::string& wh
     refuse(what, s,
            "environment variable references (${...}) are not expanded; write the value (the "
            "index and its credentials belong in PIP_INDEX_URL or pip.conf)");
+  }
+
+  const std::string_view before_marker = s.substr(0, s.find(';'));
+  for (std::size_t k = 1; k + 1 < before_marker.size(); ++k) {
+    if (is_space(before_marker[k - 1]) && before_marker[k] == '-' && before_marker[k + 1] == '-') {
+      refuse(what, s,
+             "per-requirement options (" + std::string(before_marker.substr(k)) +
+                 ") are not accepted; give the requirement alone");
+    }
   }
 
   std::size_t i = 0;
