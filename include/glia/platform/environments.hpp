@@ -55,9 +55,9 @@ struct EnvironmentSpec {
 };
 
 /// Parses a conda environment YAML (`name`, `channels`, `dependencies` with `python=X.Y`, `pip`,
-/// plain packages and one `pip:` list, `variables`; `prefix` as `conda env export` writes it is
-/// recorded as not used). glia::Error naming `source_name` and the key: malformed YAML (with
-/// line:column), unknown keys (listing the accepted ones), wrong types, a python spec that is
+/// plain packages and one `pip:` list, `variables`). glia::Error naming `source_name`, the
+/// line:column and the key: malformed YAML, unknown keys (listing the accepted ones; `prefix`, as
+/// `conda env export` writes it, is refused: jobs get a venv), wrong types, a python spec that is
 /// not X.Y or X.Y.Z (`python=3.11`, `python==3.11.7`, `python 3.11`), pip options or `-r`/`-e`
 /// lines in the pip list, text over kMaxJobFileBytes.
 EnvironmentSpec parse_conda_file(const std::string& yaml_text, const std::string& source_name);
