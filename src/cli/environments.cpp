@@ -198,8 +198,7 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
       std::printf("Variable:     %s=%s\n", k.c_str(), val.c_str());
     if (!spec.image.empty())
       std::printf("Image:        %s (recorded, not used)\n", spec.image.c_str());
-    std::printf("Created:      %s by %s\n", iso_time(v.created_at).c_str(),
-                v.created_by.c_str());
+    std::printf("Created:      %s by %s\n", iso_time(v.created_at).c_str(), v.created_by.c_str());
     const auto venv = platform::built_environment(ws, v.build_hash);
     std::printf("Built:        %s\n",
                 venv ? venv->c_str() : "no (the first job builds it, or: glia environment build)");

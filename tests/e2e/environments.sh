@@ -53,9 +53,9 @@ YML
   >"$WORK/c3.json"
 [ "$(json 'd["version"]' <"$WORK/c3.json")" = 1 ] || fail "a reordered conda file made a new version"
 # A python version no interpreter has: refused, listing those found; nothing registered.
-sed "s/python=$PY/python=2.6/" "$WORK/env1.yml" >"$WORK/env-old.yml"
+sed "s/python=$PY/python=3.2/" "$WORK/env1.yml" >"$WORK/env-old.yml"
 expect_fail "$GLIA" -w "$WS" environment create --name old --conda-file "$WORK/env-old.yml"
-printf '%s\n' "$LAST_ERR" | grep -q "2.6" || fail "python error lacks the version: $LAST_ERR"
+printf '%s\n' "$LAST_ERR" | grep -q "3.2" || fail "python error lacks the version: $LAST_ERR"
 printf '%s\n' "$LAST_ERR" | grep -q "found" || fail "python error lists nothing: $LAST_ERR"
 "$GLIA" -w "$WS" environment list -o json | json '[e["name"] for e in d]' | grep -q old &&
   fail "a refused environment was registered"
@@ -226,13 +226,14 @@ python3 - "$WORK/shim.json" <<'PY' || fail "shim records: $(cat "$WORK/shim.json
 import json, sys
 d = json.load(open(sys.argv[1]))
 m = d["metrics"]
-assert m["lr"] == 0.001, m
-assert m["Loss"] == 0.25, m          # latest values
-assert m["accs"] == 0.3, m
+assert m["lr"]["value"] == 0.001, m
+assert m["Loss"] == {"step": 1, "value": 0.25}, m  # latest values
+assert m["accs"] == {"step": 2, "value": 0.3}, m
 assert d["tags"]["stage"] == "test" and d["tags"]["a"] == "1" and d["tags"]["b"] == "2", d["tags"]
-assert any(i["name"] == "picture" for i in d["images"]), d["images"]
-assert "outputs/note.txt" in [f["path"] for f in d["files"]], d["files"]
 PY
+"$GLIA" -w "$WS" run files "$R7" -o json >"$WORK/shim-files.json"
+grep -q '"outputs/note.txt"' "$WORK/shim-files.json" || fail "upload_file: $(cat "$WORK/shim-files.json")"
+grep -qi 'picture' "$WORK/shim-files.json" || fail "log_image: $(cat "$WORK/shim-files.json")"
 "$GLIA" -w "$WS" run metrics "$R7" -o json >"$WORK/shim-metrics.json"
 grep -q "Y over X" "$WORK/shim-metrics.json" || fail "log_row missing: $(cat "$WORK/shim-metrics.json")"
 grep -q '"tbl"' "$WORK/shim-metrics.json" || fail "log_table missing"

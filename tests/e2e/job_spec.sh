@@ -54,10 +54,11 @@ environment:
 YML
 expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/env.yml"
 one_line
-grep -q "environment: not supported" <<<"$LAST_ERR" || fail "environment: $LAST_ERR"
-grep -q "environment_variables" <<<"$LAST_ERR" || fail "environment hint: $LAST_ERR"
+grep -q "environment.conda_file: 'does-not-exist.yml' is not a file" <<<"$LAST_ERR" ||
+  fail "environment: $LAST_ERR"
 expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/my code/job.yml" --set environment=azureml:x:1
-grep -q "environment: not supported" <<<"$LAST_ERR" || fail "--set environment: $LAST_ERR"
+one_line
+grep -q "unknown environment 'x'" <<<"$LAST_ERR" || fail "--set environment: $LAST_ERR"
 
 # Regression: a sweep was refused as "unknown key 'trial'".
 cat >"$WORK/sweep.yml" <<'YML'

@@ -239,17 +239,34 @@ TEST_F(JobSpecTest, CodeMustBeAnExistingFolder) {
 }
 
 // Regression: `environment:` was accepted and ignored, even naming a conda file that does not
-// exist. Until environments exist it is refused, like the other Azure keys Glia cannot honour.
-TEST_F(JobSpecTest, EnvironmentIsRefused) {
-  expect_error("command: x\nenvironment: azureml:env:3\n",
-               {"environment: not supported", "environments are not supported yet",
-                "submitter's environment", "environment_variables"});
+// exist. Now a registered environment's reference or an inline {image, conda_file}, checked.
+TEST_F(JobSpecTest, EnvironmentIsAReferenceOrAnInlineSpec) {
+  const JobSpec ref = parse("command: x\nenvironment: azureml:env:3\n");
+  ASSERT_TRUE(ref.environment.has_value());
+  EXPECT_EQ(ref.environment->reference, "azureml:env:3");
+  EXPECT_EQ(to_json(ref)["environment"], "azureml:env:3");
+  std::ofstream(dir_ / "env.yml") << "dependencies: [python=3.11]\n";
+  const JobSpec inl =
+      parse("command: x\nenvironment:\n  image: ubuntu:22.04\n  conda_file: env.yml\n");
+  ASSERT_TRUE(inl.environment.has_value());
+  EXPECT_EQ(*inl.environment->conda_file, dir_ / "env.yml");
+  EXPECT_EQ(inl.environment->image, "ubuntu:22.04");
+  const JobSpec mapping =
+      parse("command: x\nenvironment:\n  conda_file:\n    dependencies: [python=3.11]\n");
+  EXPECT_NE(mapping.environment->conda_yaml.find("python=3.11"), std::string::npos);
+  EXPECT_EQ(parse("command: x\nenvironment: {image: u}\n").environment->image, "u");
   expect_error("command: x\nenvironment:\n  image: ubuntu:22.04\n  conda_file: missing.yml\n",
-               {"environment: not supported"});
-  expect_error("command: x\nenvironment:\n", {"environment: not supported"});
-  EXPECT_EQ(parse("command: x\nenvironment_variables: {A: 1}\n").environment_variables.at("A"),
-            "1");
-  EXPECT_FALSE(to_json(parse("command: x\n")).contains("environment"));
+               {"environment.conda_file", "missing.yml", "is not a file"});
+  expect_error("command: x\nenvironment:\n", {"environment: expected"});
+  expect_error("command: x\nenvironment: {}\n", {"environment: expected conda_file"});
+  expect_error("command: x\nenvironment: [a]\n", {"environment: expected"});
+  expect_error("command: x\nenvironment: {image: u, name: n}\n",
+               {"environment.name: not supported", "glia environment create"});
+  expect_error("command: x\nenvironment: {build: {path: .}}\n",
+               {"environment.build: not supported", "conda_file"});
+  expect_error("command: x\nenvironment: {image: u, os_type: windows}\n", {"os_type"});
+  expect_error("command: x\nenvironment: {image: u, bogus: 1}\n", {"bogus", "conda_file"});
+  EXPECT_TRUE(to_json(parse("command: x\n"))["environment"].is_null());
 }
 
 TEST_F(JobSpecTest, AzureKeysGliaDoesNotHonourAreRefusedWithTheReason) {
@@ -671,7 +688,7 @@ TEST_F(JobSpecTest, OverrideErrors) {
   expect_override_error("=5", {"expected KEY=VALUE"});
   expect_override_error("comand=x", {"unknown key 'comand'", "inputs.NAME", "limits.timeout"});
   expect_override_error("environment_variables.A-B=1", {"environment_variables", "'A-B'"});
-  expect_override_error("environment=host", {"environment: not supported"});
+  expect_override_error("environment=", {"environment: expected"});
   // Regression: an empty compute name silently meant the default target.
   expect_override_error("compute=", {"compute", "expected a compute name"});
   expect_override_error("compute=azureml:", {"compute", "expected a compute name"});

@@ -76,7 +76,8 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
   if (spec.contains("job") && spec["job"].contains("environment_variables"))
     for (const auto& [k, v] : spec["job"]["environment_variables"].items())
       user_set[k] = v.get<std::string>();
-  const std::string path = prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
+  const std::string path =
+      prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
   env["PATH"] = path;
   if (pyenv)
     for (const auto& [k, v] : environment_variables_for(*pyenv, venv, path)) env[k] = v;
@@ -207,11 +208,11 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
         run.id, {{"threads", std::to_string(share.threads)}, {"threads_from", share.reason}});
     if (job->spec_.contains("python_environment")) {
       const auto& pe = job->spec_["python_environment"];
-      job->environment_ = store.find_environment(pe["name"].get<std::string>(),
-                                                 pe["version"].get<int64_t>());
+      job->environment_ =
+          store.find_environment(pe["name"].get<std::string>(), pe["version"].get<int64_t>());
       if (!job->environment_)
-        throw Error(ErrorKind::NotFound, "its environment " + pe["name"].get<std::string>() +
-                                             ":" + std::to_string(pe["version"].get<int64_t>()) +
+        throw Error(ErrorKind::NotFound, "its environment " + pe["name"].get<std::string>() + ":" +
+                                             std::to_string(pe["version"].get<int64_t>()) +
                                              " is not in the store");
       if (pe.value("build", false)) {
         if (auto venv = built_environment(ws, job->environment_->build_hash)) {
@@ -286,9 +287,9 @@ void RunningJob::build_ended(Workspace& ws, double now) {
     if (tail.rfind("glia: error: ", 0) == 0) tail = tail.substr(13);
     error = tail.empty() ? "building environment " + environment_->name + ":" +
                                std::to_string(environment_->version) + " failed (" +
-                               (WIFSIGNALED(wait_status_) ? signal_name(WTERMSIG(wait_status_))
-                                                          : "exit code " + std::to_string(
-                                                                WEXITSTATUS(wait_status_))) +
+                               (WIFSIGNALED(wait_status_)
+                                    ? signal_name(WTERMSIG(wait_status_))
+                                    : "exit code " + std::to_string(WEXITSTATUS(wait_status_))) +
                                ")"
                          : tail;
   }
@@ -313,10 +314,10 @@ void RunningJob::start_process(double now) {
     return;
   }
   fs::create_directories(read_only_.front());
-  proc_ = spawn_job(run_.command, dir_.work(),
-                    job_environment(run_, dir_, ws_.root(), options_, spec_, threads_,
-                                    environment_, venv_),
-                    read_only_);
+  proc_ = spawn_job(
+      run_.command, dir_.work(),
+      job_environment(run_, dir_, ws_.root(), options_, spec_, threads_, environment_, venv_),
+      read_only_);
   for (int fd : {proc_.out_fd, proc_.err_fd})
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   try {

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kMarker = "glia-environment.json";     // written last inside a build
+constexpr const char* kMarker = "glia-environment.json";  // written last inside a build
 constexpr const char* kRequirements = "glia-requirements.txt";
 
 std::string nonce() {
@@ -75,8 +75,8 @@ fs::path build_lock(const Workspace& ws, const std::string& hash) {
 // The environment pip and venv run with: this process's (so PIP_INDEX_URL, pip.conf via HOME,
 // proxies and certificates are honoured), less what would point Python elsewhere.
 std::map<std::string, std::string> build_environment_variables() {
-  static const std::set<std::string> dropped = {"PYTHONPATH", "PYTHONHOME",     "PYTHONSTARTUP",
-                                                "VIRTUAL_ENV", "PIP_USER",      "PIP_TARGET",
+  static const std::set<std::string> dropped = {"PYTHONPATH",  "PYTHONHOME",        "PYTHONSTARTUP",
+                                                "VIRTUAL_ENV", "PIP_USER",          "PIP_TARGET",
                                                 "PIP_PREFIX",  "PIP_REQUIRE_HASHES"};
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {
@@ -102,8 +102,7 @@ std::string pip_error(const envs::ProcessResult& r) {
     if (l.rfind("ERROR:", 0) == 0) out += (out.empty() ? "" : " ") + l;
   if (out.empty()) {
     const size_t from = r.lines.size() > 3 ? r.lines.size() - 3 : 0;
-    for (size_t i = from; i < r.lines.size(); ++i)
-      out += (out.empty() ? "" : " ") + r.lines[i];
+    for (size_t i = from; i < r.lines.size(); ++i) out += (out.empty() ? "" : " ") + r.lines[i];
   }
   return out.empty() ? "exit code " + std::to_string(r.exit_code) : out;
 }
@@ -162,8 +161,9 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
   const auto started = std::chrono::steady_clock::now();
   const EnvironmentSpec spec = EnvironmentSpec::from_json(nlohmann::json::parse(v.spec));
   if (!needs_build(spec))
-    throw Error(describe(v) + " names no Python packages or version: there is nothing to build "
-                              "(its jobs run with the host's programs)");
+    throw Error(describe(v) +
+                " names no Python packages or version: there is nothing to build "
+                "(its jobs run with the host's programs)");
   auto say = [&](const std::string& line) {
     if (options.output) options.output(line);
   };
@@ -203,9 +203,9 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
       io::write_file_atomically(dir / kRequirements, text);
       const std::string pip = (dir / "bin" / "python").string();
       say("[glia] pip install " + std::to_string(reqs.size()) + " requirement(s)");
-      auto installed = envs::run_process(
-          {pip, "-m", "pip", "install", "--progress-bar", "off", "-r", (dir / kRequirements).string()},
-          env, say);
+      auto installed = envs::run_process({pip, "-m", "pip", "install", "--progress-bar", "off",
+                                          "-r", (dir / kRequirements).string()},
+                                         env, say);
       if (!installed.ok()) {
         std::string msg = "building " + describe(v) + " failed: pip: " + pip_error(installed);
         // Which conda packages pip cannot install at all, under their conda names.
@@ -224,12 +224,9 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
         throw Error(msg);
       }
     }
-    nlohmann::json info = {{"environment", v.name},
-                           {"version", v.version},
-                           {"build_hash", v.build_hash},
-                           {"spec", nlohmann::json::parse(v.spec)},
-                           {"python", python.version},
-                           {"interpreter", python.path.string()},
+    nlohmann::json info = {{"environment", v.name},      {"version", v.version},
+                           {"build_hash", v.build_hash}, {"spec", nlohmann::json::parse(v.spec)},
+                           {"python", python.version},   {"interpreter", python.path.string()},
                            {"built_at", now_seconds()}};
     io::write_file_atomically(dir / kMarker, info.dump(2) + "\n");
     // Publish: a link beside, renamed onto <hash> (atomic), then the folder synced.

@@ -25,10 +25,9 @@ EnvironmentVersion resolve_environment(Store& store, const EnvironmentRef& ref) 
       any = true;
     }
   if (!any)
-    throw Error(ErrorKind::NotFound,
-                "unknown environment '" + ref.name +
-                    "' (register it with: glia environment create --name " + ref.name +
-                    " --conda-file FILE)");
+    throw Error(ErrorKind::NotFound, "unknown environment '" + ref.name +
+                                         "' (register it with: glia environment create --name " +
+                                         ref.name + " --conda-file FILE)");
   if (ref.version)
     throw Error(ErrorKind::NotFound, "environment '" + ref.name + "' has no version " +
                                          std::to_string(*ref.version) + " (versions: " + versions +

@@ -27,14 +27,16 @@ void parse_environment(const YamlReader& yaml, JobSpec& spec, const YAML::Node& 
   if (node.IsScalar()) {
     env.reference = node.Scalar();
     if (env.reference.empty())
-      yaml.error("environment: expected an environment (NAME@latest, NAME:VERSION) or a mapping "
-                 "with conda_file and/or image");
+      yaml.error(
+          "environment: expected an environment (NAME@latest, NAME:VERSION) or a mapping "
+          "with conda_file and/or image");
     spec.environment = std::move(env);
     return;
   }
   if (!node.IsMap())
-    yaml.error("environment: expected an environment (NAME@latest, NAME:VERSION) or a mapping "
-               "with conda_file and/or image");
+    yaml.error(
+        "environment: expected an environment (NAME@latest, NAME:VERSION) or a mapping "
+        "with conda_file and/or image");
   for (const auto& [key, value] : yaml.entries(node, "environment", &kInlineKeys)) {
     const std::string where = "environment." + key;
     if (key == "image") {
@@ -67,7 +69,7 @@ void parse_environment(const YamlReader& yaml, JobSpec& spec, const YAML::Node& 
         path = path.lexically_normal();
         std::error_code ec;
         if (!fs::is_regular_file(path, ec))
-          yaml.error(where + ": " + in_quotes(path.string()) + " is not a file");
+          yaml.error(where + ": " + in_quotes(text) + " is not a file");
         env.conda_file = path;
       }
     }

@@ -23,9 +23,9 @@ namespace fs = std::filesystem;
 using namespace job_spec_detail;
 
 const std::vector<std::string> kTopLevelKeys{
-    "$schema", "type",    "name",     "display_name", "experiment_name",       "description",
-    "tags",    "command", "code",     "compute",      "environment_variables", "inputs",
-    "outputs", "limits",  "resources",    "environment"};
+    "$schema", "type",    "name",   "display_name", "experiment_name", "description",
+    "tags",    "command", "code",   "compute",      "environment",     "environment_variables",
+    "inputs",  "outputs", "limits", "resources"};
 
 class Parser {
  public:

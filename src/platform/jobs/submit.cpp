@@ -240,8 +240,7 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
                                       {"build_hash", env_version->build_hash},
                                       {"build", build},
                                       {"anonymous", env_version->anonymous}};
-    run.properties["environment"] =
-        env_version->name + ":" + std::to_string(env_version->version);
+    run.properties["environment"] = env_version->name + ":" + std::to_string(env_version->version);
   }
   recorded["dataset_inputs"] = nlohmann::json::object();
   for (const RunInput& in : inputs) recorded["dataset_inputs"][in.input] = values[in.input];
