@@ -88,8 +88,9 @@ JobSpec load_job_spec(const std::filesystem::path& file);
 
 /// Applies a `--set` override like Azure's CLI: "inputs.batch_size=100", "experiment_name=x",
 /// "display_name=x", "compute=x", "limits.timeout=60", "tags.k=v", "environment_variables.K=v",
-/// "description=x", "environment=NAME:V". Throws glia::Error for a malformed assignment, an unknown or unsupported key
-/// or a value the file could not hold either (an invalid experiment name, a bad timeout...).
+/// "description=x", "environment=NAME:V". Throws glia::Error for a malformed assignment, an unknown
+/// or unsupported key or a value the file could not hold either (an invalid experiment name, a bad
+/// timeout...).
 void apply_override(JobSpec& spec, const std::string& assignment);
 
 /// Replaces every ${{inputs.x}} / ${{outputs.x}} in the command. `input_values` maps each input
