@@ -203,9 +203,10 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
       io::write_file_atomically(dir / kRequirements, text);
       const std::string pip = (dir / "bin" / "python").string();
       say("[glia] pip install " + std::to_string(reqs.size()) + " requirement(s)");
-      auto installed = envs::run_process({pip, "-m", "pip", "install", "--progress-bar", "off",
-                                          "-r", (dir / kRequirements).string()},
-                                         env, say);
+      // In the venv's folder: pip's lines name the file, not its long path.
+      auto installed = envs::run_process(
+          {pip, "-m", "pip", "install", "--progress-bar", "off", "-r", kRequirements}, env, say,
+          dir);
       if (!installed.ok()) {
         std::string msg = "building " + describe(v) + " failed: pip: " + pip_error(installed);
         // Which conda packages pip cannot install at all, under their conda names.

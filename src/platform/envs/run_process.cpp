@@ -22,7 +22,8 @@ constexpr size_t kKeptLines = 200;
 
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& environment,
-                          const std::function<void(const std::string&)>& line) {
+                          const std::function<void(const std::string&)>& line,
+                          const std::filesystem::path& cwd) {
   if (argv.empty()) throw Error(ErrorKind::Internal, "run_process: no program");
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw os_error("pipe", errno);
@@ -31,6 +32,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -3,6 +3,7 @@
 // Private to src/platform/envs.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -16,10 +17,12 @@ struct ProcessResult {
   bool ok() const { return exit_code == 0; }
 };
 
-/// Runs `argv` with exactly `environment`, calling `line` for each line of its output (without
-/// the newline; a long line is passed in pieces of 64 KiB). glia::Error when it cannot start.
+/// Runs `argv` with exactly `environment` (in `cwd` when given), calling `line` for each line of
+/// its output (without the newline; a long line is passed in pieces of 64 KiB). glia::Error when it
+/// cannot start.
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& environment,
-                          const std::function<void(const std::string&)>& line);
+                          const std::function<void(const std::string&)>& line,
+                          const std::filesystem::path& cwd = {});
 
 }  // namespace glia::platform::envs
