@@ -112,6 +112,21 @@ THASH=$("$GLIA" -w "$WS" environment show typo:1 -o json | json 'd["build_hash"]
 expect_fail "$GLIA" -w "$WS" environment build typo:1
 printf '%s\n' "$LAST_ERR" | tail -1 | grep -q "No matching distribution" || fail "build error: $LAST_ERR"
 
+# A plain conda package pip has no such name for: the failure names it.
+cat >"$WORK/env-conda-only.yml" <<YML
+dependencies:
+  - python=$PY
+  - glia-conda-only-zzqx=1.0
+  - pip:
+    - six==1.17.0
+YML
+"$GLIA" -w "$WS" environment create --name condaonly --conda-file "$WORK/env-conda-only.yml" >/dev/null
+R3B=$(submit "$WS" "$WORK/code/job.yml" --set environment=condaonly:1)
+wait_status "$WS" "$R3B" Failed 240
+ERR=$(run_field "$WS" "$R3B" error)
+printf '%s\n' "$ERR" | grep -q "conda packages pip cannot install under the same name: glia-conda-only-zzqx==1.0" ||
+  fail "the conda package pip cannot install is not named: $ERR"
+
 # ---- Four jobs at once on one new environment: exactly one build ----
 printf 'tomli==2.0.1\n' >"$WORK/req-four.txt"
 "$GLIA" -w "$WS" environment create --name four --pip-requirements "$WORK/req-four.txt" >/dev/null
