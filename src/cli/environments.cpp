@@ -3,13 +3,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/environments.hpp"
-#include "glia/platform/input_limits.hpp"
 
 namespace glia::cli {
 
@@ -40,17 +38,6 @@ nlohmann::json environment_json(platform::Workspace& ws, const EnvironmentVersio
           {"anonymous", v.anonymous},
           {"built", venv.has_value()},
           {"venv", venv ? nlohmann::json(venv->string()) : nlohmann::json(nullptr)}};
-}
-
-std::string read_spec_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw os_error(what + " '" + path + "'", errno);
-  std::string text(platform::kMaxJobFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > platform::kMaxJobFileBytes)
-    throw Error(what + " '" + path + "' is larger than 1 MiB, the most accepted");
-  return text;
 }
 
 std::string ref_text(const EnvironmentVersion& v) {
@@ -85,11 +72,11 @@ void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
     r.description = a->description;
     r.created_by = current_user();
     if (!a->conda.empty()) {
-      r.source = read_spec_file(a->conda, "conda file");
+      r.source = platform::read_environment_file(a->conda, "conda file");
       r.spec = platform::parse_conda_file(r.source, a->conda);
       r.source_kind = "conda";
     } else if (!a->pip.empty()) {
-      r.source = read_spec_file(a->pip, "requirements file");
+      r.source = platform::read_environment_file(a->pip, "requirements file");
       r.spec = platform::parse_pip_requirements(r.source, a->pip);
       r.source_kind = "pip";
     } else {

@@ -67,6 +67,11 @@ EnvironmentSpec parse_conda_file(const std::string& yaml_text, const std::string
 /// `--index-url`, ...: the index comes from PIP_INDEX_URL / pip.conf) and malformed lines.
 EnvironmentSpec parse_pip_requirements(const std::string& text, const std::string& source_name);
 
+/// The text of a conda or requirements file (src/platform/envs/spec_file.cpp); glia::Error
+/// naming `what` ("conda file") and the path when it cannot be read, is a folder or is larger
+/// than kMaxJobFileBytes.
+std::string read_environment_file(const std::filesystem::path& path, const std::string& what);
+
 /// One normalized requirement (see EnvironmentSpec::pip); glia::Error naming `what` when the
 /// text is not a requirement.
 std::string normalize_requirement(const std::string& text, const std::string& what);

@@ -22,8 +22,6 @@
 #include "glia/platform/environments.hpp"
 #include "glia/platform/shared_files.hpp"
 
-extern char** environ;
-
 namespace glia::platform::compute {
 
 namespace fs = std::filesystem;
@@ -240,14 +238,7 @@ void RunningJob::start_build() {
       "exec " + shell_quote((options_.tool_dir / "glia").string()) + " -w " +
       shell_quote(ws_.root().string()) + " environment build " +
       shell_quote(environment_->name + ":" + std::to_string(environment_->version));
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {  // the agent's own: pip's index and proxies
-    const std::string kv = *e;
-    const auto eq = kv.find('=');
-    if (eq != std::string::npos && kv.rfind("GLIA_", 0) != 0)
-      env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  proc_ = spawn_job(command, dir_.root, env, {});
+  proc_ = spawn_job(command, dir_.root, current_environment(), {});  // the agent's: pip's index
   building_ = true;
   for (int fd : {proc_.out_fd, proc_.err_fd})
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);

@@ -18,10 +18,9 @@
 #include "glia/error.hpp"
 #include "glia/io/atomic_file.hpp"
 #include "glia/platform/clock.hpp"
+#include "glia/platform/environment.hpp"
 #include "glia/platform/environments.hpp"
 #include "glia/platform/shared_files.hpp"
-
-extern char** environ;
 
 namespace glia::platform {
 
@@ -78,13 +77,8 @@ std::map<std::string, std::string> build_environment_variables() {
   static const std::set<std::string> dropped = {"PYTHONPATH",  "PYTHONHOME",        "PYTHONSTARTUP",
                                                 "VIRTUAL_ENV", "PIP_USER",          "PIP_TARGET",
                                                 "PIP_PREFIX",  "PIP_REQUIRE_HASHES"};
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    const std::string kv = *e;
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || dropped.count(kv.substr(0, eq))) continue;
-    env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  std::map<std::string, std::string> env = current_environment();
+  for (const auto& name : dropped) env.erase(name);
   env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1";
   env["PIP_NO_INPUT"] = "1";
   env["PYTHONUNBUFFERED"] = "1";

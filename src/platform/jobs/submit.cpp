@@ -12,7 +12,6 @@
 #include "glia/platform/datasets.hpp"
 #include "glia/platform/environment.hpp"
 #include "glia/platform/environments.hpp"
-#include "glia/platform/input_limits.hpp"
 #include "glia/platform/job_submit.hpp"
 #include "glia/platform/run_dir.hpp"
 #include "glia/platform/shared_files.hpp"
@@ -102,12 +101,7 @@ std::optional<ResolvedEnvironment> resolve_job_environment(Store& store, const J
   std::string label = where(spec) + ": environment.conda_file";
   if (e.conda_file) {
     label = e.conda_file->string();
-    std::ifstream in(*e.conda_file, std::ios::binary);
-    if (!in) throw os_error("reading conda file '" + e.conda_file->string() + "'", errno);
-    std::string text(kMaxJobFileBytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(in.gcount()));
-    out.source = std::move(text);
+    out.source = read_environment_file(*e.conda_file, "conda file");
   } else {
     out.source = e.conda_yaml;
   }
