@@ -124,14 +124,15 @@ printf 'requests==2.34.2\npyyaml==6.0.4\nnumpy==2.4.6\n' >"$WORK/req-three.txt"
 THASH=$("$GLIA" -w "$WS" environment show three:1 -o json | json 'd["build_hash"]')
 echo
 echo "== 2. first build, warm pip cache: $(tr '\n' ' ' <"$WORK/req-three.txt")(with their dependencies), $REPS reps each way, alternating"
-manual() {  # manual DIR: by hand, as a user would; sets MV (venv seconds)
-  local t0 t1
+manual() {  # manual DIR: by hand, as a user would; sets MV, MP (venv, pip seconds), MT (both)
+  local t0 t1 t2
   t0=$(now)
   "$PY3" -m venv "$1" || die "manual: python3 -m venv failed"
   t1=$(now)
-  MV=$(minus "$t1" "$t0")
   "$1/bin/pip" install -r "$WORK/req-three.txt" >"$WORK/manual.log" 2>&1 ||
     die "manual install: $(tail -3 "$WORK/manual.log")"
+  t2=$(now)
+  MV=$(minus "$t1" "$t0") MP=$(minus "$t2" "$t1") MT=$(minus "$t2" "$t0")
 }
 # glia_build REP: the build, its output stamped with the time since its start (phases).
 glia_build() {
@@ -150,21 +151,28 @@ echo "   installed: $("$WORK/warm/bin/pip" freeze | tr '\n' ' ')"
 rm -rf "$WORK/warm"
 uptime
 M=() G=() GW=()
-for ((i = 1; i <= REPS; i++)); do
-  t0=$(now)
-  manual "$WORK/e$i"
-  M+=("$(minus "$(now)" "$t0")")
-  rm -rf "$WORK/e$i"
-  # glia: a first build each time (the previous one removed, untimed), with --force as well
+manual_rep() {
+  rm -rf "$WORK/e"
+  sync # what the previous install left dirty is not this one's to write
+  manual "$WORK/e"
+  M+=("$MT")
+}
+glia_rep() {
+  # a first build each time: the previous one removed (untimed); --force as well
   rm -rf "${ENVS:?}/$THASH" "$ENVS/builds/$THASH"-*
-  glia_build "$i"
+  sync
+  glia_build "$1"
+}
+for ((i = 1; i <= REPS; i++)); do # alternating, and which goes first too
+  if ((i % 2)); then manual_rep; glia_rep "$i"; else glia_rep "$i"; manual_rep; fi
   cut -d' ' -f2- "$WORK/g$i.out" | sed -n '/^{/,$p' | json 'd["built"]' | grep -qx True || die "rep $i did not build"
   G+=("$(cut -d' ' -f2- "$WORK/g$i.out" | sed -n '/^{/,$p' | json '"%.2f" % d["seconds"]')")
   # phases: up to "[glia] building" (the CLI, finding interpreters), venv (up to "[glia] pip
-  # install"), pip (up to "Successfully installed"), the rest (marker, publish, exit)
+  # install"), pip (up to pip's "Successfully installed"), the rest (pip's exit, marker, publish,
+  # the CLI's exit)
   P=$(awk '/\[glia\] building/ && !a {a=$1} /\[glia\] pip install/ && !b {b=$1}
-           /^[0-9.]+ Successfully installed/ {c=$1} END {printf "start %.2f, venv %.2f, pip %.2f", a, b-a, c-b}' "$WORK/g$i.out")
-  echo "   rep $i: manual ${M[-1]} s (venv $MV)   glia ${G[-1]} s, whole command ${GW[-1]} s ($P)"
+           /^[0-9.]+ Successfully installed/ {c=$1} END {printf "start %.2f, venv %.2f, pip %.2f, rest %.2f", a, b-a, c-b, t-c}' t="${GW[-1]}" "$WORK/g$i.out")
+  echo "   rep $i: manual ${M[-1]} s (venv $MV, pip $MP)   glia ${G[-1]} s, whole command ${GW[-1]} s ($P)"
 done
 grep -m1 '\[glia\] building' "$WORK/g1.out" | cut -d' ' -f2- | sed 's/^/   glia: /'
 read -r R2 MM GM GWM < <(python3 -c '
