@@ -18,8 +18,8 @@ WORK=$(mktemp -d)
 export GLIA_AGENT_IDLE_EXIT=${GLIA_AGENT_IDLE_EXIT:-30}
 stop_agents() {
   local f
-  for f in $(find "$WORK" -path '*/.glia/agent/*/agent.pid' 2>/dev/null); do
-    kill "$(cat "$f")" 2>/dev/null || true
+  for f in "$WORK"/*/.glia/agent/*/agent.pid; do
+    if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
   done
 }
 trap 'stop_agents; rm -rf "$WORK"' EXIT
@@ -223,7 +223,8 @@ h = {e["status"]: ts(e["at"]) for e in j["history"]}
 print("   %s %-7s Queued -> Running %5.2f s, Running -> Completed %5.2f s" % (
     j["id"], sys.argv[1], h["Running"] - h["Queued"], h["Completed"] - h["Running"]))' "$b"
 done
-FOLDERS=$(ls "$WS3/.glia/envs/builds" | grep -c "^$FHASH-" || true)
+FOLDERS=0
+for d in "$WS3/.glia/envs/builds/$FHASH"-*; do [ -d "$d" ] && FOLDERS=$((FOLDERS + 1)); done
 echo "   logs with \"[glia] building environment\": $BUILT; build folders of $FHASH: $FOLDERS; all four Completed $T3 s after the first submit"
 
 # ---- Summary ----------------------------------------------------------------------------------
