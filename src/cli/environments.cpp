@@ -83,13 +83,11 @@ void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
       r.source_kind = "image";
     }
     if (!a->python.empty()) {
-      // The same check as a conda file's python=X.Y: a version, not a range.
-      const EnvironmentSpec p =
-          platform::parse_conda_file("dependencies: [python=" + a->python + "]", "--python");
-      if (r.spec.python && *r.spec.python != *p.python)
+      platform::check_python_version(a->python, "--python");
+      if (r.spec.python && *r.spec.python != a->python)
         throw Error("--python " + a->python + " differs from python=" + *r.spec.python + " in '" +
                     a->conda + "'");
-      r.spec.python = p.python;
+      r.spec.python = a->python;
     }
     r.spec.image = a->image;
     auto ws = open_workspace(*workspace_dir);
@@ -109,6 +107,11 @@ void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
     } else {
       std::printf("%s already has exactly this spec; no new version\n", ref_text(v).c_str());
     }
+    if (!created && !a->description.empty() && a->description != v.description)
+      std::fprintf(stderr,
+                   "glia: note: --description not used: %s keeps its description (versions do "
+                   "not change; a new spec makes a new version)\n",
+                   ref_text(v).c_str());
   });
 }
 
@@ -194,20 +197,29 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
 
 void add_archive(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) {
   for (bool archive : {true, false}) {
-    auto ref = std::make_shared<std::string>();
+    struct Args {
+      std::string ref, output = "text";
+    };
+    auto a = std::make_shared<Args>();
     auto* c =
         cmd.add_subcommand(archive ? "archive" : "unarchive",
                            archive ? "Hide a version from @latest (still usable as NAME:VERSION)"
                                    : "Make an archived version visible to @latest again");
-    c->add_option("environment", *ref, "NAME:VERSION")->required();
-    c->callback([ref, archive, workspace_dir] {
-      const auto r = platform::parse_environment_ref(*ref);
+    c->add_option("environment", a->ref, "NAME:VERSION")->required();
+    c->add_option("-o,--output", a->output, "output format")
+        ->check(CLI::IsMember({"text", "json"}));
+    c->callback([a, archive, workspace_dir] {
+      const auto r = platform::parse_environment_ref(a->ref);
       if (!r.version)
-        throw Error("environment reference '" + *ref + "': name the version, e.g. " + r.name +
+        throw Error("environment reference '" + a->ref + "': name the version, e.g. " + r.name +
                     ":1");
       auto ws = open_workspace(*workspace_dir);
       ws.store().set_environment_archived(r.name, *r.version, archive);
-      std::printf("%s %s\n", archive ? "archived" : "unarchived", ref->c_str());
+      if (a->output == "json")
+        print_json(environment_json(ws, *ws.store().find_environment(r.name, r.version)));
+      else
+        std::printf("%s %s:%lld\n", archive ? "archived" : "unarchived", r.name.c_str(),
+                    static_cast<long long>(*r.version));
     });
   }
 }
@@ -258,11 +270,17 @@ void add_build_prune(CLI::App& cmd, const std::shared_ptr<std::string>& workspac
     auto ws = open_workspace(*workspace_dir);
     const auto r = platform::prune_environments(ws, p->dry_run);
     if (p->output == "json") {
-      print_json({{"removed", r.removed}, {"bytes", r.bytes}, {"dry_run", p->dry_run}});
+      print_json({{"removed", r.removed},
+                  {"in_use", r.in_use},
+                  {"failed", r.failed},
+                  {"bytes", r.bytes},
+                  {"dry_run", p->dry_run}});
       return;
     }
     for (const auto& f : r.removed)
       std::printf("%s %s\n", p->dry_run ? "would remove" : "removed", f.c_str());
+    for (const auto& f : r.in_use) std::printf("left %s (a job runs in it)\n", f.c_str());
+    for (const auto& f : r.failed) std::fprintf(stderr, "glia: could not remove %s\n", f.c_str());
     std::printf("%s %zu build(s), %s\n", p->dry_run ? "would free" : "freed", r.removed.size(),
                 mb(r.bytes).c_str());
   });

@@ -91,11 +91,73 @@ log_of "$R2" >"$WORK/log2"
 grep -q "building" "$WORK/log2" && fail "the second job built again: $(cat "$WORK/log2")"
 grep -q "six 1.17.0" "$WORK/log2" || fail "second job output: $(cat "$WORK/log2")"
 [ "$(builds_of "$HASH")" = 1 ] || fail "a second build of tiny appeared"
+# Regression: build --force removed the old venv under a job still running in it.
+cat >"$WORK/code/slow.yml" <<YML
+command: python -c "import time; open('$WORK/slow-started', 'w').close(); time.sleep(8); import six; print('late six', six.__version__)"
+code: .
+environment: glia:tiny@latest
+experiment_name: envs
+YML
+RS=$(submit "$WS" "$WORK/code/slow.yml")
+for ((i = 0; i < 300; i++)); do [ -e "$WORK/slow-started" ] && break; sleep 0.1; done
+"$GLIA" -w "$WS" environment build tiny:1 --force >"$WORK/force.log" 2>&1 || fail "build --force: $(cat "$WORK/force.log")"
+grep -q "in use by a job" "$WORK/force.log" || fail "build --force did not leave the build in use: $(cat "$WORK/force.log")"
+wait_status "$WS" "$RS" Completed 60
+log_of "$RS" | grep -q "late six 1.17.0" || fail "the job lost its venv: $(log_of "$RS")"
+[ "$(builds_of "$HASH")" = 2 ] || fail "expected the new build and the one in use"
+"$GLIA" -w "$WS" environment prune >/dev/null
+[ "$(builds_of "$HASH")" = 1 ] || fail "prune did not remove the replaced build once unused"
+[ -L "$ENVS/$HASH" ] || fail "prune removed the published build"
+grep -q "\[glia\] package index: " "$WORK/force.log" || fail "the build log does not say which index"
+
+# Regression: the submitter's PYTHONPATH shadowed the environment's packages.
+mkdir -p "$WORK/fake"
+echo "__version__ = 'FAKE'" >"$WORK/fake/six.py"
+R2B=$(PYTHONPATH="$WORK/fake" submit "$WS" "$WORK/code/job.yml")
+wait_status "$WS" "$R2B" Completed 60
+log_of "$R2B" | grep -q "six 1.17.0" || fail "the submitter's PYTHONPATH won: $(log_of "$R2B")"
+
+# Regression: a job setting PATH lost the folder of Glia's programs.
+cat >"$WORK/code/path.yml" <<'YML'
+command: glia --version
+environment_variables: {PATH: /usr/bin:/bin}
+experiment_name: envs
+YML
+RP=$(submit "$WS" "$WORK/code/path.yml")
+wait_status "$WS" "$RP" Completed 60
+
 # --set environment= names a registered version; an unknown one is refused before any run.
+N_BEFORE=$("$GLIA" -w "$WS" job list -o json | json 'len(d)')
 expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/code/job.yml" --set environment=nosuch:1
 printf '%s\n' "$LAST_ERR" | grep -q nosuch || fail "unknown environment not named: $LAST_ERR"
 N_RUNS=$("$GLIA" -w "$WS" job list -o json | json 'len(d)')
-[ "$N_RUNS" = 2 ] || fail "a refused submit left a run ($N_RUNS runs)"
+[ "$N_RUNS" = "$N_BEFORE" ] || fail "a refused submit left a run ($N_RUNS runs, $N_BEFORE before)"
+
+# Regression: an inline environment whose python is missing was refused only after the job's
+# local input had been registered as an anonymous dataset.
+mkdir -p "$WORK/code/data"
+echo x >"$WORK/code/data/x.txt"
+cat >"$WORK/code/badpy.yml" <<'YML'
+command: python -c pass
+code: .
+inputs:
+  data: {type: uri_folder, path: data}
+environment:
+  conda_file:
+    dependencies: [python=3.2]
+experiment_name: envs
+YML
+expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/code/badpy.yml"
+printf '%s\n' "$LAST_ERR" | grep -q "no Python 3.2 interpreter" || fail "python 3.2: $LAST_ERR"
+"$GLIA" -w "$WS" dataset list -o json | grep -q anonymous && fail "a refused submit registered its input"
+# GLIA_AZUREML_SHIM: any spelling of off turns it off; a value meaning neither is refused.
+expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/code/job.yml" --set environment_variables.GLIA_AZUREML_SHIM=maybe
+printf '%s\n' "$LAST_ERR" | grep -q "GLIA_AZUREML_SHIM" || fail "shim value: $LAST_ERR"
+# --python is a version, nothing else.
+expect_fail "$GLIA" -w "$WS" environment create --name p --pip-requirements "$WORK/req-a.txt" --python "3.11, numpy"
+printf '%s\n' "$LAST_ERR" | grep -q "expected X.Y or X.Y.Z" || fail "--python: $LAST_ERR"
+"$GLIA" -w "$WS" environment archive tiny:1 -o json | json 'd["archived"]' | grep -qx True || fail "archive -o json"
+"$GLIA" -w "$WS" environment unarchive tiny:1 -o json | json 'd["archived"]' | grep -qx False || fail "unarchive -o json"
 
 # ---- A misspelt package: Failed with pip's own message, nothing published ----
 printf 'glia-no-such-package-zzqx==1.0\n' >"$WORK/req-typo.txt"
@@ -261,6 +323,8 @@ environment_variables:
 YML
 R8=$(submit "$WS" "$WORK/code/off.yml")
 wait_status "$WS" "$R8" Completed 60
+R9=$(submit "$WS" "$WORK/code/off.yml" --set environment_variables.GLIA_AZUREML_SHIM=No)
+wait_status "$WS" "$R9" Completed 60
 
 # ---- prune: builds of archived versions go, what is needed stays ----
 "$GLIA" -w "$WS" environment archive tiny:1 >/dev/null
@@ -274,4 +338,48 @@ json 'd["removed"]' <"$WORK/dry.json" | grep -q "$HASH" || fail "dry run would n
 "$GLIA" -w "$WS" environment list -o json | json '[e["name"] for e in d]' | grep -q four ||
   fail "environment list -o json"
 "$GLIA" -w "$WS" environment list | grep -q "^four " || fail "environment list"
+# prune --dry-run writes nothing (no lock files) and leaves links in the making alone.
+ln -s builds/none "$ENVS/.$FHASH.link-0123456789abcdef"
+LOCKS_BEFORE=$(ls "$ENVS/locks" | wc -l)
+"$GLIA" -w "$WS" environment prune --dry-run >/dev/null
+[ "$(ls "$ENVS/locks" | wc -l)" = "$LOCKS_BEFORE" ] || fail "prune --dry-run made lock files"
+"$GLIA" -w "$WS" environment prune >/dev/null
+[ -L "$ENVS/.$FHASH.link-0123456789abcdef" ] || fail "prune removed a link being published"
+rm "$ENVS/.$FHASH.link-0123456789abcdef"
+
+# Regression: venvs were made under the builder's umask, unreadable to the workspace's group.
+printf 'six==1.16.0\n' >"$WORK/req-shared.txt"
+"$GLIA" -w "$WS" environment create --name shared --pip-requirements "$WORK/req-shared.txt" >/dev/null
+(umask 077 && "$GLIA" -w "$WS" environment build shared:1 >/dev/null)
+SIX=$(find "$(cd "$ENVS" && pwd -P)/builds" -path "*site-packages/six.py" -newer "$WORK/req-shared.txt" | head -1)
+[ -n "$SIX" ] || fail "no six.py in the shared build"
+MODE=$(stat -c %a "$SIX")
+[ $((8#$MODE & 8#040)) -ne 0 ] || fail "the workspace's group cannot read the venv ($MODE)"
+
+# Regression: a build that hangs (an index that never answers) ran past limits.timeout.
+python3 -c 'import socket, time, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True); time.sleep(300)' >"$WORK/port" 2>/dev/null &
+HANG=$!
+trap 'kill "$HANG" 2>/dev/null; stop_agents; rm -rf "$WORK"' EXIT
+for ((i = 0; i < 50; i++)); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+WS2="$WORK/ws2"
+"$GLIA" workspace init "$WS2" >/dev/null
+printf 'glia-hang-zzqx==1.0\n' >"$WORK/req-hang.txt"
+"$GLIA" -w "$WS2" environment create --name hang --pip-requirements "$WORK/req-hang.txt" >/dev/null
+cat >"$WORK/code/hang.yml" <<'YML'
+command: python -c pass
+environment: hang:1
+limits: {timeout: 5}
+experiment_name: envs
+YML
+RH=$(env -u PIP_FIND_LINKS PIP_INDEX_URL="http://user:secret@127.0.0.1:$(cat "$WORK/port")/simple" \
+  bash -c "source '$(dirname "$0")/lib.sh'; GLIA='$GLIA'; submit '$WS2' '$WORK/code/hang.yml'")
+wait_status "$WS2" "$RH" Failed 60
+run_field "$WS2" "$RH" error | grep -q "timed out after 5 s (limits.timeout) while building its environment" ||
+  fail "hung build: $(run_field "$WS2" "$RH" error)"
+log_of_ws2=$("$GLIA" -w "$WS2" job stream "$RH" 2>/dev/null || true)
+printf '%s\n' "$log_of_ws2" | grep -q "PIP_INDEX_URL=http://\*\*\*@127.0.0.1" || fail "index not shown redacted: $log_of_ws2"
+printf '%s\n' "$log_of_ws2" | grep -q secret && fail "the index password reached the log"
+kill "$HANG" 2>/dev/null || true
 echo "environments OK"

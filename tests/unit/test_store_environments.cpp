@@ -72,6 +72,25 @@ TEST_P(StoreEnvironments, VersionsByIdentityArchiveAndLookup) {
   EXPECT_THROW(store_->create_environment_version(env("", "h")), Error);
 }
 
+// Regression: re-registering the spec of an archived newest version returned that archived
+// version, so `create` succeeded and @latest still found nothing.
+TEST_P(StoreEnvironments, TheSpecOfAnArchivedVersionMakesANewOne) {
+  bool created = false;
+  store_->create_environment_version(env("e", "h1"));
+  store_->set_environment_archived("e", 1, true);
+  const EnvironmentVersion again = store_->create_environment_version(env("e", "h1"), &created);
+  EXPECT_TRUE(created);
+  EXPECT_EQ(again.version, 2);
+  EXPECT_EQ(store_->find_environment("e", std::nullopt)->version, 2);
+  // The newest not archived is what a spec is compared with.
+  store_->create_environment_version(env("e", "h2"));  // 3
+  store_->set_environment_archived("e", 3, true);
+  EXPECT_EQ(store_->create_environment_version(env("e", "h1"), &created).version, 2);
+  EXPECT_FALSE(created);
+  EXPECT_EQ(store_->create_environment_version(env("e", "h2"), &created).version, 4);
+  EXPECT_TRUE(created);
+}
+
 TEST_P(StoreEnvironments, ConcurrentRegistrationsNeverShareAVersion) {
   std::vector<std::thread> threads;
   std::vector<int64_t> got(8);

@@ -52,6 +52,9 @@ struct EnvironmentSpec {
   std::string build_hash() const;
   /// pip and conda requirements in the order they are installed (conda's first).
   std::vector<std::string> requirements() const;
+  /// Whether there is a venv to build: a Python version or packages (an image alone builds
+  /// nothing; its jobs run with the host's programs).
+  bool builds() const;
 };
 
 /// Parses a conda environment YAML (`name`, `channels`, `dependencies` with `python=X.Y`, `pip`,
@@ -93,6 +96,14 @@ std::vector<Interpreter> find_interpreters(const std::string& search_path);
 /// 3.11.7 at /usr/bin/python3.11, ...)" otherwise.
 Interpreter choose_interpreter(const std::optional<std::string>& want,
                                const std::vector<Interpreter>& found);
+
+/// Throws glia::Error "<what> '<text>': expected X.Y or X.Y.Z, e.g. 3.11" unless `text` is a
+/// Python version as environments name one.
+void check_python_version(const std::string& text, const std::string& what);
+
+/// choose_interpreter over the interpreters on $PATH, for a spec that names a Python version
+/// (nothing to check otherwise).
+void check_python_available(const EnvironmentSpec& spec);
 
 // ---- The registry (src/platform/envs/environment_registry.cpp) ----
 
@@ -171,12 +182,37 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
 
 struct PruneResult {
   std::vector<std::string> removed;  // build folders removed, relative to environments_root
+  std::vector<std::string> in_use;   // left: a job runs in them
+  std::vector<std::string> failed;   // left: "builds/...: why" (another user's files, ...)
   int64_t bytes = 0;
 };
 
-/// Removes the builds no version that is not archived needs, and what dead builders left
-/// (never a build in progress: its lock is held). With `dry_run`, only says what it would do.
+/// Removes the builds no version that is not archived needs, and what dead or replaced builds
+/// left — never a build in progress (its lock is held: that spec is skipped) nor one a job runs
+/// in (BuildUse). Unneeded builds are unpublished first. With `dry_run`, only says what it
+/// would do and writes nothing.
 PruneResult prune_environments(Workspace& ws, bool dry_run);
+
+/// A shared lock on a build, held by the agent while a job runs in it, so that prune and
+/// `build --force` leave its folder alone (src/platform/envs/build_use.cpp).
+class BuildUse {
+ public:
+  BuildUse() = default;
+  /// Locks the build `venv` (built_environment's path). Unset (no lock) when the build is gone
+  /// meanwhile: build it again.
+  static std::optional<BuildUse> lock(const std::filesystem::path& venv);
+  BuildUse(BuildUse&& other) noexcept;
+  BuildUse& operator=(BuildUse&& other) noexcept;
+  ~BuildUse();
+
+ private:
+  int fd_ = -1;
+};
+
+/// Whether the GLIA_AZUREML_SHIM value of a job's environment_variables leaves the azureml.core
+/// shim on (unset, 1/true/on/yes) or turns it off (0/false/off/no), any case; glia::Error for
+/// another value.
+bool azureml_shim_enabled(const std::map<std::string, std::string>& job_variables);
 
 /// The variables a job of `v` gets (its conda `variables:`, then VIRTUAL_ENV and PATH with the
 /// venv's bin first), given the job's PATH.

@@ -286,9 +286,10 @@ class Store {
   virtual void delete_model_version(const std::string& name, int64_t version) = 0;
 
   // ---- Environments ----
-  /// Registers the next version of `e.name` (latest + 1; e.version is ignored; created_at 0:
-  /// now) — unless the newest version has the same spec_hash: then that version is returned and
-  /// `created` is false. Atomic: two registrations never get the same version.
+  /// Registers the next version of `e.name` (highest + 1; e.version is ignored; created_at 0:
+  /// now) — unless the newest version not archived (the one @latest names) has the same
+  /// spec_hash: then that version is returned and `created` is false. Atomic: two registrations
+  /// never get the same version.
   virtual EnvironmentVersion create_environment_version(const EnvironmentVersion& e,
                                                         bool* created = nullptr) = 0;
   /// A version, or with no version the newest one not archived.

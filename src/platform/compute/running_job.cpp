@@ -49,14 +49,11 @@ std::optional<int64_t> job_threads(const nlohmann::json& spec) {
   return res["threads"].get<int64_t>();
 }
 
-bool turned_off(const std::map<std::string, std::string>& vars, const std::string& name) {
-  const auto it = vars.find(name);
-  return it != vars.end() && (it->second == "0" || it->second == "false" || it->second == "off");
-}
-
-// The job's environment: the submitter's allow-listed variables (recorded at submit), its
-// environment's (conda `variables:`, the venv's PATH and VIRTUAL_ENV), the job's variables, its
-// thread share (unless the job's variables set it), then Glia's own (which say where to log).
+// The job's environment: the submitter's allow-listed variables (recorded at submit; in an
+// environment without their PYTHONPATH and conda variables), the job's variables, its thread
+// share (unless the job's variables set it), the folder of Glia's programs and then the venv's
+// bin first on PATH, the environment's VIRTUAL_ENV and conda `variables:` (the job's win), then
+// Glia's own (which say where to log).
 std::map<std::string, std::string> job_environment(const RunRecord& run, const RunDir& dir,
                                                    const fs::path& root,
                                                    const AgentOptions& options,
@@ -70,19 +67,20 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
     env = recordable_environment(current_environment());
   }
   env.erase("VIRTUAL_ENV");  // the submitter's venv is not the job's
+  if (!venv.empty())         // nor, in an environment, the Python packages the submitter had
+    for (const char* name : {"PYTHONPATH", "CONDA_PREFIX", "CONDA_DEFAULT_ENV"}) env.erase(name);
   std::map<std::string, std::string> user_set;
   if (spec.contains("job") && spec["job"].contains("environment_variables"))
     for (const auto& [k, v] : spec["job"]["environment_variables"].items())
       user_set[k] = v.get<std::string>();
-  const std::string path =
-      prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
-  env["PATH"] = path;
-  if (pyenv)
-    for (const auto& [k, v] : environment_variables_for(*pyenv, venv, path)) env[k] = v;
   for (const auto& [k, v] : user_set) env[k] = v;
   export_threads(env, threads, user_set);
+  env["PATH"] = prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
+  if (pyenv)  // the venv first on PATH; its conda variables unless the job set them too
+    for (const auto& [k, v] : environment_variables_for(*pyenv, venv, env["PATH"]))
+      if (k == "PATH" || k == "VIRTUAL_ENV" || !user_set.count(k)) env[k] = v;
   std::string pythonpath = env["PYTHONPATH"];
-  if (!turned_off(user_set, "GLIA_AZUREML_SHIM"))
+  if (azureml_shim_enabled(user_set))
     pythonpath = prepend_path(options.azureml_shim_dir, pythonpath);
   env["PYTHONPATH"] = prepend_path(options.python_dir, pythonpath);
   if (env["PYTHONPATH"].empty()) env.erase("PYTHONPATH");
@@ -212,13 +210,10 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
         throw Error(ErrorKind::NotFound, "its environment " + pe["name"].get<std::string>() + ":" +
                                              std::to_string(pe["version"].get<int64_t>()) +
                                              " is not in the store");
-      if (pe.value("build", false)) {
-        if (auto venv = built_environment(ws, job->environment_->build_hash)) {
-          job->venv_ = *venv;  // built: a stat, no process
-        } else {
-          job->start_build();
-          return job;
-        }
+      // Built: a stat and a lock that keeps prune away, no process. Else built first.
+      if (pe.value("build", false) && !job->use_build()) {
+        job->start_build(now);
+        return job;
       }
     }
     job->start_process(now);
@@ -230,7 +225,16 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
   return job;
 }
 
-void RunningJob::start_build() {
+bool RunningJob::use_build() {
+  const auto venv = built_environment(ws_, environment_->build_hash);
+  if (!venv) return false;
+  build_use_ = BuildUse::lock(*venv);  // unset: pruned meanwhile
+  if (!build_use_) return false;
+  venv_ = *venv;
+  return true;
+}
+
+void RunningJob::start_build(double now) {
   // `glia environment build NAME:V` in the job's place: its output is the Preparing log, the
   // agent's loop goes on meanwhile, a cancel signals it like a job, and a dead agent's reconcile
   // kills it through the recorded pid.
@@ -240,6 +244,7 @@ void RunningJob::start_build() {
       shell_quote(environment_->name + ":" + std::to_string(environment_->version));
   proc_ = spawn_job(command, dir_.root, current_environment(), {});  // the agent's: pip's index
   building_ = true;
+  if (run_.timeout) deadline_ = now + *run_.timeout;  // a hung pip ends too
   for (int fd : {proc_.out_fd, proc_.err_fd})
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   try {
@@ -256,8 +261,7 @@ void RunningJob::build_ended(Workspace& ws, double now) {
   const bool ok = WIFEXITED(wait_status_) && WEXITSTATUS(wait_status_) == 0;
   std::string error;
   if (ok) {
-    if (auto venv = built_environment(ws, environment_->build_hash)) {
-      venv_ = *venv;
+    if (use_build()) {
       has_exited_ = false;
       err_tail_.clear();
       try {
@@ -455,7 +459,7 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
     status = RunStatus::Failed;
     code = 124;
     error = "timed out after " + std::to_string(static_cast<int64_t>(*run_.timeout)) +
-            " s (limits.timeout)";
+            " s (limits.timeout)" + (building_ ? " while building its environment" : "");
   } else if (WIFEXITED(wait_status_) && WEXITSTATUS(wait_status_) != 0) {
     status = RunStatus::Failed;
     code = WEXITSTATUS(wait_status_);

@@ -16,6 +16,7 @@
 #include "compute/job_process.hpp"
 #include "compute/thread_share.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/environments.hpp"
 #include "glia/platform/local_agent.hpp"
 #include "glia/platform/run_dir.hpp"
 #include "glia/platform/tracking.hpp"
@@ -65,7 +66,9 @@ class RunningJob {
   RunningJob(Workspace& ws, RunRecord run, const AgentOptions& options);
   /// Builds the run's environment first (a `glia environment build` process whose output is the
   /// run's Preparing log), or starts the job at once when it needs no build.
-  void start_build();
+  void start_build(double now);
+  /// Takes the environment's build for this job when it is built (a BuildUse lock on it).
+  bool use_build();
   /// Starting → Running: spawns the job's command. Throws when it cannot start.
   void start_process(double now);
   /// The build process ended: starts the job, or finishes the run Failed with the build's error.
@@ -83,6 +86,7 @@ class RunningJob {
   int64_t threads_ = 1;
   std::optional<EnvironmentVersion> environment_;  // the run's environment, when it names one
   std::filesystem::path venv_;                     // its build, once built
+  std::optional<BuildUse> build_use_;              // held while the job runs in it
   bool building_ = false;                          // proc_ is the environment's build
   RunDir dir_;
   ArtifactStore artifacts_;

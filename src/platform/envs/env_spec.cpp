@@ -11,7 +11,9 @@
 namespace glia::platform {
 namespace {
 
-/// Bumped when the way a spec becomes a venv changes, so that every build is made again.
+/// Bumped when the way a spec becomes a venv changes. A version keeps the build hash it was
+/// registered with (the store holds it; every reader uses that one), so its build stays valid;
+/// versions registered after a bump get builds made the new way.
 constexpr const char* kBuildFormat = "glia-env-build-1";
 
 std::string sha256_hex(const std::string& text) {
@@ -98,6 +100,10 @@ std::string EnvironmentSpec::build_hash() const {
   j["pip"] = canonical(pip);
   j["conda"] = canonical(conda);
   return sha256_hex(j.dump());
+}
+
+bool EnvironmentSpec::builds() const {
+  return python.has_value() || !pip.empty() || !conda.empty();
 }
 
 std::vector<std::string> EnvironmentSpec::requirements() const {

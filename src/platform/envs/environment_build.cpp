@@ -1,11 +1,12 @@
-// Building an environment's venv once per build hash, under <workspace>/.glia/envs/:
+// Building an environment's venv once per build hash, under <workspace>/.glia/envs/
+// (build_layout.hpp):
 //   locks/<hash>.lock          flock-ed by the one builder of that spec (others wait, then reuse)
 //   builds/<hash>-<nonce>/     the venv, made in place (its scripts name this path)
 //   <hash> -> builds/<hash>-<nonce>   the published build: a link renamed into place last
 // A build that fails or is killed is never published; the next builder (holding the lock, so
 // no other builder of the spec is alive) removes what it left.
 #include <fcntl.h>
-#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <random>
 #include <set>
 
+#include "envs/build_layout.hpp"
 #include "envs/run_process.hpp"
 #include "glia/error.hpp"
 #include "glia/io/atomic_file.hpp"
@@ -28,47 +30,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kMarker = "glia-environment.json";  // written last inside a build
-constexpr const char* kRequirements = "glia-requirements.txt";
-
 std::string nonce() {
   std::random_device rd;
   char buf[17];
   std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
   return buf;
-}
-
-// Holds an exclusive flock on a file until destroyed.
-class BuildLock {
- public:
-  BuildLock(const fs::path& file, const std::function<void(const std::string&)>& output,
-            bool* waited) {
-    fd_ = open_shared_file(file, O_RDWR | O_CREAT | O_CLOEXEC);
-    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
-    if (errno != EWOULDBLOCK) throw os_error("locking '" + file.string() + "'", errno);
-    if (output) output("[glia] another job is building this environment; waiting for it");
-    *waited = true;
-    while (::flock(fd_, LOCK_EX) != 0)
-      if (errno != EINTR) throw os_error("locking '" + file.string() + "'", errno);
-  }
-  ~BuildLock() { ::close(fd_); }
-  BuildLock(const BuildLock&) = delete;
-  BuildLock& operator=(const BuildLock&) = delete;
-  /// Whether another process holds the lock of `file` (without waiting).
-  static bool busy(const fs::path& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    ::close(fd);
-    return held;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-fs::path build_lock(const Workspace& ws, const std::string& hash) {
-  return environments_root(ws) / "locks" / (hash + ".lock");
 }
 
 // The environment pip and venv run with: this process's (so PIP_INDEX_URL, pip.conf via HOME,
@@ -85,54 +51,105 @@ std::map<std::string, std::string> build_environment_variables() {
   return env;
 }
 
+// A URL with its user:password@ replaced by ***@ (for the log).
+std::string redacted(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+  const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme == std::string::npos || at == std::string::npos ||
+      (slash != std::string::npos && at > slash))
+    return url;
+  return url.substr(0, scheme + 3) + "***" + url.substr(at);
+}
+
+// Which index pip will use, as the log says it.
+std::string index_in_use(const std::map<std::string, std::string>& env) {
+  std::string out;
+  for (const char* name : {"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS"}) {
+    const auto it = env.find(name);
+    if (it != env.end() && !it->second.empty())
+      out += (out.empty() ? "" : ", ") + std::string(name) + "=" + redacted(it->second);
+  }
+  return out.empty() ? "pip's configuration (pip.conf, else PyPI)" : out;
+}
+
 std::string describe(const EnvironmentVersion& v) {
   return "environment '" + v.name + ":" + std::to_string(v.version) + "'";
 }
 
-// pip's own error lines ("ERROR: ..."), else the last lines of its output.
-std::string pip_error(const envs::ProcessResult& r) {
-  std::string out;
-  for (const auto& l : r.lines)
+// pip's own error lines ("ERROR: ..."), else the last lines of its output; with the last
+// network retry warning when there was one (an unreachable index reads like a missing package).
+std::string pip_error(const envs::ProcessResult& r, bool* network) {
+  std::string out, retry;
+  for (const auto& l : r.lines) {
     if (l.rfind("ERROR:", 0) == 0) out += (out.empty() ? "" : " ") + l;
+    if (l.rfind("WARNING: Retrying", 0) == 0 || l.find("Could not fetch URL") != std::string::npos)
+      retry = l;
+  }
   if (out.empty()) {
     const size_t from = r.lines.size() > 3 ? r.lines.size() - 3 : 0;
     for (size_t i = from; i < r.lines.size(); ++i) out += (out.empty() ? "" : " ") + r.lines[i];
   }
-  return out.empty() ? "exit code " + std::to_string(r.exit_code) : out;
+  if (out.empty()) out = "exit code " + std::to_string(r.exit_code);
+  *network = !retry.empty();
+  return retry.empty() ? out : out + " (the index could not be reached: " + retry + ")";
 }
 
-void remove_quietly(const fs::path& p) {
-  std::error_code ec;
-  fs::remove_all(p, ec);
+// Sets the umask for what venv and pip create, for as long as it lives: the builds folder's
+// sharing (a workspace shared by a group gives the group the venvs too).
+class UmaskScope {
+ public:
+  explicit UmaskScope(mode_t folder) : old_(::umask(~folder & 0777)) {}
+  ~UmaskScope() { ::umask(old_); }
+  UmaskScope(const UmaskScope&) = delete;
+  UmaskScope& operator=(const UmaskScope&) = delete;
+
+ private:
+  mode_t old_;
+};
+
+// Makes the build's files durable before it is published (pip does not sync them).
+void sync_folder_filesystem(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw os_error("opening '" + dir.string() + "'", errno);
+  const int rc = ::syncfs(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw os_error("syncing '" + dir.string() + "'", err);
 }
 
-// Removes the builds of `hash` that are not published (what failed or killed builders left, or
-// builds a forced rebuild replaced) — or, with !keep_published, every build of it. The caller
-// holds the hash's lock.
-void remove_builds(const fs::path& root, const std::string& hash, bool keep_published,
-                   PruneResult* pruned, bool dry_run) {
+// Removes the builds of `hash` other than the published one (what failed or killed builders
+// left, a build --force replaced), leaving those a job runs in. The caller holds the lock.
+void remove_unpublished(const fs::path& root, const std::string& hash,
+                        const std::function<void(const std::string&)>& say) {
+  const std::string published = envs::published_build(root, hash);
+  PruneResult r;
+  for (const std::string& build : envs::builds_of(root, hash))
+    if (build != published) envs::remove_build(root, build, false, r);
+  for (const auto& b : r.in_use) say("[glia] " + b + " is in use by a job: left for a later prune");
+  for (const auto& f : r.failed) say("[glia] could not remove " + f);
   std::error_code ec;
-  const fs::path published = fs::read_symlink(root / hash, ec);
-  const std::string keep = ec || !keep_published ? std::string() : published.filename().string();
-  for (const auto& entry : fs::directory_iterator(root / "builds", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(hash + "-", 0) != 0 || name == keep) continue;
-    if (pruned) {
-      pruned->removed.push_back("builds/" + name);
-      std::error_code sec;
-      for (const auto& f : fs::recursive_directory_iterator(entry.path(), sec))
-        if (f.is_regular_file(sec) && !f.is_symlink(sec)) pruned->bytes += f.file_size(sec);
-    }
-    if (!dry_run) remove_quietly(entry.path());
-  }
   for (const auto& entry : fs::directory_iterator(root, ec)) {  // links never renamed into place
     const std::string name = entry.path().filename().string();
-    if (name.rfind("." + hash + ".link-", 0) == 0 && !dry_run) remove_quietly(entry.path());
+    if (name.rfind("." + hash + ".link-", 0) == 0) fs::remove(entry.path(), ec);
   }
 }
 
-bool needs_build(const EnvironmentSpec& spec) {
-  return spec.python || !spec.pip.empty() || !spec.conda.empty();
+// Which conda packages pip cannot install at all, under their conda names (an empty list when
+// this pip cannot tell: --dry-run needs pip 22.2).
+std::vector<std::string> conda_packages_pip_lacks(const std::string& python,
+                                                  const EnvironmentSpec& spec,
+                                                  const std::map<std::string, std::string>& env) {
+  std::vector<std::string> missing;
+  for (const auto& c : spec.conda) {
+    auto probe = envs::run_process({python, "-m", "pip", "install", "--dry-run", "--no-deps",
+                                    "--ignore-installed", "--quiet", c},
+                                   env, nullptr);
+    for (const auto& l : probe.lines)
+      if (l.find("no such option") != std::string::npos) return {};
+    if (!probe.ok()) missing.push_back(c);
+  }
+  return missing;
 }
 
 }  // namespace
@@ -144,7 +161,7 @@ fs::path environments_root(const Workspace& ws) {
 std::optional<fs::path> built_environment(const Workspace& ws, const std::string& build_hash) {
   const fs::path link = environments_root(ws) / build_hash;
   std::error_code ec;
-  if (!fs::is_regular_file(link / kMarker, ec)) return std::nullopt;
+  if (!fs::is_regular_file(link / envs::kMarker, ec)) return std::nullopt;
   const fs::path venv = fs::canonical(link, ec);
   if (ec) return std::nullopt;
   return venv;
@@ -154,7 +171,7 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
                               const BuildOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   const EnvironmentSpec spec = EnvironmentSpec::from_json(nlohmann::json::parse(v.spec));
-  if (!needs_build(spec))
+  if (!spec.builds())
     throw Error(describe(v) +
                 " names no Python packages or version: there is nothing to build "
                 "(its jobs run with the host's programs)");
@@ -165,7 +182,10 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
   create_shared_folders(root / "locks");
   create_shared_folders(root / "builds");
   BuildResult result;
-  BuildLock lock(build_lock(ws, v.build_hash), options.output, &result.waited);
+  const envs::FileLock lock = envs::FileLock::wait(envs::build_lock_path(root, v.build_hash), [&] {
+    say("[glia] another job is building this environment; waiting for it");
+    result.waited = true;
+  });
   if (!options.force) {
     if (auto venv = built_environment(ws, v.build_hash)) {
       say("[glia] " + describe(v) + " is built: " + venv->string());
@@ -173,7 +193,7 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
       return result;
     }
   }
-  remove_builds(root, v.build_hash, true, nullptr, false);
+  remove_unpublished(root, v.build_hash, say);
 
   const char* path_env = std::getenv("PATH");
   const std::string search = !options.search_path.empty() ? options.search_path
@@ -185,55 +205,55 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
   const auto env = build_environment_variables();
   say("[glia] building " + describe(v) + " with Python " + python.version + " (" +
       python.path.string() + ") in " + dir.string());
+  say("[glia] package index: " + index_in_use(env));
   try {
+    const UmaskScope umask(folder_mode(root / "builds"));
     auto made = envs::run_process({python.path.string(), "-m", "venv", dir.string()}, env, say);
+    bool network = false;
     if (!made.ok())
-      throw Error(ErrorKind::Unavailable,
-                  "building " + describe(v) + " failed: python -m venv: " + pip_error(made));
+      throw Error(ErrorKind::Unavailable, "building " + describe(v) + " failed: python -m venv: " +
+                                              pip_error(made, &network));
     const std::vector<std::string> reqs = spec.requirements();
     if (!reqs.empty()) {
       std::string text;
       for (const auto& r : reqs) text += r + "\n";
-      io::write_file_atomically(dir / kRequirements, text);
-      const std::string pip = (dir / "bin" / "python").string();
+      io::write_file_atomically(dir / envs::kRequirements, text);
+      const std::string venv_python = (dir / "bin" / "python").string();
       say("[glia] pip install " + std::to_string(reqs.size()) + " requirement(s)");
       // In the venv's folder: pip's lines name the file, not its long path.
       auto installed = envs::run_process(
-          {pip, "-m", "pip", "install", "--progress-bar", "off", "-r", kRequirements}, env, say,
-          dir);
+          {venv_python, "-m", "pip", "install", "--progress-bar", "off", "-r", envs::kRequirements},
+          env, say, dir);
       if (!installed.ok()) {
-        std::string msg = "building " + describe(v) + " failed: pip: " + pip_error(installed);
-        // Which conda packages pip cannot install at all, under their conda names.
-        std::vector<std::string> missing;
-        for (const auto& c : spec.conda) {
-          auto probe = envs::run_process({pip, "-m", "pip", "install", "--dry-run", "--no-deps",
-                                          "--ignore-installed", "--quiet", c},
-                                         env, nullptr);
-          if (!probe.ok()) missing.push_back(c);
-        }
-        if (!missing.empty()) {
+        std::string msg =
+            "building " + describe(v) + " failed: pip: " + pip_error(installed, &network);
+        if (!network) {
+          const auto missing = conda_packages_pip_lacks(venv_python, spec, env);
           std::string names;
           for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-          msg += " (conda packages pip cannot install under the same name: " + names + ")";
+          if (!names.empty())
+            msg += " (conda packages pip cannot install under the same name: " + names + ")";
         }
-        throw Error(msg);
+        throw Error(network ? ErrorKind::Unavailable : ErrorKind::InvalidArgument, msg);
       }
     }
+    sync_folder_filesystem(dir);  // pip's files are durable before anything names them
     nlohmann::json info = {{"environment", v.name},      {"version", v.version},
                            {"build_hash", v.build_hash}, {"spec", nlohmann::json::parse(v.spec)},
                            {"python", python.version},   {"interpreter", python.path.string()},
                            {"built_at", now_seconds()}};
-    io::write_file_atomically(dir / kMarker, info.dump(2) + "\n");
+    io::write_file_atomically(dir / envs::kMarker, info.dump(2) + "\n");
     // Publish: a link beside, renamed onto <hash> (atomic), then the folder synced.
     const fs::path tmp_link = root / ("." + v.build_hash + ".link-" + nonce());
     fs::create_symlink(fs::path("builds") / name, tmp_link);
     fs::rename(tmp_link, root / v.build_hash);
     io::fsync_path(root);
   } catch (...) {
-    remove_quietly(dir);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
     throw;
   }
-  if (options.force) remove_builds(root, v.build_hash, true, nullptr, false);
+  if (options.force) remove_unpublished(root, v.build_hash, say);  // the build it replaced
   result.venv = fs::canonical(root / v.build_hash);
   result.built = true;
   result.seconds =
@@ -242,35 +262,6 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
   std::snprintf(secs, sizeof secs, "%.1f", result.seconds);
   say("[glia] built " + describe(v) + " in " + secs + " s");
   return result;
-}
-
-PruneResult prune_environments(Workspace& ws, bool dry_run) {
-  PruneResult out;
-  const fs::path root = environments_root(ws);
-  std::set<std::string> needed;
-  for (const auto& v : ws.store().list_environments())
-    if (!v.archived) needed.insert(v.build_hash);
-  std::error_code ec;
-  std::set<std::string> hashes;  // every hash with a build, a link or a lock
-  for (const auto& entry : fs::directory_iterator(root / "builds", ec)) {
-    const std::string name = entry.path().filename().string();
-    hashes.insert(name.substr(0, name.rfind('-')));
-  }
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_symlink(ec)) hashes.insert(name);
-  }
-  for (const std::string& hash : hashes) {
-    const fs::path lock_file = build_lock(ws, hash);
-    if (BuildLock::busy(lock_file)) continue;  // being built (or waited for) now
-    bool waited = false;
-    BuildLock lock(lock_file, nullptr, &waited);
-    const bool keep = needed.count(hash) > 0;
-    remove_builds(root, hash, keep, &out, dry_run);
-    // Unpublished last: a job looking meanwhile still found a complete build.
-    if (!keep && !dry_run) fs::remove(root / hash, ec);
-  }
-  return out;
 }
 
 std::map<std::string, std::string> environment_variables_for(const EnvironmentVersion& v,

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -223,9 +224,7 @@ std::vector<Interpreter> find_interpreters(const std::string& search_path) {
 
 Interpreter choose_interpreter(const std::optional<std::string>& want,
                                const std::vector<Interpreter>& found) {
-  if (want && !is_wanted_version(*want)) {
-    throw Error("python version '" + *want + "': expected X.Y or X.Y.Z, e.g. 3.11");
-  }
+  if (want) check_python_version(*want, "python version");
   for (const auto& interpreter : found) {
     if (!want || version_matches(*want, interpreter.version)) return interpreter;
   }
@@ -237,6 +236,17 @@ Interpreter choose_interpreter(const std::optional<std::string>& want,
   throw Error(ErrorKind::NotFound,
               "no Python " + (want ? *want : std::string("3")) + " interpreter found (found: " +
                   (listed.empty() ? std::string("none on PATH") : listed) + ")");
+}
+
+void check_python_version(const std::string& text, const std::string& what) {
+  if (!is_wanted_version(text))
+    throw Error(what + " '" + text + "': expected X.Y or X.Y.Z, e.g. 3.11");
+}
+
+void check_python_available(const EnvironmentSpec& spec) {
+  if (!spec.python) return;
+  const char* path = std::getenv("PATH");
+  choose_interpreter(spec.python, find_interpreters(path ? path : "/usr/bin:/bin"));
 }
 
 }  // namespace glia::platform

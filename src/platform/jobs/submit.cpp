@@ -108,11 +108,17 @@ std::optional<ResolvedEnvironment> resolve_job_environment(Store& store, const J
   out.inline_spec = out.source.empty() ? EnvironmentSpec{} : parse_conda_file(out.source, label);
   out.source_kind = out.source.empty() ? "image" : "conda";
   if (!e.image.empty()) out.inline_spec->image = e.image;
+  try {  // now, before anything is written (registering it would check it too late)
+    check_python_available(*out.inline_spec);
+  } catch (const Error& err) {
+    throw Error(err.kind(), label + ": " + err.what());
+  }
   return out;
 }
 
-bool needs_build(const EnvironmentSpec& s) {
-  return s.python || !s.pip.empty() || !s.conda.empty();
+// The build a job's environment uses: a version's recorded one, or an inline spec's own.
+std::string build_hash_of(const ResolvedEnvironment& e) {
+  return e.registered ? e.registered->build_hash : e.inline_spec->build_hash();
 }
 
 }  // namespace
@@ -169,10 +175,15 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   const auto pyenv = resolve_job_environment(store, spec);
   const std::optional<EnvironmentSpec> pyspec =
       pyenv ? std::optional<EnvironmentSpec>(pyenv->spec()) : std::nullopt;
-  const bool build = pyspec && needs_build(*pyspec);
+  const bool build = pyspec && pyspec->builds();
+  try {  // a value that means neither on nor off is refused
+    azureml_shim_enabled(spec.environment_variables);
+  } catch (const Error& err) {
+    throw Error(err.kind(), where(spec) + ": " + err.what());
+  }
   if (!build) {
     check_program(spec, command, options);
-  } else if (auto venv = built_environment(ws, pyspec->build_hash())) {
+  } else if (auto venv = built_environment(ws, build_hash_of(*pyenv))) {
     SubmitOptions with_venv = options;  // the program may be one the environment installed
     with_venv.extra_path.insert(with_venv.extra_path.begin(), *venv / "bin");
     check_program(spec, command, with_venv);

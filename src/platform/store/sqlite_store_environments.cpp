@@ -36,19 +36,24 @@ EnvironmentVersion SqliteStore::create_environment_version(const EnvironmentVers
     throw Error("environment '" + e.name + "': a version needs its spec and build hashes");
   std::lock_guard lock(mu_);
   Transaction tx(db_);  // BEGIN IMMEDIATE: the version number is decided under the write lock
-  Stmt newest(db_, std::string("SELECT ") + kColumns +
-                       " FROM environments WHERE name = ? ORDER BY version DESC LIMIT 1");
-  newest.bind(1, e.name);
-  int64_t next = 1;
-  if (newest.step()) {
-    EnvironmentVersion latest = read_environment(newest);
+  // The spec of the newest version @latest finds (not archived) is kept; else a new version.
+  Stmt current(db_, std::string("SELECT ") + kColumns +
+                        " FROM environments WHERE name = ? AND archived = 0 "
+                        "ORDER BY version DESC LIMIT 1");
+  current.bind(1, e.name);
+  if (current.step()) {
+    EnvironmentVersion latest = read_environment(current);
     if (latest.spec_hash == e.spec_hash) {
       if (created) *created = false;
       return latest;
     }
-    next = latest.version + 1;
   }
-  newest.reset();
+  current.reset();
+  Stmt highest(db_, "SELECT MAX(version) FROM environments WHERE name = ?");
+  highest.bind(1, e.name);
+  int64_t next = 1;
+  if (highest.step() && !highest.is_null(0)) next = highest.int64(0) + 1;
+  highest.reset();
   EnvironmentVersion out = e;
   out.version = next;
   out.created_at = e.created_at > 0 ? e.created_at : now_seconds();
