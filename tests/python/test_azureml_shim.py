@@ -227,7 +227,9 @@ class TestShimInAJob(JobCase):
             for call in (lambda: run.upload_file("f.txt", "f.txt", datastore_name="ds"),
                          lambda: run.upload_files(["f.txt"], ["f.txt"], return_artifacts=True),
                          lambda: run.upload_folder("d", ".", datastore_name="ds"),
-                         lambda: run.get_metrics(recursive=True)):
+                         lambda: run.get_metrics(recursive=True),
+                         lambda: run.get_metrics(run_type="azureml.scriptrun"),
+                         lambda: run.get_metrics(populate=True)):
                 try:
                     call()
                     print("no error")
@@ -238,7 +240,9 @@ class TestShimInAJob(JobCase):
             "azureml.core.Run.upload_file(datastore_name=...)",
             "azureml.core.Run.upload_files(return_artifacts=True)",
             "azureml.core.Run.upload_folder(datastore_name=...)",
-            "azureml.core.Run.get_metrics(recursive=True)"])
+            "azureml.core.Run.get_metrics(recursive=True)",
+            "azureml.core.Run.get_metrics(run_type=...)",
+            "azureml.core.Run.get_metrics(populate=True)"])
         self.assertEqual(read_records(self.tracking), [])
 
 
@@ -384,6 +388,18 @@ class TestOfflineAndErrors(unittest.TestCase):
                                 "azureml.core.Experiment.submit")
         with self.assertRaises(AttributeError):  # introspection of private names is untouched
             Workspace.__wrapped__
+
+    def test_azureml_core_submodules_import_the_same_names(self):
+        # Regression: `from azureml.core.model import Model` was a ModuleNotFoundError.
+        import importlib
+        for module, name in (("model", "Model"), ("dataset", "Dataset"),
+                             ("workspace", "Workspace"), ("experiment", "Experiment"),
+                             ("environment", "Environment"), ("runconfig", "RunConfiguration"),
+                             ("script_run_config", "ScriptRunConfig"),
+                             ("compute", "ComputeTarget"), ("datastore", "Datastore")):
+            cls = getattr(importlib.import_module("azureml.core." + module), name)
+            self.assertIs(cls, getattr(importlib.import_module("azureml.core"), name))
+            self.assert_unavailable(lambda: cls(), "azureml.core.%s(...)" % name)
         self.assertIsInstance(self.run.experiment.workspace, Workspace)
 
 

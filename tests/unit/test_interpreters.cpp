@@ -77,6 +77,36 @@ TEST_F(Interpreters, FindsTheRealPython3WithItsVersion) {
   EXPECT_EQ(std::adjacent_find(real.begin(), real.end()), real.end());
 }
 
+// A build asks interpreters one at a time and stops at the first match (asking every one on PATH
+// cost a second with pyenv's shims); only a miss asks them all, to list them.
+TEST_F(Interpreters, FindInterpreterStopsAtTheFirstMatch) {
+  const fs::path a = dir_ / "a", b = dir_ / "b", c = dir_ / "c";
+  auto fake = [&](const fs::path& folder, const std::string& name, const std::string& version) {
+    script(folder, name,
+           "touch \"" + (folder / (name + ".asked")).string() + "\"\necho " + version);
+  };
+  fake(a, "python3", "3.7.1");
+  fake(a, "python3.7", "3.7.1");
+  fake(b, "python3.9", "3.9.4");
+  fake(c, "python3", "3.9.9");
+  const std::string path = a.string() + ":" + b.string() + ":" + c.string();
+  const Interpreter found = find_interpreter(std::string("3.9"), path);
+  EXPECT_EQ(found.path, b / "python3.9");
+  EXPECT_EQ(found.version, "3.9.4");
+  EXPECT_TRUE(fs::exists(a / "python3.asked"));     // python3 may be anything: asked
+  EXPECT_FALSE(fs::exists(a / "python3.7.asked"));  // its name rules it out
+  EXPECT_FALSE(fs::exists(c / "python3.asked"));    // after the match: never asked
+  EXPECT_EQ(find_interpreter(std::nullopt, path).path, a / "python3");
+  EXPECT_EQ(find_interpreter(std::string("3.9.9"), path).path, c / "python3");
+  try {
+    find_interpreter(std::string("3.12"), path);
+    FAIL() << "3.12 found";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+    EXPECT_NE(std::string(e.what()).find("3.9.4 at"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(Interpreters, FakesAreFoundSkippedAndDeduplicated) {
   const fs::path a = dir_ / "a";
   const fs::path b = dir_ / "b";

@@ -266,6 +266,11 @@ TEST_F(JobSpecTest, EnvironmentIsAReferenceOrAnInlineSpec) {
                {"environment.build: not supported", "conda_file"});
   expect_error("command: x\nenvironment: {image: u, os_type: windows}\n", {"os_type"});
   expect_error("command: x\nenvironment: {image: u, bogus: 1}\n", {"bogus", "conda_file"});
+  // Regression: errors in an inline conda mapping named lines of its re-emitted text.
+  expect_error(
+      "command: x\nenvironment:\n  conda_file:\n    dependencies:\n      - python=3.11\n"
+      "      - pip: [\"-r other.txt\"]\n",
+      {"job.yml:6:", "pip"});
   EXPECT_TRUE(to_json(parse("command: x\n"))["environment"].is_null());
 }
 

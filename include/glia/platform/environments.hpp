@@ -97,6 +97,12 @@ std::vector<Interpreter> find_interpreters(const std::string& search_path);
 Interpreter choose_interpreter(const std::optional<std::string>& want,
                                const std::vector<Interpreter>& found);
 
+/// The interpreter for `want` on `search_path`, asking the candidates one at a time in PATH order
+/// (python3.N whose name rules it out is skipped) and stopping at the first match; when none
+/// matches, the error choose_interpreter gives over all of them.
+Interpreter find_interpreter(const std::optional<std::string>& want,
+                             const std::string& search_path);
+
 /// Throws glia::Error "<what> '<text>': expected X.Y or X.Y.Z, e.g. 3.11" unless `text` is a
 /// Python version as environments name one.
 void check_python_version(const std::string& text, const std::string& what);

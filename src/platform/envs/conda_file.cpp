@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "envs/conda_node.hpp"
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
 #include "glia/platform/environments.hpp"
@@ -349,7 +350,6 @@ EnvironmentSpec parse_conda_file(const std::string& yaml_text, const std::string
     throw Error(source_name + ": the conda file is larger than " +
                 std::to_string(kMaxJobFileBytes) + " bytes (1 MiB), the most accepted");
   }
-  CondaReader reader(source_name);
   YAML::Node root;
   try {
     // Every document is loaded, so that a second one ("---") is refused, not dropped.
@@ -369,6 +369,13 @@ EnvironmentSpec parse_conda_file(const std::string& yaml_text, const std::string
     throw Error(source_name +
                 ": empty (expected a conda environment: name, channels, dependencies)");
   }
+  return envs::parse_conda_node(root, source_name);
+}
+
+namespace envs {
+
+EnvironmentSpec parse_conda_node(const YAML::Node& root, const std::string& source_name) {
+  CondaReader reader(source_name);
   reader.check_size(root);
   if (!root.IsMap()) {
     reader.fail(root, "(top level)",
@@ -378,5 +385,7 @@ EnvironmentSpec parse_conda_file(const std::string& yaml_text, const std::string
   reader.parse(root, spec);
   return spec;
 }
+
+}  // namespace envs
 
 }  // namespace glia::platform

@@ -199,7 +199,7 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
   const std::string search = !options.search_path.empty() ? options.search_path
                              : path_env                   ? path_env
                                                           : "/usr/bin:/bin";
-  const Interpreter python = choose_interpreter(spec.python, find_interpreters(search));
+  const Interpreter python = find_interpreter(spec.python, search);
   const std::string name = v.build_hash + "-" + nonce();
   const fs::path dir = root / "builds" / name;
   const auto env = build_environment_variables();

@@ -42,10 +42,7 @@ namespace {
 EnvironmentVersion to_version(const EnvironmentRegistration& r) {
   if (r.source_kind != "conda" && r.source_kind != "pip" && r.source_kind != "image")
     throw Error(ErrorKind::Internal, "environment source kind '" + r.source_kind + "'");
-  if (r.spec.python) {  // refused now, not when a job first builds it
-    const char* path = std::getenv("PATH");
-    choose_interpreter(r.spec.python, find_interpreters(path ? path : "/usr/bin:/bin"));
-  }
+  check_python_available(r.spec);  // refused now, not when a job first builds it
   EnvironmentVersion v;
   v.name = r.name;
   v.description = r.description;

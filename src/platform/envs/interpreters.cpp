@@ -183,9 +183,12 @@ bool is_wanted_version(const std::string& want) {
 
 }  // namespace
 
-std::vector<Interpreter> find_interpreters(const std::string& search_path) {
-  std::vector<Interpreter> found;
-  std::vector<VersionQuery> queries;
+namespace {
+
+// Every python3 / python3.N on the search path, in PATH order (python3 first within a folder),
+// once per real file.
+std::vector<fs::path> candidates_on(const std::string& search_path) {
+  std::vector<fs::path> out;
   std::set<fs::path> seen;  // real paths
   std::size_t start = 0;
   while (start <= search_path.size()) {
@@ -208,9 +211,27 @@ std::vector<Interpreter> find_interpreters(const std::string& search_path) {
       std::error_code canonical_ec;
       const fs::path real = fs::canonical(path, canonical_ec);
       if (canonical_ec || !seen.insert(real).second) continue;
-      if (auto query = start_version_query(path)) queries.push_back(std::move(*query));
+      out.push_back(path);
     }
   }
+  return out;
+}
+
+// Whether python3.N's name rules it out for `want` ("3.11" or "3.11.7"); python3 never is.
+bool name_rules_out(const fs::path& path, const std::string& want) {
+  const std::string name = path.filename().string();
+  if (name == "python3") return false;
+  const std::string minor = want.substr(0, want.find('.', want.find('.') + 1));
+  return name != "python" + minor;
+}
+
+}  // namespace
+
+std::vector<Interpreter> find_interpreters(const std::string& search_path) {
+  std::vector<Interpreter> found;
+  std::vector<VersionQuery> queries;
+  for (const fs::path& path : candidates_on(search_path))
+    if (auto query = start_version_query(path)) queries.push_back(std::move(*query));
   // All asked at once (a pyenv shim takes a quarter of a second to answer), answers in order.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(kVersionTimeoutMs);
@@ -220,6 +241,23 @@ std::vector<Interpreter> find_interpreters(const std::string& search_path) {
     }
   }
   return found;
+}
+
+Interpreter find_interpreter(const std::optional<std::string>& want,
+                             const std::string& search_path) {
+  if (want) check_python_version(*want, "python version");
+  // In PATH order, one at a time, until one matches: a build asks one or two interpreters,
+  // not every one on PATH. Only when none matches are all asked, for the message.
+  for (const fs::path& path : candidates_on(search_path)) {
+    if (want && name_rules_out(path, *want)) continue;
+    auto query = start_version_query(path);
+    if (!query) continue;
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kVersionTimeoutMs);
+    if (auto version = finish_version_query(*query, deadline))
+      if (!want || version_matches(*want, *version)) return {path, std::move(*version)};
+  }
+  return choose_interpreter(want, find_interpreters(search_path));
 }
 
 Interpreter choose_interpreter(const std::optional<std::string>& want,
@@ -246,7 +284,7 @@ void check_python_version(const std::string& text, const std::string& what) {
 void check_python_available(const EnvironmentSpec& spec) {
   if (!spec.python) return;
   const char* path = std::getenv("PATH");
-  choose_interpreter(spec.python, find_interpreters(path ? path : "/usr/bin:/bin"));
+  find_interpreter(spec.python, path ? path : "/usr/bin:/bin");
 }
 
 }  // namespace glia::platform

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "envs/conda_node.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "job_spec_detail.hpp"
 #include "job_spec_yaml.hpp"
@@ -59,6 +60,7 @@ void parse_environment(const YamlReader& yaml, JobSpec& spec, const YAML::Node& 
                  "host; give conda_file (a conda YAML with pip packages) instead");
     } else if (key == "conda_file") {
       if (value.IsMap()) {
+        envs::parse_conda_node(value, yaml.file());  // errors at their place in the job file
         YAML::Emitter out;
         out << value;
         env.conda_yaml = out.c_str();

@@ -238,6 +238,10 @@ class Run(object, metaclass=_RunType):
         {name: {column: [cells]}} for tables, {name: path} for images."""
         if recursive:
             raise unavailable("azureml.core.Run.get_metrics(recursive=True)")
+        if run_type is not None:
+            raise unavailable("azureml.core.Run.get_metrics(run_type=...)")
+        if populate:
+            raise unavailable("azureml.core.Run.get_metrics(populate=True)")
         return self._run.get_metrics(name)
 
     def flush(self, timeout_seconds=300):
