@@ -273,6 +273,7 @@ void add_build_prune(CLI::App& cmd, const std::shared_ptr<std::string>& workspac
       print_json({{"removed", r.removed},
                   {"in_use", r.in_use},
                   {"failed", r.failed},
+                  {"busy", r.busy},
                   {"bytes", r.bytes},
                   {"dry_run", p->dry_run}});
       return;
@@ -280,6 +281,7 @@ void add_build_prune(CLI::App& cmd, const std::shared_ptr<std::string>& workspac
     for (const auto& f : r.removed)
       std::printf("%s %s\n", p->dry_run ? "would remove" : "removed", f.c_str());
     for (const auto& f : r.in_use) std::printf("left %s (a job runs in it)\n", f.c_str());
+    for (const auto& h : r.busy) std::printf("skipped %s (being built now)\n", h.c_str());
     for (const auto& f : r.failed) std::fprintf(stderr, "glia: could not remove %s\n", f.c_str());
     std::printf("%s %zu build(s), %s\n", p->dry_run ? "would free" : "freed", r.removed.size(),
                 mb(r.bytes).c_str());

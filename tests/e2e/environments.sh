@@ -116,6 +116,17 @@ echo "__version__ = 'FAKE'" >"$WORK/fake/six.py"
 R2B=$(PYTHONPATH="$WORK/fake" submit "$WS" "$WORK/code/job.yml")
 wait_status "$WS" "$R2B" Completed 60
 log_of "$R2B" | grep -q "six 1.17.0" || fail "the submitter's PYTHONPATH won: $(log_of "$R2B")"
+# ... and the submitter's own venv stayed on PATH behind it.
+mkdir -p "$WORK/myvenv/bin"
+printf '#!/bin/sh\necho mine\n' >"$WORK/myvenv/bin/glia-my-tool" && chmod +x "$WORK/myvenv/bin/glia-my-tool"
+cat >"$WORK/code/mytool.yml" <<'YML'
+command: sh -c 'command -v glia-my-tool || echo "no tool"'
+environment: glia:tiny@latest
+experiment_name: envs
+YML
+R2C=$(VIRTUAL_ENV="$WORK/myvenv" PATH="$WORK/myvenv/bin:$PATH" submit "$WS" "$WORK/code/mytool.yml")
+wait_status "$WS" "$R2C" Completed 60
+log_of "$R2C" | grep -q "no tool" || fail "the submitter's venv is on the job's PATH: $(log_of "$R2C")"
 
 # Regression: a job setting PATH lost the folder of Glia's programs.
 cat >"$WORK/code/path.yml" <<'YML'
@@ -238,9 +249,10 @@ dependencies:
     - six==1.17.0
 variables:
   FROM_CONDA: conda-value
+  OMP_NUM_THREADS: "99"
 YML
 cat >"$WORK/code/inline.yml" <<'YML'
-command: python -c "import os, six; print('var', os.environ['FROM_CONDA'], os.environ['MINE'])"
+command: python -c "import os, six; print('var', os.environ['FROM_CONDA'], os.environ['MINE'], 'omp', os.environ['OMP_NUM_THREADS'])"
 code: .
 environment:
   image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest
@@ -256,6 +268,9 @@ grep -q "image 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest' is re
 R6=$(json 'd["id"]' <"$WORK/inline.json")
 wait_status "$WS" "$R6" Completed 240
 log_of "$R6" | grep -q "var conda-value job-value" || fail "conda variables / job variables: $(log_of "$R6")"
+# Regression: a conda variable overrode the job's thread share.
+SHARE=$("$GLIA" -w "$WS" job show "$R6" -o json | json 'd["properties"]["threads"]')
+log_of "$R6" | grep -q "omp $SHARE\$" || fail "OMP_NUM_THREADS is not the share ($SHARE): $(log_of "$R6")"
 ANON=$("$GLIA" -w "$WS" job show "$R6" -o json | json 'd["properties"]["environment"]')
 printf '%s\n' "$ANON" | grep -q "^anonymous-env-[0-9a-f]*:1$" || fail "inline environment not registered: $ANON"
 "$GLIA" -w "$WS" environment show "$ANON" -o json | json 'd["image"]' | grep -q openmpi ||
@@ -338,14 +353,24 @@ json 'd["removed"]' <"$WORK/dry.json" | grep -q "$HASH" || fail "dry run would n
 "$GLIA" -w "$WS" environment list -o json | json '[e["name"] for e in d]' | grep -q four ||
   fail "environment list -o json"
 "$GLIA" -w "$WS" environment list | grep -q "^four " || fail "environment list"
-# prune --dry-run writes nothing (no lock files) and leaves links in the making alone.
+# prune --dry-run writes nothing (no lock files, no removals); prune removes the link a builder
+# killed between making it and renaming it left (it holds the spec's lock: no builder is alive).
 ln -s builds/none "$ENVS/.$FHASH.link-0123456789abcdef"
 LOCKS_BEFORE=$(ls "$ENVS/locks" | wc -l)
 "$GLIA" -w "$WS" environment prune --dry-run >/dev/null
 [ "$(ls "$ENVS/locks" | wc -l)" = "$LOCKS_BEFORE" ] || fail "prune --dry-run made lock files"
+[ -L "$ENVS/.$FHASH.link-0123456789abcdef" ] || fail "prune --dry-run removed something"
 "$GLIA" -w "$WS" environment prune >/dev/null
-[ -L "$ENVS/.$FHASH.link-0123456789abcdef" ] || fail "prune removed a link being published"
-rm "$ENVS/.$FHASH.link-0123456789abcdef"
+[ -L "$ENVS/.$FHASH.link-0123456789abcdef" ] && fail "prune left a dead builder's link"
+[ -L "$ENVS/$FHASH" ] || fail "prune removed a needed build"
+# A spec being built (its lock held) is skipped and said so.
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); print("held", flush=True); time.sleep(30)' \
+  "$ENVS/locks/$FHASH.lock" >"$WORK/held" 2>/dev/null &
+HOLDER=$!
+for ((i = 0; i < 50; i++)); do [ -s "$WORK/held" ] && break; sleep 0.1; done
+"$GLIA" -w "$WS" environment prune -o json | json 'd["busy"]' | grep -q "$FHASH" || fail "prune did not say a spec was busy"
+kill "$HOLDER" 2>/dev/null || true
 
 # Regression: venvs were made under the builder's umask, unreadable to the workspace's group.
 printf 'six==1.16.0\n' >"$WORK/req-shared.txt"
@@ -355,6 +380,14 @@ SIX=$(find "$(cd "$ENVS" && pwd -P)/builds" -path "*site-packages/six.py" -newer
 [ -n "$SIX" ] || fail "no six.py in the shared build"
 MODE=$(stat -c %a "$SIX")
 [ $((8#$MODE & 8#040)) -ne 0 ] || fail "the workspace's group cannot read the venv ($MODE)"
+
+# Regression: an index that cannot be reached read like a misspelt package.
+printf 'six==1.17.0\n' >"$WORK/req-net.txt"
+"$GLIA" -w "$WS" environment create --name net --pip-requirements "$WORK/req-net.txt" >/dev/null
+expect_fail env -u PIP_FIND_LINKS PIP_RETRIES=0 PIP_INDEX_URL=http://127.0.0.1:9/simple \
+  "$GLIA" -w "$WS" environment build net:1
+printf '%s\n' "$LAST_ERR" | tail -1 | grep -q "an index it could not reach: PIP_INDEX_URL=http://127.0.0.1:9/simple" ||
+  fail "unreachable index: $LAST_ERR"
 
 # Regression: a build that hangs (an index that never answers) ran past limits.timeout.
 python3 -c 'import socket, time, sys

@@ -388,6 +388,7 @@ class TestOfflineAndErrors(unittest.TestCase):
                                 "azureml.core.Experiment.submit")
         with self.assertRaises(AttributeError):  # introspection of private names is untouched
             Workspace.__wrapped__
+        self.assertIsInstance(self.run.experiment.workspace, Workspace)
 
     def test_azureml_core_submodules_import_the_same_names(self):
         # Regression: `from azureml.core.model import Model` was a ModuleNotFoundError.
@@ -400,7 +401,15 @@ class TestOfflineAndErrors(unittest.TestCase):
             cls = getattr(importlib.import_module("azureml.core." + module), name)
             self.assertIs(cls, getattr(importlib.import_module("azureml.core"), name))
             self.assert_unavailable(lambda: cls(), "azureml.core.%s(...)" % name)
-        self.assertIsInstance(self.run.experiment.workspace, Workspace)
+        # Other classes Azure has there import too, and raise when used.
+        from azureml.core.compute import AmlCompute
+        from azureml.core.runconfig import DockerConfiguration
+        self.assert_unavailable(lambda: AmlCompute.provisioning_configuration(vm_size="x"),
+                                "azureml.core.compute.AmlCompute.provisioning_configuration")
+        self.assert_unavailable(lambda: DockerConfiguration(use_docker=True),
+                                "azureml.core.runconfig.DockerConfiguration(...)")
+        with self.assertRaises(ImportError):  # not a class name: a plain ImportError
+            exec("from azureml.core import no_such_function")
 
 
 if __name__ == "__main__":

@@ -142,5 +142,17 @@ TEST_F(EnvironmentRegistry, JobVariablesPutTheVenvFirst) {
   EXPECT_EQ(environment_variables_for(v, "", "/usr/bin").count("PATH"), 0u);
 }
 
+// Regression: only the first URL of PIP_EXTRA_INDEX_URL lost its password in the build's log.
+TEST(RedactUrls, EveryUrlLosesItsCredentialsAndQuery) {
+  EXPECT_EQ(redact_urls("https://pypi.org/simple"), "https://pypi.org/simple");
+  EXPECT_EQ(redact_urls("https://u:p@host/simple"), "https://***@host/simple");
+  EXPECT_EQ(redact_urls("http://u1:s1@h1/a http://u2:s2@h2:8080/b"),
+            "http://***@h1/a http://***@h2:8080/b");
+  EXPECT_EQ(redact_urls("https://host/simple?token=abc"), "https://host/simple?***");
+  EXPECT_EQ(redact_urls("https://tok@host"), "https://***@host");
+  EXPECT_EQ(redact_urls("/opt/wheels"), "/opt/wheels");
+  EXPECT_EQ(redact_urls("https://host/a@b"), "https://host/a@b");  // an @ in the path is not a user
+}
+
 }  // namespace
 }  // namespace glia::platform

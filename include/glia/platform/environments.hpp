@@ -141,7 +141,8 @@ EnvironmentVersion register_environment(Workspace& ws, const EnvironmentRegistra
                                         bool* created = nullptr);
 
 /// An environment a job spells inline: version 1 of "anonymous-env-<first 16 hex digits of its
-/// spec hash>" (the same spec always gives the same name), so lineage holds for it too.
+/// spec hash>" (the same spec always gives the same name), so lineage holds for it too. Its
+/// python version is not checked here: submit checks it, unless its build is there already.
 EnvironmentVersion register_anonymous_environment(Workspace& ws, const EnvironmentSpec& spec,
                                                   const std::string& source,
                                                   const std::string& source_kind,
@@ -190,6 +191,7 @@ struct PruneResult {
   std::vector<std::string> removed;  // build folders removed, relative to environments_root
   std::vector<std::string> in_use;   // left: a job runs in them
   std::vector<std::string> failed;   // left: "builds/...: why" (another user's files, ...)
+  std::vector<std::string> busy;     // build hashes skipped: being built now
   int64_t bytes = 0;
 };
 
@@ -214,6 +216,11 @@ class BuildUse {
  private:
   int fd_ = -1;
 };
+
+/// `text` (one or more URLs separated by whitespace, as PIP_EXTRA_INDEX_URL holds them) with each
+/// URL's user:password@ shown as ***@ and its query string as ?*** (src/platform/envs/
+/// redact_urls.cpp): what a log may show of an index.
+std::string redact_urls(const std::string& text);
 
 /// Whether the GLIA_AZUREML_SHIM value of a job's environment_variables leaves the azureml.core
 /// shim on (unset, 1/true/on/yes) or turns it off (0/false/off/no), any case; glia::Error for

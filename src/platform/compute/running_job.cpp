@@ -49,6 +49,21 @@ std::optional<int64_t> job_threads(const nlohmann::json& spec) {
   return res["threads"].get<int64_t>();
 }
 
+// A PATH-like list without the entry `dir` (however often it appears).
+std::string without_entry(const std::string& list, const fs::path& dir) {
+  std::string out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(':', start);
+    if (end == std::string::npos) end = list.size();
+    const std::string entry = list.substr(start, end - start);
+    if (fs::path(entry).lexically_normal() != dir.lexically_normal())
+      out += (out.empty() ? "" : ":") + entry;
+    start = end + 1;
+  }
+  return out;
+}
+
 // The job's environment: the submitter's allow-listed variables (recorded at submit; in an
 // environment without their PYTHONPATH and conda variables), the job's variables, its thread
 // share (unless the job's variables set it), the folder of Glia's programs and then the venv's
@@ -66,19 +81,28 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
   } else {
     env = recordable_environment(current_environment());
   }
-  env.erase("VIRTUAL_ENV");  // the submitter's venv is not the job's
-  if (!venv.empty())         // nor, in an environment, the Python packages the submitter had
+  if (!venv.empty()) {  // in an environment, nothing of the submitter's own Python
+    for (const char* var : {"VIRTUAL_ENV", "CONDA_PREFIX"}) {
+      const auto it = env.find(var);
+      if (it == env.end() || it->second.empty()) continue;
+      env["PATH"] = without_entry(env["PATH"], fs::path(it->second) / "bin");
+      if (env.count("LD_LIBRARY_PATH"))
+        env["LD_LIBRARY_PATH"] =
+            without_entry(env["LD_LIBRARY_PATH"], fs::path(it->second) / "lib");
+    }
     for (const char* name : {"PYTHONPATH", "CONDA_PREFIX", "CONDA_DEFAULT_ENV"}) env.erase(name);
+  }
+  env.erase("VIRTUAL_ENV");  // the submitter's venv is not the job's
   std::map<std::string, std::string> user_set;
   if (spec.contains("job") && spec["job"].contains("environment_variables"))
     for (const auto& [k, v] : spec["job"]["environment_variables"].items())
       user_set[k] = v.get<std::string>();
   for (const auto& [k, v] : user_set) env[k] = v;
-  export_threads(env, threads, user_set);
   env["PATH"] = prepend_path(options.tool_dir, env.count("PATH") ? env["PATH"] : "/usr/bin:/bin");
   if (pyenv)  // the venv first on PATH; its conda variables unless the job set them too
     for (const auto& [k, v] : environment_variables_for(*pyenv, venv, env["PATH"]))
       if (k == "PATH" || k == "VIRTUAL_ENV" || !user_set.count(k)) env[k] = v;
+  export_threads(env, threads, user_set);  // the share wins over conda variables, not the job's
   std::string pythonpath = env["PYTHONPATH"];
   if (azureml_shim_enabled(user_set))
     pythonpath = prepend_path(options.azureml_shim_dir, pythonpath);
@@ -459,7 +483,12 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
     status = RunStatus::Failed;
     code = 124;
     error = "timed out after " + std::to_string(static_cast<int64_t>(*run_.timeout)) +
-            " s (limits.timeout)" + (building_ ? " while building its environment" : "");
+            " s (limits.timeout)" +
+            (building_ ? " while building its environment (build it first with `glia "
+                         "environment build " +
+                             environment_->name + ":" + std::to_string(environment_->version) +
+                             "`, or raise limits.timeout)"
+                       : "");
   } else if (WIFEXITED(wait_status_) && WEXITSTATUS(wait_status_) != 0) {
     status = RunStatus::Failed;
     code = WEXITSTATUS(wait_status_);

@@ -22,10 +22,12 @@ std::optional<BuildUse> BuildUse::lock(const std::filesystem::path& venv) {
     if (errno == ENOENT) return std::nullopt;  // removed meanwhile
     throw os_error("opening '" + (venv / envs::kMarker).string() + "'", errno);
   }
-  while (::flock(fd, LOCK_SH) != 0) {
+  // Not waiting (the agent's loop must not stall): held exclusively means being removed now.
+  while (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
     const int err = errno;
     ::close(fd);
+    if (err == EWOULDBLOCK) return std::nullopt;
     throw os_error("locking '" + (venv / envs::kMarker).string() + "'", err);
   }
   // A prune that removed the record after the open holds no lock now; the file is gone.

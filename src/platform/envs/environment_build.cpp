@@ -51,24 +51,13 @@ std::map<std::string, std::string> build_environment_variables() {
   return env;
 }
 
-// A URL with its user:password@ replaced by ***@ (for the log).
-std::string redacted(const std::string& url) {
-  const auto scheme = url.find("://");
-  const auto at = url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
-  const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme == std::string::npos || at == std::string::npos ||
-      (slash != std::string::npos && at > slash))
-    return url;
-  return url.substr(0, scheme + 3) + "***" + url.substr(at);
-}
-
 // Which index pip will use, as the log says it.
 std::string index_in_use(const std::map<std::string, std::string>& env) {
   std::string out;
   for (const char* name : {"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS"}) {
     const auto it = env.find(name);
     if (it != env.end() && !it->second.empty())
-      out += (out.empty() ? "" : ", ") + std::string(name) + "=" + redacted(it->second);
+      out += (out.empty() ? "" : ", ") + std::string(name) + "=" + redact_urls(it->second);
   }
   return out.empty() ? "pip's configuration (pip.conf, else PyPI)" : out;
 }
@@ -79,12 +68,16 @@ std::string describe(const EnvironmentVersion& v) {
 
 // pip's own error lines ("ERROR: ..."), else the last lines of its output; with the last
 // network retry warning when there was one (an unreachable index reads like a missing package).
-std::string pip_error(const envs::ProcessResult& r, bool* network) {
+std::string pip_error(const envs::ProcessResult& r, bool* network, const std::string& index) {
   std::string out, retry;
+  bool no_versions = false;  // what pip says of a misspelt name, and of an index it cannot reach
   for (const auto& l : r.lines) {
     if (l.rfind("ERROR:", 0) == 0) out += (out.empty() ? "" : " ") + l;
-    if (l.rfind("WARNING: Retrying", 0) == 0 || l.find("Could not fetch URL") != std::string::npos)
-      retry = l;
+    if (l.find("(from versions: none)") != std::string::npos) no_versions = true;
+    for (const char* sign :
+         {"WARNING: Retrying", "Could not fetch URL", "NewConnectionError", "Connection refused",
+          "Failed to establish", "401 Error", "403 Error", "HTTP error", "Network is unreachable"})
+      if (l.find(sign) != std::string::npos) retry = l;
   }
   if (out.empty()) {
     const size_t from = r.lines.size() > 3 ? r.lines.size() - 3 : 0;
@@ -92,21 +85,32 @@ std::string pip_error(const envs::ProcessResult& r, bool* network) {
   }
   if (out.empty()) out = "exit code " + std::to_string(r.exit_code);
   *network = !retry.empty();
-  return retry.empty() ? out : out + " (the index could not be reached: " + retry + ")";
+  if (!retry.empty()) return out + " (the index could not be reached: " + retry + ")";
+  if (no_versions)
+    return out + " (pip found no version at all: a misspelt name, or an index it could not " +
+           "reach: " + index + ")";
+  return out;
 }
 
-// Sets the umask for what venv and pip create, for as long as it lives: the builds folder's
-// sharing (a workspace shared by a group gives the group the venvs too).
-class UmaskScope {
- public:
-  explicit UmaskScope(mode_t folder) : old_(::umask(~folder & 0777)) {}
-  ~UmaskScope() { ::umask(old_); }
-  UmaskScope(const UmaskScope&) = delete;
-  UmaskScope& operator=(const UmaskScope&) = delete;
-
- private:
-  mode_t old_;
-};
+// Gives the build the builds folder's group access (a workspace shared by a group shares its
+// venvs): folders the group bits of that folder, files its read bit, and execute where the
+// owner has it. Only ever adds bits; venv and pip ran under this process's own umask.
+void share_with_group(const fs::path& dir, mode_t folder) {
+  const mode_t group = folder & 0070;
+  if (group == 0) return;
+  std::error_code ec;
+  auto add = [&](const fs::path& p, bool is_dir) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) return;
+    mode_t bits = is_dir ? group : (group & 0040);
+    if (!is_dir && (st.st_mode & S_IXUSR) && (group & 0010)) bits |= 0010;
+    if ((st.st_mode & bits) != bits) ::chmod(p.c_str(), (st.st_mode & 07777) | bits);
+  };
+  add(dir, true);
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    add(it->path(), it->is_directory(ec) && !it->is_symlink(ec));
+}
 
 // Makes the build's files durable before it is published (pip does not sync them).
 void sync_folder_filesystem(const fs::path& dir) {
@@ -135,18 +139,18 @@ void remove_unpublished(const fs::path& root, const std::string& hash,
   }
 }
 
-// Which conda packages pip cannot install at all, under their conda names (an empty list when
-// this pip cannot tell: --dry-run needs pip 22.2).
-std::vector<std::string> conda_packages_pip_lacks(const std::string& python,
-                                                  const EnvironmentSpec& spec,
-                                                  const std::map<std::string, std::string>& env) {
+// Which conda packages pip cannot install at all, under their conda names; nullopt when this pip
+// cannot tell (--dry-run needs pip 22.2).
+std::optional<std::vector<std::string>> conda_packages_pip_lacks(
+    const std::string& python, const EnvironmentSpec& spec,
+    const std::map<std::string, std::string>& env) {
   std::vector<std::string> missing;
   for (const auto& c : spec.conda) {
     auto probe = envs::run_process({python, "-m", "pip", "install", "--dry-run", "--no-deps",
                                     "--ignore-installed", "--quiet", c},
                                    env, nullptr);
     for (const auto& l : probe.lines)
-      if (l.find("no such option") != std::string::npos) return {};
+      if (l.find("no such option") != std::string::npos) return std::nullopt;
     if (!probe.ok()) missing.push_back(c);
   }
   return missing;
@@ -207,12 +211,11 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
       python.path.string() + ") in " + dir.string());
   say("[glia] package index: " + index_in_use(env));
   try {
-    const UmaskScope umask(folder_mode(root / "builds"));
     auto made = envs::run_process({python.path.string(), "-m", "venv", dir.string()}, env, say);
     bool network = false;
     if (!made.ok())
       throw Error(ErrorKind::Unavailable, "building " + describe(v) + " failed: python -m venv: " +
-                                              pip_error(made, &network));
+                                              pip_error(made, &network, index_in_use(env)));
     const std::vector<std::string> reqs = spec.requirements();
     if (!reqs.empty()) {
       std::string text;
@@ -225,18 +228,22 @@ BuildResult build_environment(Workspace& ws, const EnvironmentVersion& v,
           {venv_python, "-m", "pip", "install", "--progress-bar", "off", "-r", envs::kRequirements},
           env, say, dir);
       if (!installed.ok()) {
-        std::string msg =
-            "building " + describe(v) + " failed: pip: " + pip_error(installed, &network);
-        if (!network) {
+        std::string msg = "building " + describe(v) +
+                          " failed: pip: " + pip_error(installed, &network, index_in_use(env));
+        if (!network && !spec.conda.empty()) {
           const auto missing = conda_packages_pip_lacks(venv_python, spec, env);
           std::string names;
-          for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-          if (!names.empty())
+          for (const auto& m : missing.value_or(std::vector<std::string>{}))
+            names += (names.empty() ? "" : ", ") + m;
+          if (!missing)
+            msg += " (this pip is older than 22.2 and cannot tell which conda packages it lacks)";
+          else if (!names.empty())
             msg += " (conda packages pip cannot install under the same name: " + names + ")";
         }
         throw Error(network ? ErrorKind::Unavailable : ErrorKind::InvalidArgument, msg);
       }
     }
+    share_with_group(dir, folder_mode(root / "builds"));
     sync_folder_filesystem(dir);  // pip's files are durable before anything names them
     nlohmann::json info = {{"environment", v.name},      {"version", v.version},
                            {"build_hash", v.build_hash}, {"spec", nlohmann::json::parse(v.spec)},

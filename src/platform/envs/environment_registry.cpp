@@ -39,10 +39,10 @@ EnvironmentVersion resolve_environment(Store& store, const EnvironmentRef& ref) 
 
 namespace {
 
-EnvironmentVersion to_version(const EnvironmentRegistration& r) {
+EnvironmentVersion to_version(const EnvironmentRegistration& r, bool check_python) {
   if (r.source_kind != "conda" && r.source_kind != "pip" && r.source_kind != "image")
     throw Error(ErrorKind::Internal, "environment source kind '" + r.source_kind + "'");
-  check_python_available(r.spec);  // refused now, not when a job first builds it
+  if (check_python) check_python_available(r.spec);  // refused now, not when a job builds it
   EnvironmentVersion v;
   v.name = r.name;
   v.description = r.description;
@@ -61,7 +61,7 @@ EnvironmentVersion to_version(const EnvironmentRegistration& r) {
 EnvironmentVersion register_environment(Workspace& ws, const EnvironmentRegistration& r,
                                         bool* created) {
   check_environment_name(r.name);
-  return ws.store().create_environment_version(to_version(r), created);
+  return ws.store().create_environment_version(to_version(r, true), created);
 }
 
 EnvironmentVersion register_anonymous_environment(Workspace& ws, const EnvironmentSpec& spec,
@@ -75,7 +75,7 @@ EnvironmentVersion register_anonymous_environment(Workspace& ws, const Environme
   r.source_kind = source_kind;
   r.created_by = created_by;
   r.anonymous = true;
-  return register_environment(ws, r);
+  return ws.store().create_environment_version(to_version(r, false));  // submit checked it
 }
 
 }  // namespace glia::platform

@@ -86,7 +86,8 @@ struct ResolvedEnvironment {
   }
 };
 
-std::optional<ResolvedEnvironment> resolve_job_environment(Store& store, const JobSpec& spec) {
+std::optional<ResolvedEnvironment> resolve_job_environment(Workspace& ws, const JobSpec& spec) {
+  Store& store = ws.store();
   if (!spec.environment) return std::nullopt;
   const JobEnvironment& e = *spec.environment;
   ResolvedEnvironment out;
@@ -108,8 +109,9 @@ std::optional<ResolvedEnvironment> resolve_job_environment(Store& store, const J
   out.inline_spec = out.source.empty() ? EnvironmentSpec{} : parse_conda_file(out.source, label);
   out.source_kind = out.source.empty() ? "image" : "conda";
   if (!e.image.empty()) out.inline_spec->image = e.image;
-  try {  // now, before anything is written (registering it would check it too late)
-    check_python_available(*out.inline_spec);
+  try {  // now, before anything is written; a built environment has its interpreter
+    if (!built_environment(ws, out.inline_spec->build_hash()))
+      check_python_available(*out.inline_spec);
   } catch (const Error& err) {
     throw Error(err.kind(), label + ": " + err.what());
   }
@@ -172,7 +174,7 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   }
   const std::string command =
       render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
-  const auto pyenv = resolve_job_environment(store, spec);
+  const auto pyenv = resolve_job_environment(ws, spec);
   const std::optional<EnvironmentSpec> pyspec =
       pyenv ? std::optional<EnvironmentSpec>(pyenv->spec()) : std::nullopt;
   const bool build = pyspec && pyspec->builds();

@@ -7,9 +7,12 @@ one or using any of their attributes raises NotImplementedError naming the call:
 Azure's service, and Glia has its own CLI for what they do.
 """
 
+from ._unavailable import module_getattr
 from ._unavailable import (ComputeTarget, Dataset, Datastore, Environment, Experiment, Model,
                            RunConfiguration, ScriptRunConfig, Workspace)
 from .run import Run
 
 __all__ = ["Run", "Workspace", "Experiment", "Dataset", "Datastore", "Environment",
            "ScriptRunConfig", "RunConfiguration", "ComputeTarget", "Model"]
+
+__getattr__ = module_getattr("")

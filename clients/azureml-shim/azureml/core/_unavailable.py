@@ -99,6 +99,24 @@ ComputeTarget = _make("ComputeTarget")
 Model = _make("Model")
 
 
+def module_getattr(module):
+    """A module ``__getattr__`` for ``azureml.core`` (module "") and its submodules: any other
+    class name Azure has there (``from azureml.core.compute import AmlCompute``) imports as a
+    class whose every use raises NotImplementedError naming it. Only capitalized names (classes);
+    others stay AttributeErrors, so submodules still import and typos of functions stay errors."""
+    made = {}
+    where = "azureml.core" + ("." + module if module else "")
+
+    def __getattr__(name):
+        if not name[:1].isupper():
+            raise AttributeError("module %r has no attribute %r" % (where, name))
+        if name not in made:
+            made[name] = _make((module + "." if module else "") + name)
+        return made[name]
+
+    return __getattr__
+
+
 def job_workspace():
     """The object behind ``run.experiment.workspace``: a Workspace whose every public attribute
     raises NotImplementedError naming it (``ws.get_default_datastore()`` and so on)."""
