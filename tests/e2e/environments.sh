@@ -394,7 +394,7 @@ python3 -c 'import socket, time, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
 print(s.getsockname()[1], flush=True); time.sleep(300)' >"$WORK/port" 2>/dev/null &
 HANG=$!
-trap 'kill "$HANG" 2>/dev/null; stop_agents; rm -rf "$WORK"' EXIT
+trap 'kill "$HANG" 2>/dev/null || true; stop_agents; rm -rf "$WORK"' EXIT
 for ((i = 0; i < 50; i++)); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 WS2="$WORK/ws2"
 "$GLIA" workspace init "$WS2" >/dev/null
