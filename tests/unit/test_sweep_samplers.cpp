@@ -9,6 +9,7 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/sweep_space.hpp"
+#include "sweeps/expression_value.hpp"
 
 namespace glia::platform::sweeps {
 namespace {
@@ -54,6 +55,28 @@ std::vector<double> as_doubles(const std::vector<json>& js) {
 bool multiple_of(double v, double q) {
   const double k = std::round(v / q);
   return std::fabs(v - k * q) <= 1e-12 * std::max(1.0, std::fabs(v));
+}
+
+TEST(SweepDraws, GeneratorsMatchTheirReferences) {
+  // SplitMix64 (Steele, Lea, Flood) seeded 0: its published first outputs.
+  uint64_t state = 0;
+  const uint64_t first[] = {0xE220A8397B1DCDAFULL, 0x6E789E6AA1B965F4ULL, 0x06C45D188009454FULL};
+  for (uint64_t expected : first) {
+    EXPECT_EQ(detail::splitmix64(state), expected);
+    state += 0x9E3779B97F4A7C15ULL;
+  }
+  // The inverse normal CDF against the quantiles of the standard normal, in all three regions.
+  EXPECT_NEAR(detail::inverse_normal_cdf(0.5), 0.0, 1e-12);
+  EXPECT_NEAR(detail::inverse_normal_cdf(0.975), 1.959963984540054, 1e-8);
+  EXPECT_NEAR(detail::inverse_normal_cdf(0.99), 2.326347874040841, 1e-8);
+  EXPECT_NEAR(detail::inverse_normal_cdf(0.001), -3.090232306167813, 1e-8);
+  EXPECT_NEAR(detail::inverse_normal_cdf(1e-9), -5.997807015007686, 1e-7);
+  EXPECT_THROW(detail::inverse_normal_cdf(0.0), Error);
+  // Uniforms from bits stay strictly inside (0, 1).
+  EXPECT_GT(detail::unit_from_bits(0), 0.0);
+  EXPECT_LT(detail::unit_from_bits(~uint64_t{0}), 1.0);  // was 1.0 with 53 bits
+  EXPECT_NO_THROW(detail::value_from_uniform(expr(R"({"type":"normal","mu":0,"sigma":1})"),
+                                             detail::unit_from_bits(~uint64_t{0})));
 }
 
 class EachSampler : public ::testing::TestWithParam<bool> {};

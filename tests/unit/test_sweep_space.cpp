@@ -111,6 +111,16 @@ TEST(SweepSpace, RefusesBadExpressionsNamingTheKey) {
   expect_refused(json::parse(R"({"type":"randint","upper":0})"), "upper");
   expect_refused(json::parse(R"({"type":"randint","upper":2.5})"), "upper");
   expect_refused(json::parse(R"({"type":"randint","upper":"10"})"), "upper");
+  // Values a double cannot hold.
+  expect_refused(json::parse(R"({"type":"uniform","min_value":-1e308,"max_value":1e308})"),
+                 "max_value");
+  expect_refused(json::parse(R"({"type":"loguniform","min_value":0,"max_value":800})"),
+                 "max_value");
+  expect_refused(json::parse(R"({"type":"qloguniform","min_value":0,"max_value":710,"q":1})"),
+                 "max_value");
+  expect_refused(json::parse(R"({"type":"lognormal","mu":600,"sigma":20})"), "sigma");
+  expect_refused(json::parse(R"({"type":"normal","mu":0,"sigma":1e308})"), "sigma");
+  EXPECT_NO_THROW(parse_expression(json::parse(R"({"type":"normal","mu":600,"sigma":20})"), "w"));
   // Not numbers.
   expect_refused(json::parse(R"({"type":"uniform","min_value":"0","max_value":1})"), "min_value");
   expect_refused(json::parse(R"({"type":"normal","mu":null,"sigma":1})"), "mu");

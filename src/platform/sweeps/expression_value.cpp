@@ -9,6 +9,15 @@ namespace glia::platform::sweeps::detail {
 
 namespace {
 
+// x, checked: the parse-time bounds keep every draw finite, so a non-finite one is a bug.
+double finite(double x, const Expression& e) {
+  if (!std::isfinite(x)) {
+    throw Error(ErrorKind::Internal,
+                "sweep expression " + to_string(e.kind) + ": a draw is not a finite number");
+  }
+  return x;
+}
+
 // round(x / q) * q; a whole-number q gives an integer.
 nlohmann::json quantize(double x, double q) {
   const double r = std::round(x / q) * q;
@@ -31,7 +40,7 @@ bool is_normal_family(ExpressionKind kind) {
 }
 
 nlohmann::json value_from_uniform(const Expression& e, double u) {
-  const double x = e.min_value + u * (e.max_value - e.min_value);
+  const double x = finite(e.min_value + u * (e.max_value - e.min_value), e);
   switch (e.kind) {
     case ExpressionKind::Choice:
       return e.values.at(
@@ -43,9 +52,9 @@ nlohmann::json value_from_uniform(const Expression& e, double u) {
     case ExpressionKind::Quniform:
       return quantize(x, e.q);
     case ExpressionKind::Loguniform:
-      return std::exp(x);
+      return finite(std::exp(x), e);
     case ExpressionKind::Qloguniform:
-      return quantize(std::exp(x), e.q);
+      return quantize(finite(std::exp(x), e), e.q);
     case ExpressionKind::Normal:
     case ExpressionKind::Qnormal:
     case ExpressionKind::Lognormal:
@@ -56,16 +65,16 @@ nlohmann::json value_from_uniform(const Expression& e, double u) {
 }
 
 nlohmann::json value_from_normal(const Expression& e, double z) {
-  const double x = e.mu + e.sigma * z;
+  const double x = finite(e.mu + e.sigma * z, e);
   switch (e.kind) {
     case ExpressionKind::Normal:
       return x;
     case ExpressionKind::Qnormal:
       return quantize(x, e.q);
     case ExpressionKind::Lognormal:
-      return std::exp(x);
+      return finite(std::exp(x), e);
     case ExpressionKind::Qlognormal:
-      return quantize(std::exp(x), e.q);
+      return quantize(finite(std::exp(x), e), e.q);
     default:
       throw Error(ErrorKind::Internal,
                   "sweep expression: " + to_string(e.kind) + " is not drawn from a normal");
@@ -110,8 +119,9 @@ uint64_t splitmix64(uint64_t x) {
 }
 
 double unit_from_bits(uint64_t bits) {
-  // The top 53 bits, centred in their cell: (k + 0.5) / 2^53 lies strictly inside (0, 1).
-  return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+  // The top 52 bits, centred in their cell: (k + 0.5) / 2^52 is exact and lies strictly inside
+  // (0, 1); with 53 bits the last cell's centre, 1 - 2^-54, would round to 1.
+  return (static_cast<double>(bits >> 12) + 0.5) * 0x1.0p-52;
 }
 
 uint64_t fnv1a(const std::string& s) {

@@ -24,6 +24,15 @@ constexpr std::array<std::pair<ExpressionKind, const char*>, 10> kKindNames = {{
     {ExpressionKind::Qlognormal, "qlognormal"},
 }};
 
+// exp(x) fits a double for x <= 709 (log of the largest double is 709.78).
+constexpr double kMaxExponent = 709;
+// Box-Muller and the inverse normal CDF reach |z| < 9 with 53-bit uniforms.
+constexpr double kTailSigmas = 10;
+
+bool is_log_normal(ExpressionKind kind) {
+  return kind == ExpressionKind::Lognormal || kind == ExpressionKind::Qlognormal;
+}
+
 // The keys each kind takes besides `type`.
 std::vector<std::string> keys_of(ExpressionKind kind) {
   switch (kind) {
@@ -149,6 +158,15 @@ Expression parse_expression(const nlohmann::json& j, const std::string& where) {
         throw Error(where + ".max_value: expected more than min_value (" +
                     j.at("min_value").dump() + "), got " + j.at("max_value").dump());
       }
+      if (!std::isfinite(e.max_value - e.min_value)) {
+        throw Error(where + ".max_value: the range from min_value is too wide for a double");
+      }
+      if ((e.kind == ExpressionKind::Loguniform || e.kind == ExpressionKind::Qloguniform) &&
+          e.max_value > kMaxExponent) {
+        throw Error(where + ".max_value: an exponent, expected at most " +
+                    std::to_string(static_cast<int>(kMaxExponent)) + " (exp(max_value) " +
+                    "must fit a double), got " + j.at("max_value").dump());
+      }
       break;
     case ExpressionKind::Normal:
     case ExpressionKind::Qnormal:
@@ -158,6 +176,13 @@ Expression parse_expression(const nlohmann::json& j, const std::string& where) {
       e.sigma = number(j, "sigma", where);
       if (e.sigma <= 0) {
         throw Error(where + ".sigma: expected a number > 0, got " + j.at("sigma").dump());
+      }
+      // Draws reach about mu +- 9 sigma; they (and exp of them) must fit a double.
+      if (!std::isfinite(std::fabs(e.mu) + kTailSigmas * e.sigma) ||
+          (is_log_normal(e.kind) && e.mu + kTailSigmas * e.sigma > kMaxExponent)) {
+        throw Error(where + ".sigma: mu + " + std::to_string(static_cast<int>(kTailSigmas)) +
+                    " sigma is too large for a double" +
+                    (is_log_normal(e.kind) ? " once exponentiated" : ""));
       }
       break;
   }
