@@ -162,6 +162,13 @@ TEST_P(EachSampler, NormalHasItsMeanAndSpread) {
     qs.push_back(j.get<double>());
   }
   EXPECT_NEAR(moments(qs).mean, 0.0, 0.1);
+  // Draws just below zero round to 0, never to -0.0.
+  int zeros = 0;
+  for (const auto& j : draws(R"({"type":"qnormal","mu":0,"sigma":0.1,"q":0.5})", GetParam())) {
+    ASSERT_NE(j.dump(), "-0.0");
+    zeros += j.dump() == "0.0" ? 1 : 0;
+  }
+  EXPECT_GT(zeros, kDraws * 9 / 10);
   for (const auto& j : draws(R"({"type":"qlognormal","mu":2,"sigma":1,"q":1})", GetParam())) {
     ASSERT_TRUE(j.is_number_integer()) << j.dump();
     ASSERT_GE(j.get<int64_t>(), 0);

@@ -20,7 +20,8 @@ double finite(double x, const Expression& e) {
 
 // round(x / q) * q; a whole-number q gives an integer.
 nlohmann::json quantize(double x, double q) {
-  const double r = std::round(x / q) * q;
+  double r = std::round(x / q) * q;
+  if (r == 0.0) r = 0.0;  // never -0.0, which JSON would print as "-0.0"
   if (q == std::floor(q) && std::fabs(r) < 9.0e18) return static_cast<int64_t>(r);
   return r;
 }
