@@ -95,6 +95,10 @@ TEST(BanditPolicy, AYoungTrialIsComparedAtItsOwnInterval) {
   std::vector<TrialMetrics> trials{trial("a", {0.5, 0.5, 0.5}), trial("b", {0.3, 0.55, 0.9}),
                                    trial("c", {0.5})};
   EXPECT_EQ(ids(decide(bandit_factor(0.1), Goal::Maximize, "Accuracy", trials)), Ids{"a"});
+  // And a trial that has not reached an interval does not count there: a is judged at 2,
+  // where b (at 1 only) is absent.
+  trials = {trial("a", {0.5, 0.5}), trial("b", {0.9})};
+  EXPECT_TRUE(decide(bandit_factor(0.1), Goal::Maximize, "Accuracy", trials).empty());
 }
 
 TEST(BanditPolicy, EvaluationIntervalAndDelayAreHonoured) {
@@ -221,6 +225,17 @@ TEST(MedianStoppingPolicy, IntervalsDelayAndFinishedTrialsAreHonoured) {
             std::string::npos);
   trials[1].finished = true;
   EXPECT_TRUE(decide(MedianStoppingPolicy{}, Goal::Maximize, "Accuracy", trials).empty());
+  // Only the trials that reached the interval count: at 2, a (avg 0.5) and c (0.6) give a
+  // median 0.55 above a's best 0.5; b (at 1 only, 0.1) would have pulled it down to 0.5.
+  trials = {trial("a", {0.5, 0.5}), trial("b", {0.1}), trial("c", {0.6, 0.6})};
+  EXPECT_EQ(ids(decide(MedianStoppingPolicy{}, Goal::Maximize, "Accuracy", trials)),
+            (Ids{"a", "b"}));
+  // A trial whose first value comes after an interval is neither judged nor counted there.
+  MedianStoppingPolicy at2;
+  at2.evaluation_interval = 2;
+  TrialMetrics late{"late", {{3, 0.0}}, false};
+  trials = {trial("a", {0.5, 0.5}), trial("c", {0.6, 0.6}), late};
+  EXPECT_EQ(ids(decide(at2, Goal::Maximize, "Accuracy", trials)), Ids{"a"});
   // A trial alone is never below its own running average.
   EXPECT_TRUE(
       decide(MedianStoppingPolicy{}, Goal::Maximize, "Accuracy", {trial("x", {0.9, 0.1, 0.1})})

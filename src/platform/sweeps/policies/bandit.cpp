@@ -36,7 +36,7 @@ std::vector<Termination> decide(const BanditPolicy& policy, Goal goal, const std
     double best = y;
     std::string best_id = t.id;
     for (const auto& other : trials) {
-      if (!detail::reached(other, static_cast<double>(*n))) continue;
+      if (!detail::counts_at(other, *n)) continue;
       const double v = detail::best_up_to(other, *n, goal);
       if (detail::better(goal, v, best) || (v == best && other.id < best_id)) {
         best = v;

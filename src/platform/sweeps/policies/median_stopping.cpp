@@ -25,8 +25,7 @@ std::vector<Termination> decide(const MedianStoppingPolicy& policy, Goal goal,
     if (!n) continue;
     std::vector<double> averages;
     for (const auto& other : trials)
-      if (detail::reached(other, static_cast<double>(*n)))
-        averages.push_back(detail::mean_up_to(other, *n));
+      if (detail::counts_at(other, *n)) averages.push_back(detail::mean_up_to(other, *n));
     std::sort(averages.begin(), averages.end());
     const size_t k = averages.size();
     const double median =

@@ -39,12 +39,16 @@ std::optional<int64_t> latest_evaluation_interval(const TrialMetrics& trial,
   if (trial.series.empty()) return std::nullopt;
   const int64_t last = trial.series.back().first;
   const int64_t n = last / evaluation_interval * evaluation_interval;
-  if (n < 1 || n < delay_evaluation) return std::nullopt;
+  if (n < 1 || n < delay_evaluation || trial.series.front().first > n) return std::nullopt;
   return n;
 }
 
 bool reached(const TrialMetrics& trial, double interval) {
   return !trial.series.empty() && static_cast<double>(trial.series.back().first) >= interval;
+}
+
+bool counts_at(const TrialMetrics& trial, int64_t n) {
+  return !trial.series.empty() && trial.series.front().first <= n && trial.series.back().first >= n;
 }
 
 bool better(Goal goal, double a, double b) {

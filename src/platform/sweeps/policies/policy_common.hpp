@@ -19,12 +19,15 @@ void check_trials(const std::vector<TrialMetrics>& trials);
 void check_at_least(const char* key, int64_t value, int64_t minimum);
 
 // The latest evaluation interval (a multiple of evaluation_interval, >= delay_evaluation and
-// >= 1) that the trial has reached, if any.
+// >= 1) that the trial has reached and has a value at or before, if any.
 std::optional<int64_t> latest_evaluation_interval(const TrialMetrics& trial,
                                                   int64_t evaluation_interval,
                                                   int64_t delay_evaluation);
 
 bool reached(const TrialMetrics& trial, double interval);
+
+// The trial has reached interval n and has a value at a step <= n.
+bool counts_at(const TrialMetrics& trial, int64_t n);
 
 // a is better than b for the goal (strictly).
 bool better(Goal goal, double a, double b);

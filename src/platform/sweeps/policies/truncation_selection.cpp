@@ -30,7 +30,7 @@ std::vector<Termination> decide(const TruncationSelectionPolicy& policy, Goal go
     const double y = detail::best_up_to(t, *n, goal);
     int64_t count = 0, better = 0;
     for (const auto& other : trials) {
-      if (!detail::reached(other, static_cast<double>(*n))) continue;
+      if (!detail::counts_at(other, *n)) continue;
       if (other.finished && policy.exclude_finished_jobs) continue;
       ++count;
       if (detail::better(goal, detail::best_up_to(other, *n, goal), y)) ++better;
