@@ -99,6 +99,10 @@ TEST(BanditPolicy, AYoungTrialIsComparedAtItsOwnInterval) {
   // where b (at 1 only) is absent.
   trials = {trial("a", {0.5, 0.5}), trial("b", {0.9})};
   EXPECT_TRUE(decide(bandit_factor(0.1), Goal::Maximize, "Accuracy", trials).empty());
+  // Nor does a trial whose first value comes after the interval (its 0.99 is at interval 3).
+  TrialMetrics late{"late", {{3, 0.99}}, false};
+  trials = {trial("a", {0.5, 0.5}), late};
+  EXPECT_TRUE(decide(bandit_factor(0.1, 2), Goal::Maximize, "Accuracy", trials).empty());
 }
 
 TEST(BanditPolicy, EvaluationIntervalAndDelayAreHonoured) {
