@@ -389,6 +389,9 @@ TEST(AshaPolicy, BadParametersAreRefusedNamingTheKey) {
   EXPECT_NE(error_of([] { asha(1, 10, 1).check(); }).find("reduction_factor"), std::string::npos);
   EXPECT_NE(error_of([] { asha(1, 10, std::nan("")).check(); }).find("reduction_factor"),
             std::string::npos);
+  EXPECT_NE(error_of([] { asha(1, 1000000, 1.0001).check(); }).find("reduction_factor"),
+            std::string::npos);                    // about 138,000 rungs
+  EXPECT_NO_THROW(asha(1, 1000000, 1.1).check());  // 145 rungs
   EXPECT_NE(
       error_of([] { decide(asha(1, 10, 0.5), Goal::Maximize, "m", {}); }).find("reduction_factor"),
       std::string::npos);

@@ -9,6 +9,10 @@
 
 namespace glia::platform::sweeps {
 
+namespace {
+constexpr int kMaxRungs = 1000;  // a factor barely above 1 would make millions
+}  // namespace
+
 void AshaPolicy::check() const {
   detail::check_at_least("grace_period", grace_period, 1);
   if (max_t < grace_period)
@@ -17,6 +21,12 @@ void AshaPolicy::check() const {
   if (!std::isfinite(reduction_factor) || reduction_factor <= 1)
     throw Error("early_termination.reduction_factor: expected a number > 1, got " +
                 detail::num(reduction_factor));
+  const double count = std::log(static_cast<double>(max_t) / static_cast<double>(grace_period)) /
+                       std::log(reduction_factor);
+  if (count > kMaxRungs)
+    throw Error("early_termination.reduction_factor: " + detail::num(reduction_factor) +
+                " gives more than " + std::to_string(kMaxRungs) +
+                " rungs from grace_period to max_t; expected a larger factor");
 }
 
 std::vector<double> AshaPolicy::rungs() const {
