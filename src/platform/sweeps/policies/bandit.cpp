@@ -25,47 +25,39 @@ void BanditPolicy::check() const {
 std::vector<Termination> decide(const BanditPolicy& policy, Goal goal, const std::string& metric,
                                 const std::vector<TrialMetrics>& trials) {
   policy.check();
-  detail::check_trials(trials);
-  std::vector<Termination> out;
-  for (const auto& t : trials) {
-    if (t.finished) continue;
-    const auto n =
-        detail::latest_evaluation_interval(t, policy.evaluation_interval, policy.delay_evaluation);
-    if (!n) continue;
-    const double y = detail::best_up_to(t, *n, goal);
-    double best = y;
-    std::string best_id = t.id;
-    for (const auto& other : trials) {
-      if (!detail::counts_at(other, *n)) continue;
-      const double v = detail::best_up_to(other, *n, goal);
-      if (detail::better(goal, v, best) || (v == best && other.id < best_id)) {
-        best = v;
-        best_id = other.id;
-      }
-    }
-    double bound;
-    std::string formula;
-    const bool max = goal == Goal::Maximize;
-    if (policy.slack_factor) {
-      const double f = *policy.slack_factor;
-      const bool divide = max == (best >= 0);
-      bound = divide ? best / (1 + f) : best * (1 + f);
-      formula = detail::num(best) + (divide ? " / (1 + " : " * (1 + ") + detail::num(f) + ")";
-    } else {
-      const double a = *policy.slack_amount;
-      bound = max ? best - a : best + a;
-      formula = detail::num(best) + (max ? " - " : " + ") + detail::num(a);
-    }
-    if (!detail::better(goal, bound, y)) continue;
-    out.push_back({t.id, "bandit: " + metric + " " + detail::num(y) +
-                             " (best of the trial up to interval " + std::to_string(*n) + ") is " +
-                             (max ? "below" : "above") + " the best trial " + best_id + "'s " +
-                             formula + " = " + detail::num(bound) + " (" + detail::goal_word(goal) +
-                             ")"});
-  }
-  std::sort(out.begin(), out.end(),
-            [](const Termination& a, const Termination& b) { return a.trial < b.trial; });
-  return out;
+  return detail::judge_running(
+      trials, policy.evaluation_interval, policy.delay_evaluation,
+      [&](const TrialMetrics& t, int64_t n) -> std::optional<std::string> {
+        const double y = detail::best_up_to(t, n, goal);
+        double best = y;
+        std::string best_id = t.id;
+        for (const auto& other : trials) {
+          if (!detail::counts_at(other, n)) continue;
+          const double v = detail::best_up_to(other, n, goal);
+          if (detail::better(goal, v, best) || (v == best && other.id < best_id)) {
+            best = v;
+            best_id = other.id;
+          }
+        }
+        double bound;
+        std::string formula;
+        const bool max = goal == Goal::Maximize;
+        if (policy.slack_factor) {
+          const double f = *policy.slack_factor;
+          const bool divide = max == (best >= 0);
+          bound = divide ? best / (1 + f) : best * (1 + f);
+          formula = detail::num(best) + (divide ? " / (1 + " : " * (1 + ") + detail::num(f) + ")";
+        } else {
+          const double a = *policy.slack_amount;
+          bound = max ? best - a : best + a;
+          formula = detail::num(best) + (max ? " - " : " + ") + detail::num(a);
+        }
+        if (!detail::better(goal, bound, y)) return std::nullopt;
+        return "bandit: " + metric + " " + detail::num(y) + " (best of the trial up to interval " +
+               std::to_string(n) + ") is " + (max ? "below" : "above") + " the best trial " +
+               best_id + "'s " + formula + " = " + detail::num(bound) + " (" +
+               detail::goal_word(goal) + ")";
+      });
 }
 
 }  // namespace glia::platform::sweeps

@@ -1,6 +1,8 @@
 // What the early termination policies share.
 #include "sweeps/policies/policy_common.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -83,6 +85,22 @@ std::string num(double v) {
 
 const char* goal_word(Goal goal) {
   return goal == Goal::Maximize ? "maximize" : "minimize";
+}
+
+std::vector<Termination> judge_running(
+    const std::vector<TrialMetrics>& trials, int64_t evaluation_interval, int64_t delay_evaluation,
+    const std::function<std::optional<std::string>(const TrialMetrics&, int64_t)>& judge) {
+  check_trials(trials);
+  std::vector<Termination> out;
+  for (const auto& t : trials) {
+    if (t.finished) continue;
+    const auto n = latest_evaluation_interval(t, evaluation_interval, delay_evaluation);
+    if (!n) continue;
+    if (auto reason = judge(t, *n)) out.push_back({t.id, std::move(*reason)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Termination& a, const Termination& b) { return a.trial < b.trial; });
+  return out;
 }
 
 }  // namespace glia::platform::sweeps::detail

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,13 @@ std::optional<int64_t> latest_evaluation_interval(const TrialMetrics& trial,
                                                   int64_t delay_evaluation);
 
 bool reached(const TrialMetrics& trial, double interval);
+
+// What bandit, median stopping and truncation selection share: checks the trials, calls
+// `judge(trial, n)` for each running trial at its latest evaluation interval n, and returns the
+// terminations it gives, sorted by trial id (the result does not depend on the input's order).
+std::vector<Termination> judge_running(
+    const std::vector<TrialMetrics>& trials, int64_t evaluation_interval, int64_t delay_evaluation,
+    const std::function<std::optional<std::string>(const TrialMetrics&, int64_t)>& judge);
 
 // The trial has reached interval n and has a value at a step <= n.
 bool counts_at(const TrialMetrics& trial, int64_t n);

@@ -20,33 +20,27 @@ std::vector<Termination> decide(const TruncationSelectionPolicy& policy, Goal go
                                 const std::string& metric,
                                 const std::vector<TrialMetrics>& trials) {
   policy.check();
-  detail::check_trials(trials);
-  std::vector<Termination> out;
-  for (const auto& t : trials) {
-    if (t.finished) continue;
-    const auto n =
-        detail::latest_evaluation_interval(t, policy.evaluation_interval, policy.delay_evaluation);
-    if (!n) continue;
-    const double y = detail::best_up_to(t, *n, goal);
-    int64_t count = 0, better = 0;
-    for (const auto& other : trials) {
-      if (!detail::counts_at(other, *n)) continue;
-      if (other.finished && policy.exclude_finished_jobs) continue;
-      ++count;
-      if (detail::better(goal, detail::best_up_to(other, *n, goal), y)) ++better;
-    }
-    const int64_t cut = count * policy.truncation_percentage / 100;
-    if (cut < 1 || better < count - cut) continue;
-    out.push_back({t.id, "truncation_selection: " + metric + " " + detail::num(y) +
-                             " (best of the trial up to interval " + std::to_string(*n) +
-                             ") ranks " + std::to_string(better + 1) + " of " +
-                             std::to_string(count) + " trials (" + detail::goal_word(goal) +
-                             "); the lowest " + std::to_string(policy.truncation_percentage) +
-                             "% are the last " + std::to_string(cut)});
-  }
-  std::sort(out.begin(), out.end(),
-            [](const Termination& a, const Termination& b) { return a.trial < b.trial; });
-  return out;
+  return detail::judge_running(trials, policy.evaluation_interval, policy.delay_evaluation,
+                               [&](const TrialMetrics& t, int64_t n) -> std::optional<std::string> {
+                                 const double y = detail::best_up_to(t, n, goal);
+                                 int64_t count = 0, better = 0;
+                                 for (const auto& other : trials) {
+                                   if (!detail::counts_at(other, n)) continue;
+                                   if (other.finished && policy.exclude_finished_jobs) continue;
+                                   ++count;
+                                   if (detail::better(goal, detail::best_up_to(other, n, goal), y))
+                                     ++better;
+                                 }
+                                 const int64_t cut = count * policy.truncation_percentage / 100;
+                                 if (cut < 1 || better < count - cut) return std::nullopt;
+                                 return "truncation_selection: " + metric + " " + detail::num(y) +
+                                        " (best of the trial up to interval " + std::to_string(n) +
+                                        ") ranks " + std::to_string(better + 1) + " of " +
+                                        std::to_string(count) + " trials (" +
+                                        detail::goal_word(goal) + "); the lowest " +
+                                        std::to_string(policy.truncation_percentage) +
+                                        "% are the last " + std::to_string(cut);
+                               });
 }
 
 }  // namespace glia::platform::sweeps
