@@ -20,12 +20,32 @@
 #    venv, with numpy kept <2: unconstrained, pip would upgrade numpy to 2.x for MLflow's
 #    pandas/scipy/pyarrow and break Debian's torch. With the pin every MLflow dependency
 #    resolves without touching what TensorFlow, Keras or torch use.
+#  * Optuna (the sweeps benchmark's peer, bench/sweeps.sh) comes from PyPI into the same venv,
+#    numpy kept <2 for the same reason. `bash bench/setup-peers.sh sweeps` installs only what
+#    the sweeps benchmark needs (the venv and Optuna: its trials run Glia's own binary), not
+#    torch, TensorFlow or MLflow.
 #  * Side effect: installing libopenblas0-openmp switches the system-wide
 #    libblas.so.3 alternative to OpenBLAS (Glia itself does not use BLAS).
 set -euo pipefail
 cd "$(dirname "$0")"
 TF_VERSION=2.21.0
 MLFLOW_VERSION=3.17.2
+OPTUNA_VERSION=5.1.0
+case "${1:-all}" in
+  all) ;;
+  sweeps)
+    if ! dpkg -s python3-venv >/dev/null 2>&1; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+    fi
+    [ -x .venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv
+    if ! .venv/bin/python -c "import optuna; assert optuna.__version__ == '$OPTUNA_VERSION'" 2>/dev/null; then
+      .venv/bin/python -m pip install -q "optuna==$OPTUNA_VERSION" "numpy<2"
+    fi
+    .venv/bin/python -c 'import optuna, numpy; print(f"sweeps peers ready: optuna {optuna.__version__}, numpy {numpy.__version__}")'
+    exit 0 ;;
+  *) echo "usage: bash bench/setup-peers.sh [all|sweeps]" >&2; exit 2 ;;
+esac
 
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null ||
    ! dpkg -s libopenblas0-openmp python3-venv >/dev/null 2>&1; then
@@ -46,8 +66,12 @@ fi
 if ! .venv/bin/python -c "import mlflow; assert mlflow.__version__ == '$MLFLOW_VERSION'" 2>/dev/null; then
   .venv/bin/python -m pip install -q "mlflow==$MLFLOW_VERSION" "numpy<2"
 fi
+if ! .venv/bin/python -c "import optuna; assert optuna.__version__ == '$OPTUNA_VERSION'" 2>/dev/null; then
+  .venv/bin/python -m pip install -q "optuna==$OPTUNA_VERSION" "numpy<2"
+fi
 .venv/bin/python - <<'PY'
-import torch, tensorflow as tf, keras, numpy, mlflow
+import torch, tensorflow as tf, keras, numpy, mlflow, optuna
 print(f"peers ready: torch {torch.__version__}, tensorflow {tf.__version__}, "
-      f"keras {keras.__version__}, numpy {numpy.__version__}, mlflow {mlflow.__version__}")
+      f"keras {keras.__version__}, numpy {numpy.__version__}, mlflow {mlflow.__version__}, "
+      f"optuna {optuna.__version__}")
 PY
