@@ -134,6 +134,7 @@ if want seed-sweep; then
   "$GLIA" -w "$WS" compute update --name local --max-concurrent "$CONCURRENT" >/dev/null
   "$GLIA" -w "$WS" dataset create --name mnist-dataset --path "$DATA/" >/dev/null
   LR_SEED='learning_rate: {type: loguniform, min_value: -6, max_value: -1}'
+  # shellcheck disable=SC2016 # glia's placeholder, not the shell's
   LR_ARG='${{search_space.learning_rate}}'
   seed_sweep_yaml random "$LR_SEED" "$LR_ARG" >"$OUT/seed-random.yml"
   { cat "$OUT/seed-random.yml"
@@ -192,7 +193,7 @@ YML
   for n in $OVERHEAD_TRIALS; do
     load
     "$PY" bench/peers/glia_sweep.py --glia "$GLIA" --workspace "$WS" --file "$OUT/overhead.yml" \
-      --label "$n trials" --set "limits.max_total_trials=$n" --poll 0.5 >>"$OVERHEAD_RESULTS"
+      --label "$n trials" --set "limits.max_total_trials=$n" --poll 2 >>"$OVERHEAD_RESULTS"
   done
   load
   "$PY" bench/peers/sweep_report.py overhead "$OVERHEAD_RESULTS"
