@@ -8,7 +8,7 @@
 
 #include "glia/error.hpp"
 #include "job_spec_detail.hpp"
-#include "sweep_json_fields.hpp"
+#include "sweep_fields.hpp"
 
 namespace glia::platform::job_spec_detail {
 namespace {

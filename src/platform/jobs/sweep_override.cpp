@@ -7,7 +7,7 @@
 #include "glia/platform/sweep_spec.hpp"
 #include "job_spec_detail.hpp"
 #include "job_spec_yaml.hpp"
-#include "sweep_json_fields.hpp"
+#include "sweep_fields.hpp"
 
 namespace glia::platform {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/sweep_spec.hpp"
-#include "sweep_json_fields.hpp"
+#include "sweep_fields.hpp"
 
 namespace glia::platform {
 namespace {

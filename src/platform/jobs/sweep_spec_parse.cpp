@@ -11,7 +11,7 @@
 #include "job_file.hpp"
 #include "job_spec_detail.hpp"
 #include "job_spec_yaml.hpp"
-#include "sweep_json_fields.hpp"
+#include "sweep_fields.hpp"
 
 namespace glia::platform {
 namespace job_spec_detail {
