@@ -165,6 +165,59 @@ TEST_F(SweepSpecTest, TheKerasMnistExampleIsTheSeedsHyperDriveSweep) {
   EXPECT_NE(command.find("--data-folder /data"), std::string::npos) << command;
 }
 
+// Azure's hello-sweep example, as az ml job create reads it (keys in Azure's order).
+TEST_F(SweepSpecTest, AnAzureSweepFileIsReadAsWritten) {
+  const SweepSpec spec = parse(R"(
+$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json
+type: sweep
+trial:
+  command: >-
+    python hello-sweep.py
+    --A ${{inputs.A}}
+    --B ${{search_space.B}}
+    --C ${{search_space.C}}
+  code: src
+  environment:
+    image: python:3.8
+inputs:
+  A: 0.5
+compute: azureml:cpu-cluster
+sampling_algorithm: random
+search_space:
+  B:
+    type: choice
+    values: ["hello", "world", "hello world"]
+  C:
+    type: uniform
+    min_value: 0.1
+    max_value: 1.0
+objective:
+  goal: minimize
+  primary_metric: random_metric
+limits:
+  max_total_trials: 4
+  max_concurrent_trials: 2
+  timeout: 3600
+outputs:
+  test1:
+  test2:
+    mode: upload
+display_name: hello-sweep-example
+experiment_name: hello-sweep-example
+description: Hello sweep job example.
+)");
+  EXPECT_EQ(spec.trial.compute, "cpu-cluster");
+  EXPECT_EQ(spec.trial.inputs.at("A").value, "0.5");
+  EXPECT_EQ(spec.trial.outputs.at("test2").mode, "upload");
+  EXPECT_EQ(spec.trial.environment->image, "python:3.8");
+  EXPECT_EQ(spec.settings.search_space.at("B").values.size(), 3u);
+  EXPECT_EQ(spec.settings.goal, sweeps::Goal::Minimize);
+  EXPECT_EQ(spec.settings.limits.concurrent(), 2);
+  EXPECT_EQ(spec.settings.limits.timeout, 3600);
+  EXPECT_EQ(render_search_space(spec.trial.command, {{"B", "hello world"}, {"C", 0.25}}),
+            "python hello-sweep.py --A ${{inputs.A}} --B hello world --C 0.25");
+}
+
 // ---- every key ----
 
 TEST_F(SweepSpecTest, EveryKeyIsRead) {
@@ -740,6 +793,11 @@ TEST_F(SweepSpecTest, OverrideRefusalsNameTheKeyAndChangeNothing) {
       {"distribution.type=mpi", {base_sections(), "distribution"}},
       {"bogus=1", {base_sections(), "bogus"}},
       {"noequals", {base_sections(), "KEY=VALUE"}},
+      // An alias bomb as a value is bounded like one in a file.
+      {"seed=[&a [1,1,1,1,1,1,1,1], &b [*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b], "
+       "&d [*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e], "
+       "&g [*f,*f,*f,*f,*f,*f,*f,*f], [*g,*g,*g,*g,*g,*g,*g,*g]]",
+       {base_sections(), "nodes"}},
   };
   for (const auto& [assignment, c] : cases) {
     SCOPED_TRACE(assignment);
@@ -918,6 +976,11 @@ TEST_F(SweepSpecTest, LoadJobFileDispatchesOnTheType) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::NotFound);
   }
+  // The job file limits hold for sweeps too.
+  const std::string big = error_of([&] {
+    load_job_file(write("big.yml", text_of(base_sections()) + "#" + std::string(1 << 20, 'x')));
+  });
+  EXPECT_NE(big.find("larger than 1048576 bytes"), std::string::npos) << big;
   // The command-job reader points a sweep at job files.
   const std::string message = error_of([&] { load_job_spec(sweep); });
   EXPECT_NE(message.find("a sweep is submitted as a job file"), std::string::npos) << message;

@@ -45,11 +45,14 @@ bool delegated(const std::string& key) {
 // number, "maximize" a string).
 nlohmann::json value_json(const std::string& text) {
   const YamlReader reader("--set", ".");
+  YAML::Node node;
   try {
-    return to_json(reader, YAML::Load(text), "value");
+    node = YAML::Load(text);
   } catch (const YAML::Exception&) {
-    return text;
+    return text;  // not YAML: a string (refused where a number is expected)
   }
+  reader.check_size(node);  // aliases are bounded here as in files
+  return to_json(reader, node, "value");
 }
 
 }  // namespace
