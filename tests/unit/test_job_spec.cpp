@@ -181,14 +181,20 @@ TEST_F(JobSpecTest, UnknownTopLevelKeyListsTheAcceptedOnes) {
 
 TEST_F(JobSpecTest, TypeMustBeCommand) {
   EXPECT_EQ(parse("type: command\ncommand: x\n").command, "x");
+  // A sweep is read as a job file (load_job_file), not by the command-job reader.
   expect_error("type: sweep\ncommand: x\n",
-               {"job type 'sweep' is not supported yet; supported: command"});
-  expect_error("type: pipeline\ncommand: x\n", {"job type 'pipeline'"});
+               {"job type 'sweep': a sweep is submitted as a job file"});
+  expect_error("type: pipeline\ncommand: x\n",
+               {"job type 'pipeline' is not supported yet; supported: command, sweep"});
   expect_error("type: [command]\ncommand: x\n", {"type", "expected a job type"});
   // Without type:, a $schema naming another job type names it (it would default to command).
   expect_error(
       "$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json\ncommand: x\n",
-      {"job type 'sweep' (from $schema) is not supported yet"});
+      {"job type 'sweep' (from $schema): a sweep is submitted as a job file"});
+  expect_error(
+      "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\n"
+      "command: x\n",
+      {"job type 'pipeline' (from $schema) is not supported yet"});
   EXPECT_EQ(parse("$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n"
                   "command: x\n")
                 .command,
@@ -205,7 +211,9 @@ TEST_F(JobSpecTest, OtherJobTypesAreNamedBeforeTheirKeys) {
                                 "trial: {command: x}\nsearch_space: {lr: 1}\n"
                                 "sampling_algorithm: random\njobs: {}\ntype: ") +
                             type + "\n";
-    expect_error(job, {std::string("job type '") + type + "' is not supported yet"});
+    expect_error(job, {std::string("job type '") + type + "'",
+                       std::string(type) == "sweep" ? "a sweep is submitted as a job file"
+                                                    : "is not supported yet"});
     const std::string message = error_of([&] { parse(job); });
     EXPECT_EQ(message.find("unknown key"), std::string::npos) << message;
   }
@@ -545,8 +553,9 @@ TEST_F(JobSpecTest, MalformedPlaceholdersAreErrors) {
                {"command", "unterminated placeholder '${{inputs.x'"});
   expect_error("command: run ${{inputs.x} end\ninputs: {x: 1}\n",
                {"command", "unterminated", "'${{inputs.x}'"});
+  // ${{search_space.NAME}} is a sweep trial's (test_sweep_spec.cpp).
   expect_error("command: run ${{search_space.lr}}\n",
-               {"command", "unsupported placeholder '${{search_space.lr}}'"});
+               {"command uses ${{search_space.lr}}: only a sweep's trial may use"});
   expect_error("command: run ${{inputs}}\n", {"command", "'${{inputs}}'"});
   expect_error("command: run ${{inputs.1x}}\n",
                {"command", "malformed placeholder '${{inputs.1x}}'"});

@@ -5,6 +5,7 @@
 // and the key (docs/sweeps.md).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -24,12 +25,17 @@ using EarlyTermination = std::variant<sweeps::BanditPolicy, sweeps::MedianStoppi
                                       sweeps::TruncationSelectionPolicy, sweeps::AshaPolicy>;
 
 struct SweepLimits {
-  int64_t max_total_trials = 1000;              // Azure's default; 1..100000
-  std::optional<int64_t> max_concurrent_trials;  // unset: max_total_trials (Azure's default)
-  std::optional<double> timeout;                 // seconds for the whole sweep
-  std::optional<double> trial_timeout;           // seconds per trial (its limits.timeout)
-  std::optional<int64_t> max_failed_trials;      // unset: no limit
-  int64_t concurrent() const { return max_concurrent_trials.value_or(max_total_trials); }
+  int64_t max_total_trials = 1000;  // Azure's default; 1..100000
+  /// Unset: max_total_trials (Azure's default). More than max_total_trials is accepted and
+  /// clamped (concurrent()): a --set of max_total_trials alone never conflicts with the file.
+  std::optional<int64_t> max_concurrent_trials;
+  std::optional<double> timeout;             // seconds for the whole sweep
+  std::optional<double> trial_timeout;       // seconds per trial (its limits.timeout)
+  std::optional<int64_t> max_failed_trials;  // unset: no limit; 0..100000
+  /// The trials to keep running at once: max_concurrent_trials, at most max_total_trials.
+  int64_t concurrent() const {
+    return std::min(max_concurrent_trials.value_or(max_total_trials), max_total_trials);
+  }
 };
 
 /// Everything about a sweep except its trial: what the agent needs to drive it, recorded on the
@@ -37,10 +43,10 @@ struct SweepLimits {
 struct SweepSettings {
   sweeps::SearchSpace search_space;
   nlohmann::json search_space_json;  // as written (the YAML's JSON shape), for records and views
-  std::string sampling_algorithm = "random";  // random | grid | bayesian
-  std::string rule = "random";                // random sampling's rule: random | sobol
-  std::optional<uint64_t> seed;               // unset in the file: drawn at submit, recorded
-  std::string primary_metric;                 // objective.primary_metric (required)
+  std::string sampling_algorithm = "random";   // random | grid | bayesian
+  std::string rule = "random";                 // random sampling's rule: random | sobol
+  std::optional<uint64_t> seed;                // unset in the file: drawn at submit, recorded
+  std::string primary_metric;                  // objective.primary_metric (required)
   sweeps::Goal goal = sweeps::Goal::Maximize;  // objective.goal (required)
   std::optional<EarlyTermination> early_termination;
   SweepLimits limits;
@@ -78,7 +84,8 @@ SweepSpec parse_sweep_spec(const std::string& yaml_text, const std::string& sour
 
 /// A job file: a command job or a sweep, by its `type:` (or $schema; default command).
 using JobFile = std::variant<JobSpec, SweepSpec>;
-/// Reads a job file as load_job_spec does and parses it by its type.
+/// Reads a job file as load_job_spec does and parses it by its type (other types, e.g. pipeline,
+/// are refused naming the type). Sets JobSpec::source (a sweep's: trial.source) to the file.
 JobFile load_job_file(const std::filesystem::path& file);
 
 /// `--set` on a sweep: the command-job keys that are the sweep's (experiment_name,
@@ -93,9 +100,10 @@ void apply_sweep_override(SweepSpec& spec, const std::string& assignment);
 /// verbatim, booleans as true/false.
 std::string parameter_text(const nlohmann::json& value);
 
-/// Replaces every ${{search_space.NAME}} of `command` with parameter_text(params[NAME]);
-/// render_command (job_spec.hpp) leaves them as written. Throws glia::Error for a NAME missing
-/// from `params`.
+/// Replaces every ${{search_space.NAME}} of `command` with parameter_text(params[NAME]), verbatim
+/// (like literal inputs: a string with spaces is not quoted); render_command (job_spec.hpp)
+/// leaves them as written. Give it the trial's command as parsed, then render_command a copy of
+/// the trial holding the result. Throws glia::Error for a NAME missing from `params`.
 std::string render_search_space(const std::string& command, const sweeps::Parameters& params);
 
 }  // namespace glia::platform

@@ -54,19 +54,33 @@ bool has_dataset_prefix(std::string_view path);
 std::string resolve_uri_path(const std::string& where, JobInput::Kind kind, const std::string& path,
                              const std::filesystem::path& base_dir);
 
-/// One ${{inputs.NAME}} / ${{outputs.NAME}} in a command.
+/// One ${{inputs.NAME}} / ${{outputs.NAME}} / ${{search_space.NAME}} in a command.
 struct Placeholder {
+  enum class Space { Inputs, Outputs, SearchSpace };
   std::size_t begin = 0;  // index of "${{"
   std::size_t end = 0;    // one past "}}"
-  bool output = false;    // outputs.NAME rather than inputs.NAME
+  Space space = Space::Inputs;
   std::string name;
   std::string text;  // as written, e.g. "${{ inputs.lr }}"
+  bool output() const { return space == Space::Outputs; }
 };
 /// Every placeholder in `command`, in order. Anything starting with "${{" that is not a
-/// well-formed inputs/outputs placeholder is an error "<where>: command: ...".
-std::vector<Placeholder> scan_placeholders(const std::string& where, const std::string& command);
-/// Scans spec.command and checks that each placeholder names a declared input or output.
-std::vector<Placeholder> check_placeholders(const std::string& where, const JobSpec& spec);
+/// well-formed inputs/outputs/search_space placeholder is an error "<where>: <key>: ...".
+std::vector<Placeholder> scan_placeholders(const std::string& where, const std::string& command,
+                                           const std::string& key = "command");
+/// Checks that each inputs/outputs placeholder of `placeholders` names a declared input or
+/// output of `spec` (search_space ones are left alone).
+void check_declared(const std::string& where, const JobSpec& spec,
+                    const std::vector<Placeholder>& placeholders,
+                    const std::string& key = "command");
+/// Scans spec.command and checks its placeholders: inputs/outputs must be declared; with
+/// `parameters` null (a command job) a search_space placeholder is refused (only a sweep's trial
+/// may use one); else (a sweep's trial) each must name one of `parameters`, and every parameter
+/// must be used (one never passed to the command would be sampled for nothing). `key` names the
+/// command in messages ("command", "trial.command").
+std::vector<Placeholder> check_placeholders(const std::string& where, const JobSpec& spec,
+                                            const std::vector<std::string>* parameters = nullptr,
+                                            const std::string& key = "command");
 
 /// How messages name a spec's file: its path, or "job spec" when it was parsed from text.
 std::string source_label(const JobSpec& spec);

@@ -24,41 +24,42 @@ const std::vector<std::string> kInlineKeys{"$schema", "image", "conda_file", "de
 }  // namespace
 
 void parse_environment(const YamlReader& yaml, JobSpec& spec, const YAML::Node& node) {
+  const std::string key = yaml.key("environment");
   JobEnvironment env;
   if (node.IsScalar()) {
     env.reference = node.Scalar();
     if (env.reference.empty())
-      yaml.error(
-          "environment: expected an environment (NAME@latest, NAME:VERSION) or a mapping "
-          "with conda_file and/or image");
+      yaml.error(key +
+                 ": expected an environment (NAME@latest, NAME:VERSION) or a mapping "
+                 "with conda_file and/or image");
     spec.environment = std::move(env);
     return;
   }
   if (!node.IsMap())
-    yaml.error(
-        "environment: expected an environment (NAME@latest, NAME:VERSION) or a mapping "
-        "with conda_file and/or image");
-  for (const auto& [key, value] : yaml.entries(node, "environment", &kInlineKeys)) {
-    const std::string where = "environment." + key;
-    if (key == "image") {
+    yaml.error(key +
+               ": expected an environment (NAME@latest, NAME:VERSION) or a mapping "
+               "with conda_file and/or image");
+  for (const auto& [field, value] : yaml.entries(node, key, &kInlineKeys)) {
+    const std::string where = yaml.key("environment." + field);
+    if (field == "image") {
       env.image = yaml.scalar(value, where, "an image name");
-    } else if (key == "description") {
+    } else if (field == "description") {
       env.description = yaml.scalar(value, where);
-    } else if (key == "$schema") {
+    } else if (field == "$schema") {
       yaml.scalar(value, where);  // only guides editors
-    } else if (key == "os_type") {
+    } else if (field == "os_type") {
       const std::string os = yaml.scalar(value, where, "linux");
       if (os != "linux" && os != "Linux")
         yaml.error(where + ": " + in_quotes(os) + " (jobs run on this Linux host; expected linux)");
-    } else if (key == "name" || key == "version") {
+    } else if (field == "name" || field == "version") {
       yaml.error(where +
                  ": not supported: an inline environment is registered anonymously; register a "
                  "named one with `glia environment create` and give environment: NAME:VERSION");
-    } else if (key == "build") {
+    } else if (field == "build") {
       yaml.error(where +
                  ": not supported: Docker build contexts need containers, and jobs run on the "
                  "host; give conda_file (a conda YAML with pip packages) instead");
-    } else if (key == "conda_file") {
+    } else if (field == "conda_file") {
       if (value.IsMap()) {
         envs::parse_conda_node(value, yaml.file());  // errors at their place in the job file
         YAML::Emitter out;
@@ -77,7 +78,7 @@ void parse_environment(const YamlReader& yaml, JobSpec& spec, const YAML::Node& 
     }
   }
   if (!env.conda_file && env.conda_yaml.empty() && env.image.empty())
-    yaml.error("environment: expected conda_file and/or image (or a reference NAME:VERSION)");
+    yaml.error(key + ": expected conda_file and/or image (or a reference NAME:VERSION)");
   spec.environment = std::move(env);
 }
 

@@ -37,9 +37,10 @@ std::string input_type(const YamlReader& yaml, const std::string& key, const YAM
 
 void parse_input(const YamlReader& yaml, JobSpec& spec, const std::string& name,
                  const YAML::Node& node) {
-  const std::string key = "inputs." + name;
+  const std::string key = yaml.key("inputs." + name);
   if (!is_identifier(name)) {
-    yaml.error("inputs: invalid input name '" + name + "' (expected [A-Za-z_][A-Za-z0-9_]*)");
+    yaml.error(yaml.key("inputs") + ": invalid input name '" + name +
+               "' (expected [A-Za-z_][A-Za-z0-9_]*)");
   }
   JobInput input;
   if (node.IsScalar()) {
@@ -87,9 +88,10 @@ void parse_input(const YamlReader& yaml, JobSpec& spec, const std::string& name,
 
 void parse_output(const YamlReader& yaml, JobSpec& spec, const std::string& name,
                   const YAML::Node& node) {
-  const std::string key = "outputs." + name;
+  const std::string key = yaml.key("outputs." + name);
   if (!is_identifier(name)) {
-    yaml.error("outputs: invalid output name '" + name + "' (expected [A-Za-z_][A-Za-z0-9_]*)");
+    yaml.error(yaml.key("outputs") + ": invalid output name '" + name +
+               "' (expected [A-Za-z_][A-Za-z0-9_]*)");
   }
   if (!node.IsNull() && !node.IsMap()) {
     yaml.error(key + ": expected a mapping with type: uri_folder");

@@ -1,246 +1,201 @@
-// Reading job.yml (Azure ML CLI v2 command jobs) into a JobSpec: the top-level keys, code,
-// compute, limits and resources (inputs and outputs: job_spec_inputs.cpp). Every key is checked
-// here, so a bad file fails at submit with a one-line message naming the file and the key.
-#include <cerrno>
-#include <cstring>
+// Reading job.yml (Azure ML CLI v2 command jobs) into a JobSpec: the command-job keys, code,
+// compute, limits and resources (inputs and outputs: job_spec_inputs.cpp). The keys are parsed
+// one at a time by parse_command_key, which a sweep's trial shares (sweep_spec_parse.cpp). Every
+// key is checked here, so a bad file fails at submit with a one-line message naming the file and
+// the key.
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "glia/error.hpp"
 #include "glia/platform/experiment_names.hpp"
-#include "glia/platform/input_limits.hpp"
 #include "glia/platform/job_spec.hpp"
+#include "job_file.hpp"
 #include "job_spec_detail.hpp"
 #include "job_spec_yaml.hpp"
 
 namespace glia::platform {
+namespace job_spec_detail {
 namespace {
 
 namespace fs = std::filesystem;
-using namespace job_spec_detail;
 
-const std::vector<std::string> kTopLevelKeys{
-    "$schema", "type",    "name",   "display_name", "experiment_name", "description",
-    "tags",    "command", "code",   "compute",      "environment",     "environment_variables",
-    "inputs",  "outputs", "limits", "resources"};
+fs::path parse_code(const YamlReader& yaml, const std::string& path) {
+  const std::string key = yaml.key("code");
+  if (path.empty()) yaml.error(key + ": expected a folder path, got ''");
+  if (path.find("://") != std::string::npos || has_dataset_prefix(path)) {
+    yaml.error(key + ": expected a local folder, got " + in_quotes(path));
+  }
+  fs::path code = fs::path(path).is_relative() ? yaml.base() / path : fs::path(path);
+  code = fs::absolute(code).lexically_normal();
+  if (code.has_relative_path() && code.filename().empty()) code = code.parent_path();
+  std::error_code ec;
+  const auto status = fs::status(code, ec);
+  if (!fs::exists(status)) {
+    yaml.error(
+        key + ": " + in_quotes(code.string()) +
+        " does not exist (expected a folder; relative paths start at the job file's folder)");
+  }
+  if (!fs::is_directory(status))
+    yaml.error(key + ": " + in_quotes(code.string()) + " is not a folder");
+  return code;
+}
 
-class Parser {
- public:
-  Parser(std::string file, fs::path base_dir) : yaml_(std::move(file), std::move(base_dir)) {}
+std::string parse_compute(const YamlReader& yaml, const std::string& compute) {
+  const std::string key = yaml.key("compute");
+  if (compute.empty()) yaml.error(key + ": expected a compute name, got ''");
+  if (!compute.starts_with("azureml:")) return compute;
+  std::string name = compute.substr(std::string_view("azureml:").size());
+  if (name.empty()) yaml.error(key + ": expected a compute name after 'azureml:'");
+  return name;
+}
 
-  JobSpec parse(const std::string& text) {
-    if (text.size() > kMaxJobFileBytes) {
-      error("the job file is larger than " + std::to_string(kMaxJobFileBytes) +
-            " bytes (1 MiB), the most accepted");
+void parse_limits(const YamlReader& yaml, JobSpec& spec, const YAML::Node& node) {
+  static const std::vector<std::string> accepted{"timeout"};
+  const std::string key = yaml.key("limits.timeout");
+  for (const auto& [field, value] : yaml.entries(node, yaml.key("limits"), &accepted)) {
+    const std::string text = yaml.scalar(value, key, "a positive number of seconds");
+    const auto seconds = parse_positive_number(text);
+    if (!seconds)
+      yaml.error(key + ": expected a positive number of seconds, got " + in_quotes(text));
+    spec.timeout_seconds = seconds;
+  }
+}
+
+void parse_resources(const YamlReader& yaml, JobSpec& spec, const YAML::Node& node) {
+  constexpr const char* kOnlyOne = "the local compute target runs one instance";
+  for (const auto& [field, value] : yaml.entries(node, yaml.key("resources"))) {
+    const std::string key = yaml.key("resources." + field);
+    if (field == "threads") {  // Glia's key: the job's compute threads (docs/jobs.md)
+      const std::string text = yaml.scalar(value, key, "a positive integer");
+      const auto n = parse_positive_number(text);
+      if (!literal_type_problem("integer", text).empty() || !n || *n > 4096)
+        yaml.error(key + ": expected a positive integer (at most 4096), got " + in_quotes(text));
+      spec.threads = static_cast<int64_t>(*n);
+      continue;
     }
-    try {
-      // Every document is loaded, so that a second one ("---") is refused, not dropped.
-      const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-      if (documents.size() > 1) {
-        error("the job file holds " + std::to_string(documents.size()) +
-              " YAML documents (separated by ---); expected one");
-      }
-      return parse(documents.empty() ? YAML::Node() : documents.front());
-    } catch (const YAML::Exception& e) {
-      const std::string at = e.mark.is_null() ? std::string()
-                                              : ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                    std::to_string(e.mark.column + 1);
-      throw Error(one_line(yaml_.file() + at + ": malformed YAML: " + e.msg));
+    if (field != "instance_count") {
+      yaml.error(key + ": not supported (" + kOnlyOne +
+                 "; accepted: instance_count: 1, threads: N)");
+    }
+    const std::string text = yaml.scalar(value, key, "1");
+    if (!literal_type_problem("integer", text).empty() || parse_positive_number(text) != 1.0) {
+      yaml.error(key + ": expected 1 (" + std::string(kOnlyOne) + "), got " + in_quotes(text));
     }
   }
-
- private:
-  [[noreturn]] void error(const std::string& what) const { yaml_.error(what); }
-  std::string scalar(const YAML::Node& node, const std::string& key,
-                     const std::string& expected = "a string") const {
-    return yaml_.scalar(node, key, expected);
-  }
-
-  JobSpec parse(const YAML::Node& root) {
-    if (root.IsNull()) error("the job file is empty (expected a mapping with at least command)");
-    if (!root.IsMap()) error("expected a mapping of job keys (" + join(kTopLevelKeys) + ")");
-    yaml_.check_size(root);  // before anything walks the tree: aliases are bounded
-    check_type(root);        // a sweep's keys are not "unknown", its type is
-    for (const auto& entry : root) {
-      if (!entry.first.IsScalar()) continue;  // entries() reports it
-      if (const auto why = unsupported_key(entry.first.Scalar())) error(*why);
-    }
-    JobSpec spec;
-    std::string name;
-    for (const auto& [key, value] : yaml_.entries(root, "", &kTopLevelKeys)) {
-      if (key == "$schema" || key == "type") {
-        scalar(value, key);  // the type was checked above; $schema only guides editors
-      } else if (key == "name") {
-        name = scalar(value, key);
-      } else if (key == "display_name") {
-        spec.display_name = scalar(value, key);
-      } else if (key == "experiment_name") {
-        spec.experiment_name = scalar(value, key);
-        try {
-          check_experiment_name(spec.experiment_name);
-        } catch (const Error& e) {
-          error(std::string("experiment_name: ") + e.what());
-        }
-      } else if (key == "description") {
-        spec.description = scalar(value, key);
-      } else if (key == "command") {
-        spec.command = scalar(value, key, "a non-empty string");
-      } else if (key == "code") {
-        spec.code = parse_code(scalar(value, key, "a folder path"));
-      } else if (key == "environment") {
-        parse_environment(yaml_, spec, value);
-      } else if (key == "environment_variables") {
-        spec.environment_variables = yaml_.string_map(value, key, true);
-      } else if (key == "compute") {
-        spec.compute = parse_compute(scalar(value, key, "a compute name"));
-      } else if (key == "tags") {
-        spec.tags = yaml_.string_map(value, key, false);
-      } else if (key == "inputs") {
-        for (const auto& [input, node] : yaml_.entries(value, key)) {
-          parse_input(yaml_, spec, input, node);
-        }
-      } else if (key == "outputs") {
-        for (const auto& [output, node] : yaml_.entries(value, key)) {
-          parse_output(yaml_, spec, output, node);
-        }
-      } else if (key == "limits") {
-        parse_limits(spec, value);
-      } else if (key == "resources") {
-        parse_resources(spec, value);
-      }
-    }
-    if (!name.empty() && !spec.display_name.empty() && name != spec.display_name) {
-      error("name: '" + name + "' and display_name: '" + spec.display_name +
-            "' differ; Glia shows a job's name as its display name (run ids are generated), so "
-            "give one of them");
-    }
-    if (spec.display_name.empty()) spec.display_name = name;
-    if (spec.command.find_first_not_of(" \t\r\n") == std::string::npos) {
-      error("command: required (expected a non-empty string)");
-    }
-    check_placeholders(yaml_.file(), spec);
-    return spec;
-  }
-
-  // `type:` is read before the other keys, so that another job type is named as such; without
-  // one, a $schema naming another job type's schema (".../sweepJob.schema.json") names it.
-  void check_type(const YAML::Node& root) const {
-    for (const auto& entry : root) {
-      if (!entry.first.IsScalar() || entry.first.Scalar() != "type") continue;
-      const std::string type = scalar(entry.second, "type", "a job type");
-      if (type != "command") {
-        error("job type " + in_quotes(type) + " is not supported yet; supported: command");
-      }
-      return;
-    }
-    for (const auto& entry : root) {
-      if (!entry.first.IsScalar() || entry.first.Scalar() != "$schema") continue;
-      const std::string schema = scalar(entry.second, "$schema", "a schema URL");
-      constexpr std::string_view kSuffix = "Job.schema.json";
-      if (!schema.ends_with(kSuffix)) return;
-      const std::string file = fs::path(schema).filename().string();
-      const std::string type = file.substr(0, file.size() - kSuffix.size());
-      if (!type.empty() && type != "command") {
-        error("job type " + in_quotes(type) +
-              " (from $schema) is not supported yet; supported: " + "command");
-      }
-    }
-  }
-
-  fs::path parse_code(const std::string& path) const {
-    if (path.empty()) error("code: expected a folder path, got ''");
-    if (path.find("://") != std::string::npos || has_dataset_prefix(path)) {
-      error("code: expected a local folder, got " + in_quotes(path));
-    }
-    fs::path code = fs::path(path).is_relative() ? yaml_.base() / path : fs::path(path);
-    code = fs::absolute(code).lexically_normal();
-    if (code.has_relative_path() && code.filename().empty()) code = code.parent_path();
-    std::error_code ec;
-    const auto status = fs::status(code, ec);
-    if (!fs::exists(status)) {
-      error("code: " + in_quotes(code.string()) +
-            " does not exist (expected a folder; relative paths start at the job file's folder)");
-    }
-    if (!fs::is_directory(status)) {
-      error("code: " + in_quotes(code.string()) + " is not a folder");
-    }
-    return code;
-  }
-
-  std::string parse_compute(const std::string& compute) const {
-    if (compute.empty()) error("compute: expected a compute name, got ''");
-    if (!compute.starts_with("azureml:")) return compute;
-    std::string name = compute.substr(std::string_view("azureml:").size());
-    if (name.empty()) error("compute: expected a compute name after 'azureml:'");
-    return name;
-  }
-
-  void parse_limits(JobSpec& spec, const YAML::Node& node) const {
-    static const std::vector<std::string> accepted{"timeout"};
-    for (const auto& [field, value] : yaml_.entries(node, "limits", &accepted)) {
-      const std::string text = scalar(value, "limits.timeout", "a positive number of seconds");
-      const auto seconds = parse_positive_number(text);
-      if (!seconds) {
-        error("limits.timeout: expected a positive number of seconds, got " + in_quotes(text));
-      }
-      spec.timeout_seconds = seconds;
-    }
-  }
-
-  void parse_resources(JobSpec& spec, const YAML::Node& node) const {
-    constexpr const char* kOnlyOne = "the local compute target runs one instance";
-    for (const auto& [field, value] : yaml_.entries(node, "resources")) {
-      if (field == "threads") {  // Glia's key: the job's compute threads (docs/jobs.md)
-        const std::string text = scalar(value, "resources.threads", "a positive integer");
-        const auto n = parse_positive_number(text);
-        if (!literal_type_problem("integer", text).empty() || !n || *n > 4096)
-          error("resources.threads: expected a positive integer (at most 4096), got " +
-                in_quotes(text));
-        spec.threads = static_cast<int64_t>(*n);
-        continue;
-      }
-      if (field != "instance_count") {
-        error("resources." + field + ": not supported (" + kOnlyOne +
-              "; accepted: instance_count: 1, threads: N)");
-      }
-      const std::string text = scalar(value, "resources.instance_count", "1");
-      if (!literal_type_problem("integer", text).empty() || parse_positive_number(text) != 1.0) {
-        error("resources.instance_count: expected 1 (" + std::string(kOnlyOne) + "), got " +
-              in_quotes(text));
-      }
-    }
-  }
-
-  YamlReader yaml_;
-};
+}
 
 }  // namespace
 
+const std::vector<std::string>& command_job_keys() {
+  static const std::vector<std::string> keys{
+      "$schema", "type",    "name",   "display_name", "experiment_name", "description",
+      "tags",    "command", "code",   "compute",      "environment",     "environment_variables",
+      "inputs",  "outputs", "limits", "resources"};
+  return keys;
+}
+
+bool parse_command_key(const YamlReader& yaml, JobSpec& spec, std::string& name,
+                       const std::string& key, const YAML::Node& value) {
+  const std::string where = yaml.key(key);
+  if (key == "name") {
+    name = yaml.scalar(value, where);
+  } else if (key == "display_name") {
+    spec.display_name = yaml.scalar(value, where);
+  } else if (key == "experiment_name") {
+    spec.experiment_name = yaml.scalar(value, where);
+    try {
+      check_experiment_name(spec.experiment_name);
+    } catch (const Error& e) {
+      yaml.error(where + ": " + e.what());
+    }
+  } else if (key == "description") {
+    spec.description = yaml.scalar(value, where);
+  } else if (key == "command") {
+    spec.command = yaml.scalar(value, where, "a non-empty string");
+  } else if (key == "code") {
+    spec.code = parse_code(yaml, yaml.scalar(value, where, "a folder path"));
+  } else if (key == "environment") {
+    parse_environment(yaml, spec, value);
+  } else if (key == "environment_variables") {
+    spec.environment_variables = yaml.string_map(value, where, true);
+  } else if (key == "compute") {
+    spec.compute = parse_compute(yaml, yaml.scalar(value, where, "a compute name"));
+  } else if (key == "tags") {
+    spec.tags = yaml.string_map(value, where, false);
+  } else if (key == "inputs") {
+    for (const auto& [input, node] : yaml.entries(value, where)) {
+      parse_input(yaml, spec, input, node);
+    }
+  } else if (key == "outputs") {
+    for (const auto& [output, node] : yaml.entries(value, where)) {
+      parse_output(yaml, spec, output, node);
+    }
+  } else if (key == "limits") {
+    parse_limits(yaml, spec, value);
+  } else if (key == "resources") {
+    parse_resources(yaml, spec, value);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void finish_names(const YamlReader& yaml, JobSpec& spec, const std::string& name) {
+  if (!name.empty() && !spec.display_name.empty() && name != spec.display_name) {
+    yaml.error(yaml.key("name") + ": '" + name + "' and " + yaml.key("display_name") + ": '" +
+               spec.display_name +
+               "' differ; Glia shows a job's name as its display name (run ids are generated), so "
+               "give one of them");
+  }
+  if (spec.display_name.empty()) spec.display_name = name;
+}
+
+JobSpec parse_command_job(const YamlReader& yaml, const YAML::Node& root) {
+  if (root.IsNull()) yaml.error("the job file is empty (expected a mapping with at least command)");
+  if (!root.IsMap()) {
+    yaml.error("expected a mapping of job keys (" + join(command_job_keys()) + ")");
+  }
+  const JobType type = job_type(yaml, root);  // a sweep's keys are not "unknown", its type is
+  if (type.name == "sweep") {
+    yaml.error(type.described() +
+               ": a sweep is submitted as a job file (glia job submit -f FILE reads command jobs "
+               "and sweeps); only a command job is accepted here");
+  }
+  if (type.name != "command") {
+    yaml.error(type.described() + " is not supported yet; supported: command, sweep");
+  }
+  refuse_unsupported_keys(yaml, root);
+  JobSpec spec;
+  std::string name;
+  for (const auto& [key, value] : yaml.entries(root, "", &command_job_keys())) {
+    if (key == "$schema" || key == "type") {
+      yaml.scalar(value, key);  // the type was checked above; $schema only guides editors
+    } else {
+      parse_command_key(yaml, spec, name, key, value);
+    }
+  }
+  finish_names(yaml, spec, name);
+  require_command(yaml, spec);
+  check_placeholders(yaml.file(), spec);
+  return spec;
+}
+
+}  // namespace job_spec_detail
+
 JobSpec parse_job_spec(const std::string& yaml_text, const std::string& source_name,
                        const std::filesystem::path& base_dir) {
-  return Parser(source_name, base_dir).parse(yaml_text);
+  const job_spec_detail::YamlReader yaml(source_name, base_dir);
+  const YAML::Node root = job_spec_detail::load_document(yaml, yaml_text);
+  return job_spec_detail::with_yaml_errors(
+      yaml, [&] { return job_spec_detail::parse_command_job(yaml, root); });
 }
 
 JobSpec load_job_spec(const std::filesystem::path& file) {
-  const std::string name = file.string();
-  std::error_code ec;
-  const auto status = fs::status(file, ec);
-  if (!fs::exists(status)) throw Error(name + ": no such job file");
-  if (fs::is_directory(status)) throw Error(name + ": is a folder (expected a job YAML file)");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(name + ": cannot read the job file: " + std::strerror(errno));
-  // At most one byte more than the limit is read (a FIFO or /dev/zero ends here too);
-  // parse_job_spec refuses the text when it is over.
-  std::string text(kMaxJobFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) throw Error(name + ": cannot read the job file: " + std::strerror(errno));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  const fs::path absolute = fs::absolute(file).lexically_normal();
-  JobSpec spec = parse_job_spec(text, name, absolute.parent_path());
-  spec.source = absolute;
+  const job_spec_detail::JobFileText text = job_spec_detail::read_job_file(file);
+  JobSpec spec = parse_job_spec(text.text, text.name, text.absolute.parent_path());
+  spec.source = text.absolute;
   return spec;
 }
 

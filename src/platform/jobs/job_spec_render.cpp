@@ -1,6 +1,7 @@
-// Command placeholders: finding ${{inputs.x}} / ${{outputs.x}} in a command, checking them
-// against the declared inputs and outputs, and rendering the command to run (shell quoting of
-// paths, optional segments "[ ... ]" and Azure's "$[[ ... ]]").
+// Command placeholders: finding ${{inputs.x}} / ${{outputs.x}} / ${{search_space.x}} in a
+// command, checking them against the declared inputs and outputs (and a sweep's search space),
+// and rendering the command to run (shell quoting of paths, optional segments "[ ... ]" and
+// Azure's "$[[ ... ]]"; search_space placeholders are left for render_search_space).
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -22,7 +23,9 @@ namespace {
 
 constexpr std::string_view kOpen = "${{";
 constexpr std::string_view kClose = "}}";
-constexpr const char* kExpected = "(expected ${{inputs.NAME}} or ${{outputs.NAME}})";
+constexpr const char* kExpected =
+    "(expected ${{inputs.NAME}}, ${{outputs.NAME}} or, in a sweep's trial, "
+    "${{search_space.NAME}})";
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -38,7 +41,8 @@ std::vector<std::string> names_of(const auto& map) {
 
 }  // namespace
 
-std::vector<Placeholder> scan_placeholders(const std::string& where, const std::string& command) {
+std::vector<Placeholder> scan_placeholders(const std::string& where, const std::string& command,
+                                           const std::string& key) {
   std::vector<Placeholder> found;
   for (std::size_t pos = command.find(kOpen); pos != std::string::npos;
        pos = command.find(kOpen, pos)) {
@@ -46,7 +50,7 @@ std::vector<Placeholder> scan_placeholders(const std::string& where, const std::
     const std::size_t line_end = command.find('\n', pos);
     if (close == std::string::npos || close > line_end) {
       const std::size_t shown = std::min(line_end, command.find(' ', pos));
-      fail(where, "command: unterminated placeholder " +
+      fail(where, key + ": unterminated placeholder " +
                       in_quotes(std::string_view(command).substr(pos, shown - pos)) + " " +
                       kExpected);
     }
@@ -58,13 +62,18 @@ std::vector<Placeholder> scan_placeholders(const std::string& where, const std::
         trim(std::string_view(command).substr(pos + kOpen.size(), close - pos - kOpen.size()));
     const std::size_t dot = inner.find('.');
     const std::string_view space = inner.substr(0, dot == std::string_view::npos ? 0 : dot);
-    if (space != "inputs" && space != "outputs") {
-      fail(where, "command: unsupported placeholder " + in_quotes(p.text) + " " + kExpected);
+    if (space == "inputs") {
+      p.space = Placeholder::Space::Inputs;
+    } else if (space == "outputs") {
+      p.space = Placeholder::Space::Outputs;
+    } else if (space == "search_space") {
+      p.space = Placeholder::Space::SearchSpace;
+    } else {
+      fail(where, key + ": unsupported placeholder " + in_quotes(p.text) + " " + kExpected);
     }
-    p.output = space == "outputs";
     p.name = std::string(inner.substr(dot + 1));
     if (!is_identifier(p.name)) {
-      fail(where, "command: malformed placeholder " + in_quotes(p.text) + " " + kExpected);
+      fail(where, key + ": malformed placeholder " + in_quotes(p.text) + " " + kExpected);
     }
     found.push_back(std::move(p));
     pos = found.back().end;
@@ -72,17 +81,47 @@ std::vector<Placeholder> scan_placeholders(const std::string& where, const std::
   return found;
 }
 
-std::vector<Placeholder> check_placeholders(const std::string& where, const JobSpec& spec) {
-  auto placeholders = scan_placeholders(where, spec.command);
+void check_declared(const std::string& where, const JobSpec& spec,
+                    const std::vector<Placeholder>& placeholders, const std::string& key) {
   for (const auto& p : placeholders) {
-    const bool declared = p.output ? spec.outputs.contains(p.name) : spec.inputs.contains(p.name);
+    if (p.space == Placeholder::Space::SearchSpace) continue;
+    const bool declared = p.output() ? spec.outputs.contains(p.name) : spec.inputs.contains(p.name);
     if (declared) continue;
-    const auto declared_names = p.output ? names_of(spec.outputs) : names_of(spec.inputs);
-    const std::string kind = p.output ? "output" : "input";
-    fail(where, "command uses " + p.text + " but no " + kind + " '" + p.name + "' is declared (" +
+    const auto declared_names = p.output() ? names_of(spec.outputs) : names_of(spec.inputs);
+    const std::string kind = p.output() ? "output" : "input";
+    fail(where, key + " uses " + p.text + " but no " + kind + " '" + p.name + "' is declared (" +
                     (declared_names.empty() ? "no " + kind + "s are declared"
                                             : "declared " + kind + "s: " + join(declared_names)) +
                     ")");
+  }
+}
+
+std::vector<Placeholder> check_placeholders(const std::string& where, const JobSpec& spec,
+                                            const std::vector<std::string>* parameters,
+                                            const std::string& key) {
+  auto placeholders = scan_placeholders(where, spec.command, key);
+  check_declared(where, spec, placeholders, key);
+  std::vector<std::string> used;
+  for (const auto& p : placeholders) {
+    if (p.space != Placeholder::Space::SearchSpace) continue;
+    if (parameters == nullptr) {
+      fail(where, key + " uses " + p.text +
+                      ": only a sweep's trial may use ${{search_space.NAME}} (this is a command "
+                      "job; see docs/sweeps.md)");
+    }
+    if (!contains(*parameters, p.name)) {
+      fail(where, key + " uses " + p.text + " but the search space has no parameter '" + p.name +
+                      "' (parameters: " + join(*parameters) + ")");
+    }
+    used.push_back(p.name);
+  }
+  if (parameters != nullptr) {
+    for (const auto& name : *parameters) {
+      if (!contains(used, name)) {
+        fail(where, "search_space." + name + ": never used: " + key + " has no ${{search_space." +
+                        name + "}}, so its sampled values would not reach the trial");
+      }
+    }
   }
   return placeholders;
 }
@@ -110,7 +149,9 @@ class Renderer {
   Renderer(const JobSpec& spec, const std::map<std::string, std::string>& input_values,
            const std::function<std::string(const std::string&)>& output_dir)
       : spec_(spec), output_dir_(output_dir), where_(job_spec_detail::source_label(spec)) {
-    placeholders_ = job_spec_detail::check_placeholders(where_, spec);
+    // A sweep's trial keeps its ${{search_space.x}} (checked at parse) for render_search_space.
+    placeholders_ = job_spec_detail::scan_placeholders(where_, spec.command);
+    job_spec_detail::check_declared(where_, spec, placeholders_);
     for (const auto& [name, input] : spec.inputs) resolve(name, input, input_values);
   }
 
@@ -158,7 +199,11 @@ class Renderer {
 
   // Appends the placeholder's text; returns where the command continues.
   std::size_t substitute(const Placeholder& p) {
-    if (p.output) {
+    if (p.space == Placeholder::Space::SearchSpace) {
+      out_ += p.text;
+      return p.end;
+    }
+    if (p.output()) {
       out_ += shell_quote(output_dir_ ? output_dir_(p.name) : "outputs/" + p.name);
       return p.end;
     }
@@ -188,7 +233,7 @@ class Renderer {
     std::size_t last = next_;
     for (; last < placeholders_.size() && placeholders_[last].end <= end; ++last) {
       const auto& p = placeholders_[last];
-      if (p.output || !spec_.inputs.at(p.name).optional) continue;
+      if (p.space != Placeholder::Space::Inputs || !spec_.inputs.at(p.name).optional) continue;
       optional = true;
       missing = missing || !values_.at(p.name);
     }

@@ -2,8 +2,10 @@
 #include "job_spec_yaml.hpp"
 
 #include <set>
+#include <string_view>
 #include <vector>
 
+#include "glia/error.hpp"
 #include "glia/platform/input_limits.hpp"
 
 #include "job_spec_detail.hpp"
@@ -73,6 +75,69 @@ std::map<std::string, std::string> YamlReader::string_map(const YAML::Node& node
     out[name] = scalar(value, key + "." + name, "a scalar");
   }
   return out;
+}
+
+void malformed_yaml(const YamlReader& yaml, const YAML::Exception& e) {
+  const std::string at = e.mark.is_null() ? std::string()
+                                          : ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                std::to_string(e.mark.column + 1);
+  throw Error(one_line(yaml.file() + at + ": malformed YAML: " + e.msg));
+}
+
+YAML::Node load_document(const YamlReader& yaml, const std::string& text) {
+  if (text.size() > kMaxJobFileBytes) {
+    yaml.error("the job file is larger than " + std::to_string(kMaxJobFileBytes) +
+               " bytes (1 MiB), the most accepted");
+  }
+  return with_yaml_errors(yaml, [&] {
+    // Every document is loaded, so that a second one ("---") is refused, not dropped.
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      yaml.error("the job file holds " + std::to_string(documents.size()) +
+                 " YAML documents (separated by ---); expected one");
+    }
+    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    yaml.check_size(root);  // before anything walks the tree: aliases are bounded
+    return root;
+  });
+}
+
+std::string JobType::described() const {
+  return "job type " + in_quotes(name) + (from_schema ? " (from $schema)" : "");
+}
+
+JobType job_type(const YamlReader& yaml, const YAML::Node& root) {
+  JobType out;
+  if (!root.IsMap()) return out;
+  for (const auto& entry : root) {
+    if (!entry.first.IsScalar() || entry.first.Scalar() != "type") continue;
+    out.name = yaml.scalar(entry.second, "type", "a job type");
+    return out;
+  }
+  for (const auto& entry : root) {
+    if (!entry.first.IsScalar() || entry.first.Scalar() != "$schema") continue;
+    const std::string schema = yaml.scalar(entry.second, "$schema", "a schema URL");
+    constexpr std::string_view kSuffix = "Job.schema.json";
+    if (!schema.ends_with(kSuffix)) return out;
+    const std::string file = std::filesystem::path(schema).filename().string();
+    const std::string type = file.substr(0, file.size() - kSuffix.size());
+    if (!type.empty()) out = JobType{type, true};
+  }
+  return out;
+}
+
+void refuse_unsupported_keys(const YamlReader& yaml, const YAML::Node& node) {
+  if (!node.IsMap()) return;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) continue;  // entries() reports it
+    if (const auto why = unsupported_key(entry.first.Scalar())) yaml.error(yaml.key(*why));
+  }
+}
+
+void require_command(const YamlReader& yaml, const JobSpec& spec) {
+  if (spec.command.find_first_not_of(" \t\r\n") == std::string::npos) {
+    yaml.error(yaml.key("command") + ": required (expected a non-empty string)");
+  }
 }
 
 }  // namespace glia::platform::job_spec_detail

@@ -1,0 +1,58 @@
+// Job files: reading one, bounded, and load_job_file, which parses it by its type (a command job
+// or a sweep).
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "glia/error.hpp"
+#include "glia/platform/input_limits.hpp"
+#include "glia/platform/sweep_spec.hpp"
+#include "job_file.hpp"
+#include "job_spec_detail.hpp"
+
+namespace glia::platform {
+namespace job_spec_detail {
+
+namespace fs = std::filesystem;
+
+JobFileText read_job_file(const fs::path& file) {
+  const std::string name = file.string();
+  std::error_code ec;
+  const auto status = fs::status(file, ec);
+  if (!fs::exists(status)) throw Error(ErrorKind::NotFound, one_line(name + ": no such job file"));
+  if (fs::is_directory(status)) {
+    throw Error(one_line(name + ": is a folder (expected a job YAML file)"));
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw os_error(one_line(name + ": cannot read the job file"), errno);
+  // At most one byte more than the limit is read (a FIFO or /dev/zero ends here too); the
+  // parser refuses the text when it is over.
+  std::string text(kMaxJobFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw os_error(one_line(name + ": cannot read the job file"), errno);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return {name, fs::absolute(file).lexically_normal(), std::move(text)};
+}
+
+}  // namespace job_spec_detail
+
+JobFile load_job_file(const std::filesystem::path& file) {
+  using namespace job_spec_detail;
+  const JobFileText text = read_job_file(file);
+  const YamlReader yaml(text.name, text.absolute.parent_path());
+  const YAML::Node root = load_document(yaml, text.text);
+  return with_yaml_errors(yaml, [&]() -> JobFile {
+    if (job_type(yaml, root).name == "sweep") {
+      SweepSpec sweep = parse_sweep(yaml, root);
+      sweep.trial.source = text.absolute;
+      return sweep;
+    }
+    JobSpec spec = parse_command_job(yaml, root);  // refuses the other types
+    spec.source = text.absolute;
+    return spec;
+  });
+}
+
+}  // namespace glia::platform
