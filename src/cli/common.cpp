@@ -31,6 +31,17 @@ platform::Workspace open_workspace(const std::string& dir) {
   if (!dir.empty()) explicit_dir = normalized_path(dir);
   auto ws = platform::Workspace::find(explicit_dir);
   platform::reconcile_if_no_agent(ws);
+  if (!platform::agent_running(ws.root())) {  // a sweep a dead agent was driving goes on now
+    platform::RunFilter f;
+    f.status = platform::RunStatus::Running;
+    f.submitter_uid = ::geteuid();
+    f.limit = 100000;
+    for (const auto& r : ws.store().list_runs(f))
+      if (r.is_sweep()) {
+        ensure_agent(ws);
+        break;
+      }
+  }
   return ws;
 }
 
@@ -128,7 +139,7 @@ void keep_agent_alive(platform::Workspace& ws, const std::string& run_id) {
   platform::reconcile_if_no_agent(ws);
   const auto run = ws.store().get_run(run_id);
   if (run.status == platform::RunStatus::Queued ||
-      run.status == platform::RunStatus::CancelRequested)
+      run.status == platform::RunStatus::CancelRequested || run.is_sweep())
     ensure_agent(ws);
 }
 

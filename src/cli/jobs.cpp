@@ -6,13 +6,17 @@
 #include <csignal>
 #include <cstdio>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/sweep_views.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "glia/platform/job_submit.hpp"
 #include "glia/platform/log_follow.hpp"
+#include "glia/platform/sweep_spec.hpp"
 
 namespace glia::cli {
 
@@ -60,14 +64,16 @@ int stream_run(platform::Workspace& ws, const std::string& id) {
 }
 
 void add_submit(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir) {
-  auto* submit = job.add_subcommand("submit", "Submit a command job described by a YAML file");
+  auto* submit =
+      job.add_subcommand("submit", "Submit a command or sweep job described by a YAML file");
   struct Args {
     std::string file, output = "text";
     std::vector<std::string> sets;
     bool stream = false;
   };
   auto a = std::make_shared<Args>();
-  submit->add_option("-f,--file", a->file, "the job file (Azure ML CLI v2 command job YAML)")
+  submit
+      ->add_option("-f,--file", a->file, "the job file (Azure ML CLI v2 command or sweep job YAML)")
       ->required();
   submit->add_option("--set", a->sets,
                      "override a value, e.g. --set inputs.batch_size=100 (repeatable)");
@@ -76,12 +82,23 @@ void add_submit(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
   submit->add_option("-o,--output", a->output, "output format")
       ->check(CLI::IsMember({"text", "json"}));
   submit->callback([a, workspace_dir] {
-    platform::JobSpec spec = platform::load_job_spec(a->file);
-    for (const auto& s : a->sets) platform::apply_override(spec, s);
+    platform::JobFile file = platform::load_job_file(a->file);
+    for (const auto& s : a->sets)
+      std::visit(
+          [&](auto& spec) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(spec)>, platform::SweepSpec>)
+              platform::apply_sweep_override(spec, s);
+            else
+              platform::apply_override(spec, s);
+          },
+          file);
     auto ws = open_workspace(*workspace_dir);
     platform::SubmitOptions options{platform::current_environment(), {tool_dir()}};
     options.warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
-    const auto run = platform::submit_job(ws, spec, options);
+    const bool sweep = std::holds_alternative<platform::SweepSpec>(file);
+    const auto run = sweep
+                         ? platform::submit_sweep(ws, std::get<platform::SweepSpec>(file), options)
+                         : platform::submit_job(ws, std::get<platform::JobSpec>(file), options);
     ensure_agent(ws);
     if (a->output == "json") {
       std::printf(
@@ -97,7 +114,7 @@ void add_submit(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
       std::fflush(stdout);
     }
     if (a->stream) {
-      int rc = stream_run(ws, run.id);
+      int rc = sweep ? stream_sweep(ws, run.id) : stream_run(ws, run.id);
       if (rc != 0) throw ExitRequest{rc};
     }
   });
@@ -112,7 +129,7 @@ void add_stream(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
     auto ws = open_workspace(*workspace_dir);
     const auto run = ws.store().get_run(*id);
     if (!platform::is_terminal(run.status) && !run.spec.empty()) ensure_agent(ws);
-    int rc = stream_run(ws, *id);
+    int rc = run.is_sweep() ? stream_sweep(ws, *id) : stream_run(ws, *id);
     if (rc != 0) throw ExitRequest{rc};
   });
 }

@@ -9,6 +9,7 @@
 #include "glia/escape.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/models.hpp"
+#include "glia/platform/sweep_runs.hpp"
 
 namespace glia::cli {
 
@@ -77,7 +78,8 @@ void add_register(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_d
                                "Register files (from a run, or local) as a new "
                                "version of a model");
   c->add_option("--name", a->name, "model name ([A-Za-z0-9][A-Za-z0-9._-]*)")->required();
-  c->add_option("--run", a->run, "the run whose stored files hold the model");
+  c->add_option("--run", a->run,
+                "the run whose stored files hold the model (best:SWEEP: a sweep's best trial)");
   c->add_option("--path", a->path,
                 "with --run: a file or folder in the run's files (e.g. outputs/model); "
                 "else a local file or folder")
@@ -103,6 +105,7 @@ void add_register(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_d
     r.properties = key_values(a->properties, "--property");
     r.created_by = current_user();
     auto ws = open_workspace(*workspace_dir);
+    if (r.run_id) r.run_id = platform::resolve_run_reference(ws.store(), *r.run_id);  // best:SWEEP
     const bool tty = ::isatty(2);
     if (tty && !r.run_id)
       r.progress = [](uint64_t done, uint64_t total) {

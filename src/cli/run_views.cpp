@@ -4,8 +4,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/sweep_views.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/sweep_spec.hpp"
 
 namespace glia::cli {
 
@@ -46,6 +48,16 @@ nlohmann::json show_json(platform::Workspace& ws, const std::string& id) {
     j["code_files"] = artifacts.manifest(r.code_snapshot).size();
   }
   if (r.timeout) j["timeout_seconds"] = *r.timeout;
+  j["job_type"] = r.job_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.job_type);
+  if (!r.parent_id.empty()) {
+    j["parent"] = r.parent_id;
+    const auto spec = nlohmann::json::parse(r.spec);
+    if (spec.contains("sweep")) {
+      j["trial_index"] = spec["sweep"].value("index", int64_t{0});
+      j["parameters"] = spec["sweep"].value("parameters", nlohmann::json::object());
+    }
+  }
+  if (r.is_sweep()) j["sweep"] = sweep_json(ws, id);
   return j;
 }
 
@@ -123,6 +135,15 @@ void print_show(const nlohmann::json& j) {
                   img["path"].get<std::string>().c_str());
   std::printf("Files:        %zu (glia run files %s)\n", j["files"].get<size_t>(),
               str("id").c_str());
+  if (j.contains("parent")) {
+    std::printf("Sweep:        trial %lld of %s\n",
+                static_cast<long long>(j.value("trial_index", int64_t{0})),
+                j["parent"].get<std::string>().c_str());
+    if (j.contains("parameters"))
+      for (const auto& [k, v] : j["parameters"].items())
+        std::printf("  %-22s %s\n", k.c_str(), platform::parameter_text(v).c_str());
+  }
+  if (j.contains("sweep")) print_sweep(j["sweep"]);
 }
 
 }  // namespace
@@ -131,12 +152,13 @@ void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspac
                   const std::string& what) {
   auto* list = parent.add_subcommand("list", "List " + what + ", newest first");
   struct Args {
-    std::string experiment, status, output = "text";
+    std::string experiment, status, parent, output = "text";
     int64_t limit = 50;
   };
   auto a = std::make_shared<Args>();
   list->add_option("--experiment", a->experiment, "only runs of this experiment");
   list->add_option("--status", a->status, "only runs with this status (e.g. Running, Failed)");
+  list->add_option("--parent", a->parent, "only the children of this run (a sweep's trials)");
   list->add_option("--limit", a->limit, "at most this many (default 50)")
       ->check(CLI::PositiveNumber);
   list->add_option("-o,--output", a->output, "output format")
@@ -145,8 +167,10 @@ void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspac
     platform::RunFilter f;
     if (!a->experiment.empty()) f.experiment = a->experiment;
     if (!a->status.empty()) f.status = platform::parse_run_status(a->status);
+    if (!a->parent.empty()) f.parent_id = a->parent;
     f.limit = a->limit;
     auto ws = open_workspace(*workspace_dir);
+    if (f.parent_id) ws.store().get_run(*f.parent_id);  // an unknown parent is an error
     auto runs = ws.store().list_runs(f);
     if (a->output == "json") {
       nlohmann::json all = nlohmann::json::array();

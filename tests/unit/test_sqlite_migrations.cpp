@@ -145,5 +145,35 @@ TEST(SqliteMigrations, Version6ScrubsSecretsFromRecordedEnvironmentsOnDiskToo) {
   fs::remove_all(dir);
 }
 
+TEST(SqliteMigrations, Version8MarksEarlierJobsAsCommandJobs) {
+  const fs::path dir = testing_util::fresh_test_dir("mig8");
+  fs::create_directories(dir);
+  const fs::path path = dir / "glia.db";
+  {  // a store as version 7 left it: a job (with a spec) and a run its program started
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    exec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)");
+    for (const auto& m : sqlite::migrations()) {
+      if (m.version > 7) break;
+      exec(db, m.sql);
+      exec(db, "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)");
+    }
+    exec(db,
+         "INSERT INTO experiments(name, created_at) VALUES ('e', 1);"
+         "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, "
+         "compute, spec) VALUES ('job', 1, 'job', 'Completed', 1, 'c', 'local', '{}'), "
+         "('own', 1, 'own', 'Completed', 2, 'c', 'local', '');");
+    sqlite3_close(db);
+  }
+  auto store = open_sqlite_store(path.string());
+  EXPECT_GE(store->schema_version(), 8);
+  EXPECT_EQ(store->get_run("job").job_type, "command");
+  EXPECT_EQ(store->get_run("own").job_type, "");
+  EXPECT_EQ(store->get_run("job").parent_id, "");
+  EXPECT_TRUE(store->sweep_trials("job").empty());
+  store.reset();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace glia::platform

@@ -11,6 +11,7 @@
 #include "glia/platform/environment.hpp"
 #include "glia/platform/job_spec.hpp"
 #include "glia/platform/store.hpp"
+#include "glia/platform/sweep_spec.hpp"
 #include "glia/platform/workspace.hpp"
 
 namespace glia::platform {
@@ -28,5 +29,12 @@ struct SubmitOptions {
 };
 
 RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options);
+
+/// Submits a sweep: its trial is checked and prepared once as a command job would be (code
+/// snapshot, inputs, environment), the earlier sweeps of resume_from are checked (each ended,
+/// a sweep over the same parameter names), an unset seed is drawn and recorded, and the sweep's
+/// run is created Queued (job_type "sweep"). The agent then creates its trials. Warns (not an
+/// error) when the compute target runs fewer jobs at once than max_concurrent_trials.
+RunRecord submit_sweep(Workspace& ws, const SweepSpec& spec, const SubmitOptions& options);
 
 }  // namespace glia::platform

@@ -39,6 +39,22 @@ struct NewRun {
   std::optional<int64_t> submitter_uid;
   std::string submitter_name;
   std::map<std::string, std::string> properties;  // set with the run (RunRecord::properties)
+  /// "command" or "sweep" for a job; "" for a run its own program starts.
+  std::string job_type;
+  /// A sweep's trial: the sweep's run id, the trial's index in the sweep and its sampled
+  /// parameters (a JSON object), recorded in the same transaction as the run. An index the
+  /// sweep already has is refused (glia::Error, Conflict; nothing written).
+  std::string parent_id;
+  std::optional<int64_t> trial_index;
+  std::string trial_parameters;
+};
+
+/// A sweep's trial (Store::sweep_trials).
+struct SweepTrial {
+  std::string sweep_id;
+  int64_t index = 0;
+  std::string run_id;
+  std::string parameters;  // JSON object
 };
 
 /// A new Azure-style run id: <experiment>_<unix seconds>_<8 hex digits>.
@@ -66,6 +82,9 @@ struct RunRecord {
   /// Facts recorded as the run goes, like Azure's run properties (e.g. "threads": the compute
   /// threads the agent gave the job). Added, never removed.
   std::map<std::string, std::string> properties;
+  std::string job_type;   // see NewRun
+  std::string parent_id;  // a sweep's trial: the sweep's run id
+  bool is_sweep() const { return job_type == "sweep"; }
 };
 
 /// A local compute target: jobs queue on it and at most max_concurrent run at once.
@@ -200,6 +219,7 @@ struct RunFilter {
   std::optional<std::string> compute;
   /// Runs this Unix user submitted, and runs with no recorded submitter (made before migration 6).
   std::optional<int64_t> submitter_uid;
+  std::optional<std::string> parent_id;  // the children of this run (a sweep's trials)
   bool oldest_first = false;
   int64_t limit = 100;  // newest first unless oldest_first
 };
@@ -215,6 +235,8 @@ class Store {
   /// Like find_run but throws glia::Error "unknown run '<id>'".
   RunRecord get_run(const std::string& id);
   virtual std::vector<RunRecord> list_runs(const RunFilter& filter) = 0;
+  /// A sweep's trials by index.
+  virtual std::vector<SweepTrial> sweep_trials(const std::string& sweep_id) = 0;
   virtual std::vector<std::string> experiments() = 0;
 
   /// Moves a run to `status` at time `at`, recording the change. Throws glia::Error for an

@@ -200,6 +200,10 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
     status = RunStatus::Canceled;  // the cancel was asked before the job could end by itself
     if (err.empty()) err = "canceled";
   }
+  if (current && status == RunStatus::Canceled)  // Glia canceled it: say why
+    if (auto it = current->properties.find(kCancelReasonProperty);
+        it != current->properties.end() && !keep_folder)
+      err = it->second;
   if (current && !is_terminal(current->status)) {
     for (int attempt = 1;; ++attempt) {
       try {
@@ -262,6 +266,7 @@ int reconcile_orphans(Workspace& ws) {
   int n = 0;
   for (const RunRecord& r : store.list_runs(f)) {
     if (r.spec.empty()) continue;  // a run its own program started: not the agent's
+    if (r.is_sweep()) continue;    // no process: the next agent drives it on
     if (r.status == RunStatus::CancelRequested && !r.pid) {
       finish_run(ws, r.id, RunStatus::Canceled, std::nullopt, "canceled before it started");
       ++n;

@@ -12,6 +12,10 @@
 
 namespace glia::platform::compute {
 
+/// A run property: why Glia itself canceled the run (a sweep's early-termination policy, its
+/// timeout...). A run canceled with it set ends Canceled with that text as its error.
+inline constexpr const char* kCancelReasonProperty = "cancel_reason";
+
 /// Appends a line from Glia itself ("[glia] ...") to the run's live log.
 void append_system_log(const std::filesystem::path& workspace_root, const std::string& run_id,
                        const std::string& line);

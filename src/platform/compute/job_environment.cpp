@@ -75,6 +75,7 @@ std::map<std::string, std::string> job_environment(const RunRecord& run, const R
   env["GLIA_RUN_ID"] = run.id;
   env["GLIA_EXPERIMENT_NAME"] = run.experiment;
   env["GLIA_DISPLAY_NAME"] = run.display_name;
+  if (!run.parent_id.empty()) env["GLIA_PARENT_RUN_ID"] = run.parent_id;  // a sweep's trial
   env["GLIA_WORKSPACE"] = root.string();
   env["GLIA_TRACKING_FILE"] = dir.tracking().string();
   env["GLIA_SCRATCH_DIR"] = dir.scratch().string();

@@ -23,6 +23,7 @@
 #include "compute/disk_reserve.hpp"
 #include "compute/finish.hpp"
 #include "compute/running_job.hpp"
+#include "compute/sweep_driver.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/shared_files.hpp"
 
@@ -39,7 +40,8 @@ double steady_now() {
 
 class Agent {
  public:
-  Agent(Workspace ws, const AgentOptions& options) : ws_(std::move(ws)), options_(options) {}
+  Agent(Workspace ws, const AgentOptions& options)
+      : ws_(std::move(ws)), options_(options), sweeps_(ws_, ::geteuid()) {}
 
   void run(int wake_fd) {
     double idle_since = steady_now(), last_check = 0;
@@ -71,6 +73,7 @@ class Agent {
         last_check = now;
         try {
           handle_cancel_requests();
+          active_sweeps_ = sweeps_.tick();  // before the queue: new trials start in this pass
           start_queued();
         } catch (const std::exception& e) {  // e.g. the store busy for long: try next tick
           std::fprintf(stderr, "glia agent: %s\n", e.what());
@@ -80,7 +83,7 @@ class Agent {
           housekeeping(/*wait=*/false);
         }
       }
-      if (!jobs_.empty() || queued_ > 0) idle_since = now;
+      if (!jobs_.empty() || queued_ > 0 || active_sweeps_ > 0) idle_since = now;
       if (now - idle_since >= options_.idle_exit_seconds) return;
     }
   }
@@ -131,7 +134,7 @@ class Agent {
     f.submitter_uid = uid_;
     f.limit = 10000;
     for (const RunRecord& r : ws_.store().list_runs(f)) {
-      if (r.spec.empty()) continue;
+      if (r.spec.empty() || r.is_sweep()) continue;  // a sweep's cancel: SweepDriver
       auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](auto& j) { return j->id() == r.id; });
       if (it != jobs_.end())
         (*it)->request_cancel(steady_now());
@@ -164,7 +167,7 @@ class Agent {
       claimed_before.submitter_uid = uid_;
       claimed_before.limit = 10000;
       for (RunRecord& r : ws_.store().list_runs(claimed_before)) {
-        if (r.spec.empty() || skip.count(r.id)) continue;
+        if (r.spec.empty() || r.is_sweep() || skip.count(r.id)) continue;
         if (auto it = retry_at_.find(r.id); it != retry_at_.end() && now < it->second) {
           ++queued_total;  // work waiting: the agent stays
           continue;
@@ -188,6 +191,7 @@ class Agent {
         f.oldest_first = true;
         f.limit = 10000;
         auto queued = ws_.store().list_runs(f);
+        std::erase_if(queued, [](const RunRecord& r) { return r.is_sweep(); });  // no process
         queued_total += static_cast<int64_t>(queued.size());
         for (size_t i = 0; i < queued.size() && running < target.max_concurrent; ++i) {
           try {
@@ -246,7 +250,8 @@ class Agent {
     f.limit = 100000;
     int64_t n = 0;
     for (const RunRecord& r : ws_.store().list_runs(f)) {
-      if (r.spec.empty() || skip.count(r.id)) continue;  // not a job, or counted already
+      if (r.spec.empty() || r.is_sweep() || skip.count(r.id))
+        continue;  // not a job with a process, or counted already
       if (r.submitter_uid && *r.submitter_uid != uid_) {
         auto it = alive.find(*r.submitter_uid);
         if (it == alive.end())
@@ -270,14 +275,18 @@ class Agent {
   bool work_waiting() {
     RunFilter f;
     f.submitter_uid = uid_;
-    f.any_status = {RunStatus::Queued, RunStatus::CancelRequested};
-    f.limit = 1;
-    return !ws_.store().list_runs(f).empty();
+    f.any_status = {RunStatus::Queued, RunStatus::CancelRequested, RunStatus::Running};
+    f.limit = 100000;
+    for (const RunRecord& r : ws_.store().list_runs(f))  // Running: only a sweep waits here
+      if (r.status != RunStatus::Running || r.is_sweep()) return true;
+    return false;
   }
 
  private:
   std::vector<std::unique_ptr<RunningJob>> jobs_;
   int64_t queued_ = 0;
+  compute::SweepDriver sweeps_;
+  int64_t active_sweeps_ = 0;
 };
 
 }  // namespace

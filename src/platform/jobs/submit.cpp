@@ -15,6 +15,7 @@
 #include "glia/platform/job_submit.hpp"
 #include "glia/platform/run_dir.hpp"
 #include "glia/platform/shared_files.hpp"
+#include "jobs/prepare_job.hpp"
 
 namespace glia::platform {
 
@@ -125,13 +126,15 @@ std::string build_hash_of(const ResolvedEnvironment& e) {
 
 }  // namespace
 
-RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options) {
+namespace jobs {
+
+PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options,
+                        const std::string& run_id) {
   Store& store = ws.store();
   const std::string compute = spec.compute.empty() ? "local" : spec.compute;
   store.get_compute(compute);  // unknown compute: a clear error before anything is written
 
   const std::string experiment = job_experiment_name(spec);  // checked: it starts the run id
-  const std::string run_id = make_run_id(experiment);
   const fs::path inputs_dir = run_dir(ws.root(), run_id).root / "inputs";
 
   // First everything that only reads (so a refused submit writes nothing), then the writes.
@@ -251,16 +254,34 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
   }
   recorded["dataset_inputs"] = nlohmann::json::object();
   for (const RunInput& in : inputs) recorded["dataset_inputs"][in.input] = values[in.input];
-  run.spec = recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  RunRecord created = store.create_run(run);
-  if (!warnings.empty()) {  // the run's log starts with them (the job appends to it)
-    const fs::path log = run_dir(ws.root(), run_id).std_log();
+  run.job_type = "command";
+  PreparedJob prepared;
+  prepared.run = std::move(run);
+  prepared.recorded = std::move(recorded);
+  prepared.warnings = std::move(warnings);
+  prepared.inputs_dir = inputs_dir.string() + "/";
+  return prepared;
+}
+
+RunRecord create_job_run(Workspace& ws, PreparedJob& job) {
+  job.run.spec = job.recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  RunRecord created = ws.store().create_run(job.run);
+  if (!job.warnings.empty()) {  // the run's log starts with them (the job appends to it)
+    const fs::path log = run_dir(ws.root(), created.id).std_log();
     create_shared_folders(log.parent_path());
     std::string text;
-    for (const std::string& w : warnings) text += "[glia] warning: " + w + "\n";
+    for (const std::string& w : job.warnings) text += "[glia] warning: " + w + "\n";
     append_shared_file(log, text);
   }
   return created;
+}
+
+}  // namespace jobs
+
+RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options) {
+  jobs::PreparedJob job =
+      jobs::prepare_job(ws, spec, options, make_run_id(job_experiment_name(spec)));
+  return jobs::create_job_run(ws, job);
 }
 
 }  // namespace glia::platform

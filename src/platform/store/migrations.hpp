@@ -219,6 +219,23 @@ CREATE TABLE environments (
 );
 CREATE INDEX environments_by_build ON environments(build_hash);
 )sql"},
+      // Sweeps: a run's parent (a sweep's trials), the kind of job a run is ('' for a run its
+      // own program started), and each trial's index and sampled parameters. The primary key
+      // (sweep_id, trial_index) makes a trial index taken once: a sweep resumed after a crash
+      // never samples an index twice.
+      {8, R"sql(
+ALTER TABLE runs ADD COLUMN parent_id TEXT REFERENCES runs(id);
+ALTER TABLE runs ADD COLUMN job_type TEXT NOT NULL DEFAULT '';
+UPDATE runs SET job_type = 'command' WHERE spec <> '';
+CREATE INDEX runs_by_parent ON runs(parent_id);
+CREATE TABLE sweep_trials (
+  sweep_id TEXT NOT NULL REFERENCES runs(id),
+  trial_index INTEGER NOT NULL,
+  run_id TEXT NOT NULL UNIQUE REFERENCES runs(id),
+  parameters TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, trial_index)
+);
+)sql"},
   };
   return all;
 }

@@ -150,6 +150,10 @@ Stmt& Stmt::bind(int i, const std::optional<int64_t>& v) {
   return v ? bind(i, *v) : bind_null(i);
 }
 
+Stmt& Stmt::bind(int i, const std::optional<std::string>& v) {
+  return v ? bind(i, *v) : bind_null(i);
+}
+
 Stmt& Stmt::bind_null(int i) {
   if (sqlite3_bind_null(stmt_, i) != SQLITE_OK) db_.fail("bind");
   return *this;

@@ -39,6 +39,7 @@ class Stmt {
   Stmt& bind(int i, const std::optional<double>& v);
   Stmt& bind(int i, const std::optional<int>& v);
   Stmt& bind(int i, const std::optional<int64_t>& v);
+  Stmt& bind(int i, const std::optional<std::string>& v);
   Stmt& bind_null(int i);
   /// Advances to the next row; false when done.
   bool step();

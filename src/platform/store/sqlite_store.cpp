@@ -18,7 +18,8 @@ namespace {
 constexpr const char* kRunColumns =
     "r.id, e.name, r.display_name, r.status, r.created_at, r.started_at, r.ended_at, r.command, "
     "r.compute, r.exit_code, r.error, r.tags, r.spec, r.code_snapshot, r.timeout, r.pid, "
-    "r.pid_start, r.agent_pid, r.submitter_uid, r.submitter_name, r.properties";
+    "r.pid_start, r.agent_pid, r.submitter_uid, r.submitter_name, r.properties, r.job_type, "
+    "COALESCE(r.parent_id, '')";
 
 std::optional<int64_t> opt_int(const Stmt& s, int col) {
   if (s.is_null(col)) return std::nullopt;
@@ -48,6 +49,8 @@ RunRecord read_run(const Stmt& s) {
   r.submitter_uid = opt_int(s, 18);
   r.submitter_name = s.text(19);
   r.properties = nlohmann::json::parse(s.text(20)).get<std::map<std::string, std::string>>();
+  r.job_type = s.text(21);
+  r.parent_id = s.text(22);
   return r;
 }
 
@@ -66,6 +69,8 @@ int SqliteStore::schema_version() {
 
 RunRecord SqliteStore::create_run(const NewRun& run) {
   if (run.experiment.empty()) throw Error("a run needs an experiment name");
+  if (run.trial_index.has_value() != !run.parent_id.empty())
+    throw Error("a sweep's trial needs both its parent and its index");
   std::lock_guard lock(mu_);
   Transaction tx(db_);
   RunRecord r;
@@ -82,14 +87,26 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
   r.submitter_uid = run.submitter_uid;
   r.submitter_name = run.submitter_name;
   r.properties = run.properties;
+  r.job_type = run.job_type;
+  r.parent_id = run.parent_id;
+  if (run.trial_index) {  // first: a taken index writes nothing
+    Stmt taken(db_, "SELECT run_id FROM sweep_trials WHERE sweep_id = ? AND trial_index = ?");
+    taken.bind(1, run.parent_id).bind(2, *run.trial_index);
+    if (taken.step())
+      throw Error(ErrorKind::Conflict, "sweep '" + run.parent_id + "' already has trial " +
+                                           std::to_string(*run.trial_index) + " (" + taken.text(0) +
+                                           ")");
+  }
+  if (!run.parent_id.empty()) require_run(run.parent_id);
   Stmt(db_, "INSERT OR IGNORE INTO experiments(name, created_at) VALUES (?, ?)")
       .bind(1, run.experiment)
       .bind(2, r.created_at)
       .run();
   Stmt(db_,
        "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, compute, "
-       "tags, spec, code_snapshot, timeout, submitter_uid, submitter_name, properties) "
-       "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM experiments WHERE name = ?")
+       "tags, spec, code_snapshot, timeout, submitter_uid, submitter_name, properties, job_type, "
+       "parent_id) "
+       "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM experiments WHERE name = ?")
       .bind(1, r.id)
       .bind(2, r.display_name)
       .bind(3, to_string(RunStatus::NotStarted))
@@ -105,9 +122,20 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
       .bind(12, r.submitter_name)
       .bind(13, nlohmann::json(r.properties)
                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
-      .bind(14, run.experiment)
+      .bind(14, run.job_type)
+      .bind(15, run.parent_id.empty() ? std::optional<std::string>() : run.parent_id)
+      .bind(16, run.experiment)
       .run();
   add_history(r.id, RunStatus::NotStarted, r.created_at);
+  if (run.trial_index) {
+    Stmt(db_,
+         "INSERT INTO sweep_trials(sweep_id, trial_index, run_id, parameters) VALUES (?,?,?,?)")
+        .bind(1, run.parent_id)
+        .bind(2, *run.trial_index)
+        .bind(3, r.id)
+        .bind(4, run.trial_parameters.empty() ? std::string("{}") : run.trial_parameters)
+        .run();
+  }
   if (!run.inputs.empty()) {
     Stmt ins(db_,
              "INSERT INTO run_inputs(run_id, input, dataset, version, manifest, mode) "
@@ -147,6 +175,7 @@ std::vector<RunRecord> SqliteStore::list_runs(const RunFilter& f) {
   if (f.status) sql += " AND r.status = ?2";
   if (f.compute) sql += " AND r.compute = ?4";
   if (f.submitter_uid) sql += " AND (r.submitter_uid = ?5 OR r.submitter_uid IS NULL)";
+  if (f.parent_id) sql += " AND r.parent_id = ?6";
   if (!f.any_status.empty()) {
     sql += " AND r.status IN (";
     for (size_t i = 0; i < f.any_status.size(); ++i)
@@ -161,9 +190,21 @@ std::vector<RunRecord> SqliteStore::list_runs(const RunFilter& f) {
   if (f.status) s.bind(2, to_string(*f.status));
   if (f.compute) s.bind(4, *f.compute);
   if (f.submitter_uid) s.bind(5, *f.submitter_uid);
+  if (f.parent_id) s.bind(6, *f.parent_id);
   s.bind(3, f.limit);
   std::vector<RunRecord> out;
   while (s.step()) out.push_back(read_run(s));
+  return out;
+}
+
+std::vector<SweepTrial> SqliteStore::sweep_trials(const std::string& sweep_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT trial_index, run_id, parameters FROM sweep_trials WHERE sweep_id = ? "
+         "ORDER BY trial_index");
+  s.bind(1, sweep_id);
+  std::vector<SweepTrial> out;
+  while (s.step()) out.push_back({sweep_id, s.int64(0), s.text(1), s.text(2)});
   return out;
 }
 

@@ -1,0 +1,166 @@
+#include "cli/sweep_views.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include "cli/common.hpp"
+#include "glia/platform/sweep_runs.hpp"
+
+namespace glia::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_interrupt(int) {
+  g_stop.store(true);
+}
+
+std::string parameters_text(const nlohmann::json& params) {
+  std::string out;
+  for (const auto& [name, value] : params.items())
+    out += (out.empty() ? "" : " ") + name + "=" + platform::parameter_text(value);
+  return out;
+}
+
+std::string metric_text(const nlohmann::json& v) {
+  if (v.is_null()) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
+  return buf;
+}
+
+}  // namespace
+
+nlohmann::json sweep_json(platform::Workspace& ws, const std::string& id) {
+  const platform::SweepView view = platform::sweep_view(ws.store(), id);
+  const platform::SweepSettings& s = view.settings;
+  nlohmann::json j = {
+      {"primary_metric", s.primary_metric},
+      {"goal", s.goal == platform::sweeps::Goal::Maximize ? "maximize" : "minimize"},
+      {"sampling_algorithm", s.sampling_algorithm},
+      {"seed", s.seed ? nlohmann::json(*s.seed) : nlohmann::json(nullptr)},
+      {"early_termination", s.early_termination
+                                ? nlohmann::json(platform::policy_name(*s.early_termination))
+                                : nlohmann::json(nullptr)},
+      {"max_total_trials", s.limits.max_total_trials},
+      {"max_concurrent_trials", s.limits.concurrent()},
+      {"search_space", s.search_space_json},
+      {"trials", nlohmann::json::array()}};
+  for (const platform::TrialView& t : view.trials)
+    j["trials"].push_back(
+        {{"id", t.run.id},
+         {"index", t.index},
+         {"parameters", t.parameters},
+         {"status", platform::to_string(t.run.status)},
+         {"best_metric", t.best_metric ? nlohmann::json(*t.best_metric) : nlohmann::json(nullptr)},
+         {"intervals", t.intervals},
+         {"early_terminated", t.early_termination.empty() ? nlohmann::json(nullptr)
+                                                          : nlohmann::json(t.early_termination)}});
+  j["best_trial"] = view.best_trial ? nlohmann::json(*view.best_trial) : nlohmann::json(nullptr);
+  j["best_metric"] = view.best_metric ? nlohmann::json(*view.best_metric) : nlohmann::json(nullptr);
+  return j;
+}
+
+void print_sweep(const nlohmann::json& sweep) {
+  const auto& trials = sweep["trials"];
+  std::printf(
+      "Sweep:        %s %s, %s sampling, early termination: %s\n",
+      sweep["goal"].get<std::string>().c_str(), sweep["primary_metric"].get<std::string>().c_str(),
+      sweep["sampling_algorithm"].get<std::string>().c_str(),
+      sweep["early_termination"].is_null() ? "none"
+                                           : sweep["early_termination"].get<std::string>().c_str());
+  std::printf("Trials:       %zu of at most %lld, %lld at a time\n", trials.size(),
+              static_cast<long long>(sweep["max_total_trials"].get<int64_t>()),
+              static_cast<long long>(sweep["max_concurrent_trials"].get<int64_t>()));
+  if (!trials.empty()) {
+    const std::string metric = sweep["primary_metric"].get<std::string>();
+    std::printf("  %-5s %-15s %-12s %-9s %s\n", "TRIAL", "STATUS",
+                ("BEST " + metric.substr(0, 7)).c_str(), "INTERVALS", "PARAMETERS");
+    for (const auto& t : trials) {
+      std::printf("  %-5lld %-15s %-12s %-9lld %s\n", static_cast<long long>(t["index"]),
+                  t["status"].get<std::string>().c_str(), metric_text(t["best_metric"]).c_str(),
+                  static_cast<long long>(t["intervals"]), parameters_text(t["parameters"]).c_str());
+      if (!t["early_terminated"].is_null())
+        std::printf("        early termination: %s\n",
+                    t["early_terminated"].get<std::string>().c_str());
+    }
+  }
+  if (!sweep["best_trial"].is_null())
+    std::printf("Best trial:   %s (%s %s)\n", sweep["best_trial"].get<std::string>().c_str(),
+                sweep["primary_metric"].get<std::string>().c_str(),
+                metric_text(sweep["best_metric"]).c_str());
+}
+
+int stream_sweep(platform::Workspace& ws, const std::string& id) {
+  g_stop = false;
+  auto previous = std::signal(SIGINT, on_interrupt);
+  std::map<std::string, std::string> seen;  // trial id -> status printed
+  platform::RunStatus last = platform::RunStatus::NotStarted;
+  platform::RunRecord run;
+  for (int polls = 0;; ++polls) {
+    run = ws.store().get_run(id);
+    if (run.status != last) {
+      std::fprintf(stderr, "glia: %s: %s\n", id.c_str(), platform::to_string(run.status).c_str());
+      last = run.status;
+    }
+    const platform::SweepView view = platform::sweep_view(ws.store(), id);
+    std::vector<const platform::TrialView*> by_index;
+    for (const auto& t : view.trials) by_index.push_back(&t);
+    std::sort(by_index.begin(), by_index.end(),
+              [](auto* a, auto* b) { return a->index < b->index; });
+    for (const platform::TrialView* t : by_index) {
+      const std::string status = platform::to_string(t->run.status);
+      auto& printed = seen[t->run.id];
+      const bool started = t->run.status == platform::RunStatus::Running;
+      const bool ended = platform::is_terminal(t->run.status);
+      if (printed == status || (!started && !ended)) continue;
+      if (started && !printed.empty()) continue;  // printed Running already
+      printed = status;
+      std::string line = "trial " + std::to_string(t->index) + " " + status;
+      if (started) {
+        line += "  " + parameters_text(nlohmann::json(t->parameters));
+      } else {
+        line += "  " + view.settings.primary_metric + " " +
+                metric_text(t->best_metric ? nlohmann::json(*t->best_metric) : nullptr) + " (" +
+                std::to_string(t->intervals) + " intervals)";
+        if (!t->early_termination.empty())
+          line += "  early termination: " + t->early_termination;
+        else if (!t->run.error.empty() && t->run.status != platform::RunStatus::Completed)
+          line += "  " + t->run.error.substr(0, t->run.error.find('\n'));
+      }
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    }
+    if (platform::is_terminal(run.status) || g_stop.load()) break;
+    if (polls % 10 == 9) keep_agent_alive(ws, id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::signal(SIGINT, previous);
+  if (!platform::is_terminal(run.status)) {
+    std::fprintf(stderr,
+                 "glia: stopped following; the sweep goes on (glia job stream %s, glia job cancel "
+                 "%s)\n",
+                 id.c_str(), id.c_str());
+    return 130;
+  }
+  std::string summary = platform::to_string(run.status);
+  if (run.started_at && run.ended_at)
+    summary += " after " + format_duration(*run.ended_at - *run.started_at);
+  if (!run.error.empty()) summary += ": " + run.error.substr(0, run.error.find('\n'));
+  std::fprintf(stderr, "glia: %s: %s\n", id.c_str(), summary.c_str());
+  if (auto it = run.properties.find("best_trial"); it != run.properties.end())
+    std::fprintf(
+        stderr,
+        "glia: best trial: %s (%s)   register its model: glia model register "
+        "--run best:%s --path outputs/model --name NAME\n",
+        it->second.c_str(),
+        run.properties.count("best_metric") ? run.properties.at("best_metric").c_str() : "?",
+        id.c_str());
+  return outcome_exit_code(run);
+}
+
+}  // namespace glia::cli

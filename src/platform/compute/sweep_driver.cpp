@@ -1,0 +1,324 @@
+#include "compute/sweep_driver.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "compute/finish.hpp"
+#include "compute/sweep_trial.hpp"
+#include "glia/error.hpp"
+#include "glia/platform/clock.hpp"
+#include "glia/platform/sweep_runs.hpp"
+
+namespace glia::platform::compute {
+
+namespace {
+
+std::string number_text(double v) {
+  return nlohmann::json(v).dump();  // the shortest text that reads back exactly
+}
+
+std::string dumped(const sweeps::Parameters& params) {
+  return nlohmann::json(params).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+sweeps::Parameters parse_parameters(const std::string& text) {
+  return nlohmann::json::parse(text).get<sweeps::Parameters>();
+}
+
+// Moves a run on, or leaves it when it has moved on by itself meanwhile (ended, say).
+bool try_status(Store& store, const std::string& id, RunStatus status, const std::string& why) {
+  try {
+    store.set_status(id, status, now_seconds(), std::nullopt, why);
+    return true;
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Conflict) throw;
+    return false;
+  }
+}
+
+// Properties are set once: one already set (by an agent before a crash) stands.
+void try_properties(Store& store, const std::string& id,
+                    const std::map<std::string, std::string>& properties) {
+  try {
+    store.add_properties(id, properties);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Conflict) throw;
+  }
+}
+
+}  // namespace
+
+const std::vector<RunStatus>& unended_statuses() {
+  static const std::vector<RunStatus> all = [] {
+    std::vector<RunStatus> out;
+    for (RunStatus s :
+         {RunStatus::NotStarted, RunStatus::Queued, RunStatus::Preparing, RunStatus::Starting,
+          RunStatus::Running, RunStatus::Finalizing, RunStatus::CancelRequested})
+      out.push_back(s);
+    return out;
+  }();
+  return all;
+}
+
+int64_t SweepDriver::tick() {
+  RunFilter f;
+  f.any_status = {RunStatus::Queued, RunStatus::Running, RunStatus::CancelRequested};
+  f.submitter_uid = uid_;
+  f.oldest_first = true;
+  f.limit = 100000;
+  std::set<std::string> seen;
+  int64_t going = 0;
+  for (RunRecord& r : ws_.store().list_runs(f)) {
+    if (!r.is_sweep()) continue;
+    seen.insert(r.id);
+    ++going;
+    try {
+      drive(std::move(r));
+    } catch (const std::exception& e) {  // the store busy, say: the next pass goes on
+      std::fprintf(stderr, "glia agent: sweep %s: %s\n", r.id.c_str(), e.what());
+    }
+  }
+  std::erase_if(sweeps_, [&](const auto& entry) { return !seen.count(entry.first); });
+  return going;
+}
+
+SweepDriver::Sweep& SweepDriver::load(const RunRecord& sweep) {
+  if (auto it = sweeps_.find(sweep.id); it != sweeps_.end()) return it->second;
+  Store& store = ws_.store();
+  Sweep s;
+  s.spec = nlohmann::json::parse(sweep.spec);
+  s.settings = sweep_settings_from_json(s.spec.at("sweep"));
+  if (!s.spec.contains("trial") || !s.spec["trial"].is_object())
+    throw Error(ErrorKind::Corrupt, "its recorded spec has no trial");
+  s.inputs = store.run_inputs(sweep.id);
+  for (const SweepTrial& t : store.sweep_trials(sweep.id)) {
+    Trial trial;
+    trial.id = t.run_id;
+    trial.params = parse_parameters(t.parameters);
+    const RunRecord run = store.get_run(t.run_id);
+    trial.status = run.status;
+    trial.ended = is_terminal(run.status);
+    trial.canceling = run.status == RunStatus::CancelRequested;
+    trial.series = trial_series(store, t.run_id, s.settings.primary_metric);
+    s.trials.emplace(t.index, std::move(trial));
+  }
+  for (const std::string& earlier : s.settings.resume_from) {
+    for (const SweepTrial& t : store.sweep_trials(earlier)) {
+      const auto run = store.find_run(t.run_id);
+      if (!run || !is_terminal(run->status)) continue;
+      auto series = trial_series(store, t.run_id, s.settings.primary_metric);
+      s.prior_parameters.insert(dumped(parse_parameters(t.parameters)));
+      if (series.empty()) continue;
+      s.prior_observations.push_back(
+          {parse_parameters(t.parameters), *best_value(series, s.settings.goal)});
+      s.prior_metrics.push_back({t.run_id, std::move(series), true});
+    }
+  }
+  if (s.settings.sampling_algorithm == "grid") {
+    const int64_t size = sweeps::grid_size(s.settings.search_space);
+    for (int64_t i = 0; i < size && !s.prior_parameters.empty(); ++i)
+      if (s.prior_parameters.count(dumped(sweeps::sample_grid(s.settings.search_space, i))))
+        ++s.grid_skipped;
+  }
+  return sweeps_.emplace(sweep.id, std::move(s)).first->second;
+}
+
+void SweepDriver::refresh(const std::string& sweep_id, Sweep& s) {
+  Store& store = ws_.store();
+  RunFilter f;
+  f.parent_id = sweep_id;
+  f.any_status = unended_statuses();
+  f.limit = 1000000;
+  std::map<std::string, RunStatus> active;
+  for (const RunRecord& r : store.list_runs(f)) active[r.id] = r.status;
+  for (auto& [index, t] : s.trials) {
+    if (t.ended) continue;
+    if (auto it = active.find(t.id); it != active.end()) {
+      t.status = it->second;
+      if (t.status == RunStatus::CancelRequested) t.canceling = true;
+      if (t.status == RunStatus::Running || t.status == RunStatus::CancelRequested)
+        t.series = trial_series(store, t.id, s.settings.primary_metric);
+      continue;
+    }
+    t.status = store.get_run(t.id).status;  // ended since the last pass: its series is final
+    t.ended = true;
+    t.series = trial_series(store, t.id, s.settings.primary_metric);
+  }
+}
+
+void SweepDriver::apply_policy(Sweep& s) {
+  if (!s.settings.early_termination) return;
+  std::vector<sweeps::TrialMetrics> trials = s.prior_metrics;
+  for (const auto& [index, t] : s.trials) {
+    if (t.series.empty()) continue;
+    if (t.ended || t.canceling)
+      trials.push_back({t.id, t.series, true});
+    else if (t.status == RunStatus::Running)
+      trials.push_back({t.id, t.series, false});
+  }
+  const auto stop = std::visit(
+      [&](const auto& policy) {
+        return sweeps::decide(policy, s.settings.goal, s.settings.primary_metric, trials);
+      },
+      *s.settings.early_termination);
+  const std::string policy = policy_name(*s.settings.early_termination);
+  for (const sweeps::Termination& t : stop) {
+    for (auto& [index, trial] : s.trials) {
+      if (trial.id != t.trial || trial.ended || trial.canceling) continue;
+      // The reason first: the cancel that follows, even by a later agent, ends the trial with it.
+      try_properties(ws_.store(), trial.id,
+                     {{kCancelReasonProperty, t.reason}, {"early_termination", policy}});
+      try_status(ws_.store(), trial.id, RunStatus::CancelRequested, "");
+      trial.canceling = true;
+    }
+  }
+}
+
+int64_t SweepDriver::trial_limit(const Sweep& s) const {
+  int64_t limit = s.settings.limits.max_total_trials;
+  if (s.settings.sampling_algorithm == "grid")
+    limit = std::min(limit, sweeps::grid_size(s.settings.search_space) - s.grid_skipped);
+  return limit;
+}
+
+sweeps::Parameters SweepDriver::sample(Sweep& s, int64_t index) {
+  const SweepSettings& st = s.settings;
+  const uint64_t seed = st.seed.value_or(0);
+  if (st.sampling_algorithm == "grid") {
+    if (s.prior_parameters.empty()) return sweeps::sample_grid(st.search_space, index);
+    for (int64_t i = 0, fresh = 0;; ++i) {  // the index-th combination not tried before
+      auto params = sweeps::sample_grid(st.search_space, i);
+      if (s.prior_parameters.count(dumped(params))) continue;
+      if (fresh++ == index) return params;
+    }
+  }
+  if (st.sampling_algorithm == "bayesian") {
+    std::vector<sweeps::Observation> history = s.prior_observations;
+    for (const auto& [i, t] : s.trials)
+      if (t.ended && !t.series.empty())
+        history.push_back({t.params, *best_value(t.series, st.goal)});
+    return sweeps::sample_bayesian(st.search_space, seed, index, history,
+                                   st.goal == sweeps::Goal::Maximize);
+  }
+  return st.rule == "sobol" ? sweeps::sample_sobol(st.search_space, seed, index)
+                            : sweeps::sample_random(st.search_space, seed, index);
+}
+
+void SweepDriver::create_trials(const RunRecord& sweep, Sweep& s) {
+  const int64_t limit = trial_limit(s);
+  int64_t next = s.trials.empty() ? 0 : s.trials.rbegin()->first + 1;
+  int64_t active = std::count_if(s.trials.begin(), s.trials.end(),
+                                 [](const auto& t) { return !t.second.ended; });
+  while (next < limit && active < s.settings.limits.concurrent()) {
+    Trial t;
+    t.params = sample(s, next);
+    const NewRun run = trial_run(ws_.root(), sweep, s.spec, s.inputs, next, t.params);
+    t.id = ws_.store().create_run(run).id;  // with its index: never sampled twice
+    s.trials.emplace(next, std::move(t));
+    ++next;
+    ++active;
+  }
+}
+
+void SweepDriver::cancel_trials(Sweep& s, const std::string& reason) {
+  for (auto& [index, t] : s.trials) {
+    if (t.ended || t.canceling) continue;
+    try_properties(ws_.store(), t.id, {{kCancelReasonProperty, reason}});
+    try_status(ws_.store(), t.id, RunStatus::CancelRequested, "");
+    t.canceling = true;
+  }
+}
+
+void SweepDriver::finish(const RunRecord& sweep, Sweep& s, RunStatus status,
+                         const std::string& why) {
+  std::optional<std::pair<int64_t, double>> best;  // index, value
+  int64_t completed = 0, failed = 0, canceled = 0, stopped_early = 0;
+  for (const auto& [index, t] : s.trials) {
+    completed += t.status == RunStatus::Completed;
+    failed += t.status == RunStatus::Failed;
+    canceled += t.status == RunStatus::Canceled;
+    if (const auto v = best_value(t.series, s.settings.goal))
+      if (!best ||
+          (s.settings.goal == sweeps::Goal::Maximize ? *v > best->second : *v < best->second))
+        best = {index, *v};
+  }
+  std::map<std::string, std::string> props{{"trials", std::to_string(s.trials.size())},
+                                           {"trials_completed", std::to_string(completed)},
+                                           {"trials_failed", std::to_string(failed)},
+                                           {"trials_canceled", std::to_string(canceled)}};
+  for (const auto& [index, t] : s.trials)
+    stopped_early += t.status == RunStatus::Canceled &&
+                     ws_.store().get_run(t.id).properties.count("early_termination");
+  props["trials_early_terminated"] = std::to_string(stopped_early);
+  if (best) {
+    props["best_trial"] = s.trials.at(best->first).id;
+    props["best_metric"] = number_text(best->second);
+  }
+  std::string error = why;
+  if (status == RunStatus::Completed && completed == 0) {
+    status = RunStatus::Failed;
+    error = "no trial completed (" + std::to_string(failed) + " failed, " +
+            std::to_string(canceled) + " canceled)" + (why.empty() ? "" : "; " + why);
+  } else if (status == RunStatus::Completed && !why.empty()) {
+    props["stopped"] = why;  // a Completed run carries no error
+    error.clear();
+  }
+  try_properties(ws_.store(), sweep.id, props);
+  try_status(ws_.store(), sweep.id, status, error);
+  sweeps_.erase(sweep.id);
+}
+
+void SweepDriver::drive(RunRecord sweep) {
+  Store& store = ws_.store();
+  Sweep* loaded = nullptr;
+  try {
+    loaded = &load(sweep);
+  } catch (const nlohmann::json::exception& e) {
+    try_status(store, sweep.id, RunStatus::Failed,
+               std::string("its recorded spec cannot be read: ") + e.what());
+    return;
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Corrupt && e.kind() != ErrorKind::InvalidArgument) throw;
+    try_status(store, sweep.id, RunStatus::Failed,
+               std::string("its recorded spec cannot be read: ") + e.what());
+    return;
+  }
+  Sweep& s = *loaded;
+  if (sweep.status == RunStatus::Queued) {
+    if (!try_status(store, sweep.id, RunStatus::Running, "")) return;  // canceled meanwhile
+    sweep = store.get_run(sweep.id);
+  }
+  refresh(sweep.id, s);
+  const SweepLimits& limits = s.settings.limits;
+  const int64_t failed = std::count_if(s.trials.begin(), s.trials.end(), [](const auto& t) {
+    return t.second.ended && t.second.status == RunStatus::Failed;
+  });
+  std::string stop;
+  RunStatus end = RunStatus::Completed;
+  if (sweep.status == RunStatus::CancelRequested) {
+    stop = "canceled";
+    end = RunStatus::Canceled;
+    cancel_trials(s, "the sweep " + sweep.id + " was canceled");
+  } else if (limits.max_failed_trials && failed >= *limits.max_failed_trials) {
+    stop = std::to_string(failed) + " trials failed (limits.max_failed_trials: " +
+           std::to_string(*limits.max_failed_trials) + ")";
+    end = RunStatus::Failed;
+    cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
+  } else if (limits.timeout && sweep.started_at &&
+             now_seconds() - *sweep.started_at >= *limits.timeout) {
+    stop = "the sweep reached limits.timeout (" + number_text(*limits.timeout) + " s)";
+    cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
+  }
+  if (stop.empty()) {
+    apply_policy(s);
+    create_trials(sweep, s);
+  }
+  const bool all_ended =
+      std::all_of(s.trials.begin(), s.trials.end(), [](const auto& t) { return t.second.ended; });
+  if (!all_ended) return;
+  const int64_t created = s.trials.empty() ? 0 : s.trials.rbegin()->first + 1;
+  if (stop.empty() && created < trial_limit(s)) return;  // more to come
+  finish(sweep, s, end, stop == "canceled" ? "canceled" : stop);
+}
+
+}  // namespace glia::platform::compute
