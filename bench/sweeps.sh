@@ -6,7 +6,8 @@
 #                 sweeps: random with no policy, Bandit(evaluation_interval 2, slack_factor 0.1),
 #                 ASHA(grace_period 1, reduction_factor 3, max_t 10), bayesian (TPE, no policy);
 #   --peers       the same space, budget, concurrency and binary under Optuna: TPE + MedianPruner,
-#                 and random search (RandomSampler, no pruning);
+#                 and random search (RandomSampler, no pruning); with --seed-sweep also Optuna
+#                 running Glia random's 20 trials (their parameters enqueued): the same work;
 #   --overhead    scheduling overhead: sweeps of `true` trials (100 and 1,000), 8 at a time.
 # With no part named, all three run (the overhead last). Prints the tables and the targets' PASS /
 # MISS; exits non-zero only when something fails.
@@ -22,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/bin
 PARTS=()
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --seed-sweep | --peers | --overhead) PARTS+=("${1#--}") ;;
@@ -119,10 +120,10 @@ glia_sweep() {  # FILE LABEL SEED
     --seed "$3" >>"$SEED_RESULTS"
   tail -1 "$SEED_RESULTS" | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print("   %s: %s, best %s, %d trial-epochs, %.1f s" % (r["method"], r["status"], r["best_accuracy"], r["trial_epochs"], r["wall_s"]))'
 }
-optuna_sweep() {  # SAMPLER PRUNER SEED
+optuna_sweep() {  # SAMPLER PRUNER SEED [ARGS...]
   "$PY" bench/peers/optuna_sweep.py --binary "$BIN/glia-keras-mnist" --data-folder "$DATA" \
     --sampler "$1" --pruner "$2" --trials "$TRIALS" --epochs "$EPOCHS" --n-jobs "$CONCURRENT" \
-    --seed "$3" --trial-seed "$TRIAL_SEED" >>"$SEED_RESULTS"
+    --seed "$3" --trial-seed "$TRIAL_SEED" "${@:4}" >>"$SEED_RESULTS"
   tail -1 "$SEED_RESULTS" | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print("   %s: best %s, %d trial-epochs, %.1f s (%d threads a trial)" % (r["method"], r["best_accuracy"], r["trial_epochs"], r["wall_s"], r["threads"]))'
 }
 
@@ -162,6 +163,15 @@ if want seed-sweep || want peers; then
         load
         optuna_sweep "${m%%:*}" "${m#*:}" "$seed"
       done
+      if want seed-sweep; then  # the same 20 trainings as Glia's random sweep, under Optuna
+        "$PY" -c 'import json,sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["method"] == "Glia random (no policy)" and r["seed"] == int(sys.argv[2]): last = line
+print(last, end="")' "$SEED_RESULTS" "$seed" >"$OUT/glia-random-$seed.json"
+        load
+        optuna_sweep random none "$seed" --replay "$OUT/glia-random-$seed.json"
+      fi
     fi
   done
   echo

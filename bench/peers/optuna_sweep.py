@@ -12,6 +12,9 @@ once per epoch (`--verbose 2`: "... - val_accuracy: 0.8575 - val_loss: ..."), re
 Optuna (`trial.report(acc, epoch)`) and, when the pruner says so, kills the training's process
 group. n_jobs trials at once (Optuna's thread pool; each thread waits on its subprocess).
 
+With --replay, Optuna runs the trials of a Glia sweep (its parameters, in index order) instead of
+sampling: the same work under Optuna's runner, for the wall times.
+
 Prints one JSON object: method, best_accuracy (the highest validation accuracy any trial
 reported, pruned or not: what Glia's sweep reports as its best metric), trial_epochs (epochs
 reported over all trials), wall_s (study.optimize), pruned, threads and every trial.
@@ -62,6 +65,9 @@ def main():
     p.add_argument("--threads", type=int, default=0,
                    help="threads per training (0: usable cores / n_jobs, at least 1, as Glia)")
     p.add_argument("--label", default=None, help="the method's name in the output")
+    p.add_argument("--replay", default=None,
+                   help="a glia_sweep.py result (JSON): run its trials' parameters, in index "
+                        "order (study.enqueue_trial), instead of sampling")
     a = p.parse_args()
     a.binary = os.path.abspath(a.binary)  # the trainings run in folders of their own
     a.data_folder = os.path.abspath(a.data_folder)
@@ -73,6 +79,13 @@ def main():
                optuna.samplers.RandomSampler(seed=a.seed))
     pruner = optuna.pruners.MedianPruner() if a.pruner == "median" else optuna.pruners.NopPruner()
     study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
+    if a.replay:
+        with open(a.replay) as f:
+            replayed = sorted(json.load(f)["records"], key=lambda r: r["index"])
+        if len(replayed) != a.trials:
+            sys.exit("optuna_sweep: %s has %d trials, not %d" % (a.replay, len(replayed), a.trials))
+        for r in replayed:
+            study.enqueue_trial(r["parameters"])
     lock = threading.Lock()
     records = []
     work = tempfile.mkdtemp(prefix="optuna-sweep-")  # outside any workspace: offline runs
@@ -145,6 +158,8 @@ def main():
     bests = [r["best"] for r in records if r["best"] is not None]
     label = a.label or ("Optuna %s%s" % ("TPE" if a.sampler == "tpe" else "random",
                                          " + MedianPruner" if a.pruner == "median" else ""))
+    if a.replay and not a.label:
+        label = "Optuna replaying Glia random's trials"
     print(json.dumps({
         "method": label,
         "seed": a.seed,

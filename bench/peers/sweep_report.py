@@ -50,7 +50,7 @@ BASE = "Glia random (no policy)"
 def seed_table(results, title):
     base = next((r for r in results if r["method"] == BASE), None)
     print(title)
-    print("%-34s %10s %13s %9s %10s %10s %s" % ("method", "best acc.", "trial-epochs", "saved",
+    print("%-40s %10s %13s %9s %10s %10s %s" % ("method", "best acc.", "trial-epochs", "saved",
                                                 "Δ best", "wall (s)", "stopped early"))
     for r in results:
         saved = delta = ""
@@ -60,7 +60,7 @@ def seed_table(results, title):
                 delta = "%+.2f pt" % (100 * (r["best_accuracy"] - base["best_accuracy"]))
         stopped = r.get("early_terminated", r.get("pruned", 0))
         best = "%.4f" % r["best_accuracy"] if r["best_accuracy"] is not None else "-"
-        print("%-34s %10s %13d %9s %10s %10.1f %d of %d" % (r["method"], best, r["trial_epochs"], saved,
+        print("%-40s %10s %13d %9s %10s %10.1f %d of %d" % (r["method"], best, r["trial_epochs"], saved,
                                                           delta, r["wall_s"], stopped, r["trials"]))
     return base
 
