@@ -151,9 +151,22 @@ if want seed-sweep || want peers; then
   echo
   echo "== the seed's sweep: $TRIALS trials x up to $EPOCHS epochs, $CONCURRENT at a time, training --seed $TRIAL_SEED, sampling seeds $SEEDS"
   want peers && echo "   (Optuna $("$PY" -c 'import optuna; print(optuna.__version__)'), n_jobs=$CONCURRENT, the same binary and thread share)"
+  # Per seed, methods back to back; Optuna replaying Glia random's trials right after it, so
+  # that the two runs of the same 20 trainings see the same machine.
   for seed in $SEEDS; do
     if want seed-sweep; then
-      for m in random:"Glia random (no policy)" bandit:"Glia Bandit" asha:"Glia ASHA" bayesian:"Glia bayesian (TPE, no policy)"; do
+      load
+      glia_sweep "$OUT/seed-random.yml" "Glia random (no policy)" "$seed"
+      if want peers; then
+        "$PY" -c 'import json,sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["method"] == "Glia random (no policy)" and r["seed"] == int(sys.argv[2]): last = line
+print(last, end="")' "$SEED_RESULTS" "$seed" >"$OUT/glia-random-$seed.json"
+        load
+        optuna_sweep random none "$seed" --replay "$OUT/glia-random-$seed.json"
+      fi
+      for m in bandit:"Glia Bandit" asha:"Glia ASHA" bayesian:"Glia bayesian (TPE, no policy)"; do
         load
         glia_sweep "$OUT/seed-${m%%:*}.yml" "${m#*:}" "$seed"
       done
@@ -163,15 +176,6 @@ if want seed-sweep || want peers; then
         load
         optuna_sweep "${m%%:*}" "${m#*:}" "$seed"
       done
-      if want seed-sweep; then  # the same 20 trainings as Glia's random sweep, under Optuna
-        "$PY" -c 'import json,sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r["method"] == "Glia random (no policy)" and r["seed"] == int(sys.argv[2]): last = line
-print(last, end="")' "$SEED_RESULTS" "$seed" >"$OUT/glia-random-$seed.json"
-        load
-        optuna_sweep random none "$seed" --replay "$OUT/glia-random-$seed.json"
-      fi
     fi
   done
   echo

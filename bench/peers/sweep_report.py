@@ -45,6 +45,12 @@ def overhead(results):
 
 
 BASE = "Glia random (no policy)"
+ORDER = [BASE, "Glia Bandit", "Glia ASHA", "Glia bayesian (TPE, no policy)",
+         "Optuna TPE + MedianPruner", "Optuna random", "Optuna replaying Glia random's trials"]
+
+
+def in_order(results):
+    return sorted(results, key=lambda r: ORDER.index(r["method"]) if r["method"] in ORDER else len(ORDER))
 
 
 def seed_table(results, title):
@@ -66,6 +72,7 @@ def seed_table(results, title):
 
 
 def seed(results):
+    results = in_order(results)
     seeds = sorted({r.get("seed") for r in results}, key=lambda s: (s is None, s))
     for s in seeds:
         seed_table([r for r in results if r.get("seed") == s], "sampling seed %s:" % s)
