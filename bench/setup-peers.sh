@@ -31,6 +31,13 @@ cd "$(dirname "$0")"
 TF_VERSION=2.21.0
 MLFLOW_VERSION=3.17.2
 OPTUNA_VERSION=5.1.0
+fashion_mnist() {
+  if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist || {
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; }
+  fi
+}
 case "${1:-all}" in
   all) ;;
   sweeps)
@@ -38,6 +45,7 @@ case "${1:-all}" in
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
     fi
+    fashion_mnist
     [ -x .venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv
     if ! .venv/bin/python -c "import optuna; assert optuna.__version__ == '$OPTUNA_VERSION'" 2>/dev/null; then
       .venv/bin/python -m pip install -q "optuna==$OPTUNA_VERSION" "numpy<2"
@@ -53,11 +61,7 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null ||
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     python3-torch libopenblas0-openmp python3-venv
 fi
-if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist || {
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; }
-fi
+fashion_mnist
 
 [ -x .venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv
 if ! .venv/bin/python -c "import tensorflow as tf, keras; assert tf.__version__ == '$TF_VERSION'" 2>/dev/null; then

@@ -53,7 +53,6 @@ GLIA=$BIN/glia
 for b in "$GLIA" "$BIN/glia-keras-mnist"; do
   [ -x "$b" ] || { echo "sweeps.sh: $b not found (build it, or give --bin DIR)" >&2; exit 1; }
 done
-[ -f "$DATA/train-images-idx3-ubyte.gz" ] || { echo "sweeps.sh: no Fashion-MNIST in $DATA (DATA=...)" >&2; exit 1; }
 export PATH="$BIN:$PATH"
 OUT=$(mktemp -d /tmp/glia-bench-sweeps.XXXXXX)
 export GLIA_AGENT_IDLE_EXIT=${GLIA_AGENT_IDLE_EXIT:-2}  # no agent outlives the benchmark
@@ -71,9 +70,10 @@ else
 fi
 unset GLIA_WORKSPACE
 PY=python3
-if want peers; then
+if want peers || want seed-sweep; then  # Optuna and Debian's Fashion-MNIST
   bash bench/setup-peers.sh sweeps >"$OUT/setup.log" 2>&1 || { cat "$OUT/setup.log" >&2; exit 1; }
   PY=bench/.venv/bin/python
+  [ -f "$DATA/train-images-idx3-ubyte.gz" ] || { echo "sweeps.sh: no Fashion-MNIST in $DATA (DATA=...)" >&2; exit 1; }
 fi
 load() { echo "[$(date -u +%H:%M:%S) UTC] load: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); $("$GLIA" --version 2>/dev/null | head -1)"
