@@ -14,6 +14,8 @@ from glia import Run
 x, epochs, pause = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 run = Run.get_context()
 run.tag("parent", os.environ.get("GLIA_PARENT_RUN_ID", ""))
+from azureml.core import Run as AzureRun  # Glia's azureml.core shim: run.parent of a trial
+run.tag("azureml_parent", AzureRun.get_context().parent.id)
 run.tag("omp_threads", os.environ.get("OMP_NUM_THREADS", ""))
 os.makedirs("outputs/model", exist_ok=True)
 with open("outputs/model/model.txt", "w") as f:
@@ -88,6 +90,7 @@ import json, sys
 j = json.load(sys.stdin)
 assert j["parameters"] == {"x": 1.0}, j.get("parameters")
 assert j["tags"]["parent"] == j["parent"], j["tags"]   # GLIA_PARENT_RUN_ID in the trial
+assert j["tags"]["azureml_parent"] == j["parent"], j["tags"]
 ' || fail "trial 0's record"
 # The trials share the cores: two at once on C cores get max(1, C/2) threads each.
 CORES=$(nproc)
