@@ -51,7 +51,7 @@ RunRecord submit_sweep(Workspace& ws, const SweepSpec& spec, const SubmitOptions
     options.warn("compute '" + target.name + "' runs at most " +
                  std::to_string(target.max_concurrent) + " jobs at once: that many of the " +
                  std::to_string(settings.limits.concurrent()) +
-                 " concurrent trials run at a time (glia compute update " + target.name +
+                 " concurrent trials run at a time (glia compute update --name " + target.name +
                  " --max-concurrent N)");
 
   jobs::PreparedJob sweep;
