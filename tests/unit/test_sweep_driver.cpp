@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+
 #include "compute/finish.hpp"
 #include "compute/sweep_driver.hpp"
 #include "glia/platform/clock.hpp"
@@ -132,25 +134,98 @@ TEST_F(SweepDriverTest, ThePolicyCancelsWithItsReasonAndTheNumbers) {
 TEST_F(SweepDriverTest, MaxFailedTrialsStopsTheSweepAndCancelsTheRest) {
   const RunRecord sweep = submit(
       "sampling_algorithm: random\n"
-      "limits: {max_total_trials: 10, max_concurrent_trials: 3, max_failed_trials: 2}\n");
+      "limits: {max_total_trials: 10, max_concurrent_trials: 4, max_failed_trials: 2}\n");
   compute::SweepDriver driver(*ws_, ::geteuid());
   driver.tick();
   auto made = trials(sweep.id);
-  ASSERT_EQ(made.size(), 3u);
+  ASSERT_EQ(made.size(), 4u);
   end_trial(made[0].run_id, RunStatus::Failed);
   end_trial(made[1].run_id, RunStatus::Failed);
+  // A trial lost with a killed agent is not one that failed.
+  store().add_properties(made[2].run_id, {{compute::kAgentLostProperty, "the agent"}});
+  end_trial(made[2].run_id, RunStatus::Failed);
+  driver.tick();  // two failed: tolerated, the sweep goes on
+  made = trials(sweep.id);
+  ASSERT_EQ(made.size(), 7u);
+  EXPECT_EQ(store().get_run(sweep.id).status, RunStatus::Running);
+  end_trial(made[4].run_id, RunStatus::Failed);  // the third
   driver.tick();
-  EXPECT_EQ(trials(sweep.id).size(), 3u);  // no new trial once the limit is reached
-  const RunRecord third = store().get_run(made[2].run_id);
-  EXPECT_EQ(third.status, RunStatus::CancelRequested);
-  EXPECT_NE(third.properties.at(compute::kCancelReasonProperty).find("max_failed_trials"),
+  EXPECT_EQ(trials(sweep.id).size(), 7u);  // no new trial once the limit is passed
+  const RunRecord other = store().get_run(made[3].run_id);
+  EXPECT_EQ(other.status, RunStatus::CancelRequested);
+  EXPECT_NE(other.properties.at(compute::kCancelReasonProperty).find("max_failed_trials"),
             std::string::npos);
   EXPECT_EQ(store().get_run(sweep.id).status, RunStatus::Running);  // until every trial ended
-  store().set_status(made[2].run_id, RunStatus::Canceled, now_seconds());
+  for (const SweepTrial& t : trials(sweep.id))
+    if (!is_terminal(store().get_run(t.run_id).status))
+      store().set_status(t.run_id, RunStatus::Canceled, now_seconds());
   driver.tick();
   const RunRecord done = store().get_run(sweep.id);
   EXPECT_EQ(done.status, RunStatus::Failed);
-  EXPECT_NE(done.error.find("max_failed_trials"), std::string::npos) << done.error;
+  EXPECT_NE(done.error.find("3 trials failed (limits.max_failed_trials: 2)"), std::string::npos)
+      << done.error;
+}
+
+TEST_F(SweepDriverTest, AnErrorThatWouldComeBackEveryPassEndsTheSweep) {
+  // A sweep whose recorded trial cannot make a run (as if written by a broken writer).
+  NewRun broken;
+  broken.experiment = "tune";
+  broken.job_type = "sweep";
+  broken.queue = true;
+  broken.submitter_uid = ::geteuid();
+  SweepSettings settings;
+  settings.search_space = sweeps::parse_search_space(
+      nlohmann::json::parse(R"({"x": {"type": "uniform", "min_value": 0, "max_value": 1}})"), "s");
+  settings.search_space_json =
+      nlohmann::json::parse(R"({"x": {"type": "uniform", "min_value": 0, "max_value": 1}})");
+  settings.seed = 1;
+  settings.primary_metric = "acc";
+  broken.spec =
+      nlohmann::json{{"sweep", to_json(settings)}, {"trial", nlohmann::json::object()}}.dump();
+  const RunRecord sweep = store().create_run(broken);
+  compute::SweepDriver driver(*ws_, ::geteuid());
+  driver.tick();
+  const RunRecord done = store().get_run(sweep.id);
+  EXPECT_EQ(done.status, RunStatus::Failed);
+  EXPECT_NE(done.error.find("cannot be read"), std::string::npos) << done.error;
+  EXPECT_EQ(driver.tick(), 0);  // nothing left going: the agent may idle out
+}
+
+TEST_F(SweepDriverTest, AGridResumedFromAnEarlierSweepSkipsWhatItTriedQuickly) {
+  // 10 parameters of 10 choices: 10^10 combinations, never enumerated.
+  std::string space, command = "true";
+  for (int i = 0; i < 10; ++i) {
+    space += std::string(i ? ", " : "") + "p" + std::to_string(i) +
+             ": {type: choice, values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}";
+    command += " ${{search_space.p" + std::to_string(i) + "}}";
+  }
+  const std::string file = "type: sweep\ntrial: {command: '" + command +
+                           "'}\nsampling_algorithm: grid\nsearch_space: {" + space +
+                           "}\nobjective: {primary_metric: acc, goal: maximize}\n";
+  const RunRecord first =
+      submit_sweep(*ws_, parse_sweep_spec(file + "limits: {max_total_trials: 3}\n", "a.yml", dir_),
+                   {current_environment(), {}});
+  compute::SweepDriver driver(*ws_, ::geteuid());
+  driver.tick();
+  for (const SweepTrial& t : trials(first.id)) end_trial(t.run_id, RunStatus::Completed);
+  driver.tick();
+  ASSERT_EQ(store().get_run(first.id).status, RunStatus::Completed);
+  const RunRecord second = submit_sweep(
+      *ws_,
+      parse_sweep_spec(file + "limits: {max_total_trials: 2}\nresume_from: [" + first.id + "]\n",
+                       "b.yml", dir_),
+      {current_environment(), {}});
+  const auto started = std::chrono::steady_clock::now();
+  driver.tick();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  const auto made = trials(second.id);
+  ASSERT_EQ(made.size(), 2u);
+  const auto grid_space = sweep_view(store(), second.id).settings.search_space;
+  // Grid indexes 0-2 were tried: the new sweep starts at 3.
+  EXPECT_EQ(nlohmann::json::parse(made[0].parameters),
+            nlohmann::json(sweeps::sample_grid(grid_space, 3)));
+  EXPECT_EQ(nlohmann::json::parse(made[1].parameters),
+            nlohmann::json(sweeps::sample_grid(grid_space, 4)));
 }
 
 TEST_F(SweepDriverTest, CancelCascadesToEveryTrial) {

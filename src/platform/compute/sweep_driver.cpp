@@ -17,8 +17,24 @@ std::string number_text(double v) {
   return nlohmann::json(v).dump();  // the shortest text that reads back exactly
 }
 
-std::string dumped(const sweeps::Parameters& params) {
-  return nlohmann::json(params).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// Whether `params` is a point of `space`: its names, a choice's values, numbers in a range's
+// bounds (what the TPE sampler accepts as history).
+bool fits(const sweeps::SearchSpace& space, const sweeps::Parameters& params) {
+  if (params.size() != space.size()) return false;
+  for (const auto& [name, e] : space) {
+    const auto it = params.find(name);
+    if (it == params.end()) return false;
+    if (e.kind == sweeps::ExpressionKind::Choice) {
+      if (std::find(e.values.begin(), e.values.end(), it->second) == e.values.end()) return false;
+    } else if (!it->second.is_number()) {
+      return false;
+    } else if (e.kind == sweeps::ExpressionKind::Uniform ||
+               e.kind == sweeps::ExpressionKind::Quniform) {
+      const double v = it->second.get<double>();
+      if (v < e.min_value || v > e.max_value) return false;
+    }
+  }
+  return true;
 }
 
 sweeps::Parameters parse_parameters(const std::string& text) {
@@ -70,12 +86,13 @@ int64_t SweepDriver::tick() {
   int64_t going = 0;
   for (RunRecord& r : ws_.store().list_runs(f)) {
     if (!r.is_sweep()) continue;
-    seen.insert(r.id);
+    const std::string id = r.id;
+    seen.insert(id);
     ++going;
     try {
       drive(std::move(r));
     } catch (const std::exception& e) {  // the store busy, say: the next pass goes on
-      std::fprintf(stderr, "glia agent: sweep %s: %s\n", r.id.c_str(), e.what());
+      std::fprintf(stderr, "glia agent: sweep %s: %s\n", id.c_str(), e.what());
     }
   }
   std::erase_if(sweeps_, [&](const auto& entry) { return !seen.count(entry.first); });
@@ -99,27 +116,29 @@ SweepDriver::Sweep& SweepDriver::load(const RunRecord& sweep) {
     trial.status = run.status;
     trial.ended = is_terminal(run.status);
     trial.canceling = run.status == RunStatus::CancelRequested;
+    trial.lost_with_agent = run.properties.count(kAgentLostProperty) > 0;
     trial.series = trial_series(store, t.run_id, s.settings.primary_metric);
     s.trials.emplace(t.index, std::move(trial));
   }
+  const bool grid = s.settings.sampling_algorithm == "grid";
   for (const std::string& earlier : s.settings.resume_from) {
     for (const SweepTrial& t : store.sweep_trials(earlier)) {
       const auto run = store.find_run(t.run_id);
       if (!run || !is_terminal(run->status)) continue;
+      const sweeps::Parameters params = parse_parameters(t.parameters);
+      if (grid)
+        if (const auto i = sweeps::grid_index(s.settings.search_space, params))
+          s.grid_skipped.push_back(*i);
       auto series = trial_series(store, t.run_id, s.settings.primary_metric);
-      s.prior_parameters.insert(dumped(parse_parameters(t.parameters)));
       if (series.empty()) continue;
-      s.prior_observations.push_back(
-          {parse_parameters(t.parameters), *best_value(series, s.settings.goal)});
+      if (fits(s.settings.search_space, params))  // TPE learns only from points of this space
+        s.prior_observations.push_back({params, *best_value(series, s.settings.goal)});
       s.prior_metrics.push_back({t.run_id, std::move(series), true});
     }
   }
-  if (s.settings.sampling_algorithm == "grid") {
-    const int64_t size = sweeps::grid_size(s.settings.search_space);
-    for (int64_t i = 0; i < size && !s.prior_parameters.empty(); ++i)
-      if (s.prior_parameters.count(dumped(sweeps::sample_grid(s.settings.search_space, i))))
-        ++s.grid_skipped;
-  }
+  std::sort(s.grid_skipped.begin(), s.grid_skipped.end());
+  s.grid_skipped.erase(std::unique(s.grid_skipped.begin(), s.grid_skipped.end()),
+                       s.grid_skipped.end());
   return sweeps_.emplace(sweep.id, std::move(s)).first->second;
 }
 
@@ -136,11 +155,14 @@ void SweepDriver::refresh(const std::string& sweep_id, Sweep& s) {
     if (auto it = active.find(t.id); it != active.end()) {
       t.status = it->second;
       if (t.status == RunStatus::CancelRequested) t.canceling = true;
-      if (t.status == RunStatus::Running || t.status == RunStatus::CancelRequested)
+      if (t.status == RunStatus::Running || t.status == RunStatus::CancelRequested ||
+          t.status == RunStatus::Finalizing)
         t.series = trial_series(store, t.id, s.settings.primary_metric);
       continue;
     }
-    t.status = store.get_run(t.id).status;  // ended since the last pass: its series is final
+    const RunRecord run = store.get_run(t.id);  // ended since the last pass: its series is final
+    t.status = run.status;
+    t.lost_with_agent = run.properties.count(kAgentLostProperty) > 0;
     t.ended = true;
     t.series = trial_series(store, t.id, s.settings.primary_metric);
   }
@@ -151,9 +173,11 @@ void SweepDriver::apply_policy(Sweep& s) {
   std::vector<sweeps::TrialMetrics> trials = s.prior_metrics;
   for (const auto& [index, t] : s.trials) {
     if (t.series.empty()) continue;
-    if (t.ended || t.canceling)
+    // Ended, or its process has (Finalizing): finished. Running, or being stopped: running (a
+    // trial being stopped is never stopped twice, below).
+    if (t.ended || t.status == RunStatus::Finalizing)
       trials.push_back({t.id, t.series, true});
-    else if (t.status == RunStatus::Running)
+    else if (t.status == RunStatus::Running || t.status == RunStatus::CancelRequested)
       trials.push_back({t.id, t.series, false});
   }
   const auto stop = std::visit(
@@ -165,10 +189,11 @@ void SweepDriver::apply_policy(Sweep& s) {
   for (const sweeps::Termination& t : stop) {
     for (auto& [index, trial] : s.trials) {
       if (trial.id != t.trial || trial.ended || trial.canceling) continue;
-      // The reason first: the cancel that follows, even by a later agent, ends the trial with it.
-      try_properties(ws_.store(), trial.id,
-                     {{kCancelReasonProperty, t.reason}, {"early_termination", policy}});
-      try_status(ws_.store(), trial.id, RunStatus::CancelRequested, "");
+      // The reason and the cancel in one transaction: the trial ends Canceled with it, and a
+      // trial that ended first carries no reason it was not stopped for.
+      ws_.store().request_cancel(trial.id,
+                                 {{kCancelReasonProperty, t.reason}, {"early_termination", policy}},
+                                 now_seconds());
       trial.canceling = true;
     }
   }
@@ -177,7 +202,8 @@ void SweepDriver::apply_policy(Sweep& s) {
 int64_t SweepDriver::trial_limit(const Sweep& s) const {
   int64_t limit = s.settings.limits.max_total_trials;
   if (s.settings.sampling_algorithm == "grid")
-    limit = std::min(limit, sweeps::grid_size(s.settings.search_space) - s.grid_skipped);
+    limit = std::min(limit, sweeps::grid_size(s.settings.search_space) -
+                                static_cast<int64_t>(s.grid_skipped.size()));
   return limit;
 }
 
@@ -185,12 +211,10 @@ sweeps::Parameters SweepDriver::sample(Sweep& s, int64_t index) {
   const SweepSettings& st = s.settings;
   const uint64_t seed = st.seed.value_or(0);
   if (st.sampling_algorithm == "grid") {
-    if (s.prior_parameters.empty()) return sweeps::sample_grid(st.search_space, index);
-    for (int64_t i = 0, fresh = 0;; ++i) {  // the index-th combination not tried before
-      auto params = sweeps::sample_grid(st.search_space, i);
-      if (s.prior_parameters.count(dumped(params))) continue;
-      if (fresh++ == index) return params;
-    }
+    int64_t i = index;  // the index-th combination the earlier sweeps did not try
+    for (const int64_t skipped : s.grid_skipped)
+      if (skipped <= i) ++i;
+    return sweeps::sample_grid(st.search_space, i);
   }
   if (st.sampling_algorithm == "bayesian") {
     std::vector<sweeps::Observation> history = s.prior_observations;
@@ -213,7 +237,12 @@ void SweepDriver::create_trials(const RunRecord& sweep, Sweep& s) {
     Trial t;
     t.params = sample(s, next);
     const NewRun run = trial_run(ws_.root(), sweep, s.spec, s.inputs, next, t.params);
-    t.id = ws_.store().create_run(run).id;  // with its index: never sampled twice
+    try {
+      t.id = ws_.store().create_run(run).id;  // with its index: never sampled twice
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::Conflict) throw;
+      return;  // the sweep is being canceled (the next pass sees it)
+    }
     s.trials.emplace(next, std::move(t));
     ++next;
     ++active;
@@ -223,8 +252,7 @@ void SweepDriver::create_trials(const RunRecord& sweep, Sweep& s) {
 void SweepDriver::cancel_trials(Sweep& s, const std::string& reason) {
   for (auto& [index, t] : s.trials) {
     if (t.ended || t.canceling) continue;
-    try_properties(ws_.store(), t.id, {{kCancelReasonProperty, reason}});
-    try_status(ws_.store(), t.id, RunStatus::CancelRequested, "");
+    ws_.store().request_cancel(t.id, {{kCancelReasonProperty, reason}}, now_seconds());
     t.canceling = true;
   }
 }
@@ -290,16 +318,20 @@ void SweepDriver::drive(RunRecord sweep) {
   }
   refresh(sweep.id, s);
   const SweepLimits& limits = s.settings.limits;
-  const int64_t failed = std::count_if(s.trials.begin(), s.trials.end(), [](const auto& t) {
-    return t.second.ended && t.second.status == RunStatus::Failed;
-  });
+  int64_t failed = 0;  // by the trials themselves: those lost with a killed agent do not count
+  for (const auto& [index, t] : s.trials)
+    if (t.ended && t.status == RunStatus::Failed && !t.lost_with_agent) ++failed;
   std::string stop;
   RunStatus end = RunStatus::Completed;
   if (sweep.status == RunStatus::CancelRequested) {
     stop = "canceled";
     end = RunStatus::Canceled;
     cancel_trials(s, "the sweep " + sweep.id + " was canceled");
-  } else if (limits.max_failed_trials && failed >= *limits.max_failed_trials) {
+  } else if (!s.fatal.empty()) {
+    stop = s.fatal;
+    end = RunStatus::Failed;
+    cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
+  } else if (limits.max_failed_trials && failed > *limits.max_failed_trials) {
     stop = std::to_string(failed) + " trials failed (limits.max_failed_trials: " +
            std::to_string(*limits.max_failed_trials) + ")";
     end = RunStatus::Failed;
@@ -310,8 +342,22 @@ void SweepDriver::drive(RunRecord sweep) {
     cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
   }
   if (stop.empty()) {
-    apply_policy(s);
-    create_trials(sweep, s);
+    try {
+      apply_policy(s);
+      create_trials(sweep, s);
+    } catch (const Error& e) {  // one that would come back every pass ends the sweep
+      if (e.kind() != ErrorKind::InvalidArgument && e.kind() != ErrorKind::Corrupt &&
+          e.kind() != ErrorKind::NotFound)
+        throw;  // the store busy or full: the next pass tries again
+      s.fatal = e.what();
+    } catch (const nlohmann::json::exception& e) {
+      s.fatal = std::string("its recorded trial cannot be read: ") + e.what();
+    }
+    if (!s.fatal.empty()) {
+      stop = s.fatal;
+      end = RunStatus::Failed;
+      cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
+    }
   }
   const bool all_ended =
       std::all_of(s.trials.begin(), s.trials.end(), [](const auto& t) { return t.second.ended; });

@@ -35,7 +35,8 @@ class SweepDriver {
     RunStatus status = RunStatus::Queued;
     std::vector<std::pair<int64_t, double>> series;
     bool ended = false;
-    bool canceling = false;  // this driver asked for its cancel
+    bool canceling = false;        // this driver asked for its cancel
+    bool lost_with_agent = false;  // Failed because an agent was killed (kAgentLostProperty)
   };
   struct Sweep {
     SweepSettings settings;
@@ -45,8 +46,10 @@ class SweepDriver {
     // Earlier sweeps (resume_from): their ended trials, for the policy and the sampler.
     std::vector<sweeps::TrialMetrics> prior_metrics;
     std::vector<sweeps::Observation> prior_observations;
-    std::set<std::string> prior_parameters;  // grid: combinations already tried (JSON text)
-    int64_t grid_skipped = 0;                // of the grid, how many the earlier sweeps tried
+    std::vector<int64_t> grid_skipped;  // grid indexes the earlier sweeps tried, ascending
+    /// Set when the sweep cannot go on (a sampler refusing its history, say): its trials are
+    /// canceled and it ends Failed with this reason.
+    std::string fatal;
   };
 
   void drive(RunRecord sweep);

@@ -30,6 +30,9 @@ void check_resume_from(Store& store, const SweepSpec& spec) {
     for (const auto& [name, e] : earlier.search_space) theirs.push_back(name);
     if (ours != theirs)
       throw Error(what + " searched other parameters (expected the same names as search_space)");
+    if (earlier.goal != spec.settings.goal)
+      throw Error(what + " had the other goal (" +
+                  (earlier.goal == sweeps::Goal::Maximize ? "maximize" : "minimize") + ")");
     if (earlier.primary_metric != spec.settings.primary_metric)
       throw Error(what + " optimized '" + earlier.primary_metric + "', not '" +
                   spec.settings.primary_metric + "'");
