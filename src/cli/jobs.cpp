@@ -152,8 +152,8 @@ void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
     if (run.spec.empty())
       throw Error("run '" + *id +
                   "' was not started as a job (its own program logs to it); stop that program");
-    if (run.status != platform::RunStatus::CancelRequested)
-      ws.store().set_status(*id, platform::RunStatus::CancelRequested, platform::now_seconds());
+    if (run.status != platform::RunStatus::CancelRequested)  // false: it ended meanwhile
+      ws.store().request_cancel(*id, {}, platform::now_seconds());
     ensure_agent(ws);
     if (*no_wait) {
       std::printf("cancel requested for %s\n", id->c_str());

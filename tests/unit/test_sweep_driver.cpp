@@ -9,6 +9,7 @@
 
 #include "compute/finish.hpp"
 #include "compute/sweep_driver.hpp"
+#include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/job_submit.hpp"
 #include "glia/platform/sweep_runs.hpp"
@@ -187,7 +188,7 @@ TEST_F(SweepDriverTest, AnErrorThatWouldComeBackEveryPassEndsTheSweep) {
   driver.tick();
   const RunRecord done = store().get_run(sweep.id);
   EXPECT_EQ(done.status, RunStatus::Failed);
-  EXPECT_NE(done.error.find("cannot be read"), std::string::npos) << done.error;
+  EXPECT_NE(done.error.find("trial 0 cannot be made"), std::string::npos) << done.error;
   EXPECT_EQ(driver.tick(), 0);  // nothing left going: the agent may idle out
 }
 
@@ -226,6 +227,73 @@ TEST_F(SweepDriverTest, AGridResumedFromAnEarlierSweepSkipsWhatItTriedQuickly) {
             nlohmann::json(sweeps::sample_grid(grid_space, 3)));
   EXPECT_EQ(nlohmann::json::parse(made[1].parameters),
             nlohmann::json(sweeps::sample_grid(grid_space, 4)));
+}
+
+TEST_F(SweepDriverTest, ASweepThatCannotBeReadEndsAndTakesItsTrialsWithIt) {
+  const RunRecord sweep = submit(
+      "sampling_algorithm: random\nlimits: {max_total_trials: 4, max_concurrent_trials: 2}\n");
+  {
+    compute::SweepDriver first(*ws_, ::geteuid());
+    first.tick();
+  }
+  ASSERT_EQ(trials(sweep.id).size(), 2u);
+  // Its recorded settings damaged (as by a broken writer) while its trials wait in the queue.
+  NewRun damaged;  // the same trials under a sweep whose settings cannot be read
+  damaged.experiment = "tune";
+  damaged.job_type = "sweep";
+  damaged.queue = true;
+  damaged.submitter_uid = ::geteuid();
+  damaged.spec = R"({"sweep": {"version": 99}, "trial": {}})";
+  const RunRecord bad = store().create_run(damaged);
+  NewRun child;
+  child.experiment = "tune";
+  child.spec = "{}";
+  child.job_type = "command";
+  child.queue = true;
+  child.submitter_uid = ::geteuid();
+  child.parent_id = bad.id;
+  child.trial_index = 0;
+  child.trial_parameters = R"({"x": 0.5})";
+  const RunRecord orphan = store().create_run(child);
+  compute::SweepDriver driver(*ws_, ::geteuid());
+  driver.tick();
+  const RunRecord ended = store().get_run(bad.id);
+  EXPECT_EQ(ended.status, RunStatus::Failed);
+  EXPECT_NE(ended.error.find("cannot be read"), std::string::npos) << ended.error;
+  const RunRecord left = store().get_run(orphan.id);
+  EXPECT_EQ(left.status, RunStatus::CancelRequested);  // the agent's cancel path ends it
+  EXPECT_NE(left.properties.at(compute::kCancelReasonProperty).find(bad.id), std::string::npos);
+  EXPECT_EQ(store().get_run(sweep.id).status, RunStatus::Running);  // the healthy one goes on
+}
+
+TEST_F(SweepDriverTest, AResumedGridSkipsTheCombinationsTriedWhereverTheyAre) {
+  auto grid = [&](const std::string& values, const std::string& extra) {
+    return submit_sweep(*ws_,
+                        parse_sweep_spec("type: sweep\ntrial: {command: 'true "
+                                         "${{search_space.x}}'}\nsampling_algorithm: grid\n"
+                                         "search_space: {x: {type: choice, values: [" +
+                                             values +
+                                             "]}}\nobjective: {primary_metric: acc, goal: "
+                                             "maximize}\n" +
+                                             extra,
+                                         "g.yml", dir_),
+                        {current_environment(), {}});
+  };
+  compute::SweepDriver driver(*ws_, ::geteuid());
+  const RunRecord first = grid("20, 40", "");
+  driver.tick();
+  for (const SweepTrial& t : trials(first.id)) end_trial(t.run_id, RunStatus::Completed);
+  driver.tick();
+  ASSERT_EQ(store().get_run(first.id).status, RunStatus::Completed);
+  // 20 and 40 are indexes 1 and 3 of the new grid: 10, 30 and 50 are left.
+  const RunRecord second = grid("10, 20, 30, 40, 50", "resume_from: [" + first.id + "]\n");
+  driver.tick();
+  std::vector<double> xs;
+  for (const SweepTrial& t : trials(second.id))
+    xs.push_back(nlohmann::json::parse(t.parameters)["x"].get<double>());
+  EXPECT_EQ(xs, (std::vector<double>{10, 30, 50}));
+  // A grid the earlier sweeps covered is refused at submit.
+  EXPECT_THROW(grid("20, 40", "resume_from: [" + first.id + "]\n"), Error);
 }
 
 TEST_F(SweepDriverTest, CancelCascadesToEveryTrial) {

@@ -17,6 +17,25 @@ std::string number_text(double v) {
   return nlohmann::json(v).dump();  // the shortest text that reads back exactly
 }
 
+// A sweep that cannot go on whatever is tried again (its recorded data cannot be read, a
+// sampler or policy refusing its input): thrown by the pure steps only, never for a store error,
+// which the next pass tries again.
+struct Broken {
+  std::string why;
+};
+
+// Runs a pure step, turning what it throws into Broken.
+template <typename F>
+auto pure_step(const std::string& what, F&& step) {
+  try {
+    return step();
+  } catch (const nlohmann::json::exception& e) {
+    throw Broken{what + ": " + e.what()};
+  } catch (const Error& e) {
+    throw Broken{what + ": " + e.what()};
+  }
+}
+
 // Whether `params` is a point of `space`: its names, a choice's values, numbers in a range's
 // bounds (what the TPE sampler accepts as history).
 bool fits(const sweeps::SearchSpace& space, const sweeps::Parameters& params) {
@@ -30,8 +49,10 @@ bool fits(const sweeps::SearchSpace& space, const sweeps::Parameters& params) {
       return false;
     } else if (e.kind == sweeps::ExpressionKind::Uniform ||
                e.kind == sweeps::ExpressionKind::Quniform) {
+      // quniform's rounding may step up to q outside the range (as the TPE sampler allows)
+      const double slack = e.kind == sweeps::ExpressionKind::Quniform ? e.q : 0.0;
       const double v = it->second.get<double>();
-      if (v < e.min_value || v > e.max_value) return false;
+      if (v < e.min_value - slack || v > e.max_value + slack) return false;
     }
   }
   return true;
@@ -89,13 +110,25 @@ int64_t SweepDriver::tick() {
     const std::string id = r.id;
     seen.insert(id);
     ++going;
+    const double now = now_seconds();
+    auto retry = retry_.find(id);
+    if (retry != retry_.end() && now < retry->second.at) continue;
     try {
       drive(std::move(r));
-    } catch (const std::exception& e) {  // the store busy, say: the next pass goes on
-      std::fprintf(stderr, "glia agent: sweep %s: %s\n", id.c_str(), e.what());
+      retry_.erase(id);
+    } catch (const std::exception& e) {  // the store busy, say: a later pass tries again
+      Retry& again = retry_[id];
+      ++again.failures;  // backing off up to 30 s between tries, logged now and then
+      again.at = now + std::min(30.0, 0.1 * static_cast<double>(1 << std::min(again.failures, 9)));
+      if ((again.failures & (again.failures - 1)) == 0)
+        std::fprintf(stderr, "glia agent: sweep %s (%d failed passes): %s\n", id.c_str(),
+                     again.failures, e.what());
+      sweeps_.erase(id);  // read again from the store next time
     }
+    if (reload_.erase(id)) sweeps_.erase(id);
   }
   std::erase_if(sweeps_, [&](const auto& entry) { return !seen.count(entry.first); });
+  std::erase_if(retry_, [&](const auto& entry) { return !seen.count(entry.first); });
   return going;
 }
 
@@ -103,15 +136,18 @@ SweepDriver::Sweep& SweepDriver::load(const RunRecord& sweep) {
   if (auto it = sweeps_.find(sweep.id); it != sweeps_.end()) return it->second;
   Store& store = ws_.store();
   Sweep s;
-  s.spec = nlohmann::json::parse(sweep.spec);
-  s.settings = sweep_settings_from_json(s.spec.at("sweep"));
-  if (!s.spec.contains("trial") || !s.spec["trial"].is_object())
-    throw Error(ErrorKind::Corrupt, "its recorded spec has no trial");
+  pure_step("its recorded spec cannot be read", [&] {
+    s.spec = nlohmann::json::parse(sweep.spec);
+    s.settings = sweep_settings_from_json(s.spec.at("sweep"));
+    if (!s.spec.contains("trial") || !s.spec["trial"].is_object())
+      throw Error(ErrorKind::Corrupt, "it has no trial");
+  });
   s.inputs = store.run_inputs(sweep.id);
   for (const SweepTrial& t : store.sweep_trials(sweep.id)) {
     Trial trial;
     trial.id = t.run_id;
-    trial.params = parse_parameters(t.parameters);
+    trial.params = pure_step("trial " + std::to_string(t.index) + "'s parameters cannot be read",
+                             [&] { return parse_parameters(t.parameters); });
     const RunRecord run = store.get_run(t.run_id);
     trial.status = run.status;
     trial.ended = is_terminal(run.status);
@@ -125,7 +161,10 @@ SweepDriver::Sweep& SweepDriver::load(const RunRecord& sweep) {
     for (const SweepTrial& t : store.sweep_trials(earlier)) {
       const auto run = store.find_run(t.run_id);
       if (!run || !is_terminal(run->status)) continue;
-      const sweeps::Parameters params = parse_parameters(t.parameters);
+      const sweeps::Parameters params =
+          pure_step("resume_from: " + earlier + " trial " + std::to_string(t.index) +
+                        "'s parameters cannot be read",
+                    [&] { return parse_parameters(t.parameters); });
       if (grid)
         if (const auto i = sweeps::grid_index(s.settings.search_space, params))
           s.grid_skipped.push_back(*i);
@@ -180,11 +219,13 @@ void SweepDriver::apply_policy(Sweep& s) {
     else if (t.status == RunStatus::Running || t.status == RunStatus::CancelRequested)
       trials.push_back({t.id, t.series, false});
   }
-  const auto stop = std::visit(
-      [&](const auto& policy) {
-        return sweeps::decide(policy, s.settings.goal, s.settings.primary_metric, trials);
-      },
-      *s.settings.early_termination);
+  const auto stop = pure_step("its early-termination policy refused the metrics", [&] {
+    return std::visit(
+        [&](const auto& policy) {
+          return sweeps::decide(policy, s.settings.goal, s.settings.primary_metric, trials);
+        },
+        *s.settings.early_termination);
+  });
   const std::string policy = policy_name(*s.settings.early_termination);
   for (const sweeps::Termination& t : stop) {
     for (auto& [index, trial] : s.trials) {
@@ -219,7 +260,7 @@ sweeps::Parameters SweepDriver::sample(Sweep& s, int64_t index) {
   if (st.sampling_algorithm == "bayesian") {
     std::vector<sweeps::Observation> history = s.prior_observations;
     for (const auto& [i, t] : s.trials)
-      if (t.ended && !t.series.empty())
+      if (t.ended && !t.lost_with_agent && !t.series.empty())  // a lost trial's series is partial
         history.push_back({t.params, *best_value(t.series, st.goal)});
     return sweeps::sample_bayesian(st.search_space, seed, index, history,
                                    st.goal == sweeps::Goal::Maximize);
@@ -235,13 +276,19 @@ void SweepDriver::create_trials(const RunRecord& sweep, Sweep& s) {
                                  [](const auto& t) { return !t.second.ended; });
   while (next < limit && active < s.settings.limits.concurrent()) {
     Trial t;
-    t.params = sample(s, next);
-    const NewRun run = trial_run(ws_.root(), sweep, s.spec, s.inputs, next, t.params);
+    const std::string what = "trial " + std::to_string(next) + " cannot be made";
+    t.params = pure_step(what, [&] { return sample(s, next); });
+    const NewRun run = pure_step(
+        what, [&] { return trial_run(ws_.root(), sweep, s.spec, s.inputs, next, t.params); });
     try {
       t.id = ws_.store().create_run(run).id;  // with its index: never sampled twice
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::Conflict) throw;
-      return;  // the sweep is being canceled (the next pass sees it)
+      // The sweep is being canceled (the next pass sees it), or the store knows this index:
+      // read the sweep again from the store.
+      std::fprintf(stderr, "glia agent: sweep %s: %s\n", sweep.id.c_str(), e.what());
+      reload_.insert(sweep.id);
+      return;
     }
     s.trials.emplace(next, std::move(t));
     ++next;
@@ -296,19 +343,27 @@ void SweepDriver::finish(const RunRecord& sweep, Sweep& s, RunStatus status,
   sweeps_.erase(sweep.id);
 }
 
+void SweepDriver::abandon(const RunRecord& sweep, const std::string& why) {
+  Store& store = ws_.store();
+  RunFilter f;
+  f.parent_id = sweep.id;
+  f.any_status = unended_statuses();
+  f.limit = 1000000;
+  for (const RunRecord& trial : store.list_runs(f))  // none runs on without its sweep
+    store.request_cancel(trial.id, {{kCancelReasonProperty, "the sweep " + sweep.id + " " + why}},
+                         now_seconds());
+  const bool canceling = sweep.status == RunStatus::CancelRequested;
+  try_status(store, sweep.id, canceling ? RunStatus::Canceled : RunStatus::Failed,
+             canceling ? "canceled (" + why + ")" : why);
+}
+
 void SweepDriver::drive(RunRecord sweep) {
   Store& store = ws_.store();
   Sweep* loaded = nullptr;
   try {
     loaded = &load(sweep);
-  } catch (const nlohmann::json::exception& e) {
-    try_status(store, sweep.id, RunStatus::Failed,
-               std::string("its recorded spec cannot be read: ") + e.what());
-    return;
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::Corrupt && e.kind() != ErrorKind::InvalidArgument) throw;
-    try_status(store, sweep.id, RunStatus::Failed,
-               std::string("its recorded spec cannot be read: ") + e.what());
+  } catch (const Broken& broken) {
+    abandon(sweep, broken.why);
     return;
   }
   Sweep& s = *loaded;
@@ -342,16 +397,11 @@ void SweepDriver::drive(RunRecord sweep) {
     cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
   }
   if (stop.empty()) {
-    try {
+    try {  // a store error goes up: a later pass tries again
       apply_policy(s);
       create_trials(sweep, s);
-    } catch (const Error& e) {  // one that would come back every pass ends the sweep
-      if (e.kind() != ErrorKind::InvalidArgument && e.kind() != ErrorKind::Corrupt &&
-          e.kind() != ErrorKind::NotFound)
-        throw;  // the store busy or full: the next pass tries again
-      s.fatal = e.what();
-    } catch (const nlohmann::json::exception& e) {
-      s.fatal = std::string("its recorded trial cannot be read: ") + e.what();
+    } catch (const Broken& broken) {  // it would come back every pass: the sweep ends
+      s.fatal = broken.why;
     }
     if (!s.fatal.empty()) {
       stop = s.fatal;

@@ -61,6 +61,16 @@ class SweepDriver {
   int64_t trial_limit(const Sweep& s) const;
   void cancel_trials(Sweep& s, const std::string& reason);
   void finish(const RunRecord& sweep, Sweep& s, RunStatus status, const std::string& why);
+  /// Ends a sweep that cannot even be read: its unended trials canceled, then Failed (Canceled
+  /// when a cancel was asked) with `why`.
+  void abandon(const RunRecord& sweep, const std::string& why);
+
+  struct Retry {
+    int failures = 0;
+    double at = 0;  // not before (now_seconds())
+  };
+  std::map<std::string, Retry> retry_;  // sweeps whose last pass threw: back off
+  std::set<std::string> reload_;        // sweeps to read again from the store
 
   Workspace& ws_;
   int64_t uid_;
