@@ -143,18 +143,7 @@ int stream_sweep(platform::Workspace& ws, const std::string& id) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   std::signal(SIGINT, previous);
-  if (!platform::is_terminal(run.status)) {
-    std::fprintf(stderr,
-                 "glia: stopped following; the sweep goes on (glia job stream %s, glia job cancel "
-                 "%s)\n",
-                 id.c_str(), id.c_str());
-    return 130;
-  }
-  std::string summary = platform::to_string(run.status);
-  if (run.started_at && run.ended_at)
-    summary += " after " + format_duration(*run.ended_at - *run.started_at);
-  if (!run.error.empty()) summary += ": " + run.error.substr(0, run.error.find('\n'));
-  std::fprintf(stderr, "glia: %s: %s\n", id.c_str(), summary.c_str());
+  if (!print_stream_end(run, "sweep")) return 130;
   if (auto it = run.properties.find("best_trial"); it != run.properties.end())
     std::fprintf(
         stderr,
