@@ -143,6 +143,22 @@ void keep_agent_alive(platform::Workspace& ws, const std::string& run_id) {
     ensure_agent(ws);
 }
 
+bool print_stream_end(const platform::RunRecord& run, const std::string& what) {
+  if (!platform::is_terminal(run.status)) {
+    std::fprintf(stderr,
+                 "glia: stopped following; the %s goes on (glia job stream %s, glia job cancel "
+                 "%s)\n",
+                 what.c_str(), run.id.c_str(), run.id.c_str());
+    return false;
+  }
+  std::string summary = platform::to_string(run.status);
+  if (run.started_at && run.ended_at)
+    summary += " after " + format_duration(*run.ended_at - *run.started_at);
+  if (!run.error.empty()) summary += ": " + run.error.substr(0, run.error.find('\n'));
+  std::fprintf(stderr, "glia: %s: %s\n", run.id.c_str(), summary.c_str());
+  return true;
+}
+
 int outcome_exit_code(const platform::RunRecord& r) {
   switch (r.status) {
     case platform::RunStatus::Completed:

@@ -42,6 +42,11 @@ void ensure_agent(platform::Workspace& ws);
 /// one left and starts a new one if the run still waits for it (Queued or CancelRequested).
 void keep_agent_alive(platform::Workspace& ws, const std::string& run_id);
 
+/// After following a run (`what`: "job" or "sweep") until it ended or the user stopped: when it
+/// has not ended, says that it goes on and returns false; else prints its outcome line ("glia:
+/// ID: Completed after 3.2s[: error]") and returns true. Both on stderr.
+bool print_stream_end(const platform::RunRecord& run, const std::string& what);
+
 /// Exit code for a finished job: 0 Completed; Failed: the job's exit code (1..255; 124 for a
 /// timeout), else 1; Canceled: 130.
 int outcome_exit_code(const platform::RunRecord& r);

@@ -46,18 +46,7 @@ int stream_run(platform::Workspace& ws, const std::string& id) {
       },
       options);
   std::signal(SIGINT, previous);
-  if (!platform::is_terminal(run.status)) {
-    std::fprintf(stderr,
-                 "glia: stopped following; the job goes on (glia job stream %s, glia job cancel "
-                 "%s)\n",
-                 id.c_str(), id.c_str());
-    return 130;
-  }
-  std::string summary = platform::to_string(run.status);
-  if (run.started_at && run.ended_at)
-    summary += " after " + format_duration(*run.ended_at - *run.started_at);
-  if (!run.error.empty()) summary += ": " + run.error.substr(0, run.error.find('\n'));
-  std::fprintf(stderr, "glia: %s: %s\n", id.c_str(), summary.c_str());
+  if (!print_stream_end(run, "job")) return 130;
   std::fprintf(stderr, "glia: metrics: glia run metrics %s   files: glia run files %s\n",
                id.c_str(), id.c_str());
   return outcome_exit_code(run);
@@ -152,8 +141,8 @@ void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
     if (run.spec.empty())
       throw Error("run '" + *id +
                   "' was not started as a job (its own program logs to it); stop that program");
-    if (run.status != platform::RunStatus::CancelRequested)
-      ws.store().set_status(*id, platform::RunStatus::CancelRequested, platform::now_seconds());
+    if (run.status != platform::RunStatus::CancelRequested)  // false: it ended meanwhile
+      ws.store().request_cancel(*id, {}, platform::now_seconds());
     ensure_agent(ws);
     if (*no_wait) {
       std::printf("cancel requested for %s\n", id->c_str());

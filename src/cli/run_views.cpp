@@ -7,6 +7,7 @@
 #include "cli/sweep_views.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/sweep_runs.hpp"
 #include "glia/platform/sweep_spec.hpp"
 
 namespace glia::cli {
@@ -196,11 +197,11 @@ void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspac
       "show", "A " + what + "'s details: status history, command, inputs, error, metrics");
   auto id = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>("text");
-  show->add_option("run", *id, "run id")->required();
+  show->add_option("run", *id, "run id (best:SWEEP: a sweep's best trial)")->required();
   show->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
   show->callback([id, output, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    nlohmann::json j = show_json(ws, *id);
+    nlohmann::json j = show_json(ws, platform::resolve_run_reference(ws.store(), *id));
     if (*output == "json")
       std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     else

@@ -1,10 +1,12 @@
 #include "cli/sweep_views.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "cli/common.hpp"
@@ -78,12 +80,15 @@ void print_sweep(const nlohmann::json& sweep) {
               static_cast<long long>(sweep["max_concurrent_trials"].get<int64_t>()));
   if (!trials.empty()) {
     const std::string metric = sweep["primary_metric"].get<std::string>();
-    std::printf("  %-5s %-15s %-12s %-9s %s\n", "TRIAL", "STATUS",
-                ("BEST " + metric.substr(0, 7)).c_str(), "INTERVALS", "PARAMETERS");
+    const std::string best = "BEST " + metric;
+    const int width = static_cast<int>(std::max<size_t>(12, best.size()));
+    std::printf("  %-5s %-15s %-*s %-9s %s\n", "TRIAL", "STATUS", width, best.c_str(), "INTERVALS",
+                "PARAMETERS");
     for (const auto& t : trials) {
-      std::printf("  %-5lld %-15s %-12s %-9lld %s\n", static_cast<long long>(t["index"]),
-                  t["status"].get<std::string>().c_str(), metric_text(t["best_metric"]).c_str(),
-                  static_cast<long long>(t["intervals"]), parameters_text(t["parameters"]).c_str());
+      std::printf("  %-5lld %-15s %-*s %-9lld %s\n", static_cast<long long>(t["index"]),
+                  t["status"].get<std::string>().c_str(), width,
+                  metric_text(t["best_metric"]).c_str(), static_cast<long long>(t["intervals"]),
+                  parameters_text(t["parameters"]).c_str());
       if (!t["early_terminated"].is_null())
         std::printf("        early termination: %s\n",
                     t["early_terminated"].get<std::string>().c_str());
@@ -98,60 +103,47 @@ void print_sweep(const nlohmann::json& sweep) {
 int stream_sweep(platform::Workspace& ws, const std::string& id) {
   g_stop = false;
   auto previous = std::signal(SIGINT, on_interrupt);
-  std::map<std::string, std::string> seen;  // trial id -> status printed
+  std::set<std::string> started, ended;  // trials whose lines were printed
   platform::RunStatus last = platform::RunStatus::NotStarted;
-  platform::RunRecord run;
+  platform::RunRecord run = ws.store().get_run(id);
+  const platform::SweepSettings settings = platform::sweep_view(ws.store(), id).settings;
   for (int polls = 0;; ++polls) {
     run = ws.store().get_run(id);
-    if (run.status != last) {
-      std::fprintf(stderr, "glia: %s: %s\n", id.c_str(), platform::to_string(run.status).c_str());
-      last = run.status;
-    }
-    const platform::SweepView view = platform::sweep_view(ws.store(), id);
-    std::vector<const platform::TrialView*> by_index;
-    for (const auto& t : view.trials) by_index.push_back(&t);
-    std::sort(by_index.begin(), by_index.end(),
-              [](auto* a, auto* b) { return a->index < b->index; });
-    for (const platform::TrialView* t : by_index) {
-      const std::string status = platform::to_string(t->run.status);
-      auto& printed = seen[t->run.id];
-      const bool started = t->run.status == platform::RunStatus::Running;
-      const bool ended = platform::is_terminal(t->run.status);
-      if (printed == status || (!started && !ended)) continue;
-      if (started && !printed.empty()) continue;  // printed Running already
-      printed = status;
-      std::string line = "trial " + std::to_string(t->index) + " " + status;
-      if (started) {
-        line += "  " + parameters_text(nlohmann::json(t->parameters));
+    // Only the trials not seen ending are read again: a long sweep costs what is running.
+    for (const platform::SweepTrial& st : ws.store().sweep_trials(id)) {
+      if (ended.count(st.run_id)) continue;
+      const platform::TrialView t = platform::trial_view(ws.store(), st, settings);
+      const bool is_ended = platform::is_terminal(t.run.status);
+      const std::string status = platform::to_string(t.run.status);
+      std::string line = "trial " + std::to_string(t.index) + " " + status;
+      if (is_ended) {
+        ended.insert(st.run_id);
+        line += "  " + settings.primary_metric + " " +
+                metric_text(t.best_metric ? nlohmann::json(*t.best_metric) : nullptr) + " (" +
+                std::to_string(t.intervals) + " intervals)";
+        if (!t.early_termination.empty())
+          line += "  early termination: " + t.early_termination;
+        else if (!t.run.error.empty() && t.run.status != platform::RunStatus::Completed)
+          line += "  " + t.run.error.substr(0, t.run.error.find('\n'));
+      } else if (t.run.status == platform::RunStatus::Running && !started.count(st.run_id)) {
+        started.insert(st.run_id);
+        line += "  " + parameters_text(nlohmann::json(t.parameters));
       } else {
-        line += "  " + view.settings.primary_metric + " " +
-                metric_text(t->best_metric ? nlohmann::json(*t->best_metric) : nullptr) + " (" +
-                std::to_string(t->intervals) + " intervals)";
-        if (!t->early_termination.empty())
-          line += "  early termination: " + t->early_termination;
-        else if (!t->run.error.empty() && t->run.status != platform::RunStatus::Completed)
-          line += "  " + t->run.error.substr(0, t->run.error.find('\n'));
+        continue;
       }
       std::printf("%s\n", line.c_str());
       std::fflush(stdout);
+    }
+    if (run.status != last) {  // after the trials it saw end
+      std::fprintf(stderr, "glia: %s: %s\n", id.c_str(), platform::to_string(run.status).c_str());
+      last = run.status;
     }
     if (platform::is_terminal(run.status) || g_stop.load()) break;
     if (polls % 10 == 9) keep_agent_alive(ws, id);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   std::signal(SIGINT, previous);
-  if (!platform::is_terminal(run.status)) {
-    std::fprintf(stderr,
-                 "glia: stopped following; the sweep goes on (glia job stream %s, glia job cancel "
-                 "%s)\n",
-                 id.c_str(), id.c_str());
-    return 130;
-  }
-  std::string summary = platform::to_string(run.status);
-  if (run.started_at && run.ended_at)
-    summary += " after " + format_duration(*run.ended_at - *run.started_at);
-  if (!run.error.empty()) summary += ": " + run.error.substr(0, run.error.find('\n'));
-  std::fprintf(stderr, "glia: %s: %s\n", id.c_str(), summary.c_str());
+  if (!print_stream_end(run, "sweep")) return 130;
   if (auto it = run.properties.find("best_trial"); it != run.properties.end())
     std::fprintf(
         stderr,

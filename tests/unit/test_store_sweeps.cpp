@@ -87,6 +87,49 @@ TEST_P(StoreSweeps, ATrialNeedsAnExistingParentAndAnIndex) {
   EXPECT_TRUE(store_->list_runs({}).empty());
 }
 
+TEST_P(StoreSweeps, ASweepThatEndedOrIsBeingCanceledTakesNoTrial) {
+  const RunRecord sweep = store_->create_run(sweep_run());
+  store_->set_status(sweep.id, RunStatus::CancelRequested, 1);
+  try {
+    store_->create_run(trial(sweep.id, 0, "{}"));
+    FAIL() << "a trial was made for a sweep being canceled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Conflict);
+  }
+  store_->set_status(sweep.id, RunStatus::Canceled, 2);
+  EXPECT_THROW(store_->create_run(trial(sweep.id, 0, "{}")), Error);
+  EXPECT_TRUE(store_->sweep_trials(sweep.id).empty());
+  EXPECT_EQ(store_->list_runs({}).size(), 1u);
+}
+
+TEST_P(StoreSweeps, RequestCancelRecordsWhyWithTheCancelOrNothing) {
+  const RunRecord run = new_run();
+  store_->add_properties(run.id, {{"kept", "1"}});
+  EXPECT_TRUE(store_->request_cancel(run.id, {{"cancel_reason", "bandit: ..."}, {"kept", "2"}}, 5));
+  RunRecord r = store_->get_run(run.id);
+  EXPECT_EQ(r.status, RunStatus::CancelRequested);
+  EXPECT_EQ(r.properties.at("cancel_reason"), "bandit: ...");
+  EXPECT_EQ(r.properties.at("kept"), "1");  // a value already set stays
+  EXPECT_EQ(store_->status_history(run.id).back().status, RunStatus::CancelRequested);
+  // Already requested, Finalizing or ended: false, nothing written.
+  EXPECT_FALSE(store_->request_cancel(run.id, {{"other", "x"}}, 6));
+  EXPECT_FALSE(store_->get_run(run.id).properties.count("other"));
+  const RunRecord done = new_run();
+  store_->set_status(done.id, RunStatus::Completed, 7);
+  EXPECT_FALSE(store_->request_cancel(done.id, {{"cancel_reason", "late"}}, 8));
+  EXPECT_FALSE(store_->get_run(done.id).properties.count("cancel_reason"));
+  EXPECT_EQ(store_->get_run(done.id).status, RunStatus::Completed);
+  const RunRecord finalizing = new_run();
+  store_->set_status(finalizing.id, RunStatus::Finalizing, 7);
+  EXPECT_FALSE(store_->request_cancel(finalizing.id, {{"cancel_reason", "late"}}, 8));
+  try {
+    store_->request_cancel("no-such-run", {}, 9);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, StoreSweeps, testing::ValuesIn(kStores),
                          [](const auto& info) { return info.param.name; });
 

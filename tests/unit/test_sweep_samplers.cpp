@@ -360,6 +360,11 @@ TEST(SweepGrid, EnumeratesEveryCombinationOnce) {
   EXPECT_EQ(json(sample_grid(space, 1)), json(Parameters{{"a", 1}, {"b", "x"}, {"c", false}}));
   EXPECT_EQ(json(sample_grid(space, 4)), json(Parameters{{"a", 1}, {"b", "y"}, {"c", true}}));
   EXPECT_EQ(json(sample_grid(space, 23)), json(Parameters{{"a", 3}, {"b", "y"}, {"c", 7}}));
+  // grid_index is its inverse, and names what is not in the grid.
+  for (int64_t i = 0; i < 24; ++i) EXPECT_EQ(grid_index(space, sample_grid(space, i)), i);
+  EXPECT_FALSE(grid_index(space, Parameters{{"a", 4}, {"b", "x"}, {"c", true}}));
+  EXPECT_FALSE(grid_index(space, Parameters{{"a", 1}, {"b", "x"}}));
+  EXPECT_FALSE(grid_index(space, Parameters{{"a", 1}, {"b", "x"}, {"d", true}}));
 }
 
 TEST(SweepGrid, RefusesOutOfRangeAndNonChoice) {

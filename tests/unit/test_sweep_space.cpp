@@ -93,6 +93,10 @@ TEST(SweepSpace, RefusesBadExpressionsNamingTheKey) {
   expect_refused(json::parse(R"({"type":"gaussian","mu":0})"), "gaussian");
   // Missing and extra keys.
   expect_refused(json::parse(R"({"type":"choice"})"), "values");
+  // A value twice (2 and 2.0 are one number): a grid would run it twice.
+  expect_refused(json::parse(R"({"type":"choice","values":[2,"a",2.0]})"), "values[2]");
+  expect_refused(json::parse(R"({"type":"choice","values":["a","a"]})"), "values[1]");
+  EXPECT_NO_THROW(parse_expression(json::parse(R"({"type":"choice","values":[1,"1",true]})"), "s"));
   expect_refused(json::parse(R"({"type":"uniform","min_value":0})"), "max_value");
   expect_refused(json::parse(R"({"type":"quniform","min_value":0,"max_value":1})"), "'q'");
   expect_refused(json::parse(R"({"type":"normal","mu":0})"), "sigma");

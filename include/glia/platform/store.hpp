@@ -43,7 +43,8 @@ struct NewRun {
   std::string job_type;
   /// A sweep's trial: the sweep's run id, the trial's index in the sweep and its sampled
   /// parameters (a JSON object), recorded in the same transaction as the run. An index the
-  /// sweep already has is refused (glia::Error, Conflict; nothing written).
+  /// sweep already has, or a sweep that has ended or is being canceled, is refused (glia::Error,
+  /// Conflict; nothing written).
   std::string parent_id;
   std::optional<int64_t> trial_index;
   std::string trial_parameters;
@@ -250,6 +251,12 @@ class Store {
   /// Records the job's process (see RunRecord::pid).
   virtual void set_process(const std::string& id, int64_t pid, int64_t pid_start,
                            int64_t agent_pid) = 0;
+  /// Requests the cancel of a run that has not ended and is not Finalizing, recording why with
+  /// it: the properties (those already set keep their values) and CancelRequested in one
+  /// transaction. Returns false, writing nothing, when the run has ended, is Finalizing or is
+  /// already CancelRequested. Throws glia::Error (NotFound) for an unknown run.
+  virtual bool request_cancel(const std::string& id,
+                              const std::map<std::string, std::string>& properties, double at) = 0;
   /// Sets (adds or replaces) tags.
   virtual void set_tags(const std::string& id, const std::map<std::string, std::string>& tags) = 0;
   /// Adds properties (RunRecord::properties); a name already set to another value is refused

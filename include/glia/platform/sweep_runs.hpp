@@ -42,6 +42,9 @@ struct SweepView {
   std::optional<double> best_metric;
 };
 
+/// One trial's view, read now.
+TrialView trial_view(Store& store, const SweepTrial& trial, const SweepSettings& settings);
+
 /// The sweep `id`'s view. Throws glia::Error (NotFound) for an unknown run, (InvalidArgument)
 /// for a run that is not a sweep.
 SweepView sweep_view(Store& store, const std::string& id);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,5 +86,8 @@ std::vector<double> sobol_unit_point(std::size_t dimensions, uint64_t n);
 // refuses an index outside [0, grid_size).
 int64_t grid_size(const SearchSpace& space);
 Parameters sample_grid(const SearchSpace& space, int64_t index);
+// The inverse of sample_grid: the index of a combination, or nullopt when `params` is not one
+// of the grid's (another name, a value not among the choices).
+std::optional<int64_t> grid_index(const SearchSpace& space, const Parameters& params);
 
 }  // namespace glia::platform::sweeps

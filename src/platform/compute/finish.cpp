@@ -278,6 +278,11 @@ int reconcile_orphans(Workspace& ws) {
     const std::string why = agent + " stopped while the job was " + to_string(r.status) +
                             "; the job's processes were ended";
     append_system_log(ws.root(), r.id, why);
+    try {
+      store.add_properties(r.id, {{kAgentLostProperty, agent}});
+    } catch (const Error& e) {  // set by an earlier try: it stands
+      if (e.kind() != ErrorKind::Conflict) throw;
+    }
     finish_run(ws, r.id,
                r.status == RunStatus::CancelRequested ? RunStatus::Canceled : RunStatus::Failed,
                std::nullopt, why);

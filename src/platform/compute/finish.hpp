@@ -16,6 +16,10 @@ namespace glia::platform::compute {
 /// timeout...). A run canceled with it set ends Canceled with that text as its error.
 inline constexpr const char* kCancelReasonProperty = "cancel_reason";
 
+/// A run property: set on a job the reconciliation of a dead agent ended (its processes were
+/// killed with the agent, not failed by themselves). A sweep does not count such trials as failed.
+inline constexpr const char* kAgentLostProperty = "agent_lost";
+
 /// Appends a line from Glia itself ("[glia] ...") to the run's live log.
 void append_system_log(const std::filesystem::path& workspace_root, const std::string& run_id,
                        const std::string& line);

@@ -60,6 +60,7 @@ class Agent {
       reap();
       const double now = steady_now();
       for (auto& job : jobs_) job->tick(now, options_.kill_grace_seconds);
+      const size_t before = jobs_.size();
       std::erase_if(jobs_, [&](const std::unique_ptr<RunningJob>& job) {
         try {
           return job->try_finish(ws_, now);
@@ -68,6 +69,7 @@ class Agent {
           return false;
         }
       });
+      if (jobs_.size() < before) woken = true;  // a slot is free: the queue and sweeps now
       if (woken || now - last_check >= options_.tick_seconds * 2) {
         woken = false;
         last_check = now;

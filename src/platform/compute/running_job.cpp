@@ -89,6 +89,20 @@ void note_status(Store& store, const std::string& id, RunStatus status) {
 }  // namespace
 
 bool claim_run(Store& store, const std::string& run_id) {
+  // A sweep's trial whose sweep is being canceled (or has ended) never starts: its sweep's
+  // driver cancels it.
+  const RunRecord run = store.get_run(run_id);
+  if (!run.parent_id.empty()) {
+    const auto parent = store.find_run(run.parent_id);
+    if (parent && is_terminal(parent->status))  // left behind: ended with a reason
+      store.request_cancel(
+          run_id,
+          {{kCancelReasonProperty, "its sweep " + parent->id + " ended (" +
+                                       to_string(parent->status) + ") before it started"}},
+          now_seconds());
+    if (parent && (is_terminal(parent->status) || parent->status == RunStatus::CancelRequested))
+      return false;
+  }
   return try_status(store, run_id, RunStatus::Preparing);
 }
 

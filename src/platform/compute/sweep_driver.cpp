@@ -17,8 +17,45 @@ std::string number_text(double v) {
   return nlohmann::json(v).dump();  // the shortest text that reads back exactly
 }
 
-std::string dumped(const sweeps::Parameters& params) {
-  return nlohmann::json(params).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// A sweep that cannot go on whatever is tried again (its recorded data cannot be read, a
+// sampler or policy refusing its input): thrown by the pure steps only, never for a store error,
+// which the next pass tries again.
+struct Broken {
+  std::string why;
+};
+
+// Runs a pure step, turning what it throws into Broken.
+template <typename F>
+auto pure_step(const std::string& what, F&& step) {
+  try {
+    return step();
+  } catch (const nlohmann::json::exception& e) {
+    throw Broken{what + ": " + e.what()};
+  } catch (const Error& e) {
+    throw Broken{what + ": " + e.what()};
+  }
+}
+
+// Whether `params` is a point of `space`: its names, a choice's values, numbers in a range's
+// bounds (what the TPE sampler accepts as history).
+bool fits(const sweeps::SearchSpace& space, const sweeps::Parameters& params) {
+  if (params.size() != space.size()) return false;
+  for (const auto& [name, e] : space) {
+    const auto it = params.find(name);
+    if (it == params.end()) return false;
+    if (e.kind == sweeps::ExpressionKind::Choice) {
+      if (std::find(e.values.begin(), e.values.end(), it->second) == e.values.end()) return false;
+    } else if (!it->second.is_number()) {
+      return false;
+    } else if (e.kind == sweeps::ExpressionKind::Uniform ||
+               e.kind == sweeps::ExpressionKind::Quniform) {
+      // quniform's rounding may step up to q outside the range (as the TPE sampler allows)
+      const double slack = e.kind == sweeps::ExpressionKind::Quniform ? e.q : 0.0;
+      const double v = it->second.get<double>();
+      if (v < e.min_value - slack || v > e.max_value + slack) return false;
+    }
+  }
+  return true;
 }
 
 sweeps::Parameters parse_parameters(const std::string& text) {
@@ -70,15 +107,28 @@ int64_t SweepDriver::tick() {
   int64_t going = 0;
   for (RunRecord& r : ws_.store().list_runs(f)) {
     if (!r.is_sweep()) continue;
-    seen.insert(r.id);
+    const std::string id = r.id;
+    seen.insert(id);
     ++going;
+    const double now = now_seconds();
+    auto retry = retry_.find(id);
+    if (retry != retry_.end() && now < retry->second.at) continue;
     try {
       drive(std::move(r));
-    } catch (const std::exception& e) {  // the store busy, say: the next pass goes on
-      std::fprintf(stderr, "glia agent: sweep %s: %s\n", r.id.c_str(), e.what());
+      retry_.erase(id);
+    } catch (const std::exception& e) {  // the store busy, say: a later pass tries again
+      Retry& again = retry_[id];
+      ++again.failures;  // backing off up to 30 s between tries, logged now and then
+      again.at = now + std::min(30.0, 0.1 * static_cast<double>(1 << std::min(again.failures, 9)));
+      if ((again.failures & (again.failures - 1)) == 0)
+        std::fprintf(stderr, "glia agent: sweep %s (%d failed passes): %s\n", id.c_str(),
+                     again.failures, e.what());
+      sweeps_.erase(id);  // read again from the store next time
     }
+    if (reload_.erase(id)) sweeps_.erase(id);
   }
   std::erase_if(sweeps_, [&](const auto& entry) { return !seen.count(entry.first); });
+  std::erase_if(retry_, [&](const auto& entry) { return !seen.count(entry.first); });
   return going;
 }
 
@@ -86,40 +136,48 @@ SweepDriver::Sweep& SweepDriver::load(const RunRecord& sweep) {
   if (auto it = sweeps_.find(sweep.id); it != sweeps_.end()) return it->second;
   Store& store = ws_.store();
   Sweep s;
-  s.spec = nlohmann::json::parse(sweep.spec);
-  s.settings = sweep_settings_from_json(s.spec.at("sweep"));
-  if (!s.spec.contains("trial") || !s.spec["trial"].is_object())
-    throw Error(ErrorKind::Corrupt, "its recorded spec has no trial");
+  pure_step("its recorded spec cannot be read", [&] {
+    s.spec = nlohmann::json::parse(sweep.spec);
+    s.settings = sweep_settings_from_json(s.spec.at("sweep"));
+    if (!s.spec.contains("trial") || !s.spec["trial"].is_object())
+      throw Error(ErrorKind::Corrupt, "it has no trial");
+  });
   s.inputs = store.run_inputs(sweep.id);
   for (const SweepTrial& t : store.sweep_trials(sweep.id)) {
     Trial trial;
     trial.id = t.run_id;
-    trial.params = parse_parameters(t.parameters);
+    trial.params = pure_step("trial " + std::to_string(t.index) + "'s parameters cannot be read",
+                             [&] { return parse_parameters(t.parameters); });
     const RunRecord run = store.get_run(t.run_id);
     trial.status = run.status;
     trial.ended = is_terminal(run.status);
     trial.canceling = run.status == RunStatus::CancelRequested;
+    trial.lost_with_agent = run.properties.count(kAgentLostProperty) > 0;
     trial.series = trial_series(store, t.run_id, s.settings.primary_metric);
     s.trials.emplace(t.index, std::move(trial));
   }
+  const bool grid = s.settings.sampling_algorithm == "grid";
   for (const std::string& earlier : s.settings.resume_from) {
     for (const SweepTrial& t : store.sweep_trials(earlier)) {
       const auto run = store.find_run(t.run_id);
       if (!run || !is_terminal(run->status)) continue;
+      const sweeps::Parameters params =
+          pure_step("resume_from: " + earlier + " trial " + std::to_string(t.index) +
+                        "'s parameters cannot be read",
+                    [&] { return parse_parameters(t.parameters); });
+      if (grid)
+        if (const auto i = sweeps::grid_index(s.settings.search_space, params))
+          s.grid_skipped.push_back(*i);
       auto series = trial_series(store, t.run_id, s.settings.primary_metric);
-      s.prior_parameters.insert(dumped(parse_parameters(t.parameters)));
       if (series.empty()) continue;
-      s.prior_observations.push_back(
-          {parse_parameters(t.parameters), *best_value(series, s.settings.goal)});
+      if (fits(s.settings.search_space, params))  // TPE learns only from points of this space
+        s.prior_observations.push_back({params, *best_value(series, s.settings.goal)});
       s.prior_metrics.push_back({t.run_id, std::move(series), true});
     }
   }
-  if (s.settings.sampling_algorithm == "grid") {
-    const int64_t size = sweeps::grid_size(s.settings.search_space);
-    for (int64_t i = 0; i < size && !s.prior_parameters.empty(); ++i)
-      if (s.prior_parameters.count(dumped(sweeps::sample_grid(s.settings.search_space, i))))
-        ++s.grid_skipped;
-  }
+  std::sort(s.grid_skipped.begin(), s.grid_skipped.end());
+  s.grid_skipped.erase(std::unique(s.grid_skipped.begin(), s.grid_skipped.end()),
+                       s.grid_skipped.end());
   return sweeps_.emplace(sweep.id, std::move(s)).first->second;
 }
 
@@ -136,11 +194,14 @@ void SweepDriver::refresh(const std::string& sweep_id, Sweep& s) {
     if (auto it = active.find(t.id); it != active.end()) {
       t.status = it->second;
       if (t.status == RunStatus::CancelRequested) t.canceling = true;
-      if (t.status == RunStatus::Running || t.status == RunStatus::CancelRequested)
+      if (t.status == RunStatus::Running || t.status == RunStatus::CancelRequested ||
+          t.status == RunStatus::Finalizing)
         t.series = trial_series(store, t.id, s.settings.primary_metric);
       continue;
     }
-    t.status = store.get_run(t.id).status;  // ended since the last pass: its series is final
+    const RunRecord run = store.get_run(t.id);  // ended since the last pass: its series is final
+    t.status = run.status;
+    t.lost_with_agent = run.properties.count(kAgentLostProperty) > 0;
     t.ended = true;
     t.series = trial_series(store, t.id, s.settings.primary_metric);
   }
@@ -151,24 +212,29 @@ void SweepDriver::apply_policy(Sweep& s) {
   std::vector<sweeps::TrialMetrics> trials = s.prior_metrics;
   for (const auto& [index, t] : s.trials) {
     if (t.series.empty()) continue;
-    if (t.ended || t.canceling)
+    // Ended, or its process has (Finalizing): finished. Running, or being stopped: running (a
+    // trial being stopped is never stopped twice, below).
+    if (t.ended || t.status == RunStatus::Finalizing)
       trials.push_back({t.id, t.series, true});
-    else if (t.status == RunStatus::Running)
+    else if (t.status == RunStatus::Running || t.status == RunStatus::CancelRequested)
       trials.push_back({t.id, t.series, false});
   }
-  const auto stop = std::visit(
-      [&](const auto& policy) {
-        return sweeps::decide(policy, s.settings.goal, s.settings.primary_metric, trials);
-      },
-      *s.settings.early_termination);
+  const auto stop = pure_step("its early-termination policy refused the metrics", [&] {
+    return std::visit(
+        [&](const auto& policy) {
+          return sweeps::decide(policy, s.settings.goal, s.settings.primary_metric, trials);
+        },
+        *s.settings.early_termination);
+  });
   const std::string policy = policy_name(*s.settings.early_termination);
   for (const sweeps::Termination& t : stop) {
     for (auto& [index, trial] : s.trials) {
       if (trial.id != t.trial || trial.ended || trial.canceling) continue;
-      // The reason first: the cancel that follows, even by a later agent, ends the trial with it.
-      try_properties(ws_.store(), trial.id,
-                     {{kCancelReasonProperty, t.reason}, {"early_termination", policy}});
-      try_status(ws_.store(), trial.id, RunStatus::CancelRequested, "");
+      // The reason and the cancel in one transaction: the trial ends Canceled with it, and a
+      // trial that ended first carries no reason it was not stopped for.
+      ws_.store().request_cancel(trial.id,
+                                 {{kCancelReasonProperty, t.reason}, {"early_termination", policy}},
+                                 now_seconds());
       trial.canceling = true;
     }
   }
@@ -177,7 +243,8 @@ void SweepDriver::apply_policy(Sweep& s) {
 int64_t SweepDriver::trial_limit(const Sweep& s) const {
   int64_t limit = s.settings.limits.max_total_trials;
   if (s.settings.sampling_algorithm == "grid")
-    limit = std::min(limit, sweeps::grid_size(s.settings.search_space) - s.grid_skipped);
+    limit = std::min(limit, sweeps::grid_size(s.settings.search_space) -
+                                static_cast<int64_t>(s.grid_skipped.size()));
   return limit;
 }
 
@@ -185,17 +252,15 @@ sweeps::Parameters SweepDriver::sample(Sweep& s, int64_t index) {
   const SweepSettings& st = s.settings;
   const uint64_t seed = st.seed.value_or(0);
   if (st.sampling_algorithm == "grid") {
-    if (s.prior_parameters.empty()) return sweeps::sample_grid(st.search_space, index);
-    for (int64_t i = 0, fresh = 0;; ++i) {  // the index-th combination not tried before
-      auto params = sweeps::sample_grid(st.search_space, i);
-      if (s.prior_parameters.count(dumped(params))) continue;
-      if (fresh++ == index) return params;
-    }
+    int64_t i = index;  // the index-th combination the earlier sweeps did not try
+    for (const int64_t skipped : s.grid_skipped)
+      if (skipped <= i) ++i;
+    return sweeps::sample_grid(st.search_space, i);
   }
   if (st.sampling_algorithm == "bayesian") {
     std::vector<sweeps::Observation> history = s.prior_observations;
     for (const auto& [i, t] : s.trials)
-      if (t.ended && !t.series.empty())
+      if (t.ended && !t.lost_with_agent && !t.series.empty())  // a lost trial's series is partial
         history.push_back({t.params, *best_value(t.series, st.goal)});
     return sweeps::sample_bayesian(st.search_space, seed, index, history,
                                    st.goal == sweeps::Goal::Maximize);
@@ -211,9 +276,20 @@ void SweepDriver::create_trials(const RunRecord& sweep, Sweep& s) {
                                  [](const auto& t) { return !t.second.ended; });
   while (next < limit && active < s.settings.limits.concurrent()) {
     Trial t;
-    t.params = sample(s, next);
-    const NewRun run = trial_run(ws_.root(), sweep, s.spec, s.inputs, next, t.params);
-    t.id = ws_.store().create_run(run).id;  // with its index: never sampled twice
+    const std::string what = "trial " + std::to_string(next) + " cannot be made";
+    t.params = pure_step(what, [&] { return sample(s, next); });
+    const NewRun run = pure_step(
+        what, [&] { return trial_run(ws_.root(), sweep, s.spec, s.inputs, next, t.params); });
+    try {
+      t.id = ws_.store().create_run(run).id;  // with its index: never sampled twice
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::Conflict) throw;
+      // The sweep is being canceled (the next pass sees it), or the store knows this index:
+      // read the sweep again from the store.
+      std::fprintf(stderr, "glia agent: sweep %s: %s\n", sweep.id.c_str(), e.what());
+      reload_.insert(sweep.id);
+      return;
+    }
     s.trials.emplace(next, std::move(t));
     ++next;
     ++active;
@@ -223,8 +299,7 @@ void SweepDriver::create_trials(const RunRecord& sweep, Sweep& s) {
 void SweepDriver::cancel_trials(Sweep& s, const std::string& reason) {
   for (auto& [index, t] : s.trials) {
     if (t.ended || t.canceling) continue;
-    try_properties(ws_.store(), t.id, {{kCancelReasonProperty, reason}});
-    try_status(ws_.store(), t.id, RunStatus::CancelRequested, "");
+    ws_.store().request_cancel(t.id, {{kCancelReasonProperty, reason}}, now_seconds());
     t.canceling = true;
   }
 }
@@ -268,19 +343,27 @@ void SweepDriver::finish(const RunRecord& sweep, Sweep& s, RunStatus status,
   sweeps_.erase(sweep.id);
 }
 
+void SweepDriver::abandon(const RunRecord& sweep, const std::string& why) {
+  Store& store = ws_.store();
+  RunFilter f;
+  f.parent_id = sweep.id;
+  f.any_status = unended_statuses();
+  f.limit = 1000000;
+  for (const RunRecord& trial : store.list_runs(f))  // none runs on without its sweep
+    store.request_cancel(trial.id, {{kCancelReasonProperty, "the sweep " + sweep.id + " " + why}},
+                         now_seconds());
+  const bool canceling = sweep.status == RunStatus::CancelRequested;
+  try_status(store, sweep.id, canceling ? RunStatus::Canceled : RunStatus::Failed,
+             canceling ? "canceled (" + why + ")" : why);
+}
+
 void SweepDriver::drive(RunRecord sweep) {
   Store& store = ws_.store();
   Sweep* loaded = nullptr;
   try {
     loaded = &load(sweep);
-  } catch (const nlohmann::json::exception& e) {
-    try_status(store, sweep.id, RunStatus::Failed,
-               std::string("its recorded spec cannot be read: ") + e.what());
-    return;
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::Corrupt && e.kind() != ErrorKind::InvalidArgument) throw;
-    try_status(store, sweep.id, RunStatus::Failed,
-               std::string("its recorded spec cannot be read: ") + e.what());
+  } catch (const Broken& broken) {
+    abandon(sweep, broken.why);
     return;
   }
   Sweep& s = *loaded;
@@ -290,16 +373,20 @@ void SweepDriver::drive(RunRecord sweep) {
   }
   refresh(sweep.id, s);
   const SweepLimits& limits = s.settings.limits;
-  const int64_t failed = std::count_if(s.trials.begin(), s.trials.end(), [](const auto& t) {
-    return t.second.ended && t.second.status == RunStatus::Failed;
-  });
+  int64_t failed = 0;  // by the trials themselves: those lost with a killed agent do not count
+  for (const auto& [index, t] : s.trials)
+    if (t.ended && t.status == RunStatus::Failed && !t.lost_with_agent) ++failed;
   std::string stop;
   RunStatus end = RunStatus::Completed;
   if (sweep.status == RunStatus::CancelRequested) {
     stop = "canceled";
     end = RunStatus::Canceled;
     cancel_trials(s, "the sweep " + sweep.id + " was canceled");
-  } else if (limits.max_failed_trials && failed >= *limits.max_failed_trials) {
+  } else if (!s.fatal.empty()) {
+    stop = s.fatal;
+    end = RunStatus::Failed;
+    cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
+  } else if (limits.max_failed_trials && failed > *limits.max_failed_trials) {
     stop = std::to_string(failed) + " trials failed (limits.max_failed_trials: " +
            std::to_string(*limits.max_failed_trials) + ")";
     end = RunStatus::Failed;
@@ -310,8 +397,17 @@ void SweepDriver::drive(RunRecord sweep) {
     cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
   }
   if (stop.empty()) {
-    apply_policy(s);
-    create_trials(sweep, s);
+    try {  // a store error goes up: a later pass tries again
+      apply_policy(s);
+      create_trials(sweep, s);
+    } catch (const Broken& broken) {  // it would come back every pass: the sweep ends
+      s.fatal = broken.why;
+    }
+    if (!s.fatal.empty()) {
+      stop = s.fatal;
+      end = RunStatus::Failed;
+      cancel_trials(s, "the sweep " + sweep.id + " stopped: " + stop);
+    }
   }
   const bool all_ended =
       std::all_of(s.trials.begin(), s.trials.end(), [](const auto& t) { return t.second.ended; });

@@ -35,7 +35,8 @@ class SweepDriver {
     RunStatus status = RunStatus::Queued;
     std::vector<std::pair<int64_t, double>> series;
     bool ended = false;
-    bool canceling = false;  // this driver asked for its cancel
+    bool canceling = false;        // this driver asked for its cancel
+    bool lost_with_agent = false;  // Failed because an agent was killed (kAgentLostProperty)
   };
   struct Sweep {
     SweepSettings settings;
@@ -45,8 +46,10 @@ class SweepDriver {
     // Earlier sweeps (resume_from): their ended trials, for the policy and the sampler.
     std::vector<sweeps::TrialMetrics> prior_metrics;
     std::vector<sweeps::Observation> prior_observations;
-    std::set<std::string> prior_parameters;  // grid: combinations already tried (JSON text)
-    int64_t grid_skipped = 0;                // of the grid, how many the earlier sweeps tried
+    std::vector<int64_t> grid_skipped;  // grid indexes the earlier sweeps tried, ascending
+    /// Set when the sweep cannot go on (a sampler refusing its history, say): its trials are
+    /// canceled and it ends Failed with this reason.
+    std::string fatal;
   };
 
   void drive(RunRecord sweep);
@@ -58,6 +61,16 @@ class SweepDriver {
   int64_t trial_limit(const Sweep& s) const;
   void cancel_trials(Sweep& s, const std::string& reason);
   void finish(const RunRecord& sweep, Sweep& s, RunStatus status, const std::string& why);
+  /// Ends a sweep that cannot even be read: its unended trials canceled, then Failed (Canceled
+  /// when a cancel was asked) with `why`.
+  void abandon(const RunRecord& sweep, const std::string& why);
+
+  struct Retry {
+    int failures = 0;
+    double at = 0;  // not before (now_seconds())
+  };
+  std::map<std::string, Retry> retry_;  // sweeps whose last pass threw: back off
+  std::set<std::string> reload_;        // sweeps to read again from the store
 
   Workspace& ws_;
   int64_t uid_;

@@ -1,6 +1,7 @@
 // Submitting a sweep: the trial prepared once as a command job, the sweep's settings recorded
 // with it on the sweep's run; the agent's SweepDriver makes the trials from them.
 #include <random>
+#include <set>
 
 #include "glia/error.hpp"
 #include "glia/platform/job_submit.hpp"
@@ -15,6 +16,7 @@ std::string where(const SweepSpec& spec) {
 }
 
 void check_resume_from(Store& store, const SweepSpec& spec) {
+  std::set<int64_t> tried;  // grid: the combinations the earlier sweeps tried
   for (const std::string& id : spec.settings.resume_from) {
     const std::string what = where(spec) + ": resume_from: run '" + id + "'";
     const auto run = store.find_run(id);
@@ -30,10 +32,25 @@ void check_resume_from(Store& store, const SweepSpec& spec) {
     for (const auto& [name, e] : earlier.search_space) theirs.push_back(name);
     if (ours != theirs)
       throw Error(what + " searched other parameters (expected the same names as search_space)");
+    if (earlier.goal != spec.settings.goal)
+      throw Error(what + " had the other goal (" +
+                  (earlier.goal == sweeps::Goal::Maximize ? "maximize" : "minimize") + ")");
+    if (spec.settings.sampling_algorithm == "grid") {
+      for (const SweepTrial& t : store.sweep_trials(id)) {
+        const auto params = nlohmann::json::parse(t.parameters).get<sweeps::Parameters>();
+        if (const auto index = sweeps::grid_index(spec.settings.search_space, params))
+          tried.insert(*index);
+      }
+    }
     if (earlier.primary_metric != spec.settings.primary_metric)
       throw Error(what + " optimized '" + earlier.primary_metric + "', not '" +
                   spec.settings.primary_metric + "'");
   }
+  if (!tried.empty() &&
+      static_cast<int64_t>(tried.size()) >= sweeps::grid_size(spec.settings.search_space))
+    throw Error(where(spec) +
+                ": resume_from: the earlier sweeps tried every combination of the grid (nothing "
+                "is left to run)");
 }
 
 }  // namespace
@@ -51,7 +68,7 @@ RunRecord submit_sweep(Workspace& ws, const SweepSpec& spec, const SubmitOptions
     options.warn("compute '" + target.name + "' runs at most " +
                  std::to_string(target.max_concurrent) + " jobs at once: that many of the " +
                  std::to_string(settings.limits.concurrent()) +
-                 " concurrent trials run at a time (glia compute update " + target.name +
+                 " concurrent trials run at a time (glia compute update --name " + target.name +
                  " --max-concurrent N)");
 
   jobs::PreparedJob sweep;

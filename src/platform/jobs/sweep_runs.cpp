@@ -23,6 +23,21 @@ std::optional<double> best_value(const std::vector<std::pair<int64_t, double>>& 
   return best;
 }
 
+TrialView trial_view(Store& store, const SweepTrial& t, const SweepSettings& settings) {
+  TrialView v;
+  v.run = store.get_run(t.run_id);
+  v.index = t.index;
+  v.parameters = nlohmann::json::parse(t.parameters).get<sweeps::Parameters>();
+  const auto series = trial_series(store, t.run_id, settings.primary_metric);
+  v.intervals = static_cast<int64_t>(series.size());
+  v.best_metric = best_value(series, settings.goal);
+  if (v.run.properties.count("early_termination"))
+    v.early_termination = v.run.properties.count("cancel_reason")
+                              ? v.run.properties.at("cancel_reason")
+                              : v.run.properties.at("early_termination");
+  return v;
+}
+
 SweepView sweep_view(Store& store, const std::string& id) {
   SweepView view;
   view.run = store.get_run(id);
@@ -32,20 +47,8 @@ SweepView sweep_view(Store& store, const std::string& id) {
                 ")");
   view.settings = sweep_settings_from_json(nlohmann::json::parse(view.run.spec).at("sweep"));
   const bool maximize = view.settings.goal == sweeps::Goal::Maximize;
-  for (const SweepTrial& t : store.sweep_trials(id)) {
-    TrialView v;
-    v.run = store.get_run(t.run_id);
-    v.index = t.index;
-    v.parameters = nlohmann::json::parse(t.parameters).get<sweeps::Parameters>();
-    const auto series = trial_series(store, t.run_id, view.settings.primary_metric);
-    v.intervals = static_cast<int64_t>(series.size());
-    v.best_metric = best_value(series, view.settings.goal);
-    if (v.run.properties.count("early_termination"))
-      v.early_termination = v.run.properties.count("cancel_reason")
-                                ? v.run.properties.at("cancel_reason")
-                                : v.run.properties.at("early_termination");
-    view.trials.push_back(std::move(v));
-  }
+  for (const SweepTrial& t : store.sweep_trials(id))
+    view.trials.push_back(trial_view(store, t, view.settings));
   std::stable_sort(
       view.trials.begin(), view.trials.end(), [&](const TrialView& a, const TrialView& b) {
         if (a.best_metric.has_value() != b.best_metric.has_value())

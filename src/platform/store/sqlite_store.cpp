@@ -97,7 +97,15 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
                                            std::to_string(*run.trial_index) + " (" + taken.text(0) +
                                            ")");
   }
-  if (!run.parent_id.empty()) require_run(run.parent_id);
+  if (!run.parent_id.empty()) {
+    Stmt parent(db_, "SELECT status FROM runs WHERE id = ?");
+    parent.bind(1, run.parent_id);
+    if (!parent.step()) throw Error(ErrorKind::NotFound, "unknown run '" + run.parent_id + "'");
+    const RunStatus status = parse_run_status(parent.text(0));
+    if (run.trial_index && (is_terminal(status) || status == RunStatus::CancelRequested))
+      throw Error(ErrorKind::Conflict, "sweep '" + run.parent_id + "' is " + to_string(status) +
+                                           ": it takes no new trial");
+  }
   Stmt(db_, "INSERT OR IGNORE INTO experiments(name, created_at) VALUES (?, ?)")
       .bind(1, run.experiment)
       .bind(2, r.created_at)
@@ -252,6 +260,28 @@ std::vector<StatusChange> SqliteStore::status_history(const std::string& id) {
   std::vector<StatusChange> out;
   while (s.step()) out.push_back({parse_run_status(s.text(0)), s.real(1)});
   return out;
+}
+
+bool SqliteStore::request_cancel(const std::string& id,
+                                 const std::map<std::string, std::string>& properties, double at) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  Stmt cur(db_, "SELECT status, properties FROM runs WHERE id = ?");
+  cur.bind(1, id);
+  if (!cur.step()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
+  const RunStatus from = parse_run_status(cur.text(0));
+  auto all = nlohmann::json::parse(cur.text(1)).get<std::map<std::string, std::string>>();
+  cur.reset();
+  if (!can_transition(from, RunStatus::CancelRequested)) return false;
+  for (const auto& [k, v] : properties) all.emplace(k, v);  // a value already set stays
+  Stmt(db_, "UPDATE runs SET status = ?, properties = ? WHERE id = ?")
+      .bind(1, to_string(RunStatus::CancelRequested))
+      .bind(2, nlohmann::json(all).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+      .bind(3, id)
+      .run();
+  add_history(id, RunStatus::CancelRequested, at);
+  tx.commit();
+  return true;
 }
 
 void SqliteStore::set_process(const std::string& id, int64_t pid, int64_t pid_start,

@@ -21,6 +21,8 @@ class SqliteStore : public Store {
   std::optional<RunRecord> find_run(const std::string& id) override;
   std::vector<RunRecord> list_runs(const RunFilter& filter) override;
   std::vector<SweepTrial> sweep_trials(const std::string& sweep_id) override;
+  bool request_cancel(const std::string& id, const std::map<std::string, std::string>& properties,
+                      double at) override;
   std::vector<std::string> experiments() override;
   void set_status(const std::string& id, RunStatus status, double at, std::optional<int> exit_code,
                   const std::string& error) override;

@@ -1,5 +1,6 @@
 // Grid sampling: the combinations of the choices in mixed-radix order, the last parameter name
 // varying fastest.
+#include <algorithm>
 #include <limits>
 
 #include "glia/error.hpp"
@@ -35,6 +36,20 @@ Parameters sample_grid(const SearchSpace& space, int64_t index) {
     rest /= n;
   }
   return out;
+}
+
+std::optional<int64_t> grid_index(const SearchSpace& space, const Parameters& params) {
+  const int64_t size = grid_size(space);
+  if (params.size() != space.size()) return std::nullopt;
+  int64_t index = 0;
+  for (const auto& [name, e] : space) {
+    const auto it = params.find(name);
+    if (it == params.end()) return std::nullopt;
+    const auto pos = std::find(e.values.begin(), e.values.end(), it->second);
+    if (pos == e.values.end()) return std::nullopt;
+    index = index * static_cast<int64_t>(e.values.size()) + (pos - e.values.begin());
+  }
+  return index < size ? std::optional<int64_t>(index) : std::nullopt;
 }
 
 }  // namespace glia::platform::sweeps

@@ -1,4 +1,5 @@
 // Parsing and checking a sweep's search space (Azure ML CLI v2's expressions).
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -128,6 +129,12 @@ Expression parse_expression(const nlohmann::json& j, const std::string& where) {
         if (!(v.is_number() || v.is_string() || v.is_boolean())) {
           throw Error(where + ".values[" + std::to_string(i) +
                       "]: expected a number, string or boolean, got " + v.dump());
+        }
+        if (const auto same = std::find(e.values.begin(), e.values.end(), v);
+            same != e.values.end()) {  // 2 and 2.0 too: a grid would run it twice
+          throw Error(where + ".values[" + std::to_string(i) + "]: " + v.dump() +
+                      " is already values[" + std::to_string(same - e.values.begin()) +
+                      "] (each value once)");
         }
         e.values.push_back(v);
       }
