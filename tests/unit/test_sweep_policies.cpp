@@ -383,6 +383,17 @@ TEST(AshaPolicy, MinimizeTiesAloneAndFinished) {
       decide(asha(2, 8, 2), Goal::Minimize, "loss", {trial("x", {0.1}), trial("y", {9})}).empty());
 }
 
+// Regression (bench/sweeps.sh): a trial that passed the last rung alone was stopped once a
+// second trial reached that rung, after it had logged its last epoch (max_t): its whole budget.
+TEST(AshaPolicy, ATrialThatReachedMaxTIsNotStopped) {
+  // Rungs 1, 3, 9 (rf 3, max_t 10): a reached 10 with 0.3 at rung 9, b reaches 9 with 0.9.
+  std::vector<TrialMetrics> trials{trial("a", {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.3, 0.3}),
+                                   trial("b", {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.9})};
+  EXPECT_TRUE(decide(asha(1, 10, 3), Goal::Maximize, "Accuracy", trials).empty());
+  trials[0].series.pop_back();  // at 9 it is judged as before
+  EXPECT_EQ(ids(decide(asha(1, 10, 3), Goal::Maximize, "Accuracy", trials)), Ids{"a"});
+}
+
 TEST(AshaPolicy, BadParametersAreRefusedNamingTheKey) {
   EXPECT_NE(error_of([] { asha(0, 10, 2).check(); }).find("grace_period"), std::string::npos);
   EXPECT_NE(error_of([] { asha(5, 4, 2).check(); }).find("max_t"), std::string::npos);

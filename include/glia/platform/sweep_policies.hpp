@@ -43,8 +43,9 @@
 //   of the other trials at that rung, i.e. it is not in their top 1/reduction_factor. With no
 //   other trial at the rung it continues. Unlike Ray, which compares a trial only with the trials
 //   that reached the rung before it, this compares it with all that reached the rung (arrival
-//   order is not part of the input), until it reaches the next rung. max_t only bounds the rungs:
-//   how long a trial trains is the trial's business.
+//   order is not part of the input), until it reaches the next rung. max_t bounds the rungs, and a
+//   trial that reached max_t has had its whole budget (Ray stops it there as done): it is never
+//   stopped; how long it trains beyond is the trial's business.
 #pragma once
 
 #include <cstdint>

@@ -65,7 +65,9 @@ std::vector<Termination> decide(const AshaPolicy& policy, Goal goal, const std::
   const double sign = goal == Goal::Maximize ? 1 : -1;
   std::vector<Termination> out;
   for (const auto& t : trials) {
-    if (t.finished) continue;
+    // A trial that reached max_t has had its whole budget (Ray stops it there as done): it is
+    // not stopped, even if it goes on logging.
+    if (t.finished || detail::reached(t, static_cast<double>(policy.max_t))) continue;
     auto rung =
         std::find_if(rungs.rbegin(), rungs.rend(), [&](double r) { return detail::reached(t, r); });
     if (rung == rungs.rend()) continue;
