@@ -13,6 +13,9 @@ namespace glia::platform::compute {
 
 namespace {
 
+// The trial property naming the policy that stopped it (sweep_runs.cpp reads it back).
+constexpr const char* kEarlyTerminationProperty = "early_termination";
+
 std::string number_text(double v) {
   return nlohmann::json(v).dump();  // the shortest text that reads back exactly
 }
@@ -153,6 +156,7 @@ SweepDriver::Sweep& SweepDriver::load(const RunRecord& sweep) {
     trial.ended = is_terminal(run.status);
     trial.canceling = run.status == RunStatus::CancelRequested;
     trial.lost_with_agent = run.properties.count(kAgentLostProperty) > 0;
+    trial.stopped_by_policy = run.properties.count(kEarlyTerminationProperty) > 0;
     trial.series = trial_series(store, t.run_id, s.settings.primary_metric);
     s.trials.emplace(t.index, std::move(trial));
   }
@@ -232,9 +236,9 @@ void SweepDriver::apply_policy(Sweep& s) {
       if (trial.id != t.trial || trial.ended || trial.canceling) continue;
       // The reason and the cancel in one transaction: the trial ends Canceled with it, and a
       // trial that ended first carries no reason it was not stopped for.
-      ws_.store().request_cancel(trial.id,
-                                 {{kCancelReasonProperty, t.reason}, {"early_termination", policy}},
-                                 now_seconds());
+      trial.stopped_by_policy = ws_.store().request_cancel(
+          trial.id, {{kCancelReasonProperty, t.reason}, {kEarlyTerminationProperty, policy}},
+          now_seconds());
       trial.canceling = true;
     }
   }
@@ -322,8 +326,7 @@ void SweepDriver::finish(const RunRecord& sweep, Sweep& s, RunStatus status,
                                            {"trials_failed", std::to_string(failed)},
                                            {"trials_canceled", std::to_string(canceled)}};
   for (const auto& [index, t] : s.trials)
-    stopped_early += t.status == RunStatus::Canceled &&
-                     ws_.store().get_run(t.id).properties.count("early_termination");
+    stopped_early += t.status == RunStatus::Canceled && t.stopped_by_policy;
   props["trials_early_terminated"] = std::to_string(stopped_early);
   if (best) {
     props["best_trial"] = s.trials.at(best->first).id;

@@ -35,8 +35,9 @@ class SweepDriver {
     RunStatus status = RunStatus::Queued;
     std::vector<std::pair<int64_t, double>> series;
     bool ended = false;
-    bool canceling = false;        // this driver asked for its cancel
-    bool lost_with_agent = false;  // Failed because an agent was killed (kAgentLostProperty)
+    bool canceling = false;          // this driver asked for its cancel
+    bool lost_with_agent = false;    // Failed because an agent was killed (kAgentLostProperty)
+    bool stopped_by_policy = false;  // its cancel was the early-termination policy's
   };
   struct Sweep {
     SweepSettings settings;
