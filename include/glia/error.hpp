@@ -13,12 +13,14 @@ enum class ErrorKind {
   InvalidArgument,  // bad input: a file, flag, YAML key, request (the default)
   NotFound,         // a named thing (run, dataset, model, file) does not exist
   Conflict,         // already exists, or the state does not allow it now
-  Permission,       // the OS or the workspace refused access
+  Permission,       // the OS or the workspace refused access (a role that may not do it)
+  Unauthenticated,  // no credentials, or credentials that are not (or no longer) valid
   Unavailable,      // busy or not reachable now: trying again later may work
   NoSpace,          // a disk (or quota) is full: trying again once space is freed may work
   Corrupt,          // stored data is damaged or not what it claims to be
-  Internal,         // a bug or an invariant broken
+  Internal,         // a bug or an invariant broken (keep it last: kErrorKinds ends with it)
 };
+// Each kind's HTTP status, CLI exit code and stable name: glia/error_kinds.hpp.
 
 class Error : public std::runtime_error {
  public:

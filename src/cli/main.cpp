@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/error_kinds.hpp"
 #include "glia/escape.hpp"
 #include "glia/version.hpp"
 
@@ -57,10 +58,10 @@ int main(int argc, char** argv) {
     return e.code;
   } catch (const std::filesystem::filesystem_error& e) {
     std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
-    return 1;
+    return glia::error_kind_info(glia::errno_kind(e.code().value())).exit_code;
   } catch (const glia::Error& e) {  // escaped again: paths and names are bytes users gave
     std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
-    return 1;
+    return glia::error_kind_info(e.kind()).exit_code;  // docs/errors.md
   } catch (const std::exception& e) {  // anything else: still one line, never an abort
     std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(e.what()).c_str());
     return 1;

@@ -41,4 +41,11 @@ grep -q 'bad\\xFF\\x1Bname.idx' <<<"$LAST_ERR" || fail "escaped path: $LAST_ERR"
 expect_fail "$GLIA" -w "$WORK/ws" dataset create --name $'bad\xffname' --path "$WORK/d"
 grep -qF "'bad\\xFFname'" <<<"$LAST_ERR" || fail "escaped dataset name: $LAST_ERR"
 (cd "$WORK" && expect_fail env -u GLIA_WORKSPACE "$GLIA" workspace show)
+# Exit codes follow the error kind (docs/errors.md): usage 2, bad input 2, not found 3, conflict 4.
+exit_code() { local rc=0; "$@" >/dev/null 2>&1 || rc=$?; echo "$rc"; }
+[ "$(exit_code "$GLIA" nosuchcommand)" -eq 2 ] || fail "usage error is not exit 2"
+[ "$(exit_code "$GLIA" -w "$WORK/ws" job show nosuchrun)" -eq 3 ] || fail "unknown run is not exit 3"
+[ "$(exit_code "$GLIA" -w "$WORK/ws" dataset create --name '../x' --path "$WORK/d")" -eq 2 ] ||
+  fail "bad dataset name is not exit 2"
+[ "$(exit_code "$GLIA" workspace init "$WORK/ws")" -eq 4 ] || fail "second init is not exit 4"
 echo "PASS cli"

@@ -23,8 +23,9 @@ DatasetVersion resolve_dataset(Store& store, const DatasetRef& ref) {
       any = true;
     }
   if (!any)
-    throw Error("unknown dataset '" + ref.name +
-                "' (register it with: glia dataset create --name " + ref.name + " --path ...)");
+    throw Error(ErrorKind::NotFound, "unknown dataset '" + ref.name +
+                                         "' (register it with: glia dataset create --name " +
+                                         ref.name + " --path ...)");
   if (ref.version)
     throw Error("dataset '" + ref.name + "' has no version " + std::to_string(*ref.version) +
                 " (versions: " + versions + ")");

@@ -21,8 +21,9 @@ ModelVersion resolve_model(Store& store, const ModelRef& ref) {
   for (const auto& m : store.list_models(same_name))
     versions += (versions.empty() ? "" : ", ") + std::to_string(m.version);
   if (versions.empty())
-    throw Error("unknown model '" + ref.name + "' (register it with: glia model register --name " +
-                ref.name + " --path ...)");
+    throw Error(ErrorKind::NotFound, "unknown model '" + ref.name +
+                                         "' (register it with: glia model register --name " +
+                                         ref.name + " --path ...)");
   throw Error("model '" + ref.name + "' has no version " + std::to_string(ref.version.value_or(0)) +
               " (versions: " + versions + ")");
 }

@@ -19,8 +19,9 @@ ComputeTarget Store::get_compute(const std::string& name) {
   if (auto t = find_compute(name)) return *t;
   std::string known;
   for (const auto& t : list_computes()) known += (known.empty() ? "" : ", ") + t.name;
-  throw Error("unknown compute '" + name + "' (known: " + known +
-              "; create one with 'glia compute create --name " + name + "')");
+  throw Error(ErrorKind::NotFound, "unknown compute '" + name + "' (known: " + known +
+                                       "; create one with 'glia compute create --name " + name +
+                                       "')");
 }
 
 }  // namespace glia::platform

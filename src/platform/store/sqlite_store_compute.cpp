@@ -27,7 +27,8 @@ void SqliteStore::create_compute(const ComputeTarget& t) {
   check_compute(t);
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  if (compute_exists(db_, t.name)) throw Error("compute '" + t.name + "' already exists");
+  if (compute_exists(db_, t.name))
+    throw Error(ErrorKind::Conflict, "compute '" + t.name + "' already exists");
   Stmt(db_,
        "INSERT INTO compute_targets(name, type, max_concurrent, description, created_at, "
        "threads_per_job) VALUES (?,?,?,?,?,?)")
@@ -45,7 +46,8 @@ void SqliteStore::update_compute(const ComputeTarget& t) {
   check_compute(t);
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  if (!compute_exists(db_, t.name)) throw Error("unknown compute '" + t.name + "'");
+  if (!compute_exists(db_, t.name))
+    throw Error(ErrorKind::NotFound, "unknown compute '" + t.name + "'");
   Stmt(db_,
        "UPDATE compute_targets SET max_concurrent = ?, description = ?, threads_per_job = ? "
        "WHERE name = ?")

@@ -95,7 +95,8 @@ void SqliteStore::set_dataset_archived(const std::string& name, int64_t version,
   s.bind(1, static_cast<int64_t>(archived)).bind(2, name).bind(3, version);
   s.run();
   if (sqlite3_changes(db_.handle()) == 0)
-    throw Error("unknown dataset version '" + name + ":" + std::to_string(version) + "'");
+    throw Error(ErrorKind::NotFound,
+                "unknown dataset version '" + name + ":" + std::to_string(version) + "'");
   tx.commit();
 }
 

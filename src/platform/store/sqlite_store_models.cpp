@@ -124,7 +124,8 @@ void SqliteStore::delete_model_version(const std::string& name, int64_t version)
   s.bind(1, name).bind(2, version);
   s.run();
   if (sqlite3_changes(db_.handle()) == 0)
-    throw Error("unknown model version '" + name + ":" + std::to_string(version) + "'");
+    throw Error(ErrorKind::NotFound,
+                "unknown model version '" + name + ":" + std::to_string(version) + "'");
   tx.commit();
 }
 

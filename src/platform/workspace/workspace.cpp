@@ -44,7 +44,7 @@ Workspace Workspace::init(const fs::path& dir, const std::string& name) {
   std::error_code ec;
   const fs::path root = fs::absolute(dir, ec);
   if (fs::exists(root / ".glia" / "config.json"))
-    throw Error("'" + root.string() + "' already holds a Glia workspace");
+    throw Error(ErrorKind::Conflict, "'" + root.string() + "' already holds a Glia workspace");
   if (fs::exists(root) && !fs::is_directory(root))
     throw Error("'" + root.string() + "' exists and is not a folder");
   const bool created_root = !fs::exists(root);
