@@ -213,6 +213,38 @@ struct EnvironmentVersion {
   bool anonymous = false;  // spelled inline in a job
 };
 
+// ---- Access control (see glia/platform/access.hpp) ----
+
+/// What a user may do in a workspace: read everything (Reader), also submit, log, register and
+/// cancel (Contributor), also manage users, tokens and compute (Owner).
+enum class Role { Reader, Contributor, Owner };
+
+/// "reader", "contributor", "owner"; parse_role throws glia::Error for any other name.
+std::string role_name(Role role);
+Role parse_role(const std::string& name);
+
+/// A user of a workspace served over HTTP (names follow the asset name rule).
+struct User {
+  std::string name;
+  Role role = Role::Reader;
+  double created_at = 0;  // 0: now (create_user)
+  std::string created_by;
+  bool disabled = false;  // a disabled user's tokens are refused
+};
+
+/// An API token: `glia_<id>_<secret>` is shown once; the store keeps the id (its lookup key, not
+/// secret) and an argon2id hash of the secret (libsodium's crypto_pwhash_str string), never the
+/// secret itself.
+struct ApiToken {
+  std::string id;
+  std::string user;
+  std::string secret_hash;
+  std::string description;
+  double created_at = 0;  // 0: now (create_token)
+  std::optional<double> expires_at;
+  std::optional<double> revoked_at;
+};
+
 struct RunFilter {
   std::optional<std::string> experiment;
   std::optional<RunStatus> status;
@@ -329,6 +361,23 @@ class Store {
   /// Throws glia::Error (NotFound) "unknown environment version 'NAME:V'".
   virtual void set_environment_archived(const std::string& name, int64_t version,
                                         bool archived) = 0;
+
+  // ---- Access control ----
+  /// Adds a user; a name already there is refused (glia::Error, Conflict).
+  virtual User create_user(const User& user) = 0;
+  virtual std::optional<User> find_user(const std::string& name) = 0;
+  /// Every user, by name.
+  virtual std::vector<User> list_users() = 0;
+  /// Changes a user's role or disabled flag. Throws glia::Error (NotFound) for an unknown user.
+  virtual void update_user(const User& user) = 0;
+  /// Stores a new token; an id already there (Conflict) or an unknown user (NotFound) is refused.
+  virtual ApiToken create_token(const ApiToken& token) = 0;
+  virtual std::optional<ApiToken> find_token(const std::string& id) = 0;
+  /// The tokens of a user (or of everyone), revoked ones too, by creation time.
+  virtual std::vector<ApiToken> list_tokens(const std::optional<std::string>& user) = 0;
+  /// Marks a token revoked at `at`; false when it was already revoked. Throws glia::Error
+  /// (NotFound) for an unknown id.
+  virtual bool revoke_token(const std::string& id, double at) = 0;
 
   /// Compute targets. The store starts with "local" (type local, max_concurrent 2).
   virtual void create_compute(const ComputeTarget& target) = 0;  // throws if the name exists

@@ -236,6 +236,27 @@ CREATE TABLE sweep_trials (
   PRIMARY KEY (sweep_id, trial_index)
 );
 )sql"},
+      // Access control for a workspace served over HTTP: users with a role, and API tokens
+      // kept as an id (the lookup key) and an argon2id hash of their secret, never the secret.
+      {9, R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('reader', 'contributor', 'owner')),
+  created_at REAL NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  user_name TEXT NOT NULL REFERENCES users(name),
+  secret_hash TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at REAL NOT NULL,
+  expires_at REAL,
+  revoked_at REAL
+);
+CREATE INDEX api_tokens_by_user ON api_tokens(user_name);
+)sql"},
   };
   return all;
 }

@@ -67,6 +67,15 @@ class SqliteStore : public Store {
                                          std::optional<int64_t> version) override;
   std::vector<ModelVersion> list_models(const ModelFilter& filter) override;
   void delete_model_version(const std::string& name, int64_t version) override;
+  // Access control (sqlite_store_access.cpp).
+  User create_user(const User& user) override;
+  std::optional<User> find_user(const std::string& name) override;
+  std::vector<User> list_users() override;
+  void update_user(const User& user) override;
+  ApiToken create_token(const ApiToken& token) override;
+  std::optional<ApiToken> find_token(const std::string& id) override;
+  std::vector<ApiToken> list_tokens(const std::optional<std::string>& user) override;
+  bool revoke_token(const std::string& id, double at) override;
   void create_compute(const ComputeTarget& target) override;
   void update_compute(const ComputeTarget& target) override;
   std::optional<ComputeTarget> find_compute(const std::string& name) override;
