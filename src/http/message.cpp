@@ -1,0 +1,72 @@
+// Request and response helpers of the HTTP layer.
+#include <strings.h>
+
+#include "glia/error_kinds.hpp"
+#include "glia/http/message.hpp"
+
+namespace glia::http {
+
+bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const noexcept {
+  const size_t n = std::min(a.size(), b.size());
+  const int c = ::strncasecmp(a.data(), b.data(), n);
+  return c < 0 || (c == 0 && a.size() < b.size());
+}
+
+std::optional<std::string> Request::header(std::string_view name) const {
+  const auto it = headers.find(std::string(name));
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> Request::query_value(std::string_view name) const {
+  const auto it = query.find(std::string(name));
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+const std::string& Request::param(const std::string& name) const {
+  const auto it = params.find(name);
+  if (it == params.end()) throw Error(ErrorKind::Internal, "route has no parameter '" + name + "'");
+  return it->second;
+}
+
+nlohmann::json Request::json_body() const {
+  if (body.empty()) throw Error("request body: expected a JSON document, got an empty body");
+  try {
+    return nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error("request body: not valid JSON (" + std::string(e.what()) + ")");
+  }
+}
+
+Response Response::json(const nlohmann::json& value, int status) {
+  Response r;
+  r.status = status;
+  r.body = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+Response Response::text(std::string text, std::string content_type, int status) {
+  Response r;
+  r.status = status;
+  r.content_type = std::move(content_type);
+  r.body = std::move(text);
+  return r;
+}
+
+Response Response::error(ErrorKind kind, const std::string& message) {
+  return error(error_kind_info(kind).http_status, kind, message);
+}
+
+Response Response::error(int status, ErrorKind kind, const std::string& message) {
+  return json(
+      {{"error", {{"kind", std::string(error_kind_info(kind).name)}, {"message", message}}}},
+      status);
+}
+
+void Response::set_header(const std::string& name, const std::string& value) {
+  headers.erase(name);
+  headers.emplace(name, value);
+}
+
+}  // namespace glia::http

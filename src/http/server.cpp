@@ -1,0 +1,247 @@
+// The HTTP server over cpp-httplib: every request goes through one adapter that matches the
+// Router, applies the route's body limit, runs the handler and writes its response.
+#include "glia/http/server.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <limits>
+
+#include "glia/error_kinds.hpp"
+#include "http/worker_pool.hpp"
+
+namespace glia::http {
+
+namespace {
+
+class Sink : public BodySink {
+ public:
+  Sink(httplib::DataSink& sink, const std::atomic<bool>& stopping)
+      : sink_(sink), stopping_(stopping) {}
+  bool write(const char* data, size_t size) override {
+    if (size == 0) return true;
+    if (!sink_.is_writable()) return false;
+    return sink_.write(data, size);
+  }
+  bool stopping() const override { return stopping_.load(); }
+
+ private:
+  httplib::DataSink& sink_;
+  const std::atomic<bool>& stopping_;
+};
+
+Request to_request(const httplib::Request& in) {
+  Request r;
+  r.method = in.method;
+  r.path = in.path;
+  r.remote_addr = in.remote_addr;
+  for (const auto& [k, v] : in.params) r.query.emplace(k, v);
+  for (const auto& [k, v] : in.headers) {
+    // httplib adds the peer's addresses as headers: they are not the client's.
+    if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT")
+      continue;
+    r.headers.emplace(k, v);
+  }
+  return r;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  const Router& router;
+  ServerOptions options;
+  std::unique_ptr<httplib::Server> http;
+  std::atomic<bool> stopping{false};
+  int port = 0;
+
+  Impl(const Router& r, ServerOptions o) : router(r), options(std::move(o)) {}
+
+  void write(const Response& from, httplib::Response& to) {
+    to.status = from.status;
+    for (const auto& [k, v] : from.headers) to.headers.emplace(k, v);
+    if (from.stream && (!from.content_length || *from.content_length > 0)) {
+      auto stream = from.stream;
+      auto done = std::make_shared<bool>(false);
+      auto* flag = &stopping;
+      if (from.content_length) {
+        to.set_content_provider(*from.content_length, from.content_type,
+                                [stream, done, flag](size_t, size_t, httplib::DataSink& sink) {
+                                  if (*done)
+                                    return false;  // the stream wrote less than it announced
+                                  *done = true;
+                                  Sink out(sink, *flag);
+                                  return stream(out);
+                                });
+      } else {
+        to.set_chunked_content_provider(from.content_type,
+                                        [stream, flag](size_t, httplib::DataSink& sink) {
+                                          Sink out(sink, *flag);
+                                          const bool ok = stream(out);
+                                          if (ok) sink.done();
+                                          return ok;
+                                        });
+      }
+    } else {
+      to.set_content(from.body, from.content_type);
+    }
+  }
+
+  void handle(const httplib::Request& in, httplib::Response& out,
+              const httplib::ContentReader* reader) {
+    const auto start = std::chrono::steady_clock::now();
+    // cpp-httplib 0.11 applies a Range header to every response, unchecked; Glia serves ranges
+    // itself (ranged_response), so the library must not. The request is the library's own
+    // non-const object, handed to handlers as const.
+    const_cast<httplib::Request&>(in).ranges.clear();
+    Request req = to_request(in);
+    Response res;
+    Router::Match m = router.match(req.method, req.path);
+    if (!m.handler) {
+      res = router.dispatch(req);  // 404 or 405, with the error body
+    } else {
+      req.params = std::move(m.params);
+      const uint64_t limit = m.options.max_body;
+      bool too_large = false;
+      if (const auto length = req.header("Content-Length")) {
+        try {
+          too_large = std::stoull(*length) > limit;
+        } catch (const std::exception&) {
+          too_large = false;  // httplib has refused a malformed length already
+        }
+      }
+      if (too_large) {
+        res = Response::error(413, ErrorKind::InvalidArgument,
+                              "request body is larger than the " + std::to_string(limit) +
+                                  " bytes " + req.path + " accepts");
+        res.set_header("Connection", "close");
+      } else if (reader && m.options.stream_body) {
+        auto received = std::make_shared<uint64_t>(0);
+        auto over = std::make_shared<bool>(false);
+        req.read_body = [reader, limit, received, over](const ChunkReceiver& receive) {
+          return (*reader)([&](const char* data, size_t size) {
+            *received += size;
+            if (*received > limit) {
+              *over = true;
+              return false;
+            }
+            return receive(data, size);
+          });
+        };
+        res = Router::run(*m.handler, req);
+        if (*over)
+          res = Response::error(413, ErrorKind::InvalidArgument,
+                                "request body is larger than the " + std::to_string(limit) +
+                                    " bytes " + req.path + " accepts");
+      } else {
+        bool ok = true;
+        if (reader) {
+          ok = (*reader)([&](const char* data, size_t size) {
+            if (req.body.size() + size > limit) {
+              too_large = true;
+              return false;
+            }
+            req.body.append(data, size);
+            return true;
+          });
+        }
+        if (too_large)
+          res = Response::error(413, ErrorKind::InvalidArgument,
+                                "request body is larger than the " + std::to_string(limit) +
+                                    " bytes " + req.path + " accepts");
+        else if (!ok)
+          res = Response::error(ErrorKind::InvalidArgument, "request body could not be read");
+        else
+          res = Router::run(*m.handler, req);
+      }
+    }
+    write(res, out);
+    if (options.on_request) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      options.on_request(req, res.status, seconds);
+    }
+  }
+};
+
+Server::Server(const Router& router, ServerOptions options)
+    : impl_(std::make_unique<Impl>(router, std::move(options))) {
+  auto& o = impl_->options;
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    throw Error("--tls-cert and --tls-key go together: give both or neither");
+  if (!o.tls_cert.empty()) {
+    for (const auto& f : {o.tls_cert, o.tls_key})
+      if (!std::filesystem::is_regular_file(f))
+        throw Error(ErrorKind::NotFound, "TLS file '" + f + "' does not exist");
+    auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+    if (!ssl->is_valid())
+      throw Error("TLS certificate '" + o.tls_cert + "' and key '" + o.tls_key +
+                  "' could not be loaded (expected PEM files that belong together)");
+    impl_->http = std::move(ssl);
+  } else {
+    impl_->http = std::make_unique<httplib::Server>();
+  }
+  auto& http = *impl_->http;
+  const size_t max_threads = static_cast<size_t>(std::max(1, o.max_threads));
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a second server on
+  // the same port would start and share its connections instead of failing.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  http.new_task_queue = [max_threads] { return new WorkerPool(max_threads); };
+  http.set_read_timeout(o.read_timeout_s, 0);
+  http.set_write_timeout(o.write_timeout_s, 0);
+  http.set_keep_alive_timeout(o.keep_alive_s);
+  // Body limits are per route (RouteOptions::max_body), checked in the adapter.
+  http.set_payload_max_length(std::numeric_limits<size_t>::max());
+  Impl* impl = impl_.get();
+  const auto plain = [impl](const httplib::Request& in, httplib::Response& out) {
+    impl->handle(in, out, nullptr);
+  };
+  const auto with_body = [impl](const httplib::Request& in, httplib::Response& out,
+                                const httplib::ContentReader& reader) {
+    impl->handle(in, out, &reader);
+  };
+  http.Get(".*", plain);
+  http.Options(".*", plain);
+  http.Post(".*", with_body);
+  http.Put(".*", with_body);
+  http.Patch(".*", with_body);
+  http.Delete(".*", with_body);
+  if (o.port < 0 || o.port > 65535)
+    throw Error("port " + std::to_string(o.port) + " is not in 0..65535");
+  if (o.port == 0) {
+    impl_->port = http.bind_to_any_port(o.host.c_str());
+  } else {
+    impl_->port = http.bind_to_port(o.host.c_str(), o.port) ? o.port : -1;
+  }
+  if (impl_->port <= 0)
+    throw Error(ErrorKind::Unavailable, "cannot listen on " + o.host + ":" +
+                                            std::to_string(o.port) +
+                                            " (in use, or not an address of this machine)");
+}
+
+Server::~Server() {
+  if (impl_ && impl_->http && impl_->http->is_running()) stop();
+}
+
+int Server::port() const {
+  return impl_->port;
+}
+
+bool Server::tls() const {
+  return !impl_->options.tls_cert.empty();
+}
+
+void Server::run() {
+  impl_->http->listen_after_bind();
+}
+
+void Server::stop() {
+  impl_->stopping = true;
+  impl_->http->stop();
+}
+
+}  // namespace glia::http
