@@ -33,6 +33,8 @@ TEST_F(AccessTest, AnIssuedTokenAuthenticatesAsItsUserWithTheirRole) {
   EXPECT_EQ(t.record.description, "laptop");
   EXPECT_GT(t.record.created_at, 0);
   EXPECT_EQ(t.record.secret_hash.rfind("$argon2id$", 0), 0u) << t.record.secret_hash;
+  // The server's parameters (secret_hash.cpp): 19 MiB, 2 passes, 1 lane.
+  EXPECT_NE(t.record.secret_hash.find("$m=19456,t=2,p=1$"), std::string::npos);
   const std::string secret = t.text.substr(5 + 16 + 1);
   EXPECT_EQ(t.record.secret_hash.find(secret), std::string::npos);
 

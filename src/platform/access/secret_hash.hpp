@@ -10,7 +10,7 @@ namespace glia::platform::access {
 std::string hash_secret(std::string_view secret);
 
 /// Whether `secret` matches `hash` (a crypto_pwhash_str string); false for a hash that is not
-/// one. At most a few verifications run at once (each takes its memory); others wait.
+/// one. At most a few hashes and verifications run at once (each takes 19 MiB); others wait.
 bool verify_secret(const std::string& hash, std::string_view secret);
 
 }  // namespace glia::platform::access
