@@ -11,7 +11,7 @@ if [[ -z ${GLIA_TEST_PG_URL:-} ]]; then
 fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$bin" --gtest_filter='*/postgresql*:PostgresMigrations.*' 2>&1 | tee "$out"
+"$bin" --gtest_filter='*/postgresql*:Postgres*' 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 ran=$(sed -n 's/^\[==========\] \([0-9]*\) tests\{0,1\} from .* ran\..*/\1/p' "$out" | tail -1)
 if [[ $rc -ne 0 ]]; then exit "$rc"; fi
