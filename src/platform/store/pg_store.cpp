@@ -174,7 +174,7 @@ std::vector<RunRecord> PgStore::list_runs(const RunFilter& f) {
   }
   sql +=
       f.oldest_first ? " ORDER BY r.created_at, r.seq" : " ORDER BY r.created_at DESC, r.seq DESC";
-  sql += " LIMIT " + param(std::to_string(f.limit), "bigint");
+  if (f.limit >= 0) sql += " LIMIT " + param(std::to_string(f.limit), "bigint");  // < 0: all
   std::vector<RunRecord> out;
   pool_.read([&](Tx& tx) {
     auto res = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
