@@ -163,5 +163,24 @@ TEST_F(PostgresMigrations, ADroppedConnectionIsReplacedOnTheNextCall) {
   EXPECT_EQ(store->metric_series(id, "v").size(), 2u);
 }
 
+using PostgresStore = PostgresMigrations;
+
+// libpq passes parameters as C strings: a NUL byte would silently cut the value. Refused instead,
+// with nothing written.
+TEST_F(PostgresStore, TextWithANulByteIsRefusedNotCut) {
+  auto store = open();
+  const std::string id = store->create_run({"e", "", "c", "local", {}}).id;
+  try {
+    store->log_metrics(id, {{"ok", 0, 1.0, 0}, {std::string("lo\0ss", 5), 1, 2.0, 0}});
+    FAIL() << "a name with a NUL byte was stored";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("NUL byte"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(store->latest_metrics(id).empty());
+  EXPECT_THROW(store->create_run({"e", "", std::string("a\0b", 3), "local", {}}), Error);
+  EXPECT_EQ(store->list_runs({}).size(), 1u);
+}
+
 }  // namespace
 }  // namespace glia::platform

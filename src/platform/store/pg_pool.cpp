@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/store.hpp"
 
 namespace glia::platform::pg {
@@ -169,6 +170,11 @@ void Pool::run(Mode mode, const std::function<void(Tx&)>& body) {
       throw Error(ErrorKind::Internal, where + first_line(e.what()));
     }
   }
+}
+
+void check_text(const std::string& value) {
+  if (value.find('\0') != std::string::npos)
+    throw Error("text holding a NUL byte cannot be stored in PostgreSQL: " + quote_bytes(value));
 }
 
 std::string f8(double v) {

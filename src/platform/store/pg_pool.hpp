@@ -12,6 +12,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace glia::platform::pg {
@@ -69,6 +70,23 @@ std::string read_text(const pqxx::field& f);
 /// A string map as a JSON object (bytes that are not UTF-8 replaced), and back.
 std::string map_json(const std::map<std::string, std::string>& m);
 std::map<std::string, std::string> json_map(const std::string& text);
+
+/// Throws glia::Error (InvalidArgument) for text holding a NUL byte: libpq passes parameters as C
+/// strings, so it would be cut there, and PostgreSQL's text cannot hold one.
+void check_text(const std::string& value);
+
+/// tx.exec_params, every text parameter checked first (check_text).
+template <class... Args>
+pqxx::result exec(Tx& tx, const std::string& sql, const Args&... args) {
+  auto check = [](const auto& v) {
+    using T = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<T, std::string>) check_text(v);
+    if constexpr (std::is_same_v<T, std::optional<std::string>>)
+      if (v) check_text(*v);
+  };
+  (check(args), ...);
+  return tx.exec_params(sql, args...);
+}
 
 /// The number of rows a statement changed.
 inline size_t changed(const pqxx::result& r) {

@@ -86,12 +86,11 @@ RunRecord PgStore::create_run(const NewRun& run) {
     if (!run.parent_id.empty()) {
       // The parent's row is locked first: a cancel of the sweep waits for this trial or comes
       // before it, never between the check and the insert.
-      auto parent =
-          tx.exec_params("SELECT status FROM runs WHERE id = $1 FOR UPDATE", run.parent_id);
+      auto parent = exec(tx, "SELECT status FROM runs WHERE id = $1 FOR UPDATE", run.parent_id);
       if (run.trial_index) {  // a taken index writes nothing
-        auto taken = tx.exec_params(
-            "SELECT run_id FROM sweep_trials WHERE sweep_id = $1 AND trial_index = $2",
-            run.parent_id, *run.trial_index);
+        auto taken =
+            exec(tx, "SELECT run_id FROM sweep_trials WHERE sweep_id = $1 AND trial_index = $2",
+                 run.parent_id, *run.trial_index);
         if (!taken.empty())
           throw Error(ErrorKind::Conflict, "sweep '" + run.parent_id + "' already has trial " +
                                                std::to_string(*run.trial_index) + " (" +
@@ -103,35 +102,34 @@ RunRecord PgStore::create_run(const NewRun& run) {
         throw Error(ErrorKind::Conflict, "sweep '" + run.parent_id + "' is " + to_string(status) +
                                              ": it takes no new trial");
     }
-    tx.exec_params(
-        "INSERT INTO experiments(name, created_at) VALUES ($1, $2::float8) "
-        "ON CONFLICT (name) DO NOTHING",
-        run.experiment, f8(r.created_at));
-    tx.exec_params(
-        "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, compute, "
-        "tags, spec, code_snapshot, timeout, submitter_uid, submitter_name, properties, job_type, "
-        "parent_id) "
-        "SELECT $1, id, $2, $3, $4::float8, $5, $6, $7, $8, $9, $10::float8, $11::bigint, $12, "
-        "$13, $14, $15 FROM experiments WHERE name = $16",
-        r.id, r.display_name, to_string(RunStatus::NotStarted), f8(r.created_at), r.command,
-        r.compute, map_json(r.tags), r.spec, r.code_snapshot, f8(r.timeout), r.submitter_uid,
-        r.submitter_name, map_json(r.properties), run.job_type, non_empty(run.parent_id),
-        run.experiment);
+    exec(tx,
+         "INSERT INTO experiments(name, created_at) VALUES ($1, $2::float8) "
+         "ON CONFLICT (name) DO NOTHING",
+         run.experiment, f8(r.created_at));
+    exec(tx,
+         "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, compute, "
+         "tags, spec, code_snapshot, timeout, submitter_uid, submitter_name, properties, job_type, "
+         "parent_id) "
+         "SELECT $1, id, $2, $3, $4::float8, $5, $6, $7, $8, $9, $10::float8, $11::bigint, $12, "
+         "$13, $14, $15 FROM experiments WHERE name = $16",
+         r.id, r.display_name, to_string(RunStatus::NotStarted), f8(r.created_at), r.command,
+         r.compute, map_json(r.tags), r.spec, r.code_snapshot, f8(r.timeout), r.submitter_uid,
+         r.submitter_name, map_json(r.properties), run.job_type, non_empty(run.parent_id),
+         run.experiment);
     add_history(tx, r.id, RunStatus::NotStarted, r.created_at);
     if (run.trial_index)
-      tx.exec_params(
-          "INSERT INTO sweep_trials(sweep_id, trial_index, run_id, parameters) "
-          "VALUES ($1, $2, $3, $4)",
-          run.parent_id, *run.trial_index, r.id,
-          run.trial_parameters.empty() ? std::string("{}") : run.trial_parameters);
+      exec(tx,
+           "INSERT INTO sweep_trials(sweep_id, trial_index, run_id, parameters) "
+           "VALUES ($1, $2, $3, $4)",
+           run.parent_id, *run.trial_index, r.id,
+           run.trial_parameters.empty() ? std::string("{}") : run.trial_parameters);
     for (const RunInput& i : run.inputs)
-      tx.exec_params(
-          "INSERT INTO run_inputs(run_id, input, dataset, version, manifest, mode) "
-          "VALUES ($1, $2, $3, $4, $5, $6)",
-          r.id, i.input, i.dataset, i.version, i.manifest, i.mode);
+      exec(tx,
+           "INSERT INTO run_inputs(run_id, input, dataset, version, manifest, mode) "
+           "VALUES ($1, $2, $3, $4, $5, $6)",
+           r.id, i.input, i.dataset, i.version, i.manifest, i.mode);
     if (run.queue) {
-      tx.exec_params("UPDATE runs SET status = $1 WHERE id = $2", to_string(RunStatus::Queued),
-                     r.id);
+      exec(tx, "UPDATE runs SET status = $1 WHERE id = $2", to_string(RunStatus::Queued), r.id);
       add_history(tx, r.id, RunStatus::Queued, r.created_at);
     }
   });
@@ -141,10 +139,11 @@ RunRecord PgStore::create_run(const NewRun& run) {
 std::optional<RunRecord> PgStore::find_run(const std::string& id) {
   std::optional<RunRecord> out;
   pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(std::string("SELECT ") + kRunColumns +
-                                  " FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-                                  "WHERE r.id = $1",
-                              id);
+    auto res = exec(tx,
+                    std::string("SELECT ") + kRunColumns +
+                        " FROM runs r JOIN experiments e ON e.id = r.experiment_id "
+                        "WHERE r.id = $1",
+                    id);
     out.reset();
     if (!res.empty()) out = read_run(res[0]);
   });
@@ -177,6 +176,7 @@ std::vector<RunRecord> PgStore::list_runs(const RunFilter& f) {
   if (f.limit >= 0) sql += " LIMIT " + param(std::to_string(f.limit), "bigint");  // < 0: all
   std::vector<RunRecord> out;
   pool_.read([&](Tx& tx) {
+    for (const std::string& p : params) check_text(p);
     auto res = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     out.clear();
     for (const auto& row : res) out.push_back(read_run(row));
@@ -187,10 +187,10 @@ std::vector<RunRecord> PgStore::list_runs(const RunFilter& f) {
 std::vector<SweepTrial> PgStore::sweep_trials(const std::string& sweep_id) {
   std::vector<SweepTrial> out;
   pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(
-        "SELECT trial_index, run_id, parameters FROM sweep_trials WHERE sweep_id = $1 "
-        "ORDER BY trial_index",
-        sweep_id);
+    auto res = exec(tx,
+                    "SELECT trial_index, run_id, parameters FROM sweep_trials WHERE sweep_id = $1 "
+                    "ORDER BY trial_index",
+                    sweep_id);
     out.clear();
     for (const auto& row : res)
       out.push_back({sweep_id, row[0].as<int64_t>(), read_text(row[1]), read_text(row[2])});
@@ -211,7 +211,7 @@ std::vector<std::string> PgStore::experiments() {
 void PgStore::set_status(const std::string& id, RunStatus status, double at,
                          std::optional<int> exit_code, const std::string& error) {
   pool_.write([&](Tx& tx) {
-    auto cur = tx.exec_params("SELECT status FROM runs WHERE id = $1 FOR UPDATE", id);
+    auto cur = exec(tx, "SELECT status FROM runs WHERE id = $1 FOR UPDATE", id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
     const RunStatus from = parse_run_status(read_text(cur[0][0]));
     if (!can_transition(from, status))
@@ -219,14 +219,14 @@ void PgStore::set_status(const std::string& id, RunStatus status, double at,
                                            " to " + to_string(status));
     std::optional<int64_t> code;
     if (exit_code) code = *exit_code;
-    tx.exec_params(
-        "UPDATE runs SET status = $1::text, "
-        "started_at = CASE WHEN $1::text = 'Running' AND started_at IS NULL THEN $2::float8 "
-        "ELSE started_at END, "
-        "ended_at = CASE WHEN $3::boolean THEN $2::float8 ELSE ended_at END, "
-        "exit_code = COALESCE($4::integer, exit_code), "
-        "error = CASE WHEN $5::text <> '' THEN $5::text ELSE error END WHERE id = $6",
-        to_string(status), f8(at), is_terminal(status), code, error, id);
+    exec(tx,
+         "UPDATE runs SET status = $1::text, "
+         "started_at = CASE WHEN $1::text = 'Running' AND started_at IS NULL THEN $2::float8 "
+         "ELSE started_at END, "
+         "ended_at = CASE WHEN $3::boolean THEN $2::float8 ELSE ended_at END, "
+         "exit_code = COALESCE($4::integer, exit_code), "
+         "error = CASE WHEN $5::text <> '' THEN $5::text ELSE error END WHERE id = $6",
+         to_string(status), f8(at), is_terminal(status), code, error, id);
     add_history(tx, id, status, at);
   });
 }
@@ -234,8 +234,8 @@ void PgStore::set_status(const std::string& id, RunStatus status, double at,
 std::vector<StatusChange> PgStore::status_history(const std::string& id) {
   std::vector<StatusChange> out;
   pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(
-        "SELECT status, at FROM run_status_history WHERE run_id = $1 ORDER BY seq", id);
+    auto res =
+        exec(tx, "SELECT status, at FROM run_status_history WHERE run_id = $1 ORDER BY seq", id);
     out.clear();
     for (const auto& row : res)
       out.push_back({parse_run_status(read_text(row[0])), read_f8(row[1])});
@@ -248,14 +248,14 @@ bool PgStore::request_cancel(const std::string& id,
   bool requested = false;
   pool_.write([&](Tx& tx) {
     requested = false;
-    auto cur = tx.exec_params("SELECT status, properties FROM runs WHERE id = $1 FOR UPDATE", id);
+    auto cur = exec(tx, "SELECT status, properties FROM runs WHERE id = $1 FOR UPDATE", id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
     const RunStatus from = parse_run_status(read_text(cur[0][0]));
     auto all = json_map(read_text(cur[0][1]));
     if (!can_transition(from, RunStatus::CancelRequested)) return;
     for (const auto& [k, v] : properties) all.emplace(k, v);  // a value already set stays
-    tx.exec_params("UPDATE runs SET status = $1, properties = $2 WHERE id = $3",
-                   to_string(RunStatus::CancelRequested), map_json(all), id);
+    exec(tx, "UPDATE runs SET status = $1, properties = $2 WHERE id = $3",
+         to_string(RunStatus::CancelRequested), map_json(all), id);
     add_history(tx, id, RunStatus::CancelRequested, at);
     requested = true;
   });
@@ -265,9 +265,8 @@ bool PgStore::request_cancel(const std::string& id,
 void PgStore::set_process(const std::string& id, int64_t pid, int64_t pid_start,
                           int64_t agent_pid) {
   pool_.write([&](Tx& tx) {
-    auto res =
-        tx.exec_params("UPDATE runs SET pid = $1, pid_start = $2, agent_pid = $3 WHERE id = $4",
-                       pid, pid_start, agent_pid, id);
+    auto res = exec(tx, "UPDATE runs SET pid = $1, pid_start = $2, agent_pid = $3 WHERE id = $4",
+                    pid, pid_start, agent_pid, id);
     if (changed(res) == 0) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
   });
 }
@@ -282,7 +281,7 @@ void PgStore::set_tags(const std::string& id, const std::map<std::string, std::s
 void PgStore::add_properties(const std::string& id,
                              const std::map<std::string, std::string>& properties) {
   pool_.write([&](Tx& tx) {
-    auto cur = tx.exec_params("SELECT properties FROM runs WHERE id = $1 FOR UPDATE", id);
+    auto cur = exec(tx, "SELECT properties FROM runs WHERE id = $1 FOR UPDATE", id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
     auto all = json_map(read_text(cur[0][0]));
     for (const auto& [k, v] : properties) {
@@ -291,31 +290,31 @@ void PgStore::add_properties(const std::string& id,
         throw Error(ErrorKind::Conflict, "run '" + id + "': property '" + k + "' is already '" +
                                              it->second + "' (properties are set once)");
     }
-    tx.exec_params("UPDATE runs SET properties = $1 WHERE id = $2", map_json(all), id);
+    exec(tx, "UPDATE runs SET properties = $1 WHERE id = $2", map_json(all), id);
   });
 }
 
 void PgStore::merge_tags(Tx& tx, const std::string& id,
                          const std::map<std::string, std::string>& tags) {
   if (tags.empty()) return;
-  auto cur = tx.exec_params("SELECT tags FROM runs WHERE id = $1 FOR UPDATE", id);
+  auto cur = exec(tx, "SELECT tags FROM runs WHERE id = $1 FOR UPDATE", id);
   auto all = json_map(read_text(cur[0][0]));
   for (const auto& [k, v] : tags) all[k] = v;
-  tx.exec_params("UPDATE runs SET tags = $1 WHERE id = $2", map_json(all), id);
+  exec(tx, "UPDATE runs SET tags = $1 WHERE id = $2", map_json(all), id);
 }
 
 void PgStore::lock_run(Tx& tx, const std::string& id) {
-  if (tx.exec_params("SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", id).empty())
+  if (exec(tx, "SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", id).empty())
     throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
 }
 
 void PgStore::add_history(Tx& tx, const std::string& id, RunStatus status, double at) {
-  tx.exec_params("INSERT INTO run_status_history(run_id, status, at) VALUES ($1, $2, $3::float8)",
-                 id, to_string(status), f8(at));
+  exec(tx, "INSERT INTO run_status_history(run_id, status, at) VALUES ($1, $2, $3::float8)", id,
+       to_string(status), f8(at));
 }
 
 void lock_name(Tx& tx, const char* space, const std::string& name) {
-  tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", std::string(space) + ":" + name);
+  exec(tx, "SELECT pg_advisory_xact_lock(hashtext($1))", std::string(space) + ":" + name);
 }
 
 }  // namespace glia::platform::pg

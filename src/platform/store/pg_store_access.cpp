@@ -26,10 +26,11 @@ User PgStore::create_user(const User& user) {
   User out = user;
   if (out.created_at <= 0) out.created_at = now_seconds();
   pool_.write([&](Tx& tx) {
-    auto res = tx.exec_params(
-        "INSERT INTO users(name, role, created_at, created_by, disabled) "
-        "VALUES ($1, $2, $3::float8, $4, $5) ON CONFLICT (name) DO NOTHING",
-        out.name, role_name(out.role), f8(out.created_at), out.created_by, out.disabled);
+    auto res =
+        exec(tx,
+             "INSERT INTO users(name, role, created_at, created_by, disabled) "
+             "VALUES ($1, $2, $3::float8, $4, $5) ON CONFLICT (name) DO NOTHING",
+             out.name, role_name(out.role), f8(out.created_at), out.created_by, out.disabled);
     if (changed(res) == 0)
       throw Error(ErrorKind::Conflict, "user '" + user.name + "' already exists");
   });
@@ -40,7 +41,7 @@ std::optional<User> PgStore::find_user(const std::string& name) {
   std::optional<User> out;
   pool_.read([&](Tx& tx) {
     auto res =
-        tx.exec_params(std::string("SELECT ") + kUserColumns + " FROM users WHERE name = $1", name);
+        exec(tx, std::string("SELECT ") + kUserColumns + " FROM users WHERE name = $1", name);
     out.reset();
     if (!res.empty()) out = read_user(res[0]);
   });
@@ -60,8 +61,8 @@ std::vector<User> PgStore::list_users() {
 
 void PgStore::update_user(const User& user) {
   pool_.write([&](Tx& tx) {
-    auto res = tx.exec_params("UPDATE users SET role = $1, disabled = $2 WHERE name = $3",
-                              role_name(user.role), user.disabled, user.name);
+    auto res = exec(tx, "UPDATE users SET role = $1, disabled = $2 WHERE name = $3",
+                    role_name(user.role), user.disabled, user.name);
     if (changed(res) == 0) throw Error(ErrorKind::NotFound, "unknown user '" + user.name + "'");
   });
 }
@@ -71,9 +72,10 @@ ApiToken PgStore::create_token(const ApiToken& token) {
   if (out.created_at <= 0) out.created_at = now_seconds();
   pool_.write([&](Tx& tx) {
     // The user's row is locked (FOR KEY SHARE, as the foreign key would): it cannot go away.
-    if (tx.exec_params("SELECT 1 FROM users WHERE name = $1 FOR KEY SHARE", token.user).empty())
+    if (exec(tx, "SELECT 1 FROM users WHERE name = $1 FOR KEY SHARE", token.user).empty())
       throw Error(ErrorKind::NotFound, "unknown user '" + token.user + "'");
-    auto res = tx.exec_params(
+    auto res = exec(
+        tx,
         "INSERT INTO api_tokens(id, user_name, secret_hash, description, created_at, expires_at, "
         "revoked_at) VALUES ($1, $2, $3, $4, $5::float8, $6::float8, $7::float8) "
         "ON CONFLICT (id) DO NOTHING",
@@ -88,8 +90,8 @@ ApiToken PgStore::create_token(const ApiToken& token) {
 std::optional<ApiToken> PgStore::find_token(const std::string& id) {
   std::optional<ApiToken> out;
   pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(
-        std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE id = $1", id);
+    auto res =
+        exec(tx, std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE id = $1", id);
     out.reset();
     if (!res.empty()) out = read_token(res[0]);
   });
@@ -99,10 +101,11 @@ std::optional<ApiToken> PgStore::find_token(const std::string& id) {
 std::vector<ApiToken> PgStore::list_tokens(const std::optional<std::string>& user) {
   std::vector<ApiToken> out;
   pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(std::string("SELECT ") + kTokenColumns +
-                                  " FROM api_tokens WHERE ($1::text IS NULL OR user_name = $1) "
-                                  "ORDER BY created_at, id COLLATE \"C\"",
-                              user);
+    auto res = exec(tx,
+                    std::string("SELECT ") + kTokenColumns +
+                        " FROM api_tokens WHERE ($1::text IS NULL OR user_name = $1) "
+                        "ORDER BY created_at, id COLLATE \"C\"",
+                    user);
     out.clear();
     for (const auto& row : res) out.push_back(read_token(row));
   });
@@ -112,11 +115,11 @@ std::vector<ApiToken> PgStore::list_tokens(const std::optional<std::string>& use
 bool PgStore::revoke_token(const std::string& id, double at) {
   bool revoked = false;
   pool_.write([&](Tx& tx) {
-    auto cur = tx.exec_params("SELECT revoked_at FROM api_tokens WHERE id = $1 FOR UPDATE", id);
+    auto cur = exec(tx, "SELECT revoked_at FROM api_tokens WHERE id = $1 FOR UPDATE", id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown token '" + id + "'");
     revoked = cur[0][0].is_null();
     if (revoked)
-      tx.exec_params("UPDATE api_tokens SET revoked_at = $1::float8 WHERE id = $2", f8(at), id);
+      exec(tx, "UPDATE api_tokens SET revoked_at = $1::float8 WHERE id = $2", f8(at), id);
   });
   return revoked;
 }

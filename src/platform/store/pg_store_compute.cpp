@@ -21,12 +21,13 @@ ComputeTarget read_compute(const pqxx::row& s) {
 void PgStore::create_compute(const ComputeTarget& t) {
   check_compute(t);
   pool_.write([&](Tx& tx) {
-    auto res = tx.exec_params(
-        "INSERT INTO compute_targets(name, type, max_concurrent, description, created_at, "
-        "threads_per_job) VALUES ($1, $2, $3, $4, $5::float8, $6::bigint) "
-        "ON CONFLICT (name) DO NOTHING",
-        t.name, t.type, t.max_concurrent, t.description,
-        f8(t.created_at > 0 ? t.created_at : now_seconds()), t.threads_per_job);
+    auto res =
+        exec(tx,
+             "INSERT INTO compute_targets(name, type, max_concurrent, description, created_at, "
+             "threads_per_job) VALUES ($1, $2, $3, $4, $5::float8, $6::bigint) "
+             "ON CONFLICT (name) DO NOTHING",
+             t.name, t.type, t.max_concurrent, t.description,
+             f8(t.created_at > 0 ? t.created_at : now_seconds()), t.threads_per_job);
     if (changed(res) == 0)
       throw Error(ErrorKind::Conflict, "compute '" + t.name + "' already exists");
   });
@@ -35,10 +36,10 @@ void PgStore::create_compute(const ComputeTarget& t) {
 void PgStore::update_compute(const ComputeTarget& t) {
   check_compute(t);
   pool_.write([&](Tx& tx) {
-    auto res = tx.exec_params(
-        "UPDATE compute_targets SET max_concurrent = $1, description = $2, "
-        "threads_per_job = $3::bigint WHERE name = $4",
-        t.max_concurrent, t.description, t.threads_per_job, t.name);
+    auto res = exec(tx,
+                    "UPDATE compute_targets SET max_concurrent = $1, description = $2, "
+                    "threads_per_job = $3::bigint WHERE name = $4",
+                    t.max_concurrent, t.description, t.threads_per_job, t.name);
     if (changed(res) == 0) throw Error(ErrorKind::NotFound, "unknown compute '" + t.name + "'");
   });
 }
@@ -46,8 +47,9 @@ void PgStore::update_compute(const ComputeTarget& t) {
 std::optional<ComputeTarget> PgStore::find_compute(const std::string& name) {
   std::optional<ComputeTarget> out;
   pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(
-        std::string("SELECT ") + kComputeColumns + " FROM compute_targets WHERE name = $1", name);
+    auto res =
+        exec(tx, std::string("SELECT ") + kComputeColumns + " FROM compute_targets WHERE name = $1",
+             name);
     out.reset();
     if (!res.empty()) out = read_compute(res[0]);
   });

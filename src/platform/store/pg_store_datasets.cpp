@@ -40,9 +40,10 @@ DatasetVersion PgStore::create_dataset_version(const DatasetVersion& d, bool for
   pool_.write([&](Tx& tx) {
     made = false;
     lock_name(tx, "dataset", d.name);  // the version number is decided under this lock
-    auto newest = tx.exec_params(std::string("SELECT ") + kColumns +
-                                     " FROM datasets WHERE name = $1 ORDER BY version DESC LIMIT 1",
-                                 d.name);
+    auto newest = exec(tx,
+                       std::string("SELECT ") + kColumns +
+                           " FROM datasets WHERE name = $1 ORDER BY version DESC LIMIT 1",
+                       d.name);
     int64_t next = 1;
     if (!newest.empty()) {
       DatasetVersion latest = read_dataset(newest[0]);
@@ -56,10 +57,11 @@ DatasetVersion PgStore::create_dataset_version(const DatasetVersion& d, bool for
     out.version = next;
     out.created_at = d.created_at > 0 ? d.created_at : now_seconds();
     out.archived = false;
-    tx.exec_params(std::string("INSERT INTO datasets(") + kColumns +
-                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8::float8, $9, false)",
-                   out.name, out.version, out.description, out.manifest, out.file_count,
-                   out.total_bytes, out.sources, f8(out.created_at), out.created_by);
+    exec(tx,
+         std::string("INSERT INTO datasets(") + kColumns +
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8::float8, $9, false)",
+         out.name, out.version, out.description, out.manifest, out.file_count, out.total_bytes,
+         out.sources, f8(out.created_at), out.created_by);
     made = true;
   });
   if (created) *created = made;
@@ -73,7 +75,7 @@ std::optional<DatasetVersion> PgStore::find_dataset(const std::string& name,
     const std::string sql =
         std::string("SELECT ") + kColumns + " FROM datasets WHERE name = $1 AND " +
         (version ? "version = $2" : "NOT archived ORDER BY version DESC LIMIT 1");
-    auto res = version ? tx.exec_params(sql, name, *version) : tx.exec_params(sql, name);
+    auto res = version ? exec(tx, sql, name, *version) : exec(tx, sql, name);
     out.reset();
     if (!res.empty()) out = read_dataset(res[0]);
   });
@@ -93,8 +95,8 @@ std::vector<DatasetVersion> PgStore::list_datasets() {
 
 void PgStore::set_dataset_archived(const std::string& name, int64_t version, bool archived) {
   pool_.write([&](Tx& tx) {
-    auto res = tx.exec_params("UPDATE datasets SET archived = $1 WHERE name = $2 AND version = $3",
-                              archived, name, version);
+    auto res = exec(tx, "UPDATE datasets SET archived = $1 WHERE name = $2 AND version = $3",
+                    archived, name, version);
     if (changed(res) == 0)
       throw Error(ErrorKind::NotFound,
                   "unknown dataset version '" + name + ":" + std::to_string(version) + "'");
@@ -105,20 +107,20 @@ void PgStore::add_run_inputs(const std::vector<RunInput>& inputs) {
   if (inputs.empty()) return;
   pool_.write([&](Tx& tx) {
     for (const RunInput& i : inputs)
-      tx.exec_params(
-          "INSERT INTO run_inputs(run_id, input, dataset, version, manifest, mode) "
-          "VALUES ($1, $2, $3, $4, $5, $6)",
-          i.run_id, i.input, i.dataset, i.version, i.manifest, i.mode);
+      exec(tx,
+           "INSERT INTO run_inputs(run_id, input, dataset, version, manifest, mode) "
+           "VALUES ($1, $2, $3, $4, $5, $6)",
+           i.run_id, i.input, i.dataset, i.version, i.manifest, i.mode);
   });
 }
 
 std::vector<RunInput> PgStore::run_inputs(const std::string& run_id) {
   std::vector<RunInput> out;
   pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(
-        "SELECT run_id, input, dataset, version, manifest, mode FROM run_inputs "
-        "WHERE run_id = $1 ORDER BY input COLLATE \"C\"",
-        run_id);
+    auto res = exec(tx,
+                    "SELECT run_id, input, dataset, version, manifest, mode FROM run_inputs "
+                    "WHERE run_id = $1 ORDER BY input COLLATE \"C\"",
+                    run_id);
     out.clear();
     for (const auto& row : res) out.push_back(read_input(row));
   });
@@ -128,10 +130,10 @@ std::vector<RunInput> PgStore::run_inputs(const std::string& run_id) {
 std::vector<RunInput> PgStore::dataset_usage(const std::string& name, int64_t version) {
   std::vector<RunInput> out;
   pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(
-        "SELECT run_id, input, dataset, version, manifest, mode FROM run_inputs "
-        "WHERE dataset = $1 AND version = $2 ORDER BY run_id COLLATE \"C\"",
-        name, version);
+    auto res = exec(tx,
+                    "SELECT run_id, input, dataset, version, manifest, mode FROM run_inputs "
+                    "WHERE dataset = $1 AND version = $2 ORDER BY run_id COLLATE \"C\"",
+                    name, version);
     out.clear();
     for (const auto& row : res) out.push_back(read_input(row));
   });

@@ -39,10 +39,11 @@ EnvironmentVersion PgStore::create_environment_version(const EnvironmentVersion&
     made = false;
     lock_name(tx, "environment", e.name);  // the version number is decided under this lock
     // The spec of the newest version @latest finds (not archived) is kept; else a new version.
-    auto current = tx.exec_params(std::string("SELECT ") + kColumns +
-                                      " FROM environments WHERE name = $1 AND NOT archived "
-                                      "ORDER BY version DESC LIMIT 1",
-                                  e.name);
+    auto current = exec(tx,
+                        std::string("SELECT ") + kColumns +
+                            " FROM environments WHERE name = $1 AND NOT archived "
+                            "ORDER BY version DESC LIMIT 1",
+                        e.name);
     if (!current.empty()) {
       EnvironmentVersion latest = read_environment(current[0]);
       if (latest.spec_hash == e.spec_hash) {
@@ -50,16 +51,17 @@ EnvironmentVersion PgStore::create_environment_version(const EnvironmentVersion&
         return;
       }
     }
-    auto highest = tx.exec_params(
-        "SELECT COALESCE(MAX(version), 0) FROM environments WHERE name = $1", e.name);
+    auto highest =
+        exec(tx, "SELECT COALESCE(MAX(version), 0) FROM environments WHERE name = $1", e.name);
     out = e;
     out.version = highest[0][0].as<int64_t>() + 1;
     out.created_at = e.created_at > 0 ? e.created_at : now_seconds();
     out.archived = false;
-    tx.exec_params(std::string("INSERT INTO environments(") + kColumns +
-                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::float8, $10, false, $11)",
-                   out.name, out.version, out.description, out.spec, out.spec_hash, out.build_hash,
-                   out.source, out.source_kind, f8(out.created_at), out.created_by, out.anonymous);
+    exec(tx,
+         std::string("INSERT INTO environments(") + kColumns +
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::float8, $10, false, $11)",
+         out.name, out.version, out.description, out.spec, out.spec_hash, out.build_hash,
+         out.source, out.source_kind, f8(out.created_at), out.created_by, out.anonymous);
     made = true;
   });
   if (created) *created = made;
@@ -73,7 +75,7 @@ std::optional<EnvironmentVersion> PgStore::find_environment(const std::string& n
     const std::string sql =
         std::string("SELECT ") + kColumns + " FROM environments WHERE name = $1 AND " +
         (version ? "version = $2" : "NOT archived ORDER BY version DESC LIMIT 1");
-    auto res = version ? tx.exec_params(sql, name, *version) : tx.exec_params(sql, name);
+    auto res = version ? exec(tx, sql, name, *version) : exec(tx, sql, name);
     out.reset();
     if (!res.empty()) out = read_environment(res[0]);
   });
@@ -93,9 +95,8 @@ std::vector<EnvironmentVersion> PgStore::list_environments() {
 
 void PgStore::set_environment_archived(const std::string& name, int64_t version, bool archived) {
   pool_.write([&](Tx& tx) {
-    auto res =
-        tx.exec_params("UPDATE environments SET archived = $1 WHERE name = $2 AND version = $3",
-                       archived, name, version);
+    auto res = exec(tx, "UPDATE environments SET archived = $1 WHERE name = $2 AND version = $3",
+                    archived, name, version);
     if (changed(res) == 0)
       throw Error(ErrorKind::NotFound,
                   "unknown environment version '" + name + ":" + std::to_string(version) + "'");

@@ -15,7 +15,7 @@ void scrub_recorded_environments(pqxx::transaction_base& tx) {
     if (auto spec = scrubbed_spec(id, read_text(row[1]))) rewritten.emplace_back(id, *spec);
   }
   for (const auto& [id, spec] : rewritten)
-    tx.exec_params("UPDATE runs SET spec = $1 WHERE id = $2", spec, id);
+    exec(tx, "UPDATE runs SET spec = $1 WHERE id = $2", spec, id);
 }
 
 void PgStore::migrate() {
@@ -35,14 +35,14 @@ void PgStore::migrate() {
                       std::to_string(applied) + ", newer than this Glia knows (" +
                       std::to_string(migrations().back().version) + ")");
     for (const Migration& m : migrations()) {
-      if (!tx.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", m.version).empty())
+      if (!exec(tx, "SELECT 1 FROM schema_migrations WHERE version = $1", m.version).empty())
         continue;
       tx.exec(m.sql);
       if (m.then) m.then(tx);
-      tx.exec_params(
-          "INSERT INTO schema_migrations(version, applied_at) "
-          "VALUES ($1, EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION)",
-          m.version);
+      exec(tx,
+           "INSERT INTO schema_migrations(version, applied_at) "
+           "VALUES ($1, EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION)",
+           m.version);
       scrubbed = scrubbed || m.scrubs;
     }
   });

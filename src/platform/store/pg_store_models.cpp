@@ -35,22 +35,24 @@ ModelVersion PgStore::create_model_version(const ModelVersion& m) {
   if (m.manifest.empty()) throw Error("model '" + m.name + "' needs a manifest");
   ModelVersion out;
   pool_.write([&](Tx& tx) {
-    if (m.run_id && tx.exec_params("SELECT 1 FROM runs WHERE id = $1", *m.run_id).empty())
+    if (m.run_id && exec(tx, "SELECT 1 FROM runs WHERE id = $1", *m.run_id).empty())
       throw Error(ErrorKind::NotFound, "unknown run '" + *m.run_id + "'");
     // The upsert locks the name's row: concurrent registrations get one number each.
-    auto last = tx.exec_params(
+    auto last = exec(
+        tx,
         "INSERT INTO model_names(name, last_version) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE "
         "SET last_version = model_names.last_version + 1 RETURNING last_version",
         m.name);
     out = m;
     out.version = last[0][0].as<int64_t>();
     out.created_at = m.created_at > 0 ? m.created_at : now_seconds();
-    tx.exec_params(std::string("INSERT INTO models(") + kColumns +
-                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, "
-                       "$11::float8, $12)",
-                   out.name, out.version, out.description, out.manifest, out.file_count,
-                   out.total_bytes, out.run_id, out.source_path, map_json(out.tags),
-                   map_json(out.properties), f8(out.created_at), out.created_by);
+    exec(tx,
+         std::string("INSERT INTO models(") + kColumns +
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, "
+             "$11::float8, $12)",
+         out.name, out.version, out.description, out.manifest, out.file_count, out.total_bytes,
+         out.run_id, out.source_path, map_json(out.tags), map_json(out.properties),
+         f8(out.created_at), out.created_by);
   });
   return out;
 }
@@ -61,7 +63,7 @@ std::optional<ModelVersion> PgStore::find_model(const std::string& name,
   pool_.read([&](Tx& tx) {
     const std::string sql = std::string("SELECT ") + kColumns + " FROM models WHERE name = $1" +
                             (version ? " AND version = $2" : " ORDER BY version DESC LIMIT 1");
-    auto res = version ? tx.exec_params(sql, name, *version) : tx.exec_params(sql, name);
+    auto res = version ? exec(tx, sql, name, *version) : exec(tx, sql, name);
     out.reset();
     if (!res.empty()) out = read_model(res[0]);
   });
@@ -90,6 +92,7 @@ std::vector<ModelVersion> PgStore::list_models(const ModelFilter& f) {
   sql += " ORDER BY name COLLATE \"C\", version";
   std::vector<ModelVersion> out;
   pool_.read([&](Tx& tx) {
+    for (const std::string& p : params) check_text(p);
     auto res = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     out.clear();
     for (const auto& row : res) out.push_back(read_model(row));
@@ -99,7 +102,7 @@ std::vector<ModelVersion> PgStore::list_models(const ModelFilter& f) {
 
 void PgStore::delete_model_version(const std::string& name, int64_t version) {
   pool_.write([&](Tx& tx) {
-    auto res = tx.exec_params("DELETE FROM models WHERE name = $1 AND version = $2", name, version);
+    auto res = exec(tx, "DELETE FROM models WHERE name = $1 AND version = $2", name, version);
     if (changed(res) == 0)
       throw Error(ErrorKind::NotFound,
                   "unknown model version '" + name + ":" + std::to_string(version) + "'");
