@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <ostream>
 
 #include "glia/platform/store.hpp"
 #include "pg_test_db.hpp"
@@ -22,6 +23,11 @@ struct StoreKind {
   // Where the store keeps its data outside the folder: made empty before a test, removed after.
   std::function<void(const fs::path&dir)> fresh, remove;
 };
+
+// gtest names a failed test's store by this.
+inline void PrintTo(const StoreKind& kind, std::ostream* os) {
+  *os << kind.name;
+}
 
 // PostgreSQL joins when GLIA_TEST_PG_URL names a database (ctest's store.postgresql starts one
 // with scripts/with-postgres.sh): each test folder is a schema of its own.
