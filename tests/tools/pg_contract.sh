@@ -24,7 +24,8 @@ if grep -q '^\[  SKIPPED \]' "$out"; then
   exit 1
 fi
 # Every contract suite has its PostgreSQL instances (a suite left out of kStores would not).
-for suite in StoreContract StoreJobs StoreSweeps StoreModels StoreDatasets StoreEnvironments; do
+for suite in StoreContract StoreJobs StoreSweeps StoreModels StoreDatasets StoreEnvironments \
+  StoreConcurrency; do
   if ! grep -q "^\[       OK \] AllStores/$suite\..*/postgresql" "$out"; then
     echo "pg_contract.sh: no PostgreSQL test of $suite ran" >&2
     exit 1
