@@ -86,7 +86,8 @@ RunRecord PgStore::create_run(const NewRun& run) {
     if (!run.parent_id.empty()) {
       // The parent's row is locked first: a cancel of the sweep waits for this trial or comes
       // before it, never between the check and the insert.
-      auto parent = exec(tx, "SELECT status FROM runs WHERE id = $1 FOR UPDATE", run.parent_id);
+      auto parent =
+          exec(tx, "SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE", run.parent_id);
       if (run.trial_index) {  // a taken index writes nothing
         auto taken =
             exec(tx, "SELECT run_id FROM sweep_trials WHERE sweep_id = $1 AND trial_index = $2",
@@ -211,7 +212,7 @@ std::vector<std::string> PgStore::experiments() {
 void PgStore::set_status(const std::string& id, RunStatus status, double at,
                          std::optional<int> exit_code, const std::string& error) {
   pool_.write([&](Tx& tx) {
-    auto cur = exec(tx, "SELECT status FROM runs WHERE id = $1 FOR UPDATE", id);
+    auto cur = exec(tx, "SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE", id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
     const RunStatus from = parse_run_status(read_text(cur[0][0]));
     if (!can_transition(from, status))
@@ -248,7 +249,7 @@ bool PgStore::request_cancel(const std::string& id,
   bool requested = false;
   pool_.write([&](Tx& tx) {
     requested = false;
-    auto cur = exec(tx, "SELECT status, properties FROM runs WHERE id = $1 FOR UPDATE", id);
+    auto cur = exec(tx, "SELECT status, properties FROM runs WHERE id = $1 FOR NO KEY UPDATE", id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
     const RunStatus from = parse_run_status(read_text(cur[0][0]));
     auto all = json_map(read_text(cur[0][1]));
@@ -281,7 +282,7 @@ void PgStore::set_tags(const std::string& id, const std::map<std::string, std::s
 void PgStore::add_properties(const std::string& id,
                              const std::map<std::string, std::string>& properties) {
   pool_.write([&](Tx& tx) {
-    auto cur = exec(tx, "SELECT properties FROM runs WHERE id = $1 FOR UPDATE", id);
+    auto cur = exec(tx, "SELECT properties FROM runs WHERE id = $1 FOR NO KEY UPDATE", id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
     auto all = json_map(read_text(cur[0][0]));
     for (const auto& [k, v] : properties) {
@@ -297,14 +298,14 @@ void PgStore::add_properties(const std::string& id,
 void PgStore::merge_tags(Tx& tx, const std::string& id,
                          const std::map<std::string, std::string>& tags) {
   if (tags.empty()) return;
-  auto cur = exec(tx, "SELECT tags FROM runs WHERE id = $1 FOR UPDATE", id);
+  auto cur = exec(tx, "SELECT tags FROM runs WHERE id = $1 FOR NO KEY UPDATE", id);
   auto all = json_map(read_text(cur[0][0]));
   for (const auto& [k, v] : tags) all[k] = v;
   exec(tx, "UPDATE runs SET tags = $1 WHERE id = $2", map_json(all), id);
 }
 
 void PgStore::lock_run(Tx& tx, const std::string& id) {
-  if (exec(tx, "SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", id).empty())
+  if (exec(tx, "SELECT 1 FROM runs WHERE id = $1 FOR NO KEY UPDATE", id).empty())
     throw Error(ErrorKind::NotFound, "unknown run '" + id + "'");
 }
 

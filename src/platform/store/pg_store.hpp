@@ -1,9 +1,9 @@
 // The PostgreSQL implementation of Store, split over pg_store*.cpp by area as the SQLite store is
 // (runs, metrics and tracking, files, datasets, models, environments, compute targets, access).
 // Every call is one transaction on a connection of a small pool (pg_pool.hpp); writes that decide
-// something from what they read lock the rows they decide on (SELECT ... FOR UPDATE, upserts, or
-// an advisory lock per name where the row does not exist yet), so concurrent writers from several
-// processes lose nothing and never give a number twice.
+// something from what they read lock the rows they decide on (SELECT ... FOR NO KEY UPDATE,
+// upserts, or an advisory lock per name where the row does not exist yet), so concurrent writers
+// from several processes lose nothing and never give a number twice.
 #pragma once
 
 #include <string>
@@ -96,7 +96,7 @@ class PgStore : public Store {
   void migrate();  // pg_store_migrate.cpp
   // Inside a transaction of the caller's.
   static void add_history(Tx& tx, const std::string& id, RunStatus status, double at);
-  /// Locks the run's row (FOR UPDATE); throws glia::Error (NotFound) for an unknown run.
+  /// Locks the run's row (FOR NO KEY UPDATE); throws glia::Error (NotFound) for an unknown run.
   static void lock_run(Tx& tx, const std::string& id);
   static void insert_metrics(Tx& tx, const std::string& run_id,
                              const std::vector<MetricPoint>& points);

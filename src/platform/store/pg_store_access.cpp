@@ -115,7 +115,7 @@ std::vector<ApiToken> PgStore::list_tokens(const std::optional<std::string>& use
 bool PgStore::revoke_token(const std::string& id, double at) {
   bool revoked = false;
   pool_.write([&](Tx& tx) {
-    auto cur = exec(tx, "SELECT revoked_at FROM api_tokens WHERE id = $1 FOR UPDATE", id);
+    auto cur = exec(tx, "SELECT revoked_at FROM api_tokens WHERE id = $1 FOR NO KEY UPDATE", id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown token '" + id + "'");
     revoked = cur[0][0].is_null();
     if (revoked)

@@ -43,7 +43,8 @@ void PgStore::insert_metrics(Tx& tx, const std::string& run_id,
   for (auto& [name, l] : latest) {
     // The series' row is locked until the transaction ends: concurrent writers of one series
     // take their implied steps one after the other.
-    const char* find = "SELECT id FROM metric_series WHERE run_id = $1 AND name = $2 FOR UPDATE";
+    const char* find =
+        "SELECT id FROM metric_series WHERE run_id = $1 AND name = $2 FOR NO KEY UPDATE";
     auto found = exec(tx, find, run_id, name);
     if (found.empty()) {
       found = exec(tx,
@@ -137,7 +138,7 @@ bool PgStore::apply_tracking(const std::string& run_id, const TrackingBatch& bat
   pool_.write([&](Tx& tx) {
     applied = false;
     // The run's row is locked: a second reader of the same file waits, then sees the new offset.
-    auto cur = exec(tx, "SELECT tracking_offset FROM runs WHERE id = $1 FOR UPDATE", run_id);
+    auto cur = exec(tx, "SELECT tracking_offset FROM runs WHERE id = $1 FOR NO KEY UPDATE", run_id);
     if (cur.empty()) throw Error(ErrorKind::NotFound, "unknown run '" + run_id + "'");
     if (expected_offset && cur[0][0].as<int64_t>() != *expected_offset) return;
     insert_metrics(tx, run_id, batch.metrics);
