@@ -24,9 +24,11 @@ void PgStore::migrate() {
     scrubbed = false;
     // One lock per schema (search_path may name another for another workspace or test).
     tx.exec("SELECT pg_advisory_xact_lock(hashtext('glia-migrations:' || current_schema()))");
-    tx.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-        "applied_at DOUBLE PRECISION NOT NULL)");
+    // Created only when missing: a role that may not create tables still opens a store made.
+    if (tx.exec("SELECT to_regclass('schema_migrations')")[0][0].is_null())
+      tx.exec(
+          "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+          "applied_at DOUBLE PRECISION NOT NULL)");
     int applied =
         tx.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0].as<int>();
     if (applied > migrations().back().version)
