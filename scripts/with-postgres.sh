@@ -3,7 +3,8 @@
 # tests"): initdb + pg_ctl in a temporary folder, listening on 127.0.0.1 at a free port, trust
 # authentication for the user `glia`, an empty database `glia_test`. CMD sees
 #   GLIA_TEST_PG_URL=postgresql://glia@127.0.0.1:PORT/glia_test
-# and its exit status is the script's. The server is stopped and the folder removed when CMD ends,
+# and GLIA_TEST_PG_RESTART, GLIA_TEST_PG_STOP, GLIA_TEST_PG_START (commands for the server), and
+# its exit status is the script's. The server is stopped and the folder removed when CMD ends,
 # also when it fails or the script is interrupted. As root the server runs as the `postgres` user
 # (PostgreSQL refuses to run as root); otherwise as the current user.
 #   GLIA_PG_BIN  the server's programs (default /usr/lib/postgresql/15/bin)
@@ -70,6 +71,12 @@ fi
 "$bin/createdb" -h 127.0.0.1 -p "$port" -U glia glia_test
 
 export GLIA_TEST_PG_URL="postgresql://glia@127.0.0.1:$port/glia_test"
+# Commands that restart, stop and start the server (same port and data), for tests of
+# reconnection.
+ctl="${as_server[*]} $bin/pg_ctl -D $tmp/data -l $tmp/server.log -w"
+export GLIA_TEST_PG_RESTART="$ctl -m fast restart"
+export GLIA_TEST_PG_STOP="$ctl -m fast stop"
+export GLIA_TEST_PG_START="$ctl -o '-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200' start"
 set +e
 "$@"
 rc=$?

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <thread>
@@ -164,6 +165,60 @@ TEST_F(PostgresMigrations, ADroppedConnectionIsReplacedOnTheNextCall) {
 }
 
 using PostgresStore = PostgresMigrations;
+
+// The server restarts (scripts/with-postgres.sh says how): the store's next calls connect again
+// and work, reads and writes; what was stored before is there.
+TEST_F(PostgresStore, AServerRestartIsSurvived) {
+  const char* restart = std::getenv("GLIA_TEST_PG_RESTART");
+  ASSERT_TRUE(restart && *restart) << "GLIA_TEST_PG_RESTART is not set (scripts/with-postgres.sh)";
+  auto store = open();
+  const std::string id = store->create_run({"e", "", "c", "local", {}}).id;
+  store->log_metrics(id, {{"v", 0, 1.0, 0}});
+  auto started = [] {
+    pqxx::connection admin(*pg_test_url());
+    pqxx::read_transaction tx(admin);
+    return tx.exec("SELECT pg_postmaster_start_time()::text")[0][0].as<std::string>();
+  };
+  const std::string before = started();
+  ASSERT_EQ(std::system((std::string(restart) + " >/dev/null 2>&1").c_str()), 0);
+  ASSERT_NE(started(), before) << "the server did not restart";
+  store->log_metrics(id, {{"v", MetricPoint::kNextStep, 2.0, 0}});  // a write first
+  EXPECT_EQ(store->get_run(id).id, id);
+  const auto v = store->metric_series(id, "v");
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[1].step, 1);
+}
+
+// While the server is down every call fails at once with Unavailable, in one line; when it is back,
+// the same store works again.
+TEST_F(PostgresStore, AServerThatIsDownIsUnavailableUntilItIsBack) {
+  const char* stop = std::getenv("GLIA_TEST_PG_STOP");
+  const char* start = std::getenv("GLIA_TEST_PG_START");
+  ASSERT_TRUE(stop && start) << "GLIA_TEST_PG_STOP/START are not set (scripts/with-postgres.sh)";
+  auto store = open();
+  const std::string id = store->create_run({"e", "", "c", "local", {}}).id;
+  ASSERT_EQ(std::system((std::string(stop) + " >/dev/null 2>&1").c_str()), 0);
+  struct Restart {  // the server is started again even when the test fails midway
+    const char* start;
+    ~Restart() { EXPECT_EQ(std::system((std::string(start) + " >/dev/null 2>&1").c_str()), 0); }
+  };
+  {
+    Restart again{start};
+    for (int i = 0; i < 2; ++i) {
+      try {
+        if (i == 0) store->get_run(id);
+        if (i == 1) store->log_metrics(id, {{"v", 0, 1.0, 0}});
+        ADD_FAILURE() << "a call worked with the server down";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable) << e.what();
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+      }
+    }
+  }
+  EXPECT_EQ(store->get_run(id).id, id);
+  store->log_metrics(id, {{"v", 0, 1.0, 0}});
+  EXPECT_EQ(store->metric_series(id, "v").size(), 1u);
+}
 
 // libpq passes parameters as C strings: a NUL byte would silently cut the value. Refused instead,
 // with nothing written.
