@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "glia/error.hpp"
 #include "glia/platform/workspace.hpp"
 
 namespace glia::cli {
@@ -14,7 +15,7 @@ nlohmann::json describe(platform::Workspace& ws) {
   auto runs = ws.store().list_runs({.limit = 1000000});
   return {{"name", ws.name()},
           {"root", ws.root().string()},
-          {"store", ws.store_path().string()},
+          {"store", ws.store_location()},
           {"schema_version", ws.store().schema_version()},
           {"artifacts", ws.artifacts_path().string()},
           {"experiments", ws.store().experiments()},
@@ -45,9 +46,18 @@ void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& works
   auto output = std::make_shared<std::string>("text");
   init->add_option("dir", *dir, "folder for the workspace (created if missing)")->required();
   init->add_option("--name", *name, "workspace name (default: the folder's name)");
+  auto store = std::make_shared<std::string>("sqlite");
+  init->add_option(
+      "--store", *store,
+      "the store: sqlite (.glia/glia.db, the default) or a PostgreSQL URL "
+      "postgresql://user@host:port/db (a password comes from PGPASSWORD or ~/.pgpass)");
   init->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
-  init->callback([dir, name, output] {
-    auto ws = platform::Workspace::init(normalized_path(*dir), *name);
+  init->callback([dir, name, store, output] {
+    if (*store != "sqlite" && !platform::is_postgres_url(*store))
+      throw Error(  // not echoed: a mistyped URL may hold a password
+          "--store: expected sqlite or a postgresql://user@host:port/db URL");
+    auto ws = platform::Workspace::init(normalized_path(*dir), *name,
+                                        *store == "sqlite" ? std::string() : *store);
     print(describe(ws), *output);
   });
 

@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <ostream>
 
 #include "glia/platform/store.hpp"
+#include "pg_test_db.hpp"
 
 namespace glia::platform::testing_store {
 
@@ -18,11 +20,32 @@ struct StoreKind {
   std::string name;
   // Opens the store rooted at a fresh folder; a second call with the same folder reopens it.
   std::function<std::unique_ptr<Store>(const fs::path& dir)> open;
+  // Where the store keeps its data outside the folder: made empty before a test, removed after.
+  std::function<void(const fs::path&dir)> fresh, remove;
 };
 
-inline const std::vector<StoreKind> kStores = {
-    {"sqlite", [](const fs::path& dir) { return open_sqlite_store((dir / "glia.db").string()); }},
-};
+// gtest names a failed test's store by this.
+inline void PrintTo(const StoreKind& kind, std::ostream* os) {
+  *os << kind.name;
+}
+
+// PostgreSQL joins when GLIA_TEST_PG_URL names a database (ctest's store.postgresql starts one
+// with scripts/with-postgres.sh): each test folder is a schema of its own.
+inline std::vector<StoreKind> store_kinds() {
+  std::vector<StoreKind> kinds = {
+      {"sqlite", [](const fs::path& dir) { return open_sqlite_store((dir / "glia.db").string()); }},
+  };
+  if (pg_test_url())
+    kinds.push_back({"postgresql",
+                     [](const fs::path& dir) {
+                       return open_postgres_store(pg_url_with_schema(pg_schema_for(dir)));
+                     },
+                     [](const fs::path& dir) { pg_fresh_schema(pg_schema_for(dir)); },
+                     [](const fs::path& dir) { pg_drop_schema(pg_schema_for(dir)); }});
+  return kinds;
+}
+
+inline const std::vector<StoreKind> kStores = store_kinds();
 
 class StoreContract : public testing::TestWithParam<StoreKind> {
  protected:
@@ -32,10 +55,12 @@ class StoreContract : public testing::TestWithParam<StoreKind> {
     dir_ = fs::temp_directory_path() / ("glia-store-" + name + "-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    if (GetParam().fresh) GetParam().fresh(dir_);
     store_ = GetParam().open(dir_);
   }
   void TearDown() override {
     store_.reset();
+    if (GetParam().remove) GetParam().remove(dir_);
     fs::remove_all(dir_);
   }
   RunRecord new_run(const std::string& experiment = "keras-mnist") {

@@ -146,6 +146,31 @@ TEST_P(StoreContract, ConcurrentWritersLoseNothing) {
   }
 }
 
+// One store shared by threads (as a server's are) and stores of their own (as other processes'),
+// all logging values with implied steps to one series: every step given once, none lost.
+TEST_P(StoreContract, ImpliedStepsFromManyWritersAreEachGivenOnce) {
+  const std::string id = new_run().id;
+  constexpr int kThreads = 8, kBatches = 20, kPerBatch = 10;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      std::unique_ptr<Store> own;
+      if (t % 2) own = GetParam().open(dir_);
+      Store& s = own ? *own : *store_;
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<MetricPoint> batch;
+        for (int i = 0; i < kPerBatch; ++i)
+          batch.push_back({"shared", MetricPoint::kNextStep, static_cast<double>(t), 0});
+        s.log_metrics(id, batch);
+      }
+    });
+  for (auto& th : threads) th.join();
+  const auto series = store_->metric_series(id, "shared");
+  ASSERT_EQ(series.size(), static_cast<size_t>(kThreads * kBatches * kPerBatch));
+  for (size_t i = 0; i < series.size(); ++i) ASSERT_EQ(series[i].step, static_cast<int64_t>(i));
+  EXPECT_EQ(store_->latest_metrics(id).at("shared").step, static_cast<int64_t>(series.size()) - 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, StoreContract, testing::ValuesIn(kStores),
                          [](const testing::TestParamInfo<StoreKind>& info) {
                            return info.param.name;

@@ -1,9 +1,10 @@
 // The platform's durable store: experiments, runs with their status history, and metric series.
-// SQLite (WAL) is the embedded default; other implementations (PostgreSQL) satisfy the same
-// interface and the same tests (tests/unit/test_store.cpp runs against every implementation).
+// SQLite (WAL) is the embedded default; PostgreSQL (a team's server) satisfies the same interface
+// and the same tests (tests/unit/store_contract.hpp lists every implementation).
 #pragma once
 
 #include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -395,5 +396,18 @@ class Store {
 
 /// Opens (creating if needed) the SQLite store at `path`, applying pending migrations.
 std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+/// Opens the PostgreSQL store at `url` (libpq's `postgresql://user@host:port/db` or key=value
+/// form; a password comes from PGPASSWORD or ~/.pgpass, which libpq reads), applying pending
+/// migrations (one transaction, under an advisory lock: two processes opening at once apply them
+/// once). Thread-safe: each call takes one of up to `connections` connections; a broken one is
+/// replaced on the next call. Throws glia::Error (Unavailable) when the server cannot be reached.
+std::unique_ptr<Store> open_postgres_store(const std::string& url, size_t connections = 4);
+/// Whether `text` is a PostgreSQL URL (postgresql:// or postgres://).
+bool is_postgres_url(const std::string& text);
+/// Whether `url` carries a password. Throws glia::Error for a URL libpq cannot read.
+bool postgres_url_has_password(const std::string& url);
+/// `url` as messages show it: postgresql://user@host:port/db, never a password.
+std::string postgres_url_for_display(const std::string& url);
 
 }  // namespace glia::platform

@@ -16,7 +16,11 @@ class Workspace {
   /// Creates a workspace in `dir` (created if missing): `.glia/config.json`, the SQLite store
   /// `.glia/glia.db` and the artifact folder `.glia/artifacts/`. Throws glia::Error if `dir`
   /// already holds a workspace or cannot be written; a failed init leaves nothing behind.
-  static Workspace init(const std::filesystem::path& dir, const std::string& name = "");
+  /// With `store_url` (postgresql://user@host:port/db) the store is that PostgreSQL database
+  /// instead (migrated now); a URL carrying a password is refused before anything is written
+  /// (PGPASSWORD or ~/.pgpass give it to libpq: the config never holds a secret).
+  static Workspace init(const std::filesystem::path& dir, const std::string& name = "",
+                        const std::string& store_url = "");
   /// Opens the workspace at `dir` (which must hold `.glia/config.json`).
   static Workspace open(const std::filesystem::path& dir);
   /// The workspace for a command: `explicit_dir` if given, else $GLIA_WORKSPACE, else the first
@@ -29,14 +33,19 @@ class Workspace {
   const std::string& name() const { return name_; }
   std::filesystem::path config_path() const { return root_ / ".glia" / "config.json"; }
   std::filesystem::path store_path() const { return root_ / ".glia" / "glia.db"; }
+  /// The PostgreSQL store's URL, or "" for the SQLite store at store_path().
+  const std::string& store_url() const { return store_url_; }
+  /// Where the store is, as messages show it: store_path(), or the URL without a password.
+  std::string store_location() const;
   std::filesystem::path artifacts_path() const { return root_ / ".glia" / "artifacts"; }
   /// The workspace's store, opened on first use.
   Store& store();
 
  private:
-  Workspace(std::filesystem::path root, std::string name);
+  Workspace(std::filesystem::path root, std::string name, std::string store_url = "");
   std::filesystem::path root_;
   std::string name_;
+  std::string store_url_;
   std::shared_ptr<Store> store_;
 };
 

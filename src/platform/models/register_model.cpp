@@ -74,7 +74,7 @@ std::vector<ManifestEntry> run_entries(const std::string& run_id, const std::str
       entries.push_back(
           {f.path.substr(path.size() + 1), f.sha256, static_cast<uint64_t>(f.size), false, {}});
   }
-  if (entries.empty()) throw Error(missing_path_message(run_id, path, files));
+  if (entries.empty()) throw Error(ErrorKind::NotFound, missing_path_message(run_id, path, files));
   return entries;
 }
 

@@ -35,12 +35,47 @@ void tighten_store_folders(const fs::path& meta) {
   }
 }
 
+// A PostgreSQL URL for a workspace's config: one libpq can read, with no password in it.
+void check_store_url(const std::string& url, const std::string& where) {
+  if (!is_postgres_url(url))
+    throw Error(where +  // the text is not echoed: it may hold a password
+                "the store URL is not valid: expected postgresql://user@host:port/db");
+  if (postgres_url_has_password(url))
+    throw Error(where + "store URL '" + postgres_url_for_display(url) +
+                "' carries a password, which would be stored in clear: give it in PGPASSWORD or "
+                "~/.pgpass (libpq reads both) and use the URL without it");
+}
+
+// The "store" entry of a config: "" for SQLite (the default), else the PostgreSQL URL.
+std::string store_url_of(const nlohmann::json& j, const fs::path& config) {
+  const std::string where = "'" + config.string() + "': ";
+  if (!j.contains("store")) return "";
+  const auto& store = j["store"];
+  if (!store.is_object() || !store.contains("type") || !store["type"].is_string())
+    throw Error(where + "'store' must be an object with a string 'type' (sqlite or postgresql)");
+  const std::string type = store["type"].get<std::string>();
+  if (type == "sqlite") return "";
+  if (type != "postgresql")
+    throw Error(where + "unknown store type '" + type + "' (expected sqlite or postgresql)");
+  if (!store.contains("url") || !store["url"].is_string())
+    throw Error(where + "a postgresql store needs a string 'url'");
+  const std::string url = store["url"].get<std::string>();
+  check_store_url(url, where);
+  return url;
+}
+
 }  // namespace
 
-Workspace::Workspace(fs::path root, std::string name)
-    : root_(std::move(root)), name_(std::move(name)) {}
+Workspace::Workspace(fs::path root, std::string name, std::string store_url)
+    : root_(std::move(root)), name_(std::move(name)), store_url_(std::move(store_url)) {}
 
-Workspace Workspace::init(const fs::path& dir, const std::string& name) {
+std::string Workspace::store_location() const {
+  return store_url_.empty() ? store_path().string() : postgres_url_for_display(store_url_);
+}
+
+Workspace Workspace::init(const fs::path& dir, const std::string& name,
+                          const std::string& store_url) {
+  if (!store_url.empty()) check_store_url(store_url, "");  // before anything is written
   std::error_code ec;
   const fs::path root = fs::absolute(dir, ec);
   if (fs::exists(root / ".glia" / "config.json"))
@@ -54,11 +89,14 @@ Workspace Workspace::init(const fs::path& dir, const std::string& name) {
     // The one place the umask counts: the workspace's mode, which everything under .glia follows.
     create_workspace_folder(meta);
     create_shared_folders(meta / "artifacts");
-    Workspace ws(root, name.empty() ? root.filename().string() : name);
-    ws.store();  // creates the database and applies the migrations
+    Workspace ws(root, name.empty() ? root.filename().string() : name, store_url);
+    ws.store();  // creates the database (or connects) and applies the migrations
+    const nlohmann::json store = store_url.empty()
+                                     ? nlohmann::json{{"type", "sqlite"}, {"path", "glia.db"}}
+                                     : nlohmann::json{{"type", "postgresql"}, {"url", store_url}};
     nlohmann::json config = {{"version", kConfigVersion},
                              {"name", ws.name_},
-                             {"store", {{"type", "sqlite"}, {"path", "glia.db"}}},
+                             {"store", store},
                              {"artifacts", "artifacts"}};
     // Written last (temporary file, fsync, rename, fsync of .glia/): marks the workspace complete.
     write_shared_file(ws.config_path(), config.dump(2) + "\n");
@@ -89,8 +127,9 @@ Workspace Workspace::open(const fs::path& dir) {
   if (j["version"].get<int>() > kConfigVersion)
     throw Error("'" + config.string() + "': written by a newer Glia (config version " +
                 std::to_string(j["version"].get<int>()) + ")");
+  std::string store_url = store_url_of(j, config);
   tighten_store_folders(root / ".glia");
-  return Workspace(root, j.value("name", root.filename().string()));
+  return Workspace(root, j.value("name", root.filename().string()), std::move(store_url));
 }
 
 Workspace Workspace::find(const std::optional<fs::path>& explicit_dir, const fs::path& start) {
@@ -107,7 +146,9 @@ Workspace Workspace::find(const std::optional<fs::path>& explicit_dir, const fs:
 }
 
 Store& Workspace::store() {
-  if (!store_) store_ = open_sqlite_store(store_path().string());
+  if (!store_)
+    store_ = store_url_.empty() ? open_sqlite_store(store_path().string())
+                                : open_postgres_store(store_url_);
   return *store_;
 }
 

@@ -1,0 +1,114 @@
+// The PostgreSQL implementation of Store, split over pg_store*.cpp by area as the SQLite store is
+// (runs, metrics and tracking, files, datasets, models, environments, compute targets, access).
+// Every call is one transaction on a connection of a small pool (pg_pool.hpp); writes that decide
+// something from what they read lock the rows they decide on (SELECT ... FOR NO KEY UPDATE,
+// upserts, or an advisory lock per name where the row does not exist yet), so concurrent writers
+// from several processes lose nothing and never give a number twice.
+#pragma once
+
+#include <string>
+
+#include "glia/platform/clock.hpp"
+#include "glia/platform/store.hpp"
+#include "store/pg_pool.hpp"
+
+namespace glia::platform::pg {
+
+class PgStore : public Store {
+ public:
+  PgStore(const std::string& url, size_t connections);
+
+  int schema_version() override;
+  RunRecord create_run(const NewRun& run) override;
+  std::optional<RunRecord> find_run(const std::string& id) override;
+  std::vector<RunRecord> list_runs(const RunFilter& filter) override;
+  std::vector<SweepTrial> sweep_trials(const std::string& sweep_id) override;
+  bool request_cancel(const std::string& id, const std::map<std::string, std::string>& properties,
+                      double at) override;
+  std::vector<std::string> experiments() override;
+  void set_status(const std::string& id, RunStatus status, double at, std::optional<int> exit_code,
+                  const std::string& error) override;
+  std::vector<StatusChange> status_history(const std::string& id) override;
+  void set_process(const std::string& id, int64_t pid, int64_t pid_start,
+                   int64_t agent_pid) override;
+  void set_tags(const std::string& id, const std::map<std::string, std::string>& tags) override;
+  void add_properties(const std::string& id,
+                      const std::map<std::string, std::string>& properties) override;
+
+  // Metrics and tracking (pg_store_metrics.cpp).
+  void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) override;
+  std::vector<MetricPoint> metric_series(const std::string& run_id,
+                                         const std::string& name) override;
+  std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;
+  bool apply_tracking(const std::string& run_id, const TrackingBatch& batch, int64_t new_offset,
+                      std::optional<int64_t> expected_offset) override;
+  int64_t tracking_offset(const std::string& run_id) override;
+  std::vector<MetricRow> metric_rows(const std::string& run_id) override;
+  std::vector<MetricImage> metric_images(const std::string& run_id) override;
+
+  // Run files (pg_store_files.cpp).
+  void add_run_files(const std::string& run_id, const std::vector<RunFile>& files) override;
+  std::vector<RunFile> run_files(const std::string& run_id) override;
+
+  // Datasets and run inputs (pg_store_datasets.cpp).
+  DatasetVersion create_dataset_version(const DatasetVersion& d, bool force_new,
+                                        bool* created) override;
+  std::optional<DatasetVersion> find_dataset(const std::string& name,
+                                             std::optional<int64_t> version) override;
+  std::vector<DatasetVersion> list_datasets() override;
+  void set_dataset_archived(const std::string& name, int64_t version, bool archived) override;
+  void add_run_inputs(const std::vector<RunInput>& inputs) override;
+  std::vector<RunInput> run_inputs(const std::string& run_id) override;
+  std::vector<RunInput> dataset_usage(const std::string& name, int64_t version) override;
+
+  // Environments (pg_store_environments.cpp).
+  EnvironmentVersion create_environment_version(const EnvironmentVersion& e,
+                                                bool* created = nullptr) override;
+  std::optional<EnvironmentVersion> find_environment(const std::string& name,
+                                                     std::optional<int64_t> version) override;
+  std::vector<EnvironmentVersion> list_environments() override;
+  void set_environment_archived(const std::string& name, int64_t version, bool archived) override;
+
+  // Models (pg_store_models.cpp).
+  ModelVersion create_model_version(const ModelVersion& m) override;
+  std::optional<ModelVersion> find_model(const std::string& name,
+                                         std::optional<int64_t> version) override;
+  std::vector<ModelVersion> list_models(const ModelFilter& filter) override;
+  void delete_model_version(const std::string& name, int64_t version) override;
+
+  // Access control (pg_store_access.cpp).
+  User create_user(const User& user) override;
+  std::optional<User> find_user(const std::string& name) override;
+  std::vector<User> list_users() override;
+  void update_user(const User& user) override;
+  ApiToken create_token(const ApiToken& token) override;
+  std::optional<ApiToken> find_token(const std::string& id) override;
+  std::vector<ApiToken> list_tokens(const std::optional<std::string>& user) override;
+  bool revoke_token(const std::string& id, double at) override;
+
+  // Compute targets (pg_store_compute.cpp).
+  void create_compute(const ComputeTarget& target) override;
+  void update_compute(const ComputeTarget& target) override;
+  std::optional<ComputeTarget> find_compute(const std::string& name) override;
+  std::vector<ComputeTarget> list_computes() override;
+
+ private:
+  void migrate();  // pg_store_migrate.cpp
+  // Inside a transaction of the caller's.
+  static void add_history(Tx& tx, const std::string& id, RunStatus status, double at);
+  /// Locks the run's row (FOR NO KEY UPDATE); throws glia::Error (NotFound) for an unknown run.
+  static void lock_run(Tx& tx, const std::string& id);
+  static void insert_metrics(Tx& tx, const std::string& run_id,
+                             const std::vector<MetricPoint>& points);
+  static void insert_files(Tx& tx, const std::string& run_id, const std::vector<RunFile>& files);
+  static void merge_tags(Tx& tx, const std::string& id,
+                         const std::map<std::string, std::string>& tags);
+
+  Pool pool_;
+};
+
+/// Serializes the transactions that decide a number for `name` in `space` (a dataset's or an
+/// environment's next version) until the caller's transaction ends.
+void lock_name(Tx& tx, const char* space, const std::string& name);
+
+}  // namespace glia::platform::pg

@@ -1,0 +1,40 @@
+// The PostgreSQL store's run files (paths in a run's history → artifact-store blobs).
+#include "glia/error.hpp"
+#include "store/pg_store.hpp"
+
+namespace glia::platform::pg {
+
+void PgStore::insert_files(Tx& tx, const std::string& run_id, const std::vector<RunFile>& files) {
+  for (const RunFile& f : files) {
+    if (f.path.empty()) throw Error("run '" + run_id + "': a file needs a path");
+    exec(tx,
+         "INSERT INTO run_files(run_id, path, sha256, size, created_at) "
+         "VALUES ($1, $2, $3, $4, $5::float8) ON CONFLICT (run_id, path) DO UPDATE SET "
+         "sha256 = EXCLUDED.sha256, size = EXCLUDED.size, created_at = EXCLUDED.created_at",
+         run_id, f.path, f.sha256, f.size, f8(f.created_at));
+  }
+}
+
+void PgStore::add_run_files(const std::string& run_id, const std::vector<RunFile>& files) {
+  pool_.write([&](Tx& tx) {
+    if (exec(tx, "SELECT 1 FROM runs WHERE id = $1", run_id).empty())
+      throw Error(ErrorKind::NotFound, "unknown run '" + run_id + "'");
+    insert_files(tx, run_id, files);
+  });
+}
+
+std::vector<RunFile> PgStore::run_files(const std::string& run_id) {
+  std::vector<RunFile> out;
+  pool_.read([&](Tx& tx) {
+    auto res = exec(tx,
+                    "SELECT path, sha256, size, created_at FROM run_files WHERE run_id = $1 "
+                    "ORDER BY path COLLATE \"C\"",
+                    run_id);
+    out.clear();
+    for (const auto& row : res)
+      out.push_back({read_text(row[0]), read_text(row[1]), row[2].as<int64_t>(), read_f8(row[3])});
+  });
+  return out;
+}
+
+}  // namespace glia::platform::pg
