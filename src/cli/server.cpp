@@ -61,6 +61,7 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
   auto tls_key = std::make_shared<std::string>();
   auto max_threads = std::make_shared<int>(256);
   auto access_log = std::make_shared<bool>(false);
+  auto store = std::make_shared<std::string>();
   cmd->add_option("--listen", *listen,
                   "HOST:PORT to listen on (default 127.0.0.1:8080; :PORT: all "
                   "interfaces; port 0: any free port, printed)");
@@ -71,9 +72,28 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
                   "most connections served at once (a worker each; default 256)")
       ->check(CLI::Range(1, 4096));
   cmd->add_flag("--access-log", *access_log, "print a line per request on stderr");
+  cmd->add_option("--store", *store,
+                  "the store the workspace must use: sqlite, or its postgresql:// URL (checked "
+                  "against the workspace; `glia workspace init --store` chooses it)");
   cmd->callback([=] {
     auto ws = open_workspace(*workspace_dir);
     const auto [host, port] = parse_listen(*listen);
+    if (!store->empty()) {
+      const bool want_sqlite = *store == "sqlite";
+      if (!want_sqlite && !platform::is_postgres_url(*store))
+        throw Error("--store '" + platform::postgres_url_for_display(*store) +
+                    "': expected sqlite or a postgresql:// URL");
+      const bool same = want_sqlite ? ws.store_url().empty()
+                                    : platform::postgres_url_for_display(*store) ==
+                                          platform::postgres_url_for_display(ws.store_url());
+      if (!same)
+        throw Error(
+            ErrorKind::Conflict,
+            "--store " +
+                (want_sqlite ? std::string("sqlite") : platform::postgres_url_for_display(*store)) +
+                ": workspace '" + ws.name() + "' uses " + ws.store_location() +
+                " (a workspace's store is chosen by glia workspace init --store)");
+    }
     server::ServerContext context({ws});
     context.agent_command = {(tool_dir() / "glia").string(), "agent", "run"};
     http::Router router;

@@ -70,8 +70,15 @@ rc=0
 g server --listen 127.0.0.1:0 --tls-cert "$WORK/cert.pem" --tls-key "$WORK/cert.pem" >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "a certificate given as the key: exit $rc, expected 2"
 
-# TLS with a given certificate.
-start_server "$WORK/s2" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem"
+# --store is checked against the workspace's store: used, or refused.
+rc=0
+g server --listen 127.0.0.1:0 --store postgresql://u@127.0.0.1:1/db >/dev/null 2>"$WORK/err3" || rc=$?
+[ "$rc" -eq 4 ] || fail "--store of another store: exit $rc, expected 4: $(cat "$WORK/err3")"
+grep -q "uses $WS/.glia/glia.db" "$WORK/err3" || fail "--store message: $(cat "$WORK/err3")"
+expect_fail g server --listen 127.0.0.1:0 --store mysql://x
+
+# TLS with a given certificate (and --store naming the workspace's own store).
+start_server "$WORK/s2" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --store sqlite
 grep -q "on https://" "$WORK/s2" || fail "TLS server does not say https: $(cat "$WORK/s2")"
 [ "$(status_of --cacert "$WORK/cert.pem" --resolve "localhost:$PORT:127.0.0.1" \
   -H "Authorization: Bearer $OWNER" "https://localhost:$PORT/api/v1/workspaces")" = 200 ] || fail "https"
