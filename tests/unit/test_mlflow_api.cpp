@@ -9,6 +9,7 @@
 
 #include "glia/error.hpp"
 #include "glia/http/router.hpp"
+#include "glia/platform/clock.hpp"
 #include "glia/platform/workspace.hpp"
 #include "server/mlflow/mlflow.hpp"
 
@@ -82,9 +83,11 @@ class MlflowApi : public testing::Test {
   std::string new_run(const std::string& experiment_id = "0") {
     return ok(
         "POST", "/api/2.0/mlflow/runs/create",
-        {{"experiment_id", experiment_id}, {"start_time", 1700000000000}})["run"]["info"]["run_id"];
+        {{"experiment_id", experiment_id}, {"start_time", start_ms_}})["run"]["info"]["run_id"];
   }
 
+  // A start time a minute ahead: a run starts when its client says, never before it was made.
+  const int64_t start_ms_ = to_millis(platform::now_seconds()) + 60000;
   fs::path dir_;
   std::unique_ptr<platform::Workspace> ws_;
   http::Router router_;
@@ -143,7 +146,7 @@ TEST_F(MlflowApi, RunsLogAndEndAsGliaRuns) {
 
   const json run = ok("GET", "/api/2.0/mlflow/runs/get?run_id=" + id)["run"];
   EXPECT_EQ(run["info"]["status"], "RUNNING");
-  EXPECT_EQ(run["info"]["start_time"], 1700000000000);
+  EXPECT_EQ(run["info"]["start_time"], start_ms_);
   EXPECT_EQ(run["info"]["artifact_uri"], "mlflow-artifacts:/0/" + id + "/artifacts");
   bool saw_nan = false;
   for (const json& m : run["data"]["metrics"]) saw_nan = saw_nan || m["value"] == "NaN";
@@ -154,10 +157,10 @@ TEST_F(MlflowApi, RunsLogAndEndAsGliaRuns) {
   EXPECT_EQ(history["metrics"][0]["timestamp"], 1700000001000);
 
   ok("POST", "/api/2.0/mlflow/runs/update",
-     {{"run_id", id}, {"status", "FINISHED"}, {"end_time", 1700000009000}});
+     {{"run_id", id}, {"status", "FINISHED"}, {"end_time", start_ms_ + 9000}});
   const auto ended = store.get_run(id);
   EXPECT_EQ(ended.status, platform::RunStatus::Completed);
-  EXPECT_DOUBLE_EQ(*ended.ended_at, 1700000009.0);
+  EXPECT_EQ(to_millis(*ended.ended_at), start_ms_ + 9000);
   EXPECT_EQ(
       refused(call("POST", "/api/2.0/mlflow/runs/update", {{"run_id", id}, {"status", "RUNNING"}})),
       "INVALID_PARAMETER_VALUE");
@@ -272,6 +275,26 @@ TEST_F(MlflowApi, SearchFiltersOrdersAndPages) {
   EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/search",
                          {{"experiment_ids", {exp}}, {"filter", "attributes.color = 'red'"}})),
             "INVALID_PARAMETER_VALUE");
+}
+
+TEST_F(MlflowApi, ARunNeverStartsBeforeItWasMade) {
+  const json run = ok("POST", "/api/2.0/mlflow/runs/create",
+                      {{"experiment_id", "0"}, {"start_time", 1000}})["run"];
+  const auto record = ws_->store().get_run(run["info"]["run_id"]);
+  EXPECT_EQ(run["info"]["start_time"], to_millis(record.created_at));
+  const auto history = ws_->store().status_history(record.id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_LE(history[0].at, history[1].at);
+}
+
+TEST_F(MlflowApi, EndpointsGliaLacksAnswerAsMlflowDoes) {
+  const http::Response r = call("POST", "/api/2.0/mlflow/runs/log-inputs", {{"run_id", "x"}});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(json::parse(r.body).at("error_code"), "ENDPOINT_NOT_FOUND");
+  // Glia keeps no logged models: a search finds none.
+  EXPECT_EQ(
+      ok("POST", "/api/2.0/mlflow/logged-models/search", {{"experiment_ids", {"0"}}})["models"],
+      json::array());
 }
 
 TEST_F(MlflowApi, RolesAreChecked) {

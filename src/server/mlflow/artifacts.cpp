@@ -151,9 +151,9 @@ http::Response list(Call& call) {
 
 std::vector<Endpoint> artifact_endpoints() {
   return {
-      {"PUT", "artifacts/{path...}", upload, true, true, kMaxArtifact},
-      {"GET", "artifacts/{path...}", download, true},
-      {"GET", "artifacts", list, true},
+      {"PUT", "artifacts/{path...}", upload, Endpoint::kArtifacts, true, kMaxArtifact},
+      {"GET", "artifacts/{path...}", download, Endpoint::kArtifacts},
+      {"GET", "artifacts", list, Endpoint::kArtifacts},
   };
 }
 

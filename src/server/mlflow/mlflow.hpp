@@ -53,7 +53,12 @@ struct Endpoint {
   std::string method;
   std::string path;
   Handler handler;
-  bool artifacts = false;  // under /api/2.0/mlflow-artifacts/ instead of /api/2.0/mlflow/
+  /// Below /api/ (and /ajax-api/): MLflow's tracking and registry API, its artifact proxy or its
+  /// version 3 API.
+  const char* base = kTracking;
+  static constexpr const char* kTracking = "2.0/mlflow/";
+  static constexpr const char* kArtifacts = "2.0/mlflow-artifacts/";
+  static constexpr const char* kV3 = "3.0/mlflow/";
   bool stream_body = false;
   uint64_t max_body = 8u << 20;
 };
@@ -145,6 +150,8 @@ std::vector<Endpoint> logging_endpoints();
 std::vector<Endpoint> search_endpoints();
 std::vector<Endpoint> artifact_endpoints();
 std::vector<Endpoint> registry_endpoints();
+std::vector<Endpoint> logged_model_endpoints();
+std::vector<Endpoint> server_info_endpoints();
 
 /// Every endpoint of the API.
 std::vector<Endpoint> all_endpoints();

@@ -59,7 +59,9 @@ http::Response create(Call& call) {
   n.submitter_name = user;
   platform::RunRecord run = store.create_run(n);
   const auto start = optional_int(f, "start_time");
-  const double at = start ? static_cast<double>(*start) / 1000.0 : platform::now_seconds();
+  // Not before the run was made (the client's clock, or the request's time in flight).
+  const double at = std::max(
+      run.created_at, start ? static_cast<double>(*start) / 1000.0 : platform::now_seconds());
   store.set_status(run.id, RunStatus::Running, at);
   run = store.get_run(run.id);
   return http::Response::json({{"run", run_json(store, run, experiment_id_text(e), false)}});
@@ -85,7 +87,9 @@ http::Response update(Call& call) {
   if (auto status = optional_string(f, "status")) {
     const RunStatus want = glia_status(*status);
     const auto end = optional_int(f, "end_time");
-    const double at = end ? static_cast<double>(*end) / 1000.0 : platform::now_seconds();
+    // Not before it started (a client's clock behind the server's).
+    const double at = std::max(run.started_at.value_or(run.created_at),
+                               end ? static_cast<double>(*end) / 1000.0 : platform::now_seconds());
     if (mlflow_status(run.status) != *status) {
       if (!run.job_type.empty())
         throw Error("run '" + run.id + "' is a Glia job: its status is its agent's, not the " +
