@@ -163,6 +163,45 @@ class MlflowClientAgainstGlia(unittest.TestCase):
             self.client.get_model_version(self.model_name, "9")
         self.assertEqual(e.exception.error_code, "RESOURCE_DOES_NOT_EXIST")
 
+    def test_lifecycles_and_tags(self):
+        exp_id = self.client.create_experiment(self.exp_name + "-tmp", tags={"owner": "cat"})
+        self.client.set_experiment_tag(exp_id, "stage", "dev")
+        exp = self.client.get_experiment(exp_id)
+        self.assertEqual(exp.tags, {"owner": "cat", "stage": "dev"})
+        found = self.client.search_experiments(filter_string=f"name = '{self.exp_name}-tmp'")
+        self.assertEqual([e.experiment_id for e in found], [exp_id])
+        run = self.client.create_run(exp_id, run_name="scratch")
+        self.client.delete_run(run.info.run_id)
+        self.assertEqual(self.client.get_run(run.info.run_id).info.lifecycle_stage, "deleted")
+        self.assertEqual(self.client.search_runs([exp_id]), [])
+        self.client.restore_run(run.info.run_id)
+        self.assertEqual([r.info.run_id for r in self.client.search_runs([exp_id])],
+                         [run.info.run_id])
+        self.client.set_terminated(run.info.run_id, "KILLED")
+        self.assertEqual(glia("job", "show", run.info.run_id, "-o", "json")["status"], "Canceled")
+        self.client.delete_experiment(exp_id)
+        self.assertEqual(self.client.get_experiment(exp_id).lifecycle_stage, "deleted")
+        with self.assertRaises(MlflowException) as e:
+            self.client.create_experiment(self.exp_name + "-tmp")
+        self.assertEqual(e.exception.error_code, "RESOURCE_ALREADY_EXISTS")
+        self.client.restore_experiment(exp_id)
+        with self.assertRaises(MlflowException) as e:
+            self.client.rename_experiment(exp_id, "renamed")
+        self.assertEqual(e.exception.error_code, "INVALID_PARAMETER_VALUE")
+        # A registered model with no version, then deleted with its versions.
+        name = self.model_name + "-tmp"
+        self.client.create_registered_model(name, description="scratch")
+        self.assertEqual(self.client.get_registered_model(name).description, "scratch")
+        self.client.create_model_version(name, f"runs:/{self.run_id}/model", self.run_id)
+        self.client.delete_model_version(name, "1")
+        self.client.create_model_version(name, f"runs:/{self.run_id}/model", self.run_id)
+        self.assertEqual([v.version for v in self.client.search_model_versions(f"name='{name}'")],
+                         ["2"])  # a deleted version's number is never given again
+        self.client.delete_registered_model(name)
+        with self.assertRaises(MlflowException) as e:
+            self.client.get_registered_model(name)
+        self.assertEqual(e.exception.error_code, "RESOURCE_DOES_NOT_EXIST")
+
     def test_params_are_logged_once(self):
         with self.assertRaises(MlflowException) as e:
             self.client.log_param(self.run_id, "lr", "0.5")
