@@ -113,14 +113,17 @@ json run_info_json(const platform::RunRecord& run, const std::string& exp_id, bo
 }
 
 json run_json(platform::Store& store, const platform::RunRecord& run, const std::string& exp_id,
-              bool deleted) {
+              bool deleted, const std::map<std::string, platform::MetricPoint>* read_metrics,
+              const std::map<std::string, std::string>* read_params) {
   json metrics = json::array(), params = json::array(), tags = json::array();
-  for (const auto& [name, p] : store.latest_metrics(run.id))
+  const auto latest = read_metrics ? *read_metrics : store.latest_metrics(run.id);
+  const auto run_params = read_params ? *read_params : store.run_params(run.id);
+  for (const auto& [name, p] : latest)
     metrics.push_back({{"key", name},
                        {"value", json_double(p.value)},
                        {"timestamp", to_millis(p.wall_time)},
                        {"step", p.step}});
-  for (const auto& [k, v] : store.run_params(run.id)) params.push_back({{"key", k}, {"value", v}});
+  for (const auto& [k, v] : run_params) params.push_back({{"key", k}, {"value", v}});
   bool named = false;
   for (const auto& [k, v] : run.tags) {
     named = named || k == kRunNameTag;

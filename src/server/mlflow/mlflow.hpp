@@ -131,8 +131,10 @@ constexpr const char* kArtifactRoot = "outputs";
 /// The run, or RESOURCE_DOES_NOT_EXIST naming it.
 platform::RunRecord run_by_id(platform::Store& store, const std::string& id);
 /// A run as MLflow's Run message (info, data with the latest metric values, params and tags).
+/// `metrics` and `params`, when given, are the run's as already read (else read here).
 json run_json(platform::Store& store, const platform::RunRecord& run, const std::string& exp_id,
-              bool deleted);
+              bool deleted, const std::map<std::string, platform::MetricPoint>* metrics = nullptr,
+              const std::map<std::string, std::string>* params = nullptr);
 /// The run a request names by run_id (or the older run_uuid).
 std::string run_id_of(const json& fields);
 /// Whether the run is marked deleted.

@@ -220,8 +220,9 @@ http::Response search(Call& call) {
   });
   json runs = json::array();
   for (size_t i = page.offset; i < idx.size() && i < page.offset + page.size; ++i) {
-    const Candidate& c = found[idx[i]];
-    runs.push_back(run_json(store, c.run, c.experiment_id, c.deleted));
+    Candidate& c = found[idx[i]];
+    runs.push_back(
+        run_json(store, c.run, c.experiment_id, c.deleted, &reader.metrics(c), &reader.params(c)));
   }
   json body = {{"runs", runs}};
   const std::string next = page.next_token(idx.size());
