@@ -87,6 +87,22 @@ TEST_P(StoreContract, RunsAreDeletedAndRestored) {
   EXPECT_TRUE(store_->find_run(a.id).has_value());  // the run itself stays
 }
 
+// MLflow shows experiment ids: runs made in an experiment already there, and a name refused, take
+// no number (PostgreSQL's sequence once gave one to every create_run).
+TEST_P(StoreContract, ExperimentIdsFollowEachOther) {
+  for (int i = 0; i < 3; ++i) new_run("first");
+  new_run("second");
+  EXPECT_EQ(kind_of([&] { store_->create_experiment("first", {}); }), ErrorKind::Conflict);
+  new_run("second");
+  store_->create_experiment("third", {});
+  const auto all = store_->list_experiment_records();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[1].id, all[0].id + 1);
+  EXPECT_EQ(all[2].id, all[0].id + 2);
+  EXPECT_EQ(all[2].name, "third");
+  EXPECT_EQ(all[0].updated_at, all[0].created_at);  // made by a run: never updated
+}
+
 TEST_P(StoreContract, RegisteredModelsAreRecordedOnce) {
   const RegisteredModel m = store_->create_registered_model({"digits", "a classifier", 0, 0});
   EXPECT_GT(m.created_at, 0);
