@@ -9,6 +9,11 @@ namespace glia::server {
 /// GET /api/v1/health (no token) and GET /api/v1/workspaces (those the token opens).
 void register_meta_routes(http::Router& router, ServerContext& context);
 
+/// MLflow's REST API (docs/mlflow.md): /mlflow/{ws}/api/2.0/mlflow/... (and ajax-api, and the
+/// artifact proxy /mlflow/{ws}/api/2.0/mlflow-artifacts/...) for every served workspace, and the
+/// same at the root when one workspace is served. Reader for reads, contributor for writes.
+void register_mlflow_routes(http::Router& router, ServerContext& context);
+
 /// Every route of `glia server`.
 void register_all_routes(http::Router& router, ServerContext& context);
 

@@ -114,6 +114,32 @@ TEST_F(ArtifactStoreTest, LargeFileStreamsToTheSameHashAsItsBytes) {
   EXPECT_EQ(s.blob_path(from_file), dir_ / "store" / "blobs" / from_file.substr(0, 2) / from_file);
 }
 
+TEST_F(ArtifactStoreTest, ChunkedBytesAreStoredAsTheyArriveOrNotAtAll) {
+  ArtifactStore s = store();
+  const std::string bytes = "chunks of an upload, in pieces";
+  uint64_t size = 0;
+  const auto sha = s.put_stream(
+      [&](const ArtifactStore::ChunkWriter& write) {
+        for (size_t i = 0; i < bytes.size(); i += 4)
+          write(bytes.data() + i, std::min<size_t>(4, bytes.size() - i));
+        return true;
+      },
+      &size);
+  ASSERT_TRUE(sha.has_value());
+  EXPECT_EQ(*sha, sha256_bytes(bytes));
+  EXPECT_EQ(size, bytes.size());
+  EXPECT_EQ(s.read_blob(*sha), bytes);
+  // The bytes did not all arrive (a client gone midway): nothing stored, no temporary left.
+  const auto cut = s.put_stream([&](const ArtifactStore::ChunkWriter& write) {
+    write("partial", 7);
+    return false;
+  });
+  EXPECT_FALSE(cut.has_value());
+  EXPECT_FALSE(s.contains(sha256_bytes("partial")));
+  EXPECT_EQ(count_files(dir_ / "store" / "blobs"), 1u);
+  EXPECT_EQ(count_files(dir_ / "store" / "tmp"), 0u);
+}
+
 TEST_F(ArtifactStoreTest, IdenticalContentIsStoredOnce) {
   ArtifactStore s = store();
   write_file(dir_ / "a.txt", "same bytes");

@@ -1,5 +1,6 @@
 // The Store contract under concurrency: writers on connections of their own (as other processes
-// are) decide numbers once, apply a tracking batch once and take a sweep's trial index once.
+// are) decide numbers once, apply a tracking batch once, take a sweep's trial index once, create
+// an experiment's name once and keep a run parameter's first value.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -76,6 +77,41 @@ TEST_P(StoreConcurrency, ATrialIndexIsTakenOnce) {
   EXPECT_EQ(conflicts, 5);
   EXPECT_EQ(store_->sweep_trials(sweep_id).size(), 1u);
   EXPECT_EQ(store_->list_runs({}).size(), 2u);
+}
+
+TEST_P(StoreConcurrency, AnExperimentNameIsCreatedOnce) {
+  std::atomic<int> created{0}, conflicts{0};
+  in_threads(GetParam(), dir_, 6, [&](Store& s, int t) {
+    try {
+      s.create_experiment("shared", {{"by", std::to_string(t)}});
+      ++created;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::Conflict) ++conflicts;
+    }
+  });
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(conflicts, 5);
+  const auto all = store_->list_experiment_records();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].tags.size(), 1u);  // only the winner's tags
+}
+
+TEST_P(StoreConcurrency, ARunParameterKeepsTheFirstValueLogged) {
+  const std::string id = new_run().id;
+  std::atomic<int> logged{0}, conflicts{0};
+  in_threads(GetParam(), dir_, 6, [&](Store& s, int t) {
+    try {
+      s.log_params(id, {{"lr", std::to_string(t)}, {"seed", std::to_string(t)}});
+      ++logged;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::Conflict) ++conflicts;
+    }
+  });
+  EXPECT_EQ(logged, 1);
+  EXPECT_EQ(conflicts, 5);
+  const auto params = store_->run_params(id);
+  ASSERT_EQ(params.size(), 2u);
+  EXPECT_EQ(params.at("lr"), params.at("seed"));  // both from the one batch that was logged
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, StoreConcurrency, testing::ValuesIn(kStores),

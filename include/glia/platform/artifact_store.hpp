@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,12 @@ class ArtifactStore {
   /// present is not written again. Throws glia::Error naming the file when it cannot be read.
   std::string put_file(const std::filesystem::path& file, uint64_t* size = nullptr);
   std::string put_bytes(std::string_view bytes);
+  /// Stores bytes that arrive in chunks (bounded memory: each chunk is hashed and written to a
+  /// temporary file as it comes). `produce` calls its argument with each chunk and returns false
+  /// when the bytes did not all arrive: then nothing is stored and nullopt returned.
+  using ChunkWriter = std::function<void(const char* data, size_t size)>;
+  std::optional<std::string> put_stream(const std::function<bool(const ChunkWriter&)>& produce,
+                                        uint64_t* size = nullptr);
   /// Moves `file`, already written on the store's filesystem (under root()/partial, say), into
   /// the store as the blob `sha256`, which the caller computed from its bytes (fsync, then an
   /// atomic rename); removes `file` instead when that blob is stored already.

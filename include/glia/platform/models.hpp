@@ -49,6 +49,9 @@ struct ModelRegistration {
   std::string description;
   std::map<std::string, std::string> tags, properties;
   std::string created_by;
+  /// From a run that has not ended: allowed when its files are stored as they are logged (the
+  /// MLflow API's artifacts) rather than collected when it ends (a job's outputs).
+  bool allow_unfinished_run = false;
   /// Local files: called as bytes are stored, (bytes done, bytes in all).
   std::function<void(uint64_t, uint64_t)> progress;
   /// Load the registered files (as predict would: weights required) and check the reference

@@ -246,6 +246,27 @@ struct ApiToken {
   std::optional<double> revoked_at;
 };
 
+// ---- MLflow's view (src/server/mlflow/, docs/mlflow.md; migration 10) ----
+
+/// An experiment with what MLflow keeps of one: its number (the `experiments` table's id), a
+/// lifecycle (deleted experiments keep their runs and name) and tags. Experiments are otherwise
+/// created on first use by create_run.
+struct ExperimentRecord {
+  int64_t id = 0;
+  std::string name;
+  double created_at = 0, updated_at = 0;
+  bool deleted = false;
+  std::map<std::string, std::string> tags;
+};
+
+/// A registered model as a name of its own, which MLflow creates before (and keeps without) any
+/// version. Glia's versions (ModelVersion) need no such record.
+struct RegisteredModel {
+  std::string name;
+  std::string description;
+  double created_at = 0, updated_at = 0;
+};
+
 struct RunFilter {
   std::optional<std::string> experiment;
   std::optional<RunStatus> status;
@@ -379,6 +400,36 @@ class Store {
   /// Marks a token revoked at `at`; false when it was already revoked. Throws glia::Error
   /// (NotFound) for an unknown id.
   virtual bool revoke_token(const std::string& id, double at) = 0;
+
+  // ---- MLflow's view (migration 10) ----
+  /// Creates an experiment with tags; a name already there is refused (Conflict).
+  virtual ExperimentRecord create_experiment(const std::string& name,
+                                             const std::map<std::string, std::string>& tags) = 0;
+  virtual std::optional<ExperimentRecord> find_experiment(const std::string& name) = 0;
+  virtual std::optional<ExperimentRecord> find_experiment_by_id(int64_t id) = 0;
+  /// Every experiment (those create_run made too), by id.
+  virtual std::vector<ExperimentRecord> list_experiment_records() = 0;
+  /// Marks an experiment deleted or active again, and sets (adds or replaces) tags, updating
+  /// updated_at. Throws glia::Error (NotFound) for an unknown id.
+  virtual void update_experiment(int64_t id, std::optional<bool> deleted,
+                                 const std::map<std::string, std::string>& tags) = 0;
+  /// Records a run's parameters, all or none: a name already set to another value is refused
+  /// (Conflict; the same value again is fine). Throws glia::Error (NotFound) for an unknown run.
+  virtual void log_params(const std::string& run_id,
+                          const std::map<std::string, std::string>& params) = 0;
+  virtual std::map<std::string, std::string> run_params(const std::string& run_id) = 0;
+  /// Marks a run deleted (at `at`) or restores it (nullopt); its data stays. NotFound if unknown.
+  virtual void set_run_deleted(const std::string& run_id, std::optional<double> at) = 0;
+  /// The ids of the deleted runs.
+  virtual std::vector<std::string> deleted_runs() = 0;
+  /// Records a registered model's name (created_at 0: now); one already recorded is refused
+  /// (Conflict).
+  virtual RegisteredModel create_registered_model(const RegisteredModel& model) = 0;
+  virtual std::optional<RegisteredModel> find_registered_model(const std::string& name) = 0;
+  /// Every recorded registered model, by name.
+  virtual std::vector<RegisteredModel> list_registered_models() = 0;
+  /// Removes the record of a registered model (not its versions); false when there was none.
+  virtual bool delete_registered_model(const std::string& name) = 0;
 
   /// Compute targets. The store starts with "local" (type local, max_concurrent 2).
   virtual void create_compute(const ComputeTarget& target) = 0;  // throws if the name exists

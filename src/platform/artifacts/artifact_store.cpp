@@ -68,6 +68,26 @@ std::string ArtifactStore::put_file(const fs::path& file, uint64_t* size) {
   return sha256;
 }
 
+std::optional<std::string> ArtifactStore::put_stream(
+    const std::function<bool(const ChunkWriter&)>& produce, uint64_t* size) {
+  TempFile tmp(artifacts::temp_folder(root_), "put-");
+  artifacts::Sha256 hash;
+  uint64_t total = 0;
+  const bool complete = produce([&](const char* data, size_t n) {
+    hash.update(data, n);
+    tmp.write(data, n);
+    total += n;
+  });
+  if (!complete) {
+    tmp.discard();
+    return std::nullopt;
+  }
+  const std::string sha256 = hash.hex_digest();
+  install_blob(tmp, root_, sha256);
+  if (size != nullptr) *size = total;
+  return sha256;
+}
+
 std::string ArtifactStore::put_bytes(std::string_view bytes) {
   const std::string sha256 = sha256_bytes(bytes);
   if (exists_quietly(blob_location(root_, sha256))) return sha256;

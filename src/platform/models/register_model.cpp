@@ -81,7 +81,7 @@ std::vector<ManifestEntry> run_entries(const std::string& run_id, const std::str
 ModelVersion from_run(Workspace& ws, const ModelRegistration& r) {
   Store& store = ws.store();
   const RunRecord run = store.get_run(*r.run_id);
-  if (!is_terminal(run.status))
+  if (!is_terminal(run.status) && !r.allow_unfinished_run)
     throw Error("run '" + run.id + "' is " + to_string(run.status) +
                 ": its outputs are collected when it ends; register the model once it has " +
                 "finished (glia job stream " + run.id + " waits for it)");

@@ -257,6 +257,34 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_by_user ON api_tokens(user_name);
 )sql"},
+      // What MLflow's API keeps that Glia had no place for (docs/mlflow.md): an experiment's
+      // lifecycle and tags, a run's parameters and deletion, registered models with no version.
+      {10, R"sql(
+ALTER TABLE experiments ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE experiments ADD COLUMN updated_at REAL;
+CREATE TABLE experiment_tags (
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+);
+CREATE TABLE run_params (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE deleted_runs (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id),
+  deleted_at REAL NOT NULL
+);
+CREATE TABLE registered_models (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL
+);
+)sql"},
   };
   return all;
 }

@@ -258,6 +258,35 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_by_user ON api_tokens(user_name);
 )sql"},
+      // What MLflow's API keeps (docs/mlflow.md): an experiment's lifecycle and tags, a run's
+      // parameters and deletion, registered models with no version. updated_at stays NULL for an
+      // experiment create_run made (read as its created_at).
+      {10, R"sql(
+ALTER TABLE experiments ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE experiments ADD COLUMN updated_at DOUBLE PRECISION;
+CREATE TABLE experiment_tags (
+  experiment_id BIGINT NOT NULL REFERENCES experiments(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+);
+CREATE TABLE run_params (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE deleted_runs (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id),
+  deleted_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE registered_models (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  created_at DOUBLE PRECISION NOT NULL,
+  updated_at DOUBLE PRECISION NOT NULL
+);
+)sql"},
   };
   return all;
 }

@@ -103,8 +103,11 @@ RunRecord PgStore::create_run(const NewRun& run) {
         throw Error(ErrorKind::Conflict, "sweep '" + run.parent_id + "' is " + to_string(status) +
                                              ": it takes no new trial");
     }
+    // Only a missing name reaches the insert, so experiment ids stay dense as SQLite's (an
+    // insert that conflicts would still take a number from the sequence).
     exec(tx,
-         "INSERT INTO experiments(name, created_at) VALUES ($1, $2::float8) "
+         "INSERT INTO experiments(name, created_at) SELECT $1, $2::float8 "
+         "WHERE NOT EXISTS (SELECT 1 FROM experiments WHERE name = $1) "
          "ON CONFLICT (name) DO NOTHING",
          run.experiment, f8(r.created_at));
     exec(tx,

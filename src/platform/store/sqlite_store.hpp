@@ -76,6 +76,22 @@ class SqliteStore : public Store {
   std::optional<ApiToken> find_token(const std::string& id) override;
   std::vector<ApiToken> list_tokens(const std::optional<std::string>& user) override;
   bool revoke_token(const std::string& id, double at) override;
+  ExperimentRecord create_experiment(const std::string& name,
+                                     const std::map<std::string, std::string>& tags) override;
+  std::optional<ExperimentRecord> find_experiment(const std::string& name) override;
+  std::optional<ExperimentRecord> find_experiment_by_id(int64_t id) override;
+  std::vector<ExperimentRecord> list_experiment_records() override;
+  void update_experiment(int64_t id, std::optional<bool> deleted,
+                         const std::map<std::string, std::string>& tags) override;
+  void log_params(const std::string& run_id,
+                  const std::map<std::string, std::string>& params) override;
+  std::map<std::string, std::string> run_params(const std::string& run_id) override;
+  void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
+  std::vector<std::string> deleted_runs() override;
+  RegisteredModel create_registered_model(const RegisteredModel& model) override;
+  std::optional<RegisteredModel> find_registered_model(const std::string& name) override;
+  std::vector<RegisteredModel> list_registered_models() override;
+  bool delete_registered_model(const std::string& name) override;
   void create_compute(const ComputeTarget& target) override;
   void update_compute(const ComputeTarget& target) override;
   std::optional<ComputeTarget> find_compute(const std::string& name) override;

@@ -1,0 +1,214 @@
+// MLflow's logging into a run: log-metric, log-parameter, set-tag, log-batch (with MLflow's
+// limits), and a metric's history. Metrics are Glia metric series (timestamp ms ↔ wall_time s),
+// params the run's parameters (logged once), tags the run's tags (docs/mlflow.md).
+#include <cctype>
+#include <set>
+
+#include "server/mlflow/limits.hpp"
+#include "server/mlflow/mlflow.hpp"
+
+namespace glia::server::mlflow {
+
+void check_key(const std::string& what, const std::string& key) {
+  if (key.empty()) throw Error(what + " name must not be empty");
+  if (key.size() > kMaxKey)
+    throw Error(what + " name '" + key.substr(0, 64) + "...' is longer than " +
+                std::to_string(kMaxKey) + " characters");
+  for (const char c : key) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                    c == '.' || c == ' ' || c == '/' || c == ':';
+    if (!ok)
+      throw Error("invalid " + what + " name '" + key +
+                  "': names may only contain alphanumerics, underscores (_), dashes (-), periods "
+                  "(.), spaces ( ), colons (:) and slashes (/)");
+  }
+  if (key.front() == '/' || key.find("..") != std::string::npos)
+    throw Error("invalid " + what + " name '" + key + "': it must not start with '/' or hold '..'");
+}
+
+void check_param(const std::string& key, const std::string& value) {
+  check_key("param", key);
+  if (value.size() > kMaxParamValue)
+    throw Error("param '" + key + "': value longer than " + std::to_string(kMaxParamValue) +
+                " characters");
+}
+
+void check_tag(const std::string& key, const std::string& value) {
+  check_key("tag", key);
+  if (value.size() > kMaxTagValue)
+    throw Error("tag '" + key + "': value longer than " + std::to_string(kMaxTagValue) +
+                " characters");
+}
+
+namespace {
+
+// The run to log into: it must exist and not be deleted (MLflow's "active" lifecycle).
+platform::RunRecord active_run(Call& call, const json& f) {
+  platform::Store& store = call.ws.store();
+  auto run = run_by_id(store, run_id_of(f));
+  if (run_is_deleted(store, run.id))
+    throw Error("run '" + run.id + "' must be in the 'active' state; it is deleted");
+  return run;
+}
+
+platform::MetricPoint metric_of(const json& m) {
+  platform::MetricPoint p;
+  p.name = required_string(m, "key");
+  check_key("metric", p.name);
+  p.value = required_double(m, "value");
+  const auto timestamp = optional_int(m, "timestamp");
+  if (!timestamp) throw Error("missing value for required parameter 'timestamp'");
+  p.wall_time = static_cast<double>(*timestamp) / 1000.0;
+  p.step = optional_int(m, "step").value_or(0);
+  return p;
+}
+
+// A run's name is its display name: the tag mlflow.runName can only repeat it.
+void check_run_name_tag(const platform::RunRecord& run,
+                        const std::map<std::string, std::string>& tags) {
+  const auto it = tags.find(kRunNameTag);
+  if (it != tags.end() && it->second != run.display_name)
+    throw Error("renaming run '" + run.id + "' through the tag " + kRunNameTag +
+                " is not supported (its name is '" + run.display_name + "')");
+}
+
+// Params: a name logged again with another value is MLflow's INVALID_PARAMETER_VALUE.
+void log_params(platform::Store& store, const std::string& run_id,
+                const std::map<std::string, std::string>& params) {
+  try {
+    store.log_params(run_id, params);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::Conflict)
+      throw Error(std::string(e.what()) + "; changing a logged param's value is not allowed");
+    throw;
+  }
+}
+
+http::Response log_metric(Call& call) {
+  call.contributor("log metrics");
+  const json& f = call.fields();
+  const auto run = active_run(call, f);
+  call.ws.store().log_metrics(run.id, {metric_of(f)});
+  return http::Response::json(json::object());
+}
+
+http::Response log_param(Call& call) {
+  call.contributor("log params");
+  const json& f = call.fields();
+  const auto run = active_run(call, f);
+  const std::string key = required_string(f, "key");
+  const std::string value = optional_string(f, "value").value_or("");
+  check_param(key, value);
+  log_params(call.ws.store(), run.id, {{key, value}});
+  return http::Response::json(json::object());
+}
+
+http::Response set_tag(Call& call) {
+  call.contributor("set tags");
+  const json& f = call.fields();
+  const auto run = active_run(call, f);
+  const std::string key = required_string(f, "key");
+  const std::string value = optional_string(f, "value").value_or("");
+  check_tag(key, value);
+  check_run_name_tag(run, {{key, value}});
+  call.ws.store().set_tags(run.id, {{key, value}});
+  return http::Response::json(json::object());
+}
+
+http::Response delete_tag(Call& call) {
+  call.contributor("delete tags");
+  const json& f = call.fields();
+  const auto run = active_run(call, f);
+  const std::string key = required_string(f, "key");
+  if (!run.tags.count(key))
+    throw Error(ErrorKind::NotFound, "no tag '" + key + "' on run '" + run.id + "'");
+  throw Error("deleting run tags is not supported: Glia's run tags are set or replaced");
+}
+
+http::Response log_batch(Call& call) {
+  call.contributor("log metrics, params and tags");
+  const json& f = call.fields();
+  const auto run = active_run(call, f);
+  auto list = [&](const char* name) {
+    const auto it = f.find(name);
+    if (it == f.end() || it->is_null()) return json::array();
+    if (!it->is_array())
+      throw Error(std::string("invalid value for parameter '") + name + "': expected a list");
+    return *it;
+  };
+  const json metrics = list("metrics"), params = list("params"), tags = list("tags");
+  if (metrics.size() > kMaxMetricsPerBatch)
+    throw Error("a batch takes at most " + std::to_string(kMaxMetricsPerBatch) + " metrics; got " +
+                std::to_string(metrics.size()));
+  if (params.size() > kMaxParamsTagsPerBatch)
+    throw Error("a batch takes at most " + std::to_string(kMaxParamsTagsPerBatch) +
+                " params; got " + std::to_string(params.size()));
+  if (tags.size() > kMaxParamsTagsPerBatch)
+    throw Error("a batch takes at most " + std::to_string(kMaxParamsTagsPerBatch) + " tags; got " +
+                std::to_string(tags.size()));
+  const size_t total = metrics.size() + params.size() + tags.size();
+  if (total > kMaxEntitiesPerBatch)
+    throw Error("a batch takes at most " + std::to_string(kMaxEntitiesPerBatch) +
+                " metrics, params and tags in all; got " + std::to_string(total));
+  // Everything is checked before anything is written.
+  std::vector<platform::MetricPoint> points;
+  for (const json& m : metrics) {
+    if (!m.is_object()) throw Error("invalid value for parameter 'metrics': expected objects");
+    points.push_back(metric_of(m));
+  }
+  std::map<std::string, std::string> param_map, tag_map;
+  for (const json& p : params) {
+    if (!p.is_object()) throw Error("invalid value for parameter 'params': expected objects");
+    const std::string key = required_string(p, "key");
+    const std::string value = optional_string(p, "value").value_or("");
+    check_param(key, value);
+    const auto [it, added] = param_map.emplace(key, value);
+    if (!added && it->second != value)
+      throw Error("duplicate param '" + key + "' with different values in one batch");
+  }
+  for (const json& t : tags) {
+    if (!t.is_object()) throw Error("invalid value for parameter 'tags': expected objects");
+    const std::string key = required_string(t, "key");
+    const std::string value = optional_string(t, "value").value_or("");
+    check_tag(key, value);
+    tag_map[key] = value;
+  }
+  check_run_name_tag(run, tag_map);
+  platform::Store& store = call.ws.store();
+  if (!param_map.empty()) log_params(store, run.id, param_map);  // first: the one that can refuse
+  if (!points.empty()) store.log_metrics(run.id, points);
+  if (!tag_map.empty()) store.set_tags(run.id, tag_map);
+  return http::Response::json(json::object());
+}
+
+http::Response get_history(Call& call) {
+  call.reader("read metrics");
+  const json& f = call.fields();
+  platform::Store& store = call.ws.store();
+  const auto run = run_by_id(store, run_id_of(f));
+  const std::string key = required_string(f, "metric_key");
+  const Page page = page_of(f, 25000, 25000);
+  const auto series = store.metric_series(run.id, key);
+  json out = json::array();
+  for (size_t i = page.offset; i < series.size() && i < page.offset + page.size; ++i)
+    out.push_back({{"key", key},
+                   {"value", json_double(series[i].value)},
+                   {"timestamp", to_millis(series[i].wall_time)},
+                   {"step", series[i].step}});
+  json body = {{"metrics", out}};
+  const std::string next = page.next_token(series.size());
+  if (!next.empty()) body["next_page_token"] = next;
+  return http::Response::json(body);
+}
+
+}  // namespace
+
+std::vector<Endpoint> logging_endpoints() {
+  return {
+      {"POST", "runs/log-metric", log_metric}, {"POST", "runs/log-parameter", log_param},
+      {"POST", "runs/set-tag", set_tag},       {"POST", "runs/delete-tag", delete_tag},
+      {"POST", "runs/log-batch", log_batch},   {"GET", "metrics/get-history", get_history},
+  };
+}
+
+}  // namespace glia::server::mlflow
