@@ -76,6 +76,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)), impl_(new 
   h.set_read_timeout(secs(options_.timeout_s), usecs(options_.timeout_s));
   h.set_write_timeout(secs(options_.timeout_s), usecs(options_.timeout_s));
   h.set_keep_alive(true);
+  h.set_tcp_nodelay(true);  // headers and body are separate writes (see server.cpp)
   if (m[1].str() == "https") {
     h.enable_server_certificate_verification(true);
     if (!options_.ca_file.empty()) h.set_ca_cert_path(options_.ca_file);
