@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <limits>
+#include <thread>
 
 #include "glia/error_kinds.hpp"
 #include "http/worker_pool.hpp"
@@ -47,6 +48,21 @@ Request to_request(const httplib::Request& in) {
   return r;
 }
 
+// A body left unread (refused, or not read by its handler) of at most this many bytes is read
+// and dropped so that the connection can serve the next request; a longer one closes it.
+constexpr uint64_t kSkipMax = 1u << 20;
+
+// Whether a request announces a body: a Content-Length above 0 or a Transfer-Encoding.
+// (Without either, a request has no body: RFC 9112 6.3.)
+bool has_body(const httplib::Request& in) {
+  if (in.has_header("Transfer-Encoding")) return true;
+  const std::string length = in.get_header_value("Content-Length");
+  return !length.empty() && length != "0";
+}
+
+// Set by handle() on the worker thread that writes the response next (see Impl::pending).
+thread_local bool t_counted = false;
+
 }  // namespace
 
 struct Server::Impl {
@@ -54,35 +70,55 @@ struct Server::Impl {
   ServerOptions options;
   std::unique_ptr<httplib::Server> http;
   std::atomic<bool> stopping{false};
+  // Requests handed to handle() before stop() whose responses are not written yet. cpp-httplib
+  // writes no body at all once it is stopping, so stop() waits for these before it stops it.
+  std::atomic<int> pending{0};
   int port = 0;
 
   Impl(const Router& r, ServerOptions o) : router(r), options(std::move(o)) {}
 
-  void write(const Response& from, httplib::Response& to) {
+  // `close`: the connection ends after this response (its request's body was not all read, so
+  // what follows on the connection is not a request). cpp-httplib keeps a connection whatever
+  // the response says, unless writing the body fails: the body is written whole, then the
+  // content provider reports a failure.
+  void write(const Response& from, httplib::Response& to, bool close) {
     to.status = from.status;
     for (const auto& [k, v] : from.headers) to.headers.emplace(k, v);
+    if (close) to.set_header("Connection", "close");
     if (from.stream && (!from.content_length || *from.content_length > 0)) {
       auto stream = from.stream;
       auto done = std::make_shared<bool>(false);
       auto* flag = &stopping;
       if (from.content_length) {
-        to.set_content_provider(*from.content_length, from.content_type,
-                                [stream, done, flag](size_t, size_t, httplib::DataSink& sink) {
-                                  if (*done)
-                                    return false;  // the stream wrote less than it announced
-                                  *done = true;
-                                  Sink out(sink, *flag);
-                                  return stream(out);
-                                });
+        to.set_content_provider(
+            *from.content_length, from.content_type,
+            [stream, done, flag, close](size_t, size_t, httplib::DataSink& sink) {
+              if (*done) return false;  // the stream wrote less than it announced
+              *done = true;
+              Sink out(sink, *flag);
+              return stream(out) && !close;
+            });
       } else {
         to.set_chunked_content_provider(from.content_type,
-                                        [stream, flag](size_t, httplib::DataSink& sink) {
+                                        [stream, flag, close](size_t, httplib::DataSink& sink) {
                                           Sink out(sink, *flag);
                                           const bool ok = stream(out);
                                           if (ok) sink.done();
-                                          return ok;
+                                          return ok && !close;
                                         });
       }
+    } else if (close && !from.body.empty()) {
+      auto body = std::make_shared<std::string>(from.body);
+      to.set_content_provider(body->size(), from.content_type,
+                              [body](size_t, size_t, httplib::DataSink& sink) {
+                                sink.write(body->data(), body->size());
+                                return false;
+                              });
+    } else if (close) {
+      to.set_chunked_content_provider(from.content_type, [](size_t, httplib::DataSink& sink) {
+        sink.done();
+        return false;
+      });
     } else {
       to.set_content(from.body, from.content_type);
     }
@@ -91,15 +127,30 @@ struct Server::Impl {
   void handle(const httplib::Request& in, httplib::Response& out,
               const httplib::ContentReader* reader) {
     const auto start = std::chrono::steady_clock::now();
+    // Counted until its response is written (the logger): stop() waits for these.
+    t_counted = true;
+    pending.fetch_add(1);
     // cpp-httplib 0.11 applies a Range header to every response, unchecked; Glia serves ranges
     // itself (ranged_response), so the library must not. The request is the library's own
     // non-const object, handed to handlers as const.
-    const_cast<httplib::Request&>(in).ranges.clear();
+    auto& mutable_in = const_cast<httplib::Request&>(in);
+    mutable_in.ranges.clear();
     Request req = to_request(in);
     Response res;
+    // The body: read in full (or announced as none) unless `unread` says otherwise.
+    const bool announced = has_body(in);
+    bool unread = announced && !reader;  // a GET's body: cpp-httplib never reads it
+    bool touched = false;                // whether reading the body began
     Router::Match m = router.match(req.method, req.path);
-    if (!m.handler) {
+    if (stopping.load()) {
+      // Came after stop(): not served (stop() waits only for the requests before it).
+      t_counted = false;
+      pending.fetch_sub(1);
+      res = Response::error(ErrorKind::Unavailable, "the server is stopping; try again");
+      unread = announced;
+    } else if (!m.handler) {
       res = router.dispatch(req);  // 404 or 405, with the error body
+      unread = announced;
     } else {
       req.params = std::move(m.params);
       const uint64_t limit = m.options.max_body;
@@ -115,12 +166,15 @@ struct Server::Impl {
         res = Response::error(413, ErrorKind::InvalidArgument,
                               "request body is larger than the " + std::to_string(limit) +
                                   " bytes " + req.path + " accepts");
-        res.set_header("Connection", "close");
+        unread = announced;
       } else if (reader && m.options.stream_body) {
         auto received = std::make_shared<uint64_t>(0);
         auto over = std::make_shared<bool>(false);
-        req.read_body = [reader, limit, received, over](const ChunkReceiver& receive) {
-          return (*reader)([&](const char* data, size_t size) {
+        // 0: never called, 1: read to its end, 2: stopped before its end.
+        auto state = std::make_shared<int>(announced ? 0 : 1);
+        req.read_body = [reader, limit, received, over, state](const ChunkReceiver& receive) {
+          if (*state != 0) return *state == 1;  // no body, or read already
+          const bool ok = (*reader)([&](const char* data, size_t size) {
             *received += size;
             if (*received > limit) {
               *over = true;
@@ -128,15 +182,19 @@ struct Server::Impl {
             }
             return receive(data, size);
           });
+          *state = ok ? 1 : 2;
+          return ok;
         };
         res = Router::run(*m.handler, req);
         if (*over)
           res = Response::error(413, ErrorKind::InvalidArgument,
                                 "request body is larger than the " + std::to_string(limit) +
                                     " bytes " + req.path + " accepts");
+        unread = *state != 1;
+        touched = *state == 2;
       } else {
         bool ok = true;
-        if (reader) {
+        if (reader && announced) {
           ok = (*reader)([&](const char* data, size_t size) {
             if (req.body.size() + size > limit) {
               too_large = true;
@@ -154,9 +212,36 @@ struct Server::Impl {
           res = Response::error(ErrorKind::InvalidArgument, "request body could not be read");
         else
           res = Router::run(*m.handler, req);
+        touched = reader && announced;
+        unread = unread || !ok || too_large;
       }
     }
-    write(res, out);
+    // A body left unread: skipped when it is short and not read at all yet, else the connection
+    // closes after the response (what follows on it is the body, not a request).
+    bool close = false;
+    if (unread) {
+      close = true;
+      if (reader && !touched) {
+        uint64_t length = 0;  // 0: chunked, unknown yet
+        try {
+          const std::string cl = in.get_header_value("Content-Length");
+          if (!cl.empty()) length = std::stoull(cl);
+        } catch (const std::exception&) {
+          length = kSkipMax + 1;
+        }
+        if (length <= kSkipMax) {
+          uint64_t skipped = 0;
+          close = !(*reader)([&skipped](const char*, size_t size) {
+            skipped += size;
+            return skipped <= kSkipMax;
+          });
+        }
+      }
+    }
+    // A streamed answer goes out as it is written: no compression, whose buffers would hold a
+    // live stream back until its end.
+    if (res.stream && !res.content_length) mutable_in.headers.erase("Accept-Encoding");
+    write(res, out, close);
     if (options.on_request) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -197,6 +282,13 @@ Server::Server(const Router& router, ServerOptions options)
   // Body limits are per route (RouteOptions::max_body), checked in the adapter.
   http.set_payload_max_length(std::numeric_limits<size_t>::max());
   Impl* impl = impl_.get();
+  // Called once a response is written (also for cpp-httplib's own, which handle() did not count).
+  http.set_logger([impl](const httplib::Request&, const httplib::Response&) {
+    if (t_counted) {
+      t_counted = false;
+      impl->pending.fetch_sub(1);
+    }
+  });
   const auto plain = [impl](const httplib::Request& in, httplib::Response& out) {
     impl->handle(in, out, nullptr);
   };
@@ -241,6 +333,9 @@ void Server::run() {
 
 void Server::stop() {
   impl_->stopping = true;
+  // Requests that came before this finish first (their streams see stopping()); the ones after
+  // are answered 503. Then the listening socket closes.
+  while (impl_->pending.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->http->stop();
 }
 

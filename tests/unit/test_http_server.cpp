@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "glia/http/range.hpp"
 #include "glia/http/server.hpp"
@@ -64,6 +65,30 @@ class HttpServerTest : public testing::Test {
       std::this_thread::sleep_for(800ms);
       return Response::json({{"slow", true}});
     });
+    // A streaming route that refuses before reading its body (as a route checking a token does).
+    router_.add("PUT", "/refuse",
+                [](Request&) -> Response { throw Error(ErrorKind::Unauthenticated, "no token"); },
+                {.max_body = 1u << 20, .stream_body = true});
+    // A handler still working when the server is told to stop, whose answer is a stream.
+    router_.add("GET", "/slow-stream", [](Request&) {
+      std::this_thread::sleep_for(800ms);
+      Response r;
+      r.content_type = "application/octet-stream";
+      r.content_length = 5;
+      r.stream = [](BodySink& sink) { return sink.write("hello"); };
+      return r;
+    });
+    // A live stream: one line now, the next only once the test says so.
+    router_.add("GET", "/live", [this](Request&) {
+      Response r;
+      r.content_type = "text/plain; charset=utf-8";
+      r.stream = [this](BodySink& sink) {
+        if (!sink.write("first line\n")) return false;
+        for (int i = 0; i < 500 && !release_.load(); ++i) std::this_thread::sleep_for(10ms);
+        return sink.write("second line\n");
+      };
+      return r;
+    });
     ServerOptions o;
     o.port = 0;
     o.read_timeout_s = 5;
@@ -80,7 +105,44 @@ class HttpServerTest : public testing::Test {
   std::unique_ptr<Server> server_;
   std::thread thread_;
   std::atomic<uint64_t> uploaded_{0};
+  std::atomic<bool> release_{false};
 };
+
+// A raw connection to the server: sends each piece of `pieces` (300 ms apart, so that each
+// arrives in a read of its own), then reads until the server closes or nothing comes for
+// `quiet`; returns everything read.
+std::string exchange(int port, const std::vector<std::string>& pieces,
+                     std::chrono::milliseconds quiet = 1500ms) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{};
+  tv.tv_sec = static_cast<long>(quiet.count() / 1000);
+  tv.tv_usec = static_cast<long>((quiet.count() % 1000) * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (i > 0) std::this_thread::sleep_for(300ms);
+    const std::string& bytes = pieces[i];
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+  }
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
 
 TEST_F(HttpServerTest, AnswersJsonAndErrorsWithTheirStatus) {
   auto c = client();
@@ -217,6 +279,90 @@ TEST_F(HttpServerTest, StopLetsRequestsInFlightFinish) {
   slow.join();
   EXPECT_EQ(status.load(), 200);
   thread_ = std::thread([] {});  // TearDown joins and stops again: both harmless
+}
+
+TEST_F(HttpServerTest, AnUnreadBodyIsNeverTakenForTheNextRequest) {
+  // A body the server did not read (refused by its length, or by a handler that answered
+  // before reading) must not be parsed as a request of its own: behind a proxy that shares
+  // connections, that would answer one client's smuggled request to another.
+  const std::string smuggled =
+      "GET /hello?name=smuggled HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(1200, 'p') +
+      "\r\n\r\n";
+  // The head, then (arriving on its own) the body.
+  const auto request = [&](const std::string& method, const std::string& path) {
+    return std::vector<std::string>{method + " " + path +
+                                        " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                        std::to_string(smuggled.size()) + "\r\n\r\n",
+                                    smuggled};
+  };
+  std::string got = exchange(server_->port(), request("POST", "/small"));  // over its 1000 bytes
+  EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
+  got = exchange(server_->port(), request("PUT", "/refuse"));  // 401 before reading
+  EXPECT_NE(got.find(" 401 "), std::string::npos) << got;
+  EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
+  // A GET's body is never read either.
+  got = exchange(server_->port(), request("GET", "/hello"));
+  EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
+  // A chunked body past the limit: its remaining chunks are not requests either.
+  const std::string head =
+      "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5dc\r\n" +
+      std::string(1500, 'c') + "\r\n";
+  got = exchange(server_->port(),
+                 {head, "2e\r\nGET /hello?name=smuggled HTTP/1.1\r\nHost: x\r\n\r\n\r\n0\r\n\r\n"});
+  EXPECT_NE(got.find(" 413 "), std::string::npos) << got;
+  EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
+  // A refused body small enough to skip keeps the connection usable for the next request.
+  got = exchange(server_->port(),
+                 {"PUT /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+                  "GET /hello?name=next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"});
+  EXPECT_NE(got.find(" 401 "), std::string::npos) << got;
+  EXPECT_NE(got.find("\"next\""), std::string::npos) << got;
+}
+
+TEST_F(HttpServerTest, APostWithoutALengthHasAnEmptyBody) {
+  // No Content-Length and no Transfer-Encoding: the body is empty (RFC 9112 6.3), as `curl -X
+  // POST` sends it; the server must not wait for the client to close.
+  const auto start = std::chrono::steady_clock::now();
+  const std::string got = exchange(
+      server_->port(), {"POST /small HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}, 8s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_NE(got.find(" 200 "), std::string::npos) << got;
+  EXPECT_NE(got.find("{\"size\":0}"), std::string::npos) << got;
+}
+
+TEST_F(HttpServerTest, StopLetsAStreamedAnswerInFlightFinish) {
+  // The handler is still working when stop() comes; its streamed answer must still go out whole.
+  std::atomic<int> status{0};
+  std::string body;
+  std::thread slow([&] {
+    auto c = client();
+    auto r = c.Get("/slow-stream");
+    status = r ? r->status : -1;
+    if (r) body = r->body;
+  });
+  std::this_thread::sleep_for(200ms);  // the request is in its handler
+  server_->stop();
+  thread_.join();
+  slow.join();
+  EXPECT_EQ(status.load(), 200);
+  EXPECT_EQ(body, "hello");
+  thread_ = std::thread([] {});
+}
+
+TEST_F(HttpServerTest, LiveStreamsAreNotHeldBackByCompression) {
+  // A client that accepts gzip or br (browsers, Python's requests) must see each line of a live
+  // stream as it is written, not when the stream ends.
+  std::string got;
+  std::thread reader([&] {
+    got = exchange(server_->port(),
+                   {"GET /live HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, deflate, br\r\n"
+                    "Connection: close\r\n\r\n"},
+                   1500ms);
+  });
+  reader.join();  // reads until 1.5 s pass with nothing new: the second line is not out yet
+  release_ = true;
+  EXPECT_NE(got.find("first line"), std::string::npos) << got;
+  EXPECT_EQ(got.find("Content-Encoding"), std::string::npos) << got;
 }
 
 TEST(HttpServer, RefusesAPortInUseAndHalfATlsPair) {
