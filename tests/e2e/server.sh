@@ -17,6 +17,7 @@ READER_ID=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "
 start_server() {
   local log=$1
   shift
+  : >"$log"  # before sed reads it: the server opens it only once it runs
   "$GLIA" -w "$WS" server --listen 127.0.0.1:0 "$@" >"$log" 2>"$log.err" &
   PID=$!
   for _ in $(seq 100); do
@@ -69,6 +70,17 @@ expect_fail g server --tls-cert "$WORK/cert.pem"
 rc=0
 g server --listen 127.0.0.1:0 --tls-cert "$WORK/cert.pem" --tls-key "$WORK/cert.pem" >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "a certificate given as the key: exit $rc, expected 2"
+
+# The access log: a line per request, what the client sent quoted (control bytes decoded from a
+# path, such as a terminal's escape sequences, never reach the log raw).
+start_server "$WORK/s3" --access-log
+status_of "http://127.0.0.1:$PORT/x%1B%5B2J%07" >/dev/null
+status_of "http://127.0.0.1:$PORT/api/v1/health" >/dev/null
+kill -TERM "$PID"
+wait "$PID" || fail "access-log server exit"
+grep -q ' GET /api/v1/health 200 ' "$WORK/s3.err" || fail "no access log line: $(cat "$WORK/s3.err")"
+grep -q ' GET /x.*404 ' "$WORK/s3.err" || fail "no access log line for /x: $(cat -A "$WORK/s3.err")"
+! grep -q $'[\x1b\x07]' "$WORK/s3.err" || fail "raw control bytes in the log: $(cat -A "$WORK/s3.err")"
 
 # TLS with a given certificate.
 start_server "$WORK/s2" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem"
