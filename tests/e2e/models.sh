@@ -32,10 +32,10 @@ wait_status "$WS" "$RUN" Completed
 OUT=$(g model register --name keras-mnist --run "$RUN" --path outputs/model --tag framework=keras \
   --tag stage=dev --property accuracy=0.89 --description "the MLP" -o json)
 [ "$(field '["version"]' <<<"$OUT")" = 1 ] || fail "version 1: $OUT"
-# A path the run does not have: one line naming the run and what it has; exit 1; no version.
+# A path the run does not have: one line naming the run and what it has; exit 3 (not_found); no version.
 rc=0
 g model register --name keras-mnist --run "$RUN" --path outputs/modle >/dev/null 2>"$WORK/err" || rc=$?
-[ "$rc" = 1 ] || fail "missing path: exit $rc"
+[ "$rc" = 3 ] || fail "missing path: exit $rc"
 [ "$(wc -l <"$WORK/err")" = 1 ] || fail "missing path: not one line: $(cat "$WORK/err")"
 grep -q "run '$RUN' has no file or folder 'outputs/modle' (its top-level paths: outputs/, user_logs/; outputs/ holds: model/, notes.txt" "$WORK/err" \
   || fail "missing path message: $(cat "$WORK/err")"

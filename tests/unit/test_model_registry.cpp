@@ -276,10 +276,20 @@ TEST_F(ModelRegistry, ActiveRunsAreRefused) {
             0u)
       << err;
   EXPECT_EQ(model_count(), 0u);
+  try {
+    register_model(*ws_, r);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Conflict);  // its state does not allow it now
+  }
   // Failed and canceled runs have their files collected too: allowed (Azure allows any run).
   store().set_status(queued, RunStatus::Failed, 3);
   EXPECT_EQ(error_of([&] { register_model(*ws_, r); }),
             "run '" + queued + "' has no file or folder 'outputs/model' (it has no files)");
+  try {
+    register_model(*ws_, r);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+  }
 }
 
 TEST_F(ModelRegistry, LineageIsTheRunsDatasetsAndCode) {
@@ -421,6 +431,11 @@ TEST_F(ModelRegistry, MaterializeCachesPerContent) {
   EXPECT_EQ(entries, 1u);  // no temporary folder left behind
   EXPECT_EQ(error_of([&] { materialize_model(*ws_, "keras-mnist:7"); }),
             "model 'keras-mnist' has no version 7 (versions: 1, 2)");
+  try {
+    materialize_model(*ws_, "keras-mnist:7");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+  }
   EXPECT_EQ(error_of([&] { materialize_model(*ws_, "nope"); }),
             "unknown model 'nope' (register it with: glia model register --name nope --path ...)");
 }

@@ -63,6 +63,7 @@ TEST_F(WorkspaceTest, NoWorkspaceSaysHowToMakeOne) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("glia workspace init"), std::string::npos) << e.what();
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);  // exit code 3
   }
   EXPECT_THROW(Workspace::open(dir_), Error);
 }

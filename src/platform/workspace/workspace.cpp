@@ -101,9 +101,11 @@ Workspace Workspace::find(const std::optional<fs::path>& explicit_dir, const fs:
     if (fs::exists(p / ".glia" / "config.json", ec)) return open(p);
     if (p == p.root_path()) break;
   }
-  throw Error("no Glia workspace found in '" + start.string() +
-              "' or its parents (create one with 'glia workspace init DIR', or pass -w DIR / set "
-              "GLIA_WORKSPACE)");
+  throw Error(
+      ErrorKind::NotFound,
+      "no Glia workspace found in '" + start.string() +
+          "' or its parents (create one with 'glia workspace init DIR', or pass -w DIR / set "
+          "GLIA_WORKSPACE)");
 }
 
 Store& Workspace::store() {
