@@ -296,12 +296,41 @@ Server::Server(const Router& router, ServerOptions options)
                                 const httplib::ContentReader& reader) {
     impl->handle(in, out, &reader);
   };
-  http.Get(".*", plain);
-  http.Options(".*", plain);
-  http.Post(".*", with_body);
-  http.Put(".*", with_body);
-  http.Patch(".*", with_body);
-  http.Delete(".*", with_body);
+  // Every path, newlines included (std::regex's '.' stops at them): the Router answers 404.
+  const std::string any = "[\\s\\S]*";
+  http.Get(any, plain);
+  http.Options(any, plain);
+  http.Post(any, with_body);
+  http.Put(any, with_body);
+  http.Patch(any, with_body);
+  http.Delete(any, with_body);
+  // What cpp-httplib answers itself, before any route (a malformed request line, a target too
+  // long, a Range it cannot parse): Glia's error body. A Range it could not parse is ignored
+  // instead (RFC 9110 14.2; ranged_response does the same): a GET is served without it.
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [impl](const httplib::Request& in, httplib::Response& out) {
+        if (!out.body.empty() || out.content_provider_)  // an answer of a route
+          return httplib::Server::HandlerResponse::Unhandled;
+        auto& mutable_in = const_cast<httplib::Request&>(in);
+        mutable_in.ranges.clear();  // else cpp-httplib would cut this body to what it parsed
+        if (out.status == 416 && (in.method == "GET" || in.method == "HEAD")) {
+          mutable_in.headers.erase("Range");
+          impl->handle(in, out, nullptr);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        const ErrorKind kind = error_kind_of_status(out.status);
+        const std::string message =
+            out.status == 414   ? "the request target is too long"
+            : out.status == 415 ? "the request body's Content-Encoding is not supported"
+            : out.status == 416 ? "the Range header is not valid"
+            : out.status == 404 ? "no such resource"
+            : out.status == 400
+                ? "malformed HTTP request"
+                : "the request could not be served (HTTP " + std::to_string(out.status) + ")";
+        const Response r = Response::error(out.status, kind, message);
+        out.set_content(r.body, r.content_type);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   if (o.port < 0 || o.port > 65535)
     throw Error("port " + std::to_string(o.port) + " is not in 0..65535");
   if (o.port == 0) {

@@ -365,6 +365,27 @@ TEST_F(HttpServerTest, LiveStreamsAreNotHeldBackByCompression) {
   EXPECT_EQ(got.find("Content-Encoding"), std::string::npos) << got;
 }
 
+TEST_F(HttpServerTest, RangesCppHttplibCannotParseAreIgnoredAndItsOwnErrorsHaveErrorBodies) {
+  // Another unit, or a range whose end is before its start: ignored (RFC 9110 14.2), the whole
+  // body, as ranged_response documents; cpp-httplib answered 416 before any route ran.
+  auto c = client();
+  for (const char* range : {"items=0-5", "bytes=5-1", "bytes=abc"}) {
+    auto r = c.Get("/blob", {{"Range", range}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << range;
+    EXPECT_EQ(r->body.size(), 1000u) << range;
+  }
+  // What cpp-httplib refuses itself (a malformed request line) answers with Glia's error body.
+  const std::string got = exchange(server_->port(), {"BROKEN\r\n\r\n"});
+  EXPECT_NE(got.find(" 400 "), std::string::npos) << got;
+  EXPECT_NE(got.find("\"kind\":\"invalid_argument\""), std::string::npos) << got;
+  // A path whose decoded form holds a newline reaches the router (404 with its error body).
+  auto r = c.Get("/x%0Ay");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->body.find("not_found"), std::string::npos) << r->body;
+}
+
 TEST(HttpServer, RefusesAPortInUseAndHalfATlsPair) {
   Router router;
   ServerOptions o;
