@@ -60,6 +60,12 @@ bool has_body(const httplib::Request& in) {
   return !length.empty() && length != "0";
 }
 
+Response body_too_large(uint64_t limit, const std::string& path) {
+  return Response::error(
+      413, ErrorKind::InvalidArgument,
+      "request body is larger than the " + std::to_string(limit) + " bytes " + path + " accepts");
+}
+
 // Set by handle() on the worker thread that writes the response next (see Impl::pending).
 thread_local bool t_counted = false;
 
@@ -163,9 +169,7 @@ struct Server::Impl {
         }
       }
       if (too_large) {
-        res = Response::error(413, ErrorKind::InvalidArgument,
-                              "request body is larger than the " + std::to_string(limit) +
-                                  " bytes " + req.path + " accepts");
+        res = body_too_large(limit, req.path);
         unread = announced;
       } else if (reader && m.options.stream_body) {
         auto received = std::make_shared<uint64_t>(0);
@@ -186,10 +190,7 @@ struct Server::Impl {
           return ok;
         };
         res = Router::run(*m.handler, req);
-        if (*over)
-          res = Response::error(413, ErrorKind::InvalidArgument,
-                                "request body is larger than the " + std::to_string(limit) +
-                                    " bytes " + req.path + " accepts");
+        if (*over) res = body_too_large(limit, req.path);
         unread = *state != 1;
         touched = *state == 2;
       } else {
@@ -205,9 +206,7 @@ struct Server::Impl {
           });
         }
         if (too_large)
-          res = Response::error(413, ErrorKind::InvalidArgument,
-                                "request body is larger than the " + std::to_string(limit) +
-                                    " bytes " + req.path + " accepts");
+          res = body_too_large(limit, req.path);
         else if (!ok)
           res = Response::error(ErrorKind::InvalidArgument, "request body could not be read");
         else
@@ -304,6 +303,23 @@ Server::Server(const Router& router, ServerOptions options)
   http.Put(any, with_body);
   http.Patch(any, with_body);
   http.Delete(any, with_body);
+  // Expect: 100-continue: a body the route would refuse by its length is answered 413 now,
+  // before the client sends it (and the connection closes: the client may send it anyway).
+  http.set_expect_100_continue_handler([impl](const httplib::Request& in, httplib::Response& out) {
+    const Router::Match m = impl->router.match(in.method, in.path);
+    uint64_t length = 0;
+    try {
+      const std::string cl = in.get_header_value("Content-Length");
+      if (!cl.empty()) length = std::stoull(cl);
+    } catch (const std::exception&) {
+      length = 0;  // malformed: left to cpp-httplib's own check
+    }
+    if (!m.handler || length <= m.options.max_body) return 100;
+    const Response r = body_too_large(m.options.max_body, in.path);
+    impl->write(r, out, true);
+    if (impl->options.on_request) impl->options.on_request(to_request(in), r.status, 0);
+    return r.status;
+  });
   // What cpp-httplib answers itself, before any route (a malformed request line, a target too
   // long, a Range it cannot parse): Glia's error body. A Range it could not parse is ignored
   // instead (RFC 9110 14.2; ranged_response does the same): a GET is served without it.
