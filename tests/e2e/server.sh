@@ -42,6 +42,8 @@ grep -q '"kind":"unauthenticated"' "$WORK/body" || fail "401 body: $(cat "$WORK/
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["workspaces"]==[{"name":"ws","role":"owner"}], j' \
   "$WORK/body" || fail "workspaces body: $(cat "$WORK/body")"
 [ "$(status_of -H "Authorization: Bearer $READER" "$URL/api/v1/workspaces")" = 200 ] || fail "reader token"
+[ "$(status_of -H "Authorization: bearer $READER" "$URL/api/v1/workspaces")" = 200 ] ||
+  fail "the scheme is case-insensitive (RFC 9110): $(cat "$WORK/body")"
 # A revoke from the CLI (another process) takes effect on the very next request.
 g token revoke "$READER_ID" >/dev/null
 [ "$(status_of -H "Authorization: Bearer $READER" "$URL/api/v1/workspaces")" = 401 ] ||
