@@ -77,7 +77,9 @@ Workspace Workspace::open(const fs::path& dir) {
   const fs::path root = fs::absolute(dir, ec);
   const fs::path config = root / ".glia" / "config.json";
   std::ifstream in(config);
-  if (!in) throw Error("'" + root.string() + "' is not a Glia workspace (no .glia/config.json)");
+  if (!in)
+    throw Error(ErrorKind::NotFound,
+                "'" + root.string() + "' is not a Glia workspace (no .glia/config.json)");
   nlohmann::json j;
   try {
     in >> j;
