@@ -3,6 +3,7 @@
 #include "glia/http/server.hpp"
 
 #include <httplib.h>
+#include <strings.h>
 
 #include <atomic>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "glia/error_kinds.hpp"
+#include "glia/escape.hpp"
 #include "http/worker_pool.hpp"
 
 namespace glia::http {
@@ -147,8 +149,22 @@ struct Server::Impl {
     const bool announced = has_body(in);
     bool unread = announced && !reader;  // a GET's body: cpp-httplib never reads it
     bool touched = false;                // whether reading the body began
+    // Both lengths (RFC 9112 6.1: a smuggling attempt), or a coding cpp-httplib reads as "until
+    // the client closes": where the body ends is not known, so nothing after it can be served.
+    const std::string coding = in.get_header_value("Transfer-Encoding");
+    const bool ambiguous =
+        in.has_header("Transfer-Encoding") &&
+        (in.has_header("Content-Length") || ::strcasecmp(coding.c_str(), "chunked"));
     Router::Match m = router.match(req.method, req.path);
-    if (stopping.load()) {
+    if (ambiguous) {
+      res = Response::error(
+          ErrorKind::InvalidArgument,
+          "request body: Transfer-Encoding " + quote_bytes(coding) + " with " +
+              (in.has_header("Content-Length") ? "a Content-Length" : "no chunked coding") +
+              " is not accepted (expected Content-Length or chunked alone)");
+      unread = true;
+      touched = true;  // never skipped: the connection closes
+    } else if (stopping.load()) {
       // Came after stop(): not served (stop() waits only for the requests before it).
       t_counted = false;
       pending.fetch_sub(1);

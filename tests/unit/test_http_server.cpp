@@ -319,6 +319,25 @@ TEST_F(HttpServerTest, AnUnreadBodyIsNeverTakenForTheNextRequest) {
   EXPECT_NE(got.find("\"next\""), std::string::npos) << got;
 }
 
+TEST_F(HttpServerTest, ABodyWhoseLengthIsAmbiguousIsRefusedAndTheConnectionClosed) {
+  // Both Content-Length and Transfer-Encoding (RFC 9112 6.1: a smuggling attempt; the server
+  // must close the connection), or a Transfer-Encoding other than chunked: 400, and what
+  // follows on the connection is never served.
+  const std::string next = "GET /hello?name=smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string got = exchange(server_->port(), {"POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                               "5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                                               next});
+  EXPECT_EQ(got.rfind("HTTP/1.1 400 ", 0), 0u) << got;
+  EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
+  const auto start = std::chrono::steady_clock::now();
+  got =
+      exchange(server_->port(),
+               {"POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc", next}, 8s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);  // not read until the client closes
+  EXPECT_EQ(got.rfind("HTTP/1.1 400 ", 0), 0u) << got;
+  EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
+}
+
 TEST_F(HttpServerTest, APostWithoutALengthHasAnEmptyBody) {
   // No Content-Length and no Transfer-Encoding: the body is empty (RFC 9112 6.3), as `curl -X
   // POST` sends it; the server must not wait for the client to close.
