@@ -144,6 +144,10 @@ struct Server::Impl {
     auto& mutable_in = const_cast<httplib::Request&>(in);
     mutable_in.ranges.clear();
     Request req = to_request(in);
+    // cpp-httplib reads a multipart/form-data body through callbacks of its own, which Glia's
+    // readers do not set (a bad_function_call, answered 500): the body is read as bytes, and the
+    // route sees the Content-Type as sent (req.headers holds it).
+    if (in.is_multipart_form_data()) mutable_in.headers.erase("Content-Type");
     Response res;
     // The body: read in full (or announced as none) unless `unread` says otherwise.
     const bool announced = has_body(in);

@@ -338,6 +338,22 @@ TEST_F(HttpServerTest, ABodyWhoseLengthIsAmbiguousIsRefusedAndTheConnectionClose
   EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
 }
 
+TEST_F(HttpServerTest, AMultipartBodyIsJustABody) {
+  // cpp-httplib parses multipart/form-data bodies with callbacks Glia does not give it: the body
+  // must reach the route as the bytes sent (a 500 for a client's Content-Type is a server bug).
+  const std::string body =
+      "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--xyz--\r\n";
+  for (const char* path : {"/small", "/upload"}) {
+    const std::string got = exchange(
+        server_->port(), {std::string(path == std::string("/small") ? "POST " : "PUT ") + path +
+                          " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+                          "boundary=xyz\r\nConnection: close\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body});
+    EXPECT_EQ(got.rfind("HTTP/1.1 200 ", 0), 0u) << path << ": " << got;
+    EXPECT_NE(got.find("\"size\":" + std::to_string(body.size())), std::string::npos) << got;
+  }
+}
+
 TEST_F(HttpServerTest, APostWithoutALengthHasAnEmptyBody) {
   // No Content-Length and no Transfer-Encoding: the body is empty (RFC 9112 6.3), as `curl -X
   // POST` sends it; the server must not wait for the client to close.
