@@ -124,6 +124,9 @@ Response Router::run(const Handler& handler, Request& request) {
     // Not a glia::Error: a bug. The client learns nothing of the inside; the log does.
     log(std::string("internal error: ") + e.what());
     return Response::error(ErrorKind::Internal, "internal error (see the server's log)");
+  } catch (...) {  // not even a std::exception: cpp-httplib would answer a bare 500
+    log("internal error: an exception that is not a std::exception");
+    return Response::error(ErrorKind::Internal, "internal error (see the server's log)");
   }
 }
 

@@ -98,6 +98,14 @@ TEST(HttpRouter, ErrorsMapToTheirKindsStatusAndOthersTo500) {
   router.dispatch(forged);
   const std::string log2 = testing::internal::GetCapturedStderr();
   EXPECT_EQ(std::count(log2.begin(), log2.end(), '\n'), 1) << log2;
+  // Not even a std::exception: still Glia's 500 body, never an escape.
+  router.add("GET", "/odd", [](Request&) -> Response { throw 42; });
+  Request o = make("GET", "/odd");
+  testing::internal::CaptureStderr();
+  const Response ro = router.dispatch(o);
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(ro.status, 500);
+  EXPECT_EQ(body_of(ro)["error"]["kind"], "internal");
   Request e = make("POST", "/json");
   e.body = "{not json";
   const Response re = router.dispatch(e);
