@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <thread>
@@ -256,6 +257,20 @@ struct Server::Impl {
           });
         }
       }
+    }
+    // A header holding a line break would let what a handler copied into it (a name a user gave)
+    // write headers or a response of its own: a bug of the handler, answered as one.
+    std::string broken;  // the first header holding a line break, if any
+    for (const auto& [name, value] : res.headers)
+      if (broken.empty() &&
+          (name + value).find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+        broken = name;
+    if (!broken.empty()) {
+      std::fprintf(stderr,
+                   "glia server: %s %s: internal error: response header %s holds a line break\n",
+                   escape_bytes(req.method).c_str(), escape_bytes(req.path).c_str(),
+                   escape_bytes(broken).c_str());
+      res = Response::error(ErrorKind::Internal, "internal error (see the server's log)");
     }
     // A streamed answer goes out as it is written: no compression, whose buffers would hold a
     // live stream back until its end.

@@ -78,6 +78,12 @@ class HttpServerTest : public testing::Test {
       r.stream = [](BodySink& sink) { return sink.write("hello"); };
       return r;
     });
+    // A header value made of what a user gave (a file name, say) with a line break in it.
+    router_.add("GET", "/header", [](Request& r) {
+      Response res = Response::json({{"ok", true}});
+      res.set_header("X-Name", r.query_value("name").value_or(""));
+      return res;
+    });
     // A live stream: one line now, the next only once the test says so.
     router_.add("GET", "/live", [this](Request&) {
       Response r;
@@ -352,6 +358,22 @@ TEST_F(HttpServerTest, AMultipartBodyIsJustABody) {
     EXPECT_EQ(got.rfind("HTTP/1.1 200 ", 0), 0u) << path << ": " << got;
     EXPECT_NE(got.find("\"size\":" + std::to_string(body.size())), std::string::npos) << got;
   }
+}
+
+TEST_F(HttpServerTest, AHeaderValueNeverSplitsTheResponse) {
+  // A handler's header value holding CR/LF would write headers (or a whole response) of the
+  // client's choosing; it is refused as the internal error it is.
+  auto c = client();
+  testing::internal::CaptureStderr();
+  auto r = c.Get("/header?name=a%0D%0AInjected:%20yes");
+  const std::string logged = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->has_header("Injected"));
+  EXPECT_EQ(r->status, 500);
+  EXPECT_NE(logged.find("X-Name"), std::string::npos) << logged;
+  r = c.Get("/header?name=plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("X-Name"), "plain");
 }
 
 TEST_F(HttpServerTest, APostWithoutALengthHasAnEmptyBody) {
