@@ -364,7 +364,8 @@ Server::Server(const Router& router, ServerOptions options)
           return httplib::Server::HandlerResponse::Unhandled;
         auto& mutable_in = const_cast<httplib::Request&>(in);
         mutable_in.ranges.clear();  // else cpp-httplib would cut this body to what it parsed
-        if (out.status == 416 && (in.method == "GET" || in.method == "HEAD")) {
+        // (Only a 416 of cpp-httplib's own, before any route: t_counted says a route ran already.)
+        if (out.status == 416 && !t_counted && (in.method == "GET" || in.method == "HEAD")) {
           mutable_in.headers.erase("Range");
           impl->handle(in, out, nullptr);
           return httplib::Server::HandlerResponse::Handled;

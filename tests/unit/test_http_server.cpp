@@ -84,6 +84,13 @@ class HttpServerTest : public testing::Test {
       res.set_header("X-Name", r.query_value("name").value_or(""));
       return res;
     });
+    // A route's own 416 without a body.
+    router_.add("GET", "/bare416", [this](Request&) {
+      ++bare_calls_;
+      Response r;
+      r.status = 416;
+      return r;
+    });
     // A live stream: one line now, the next only once the test says so.
     router_.add("GET", "/live", [this](Request&) {
       Response r;
@@ -112,6 +119,7 @@ class HttpServerTest : public testing::Test {
   std::thread thread_;
   std::atomic<uint64_t> uploaded_{0};
   std::atomic<bool> release_{false};
+  std::atomic<int> bare_calls_{0};
 };
 
 // A raw connection to the server: sends each piece of `pieces` (300 ms apart, so that each
@@ -432,6 +440,13 @@ TEST_F(HttpServerTest, RangesCppHttplibCannotParseAreIgnoredAndItsOwnErrorsHaveE
     EXPECT_EQ(r->status, 200) << range;
     EXPECT_EQ(r->body.size(), 1000u) << range;
   }
+  // A route's own bodiless 416 is given an error body, and its handler runs once (a second run
+  // counted the request twice: stop() then waited for it forever).
+  auto bare = c.Get("/bare416");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 416);
+  EXPECT_NE(bare->body.find("invalid_argument"), std::string::npos) << bare->body;
+  EXPECT_EQ(bare_calls_.load(), 1);
   // What cpp-httplib refuses itself (a malformed request line) answers with Glia's error body.
   const std::string got = exchange(server_->port(), {"BROKEN\r\n\r\n"});
   EXPECT_NE(got.find(" 400 "), std::string::npos) << got;
