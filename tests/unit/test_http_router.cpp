@@ -72,7 +72,9 @@ TEST(HttpRouter, ErrorsMapToTheirKindsStatusAndOthersTo500) {
   Request b = make("GET", "/conflict");
   EXPECT_EQ(router.dispatch(b).status, 409);
   Request c = make("GET", "/auth");
-  EXPECT_EQ(router.dispatch(c).status, 401);
+  const Response rc = router.dispatch(c);
+  EXPECT_EQ(rc.status, 401);
+  EXPECT_EQ(rc.headers.count("WWW-Authenticate"), 1u);  // RFC 9110 11.6.1
   Request d = make("GET", "/bug");
   const Response rd = router.dispatch(d);
   EXPECT_EQ(rd.status, 500);
