@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -382,6 +383,33 @@ TEST_F(HttpServerTest, AHeaderValueNeverSplitsTheResponse) {
   r = c.Get("/header?name=plain");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->get_header_value("X-Name"), "plain");
+}
+
+TEST_F(HttpServerTest, AGzipBodyCountsAgainstTheLimitAsItInflates) {
+  // Some 800 gzip bytes that inflate to 800 KB: the limit is on what the route would receive.
+  std::string plain(800u << 10, '\0'), packed(plain.size(), '\0');
+  z_stream z{};
+  ASSERT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(plain.data());
+  z.avail_in = static_cast<uInt>(plain.size());
+  z.next_out = reinterpret_cast<Bytef*>(packed.data());
+  z.avail_out = static_cast<uInt>(packed.size());
+  ASSERT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  packed.resize(z.total_out);
+  deflateEnd(&z);
+  ASSERT_LT(packed.size(), 1000u);  // under /small's limit as sent
+  for (const char* path : {"/small", "/upload"}) {
+    const bool small = std::string(path) == "/small";
+    const std::string got =
+        exchange(server_->port(), {std::string(small ? "POST " : "PUT ") + path +
+                                   " HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nConnection: "
+                                   "close\r\nContent-Length: " +
+                                   std::to_string(packed.size()) + "\r\n\r\n" + packed});
+    if (small)
+      EXPECT_EQ(got.rfind("HTTP/1.1 413 ", 0), 0u) << got;
+    else
+      EXPECT_NE(got.find("\"size\":" + std::to_string(plain.size())), std::string::npos) << got;
+  }
 }
 
 TEST_F(HttpServerTest, APostWithoutALengthHasAnEmptyBody) {
