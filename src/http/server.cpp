@@ -355,6 +355,26 @@ Server::Server(const Router& router, ServerOptions options)
     if (impl->options.on_request) impl->options.on_request(to_request(in), r.status, 0);
     return r.status;
   });
+  // An exception that escaped the adapter: cpp-httplib would put its what() in a header of a bare
+  // 500. The log has it; the client gets Glia's internal error.
+  http.set_exception_handler(
+      [](const httplib::Request& in, httplib::Response& out, std::exception_ptr ep) {
+        std::string what = "an exception that is not a std::exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        std::fprintf(stderr, "glia server: %s %s: internal error: %s\n",
+                     escape_bytes(in.method).c_str(), escape_bytes(in.path).c_str(),
+                     escape_bytes(what).c_str());
+        out = httplib::Response();
+        const Response r =
+            Response::error(ErrorKind::Internal, "internal error (see the server's log)");
+        out.status = r.status;
+        out.set_content(r.body, r.content_type);
+      });
   // What cpp-httplib answers itself, before any route (a malformed request line, a target too
   // long, a Range it cannot parse): Glia's error body. A Range it could not parse is ignored
   // instead (RFC 9110 14.2; ranged_response does the same): a GET is served without it.

@@ -506,6 +506,30 @@ TEST_F(HttpServerTest, AnOversizeBodyIsRefusedBeforeTheClientSendsIt) {
   EXPECT_EQ(uploaded_.load(), 1000u);
 }
 
+TEST(HttpServer, AnExceptionOutsideAHandlerTellsTheClientNothingOfIt) {
+  // Whatever escapes the adapter (here the access-log callback) reaches cpp-httplib, which put
+  // e.what() in an EXCEPTION_WHAT header of its bare 500.
+  Router router;
+  router.add("GET", "/x", [](Request&) { return Response::json({{"x", 1}}); });
+  ServerOptions o;
+  o.port = 0;
+  o.on_request = [](const Request&, int, double) { throw std::runtime_error("/srv/secret/path"); };
+  Server server(router, o);
+  std::thread t([&] { server.run(); });
+  httplib::Client c("127.0.0.1", server.port());
+  testing::internal::CaptureStderr();
+  auto r = c.Get("/x");
+  const std::string logged = testing::internal::GetCapturedStderr();
+  server.stop();
+  t.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_FALSE(r->has_header("EXCEPTION_WHAT"));
+  EXPECT_EQ(r->body.find("secret"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("\"internal\""), std::string::npos) << r->body;
+  EXPECT_NE(logged.find("/srv/secret/path"), std::string::npos) << logged;
+}
+
 TEST(HttpServer, RefusesAPortInUseAndHalfATlsPair) {
   Router router;
   ServerOptions o;
