@@ -195,6 +195,7 @@ void register_tokens(CLI::App& app, const std::shared_ptr<std::string>& workspac
       "revoke", "Revoke an API token: refused from the next request on, also by a running server");
   revoke->add_option("id", r->id, "the token's id (as `glia token list` shows), or the token")
       ->required();
+  add_output(revoke, r->output);
   revoke->callback([r, workspace_dir] {
     std::string id = r->id;
     if (auto from_text = platform::token_id_of(id)) id = *from_text;
@@ -204,7 +205,13 @@ void register_tokens(CLI::App& app, const std::shared_ptr<std::string>& workspac
     auto ws = open_workspace(*workspace_dir);
     const auto token = ws.store().find_token(id);
     if (!token) throw Error(ErrorKind::NotFound, "unknown token '" + id + "'");
-    if (ws.store().revoke_token(id, platform::now_seconds()))
+    const bool revoked_now = ws.store().revoke_token(id, platform::now_seconds());
+    if (r->output == "json") {
+      auto j = token_json(*ws.store().find_token(id), platform::now_seconds());
+      j["revoked_now"] = revoked_now;  // false: it was revoked already
+      return print_json(j);
+    }
+    if (revoked_now)
       std::printf("revoked token %s (user '%s')\n", id.c_str(), token->user.c_str());
     else
       std::printf("token %s (user '%s') was already revoked at %s\n", id.c_str(),

@@ -133,11 +133,13 @@ void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
     auto ws = open_workspace(*workspace_dir);
     auto run = ws.store().get_run(*id);
     if (platform::is_terminal(run.status))
-      throw Error("run '" + *id + "' has already ended (" + platform::to_string(run.status) +
-                  "); nothing to cancel");
+      throw Error(ErrorKind::Conflict, "run '" + *id + "' has already ended (" +
+                                           platform::to_string(run.status) +
+                                           "); nothing to cancel");
     if (run.status == platform::RunStatus::Finalizing)
-      throw Error("run '" + *id +
-                  "' is finishing (Finalizing): its process has ended, nothing to cancel");
+      throw Error(
+          ErrorKind::Conflict,
+          "run '" + *id + "' is finishing (Finalizing): its process has ended, nothing to cancel");
     if (run.spec.empty())
       throw Error("run '" + *id +
                   "' was not started as a job (its own program logs to it); stop that program");

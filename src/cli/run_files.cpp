@@ -65,9 +65,10 @@ void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& works
     for (const auto& f : ws.store().run_files(a->run))
       if (under(f.path, prefix)) chosen.push_back(f);
     if (chosen.empty())
-      throw Error("run '" + a->run + "' has no files" +
-                  (prefix.empty() ? std::string() : " under '" + prefix + "'") +
-                  " (see: glia run files " + a->run + ")");
+      throw Error(ErrorKind::NotFound,
+                  "run '" + a->run + "' has no files" +
+                      (prefix.empty() ? std::string() : " under '" + prefix + "'") +
+                      " (see: glia run files " + a->run + ")");
     platform::ArtifactStore artifacts(ws.artifacts_path());
     const std::filesystem::path dest(a->dir);
     std::error_code ec;

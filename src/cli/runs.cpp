@@ -94,7 +94,7 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
     for (const auto& name : names) {
       auto series = store.metric_series(ma->run, name);
       if (series.empty() && !ma->name.empty())
-        throw Error("run '" + ma->run + "' has no metric '" + name + "'");
+        throw Error(ErrorKind::NotFound, "run '" + ma->run + "' has no metric '" + name + "'");
       for (const auto& p : series) {
         if (ma->output == "csv")
           std::printf("\"%s\",%lld,%.17g,%.6f\n", name.c_str(), static_cast<long long>(p.step),

@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "glia/escape.hpp"
 #include "glia/http/server.hpp"
 #include "glia/platform/local_agent.hpp"
 #include "server/routes.hpp"
@@ -106,8 +107,10 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
     options.max_threads = *max_threads;
     if (*access_log)
       options.on_request = [](const http::Request& r, int status, double seconds) {
-        std::fprintf(stderr, "%s %s %s %d %.1fms\n", r.remote_addr.c_str(), r.method.c_str(),
-                     r.path.c_str(), status, seconds * 1e3);
+        // Quoted: a decoded path may hold a newline (a forged log line) or any other byte.
+        std::fprintf(stderr, "%s %s %s %d %.1fms\n", escape_bytes(r.remote_addr).c_str(),
+                     escape_bytes(r.method).c_str(), escape_bytes(r.path).c_str(), status,
+                     seconds * 1e3);
       };
     http::Server server(router, options);
     // Jobs queued before the server started (or left by a dead agent) go on now.

@@ -144,14 +144,23 @@ ClientResponse Client::download(const std::string& path, const ChunkReceiver& re
     const uint64_t resume_from = offset;
     if (offset > 0) headers.emplace("Range", "bytes=" + std::to_string(offset) + "-");
     int status = 0;
-    std::string error_body;
+    std::string error_body, wrong_part;
     bool receiver_stopped = false;
     httplib::Result r = h.Get(
         full, headers,
         [&](const httplib::Response& res) {
           status = res.status;
           // Resuming: a server that ignored the Range would send the whole body again.
-          return !(resume_from > 0 && status == 200);
+          if (resume_from > 0 && status == 200) return false;
+          // ... and a part must start where the client asked ("bytes FIRST-LAST/SIZE").
+          if (resume_from > 0 && status == 206) {
+            const std::string range = res.get_header_value("Content-Range");
+            if (range.rfind("bytes " + std::to_string(resume_from) + "-", 0) != 0) {
+              wrong_part = range.empty() ? "no Content-Range" : "Content-Range '" + range + "'";
+              return false;
+            }
+          }
+          return true;
         },
         [&](const char* data, size_t size) {
           if (status >= 400) {
@@ -166,6 +175,10 @@ ClientResponse Client::download(const std::string& path, const ChunkReceiver& re
           return true;
         });
     if (status >= 400) throw error_of_response(status, error_body, "GET " + path);
+    if (!wrong_part.empty())
+      throw Error(ErrorKind::Corrupt, "GET " + path + ": asked for the bytes from " +
+                                          std::to_string(resume_from) + ", the server answered " +
+                                          wrong_part);
     if (resume_from > 0 && status == 200)
       throw Error(ErrorKind::Unavailable,
                   "GET " + path + ": the server does not resume downloads (no Range support)");

@@ -59,9 +59,12 @@ Response Response::error(ErrorKind kind, const std::string& message) {
 }
 
 Response Response::error(int status, ErrorKind kind, const std::string& message) {
-  return json(
-      {{"error", {{"kind", std::string(error_kind_info(kind).name)}, {"message", message}}}},
-      status);
+  Response r =
+      json({{"error", {{"kind", std::string(error_kind_info(kind).name)}, {"message", message}}}},
+           status);
+  // A 401 says how to authenticate (RFC 9110 11.6.1: it must).
+  if (status == 401) r.set_header("WWW-Authenticate", "Bearer realm=\"glia\"");
+  return r;
 }
 
 void Response::set_header(const std::string& name, const std::string& value) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "glia/error_kinds.hpp"
+#include "glia/escape.hpp"
 
 namespace glia::http {
 
@@ -103,17 +104,28 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
 }
 
 Response Router::run(const Handler& handler, Request& request) {
+  // Logged lines quote what the client sent (a decoded path may hold a newline: a forged line).
+  const auto log = [&request](const std::string& what) {
+    std::fprintf(stderr, "glia server: %s %s: %s\n", escape_bytes(request.method).c_str(),
+                 escape_bytes(request.path).c_str(), escape_bytes(what).c_str());
+  };
   try {
     return handler(request);
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::Internal || e.kind() == ErrorKind::Corrupt)
-      std::fprintf(stderr, "glia server: %s %s: %s\n", request.method.c_str(), request.path.c_str(),
-                   e.what());
+    if (e.kind() == ErrorKind::Corrupt) log(e.what());
+    // Internal: a bug or a broken invariant, whose message is about the inside (files, SQL):
+    // the log has it, the client a line that says where to look.
+    if (e.kind() == ErrorKind::Internal) {
+      log(std::string("internal error: ") + e.what());
+      return Response::error(ErrorKind::Internal, "internal error (see the server's log)");
+    }
     return Response::error(e.kind(), e.what());
   } catch (const std::exception& e) {
     // Not a glia::Error: a bug. The client learns nothing of the inside; the log does.
-    std::fprintf(stderr, "glia server: %s %s: internal error: %s\n", request.method.c_str(),
-                 request.path.c_str(), e.what());
+    log(std::string("internal error: ") + e.what());
+    return Response::error(ErrorKind::Internal, "internal error (see the server's log)");
+  } catch (...) {  // not even a std::exception: cpp-httplib would answer a bare 500
+    log("internal error: an exception that is not a std::exception");
     return Response::error(ErrorKind::Internal, "internal error (see the server's log)");
   }
 }

@@ -3,13 +3,17 @@
 #include "glia/http/server.hpp"
 
 #include <httplib.h>
+#include <strings.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <thread>
 
 #include "glia/error_kinds.hpp"
+#include "glia/escape.hpp"
 #include "http/worker_pool.hpp"
 
 namespace glia::http {
@@ -47,6 +51,27 @@ Request to_request(const httplib::Request& in) {
   return r;
 }
 
+// A body left unread (refused, or not read by its handler) of at most this many bytes is read
+// and dropped so that the connection can serve the next request; a longer one closes it.
+constexpr uint64_t kSkipMax = 1u << 20;
+
+// Whether a request announces a body: a Content-Length above 0 or a Transfer-Encoding.
+// (Without either, a request has no body: RFC 9112 6.3.)
+bool has_body(const httplib::Request& in) {
+  if (in.has_header("Transfer-Encoding")) return true;
+  const std::string length = in.get_header_value("Content-Length");
+  return !length.empty() && length != "0";
+}
+
+Response body_too_large(uint64_t limit, const std::string& path) {
+  return Response::error(
+      413, ErrorKind::InvalidArgument,
+      "request body is larger than the " + std::to_string(limit) + " bytes " + path + " accepts");
+}
+
+// Set by handle() on the worker thread that writes the response next (see Impl::pending).
+thread_local bool t_counted = false;
+
 }  // namespace
 
 struct Server::Impl {
@@ -54,35 +79,55 @@ struct Server::Impl {
   ServerOptions options;
   std::unique_ptr<httplib::Server> http;
   std::atomic<bool> stopping{false};
+  // Requests handed to handle() before stop() whose responses are not written yet. cpp-httplib
+  // writes no body at all once it is stopping, so stop() waits for these before it stops it.
+  std::atomic<int> pending{0};
   int port = 0;
 
   Impl(const Router& r, ServerOptions o) : router(r), options(std::move(o)) {}
 
-  void write(const Response& from, httplib::Response& to) {
+  // `close`: the connection ends after this response (its request's body was not all read, so
+  // what follows on the connection is not a request). cpp-httplib keeps a connection whatever
+  // the response says, unless writing the body fails: the body is written whole, then the
+  // content provider reports a failure.
+  void write(const Response& from, httplib::Response& to, bool close) {
     to.status = from.status;
     for (const auto& [k, v] : from.headers) to.headers.emplace(k, v);
+    if (close) to.set_header("Connection", "close");
     if (from.stream && (!from.content_length || *from.content_length > 0)) {
       auto stream = from.stream;
       auto done = std::make_shared<bool>(false);
       auto* flag = &stopping;
       if (from.content_length) {
-        to.set_content_provider(*from.content_length, from.content_type,
-                                [stream, done, flag](size_t, size_t, httplib::DataSink& sink) {
-                                  if (*done)
-                                    return false;  // the stream wrote less than it announced
-                                  *done = true;
-                                  Sink out(sink, *flag);
-                                  return stream(out);
-                                });
+        to.set_content_provider(
+            *from.content_length, from.content_type,
+            [stream, done, flag, close](size_t, size_t, httplib::DataSink& sink) {
+              if (*done) return false;  // the stream wrote less than it announced
+              *done = true;
+              Sink out(sink, *flag);
+              return stream(out) && !close;
+            });
       } else {
         to.set_chunked_content_provider(from.content_type,
-                                        [stream, flag](size_t, httplib::DataSink& sink) {
+                                        [stream, flag, close](size_t, httplib::DataSink& sink) {
                                           Sink out(sink, *flag);
                                           const bool ok = stream(out);
                                           if (ok) sink.done();
-                                          return ok;
+                                          return ok && !close;
                                         });
       }
+    } else if (close && !from.body.empty()) {
+      auto body = std::make_shared<std::string>(from.body);
+      to.set_content_provider(body->size(), from.content_type,
+                              [body](size_t, size_t, httplib::DataSink& sink) {
+                                sink.write(body->data(), body->size());
+                                return false;
+                              });
+    } else if (close) {
+      to.set_chunked_content_provider(from.content_type, [](size_t, httplib::DataSink& sink) {
+        sink.done();
+        return false;
+      });
     } else {
       to.set_content(from.body, from.content_type);
     }
@@ -91,15 +136,48 @@ struct Server::Impl {
   void handle(const httplib::Request& in, httplib::Response& out,
               const httplib::ContentReader* reader) {
     const auto start = std::chrono::steady_clock::now();
+    // Counted until its response is written (the logger): stop() waits for these.
+    t_counted = true;
+    pending.fetch_add(1);
     // cpp-httplib 0.11 applies a Range header to every response, unchecked; Glia serves ranges
     // itself (ranged_response), so the library must not. The request is the library's own
     // non-const object, handed to handlers as const.
-    const_cast<httplib::Request&>(in).ranges.clear();
+    auto& mutable_in = const_cast<httplib::Request&>(in);
+    mutable_in.ranges.clear();
     Request req = to_request(in);
+    // cpp-httplib reads a multipart/form-data body through callbacks of its own, which Glia's
+    // readers do not set (a bad_function_call, answered 500): the body is read as bytes, and the
+    // route sees the Content-Type as sent (req.headers holds it).
+    if (in.is_multipart_form_data()) mutable_in.headers.erase("Content-Type");
     Response res;
+    // The body: read in full (or announced as none) unless `unread` says otherwise.
+    const bool announced = has_body(in);
+    bool unread = announced && !reader;  // a GET's body: cpp-httplib never reads it
+    bool touched = false;                // whether reading the body began
+    // Both lengths (RFC 9112 6.1: a smuggling attempt), or a coding cpp-httplib reads as "until
+    // the client closes": where the body ends is not known, so nothing after it can be served.
+    const std::string coding = in.get_header_value("Transfer-Encoding");
+    const bool ambiguous =
+        in.has_header("Transfer-Encoding") &&
+        (in.has_header("Content-Length") || ::strcasecmp(coding.c_str(), "chunked"));
     Router::Match m = router.match(req.method, req.path);
-    if (!m.handler) {
+    if (ambiguous) {
+      res = Response::error(
+          ErrorKind::InvalidArgument,
+          "request body: Transfer-Encoding " + quote_bytes(coding) + " with " +
+              (in.has_header("Content-Length") ? "a Content-Length" : "no chunked coding") +
+              " is not accepted (expected Content-Length or chunked alone)");
+      unread = true;
+      touched = true;  // never skipped: the connection closes
+    } else if (stopping.load()) {
+      // Came after stop(): not served (stop() waits only for the requests before it).
+      t_counted = false;
+      pending.fetch_sub(1);
+      res = Response::error(ErrorKind::Unavailable, "the server is stopping; try again");
+      unread = announced;
+    } else if (!m.handler) {
       res = router.dispatch(req);  // 404 or 405, with the error body
+      unread = announced;
     } else {
       req.params = std::move(m.params);
       const uint64_t limit = m.options.max_body;
@@ -112,15 +190,16 @@ struct Server::Impl {
         }
       }
       if (too_large) {
-        res = Response::error(413, ErrorKind::InvalidArgument,
-                              "request body is larger than the " + std::to_string(limit) +
-                                  " bytes " + req.path + " accepts");
-        res.set_header("Connection", "close");
+        res = body_too_large(limit, req.path);
+        unread = announced;
       } else if (reader && m.options.stream_body) {
         auto received = std::make_shared<uint64_t>(0);
         auto over = std::make_shared<bool>(false);
-        req.read_body = [reader, limit, received, over](const ChunkReceiver& receive) {
-          return (*reader)([&](const char* data, size_t size) {
+        // 0: never called, 1: read to its end, 2: stopped before its end.
+        auto state = std::make_shared<int>(announced ? 0 : 1);
+        req.read_body = [reader, limit, received, over, state](const ChunkReceiver& receive) {
+          if (*state != 0) return *state == 1;  // no body, or read already
+          const bool ok = (*reader)([&](const char* data, size_t size) {
             *received += size;
             if (*received > limit) {
               *over = true;
@@ -128,15 +207,16 @@ struct Server::Impl {
             }
             return receive(data, size);
           });
+          *state = ok ? 1 : 2;
+          return ok;
         };
         res = Router::run(*m.handler, req);
-        if (*over)
-          res = Response::error(413, ErrorKind::InvalidArgument,
-                                "request body is larger than the " + std::to_string(limit) +
-                                    " bytes " + req.path + " accepts");
+        if (*over) res = body_too_large(limit, req.path);
+        unread = *state != 1;
+        touched = *state == 2;
       } else {
         bool ok = true;
-        if (reader) {
+        if (reader && announced) {
           ok = (*reader)([&](const char* data, size_t size) {
             if (req.body.size() + size > limit) {
               too_large = true;
@@ -147,16 +227,55 @@ struct Server::Impl {
           });
         }
         if (too_large)
-          res = Response::error(413, ErrorKind::InvalidArgument,
-                                "request body is larger than the " + std::to_string(limit) +
-                                    " bytes " + req.path + " accepts");
+          res = body_too_large(limit, req.path);
         else if (!ok)
           res = Response::error(ErrorKind::InvalidArgument, "request body could not be read");
         else
           res = Router::run(*m.handler, req);
+        touched = reader && announced;
+        unread = unread || !ok || too_large;
       }
     }
-    write(res, out);
+    // A body left unread: skipped when it is short and not read at all yet, else the connection
+    // closes after the response (what follows on it is the body, not a request).
+    bool close = false;
+    if (unread) {
+      close = true;
+      if (reader && !touched) {
+        uint64_t length = 0;  // 0: chunked, unknown yet
+        try {
+          const std::string cl = in.get_header_value("Content-Length");
+          if (!cl.empty()) length = std::stoull(cl);
+        } catch (const std::exception&) {
+          length = kSkipMax + 1;
+        }
+        if (length <= kSkipMax) {
+          uint64_t skipped = 0;
+          close = !(*reader)([&skipped](const char*, size_t size) {
+            skipped += size;
+            return skipped <= kSkipMax;
+          });
+        }
+      }
+    }
+    // A header holding a line break would let what a handler copied into it (a name a user gave)
+    // write headers or a response of its own: a bug of the handler, answered as one.
+    std::string broken;  // the first header holding a line break, if any
+    for (const auto& [name, value] : res.headers)
+      if (broken.empty() &&
+          (name + value).find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+        broken = name;
+    if (!broken.empty()) {
+      std::fprintf(stderr,
+                   "glia server: %s %s: internal error: response header %s holds a line break\n",
+                   escape_bytes(req.method).c_str(), escape_bytes(req.path).c_str(),
+                   escape_bytes(broken).c_str());
+      res = Response::error(ErrorKind::Internal, "internal error (see the server's log)");
+    }
+    // A streamed answer goes out as it is written: no compression, whose buffers would hold a
+    // live stream back until its end.
+    if (res.stream && !res.content_length) mutable_in.headers.erase("Accept-Encoding");
+    write(res, out, close);
     if (options.on_request) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -200,6 +319,13 @@ Server::Server(const Router& router, ServerOptions options)
   // Body limits are per route (RouteOptions::max_body), checked in the adapter.
   http.set_payload_max_length(std::numeric_limits<size_t>::max());
   Impl* impl = impl_.get();
+  // Called once a response is written (also for cpp-httplib's own, which handle() did not count).
+  http.set_logger([impl](const httplib::Request&, const httplib::Response&) {
+    if (t_counted) {
+      t_counted = false;
+      impl->pending.fetch_sub(1);
+    }
+  });
   const auto plain = [impl](const httplib::Request& in, httplib::Response& out) {
     impl->handle(in, out, nullptr);
   };
@@ -207,12 +333,79 @@ Server::Server(const Router& router, ServerOptions options)
                                 const httplib::ContentReader& reader) {
     impl->handle(in, out, &reader);
   };
-  http.Get(".*", plain);
-  http.Options(".*", plain);
-  http.Post(".*", with_body);
-  http.Put(".*", with_body);
-  http.Patch(".*", with_body);
-  http.Delete(".*", with_body);
+  // Every path, newlines included (std::regex's '.' stops at them): the Router answers 404.
+  const std::string any = "[\\s\\S]*";
+  http.Get(any, plain);
+  http.Options(any, plain);
+  http.Post(any, with_body);
+  http.Put(any, with_body);
+  http.Patch(any, with_body);
+  http.Delete(any, with_body);
+  // Expect: 100-continue: a body the route would refuse by its length is answered 413 now,
+  // before the client sends it (and the connection closes: the client may send it anyway).
+  http.set_expect_100_continue_handler([impl](const httplib::Request& in, httplib::Response& out) {
+    const Router::Match m = impl->router.match(in.method, in.path);
+    uint64_t length = 0;
+    try {
+      const std::string cl = in.get_header_value("Content-Length");
+      if (!cl.empty()) length = std::stoull(cl);
+    } catch (const std::exception&) {
+      length = 0;  // malformed: left to cpp-httplib's own check
+    }
+    if (!m.handler || length <= m.options.max_body) return 100;
+    const Response r = body_too_large(m.options.max_body, in.path);
+    impl->write(r, out, true);
+    if (impl->options.on_request) impl->options.on_request(to_request(in), r.status, 0);
+    return r.status;
+  });
+  // An exception that escaped the adapter: cpp-httplib would put its what() in a header of a bare
+  // 500. The log has it; the client gets Glia's internal error.
+  http.set_exception_handler(
+      [](const httplib::Request& in, httplib::Response& out, std::exception_ptr ep) {
+        std::string what = "an exception that is not a std::exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        std::fprintf(stderr, "glia server: %s %s: internal error: %s\n",
+                     escape_bytes(in.method).c_str(), escape_bytes(in.path).c_str(),
+                     escape_bytes(what).c_str());
+        out = httplib::Response();
+        const Response r =
+            Response::error(ErrorKind::Internal, "internal error (see the server's log)");
+        out.status = r.status;
+        out.set_content(r.body, r.content_type);
+      });
+  // What cpp-httplib answers itself, before any route (a malformed request line, a target too
+  // long, a Range it cannot parse): Glia's error body. A Range it could not parse is ignored
+  // instead (RFC 9110 14.2; ranged_response does the same): a GET is served without it.
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [impl](const httplib::Request& in, httplib::Response& out) {
+        if (!out.body.empty() || out.content_provider_)  // an answer of a route
+          return httplib::Server::HandlerResponse::Unhandled;
+        auto& mutable_in = const_cast<httplib::Request&>(in);
+        mutable_in.ranges.clear();  // else cpp-httplib would cut this body to what it parsed
+        // (Only a 416 of cpp-httplib's own, before any route: t_counted says a route ran already.)
+        if (out.status == 416 && !t_counted && (in.method == "GET" || in.method == "HEAD")) {
+          mutable_in.headers.erase("Range");
+          impl->handle(in, out, nullptr);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        const ErrorKind kind = error_kind_of_status(out.status);
+        const std::string message =
+            out.status == 414   ? "the request target is too long"
+            : out.status == 415 ? "the request body's Content-Encoding is not supported"
+            : out.status == 416 ? "the Range header is not valid"
+            : out.status == 404 ? "no such resource"
+            : out.status == 400
+                ? "malformed HTTP request"
+                : "the request could not be served (HTTP " + std::to_string(out.status) + ")";
+        const Response r = Response::error(out.status, kind, message);
+        out.set_content(r.body, r.content_type);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   if (o.port < 0 || o.port > 65535)
     throw Error("port " + std::to_string(o.port) + " is not in 0..65535");
   if (o.port == 0) {
@@ -244,6 +437,9 @@ void Server::run() {
 
 void Server::stop() {
   impl_->stopping = true;
+  // Requests that came before this finish first (their streams see stopping()); the ones after
+  // are answered 503. Then the listening socket closes.
+  while (impl_->pending.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->http->stop();
 }
 

@@ -1,5 +1,6 @@
 // The server's task queue: a worker thread per connection being served, started on demand up to
-// a cap and kept a while when idle, so a few slow clients never hold the threads others need.
+// a cap and kept once started (idle ones take the next connection), so a few slow clients never
+// hold the threads others need.
 #pragma once
 
 #include <httplib.h>

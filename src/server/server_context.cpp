@@ -1,5 +1,7 @@
 #include "server/server_context.hpp"
 
+#include <strings.h>
+
 #include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/local_agent.hpp"
@@ -47,8 +49,9 @@ void ServerContext::wake_agent(ServedWorkspace& ws) {
 std::optional<std::string> bearer_token(const http::Request& request) {
   const auto h = request.header("Authorization");
   if (!h) return std::nullopt;
-  constexpr std::string_view kBearer = "Bearer ";
-  if (h->size() <= kBearer.size() || h->compare(0, kBearer.size(), kBearer) != 0)
+  // The scheme is case-insensitive (RFC 9110 11.1): "Bearer", "bearer", "BEARER".
+  constexpr std::string_view kBearer = "bearer ";
+  if (h->size() <= kBearer.size() || ::strncasecmp(h->c_str(), kBearer.data(), kBearer.size()) != 0)
     return std::nullopt;
   return h->substr(kBearer.size());
 }

@@ -95,6 +95,8 @@ grep -rqF "$ID" "$WS/.glia" || fail "the token id is not where the test looks"
 [ "$(g token revoke "$ID")" = "revoked token $ID (user 'bo')" ] || fail "revoke"
 [ "$(g token list --user bo -o json | field '[0]["status"]')" = revoked ] || fail "not revoked"
 g token revoke "$ID" | grep -q "was already revoked at" || fail "revoke twice"
+g token revoke "$ID" -o json | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["status"]=="revoked" and j["revoked_now"] is False and "token" not in j, j' ||
+  fail "revoke -o json"
 [ "$(g token revoke "$T2")" = "revoked token $ID2 (user 'al')" ] || fail "revoke by token text"
 expect_exit 3 g token revoke 0123456789abcdef
 expect_exit 2 g token revoke not-an-id

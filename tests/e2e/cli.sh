@@ -48,4 +48,7 @@ exit_code() { local rc=0; "$@" >/dev/null 2>&1 || rc=$?; echo "$rc"; }
 [ "$(exit_code "$GLIA" -w "$WORK/ws" dataset create --name '../x' --path "$WORK/d")" -eq 2 ] ||
   fail "bad dataset name is not exit 2"
 [ "$(exit_code "$GLIA" workspace init "$WORK/ws")" -eq 4 ] || fail "second init is not exit 4"
+mkdir -p "$WORK/not-a-ws"
+[ "$(exit_code "$GLIA" -w "$WORK/not-a-ws" job list)" -eq 3 ] || fail "a folder without a workspace is not exit 3"
+[ "$(cd "$WORK/not-a-ws" && exit_code env -u GLIA_WORKSPACE "$GLIA" job list)" -eq 3 ] || fail "no workspace found is not exit 3"
 echo "PASS cli"

@@ -136,6 +136,9 @@ sleep 0.2
 ! pgrep -f "sleep 2345" >/dev/null || fail "canceled job's children still running"
 expect_fail "$GLIA" -w "$WS" job cancel "$CAN"
 echo "$LAST_ERR" | grep -q "already ended" || fail "cancel twice: $LAST_ERR"
+rc=0
+"$GLIA" -w "$WS" job cancel "$CAN" 2>/dev/null || rc=$?
+[ "$rc" = 4 ] || fail "canceling an ended run: exit $rc, expected 4 (conflict, docs/errors.md)"
 
 # Compute targets: create/list/show, the concurrency limit queues jobs.
 "$GLIA" -w "$WS" compute create --name one --type local --max-concurrent 1 >/dev/null

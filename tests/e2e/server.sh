@@ -17,6 +17,7 @@ READER_ID=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "
 start_server() {
   local log=$1
   shift
+  : >"$log"  # before sed reads it: the server opens it only once it runs
   "$GLIA" -w "$WS" server --listen 127.0.0.1:0 "$@" >"$log" 2>"$log.err" &
   PID=$!
   for _ in $(seq 100); do
@@ -41,6 +42,8 @@ grep -q '"kind":"unauthenticated"' "$WORK/body" || fail "401 body: $(cat "$WORK/
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["workspaces"]==[{"name":"ws","role":"owner"}], j' \
   "$WORK/body" || fail "workspaces body: $(cat "$WORK/body")"
 [ "$(status_of -H "Authorization: Bearer $READER" "$URL/api/v1/workspaces")" = 200 ] || fail "reader token"
+[ "$(status_of -H "Authorization: bearer $READER" "$URL/api/v1/workspaces")" = 200 ] ||
+  fail "the scheme is case-insensitive (RFC 9110): $(cat "$WORK/body")"
 # A revoke from the CLI (another process) takes effect on the very next request.
 g token revoke "$READER_ID" >/dev/null
 [ "$(status_of -H "Authorization: Bearer $READER" "$URL/api/v1/workspaces")" = 401 ] ||
@@ -76,6 +79,17 @@ g server --listen 127.0.0.1:0 --store postgresql://u@127.0.0.1:1/db >/dev/null 2
 [ "$rc" -eq 4 ] || fail "--store of another store: exit $rc, expected 4: $(cat "$WORK/err3")"
 grep -q "uses $WS/.glia/glia.db" "$WORK/err3" || fail "--store message: $(cat "$WORK/err3")"
 expect_fail g server --listen 127.0.0.1:0 --store mysql://x
+
+# The access log: a line per request, what the client sent quoted (control bytes decoded from a
+# path, such as a terminal's escape sequences, never reach the log raw).
+start_server "$WORK/s3" --access-log
+status_of "http://127.0.0.1:$PORT/x%1B%5B2J%07" >/dev/null
+status_of "http://127.0.0.1:$PORT/api/v1/health" >/dev/null
+kill -TERM "$PID"
+wait "$PID" || fail "access-log server exit"
+grep -q ' GET /api/v1/health 200 ' "$WORK/s3.err" || fail "no access log line: $(cat "$WORK/s3.err")"
+grep -q ' GET /x.*404 ' "$WORK/s3.err" || fail "no access log line for /x: $(cat -A "$WORK/s3.err")"
+! grep -q $'[\x1b\x07]' "$WORK/s3.err" || fail "raw control bytes in the log: $(cat -A "$WORK/s3.err")"
 
 # TLS with a given certificate (and --store naming the workspace's own store).
 start_server "$WORK/s2" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --store sqlite

@@ -373,6 +373,11 @@ TEST_F(ArtifactStoreTest, SnapshotOfAMissingFolderFails) {
   ArtifactStore s = store();
   EXPECT_EQ(error_of([&] { s.snapshot(dir_ / "nope"); }),
             "code folder '" + (dir_ / "nope").string() + "' does not exist");
+  try {
+    s.snapshot(dir_ / "nope");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+  }
   write_file(dir_ / "file", "x");
   EXPECT_THROW(s.snapshot(dir_ / "file"), Error);
 }

@@ -58,8 +58,15 @@ TEST_P(StoreDatasets, VersionsDedupArchiveAndUsage) {
   EXPECT_TRUE(store_->find_dataset("mnist", 3)->archived);
   EXPECT_THROW(store_->set_dataset_archived("mnist", 9, true), Error);
   EXPECT_EQ(store_->list_datasets().size(), 3u);
-  EXPECT_THROW(resolve_dataset(*store_, {"mnist", 9}), Error);
-  EXPECT_THROW(resolve_dataset(*store_, {"other", std::nullopt}), Error);
+  // Both are not found (404, exit 3): a version that is not there, a name that is not there.
+  for (const DatasetRef& missing : {DatasetRef{"mnist", 9}, DatasetRef{"other", std::nullopt}}) {
+    try {
+      resolve_dataset(*store_, missing);
+      ADD_FAILURE() << missing.name;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::NotFound) << e.what();
+    }
+  }
 
   NewRun n{"e", "", "c", "local", {}};
   n.inputs = {{"", "data", "mnist", 2, std::string(64, 'a'), "ro_mount"}};

@@ -42,6 +42,16 @@ class HttpClientTest : public testing::Test {
                                return sink.write(pattern_bytes(offset, n)) && !cut;
                              });
     });
+    // Answers every Range with the body from its start, labeled as the part asked for: bytes
+    // that are not the ones after what the client has.
+    router_.add("GET", "/liar", [](Request&) {
+      Response r;
+      r.status = 206;
+      r.set_header("Content-Range", "bytes 0-9/100");
+      r.content_type = "application/octet-stream";
+      r.body = pattern_bytes(0, 10);
+      return r;
+    });
     router_.add("PUT", "/up",
                 [](Request& r) {
                   std::string got;
@@ -127,6 +137,21 @@ TEST_F(HttpClientTest, DownloadsResumeWhereACutStoppedThem) {
       },
       99990);
   EXPECT_EQ(tail, pattern_bytes(99990, 10));
+  // A part that does not start where the client asked is refused, not appended.
+  std::string wrong;
+  try {
+    c.download(
+        "/liar",
+        [&](const char* d, size_t n) {
+          wrong.append(d, n);
+          return true;
+        },
+        50);
+    ADD_FAILURE() << "a part from the wrong offset was taken";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Corrupt) << e.what();
+  }
+  EXPECT_EQ(wrong, "");
 }
 
 TEST_F(HttpClientTest, UploadsStreamAndBadUrlsAreRefused) {

@@ -1,6 +1,8 @@
 // The HTTP layer's routing, error mapping and byte ranges, without a network.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "glia/http/range.hpp"
@@ -70,11 +72,42 @@ TEST(HttpRouter, ErrorsMapToTheirKindsStatusAndOthersTo500) {
   Request b = make("GET", "/conflict");
   EXPECT_EQ(router.dispatch(b).status, 409);
   Request c = make("GET", "/auth");
-  EXPECT_EQ(router.dispatch(c).status, 401);
+  const Response rc = router.dispatch(c);
+  EXPECT_EQ(rc.status, 401);
+  EXPECT_EQ(rc.headers.count("WWW-Authenticate"), 1u);  // RFC 9110 11.6.1
   Request d = make("GET", "/bug");
   const Response rd = router.dispatch(d);
   EXPECT_EQ(rd.status, 500);
   EXPECT_EQ(rd.body.find("secret"), std::string::npos);  // nothing of the inside leaks
+  // A glia::Error of kind Internal speaks of the inside too: the log has it, the client not.
+  router.add("GET", "/invariant", [](Request&) -> Response {
+    throw Error(ErrorKind::Internal, "sqlite: no such column x in /srv/ws/.glia/store.db");
+  });
+  Request i = make("GET", "/invariant");
+  testing::internal::CaptureStderr();
+  const Response ri = router.dispatch(i);
+  const std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(ri.status, 500);
+  EXPECT_EQ(body_of(ri)["error"]["kind"], "internal");
+  EXPECT_EQ(ri.body.find("store.db"), std::string::npos) << ri.body;
+  EXPECT_NE(logged.find("store.db"), std::string::npos) << logged;
+  // What the client sent is quoted in the log: a decoded path's newline cannot forge a line.
+  Request forged = make("GET", "/bug");
+  forged.path = "/bug\nglia server: forged";
+  router.add("GET", "/bug\nglia server: forged",
+             [](Request&) -> Response { throw std::runtime_error("boom"); });
+  testing::internal::CaptureStderr();
+  router.dispatch(forged);
+  const std::string log2 = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::count(log2.begin(), log2.end(), '\n'), 1) << log2;
+  // Not even a std::exception: still Glia's 500 body, never an escape.
+  router.add("GET", "/odd", [](Request&) -> Response { throw 42; });
+  Request o = make("GET", "/odd");
+  testing::internal::CaptureStderr();
+  const Response ro = router.dispatch(o);
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(ro.status, 500);
+  EXPECT_EQ(body_of(ro)["error"]["kind"], "internal");
   Request e = make("POST", "/json");
   e.body = "{not json";
   const Response re = router.dispatch(e);

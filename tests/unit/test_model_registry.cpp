@@ -276,6 +276,11 @@ TEST_F(ModelRegistry, ActiveRunsAreRefused) {
             0u)
       << err;
   EXPECT_EQ(model_count(), 0u);
+  try {
+    register_model(*ws_, r);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Conflict);  // its state does not allow it now
+  }
   // Unless its files are stored as they are logged (the MLflow API's artifacts): then the files
   // it has now are registered.
   store().add_run_files(queued, {{"outputs/model/m.json", sha256_bytes("{}"), 2, 1}});
@@ -427,6 +432,11 @@ TEST_F(ModelRegistry, MaterializeCachesPerContent) {
   EXPECT_EQ(entries, 1u);  // no temporary folder left behind
   EXPECT_EQ(error_of([&] { materialize_model(*ws_, "keras-mnist:7"); }),
             "model 'keras-mnist' has no version 7 (versions: 1, 2)");
+  try {
+    materialize_model(*ws_, "keras-mnist:7");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+  }
   EXPECT_EQ(error_of([&] { materialize_model(*ws_, "nope"); }),
             "unknown model 'nope' (register it with: glia model register --name nope --path ...)");
 }

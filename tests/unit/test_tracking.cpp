@@ -218,6 +218,12 @@ TEST_F(TrackingTest, CppClientInAJobWritesWhatTheReaderApplies) {
     log->log_image("Accuracy vs Loss", chart);
     log->upload_file("outputs/notes.txt", chart);
     EXPECT_THROW(log->upload_file("../x", chart), Error);
+    try {
+      log->upload_file("outputs/missing.txt", dir_ / "missing.txt");
+      ADD_FAILURE() << "a missing file was uploaded";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+    }
   }  // the destructor flushes
   auto r = reader();
   EXPECT_EQ(r.ingest(*store_, run_), 2500 + 1 + 2 + 1 + 1 + 1);  // a list: one record a value

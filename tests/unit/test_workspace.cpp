@@ -63,8 +63,14 @@ TEST_F(WorkspaceTest, NoWorkspaceSaysHowToMakeOne) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("glia workspace init"), std::string::npos) << e.what();
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);  // exit code 3
   }
-  EXPECT_THROW(Workspace::open(dir_), Error);
+  try {
+    Workspace::open(dir_);
+    ADD_FAILURE() << "a folder without a workspace was opened";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound) << e.what();
+  }
 }
 
 TEST_F(WorkspaceTest, CorruptOrNewerConfigIsAClearError) {

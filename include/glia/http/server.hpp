@@ -41,8 +41,9 @@ class Server {
   bool tls() const;
   /// Serves until stop(); returns when the requests in flight have finished.
   void run();
-  /// Stops accepting, tells streams to end (BodySink::stopping) and lets run() return once
-  /// the requests in flight are done. Safe from any thread (not from a signal handler).
+  /// Tells streams to end (BodySink::stopping), waits until the requests that came before it
+  /// have been answered (later ones get 503), then stops accepting and lets run() return.
+  /// Safe from any thread but a handler's (it would wait for itself) or a signal handler.
   void stop();
 
  private:

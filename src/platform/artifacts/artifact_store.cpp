@@ -115,7 +115,7 @@ bool ArtifactStore::contains(const std::string& sha256) const {
 }
 
 fs::path ArtifactStore::blob_path(const std::string& sha256) const {
-  if (!contains(sha256)) throw Error("artifact store has no blob " + sha256);
+  if (!contains(sha256)) throw Error(ErrorKind::NotFound, "artifact store has no blob " + sha256);
   return blob_location(root_, sha256);
 }
 

@@ -157,7 +157,8 @@ class Walker {
 
 std::string ArtifactStore::snapshot(const fs::path& dir, const SnapshotOptions& options) {
   std::error_code ec;
-  if (!fs::exists(dir, ec)) throw Error("code folder '" + dir.string() + "' does not exist");
+  if (!fs::exists(dir, ec))
+    throw Error(ErrorKind::NotFound, "code folder '" + dir.string() + "' does not exist");
   if (!fs::is_directory(dir, ec)) throw Error("code folder '" + dir.string() + "' is not a folder");
   check_code_link(dir, options.base);
   const artifacts::IgnoreRules rules = artifacts::IgnoreRules::load(dir);

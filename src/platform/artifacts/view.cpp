@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 void ArtifactStore::link_view(const std::string& manifest_sha256, const fs::path& dest) const {
   const std::vector<ManifestEntry> entries = manifest(manifest_sha256);
   std::error_code ec;
-  if (fs::exists(dest, ec)) throw Error("cannot make a view at '" + dest.string() + "': it exists");
+  if (fs::exists(dest, ec))
+    throw Error(ErrorKind::Conflict, "cannot make a view at '" + dest.string() + "': it exists");
   ArtifactStore writable = *this;  // fetching adds blobs: files, not members
   fetch_missing_blobs(writable, entries);
   std::set<fs::path> folders{dest};

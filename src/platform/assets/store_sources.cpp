@@ -93,7 +93,8 @@ void add_source(FileMap& files, const std::string& given, const std::string& kin
   else if (fs::is_regular_file(p, ec))
     add(files, safe_relative_path(p.filename().string(), kind + " file"), p, given);
   else
-    throw Error("source '" + given + "' is not a file, folder or pattern that exists");
+    throw Error(ErrorKind::NotFound,
+                "source '" + given + "' is not a file, folder or pattern that exists");
 }
 
 }  // namespace

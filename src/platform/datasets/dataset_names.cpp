@@ -27,8 +27,9 @@ DatasetVersion resolve_dataset(Store& store, const DatasetRef& ref) {
                                          "' (register it with: glia dataset create --name " +
                                          ref.name + " --path ...)");
   if (ref.version)
-    throw Error("dataset '" + ref.name + "' has no version " + std::to_string(*ref.version) +
-                " (versions: " + versions + ")");
+    throw Error(ErrorKind::NotFound, "dataset '" + ref.name + "' has no version " +
+                                         std::to_string(*ref.version) + " (versions: " + versions +
+                                         ")");
   throw Error("every version of dataset '" + ref.name + "' is archived (versions: " + versions +
               "); name one explicitly, e.g. " + ref.name + ":1");
 }

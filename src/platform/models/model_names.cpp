@@ -24,8 +24,9 @@ ModelVersion resolve_model(Store& store, const ModelRef& ref) {
     throw Error(ErrorKind::NotFound, "unknown model '" + ref.name +
                                          "' (register it with: glia model register --name " +
                                          ref.name + " --path ...)");
-  throw Error("model '" + ref.name + "' has no version " + std::to_string(ref.version.value_or(0)) +
-              " (versions: " + versions + ")");
+  throw Error(ErrorKind::NotFound, "model '" + ref.name + "' has no version " +
+                                       std::to_string(ref.version.value_or(0)) +
+                                       " (versions: " + versions + ")");
 }
 
 }  // namespace glia::platform

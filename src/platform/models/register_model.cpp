@@ -82,9 +82,10 @@ ModelVersion from_run(Workspace& ws, const ModelRegistration& r) {
   Store& store = ws.store();
   const RunRecord run = store.get_run(*r.run_id);
   if (!is_terminal(run.status) && !r.allow_unfinished_run)
-    throw Error("run '" + run.id + "' is " + to_string(run.status) +
-                ": its outputs are collected when it ends; register the model once it has " +
-                "finished (glia job stream " + run.id + " waits for it)");
+    throw Error(ErrorKind::Conflict,
+                "run '" + run.id + "' is " + to_string(run.status) +
+                    ": its outputs are collected when it ends; register the model once it has " +
+                    "finished (glia job stream " + run.id + " waits for it)");
   std::string path = r.path;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   path = safe_relative_path(path, "model path");

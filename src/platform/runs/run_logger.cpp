@@ -77,8 +77,7 @@ RunLogger::RunLogger(std::string run_id, const fs::path& tracking_file, fs::path
     : mode_(Mode::TrackingFile), run_id_(std::move(run_id)), scratch_(std::move(scratch_dir)) {
   tracking_fd_ = ::open(tracking_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (tracking_fd_ < 0)
-    throw Error("cannot open the tracking file '" + tracking_file.string() +
-                "': " + std::strerror(errno));
+    throw os_error("cannot open the tracking file '" + tracking_file.string() + "'", errno);
 }
 
 RunLogger::~RunLogger() {
@@ -142,7 +141,8 @@ void RunLogger::log_row(const std::string& name,
 
 void RunLogger::log_image(const std::string& name, const fs::path& file) {
   if (name.empty()) throw Error("an image needs a name");
-  if (!fs::is_regular_file(file)) throw Error("no image file at '" + file.string() + "'");
+  if (!fs::is_regular_file(file))
+    throw Error(ErrorKind::NotFound, "no image file at '" + file.string() + "'");
   const double t = now_seconds();
   if (mode_ == Mode::TrackingFile) {
     append_record(nlohmann::json{
@@ -164,7 +164,8 @@ void RunLogger::log_image(const std::string& name, const fs::path& file) {
 
 void RunLogger::upload_file(const std::string& name, const fs::path& file) {
   const std::string path = safe_relative_path(name, "run file name");
-  if (!fs::is_regular_file(file)) throw Error("no file at '" + file.string() + "'");
+  if (!fs::is_regular_file(file))
+    throw Error(ErrorKind::NotFound, "no file at '" + file.string() + "'");
   if (mode_ == Mode::TrackingFile) {
     append_record(
         nlohmann::json{{"kind", "file"}, {"name", path}, {"path", fs::absolute(file).string()}}
@@ -195,9 +196,10 @@ void RunLogger::flush() {
       ssize_t n = ::write(tracking_fd_, p, left);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
+        const int err = errno;  // ENOSPC: NoSpace
         // Keep only what was not written, so a later flush does not write a record twice.
         tracking_buffer_.erase(0, tracking_buffer_.size() - left);
-        throw Error(std::string("cannot write the tracking file: ") + std::strerror(errno));
+        throw os_error("cannot write the tracking file", err);
       }
       p += n;
       left -= static_cast<size_t>(n);

@@ -115,7 +115,9 @@ Workspace Workspace::open(const fs::path& dir) {
   const fs::path root = fs::absolute(dir, ec);
   const fs::path config = root / ".glia" / "config.json";
   std::ifstream in(config);
-  if (!in) throw Error("'" + root.string() + "' is not a Glia workspace (no .glia/config.json)");
+  if (!in)
+    throw Error(ErrorKind::NotFound,
+                "'" + root.string() + "' is not a Glia workspace (no .glia/config.json)");
   nlohmann::json j;
   try {
     in >> j;
@@ -140,9 +142,11 @@ Workspace Workspace::find(const std::optional<fs::path>& explicit_dir, const fs:
     if (fs::exists(p / ".glia" / "config.json", ec)) return open(p);
     if (p == p.root_path()) break;
   }
-  throw Error("no Glia workspace found in '" + start.string() +
-              "' or its parents (create one with 'glia workspace init DIR', or pass -w DIR / set "
-              "GLIA_WORKSPACE)");
+  throw Error(
+      ErrorKind::NotFound,
+      "no Glia workspace found in '" + start.string() +
+          "' or its parents (create one with 'glia workspace init DIR', or pass -w DIR / set "
+          "GLIA_WORKSPACE)");
 }
 
 Store& Workspace::store() {
