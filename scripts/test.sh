@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/install-keras.sh
+bash scripts/install-schemathesis.sh
 bash scripts/build.sh -DGLIA_WERROR=ON
 cd build
 ctest --output-on-failure --parallel "$(nproc)" --timeout 600
