@@ -18,6 +18,9 @@ void register_environments(CLI::App& app, const std::shared_ptr<std::string>& wo
 void register_jobs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+/// `glia user ...` and `glia token ...` (access.cpp).
+void register_access(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_train(CLI::App& app);
 void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_evaluate(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   glia::cli::register_jobs(app, workspace_dir);
   glia::cli::register_compute(app, workspace_dir);
   glia::cli::register_agent(app, workspace_dir);
+  glia::cli::register_access(app, workspace_dir);
+  glia::cli::register_server(app, workspace_dir);
   glia::cli::register_train(app);
   refuse_workspace(app.get_subcommand("train"),
                    "logs to the workspace $GLIA_WORKSPACE or the current folder names (or to "

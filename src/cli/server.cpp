@@ -1,0 +1,133 @@
+// glia server: the workspace served over HTTP to a team (docs/server.md). A foreground process:
+// SIGTERM or SIGINT stops it gracefully (no new connections; requests in flight finish).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "glia/http/server.hpp"
+#include "glia/platform/local_agent.hpp"
+#include "server/routes.hpp"
+
+namespace glia::cli {
+
+namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int sig) {
+  const char c = static_cast<char>(sig);
+  [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &c, 1);
+}
+
+// "HOST:PORT", "[::1]:PORT" or ":PORT" (all interfaces).
+std::pair<std::string, int> parse_listen(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos)
+    throw Error("--listen '" + text + "': expected HOST:PORT (e.g. 127.0.0.1:8080 or :8080)");
+  std::string host = text.substr(0, colon);
+  const std::string port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(port_text, &used);
+    if (used != port_text.size()) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535)
+    throw Error("--listen '" + text + "': the port must be a number in 0..65535");
+  return {host, port};
+}
+
+}  // namespace
+
+void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
+  auto* cmd = app.add_subcommand(
+      "server",
+      "Serve the workspace over HTTP: the REST API, MLflow's tracking API, tokens and roles "
+      "(docs/server.md)");
+  auto listen = std::make_shared<std::string>("127.0.0.1:8080");
+  auto tls_cert = std::make_shared<std::string>();
+  auto tls_key = std::make_shared<std::string>();
+  auto max_threads = std::make_shared<int>(256);
+  auto access_log = std::make_shared<bool>(false);
+  cmd->add_option("--listen", *listen,
+                  "HOST:PORT to listen on (default 127.0.0.1:8080; :PORT: all "
+                  "interfaces; port 0: any free port, printed)");
+  cmd->add_option("--tls-cert", *tls_cert, "PEM certificate (chain) for HTTPS")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", *tls_key, "PEM private key for HTTPS")->check(CLI::ExistingFile);
+  cmd->add_option("--max-threads", *max_threads,
+                  "most connections served at once (a worker each; default 256)")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_flag("--access-log", *access_log, "print a line per request on stderr");
+  cmd->callback([=] {
+    auto ws = open_workspace(*workspace_dir);
+    const auto [host, port] = parse_listen(*listen);
+    server::ServerContext context({ws});
+    context.agent_command = {(tool_dir() / "glia").string(), "agent", "run"};
+    http::Router router;
+    server::register_all_routes(router, context);
+    http::ServerOptions options;
+    options.host = host;
+    options.port = port;
+    options.tls_cert = *tls_cert;
+    options.tls_key = *tls_key;
+    options.max_threads = *max_threads;
+    if (*access_log)
+      options.on_request = [](const http::Request& r, int status, double seconds) {
+        std::fprintf(stderr, "%s %s %s %d %.1fms\n", r.remote_addr.c_str(), r.method.c_str(),
+                     r.path.c_str(), status, seconds * 1e3);
+      };
+    http::Server server(router, options);
+    // Jobs queued before the server started (or left by a dead agent) go on now.
+    for (auto* served : context.workspaces()) {
+      platform::reconcile_if_no_agent(served->workspace);
+      context.wake_agent(*served);
+    }
+
+    if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) throw os_error("pipe", errno);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGINT, &sa, nullptr);
+    std::atomic<bool> finished{false};
+    std::thread stopper([&server, &finished] {
+      char c = 0;
+      while (::read(g_signal_pipe[0], &c, 1) < 0 && errno == EINTR) {
+      }
+      if (c != 0)
+        std::fprintf(stderr, "glia server: %s: stopping (requests in flight finish)\n",
+                     c == SIGINT ? "SIGINT" : "SIGTERM");
+      // Again until run() has returned: a stop that came before it listened is a no-op.
+      while (!finished) {
+        server.stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    std::printf("glia server: serving workspace '%s' on %s://%s:%d\n", ws.name().c_str(),
+                server.tls() ? "https" : "http", host.c_str(), server.port());
+    std::fflush(stdout);
+    server.run();
+    finished = true;
+    const char zero = 0;  // wakes the stopper when no signal came (run() ended on its own)
+    [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &zero, 1);
+    stopper.join();
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    std::fprintf(stderr, "glia server: stopped\n");
+  });
+}
+
+}  // namespace glia::cli

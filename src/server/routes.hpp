@@ -1,0 +1,15 @@
+// The route groups of `glia server`, each registered on the one Router.
+#pragma once
+
+#include "glia/http/router.hpp"
+#include "server/server_context.hpp"
+
+namespace glia::server {
+
+/// GET /api/v1/health (no token) and GET /api/v1/workspaces (those the token opens).
+void register_meta_routes(http::Router& router, ServerContext& context);
+
+/// Every route of `glia server`.
+void register_all_routes(http::Router& router, ServerContext& context);
+
+}  // namespace glia::server
