@@ -4,9 +4,12 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 #include <limits>
 
 #include "glia/error_kinds.hpp"
@@ -45,6 +48,31 @@ Request to_request(const httplib::Request& in) {
     r.headers.emplace(k, v);
   }
   return r;
+}
+
+// Makes cpp-httplib close the connection after this answer: a request body left unread must
+// not be taken for the next request (the library decides from the request's Connection header).
+void close_after(const httplib::Request& in) {
+  auto& request = const_cast<httplib::Request&>(in);
+  request.headers.erase("Connection");
+  request.headers.emplace("Connection", "close");
+}
+
+// The path of a request target ("/a%20b?x=1" -> "/a b").
+std::string percent_decoded(const std::string& target) {
+  const std::string raw = target.substr(0, target.find('?'));
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size() &&
+        std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+      out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -99,7 +127,8 @@ struct Server::Impl {
     Response res;
     Router::Match m = router.match(req.method, req.path);
     if (!m.handler) {
-      res = router.dispatch(req);  // 404 or 405, with the error body
+      res = router.dispatch(req);   // 404 or 405, with the error body
+      if (reader) close_after(in);  // its body is not read
     } else {
       req.params = std::move(m.params);
       const uint64_t limit = m.options.max_body;
@@ -115,12 +144,13 @@ struct Server::Impl {
         res = Response::error(413, ErrorKind::InvalidArgument,
                               "request body is larger than the " + std::to_string(limit) +
                                   " bytes " + req.path + " accepts");
-        res.set_header("Connection", "close");
+        close_after(in);
       } else if (reader && m.options.stream_body) {
         auto received = std::make_shared<uint64_t>(0);
         auto over = std::make_shared<bool>(false);
-        req.read_body = [reader, limit, received, over](const ChunkReceiver& receive) {
-          return (*reader)([&](const char* data, size_t size) {
+        auto read_whole = std::make_shared<bool>(false);
+        req.read_body = [reader, limit, received, over, read_whole](const ChunkReceiver& receive) {
+          const bool ok = (*reader)([&](const char* data, size_t size) {
             *received += size;
             if (*received > limit) {
               *over = true;
@@ -128,8 +158,12 @@ struct Server::Impl {
             }
             return receive(data, size);
           });
+          *read_whole = ok;
+          return ok;
         };
         res = Router::run(*m.handler, req);
+        // A body left (partly) unread would be taken for the next request on the connection.
+        if (!*read_whole) close_after(in);
         if (*over)
           res = Response::error(413, ErrorKind::InvalidArgument,
                                 "request body is larger than the " + std::to_string(limit) +
@@ -204,12 +238,44 @@ Server::Server(const Router& router, ServerOptions options)
                                 const httplib::ContentReader& reader) {
     impl->handle(in, out, &reader);
   };
-  http.Get(".*", plain);
-  http.Options(".*", plain);
-  http.Post(".*", with_body);
-  http.Put(".*", with_body);
-  http.Patch(".*", with_body);
-  http.Delete(".*", with_body);
+  // "[\s\S]*", not ".*": a decoded path may hold a line break, which "." does not match.
+  const std::string any_path = "[\\s\\S]*";
+  http.Get(any_path, plain);
+  http.Options(any_path, plain);
+  http.Post(any_path, with_body);
+  http.Put(any_path, with_body);
+  http.Patch(any_path, with_body);
+  http.Delete(any_path, with_body);
+  // What cpp-httplib answers itself (a method it does not route, such as TRACE, or a request
+  // it could not read) gets the error body too; a method the path does not have is a 405.
+  http.set_error_handler([impl](const httplib::Request& in, httplib::Response& out) {
+    if (!out.body.empty() || out.has_header("Content-Type")) return;  // a handler's answer
+    const_cast<httplib::Request&>(in).ranges.clear();  // as in handle(): never applied here
+    static const char* const kRouted[] = {"GET", "HEAD",  "OPTIONS", "POST",
+                                          "PUT", "PATCH", "DELETE"};
+    const bool routed = std::any_of(std::begin(kRouted), std::end(kRouted),
+                                    [&](const char* m) { return in.method == m; });
+    int status = out.status;
+    std::string allowed;
+    if (!routed && !in.method.empty()) {
+      // A method cpp-httplib does not parse (QUERY, say) leaves the path unset: the target's.
+      const std::string path = !in.path.empty() ? in.path : percent_decoded(in.target);
+      const Router::Match m = impl->router.match(in.method, path);
+      status = m.status == 405 || path.empty() ? 405 : 404;
+      allowed = m.allowed;
+    }
+    const ErrorKind kind = error_kind_of_status(status);
+    const Response r = Response::error(
+        status, kind,
+        status == 405 ? "method " + in.method + " is not allowed here (allowed: " + allowed + ")"
+                      : "the request could not be handled (HTTP " + std::to_string(status) + ")");
+    out.status = r.status;
+    if (!allowed.empty()) out.set_header("Allow", allowed);
+    // The request's body, if any, was not read: it must not be taken for the next request, so
+    // the connection closes (cpp-httplib decides that from the request's Connection header).
+    close_after(in);
+    out.set_content(r.body, r.content_type);
+  });
   if (o.port < 0 || o.port > 65535)
     throw Error("port " + std::to_string(o.port) + " is not in 0..65535");
   if (o.port == 0) {

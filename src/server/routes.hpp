@@ -9,6 +9,10 @@ namespace glia::server {
 /// GET /api/v1/health (no token) and GET /api/v1/workspaces (those the token opens).
 void register_meta_routes(http::Router& router, ServerContext& context);
 
+/// The REST API: /api/v1/workspaces/{ws}/... and /api/v1/openapi.json (src/server/api/,
+/// docs/server.md "REST API").
+void register_api_routes(http::Router& router, ServerContext& context);
+
 /// Every route of `glia server`.
 void register_all_routes(http::Router& router, ServerContext& context);
 
