@@ -50,12 +50,27 @@ Request to_request(const httplib::Request& in) {
   return r;
 }
 
-// Makes cpp-httplib close the connection after this answer: a request body left unread must
-// not be taken for the next request (the library decides from the request's Connection header).
+// Makes the answer say `Connection: close`, so the client does not send another request on
+// this connection (cpp-httplib decides that from the request's Connection header).
 void close_after(const httplib::Request& in) {
   auto& request = const_cast<httplib::Request&>(in);
   request.headers.erase("Connection");
   request.headers.emplace("Connection", "close");
+}
+
+// For an answer given without reading the request's body: the client is told to close the
+// connection, and a small body is read and dropped so that a client that reuses the connection
+// anyway is not answered from the rest of it.
+void drop_unread_body(const httplib::Request& in, const httplib::ContentReader* reader,
+                      Response& res) {
+  close_after(in);
+  if (reader == nullptr) return;
+  constexpr uint64_t kMaxDrained = 1u << 20;
+  uint64_t drained = 0;
+  (*reader)([&](const char*, size_t size) {
+    drained += size;
+    return drained <= kMaxDrained;
+  });
 }
 
 // The path of a request target ("/a%20b?x=1" -> "/a b").
@@ -126,9 +141,19 @@ struct Server::Impl {
     Request req = to_request(in);
     Response res;
     Router::Match m = router.match(req.method, req.path);
+    const auto length = req.header("Content-Length");
+    // cpp-httplib never reads the body of a GET, HEAD or OPTIONS request: such a body must not
+    // be taken for the next request, so the connection closes.
+    const bool unread_body =
+        !reader && ((length && *length != "0") || req.header("Transfer-Encoding"));
     if (!m.handler) {
-      res = router.dispatch(req);   // 404 or 405, with the error body
-      if (reader) close_after(in);  // its body is not read
+      res = router.dispatch(req);  // 404 or 405, with the error body
+      if (reader) drop_unread_body(in, reader, res);
+      if (unread_body) close_after(in);
+    } else if (unread_body) {
+      res = Response::error(ErrorKind::InvalidArgument,
+                            "a " + req.method + " request has no body; send it without one");
+      close_after(in);
     } else {
       req.params = std::move(m.params);
       const uint64_t limit = m.options.max_body;
@@ -149,7 +174,10 @@ struct Server::Impl {
         auto received = std::make_shared<uint64_t>(0);
         auto over = std::make_shared<bool>(false);
         auto read_whole = std::make_shared<bool>(false);
-        req.read_body = [reader, limit, received, over, read_whole](const ChunkReceiver& receive) {
+        auto started = std::make_shared<bool>(false);
+        req.read_body = [reader, limit, received, over, read_whole,
+                         started](const ChunkReceiver& receive) {
+          *started = true;
           const bool ok = (*reader)([&](const char* data, size_t size) {
             *received += size;
             if (*received > limit) {
@@ -162,12 +190,19 @@ struct Server::Impl {
           return ok;
         };
         res = Router::run(*m.handler, req);
-        // A body left (partly) unread would be taken for the next request on the connection.
-        if (!*read_whole) close_after(in);
         if (*over)
           res = Response::error(413, ErrorKind::InvalidArgument,
                                 "request body is larger than the " + std::to_string(limit) +
                                     " bytes " + req.path + " accepts");
+        // A body left unread would be taken for the next request on the connection: never
+        // read, it is dropped; read in part, the connection closes.
+        if (!*read_whole) {
+          if (*started) {
+            close_after(in);
+          } else {
+            drop_unread_body(in, reader, res);
+          }
+        }
       } else {
         bool ok = true;
         if (reader) {
@@ -186,6 +221,10 @@ struct Server::Impl {
                                     " bytes " + req.path + " accepts");
         else if (!ok)
           res = Response::error(ErrorKind::InvalidArgument, "request body could not be read");
+        // Not read to its end (over the limit, or a body cpp-httplib could not hand over, such
+        // as multipart/form-data without a boundary): the rest must not be read as a request.
+        if (too_large || !ok)
+          close_after(in);
         else
           res = Router::run(*m.handler, req);
       }
@@ -257,12 +296,14 @@ Server::Server(const Router& router, ServerOptions options)
                                     [&](const char* m) { return in.method == m; });
     int status = out.status;
     std::string allowed;
-    if (!routed && !in.method.empty()) {
+    if (!in.method.empty() && (!routed || status == 404)) {
       // A method cpp-httplib does not parse (QUERY, say) leaves the path unset: the target's.
       const std::string path = !in.path.empty() ? in.path : percent_decoded(in.target);
       const Router::Match m = impl->router.match(in.method, path);
-      status = m.status == 405 || path.empty() ? 405 : 404;
-      allowed = m.allowed;
+      if (!m.handler) {
+        status = m.status == 405 || path.empty() ? 405 : 404;
+        allowed = m.allowed;
+      }
     }
     const ErrorKind kind = error_kind_of_status(status);
     const Response r = Response::error(

@@ -48,7 +48,9 @@ TEST(Downsample, MinMaxNeverPicksNaNAsAnExtreme) {
   auto s = series(100, [](size_t i) { return static_cast<double>(i % 7); });
   for (size_t i = 1; i < 99; i += 2) s[i].y = std::numeric_limits<double>::quiet_NaN();
   for (size_t i : downsample_minmax(s, 10))
-    if (i != 0 && i != 99) EXPECT_FALSE(std::isnan(s[i].y)) << i;
+    if (i != 0 && i != 99) {
+      EXPECT_FALSE(std::isnan(s[i].y)) << i;
+    }
 }
 
 TEST(Downsample, LttbGivesExactlyTheBudgetAndFollowsTheShape) {

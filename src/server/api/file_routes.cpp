@@ -34,6 +34,9 @@ http::Response upload(ServerContext& context, http::Request& r) {
   // Checked before a byte is read: a traversal is refused with nothing written.
   const std::string path = platform::safe_relative_path(r.param("path"), "run file path");
   if (!r.read_body) throw Error(ErrorKind::Internal, "upload route without a streamed body");
+  if (!r.header("Content-Length") && !r.header("Transfer-Encoding"))
+    throw Error(
+        "request body: missing (send the file's bytes; Content-Length: 0 for an empty file)");
   platform::ArtifactStore artifacts(s.ws().artifacts_path());
   platform::BlobWriter blob(artifacts);
   std::optional<Error> failed;

@@ -18,8 +18,9 @@ namespace {
 constexpr size_t kMaxBatch = 10000;           // values in one POST
 constexpr uint64_t kMaxBatchBody = 4u << 20;  // its body
 constexpr size_t kMaxMetricNameBytes = 255;
-constexpr int64_t kMaxPoints = 100000;    // max_points
-constexpr int64_t kDefaultPoints = 1000;  // max_points when only a method is given
+constexpr int64_t kMaxStep = (int64_t{1} << 53) - 1;  // exact in every JSON reader
+constexpr int64_t kMaxPoints = 100000;                // max_points
+constexpr int64_t kDefaultPoints = 1000;              // max_points when only a method is given
 
 std::string checked_metric_name(const nlohmann::json& item, size_t i) {
   const auto it = item.find("name");
@@ -58,8 +59,12 @@ std::vector<platform::MetricPoint> parse_batch(const nlohmann::json& body) {
     p.value = value->get<double>();
     p.step = platform::MetricPoint::kNextStep;
     if (const auto step = item.find("step"); step != item.end()) {
-      if (!step->is_number_integer() || step->get<int64_t>() < 0)
-        throw Error(at + ": 'step' must be an integer of at least 0");
+      const bool in_range = step->is_number_unsigned()
+                                ? step->get<uint64_t>() <= static_cast<uint64_t>(kMaxStep)
+                                : step->is_number_integer() && step->get<int64_t>() >= 0 &&
+                                      step->get<int64_t>() <= kMaxStep;
+      if (!in_range)
+        throw Error(at + ": 'step' must be an integer from 0 to " + std::to_string(kMaxStep));
       p.step = step->get<int64_t>();
     }
     p.wall_time = now;

@@ -139,15 +139,16 @@ json schemas() {
               {"method", nullable({{"type", "string"}, {"enum", {"minmax", "lttb"}}})},
               {"points", array_of(ref("MetricPoint"))}},
              {"run", "name", "total", "downsampled", "method", "points"});
-  s["MetricValue"] = object({{"name",
-                              {{"type", "string"},
-                               {"minLength", 1},
-                               {"maxLength", 255},
-                               {"pattern", "^[^\\x00-\\x1f\\x7f]+$"}}},
-                             {"value", kNumber},
-                             {"step", {{"type", "integer"}, {"minimum", 0}}},
-                             {"wall_time", {{"type", "number"}, {"minimum", 0}}}},
-                            {"name", "value"});
+  s["MetricValue"] =
+      object({{"name",
+               {{"type", "string"},
+                {"minLength", 1},
+                {"maxLength", 255},
+                {"pattern", "^[^\\x00-\\x1f\\x7f]+$"}}},
+              {"value", kNumber},
+              {"step", {{"type", "integer"}, {"minimum", 0}, {"maximum", 9007199254740991}}},
+              {"wall_time", {{"type", "number"}, {"minimum", 0}}}},
+             {"name", "value"});
   s["Logged"] = object({{"logged", kInteger}}, {"logged"});
   s["FileEntry"] = object({{"path", kString}, {"size", kInteger}, {"sha256", kString}},
                           {"path", "size", "sha256"});
@@ -235,6 +236,7 @@ json schemas() {
   s["Tags"] = {{"type", "object"},
                {"minProperties", 1},
                {"maxProperties", 100},
+               {"propertyNames", {{"maxLength", 255}}},
                {"additionalProperties", {{"type", "string"}, {"maxLength", 4096}}}};
   return s;
 }
@@ -357,7 +359,8 @@ json build() {
       "uploadRunFile", "Uploads a file into the run's history (streamed; replaces the same path)",
       "contributor", {ws, id, file_path}, {{"201", answer("the stored file", ref("FileEntry"))}});
   paths[w + "/runs/{id}/files/{path}"]["put"]["requestBody"] = {
-      {"required", true},
+      {"description", "the file's bytes (an empty body: an empty file)"},
+      {"required", false},
       {"content",
        {{"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
   paths[w + "/runs/{id}/log"]["get"] =
