@@ -45,21 +45,6 @@ platform::Workspace open_workspace(const std::string& dir) {
   return ws;
 }
 
-std::string iso_time(std::optional<double> t) {
-  if (!t) return "";
-  std::time_t s = static_cast<std::time_t>(*t);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&s));
-  return buf;
-}
-
-std::string iso_time_ms(double t) {
-  std::string s = iso_time(t);
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>((t - std::floor(t)) * 1000) % 1000);
-  return s.insert(s.size() - 1, ms);
-}
-
 std::string format_duration(double seconds) {
   char buf[32];
   if (seconds < 60)
@@ -86,29 +71,6 @@ void print_json(const nlohmann::json& j) {
 std::string current_user() {
   if (const char* u = std::getenv("USER"); u && *u) return u;
   return "uid " + std::to_string(::getuid());
-}
-
-nlohmann::json run_json(const platform::RunRecord& r) {
-  nlohmann::json j = {{"id", r.id},
-                      {"experiment", r.experiment},
-                      {"display_name", r.display_name},
-                      {"status", platform::to_string(r.status)},
-                      {"created_at", iso_time(r.created_at)},
-                      {"started_at", iso_time(r.started_at)},
-                      {"ended_at", iso_time(r.ended_at)},
-                      {"command", r.command},
-                      {"compute", r.compute},
-                      {"tags", r.tags}};
-  j["exit_code"] = r.exit_code ? nlohmann::json(*r.exit_code) : nlohmann::json(nullptr);
-  j["error"] = r.error;
-  if (r.pid) j["pid"] = *r.pid;
-  if (r.submitter_uid) j["submitted_by"] = {{"uid", *r.submitter_uid}, {"name", r.submitter_name}};
-  if (!r.properties.empty()) j["properties"] = r.properties;
-  if (r.started_at) {
-    const double end = r.ended_at.value_or(static_cast<double>(std::time(nullptr)));
-    j["duration_seconds"] = end - *r.started_at;
-  }
-  return j;
 }
 
 fs::path tool_dir() {

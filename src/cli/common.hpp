@@ -8,6 +8,7 @@
 #include <string>
 
 #include "glia/platform/clock.hpp"
+#include "glia/platform/json_views.hpp"
 #include "glia/platform/workspace.hpp"
 
 namespace glia::cli {
@@ -19,9 +20,8 @@ std::filesystem::path normalized_path(const std::string& path);
 /// dead agent left active are reconciled first, so no command ever shows them Running forever.
 platform::Workspace open_workspace(const std::string& dir);
 
-std::string iso_time(std::optional<double> t);
-/// With milliseconds: 2026-11-27T09:32:11.123Z.
-std::string iso_time_ms(double t);
+using platform::iso_time;     // the JSON views' times (json_views.hpp)
+using platform::iso_time_ms;  // with milliseconds
 std::string format_duration(double seconds);
 
 /// "12.3 MB".
@@ -31,8 +31,7 @@ void print_json(const nlohmann::json& j);
 /// Who runs the command, as datasets and models record it: $USER, else "uid N".
 std::string current_user();
 
-/// The run's fields users see (without the recorded environment).
-nlohmann::json run_json(const platform::RunRecord& r);
+using platform::run_json;  // the run's fields users see (json_views.hpp)
 
 /// The folder holding the glia executable (and its sibling programs).
 std::filesystem::path tool_dir();

@@ -10,37 +10,11 @@ namespace glia::cli {
 
 namespace {
 
-nlohmann::json compute_json(platform::Workspace& ws, const platform::ComputeTarget& t) {
-  platform::RunFilter f;
-  f.compute = t.name;
-  f.limit = 1000000;
-  f.status = platform::RunStatus::Queued;
-  const auto queued = ws.store().list_runs(f).size();
-  f.status.reset();
-  f.any_status = platform::active_statuses();
-  size_t active = 0;
-  for (const auto& r : ws.store().list_runs(f)) active += !r.spec.empty();
-  return {{"name", t.name},
-          {"type", t.type},
-          {"max_concurrent", t.max_concurrent},
-          {"description", t.description},
-          {"threads_per_job", t.threads_per_job ? nlohmann::json(*t.threads_per_job)
-                                                : nlohmann::json("share of the cores")},
-          {"created_at", iso_time(t.created_at)},
-          {"queued", queued},
-          {"running", active}};
-}
+using platform::compute_json;
 
 std::string threads_text(const platform::ComputeTarget& t) {
   return t.threads_per_job ? std::to_string(*t.threads_per_job) + " threads per job"
                            : "threads: a share of the cores";
-}
-
-void check_name(const std::string& name) {
-  static const std::string ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
-  if (name.empty() || name.size() > 64 || name.find_first_not_of(ok) != std::string::npos)
-    throw Error("compute name '" + name +
-                "' is not valid (expected 1-64 letters, digits, '-' or '_')");
 }
 
 }  // namespace
@@ -69,7 +43,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
                                "divided by the jobs running at once)")
                   ->check(CLI::Range(int64_t{1}, int64_t{4096}));
   create->callback([a, tpj, workspace_dir] {
-    check_name(a->name);
+    platform::check_compute_name(a->name);
     auto ws = open_workspace(*workspace_dir);
     platform::ComputeTarget t{a->name, a->type, a->max_concurrent, a->description, 0};
     if (tpj->count()) t.threads_per_job = a->threads_per_job;

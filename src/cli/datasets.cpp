@@ -14,20 +14,8 @@ namespace glia::cli {
 
 namespace {
 
+using platform::dataset_json;
 using platform::DatasetVersion;
-
-nlohmann::json dataset_json(const DatasetVersion& d) {
-  return {{"name", d.name},
-          {"version", d.version},
-          {"description", d.description},
-          {"content_hash", d.manifest},
-          {"files", d.file_count},
-          {"bytes", d.total_bytes},
-          {"sources", nlohmann::json::parse(d.sources)},
-          {"created_at", iso_time(d.created_at)},
-          {"created_by", d.created_by},
-          {"archived", d.archived}};
-}
 
 void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) {
   struct Args {
@@ -130,14 +118,7 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
     const auto ref = platform::parse_dataset_ref(s->ref);
     auto ws = open_workspace(*workspace_dir);
     const DatasetVersion d = platform::resolve_dataset(ws.store(), ref);
-    nlohmann::json j = dataset_json(d);
-    j["used_by"] = nlohmann::json::array();
-    for (const auto& u : ws.store().dataset_usage(d.name, d.version))
-      j["used_by"].push_back({{"run", u.run_id}, {"input", u.input}, {"mode", u.mode}});
-    platform::ArtifactStore artifacts(ws.artifacts_path());
-    j["file_list"] = nlohmann::json::array();
-    for (const auto& e : artifacts.manifest(d.manifest))
-      j["file_list"].push_back({{"path", e.path}, {"size", e.size}, {"sha256", e.sha256}});
+    const nlohmann::json j = platform::dataset_show_json(ws, d);
     if (s->output == "json") {
       print_json(j);
       return;

@@ -13,31 +13,12 @@ namespace glia::cli {
 
 namespace {
 
+using platform::environment_json;
 using platform::EnvironmentSpec;
 using platform::EnvironmentVersion;
 
 EnvironmentSpec spec_of(const EnvironmentVersion& v) {
   return EnvironmentSpec::from_json(nlohmann::json::parse(v.spec));
-}
-
-nlohmann::json environment_json(platform::Workspace& ws, const EnvironmentVersion& v) {
-  const EnvironmentSpec spec = spec_of(v);
-  const auto venv = platform::built_environment(ws, v.build_hash);
-  return {{"name", v.name},
-          {"version", v.version},
-          {"description", v.description},
-          {"spec_hash", v.spec_hash},
-          {"build_hash", v.build_hash},
-          {"spec", nlohmann::json::parse(v.spec)},
-          {"python", spec.python ? nlohmann::json(*spec.python) : nlohmann::json(nullptr)},
-          {"image", spec.image},
-          {"source_kind", v.source_kind},
-          {"created_at", iso_time(v.created_at)},
-          {"created_by", v.created_by},
-          {"archived", v.archived},
-          {"anonymous", v.anonymous},
-          {"built", venv.has_value()},
-          {"venv", venv ? nlohmann::json(venv->string()) : nlohmann::json(nullptr)}};
 }
 
 std::string ref_text(const EnvironmentVersion& v) {
@@ -163,8 +144,7 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
     const auto ref = platform::parse_environment_ref(s->ref);
     auto ws = open_workspace(*workspace_dir);
     const EnvironmentVersion v = platform::resolve_environment(ws.store(), ref);
-    nlohmann::json j = environment_json(ws, v);
-    j["source"] = v.source;
+    const nlohmann::json j = platform::environment_show_json(ws, v);
     if (s->output == "json") {
       print_json(j);
       return;

@@ -131,20 +131,7 @@ void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
   cancel->add_flag("--no-wait", *no_wait, "return once the cancel is requested");
   cancel->callback([id, no_wait, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    auto run = ws.store().get_run(*id);
-    if (platform::is_terminal(run.status))
-      throw Error(ErrorKind::Conflict, "run '" + *id + "' has already ended (" +
-                                           platform::to_string(run.status) +
-                                           "); nothing to cancel");
-    if (run.status == platform::RunStatus::Finalizing)
-      throw Error(
-          ErrorKind::Conflict,
-          "run '" + *id + "' is finishing (Finalizing): its process has ended, nothing to cancel");
-    if (run.spec.empty())
-      throw Error("run '" + *id +
-                  "' was not started as a job (its own program logs to it); stop that program");
-    if (run.status != platform::RunStatus::CancelRequested)  // false: it ended meanwhile
-      ws.store().request_cancel(*id, {}, platform::now_seconds());
+    auto run = platform::request_job_cancel(ws.store(), *id);
     ensure_agent(ws);
     if (*no_wait) {
       std::printf("cancel requested for %s\n", id->c_str());

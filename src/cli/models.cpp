@@ -15,6 +15,7 @@ namespace glia::cli {
 
 namespace {
 
+using platform::model_json;
 using platform::ModelVersion;
 using Pairs = std::map<std::string, std::string>;
 using Wanted = std::map<std::string, std::optional<std::string>>;
@@ -50,21 +51,6 @@ std::string joined(const Pairs& pairs) {
   std::string out;
   for (const auto& [k, v] : pairs) out += (out.empty() ? "" : ", ") + k + "=" + v;
   return out;
-}
-
-nlohmann::json model_json(const ModelVersion& m) {
-  return {{"name", m.name},
-          {"version", m.version},
-          {"description", m.description},
-          {"created_at", iso_time(m.created_at)},
-          {"created_by", m.created_by},
-          {"tags", m.tags},
-          {"properties", m.properties},
-          {"content_hash", m.manifest},
-          {"files", m.file_count},
-          {"bytes", m.total_bytes},
-          {"run", m.run_id ? nlohmann::json(*m.run_id) : nlohmann::json(nullptr)},
-          {"path", m.source_path}};
 }
 
 void add_register(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) {
@@ -230,26 +216,7 @@ void add_show(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
     const auto ref = platform::parse_model_ref(a->ref);
     auto ws = open_workspace(*workspace_dir);
     const ModelVersion m = platform::resolve_model(ws.store(), ref);
-    nlohmann::json j = model_json(m);
-    j["file_list"] = nlohmann::json::array();
-    for (const auto& e : platform::ArtifactStore(ws.artifacts_path()).manifest(m.manifest))
-      j["file_list"].push_back({{"path", e.path}, {"size", e.size}, {"sha256", e.sha256}});
-    const platform::ModelLineage lineage = platform::model_lineage(ws.store(), m);
-    nlohmann::json datasets = nlohmann::json::array();
-    for (const auto& d : lineage.datasets)
-      datasets.push_back({{"input", d.input},
-                          {"dataset", d.dataset},
-                          {"version", d.version},
-                          {"ref", d.dataset + ":" + std::to_string(d.version)},
-                          {"content_hash", d.manifest},
-                          {"mode", d.mode}});
-    j["lineage"] = {
-        {"run", j["run"]},
-        {"experiment", lineage.run ? nlohmann::json(lineage.run->experiment) : nullptr},
-        {"run_status",
-         lineage.run ? nlohmann::json(platform::to_string(lineage.run->status)) : nullptr},
-        {"code_snapshot", lineage.code_snapshot},
-        {"datasets", datasets}};
+    const nlohmann::json j = platform::model_show_json(ws, m);
     if (a->output == "json") return print_json(j);
     print_show(j);
   });

@@ -29,9 +29,7 @@ void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& works
     ws.store().get_run(*fid);
     auto list = ws.store().run_files(*fid);
     if (*fout == "json") {
-      nlohmann::json all = nlohmann::json::array();
-      for (const auto& f : list)
-        all.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
+      const nlohmann::json all = platform::run_files_json(list);
       std::printf("%s\n",
                   all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;

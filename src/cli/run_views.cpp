@@ -18,50 +18,6 @@ std::string first_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
 }
 
-nlohmann::json show_json(platform::Workspace& ws, const std::string& id) {
-  auto& store = ws.store();
-  const platform::RunRecord r = store.get_run(id);
-  nlohmann::json j = run_json(r);
-  j["history"] = nlohmann::json::array();
-  for (const auto& h : store.status_history(id))
-    j["history"].push_back({{"status", platform::to_string(h.status)}, {"at", iso_time_ms(h.at)}});
-  j["metrics"] = nlohmann::json::object();
-  for (const auto& [name, p] : store.latest_metrics(id))
-    j["metrics"][name] = {{"value", p.value}, {"step", p.step}};
-  for (const auto& img : store.metric_images(id))
-    j["images"].push_back({{"name", img.name}, {"step", img.step}, {"path", img.path}});
-  j["files"] = store.run_files(id).size();
-  if (!r.spec.empty()) {
-    const auto spec = nlohmann::json::parse(r.spec);
-    j["inputs"] = spec.value("inputs", nlohmann::json::object());
-    if (spec.contains("job_file")) j["job_file"] = spec["job_file"];
-    if (spec.contains("job")) j["job"] = spec["job"];
-  }
-  for (const auto& in : store.run_inputs(id))
-    j["datasets"].push_back({{"input", in.input},
-                             {"dataset", in.dataset},
-                             {"version", in.version},
-                             {"content_hash", in.manifest},
-                             {"mode", in.mode}});
-  if (!r.code_snapshot.empty()) {
-    j["code_snapshot"] = r.code_snapshot;
-    platform::ArtifactStore artifacts(ws.artifacts_path());
-    j["code_files"] = artifacts.manifest(r.code_snapshot).size();
-  }
-  if (r.timeout) j["timeout_seconds"] = *r.timeout;
-  j["job_type"] = r.job_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.job_type);
-  if (!r.parent_id.empty()) {
-    j["parent"] = r.parent_id;
-    const auto spec = nlohmann::json::parse(r.spec);
-    if (spec.contains("sweep")) {
-      j["trial_index"] = spec["sweep"].value("index", int64_t{0});
-      j["parameters"] = spec["sweep"].value("parameters", nlohmann::json::object());
-    }
-  }
-  if (r.is_sweep()) j["sweep"] = sweep_json(ws, id);
-  return j;
-}
-
 void print_show(const nlohmann::json& j) {
   auto str = [&](const char* k) { return j.value(k, std::string()); };
   std::printf("Run:          %s\n", str("id").c_str());
@@ -201,7 +157,8 @@ void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspac
   show->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
   show->callback([id, output, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    nlohmann::json j = show_json(ws, platform::resolve_run_reference(ws.store(), *id));
+    nlohmann::json j =
+        platform::run_show_json(ws, platform::resolve_run_reference(ws.store(), *id));
     if (*output == "json")
       std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     else

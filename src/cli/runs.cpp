@@ -99,7 +99,7 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
         if (ma->output == "csv")
           std::printf("\"%s\",%lld,%.17g,%.6f\n", name.c_str(), static_cast<long long>(p.step),
                       p.value, p.wall_time);
-        j[name].push_back({{"step", p.step}, {"value", p.value}, {"wall_time", p.wall_time}});
+        j[name].push_back(platform::metric_point_json(p));
       }
       if (ma->output == "text") {
         std::printf("%s:", name.c_str());

@@ -9,9 +9,7 @@
 
 namespace glia::cli {
 
-/// The "sweep" part of `glia job show SWEEP -o json`: settings, trials best first, best trial.
-nlohmann::json sweep_json(platform::Workspace& ws, const std::string& id);
-/// Prints sweep_json as a table (after the run's own fields).
+/// Prints platform::sweep_json (json_views.hpp) as a table (after the run's own fields).
 void print_sweep(const nlohmann::json& sweep);
 /// Follows a sweep until it ends: a line per trial started and ended (stderr carries Glia's own
 /// status lines, stdout the trial lines). Returns the exit code as stream_run does.

@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -381,31 +382,52 @@ Server::Server(const Router& router, ServerOptions options)
   // What cpp-httplib answers itself, before any route (a malformed request line, a target too
   // long, a Range it cannot parse): Glia's error body. A Range it could not parse is ignored
   // instead (RFC 9110 14.2; ranged_response does the same): a GET is served without it.
-  http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [impl](const httplib::Request& in, httplib::Response& out) {
-        if (!out.body.empty() || out.content_provider_)  // an answer of a route
-          return httplib::Server::HandlerResponse::Unhandled;
-        auto& mutable_in = const_cast<httplib::Request&>(in);
-        mutable_in.ranges.clear();  // else cpp-httplib would cut this body to what it parsed
-        // (Only a 416 of cpp-httplib's own, before any route: t_counted says a route ran already.)
-        if (out.status == 416 && !t_counted && (in.method == "GET" || in.method == "HEAD")) {
-          mutable_in.headers.erase("Range");
-          impl->handle(in, out, nullptr);
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        const ErrorKind kind = error_kind_of_status(out.status);
-        const std::string message =
-            out.status == 414   ? "the request target is too long"
-            : out.status == 415 ? "the request body's Content-Encoding is not supported"
-            : out.status == 416 ? "the Range header is not valid"
-            : out.status == 404 ? "no such resource"
-            : out.status == 400
-                ? "malformed HTTP request"
-                : "the request could not be served (HTTP " + std::to_string(out.status) + ")";
-        const Response r = Response::error(out.status, kind, message);
-        out.set_content(r.body, r.content_type);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
+  http.set_error_handler(httplib::Server::HandlerWithResponse([impl](const httplib::Request& in,
+                                                                     httplib::Response& out) {
+    if (!out.body.empty() || out.content_provider_)  // an answer of a route
+      return httplib::Server::HandlerResponse::Unhandled;
+    auto& mutable_in = const_cast<httplib::Request&>(in);
+    mutable_in.ranges.clear();  // else cpp-httplib would cut this body to what it parsed
+    // (Only a 416 of cpp-httplib's own, before any route: t_counted says a route ran already.)
+    if (out.status == 416 && !t_counted && (in.method == "GET" || in.method == "HEAD")) {
+      mutable_in.headers.erase("Range");
+      impl->handle(in, out, nullptr);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // A method cpp-httplib does not route (TRACE, QUERY, ...): 405 with what the path takes,
+    // or 404 for a path the router does not know.
+    static const char* const kRouted[] = {"GET", "HEAD",  "OPTIONS", "POST",
+                                          "PUT", "PATCH", "DELETE"};
+    const bool routed = std::any_of(std::begin(kRouted), std::end(kRouted),
+                                    [&](const char* m) { return in.method == m; });
+    if (!routed && !in.method.empty() && !in.path.empty()) {
+      const Router::Match m = impl->router.match(in.method, in.path);
+      const Response r =
+          m.status == 405 ? Response::error(405, ErrorKind::InvalidArgument,
+                                            "method " + quote_bytes(in.method) +
+                                                " is not allowed here (allowed: " + m.allowed + ")")
+                          : Response::error(ErrorKind::NotFound, "no such resource");
+      out.status = r.status;
+      if (m.status == 405) out.set_header("Allow", m.allowed);
+      // Its body, if any, was not read: the connection must not go on.
+      mutable_in.headers.erase("Connection");
+      mutable_in.headers.emplace("Connection", "close");
+      out.set_content(r.body, r.content_type);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const ErrorKind kind = error_kind_of_status(out.status);
+    const std::string message =
+        out.status == 414   ? "the request target is too long"
+        : out.status == 415 ? "the request body's Content-Encoding is not supported"
+        : out.status == 416 ? "the Range header is not valid"
+        : out.status == 404 ? "no such resource"
+        : out.status == 400
+            ? "malformed HTTP request"
+            : "the request could not be served (HTTP " + std::to_string(out.status) + ")";
+    const Response r = Response::error(out.status, kind, message);
+    out.set_content(r.body, r.content_type);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
   if (o.port < 0 || o.port > 65535)
     throw Error("port " + std::to_string(o.port) + " is not in 0..65535");
   if (o.port == 0) {

@@ -13,6 +13,9 @@ void register_meta_routes(http::Router& router, ServerContext& context);
 /// artifact proxy /mlflow/{ws}/api/2.0/mlflow-artifacts/...) for every served workspace, and the
 /// same at the root when one workspace is served. Reader for reads, contributor for writes.
 void register_mlflow_routes(http::Router& router, ServerContext& context);
+/// The REST API: /api/v1/workspaces/{ws}/... and /api/v1/openapi.json (src/server/api/,
+/// docs/server.md "REST API").
+void register_api_routes(http::Router& router, ServerContext& context);
 
 /// Every route of `glia server`.
 void register_all_routes(http::Router& router, ServerContext& context);

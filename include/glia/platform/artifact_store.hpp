@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,6 +113,29 @@ class ArtifactStore {
 
  private:
   std::filesystem::path root_;
+};
+
+/// Writes one blob from bytes that arrive in pieces (an HTTP upload), in bounded memory: hashed
+/// as they come into a temporary file of the store (its process's tmp folder); commit() stores
+/// it under its SHA-256. Destroyed without a commit, the temporary file is removed and nothing
+/// is stored.
+class BlobWriter {
+ public:
+  explicit BlobWriter(const ArtifactStore& store);
+  ~BlobWriter();
+  BlobWriter(const BlobWriter&) = delete;
+  BlobWriter& operator=(const BlobWriter&) = delete;
+
+  /// Appends bytes; errors (a full disk) are glia::Error with the kind of the failure.
+  void write(const char* data, size_t size);
+  uint64_t size() const;
+  /// Syncs and installs the blob (an identical blob already stored is kept); returns its
+  /// SHA-256. Once only.
+  std::string commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace glia::platform

@@ -37,4 +37,11 @@ RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& op
 /// error) when the compute target runs fewer jobs at once than max_concurrent_trials.
 RunRecord submit_sweep(Workspace& ws, const SweepSpec& spec, const SubmitOptions& options);
 
+/// Requests the cancel of a job (`glia job cancel`, the REST API): refused with glia::Error
+/// (Conflict) for a run that has ended or is Finalizing, (InvalidArgument) for a run its own
+/// program logs to (not started as a job), (NotFound) for an unknown run. A run already
+/// CancelRequested is left as it is. Returns the run as it is after the request; the caller
+/// wakes the agent that carries the cancel out.
+RunRecord request_job_cancel(Store& store, const std::string& id);
+
 }  // namespace glia::platform

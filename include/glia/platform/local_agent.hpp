@@ -16,6 +16,10 @@
 
 namespace glia::platform {
 
+/// Throws glia::Error unless `name` is a valid compute target name: 1-64 letters, digits, '-'
+/// or '_' (`glia compute create`, the REST API).
+void check_compute_name(const std::string& name);
+
 struct AgentOptions {
   double idle_exit_seconds = 60;     // exit after this long with nothing running or queued
   double tick_seconds = 0.05;        // how often the queue and cancel requests are checked

@@ -1,0 +1,61 @@
+// The REST API (/api/v1/workspaces/{ws}/...): what its route groups share — the workspace a
+// request names, authorized for a role, and the checked reading of query parameters.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+#include "glia/http/message.hpp"
+#include "glia/http/router.hpp"
+#include "glia/platform/access.hpp"
+#include "glia/platform/workspace.hpp"
+#include "server/server_context.hpp"
+
+namespace glia::server::api {
+
+/// The prefix of every workspace route.
+inline constexpr const char* kWorkspacePrefix = "/api/v1/workspaces/{ws}";
+
+/// The workspace of a request ({ws}), once its caller is authorized for `need` to do `action`.
+struct Scope {
+  ServedWorkspace& served;
+  platform::Principal principal;
+  platform::Workspace& ws() { return served.workspace; }
+};
+Scope authorize(ServerContext& context, http::Request& request, platform::Role need,
+                const std::string& action);
+
+/// Query parameters, checked: glia::Error (InvalidArgument) naming the parameter otherwise.
+std::optional<std::string> query_text(const http::Request& request, const std::string& name);
+std::optional<int64_t> query_int(const http::Request& request, const std::string& name, int64_t min,
+                                 int64_t max);
+std::optional<bool> query_bool(const http::Request& request, const std::string& name);
+/// Refuses a query parameter the route does not know (never silently ignored).
+void allow_only(const http::Request& request, std::initializer_list<const char*> known);
+/// The request body as a JSON object whose keys are all in `known` (an unknown key is refused).
+nlohmann::json json_object_body(const http::Request& request,
+                                std::initializer_list<const char*> known);
+/// A stored blob as a download honouring Range (200/206/416), streamed from the file in bounded
+/// pieces: never the whole file in memory. The file is opened now (errors are thrown here).
+http::Response blob_download(const http::Request& request, const std::filesystem::path& blob,
+                             const std::string& content_type = "application/octet-stream");
+
+/// A version path segment: a positive number or "latest" (nullopt).
+std::optional<int64_t> version_param(const http::Request& request, const std::string& what);
+
+// Each group adds its routes (one file each).
+void register_workspace_routes(http::Router& router, ServerContext& context);
+void register_run_routes(http::Router& router, ServerContext& context);
+void register_metric_routes(http::Router& router, ServerContext& context);
+void register_file_routes(http::Router& router, ServerContext& context);
+void register_asset_routes(http::Router& router, ServerContext& context);
+void register_compute_routes(http::Router& router, ServerContext& context);
+void register_openapi_route(http::Router& router);
+
+/// The OpenAPI 3 document of every /api/v1 route (openapi.cpp).
+const nlohmann::json& openapi_document();
+
+}  // namespace glia::server::api

@@ -1,0 +1,92 @@
+// Compute targets: list and show (readers), create and update (owners).
+#include "glia/error.hpp"
+#include "glia/platform/json_views.hpp"
+#include "glia/platform/local_agent.hpp"
+#include "server/api/api.hpp"
+
+namespace glia::server::api {
+
+using platform::Role;
+
+namespace {
+
+int64_t int_field(const nlohmann::json& body, const char* name, int64_t min, int64_t max) {
+  const auto& v = body.at(name);
+  if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max)
+    throw Error(std::string("'") + name + "': expected an integer " + std::to_string(min) + " to " +
+                std::to_string(max));
+  return v.get<int64_t>();
+}
+
+std::string text_field(const nlohmann::json& body, const char* name) {
+  const auto& v = body.at(name);
+  if (!v.is_string()) throw Error(std::string("'") + name + "': expected a string");
+  return v.get<std::string>();
+}
+
+}  // namespace
+
+void register_compute_routes(http::Router& router, ServerContext& context) {
+  const std::string p = std::string(kWorkspacePrefix) + "/computes";
+  router.add("GET", p, [&context](http::Request& r) {
+    Scope s = authorize(context, r, Role::Reader, "list compute targets");
+    allow_only(r, {});
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& t : s.ws().store().list_computes())
+      out.push_back(platform::compute_json(s.ws(), t));
+    return http::Response::json(out);
+  });
+  router.add("GET", p + "/{name}", [&context](http::Request& r) {
+    Scope s = authorize(context, r, Role::Reader, "read compute targets");
+    allow_only(r, {});
+    return http::Response::json(
+        platform::compute_json(s.ws(), s.ws().store().get_compute(r.param("name"))));
+  });
+  router.add("POST", p,
+             [&context](http::Request& r) {
+               Scope s = authorize(context, r, Role::Owner, "create compute targets");
+               allow_only(r, {});
+               const auto body = json_object_body(
+                   r, {"name", "type", "max_concurrent", "description", "threads_per_job"});
+               if (!body.contains("name")) throw Error("request body: 'name' is required");
+               platform::ComputeTarget t;
+               t.name = text_field(body, "name");
+               platform::check_compute_name(t.name);
+               if (body.contains("type")) t.type = text_field(body, "type");
+               if (body.contains("max_concurrent"))
+                 t.max_concurrent = int_field(body, "max_concurrent", 1, 4096);
+               if (body.contains("description")) t.description = text_field(body, "description");
+               if (body.contains("threads_per_job") && !body["threads_per_job"].is_null())
+                 t.threads_per_job = int_field(body, "threads_per_job", 1, 4096);
+               s.ws().store().create_compute(t);
+               return http::Response::json(
+                   platform::compute_json(s.ws(), s.ws().store().get_compute(t.name)), 201);
+             },
+             {.max_body = 64 << 10});
+  router.add(
+      "PATCH", p + "/{name}",
+      [&context](http::Request& r) {
+        Scope s = authorize(context, r, Role::Owner, "change compute targets");
+        allow_only(r, {});
+        const auto body = json_object_body(r, {"max_concurrent", "description", "threads_per_job"});
+        if (body.empty())
+          throw Error(
+              "request body: nothing to change (give max_concurrent, description and/or "
+              "threads_per_job)");
+        auto t = s.ws().store().get_compute(r.param("name"));
+        if (body.contains("max_concurrent"))
+          t.max_concurrent = int_field(body, "max_concurrent", 1, 4096);
+        if (body.contains("description")) t.description = text_field(body, "description");
+        if (body.contains("threads_per_job")) {  // null or 0: a share of the cores
+          const auto& v = body["threads_per_job"];
+          const int64_t n = v.is_null() ? 0 : int_field(body, "threads_per_job", 0, 4096);
+          t.threads_per_job = n > 0 ? std::optional<int64_t>(n) : std::nullopt;
+        }
+        s.ws().store().update_compute(t);
+        context.wake_agent(s.served);  // the agent applies the new limit now
+        return http::Response::json(platform::compute_json(s.ws(), t));
+      },
+      {.max_body = 64 << 10});
+}
+
+}  // namespace glia::server::api

@@ -1,0 +1,145 @@
+// Run metrics: the latest values, one metric's history (downsampled for charts on request), and
+// a batch of values logged at once (all or none).
+#include <cmath>
+
+#include "glia/error.hpp"
+#include "glia/escape.hpp"
+#include "glia/platform/clock.hpp"
+#include "glia/platform/downsample.hpp"
+#include "glia/platform/json_views.hpp"
+#include "server/api/api.hpp"
+
+namespace glia::server::api {
+
+using platform::Role;
+
+namespace {
+
+constexpr size_t kMaxBatch = 10000;           // values in one POST
+constexpr uint64_t kMaxBatchBody = 4u << 20;  // its body
+constexpr size_t kMaxMetricNameBytes = 255;
+constexpr int64_t kMaxStep = (int64_t{1} << 53) - 1;  // exact in every JSON reader
+constexpr int64_t kMaxPoints = 100000;                // max_points
+constexpr int64_t kDefaultPoints = 1000;              // max_points when only a method is given
+
+std::string checked_metric_name(const nlohmann::json& item, size_t i) {
+  const auto it = item.find("name");
+  if (it == item.end() || !it->is_string())
+    throw Error("metrics[" + std::to_string(i) + "]: expected a string 'name'");
+  const std::string& name = it->get_ref<const std::string&>();
+  if (name.empty() || name.size() > kMaxMetricNameBytes)
+    throw Error("metrics[" + std::to_string(i) + "]: name " + quote_bytes(name) +
+                ": expected 1 to " + std::to_string(kMaxMetricNameBytes) + " bytes");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f)
+      throw Error("metrics[" + std::to_string(i) + "]: name " + quote_bytes(name) +
+                  " has a control character");
+  return name;
+}
+
+std::vector<platform::MetricPoint> parse_batch(const nlohmann::json& body) {
+  if (!body.is_array() || body.empty() || body.size() > kMaxBatch)
+    throw Error("request body: expected a JSON array of 1 to " + std::to_string(kMaxBatch) +
+                " metric values {name, value, step?, wall_time?}");
+  const double now = platform::now_seconds();
+  std::vector<platform::MetricPoint> points;
+  points.reserve(body.size());
+  for (size_t i = 0; i < body.size(); ++i) {
+    const nlohmann::json& item = body[i];
+    const std::string at = "metrics[" + std::to_string(i) + "]";
+    if (!item.is_object())
+      throw Error(at + ": expected an object {name, value, step?, wall_time?}");
+    for (const auto& [key, v] : item.items())
+      if (key != "name" && key != "value" && key != "step" && key != "wall_time")
+        throw Error(at + ": unknown field " + quote_bytes(key));
+    platform::MetricPoint p;
+    p.name = checked_metric_name(item, i);
+    const auto value = item.find("value");
+    if (value == item.end() || !value->is_number()) throw Error(at + ": expected a number 'value'");
+    p.value = value->get<double>();
+    p.step = platform::MetricPoint::kNextStep;
+    if (const auto step = item.find("step"); step != item.end()) {
+      const bool in_range = step->is_number_unsigned()
+                                ? step->get<uint64_t>() <= static_cast<uint64_t>(kMaxStep)
+                                : step->is_number_integer() && step->get<int64_t>() >= 0 &&
+                                      step->get<int64_t>() <= kMaxStep;
+      if (!in_range)
+        throw Error(at + ": 'step' must be an integer from 0 to " + std::to_string(kMaxStep));
+      p.step = step->get<int64_t>();
+    }
+    p.wall_time = now;
+    if (const auto wall = item.find("wall_time"); wall != item.end()) {
+      if (!wall->is_number() || !std::isfinite(wall->get<double>()) || wall->get<double>() < 0)
+        throw Error(at + ": 'wall_time' must be a number of seconds since the Unix epoch");
+      p.wall_time = wall->get<double>();
+    }
+    points.push_back(std::move(p));
+  }
+  return points;
+}
+
+}  // namespace
+
+void register_metric_routes(http::Router& router, ServerContext& context) {
+  const std::string p = std::string(kWorkspacePrefix) + "/runs/{id}/metrics";
+  router.add("GET", p, [&context](http::Request& r) {
+    Scope s = authorize(context, r, Role::Reader, "read metrics");
+    allow_only(r, {});
+    auto& store = s.ws().store();
+    store.get_run(r.param("id"));
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, point] : store.latest_metrics(r.param("id")))
+      out[name] = platform::metric_point_json(point);
+    return http::Response::json(out);
+  });
+
+  router.add("GET", p + "/{name...}", [&context](http::Request& r) {
+    Scope s = authorize(context, r, Role::Reader, "read metrics");
+    allow_only(r, {"max_points", "method"});
+    auto max_points = query_int(r, "max_points",
+                                static_cast<int64_t>(platform::kMinDownsamplePoints), kMaxPoints);
+    const auto method_name = query_text(r, "method");
+    if (method_name && !max_points) max_points = kDefaultPoints;  // a method alone
+    const auto method = platform::parse_downsample_method(method_name.value_or("minmax"));
+    auto& store = s.ws().store();
+    const std::string& id = r.param("id");
+    const std::string& name = r.param("name");
+    store.get_run(id);
+    const auto series = store.metric_series(id, name);
+    if (series.empty())
+      throw Error(ErrorKind::NotFound, "run '" + id + "' has no metric " + quote_bytes(name));
+    nlohmann::json points = nlohmann::json::array();
+    bool downsampled = false;
+    if (max_points && series.size() > static_cast<size_t>(*max_points)) {
+      std::vector<platform::SeriesPoint> xy;
+      xy.reserve(series.size());
+      for (const auto& m : series) xy.push_back({static_cast<double>(m.step), m.value});
+      for (size_t i : platform::downsample(xy, static_cast<size_t>(*max_points), method))
+        points.push_back(platform::metric_point_json(series[i]));
+      downsampled = true;
+    } else {
+      for (const auto& m : series) points.push_back(platform::metric_point_json(m));
+    }
+    nlohmann::json out = {{"run", id},
+                          {"name", name},
+                          {"total", series.size()},
+                          {"downsampled", downsampled},
+                          {"points", std::move(points)}};
+    out["method"] = downsampled ? nlohmann::json(method_name.value_or("minmax")) : nullptr;
+    return http::Response::json(out);
+  });
+
+  router.add("POST", p,
+             [&context](http::Request& r) {
+               Scope s = authorize(context, r, Role::Contributor, "log metrics");
+               allow_only(r, {});
+               auto& store = s.ws().store();
+               store.get_run(r.param("id"));
+               const auto points = parse_batch(r.json_body());
+               store.log_metrics(r.param("id"), points);
+               return http::Response::json({{"logged", points.size()}}, 201);
+             },
+             {.max_body = kMaxBatchBody});
+}
+
+}  // namespace glia::server::api

@@ -1,0 +1,307 @@
+// The REST API's handlers, driven through Router::dispatch on a real temporary workspace with real
+// users and tokens: authorization, the views (the CLI's JSON), filters, batches all or none,
+// uploads (traversal refused with nothing written), ranges, cancel, compute writes, and the
+// OpenAPI document checked against the routes both ways.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "glia/http/router.hpp"
+#include "glia/platform/access.hpp"
+#include "glia/platform/artifact_store.hpp"
+#include "glia/platform/clock.hpp"
+#include "glia/platform/json_views.hpp"
+#include "server/api/api.hpp"
+#include "server/routes.hpp"
+#include "temp_dir.hpp"
+
+namespace glia::server {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class StringSink : public http::BodySink {
+ public:
+  bool write(const char* data, size_t size) override {
+    bytes.append(data, size);
+    return true;
+  }
+  bool stopping() const override { return false; }
+  std::string bytes;
+};
+
+class ServerApiTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing_util::fresh_test_dir("api");
+    std::vector<platform::Workspace> list;
+    list.push_back(platform::Workspace::init(dir_ / "ws", "team"));
+    context_ = std::make_unique<ServerContext>(std::move(list));
+    auto& store = ws().store();
+    platform::add_user(store, "olga", platform::Role::Owner, "test");
+    platform::add_user(store, "carl", platform::Role::Contributor, "test");
+    platform::add_user(store, "rita", platform::Role::Reader, "test");
+    owner_ = platform::issue_token(store, "olga", "", std::nullopt).text;
+    contributor_ = platform::issue_token(store, "carl", "", std::nullopt).text;
+    reader_ = platform::issue_token(store, "rita", "", std::nullopt).text;
+    register_all_routes(router_, *context_);
+
+    platform::NewRun job;
+    job.experiment = "exp";
+    job.command = "python train.py";
+    job.spec = "{}";
+    job.queue = true;
+    job.tags = {{"team", "ml"}};
+    run_ = store.create_run(job).id;
+    platform::NewRun other;
+    other.experiment = "other";
+    other.command = "x";
+    other_ = store.create_run(other).id;
+  }
+  void TearDown() override {
+    context_.reset();
+    fs::remove_all(dir_);
+  }
+
+  platform::Workspace& ws() { return context_->workspace("team").workspace; }
+
+  http::Response call(const std::string& method, const std::string& target,
+                      const std::string& token, const std::string& body = "",
+                      const http::Headers& headers = {}) {
+    http::Request r;
+    r.method = method;
+    const auto q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) {
+      std::string query = target.substr(q + 1);
+      for (size_t p = 0; p < query.size();) {
+        const size_t amp = std::min(query.find('&', p), query.size());
+        const std::string pair = query.substr(p, amp - p);
+        const size_t eq = pair.find('=');
+        r.query.emplace(pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1));
+        p = amp + 1;
+      }
+    }
+    r.headers = headers;
+    if (!token.empty()) r.headers.emplace("Authorization", "Bearer " + token);
+    const auto match = router_.match(method, r.path);
+    if (match.handler && match.options.stream_body) {
+      if (!body.empty()) r.headers.emplace("Content-Length", std::to_string(body.size()));
+      r.read_body = [body](const http::ChunkReceiver& receive) {
+        for (size_t p = 0; p < body.size(); p += 1000)  // in pieces, as a socket gives them
+          if (!receive(body.data() + p, std::min<size_t>(1000, body.size() - p))) return false;
+        return true;
+      };
+    } else {
+      r.body = body;
+    }
+    return router_.dispatch(r);
+  }
+  static json body_of(const http::Response& r) { return json::parse(r.body); }
+  static std::string streamed(const http::Response& r) {
+    StringSink sink;
+    EXPECT_TRUE(r.stream) << "not a streamed response";
+    if (r.stream) {
+      EXPECT_TRUE(r.stream(sink));
+    }
+    return sink.bytes;
+  }
+
+  const std::string api_ = "/api/v1/workspaces/team";
+  fs::path dir_;
+  std::unique_ptr<ServerContext> context_;
+  http::Router router_;
+  std::string owner_, contributor_, reader_, run_, other_;
+};
+
+TEST_F(ServerApiTest, NoTokenIs401WrongRoleIs403OtherWorkspacesAre404) {
+  EXPECT_EQ(call("GET", api_ + "/runs", "").status, 401);
+  EXPECT_EQ(call("GET", api_ + "/runs", "glia_bogus_token").status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/workspaces/elsewhere/runs", "").status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/workspaces/elsewhere/runs", reader_).status, 404);
+  EXPECT_EQ(call("GET", api_ + "/runs", reader_).status, 200);
+  const auto denied = call("POST", api_ + "/runs/" + run_ + "/metrics", reader_,
+                           R"([{"name": "loss", "value": 1}])");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(body_of(denied)["error"]["kind"], "permission_denied");
+  EXPECT_TRUE(ws().store().latest_metrics(run_).empty());
+  EXPECT_EQ(call("POST", api_ + "/computes", contributor_, R"({"name": "gpu"})").status, 403);
+  EXPECT_EQ(call("POST", api_ + "/runs/" + run_ + "/cancel", reader_).status, 403);
+}
+
+TEST_F(ServerApiTest, BodiesAreTheCliJsonViews) {
+  const auto show = call("GET", api_ + "/runs/" + run_, reader_);
+  ASSERT_EQ(show.status, 200) << show.body;
+  EXPECT_EQ(body_of(show), platform::run_show_json(ws(), run_));
+  EXPECT_EQ(body_of(call("GET", api_ + "/jobs/" + run_, reader_)), body_of(show));
+  const auto computes = call("GET", api_ + "/computes/local", reader_);
+  EXPECT_EQ(body_of(computes), platform::compute_json(ws(), ws().store().get_compute("local")));
+  EXPECT_EQ(body_of(call("GET", api_ + "/runs/nope", reader_)).at("error").at("kind"), "not_found");
+}
+
+TEST_F(ServerApiTest, ListsRunsWithTheCliFiltersAndRefusesBadOnes) {
+  auto ids = [&](const std::string& query) {
+    const auto r = call("GET", api_ + "/runs" + query, reader_);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    std::vector<std::string> out;
+    for (const auto& run : body_of(r)) out.push_back(run["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids("?experiment=exp"), std::vector<std::string>{run_});
+  EXPECT_EQ(ids("?status=Queued"), std::vector<std::string>{run_});
+  EXPECT_EQ(ids("?limit=1&oldest_first=true"), std::vector<std::string>{run_});
+  EXPECT_EQ(ids("?limit=1"), std::vector<std::string>{other_});
+  EXPECT_EQ(ids("?compute=nowhere").size(), 0u);
+  for (const char* bad : {"?limit=0", "?limit=x", "?status=Sleeping", "?oldest_first=yes",
+                          "?colour=red", "?limit=1&limit=2"})
+    EXPECT_EQ(call("GET", api_ + "/runs" + bad, reader_).status, 400) << bad;
+  EXPECT_EQ(call("GET", api_ + "/runs?parent=nope", reader_).status, 404);
+}
+
+TEST_F(ServerApiTest, MetricBatchesAreAllOrNoneAndHistoriesDownsample) {
+  const std::string metrics = api_ + "/runs/" + run_ + "/metrics";
+  // The second value is not a number: nothing of the batch is stored.
+  const auto bad = call("POST", metrics, contributor_,
+                        R"([{"name": "loss", "value": 1}, {"name": "loss", "value": "x"}])");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(ws().store().latest_metrics(run_).empty());
+  for (const char* refused : {R"([])", R"({"name": "loss"})", R"([{"name": "", "value": 1}])",
+                              R"([{"name": "a", "value": 1, "colour": 2}])",
+                              R"([{"name": "a", "value": 1, "step": -1}])"})
+    EXPECT_EQ(call("POST", metrics, contributor_, refused).status, 400) << refused;
+  json batch = json::array();
+  for (int i = 0; i < 1000; ++i)
+    batch.push_back({{"name", "loss"}, {"value", 1000 - i}, {"step", i}});
+  batch.push_back({{"name", "acc"}, {"value", 0.5}});
+  const auto ok = call("POST", metrics, contributor_, batch.dump());
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(body_of(ok)["logged"], 1001);
+  const json latest = body_of(call("GET", metrics, reader_));
+  EXPECT_EQ(latest["loss"]["step"], 999);
+  EXPECT_EQ(latest["acc"]["value"], 0.5);
+
+  const json whole = body_of(call("GET", metrics + "/loss", reader_));
+  EXPECT_EQ(whole["points"].size(), 1000u);
+  EXPECT_FALSE(whole["downsampled"]);
+  for (const char* method : {"lttb", "minmax"}) {
+    const auto r = call("GET", metrics + "/loss?max_points=50&method=" + method, reader_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json j = body_of(r);
+    EXPECT_TRUE(j["downsampled"]);
+    EXPECT_EQ(j["total"], 1000);
+    EXPECT_LE(j["points"].size(), 50u);
+    EXPECT_EQ(j["points"].front()["step"], 0);
+    EXPECT_EQ(j["points"].back()["step"], 999);
+  }
+  EXPECT_EQ(call("GET", metrics + "/loss?max_points=2", reader_).status, 400);
+  EXPECT_EQ(call("GET", metrics + "/loss?max_points=10&method=mean", reader_).status, 400);
+  EXPECT_EQ(call("GET", metrics + "/nothing", reader_).status, 404);
+}
+
+TEST_F(ServerApiTest, UploadsAreStreamedTraversalsRefusedWithNothingWritten) {
+  const std::string files = api_ + "/runs/" + run_ + "/files/";
+  std::string bytes;
+  for (int i = 0; i < 5000; ++i) bytes += static_cast<char>(i * 7);
+  const auto put = call("PUT", files + "outputs/model/weights.bin", contributor_, bytes);
+  ASSERT_EQ(put.status, 201) << put.body;
+  EXPECT_EQ(body_of(put)["size"], 5000);
+  ASSERT_EQ(ws().store().run_files(run_).size(), 1u);
+  const auto blobs_before = std::distance(fs::recursive_directory_iterator(ws().artifacts_path()),
+                                          fs::recursive_directory_iterator());
+  for (const char* bad : {"../escape", "outputs/../../escape", "outputs//x", "./x"}) {
+    const auto r = call("PUT", files + bad, contributor_, "evil");
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  EXPECT_EQ(ws().store().run_files(run_).size(), 1u);
+  EXPECT_EQ(std::distance(fs::recursive_directory_iterator(ws().artifacts_path()),
+                          fs::recursive_directory_iterator()),
+            blobs_before);
+  EXPECT_FALSE(fs::exists(dir_ / "ws" / "escape"));
+  EXPECT_EQ(call("PUT", files + "x.txt", reader_, "x").status, 403);
+  // No body at all is refused; an empty file says so with Content-Length: 0.
+  EXPECT_EQ(call("PUT", files + "empty.txt", contributor_, "").status, 400);
+  EXPECT_EQ(call("PUT", files + "empty.txt", contributor_, "", {{"Content-Length", "0"}}).status,
+            201);
+  ASSERT_EQ(ws().store().run_files(run_).size(), 2u);
+
+  const json list = body_of(call("GET", api_ + "/runs/" + run_ + "/files", reader_));
+  EXPECT_EQ(list, platform::run_files_json(ws().store().run_files(run_)));
+  const auto whole = call("GET", files + "outputs/model/weights.bin", reader_);
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_EQ(streamed(whole), bytes);
+  const auto part =
+      call("GET", files + "outputs/model/weights.bin", reader_, "", {{"Range", "bytes=100-199"}});
+  ASSERT_EQ(part.status, 206);
+  EXPECT_EQ(streamed(part), bytes.substr(100, 100));
+  EXPECT_EQ(
+      call("GET", files + "outputs/model/weights.bin", reader_, "", {{"Range", "bytes=9000-"}})
+          .status,
+      416);
+  EXPECT_EQ(call("GET", files + "missing.bin", reader_).status, 404);
+}
+
+TEST_F(ServerApiTest, CancelTagsAndComputeWrites) {
+  const auto tags =
+      call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"stage": "tuned"})");
+  ASSERT_EQ(tags.status, 200) << tags.body;
+  EXPECT_EQ(body_of(tags)["tags"], json({{"stage", "tuned"}, {"team", "ml"}}));
+  EXPECT_EQ(call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"a": 1})").status,
+            400);
+
+  const auto cancel = call("POST", api_ + "/runs/" + run_ + "/cancel", contributor_);
+  ASSERT_EQ(cancel.status, 202) << cancel.body;
+  EXPECT_EQ(body_of(cancel)["status"], "CancelRequested");
+  ws().store().set_status(run_, platform::RunStatus::Canceled, platform::now_seconds());
+  const auto again = call("POST", api_ + "/runs/" + run_ + "/cancel", contributor_);
+  EXPECT_EQ(again.status, 409);
+  // A run its own program logs to (not a job) is not canceled here.
+  EXPECT_EQ(call("POST", api_ + "/runs/" + other_ + "/cancel", contributor_).status, 400);
+
+  const auto created = call("POST", api_ + "/computes", owner_,
+                            R"({"name": "gpu", "max_concurrent": 3, "description": "big"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(ws().store().get_compute("gpu").max_concurrent, 3);
+  EXPECT_EQ(call("POST", api_ + "/computes", owner_, R"({"name": "gpu"})").status, 409);
+  EXPECT_EQ(call("POST", api_ + "/computes", owner_, R"({"name": "a/b"})").status, 400);
+  EXPECT_EQ(call("POST", api_ + "/computes", owner_, R"({"name": "c", "speed": 1})").status, 400);
+  const auto updated = call("PATCH", api_ + "/computes/gpu", owner_, R"({"threads_per_job": 4})");
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(ws().store().get_compute("gpu").threads_per_job, 4);
+  EXPECT_EQ(call("PATCH", api_ + "/computes/gpu", owner_, "{}").status, 400);
+  EXPECT_EQ(call("PATCH", api_ + "/computes/none", owner_, R"({"description": "x"})").status, 404);
+}
+
+// The OpenAPI document and the routes, both ways: a route added without documenting it (or a
+// documented path left without a route) fails here.
+TEST_F(ServerApiTest, OpenApiDocumentsExactlyTheRoutes) {
+  const auto r = call("GET", "/api/v1/openapi.json", "");  // no token needed
+  ASSERT_EQ(r.status, 200);
+  const json doc = body_of(r);
+  EXPECT_EQ(doc, api::openapi_document());
+  std::set<std::pair<std::string, std::string>> routes, documented;
+  for (auto [method, pattern] : router_.routes()) {
+    if (pattern.rfind("/api/v1/", 0) != 0) continue;
+    if (pattern == "/api/v1/health" || pattern == "/api/v1/workspaces") continue;  // meta routes
+    pattern = std::regex_replace(pattern, std::regex(R"(\{(\w+)\.\.\.\})"), "{$1}");
+    for (char& c : method) c = static_cast<char>(std::tolower(c));
+    routes.emplace(method, pattern);
+  }
+  for (const auto& [path, operations] : doc.at("paths").items())
+    for (const auto& [method, op] : operations.items()) documented.emplace(method, path);
+  for (const auto& route : routes)
+    EXPECT_TRUE(documented.count(route)) << route.first << " " << route.second << " undocumented";
+  for (const auto& op : documented)
+    EXPECT_TRUE(routes.count(op)) << op.first << " " << op.second << " documented, no route";
+  // Every $ref names a schema that exists.
+  const std::string text = doc.dump();
+  const std::regex ref(R"#("\$ref":"#/components/schemas/(\w+)")#");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), ref); it != std::sregex_iterator();
+       ++it)
+    EXPECT_TRUE(doc["components"]["schemas"].contains((*it)[1].str())) << (*it)[1].str();
+}
+
+}  // namespace
+}  // namespace glia::server
