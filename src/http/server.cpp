@@ -73,6 +73,23 @@ Response body_too_large(uint64_t limit, const std::string& path) {
 // Set by handle() on the worker thread that writes the response next (see Impl::pending).
 thread_local bool t_counted = false;
 
+// The path of a request target ("/a%20b?x=1" -> "/a b").
+std::string percent_decoded(const std::string& target) {
+  const std::string raw = target.substr(0, target.find('?'));
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size() &&
+        std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+      out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -400,8 +417,10 @@ Server::Server(const Router& router, ServerOptions options)
                                           "PUT", "PATCH", "DELETE"};
     const bool routed = std::any_of(std::begin(kRouted), std::end(kRouted),
                                     [&](const char* m) { return in.method == m; });
-    if (!routed && !in.method.empty() && !in.path.empty()) {
-      const Router::Match m = impl->router.match(in.method, in.path);
+    // (cpp-httplib leaves the path unset for a method it does not parse: the target's.)
+    const std::string path = !in.path.empty() ? in.path : percent_decoded(in.target);
+    if (!routed && !in.method.empty() && !path.empty()) {
+      const Router::Match m = impl->router.match(in.method, path);
       const Response r =
           m.status == 405 ? Response::error(405, ErrorKind::InvalidArgument,
                                             "method " + quote_bytes(in.method) +
