@@ -13,6 +13,7 @@
 #include "glia/error.hpp"
 #include "glia/io/atomic_file.hpp"
 #include "glia/platform/shared_files.hpp"
+#include "install_blob.hpp"
 #include "sha256.hpp"
 #include "temp_folder.hpp"
 
@@ -34,6 +35,10 @@ bool exists_quietly(const fs::path& path) {
 
 // Moves a finished temporary file into place as the blob `sha256`, or drops it when that blob is
 // already stored (same name, same bytes).
+}  // namespace
+
+namespace artifacts {
+
 void install_blob(TempFile& tmp, const fs::path& root, const std::string& sha256) {
   const fs::path dest = blob_location(root, sha256);
   if (exists_quietly(dest)) {
@@ -44,7 +49,7 @@ void install_blob(TempFile& tmp, const fs::path& root, const std::string& sha256
   tmp.commit(dest, blob_mode(dest.parent_path()));
 }
 
-}  // namespace
+}  // namespace artifacts
 
 ArtifactStore::ArtifactStore(fs::path root) : root_(std::move(root)) {
   create_shared_folders(root_ / "blobs");
@@ -63,29 +68,18 @@ std::string ArtifactStore::put_file(const fs::path& file, uint64_t* size) {
     total += n;
   }
   const std::string sha256 = hash.hex_digest();
-  install_blob(tmp, root_, sha256);
+  artifacts::install_blob(tmp, root_, sha256);
   if (size != nullptr) *size = total;
   return sha256;
 }
 
 std::optional<std::string> ArtifactStore::put_stream(
     const std::function<bool(const ChunkWriter&)>& produce, uint64_t* size) {
-  TempFile tmp(artifacts::temp_folder(root_), "put-");
-  artifacts::Sha256 hash;
-  uint64_t total = 0;
-  const bool complete = produce([&](const char* data, size_t n) {
-    hash.update(data, n);
-    tmp.write(data, n);
-    total += n;
-  });
-  if (!complete) {
-    tmp.discard();
-    return std::nullopt;
-  }
-  const std::string sha256 = hash.hex_digest();
-  install_blob(tmp, root_, sha256);
-  if (size != nullptr) *size = total;
-  return sha256;
+  BlobWriter blob(*this);
+  if (!produce([&](const char* data, size_t n) { blob.write(data, n); }))
+    return std::nullopt;  // the writer's temporary file goes with it
+  if (size != nullptr) *size = blob.size();
+  return blob.commit();
 }
 
 std::string ArtifactStore::put_bytes(std::string_view bytes) {
@@ -93,7 +87,7 @@ std::string ArtifactStore::put_bytes(std::string_view bytes) {
   if (exists_quietly(blob_location(root_, sha256))) return sha256;
   TempFile tmp(artifacts::temp_folder(root_), "put-");
   tmp.write(bytes.data(), bytes.size());
-  install_blob(tmp, root_, sha256);
+  artifacts::install_blob(tmp, root_, sha256);
   return sha256;
 }
 
