@@ -57,6 +57,12 @@ void print_show(const nlohmann::json& j) {
     std::printf("Timeout:      %s\n", format_duration(j["timeout_seconds"].get<double>()).c_str());
   if (j.contains("duration_seconds"))
     std::printf("Duration:     %s\n", format_duration(j["duration_seconds"].get<double>()).c_str());
+  if (j.contains("params")) {
+    std::printf("Params:      ");
+    for (const auto& [k, v] : j["params"].items())
+      std::printf(" %s=%s", k.c_str(), v.get<std::string>().c_str());
+    std::printf("\n");
+  }
   if (!j["tags"].empty()) {
     std::printf("Tags:        ");
     for (const auto& [k, v] : j["tags"].items())

@@ -108,6 +108,8 @@ class MlflowClientAgainstGlia(unittest.TestCase):
         self.assertEqual(show["experiment"], self.exp_name)
         self.assertEqual(show["tags"]["team"], "vision")
         self.assertEqual(show["tags"]["phase"], "train")
+        self.assertEqual(show["params"],
+                         {"lr": "0.01", "epochs": "5", "optimizer": "adam", "batch": "32"})
         self.assertEqual({k: v["value"] for k, v in show["metrics"].items()},
                          {"loss": 0.2, "acc": 0.7})
         self.assertEqual(glia("job", "show", self.run3_id, "-o", "json")["status"], "Failed")

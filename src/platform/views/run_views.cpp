@@ -53,6 +53,8 @@ nlohmann::json run_show_json(Workspace& ws, const std::string& id) {
   for (const auto& img : store.metric_images(id))
     j["images"].push_back({{"name", img.name}, {"step", img.step}, {"path", img.path}});
   j["files"] = store.run_files(id).size();
+  // Parameters logged through MLflow's API (log_param): immutable, shown when there are any.
+  if (const auto params = store.run_params(id); !params.empty()) j["params"] = params;
   if (!r.spec.empty()) {
     const auto spec = nlohmann::json::parse(r.spec);
     j["inputs"] = spec.value("inputs", nlohmann::json::object());
