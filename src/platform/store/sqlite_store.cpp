@@ -1,6 +1,7 @@
 // The embedded store (runs and their status history): SQLite in WAL mode, one transaction per
 // write, versioned migrations.
 #include "store/sqlite_store.hpp"
+#include "store/new_run.hpp"
 
 #include <chrono>
 #include <mutex>
@@ -68,27 +69,10 @@ int SqliteStore::schema_version() {
 }
 
 RunRecord SqliteStore::create_run(const NewRun& run) {
-  if (run.experiment.empty()) throw Error("a run needs an experiment name");
-  if (run.trial_index.has_value() != !run.parent_id.empty())
-    throw Error("a sweep's trial needs both its parent and its index");
+  RunRecord r = new_run_record(run);
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  RunRecord r;
   r.created_at = now_seconds();
-  r.id = run.id.empty() ? make_run_id(run.experiment) : run.id;
-  r.experiment = run.experiment;
-  r.display_name = run.display_name.empty() ? r.id : run.display_name;
-  r.command = run.command;
-  r.compute = run.compute;
-  r.tags = run.tags;
-  r.spec = run.spec;
-  r.code_snapshot = run.code_snapshot;
-  r.timeout = run.timeout;
-  r.submitter_uid = run.submitter_uid;
-  r.submitter_name = run.submitter_name;
-  r.properties = run.properties;
-  r.job_type = run.job_type;
-  r.parent_id = run.parent_id;
   if (run.trial_index) {  // first: a taken index writes nothing
     Stmt taken(db_, "SELECT run_id FROM sweep_trials WHERE sweep_id = ? AND trial_index = ?");
     taken.bind(1, run.parent_id).bind(2, *run.trial_index);
