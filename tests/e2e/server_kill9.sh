@@ -26,45 +26,10 @@ start_server() {  # start_server LISTEN: sets PID and PORT
 start_server 127.0.0.1:0
 trap 'kill -9 $PID 2>/dev/null || true; stop_agents; rm -rf "$WORK"' EXIT
 
-# Each client: its own run, then BATCHES batches of 20 values (steps 20k..20k+19), each sent
-# until it is answered; the steps of every acknowledged batch are recorded.
-cat >"$WORK/client.py" <<'PY'
-import http.client, json, sys, time
-port, token, n, batches, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
-headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
-
-def call(path, body, deadline):
-    while True:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            c.request("POST", "/api/2.0/mlflow/" + path, json.dumps(body), headers)
-            r = c.getresponse()
-            data = r.read()
-            c.close()
-            if r.status == 200:
-                return json.loads(data or b"{}")
-            if r.status < 500:
-                sys.exit(f"client {n}: {path}: HTTP {r.status}: {data[:200]!r}")
-        except (OSError, http.client.HTTPException):
-            pass  # no answer: the server is down; try again
-        if time.time() > deadline:
-            sys.exit(f"client {n}: {path}: no answer before the deadline")
-        time.sleep(0.1)
-
-deadline = time.time() + 90
-run = call("runs/create", {"experiment_id": "0", "run_name": f"client-{n}"}, deadline)["run"]["info"]["run_id"]
-with open(out, "w") as f:
-    f.write(run + "\n")
-    f.flush()
-    for b in range(batches):
-        metrics = [{"key": "m", "value": float(20 * b + i), "timestamp": 1000 * b, "step": 20 * b + i}
-                   for i in range(20)]
-        call("runs/log-batch", {"run_id": run, "metrics": metrics}, deadline)
-        f.write(f"{b}\n")
-        f.flush()
-PY
+# Each client (log_batch_client.py): its own run, then BATCHES batches of 20 values, each sent
+# until it is answered; every acknowledged batch is recorded.
 for i in $(seq "$CLIENTS"); do
-  python3 "$WORK/client.py" "$PORT" "$TOKEN" "$i" "$BATCHES" "$WORK/acked.$i" 2>"$WORK/client.$i.err" &
+  python3 "$(dirname "$0")/log_batch_client.py" "$PORT" "$TOKEN" "$i" "$BATCHES" "$WORK/acked.$i" 2>"$WORK/client.$i.err" &
   CPIDS+=($!)
 done
 # Kill the server while they log, then start it again on the same port.
@@ -85,17 +50,8 @@ done
 for i in $(seq "$CLIENTS"); do
   RUN=$(head -n 1 "$WORK/acked.$i")
   g run metrics "$RUN" --name m -o json >"$WORK/m.$i.json" || fail "metrics of client $i's run"
-  python3 - "$WORK/m.$i.json" "$WORK/acked.$i" <<'PY' || fail "client $i: acknowledged values missing"
-import json, sys
-j = json.load(open(sys.argv[1]))
-points = j if isinstance(j, list) else j.get("m", j.get("points", j))
-got = {}
-for p in points:
-    got.setdefault(int(p["step"]), set()).add(float(p["value"]))
-acked = [int(line) for line in open(sys.argv[2]).read().split()[1:]]
-missing = [20 * b + i for b in acked for i in range(20) if float(20 * b + i) not in got.get(20 * b + i, set())]
-assert not missing, f"missing steps {missing[:10]} of {len(missing)}"
-PY
+  python3 "$(dirname "$0")/check_acked.py" "$WORK/m.$i.json" "$WORK/acked.$i" ||
+    fail "client $i: acknowledged values missing"
 done
 kill -TERM "$PID"
 wait "$PID" || fail "server exit after SIGTERM"
