@@ -3,6 +3,8 @@
 // keyset pages that return every run once in order, deleted runs, unknown experiments.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "glia/error.hpp"
 #include "store_contract.hpp"
 
@@ -94,6 +96,14 @@ TEST_P(StoreContract, SearchRunsComparesMetrics) {
   EXPECT_EQ(f.ids(f.query({metric("acc", SearchOp::Ge, 0.5), metric("loss", SearchOp::Gt, 1)})),
             (V{"r0"}));
   EXPECT_THROW(f.ids(f.query({text(SearchField::Metric, "acc", SearchOp::Eq, "x")})), Error);
+  // NaN is no value: it fails every comparison and sorts with the runs that have none.
+  store_->log_metrics("r3", {{"z", 0, std::nan(""), 1.0}});
+  store_->log_metrics("r1", {{"z", 0, 5.0, 1.0}});
+  EXPECT_EQ(f.ids(f.query({metric("z", SearchOp::Gt, 0)})), (V{"r1"}));
+  EXPECT_EQ(f.ids(f.query({}, {{SearchField::Metric, "z", false}})),
+            (V{"r1", "r4", "r3", "r2", "r0"}));
+  EXPECT_EQ(f.ids(f.query({}, {{SearchField::Metric, "z", true}})),
+            (V{"r1", "r4", "r3", "r2", "r0"}));
 }
 
 TEST_P(StoreContract, SearchRunsComparesParamsAndTags) {

@@ -329,49 +329,46 @@ void lock_name(Tx& tx, const char* space, const std::string& name) {
 namespace glia::platform::pg {
 
 RunSearchPage PgStore::search_runs(const RunSearch& q) {
-  const search_sql::Query query = search_sql::build(q, true, kRunColumns);
-  std::vector<std::string> params;
-  for (const search_sql::SqlValue& v : query.params) {
-    if (const auto* t = std::get_if<std::string>(&v)) {
-      check_text(*t);
-      params.push_back(*t);
-    } else if (const auto* d = std::get_if<double>(&v)) {
-      char buf[40];
-      std::snprintf(buf, sizeof buf, "%.17g", *d);
-      params.push_back(buf);
-    } else {
-      params.push_back(std::to_string(std::get<int64_t>(v)));
-    }
-  }
-  constexpr int kFirst = 23;  // after kRunColumns
-  const int keys = static_cast<int>(query.numeric_keys.size());
-  RunSearchPage page;
-  pool_.read([&](Tx& tx) {
-    auto res = tx.exec_params(query.sql, pqxx::prepare::make_dynamic_params(params));
-    page = {};
-    std::vector<search_sql::KeyValue> key;
-    double start = 0;
-    for (const auto& row : res) {
-      if (static_cast<int64_t>(page.runs.size()) == q.limit) {  // one more row: a next page
-        page.next_page_token = search_sql::make_token(q, key, start, page.runs.back().run.id);
-        break;
-      }
-      page.runs.push_back(
-          {read_run(row), row[kFirst].as<int64_t>(), row[kFirst + 1].as<int>() != 0});
-      key.clear();
-      for (int k = 0; k < keys; ++k) {
-        const auto& f = row[kFirst + 2 + k];
-        if (f.is_null())
-          key.emplace_back();
-        else if (query.numeric_keys[k])
-          key.emplace_back(read_f8(f));
-        else
-          key.emplace_back(read_text(f));
-      }
-      start = read_f8(row[kFirst + 2 + keys]);
-    }
-  });
-  return page;
+  // One read transaction per part (a page led by a metric may need two).
+  return search_sql::search(
+      q, true, kRunColumns,
+      [&](const search_sql::Query& query, std::vector<search_sql::Row>& rows) {
+        std::vector<std::string> params;
+        for (const search_sql::SqlValue& v : query.params) {
+          if (const auto* t = std::get_if<std::string>(&v)) {
+            check_text(*t);
+            params.push_back(*t);
+          } else if (const auto* d = std::get_if<double>(&v)) {
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "%.17g", *d);
+            params.push_back(buf);
+          } else {
+            params.push_back(std::to_string(std::get<int64_t>(v)));
+          }
+        }
+        constexpr int kFirst = 23;  // after kRunColumns
+        const int keys = static_cast<int>(query.numeric_keys.size());
+        const size_t before = rows.size();
+        pool_.read([&](Tx& tx) {
+          auto res = tx.exec_params(query.sql, pqxx::prepare::make_dynamic_params(params));
+          rows.resize(before);  // a retried transaction starts over
+          for (const auto& r : res) {
+            search_sql::Row row{
+                {read_run(r), r[kFirst].as<int64_t>(), r[kFirst + 1].as<int>() != 0}, {}, 0};
+            for (int k = 0; k < keys; ++k) {
+              const auto& f = r[kFirst + 2 + k];
+              if (f.is_null())
+                row.key.emplace_back();
+              else if (query.numeric_keys[k])
+                row.key.emplace_back(read_f8(f));
+              else
+                row.key.emplace_back(read_text(f));
+            }
+            row.start = read_f8(r[kFirst + 2 + keys]);
+            rows.push_back(std::move(row));
+          }
+        });
+      });
 }
 
 }  // namespace glia::platform::pg

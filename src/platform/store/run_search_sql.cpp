@@ -105,8 +105,9 @@ class Builder {
   // The SQL of a field's value (NULL when the run has none).
   std::string value(SearchField field, const std::string& key) {
     switch (field) {
-      case SearchField::Metric:
-        return std::string("(SELECT ") + (pg_ ? "NULLIF(m.value, 'NaN'::float8)" : "m.value") +
+      case SearchField::Metric:  // NaN (SQLite keeps it as the text 'NaN') is no value
+        return std::string("(SELECT ") +
+               (pg_ ? "NULLIF(m.value, 'NaN'::float8)" : "NULLIF(m.value, 'NaN')") +
                " FROM metric_latest m WHERE m.run_id = r.id AND m.name = " + param(key) + ")";
       case SearchField::Param:
         return "(SELECT p.value FROM run_params p WHERE p.run_id = r.id AND p.key = " + param(key) +
@@ -185,11 +186,26 @@ class Builder {
 
 }  // namespace
 
-Query build(const RunSearch& q, bool postgres, const char* run_columns) {
+Part first_part(const RunSearch& q) {
+  if (q.order.empty() || q.order[0].field != SearchField::Metric) return Part::Any;
+  if (q.page_token.empty()) return Part::Present;
+  try {
+    const json t = json::parse(unhex(q.page_token));
+    if (t.is_object() && t.contains("k") && t["k"].is_array() && !t["k"].empty() &&
+        t["k"][0].is_null())
+      return Part::Missing;
+  } catch (const std::exception&) {
+    // build() refuses it
+  }
+  return Part::Present;
+}
+
+Query build(const RunSearch& q, bool postgres, const char* run_columns, Part part, int64_t fetch) {
   if (q.limit < 1) throw Error("a runs search's page size must be at least 1");
   Builder b(postgres);
   Query out;
   const char* text_key = postgres ? " COLLATE \"C\"" : "";
+  const char* nan = postgres ? "'NaN'::float8" : "'NaN'";
   std::string inner = std::string("SELECT ") + run_columns +
                       ", r.experiment_id AS search_experiment, CASE WHEN d.run_id IS NULL THEN 0 "
                       "ELSE 1 END AS search_deleted";
@@ -197,13 +213,34 @@ Query build(const RunSearch& q, bool postgres, const char* run_columns) {
     const RunOrder& o = q.order[i];
     const bool number = is_number_field(o.field, o.key);
     out.numeric_keys.push_back(number);
-    inner +=
-        ", " + b.value(o.field, o.key) + (number ? "" : text_key) + " AS k" + std::to_string(i);
+    std::string value;
+    if (i == 0 && part == Part::Present)
+      value = "o.value";
+    else if (i == 0 && part == Part::Missing)
+      value = postgres ? "NULL::float8" : "NULL";
+    else
+      value = b.value(o.field, o.key) + (number ? "" : text_key);
+    inner += ", " + value + " AS k" + std::to_string(i);
+  }
+  inner += ", COALESCE(r.started_at, r.created_at) AS search_start, r.id AS search_id";
+  if (part == Part::Present) {
+    // Driven by the metric's index in its order (SQLite: CROSS JOIN keeps that loop outermost).
+    inner += postgres ? " FROM metric_latest o JOIN runs r ON r.id = o.run_id"
+                      : " FROM metric_latest o CROSS JOIN runs r";
+  } else {
+    inner += " FROM runs r";
   }
   inner +=
-      ", COALESCE(r.started_at, r.created_at) AS search_start, r.id AS search_id"
-      " FROM runs r JOIN experiments e ON e.id = r.experiment_id"
-      " LEFT JOIN deleted_runs d ON d.run_id = r.id WHERE r.experiment_id IN (";
+      " JOIN experiments e ON e.id = r.experiment_id"
+      " LEFT JOIN deleted_runs d ON d.run_id = r.id WHERE ";
+  if (part == Part::Present) {
+    inner += "o.name = " + b.param(q.order[0].key) + " AND o.value <> " + nan + " AND ";
+    if (!postgres) inner += "r.id = o.run_id AND ";
+  } else if (part == Part::Missing) {
+    inner += "NOT EXISTS (SELECT 1 FROM metric_latest o WHERE o.run_id = r.id AND o.name = " +
+             b.param(q.order[0].key) + " AND o.value <> " + nan + ") AND ";
+  }
+  inner += "r.experiment_id IN (";
   for (size_t i = 0; i < q.experiment_ids.size(); ++i)
     inner += (i ? ", " : "") + b.param(q.experiment_ids[i]);
   inner += q.experiment_ids.empty() ? "NULL)" : ")";
@@ -238,6 +275,13 @@ Query build(const RunSearch& q, bool postgres, const char* run_columns) {
         after = "(" + col + " IS NULL OR " + col + cmp + b.param(v) + " OR (" + col + " = " +
                 b.param(v) + " AND " + after + "))";
       }
+      if (part == Part::Present) {
+        // The same bound as a range on the index (the condition above is not one).
+        const json& k = t.at("k")[0];
+        if (!k.is_null())
+          after += std::string(" AND s.k0") + (q.order[0].ascending ? " >= " : " <= ") +
+                   b.param(k.get<double>());
+      }
       sql += " WHERE " + after;
     } catch (const Error&) {
       throw;
@@ -248,10 +292,10 @@ Query build(const RunSearch& q, bool postgres, const char* run_columns) {
   sql += " ORDER BY ";
   for (size_t i = 0; i < q.order.size(); ++i) {
     const std::string col = "s.k" + std::to_string(i);
-    sql += "(" + col + " IS NULL), " + col + (q.order[i].ascending ? " ASC, " : " DESC, ");
+    if (i > 0 || part == Part::Any) sql += "(" + col + " IS NULL), ";
+    sql += col + (q.order[i].ascending ? " ASC, " : " DESC, ");
   }
-  sql +=
-      "s.search_start DESC, s.search_id" + std::string(text_key) + " LIMIT " + b.param(q.limit + 1);
+  sql += "s.search_start DESC, s.search_id" + std::string(text_key) + " LIMIT " + b.param(fetch);
   out.sql = std::move(sql);
   out.params = std::move(b.params);
   return out;
@@ -269,6 +313,28 @@ std::string make_token(const RunSearch& q, const std::vector<KeyValue>& keys, do
       k.push_back(std::get<std::string>(*v));
   }
   return hex(json{{"o", order_signature(q)}, {"k", k}, {"s", start}, {"i", id}}.dump());
+}
+
+RunSearchPage search(const RunSearch& q, bool postgres, const char* run_columns,
+                     const std::function<void(const Query&, std::vector<Row>&)>& run) {
+  std::vector<Row> rows;
+  const int64_t want = q.limit + 1;
+  Part part = first_part(q);
+  run(build(q, postgres, run_columns, part, want), rows);
+  if (part == Part::Present && static_cast<int64_t>(rows.size()) < want) {
+    RunSearch rest = q;  // then the runs without the metric, from their first
+    rest.page_token.clear();
+    run(build(rest, postgres, run_columns, Part::Missing, want - static_cast<int64_t>(rows.size())),
+        rows);
+  }
+  RunSearchPage page;
+  if (static_cast<int64_t>(rows.size()) > q.limit) {
+    const Row& last = rows[static_cast<size_t>(q.limit - 1)];
+    page.next_page_token = make_token(q, last.key, last.start, last.run.run.id);
+    rows.resize(static_cast<size_t>(q.limit));
+  }
+  for (Row& r : rows) page.runs.push_back(std::move(r.run));
+  return page;
 }
 
 }  // namespace glia::platform::search_sql

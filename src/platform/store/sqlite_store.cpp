@@ -418,35 +418,30 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
 namespace glia::platform::sqlite {
 
 RunSearchPage SqliteStore::search_runs(const RunSearch& q) {
-  const search_sql::Query query = search_sql::build(q, false, kRunColumns);
   std::lock_guard lock(mu_);
-  Stmt s(db_, query.sql);
-  for (size_t i = 0; i < query.params.size(); ++i)
-    std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 1), v); }, query.params[i]);
-  RunSearchPage page;
-  constexpr int kFirst = 23;  // after kRunColumns
-  const int keys = static_cast<int>(query.numeric_keys.size());
-  std::vector<search_sql::KeyValue> key;
-  double start = 0;
-  while (s.step()) {
-    if (static_cast<int64_t>(page.runs.size()) == q.limit) {  // one more row: a next page
-      page.next_page_token = search_sql::make_token(q, key, start, page.runs.back().run.id);
-      break;
-    }
-    page.runs.push_back({read_run(s), s.int64(kFirst), s.int64(kFirst + 1) != 0});
-    key.clear();
-    for (int k = 0; k < keys; ++k) {
-      const int col = kFirst + 2 + k;
-      if (s.is_null(col))
-        key.emplace_back();
-      else if (query.numeric_keys[k])
-        key.emplace_back(s.real(col));
-      else
-        key.emplace_back(s.text(col));
-    }
-    start = s.real(kFirst + 2 + keys);
-  }
-  return page;
+  return search_sql::search(
+      q, false, kRunColumns,
+      [&](const search_sql::Query& query, std::vector<search_sql::Row>& rows) {
+        Stmt s(db_, query.sql);
+        for (size_t i = 0; i < query.params.size(); ++i)
+          std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 1), v); }, query.params[i]);
+        constexpr int kFirst = 23;  // after kRunColumns
+        const int keys = static_cast<int>(query.numeric_keys.size());
+        while (s.step()) {
+          search_sql::Row row{{read_run(s), s.int64(kFirst), s.int64(kFirst + 1) != 0}, {}, 0};
+          for (int k = 0; k < keys; ++k) {
+            const int col = kFirst + 2 + k;
+            if (s.is_null(col))
+              row.key.emplace_back();
+            else if (query.numeric_keys[k])
+              row.key.emplace_back(s.real(col));
+            else
+              row.key.emplace_back(s.text(col));
+          }
+          row.start = s.real(kFirst + 2 + keys);
+          rows.push_back(std::move(row));
+        }
+      });
 }
 
 }  // namespace glia::platform::sqlite
