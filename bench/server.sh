@@ -27,6 +27,7 @@
 # socket: a diagnosis of the ~40 ms stalls (bench/README.md), not a fix.
 # Knobs (environment): CLIENTS=16 METRICS=100 LOG_SECONDS=15 RATE=200 GET_SECONDS=20
 # GET_CONNECTIONS=8 ARTIFACT_MB=1024 SEARCH_RUNS="10000 100000" SEARCH_REPEATS=5
+# SEARCH_STORE= (a PostgreSQL URL for the search part's workspace; SQLite when empty)
 # MLFLOW_WORKERS=4 (mlflow server's default) KEEP=1 keeps the temporary folder (results.jsonl).
 # Run it on an otherwise idle machine: with 2 cores every other busy process shows in the numbers.
 set -euo pipefail
@@ -56,6 +57,7 @@ GET_CONNECTIONS=${GET_CONNECTIONS:-8}
 ARTIFACT_MB=${ARTIFACT_MB:-1024}
 SEARCH_RUNS=${SEARCH_RUNS:-10000 100000}
 SEARCH_REPEATS=${SEARCH_REPEATS:-5}
+SEARCH_STORE=${SEARCH_STORE:-}  # the search part's store: SQLite, or this PostgreSQL URL
 MLFLOW_WORKERS=${MLFLOW_WORKERS:-4}
 
 GLIA=$REPO/build/bin/glia
@@ -258,7 +260,11 @@ fi
 if want search; then
   ws=$OUT/search/ws
   mkdir -p "$OUT/search"
-  "$GLIA" workspace init "$ws" >/dev/null
+  if [ -n "$SEARCH_STORE" ]; then
+    "$GLIA" workspace init "$ws" --store "$SEARCH_STORE" >/dev/null
+  else
+    "$GLIA" workspace init "$ws" >/dev/null
+  fi
   "$GLIA" -w "$ws" user add bench --role contributor >/dev/null
   STOKEN=$("$GLIA" -w "$ws" token create --user bench -o json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   made=0
@@ -287,7 +293,7 @@ if want search; then
       [ -n "$port" ] || { echo "server.sh: glia server did not start: $(cat "$OUT/search/server.err")" >&2; exit 1; }
       echo "$g: search_runs over $n runs"
       r=$(MLFLOW_TRACKING_TOKEN=$STOKEN "$PY" "$BENCH" search "http://127.0.0.1:$port" --repeats "$SEARCH_REPEATS" | last_json)
-      record "$g" search "$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d["runs"]=int(sys.argv[2]); print(json.dumps(d))' "$r" "$n")"
+      record "$g" search "$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d["runs"]=int(sys.argv[2]); d["store"]=sys.argv[3] or "SQLite"; print(json.dumps(d))' "$r" "$n" "${SEARCH_STORE:+PostgreSQL}")"
       stop_server
     done
   done

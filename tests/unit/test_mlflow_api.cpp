@@ -277,6 +277,38 @@ TEST_F(MlflowApi, SearchFiltersOrdersAndPages) {
             "INVALID_PARAMETER_VALUE");
 }
 
+TEST_F(MlflowApi, SearchResolvesStatusLifecycleExperimentAndArtifactUri) {
+  const std::string exp =
+      ok("POST", "/api/2.0/mlflow/experiments/create", {{"name", "resolved"}})["experiment_id"];
+  const std::string a = new_run(exp), b = new_run(exp);
+  ok("POST", "/api/2.0/mlflow/runs/update", {{"run_id", a}, {"status", "FINISHED"}});
+  ok("POST", "/api/2.0/mlflow/runs/delete", {{"run_id", b}});
+  auto search = [&](const json& extra) {
+    json body = {{"experiment_ids", {exp}}, {"run_view_type", "ALL"}};
+    body.update(extra);
+    std::vector<std::string> out;
+    const json found = ok("POST", "/api/2.0/mlflow/runs/search", body);
+    for (const json& r : found["runs"]) out.push_back(r["info"]["run_id"]);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search({{"filter", "attributes.status = 'FINISHED'"}}), V{a});
+  EXPECT_EQ(search({{"filter", "attributes.status LIKE 'FIN%'"}}), V{a});
+  EXPECT_EQ(search({{"filter", "attributes.status != 'FINISHED'"}}), V{b});
+  EXPECT_EQ(search({{"filter", "attributes.lifecycle_stage = 'deleted'"}}), V{b});
+  EXPECT_EQ(search({{"filter", "attributes.experiment_id = '" + exp + "'"}}).size(), 2u);
+  EXPECT_EQ(search({{"filter", "attributes.experiment_id != '" + exp + "'"}}), V{});
+  EXPECT_EQ(search({{"filter", "attributes.artifact_uri = '" + artifact_uri(exp, a) + "'"}}), V{a});
+  EXPECT_EQ(search({{"filter", "attributes.artifact_uri != '" + artifact_uri(exp, a) + "'"}}),
+            V{b});
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/search",
+                         {{"experiment_ids", {exp}}, {"order_by", {"attributes.status"}}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/search",
+                         {{"experiment_ids", {exp}}, {"page_token", "not-a-token"}})),
+            "INVALID_PARAMETER_VALUE");
+}
+
 TEST_F(MlflowApi, ARunNeverStartsBeforeItWasMade) {
   const json run = ok("POST", "/api/2.0/mlflow/runs/create",
                       {{"experiment_id", "0"}, {"start_time", 1000}})["run"];

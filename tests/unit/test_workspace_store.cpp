@@ -123,7 +123,7 @@ TEST(PostgresWorkspace, InitWritesTheUrlAndReopensTheSameStore) {
   std::string id;
   {
     Workspace ws = Workspace::init(dir, "team", url);
-    EXPECT_EQ(ws.store().schema_version(), 10);
+    EXPECT_EQ(ws.store().schema_version(), 11);
     id = ws.store().create_run({"e", "", "c", "local", {}}).id;
     EXPECT_FALSE(fs::exists(ws.store_path()));
   }

@@ -279,6 +279,52 @@ struct RunFilter {
   int64_t limit = 100;  // newest first unless oldest_first
 };
 
+/// Runs search (Store::search_runs; MLflow's runs/search, docs/mlflow.md "Search"), evaluated in
+/// the store's SQL with bound values and keyset paging.
+enum class SearchField { Attribute, Metric, Param, Tag };
+enum class SearchOp { Eq, Ne, Lt, Le, Gt, Ge, Like, ILike, In, NotIn, IsNull, IsNotNull };
+/// One condition. Attributes: run_id, run_name, status (Glia's status names), user_id (the tag
+/// mlflow.user, else the submitter's name) as text; start_time (started, else created) and
+/// end_time as numbers of milliseconds. Metrics (a run's latest value of the name; NaN is no
+/// value) compare with `number` by =, !=, <, <=, >, >=. Params and tags (mlflow.runName is the
+/// run's name) compare with `text` or `list` by =, !=, LIKE (case-sensitive), ILIKE, IN, NOT IN,
+/// or test IS [NOT] NULL. A run without the value fails every condition but IS NULL.
+struct RunCondition {
+  SearchField field = SearchField::Attribute;
+  std::string key;
+  SearchOp op = SearchOp::Eq;
+  std::optional<double> number;
+  std::optional<std::string> text;
+  std::vector<std::string> list;
+};
+/// A sort key (the fields and keys of RunCondition); runs without the value sort last either way.
+struct RunOrder {
+  SearchField field = SearchField::Attribute;
+  std::string key;
+  bool ascending = true;
+};
+enum class RunLifecycle { Active, Deleted, All };
+struct RunSearch {
+  std::vector<int64_t> experiment_ids;   // no id: no run
+  std::vector<RunCondition> conditions;  // all must hold
+  /// Then start_time descending, then run id ascending (unique: a total order).
+  std::vector<RunOrder> order;
+  RunLifecycle lifecycle = RunLifecycle::Active;
+  int64_t limit = 1000;    // the page's size, >= 1
+  std::string page_token;  // "" the first page; else a RunSearchPage::next_page_token
+};
+struct SearchedRun {
+  RunRecord run;
+  int64_t experiment_id = 0;
+  bool deleted = false;
+};
+struct RunSearchPage {
+  std::vector<SearchedRun> runs;
+  /// The key of the last run returned (opaque); "" when no run follows. A token made for another
+  /// order, or not made by the store, is refused (glia::Error, InvalidArgument).
+  std::string next_page_token;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -422,6 +468,8 @@ class Store {
   virtual void set_run_deleted(const std::string& run_id, std::optional<double> at) = 0;
   /// The ids of the deleted runs.
   virtual std::vector<std::string> deleted_runs() = 0;
+  /// One page of the runs matching `q` in its order (RunSearch).
+  virtual RunSearchPage search_runs(const RunSearch& q) = 0;
   /// Records a registered model's name (created_at 0: now); one already recorded is refused
   /// (Conflict).
   virtual RegisteredModel create_registered_model(const RegisteredModel& model) = 0;

@@ -285,6 +285,11 @@ CREATE TABLE registered_models (
   updated_at REAL NOT NULL
 );
 )sql"},
+      // Runs searched by a metric (Store::search_runs): a name's runs in order of their latest
+      // value, read from the index alone.
+      {11, R"sql(
+CREATE INDEX metric_latest_by_name ON metric_latest(name, value, run_id);
+)sql"},
   };
   return all;
 }

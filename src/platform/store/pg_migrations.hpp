@@ -287,6 +287,11 @@ CREATE TABLE registered_models (
   updated_at DOUBLE PRECISION NOT NULL
 );
 )sql"},
+      // Runs searched by a metric (Store::search_runs): the name's index holds the run id too.
+      {11, R"sql(
+DROP INDEX metric_latest_by_name;
+CREATE INDEX metric_latest_by_name ON metric_latest(name, value, run_id);
+)sql"},
   };
   return all;
 }

@@ -3,7 +3,10 @@
 #include "store/pg_store.hpp"
 #include "store/new_run.hpp"
 
+#include <cstdio>
+
 #include "glia/error.hpp"
+#include "store/run_search_sql.hpp"
 
 namespace glia::platform::pg {
 
@@ -302,6 +305,53 @@ void PgStore::add_history(Tx& tx, const std::string& id, RunStatus status, doubl
 
 void lock_name(Tx& tx, const char* space, const std::string& name) {
   exec(tx, "SELECT pg_advisory_xact_lock(hashtext($1))", std::string(space) + ":" + name);
+}
+
+}  // namespace glia::platform::pg
+
+namespace glia::platform::pg {
+
+RunSearchPage PgStore::search_runs(const RunSearch& q) {
+  // One read transaction per part (a page led by a metric may need two).
+  return search_sql::search(
+      q, true, kRunColumns,
+      [&](const search_sql::Query& query, std::vector<search_sql::Row>& rows) {
+        std::vector<std::string> params;
+        for (const search_sql::SqlValue& v : query.params) {
+          if (const auto* t = std::get_if<std::string>(&v)) {
+            check_text(*t);
+            params.push_back(*t);
+          } else if (const auto* d = std::get_if<double>(&v)) {
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "%.17g", *d);
+            params.push_back(buf);
+          } else {
+            params.push_back(std::to_string(std::get<int64_t>(v)));
+          }
+        }
+        constexpr int kFirst = 23;  // after kRunColumns
+        const int keys = static_cast<int>(query.numeric_keys.size());
+        const size_t before = rows.size();
+        pool_.read([&](Tx& tx) {
+          auto res = tx.exec_params(query.sql, pqxx::prepare::make_dynamic_params(params));
+          rows.resize(before);  // a retried transaction starts over
+          for (const auto& r : res) {
+            search_sql::Row row{
+                {read_run(r), r[kFirst].as<int64_t>(), r[kFirst + 1].as<int>() != 0}, {}, 0};
+            for (int k = 0; k < keys; ++k) {
+              const auto& f = r[kFirst + 2 + k];
+              if (f.is_null())
+                row.key.emplace_back();
+              else if (query.numeric_keys[k])
+                row.key.emplace_back(read_f8(f));
+              else
+                row.key.emplace_back(read_text(f));
+            }
+            row.start = read_f8(r[kFirst + 2 + keys]);
+            rows.push_back(std::move(row));
+          }
+        });
+      });
 }
 
 }  // namespace glia::platform::pg

@@ -11,6 +11,7 @@
 #include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
 #include "store/migrations.hpp"
+#include "store/run_search_sql.hpp"
 
 namespace glia::platform::sqlite {
 
@@ -397,3 +398,34 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
 }
 
 }  // namespace glia::platform
+
+namespace glia::platform::sqlite {
+
+RunSearchPage SqliteStore::search_runs(const RunSearch& q) {
+  std::lock_guard lock(mu_);
+  return search_sql::search(
+      q, false, kRunColumns,
+      [&](const search_sql::Query& query, std::vector<search_sql::Row>& rows) {
+        Stmt s(db_, query.sql);
+        for (size_t i = 0; i < query.params.size(); ++i)
+          std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 1), v); }, query.params[i]);
+        constexpr int kFirst = 23;  // after kRunColumns
+        const int keys = static_cast<int>(query.numeric_keys.size());
+        while (s.step()) {
+          search_sql::Row row{{read_run(s), s.int64(kFirst), s.int64(kFirst + 1) != 0}, {}, 0};
+          for (int k = 0; k < keys; ++k) {
+            const int col = kFirst + 2 + k;
+            if (s.is_null(col))
+              row.key.emplace_back();
+            else if (query.numeric_keys[k])
+              row.key.emplace_back(s.real(col));
+            else
+              row.key.emplace_back(s.text(col));
+          }
+          row.start = s.real(kFirst + 2 + keys);
+          rows.push_back(std::move(row));
+        }
+      });
+}
+
+}  // namespace glia::platform::sqlite

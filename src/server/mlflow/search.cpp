@@ -1,8 +1,9 @@
 // MLflow's runs/search: the runs of some experiments matching a filter string (filter.hpp),
-// ordered and paged. Evaluated here over the store's runs, reading only what the filter and the
-// order name (docs/mlflow.md, "Search").
+// ordered and paged by the store (Store::search_runs: SQL with keyset page tokens). The filter's
+// clauses map onto the store's conditions; those on values with a few possible values
+// (status, lifecycle_stage, experiment_id, artifact_uri) are resolved here (docs/mlflow.md,
+// "Search").
 #include <algorithm>
-#include <cmath>
 #include <set>
 
 #include "server/mlflow/filter.hpp"
@@ -12,65 +13,31 @@ namespace glia::server::mlflow {
 
 namespace {
 
-// A candidate run with what was read of it so far.
-struct Candidate {
-  platform::RunRecord run;
-  std::string experiment_id;
-  bool deleted = false;
-  std::optional<std::map<std::string, platform::MetricPoint>> metrics;
-  std::optional<std::map<std::string, std::string>> params;
-};
-
-class Reader {
- public:
-  explicit Reader(platform::Store& store) : store_(store) {}
-  const std::map<std::string, platform::MetricPoint>& metrics(Candidate& c) {
-    if (!c.metrics) c.metrics = store_.latest_metrics(c.run.id);
-    return *c.metrics;
-  }
-  const std::map<std::string, std::string>& params(Candidate& c) {
-    if (!c.params) c.params = store_.run_params(c.run.id);
-    return *c.params;
-  }
-
- private:
-  platform::Store& store_;
-};
-
-// An attribute's value: a number (times in ms) or a string.
-struct Value {
-  std::optional<double> number;
-  std::optional<std::string> text;
-};
-
-Value attribute(const Candidate& c, const std::string& key) {
-  const platform::RunRecord& r = c.run;
-  if (key == "run_id") return {std::nullopt, r.id};
-  if (key == "run_name") return {std::nullopt, r.display_name};
-  if (key == "status") return {std::nullopt, mlflow_status(r.status)};
-  if (key == "user_id") {
-    const auto it = r.tags.find(kUserTag);
-    return {std::nullopt, it != r.tags.end() ? it->second : r.submitter_name};
-  }
-  if (key == "artifact_uri") return {std::nullopt, artifact_uri(c.experiment_id, r.id)};
-  if (key == "lifecycle_stage") return {std::nullopt, c.deleted ? "deleted" : "active"};
-  if (key == "experiment_id") return {std::nullopt, c.experiment_id};
-  if (key == "start_time")
-    return {static_cast<double>(to_millis(r.started_at.value_or(r.created_at))), std::nullopt};
-  if (key == "end_time") {
-    if (!r.ended_at) return {};
-    return {static_cast<double>(to_millis(*r.ended_at)), std::nullopt};
-  }
-  throw Error("invalid attribute key '" + key +
-              "' (expected run_id, run_name, status, user_id, artifact_uri, start_time, end_time)");
-}
+using platform::RunCondition;
+using platform::RunSearch;
+using platform::SearchField;
+using platform::SearchOp;
 
 bool string_op(Op op) {
   return op == Op::Eq || op == Op::Ne || op == Op::Like || op == Op::ILike || op == Op::In ||
          op == Op::NotIn || op == Op::IsNull || op == Op::IsNotNull;
 }
 
-// Checks a clause once, before any run is read.
+const std::set<std::string>& attributes() {
+  static const std::set<std::string> all = {"run_id",   "run_name",        "status",
+                                            "user_id",  "artifact_uri",    "start_time",
+                                            "end_time", "lifecycle_stage", "experiment_id"};
+  return all;
+}
+
+void check_attribute(const std::string& key) {
+  if (!attributes().count(key))
+    throw Error("invalid attribute key '" + key +
+                "' (expected run_id, run_name, status, user_id, artifact_uri, start_time, "
+                "end_time, lifecycle_stage, experiment_id)");
+}
+
+// Checks a clause once, before the store is asked.
 void check_clause(const Comparison& c) {
   switch (c.entity) {
     case Entity::Metric:
@@ -95,66 +62,107 @@ void check_clause(const Comparison& c) {
         throw Error("invalid clause on attributes." + c.key + ": " +
                     (time ? "times compare with a number of milliseconds"
                           : "compare with a quoted string by =, !=, LIKE, ILIKE, IN, NOT IN"));
-      Candidate probe;  // names the attribute (throws for an unknown one)
-      attribute(probe, c.key);
+      check_attribute(c.key);
       return;
     }
   }
 }
 
-bool matches(Reader& reader, Candidate& cand, const Comparison& c) {
-  switch (c.entity) {
-    case Entity::Metric: {
-      const auto& m = reader.metrics(cand);
-      const auto it = m.find(c.key);
-      return it != m.end() && compare_number(it->second.value, c.op, *c.number);
-    }
+SearchField field_of(Entity e) {
+  switch (e) {
+    case Entity::Metric:
+      return SearchField::Metric;
     case Entity::Param:
-    case Entity::Tag: {
-      const auto& kv = c.entity == Entity::Param ? reader.params(cand) : cand.run.tags;
-      std::optional<std::string> v;
-      if (c.entity == Entity::Tag && c.key == kRunNameTag)
-        v = cand.run.display_name;
-      else if (const auto it = kv.find(c.key); it != kv.end())
-        v = it->second;
-      if (c.op == Op::IsNull) return !v;
-      if (!v) return false;
-      return compare_text(*v, c);
-    }
-    case Entity::Attribute: {
-      const Value v = attribute(cand, c.key);
-      if (c.number) return v.number && compare_number(*v.number, c.op, *c.number);
-      return v.text && compare_text(*v.text, c);
-    }
+      return SearchField::Param;
+    case Entity::Tag:
+      return SearchField::Tag;
+    case Entity::Attribute:
+      break;
   }
-  return false;
+  return SearchField::Attribute;
 }
 
-// A sort key: missing values sort last whatever the direction (as MLflow does).
-Value sort_value(Reader& reader, Candidate& cand, const OrderBy& o) {
-  switch (o.entity) {
-    case Entity::Metric: {
-      const auto& m = reader.metrics(cand);
-      const auto it = m.find(o.key);
-      if (it == m.end() || std::isnan(it->second.value)) return {};
-      return {it->second.value, std::nullopt};
-    }
-    case Entity::Param: {
-      const auto& p = reader.params(cand);
-      const auto it = p.find(o.key);
-      if (it == p.end()) return {};
-      return {std::nullopt, it->second};
-    }
-    case Entity::Tag: {
-      if (o.key == kRunNameTag) return {std::nullopt, cand.run.display_name};
-      const auto it = cand.run.tags.find(o.key);
-      if (it == cand.run.tags.end()) return {};
-      return {std::nullopt, it->second};
-    }
-    case Entity::Attribute:
-      return attribute(cand, o.key);
+SearchOp op_of(Op op) {
+  switch (op) {
+    case Op::Eq:
+      return SearchOp::Eq;
+    case Op::Ne:
+      return SearchOp::Ne;
+    case Op::Lt:
+      return SearchOp::Lt;
+    case Op::Le:
+      return SearchOp::Le;
+    case Op::Gt:
+      return SearchOp::Gt;
+    case Op::Ge:
+      return SearchOp::Ge;
+    case Op::Like:
+      return SearchOp::Like;
+    case Op::ILike:
+      return SearchOp::ILike;
+    case Op::In:
+      return SearchOp::In;
+    case Op::NotIn:
+      return SearchOp::NotIn;
+    case Op::IsNull:
+      return SearchOp::IsNull;
+    case Op::IsNotNull:
+      break;
   }
-  return {};
+  return SearchOp::IsNotNull;
+}
+
+RunCondition condition_of(const Comparison& c) {
+  return RunCondition{field_of(c.entity), c.key, op_of(c.op), c.number, c.text, c.list};
+}
+
+// A searched experiment: the store's id and MLflow's id text.
+struct Experiment {
+  int64_t id;
+  std::string text;
+};
+
+// artifact_uri = mlflow-artifacts:/<experiment>/<run>/artifacts: the pair, if the value is one.
+std::optional<std::pair<std::string, std::string>> split_artifact_uri(const std::string& uri) {
+  const std::string prefix = "mlflow-artifacts:/", suffix = "/artifacts";
+  if (uri.size() <= prefix.size() + suffix.size() || uri.compare(0, prefix.size(), prefix) != 0 ||
+      uri.compare(uri.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return std::nullopt;
+  const std::string middle = uri.substr(prefix.size(), uri.size() - prefix.size() - suffix.size());
+  const size_t slash = middle.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  return std::make_pair(middle.substr(0, slash), middle.substr(slash + 1));
+}
+
+// A clause on artifact_uri as a condition on run_id (the experiment part narrows `exps`).
+RunCondition artifact_condition(platform::Store& store, const Comparison& c,
+                                std::vector<Experiment>& exps) {
+  if (c.op == Op::Like || c.op == Op::ILike)
+    throw Error("invalid clause on attributes.artifact_uri: compare by =, !=, IN, NOT IN");
+  const bool negated = c.op == Op::Ne || c.op == Op::NotIn;
+  std::vector<std::string> values = c.list;
+  if (c.text) values.push_back(*c.text);
+  std::set<std::string> exp_texts;
+  RunCondition out{SearchField::Attribute, "run_id",     negated ? SearchOp::NotIn : SearchOp::In,
+                   std::nullopt,           std::nullopt, {}};
+  for (const std::string& v : values) {
+    const auto pair = split_artifact_uri(v);
+    if (!pair) continue;  // no run has it
+    if (negated) {
+      // Excluded only where the run is in that experiment (a run id names one run).
+      const auto run = store.find_run(pair->second);
+      if (run && experiment_id_text(experiment_by_name(store, run->experiment)) == pair->first)
+        out.list.push_back(pair->second);
+    } else {
+      exp_texts.insert(pair->first);
+      out.list.push_back(pair->second);
+    }
+  }
+  if (!negated)
+    exps.erase(std::remove_if(exps.begin(), exps.end(),
+                              [&](const Experiment& e) { return !exp_texts.count(e.text); }),
+               exps.end());
+  return out;
 }
 
 http::Response search(Call& call) {
@@ -164,69 +172,76 @@ http::Response search(Call& call) {
   const View view = view_of(f, "run_view_type");
   const auto clauses = parse_filter(optional_string(f, "filter").value_or(""));
   for (const Comparison& c : clauses) check_clause(c);
-  std::vector<OrderBy> order;
+  RunSearch q;
   for (const std::string& o : string_list(f, "order_by")) {
-    order.push_back(parse_order_by(o));
-    if (order.back().entity == Entity::Attribute) {
-      Candidate probe;
-      attribute(probe, order.back().key);
+    const OrderBy order = parse_order_by(o);
+    if (order.entity == Entity::Attribute) {
+      check_attribute(order.key);
+      if (order.key == "status" || order.key == "artifact_uri" || order.key == "lifecycle_stage" ||
+          order.key == "experiment_id")
+        throw Error("invalid order_by clause '" + o +
+                    "': runs order by run_id, run_name, user_id, start_time, end_time, a "
+                    "metric, a param or a tag");
     }
+    q.order.push_back({field_of(order.entity), order.key, order.ascending});
   }
-  const Page page = page_of(f, 1000, 50000);
-  std::vector<std::string> deleted = store.deleted_runs();
-  std::set<std::string> deleted_set(deleted.begin(), deleted.end());
+  json page_fields = f;  // max_results checked as elsewhere; the token is the store's
+  page_fields.erase("page_token");
+  q.limit = static_cast<int64_t>(page_of(page_fields, 1000, 50000).size);
+  q.page_token = optional_string(f, "page_token").value_or("");
 
-  Reader reader(store);
-  std::vector<Candidate> found;
+  std::vector<Experiment> exps;
   std::set<std::string> seen;
   for (const std::string& id : string_list(f, "experiment_ids")) {
     if (!seen.insert(id).second) continue;
     const auto e = experiment_by_id(store, id);
-    platform::RunFilter rf;
-    rf.experiment = e.name;
-    rf.limit = INT64_MAX;
-    for (auto& run : store.list_runs(rf)) {
-      Candidate c{std::move(run), experiment_id_text(e), false, {}, {}};
-      c.deleted = deleted_set.count(c.run.id) > 0;
-      if (!in_view(view, c.deleted)) continue;
-      if (std::all_of(clauses.begin(), clauses.end(),
-                      [&](const Comparison& cl) { return matches(reader, c, cl); }))
-        found.push_back(std::move(c));
+    exps.push_back({e.id, experiment_id_text(e)});
+  }
+  bool active = view != View::Deleted, deleted = view != View::Active;
+  for (const Comparison& c : clauses) {
+    if (c.entity != Entity::Attribute) {
+      q.conditions.push_back(condition_of(c));
+    } else if (c.key == "lifecycle_stage") {
+      active = active && compare_text("active", c);
+      deleted = deleted && compare_text("deleted", c);
+    } else if (c.key == "experiment_id") {
+      exps.erase(std::remove_if(exps.begin(), exps.end(),
+                                [&](const Experiment& e) { return !compare_text(e.text, c); }),
+                 exps.end());
+    } else if (c.key == "status") {
+      // MLflow's status names that match, as the Glia statuses that show as them.
+      RunCondition in{SearchField::Attribute, "status",     SearchOp::In,
+                      std::nullopt,           std::nullopt, {}};
+      for (int s = 0; s <= static_cast<int>(platform::RunStatus::Canceled); ++s) {
+        const auto status = static_cast<platform::RunStatus>(s);
+        if (compare_text(mlflow_status(status), c)) in.list.push_back(to_string(status));
+      }
+      q.conditions.push_back(std::move(in));
+    } else if (c.key == "artifact_uri") {
+      q.conditions.push_back(artifact_condition(store, c, exps));
+    } else {
+      q.conditions.push_back(condition_of(c));
     }
   }
-  // Sort keys read once per run; then MLflow's default: start_time DESC, run_id.
-  std::vector<std::vector<Value>> keys(found.size());
-  for (size_t i = 0; i < found.size(); ++i)
-    for (const OrderBy& o : order) keys[i].push_back(sort_value(reader, found[i], o));
-  std::vector<size_t> idx(found.size());
-  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-    for (size_t k = 0; k < order.size(); ++k) {
-      const Value &x = keys[a][k], &y = keys[b][k];
-      const bool hx = x.number || x.text, hy = y.number || y.text;
-      if (hx != hy) return hx;  // missing last
-      if (!hx) continue;
-      int c = 0;
-      if (x.number && y.number)
-        c = *x.number < *y.number ? -1 : *x.number > *y.number;
-      else
-        c = x.text.value_or("").compare(y.text.value_or(""));
-      if (c != 0) return order[k].ascending ? c < 0 : c > 0;
-    }
-    const double sa = found[a].run.started_at.value_or(found[a].run.created_at);
-    const double sb = found[b].run.started_at.value_or(found[b].run.created_at);
-    if (sa != sb) return sa > sb;
-    return found[a].run.id < found[b].run.id;
-  });
+  if (active || deleted) {
+    q.lifecycle = !deleted  ? platform::RunLifecycle::Active
+                  : !active ? platform::RunLifecycle::Deleted
+                            : platform::RunLifecycle::All;
+    for (const Experiment& e : exps) q.experiment_ids.push_back(e.id);
+  }
+  std::map<int64_t, std::string> exp_text;
+  for (const Experiment& e : exps) exp_text[e.id] = e.text;
+
+  const platform::RunSearchPage page = store.search_runs(q);
   json runs = json::array();
-  for (size_t i = page.offset; i < idx.size() && i < page.offset + page.size; ++i) {
-    Candidate& c = found[idx[i]];
+  for (const platform::SearchedRun& r : page.runs) {
+    const auto metrics = store.latest_metrics(r.run.id);
+    const auto params = store.run_params(r.run.id);
     runs.push_back(
-        run_json(store, c.run, c.experiment_id, c.deleted, &reader.metrics(c), &reader.params(c)));
+        run_json(store, r.run, exp_text.at(r.experiment_id), r.deleted, &metrics, &params));
   }
   json body = {{"runs", runs}};
-  const std::string next = page.next_token(idx.size());
-  if (!next.empty()) body["next_page_token"] = next;
+  if (!page.next_page_token.empty()) body["next_page_token"] = page.next_page_token;
   return http::Response::json(body);
 }
 
