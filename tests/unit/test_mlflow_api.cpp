@@ -219,6 +219,36 @@ TEST_F(MlflowApi, LogBatchEnforcesMlflowsLimitsWritingNothing) {
   EXPECT_EQ(ws_->store().metric_series(id, "m").size(), 800u);
 }
 
+// A NUL byte in a param or tag value: refused before anything is written, on every store
+// (PostgreSQL's text cannot hold one; a batch whose tags failed there after its metrics were
+// stored left a partial batch, and the client's retry logged the metrics twice).
+TEST_F(MlflowApi, ANulByteInAValueIsRefusedWritingNothing) {
+  const std::string id = new_run();
+  const std::string batch = "/api/2.0/mlflow/runs/log-batch";
+  const json metric = json::array({{{"key", "m"}, {"value", 1}, {"timestamp", 1}}});
+  const std::string nul("a\0b", 3);
+  EXPECT_EQ(refused(call("POST", batch,
+                         {{"run_id", id},
+                          {"metrics", metric},
+                          {"params", json::array({{{"key", "p"}, {"value", "1"}}})},
+                          {"tags", json::array({{{"key", "t"}, {"value", nul}}})}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(call("POST", batch,
+                         {{"run_id", id},
+                          {"metrics", metric},
+                          {"params", json::array({{{"key", "p"}, {"value", nul}}})}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/set-tag",
+                         {{"run_id", id}, {"key", "t"}, {"value", nul}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/log-parameter",
+                         {{"run_id", id}, {"key", "p"}, {"value", nul}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_TRUE(ws_->store().metric_series(id, "m").empty());
+  EXPECT_TRUE(ws_->store().run_params(id).empty());
+  EXPECT_FALSE(ws_->store().get_run(id).tags.count("t"));
+}
+
 TEST_F(MlflowApi, AParamLoggedAgainWithAnotherValueIsRefused) {
   const std::string id = new_run();
   ok("POST", "/api/2.0/mlflow/runs/log-parameter", {{"run_id", id}, {"key", "lr"}, {"value", "1"}});
