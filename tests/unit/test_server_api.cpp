@@ -122,6 +122,13 @@ TEST_F(ServerApiTest, NoTokenIs401WrongRoleIs403OtherWorkspacesAre404) {
   EXPECT_EQ(call("GET", api_ + "/runs", "glia_bogus_token").status, 401);
   EXPECT_EQ(call("GET", "/api/v1/workspaces/elsewhere/runs", "").status, 401);
   EXPECT_EQ(call("GET", "/api/v1/workspaces/elsewhere/runs", reader_).status, 404);
+  // MLflow's API under /mlflow/{ws} alike: no token is a 401 before the workspace's name is
+  // looked at (a 404 there would tell a caller without a token which workspaces exist).
+  const std::string search = "/api/2.0/mlflow/experiments/search";
+  EXPECT_EQ(call("GET", "/mlflow/elsewhere" + search, "").status, 401);
+  EXPECT_EQ(call("GET", "/mlflow/team" + search, "").status, 401);
+  EXPECT_EQ(call("GET", "/mlflow/elsewhere" + search, reader_).status, 404);
+  EXPECT_EQ(call("GET", "/mlflow/team" + search, reader_).status, 200);
   EXPECT_EQ(call("GET", api_ + "/runs", reader_).status, 200);
   const auto denied = call("POST", api_ + "/runs/" + run_ + "/metrics", reader_,
                            R"([{"name": "loss", "value": 1}])");
