@@ -249,6 +249,25 @@ TEST_F(MlflowApi, ANulByteInAValueIsRefusedWritingNothing) {
   EXPECT_FALSE(ws_->store().get_run(id).tags.count("t"));
 }
 
+// An integer past int64 (a JSON number nlohmann reads as unsigned) is refused, not wrapped to a
+// negative step.
+TEST_F(MlflowApi, AnIntegerPastInt64IsRefusedNotWrapped) {
+  const std::string id = new_run();
+  const json big = json::parse("18446744073709551615");
+  EXPECT_EQ(
+      refused(call("POST", "/api/2.0/mlflow/runs/log-metric",
+                   {{"run_id", id}, {"key", "m"}, {"value", 1}, {"timestamp", 1}, {"step", big}})),
+      "INVALID_PARAMETER_VALUE");
+  EXPECT_TRUE(ws_->store().metric_series(id, "m").empty());
+  ok("POST", "/api/2.0/mlflow/runs/log-metric",
+     {{"run_id", id},
+      {"key", "m"},
+      {"value", 1},
+      {"timestamp", 1},
+      {"step", json::parse("9223372036854775807")}});
+  EXPECT_EQ(ws_->store().metric_series(id, "m").at(0).step, INT64_MAX);
+}
+
 TEST_F(MlflowApi, AParamLoggedAgainWithAnotherValueIsRefused) {
   const std::string id = new_run();
   ok("POST", "/api/2.0/mlflow/runs/log-parameter", {{"run_id", id}, {"key", "lr"}, {"value", "1"}});
