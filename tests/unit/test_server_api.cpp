@@ -255,6 +255,14 @@ TEST_F(ServerApiTest, CancelTagsAndComputeWrites) {
       call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"stage": "tuned"})");
   ASSERT_EQ(tags.status, 200) << tags.body;
   EXPECT_EQ(body_of(tags)["tags"], json({{"stage", "tuned"}, {"team", "ml"}}));
+  // An empty tag name, or a NUL byte in a name or value (which PostgreSQL cannot store): a 400 on
+  // every store, nothing written.
+  for (const char* bad : {R"({"": "x", "ok": "1"})", R"({"ok": "1", "a\u0000b": "x"})",
+                          R"({"ok": "1", "ab": "x\u0000y"})"}) {
+    const auto r = call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  EXPECT_FALSE(ws().store().get_run(run_).tags.count("ok"));
   EXPECT_EQ(call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"a": 1})").status,
             400);
 
