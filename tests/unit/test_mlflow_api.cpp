@@ -247,6 +247,14 @@ TEST_F(MlflowApi, ANulByteInAValueIsRefusedWritingNothing) {
   EXPECT_TRUE(ws_->store().metric_series(id, "m").empty());
   EXPECT_TRUE(ws_->store().run_params(id).empty());
   EXPECT_FALSE(ws_->store().get_run(id).tags.count("t"));
+  EXPECT_EQ(refused(call(
+                "POST", "/api/2.0/mlflow/experiments/create",
+                {{"name", "with-nul"}, {"tags", json::array({{{"key", "t"}, {"value", nul}}})}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_FALSE(ws_->store().find_experiment("with-nul"));
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/experiments/set-experiment-tag",
+                         {{"experiment_id", "0"}, {"key", nul}, {"value", "v"}})),
+            "INVALID_PARAMETER_VALUE");
 }
 
 // An integer past int64 (a JSON number nlohmann reads as unsigned) is refused, not wrapped to a
