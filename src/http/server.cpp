@@ -217,6 +217,7 @@ struct Server::Impl {
         auto state = std::make_shared<int>(announced ? 0 : 1);
         req.read_body = [reader, limit, received, over, state](const ChunkReceiver& receive) {
           if (*state != 0) return *state == 1;  // no body, or read already
+          *state = 2;  // stopped before its end unless read through: a receiver may throw
           const bool ok = (*reader)([&](const char* data, size_t size) {
             *received += size;
             if (*received > limit) {

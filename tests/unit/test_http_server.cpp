@@ -70,6 +70,18 @@ class HttpServerTest : public testing::Test {
     router_.add("PUT", "/refuse",
                 [](Request&) -> Response { throw Error(ErrorKind::Unauthenticated, "no token"); },
                 {.max_body = 1u << 20, .stream_body = true});
+    // A streaming route whose receiver throws part way (a full disk while storing an upload).
+    router_.add("PUT", "/fail-midway",
+                [](Request& r) -> Response {
+                  uint64_t n = 0;
+                  r.read_body([&](const char*, size_t size) {
+                    n += size;
+                    if (n > 1000) throw Error(ErrorKind::NoSpace, "no space left on the disk");
+                    return true;
+                  });
+                  return Response::json({{"size", n}});
+                },
+                {.max_body = 1u << 22, .stream_body = true});
     // A handler still working when the server is told to stop, whose answer is a stream.
     router_.add("GET", "/slow-stream", [this](Request&) {
       slow_started_ = true;
@@ -230,6 +242,18 @@ TEST_F(HttpServerTest, StreamsUploadsWithoutBufferingAndEnforcesTheirLimit) {
     EXPECT_EQ(r->status, 413);
   }
   EXPECT_EQ(uploaded_.load(), 0u);  // the handler never ran
+}
+
+// A receiver that throws part way through a body: the handler's error is answered at once, not
+// after the server tried to read the half-read body again and waited out its read timeout.
+TEST_F(HttpServerTest, AReceiverThrowingMidBodyIsAnsweredAtOnce) {
+  auto c = client();
+  const auto start = std::chrono::steady_clock::now();
+  auto res = c.Put("/fail-midway", std::string(200000, 'x'), "application/octet-stream");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 507) << res->body;
+  EXPECT_LT(took, 3s);  // the read timeout is 5 s
 }
 
 TEST_F(HttpServerTest, ServesRangesChunksAnd416) {

@@ -219,6 +219,63 @@ TEST_F(MlflowApi, LogBatchEnforcesMlflowsLimitsWritingNothing) {
   EXPECT_EQ(ws_->store().metric_series(id, "m").size(), 800u);
 }
 
+// A NUL byte in a param or tag value: refused before anything is written, on every store
+// (PostgreSQL's text cannot hold one; a batch whose tags failed there after its metrics were
+// stored left a partial batch, and the client's retry logged the metrics twice).
+TEST_F(MlflowApi, ANulByteInAValueIsRefusedWritingNothing) {
+  const std::string id = new_run();
+  const std::string batch = "/api/2.0/mlflow/runs/log-batch";
+  const json metric = json::array({{{"key", "m"}, {"value", 1}, {"timestamp", 1}}});
+  const std::string nul("a\0b", 3);
+  EXPECT_EQ(refused(call("POST", batch,
+                         {{"run_id", id},
+                          {"metrics", metric},
+                          {"params", json::array({{{"key", "p"}, {"value", "1"}}})},
+                          {"tags", json::array({{{"key", "t"}, {"value", nul}}})}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(call("POST", batch,
+                         {{"run_id", id},
+                          {"metrics", metric},
+                          {"params", json::array({{{"key", "p"}, {"value", nul}}})}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/set-tag",
+                         {{"run_id", id}, {"key", "t"}, {"value", nul}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/log-parameter",
+                         {{"run_id", id}, {"key", "p"}, {"value", nul}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_TRUE(ws_->store().metric_series(id, "m").empty());
+  EXPECT_TRUE(ws_->store().run_params(id).empty());
+  EXPECT_FALSE(ws_->store().get_run(id).tags.count("t"));
+  EXPECT_EQ(refused(call(
+                "POST", "/api/2.0/mlflow/experiments/create",
+                {{"name", "with-nul"}, {"tags", json::array({{{"key", "t"}, {"value", nul}}})}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_FALSE(ws_->store().find_experiment("with-nul"));
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/experiments/set-experiment-tag",
+                         {{"experiment_id", "0"}, {"key", nul}, {"value", "v"}})),
+            "INVALID_PARAMETER_VALUE");
+}
+
+// An integer past int64 (a JSON number nlohmann reads as unsigned) is refused, not wrapped to a
+// negative step.
+TEST_F(MlflowApi, AnIntegerPastInt64IsRefusedNotWrapped) {
+  const std::string id = new_run();
+  const json big = json::parse("18446744073709551615");
+  EXPECT_EQ(
+      refused(call("POST", "/api/2.0/mlflow/runs/log-metric",
+                   {{"run_id", id}, {"key", "m"}, {"value", 1}, {"timestamp", 1}, {"step", big}})),
+      "INVALID_PARAMETER_VALUE");
+  EXPECT_TRUE(ws_->store().metric_series(id, "m").empty());
+  ok("POST", "/api/2.0/mlflow/runs/log-metric",
+     {{"run_id", id},
+      {"key", "m"},
+      {"value", 1},
+      {"timestamp", 1},
+      {"step", json::parse("9223372036854775807")}});
+  EXPECT_EQ(ws_->store().metric_series(id, "m").at(0).step, INT64_MAX);
+}
+
 TEST_F(MlflowApi, AParamLoggedAgainWithAnotherValueIsRefused) {
   const std::string id = new_run();
   ok("POST", "/api/2.0/mlflow/runs/log-parameter", {{"run_id", id}, {"key", "lr"}, {"value", "1"}});

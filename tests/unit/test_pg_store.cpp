@@ -36,6 +36,22 @@ TEST(PostgresUrl, PasswordsAreFoundAndNeverShown) {
   EXPECT_FALSE(is_postgres_url("sqlite"));
 }
 
+// libpq's reason for a URL it cannot read may quote the password's own text (a bad
+// percent-escape in it, or a key=value string missing its '='): refused, the password not shown.
+TEST(PostgresUrl, LibpqsReasonForABadUrlNeverShowsItsPassword) {
+  for (const char* url :
+       {"postgresql://ada:s3cr%zzet@db/glia", "postgresql://ada@db/glia?password=s3cr%zzet",
+        "host=db passwords3cret dbname=glia"}) {
+    try {
+      postgres_url_has_password(url);
+      FAIL() << url << " was read";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("s3cr"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(PostgresUrl, AnUnreachableServerIsUnavailableAndItsPasswordNotShown) {
   try {
     open_postgres_store("postgresql://ada:s3cret@127.0.0.1:1/glia?connect_timeout=5");

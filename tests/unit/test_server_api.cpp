@@ -122,6 +122,13 @@ TEST_F(ServerApiTest, NoTokenIs401WrongRoleIs403OtherWorkspacesAre404) {
   EXPECT_EQ(call("GET", api_ + "/runs", "glia_bogus_token").status, 401);
   EXPECT_EQ(call("GET", "/api/v1/workspaces/elsewhere/runs", "").status, 401);
   EXPECT_EQ(call("GET", "/api/v1/workspaces/elsewhere/runs", reader_).status, 404);
+  // MLflow's API under /mlflow/{ws} alike: no token is a 401 before the workspace's name is
+  // looked at (a 404 there would tell a caller without a token which workspaces exist).
+  const std::string search = "/api/2.0/mlflow/experiments/search";
+  EXPECT_EQ(call("GET", "/mlflow/elsewhere" + search, "").status, 401);
+  EXPECT_EQ(call("GET", "/mlflow/team" + search, "").status, 401);
+  EXPECT_EQ(call("GET", "/mlflow/elsewhere" + search, reader_).status, 404);
+  EXPECT_EQ(call("GET", "/mlflow/team" + search, reader_).status, 200);
   EXPECT_EQ(call("GET", api_ + "/runs", reader_).status, 200);
   const auto denied = call("POST", api_ + "/runs/" + run_ + "/metrics", reader_,
                            R"([{"name": "loss", "value": 1}])");
@@ -248,6 +255,14 @@ TEST_F(ServerApiTest, CancelTagsAndComputeWrites) {
       call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"stage": "tuned"})");
   ASSERT_EQ(tags.status, 200) << tags.body;
   EXPECT_EQ(body_of(tags)["tags"], json({{"stage", "tuned"}, {"team", "ml"}}));
+  // An empty tag name, or a NUL byte in a name or value (which PostgreSQL cannot store): a 400 on
+  // every store, nothing written.
+  for (const char* bad : {R"({"": "x", "ok": "1"})", R"({"ok": "1", "a\u0000b": "x"})",
+                          R"({"ok": "1", "ab": "x\u0000y"})"}) {
+    const auto r = call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  EXPECT_FALSE(ws().store().get_run(run_).tags.count("ok"));
   EXPECT_EQ(call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"a": 1})").status,
             400);
 

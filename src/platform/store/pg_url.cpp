@@ -35,6 +35,22 @@ std::string trimmed(std::string s) {
   return s;
 }
 
+// libpq's reason with the URL's text it quotes left out: that text can be the password itself
+// (`invalid percent-encoded token: "<password>"`, `missing "=" after "<text>"`). A quoted
+// single character (`"="`) stays.
+std::string without_quoted_text(const std::string& message) {
+  std::string out;
+  size_t at = 0;
+  for (;;) {
+    const size_t open = message.find('"', at);
+    const size_t close = open == std::string::npos ? open : message.find('"', open + 1);
+    if (close == std::string::npos) return out + message.substr(at);
+    out += message.substr(at, open - at);
+    out += close - open == 2 ? message.substr(open, 3) : std::string("\"...\"");
+    at = close + 1;
+  }
+}
+
 }  // namespace
 
 bool is_postgres_url(const std::string& text) {
@@ -46,7 +62,7 @@ bool postgres_url_has_password(const std::string& url) {
   auto opts = parse(url, &message);
   if (!opts)
     throw Error("PostgreSQL URL '" + postgres_url_for_display(url) +
-                "' is not valid: " + trimmed(message));
+                "' is not valid: " + without_quoted_text(trimmed(message)));
   return opts->count("password") != 0;
 }
 

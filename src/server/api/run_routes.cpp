@@ -62,11 +62,16 @@ void register_run_routes(http::Router& router, ServerContext& context) {
                       " tags, each a string");
         std::map<std::string, std::string> tags;
         for (const auto& [key, value] : body.items()) {
-          if (key.size() > 255)
-            throw Error("tag name " + quote_bytes(key) + ": expected at most 255 bytes");
+          if (key.empty() || key.size() > 255)
+            throw Error("tag name " + quote_bytes(key) + ": expected 1 to 255 bytes");
+          // PostgreSQL cannot store a NUL byte: refused on every store alike.
+          if (key.find('\0') != std::string::npos)
+            throw Error("tag name " + quote_bytes(key) + " holds a NUL byte");
           if (!value.is_string() || value.get_ref<const std::string&>().size() > kMaxTagBytes)
             throw Error("tag " + quote_bytes(key) + ": expected a string of at most " +
                         std::to_string(kMaxTagBytes) + " bytes");
+          if (value.get_ref<const std::string&>().find('\0') != std::string::npos)
+            throw Error("tag " + quote_bytes(key) + ": the value holds a NUL byte");
           tags[key] = value.get<std::string>();
         }
 

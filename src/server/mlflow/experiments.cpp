@@ -20,6 +20,9 @@ void check_tag(const std::string& key, const std::string& value) {
   if (value.size() > kMaxTagValue)
     throw Error("experiment tag '" + key + "': value longer than " + std::to_string(kMaxTagValue) +
                 " characters");
+  // PostgreSQL's text cannot hold a NUL byte: refused on every store alike.
+  if ((key + value).find('\0') != std::string::npos)
+    throw Error("experiment tag '" + key.substr(0, key.find('\0')) + "...' holds a NUL byte");
 }
 
 http::Response create(Call& call) {

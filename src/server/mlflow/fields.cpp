@@ -57,7 +57,12 @@ std::optional<int64_t> optional_int(const json& fields, const std::string& name)
   const json* v = field(fields, name);
   if (v == nullptr) return std::nullopt;
   if (v->is_array() && v->size() == 1) v = &(*v)[0];
-  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_number_unsigned()) {  // past int64: refused below, never wrapped to a negative
+    if (v->get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return static_cast<int64_t>(v->get<uint64_t>());
+  } else if (v->is_number_integer()) {
+    return v->get<int64_t>();
+  }
   if (v->is_number_float()) {
     const double d = v->get<double>();
     if (std::nearbyint(d) == d && std::fabs(d) < 9.2e18) return static_cast<int64_t>(d);

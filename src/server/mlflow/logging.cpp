@@ -28,6 +28,9 @@ void check_key(const std::string& what, const std::string& key) {
 
 void check_param(const std::string& key, const std::string& value) {
   check_key("param", key);
+  // PostgreSQL's text cannot hold a NUL byte: refused here, on every store, before any write.
+  if (value.find('\0') != std::string::npos)
+    throw Error("param '" + key + "': value holds a NUL byte");
   if (value.size() > kMaxParamValue)
     throw Error("param '" + key + "': value longer than " + std::to_string(kMaxParamValue) +
                 " characters");
@@ -35,6 +38,8 @@ void check_param(const std::string& key, const std::string& value) {
 
 void check_tag(const std::string& key, const std::string& value) {
   check_key("tag", key);
+  if (value.find('\0') != std::string::npos)
+    throw Error("tag '" + key + "': value holds a NUL byte");
   if (value.size() > kMaxTagValue)
     throw Error("tag '" + key + "': value longer than " + std::to_string(kMaxTagValue) +
                 " characters");
@@ -175,9 +180,12 @@ http::Response log_batch(Call& call) {
   }
   check_run_name_tag(run, tag_map);
   platform::Store& store = call.ws.store();
-  if (!param_map.empty()) log_params(store, run.id, param_map);  // first: the one that can refuse
-  if (!points.empty()) store.log_metrics(run.id, points);
+  // Three writes: params first (the one that can refuse), then tags, and metrics last — the only
+  // write that is not idempotent. A store failing part way (a 503) leaves writes that the
+  // client's retry repeats harmlessly, and never a metric logged twice.
+  if (!param_map.empty()) log_params(store, run.id, param_map);
   if (!tag_map.empty()) store.set_tags(run.id, tag_map);
+  if (!points.empty()) store.log_metrics(run.id, points);
   return http::Response::json(json::object());
 }
 
