@@ -20,7 +20,7 @@ g user add lee --role contributor >/dev/null
 TOKEN=$(g token create --user lee 2>/dev/null)
 "$GLIA" -w "$WS" server --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
 PID=$!
-trap 'kill -9 $PID 2>/dev/null; stop_agents; umount -l "$DISK" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill -9 $PID 2>/dev/null || true; stop_agents; umount -l "$DISK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do
   PORT=$(sed -n 's|^glia server: serving workspace .* on http://[^:]*:\([0-9]*\)$|\1|p' "$WORK/server.out")
   [ -n "$PORT" ] && break

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <memory>
 
 #include "glia/error.hpp"
@@ -119,6 +120,26 @@ std::optional<int64_t> version_param(const http::Request& request, const std::st
   if (text.empty() || ec != std::errc() || p != end || value < 1)
     throw Error(what + " version " + quote_bytes(text) + ": expected a positive number or latest");
   return value;
+}
+
+std::optional<int64_t> json_integer(const nlohmann::json& v, int64_t min, int64_t max) {
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    const auto i = static_cast<int64_t>(u);
+    return i >= min && i <= max ? std::optional<int64_t>(i) : std::nullopt;
+  }
+  if (v.is_number_integer()) {
+    const auto i = v.get<int64_t>();
+    return i >= min && i <= max ? std::optional<int64_t>(i) : std::nullopt;
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) || d != std::floor(d))
+      return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
+  return std::nullopt;
 }
 
 }  // namespace api

@@ -33,6 +33,9 @@ std::optional<std::string> query_text(const http::Request& request, const std::s
 std::optional<int64_t> query_int(const http::Request& request, const std::string& name, int64_t min,
                                  int64_t max);
 std::optional<bool> query_bool(const http::Request& request, const std::string& name);
+/// A JSON integer in [min, max], also written as a number with no fraction (1.0: JSON Schema
+/// 2020-12, which the OpenAPI 3.1 document follows, counts it an integer); nullopt otherwise.
+std::optional<int64_t> json_integer(const nlohmann::json& v, int64_t min, int64_t max);
 /// Refuses a query parameter the route does not know (never silently ignored).
 void allow_only(const http::Request& request, std::initializer_list<const char*> known);
 /// The request body as a JSON object whose keys are all in `known` (an unknown key is refused).

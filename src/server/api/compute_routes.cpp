@@ -11,11 +11,11 @@ using platform::Role;
 namespace {
 
 int64_t int_field(const nlohmann::json& body, const char* name, int64_t min, int64_t max) {
-  const auto& v = body.at(name);
-  if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max)
+  const auto v = json_integer(body.at(name), min, max);
+  if (!v)
     throw Error(std::string("'") + name + "': expected an integer " + std::to_string(min) + " to " +
                 std::to_string(max));
-  return v.get<int64_t>();
+  return *v;
 }
 
 std::string text_field(const nlohmann::json& body, const char* name) {

@@ -59,13 +59,10 @@ std::vector<platform::MetricPoint> parse_batch(const nlohmann::json& body) {
     p.value = value->get<double>();
     p.step = platform::MetricPoint::kNextStep;
     if (const auto step = item.find("step"); step != item.end()) {
-      const bool in_range = step->is_number_unsigned()
-                                ? step->get<uint64_t>() <= static_cast<uint64_t>(kMaxStep)
-                                : step->is_number_integer() && step->get<int64_t>() >= 0 &&
-                                      step->get<int64_t>() <= kMaxStep;
-      if (!in_range)
+      const auto checked = json_integer(*step, 0, kMaxStep);
+      if (!checked)
         throw Error(at + ": 'step' must be an integer from 0 to " + std::to_string(kMaxStep));
-      p.step = step->get<int64_t>();
+      p.step = *checked;
     }
     p.wall_time = now;
     if (const auto wall = item.find("wall_time"); wall != item.end()) {

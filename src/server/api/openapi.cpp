@@ -19,9 +19,13 @@ json array_of(const json& items) {
 json string_map() {
   return {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
 }
+// OpenAPI 3.1 (JSON Schema 2020-12): null is a type of its own.
 json nullable(json schema) {
-  schema["nullable"] = true;
-  return schema;
+  if (schema.contains("type") && schema["type"].is_string()) {
+    schema["type"] = json::array({schema["type"], "null"});
+    return schema;
+  }
+  return {{"anyOf", json::array({std::move(schema), {{"type", "null"}}})}};
 }
 // An object with exactly these properties (`required` of them always there).
 json object(json properties, std::vector<std::string> required, bool closed = true) {
@@ -233,11 +237,14 @@ json schemas() {
       {});
   update["minProperties"] = 1;
   s["ComputeUpdate"] = update;
-  s["Tags"] = {{"type", "object"},
-               {"minProperties", 1},
-               {"maxProperties", 100},
-               {"propertyNames", {{"maxLength", 255}}},
-               {"additionalProperties", {{"type", "string"}, {"maxLength", 4096}}}};
+  s["Tags"] = {
+      {"type", "object"},
+      {"minProperties", 1},
+      {"maxProperties", 100},
+      // No NUL byte in a name or a value (PostgreSQL cannot store one).
+      {"propertyNames", {{"minLength", 1}, {"maxLength", 255}, {"pattern", "^[^\\x00]*$"}}},
+      {"additionalProperties",
+       {{"type", "string"}, {"maxLength", 4096}, {"pattern", "^[^\\x00]*$"}}}};
   return s;
 }
 
@@ -408,7 +415,7 @@ json build() {
   paths[w + "/computes/{name}"]["patch"]["requestBody"] = {
       {"required", true}, {"content", json_content(ref("ComputeUpdate"))}};
 
-  return {{"openapi", "3.0.3"},
+  return {{"openapi", "3.1.0"},
           {"info",
            {{"title", "Glia REST API"},
             {"version", "1"},
