@@ -42,3 +42,20 @@ submit() {
   shift 2
   "$GLIA" -w "$ws" job submit -f "$file" -o json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
 }
+# start_server WS LOG LISTEN [ARGS...]: `glia -w WS server --listen LISTEN ARGS...` in the
+# background (stdout to LOG, stderr appended to LOG.err); sets PID, and PORT from its first line.
+start_server() {
+  local ws=$1 log=$2 listen=$3 i
+  shift 3
+  : >"$log"  # before sed reads it: the server opens it only once it runs
+  "$GLIA" -w "$ws" server --listen "$listen" "$@" >"$log" 2>>"$log.err" &
+  PID=$!
+  PORT=
+  for ((i = 0; i < 100; i++)); do
+    PORT=$(sed -n 's|^glia server: serving workspace .* on https\?://[^:]*:\([0-9]*\)$|\1|p' "$log")
+    [ -n "$PORT" ] && return 0
+    kill -0 "$PID" 2>/dev/null || fail "server exited: $(cat "$log.err")"
+    sleep 0.1
+  done
+  fail "server did not start: $(cat "$log" "$log.err")"
+}

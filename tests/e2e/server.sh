@@ -13,24 +13,9 @@ READER_JSON=$(g token create --user rex -o json)
 READER=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["token"])' "$READER_JSON")
 READER_ID=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$READER_JSON")
 
-# start_server LOG ARGS...: starts it in the background, sets PID and PORT from its first line.
-start_server() {
-  local log=$1
-  shift
-  : >"$log"  # before sed reads it: the server opens it only once it runs
-  "$GLIA" -w "$WS" server --listen 127.0.0.1:0 "$@" >"$log" 2>"$log.err" &
-  PID=$!
-  for _ in $(seq 100); do
-    PORT=$(sed -n 's|^glia server: serving workspace .* on https\?://[^:]*:\([0-9]*\)$|\1|p' "$log")
-    [ -n "$PORT" ] && return 0
-    kill -0 "$PID" 2>/dev/null || fail "server exited: $(cat "$log.err")"
-    sleep 0.1
-  done
-  fail "server did not start: $(cat "$log" "$log.err")"
-}
 status_of() { curl -s -o "$WORK/body" -w '%{http_code}' "$@"; }
 
-start_server "$WORK/s1"
+start_server "$WS" "$WORK/s1" 127.0.0.1:0
 URL="http://127.0.0.1:$PORT"
 [ "$(status_of "$URL/api/v1/health")" = 200 ] || fail "health"
 grep -q '"status":"ok"' "$WORK/body" || fail "health body: $(cat "$WORK/body")"
@@ -82,7 +67,7 @@ expect_fail g server --listen 127.0.0.1:0 --store mysql://x
 
 # The access log: a line per request, what the client sent quoted (control bytes decoded from a
 # path, such as a terminal's escape sequences, never reach the log raw).
-start_server "$WORK/s3" --access-log
+start_server "$WS" "$WORK/s3" 127.0.0.1:0 --access-log
 status_of "http://127.0.0.1:$PORT/x%1B%5B2J%07" >/dev/null
 status_of "http://127.0.0.1:$PORT/api/v1/health" >/dev/null
 kill -TERM "$PID"
@@ -92,7 +77,7 @@ grep -q ' GET /x.*404 ' "$WORK/s3.err" || fail "no access log line for /x: $(cat
 ! grep -q $'[\x1b\x07]' "$WORK/s3.err" || fail "raw control bytes in the log: $(cat -A "$WORK/s3.err")"
 
 # TLS with a given certificate (and --store naming the workspace's own store).
-start_server "$WORK/s2" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --store sqlite
+start_server "$WS" "$WORK/s2" 127.0.0.1:0 --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --store sqlite
 grep -q "on https://" "$WORK/s2" || fail "TLS server does not say https: $(cat "$WORK/s2")"
 [ "$(status_of --cacert "$WORK/cert.pem" --resolve "localhost:$PORT:127.0.0.1" \
   -H "Authorization: Bearer $OWNER" "https://localhost:$PORT/api/v1/workspaces")" = 200 ] || fail "https"

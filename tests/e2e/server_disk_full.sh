@@ -18,15 +18,8 @@ WS="$DISK/ws"
 g() { "$GLIA" -w "$WS" "$@"; }
 g user add lee --role contributor >/dev/null
 TOKEN=$(g token create --user lee 2>/dev/null)
-"$GLIA" -w "$WS" server --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
-PID=$!
+start_server "$WS" "$WORK/server.out" 127.0.0.1:0
 trap 'kill -9 $PID 2>/dev/null || true; stop_agents; umount -l "$DISK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do
-  PORT=$(sed -n 's|^glia server: serving workspace .* on http://[^:]*:\([0-9]*\)$|\1|p' "$WORK/server.out")
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "server did not start: $(cat "$WORK/server.err")"
 BASE="http://127.0.0.1:$PORT"
 AUTH=(-H "Authorization: Bearer $TOKEN")
 post() {  # post PATH JSON: the status; the body in $WORK/body
@@ -61,7 +54,7 @@ case "$code" in
   *) fail "log-batch on a full disk: HTTP $code: $(cat "$WORK/body")" ;;
 esac
 FULL_CODE=$code
-kill -0 "$PID" || fail "the server died on a full disk: $(cat "$WORK/server.err")"
+kill -0 "$PID" || fail "the server died on a full disk: $(cat "$WORK/server.out.err")"
 
 # Space back: both go through.
 rm -f "$DISK/hog" "$DISK/hog2"

@@ -12,18 +12,7 @@ g() { "$GLIA" -w "$WS" "$@"; }
 g user add lee --role contributor >/dev/null
 TOKEN=$(g token create --user lee 2>/dev/null)
 
-start_server() {  # start_server LISTEN: sets PID and PORT
-  "$GLIA" -w "$WS" server --listen "$1" >"$WORK/server.out" 2>>"$WORK/server.err" &
-  PID=$!
-  for _ in $(seq 100); do
-    PORT=$(sed -n 's|^glia server: serving workspace .* on http://[^:]*:\([0-9]*\)$|\1|p' "$WORK/server.out" 2>/dev/null)
-    [ -n "$PORT" ] && return 0
-    kill -0 "$PID" 2>/dev/null || fail "server exited: $(cat "$WORK/server.err")"
-    sleep 0.1
-  done
-  fail "server did not start"
-}
-start_server 127.0.0.1:0
+start_server "$WS" "$WORK/server.out" 127.0.0.1:0
 trap 'kill -9 $PID 2>/dev/null || true; stop_agents; rm -rf "$WORK"' EXIT
 
 # Each client (log_batch_client.py): its own run, then BATCHES batches of 20 values, each sent
@@ -41,7 +30,7 @@ kill -9 "$PID"
 wait "$PID" 2>/dev/null || true
 ACKED_AT_KILL=$(cat "$WORK"/acked.* | wc -l)
 sleep 0.5
-start_server "127.0.0.1:$PORT"
+start_server "$WS" "$WORK/server.out" "127.0.0.1:$PORT"
 for i in "${!CPIDS[@]}"; do
   wait "${CPIDS[$i]}" || fail "client $((i + 1)) did not finish: $(cat "$WORK/client.$((i + 1)).err")"
 done

@@ -17,15 +17,8 @@ g() { "$GLIA" -w "$WS" "$@"; }
 g user add lee --role contributor >/dev/null
 TOKEN=$(g token create --user lee 2>/dev/null)
 
-"$GLIA" -w "$WS" server --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
-PID=$!
+start_server "$WS" "$WORK/server.out" 127.0.0.1:0
 trap 'kill -9 $PID 2>/dev/null || true; stop_agents; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do
-  PORT=$(sed -n 's|^glia server: serving workspace .* on http://[^:]*:\([0-9]*\)$|\1|p' "$WORK/server.out")
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "server did not start: $(cat "$WORK/server.err")"
 
 for i in $(seq "$CLIENTS"); do
   python3 "$(dirname "$0")/log_batch_client.py" "$PORT" "$TOKEN" "$i" "$BATCHES" "$WORK/acked.$i" \
@@ -40,7 +33,7 @@ eval "$GLIA_TEST_PG_RESTART" >/dev/null || fail "PostgreSQL restart"
 for i in "${!CPIDS[@]}"; do
   wait "${CPIDS[$i]}" || fail "client $((i + 1)) did not finish: $(cat "$WORK/client.$((i + 1)).err")"
 done
-kill -0 "$PID" 2>/dev/null || fail "the server died with PostgreSQL's restart: $(cat "$WORK/server.err")"
+kill -0 "$PID" 2>/dev/null || fail "the server died with PostgreSQL's restart: $(cat "$WORK/server.out.err")"
 for i in $(seq "$CLIENTS"); do
   RUN=$(head -n 1 "$WORK/acked.$i")
   g run metrics "$RUN" --name m -o json >"$WORK/m.$i.json" || fail "metrics of client $i's run"
