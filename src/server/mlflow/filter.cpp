@@ -1,5 +1,6 @@
 // MLflow's filter strings and order-by clauses (filter.hpp).
 #include "server/mlflow/filter.hpp"
+#include <optional>
 
 #include <cctype>
 #include <cmath>
@@ -280,40 +281,11 @@ bool like_match(std::string_view text, std::string_view pattern, bool ci) {
   return p == pattern.size();
 }
 
-bool compare_text(const std::string& actual, const Comparison& c) {
-  const std::string value = c.text ? *c.text : std::string();
-  switch (c.op) {
-    case Op::Eq:
-      return actual == value;
-    case Op::Ne:
-      return actual != value;
-    case Op::Lt:
-      return actual < value;
-    case Op::Le:
-      return actual <= value;
-    case Op::Gt:
-      return actual > value;
-    case Op::Ge:
-      return actual >= value;
-    case Op::Like:
-      return like_match(actual, value, false);
-    case Op::ILike:
-      return like_match(actual, value, true);
-    case Op::In:
-    case Op::NotIn: {
-      bool found = false;
-      for (const std::string& v : c.list) found = found || v == actual;
-      return c.op == Op::In ? found : !found;
-    }
-    case Op::IsNull:
-      return false;
-    case Op::IsNotNull:
-      return true;
-  }
-  return false;
-}
+namespace {
 
-bool compare_number(double actual, Op op, double value) {
+// =, !=, <, <=, >, >= on any ordered type; nullopt for the other operators.
+template <class T>
+std::optional<bool> compare_ordered(const T& actual, Op op, const T& value) {
   switch (op) {
     case Op::Eq:
       return actual == value;
@@ -328,8 +300,37 @@ bool compare_number(double actual, Op op, double value) {
     case Op::Ge:
       return actual >= value;
     default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+bool compare_text(const std::string& actual, const Comparison& c) {
+  const std::string value = c.text ? *c.text : std::string();
+  if (const auto r = compare_ordered(actual, c.op, value)) return *r;
+  switch (c.op) {
+    case Op::Like:
+      return like_match(actual, value, false);
+    case Op::ILike:
+      return like_match(actual, value, true);
+    case Op::In:
+    case Op::NotIn: {
+      bool found = false;
+      for (const std::string& v : c.list) found = found || v == actual;
+      return c.op == Op::In ? found : !found;
+    }
+    case Op::IsNull:
+      return false;
+    case Op::IsNotNull:
+      return true;
+    default:
       return false;
   }
+}
+
+bool compare_number(double actual, Op op, double value) {
+  return compare_ordered(actual, op, value).value_or(false);
 }
 
 const char* op_name(Op op) {
