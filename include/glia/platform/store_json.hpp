@@ -20,7 +20,7 @@
 
 namespace glia::platform {
 
-#define GLIA_STORE_JSON(T)                       \
+#define GLIA_STORE_JSON(T)                         \
   void to_json(nlohmann::json& j, const T& value); \
   void from_json(const nlohmann::json& j, T& value);
 
