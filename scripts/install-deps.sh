@@ -9,7 +9,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libcairo2-dev
   libyaml-cpp-dev libssl-dev libsimdjson-dev libcurl4-openssl-dev procps
   libhdf5-dev libzip-dev
-  libcpp-httplib-dev libpqxx-dev libpq-dev libsodium-dev postgresql-15 wrk openssl curl
+  libcpp-httplib-dev libpqxx-dev libpq-dev libsodium-dev libkeyutils-dev postgresql-15 wrk openssl curl
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-dev llvm
   dataset-fashion-mnist

@@ -9,6 +9,7 @@
 #include "glia/glia.hpp"
 #include "glia/platform/chart.hpp"
 #include "glia/platform/run_logger.hpp"
+#include "glia/remote/remote.hpp"
 #include "glia/saving.hpp"
 
 namespace {
@@ -25,6 +26,7 @@ std::string py_float(double v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  glia::remote::enable();  // a remote workspace's runs are logged to its server
   CLI::App app{"Train the Keras MNIST MLP (Dense-relu, Dense-relu, Dense-softmax) with RMSprop.",
                "glia-keras-mnist"};
   // Like argparse: an option given twice takes its last value.

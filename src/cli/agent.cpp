@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "glia/error.hpp"
 #include "glia/platform/local_agent.hpp"
 
 namespace glia::cli {
@@ -21,6 +22,9 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
     std::optional<std::filesystem::path> dir;
     if (!workspace_dir->empty()) dir = *workspace_dir;
     auto ws = platform::Workspace::find(dir);
+    if (ws.is_remote())
+      throw Error(ErrorKind::Conflict, "'" + ws.root().string() + "' is a remote workspace (" +
+                                           ws.remote().url + "): its agent runs on its server");
     platform::AgentOptions options;
     options.idle_exit_seconds = *idle;
     options.tool_dir = tool_dir();

@@ -30,6 +30,7 @@ platform::Workspace open_workspace(const std::string& dir) {
   std::optional<fs::path> explicit_dir;
   if (!dir.empty()) explicit_dir = normalized_path(dir);
   auto ws = platform::Workspace::find(explicit_dir);
+  if (ws.is_remote()) return ws;  // its server runs the agents
   platform::reconcile_if_no_agent(ws);
   if (!platform::agent_running(ws.root())) {  // a sweep a dead agent was driving goes on now
     platform::RunFilter f;
@@ -80,11 +81,13 @@ fs::path tool_dir() {
 }
 
 void ensure_agent(platform::Workspace& ws) {
+  if (ws.is_remote()) return;  // the server wakes its agent on a submit or a cancel
   const fs::path exe = tool_dir() / "glia";
   platform::ensure_agent(ws, {exe.string(), "agent", "run", "-w", ws.root().string()});
 }
 
 void keep_agent_alive(platform::Workspace& ws, const std::string& run_id) {
+  if (ws.is_remote()) return;  // the server keeps its agent alive
   {  // a job runs only as its submitter, so only the submitter's agent can move it on
     const auto run = ws.store().get_run(run_id);
     if (run.submitter_uid && *run.submitter_uid != static_cast<int64_t>(::geteuid())) {

@@ -149,7 +149,7 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
     const auto ref = platform::parse_dataset_ref(f->ref);
     auto ws = open_workspace(*workspace_dir);
     const DatasetVersion d = platform::resolve_dataset(ws.store(), ref);
-    platform::ArtifactStore artifacts(ws.artifacts_path());
+    auto artifacts = ws.artifacts();
     nlohmann::json j = nlohmann::json::array();
     for (const auto& e : artifacts.manifest(d.manifest)) {
       if (f->output == "json")
@@ -173,7 +173,7 @@ void add_download_archive(CLI::App& cmd, const std::shared_ptr<std::string>& wor
     const auto ref = platform::parse_dataset_ref(a->ref);
     auto ws = open_workspace(*workspace_dir);
     const DatasetVersion d = platform::resolve_dataset(ws.store(), ref);
-    platform::ArtifactStore(ws.artifacts_path()).materialize(d.manifest, a->dir);
+    ws.artifacts().materialize(d.manifest, a->dir);
     std::printf("downloaded %s:%lld (%lld files, %s) to %s\n", d.name.c_str(),
                 static_cast<long long>(d.version), static_cast<long long>(d.file_count),
                 mb(d.total_bytes).c_str(), a->dir.c_str());

@@ -8,9 +8,11 @@
 #include "glia/error.hpp"
 #include "glia/error_kinds.hpp"
 #include "glia/escape.hpp"
+#include "glia/remote/remote.hpp"
 #include "glia/version.hpp"
 
 int main(int argc, char** argv) {
+  glia::remote::enable();  // workspaces made by `glia workspace connect` reach their server
   CLI::App app{"Glia: train Keras-style neural networks fast, and keep track of them.", "glia"};
   app.set_version_flag("--version", std::string("glia ") + glia::version());
   app.require_subcommand(1);

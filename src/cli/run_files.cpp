@@ -67,7 +67,7 @@ void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& works
                   "run '" + a->run + "' has no files" +
                       (prefix.empty() ? std::string() : " under '" + prefix + "'") +
                       " (see: glia run files " + a->run + ")");
-    platform::ArtifactStore artifacts(ws.artifacts_path());
+    auto artifacts = ws.artifacts();
     const std::filesystem::path dest(a->dir);
     std::error_code ec;
     if (chosen.size() == 1 && chosen[0].path == prefix && a->dir.back() != '/' &&

@@ -1,11 +1,13 @@
 // glia workspace init / show.
 #include <cstdio>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/workspace.hpp"
+#include "glia/remote/remote.hpp"
 
 namespace glia::cli {
 
@@ -13,13 +15,16 @@ namespace {
 
 nlohmann::json describe(platform::Workspace& ws) {
   auto runs = ws.store().list_runs({.limit = 1000000});
-  return {{"name", ws.name()},
-          {"root", ws.root().string()},
-          {"store", ws.store_location()},
-          {"schema_version", ws.store().schema_version()},
-          {"artifacts", ws.artifacts_path().string()},
-          {"experiments", ws.store().experiments()},
-          {"runs", runs.size()}};
+  nlohmann::json j = {{"name", ws.name()},
+                      {"root", ws.root().string()},
+                      {"store", ws.store_location()},
+                      {"schema_version", ws.store().schema_version()},
+                      {"artifacts", ws.artifacts_path().string()},
+                      {"experiments", ws.store().experiments()},
+                      {"runs", runs.size()}};
+  if (ws.is_remote())
+    j["server"] = {{"url", ws.remote().url}, {"workspace", ws.remote().workspace}};
+  return j;
 }
 
 void print(const nlohmann::json& j, const std::string& output) {
@@ -32,6 +37,9 @@ void print(const nlohmann::json& j, const std::string& output) {
               j["store"].get<std::string>().c_str(), j["schema_version"].get<int>(),
               j["artifacts"].get<std::string>().c_str());
   std::printf("  experiments: %zu, runs: %zu\n", j["experiments"].size(), j["runs"].get<size_t>());
+  if (j.contains("server"))
+    std::printf("  server:    %s (workspace %s)\n", j["server"]["url"].get<std::string>().c_str(),
+                j["server"]["workspace"].get<std::string>().c_str());
 }
 
 }  // namespace
@@ -59,6 +67,48 @@ void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& works
     auto ws = platform::Workspace::init(normalized_path(*dir), *name,
                                         *store == "sqlite" ? std::string() : *store);
     print(describe(ws), *output);
+  });
+
+  auto* connect = cmd->add_subcommand(
+      "connect",
+      "Make DIR a remote workspace: the workspace a `glia server` at URL serves, used by every "
+      "command as a local one");
+  struct ConnectArgs {
+    std::string url, dir = ".", name, token, token_command, ca_file, output = "text";
+  };
+  auto c = std::make_shared<ConnectArgs>();
+  connect->add_option("url", c->url, "the server, http(s)://host:port")->required();
+  connect->add_option("dir", c->dir, "folder for the workspace's config (default: this one)");
+  connect->add_option("--name", c->name,
+                      "the served workspace (default: the only one the token opens)");
+  connect->add_option("--token", c->token,
+                      "an API token ('-': read it from stdin); kept in the kernel keyring, never "
+                      "on disk");
+  connect->add_option("--token-command", c->token_command,
+                      "a command printing the token when needed (e.g. 'pass show glia'), "
+                      "recorded in the config instead of the token");
+  connect->add_option("--ca-file", c->ca_file, "PEM bundle to verify an https server with");
+  connect->add_option("-o,--output", c->output, "output format")
+      ->check(CLI::IsMember({"text", "json"}));
+  connect->callback([c] {
+    if (!c->token.empty() && !c->token_command.empty())
+      throw Error("--token and --token-command: give one of them");
+    platform::RemoteConfig config{c->url, c->name, "", c->token_command};
+    if (!c->ca_file.empty()) config.ca_file = normalized_path(c->ca_file).string();
+    std::string token = c->token;
+    if (token == "-" && !std::getline(std::cin, token)) throw Error("--token -: no token on stdin");
+    if (token.empty()) {
+      // Checked now, as every command will find it: GLIA_TOKEN or the command.
+      platform::RemoteConfig probe = config;
+      probe.workspace = config.workspace.empty() ? "?" : config.workspace;
+      token = remote::resolve_token(probe);
+    }
+    if (config.workspace.empty()) config.workspace = remote::only_workspace(config, token);
+    remote::check_connection(config, token);  // the server answers and the token opens it
+    const std::filesystem::path dir = normalized_path(c->dir);
+    if (!c->token.empty()) remote::keep_token(config, token);
+    auto ws = platform::Workspace::connect(dir, config);
+    print(describe(ws), c->output);
   });
 
   auto* show = cmd->add_subcommand("show", "Describe the current workspace");

@@ -107,7 +107,21 @@ grep -q "hello from the job" "$WORK/body" || fail "log: $(cat "$WORK/body")"
 # schemathesis over every operation, as the owner (writes included), examples capped.
 # The served workspace's name is given, so the routes behind it are reached (other names are
 # 404s and test little); run ids, names and paths are schemathesis' own.
-printf '[parameters]\n"path.ws" = "team"\n' >"$WORK/st.toml"
+# The remote store protocol's arguments are typed per call (docs/server.md), and a blob is stored
+# only under its own hash: data valid by the document alone may be refused there with a 400 (every
+# other check, 5xx included, still runs on both).
+cat >"$WORK/st.toml" <<'TOML'
+[parameters]
+"path.ws" = "team"
+
+[[operations]]
+include-name = "POST /api/v1/workspaces/{ws}/store/{method}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
+[[operations]]
+include-name = "PUT /api/v1/workspaces/{ws}/blobs/{sha256}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+TOML
 (cd "$WORK" && timeout 240 "$ST" --no-color --config-file "$WORK/st.toml" run "$BASE/api/v1/openapi.json" \
   --url "$BASE" -H "Authorization: Bearer $OWNER" --checks all --max-examples 25 \
   --phases examples,coverage,fuzzing --workers 1 --generation-database none \

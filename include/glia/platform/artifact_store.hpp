@@ -49,8 +49,11 @@ struct SnapshotOptions {
 
 class ArtifactStore {
  public:
-  /// The store rooted at `root` (a workspace's .glia/artifacts); created if missing.
-  explicit ArtifactStore(std::filesystem::path root);
+  /// Fetches a blob this store lacks into it (a remote workspace's server); false when it cannot.
+  using BlobSource = std::function<bool(const std::string& sha256, const ArtifactStore& into)>;
+  /// The store rooted at `root` (a workspace's .glia/artifacts); created if missing. With a
+  /// `source`, a blob read but missing is fetched from it first (Workspace::artifacts()).
+  explicit ArtifactStore(std::filesystem::path root, BlobSource source = {});
 
   /// Stores a file's bytes; returns their SHA-256. Streams (bounded memory); a blob already
   /// present is not written again. Throws glia::Error naming the file when it cannot be read.
@@ -73,7 +76,8 @@ class ArtifactStore {
   void add_blob_url(const std::string& sha256, const std::string& url);
   /// The URLs recorded for a blob, oldest first; empty when none.
   std::vector<std::string> blob_urls(const std::string& sha256) const;
-  /// Where a stored blob lives (read-only by convention); throws glia::Error if it is missing.
+  /// Where a stored blob lives (read-only by convention); throws glia::Error if it is missing
+  /// (after asking the source, if any).
   std::filesystem::path blob_path(const std::string& sha256) const;
   std::string read_blob(const std::string& sha256) const;
   /// Copies a blob to `dest` atomically (temporary file + rename), creating parent folders.
@@ -113,6 +117,7 @@ class ArtifactStore {
 
  private:
   std::filesystem::path root_;
+  BlobSource source_;
 };
 
 /// Writes one blob from bytes that arrive in pieces (an HTTP upload), in bounded memory: hashed
@@ -130,8 +135,9 @@ class BlobWriter {
   void write(const char* data, size_t size);
   uint64_t size() const;
   /// Syncs and installs the blob (an identical blob already stored is kept); returns its
-  /// SHA-256. Once only.
-  std::string commit();
+  /// SHA-256. Once only. With `expected_sha256`, bytes hashing to anything else are refused
+  /// (glia::Error, InvalidArgument) and nothing is stored.
+  std::string commit(const std::string& expected_sha256 = "");
 
  private:
   struct Impl;

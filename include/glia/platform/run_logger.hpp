@@ -70,6 +70,7 @@ class RunLogger {
  private:
   RunLogger() = default;
   void append_record(std::string line);
+  void send_in_flight();
   Mode mode_ = Mode::Offline;
   std::optional<Workspace> ws_;
   std::string run_id_;
@@ -79,7 +80,9 @@ class RunLogger {
   size_t buffered_records_ = 0;
   std::filesystem::path scratch_;
   std::vector<MetricPoint> pending_, history_;
-  TrackingBatch pending_extra_;  // store mode: rows, images, files
+  TrackingBatch pending_extra_;             // store mode: rows, images, files
+  std::optional<TrackingBatch> in_flight_;  // store mode: a batch being (or failed being) sent
+  std::optional<int64_t> offset_;           // store mode, a run it started: batches applied
   std::map<std::string, int64_t> counts_;
 };
 

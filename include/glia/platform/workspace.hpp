@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "glia/platform/artifact_store.hpp"
+#include "glia/platform/remote_link.hpp"
 #include "glia/platform/store.hpp"
 
 namespace glia::platform {
@@ -21,6 +23,10 @@ class Workspace {
   /// (PGPASSWORD or ~/.pgpass give it to libpq: the config never holds a secret).
   static Workspace init(const std::filesystem::path& dir, const std::string& name = "",
                         const std::string& store_url = "");
+  /// Makes `dir` (created if missing) a remote workspace: `.glia/config.json` naming the server's
+  /// workspace (no secret in it) and `.glia/artifacts/`, the cache of its blobs. Throws
+  /// glia::Error (Conflict) if `dir` already holds a workspace; a failed connect leaves nothing.
+  static Workspace connect(const std::filesystem::path& dir, const RemoteConfig& remote);
   /// Opens the workspace at `dir` (which must hold `.glia/config.json`).
   static Workspace open(const std::filesystem::path& dir);
   /// The workspace for a command: `explicit_dir` if given, else $GLIA_WORKSPACE, else the first
@@ -38,14 +44,25 @@ class Workspace {
   /// Where the store is, as messages show it: store_path(), or the URL without a password.
   std::string store_location() const;
   std::filesystem::path artifacts_path() const { return root_ / ".glia" / "artifacts"; }
+  /// The artifact store; for a remote workspace, a cache that fetches missing blobs.
+  ArtifactStore artifacts();
   /// The workspace's store, opened on first use.
   Store& store();
+
+  /// A workspace served by `glia server` (Workspace::connect): its config, and the link to it.
+  bool is_remote() const { return remote_.has_value(); }
+  const RemoteConfig& remote() const;
+  RemoteLink& link();
+  /// Where the workspace's runs live: root(), or for a remote workspace the server's folder.
+  std::filesystem::path runs_root();
 
  private:
   Workspace(std::filesystem::path root, std::string name, std::string store_url = "");
   std::filesystem::path root_;
   std::string name_;
   std::string store_url_;
+  std::optional<RemoteConfig> remote_;
+  std::shared_ptr<RemoteLink> link_;
   std::shared_ptr<Store> store_;
 };
 

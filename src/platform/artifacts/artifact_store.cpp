@@ -51,7 +51,8 @@ void install_blob(TempFile& tmp, const fs::path& root, const std::string& sha256
 
 }  // namespace artifacts
 
-ArtifactStore::ArtifactStore(fs::path root) : root_(std::move(root)) {
+ArtifactStore::ArtifactStore(fs::path root, BlobSource source)
+    : root_(std::move(root)), source_(std::move(source)) {
   create_shared_folders(root_ / "blobs");
 }
 
@@ -109,6 +110,8 @@ bool ArtifactStore::contains(const std::string& sha256) const {
 }
 
 fs::path ArtifactStore::blob_path(const std::string& sha256) const {
+  if (!contains(sha256) && source_ && source_(sha256, *this) && contains(sha256))
+    return blob_location(root_, sha256);
   if (!contains(sha256)) throw Error(ErrorKind::NotFound, "artifact store has no blob " + sha256);
   return blob_location(root_, sha256);
 }

@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "artifacts/sha256.hpp"
+#include "artifacts/url_fetch.hpp"
+#include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/shared_files.hpp"
 
@@ -23,6 +26,11 @@ fs::path urls_location(const fs::path& root, const std::string& sha256) {
 
 void ArtifactStore::add_blob_url(const std::string& sha256, const std::string& url) {
   artifacts::require_sha256(sha256);
+  // One URL a line: a line break (or any control character) would make two of one.
+  const bool controls = std::any_of(url.begin(), url.end(),
+                                    [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  if (!is_url(url) || controls)
+    throw Error("blob " + sha256 + ": " + quote_bytes(url) + " is not an http(s) URL");
   std::vector<std::string> urls = blob_urls(sha256);
   if (std::find(urls.begin(), urls.end(), url) != urls.end()) return;
   urls.push_back(url);

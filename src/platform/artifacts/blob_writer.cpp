@@ -52,11 +52,14 @@ uint64_t BlobWriter::size() const {
   return impl_->size;
 }
 
-std::string BlobWriter::commit() {
+std::string BlobWriter::commit(const std::string& expected_sha256) {
   if (impl_->committed) throw Error(ErrorKind::Internal, "blob writer: committed twice");
   impl_->committed = true;
   impl_->flush();
   const std::string sha256 = impl_->hash.hex_digest();
+  if (!expected_sha256.empty() && sha256 != expected_sha256)
+    throw Error("the bytes sent have SHA-256 " + sha256 + ", not " + expected_sha256 +
+                " as named; nothing was stored");
   artifacts::install_blob(impl_->tmp, impl_->root, sha256);
   return sha256;
 }

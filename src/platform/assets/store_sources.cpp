@@ -110,7 +110,7 @@ StoredSources store_sources(Workspace& ws, const std::string& what,
   if (files.empty()) throw Error(what + ": the sources hold no files");
   uint64_t total = 0, done = 0;
   for (const auto& [rel, f] : files) total += f.size;
-  ArtifactStore artifacts(ws.artifacts_path());
+  auto artifacts = ws.artifacts();
   // Local files: hashed and copied on every core, made durable with one sync (BlobBatch).
   std::vector<fs::path> local;
   for (const auto& [rel, f] : files)

@@ -157,7 +157,7 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
                 std::optional<int> exit_code, const std::string& error) {
   Store& store = ws.store();
   const RunDir dir = run_dir(ws.root(), run_id);
-  ArtifactStore artifacts(ws.artifacts_path());
+  auto artifacts = ws.artifacts();
   std::string err = error;
   bool no_space = false;
   // A full disk keeps the folder (tracking file, outputs, logs) for recover_kept_runs, which
@@ -224,7 +224,7 @@ int recover_kept_runs(Workspace& ws) {
   std::error_code ec;
   if (!fs::is_directory(runs, ec)) return 0;
   Store& store = ws.store();
-  ArtifactStore artifacts(ws.artifacts_path());
+  auto artifacts = ws.artifacts();
   int n = 0;
   for (const auto& entry : fs::directory_iterator(runs, ec)) {
     const std::string id = entry.path().filename().string();

@@ -135,7 +135,8 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
   store.get_compute(compute);  // unknown compute: a clear error before anything is written
 
   const std::string experiment = job_experiment_name(spec);  // checked: it starts the run id
-  const fs::path inputs_dir = run_dir(ws.root(), run_id).root / "inputs";
+  // Where the job will find them: on the server, for a remote workspace.
+  const fs::path inputs_dir = run_dir(ws.runs_root(), run_id).root / "inputs";
 
   // First everything that only reads (so a refused submit writes nothing), then the writes.
   std::map<std::string, std::string> values;
@@ -159,7 +160,7 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
       ri.version = d.version;
       ri.manifest = d.manifest;
       if (input.kind == JobInput::Kind::UriFile) {
-        const auto files = ArtifactStore(ws.artifacts_path()).manifest(d.manifest);
+        const auto files = ws.artifacts().manifest(d.manifest);
         if (files.size() != 1)
           throw Error(where(spec) + ": inputs." + name + " is a uri_file but " + d.name + ":" +
                       std::to_string(d.version) + " holds " + std::to_string(files.size()) +
@@ -186,7 +187,9 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
   } catch (const Error& err) {
     throw Error(err.kind(), where(spec) + ": " + err.what());
   }
-  if (!build) {
+  if (ws.is_remote()) {
+    // It runs on the server: its programs are found there, when it starts.
+  } else if (!build) {
     check_program(spec, command, options);
   } else if (auto venv = built_environment(ws, build_hash_of(*pyenv))) {
     SubmitOptions with_venv = options;  // the program may be one the environment installed
@@ -207,7 +210,7 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
       warnings.push_back("code folder '" + spec.code->string() + "': " + w);
       if (options.warn) options.warn(warnings.back());
     };
-    code_snapshot = ArtifactStore(ws.artifacts_path()).snapshot(*spec.code, snap);
+    code_snapshot = ws.artifacts().snapshot(*spec.code, snap);
   }
   for (const auto& [i, path] : local) {  // a local path or URL: stored and registered implicitly
     const DatasetVersion d = register_anonymous_dataset(ws, path);
@@ -240,9 +243,9 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
   run.submitter_name = user.name;
   // Only the allow-listed variables' values are recorded (never a token the submitter had set);
   // the job's own environment_variables are part of the job.
-  nlohmann::json recorded = {{"job", to_json(spec)},
-                             {"inputs", values},
-                             {"environment", recordable_environment(options.environment)}};
+  nlohmann::json recorded = {{"job", to_json(spec)}, {"inputs", values}};
+  // A remote workspace's job runs in its server's environment, not in this machine's.
+  if (!ws.is_remote()) recorded["environment"] = recordable_environment(options.environment);
   if (!spec.source.empty()) recorded["job_file"] = spec.source.string();
   if (env_version) {
     recorded["python_environment"] = {{"name", env_version->name},
@@ -266,7 +269,9 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
 RunRecord create_job_run(Workspace& ws, PreparedJob& job) {
   job.run.spec = job.recorded.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   RunRecord created = ws.store().create_run(job.run);
-  if (!job.warnings.empty()) {  // the run's log starts with them (the job appends to it)
+  // The run's log starts with them (the job appends to it); a remote workspace's log is on its
+  // server, so there they were only printed.
+  if (!job.warnings.empty() && !ws.is_remote()) {
     const fs::path log = run_dir(ws.root(), created.id).std_log();
     create_shared_folders(log.parent_path());
     std::string text;

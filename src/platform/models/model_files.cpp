@@ -22,7 +22,7 @@ ModelLineage model_lineage(Store& store, const ModelVersion& m) {
 }
 
 int64_t download_model(Workspace& ws, const ModelVersion& m, const fs::path& dest, bool overwrite) {
-  ArtifactStore artifacts(ws.artifacts_path());
+  auto artifacts = ws.artifacts();
   const std::vector<ManifestEntry> entries = artifacts.manifest(m.manifest);
   if (!overwrite) {
     std::vector<std::string> differing;
@@ -60,7 +60,7 @@ fs::path materialize_model(Workspace& ws, const ModelVersion& m) {
                 static_cast<unsigned>(std::random_device{}()));
   const fs::path tmp = cache / (".tmp-" + m.manifest.substr(0, 16) + "-" + suffix);
   try {
-    ArtifactStore(ws.artifacts_path()).materialize(m.manifest, tmp);
+    ws.artifacts().materialize(m.manifest, tmp);
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;

@@ -90,7 +90,7 @@ ModelVersion from_run(Workspace& ws, const ModelRegistration& r) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   path = safe_relative_path(path, "model path");
   const std::vector<ManifestEntry> entries = run_entries(run.id, path, store.run_files(run.id));
-  ArtifactStore artifacts(ws.artifacts_path());
+  auto artifacts = ws.artifacts();
   ModelVersion m;
   for (const ManifestEntry& e : entries) {
     if (!artifacts.contains(e.sha256))
@@ -136,7 +136,7 @@ ModelCheck verify_stored(Workspace& ws, const std::string& manifest) {
       fs::remove_all(p, e);
     }
   } remove{tmp};
-  ArtifactStore(ws.artifacts_path()).materialize(manifest, tmp);
+  ws.artifacts().materialize(manifest, tmp);
   try {
     return verify_model_files(tmp);
   } catch (const Error& e) {

@@ -38,6 +38,7 @@ int64_t copy_from(int fd, int64_t offset, const std::function<void(std::string_v
 RunRecord follow_log(Workspace& ws, const std::string& run_id,
                      const std::function<void(std::string_view)>& sink,
                      const FollowOptions& options) {
+  if (ws.is_remote()) return ws.link().follow_log(run_id, sink, options);  // from its server
   Store& store = ws.store();
   const RunDir dir = run_dir(ws.root(), run_id);
   Fd live;
@@ -59,7 +60,7 @@ RunRecord follow_log(Workspace& ws, const std::string& run_id,
       }
       for (const RunFile& f : store.run_files(run_id)) {
         if (f.path != kStdLogName) continue;
-        ArtifactStore artifacts(ws.artifacts_path());
+        auto artifacts = ws.artifacts();
         Fd blob{::open(artifacts.blob_path(f.sha256).c_str(), O_RDONLY | O_CLOEXEC)};
         if (blob.fd < 0) throw Error("cannot read the log of run '" + run_id + "'");
         copy_from(blob.fd, offset, sink);

@@ -151,7 +151,7 @@ void RunLogger::log_image(const std::string& name, const fs::path& file) {
         {"path", fs::absolute(file).string()},
         {"time", t}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (mode_ == Mode::Store) {
-    ArtifactStore artifacts(ws_->artifacts_path());
+    auto artifacts = ws_->artifacts();
     uint64_t size = 0;
     const std::string hash = artifacts.put_file(file, &size);
     std::string ext = file.extension().string();
@@ -171,7 +171,7 @@ void RunLogger::upload_file(const std::string& name, const fs::path& file) {
         nlohmann::json{{"kind", "file"}, {"name", path}, {"path", fs::absolute(file).string()}}
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (mode_ == Mode::Store) {
-    ArtifactStore artifacts(ws_->artifacts_path());
+    auto artifacts = ws_->artifacts();
     uint64_t size = 0;
     const std::string hash = artifacts.put_file(file, &size);
     pending_extra_.files.push_back({path, hash, static_cast<int64_t>(size), now_seconds()});
@@ -206,13 +206,33 @@ void RunLogger::flush() {
     }
     tracking_buffer_.clear();
     buffered_records_ = 0;
-  } else if (mode_ == Mode::Store && (!pending_.empty() || !pending_extra_.empty())) {
-    pending_extra_.metrics = std::move(pending_);
-    Store& store = ws_->store();
-    store.apply_tracking(run_id_, pending_extra_, store.tracking_offset(run_id_));
+  } else if (mode_ == Mode::Store) {
+    if (in_flight_) send_in_flight();  // a batch whose sending failed goes first, as it was
+    if (pending_.empty() && pending_extra_.empty()) return;
+    pending_extra_.metrics.insert(pending_extra_.metrics.end(), pending_.begin(), pending_.end());
     pending_.clear();
+    in_flight_ = std::move(pending_extra_);
     pending_extra_ = {};
+    send_in_flight();
   }
+}
+
+// A run this logger started has no other writer: the store's tracking offset counts its batches,
+// and each is applied only at the offset it was made for. Sent again after an answer was lost
+// (a server that applied it), it is not applied twice — exactly once, like a job's tracking file.
+void RunLogger::send_in_flight() {
+  Store& store = ws_->store();
+  if (!owns_run_) {  // a job's run (its tracking offset is the agent's): appended as it is
+    store.apply_tracking(run_id_, *in_flight_, store.tracking_offset(run_id_));
+    in_flight_.reset();
+    return;
+  }
+  if (!offset_) offset_ = store.tracking_offset(run_id_);
+  if (!store.apply_tracking(run_id_, *in_flight_, *offset_ + 1, *offset_) &&
+      store.tracking_offset(run_id_) != *offset_ + 1)
+    throw Error(ErrorKind::Conflict, "run '" + run_id_ + "' was logged to by another writer");
+  ++*offset_;
+  in_flight_.reset();
 }
 
 void RunLogger::complete(bool success, const std::string& error) {

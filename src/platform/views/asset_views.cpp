@@ -9,7 +9,7 @@ namespace glia::platform {
 
 nlohmann::json manifest_json(Workspace& ws, const std::string& manifest_sha256) {
   nlohmann::json j = nlohmann::json::array();
-  for (const auto& e : ArtifactStore(ws.artifacts_path()).manifest(manifest_sha256))
+  for (const auto& e : ws.artifacts().manifest(manifest_sha256))
     j.push_back({{"path", e.path}, {"size", e.size}, {"sha256", e.sha256}});
   return j;
 }

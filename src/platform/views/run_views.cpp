@@ -69,7 +69,7 @@ nlohmann::json run_show_json(Workspace& ws, const std::string& id) {
                              {"mode", in.mode}});
   if (!r.code_snapshot.empty()) {
     j["code_snapshot"] = r.code_snapshot;
-    ArtifactStore artifacts(ws.artifacts_path());
+    auto artifacts = ws.artifacts();
     j["code_files"] = artifacts.manifest(r.code_snapshot).size();
   }
   if (r.timeout) j["timeout_seconds"] = *r.timeout;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "glia/error.hpp"
@@ -64,12 +65,51 @@ std::string store_url_of(const nlohmann::json& j, const fs::path& config) {
   return url;
 }
 
+// The "remote" entry of a config (Workspace::connect), checked; nullopt when there is none.
+std::optional<RemoteConfig> remote_of(const nlohmann::json& j, const fs::path& config) {
+  if (!j.contains("remote")) return std::nullopt;
+  const std::string where = "'" + config.string() + "': ";
+  const auto& r = j["remote"];
+  if (!r.is_object()) throw Error(where + "'remote' must be an object");
+  RemoteConfig out;
+  for (const auto& [key, value] : r.items()) {
+    if (!value.is_string()) throw Error(where + "remote." + key + " must be a string");
+    const std::string v = value.get<std::string>();
+    if (key == "url")
+      out.url = v;
+    else if (key == "workspace")
+      out.workspace = v;
+    else if (key == "ca_file")
+      out.ca_file = v;
+    else if (key == "token_command")
+      out.token_command = v;
+    else
+      throw Error(where + "unknown key remote." + key +
+                  " (expected url, workspace, ca_file, token_command)");
+  }
+  if (out.url.empty() || out.workspace.empty())
+    throw Error(where + "a remote workspace needs remote.url and remote.workspace");
+  return out;
+}
+
+std::mutex connector_mutex;
+RemoteConnector& connector() {
+  static RemoteConnector c;
+  return c;
+}
+
 }  // namespace
+
+void set_remote_connector(RemoteConnector c) {
+  std::lock_guard lock(connector_mutex);
+  connector() = std::move(c);
+}
 
 Workspace::Workspace(fs::path root, std::string name, std::string store_url)
     : root_(std::move(root)), name_(std::move(name)), store_url_(std::move(store_url)) {}
 
 std::string Workspace::store_location() const {
+  if (remote_) return remote_->url + " (workspace " + remote_->workspace + ")";
   return store_url_.empty() ? store_path().string() : postgres_url_for_display(store_url_);
 }
 
@@ -110,6 +150,35 @@ Workspace Workspace::init(const fs::path& dir, const std::string& name,
   }
 }
 
+Workspace Workspace::connect(const fs::path& dir, const RemoteConfig& remote) {
+  std::error_code ec;
+  const fs::path root = fs::absolute(dir, ec);
+  if (fs::exists(root / ".glia" / "config.json"))
+    throw Error(ErrorKind::Conflict, "'" + root.string() + "' already holds a Glia workspace");
+  if (fs::exists(root) && !fs::is_directory(root))
+    throw Error("'" + root.string() + "' exists and is not a folder");
+  const bool created_root = !fs::exists(root);
+  const fs::path meta = root / ".glia";
+  try {
+    fs::create_directories(root);
+    create_workspace_folder(meta);
+    create_shared_folders(meta / "artifacts");
+    nlohmann::json r = {{"url", remote.url}, {"workspace", remote.workspace}};
+    if (!remote.ca_file.empty()) r["ca_file"] = remote.ca_file;
+    if (!remote.token_command.empty()) r["token_command"] = remote.token_command;
+    const nlohmann::json config = {
+        {"version", kConfigVersion}, {"name", remote.workspace}, {"remote", r}};
+    write_shared_file(meta / "config.json", config.dump(2) + "\n");
+    return open(root);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(created_root ? root : meta, ec);
+    throw Error("cannot create a workspace in '" + root.string() + "': " + e.code().message());
+  } catch (...) {
+    fs::remove_all(created_root ? root : meta, ec);
+    throw;
+  }
+}
+
 Workspace Workspace::open(const fs::path& dir) {
   std::error_code ec;
   const fs::path root = fs::absolute(dir, ec);
@@ -130,8 +199,13 @@ Workspace Workspace::open(const fs::path& dir) {
     throw Error("'" + config.string() + "': written by a newer Glia (config version " +
                 std::to_string(j["version"].get<int>()) + ")");
   std::string store_url = store_url_of(j, config);
+  std::optional<RemoteConfig> remote = remote_of(j, config);
+  if (remote && j.contains("store"))
+    throw Error("'" + config.string() + "': a remote workspace has no local 'store'");
   tighten_store_folders(root / ".glia");
-  return Workspace(root, j.value("name", root.filename().string()), std::move(store_url));
+  Workspace ws(root, j.value("name", root.filename().string()), std::move(store_url));
+  ws.remote_ = std::move(remote);
+  return ws;
 }
 
 Workspace Workspace::find(const std::optional<fs::path>& explicit_dir, const fs::path& start) {
@@ -149,7 +223,43 @@ Workspace Workspace::find(const std::optional<fs::path>& explicit_dir, const fs:
           "GLIA_WORKSPACE)");
 }
 
+const RemoteConfig& Workspace::remote() const {
+  if (!remote_) throw Error(ErrorKind::Internal, "workspace '" + name_ + "' is not remote");
+  return *remote_;
+}
+
+RemoteLink& Workspace::link() {
+  if (!link_) {
+    RemoteConnector make;
+    {
+      std::lock_guard lock(connector_mutex);
+      make = connector();
+    }
+    if (!make)
+      throw Error(ErrorKind::Unavailable,
+                  "'" + root_.string() + "' is a remote workspace (" + remote().url +
+                      ") and this program cannot reach servers (it was built without glia_remote)");
+    link_ = make(remote(), root_);
+  }
+  return *link_;
+}
+
+fs::path Workspace::runs_root() {
+  return remote_ ? link().server_root() : root_;
+}
+
+ArtifactStore Workspace::artifacts() {
+  if (!remote_) return ArtifactStore(artifacts_path());
+  link();  // made now: the source holds it, not this workspace
+  std::shared_ptr<RemoteLink> link = link_;
+  return ArtifactStore(artifacts_path(),
+                       [link](const std::string& sha256, const ArtifactStore& into) {
+                         return link->fetch_blob(sha256, into);
+                       });
+}
+
 Store& Workspace::store() {
+  if (!store_ && remote_) store_ = link().store();
   if (!store_)
     store_ = store_url_.empty() ? open_sqlite_store(store_path().string())
                                 : open_postgres_store(store_url_);

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "glia/http/message.hpp"
 #include "glia/http/router.hpp"
@@ -56,6 +57,12 @@ void register_metric_routes(http::Router& router, ServerContext& context);
 void register_file_routes(http::Router& router, ServerContext& context);
 void register_asset_routes(http::Router& router, ServerContext& context);
 void register_compute_routes(http::Router& router, ServerContext& context);
+/// The remote store protocol (store_routes.cpp) and the blobs it moves (blob_routes.cpp).
+void register_store_routes(http::Router& router, ServerContext& context);
+void register_blob_routes(http::Router& router, ServerContext& context);
+/// The Store methods a client may call, by name; and those only the server makes (refused).
+std::vector<std::string> store_method_names();
+std::vector<std::string> server_only_store_methods();
 void register_openapi_route(http::Router& router);
 
 /// The OpenAPI 3 document of every /api/v1 route (openapi.cpp).

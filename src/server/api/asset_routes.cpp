@@ -68,7 +68,7 @@ void register_asset_routes(http::Router& router, ServerContext& context) {
         const auto m = platform::resolve_model(s.ws().store(),
                                                asset_ref(r, platform::check_model_name, "model"));
         const std::string path = platform::safe_relative_path(r.param("path"), "model file path");
-        platform::ArtifactStore artifacts(s.ws().artifacts_path());
+        auto artifacts = s.ws().artifacts();
         for (const auto& e : artifacts.manifest(m.manifest))
           if (e.path == path) return blob_download(r, artifacts.blob_path(e.sha256));
         throw Error(ErrorKind::NotFound, "model '" + m.name + ":" + std::to_string(m.version) +

@@ -37,7 +37,7 @@ http::Response upload(ServerContext& context, http::Request& r) {
   if (!r.header("Content-Length") && !r.header("Transfer-Encoding"))
     throw Error(
         "request body: missing (send the file's bytes; Content-Length: 0 for an empty file)");
-  platform::ArtifactStore artifacts(s.ws().artifacts_path());
+  auto artifacts = s.ws().artifacts();
   platform::BlobWriter blob(artifacts);
   std::optional<Error> failed;
   const bool complete = r.read_body([&](const char* data, size_t size) {
@@ -111,7 +111,7 @@ void register_file_routes(http::Router& router, ServerContext& context) {
     store.get_run(r.param("id"));
     const std::string path = platform::safe_relative_path(r.param("path"), "run file path");
     const platform::RunFile f = find_run_file(store, r.param("id"), path);
-    return blob_download(r, platform::ArtifactStore(s.ws().artifacts_path()).blob_path(f.sha256));
+    return blob_download(r, s.ws().artifacts().blob_path(f.sha256));
   });
   router.add("PUT", p + "/files/{path...}",
              [&context](http::Request& r) { return upload(context, r); },

@@ -62,7 +62,7 @@ http::Response upload(Call& call) {
   const Location loc = locate(store, call.request.param("path"), true);
   if (run_is_deleted(store, loc.run.id))
     throw Error("run '" + loc.run.id + "' must be in the 'active' state; it is deleted");
-  platform::ArtifactStore artifacts(call.ws.artifacts_path());
+  auto artifacts = call.ws.artifacts();
   uint64_t size = 0;
   std::optional<std::string> sha;
   if (call.request.read_body) {
@@ -93,8 +93,7 @@ http::Response download(Call& call) {
                                [&](const platform::RunFile& f) { return f.path == loc.file(); });
   if (it == files.end())
     throw Error(ErrorKind::NotFound, "run '" + loc.run.id + "' has no artifact '" + loc.path + "'");
-  const std::string blob =
-      platform::ArtifactStore(call.ws.artifacts_path()).blob_path(it->sha256).string();
+  const std::string blob = call.ws.artifacts().blob_path(it->sha256).string();
   const int fd = ::open(blob.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw os_error("cannot read the stored bytes of '" + loc.path + "'", errno);
   auto shared_fd = std::shared_ptr<int>(new int(fd), [](int* p) {
