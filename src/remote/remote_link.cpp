@@ -129,11 +129,13 @@ platform::RunRecord HttpLink::follow_log(const std::string& run_id,
       reader.detach();  // it ends with the next chunk, or with the process
       return store->get_run(run_id);
     }
+    // The status as often as the local follower reads it (one small call), so the same
+    // changes are seen; keep_alive about once a second, as there.
+    platform::RunRecord now = store->get_run(run_id);
+    if (now.status != run.status && options.on_status) options.on_status(now);
+    run = now;
     if (std::chrono::steady_clock::now() - last_check >= std::chrono::seconds(1)) {
       last_check = std::chrono::steady_clock::now();
-      platform::RunRecord now = store->get_run(run_id);
-      if (now.status != run.status && options.on_status) options.on_status(now);
-      run = now;
       if (options.keep_alive) options.keep_alive();
     }
     std::this_thread::sleep_for(poll);

@@ -13,6 +13,16 @@ expect_fail() {
   printf '%s\n' "$err" | grep -q "error" || fail "message lacks 'error': $err"
   LAST_ERR=$err
 }
+# expect_fail_code CODE CMD... : as expect_fail, with that exit code (docs/errors.md).
+expect_fail_code() {
+  local code=$1 rc=0
+  shift
+  "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  [ "$rc" -eq "$code" ] || fail "expected exit $code, got $rc: $* ($(cat "$WORK/err"))"
+  [ "$(grep -c . "$WORK/err")" -eq 1 ] || fail "not one line: $(cat "$WORK/err")"
+  grep -q "error" "$WORK/err" || fail "message lacks 'error': $(cat "$WORK/err")"
+  LAST_ERR=$(cat "$WORK/err")
+}
 
 # Jobs: agents started by the tests exit soon after they go idle, and are stopped at the end.
 export GLIA_AGENT_IDLE_EXIT=${GLIA_AGENT_IDLE_EXIT:-3}

@@ -52,21 +52,24 @@ http::Response upload(ServerContext& context, http::Request& r) {
 
 void register_blob_routes(http::Router& router, ServerContext& context) {
   const std::string p = std::string(kWorkspacePrefix) + "/blobs";
-  router.add("POST", std::string(kWorkspacePrefix) + "/missing-blobs", [&context](http::Request& r) {
-    Scope s = authorize(context, r, Role::Contributor, "upload blobs");
-    allow_only(r, {});
-    const json body = json_object_body(r, {"sha256"});
-    if (!body.contains("sha256") || !body["sha256"].is_array() || body["sha256"].size() > kMaxAsked)
-      throw Error("'sha256' must be a list of at most " + std::to_string(kMaxAsked) +
-                  " SHA-256 hashes");
-    auto artifacts = s.ws().artifacts();
-    json missing = json::array();
-    for (const auto& h : body["sha256"]) {
-      if (!h.is_string()) throw Error("'sha256' must hold strings (SHA-256 hashes)");
-      if (!artifacts.contains(checked_hash(artifacts, h.get<std::string>()))) missing.push_back(h);
-    }
-    return http::Response::json({{"missing", missing}});
-  });
+  router.add("POST", std::string(kWorkspacePrefix) + "/missing-blobs",
+             [&context](http::Request& r) {
+               Scope s = authorize(context, r, Role::Contributor, "upload blobs");
+               allow_only(r, {});
+               const json body = json_object_body(r, {"sha256"});
+               if (!body.contains("sha256") || !body["sha256"].is_array() ||
+                   body["sha256"].size() > kMaxAsked)
+                 throw Error("'sha256' must be a list of at most " + std::to_string(kMaxAsked) +
+                             " SHA-256 hashes");
+               auto artifacts = s.ws().artifacts();
+               json missing = json::array();
+               for (const auto& h : body["sha256"]) {
+                 if (!h.is_string()) throw Error("'sha256' must hold strings (SHA-256 hashes)");
+                 if (!artifacts.contains(checked_hash(artifacts, h.get<std::string>())))
+                   missing.push_back(h);
+               }
+               return http::Response::json({{"missing", missing}});
+             });
   router.add("GET", p + "/{sha256}", [&context](http::Request& r) {
     Scope s = authorize(context, r, Role::Reader, "download blobs");
     allow_only(r, {});

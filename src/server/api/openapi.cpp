@@ -450,11 +450,12 @@ json build() {
       {{"200", answer("the blob's URLs", object({{"sha256", kString}, {"urls", array_of(kString)}},
                                                 {"sha256", "urls"}))}});
   paths[w + "/blobs/{sha256}/urls"]["post"]["requestBody"] = {
-      {"required", true}, {"content", json_content(object(
-                           {{"url",
-                             {{"type", "string"},
-                              {"pattern", "^[Hh][Tt][Tt][Pp][Ss]?://[^\\x00-\\x1f]*$"}}}},
-                           {"url"}))}};
+      {"required", true},
+      {"content",
+       json_content(object(
+           {{"url",
+             {{"type", "string"}, {"pattern", "^[Hh][Tt][Tt][Pp][Ss]?://[^\\x00-\\x1f]*$"}}}},
+           {"url"}))}};
 
   return {{"openapi", "3.1.0"},
           {"info",
