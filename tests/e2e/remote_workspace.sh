@@ -157,8 +157,12 @@ fi
 expect_fail_code 6 env GLIA_TOKEN=glia_0123456789abcdef_wrong "$GLIA" workspace connect "$URL" "$WORK/bad"
 [ ! -e "$WORK/bad" ] || fail "a refused connect left a folder"
 expect_fail_code 4 env GLIA_TOKEN="$ANN" "$GLIA" workspace connect "$URL" "$WORK/remote"
-# An agent is refused for a remote workspace (its server runs them).
+# What only the server's machine does is refused for a remote workspace: an agent, serving it,
+# building or pruning environments.
 expect_fail_code 4 "$GLIA" -w "$WORK/reader" agent run
+grep -q "is a remote workspace ($URL): its agent runs on its server" <<<"$LAST_ERR" || fail "agent: $LAST_ERR"
+expect_fail_code 4 "$GLIA" -w "$WORK/reader" server --listen 127.0.0.1:0
+expect_fail_code 4 "$GLIA" -w "$WORK/reader" environment prune
 # A server that is gone: unavailable (exit 7), one line.
 kill -TERM "$PID"
 wait "$PID" || true
