@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "glia/error.hpp"
 #include "glia/http/router.hpp"
@@ -182,6 +183,48 @@ TEST_F(MlflowApi, RunsLogAndEndAsGliaRuns) {
       "INVALID_PARAMETER_VALUE");
   EXPECT_EQ(refused(call("GET", "/api/2.0/mlflow/runs/get?run_id=nope")),
             "RESOURCE_DOES_NOT_EXIST");
+}
+
+TEST_F(MlflowApi, NegativeStepsAreKeptAsMlflowKeepsThem) {
+  const std::string id = new_run();
+  platform::Store& store = ws_->store();
+  constexpr int64_t kLowest = std::numeric_limits<int64_t>::min();
+  ok("POST", "/api/2.0/mlflow/runs/log-metric",
+     {{"run_id", id}, {"key", "m"}, {"value", 1}, {"timestamp", 1}, {"step", -5}});
+  ok("POST", "/api/2.0/mlflow/runs/log-batch",
+     {{"run_id", id},
+      {"metrics", json::array({{{"key", "m"}, {"value", 2}, {"timestamp", 2}, {"step", "-3"}},
+                               {{"key", "m"},
+                                {"value", 3},
+                                {"timestamp", 3},
+                                {"step", std::to_string(kLowest + 1)}}})}});
+  const auto series = store.metric_series(id, "m");  // by step
+  ASSERT_EQ(series.size(), 3u);
+  EXPECT_EQ(series[0].step, kLowest + 1);
+  EXPECT_EQ(series[1].step, -5);
+  EXPECT_EQ(series[2].step, -3);
+  const json history =
+      ok("GET", "/api/2.0/mlflow/metrics/get-history?run_id=" + id + "&metric_key=m");
+  ASSERT_EQ(history["metrics"].size(), 3u);
+  EXPECT_EQ(history["metrics"][0]["step"], kLowest + 1);
+  EXPECT_EQ(history["metrics"][1]["step"], -5);
+  // The lowest int64 is the store's "next step" marker: refused, never stored as another step.
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/log-metric",
+                         {{"run_id", id},
+                          {"key", "m"},
+                          {"value", 4},
+                          {"timestamp", 4},
+                          {"step", std::to_string(kLowest)}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(
+      refused(call(
+          "POST", "/api/2.0/mlflow/runs/log-batch",
+          {{"run_id", id},
+           {"metrics",
+            json::array({{{"key", "m"}, {"value", 5}, {"timestamp", 5}},
+                         {{"key", "m"}, {"value", 6}, {"timestamp", 6}, {"step", kLowest}}})}})),
+      "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(store.metric_series(id, "m").size(), 3u);
 }
 
 TEST_F(MlflowApi, LogBatchEnforcesMlflowsLimitsWritingNothing) {

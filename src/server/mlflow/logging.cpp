@@ -3,6 +3,7 @@
 // params the run's parameters (logged once), tags the run's tags (docs/mlflow.md).
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <set>
 #include <string_view>
 
@@ -91,7 +92,13 @@ platform::MetricPoint metric_of(const json& m) {
   const auto timestamp = optional_int(m, "timestamp");
   if (!timestamp) throw Error("missing value for required parameter 'timestamp'");
   p.wall_time = static_cast<double>(*timestamp) / 1000.0;
+  // Any int64 step, negative ones included, as MLflow takes them; but for the one the store
+  // reads as "the next step" (MetricPoint::kNextStep), which would store another step silently.
   p.step = optional_int(m, "step").value_or(0);
+  if (p.step == platform::MetricPoint::kNextStep)
+    throw Error("invalid value for parameter 'step': " + std::to_string(p.step) + " (expected " +
+                std::to_string(platform::MetricPoint::kNextStep + 1) + " to " +
+                std::to_string(std::numeric_limits<int64_t>::max()) + ")");
   return p;
 }
 
