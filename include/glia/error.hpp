@@ -50,9 +50,12 @@ inline ErrorKind errno_kind(int err) noexcept {
       return ErrorKind::NotFound;
     case EEXIST:
       return ErrorKind::Conflict;
-    case EAGAIN:
+    case EAGAIN:  // also fork's "too many processes"
     case EBUSY:
     case EINTR:
+    case ENOMEM:  // out of memory (or fork's page tables): may pass once others free theirs
+    case EMFILE:  // out of file descriptors, this process's or the system's
+    case ENFILE:
       return ErrorKind::Unavailable;
     case EIO:
       return ErrorKind::Corrupt;

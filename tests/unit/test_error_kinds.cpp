@@ -1,12 +1,15 @@
 // The error-kind table (glia/error_kinds.hpp): every kind has one distinct exit code and HTTP
-// status and a stable name, and docs/errors.md says the same as the code.
+// status and a stable name, and docs/errors.md says the same as the code; os_error's errno kinds.
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "glia/error_kinds.hpp"
 
@@ -60,6 +63,23 @@ TEST(ErrorKinds, DocsTableMatchesTheCode) {
     EXPECT_EQ(std::stoi((*it)[3]), error_kind_info(*kind).exit_code) << (*it)[1];
   }
   EXPECT_EQ(rows, std::size(kErrorKinds));
+}
+
+TEST(OsError, MapsErrnoToTheKindACallerActsOn) {
+  const std::pair<int, ErrorKind> cases[] = {
+      {ENOSPC, ErrorKind::NoSpace},     {EDQUOT, ErrorKind::NoSpace},
+      {EACCES, ErrorKind::Permission},  {EPERM, ErrorKind::Permission},
+      {EROFS, ErrorKind::Permission},   {ENOENT, ErrorKind::NotFound},
+      {EEXIST, ErrorKind::Conflict},    {EAGAIN, ErrorKind::Unavailable},  // fork: no processes
+      {ENOMEM, ErrorKind::Unavailable}, {EMFILE, ErrorKind::Unavailable},
+      {ENFILE, ErrorKind::Unavailable}, {EIO, ErrorKind::Corrupt},
+      {EINVAL, ErrorKind::Internal},
+  };
+  for (const auto& [err, kind] : cases) {
+    const glia::Error e = glia::os_error("doing it", err);
+    EXPECT_EQ(e.kind(), kind) << std::strerror(err);
+    EXPECT_EQ(std::string(e.what()), std::string("doing it: ") + std::strerror(err));
+  }
 }
 
 }  // namespace

@@ -1,13 +1,18 @@
-// Starting and signalling a job's process group; the agent end to end through the API.
+// Starting and signalling a job's process group (and the kind of error when the OS refuses a
+// fork or a pipe); the agent end to end through the API.
 #include <gtest/gtest.h>
 
+#include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "temp_dir.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "compute/job_process.hpp"
 #include "glia/error.hpp"
@@ -71,6 +76,74 @@ TEST_F(JobProcessTest, SignalNamesAndStartTicks) {
   EXPECT_EQ(compute::signal_name(SIGTERM), "SIGTERM");
   EXPECT_TRUE(compute::process_start_ticks(::getpid()));
   EXPECT_FALSE(compute::process_start_ticks(999999999));
+}
+
+// What a forked child reports by its exit code: how `body` ended.
+constexpr int kNoError = 1, kOtherException = 2, kSetupFailed = 3, kKindBase = 10;
+
+// Runs `body` in a child process under a resource limit and says how it ended: kKindBase plus
+// the glia::Error kind it threw, kNoError, kOtherException, or kSetupFailed. With
+// `as_nobody`, the child first becomes the user nobody (root's forks ignore RLIMIT_NPROC, and
+// the processes counted are then nobody's).
+int in_limited_child(int resource, rlim_t limit, bool as_nobody,
+                     const std::function<void()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (as_nobody && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0))
+      ::_exit(kSetupFailed);
+    const rlimit r{limit, limit};
+    if (::setrlimit(resource, &r) != 0) ::_exit(kSetupFailed);
+    int code = kNoError;
+    try {
+      body();
+    } catch (const Error& e) {
+      code = kKindBase + static_cast<int>(e.kind());
+    } catch (...) {
+      code = kOtherException;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+constexpr int kUnavailable = kKindBase + static_cast<int>(ErrorKind::Unavailable);
+
+TEST_F(JobProcessTest, AFailedPipeIsUnavailableNotABadRequest) {
+  // Descriptors 0-2 only: the job's pipes cannot be made (EMFILE, root included).
+  EXPECT_EQ(in_limited_child(RLIMIT_NOFILE, 3, false,
+                             [&] {
+                               compute::spawn_job("true", dir_, {{"PATH", "/usr/bin:/bin"}});
+                             }),
+            kUnavailable);
+}
+
+TEST_F(JobProcessTest, AFailedForkIsUnavailableNotABadRequest) {
+  // One process for the user, which the child is: the fork fails with EAGAIN.
+  EXPECT_EQ(in_limited_child(RLIMIT_NPROC, 1, ::geteuid() == 0,
+                             [&] {
+                               compute::spawn_job("true", dir_, {{"PATH", "/usr/bin:/bin"}});
+                             }),
+            kUnavailable);
+}
+
+TEST_F(JobProcessTest, AnAgentThatCannotBeForkedIsReportedNotWaitedFor) {
+  // The agent's start forks twice; as nobody with two processes, the second fork (in the child
+  // that would start the agent) fails, and its errno comes back instead of a silent timeout.
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the child as nobody";
+  Workspace ws = Workspace::init(dir_ / "ws");
+  for (const auto& entry : fs::recursive_directory_iterator(dir_))
+    ASSERT_EQ(::chown(entry.path().c_str(), 65534, 65534), 0) << entry.path();
+  ASSERT_EQ(::chown(dir_.c_str(), 65534, 65534), 0);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(in_limited_child(RLIMIT_NPROC, 2, true,
+                             [&] {
+                               Workspace mine = Workspace::open(dir_ / "ws");
+                               ensure_agent(mine, {"/bin/sleep", "60"});
+                             }),
+            kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
 TEST_F(JobProcessTest, AgentRunsAQueuedJobToCompletionThroughTheApi) {

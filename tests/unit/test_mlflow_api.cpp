@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "glia/error.hpp"
 #include "glia/http/router.hpp"
@@ -84,6 +85,22 @@ class MlflowApi : public testing::Test {
     return ok(
         "POST", "/api/2.0/mlflow/runs/create",
         {{"experiment_id", experiment_id}, {"start_time", start_ms_}})["run"]["info"]["run_id"];
+  }
+
+  // PUT an artifact into a run through the artifact proxy, in small chunks.
+  http::Response put_artifact(const std::string& experiment_id, const std::string& run_id,
+                              const std::string& path, const std::string& bytes) {
+    http::Request r;
+    r.method = "PUT";
+    r.path = "/api/2.0/mlflow-artifacts/artifacts/" + experiment_id + "/" + run_id + "/artifacts/" +
+             path;
+    r.headers.emplace("X-Test-Role", "contributor");
+    r.read_body = [bytes](const http::ChunkReceiver& receive) {
+      for (size_t i = 0; i < bytes.size(); i += 3)
+        if (!receive(bytes.data() + i, std::min<size_t>(3, bytes.size() - i))) return false;
+      return true;
+    };
+    return router_.dispatch(r);
   }
 
   // A start time a minute ahead: a run starts when its client says, never before it was made.
@@ -166,6 +183,48 @@ TEST_F(MlflowApi, RunsLogAndEndAsGliaRuns) {
       "INVALID_PARAMETER_VALUE");
   EXPECT_EQ(refused(call("GET", "/api/2.0/mlflow/runs/get?run_id=nope")),
             "RESOURCE_DOES_NOT_EXIST");
+}
+
+TEST_F(MlflowApi, NegativeStepsAreKeptAsMlflowKeepsThem) {
+  const std::string id = new_run();
+  platform::Store& store = ws_->store();
+  constexpr int64_t kLowest = std::numeric_limits<int64_t>::min();
+  ok("POST", "/api/2.0/mlflow/runs/log-metric",
+     {{"run_id", id}, {"key", "m"}, {"value", 1}, {"timestamp", 1}, {"step", -5}});
+  ok("POST", "/api/2.0/mlflow/runs/log-batch",
+     {{"run_id", id},
+      {"metrics", json::array({{{"key", "m"}, {"value", 2}, {"timestamp", 2}, {"step", "-3"}},
+                               {{"key", "m"},
+                                {"value", 3},
+                                {"timestamp", 3},
+                                {"step", std::to_string(kLowest + 1)}}})}});
+  const auto series = store.metric_series(id, "m");  // by step
+  ASSERT_EQ(series.size(), 3u);
+  EXPECT_EQ(series[0].step, kLowest + 1);
+  EXPECT_EQ(series[1].step, -5);
+  EXPECT_EQ(series[2].step, -3);
+  const json history =
+      ok("GET", "/api/2.0/mlflow/metrics/get-history?run_id=" + id + "&metric_key=m");
+  ASSERT_EQ(history["metrics"].size(), 3u);
+  EXPECT_EQ(history["metrics"][0]["step"], kLowest + 1);
+  EXPECT_EQ(history["metrics"][1]["step"], -5);
+  // The lowest int64 is the store's "next step" marker: refused, never stored as another step.
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/log-metric",
+                         {{"run_id", id},
+                          {"key", "m"},
+                          {"value", 4},
+                          {"timestamp", 4},
+                          {"step", std::to_string(kLowest)}})),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(
+      refused(call(
+          "POST", "/api/2.0/mlflow/runs/log-batch",
+          {{"run_id", id},
+           {"metrics",
+            json::array({{{"key", "m"}, {"value", 5}, {"timestamp", 5}},
+                         {{"key", "m"}, {"value", 6}, {"timestamp", 6}, {"step", kLowest}}})}})),
+      "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(store.metric_series(id, "m").size(), 3u);
 }
 
 TEST_F(MlflowApi, LogBatchEnforcesMlflowsLimitsWritingNothing) {
@@ -485,6 +544,64 @@ TEST_F(MlflowApi, ArtifactsAreRunFilesAndModelVersionsComeFromThem) {
       "2");
   EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/model-versions/create",
                          {{"name", "digits"}, {"source", "s3://bucket/model"}})),
+            "INVALID_PARAMETER_VALUE");
+}
+
+TEST_F(MlflowApi, AModelVersionSourceMustNameAnExistingRunInItsExperiment) {
+  const std::string other =
+      ok("POST", "/api/2.0/mlflow/experiments/create", {{"name", "other"}})["experiment_id"];
+  const std::string id = new_run();  // in experiment 0
+  ASSERT_EQ(put_artifact("0", id, "model/MLmodel", "flavors: {}\n").status, 200);
+  ok("POST", "/api/2.0/mlflow/registered-models/create", {{"name", "digits"}});
+  auto create = [&](const std::string& source) {
+    return call("POST", "/api/2.0/mlflow/model-versions/create",
+                {{"name", "digits"}, {"source", source}});
+  };
+  // The run is in experiment 0, not in the one the artifact URI names.
+  EXPECT_EQ(refused(create("mlflow-artifacts:/" + other + "/" + id + "/artifacts/model")),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(
+      refused(create("mlflow-artifacts://host:5000/" + other + "/" + id + "/artifacts/model")),
+      "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(create("mlflow-artifacts:/12345/" + id + "/artifacts/model")),
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(create("mlflow-artifacts:/0/no_such_run/artifacts/model")),
+            "RESOURCE_DOES_NOT_EXIST");
+  EXPECT_EQ(refused(create("runs:/no_such_run/model")), "RESOURCE_DOES_NOT_EXIST");
+  EXPECT_EQ(refused(create("mlflow-artifacts://0/" + id + "/artifacts/model")),  // no experiment
+            "INVALID_PARAMETER_VALUE");
+  EXPECT_FALSE(ws_->store().find_model("digits", std::nullopt).has_value());
+  // The run's own experiment, by its MLflow id: registered.
+  const json v = json::parse(create("mlflow-artifacts:/0/" + id + "/artifacts/model").body);
+  EXPECT_EQ(v["model_version"]["version"], "1");
+}
+
+TEST_F(MlflowApi, ModelVersionTagsFollowMlflowsLimitsRegisteringNothingElse) {
+  const std::string id = new_run();
+  ASSERT_EQ(put_artifact("0", id, "model/MLmodel", "flavors: {}\n").status, 200);
+  ok("POST", "/api/2.0/mlflow/registered-models/create", {{"name", "digits"}});
+  auto create = [&](const std::string& key, const std::string& value) {
+    return call("POST", "/api/2.0/mlflow/model-versions/create",
+                {{"name", "digits"},
+                 {"source", "runs:/" + id + "/model"},
+                 {"tags", json::array({{{"key", key}, {"value", value}}})}});
+  };
+  for (const std::string& key :
+       {std::string(), std::string(251, 'k'), std::string("a/../b"), std::string("a//b"),
+        std::string("a/"), std::string("./a"), std::string("tab\tkey"), std::string("semi;colon")})
+    EXPECT_EQ(refused(create(key, "v")), "INVALID_PARAMETER_VALUE") << key;
+  EXPECT_EQ(refused(create("k", std::string(100001, 'v'))), "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(refused(create("k", std::string("nul\0byte", 8))), "INVALID_PARAMETER_VALUE");
+  EXPECT_FALSE(ws_->store().find_model("digits", std::nullopt).has_value());
+  // At the limits: kept as given.
+  const std::string key = std::string(249, 'k') + ".";
+  const json v = json::parse(create(key, std::string(100000, 'v')).body).at("model_version");
+  EXPECT_EQ(v["version"], "1");
+  EXPECT_EQ(ws_->store().find_model("digits", 1)->tags.at(key).size(), 100000u);
+  // The same name rule for a run's tags: "a..b" reads as itself, "a/" does not (MLflow's rule).
+  ok("POST", "/api/2.0/mlflow/runs/set-tag", {{"run_id", id}, {"key", "v1..2"}, {"value", "x"}});
+  EXPECT_EQ(refused(call("POST", "/api/2.0/mlflow/runs/set-tag",
+                         {{"run_id", id}, {"key", "a/"}, {"value", "x"}})),
             "INVALID_PARAMETER_VALUE");
 }
 

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
 #include "compute/agent_files.hpp"
@@ -33,11 +32,16 @@ void spawn_detached(const std::vector<std::string>& command, const std::filesyst
   // opens it with that mode too, computed here (only async-signal-safe calls after the fork).
   ::close(open_shared_file(log, O_WRONLY | O_CREAT | O_APPEND));
   const mode_t log_mode = shared_file_mode(log.parent_path()) & 07777;
-  pid_t pid = ::fork();
-  if (pid < 0) throw Error(std::string("cannot start the agent: ") + std::strerror(errno));
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;  // taken first: building the message allocates, which may change errno
+    throw os_error("cannot start the agent: fork failed", e);
+  }
   if (pid == 0) {
     ::setsid();
-    if (::fork() != 0) ::_exit(0);
+    const pid_t agent = ::fork();
+    if (agent < 0) ::_exit(errno);  // errno (< 256) is the exit status the parent reports
+    if (agent > 0) ::_exit(0);
     int in = ::open("/dev/null", O_RDONLY);
     int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, log_mode);
     if (in >= 0) ::dup2(in, 0);
@@ -52,6 +56,8 @@ void spawn_detached(const std::vector<std::string>& command, const std::filesyst
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    throw os_error("cannot start the agent: fork failed", WEXITSTATUS(status));
 }
 
 }  // namespace

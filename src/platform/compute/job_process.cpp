@@ -21,8 +21,10 @@ namespace glia::platform::compute {
 namespace {
 
 void make_pipe(int fds[2]) {
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    throw Error(std::string("cannot create a pipe for the job: ") + std::strerror(errno));
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    const int e = errno;  // taken first: building the message allocates, which may change errno
+    throw os_error("cannot create a pipe for the job", e);
+  }
 }
 
 }  // namespace
@@ -55,9 +57,9 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
 
   pid_t pid = ::fork();
   if (pid < 0) {
-    const int e = errno;
+    const int e = errno;  // taken before close() can change it
     for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
-    throw Error(std::string("cannot start the job: fork failed: ") + std::strerror(e));
+    throw os_error("cannot start the job: fork failed", e);
   }
   if (pid == 0) {
     ::setpgid(0, 0);

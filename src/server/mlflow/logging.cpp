@@ -1,8 +1,11 @@
 // MLflow's logging into a run: log-metric, log-parameter, set-tag, log-batch (with MLflow's
 // limits), and a metric's history. Metrics are Glia metric series (timestamp ms ↔ wall_time s),
 // params the run's parameters (logged once), tags the run's tags (docs/mlflow.md).
+#include <algorithm>
 #include <cctype>
+#include <limits>
 #include <set>
+#include <string_view>
 
 #include "server/mlflow/limits.hpp"
 #include "server/mlflow/mlflow.hpp"
@@ -22,8 +25,19 @@ void check_key(const std::string& what, const std::string& key) {
                   "': names may only contain alphanumerics, underscores (_), dashes (-), periods "
                   "(.), spaces ( ), colons (:) and slashes (/)");
   }
-  if (key.front() == '/' || key.find("..") != std::string::npos)
-    throw Error("invalid " + what + " name '" + key + "': it must not start with '/' or hold '..'");
+  // MLflow's path_not_unique: the name read as a path must be itself, relative and below "."
+  // (posixpath.normpath(key) == key): no leading or trailing '/', no empty, "." or ".." part.
+  bool resolves_elsewhere = key.front() == '/' || key.back() == '/';
+  for (size_t start = 0; !resolves_elsewhere && start <= key.size();) {
+    const size_t slash = std::min(key.find('/', start), key.size());
+    const std::string_view part(key.data() + start, slash - start);
+    resolves_elsewhere = part.empty() || part == "." || part == "..";
+    start = slash + 1;
+  }
+  if (resolves_elsewhere)
+    throw Error("invalid " + what + " name '" + key +
+                "': read as a path it must name itself (no leading or trailing '/', no '//', "
+                "and no '.' or '..' part)");
 }
 
 void check_param(const std::string& key, const std::string& value) {
@@ -36,13 +50,27 @@ void check_param(const std::string& key, const std::string& value) {
                 " characters");
 }
 
+namespace {
+
+void check_tag_value(const std::string& what, const std::string& key, const std::string& value,
+                     size_t most) {
+  // PostgreSQL's text cannot hold a NUL byte: refused here, on every store, before any write.
+  if (value.find('\0') != std::string::npos)
+    throw Error(what + " '" + key + "': value holds a NUL byte");
+  if (value.size() > most)
+    throw Error(what + " '" + key + "': value longer than " + std::to_string(most) + " characters");
+}
+
+}  // namespace
+
 void check_tag(const std::string& key, const std::string& value) {
   check_key("tag", key);
-  if (value.find('\0') != std::string::npos)
-    throw Error("tag '" + key + "': value holds a NUL byte");
-  if (value.size() > kMaxTagValue)
-    throw Error("tag '" + key + "': value longer than " + std::to_string(kMaxTagValue) +
-                " characters");
+  check_tag_value("tag", key, value, kMaxTagValue);
+}
+
+void check_model_version_tag(const std::string& key, const std::string& value) {
+  check_key("model version tag", key);
+  check_tag_value("model version tag", key, value, kMaxModelVersionTagValue);
 }
 
 namespace {
@@ -64,7 +92,13 @@ platform::MetricPoint metric_of(const json& m) {
   const auto timestamp = optional_int(m, "timestamp");
   if (!timestamp) throw Error("missing value for required parameter 'timestamp'");
   p.wall_time = static_cast<double>(*timestamp) / 1000.0;
+  // Any int64 step, negative ones included, as MLflow takes them; but for the one the store
+  // reads as "the next step" (MetricPoint::kNextStep), which would store another step silently.
   p.step = optional_int(m, "step").value_or(0);
+  if (p.step == platform::MetricPoint::kNextStep)
+    throw Error("invalid value for parameter 'step': " + std::to_string(p.step) + " (expected " +
+                std::to_string(platform::MetricPoint::kNextStep + 1) + " to " +
+                std::to_string(std::numeric_limits<int64_t>::max()) + ")");
   return p;
 }
 

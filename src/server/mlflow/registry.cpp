@@ -8,6 +8,7 @@
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/models.hpp"
 #include "server/mlflow/filter.hpp"
+#include "server/mlflow/limits.hpp"
 #include "server/mlflow/mlflow.hpp"
 
 namespace glia::server::mlflow {
@@ -187,10 +188,16 @@ http::Response latest_versions(Call& call) {
   return http::Response::json({{"model_versions", out}});
 }
 
-// The run and the path in it that a source names: runs:/<run>/<path> or
-// mlflow-artifacts:[//host]/<exp>/<run>/artifacts/<path>.
-std::pair<std::string, std::string> parse_source(const std::string& source) {
-  auto fail = [&]() -> std::pair<std::string, std::string> {
+// What a model version's source names: the run, the path in its artifacts and, for an
+// artifact URI, the experiment it says the run is in.
+struct Source {
+  std::optional<std::string> experiment_id;
+  std::string run_id, path;
+};
+
+// runs:/<run>/<path> or mlflow-artifacts:[//host]/<exp>/<run>/artifacts/<path>.
+Source parse_source(const std::string& source) {
+  auto fail = [&]() -> Source {
     throw Error("model version source '" + source +
                 "' is not runs:/<run id>/<path> or mlflow-artifacts:/<experiment id>/<run id>/"
                 "artifacts/<path> (Glia registers versions from its runs' artifacts)");
@@ -201,7 +208,7 @@ std::pair<std::string, std::string> parse_source(const std::string& source) {
     while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
     const size_t slash = rest.find('/');
     if (slash == std::string::npos || slash == 0) return fail();
-    return {rest.substr(0, slash), rest.substr(slash + 1)};
+    return {std::nullopt, rest.substr(0, slash), rest.substr(slash + 1)};
   }
   if (source.rfind("mlflow-artifacts:", 0) != 0) return fail();
   rest = source.substr(17);
@@ -212,13 +219,12 @@ std::pair<std::string, std::string> parse_source(const std::string& source) {
   }
   while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
   const size_t a = rest.find('/');
-  if (a == std::string::npos) return fail();
+  if (a == std::string::npos || a == 0) return fail();
   const size_t b = rest.find('/', a + 1);
-  if (b == std::string::npos) return fail();
-  const std::string run = rest.substr(a + 1, b - a - 1);
+  if (b == std::string::npos || b == a + 1) return fail();
   const std::string tail = rest.substr(b + 1);
   if (tail.rfind("artifacts/", 0) != 0 || tail.size() <= 10) return fail();
-  return {run, tail.substr(10)};
+  return {rest.substr(0, a), rest.substr(a + 1, b - a - 1), tail.substr(10)};
 }
 
 http::Response create_version(Call& call) {
@@ -231,17 +237,25 @@ http::Response create_version(Call& call) {
     throw Error(ErrorKind::NotFound, "registered model with name '" + name +
                                          "' not found (create it first: "
                                          "registered-models/create)");
-  auto [run_id, path] = parse_source(source);
+  auto [experiment_id, run_id, path] = parse_source(source);
   if (auto given = optional_string(f, "run_id"); given && !given->empty() && *given != run_id)
     throw Error("run_id '" + *given + "' is not the run of the source '" + source + "'");
   while (!path.empty() && path.back() == '/') path.pop_back();
-  run_by_id(store, run_id);
+  const auto tags = key_values(f, "tags");
+  for (const auto& [k, v] : tags) check_model_version_tag(k, v);
+  const platform::RunRecord run = run_by_id(store, run_id);
+  if (experiment_id) {  // the run's experiment by its MLflow id (or its store number)
+    const auto e = experiment_by_name(store, run.experiment);
+    if (*experiment_id != experiment_id_text(e) && *experiment_id != std::to_string(e.id))
+      throw Error("model version source '" + source + "' names experiment " + *experiment_id +
+                  ", but run '" + run_id + "' is in experiment " + experiment_id_text(e));
+  }
   platform::ModelRegistration r;
   r.name = name;
   r.run_id = run_id;
   r.path = std::string(kArtifactRoot) + "/" + platform::safe_relative_path(path, "model path");
   r.description = optional_string(f, "description").value_or("");
-  r.tags = key_values(f, "tags");
+  r.tags = tags;
   r.properties = {{kSourceProperty, source}};
   r.created_by = user;
   r.allow_unfinished_run = true;  // MLflow's artifacts are stored as they are logged
