@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "glia/platform/environment.hpp"
 #include "glia/platform/job_spec.hpp"
@@ -26,9 +28,20 @@ struct SubmitOptions {
   /// Told each file the code snapshot leaves out (a link out of the code folder, an unreadable
   /// file), one line each; the lines also start the run's log.
   std::function<void(const std::string&)> warn;
+  /// Who submits, as recorded on the run; empty: this process's Unix user.
+  std::string submitter_name;
 };
 
 RunRecord submit_job(Workspace& ws, const JobSpec& spec, const SubmitOptions& options);
+
+/// A job (command or sweep) a client sent as YAML text, e.g. over HTTP: `code_snapshot` is the
+/// snapshot of the folder its `code` names, already in the artifact store (required exactly when
+/// it names one; NotFound when the store lacks it); `overrides` are `--set` assignments. Paths on
+/// the submitting machine as inputs are refused (register them as datasets, or give URLs); every
+/// other check is submit_job's or submit_sweep's. Message prefixes name the text "job".
+RunRecord submit_job_text(Workspace& ws, const std::string& yaml_text,
+                          const std::optional<std::string>& code_snapshot,
+                          const std::vector<std::string>& overrides, const SubmitOptions& options);
 
 /// Submits a sweep: its trial is checked and prepared once as a command job would be (code
 /// snapshot, inputs, environment), the earlier sweeps of resume_from are checked (each ended,

@@ -87,6 +87,10 @@ using JobFile = std::variant<JobSpec, SweepSpec>;
 /// Reads a job file as load_job_spec does and parses it by its type (other types, e.g. pipeline,
 /// are refused naming the type). Sets JobSpec::source (a sweep's: trial.source) to the file.
 JobFile load_job_file(const std::filesystem::path& file);
+/// The same from text: `source_name` names it in messages, relative paths resolve against
+/// `base_dir`; no source is set.
+JobFile parse_job_file(const std::string& yaml_text, const std::string& source_name,
+                       const std::filesystem::path& base_dir);
 
 /// `--set` on a sweep: the command-job keys that are the sweep's (experiment_name,
 /// display_name, description, compute, tags.K, inputs.NAME, environment_variables.K,

@@ -38,21 +38,25 @@ JobFileText read_job_file(const fs::path& file) {
 
 }  // namespace job_spec_detail
 
-JobFile load_job_file(const std::filesystem::path& file) {
+JobFile parse_job_file(const std::string& yaml_text, const std::string& source_name,
+                       const std::filesystem::path& base_dir) {
   using namespace job_spec_detail;
-  const JobFileText text = read_job_file(file);
-  const YamlReader yaml(text.name, text.absolute.parent_path());
-  const YAML::Node root = load_document(yaml, text.text);
+  const YamlReader yaml(source_name, base_dir);
+  const YAML::Node root = load_document(yaml, yaml_text);
   return with_yaml_errors(yaml, [&]() -> JobFile {
-    if (job_type(yaml, root).name == "sweep") {
-      SweepSpec sweep = parse_sweep(yaml, root);
-      sweep.trial.source = text.absolute;
-      return sweep;
-    }
-    JobSpec spec = parse_command_job(yaml, root);  // refuses the other types
-    spec.source = text.absolute;
-    return spec;
+    if (job_type(yaml, root).name == "sweep") return parse_sweep(yaml, root);
+    return parse_command_job(yaml, root);  // refuses the other types
   });
+}
+
+JobFile load_job_file(const std::filesystem::path& file) {
+  const job_spec_detail::JobFileText text = job_spec_detail::read_job_file(file);
+  JobFile parsed = parse_job_file(text.text, text.name, text.absolute.parent_path());
+  if (auto* sweep = std::get_if<SweepSpec>(&parsed))
+    sweep->trial.source = text.absolute;
+  else
+    std::get<JobSpec>(parsed).source = text.absolute;
+  return parsed;
 }
 
 }  // namespace glia::platform

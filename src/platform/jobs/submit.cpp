@@ -224,7 +224,10 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
     env_version = pyenv->registered
                       ? *pyenv->registered
                       : register_anonymous_environment(ws, *pyenv->inline_spec, pyenv->source,
-                                                       pyenv->source_kind, current_user().name);
+                                                       pyenv->source_kind,
+                                                       options.submitter_name.empty()
+                                                           ? current_user().name
+                                                           : options.submitter_name);
   }
 
   NewRun run;
@@ -240,7 +243,7 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
   run.code_snapshot = code_snapshot;
   const SubmittingUser user = current_user();
   run.submitter_uid = user.uid;
-  run.submitter_name = user.name;
+  run.submitter_name = options.submitter_name.empty() ? user.name : options.submitter_name;
   // Only the allow-listed variables' values are recorded (never a token the submitter had set);
   // the job's own environment_variables are part of the job.
   nlohmann::json recorded = {{"job", to_json(spec)}, {"inputs", values}};

@@ -326,6 +326,15 @@ json build() {
         "show_" + what, "A run's details (as glia run show -o json); {id} may be best:SWEEP",
         "reader", {ws, id}, {{"200", answer("the run", ref("RunDetail"))}});
   }
+  paths[w + "/jobs"]["post"] = operation(
+      "submitJob", "Submits a command or sweep job (its code folder's snapshot uploaded first)",
+      "contributor", {ws}, {{"201", answer("the queued run", ref("Run"))}});
+  paths[w + "/jobs"]["post"]["requestBody"] = {
+      {"required", true},
+      {"content", json_content(object({{"job", kString},
+                                       {"code_snapshot", nullable(kString)},
+                                       {"set", array_of(kString)}},
+                                      {"job"}))}};
   paths[w + "/runs/{id}/tags"]["patch"] =
       operation("setTags", "Sets (adds or replaces) tags", "contributor", {ws, id},
                 {{"200", answer("the run", ref("Run"))}});
