@@ -22,7 +22,7 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
     std::optional<std::filesystem::path> dir;
     if (!workspace_dir->empty()) dir = *workspace_dir;
     auto ws = platform::Workspace::find(dir);
-    require_local(ws, "its agent runs");
+    require_local_workspace(ws, "its agent runs");
     platform::AgentOptions options;
     options.idle_exit_seconds = *idle;
     options.tool_dir = tool_dir();

@@ -46,12 +46,6 @@ platform::Workspace open_workspace(const std::string& dir) {
   return ws;
 }
 
-void require_local(const platform::Workspace& ws, const std::string& what) {
-  if (ws.is_remote())
-    throw Error(ErrorKind::Conflict, "'" + ws.root().string() + "' is a remote workspace (" +
-                                         ws.remote().url + "): " + what + " on its server");
-}
-
 std::string format_duration(double seconds) {
   char buf[32];
   if (seconds < 60)

@@ -19,9 +19,7 @@ std::filesystem::path normalized_path(const std::string& path);
 /// The workspace named by -w (empty: $GLIA_WORKSPACE or found from the current folder). Runs a
 /// dead agent left active are reconciled first, so no command ever shows them Running forever.
 platform::Workspace open_workspace(const std::string& dir);
-/// Refuses (Conflict, exit 4) what only the machine holding a workspace does — serve it, run its
-/// agent, build its environments — for a remote one: "`what` happens on its server".
-void require_local(const platform::Workspace& ws, const std::string& what);
+using platform::require_local_workspace;
 
 using platform::iso_time;     // the JSON views' times (json_views.hpp)
 using platform::iso_time_ms;  // with milliseconds

@@ -143,7 +143,6 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
   show->callback([s, workspace_dir] {
     const auto ref = platform::parse_environment_ref(s->ref);
     auto ws = open_workspace(*workspace_dir);
-    require_local(ws, "its environments are built (by the job that first needs one)");
     const EnvironmentVersion v = platform::resolve_environment(ws.store(), ref);
     const nlohmann::json j = platform::environment_show_json(ws, v);
     if (s->output == "json") {
@@ -220,6 +219,7 @@ void add_build_prune(CLI::App& cmd, const std::shared_ptr<std::string>& workspac
   build->callback([a, workspace_dir] {
     const auto ref = platform::parse_environment_ref(a->ref);
     auto ws = open_workspace(*workspace_dir);
+    require_local_workspace(ws, "its environments are built (by the job that first needs one)");
     const EnvironmentVersion v = platform::resolve_environment(ws.store(), ref);
     platform::BuildOptions options;
     options.force = a->force;
@@ -249,7 +249,7 @@ void add_build_prune(CLI::App& cmd, const std::shared_ptr<std::string>& workspac
       ->check(CLI::IsMember({"text", "json"}));
   prune->callback([p, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local(ws, "its environment builds are kept and pruned");
+    require_local_workspace(ws, "its environment builds are kept and pruned");
     const auto r = platform::prune_environments(ws, p->dry_run);
     if (p->output == "json") {
       print_json({{"removed", r.removed},

@@ -78,7 +78,7 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
                   "against the workspace; `glia workspace init --store` chooses it)");
   cmd->callback([=] {
     auto ws = open_workspace(*workspace_dir);
-    require_local(ws, "it is served");
+    require_local_workspace(ws, "it is served");
     const auto [host, port] = parse_listen(*listen);
     if (!store->empty()) {
       const bool want_sqlite = *store == "sqlite";

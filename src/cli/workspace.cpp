@@ -97,6 +97,7 @@ void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& works
     if (!c->ca_file.empty()) config.ca_file = normalized_path(c->ca_file).string();
     std::string token = c->token;
     if (token == "-" && !std::getline(std::cin, token)) throw Error("--token -: no token on stdin");
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
     if (token.empty()) {
       // Checked now, as every command will find it: GLIA_TOKEN or the command.
       platform::RemoteConfig probe = config;
@@ -106,8 +107,17 @@ void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& works
     if (config.workspace.empty()) config.workspace = remote::only_workspace(config, token);
     remote::check_connection(config, token);  // the server answers and the token opens it
     const std::filesystem::path dir = normalized_path(c->dir);
-    if (!c->token.empty()) remote::keep_token(config, token);
-    auto ws = platform::Workspace::connect(dir, config);
+    auto ws = platform::Workspace::connect(dir, config);  // refused for a folder with a workspace
+    if (!c->token.empty()) {
+      try {
+        remote::keep_token(config, token);
+      } catch (...) {  // nothing left behind: the folder goes with the refused token
+        std::error_code ec;
+        std::filesystem::remove_all(dir / ".glia", ec);
+        std::filesystem::remove(dir, ec);  // only when empty: a folder made for it
+        throw;
+      }
+    }
     print(describe(ws), c->output);
   });
 

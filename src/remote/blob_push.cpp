@@ -55,35 +55,49 @@ BlobPusher::BlobPusher(std::shared_ptr<http::Client> client, std::string workspa
 void BlobPusher::push(const std::vector<std::string>& blobs,
                       const std::vector<std::string>& manifests) {
   std::set<std::string> wanted(blobs.begin(), blobs.end());
-  for (const auto& m : manifests) {
-    if (m.empty()) continue;
+  // A manifest the server holds comes with its blobs (stored, or known by URL there): only the
+  // entries of those it lacks are sent.
+  std::vector<std::string> named;
+  for (const auto& m : manifests)
+    if (!m.empty()) named.push_back(m);
+  for (const auto& m : missing(named)) {
     wanted.insert(m);
-    // A manifest the cache lacks was written by the server (a registered dataset, say): it is
-    // there already, with its blobs.
-    if (!cache_.contains(m)) continue;
+    if (!cache_.contains(m))
+      throw Error(ErrorKind::NotFound,
+                  "manifest " + m + " is neither in the local cache nor on the server");
     for (const auto& e : cache_.manifest(m)) wanted.insert(e.sha256);
   }
   wanted.erase("");
-  std::vector<std::string> all(wanted.begin(), wanted.end());
-  for (size_t at = 0; at < all.size(); at += kAskAtOnce) {
-    const size_t end = std::min(all.size(), at + kAskAtOnce);
-    const nlohmann::json asked(std::vector<std::string>(all.begin() + static_cast<long>(at),
-                                                        all.begin() + static_cast<long>(end)));
-    const auto answer = client_->send_json("POST", missing_path_, {{"sha256", asked}}, true);
-    for (const auto& h : answer.at("missing")) {
-      const std::string sha256 = h.get<std::string>();
-      if (cache_.contains(sha256)) {
-        upload_blob(*client_, prefix_ + "/" + sha256, cache_.blob_path(sha256));
-        continue;
-      }
-      const auto urls = cache_.blob_urls(sha256);  // registered by reference: its URL travels
-      if (urls.empty())
-        throw Error(ErrorKind::NotFound,
-                    "blob " + sha256 + " is neither in the local cache nor on the server");
-      for (const auto& url : urls)
-        client_->send_json("POST", prefix_ + "/" + sha256 + "/urls", {{"url", url}}, true);
+  // Manifests last: the server checks, when a record names one, that its files are there.
+  std::vector<std::string> order;
+  for (const auto& h : missing(std::vector<std::string>(wanted.begin(), wanted.end())))
+    if (std::find(named.begin(), named.end(), h) == named.end()) order.push_back(h);
+  for (const auto& h : named)
+    if (wanted.count(h)) order.push_back(h);
+  for (const std::string& sha256 : order) {
+    if (cache_.contains(sha256)) {
+      upload_blob(*client_, prefix_ + "/" + sha256, cache_.blob_path(sha256));
+      continue;
     }
+    const auto urls = cache_.blob_urls(sha256);  // registered by reference: its URL travels
+    if (urls.empty())
+      throw Error(ErrorKind::NotFound,
+                  "blob " + sha256 + " is neither in the local cache nor on the server");
+    for (const auto& url : urls)
+      client_->send_json("POST", prefix_ + "/" + sha256 + "/urls", {{"url", url}}, true);
   }
+}
+
+std::vector<std::string> BlobPusher::missing(const std::vector<std::string>& hashes) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at < hashes.size(); at += kAskAtOnce) {
+    const size_t end = std::min(hashes.size(), at + kAskAtOnce);
+    const nlohmann::json asked(std::vector<std::string>(hashes.begin() + static_cast<long>(at),
+                                                        hashes.begin() + static_cast<long>(end)));
+    const auto answer = client_->send_json("POST", missing_path_, {{"sha256", asked}}, true);
+    for (const auto& h : answer.at("missing")) out.push_back(h.get<std::string>());
+  }
+  return out;
 }
 
 }  // namespace glia::remote

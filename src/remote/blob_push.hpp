@@ -22,6 +22,8 @@ class BlobPusher {
   void push(const std::vector<std::string>& blobs, const std::vector<std::string>& manifests = {});
 
  private:
+  /// Which of `hashes` the server holds neither the bytes nor a URL of.
+  std::vector<std::string> missing(const std::vector<std::string>& hashes);
   std::shared_ptr<http::Client> client_;
   std::string prefix_;        // /api/v1/workspaces/{ws}/blobs
   std::string missing_path_;  // /api/v1/workspaces/{ws}/missing-blobs

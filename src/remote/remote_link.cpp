@@ -1,5 +1,6 @@
 // The link of a remote workspace (platform::RemoteLink over the HTTP layer's client), and
 // enable(), which installs it for Workspace::open.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -120,17 +121,23 @@ platform::RunRecord HttpLink::follow_log(const std::string& run_id,
     }
     for (const auto& c : chunks) sink(c);
   };
+  // Whatever ends this function early (a failed status call, the sink), the reader is told to
+  // stop and let go of (it holds only shared state), never left joinable.
+  struct Release {
+    std::thread& reader;
+    Shared& shared;
+    ~Release() {
+      shared.stop = true;
+      if (reader.joinable()) reader.detach();
+    }
+  } release{reader, *shared};
   auto last_check = std::chrono::steady_clock::now();
-  const auto poll = std::chrono::duration<double>(options.poll_seconds);
+  // The status as the local follower reads it, at most 4 times a second (each one a request).
+  const auto poll = std::chrono::duration<double>(std::max(options.poll_seconds, 0.25));
   while (!shared->done) {
     pass_on();
-    if (options.stop && options.stop->load()) {
-      shared->stop = true;
-      reader.detach();  // it ends with the next chunk, or with the process
+    if (options.stop && options.stop->load())  // the reader ends with the next chunk
       return store->get_run(run_id);
-    }
-    // The status as often as the local follower reads it (one small call), so the same
-    // changes are seen; keep_alive about once a second, as there.
     platform::RunRecord now = store->get_run(run_id);
     if (now.status != run.status && options.on_status) options.on_status(now);
     run = now;

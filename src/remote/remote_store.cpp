@@ -74,8 +74,8 @@ std::vector<std::string> RemoteStore::experiments() {
 
 void RemoteStore::set_status(const std::string& id, RunStatus status, double at,
                              std::optional<int> exit_code, const std::string& error) {
-  call("set_status",
-       {{"id", id}, {"status", status}, {"at", at}, {"exit_code", exit_code}, {"error", error}},
+  (void)at;  // the server's clock is the store's
+  call("set_status", {{"id", id}, {"status", status}, {"exit_code", exit_code}, {"error", error}},
        false);
 }
 
@@ -91,8 +91,11 @@ void RemoteStore::set_process(const std::string& id, int64_t, int64_t, int64_t) 
 
 bool RemoteStore::request_cancel(const std::string& id,
                                  const std::map<std::string, std::string>& properties, double at) {
-  return as<bool>(
-      call("request_cancel", {{"id", id}, {"properties", properties}, {"at", at}}, false));
+  // As `glia job cancel`: the server checks the run and records the request at its own time.
+  if (!properties.empty())
+    throw Error(ErrorKind::Permission, "run '" + id + "': a cancel's properties are the server's");
+  (void)at;
+  return as<bool>(call("request_cancel", {{"id", id}}, false));
 }
 
 void RemoteStore::set_tags(const std::string& id, const std::map<std::string, std::string>& tags) {
@@ -251,7 +254,8 @@ std::vector<ApiToken> RemoteStore::list_tokens(const std::optional<std::string>&
 }
 
 bool RemoteStore::revoke_token(const std::string& id, double at) {
-  return as<bool>(call("revoke_token", {{"id", id}, {"at", at}}, false));
+  (void)at;  // the server's clock
+  return as<bool>(call("revoke_token", {{"id", id}}, false));
 }
 
 ExperimentRecord RemoteStore::create_experiment(const std::string& name,
@@ -286,7 +290,7 @@ std::map<std::string, std::string> RemoteStore::run_params(const std::string& ru
 }
 
 void RemoteStore::set_run_deleted(const std::string& run_id, std::optional<double> at) {
-  call("set_run_deleted", {{"run_id", run_id}, {"at", at}}, true);
+  call("set_run_deleted", {{"run_id", run_id}, {"deleted", at.has_value()}}, true);
 }
 
 std::vector<std::string> RemoteStore::deleted_runs() {

@@ -163,6 +163,23 @@ expect_fail_code 4 "$GLIA" -w "$WORK/reader" agent run
 grep -q "is a remote workspace ($URL): its agent runs on its server" <<<"$LAST_ERR" || fail "agent: $LAST_ERR"
 expect_fail_code 4 "$GLIA" -w "$WORK/reader" server --listen 127.0.0.1:0
 expect_fail_code 4 "$GLIA" -w "$WORK/reader" environment prune
+expect_fail_code 4 "$GLIA" -w "$WORK/reader" environment build anything
+# An owner manages users and tokens from a remote folder as on the server (the hash stays there).
+s user add olga --role owner >/dev/null
+OLGA=$(token_of olga)
+GLIA_TOKEN=$OLGA "$GLIA" workspace connect "$URL" "$WORK/owner" >/dev/null || fail "owner connect"
+o() { GLIA_TOKEN=$OLGA "$GLIA" -w "$WORK/owner" "$@"; }
+o user add zed --role reader >/dev/null || fail "remote user add"
+o user list -o json | python3 -c 'import json,sys; names=[u["name"] for u in json.load(sys.stdin)]; assert "zed" in names, names' ||
+  fail "remote user list"
+ZED_ID=$(o token create --user zed -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+o token list -o json | grep -q "$ZED_ID" || fail "remote token list"
+if o token list -o json | grep -q argon2; then fail "a token hash left the server"; fi
+o token revoke "$ZED_ID" >/dev/null || fail "remote token revoke"
+# A remote config someone else could change is not followed (it says where the token goes).
+chmod g+w "$WORK/owner/.glia/config.json"
+expect_fail_code 5 env GLIA_TOKEN="$OLGA" "$GLIA" -w "$WORK/owner" run list
+chmod g-w "$WORK/owner/.glia/config.json"
 # A server that is gone: unavailable (exit 7), one line.
 kill -TERM "$PID"
 wait "$PID" || true

@@ -104,18 +104,53 @@ expect 416 GET "$API/runs/$RUN/files/outputs/blob.bin" "$READER" -H 'Range: byte
 expect 200 GET "$API/runs/$RUN/log" "$READER"
 grep -q "hello from the job" "$WORK/body" || fail "log: $(cat "$WORK/body")"
 
+# POST /jobs: a job sent as its YAML, its code folder's snapshot uploaded before (here: the one the
+# CLI stored for the first job), runs on the server's compute like a CLI submit.
+SNAP=$(g run show "$RUN" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["code_snapshot"])')
+job_body() {  # job_body YAML [SNAPSHOT] [SET...]: the request body
+  python3 -c 'import json,sys; b={"job": sys.argv[1]}
+if len(sys.argv) > 2 and sys.argv[2]: b["code_snapshot"] = sys.argv[2]
+if len(sys.argv) > 3: b["set"] = sys.argv[3:]
+print(json.dumps(b))' "$@" >"$WORK/job.json"
+}
+job_body "$(cat "$WORK/code/job.yml")" "$SNAP" "experiment_name=api-rest"
+expect 201 POST "$API/jobs" "$OWNER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
+JOB=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["experiment"]=="api-rest", j; print(j["id"])' "$WORK/body") ||
+  fail "POST /jobs answer: $(cat "$WORK/body")"
+wait_status "$WS" "$JOB" Completed 60
+expect 200 GET "$API/runs/$JOB/log" "$READER"
+grep -q "hello from the job" "$WORK/body" || fail "the REST job's log: $(cat "$WORK/body")"
+[ "$(run_field "$WS" "$JOB" code_snapshot)" = "$SNAP" ] || fail "the REST job's code snapshot differs"
+# Refused, with nothing queued: a code folder with no snapshot, a snapshot the server lacks, a
+# path on the submitter's machine as input, a reader.
+job_body "$(cat "$WORK/code/job.yml")"
+expect 400 POST "$API/jobs" "$OWNER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
+job_body "$(cat "$WORK/code/job.yml")" "$(printf '0%.0s' $(seq 64))"
+expect 404 POST "$API/jobs" "$OWNER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
+job_body "$(printf 'command: cat ${{inputs.f}}\ninputs:\n  f:\n    type: uri_file\n    path: /etc/hostname\n')"
+expect 400 POST "$API/jobs" "$OWNER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
+grep -q "path on the submitting machine" "$WORK/body" || fail "local input: $(cat "$WORK/body")"
+job_body "command: echo hi"
+expect 403 POST "$API/jobs" "$READER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
+[ "$(g run list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
+  fail "a refused POST /jobs queued a run"
+
 # schemathesis over every operation, as the owner (writes included), examples capped.
 # The served workspace's name is given, so the routes behind it are reached (other names are
 # 404s and test little); run ids, names and paths are schemathesis' own.
-# The remote store protocol's arguments are typed per call (docs/server.md), and a blob is stored
-# only under its own hash: data valid by the document alone may be refused there with a 400 (every
-# other check, 5xx included, still runs on both).
+# The remote store protocol's arguments are typed per call (docs/server.md), a job's YAML is checked
+# as a job file, and a blob is stored only under its own hash: data valid by the document alone may
+# be refused there with a 400 (every other check, 5xx included, still runs on all three).
 cat >"$WORK/st.toml" <<'TOML'
 [parameters]
 "path.ws" = "team"
 
 [[operations]]
 include-name = "POST /api/v1/workspaces/{ws}/store/{method}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
+[[operations]]
+include-name = "POST /api/v1/workspaces/{ws}/jobs"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
 [[operations]]

@@ -17,6 +17,9 @@ namespace glia::platform {
 /// Throws glia::Error (InvalidArgument) unless `name` follows the asset name rule
 /// ([A-Za-z0-9][A-Za-z0-9._-]{0,254}).
 void check_user_name(const std::string& name);
+/// Whether `hash` is a token hash this server makes (argon2id at its own cost): the only kind
+/// it verifies.
+bool is_standard_token_hash(const std::string& hash);
 
 /// Adds a user after checking its name; an existing name is refused (Conflict). `created_by`:
 /// who added it (a Unix user for the CLI, a user for the server).

@@ -13,6 +13,11 @@
 
 namespace glia::platform {
 
+class Workspace;
+/// Throws glia::Error (Conflict) for a remote workspace: "`what` on its server" — for what acts on
+/// this machine's processes and files (an agent, its jobs, serving it).
+void require_local_workspace(const Workspace& ws, const std::string& what);
+
 class Workspace {
  public:
   /// Creates a workspace in `dir` (created if missing): `.glia/config.json`, the SQLite store

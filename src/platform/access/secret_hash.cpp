@@ -46,10 +46,16 @@ std::string hash_secret(std::string_view secret) {
   return std::string(out.data());
 }
 
-bool verify_secret(const std::string& hash, std::string_view secret) {
+bool standard_hash(const std::string& hash) {
   ensure_sodium();
-  // Only argon2id hashes are accepted: a row holding anything else never verifies.
-  if (hash.rfind("$argon2id$", 0) != 0 || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  return hash.rfind("$argon2id$", 0) == 0 && hash.size() < crypto_pwhash_STRBYTES &&
+         crypto_pwhash_str_needs_rehash(hash.c_str(), kOpsLimit, kMemLimit) == 0;
+}
+
+bool verify_secret(const std::string& hash, std::string_view secret) {
+  // Only argon2id hashes at this server's cost are accepted: a row holding anything else (a hash
+  // whose memory or time parameters would let one request exhaust the server) never verifies.
+  if (!standard_hash(hash)) return false;
   hash_slots().acquire();
   const int rc = crypto_pwhash_str_verify(hash.c_str(), secret.data(), secret.size());
   hash_slots().release();

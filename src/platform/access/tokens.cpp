@@ -17,6 +17,10 @@ constexpr size_t kMaxDescription = 1000;
 
 }  // namespace
 
+bool is_standard_token_hash(const std::string& hash) {
+  return access::standard_hash(hash);
+}
+
 std::string token_status(const ApiToken& token, double now) {
   if (token.revoked_at) return "revoked";
   if (token.expires_at && *token.expires_at <= now) return "expired";

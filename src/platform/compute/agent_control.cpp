@@ -80,6 +80,7 @@ std::filesystem::path agent_pid_file(const std::filesystem::path& root) {
 }
 
 int reconcile_if_no_agent(Workspace& ws) {
+  require_local_workspace(ws, "its jobs are run and watched");
   RunFilter f;
   f.any_status = active_statuses();
   f.submitter_uid = ::geteuid();  // another user's runs are their agent's
@@ -93,6 +94,7 @@ int reconcile_if_no_agent(Workspace& ws) {
 }
 
 void ensure_agent(Workspace& ws, const std::vector<std::string>& agent_command) {
+  require_local_workspace(ws, "its jobs are run and watched");
   const auto files = compute::agent_files(ws.root());
   if (compute::wake_agent(files)) return;
   // One CLI at a time starts an agent, and holds the start lock until the new agent listens:

@@ -220,6 +220,7 @@ void finish_run(Workspace& ws, const std::string& run_id, RunStatus status,
 }
 
 int recover_kept_runs(Workspace& ws) {
+  require_local_workspace(ws, "its jobs are run and watched");
   const fs::path runs = ws.root() / ".glia" / "runs";
   std::error_code ec;
   if (!fs::is_directory(runs, ec)) return 0;
@@ -258,6 +259,7 @@ int recover_kept_runs(Workspace& ws) {
 }
 
 int reconcile_orphans(Workspace& ws) {
+  require_local_workspace(ws, "its jobs are run and watched");
   Store& store = ws.store();
   RunFilter f;
   f.any_status = active_statuses();

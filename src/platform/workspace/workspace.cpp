@@ -1,6 +1,7 @@
 #include "glia/platform/workspace.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -200,6 +201,16 @@ Workspace Workspace::open(const fs::path& dir) {
                 std::to_string(j["version"].get<int>()) + ")");
   std::string store_url = store_url_of(j, config);
   std::optional<RemoteConfig> remote = remote_of(j, config);
+  if (remote) {
+    // It names where this user's token goes and may name a command to run: only a config this
+    // user owns, and no one else may change, is followed (a planted one up the tree is not).
+    struct stat st {};
+    if (::stat(config.c_str(), &st) != 0 || st.st_uid != ::geteuid() ||
+        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+      throw Error(ErrorKind::Permission,
+                  "'" + config.string() +
+                      "': a remote workspace's config must be yours and writable by you alone");
+  }
   if (remote && j.contains("store"))
     throw Error("'" + config.string() + "': a remote workspace has no local 'store'");
   tighten_store_folders(root / ".glia");
@@ -221,6 +232,12 @@ Workspace Workspace::find(const std::optional<fs::path>& explicit_dir, const fs:
       "no Glia workspace found in '" + start.string() +
           "' or its parents (create one with 'glia workspace init DIR', or pass -w DIR / set "
           "GLIA_WORKSPACE)");
+}
+
+void require_local_workspace(const Workspace& ws, const std::string& what) {
+  if (ws.is_remote())
+    throw Error(ErrorKind::Conflict, "'" + ws.root().string() + "' is a remote workspace (" +
+                                         ws.remote().url + "): " + what + " on its server");
 }
 
 const RemoteConfig& Workspace::remote() const {

@@ -17,7 +17,7 @@ constexpr uint64_t kMaxBlob = uint64_t{64} << 30;  // one blob: 64 GiB
 constexpr size_t kMaxAsked = 100000;               // hashes in one "missing" question
 
 // A hash from a request, checked (64 lower-case hex digits) by the store itself.
-const std::string& checked_hash(const platform::ArtifactStore& artifacts, const std::string& h) {
+std::string checked_hash(const platform::ArtifactStore& artifacts, const std::string& h) {
   artifacts.contains(h);  // throws glia::Error (InvalidArgument) for anything but a SHA-256
   return h;
 }
@@ -26,7 +26,7 @@ http::Response upload(ServerContext& context, http::Request& r) {
   Scope s = authorize(context, r, Role::Contributor, "upload blobs");
   allow_only(r, {});
   auto artifacts = s.ws().artifacts();
-  const std::string& sha256 = checked_hash(artifacts, r.param("sha256"));
+  const std::string sha256 = checked_hash(artifacts, r.param("sha256"));
   if (!r.read_body) throw Error(ErrorKind::Internal, "blob route without a streamed body");
   if (!r.header("Content-Length") && !r.header("Transfer-Encoding"))
     throw Error("request body: missing (send the blob's bytes; Content-Length: 0 for none)");
@@ -65,8 +65,9 @@ void register_blob_routes(http::Router& router, ServerContext& context) {
                json missing = json::array();
                for (const auto& h : body["sha256"]) {
                  if (!h.is_string()) throw Error("'sha256' must hold strings (SHA-256 hashes)");
-                 if (!artifacts.contains(checked_hash(artifacts, h.get<std::string>())))
-                   missing.push_back(h);
+                 const std::string sha256 = checked_hash(artifacts, h.get<std::string>());
+      // Known by URL (registered by reference) counts as held: jobs fetch it from there.
+      if (!artifacts.contains(sha256) && artifacts.blob_urls(sha256).empty()) missing.push_back(h);
                }
                return http::Response::json({{"missing", missing}});
              });
@@ -74,7 +75,7 @@ void register_blob_routes(http::Router& router, ServerContext& context) {
     Scope s = authorize(context, r, Role::Reader, "download blobs");
     allow_only(r, {});
     auto artifacts = s.ws().artifacts();
-    const std::string& sha256 = checked_hash(artifacts, r.param("sha256"));
+    const std::string sha256 = checked_hash(artifacts, r.param("sha256"));
     if (!artifacts.contains(sha256))
       throw Error(ErrorKind::NotFound, "the workspace holds no blob " + sha256);
     return blob_download(r, artifacts.blob_path(sha256));
@@ -85,7 +86,7 @@ void register_blob_routes(http::Router& router, ServerContext& context) {
     Scope s = authorize(context, r, Role::Contributor, "register blobs by reference");
     allow_only(r, {});
     auto artifacts = s.ws().artifacts();
-    const std::string& sha256 = checked_hash(artifacts, r.param("sha256"));
+    const std::string sha256 = checked_hash(artifacts, r.param("sha256"));
     const json body = json_object_body(r, {"url"});
     if (!body.contains("url") || !body["url"].is_string())
       throw Error("'url' must be an http(s) URL (a string)");

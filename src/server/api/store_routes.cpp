@@ -8,11 +8,23 @@
 #include <unistd.h>
 
 #include <functional>
+#include <limits>
 #include <map>
+#include <string_view>
+#include <type_traits>
 
 #include "glia/error.hpp"
+#include "glia/platform/access.hpp"
+#include "glia/platform/clock.hpp"
+#include "glia/platform/datasets.hpp"
+#include "glia/platform/environments.hpp"
+#include "glia/platform/experiment_names.hpp"
+#include "glia/platform/job_submit.hpp"
+#include "glia/platform/local_agent.hpp"
+#include "glia/platform/models.hpp"
 #include "glia/platform/store_json.hpp"
 #include "server/api/api.hpp"
+#include "server/api/store_checks.hpp"
 
 namespace glia::server::api {
 
@@ -21,41 +33,65 @@ using platform::Role;
 
 namespace {
 
-constexpr uint64_t kMaxStoreCall = uint64_t{64} << 20;  // one call's arguments: 64 MiB
+// One call's arguments: 4 MiB, as a REST metric batch (RunLogger sends 1000 values a batch).
+constexpr uint64_t kMaxStoreCall = uint64_t{4} << 20;
 
-/// The arguments of one call, read by name.
+/// The arguments of one call, read by name, and the workspace it is made on.
 class Args {
  public:
-  Args(const json& j, std::string method) : j_(j), method_(std::move(method)) {
+  Args(const json& j, std::string method, const std::vector<const char*>& params,
+       platform::Workspace& ws)
+      : j_(j), method_(std::move(method)), params_(params), ws_(ws) {
     if (!j_.is_object())
       throw Error("store call '" + method_ + "': the body must be a JSON object of arguments");
   }
+  platform::ArtifactStore artifacts() const { return ws_.artifacts(); }
   template <typename T>
   T get(const char* key) {
+    declared(key);
     const auto it = j_.find(key);
     if (it == j_.end()) throw Error("store call '" + method_ + "': missing argument '" + key + "'");
     return read<T>(*it, key);
   }
   template <typename T>
   T get_or(const char* key, T fallback) {
+    declared(key);
     const auto it = j_.find(key);
     if (it == j_.end() || it->is_null()) return fallback;
     return read<T>(*it, key);
   }
   /// Refuses an argument the method does not take, before anything runs.
-  void check(const std::vector<const char*>& params) const {
+  void check() const {
     for (const auto& [key, value] : j_.items()) {
       bool known = false;
-      for (const char* p : params) known = known || key == p;
+      for (const char* p : params_) known = known || key == p;
       if (!known) throw Error("store call '" + method_ + "': unknown argument '" + key + "'");
     }
   }
 
  private:
+  // A method reading an argument its table entry does not list is a bug here, not the client's.
+  void declared(const char* key) const {
+    for (const char* p : params_)
+      if (std::string_view(p) == key) return;
+    throw Error(ErrorKind::Internal,
+                "store call '" + method_ + "' reads the undeclared argument '" + key + "'");
+  }
   template <typename T>
   T read(const json& v, const char* key) const {
     try {
-      return v.get<T>();
+      if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, int>) {
+        // Whole numbers only: 1.7 is not version 1.
+        const auto i = json_integer(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+        if (!i) throw Error("expected an integer");
+        return static_cast<T>(*i);
+      } else if constexpr (std::is_same_v<T, std::optional<int64_t>> ||
+                           std::is_same_v<T, std::optional<int>>) {
+        if (v.is_null()) return std::nullopt;
+        return read<typename T::value_type>(v, key);
+      } else {
+        return v.get<T>();
+      }
     } catch (const Error& e) {
       throw Error("store call '" + method_ + "': argument '" + key + "': " + e.what());
     } catch (const json::exception&) {
@@ -64,6 +100,8 @@ class Args {
   }
   const json& j_;
   std::string method_;
+  const std::vector<const char*>& params_;
+  platform::Workspace& ws_;
 };
 
 using Strings = std::map<std::string, std::string>;
@@ -94,6 +132,7 @@ const std::map<std::string, Method>& methods() {
        {Role::Contributor, "create runs", {"run"},
         [](Args& a, S& s, const P& who, bool& wake) -> json {
           auto run = a.get<platform::NewRun>("run");
+          check_new_run(run, a.artifacts());
           // Runs a client creates are the server's to execute: its user, the caller's name.
           run.submitter_uid = static_cast<int64_t>(::geteuid());
           run.submitter_name = who.user;
@@ -113,13 +152,17 @@ const std::map<std::string, Method>& methods() {
                          return s.experiments();
                        }}},
       {"set_status",
-       {Role::Contributor, "change a run's status", {"status", "id", "at", "exit_code", "error"},
-        [](Args& a, S& s, const P&, bool& wake) -> json {
+       {Role::Contributor, "change a run's status", {"status", "id", "exit_code", "error"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const std::string id = a.get<std::string>("id");
           const auto status = a.get<platform::RunStatus>("status");
-          s.set_status(a.get<std::string>("id"), status, a.get<double>("at"),
+          // A job's status is its agent's (a client cancels it); a program's run, the program's.
+          if (!s.get_run(id).spec.empty())
+            throw Error(ErrorKind::Permission,
+                        "run '" + id + "' is a job: its status is the server agent's (cancel it)");
+          s.set_status(id, status, platform::now_seconds(),
                        a.get_or<std::optional<int>>("exit_code", std::nullopt),
                        a.get_or<std::string>("error", ""));
-          wake = status == platform::RunStatus::Queued;
           return nullptr;
         }}},
       {"status_history",
@@ -127,19 +170,29 @@ const std::map<std::string, Method>& methods() {
           return s.status_history(a.get<std::string>("id"));
         }}},
       {"request_cancel",
-       {Role::Contributor, "cancel jobs", {"id", "properties", "at"}, [](Args& a, S& s, const P&, bool& wake) -> json {
-          const bool requested = s.request_cancel(
-              a.get<std::string>("id"), a.get<Strings>("properties"), a.get<double>("at"));
-          wake = requested;
-          return requested;
+       {Role::Contributor, "cancel jobs", {"id"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          // As `glia job cancel` and the REST route: the same checks, the server's clock.
+          const auto run = platform::request_job_cancel(s, a.get<std::string>("id"));
+          wake = true;
+          return run.status == platform::RunStatus::CancelRequested;
         }}},
-      {"set_tags", {Role::Contributor, "tag runs", {"id", "tags"}, [](Args& a, S& s, const P&, bool&) -> json {
-                      s.set_tags(a.get<std::string>("id"), a.get<Strings>("tags"));
-                      return nullptr;
-                    }}},
+      {"set_tags",
+       {Role::Contributor, "tag runs", {"id", "tags"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const auto tags = a.get<Strings>("tags");
+          check_tags(tags, "tags");
+          s.set_tags(a.get<std::string>("id"), tags);
+          return nullptr;
+        }}},
       {"add_properties",
-       {Role::Contributor, "add run properties", {"id", "properties"}, [](Args& a, S& s, const P&, bool&) -> json {
-          s.add_properties(a.get<std::string>("id"), a.get<Strings>("properties"));
+       {Role::Contributor, "add run properties", {"id", "properties"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const std::string id = a.get<std::string>("id");
+          if (!s.get_run(id).spec.empty())
+            throw Error(ErrorKind::Permission,
+                        "run '" + id + "' is a job: its properties are its agent's");
+          s.add_properties(id, a.get<Strings>("properties"));
           return nullptr;
         }}},
       {"log_metrics",
@@ -149,11 +202,17 @@ const std::map<std::string, Method>& methods() {
           return nullptr;
         }}},
       {"apply_tracking",
-       {Role::Contributor, "log to runs", {"run_id", "batch", "new_offset", "expected_offset"}, [](Args& a, S& s, const P&, bool&) -> json {
-          return s.apply_tracking(a.get<std::string>("run_id"),
-                                  a.get<platform::TrackingBatch>("batch"),
-                                  a.get<int64_t>("new_offset"),
-                                  a.get_or<std::optional<int64_t>>("expected_offset", std::nullopt));
+       {Role::Contributor, "log to runs", {"run_id", "batch", "new_offset", "expected_offset"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const std::string id = a.get<std::string>("run_id");
+          // A job's offset is its agent's place in the tracking file: never a client's.
+          if (!s.get_run(id).spec.empty())
+            throw Error(ErrorKind::Permission,
+                        "run '" + id + "' is a job: its tracking comes from its tracking file");
+          const auto batch = a.get<platform::TrackingBatch>("batch");
+          check_tracking_batch(batch, a.artifacts());
+          return s.apply_tracking(id, batch, a.get<int64_t>("new_offset"),
+                                  a.get<int64_t>("expected_offset"));
         }}},
       {"tracking_offset", {Role::Reader, "read runs", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                              return s.tracking_offset(a.get<std::string>("run_id"));
@@ -165,17 +224,22 @@ const std::map<std::string, Method>& methods() {
                            return s.metric_images(a.get<std::string>("run_id"));
                          }}},
       {"add_run_files",
-       {Role::Contributor, "add run files", {"run_id", "files"}, [](Args& a, S& s, const P&, bool&) -> json {
-          s.add_run_files(a.get<std::string>("run_id"),
-                          a.get<std::vector<platform::RunFile>>("files"));
+       {Role::Contributor, "add run files", {"run_id", "files"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const auto files = a.get<std::vector<platform::RunFile>>("files");
+          check_run_files(files, a.artifacts());
+          s.add_run_files(a.get<std::string>("run_id"), files);
           return nullptr;
         }}},
       {"run_files", {Role::Reader, "list run files", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                        return s.run_files(a.get<std::string>("run_id"));
                      }}},
       {"create_dataset_version",
-       {Role::Contributor, "register datasets", {"dataset", "force_new"}, [](Args& a, S& s, const P& who, bool&) -> json {
+       {Role::Contributor, "register datasets", {"dataset", "force_new"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
           auto d = a.get<platform::DatasetVersion>("dataset");
+          platform::check_dataset_name(d.name);
+          check_manifest(d.manifest, a.artifacts(), "dataset " + d.name);
           d.created_by = who.user;
           bool created = false;
           auto v = s.create_dataset_version(d, a.get<bool>("force_new"), &created);
@@ -196,8 +260,12 @@ const std::map<std::string, Method>& methods() {
           return nullptr;
         }}},
       {"add_run_inputs",
-       {Role::Contributor, "record run inputs", {"inputs"}, [](Args& a, S& s, const P&, bool&) -> json {
-          s.add_run_inputs(a.get<std::vector<platform::RunInput>>("inputs"));
+       {Role::Contributor, "record run inputs", {"inputs"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const auto inputs = a.get<std::vector<platform::RunInput>>("inputs");
+          check_run_inputs(inputs, a.artifacts());
+          for (const auto& in : inputs) s.get_run(in.run_id);  // NotFound, not a SQL error
+          s.add_run_inputs(inputs);
           return nullptr;
         }}},
       {"run_inputs", {Role::Reader, "read runs", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
@@ -208,8 +276,14 @@ const std::map<std::string, Method>& methods() {
                                                   a.get<int64_t>("version"));
                          }}},
       {"create_model_version",
-       {Role::Contributor, "register models", {"model"}, [](Args& a, S& s, const P& who, bool&) -> json {
+       {Role::Contributor, "register models", {"model"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
           auto m = a.get<platform::ModelVersion>("model");
+          platform::check_model_name(m.name);
+          check_manifest(m.manifest, a.artifacts(), "model " + m.name);
+          check_tags(m.tags, "model tags");
+          check_tags(m.properties, "model properties");
+          if (m.run_id) s.get_run(*m.run_id);
           m.created_by = who.user;
           return s.create_model_version(m);
         }}},
@@ -228,8 +302,9 @@ const std::map<std::string, Method>& methods() {
         }}},
       {"create_environment_version",
        {Role::Contributor, "register environments", {"environment"},
-        [](Args& a, S& s, const P& who, bool&) -> json {
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
           auto e = a.get<platform::EnvironmentVersion>("environment");
+          platform::check_environment_name(e.name);
           e.created_by = who.user;
           bool created = false;
           auto v = s.create_environment_version(e, &created);
@@ -250,11 +325,14 @@ const std::map<std::string, Method>& methods() {
                                      a.get<bool>("archived"));
           return nullptr;
         }}},
-      {"create_user", {Role::Owner, "add users", {"user"}, [](Args& a, S& s, const P& who, bool&) -> json {
-                         auto u = a.get<platform::User>("user");
-                         u.created_by = who.user;
-                         return s.create_user(u);
-                       }}},
+      {"create_user",
+       {Role::Owner, "add users", {"user"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          auto u = a.get<platform::User>("user");
+          platform::check_user_name(u.name);
+          u.created_by = who.user;
+          return s.create_user(u);
+        }}},
       {"find_user", {Role::Owner, "read users", {"name"}, [](Args& a, S& s, const P&, bool&) -> json {
                        return s.find_user(a.get<std::string>("name"));
                      }}},
@@ -266,27 +344,39 @@ const std::map<std::string, Method>& methods() {
                          return nullptr;
                        }}},
       {"create_token",
-       {Role::Owner, "create tokens", {"token"}, [](Args& a, S& s, const P&, bool&) -> json {
-          // The client made the secret and sends only its hash (the secret never travels).
-          return token_view(s.create_token(a.get<platform::ApiToken>("token")));
+       {Role::Owner, "create tokens", {"token"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          // The client made the secret and sends only its hash (the secret never travels),
+          // at this server's cost: a costlier one would let one request exhaust the server.
+          const auto t = a.get<platform::ApiToken>("token");
+          check_token(t);
+          return token_view(s.create_token(t));
         }}},
       {"find_token", {Role::Owner, "read tokens", {"id"}, [](Args& a, S& s, const P&, bool&) -> json {
                         auto t = s.find_token(a.get<std::string>("id"));
                         return t ? token_view(*t) : json(nullptr);
                       }}},
-      {"list_tokens", {Role::Owner, "list tokens", {}, [](Args& a, S& s, const P&, bool&) -> json {
-                         json out = json::array();
-                         for (auto& t : s.list_tokens(a.get_or<std::optional<std::string>>(
-                                  "user", std::nullopt)))
-                           out.push_back(token_view(t));
-                         return out;
-                       }}},
-      {"revoke_token", {Role::Owner, "revoke tokens", {"id", "at"}, [](Args& a, S& s, const P&, bool&) -> json {
-                          return s.revoke_token(a.get<std::string>("id"), a.get<double>("at"));
-                        }}},
+      {"list_tokens",
+       {Role::Owner, "list tokens", {"user"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          json out = json::array();
+          for (auto& t : s.list_tokens(a.get_or<std::optional<std::string>>("user", std::nullopt)))
+            out.push_back(token_view(t));
+          return out;
+        }}},
+      {"revoke_token",
+       {Role::Owner, "revoke tokens", {"id"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          return s.revoke_token(a.get<std::string>("id"), platform::now_seconds());
+        }}},
       {"create_experiment",
-       {Role::Contributor, "create experiments", {"name", "tags"}, [](Args& a, S& s, const P&, bool&) -> json {
-          return s.create_experiment(a.get<std::string>("name"), a.get<Strings>("tags"));
+       {Role::Contributor, "create experiments", {"name", "tags"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const std::string name = a.get<std::string>("name");
+          platform::check_experiment_name(name);
+          const auto tags = a.get<Strings>("tags");
+          check_tags(tags, "experiment tags");
+          return s.create_experiment(name, tags);
         }}},
       {"find_experiment",
        {Role::Reader, "read experiments", {"name"}, [](Args& a, S& s, const P&, bool&) -> json {
@@ -301,23 +391,31 @@ const std::map<std::string, Method>& methods() {
           return s.list_experiment_records();
         }}},
       {"update_experiment",
-       {Role::Contributor, "change experiments", {"id", "deleted", "tags"}, [](Args& a, S& s, const P&, bool&) -> json {
+       {Role::Contributor, "change experiments", {"id", "deleted", "tags"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const auto tags = a.get<Strings>("tags");
+          check_tags(tags, "experiment tags");
           s.update_experiment(a.get<int64_t>("id"),
-                              a.get_or<std::optional<bool>>("deleted", std::nullopt),
-                              a.get<Strings>("tags"));
+                              a.get_or<std::optional<bool>>("deleted", std::nullopt), tags);
           return nullptr;
         }}},
-      {"log_params", {Role::Contributor, "log params", {"run_id", "params"}, [](Args& a, S& s, const P&, bool&) -> json {
-                        s.log_params(a.get<std::string>("run_id"), a.get<Strings>("params"));
-                        return nullptr;
-                      }}},
+      {"log_params",
+       {Role::Contributor, "log params", {"run_id", "params"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const auto params = a.get<Strings>("params");
+          check_tags(params, "params");
+          s.log_params(a.get<std::string>("run_id"), params);
+          return nullptr;
+        }}},
       {"run_params", {Role::Reader, "read runs", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                         return s.run_params(a.get<std::string>("run_id"));
                       }}},
       {"set_run_deleted",
-       {Role::Contributor, "delete runs", {"run_id", "at"}, [](Args& a, S& s, const P&, bool&) -> json {
+       {Role::Contributor, "delete runs", {"run_id", "deleted"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
           s.set_run_deleted(a.get<std::string>("run_id"),
-                            a.get_or<std::optional<double>>("at", std::nullopt));
+                            a.get<bool>("deleted") ? std::optional<double>(platform::now_seconds())
+                                                   : std::nullopt);
           return nullptr;
         }}},
       {"deleted_runs", {Role::Reader, "list runs", {}, [](Args&, S& s, const P&, bool&) -> json {
@@ -343,8 +441,11 @@ const std::map<std::string, Method>& methods() {
           return s.delete_registered_model(a.get<std::string>("name"));
         }}},
       {"create_compute",
-       {Role::Owner, "create compute targets", {"target"}, [](Args& a, S& s, const P&, bool&) -> json {
-          s.create_compute(a.get<platform::ComputeTarget>("target"));
+       {Role::Owner, "create compute targets", {"target"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          const auto t = a.get<platform::ComputeTarget>("target");
+          platform::check_compute_name(t.name);
+          s.create_compute(t);
           return nullptr;
         }}},
       {"update_compute",
@@ -405,8 +506,8 @@ void register_store_routes(http::Router& router, ServerContext& context) {
                } catch (const json::exception&) {
                  throw Error("store call '" + name + "': the body is not valid JSON");
                }
-               Args args(body, name);
-               args.check(it->second.params);
+               Args args(body, name, it->second.params, s.ws());
+        args.check();
                bool wake = false;
                json result = it->second.run(args, s.ws().store(), s.principal, wake);
                if (wake) context.wake_agent(s.served);

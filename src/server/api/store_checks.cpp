@@ -1,0 +1,114 @@
+#include "server/api/store_checks.hpp"
+
+#include <algorithm>
+
+#include "glia/error.hpp"
+#include "glia/escape.hpp"
+#include "glia/platform/access.hpp"
+#include "glia/platform/experiment_names.hpp"
+#include "glia/platform/safe_path.hpp"
+
+namespace glia::server::api {
+
+namespace {
+
+bool has_nul(const std::string& s) {
+  return s.find('\0') != std::string::npos;
+}
+
+void check_hash(const platform::ArtifactStore& artifacts, const std::string& sha256,
+                const std::string& what) {
+  try {
+    artifacts.contains(sha256);  // throws unless 64 lower-case hex digits
+  } catch (const Error&) {
+    throw Error(what + ": " + quote_bytes(sha256) + " is not a SHA-256");
+  }
+}
+
+// A blob a record names: stored, or registered by reference (its URL known).
+void check_blob(const platform::ArtifactStore& artifacts, const std::string& sha256,
+                const std::string& what) {
+  check_hash(artifacts, sha256, what);
+  if (!artifacts.contains(sha256) && artifacts.blob_urls(sha256).empty())
+    throw Error(ErrorKind::NotFound,
+                what + ": the workspace holds no blob " + sha256 + " (upload it first)");
+}
+
+}  // namespace
+
+void check_tags(const std::map<std::string, std::string>& tags, const std::string& what) {
+  for (const auto& [k, v] : tags) {
+    if (k.empty() || k.size() > 255)
+      throw Error(what + ": tag name " + quote_bytes(k) + ": expected 1 to 255 bytes");
+    if (has_nul(k) || has_nul(v))
+      throw Error(what + ": tag " + quote_bytes(k) + " holds a NUL byte");
+  }
+}
+
+void check_manifest(const std::string& sha256, const platform::ArtifactStore& artifacts,
+                    const std::string& what) {
+  check_blob(artifacts, sha256, what);
+  for (const auto& e : artifacts.manifest(sha256))
+    check_blob(artifacts, e.sha256, what + " file " + quote_bytes(e.path));
+}
+
+void check_run_inputs(const std::vector<platform::RunInput>& inputs,
+                      const platform::ArtifactStore& artifacts) {
+  for (const auto& in : inputs) {
+    // A folder name under the run's inputs/ (the agent lays it out there).
+    platform::safe_path_component(in.input, "input name");
+    if (!in.run_id.empty()) platform::safe_path_component(in.run_id, "run id");
+    if (in.mode != "ro_mount" && in.mode != "download" && in.mode != "rw_mount")
+      throw Error("input " + quote_bytes(in.input) + ": mode " + quote_bytes(in.mode) +
+                  " is not ro_mount, rw_mount or download");
+    check_manifest(in.manifest, artifacts, "input " + quote_bytes(in.input));
+  }
+}
+
+void check_new_run(const platform::NewRun& run, const platform::ArtifactStore& artifacts) {
+  if (!run.id.empty()) platform::safe_path_component(run.id, "run id");
+  platform::check_experiment_name(run.experiment);
+  check_tags(run.tags, "run");
+  if (has_nul(run.display_name) || has_nul(run.command) || has_nul(run.spec))
+    throw Error("run: a NUL byte in its name, command or spec");
+  if (!run.parent_id.empty() || run.trial_index || !run.trial_parameters.empty())
+    throw Error(ErrorKind::Permission, "run: a sweep's trials are created by the server's agent");
+  if (run.job_type != "" && run.job_type != "command" && run.job_type != "sweep")
+    throw Error("run: job_type " + quote_bytes(run.job_type) + " is not command or sweep");
+  for (const auto& [k, v] : run.properties)
+    if (k != "environment")  // what a submit sets; the others are the agent's
+      throw Error(ErrorKind::Permission,
+                  "run: property " + quote_bytes(k) + " is set by the server's agent");
+  if (!run.code_snapshot.empty()) check_manifest(run.code_snapshot, artifacts, "code snapshot");
+  check_run_inputs(run.inputs, artifacts);
+}
+
+void check_run_files(const std::vector<platform::RunFile>& files,
+                     const platform::ArtifactStore& artifacts) {
+  for (const auto& f : files) {
+    platform::safe_relative_path(f.path, "run file path");
+    check_blob(artifacts, f.sha256, "run file " + quote_bytes(f.path));
+    if (f.size < 0) throw Error("run file " + quote_bytes(f.path) + ": a negative size");
+  }
+}
+
+void check_tracking_batch(const platform::TrackingBatch& batch,
+                          const platform::ArtifactStore& artifacts) {
+  check_run_files(batch.files, artifacts);
+  for (const auto& i : batch.images) platform::safe_relative_path(i.path, "image path");
+  check_tags(batch.tags, "tracking batch");
+  for (const auto& m : batch.metrics)
+    if (m.name.empty() || has_nul(m.name))
+      throw Error("metric name " + quote_bytes(m.name) + ": expected a non-empty name");
+}
+
+void check_token(const platform::ApiToken& token) {
+  const bool hex16 = token.id.size() == 16 && std::all_of(token.id.begin(), token.id.end(), [](char c) {
+                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                     });
+  if (!hex16) throw Error("token id " + quote_bytes(token.id) + ": expected 16 hex digits");
+  if (!platform::is_standard_token_hash(token.secret_hash))
+    throw Error("token " + token.id + ": its hash is not an argon2id hash at this server's cost");
+}
+
+}  // namespace glia::server::api

@@ -1,0 +1,33 @@
+// What the remote store protocol checks before a client's record reaches the store: the store
+// trusts its callers (the CLI, the agent), a client over HTTP is checked as the CLI and the REST
+// routes check their input — names, ids, paths and hashes, blobs the record names present, and no
+// field only the server sets (a sweep's trials, the agent's properties, a job's status).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "glia/platform/artifact_store.hpp"
+#include "glia/platform/store.hpp"
+
+namespace glia::server::api {
+
+/// Each throws glia::Error (InvalidArgument unless said) naming the field.
+void check_tags(const std::map<std::string, std::string>& tags, const std::string& what);
+/// A run a client may create: a valid (or empty) id and experiment, tags, inputs, no sweep-trial
+/// fields, only the properties a submit sets, and its code snapshot and inputs' manifests stored.
+void check_new_run(const platform::NewRun& run, const platform::ArtifactStore& artifacts);
+void check_run_files(const std::vector<platform::RunFile>& files,
+                     const platform::ArtifactStore& artifacts);
+void check_run_inputs(const std::vector<platform::RunInput>& inputs,
+                      const platform::ArtifactStore& artifacts);
+void check_tracking_batch(const platform::TrackingBatch& batch,
+                          const platform::ArtifactStore& artifacts);
+/// A manifest the server holds (NotFound otherwise), its blobs stored or known by URL.
+void check_manifest(const std::string& sha256, const platform::ArtifactStore& artifacts,
+                    const std::string& what);
+/// A token a client made: a 16-hex-digit id and an argon2id hash at the server's own cost.
+void check_token(const platform::ApiToken& token);
+
+}  // namespace glia::server::api
