@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -84,6 +85,11 @@ void ensure_agent(platform::Workspace& ws) {
   if (ws.is_remote()) return;  // the server wakes its agent on a submit or a cancel
   const fs::path exe = tool_dir() / "glia";
   platform::ensure_agent(ws, {exe.string(), "agent", "run", "-w", ws.root().string()});
+}
+
+std::chrono::milliseconds poll_interval(const platform::Workspace& ws,
+                                        std::chrono::milliseconds local) {
+  return ws.is_remote() ? std::max(local, std::chrono::milliseconds(500)) : local;
 }
 
 void keep_agent_alive(platform::Workspace& ws, const std::string& run_id) {

@@ -2,6 +2,7 @@
 // and the exit code that reports a job's outcome.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,6 +42,10 @@ void ensure_agent(platform::Workspace& ws);
 /// For commands that wait on a run: when no agent serves the workspace, reconciles what a dead
 /// one left and starts a new one if the run still waits for it (Queued or CancelRequested).
 void keep_agent_alive(platform::Workspace& ws, const std::string& run_id);
+/// How long a command that waits on a run sleeps between reads of the store: `local` for a
+/// local workspace; at least 0.5 s for a remote one, where each read is a request to its server.
+std::chrono::milliseconds poll_interval(const platform::Workspace& ws,
+                                        std::chrono::milliseconds local);
 
 /// After following a run (`what`: "job" or "sweep") until it ended or the user stopped: when it
 /// has not ended, says that it goes on and returns false; else prints its outcome line ("glia:

@@ -137,8 +137,9 @@ void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
       std::printf("cancel requested for %s\n", id->c_str());
       return;
     }
+    const auto interval = poll_interval(ws, std::chrono::milliseconds(50));
     for (int polls = 1; !platform::is_terminal(run.status); ++polls) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::this_thread::sleep_for(interval);
       if (polls % 20 == 0) keep_agent_alive(ws, *id);
       run = ws.store().get_run(*id);
     }

@@ -77,6 +77,7 @@ int stream_sweep(platform::Workspace& ws, const std::string& id) {
   platform::RunStatus last = platform::RunStatus::NotStarted;
   platform::RunRecord run = ws.store().get_run(id);
   const platform::SweepSettings settings = platform::sweep_view(ws.store(), id).settings;
+  const auto interval = poll_interval(ws, std::chrono::milliseconds(200));
   for (int polls = 0;; ++polls) {
     run = ws.store().get_run(id);
     // Only the trials not seen ending are read again: a long sweep costs what is running.
@@ -110,7 +111,7 @@ int stream_sweep(platform::Workspace& ws, const std::string& id) {
     }
     if (platform::is_terminal(run.status) || g_stop.load()) break;
     if (polls % 10 == 9) keep_agent_alive(ws, id);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::this_thread::sleep_for(interval);
   }
   std::signal(SIGINT, previous);
   if (!print_stream_end(run, "sweep")) return 130;

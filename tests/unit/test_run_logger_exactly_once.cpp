@@ -18,13 +18,21 @@ namespace {
 namespace fs = std::filesystem;
 using namespace glia::platform;
 
-// Applies every batch, but answers the first `lose` of them with a failure.
+// Applies every batch, but answers the first `lose` of them with a failure; refuses the next
+// `refuse` batches (applying nothing) with an error of kind `refusal`. Likewise for the status
+// changes: the first `lose_status` are set but their answers lost, the next `unreachable_status`
+// are not set (a server not reached).
 class LosingStore : public sqlite::SqliteStore {
  public:
   using sqlite::SqliteStore::SqliteStore;
-  int lose = 0;
+  int lose = 0, refuse = 0, lose_status = 0, unreachable_status = 0;
+  glia::ErrorKind refusal = glia::ErrorKind::InvalidArgument;
   bool apply_tracking(const std::string& run_id, const TrackingBatch& batch, int64_t new_offset,
                       std::optional<int64_t> expected_offset) override {
+    if (refuse > 0) {
+      --refuse;
+      throw glia::Error(refusal, "the batch was refused");
+    }
     const bool applied =
         sqlite::SqliteStore::apply_tracking(run_id, batch, new_offset, expected_offset);
     if (lose > 0) {
@@ -32,6 +40,18 @@ class LosingStore : public sqlite::SqliteStore {
       throw glia::Error(glia::ErrorKind::Unavailable, "the answer was lost");
     }
     return applied;
+  }
+  void set_status(const std::string& id, RunStatus status, double at, std::optional<int> exit_code,
+                  const std::string& error) override {
+    if (status != RunStatus::Running && unreachable_status > 0) {
+      --unreachable_status;
+      throw glia::Error(glia::ErrorKind::Unavailable, "the server was not reached");
+    }
+    sqlite::SqliteStore::set_status(id, status, at, exit_code, error);
+    if (status != RunStatus::Running && lose_status > 0) {
+      --lose_status;
+      throw glia::Error(glia::ErrorKind::Unavailable, "the answer was lost");
+    }
   }
 };
 
@@ -131,6 +151,97 @@ TEST_F(RunLoggerExactlyOnce, AnotherWriterMovingTheOffsetIsAConflictNotALoss) {
   } catch (const glia::Error& e) {
     EXPECT_EQ(e.kind(), glia::ErrorKind::Conflict);
   }
+  // Reported once: the values logged after it are written at the offset the store now has.
+  logger->log("acc", 0.7);
+  logger->flush();
+  logger->complete();
+  EXPECT_EQ(store_->get_run(id).status, RunStatus::Completed);
+  EXPECT_EQ(store_->metric_series(id, "acc").back().value, 0.7);
+}
+
+// A batch refused for good (not a failure that may pass) is dropped, reported once: the values
+// logged after it are written, and the run ends, instead of staying Running behind it.
+TEST_F(RunLoggerExactlyOnce, ABatchRefusedForGoodIsDroppedNotSentFirstForever) {
+  for (const glia::ErrorKind kind : {glia::ErrorKind::NotFound, glia::ErrorKind::InvalidArgument,
+                                     glia::ErrorKind::Permission, glia::ErrorKind::Conflict}) {
+    auto logger = RunLogger::from_environment("exp", "cmd");
+    const std::string id = logger->run_id();
+    logger->log("loss", 1.0);
+    logger->flush();
+    logger->log("loss", 0.5);
+    store_->refuse = 1;
+    store_->refusal = kind;
+    try {
+      logger->flush();
+      FAIL() << "the refused batch was not reported";
+    } catch (const glia::Error& e) {
+      EXPECT_EQ(e.kind(), kind);
+    }
+    logger->log("loss", 0.25);
+    logger->flush();  // not the refused batch again: the new value only
+    logger->complete();
+    const auto series = store_->metric_series(id, "loss");
+    ASSERT_EQ(series.size(), 2u);
+    EXPECT_EQ(series[0].value, 1.0);
+    EXPECT_EQ(series[1].value, 0.25);
+    EXPECT_EQ(store_->get_run(id).status, RunStatus::Completed);
+  }
+}
+
+TEST_F(RunLoggerExactlyOnce, ABatchThatMayPassLaterIsKeptForTheNextFlush) {
+  for (const glia::ErrorKind kind : {glia::ErrorKind::Unavailable, glia::ErrorKind::NoSpace}) {
+    auto logger = RunLogger::from_environment("exp", "cmd");
+    const std::string id = logger->run_id();
+    logger->log("loss", 1.0);
+    store_->refuse = 1;
+    store_->refusal = kind;
+    EXPECT_THROW(logger->flush(), glia::Error);
+    EXPECT_EQ(values(id, "loss"), 0u);
+    logger->complete();
+    EXPECT_EQ(values(id, "loss"), 1u);
+    EXPECT_EQ(store_->get_run(id).status, RunStatus::Completed);
+  }
+}
+
+// The end of the run whose answer was lost (it was set) or that did not reach the store is
+// completed, not left Running for the destructor to mark Failed.
+TEST_F(RunLoggerExactlyOnce, ALostAnswerToTheEndOfTheRunIsResolved) {
+  {
+    auto logger = RunLogger::from_environment("exp", "cmd");
+    const std::string id = logger->run_id();
+    logger->log("acc", 0.5);
+    store_->lose_status = 1;
+    logger->complete();
+    logger.reset();
+    EXPECT_EQ(store_->get_run(id).status, RunStatus::Completed);
+  }
+  {
+    auto logger = RunLogger::from_environment("exp", "cmd");
+    const std::string id = logger->run_id();
+    store_->unreachable_status = 2;
+    store_->lose_status = 1;
+    logger->complete(false, "diverged");
+    logger.reset();
+    const RunRecord run = store_->get_run(id);
+    EXPECT_EQ(run.status, RunStatus::Failed);
+    EXPECT_EQ(run.error, "diverged");
+  }
+}
+
+TEST_F(RunLoggerExactlyOnce, AStoreNeverReachedAtTheEndIsReported) {
+  auto logger = RunLogger::from_environment("exp", "cmd");
+  const std::string id = logger->run_id();
+  store_->unreachable_status = 1000;
+  try {
+    logger->complete();
+    FAIL() << "an end never recorded was not reported";
+  } catch (const glia::Error& e) {
+    EXPECT_EQ(e.kind(), glia::ErrorKind::Unavailable);
+  }
+  EXPECT_EQ(store_->get_run(id).status, RunStatus::Running);
+  store_->unreachable_status = 0;
+  logger.reset();  // the destructor ends it
+  EXPECT_EQ(store_->get_run(id).status, RunStatus::Failed);
 }
 
 }  // namespace

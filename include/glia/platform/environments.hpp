@@ -136,7 +136,8 @@ struct EnvironmentRegistration {
 
 /// Registers the spec as the next version of `r.name`, or returns the newest version when its
 /// spec hash is the same (`created` false). The python version, when given, must match an
-/// interpreter on this machine (choose_interpreter over $PATH).
+/// interpreter on this machine (choose_interpreter over $PATH) — for a local workspace; a remote
+/// one's environments are built on its server, whose agent reports a missing interpreter.
 EnvironmentVersion register_environment(Workspace& ws, const EnvironmentRegistration& r,
                                         bool* created = nullptr);
 

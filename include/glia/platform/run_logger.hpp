@@ -6,7 +6,10 @@
 // - elsewhere: offline — values are kept in memory instead of failing, so one program runs
 //   anywhere.
 // flush() and the destructor write what is buffered; a value is acknowledged once flush()
-// returns.
+// returns. In store mode a batch whose sending failed in a way that may pass later (the store
+// not reachable now, a full disk) is kept and sent first, exactly once, by the next flush; one
+// refused for good (any other kind of glia::Error) is dropped, reported once by the flush that
+// sent it, so later values are not stuck behind it.
 #pragma once
 
 #include <cstdint>
@@ -62,7 +65,9 @@ class RunLogger {
   std::filesystem::path scratch_file(const std::string& filename);
 
   void flush();
-  /// Ends a run this logger started: flushes, then Completed or Failed (with `error`).
+  /// Ends a run this logger started: flushes, then Completed or Failed (with `error`). The status
+  /// is sent again (a few times, waiting longer each time) while the store is not reachable; a
+  /// run found with that status already (an answer lost after it was set) counts as ended.
   void complete(bool success = true, const std::string& error = "");
   /// Every scalar value logged through this logger (also offline).
   const std::vector<MetricPoint>& history() const { return history_; }
@@ -71,6 +76,8 @@ class RunLogger {
   RunLogger() = default;
   void append_record(std::string line);
   void send_in_flight();
+  void send_batch();
+  void finish_run(RunStatus status, const std::string& error);
   Mode mode_ = Mode::Offline;
   std::optional<Workspace> ws_;
   std::string run_id_;

@@ -61,7 +61,8 @@ EnvironmentVersion to_version(const EnvironmentRegistration& r, bool check_pytho
 EnvironmentVersion register_environment(Workspace& ws, const EnvironmentRegistration& r,
                                         bool* created) {
   check_environment_name(r.name);
-  return ws.store().create_environment_version(to_version(r, true), created);
+  // Its interpreter is looked for where it is built: on a remote workspace's server, not here.
+  return ws.store().create_environment_version(to_version(r, !ws.is_remote()), created);
 }
 
 EnvironmentVersion register_anonymous_environment(Workspace& ws, const EnvironmentSpec& spec,

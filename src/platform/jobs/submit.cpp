@@ -110,8 +110,10 @@ std::optional<ResolvedEnvironment> resolve_job_environment(Workspace& ws, const 
   out.inline_spec = out.source.empty() ? EnvironmentSpec{} : parse_conda_file(out.source, label);
   out.source_kind = out.source.empty() ? "image" : "conda";
   if (!e.image.empty()) out.inline_spec->image = e.image;
-  try {  // now, before anything is written; a built environment has its interpreter
-    if (!built_environment(ws, out.inline_spec->build_hash()))
+  // Now, before anything is written; a built environment has its interpreter. A remote
+  // workspace's job is built and run on its server: its agent reports a missing interpreter.
+  try {
+    if (!ws.is_remote() && !built_environment(ws, out.inline_spec->build_hash()))
       check_python_available(*out.inline_spec);
   } catch (const Error& err) {
     throw Error(err.kind(), label + ": " + err.what());
@@ -221,13 +223,12 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
 
   std::optional<EnvironmentVersion> env_version;
   if (pyenv) {
-    env_version = pyenv->registered
-                      ? *pyenv->registered
-                      : register_anonymous_environment(ws, *pyenv->inline_spec, pyenv->source,
-                                                       pyenv->source_kind,
-                                                       options.submitter_name.empty()
-                                                           ? current_user().name
-                                                           : options.submitter_name);
+    env_version =
+        pyenv->registered
+            ? *pyenv->registered
+            : register_anonymous_environment(
+                  ws, *pyenv->inline_spec, pyenv->source, pyenv->source_kind,
+                  options.submitter_name.empty() ? current_user().name : options.submitter_name);
   }
 
   NewRun run;

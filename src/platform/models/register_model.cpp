@@ -93,7 +93,10 @@ ModelVersion from_run(Workspace& ws, const ModelRegistration& r) {
   auto artifacts = ws.artifacts();
   ModelVersion m;
   for (const ManifestEntry& e : entries) {
-    if (!artifacts.contains(e.sha256))
+    // A remote workspace's local artifacts are a cache of its server's, which holds the run's
+    // files (not downloaded here): the server is asked for the blobs it lacks when the version
+    // is created, and a blob it lacks too is refused then.
+    if (!ws.is_remote() && !artifacts.contains(e.sha256))
       throw Error("run '" + run.id + "': the stored bytes of '" + path + "/" + e.path +
                   "' are missing from the artifact store (blob " + e.sha256 + ")");
     m.total_bytes += static_cast<int64_t>(e.size);

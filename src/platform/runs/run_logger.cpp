@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
@@ -34,6 +35,13 @@ nlohmann::json number(double v) {
 const char* env(const char* name) {
   const char* v = std::getenv(name);
   return v && *v ? v : nullptr;
+}
+
+// Whether a failed send may pass when tried again: a store not reachable now, or a full disk
+// that may be freed. Any other failure (a batch refused for what it holds, a run that is gone,
+// a role that may not log) would fail again each time.
+bool retryable(const Error& e) {
+  return e.kind() == ErrorKind::Unavailable || e.kind() == ErrorKind::NoSpace;
 }
 
 }  // namespace
@@ -217,10 +225,25 @@ void RunLogger::flush() {
   }
 }
 
+// A batch whose sending failed in a way that may pass later is kept and sent first, as it was,
+// by the next flush; one refused for good is dropped (reported by the exception, once), so the
+// values logged after it are not stuck behind it.
+void RunLogger::send_in_flight() {
+  try {
+    send_batch();
+  } catch (const Error& e) {
+    if (!retryable(e)) {
+      in_flight_.reset();
+      offset_.reset();  // read again for the next batch: this one may have moved it (Conflict)
+    }
+    throw;
+  }
+}
+
 // A run this logger started has no other writer: the store's tracking offset counts its batches,
 // and each is applied only at the offset it was made for. Sent again after an answer was lost
 // (a server that applied it), it is not applied twice — exactly once, like a job's tracking file.
-void RunLogger::send_in_flight() {
+void RunLogger::send_batch() {
   Store& store = ws_->store();
   if (!owns_run_) {  // a job's run (its tracking offset is the agent's): appended as it is
     store.apply_tracking(run_id_, *in_flight_, store.tracking_offset(run_id_));
@@ -235,11 +258,36 @@ void RunLogger::send_in_flight() {
   in_flight_.reset();
 }
 
+// The end of the run is set once; an answer lost on the way (a server that set it, or one not
+// reached) is resolved by reading the run again, and the status sent again while it may pass.
+void RunLogger::finish_run(RunStatus status, const std::string& error) {
+  constexpr int kAttempts = 5;
+  Store& store = ws_->store();
+  const double at = now_seconds();
+  auto delay = std::chrono::milliseconds(200);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      store.set_status(run_id_, status, at, std::nullopt, error);
+      return;
+    } catch (const Error& e) {
+      std::optional<RunRecord> run;
+      try {
+        run = store.find_run(run_id_);
+      } catch (const Error& read) {
+        if (!retryable(read)) throw;
+      }
+      if (run && run->status == status) return;  // set by the try whose answer was lost
+      if (e.kind() != ErrorKind::Unavailable || attempt >= kAttempts) throw;
+    }
+    std::this_thread::sleep_for(delay);
+    delay *= 2;
+  }
+}
+
 void RunLogger::complete(bool success, const std::string& error) {
   flush();
   if (mode_ == Mode::Store && owns_run_ && !completed_)
-    ws_->store().set_status(run_id_, success ? RunStatus::Completed : RunStatus::Failed,
-                            now_seconds(), std::nullopt, error);
+    finish_run(success ? RunStatus::Completed : RunStatus::Failed, error);
   completed_ = true;
 }
 
