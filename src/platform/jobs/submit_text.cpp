@@ -54,7 +54,8 @@ RunRecord submit_job_text(Workspace& ws, const std::string& yaml_text,
     throw Error(source + ": code '" + *code +
                 "' names a folder on the submitting machine: upload its snapshot and give "
                 "code_snapshot");
-  if (!code && code_snapshot) throw Error(source + ": code_snapshot given, but the job has no code");
+  if (!code && code_snapshot)
+    throw Error(source + ": code_snapshot given, but the job has no code");
   ArtifactStore artifacts = ws.artifacts();
   // A private folder in the artifact store's temporary area (removed below, or with the process).
   const fs::path tmp = artifacts::temp_folder(artifacts.root()) / ("job-" + make_run_id("x"));

@@ -66,8 +66,9 @@ void register_blob_routes(http::Router& router, ServerContext& context) {
                for (const auto& h : body["sha256"]) {
                  if (!h.is_string()) throw Error("'sha256' must hold strings (SHA-256 hashes)");
                  const std::string sha256 = checked_hash(artifacts, h.get<std::string>());
-      // Known by URL (registered by reference) counts as held: jobs fetch it from there.
-      if (!artifacts.contains(sha256) && artifacts.blob_urls(sha256).empty()) missing.push_back(h);
+                 // Known by URL (registered by reference) counts as held: jobs fetch it from there.
+                 if (!artifacts.contains(sha256) && artifacts.blob_urls(sha256).empty())
+                   missing.push_back(h);
                }
                return http::Response::json({{"missing", missing}});
              });

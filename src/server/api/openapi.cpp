@@ -331,10 +331,10 @@ json build() {
       "contributor", {ws}, {{"201", answer("the queued run", ref("Run"))}});
   paths[w + "/jobs"]["post"]["requestBody"] = {
       {"required", true},
-      {"content", json_content(object({{"job", kString},
-                                       {"code_snapshot", nullable(kString)},
-                                       {"set", array_of(kString)}},
-                                      {"job"}))}};
+      {"content",
+       json_content(object(
+           {{"job", kString}, {"code_snapshot", nullable(kString)}, {"set", array_of(kString)}},
+           {"job"}))}};
   paths[w + "/runs/{id}/tags"]["patch"] =
       operation("setTags", "Sets (adds or replaces) tags", "contributor", {ws, id},
                 {{"200", answer("the run", ref("Run"))}});

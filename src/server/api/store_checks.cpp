@@ -103,9 +103,10 @@ void check_tracking_batch(const platform::TrackingBatch& batch,
 }
 
 void check_token(const platform::ApiToken& token) {
-  const bool hex16 = token.id.size() == 16 && std::all_of(token.id.begin(), token.id.end(), [](char c) {
-                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                     });
+  const bool hex16 =
+      token.id.size() == 16 && std::all_of(token.id.begin(), token.id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      });
   if (!hex16) throw Error("token id " + quote_bytes(token.id) + ": expected 16 hex digits");
   if (!platform::is_standard_token_hash(token.secret_hash))
     throw Error("token " + token.id + ": its hash is not an argon2id hash at this server's cost");

@@ -82,7 +82,8 @@ class Args {
     try {
       if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, int>) {
         // Whole numbers only: 1.7 is not version 1.
-        const auto i = json_integer(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+        const auto i =
+            json_integer(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
         if (!i) throw Error("expected an integer");
         return static_cast<T>(*i);
       } else if constexpr (std::is_same_v<T, std::optional<int64_t>> ||
@@ -507,7 +508,7 @@ void register_store_routes(http::Router& router, ServerContext& context) {
                  throw Error("store call '" + name + "': the body is not valid JSON");
                }
                Args args(body, name, it->second.params, s.ws());
-        args.check();
+               args.check();
                bool wake = false;
                json result = it->second.run(args, s.ws().store(), s.principal, wake);
                if (wake) context.wake_agent(s.served);
