@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -114,9 +115,13 @@ std::string Workspace::store_location() const {
   return store_url_.empty() ? store_path().string() : postgres_url_for_display(store_url_);
 }
 
-Workspace Workspace::init(const fs::path& dir, const std::string& name,
-                          const std::string& store_url) {
-  if (!store_url.empty()) check_store_url(store_url, "");  // before anything is written
+// A new workspace folder: refused where one is already (Conflict); `.glia/` and its artifact
+// folder made, then `config(root)` (which may create the store) written last as
+// `.glia/config.json` — atomically and fsync'd, it marks the workspace complete. A failure leaves
+// nothing behind. Returns the root.
+static fs::path create_workspace(const fs::path& dir,
+                                 const std::function<nlohmann::json(const fs::path&)>& config,
+                                 bool private_config) {
   std::error_code ec;
   const fs::path root = fs::absolute(dir, ec);
   if (fs::exists(root / ".glia" / "config.json"))
@@ -130,18 +135,12 @@ Workspace Workspace::init(const fs::path& dir, const std::string& name,
     // The one place the umask counts: the workspace's mode, which everything under .glia follows.
     create_workspace_folder(meta);
     create_shared_folders(meta / "artifacts");
-    Workspace ws(root, name.empty() ? root.filename().string() : name, store_url);
-    ws.store();  // creates the database (or connects) and applies the migrations
-    const nlohmann::json store = store_url.empty()
-                                     ? nlohmann::json{{"type", "sqlite"}, {"path", "glia.db"}}
-                                     : nlohmann::json{{"type", "postgresql"}, {"url", store_url}};
-    nlohmann::json config = {{"version", kConfigVersion},
-                             {"name", ws.name_},
-                             {"store", store},
-                             {"artifacts", "artifacts"}};
-    // Written last (temporary file, fsync, rename, fsync of .glia/): marks the workspace complete.
-    write_shared_file(ws.config_path(), config.dump(2) + "\n");
-    return ws;
+    const std::string text = config(root).dump(2) + "\n";
+    write_shared_file(meta / "config.json", text);
+    // A remote workspace's config is its user's alone (Workspace::open refuses it otherwise).
+    if (private_config)
+      fs::permissions(meta / "config.json", fs::perms::owner_read | fs::perms::owner_write);
+    return root;
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(created_root ? root : meta, ec);
     throw Error("cannot create a workspace in '" + root.string() + "': " + e.code().message());
@@ -151,33 +150,39 @@ Workspace Workspace::init(const fs::path& dir, const std::string& name,
   }
 }
 
+Workspace Workspace::init(const fs::path& dir, const std::string& name,
+                          const std::string& store_url) {
+  if (!store_url.empty()) check_store_url(store_url, "");  // before anything is written
+  std::optional<Workspace> made;
+  create_workspace(
+      dir,
+      [&](const fs::path& root) {
+        made = Workspace(root, name.empty() ? root.filename().string() : name, store_url);
+        made->store();  // creates the database (or connects) and applies the migrations
+        const nlohmann::json store =
+            store_url.empty() ? nlohmann::json{{"type", "sqlite"}, {"path", "glia.db"}}
+                              : nlohmann::json{{"type", "postgresql"}, {"url", store_url}};
+        return nlohmann::json{{"version", kConfigVersion},
+                              {"name", made->name_},
+                              {"store", store},
+                              {"artifacts", "artifacts"}};
+      },
+      false);
+  return std::move(*made);
+}
+
 Workspace Workspace::connect(const fs::path& dir, const RemoteConfig& remote) {
-  std::error_code ec;
-  const fs::path root = fs::absolute(dir, ec);
-  if (fs::exists(root / ".glia" / "config.json"))
-    throw Error(ErrorKind::Conflict, "'" + root.string() + "' already holds a Glia workspace");
-  if (fs::exists(root) && !fs::is_directory(root))
-    throw Error("'" + root.string() + "' exists and is not a folder");
-  const bool created_root = !fs::exists(root);
-  const fs::path meta = root / ".glia";
-  try {
-    fs::create_directories(root);
-    create_workspace_folder(meta);
-    create_shared_folders(meta / "artifacts");
-    nlohmann::json r = {{"url", remote.url}, {"workspace", remote.workspace}};
-    if (!remote.ca_file.empty()) r["ca_file"] = remote.ca_file;
-    if (!remote.token_command.empty()) r["token_command"] = remote.token_command;
-    const nlohmann::json config = {
-        {"version", kConfigVersion}, {"name", remote.workspace}, {"remote", r}};
-    write_shared_file(meta / "config.json", config.dump(2) + "\n");
-    return open(root);
-  } catch (const fs::filesystem_error& e) {
-    fs::remove_all(created_root ? root : meta, ec);
-    throw Error("cannot create a workspace in '" + root.string() + "': " + e.code().message());
-  } catch (...) {
-    fs::remove_all(created_root ? root : meta, ec);
-    throw;
-  }
+  const fs::path root = create_workspace(
+      dir,
+      [&](const fs::path&) {
+        nlohmann::json r = {{"url", remote.url}, {"workspace", remote.workspace}};
+        if (!remote.ca_file.empty()) r["ca_file"] = remote.ca_file;
+        if (!remote.token_command.empty()) r["token_command"] = remote.token_command;
+        return nlohmann::json{
+            {"version", kConfigVersion}, {"name", remote.workspace}, {"remote", r}};
+      },
+      true);
+  return open(root);
 }
 
 Workspace Workspace::open(const fs::path& dir) {

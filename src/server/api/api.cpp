@@ -111,6 +111,30 @@ http::Response blob_download(const http::Request& request, const std::filesystem
       });
 }
 
+std::pair<std::string, uint64_t> receive_blob(http::Request& r, platform::ArtifactStore& artifacts,
+                                              const std::string& what,
+                                              const std::string& expected_sha256) {
+  if (!r.read_body) throw Error(ErrorKind::Internal, "upload route without a streamed body");
+  if (!r.header("Content-Length") && !r.header("Transfer-Encoding"))
+    throw Error("request body: missing (send the bytes; Content-Length: 0 for none)");
+  platform::BlobWriter blob(artifacts);
+  std::optional<Error> failed;
+  const bool complete = r.read_body([&](const char* data, size_t size) {
+    try {
+      blob.write(data, size);
+      return true;
+    } catch (const Error& e) {  // a full disk: stop reading, answer with its kind
+      failed = e;
+      return false;
+    }
+  });
+  if (failed) throw *failed;
+  if (!complete)  // the client went away or sent too much (then the answer is 413)
+    throw Error("upload of " + what + " did not complete; nothing was stored");
+  const uint64_t size = blob.size();
+  return {blob.commit(expected_sha256), size};
+}
+
 std::optional<int64_t> version_param(const http::Request& request, const std::string& what) {
   const std::string& text = request.param("version");
   if (text == "latest") return std::nullopt;

@@ -7,11 +7,13 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glia/http/message.hpp"
 #include "glia/http/router.hpp"
 #include "glia/platform/access.hpp"
+#include "glia/platform/artifact_store.hpp"
 #include "glia/platform/workspace.hpp"
 #include "server/server_context.hpp"
 
@@ -42,6 +44,14 @@ void allow_only(const http::Request& request, std::initializer_list<const char*>
 /// The request body as a JSON object whose keys are all in `known` (an unknown key is refused).
 nlohmann::json json_object_body(const http::Request& request,
                                 std::initializer_list<const char*> known);
+/// A streamed request body stored as one blob (bounded memory, through BlobWriter): its SHA-256
+/// and size. A body that is missing, cut short (or over the route's limit: then a 413) or fails to
+/// be written (a full disk: that kind) stores nothing; with `expected_sha256`, neither do bytes
+/// that hash to anything else. `what` names the upload in messages.
+std::pair<std::string, uint64_t> receive_blob(http::Request& request,
+                                              platform::ArtifactStore& artifacts,
+                                              const std::string& what,
+                                              const std::string& expected_sha256 = "");
 /// A stored blob as a download honouring Range (200/206/416), streamed from the file in bounded
 /// pieces: never the whole file in memory. The file is opened now (errors are thrown here).
 http::Response blob_download(const http::Request& request, const std::filesystem::path& blob,

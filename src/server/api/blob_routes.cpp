@@ -27,25 +27,9 @@ http::Response upload(ServerContext& context, http::Request& r) {
   allow_only(r, {});
   auto artifacts = s.ws().artifacts();
   const std::string sha256 = checked_hash(artifacts, r.param("sha256"));
-  if (!r.read_body) throw Error(ErrorKind::Internal, "blob route without a streamed body");
-  if (!r.header("Content-Length") && !r.header("Transfer-Encoding"))
-    throw Error("request body: missing (send the blob's bytes; Content-Length: 0 for none)");
-  platform::BlobWriter blob(artifacts);
-  std::optional<Error> failed;
-  const bool complete = r.read_body([&](const char* data, size_t size) {
-    try {
-      blob.write(data, size);
-      return true;
-    } catch (const Error& e) {  // a full disk: stop reading, answer with its kind
-      failed = e;
-      return false;
-    }
-  });
-  if (failed) throw *failed;
-  if (!complete) throw Error("upload of blob " + sha256 + " did not complete; nothing was stored");
-  const uint64_t size = blob.size();
-  blob.commit(sha256);  // bytes that hash to anything else are refused, nothing stored
-  return http::Response::json({{"sha256", sha256}, {"size", size}}, 201);
+  // Bytes that hash to anything else are refused, nothing stored.
+  const auto [stored, size] = receive_blob(r, artifacts, "blob " + sha256, sha256);
+  return http::Response::json({{"sha256", stored}, {"size", size}}, 201);
 }
 
 }  // namespace

@@ -33,29 +33,12 @@ http::Response upload(ServerContext& context, http::Request& r) {
   store.get_run(id);
   // Checked before a byte is read: a traversal is refused with nothing written.
   const std::string path = platform::safe_relative_path(r.param("path"), "run file path");
-  if (!r.read_body) throw Error(ErrorKind::Internal, "upload route without a streamed body");
-  if (!r.header("Content-Length") && !r.header("Transfer-Encoding"))
-    throw Error(
-        "request body: missing (send the file's bytes; Content-Length: 0 for an empty file)");
   auto artifacts = s.ws().artifacts();
-  platform::BlobWriter blob(artifacts);
-  std::optional<Error> failed;
-  const bool complete = r.read_body([&](const char* data, size_t size) {
-    try {
-      blob.write(data, size);
-      return true;
-    } catch (const Error& e) {  // a full disk: stop reading, answer with its kind
-      failed = e;
-      return false;
-    }
-  });
-  if (failed) throw *failed;
-  if (!complete)  // the client went away or sent too much (then the answer is 413)
-    throw Error("upload of " + quote_bytes(path) + " did not complete; nothing was stored");
+  const auto [sha256, size] = receive_blob(r, artifacts, quote_bytes(path));
   platform::RunFile file;
   file.path = path;
-  file.size = static_cast<int64_t>(blob.size());
-  file.sha256 = blob.commit();
+  file.size = static_cast<int64_t>(size);
+  file.sha256 = sha256;
   file.created_at = platform::now_seconds();
   store.add_run_files(id, {file});  // only once the blob is whole
   return http::Response::json({{"path", file.path}, {"size", file.size}, {"sha256", file.sha256}},

@@ -24,6 +24,7 @@
 #include "glia/platform/models.hpp"
 #include "glia/platform/store_json.hpp"
 #include "server/api/api.hpp"
+#include "server/api/store_args.hpp"
 #include "server/api/store_checks.hpp"
 
 namespace glia::server::api {
@@ -35,75 +36,6 @@ namespace {
 
 // One call's arguments: 4 MiB, as a REST metric batch (RunLogger sends 1000 values a batch).
 constexpr uint64_t kMaxStoreCall = uint64_t{4} << 20;
-
-/// The arguments of one call, read by name, and the workspace it is made on.
-class Args {
- public:
-  Args(const json& j, std::string method, const std::vector<const char*>& params,
-       platform::Workspace& ws)
-      : j_(j), method_(std::move(method)), params_(params), ws_(ws) {
-    if (!j_.is_object())
-      throw Error("store call '" + method_ + "': the body must be a JSON object of arguments");
-  }
-  platform::ArtifactStore artifacts() const { return ws_.artifacts(); }
-  template <typename T>
-  T get(const char* key) {
-    declared(key);
-    const auto it = j_.find(key);
-    if (it == j_.end()) throw Error("store call '" + method_ + "': missing argument '" + key + "'");
-    return read<T>(*it, key);
-  }
-  template <typename T>
-  T get_or(const char* key, T fallback) {
-    declared(key);
-    const auto it = j_.find(key);
-    if (it == j_.end() || it->is_null()) return fallback;
-    return read<T>(*it, key);
-  }
-  /// Refuses an argument the method does not take, before anything runs.
-  void check() const {
-    for (const auto& [key, value] : j_.items()) {
-      bool known = false;
-      for (const char* p : params_) known = known || key == p;
-      if (!known) throw Error("store call '" + method_ + "': unknown argument '" + key + "'");
-    }
-  }
-
- private:
-  // A method reading an argument its table entry does not list is a bug here, not the client's.
-  void declared(const char* key) const {
-    for (const char* p : params_)
-      if (std::string_view(p) == key) return;
-    throw Error(ErrorKind::Internal,
-                "store call '" + method_ + "' reads the undeclared argument '" + key + "'");
-  }
-  template <typename T>
-  T read(const json& v, const char* key) const {
-    try {
-      if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, int>) {
-        // Whole numbers only: 1.7 is not version 1.
-        const auto i =
-            json_integer(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
-        if (!i) throw Error("expected an integer");
-        return static_cast<T>(*i);
-      } else if constexpr (std::is_same_v<T, std::optional<int64_t>> ||
-                           std::is_same_v<T, std::optional<int>>) {
-        if (v.is_null()) return std::nullopt;
-        return read<typename T::value_type>(v, key);
-      } else {
-        return v.get<T>();
-      }
-    } catch (const Error& e) {
-      throw Error("store call '" + method_ + "': argument '" + key + "': " + e.what());
-    } catch (const json::exception&) {
-      throw Error("store call '" + method_ + "': argument '" + key + "' has the wrong type");
-    }
-  }
-  const json& j_;
-  std::string method_;
-  const std::vector<const char*>& params_;
-  platform::Workspace& ws_;
-};
 
 using Strings = std::map<std::string, std::string>;
 
