@@ -176,6 +176,35 @@ ZED_ID=$(o token create --user zed -o json | python3 -c 'import json,sys; print(
 o token list -o json | grep -q "$ZED_ID" || fail "remote token list"
 if o token list -o json | grep -q argon2; then fail "a token hash left the server"; fi
 o token revoke "$ZED_ID" >/dev/null || fail "remote token revoke"
+# The store protocol checks what a client sends as the CLI checks its own input: nothing the CLI
+# could not write gets in (traversal, a blob the server lacks, the agent's fields, a costly hash).
+store_call() {  # store_call TOKEN METHOD JSON: prints the HTTP status; the body goes to $WORK/body
+  curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $1" \
+    -H 'Content-Type: application/json' --data-binary "$3" "$URL/api/v1/workspaces/srv/store/$2"
+}
+want() {  # want STATUS TOKEN METHOD JSON
+  local got
+  got=$(store_call "$2" "$3" "$4")
+  [ "$got" = "$1" ] || fail "store call $3 $4: HTTP $got, expected $1: $(head -c 300 "$WORK/body")"
+}
+want 400 "$ANN" create_run '{"run": {"id": "../../x", "experiment": "e"}}'
+want 400 "$ANN" create_run '{"run": {"experiment": "e", "inputs": [{"input": "/tmp/x", "manifest": "'"$(printf 'a%.0s' $(seq 64))"'", "mode": "download"}]}}'
+want 404 "$ANN" create_run '{"run": {"experiment": "e", "code_snapshot": "'"$(printf 'b%.0s' $(seq 64))"'"}}'
+want 403 "$ANN" create_run '{"run": {"experiment": "e", "parent_id": "x", "trial_index": 0}}'
+want 403 "$ANN" create_run '{"run": {"experiment": "e", "properties": {"threads": "64"}}}'
+JOB_RUN=$(s run list --experiment remote-e2e -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+want 403 "$ANN" set_status '{"id": "'"$JOB_RUN"'", "status": "Failed"}'
+want 403 "$ANN" apply_tracking '{"run_id": "'"$JOB_RUN"'", "batch": {}, "new_offset": 0, "expected_offset": 0}'
+want 400 "$ANN" add_run_files '{"run_id": "'"$JOB_RUN"'", "files": [{"path": "../../etc/passwd", "sha256": "'"$(printf 'c%.0s' $(seq 64))"'"}]}'
+want 400 "$ANN" set_dataset_archived '{"name": "digits", "version": 1.7, "archived": true}'
+want 400 "$ANN" find_run '{"id": "x", "extra": 1}'
+want 403 "$ANN" set_process '{}'
+want 403 "$ANN" create_token '{"token": {"id": "0123456789abcdef", "user": "ann"}}'
+want 400 "$OLGA" create_token '{"token": {"id": "0123456789abcdef", "user": "ann", "secret_hash": "$argon2id$v=19$m=262144,t=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"}}'
+want 200 "$REX" list_runs '{"filter": {"limit": 1}}'
+[ "$(s run list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
+  fail "a refused store call created a run"
+
 # A remote config someone else could change is not followed (it says where the token goes).
 chmod g+w "$WORK/owner/.glia/config.json"
 expect_fail_code 5 env GLIA_TOKEN="$OLGA" "$GLIA" -w "$WORK/owner" run list
