@@ -57,6 +57,7 @@ def client(args):
     if sys.stdin.readline().strip() != "go":
         sys.exit(1)
     start = time.time()
+    cpu0 = time.process_time()  # this client's own CPU while it logs (the import excluded)
     deadline = start + args.seconds
     batches = 0
     latencies = []
@@ -70,7 +71,7 @@ def client(args):
         batches += 1
     end = time.time()
     print(json.dumps({"run_id": run_id, "batches": batches, "start": start, "end": end,
-                      "latencies": latencies}), flush=True)
+                      "cpu_s": time.process_time() - cpu0, "latencies": latencies}), flush=True)
 
 
 def log(args):
@@ -108,6 +109,7 @@ def log(args):
     print(json.dumps({
         "clients": args.clients, "metrics_per_batch": args.metrics, "batches": batches,
         "values": values, "seconds": end - start, "values_per_s": values / (end - start),
+        "client_cpu_s": sum(r["cpu_s"] for r in results),
         "batch_ms_p50": 1000 * lat[len(lat) // 2] if lat else None,
         "batch_ms_p99": 1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None,
     }))
