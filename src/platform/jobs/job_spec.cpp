@@ -152,6 +152,12 @@ const std::vector<std::string>& input_modes() {
   return modes;
 }
 
+bool has_control_byte(std::string_view text) {
+  for (char c : text)
+    if (static_cast<unsigned char>(c) < 0x20) return true;
+  return false;
+}
+
 bool is_url(std::string_view path) {
   return path.starts_with("http://") || path.starts_with("https://");
 }

@@ -44,6 +44,8 @@ std::optional<double> parse_positive_number(std::string_view text);
 /// The uri input modes, in the order messages list them; the first is the default.
 const std::vector<std::string>& input_modes();
 bool is_url(std::string_view path);  // http:// or https://
+/// Whether text holds a byte below 0x20 (NUL, a line break...): never in a path Glia opens.
+bool has_control_byte(std::string_view text);
 /// "glia:..." or "azureml:..." (but not an azureml:// datastore URI).
 bool has_dataset_prefix(std::string_view path);
 

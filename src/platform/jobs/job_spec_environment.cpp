@@ -68,6 +68,8 @@ void parse_environment(const YamlReader& yaml, JobSpec& spec, const YAML::Node& 
       } else {
         const std::string text = yaml.scalar(value, where, "a conda YAML file or a mapping");
         if (text.empty()) yaml.error(where + ": expected a conda YAML file or a mapping");
+        if (has_control_byte(text))
+          yaml.error(where + ": a control character in " + in_quotes(text));
         fs::path path = fs::path(text).is_absolute() ? fs::path(text) : yaml.base() / text;
         path = path.lexically_normal();
         std::error_code ec;

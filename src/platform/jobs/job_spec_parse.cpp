@@ -24,6 +24,8 @@ namespace fs = std::filesystem;
 fs::path parse_code(const YamlReader& yaml, const std::string& path) {
   const std::string key = yaml.key("code");
   if (path.empty()) yaml.error(key + ": expected a folder path, got ''");
+  // A NUL cuts the path where the OS reads it (a folder then walked as its own child, forever).
+  if (has_control_byte(path)) yaml.error(key + ": a control character in " + in_quotes(path));
   if (path.find("://") != std::string::npos || has_dataset_prefix(path)) {
     yaml.error(key + ": expected a local folder, got " + in_quotes(path));
   }

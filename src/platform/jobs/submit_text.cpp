@@ -33,6 +33,18 @@ std::optional<std::string> code_of(const std::string& text, const std::string& s
   return code.Scalar();
 }
 
+// A conda file the job names must be one it brought (in its code folder's snapshot, laid out under
+// `tmp`), never a file of the server's.
+void refuse_outside_files(const JobSpec& spec, const fs::path& tmp, const std::string& source) {
+  if (!spec.environment || !spec.environment->conda_file) return;
+  std::error_code ec;
+  const fs::path file = fs::weakly_canonical(*spec.environment->conda_file, ec);
+  const fs::path inside = fs::weakly_canonical(tmp, ec);
+  const auto rel = file.lexically_relative(inside);
+  if (ec || rel.empty() || *rel.begin() == "..")
+    throw Error(source + ": environment.conda_file must be a file in the job's code folder");
+}
+
 void refuse_local_inputs(const JobSpec& spec, const std::string& source) {
   for (const auto& [name, input] : spec.inputs) {
     if (input.kind == JobInput::Kind::Literal || input.value.empty() || input.mode == "direct" ||
@@ -88,10 +100,12 @@ RunRecord submit_job_text(Workspace& ws, const std::string& yaml_text,
         file);
   if (auto* sweep = std::get_if<SweepSpec>(&file)) {
     refuse_local_inputs(sweep->trial, source);
+    refuse_outside_files(sweep->trial, tmp, source);
     return submit_sweep(ws, *sweep, options);
   }
   const JobSpec& spec = std::get<JobSpec>(file);
   refuse_local_inputs(spec, source);
+  refuse_outside_files(spec, tmp, source);
   return submit_job(ws, spec, options);
 }
 

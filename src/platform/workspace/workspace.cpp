@@ -1,5 +1,6 @@
 #include "glia/platform/workspace.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,13 +190,25 @@ Workspace Workspace::open(const fs::path& dir) {
   std::error_code ec;
   const fs::path root = fs::absolute(dir, ec);
   const fs::path config = root / ".glia" / "config.json";
-  std::ifstream in(config);
-  if (!in)
+  // Read and checked through one descriptor: the owner checked below is that of the bytes read.
+  const int fd = ::open(config.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     throw Error(ErrorKind::NotFound,
                 "'" + root.string() + "' is not a Glia workspace (no .glia/config.json)");
+  struct stat st {};
+  std::string text;
+  {
+    char buf[8192];
+    ssize_t n = 0;
+    const bool stat_ok = ::fstat(fd, &st) == 0;
+    while (stat_ok && text.size() < (1u << 20) && (n = ::read(fd, buf, sizeof buf)) > 0)
+      text.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    if (!stat_ok || n < 0) throw Error("'" + config.string() + "': cannot be read");
+  }
   nlohmann::json j;
   try {
-    in >> j;
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error("'" + config.string() + "': not valid JSON: " + e.what());
   }
@@ -209,12 +222,11 @@ Workspace Workspace::open(const fs::path& dir) {
   if (remote) {
     // It names where this user's token goes and may name a command to run: only a config this
     // user owns, and no one else may change, is followed (a planted one up the tree is not).
-    struct stat st {};
-    if (::stat(config.c_str(), &st) != 0 || st.st_uid != ::geteuid() ||
-        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    if (st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
       throw Error(ErrorKind::Permission,
                   "'" + config.string() +
-                      "': a remote workspace's config must be yours and writable by you alone");
+                      "': a remote workspace's config must be yours and writable by you alone "
+                      "(chmod go-w it if it is yours)");
   }
   if (remote && j.contains("store"))
     throw Error("'" + config.string() + "': a remote workspace has no local 'store'");

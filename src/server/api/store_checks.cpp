@@ -8,6 +8,8 @@
 #include "glia/platform/experiment_names.hpp"
 #include "glia/platform/safe_path.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace glia::server::api {
 
 namespace {
@@ -36,6 +38,19 @@ void check_blob(const platform::ArtifactStore& artifacts, const std::string& sha
 
 }  // namespace
 
+void check_name(const std::string& name, const std::string& what) {
+  if (name.empty() || name.size() > 1024 || has_nul(name))
+    throw Error(what + " name " + quote_bytes(name) + ": expected 1 to 1024 bytes, no NUL");
+}
+
+void check_metrics(const std::vector<platform::MetricPoint>& points) {
+  for (const auto& m : points) {
+    check_name(m.name, "metric");
+    if (m.step < 0 && m.step != platform::MetricPoint::kNextStep)
+      throw Error("metric " + quote_bytes(m.name) + ": a step must be >= 0");
+  }
+}
+
 void check_tags(const std::map<std::string, std::string>& tags, const std::string& what) {
   for (const auto& [k, v] : tags) {
     if (k.empty() || k.size() > 255)
@@ -58,9 +73,9 @@ void check_run_inputs(const std::vector<platform::RunInput>& inputs,
     // A folder name under the run's inputs/ (the agent lays it out there).
     platform::safe_path_component(in.input, "input name");
     if (!in.run_id.empty()) platform::safe_path_component(in.run_id, "run id");
-    if (in.mode != "ro_mount" && in.mode != "download" && in.mode != "rw_mount")
+    if (in.mode != "ro_mount" && in.mode != "download")
       throw Error("input " + quote_bytes(in.input) + ": mode " + quote_bytes(in.mode) +
-                  " is not ro_mount, rw_mount or download");
+                  " is not ro_mount or download");
     check_manifest(in.manifest, artifacts, "input " + quote_bytes(in.input));
   }
 }
@@ -79,15 +94,40 @@ void check_new_run(const platform::NewRun& run, const platform::ArtifactStore& a
     if (k != "environment")  // what a submit sets; the others are the agent's
       throw Error(ErrorKind::Permission,
                   "run: property " + quote_bytes(k) + " is set by the server's agent");
+  // A job is queued with its recorded spec (a JSON object naming the job) and a job type; a
+  // program's run has neither and is never queued: the agent runs only jobs.
+  const bool job = run.queue || !run.spec.empty() || !run.job_type.empty();
+  if (job) {
+    if (!run.queue || run.spec.empty() || run.job_type.empty())
+      throw Error("run: a job is queued, with its spec and its job_type; a program's run has none");
+    const auto spec = nlohmann::json::parse(run.spec, nullptr, false);
+    if (!spec.is_object() || !spec.contains("job") || !spec["job"].is_object())
+      throw Error("run: its spec must be a JSON object with the job");
+  }
+  if (run.timeout && !(*run.timeout > 0)) throw Error("run: a timeout must be > 0 seconds");
   if (!run.code_snapshot.empty()) check_manifest(run.code_snapshot, artifacts, "code snapshot");
   check_run_inputs(run.inputs, artifacts);
+}
+
+bool is_job(const platform::RunRecord& run) {
+  return !run.spec.empty() || !run.job_type.empty();
+}
+
+void check_json_text(const std::string& text, bool object, const std::string& what) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || (object && !j.is_object()))
+    throw Error(what + ": expected " + (object ? "a JSON object" : "JSON") + " text");
 }
 
 void check_run_files(const std::vector<platform::RunFile>& files,
                      const platform::ArtifactStore& artifacts) {
   for (const auto& f : files) {
     platform::safe_relative_path(f.path, "run file path");
-    check_blob(artifacts, f.sha256, "run file " + quote_bytes(f.path));
+    check_hash(artifacts, f.sha256, "run file " + quote_bytes(f.path));
+    if (!artifacts.contains(f.sha256))  // its bytes: a run's file is never only a URL
+      throw Error(ErrorKind::NotFound, "run file " + quote_bytes(f.path) +
+                                           ": the workspace holds no blob " + f.sha256 +
+                                           " (upload it first)");
     if (f.size < 0) throw Error("run file " + quote_bytes(f.path) + ": a negative size");
   }
 }
@@ -97,9 +137,22 @@ void check_tracking_batch(const platform::TrackingBatch& batch,
   check_run_files(batch.files, artifacts);
   for (const auto& i : batch.images) platform::safe_relative_path(i.path, "image path");
   check_tags(batch.tags, "tracking batch");
-  for (const auto& m : batch.metrics)
-    if (m.name.empty() || has_nul(m.name))
-      throw Error("metric name " + quote_bytes(m.name) + ": expected a non-empty name");
+  check_metrics(batch.metrics);
+  for (const auto& r : batch.rows) {
+    check_name(r.name, "table");
+    check_json_text(r.row_json, true, "table " + quote_bytes(r.name));
+  }
+  for (const auto& i : batch.images) check_name(i.name, "image");
+}
+
+void check_inputs_exist(const std::vector<platform::RunInput>& inputs, platform::Store& store) {
+  for (const auto& in : inputs) {
+    const auto d = store.find_dataset(in.dataset, in.version);
+    if (!d || d->version != in.version || d->manifest != in.manifest)
+      throw Error(ErrorKind::NotFound, "input " + quote_bytes(in.input) + ": no dataset version " +
+                                           quote_bytes(in.dataset) + ":" +
+                                           std::to_string(in.version) + " with that manifest");
+  }
 }
 
 void check_token(const platform::ApiToken& token) {

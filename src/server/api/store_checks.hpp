@@ -27,6 +27,15 @@ void check_tracking_batch(const platform::TrackingBatch& batch,
 /// A manifest the server holds (NotFound otherwise), its blobs stored or known by URL.
 void check_manifest(const std::string& sha256, const platform::ArtifactStore& artifacts,
                     const std::string& what);
+/// Whether a run is a job (its agent's to move), from what only a checked create sets.
+bool is_job(const platform::RunRecord& run);
+/// JSON text (an object when `object`), else glia::Error naming `what`.
+void check_json_text(const std::string& text, bool object, const std::string& what);
+/// A metric, table or image name: 1 to 1024 bytes, no NUL; a metric's step >= 0 (or "next").
+void check_name(const std::string& name, const std::string& what);
+void check_metrics(const std::vector<platform::MetricPoint>& points);
+/// The dataset versions a run's inputs name exist, with those manifests.
+void check_inputs_exist(const std::vector<platform::RunInput>& inputs, platform::Store& store);
 /// A token a client made: a 16-hex-digit id and an argon2id hash at the server's own cost.
 void check_token(const platform::ApiToken& token);
 

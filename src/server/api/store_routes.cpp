@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/access.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
@@ -48,6 +49,37 @@ struct Method {
   std::function<json(Args&, platform::Store&, const platform::Principal&, bool& wake)> run;
 };
 
+// A version's file count and size, from its manifest (never the client's numbers).
+template <typename Version>
+void count_files(Version& v, const platform::ArtifactStore& artifacts) {
+  v.file_count = 0;
+  v.total_bytes = 0;
+  for (const auto& e : artifacts.manifest(v.manifest)) {
+    ++v.file_count;
+    v.total_bytes += static_cast<int64_t>(e.size);
+  }
+}
+
+// An environment's spec read back and its hashes made here: a client's spec that is not one, or
+// hashes naming anything but it (the build folder is named by one), never reach the store.
+void normalize_environment(platform::EnvironmentVersion& e) {
+  if (e.source_kind != "conda" && e.source_kind != "pip" && e.source_kind != "image")
+    throw Error("environment: source_kind " + quote_bytes(e.source_kind) +
+                " is not conda, pip or image");
+  const auto j = json::parse(e.spec, nullptr, false);
+  if (!j.is_object()) throw Error("environment: its spec must be a JSON object");
+  platform::EnvironmentSpec spec;
+  try {
+    spec = platform::EnvironmentSpec::from_json(j);
+  } catch (const json::exception&) {
+    throw Error("environment: its spec is not an environment spec");
+  }
+  e.spec = spec.to_json().dump();
+  e.spec_hash = spec.spec_hash();
+  e.build_hash = spec.build_hash();
+  e.created_at = 0;  // the store's now
+}
+
 json token_view(platform::ApiToken t) {
   t.secret_hash.clear();  // the hash never leaves the server
   return t;
@@ -66,6 +98,8 @@ const std::map<std::string, Method>& methods() {
         [](Args& a, S& s, const P& who, bool& wake) -> json {
           auto run = a.get<platform::NewRun>("run");
           check_new_run(run, a.artifacts());
+          check_inputs_exist(run.inputs, s);
+          if (run.queue) s.get_compute(run.compute);  // NotFound naming the known targets
           // Runs a client creates are the server's to execute: its user, the caller's name.
           run.submitter_uid = static_cast<int64_t>(::geteuid());
           run.submitter_name = who.user;
@@ -76,7 +110,9 @@ const std::map<std::string, Method>& methods() {
                       return s.find_run(a.get<std::string>("id"));
                     }}},
       {"list_runs", {Role::Reader, "list runs", {"filter"}, [](Args& a, S& s, const P&, bool&) -> json {
-                       return s.list_runs(a.get<platform::RunFilter>("filter"));
+                       const auto f = a.get<platform::RunFilter>("filter");
+                       if (f.limit < 1) throw Error("filter.limit: expected at least 1");
+                       return s.list_runs(f);
                      }}},
       {"sweep_trials", {Role::Reader, "read sweeps", {"sweep_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                           return s.sweep_trials(a.get<std::string>("sweep_id"));
@@ -90,9 +126,13 @@ const std::map<std::string, Method>& methods() {
           const std::string id = a.get<std::string>("id");
           const auto status = a.get<platform::RunStatus>("status");
           // A job's status is its agent's (a client cancels it); a program's run, the program's.
-          if (!s.get_run(id).spec.empty())
+          if (is_job(s.get_run(id)))
             throw Error(ErrorKind::Permission,
                         "run '" + id + "' is a job: its status is the server agent's (cancel it)");
+          // A program's run: started, then ended — never queued for the agent.
+          if (status != platform::RunStatus::Running && !platform::is_terminal(status))
+            throw Error("run '" + id + "': a program's run goes to Running or an end status, not " +
+                        platform::to_string(status));
           s.set_status(id, status, platform::now_seconds(),
                        a.get_or<std::optional<int>>("exit_code", std::nullopt),
                        a.get_or<std::string>("error", ""));
@@ -122,7 +162,7 @@ const std::map<std::string, Method>& methods() {
        {Role::Contributor, "add run properties", {"id", "properties"},
         [](Args& a, S& s, const P& who, bool& wake) -> json {
           const std::string id = a.get<std::string>("id");
-          if (!s.get_run(id).spec.empty())
+          if (is_job(s.get_run(id)))
             throw Error(ErrorKind::Permission,
                         "run '" + id + "' is a job: its properties are its agent's");
           s.add_properties(id, a.get<Strings>("properties"));
@@ -130,8 +170,9 @@ const std::map<std::string, Method>& methods() {
         }}},
       {"log_metrics",
        {Role::Contributor, "log metrics", {"run_id", "points"}, [](Args& a, S& s, const P&, bool&) -> json {
-          s.log_metrics(a.get<std::string>("run_id"),
-                        a.get<std::vector<platform::MetricPoint>>("points"));
+          const auto points = a.get<std::vector<platform::MetricPoint>>("points");
+          check_metrics(points);
+          s.log_metrics(a.get<std::string>("run_id"), points);
           return nullptr;
         }}},
       {"apply_tracking",
@@ -139,13 +180,14 @@ const std::map<std::string, Method>& methods() {
         [](Args& a, S& s, const P& who, bool& wake) -> json {
           const std::string id = a.get<std::string>("run_id");
           // A job's offset is its agent's place in the tracking file: never a client's.
-          if (!s.get_run(id).spec.empty())
+          if (is_job(s.get_run(id)))
             throw Error(ErrorKind::Permission,
                         "run '" + id + "' is a job: its tracking comes from its tracking file");
           const auto batch = a.get<platform::TrackingBatch>("batch");
           check_tracking_batch(batch, a.artifacts());
           return s.apply_tracking(id, batch, a.get<int64_t>("new_offset"),
-                                  a.get<int64_t>("expected_offset"));
+                                  a.get_or<std::optional<int64_t>>("expected_offset",
+                                                                   std::nullopt));
         }}},
       {"tracking_offset", {Role::Reader, "read runs", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                              return s.tracking_offset(a.get<std::string>("run_id"));
@@ -173,6 +215,9 @@ const std::map<std::string, Method>& methods() {
           auto d = a.get<platform::DatasetVersion>("dataset");
           platform::check_dataset_name(d.name);
           check_manifest(d.manifest, a.artifacts(), "dataset " + d.name);
+          if (!d.sources.empty()) check_json_text(d.sources, false, "dataset sources");
+          count_files(d, a.artifacts());
+          d.created_at = platform::now_seconds();
           d.created_by = who.user;
           bool created = false;
           auto v = s.create_dataset_version(d, a.get<bool>("force_new"), &created);
@@ -197,6 +242,7 @@ const std::map<std::string, Method>& methods() {
         [](Args& a, S& s, const P& who, bool& wake) -> json {
           const auto inputs = a.get<std::vector<platform::RunInput>>("inputs");
           check_run_inputs(inputs, a.artifacts());
+          check_inputs_exist(inputs, s);
           for (const auto& in : inputs) s.get_run(in.run_id);  // NotFound, not a SQL error
           s.add_run_inputs(inputs);
           return nullptr;
@@ -214,6 +260,8 @@ const std::map<std::string, Method>& methods() {
           auto m = a.get<platform::ModelVersion>("model");
           platform::check_model_name(m.name);
           check_manifest(m.manifest, a.artifacts(), "model " + m.name);
+          count_files(m, a.artifacts());
+          m.created_at = 0;  // the store's now
           check_tags(m.tags, "model tags");
           check_tags(m.properties, "model properties");
           if (m.run_id) s.get_run(*m.run_id);
@@ -238,6 +286,7 @@ const std::map<std::string, Method>& methods() {
         [](Args& a, S& s, const P& who, bool& wake) -> json {
           auto e = a.get<platform::EnvironmentVersion>("environment");
           platform::check_environment_name(e.name);
+          normalize_environment(e);
           e.created_by = who.user;
           bool created = false;
           auto v = s.create_environment_version(e, &created);
@@ -359,7 +408,9 @@ const std::map<std::string, Method>& methods() {
                        }}},
       {"create_registered_model",
        {Role::Contributor, "register models", {"model"}, [](Args& a, S& s, const P&, bool&) -> json {
-          return s.create_registered_model(a.get<platform::RegisteredModel>("model"));
+          const auto m = a.get<platform::RegisteredModel>("model");
+          platform::check_model_name(m.name);
+          return s.create_registered_model(m);
         }}},
       {"find_registered_model",
        {Role::Reader, "read models", {"name"}, [](Args& a, S& s, const P&, bool&) -> json {
