@@ -285,6 +285,14 @@ std::map<std::string, std::string> RemoteStore::run_params(const std::string& ru
   return as<std::map<std::string, std::string>>(call("run_params", {{"run_id", run_id}}, true));
 }
 
+void RemoteStore::log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                            const std::map<std::string, std::string>& params,
+                            const std::map<std::string, std::string>& tags) {
+  // Not idempotent: sent twice, its metric points would be appended twice.
+  call("log_batch", {{"run_id", run_id}, {"metrics", metrics}, {"params", params}, {"tags", tags}},
+       false);
+}
+
 void RemoteStore::set_run_deleted(const std::string& run_id, std::optional<double> at) {
   call("set_run_deleted", {{"run_id", run_id}, {"at", at}}, true);
 }

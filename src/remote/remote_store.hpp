@@ -85,6 +85,9 @@ class RemoteStore : public platform::Store {
   void log_params(const std::string& run_id,
                   const std::map<std::string, std::string>& params) override;
   std::map<std::string, std::string> run_params(const std::string& run_id) override;
+  void log_batch(const std::string& run_id, const std::vector<platform::MetricPoint>& metrics,
+                 const std::map<std::string, std::string>& params,
+                 const std::map<std::string, std::string>& tags) override;
   void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
   std::vector<std::string> deleted_runs() override;
   platform::RunSearchPage search_runs(const platform::RunSearch& q) override;

@@ -74,6 +74,43 @@ TEST_P(StoreContract, RunParamsAreLoggedOnceAllOrNone) {
   EXPECT_TRUE(store_->run_params(new_run().id).empty());
 }
 
+TEST_P(StoreContract, LogBatchWritesMetricsParamsAndTagsAllOrNone) {
+  const RunRecord run = new_run();
+  store_->log_params(run.id, {{"lr", "0.1"}});
+  // A param already set to another value: Conflict, and nothing of the batch is written.
+  EXPECT_EQ(kind_of([&] {
+              store_->log_batch(run.id, {{"loss", 0, 1.0, 10.0}}, {{"epochs", "3"}, {"lr", "0.2"}},
+                                {{"stage", "dev"}});
+            }),
+            ErrorKind::Conflict);
+  EXPECT_TRUE(store_->metric_series(run.id, "loss").empty());
+  EXPECT_TRUE(store_->latest_metrics(run.id).empty());
+  EXPECT_EQ(store_->run_params(run.id), (std::map<std::string, std::string>{{"lr", "0.1"}}));
+  EXPECT_EQ(store_->get_run(run.id).tags, (std::map<std::string, std::string>{{"a", "b"}}));
+
+  store_->log_batch(
+      run.id,
+      {{"loss", 0, 0.5, 11.0}, {"loss", MetricPoint::kNextStep, 0.4, 12.0}, {"acc", 7, 0.9, 12.0}},
+      {{"lr", "0.1"}, {"epochs", "3"}}, {{"stage", "dev"}, {"a", "c"}});
+  const auto loss = store_->metric_series(run.id, "loss");
+  ASSERT_EQ(loss.size(), 2u);
+  EXPECT_EQ(loss[0].step, 0);
+  EXPECT_EQ(loss[1].step, 1);  // the next step: one value was stored before it
+  EXPECT_DOUBLE_EQ(loss[1].value, 0.4);
+  EXPECT_DOUBLE_EQ(store_->latest_metrics(run.id).at("acc").value, 0.9);
+  EXPECT_EQ(store_->run_params(run.id),
+            (std::map<std::string, std::string>{{"lr", "0.1"}, {"epochs", "3"}}));
+  EXPECT_EQ(store_->get_run(run.id).tags,
+            (std::map<std::string, std::string>{{"a", "c"}, {"stage", "dev"}}));
+
+  store_->log_batch(run.id, {}, {}, {});  // an empty batch writes nothing and is fine
+  EXPECT_EQ(store_->metric_series(run.id, "loss").size(), 2u);
+  EXPECT_EQ(kind_of([&] {
+              store_->log_batch("no-such-run", {{"loss", 0, 1.0, 1.0}}, {}, {});
+            }),
+            ErrorKind::NotFound);
+}
+
 TEST_P(StoreContract, RunsAreDeletedAndRestored) {
   const RunRecord a = new_run(), b = new_run();
   EXPECT_TRUE(store_->deleted_runs().empty());

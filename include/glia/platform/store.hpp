@@ -435,6 +435,13 @@ class Store {
   virtual void log_params(const std::string& run_id,
                           const std::map<std::string, std::string>& params) = 0;
   virtual std::map<std::string, std::string> run_params(const std::string& run_id) = 0;
+  /// MLflow's log-batch: records params (as log_params), sets tags (as set_tags) and appends
+  /// metric points (as log_metrics) in ONE transaction, all or none: a param already set to
+  /// another value is refused (glia::Error, Conflict) and nothing of the batch is written.
+  /// Throws glia::Error (NotFound) for an unknown run. Not idempotent (points are appended).
+  virtual void log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                         const std::map<std::string, std::string>& params,
+                         const std::map<std::string, std::string>& tags) = 0;
   /// Marks a run deleted (at `at`) or restores it (nullopt); its data stays. NotFound if unknown.
   virtual void set_run_deleted(const std::string& run_id, std::optional<double> at) = 0;
   /// The ids of the deleted runs.

@@ -98,6 +98,9 @@ class PgStore : public Store {
   void log_params(const std::string& run_id,
                   const std::map<std::string, std::string>& params) override;
   std::map<std::string, std::string> run_params(const std::string& run_id) override;
+  void log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                 const std::map<std::string, std::string>& params,
+                 const std::map<std::string, std::string>& tags) override;
   void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
   std::vector<std::string> deleted_runs() override;
   RunSearchPage search_runs(const RunSearch& q) override;
@@ -123,6 +126,8 @@ class PgStore : public Store {
   static void insert_files(Tx& tx, const std::string& run_id, const std::vector<RunFile>& files);
   static void merge_tags(Tx& tx, const std::string& id,
                          const std::map<std::string, std::string>& tags);
+  static void insert_params(Tx& tx, const std::string& run_id,
+                            const std::map<std::string, std::string>& params);
 
   Pool pool_;
 };

@@ -86,6 +86,9 @@ class SqliteStore : public Store {
   void log_params(const std::string& run_id,
                   const std::map<std::string, std::string>& params) override;
   std::map<std::string, std::string> run_params(const std::string& run_id) override;
+  void log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                 const std::map<std::string, std::string>& params,
+                 const std::map<std::string, std::string>& tags) override;
   void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
   std::vector<std::string> deleted_runs() override;
   RunSearchPage search_runs(const RunSearch& q) override;
@@ -106,6 +109,7 @@ class SqliteStore : public Store {
   void insert_metrics(const std::string& run_id, const std::vector<MetricPoint>& points);
   void insert_files(const std::string& run_id, const std::vector<RunFile>& files);
   void merge_tags(const std::string& id, const std::map<std::string, std::string>& tags);
+  void insert_params(const std::string& run_id, const std::map<std::string, std::string>& params);
 
   std::mutex mu_;
   Db db_;

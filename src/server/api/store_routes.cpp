@@ -314,6 +314,13 @@ const std::map<std::string, Method>& methods() {
       {"run_params", {Role::Reader, "read runs", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                         return s.run_params(a.get<std::string>("run_id"));
                       }}},
+      {"log_batch",
+       {Role::Contributor, "log metrics, params and tags", {"run_id", "metrics", "params", "tags"}, [](Args& a, S& s, const P&, bool&) -> json {
+          s.log_batch(a.get<std::string>("run_id"),
+                      a.get<std::vector<platform::MetricPoint>>("metrics"),
+                      a.get<Strings>("params"), a.get<Strings>("tags"));
+          return nullptr;
+        }}},
       {"set_run_deleted",
        {Role::Contributor, "delete runs", {"run_id", "at"}, [](Args& a, S& s, const P&, bool&) -> json {
           s.set_run_deleted(a.get<std::string>("run_id"),
