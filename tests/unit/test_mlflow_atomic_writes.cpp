@@ -1,7 +1,7 @@
 // MLflow's writes are one store write each, all or none: a store whose connection drops after
 // its first write (as a PostgreSQL server going away mid-request) must leave nothing of a refused
-// log-batch, so the client's retry applies it once. The store is the real SQLite store, reached
-// as a remote workspace's store through the platform's RemoteLink hook.
+// log-batch or runs/create, so the client's retry applies it once. The store is the real SQLite
+// store, reached as a remote workspace's store through the platform's RemoteLink hook.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -24,6 +24,15 @@ class DroppingStore : public sqlite::SqliteStore {
  public:
   using sqlite::SqliteStore::SqliteStore;
   int writes_left = 1000;
+  RunRecord create_run(const NewRun& run) override {
+    spend();
+    return sqlite::SqliteStore::create_run(run);
+  }
+  void set_status(const std::string& id, RunStatus status, double at, std::optional<int> exit_code,
+                  const std::string& error) override {
+    spend();
+    sqlite::SqliteStore::set_status(id, status, at, exit_code, error);
+  }
   void log_params(const std::string& run_id,
                   const std::map<std::string, std::string>& params) override {
     spend();
@@ -133,6 +142,31 @@ TEST_F(MlflowAtomicWrites, AStoreFailingPartWayLeavesNothingOfTheBatch) {
   EXPECT_NE(post("/api/2.0/mlflow/runs/log-batch", again).status, 200);
   EXPECT_EQ(store_->run_params(run.id).count("epochs"), 0u);
   EXPECT_EQ(store_->metric_series(run.id, "loss").size(), values);
+}
+
+TEST_F(MlflowAtomicWrites, ARunIsCreatedStartedInOneWrite) {
+  const ExperimentRecord e = store_->create_experiment("exp", {});
+  const json create = {{"experiment_id", std::to_string(e.id)},
+                       {"run_name", "first"},
+                       {"start_time", 4102444800000}};  // 2100-01-01: after the run is made
+  // The connection drops after one write: the run is made started, or not at all.
+  store_->writes_left = 1;
+  const http::Response r = post("/api/2.0/mlflow/runs/create", create);
+  const auto runs = store_->list_runs({});
+  if (r.status == 200) {
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].status, RunStatus::Running);
+    EXPECT_EQ(runs[0].started_at, 4102444800.0);
+    EXPECT_EQ(json::parse(r.body)["run"]["info"]["status"], "RUNNING");
+    const auto history = store_->status_history(runs[0].id);
+    ASSERT_EQ(history.size(), 2u);
+    EXPECT_EQ(history[0].status, RunStatus::NotStarted);
+    EXPECT_EQ(history[1].status, RunStatus::Running);
+    EXPECT_EQ(history[1].at, 4102444800.0);
+  } else {
+    EXPECT_TRUE(runs.empty()) << "a run left " << (runs.empty() ? "" : to_string(runs[0].status))
+                              << " by a failed create: " << r.body;
+  }
 }
 
 }  // namespace

@@ -111,6 +111,42 @@ TEST_P(StoreContract, LogBatchWritesMetricsParamsAndTagsAllOrNone) {
             ErrorKind::NotFound);
 }
 
+TEST_P(StoreContract, ARunIsCreatedStartedInOneTransaction) {
+  NewRun n{"mlflow-runs", "", "", "local", {{"mlflow.user", "ada"}}};
+  n.start = 4102444800.5;  // after the run is made: started then
+  const RunRecord r = store_->create_run(n);
+  EXPECT_EQ(r.status, RunStatus::Running);
+  EXPECT_EQ(r.started_at, 4102444800.5);
+  const RunRecord found = store_->get_run(r.id);
+  EXPECT_EQ(found.status, RunStatus::Running);
+  EXPECT_EQ(found.started_at, 4102444800.5);
+  EXPECT_DOUBLE_EQ(found.created_at, r.created_at);
+  EXPECT_FALSE(found.ended_at.has_value());
+  auto history = store_->status_history(r.id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].status, RunStatus::NotStarted);
+  EXPECT_DOUBLE_EQ(history[0].at, r.created_at);
+  EXPECT_EQ(history[1].status, RunStatus::Running);
+  EXPECT_EQ(history[1].at, 4102444800.5);
+
+  // A start before the run was made (a client's clock behind): started when it was made.
+  n.start = 1.0;
+  const RunRecord early = store_->create_run(n);
+  EXPECT_EQ(store_->get_run(early.id).started_at, early.created_at);
+  history = store_->status_history(early.id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_DOUBLE_EQ(history[1].at, early.created_at);
+
+  // Queued and started at once is refused, writing nothing.
+  NewRun both{"refused-runs", "", "", "local", {}};
+  both.queue = true;
+  both.start = 10.0;
+  EXPECT_EQ(kind_of([&] { store_->create_run(both); }), ErrorKind::InvalidArgument);
+  RunFilter refused;
+  refused.experiment = "refused-runs";
+  EXPECT_TRUE(store_->list_runs(refused).empty());
+}
+
 TEST_P(StoreContract, RunsAreDeletedAndRestored) {
   const RunRecord a = new_run(), b = new_run();
   EXPECT_TRUE(store_->deleted_runs().empty());

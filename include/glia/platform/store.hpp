@@ -50,6 +50,9 @@ struct NewRun {
   std::string parent_id;
   std::optional<int64_t> trial_index;
   std::string trial_parameters;
+  /// Created Running, started at max(created_at, *start) (NotStarted → Running recorded in the
+  /// same transaction): a run its own program starts (MLflow's runs/create). Not with `queue`.
+  std::optional<double> start;
 };
 
 /// A sweep's trial (Store::sweep_trials).
