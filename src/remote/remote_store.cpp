@@ -108,6 +108,21 @@ void RemoteStore::log_metrics(const std::string& run_id, const std::vector<Metri
   call("log_metrics", {{"run_id", run_id}, {"points", points}}, false);
 }
 
+std::optional<std::string> RemoteStore::log_metrics_once(const std::string& run_id,
+                                                         const std::vector<MetricPoint>& points,
+                                                         const std::string& key,
+                                                         const std::string& fingerprint,
+                                                         const std::string& answer) {
+  // Idempotent: sent again, the key recorded with the first try makes it write nothing.
+  return as<std::optional<std::string>>(call("log_metrics_once",
+                                             {{"run_id", run_id},
+                                              {"points", points},
+                                              {"key", key},
+                                              {"fingerprint", fingerprint},
+                                              {"answer", answer}},
+                                             true));
+}
+
 bool RemoteStore::apply_tracking(const std::string& run_id, const TrackingBatch& batch,
                                  int64_t new_offset, std::optional<int64_t> expected_offset) {
   pusher_->push(file_blobs(batch.files));

@@ -341,6 +341,16 @@ class Store {
   /// Appends the points in one transaction: all are stored or none. A point whose step is
   /// MetricPoint::kNextStep gets the count of values already stored under its name.
   virtual void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) = 0;
+  /// log_metrics exactly once per `key` (a client's Idempotency-Key; migration 12): the key is
+  /// recorded for the run with the request's `fingerprint` and its `answer` in the same
+  /// transaction as the points. Returns nullopt when the points were logged now; the recorded
+  /// answer, writing nothing, when the key was used before with the same fingerprint. A key used
+  /// before with another fingerprint is refused (glia::Error, Conflict; nothing written).
+  virtual std::optional<std::string> log_metrics_once(const std::string& run_id,
+                                                      const std::vector<MetricPoint>& points,
+                                                      const std::string& key,
+                                                      const std::string& fingerprint,
+                                                      const std::string& answer) = 0;
   /// Applies a tracking batch and moves the run's tracking offset to `new_offset`, atomically.
   /// With `expected_offset`, only if the run's offset is still that (else nothing is written
   /// and false returned): two readers of one file never apply a record twice.

@@ -38,6 +38,11 @@ class PgStore : public Store {
 
   // Metrics and tracking (pg_store_metrics.cpp).
   void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) override;
+  std::optional<std::string> log_metrics_once(const std::string& run_id,
+                                              const std::vector<MetricPoint>& points,
+                                              const std::string& key,
+                                              const std::string& fingerprint,
+                                              const std::string& answer) override;
   std::vector<MetricPoint> metric_series(const std::string& run_id,
                                          const std::string& name) override;
   std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;

@@ -148,6 +148,13 @@ const std::map<std::string, Method>& methods() {
                         a.get<std::vector<platform::MetricPoint>>("points"));
           return nullptr;
         }}},
+      {"log_metrics_once",
+       {Role::Contributor, "log metrics", {"run_id", "points", "key", "fingerprint", "answer"}, [](Args& a, S& s, const P&, bool&) -> json {
+          return s.log_metrics_once(a.get<std::string>("run_id"),
+                                    a.get<std::vector<platform::MetricPoint>>("points"),
+                                    a.get<std::string>("key"), a.get<std::string>("fingerprint"),
+                                    a.get<std::string>("answer"));
+        }}},
       {"apply_tracking",
        {Role::Contributor, "log to runs", {"run_id", "batch", "new_offset", "expected_offset"}, [](Args& a, S& s, const P&, bool&) -> json {
           return s.apply_tracking(a.get<std::string>("run_id"),
