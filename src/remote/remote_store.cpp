@@ -111,6 +111,21 @@ void RemoteStore::log_metrics(const std::string& run_id, const std::vector<Metri
   call("log_metrics", {{"run_id", run_id}, {"points", points}}, false);
 }
 
+std::optional<std::string> RemoteStore::log_metrics_once(const std::string& run_id,
+                                                         const std::vector<MetricPoint>& points,
+                                                         const std::string& key,
+                                                         const std::string& fingerprint,
+                                                         const std::string& answer) {
+  // Idempotent: sent again, the key recorded with the first try makes it write nothing.
+  return as<std::optional<std::string>>(call("log_metrics_once",
+                                             {{"run_id", run_id},
+                                              {"points", points},
+                                              {"key", key},
+                                              {"fingerprint", fingerprint},
+                                              {"answer", answer}},
+                                             true));
+}
+
 bool RemoteStore::apply_tracking(const std::string& run_id, const TrackingBatch& batch,
                                  int64_t new_offset, std::optional<int64_t> expected_offset) {
   pusher_->push(file_blobs(batch.files));
@@ -287,6 +302,14 @@ void RemoteStore::log_params(const std::string& run_id,
 
 std::map<std::string, std::string> RemoteStore::run_params(const std::string& run_id) {
   return as<std::map<std::string, std::string>>(call("run_params", {{"run_id", run_id}}, true));
+}
+
+void RemoteStore::log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                            const std::map<std::string, std::string>& params,
+                            const std::map<std::string, std::string>& tags) {
+  // Not idempotent: sent twice, its metric points would be appended twice.
+  call("log_batch", {{"run_id", run_id}, {"metrics", metrics}, {"params", params}, {"tags", tags}},
+       false);
 }
 
 void RemoteStore::set_run_deleted(const std::string& run_id, std::optional<double> at) {

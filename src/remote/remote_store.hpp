@@ -39,6 +39,11 @@ class RemoteStore : public platform::Store {
                       const std::map<std::string, std::string>& properties) override;
   void log_metrics(const std::string& run_id,
                    const std::vector<platform::MetricPoint>& points) override;
+  std::optional<std::string> log_metrics_once(const std::string& run_id,
+                                              const std::vector<platform::MetricPoint>& points,
+                                              const std::string& key,
+                                              const std::string& fingerprint,
+                                              const std::string& answer) override;
   bool apply_tracking(const std::string& run_id, const platform::TrackingBatch& batch,
                       int64_t new_offset, std::optional<int64_t> expected_offset) override;
   int64_t tracking_offset(const std::string& run_id) override;
@@ -85,6 +90,9 @@ class RemoteStore : public platform::Store {
   void log_params(const std::string& run_id,
                   const std::map<std::string, std::string>& params) override;
   std::map<std::string, std::string> run_params(const std::string& run_id) override;
+  void log_batch(const std::string& run_id, const std::vector<platform::MetricPoint>& metrics,
+                 const std::map<std::string, std::string>& params,
+                 const std::map<std::string, std::string>& tags) override;
   void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
   std::vector<std::string> deleted_runs() override;
   platform::RunSearchPage search_runs(const platform::RunSearch& q) override;

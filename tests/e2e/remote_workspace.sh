@@ -201,6 +201,21 @@ want 400 "$ANN" find_run '{"id": "x", "extra": 1}'
 want 403 "$ANN" set_process '{}'
 want 403 "$ANN" create_token '{"token": {"id": "0123456789abcdef", "user": "ann"}}'
 want 400 "$OLGA" create_token '{"token": {"id": "0123456789abcdef", "user": "ann", "secret_hash": "$argon2id$v=19$m=262144,t=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"}}'
+# A job is queued with its spec and type, and only its agent moves it; a program's run is started
+# and ended, never queued; JSON fields are JSON; a run's file has its bytes on the server.
+want 400 "$ANN" create_run '{"run": {"experiment": "e", "command": "echo hi", "queue": true}}'
+want 400 "$ANN" create_run '{"run": {"experiment": "e", "command": "echo hi", "spec": "{}"}}'
+PROG_RUN=$(s run list --experiment glia-train -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+want 400 "$ANN" set_status '{"id": "'"$PROG_RUN"'", "status": "Queued"}'
+want 200 "$ANN" apply_tracking '{"run_id": "'"$PROG_RUN"'", "batch": {}, "new_offset": 0, "expected_offset": null}'
+want 400 "$ANN" apply_tracking '{"run_id": "'"$PROG_RUN"'", "batch": {"rows": [{"name": "t", "row_json": "nope"}]}, "new_offset": 0}'
+want 400 "$ANN" create_environment_version '{"environment": {"name": "env1", "spec": "garbage", "source_kind": "pip"}}'
+MANIFEST=$(s dataset show digits -o json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j.get("manifest") or j["content_hash"])')
+want 400 "$ANN" create_dataset_version '{"dataset": {"name": "d2", "manifest": "'"$MANIFEST"'", "sources": "not json"}, "force_new": true}'
+URL_ONLY=$(printf 'd%.0s' $(seq 64))
+curl -s -o /dev/null -X POST -H "Authorization: Bearer $ANN" -H 'Content-Type: application/json' \
+  --data-binary '{"url": "http://127.0.0.1:9/nothing"}' "$URL/api/v1/workspaces/srv/blobs/$URL_ONLY/urls"
+want 404 "$ANN" add_run_files '{"run_id": "'"$PROG_RUN"'", "files": [{"path": "outputs/x", "sha256": "'"$URL_ONLY"'"}]}'
 want 200 "$REX" list_runs '{"filter": {"limit": 1}}'
 [ "$(s run list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
   fail "a refused store call created a run"

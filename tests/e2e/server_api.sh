@@ -130,6 +130,14 @@ expect 404 POST "$API/jobs" "$OWNER" -H 'Content-Type: application/json' --data-
 job_body "$(printf 'command: cat ${{inputs.f}}\ninputs:\n  f:\n    type: uri_file\n    path: /etc/hostname\n')"
 expect 400 POST "$API/jobs" "$OWNER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
 grep -q "path on the submitting machine" "$WORK/body" || fail "local input: $(cat "$WORK/body")"
+# A control character in a path (a NUL would make the folder its own child) or a server file as the
+# environment's conda file: refused.
+job_body "$(printf 'command: ls\ncode: "a\\0b"\n')" "$SNAP"
+expect 400 POST "$API/jobs" "$OWNER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
+printf 'dependencies:\n  - python=3.11\n' >"$WORK/server-secret.yml"
+job_body "$(printf 'command: echo hi\nenvironment:\n  conda_file: %s\n' "$WORK/server-secret.yml")"
+expect 400 POST "$API/jobs" "$OWNER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
+grep -q "conda_file must be a file in the job's code folder" "$WORK/body" || fail "conda file: $(cat "$WORK/body")"
 job_body "command: echo hi"
 expect 403 POST "$API/jobs" "$READER" -H 'Content-Type: application/json' --data-binary "@$WORK/job.json"
 [ "$(g run list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||

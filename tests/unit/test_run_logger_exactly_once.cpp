@@ -27,6 +27,12 @@ class LosingStore : public sqlite::SqliteStore {
   using sqlite::SqliteStore::SqliteStore;
   int lose = 0, refuse = 0, lose_status = 0, unreachable_status = 0;
   glia::ErrorKind refusal = glia::ErrorKind::InvalidArgument;
+  /// Status writes (create_run, set_status) applied before the connection drops; < 0: no limit.
+  int status_writes_left = -1;
+  RunRecord create_run(const NewRun& run) override {
+    spend_status_write();
+    return sqlite::SqliteStore::create_run(run);
+  }
   bool apply_tracking(const std::string& run_id, const TrackingBatch& batch, int64_t new_offset,
                       std::optional<int64_t> expected_offset) override {
     if (refuse > 0) {
@@ -43,6 +49,7 @@ class LosingStore : public sqlite::SqliteStore {
   }
   void set_status(const std::string& id, RunStatus status, double at, std::optional<int> exit_code,
                   const std::string& error) override {
+    spend_status_write();
     if (status != RunStatus::Running && unreachable_status > 0) {
       --unreachable_status;
       throw glia::Error(glia::ErrorKind::Unavailable, "the server was not reached");
@@ -52,6 +59,13 @@ class LosingStore : public sqlite::SqliteStore {
       --lose_status;
       throw glia::Error(glia::ErrorKind::Unavailable, "the answer was lost");
     }
+  }
+
+ private:
+  void spend_status_write() {
+    if (status_writes_left == 0)
+      throw glia::Error(glia::ErrorKind::Unavailable, "the store's connection dropped");
+    if (status_writes_left > 0) --status_writes_left;
   }
 };
 
@@ -242,6 +256,33 @@ TEST_F(RunLoggerExactlyOnce, AStoreNeverReachedAtTheEndIsReported) {
   store_->unreachable_status = 0;
   logger.reset();  // the destructor ends it
   EXPECT_EQ(store_->get_run(id).status, RunStatus::Failed);
+}
+
+// A logger's run is created started in one write: a connection dropping after that write leaves
+// a Running run the logger logs into, never a NotStarted run nobody will start.
+TEST_F(RunLoggerExactlyOnce, ARunALoggerStartsIsCreatedRunningInOneWrite) {
+  store_->status_writes_left = 1;
+  std::unique_ptr<RunLogger> logger;
+  try {
+    logger = RunLogger::from_environment("exp", "cmd");
+  } catch (const glia::Error& e) {
+    EXPECT_EQ(e.kind(), glia::ErrorKind::Unavailable) << e.what();
+  }
+  const auto runs = store_->list_runs({});
+  if (logger) {
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].status, RunStatus::Running);
+    const auto history = store_->status_history(runs[0].id);
+    ASSERT_EQ(history.size(), 2u);
+    EXPECT_EQ(history[0].status, RunStatus::NotStarted);
+    EXPECT_EQ(history[1].status, RunStatus::Running);
+    store_->status_writes_left = -1;
+    logger->complete();
+    EXPECT_EQ(store_->get_run(runs[0].id).status, RunStatus::Completed);
+  } else {
+    EXPECT_TRUE(runs.empty()) << "a run left " << to_string(runs[0].status)
+                              << " by a logger that failed to start it";
+  }
 }
 
 }  // namespace

@@ -168,6 +168,38 @@ TEST_F(ServerApiTest, ListsRunsWithTheCliFiltersAndRefusesBadOnes) {
   EXPECT_EQ(call("GET", api_ + "/runs?parent=nope", reader_).status, 404);
 }
 
+TEST_F(ServerApiTest, AMetricBatchRetriedWithItsIdempotencyKeyIsLoggedOnce) {
+  const std::string metrics = api_ + "/runs/" + run_;
+  const std::string batch = R"([{"name": "loss", "value": 1}, {"name": "loss", "value": 2}])";
+  const http::Headers key = {{"Idempotency-Key", "\"8e03978e-40d5-43e8-bc93-6894a57f9324\""}};
+  const auto first = call("POST", metrics + "/metrics", contributor_, batch, key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  // The retry (its first answer lost): the same answer, and the values are stored once.
+  const auto retry = call("POST", metrics + "/metrics", contributor_, batch, key);
+  EXPECT_EQ(retry.status, 201) << retry.body;
+  EXPECT_EQ(body_of(retry), body_of(first));
+  EXPECT_EQ(ws().store().metric_series(run_, "loss").size(), 2u);
+  // The key reused for another body: 409, nothing written.
+  const auto other =
+      call("POST", metrics + "/metrics", contributor_, R"([{"name": "loss", "value": 3}])", key);
+  EXPECT_EQ(other.status, 409) << other.body;
+  EXPECT_EQ(ws().store().metric_series(run_, "loss").size(), 2u);
+  // A bare key is taken too; without a key every POST is applied.
+  const http::Headers bare = {{"Idempotency-Key", "retry-me"}};
+  EXPECT_EQ(call("POST", metrics + "/metrics", contributor_, batch, bare).status, 201);
+  EXPECT_EQ(call("POST", metrics + "/metrics", contributor_, batch, bare).status, 201);
+  EXPECT_EQ(ws().store().metric_series(run_, "loss").size(), 4u);
+  EXPECT_EQ(call("POST", metrics + "/metrics", contributor_, batch).status, 201);
+  EXPECT_EQ(ws().store().metric_series(run_, "loss").size(), 6u);
+  // A key that is not 1-255 printable characters: 400, nothing written.
+  for (const std::string& bad : {std::string("\"\""), std::string(256, 'k'), std::string("a\tb")}) {
+    const auto refused =
+        call("POST", metrics + "/metrics", contributor_, batch, {{"Idempotency-Key", bad}});
+    EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
+  }
+  EXPECT_EQ(ws().store().metric_series(run_, "loss").size(), 6u);
+}
+
 TEST_F(ServerApiTest, MetricBatchesAreAllOrNoneAndHistoriesDownsample) {
   const std::string metrics = api_ + "/runs/" + run_ + "/metrics";
   // The second value is not a number: nothing of the batch is stored.

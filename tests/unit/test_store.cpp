@@ -123,6 +123,37 @@ TEST_P(StoreContract, MetricBatchIsAllOrNothing) {
 }
 
 // Four writers on their own connections, as four jobs would be: every value stored once.
+TEST_P(StoreContract, AMetricBatchWithAKeyIsLoggedOnce) {
+  const auto run = new_run();
+  const std::vector<MetricPoint> batch = {{"loss", MetricPoint::kNextStep, 0.5, 1.0},
+                                          {"loss", MetricPoint::kNextStep, 0.4, 2.0}};
+  EXPECT_FALSE(store_->log_metrics_once(run.id, batch, "k-1", "fp-1", "first").has_value());
+  // The same key and fingerprint again (a retry): the first answer, nothing written.
+  EXPECT_EQ(store_->log_metrics_once(run.id, batch, "k-1", "fp-1", "second"), "first");
+  EXPECT_EQ(store_->metric_series(run.id, "loss").size(), 2u);
+  EXPECT_EQ(store_->latest_metrics(run.id).at("loss").step, 1);
+  // The key used for another request: Conflict, nothing written.
+  try {
+    store_->log_metrics_once(run.id, batch, "k-1", "fp-2", "third");
+    ADD_FAILURE() << "a key reused for another request was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Conflict) << e.what();
+  }
+  EXPECT_EQ(store_->metric_series(run.id, "loss").size(), 2u);
+  // Another key, or the same key for another run, is another request.
+  EXPECT_FALSE(store_->log_metrics_once(run.id, batch, "k-2", "fp-1", "first").has_value());
+  EXPECT_EQ(store_->metric_series(run.id, "loss").size(), 4u);
+  const auto other = new_run();
+  EXPECT_FALSE(store_->log_metrics_once(other.id, batch, "k-1", "fp-1", "first").has_value());
+  EXPECT_EQ(store_->metric_series(other.id, "loss").size(), 2u);
+  try {
+    store_->log_metrics_once("no-such-run", batch, "k-1", "fp-1", "first");
+    ADD_FAILURE() << "an unknown run was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound) << e.what();
+  }
+}
+
 TEST_P(StoreContract, ConcurrentWritersLoseNothing) {
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) ids.push_back(new_run().id);

@@ -110,6 +110,7 @@ NewRun full_new_run() {
   r.code_snapshot = "c0de";
   r.timeout = 3600.5;
   r.queue = true;
+  r.start = 1733389201.25;
   r.id = "exp_1_deadbeef";
   r.inputs = {full_input(), RunInput{"r", "i2", "d2", 1, "m2", "ro_mount"}};
   r.submitter_uid = 1000;
@@ -291,6 +292,7 @@ TEST(StoreJson, NewRunRoundTrips) {
   EXPECT_EQ(b.code_snapshot, full.code_snapshot);
   EXPECT_EQ(b.timeout, 3600.5);
   EXPECT_TRUE(b.queue);
+  EXPECT_EQ(b.start, 1733389201.25);
   EXPECT_EQ(b.id, full.id);
   ASSERT_EQ(b.inputs.size(), 2u);
   EXPECT_EQ(b.inputs[1].mode, "ro_mount");

@@ -74,6 +74,79 @@ TEST_P(StoreContract, RunParamsAreLoggedOnceAllOrNone) {
   EXPECT_TRUE(store_->run_params(new_run().id).empty());
 }
 
+TEST_P(StoreContract, LogBatchWritesMetricsParamsAndTagsAllOrNone) {
+  const RunRecord run = new_run();
+  store_->log_params(run.id, {{"lr", "0.1"}});
+  // A param already set to another value: Conflict, and nothing of the batch is written.
+  EXPECT_EQ(kind_of([&] {
+              store_->log_batch(run.id, {{"loss", 0, 1.0, 10.0}}, {{"epochs", "3"}, {"lr", "0.2"}},
+                                {{"stage", "dev"}});
+            }),
+            ErrorKind::Conflict);
+  EXPECT_TRUE(store_->metric_series(run.id, "loss").empty());
+  EXPECT_TRUE(store_->latest_metrics(run.id).empty());
+  EXPECT_EQ(store_->run_params(run.id), (std::map<std::string, std::string>{{"lr", "0.1"}}));
+  EXPECT_EQ(store_->get_run(run.id).tags, (std::map<std::string, std::string>{{"a", "b"}}));
+
+  store_->log_batch(
+      run.id,
+      {{"loss", 0, 0.5, 11.0}, {"loss", MetricPoint::kNextStep, 0.4, 12.0}, {"acc", 7, 0.9, 12.0}},
+      {{"lr", "0.1"}, {"epochs", "3"}}, {{"stage", "dev"}, {"a", "c"}});
+  const auto loss = store_->metric_series(run.id, "loss");
+  ASSERT_EQ(loss.size(), 2u);
+  EXPECT_EQ(loss[0].step, 0);
+  EXPECT_EQ(loss[1].step, 1);  // the next step: one value was stored before it
+  EXPECT_DOUBLE_EQ(loss[1].value, 0.4);
+  EXPECT_DOUBLE_EQ(store_->latest_metrics(run.id).at("acc").value, 0.9);
+  EXPECT_EQ(store_->run_params(run.id),
+            (std::map<std::string, std::string>{{"lr", "0.1"}, {"epochs", "3"}}));
+  EXPECT_EQ(store_->get_run(run.id).tags,
+            (std::map<std::string, std::string>{{"a", "c"}, {"stage", "dev"}}));
+
+  store_->log_batch(run.id, {}, {}, {});  // an empty batch writes nothing and is fine
+  EXPECT_EQ(store_->metric_series(run.id, "loss").size(), 2u);
+  EXPECT_EQ(kind_of([&] {
+              store_->log_batch("no-such-run", {{"loss", 0, 1.0, 1.0}}, {}, {});
+            }),
+            ErrorKind::NotFound);
+}
+
+TEST_P(StoreContract, ARunIsCreatedStartedInOneTransaction) {
+  NewRun n{"mlflow-runs", "", "", "local", {{"mlflow.user", "ada"}}};
+  n.start = 4102444800.5;  // after the run is made: started then
+  const RunRecord r = store_->create_run(n);
+  EXPECT_EQ(r.status, RunStatus::Running);
+  EXPECT_EQ(r.started_at, 4102444800.5);
+  const RunRecord found = store_->get_run(r.id);
+  EXPECT_EQ(found.status, RunStatus::Running);
+  EXPECT_EQ(found.started_at, 4102444800.5);
+  EXPECT_DOUBLE_EQ(found.created_at, r.created_at);
+  EXPECT_FALSE(found.ended_at.has_value());
+  auto history = store_->status_history(r.id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].status, RunStatus::NotStarted);
+  EXPECT_DOUBLE_EQ(history[0].at, r.created_at);
+  EXPECT_EQ(history[1].status, RunStatus::Running);
+  EXPECT_EQ(history[1].at, 4102444800.5);
+
+  // A start before the run was made (a client's clock behind): started when it was made.
+  n.start = 1.0;
+  const RunRecord early = store_->create_run(n);
+  EXPECT_EQ(store_->get_run(early.id).started_at, early.created_at);
+  history = store_->status_history(early.id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_DOUBLE_EQ(history[1].at, early.created_at);
+
+  // Queued and started at once is refused, writing nothing.
+  NewRun both{"refused-runs", "", "", "local", {}};
+  both.queue = true;
+  both.start = 10.0;
+  EXPECT_EQ(kind_of([&] { store_->create_run(both); }), ErrorKind::InvalidArgument);
+  RunFilter refused;
+  refused.experiment = "refused-runs";
+  EXPECT_TRUE(store_->list_runs(refused).empty());
+}
+
 TEST_P(StoreContract, RunsAreDeletedAndRestored) {
   const RunRecord a = new_run(), b = new_run();
   EXPECT_TRUE(store_->deleted_runs().empty());

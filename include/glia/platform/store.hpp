@@ -50,6 +50,9 @@ struct NewRun {
   std::string parent_id;
   std::optional<int64_t> trial_index;
   std::string trial_parameters;
+  /// Created Running, started at max(created_at, *start) (NotStarted → Running recorded in the
+  /// same transaction): a run its own program starts (MLflow's runs/create). Not with `queue`.
+  std::optional<double> start;
 };
 
 /// A sweep's trial (Store::sweep_trials).
@@ -338,6 +341,16 @@ class Store {
   /// Appends the points in one transaction: all are stored or none. A point whose step is
   /// MetricPoint::kNextStep gets the count of values already stored under its name.
   virtual void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) = 0;
+  /// log_metrics exactly once per `key` (a client's Idempotency-Key; migration 12): the key is
+  /// recorded for the run with the request's `fingerprint` and its `answer` in the same
+  /// transaction as the points. Returns nullopt when the points were logged now; the recorded
+  /// answer, writing nothing, when the key was used before with the same fingerprint. A key used
+  /// before with another fingerprint is refused (glia::Error, Conflict; nothing written).
+  virtual std::optional<std::string> log_metrics_once(const std::string& run_id,
+                                                      const std::vector<MetricPoint>& points,
+                                                      const std::string& key,
+                                                      const std::string& fingerprint,
+                                                      const std::string& answer) = 0;
   /// Applies a tracking batch and moves the run's tracking offset to `new_offset`, atomically.
   /// With `expected_offset`, only if the run's offset is still that (else nothing is written
   /// and false returned): two readers of one file never apply a record twice.
@@ -435,6 +448,13 @@ class Store {
   virtual void log_params(const std::string& run_id,
                           const std::map<std::string, std::string>& params) = 0;
   virtual std::map<std::string, std::string> run_params(const std::string& run_id) = 0;
+  /// MLflow's log-batch: records params (as log_params), sets tags (as set_tags) and appends
+  /// metric points (as log_metrics) in ONE transaction, all or none: a param already set to
+  /// another value is refused (glia::Error, Conflict) and nothing of the batch is written.
+  /// Throws glia::Error (NotFound) for an unknown run. Not idempotent (points are appended).
+  virtual void log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                         const std::map<std::string, std::string>& params,
+                         const std::map<std::string, std::string>& tags) = 0;
   /// Marks a run deleted (at `at`) or restores it (nullopt); its data stays. NotFound if unknown.
   virtual void set_run_deleted(const std::string& run_id, std::optional<double> at) = 0;
   /// The ids of the deleted runs.

@@ -73,8 +73,8 @@ std::unique_ptr<RunLogger> RunLogger::from_environment(const std::string& experi
   const SubmittingUser user = current_user();  // the program's user started this run
   run.submitter_uid = user.uid;
   run.submitter_name = user.name;
+  run.start = now_seconds();  // created Running in one write: never left NotStarted
   RunRecord r = ws->store().create_run(run);
-  ws->store().set_status(r.id, RunStatus::Running, now_seconds());
   return std::make_unique<RunLogger>(*ws, r.id, true);
 }
 

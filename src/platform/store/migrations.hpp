@@ -290,6 +290,18 @@ CREATE TABLE registered_models (
       {11, R"sql(
 CREATE INDEX metric_latest_by_name ON metric_latest(name, value, run_id);
 )sql"},
+      // Idempotency keys of metric batches (Store::log_metrics_once): recorded in the batch's
+      // transaction with the request's fingerprint and the first answer.
+      {12, R"sql(
+CREATE TABLE idempotency_keys (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+)sql"},
   };
   return all;
 }

@@ -292,6 +292,17 @@ CREATE TABLE registered_models (
 DROP INDEX metric_latest_by_name;
 CREATE INDEX metric_latest_by_name ON metric_latest(name, value, run_id);
 )sql"},
+      // Idempotency keys of metric batches (Store::log_metrics_once), as SQLite's.
+      {12, R"sql(
+CREATE TABLE idempotency_keys (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  created_at DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+)sql"},
   };
   return all;
 }

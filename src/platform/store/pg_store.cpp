@@ -3,6 +3,7 @@
 #include "store/pg_store.hpp"
 #include "store/new_run.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "glia/error.hpp"
@@ -121,6 +122,12 @@ RunRecord PgStore::create_run(const NewRun& run) {
     if (run.queue) {
       exec(tx, "UPDATE runs SET status = $1 WHERE id = $2", to_string(RunStatus::Queued), r.id);
       add_history(tx, r.id, RunStatus::Queued, r.created_at);
+    }
+    if (run.start) {
+      r.started_at = std::max(r.created_at, *run.start);  // never before it was made
+      exec(tx, "UPDATE runs SET status = $1, started_at = $2::float8 WHERE id = $3",
+           to_string(RunStatus::Running), f8(*r.started_at), r.id);
+      add_history(tx, r.id, RunStatus::Running, *r.started_at);
     }
   });
   return r;

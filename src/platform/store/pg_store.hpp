@@ -38,6 +38,11 @@ class PgStore : public Store {
 
   // Metrics and tracking (pg_store_metrics.cpp).
   void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) override;
+  std::optional<std::string> log_metrics_once(const std::string& run_id,
+                                              const std::vector<MetricPoint>& points,
+                                              const std::string& key,
+                                              const std::string& fingerprint,
+                                              const std::string& answer) override;
   std::vector<MetricPoint> metric_series(const std::string& run_id,
                                          const std::string& name) override;
   std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;
@@ -98,6 +103,9 @@ class PgStore : public Store {
   void log_params(const std::string& run_id,
                   const std::map<std::string, std::string>& params) override;
   std::map<std::string, std::string> run_params(const std::string& run_id) override;
+  void log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                 const std::map<std::string, std::string>& params,
+                 const std::map<std::string, std::string>& tags) override;
   void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
   std::vector<std::string> deleted_runs() override;
   RunSearchPage search_runs(const RunSearch& q) override;
@@ -123,6 +131,8 @@ class PgStore : public Store {
   static void insert_files(Tx& tx, const std::string& run_id, const std::vector<RunFile>& files);
   static void merge_tags(Tx& tx, const std::string& id,
                          const std::map<std::string, std::string>& tags);
+  static void insert_params(Tx& tx, const std::string& run_id,
+                            const std::map<std::string, std::string>& params);
 
   Pool pool_;
 };

@@ -100,6 +100,36 @@ void PgStore::log_metrics(const std::string& run_id, const std::vector<MetricPoi
   });
 }
 
+std::optional<std::string> PgStore::log_metrics_once(const std::string& run_id,
+                                                     const std::vector<MetricPoint>& points,
+                                                     const std::string& key,
+                                                     const std::string& fingerprint,
+                                                     const std::string& answer) {
+  std::optional<std::string> out;
+  pool_.write([&](Tx& tx) {
+    out.reset();
+    // The run's row lock serializes two requests with one key: the second finds the first's.
+    lock_run(tx, run_id);
+    auto seen = exec(tx,
+                     "SELECT fingerprint, answer FROM idempotency_keys "
+                     "WHERE run_id = $1 AND key = $2",
+                     run_id, key);
+    if (!seen.empty()) {
+      if (read_text(seen[0][0]) != fingerprint)
+        throw Error(ErrorKind::Conflict, "run '" + run_id + "': idempotency key '" + key +
+                                             "' was used for another request");
+      out = read_text(seen[0][1]);
+      return;
+    }
+    insert_metrics(tx, run_id, points);
+    exec(tx,
+         "INSERT INTO idempotency_keys(run_id, key, fingerprint, answer, created_at) "
+         "VALUES ($1, $2, $3, $4, $5::float8)",
+         run_id, key, fingerprint, answer, f8(now_seconds()));
+  });
+  return out;
+}
+
 std::vector<MetricPoint> PgStore::metric_series(const std::string& run_id,
                                                 const std::string& name) {
   std::vector<MetricPoint> out;

@@ -108,24 +108,42 @@ void PgStore::update_experiment(int64_t id, std::optional<bool> deleted,
   });
 }
 
+void PgStore::insert_params(Tx& tx, const std::string& run_id,
+                            const std::map<std::string, std::string>& params) {
+  for (const auto& [k, v] : params) {
+    auto cur = exec(tx, "SELECT value FROM run_params WHERE run_id = $1 AND key = $2", run_id, k);
+    if (!cur.empty()) {
+      const std::string was = read_text(cur[0][0]);
+      if (was != v)
+        throw Error(ErrorKind::Conflict, "run '" + run_id + "': parameter '" + k +
+                                             "' is already '" + was +
+                                             "' (parameters are logged once)");
+      continue;
+    }
+    exec(tx, "INSERT INTO run_params(run_id, key, value) VALUES ($1, $2, $3)", run_id, k, v);
+  }
+}
+
 void PgStore::log_params(const std::string& run_id,
                          const std::map<std::string, std::string>& params) {
   pool_.write([&](Tx& tx) {
     // The run's row lock serializes the loggers of its parameters: the value checked below is
     // the one the insert keeps, and a batch refused stores nothing.
     lock_run(tx, run_id);
-    for (const auto& [k, v] : params) {
-      auto cur = exec(tx, "SELECT value FROM run_params WHERE run_id = $1 AND key = $2", run_id, k);
-      if (!cur.empty()) {
-        const std::string was = read_text(cur[0][0]);
-        if (was != v)
-          throw Error(ErrorKind::Conflict, "run '" + run_id + "': parameter '" + k +
-                                               "' is already '" + was +
-                                               "' (parameters are logged once)");
-        continue;
-      }
-      exec(tx, "INSERT INTO run_params(run_id, key, value) VALUES ($1, $2, $3)", run_id, k, v);
-    }
+    insert_params(tx, run_id, params);
+  });
+}
+
+void PgStore::log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                        const std::map<std::string, std::string>& params,
+                        const std::map<std::string, std::string>& tags) {
+  pool_.write([&](Tx& tx) {
+    // One transaction under the run's row lock (as log_params): a refused param rolls back the
+    // tags and metrics of the batch too.
+    lock_run(tx, run_id);
+    insert_params(tx, run_id, params);
+    merge_tags(tx, run_id, tags);
+    insert_metrics(tx, run_id, metrics);
   });
 }
 

@@ -3,6 +3,7 @@
 #include "store/sqlite_store.hpp"
 #include "store/new_run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -146,6 +147,15 @@ RunRecord SqliteStore::create_run(const NewRun& run) {
         .bind(2, r.id)
         .run();
     add_history(r.id, RunStatus::Queued, r.created_at);
+  }
+  if (run.start) {
+    r.started_at = std::max(r.created_at, *run.start);  // never before it was made
+    Stmt(db_, "UPDATE runs SET status = ?, started_at = ? WHERE id = ?")
+        .bind(1, to_string(RunStatus::Running))
+        .bind(2, *r.started_at)
+        .bind(3, r.id)
+        .run();
+    add_history(r.id, RunStatus::Running, *r.started_at);
   }
   tx.commit();
   return r;

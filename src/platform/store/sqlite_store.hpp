@@ -34,6 +34,11 @@ class SqliteStore : public Store {
                       const std::map<std::string, std::string>& properties) override;
 
   void log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) override;
+  std::optional<std::string> log_metrics_once(const std::string& run_id,
+                                              const std::vector<MetricPoint>& points,
+                                              const std::string& key,
+                                              const std::string& fingerprint,
+                                              const std::string& answer) override;
   std::vector<MetricPoint> metric_series(const std::string& run_id,
                                          const std::string& name) override;
   std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;
@@ -86,6 +91,9 @@ class SqliteStore : public Store {
   void log_params(const std::string& run_id,
                   const std::map<std::string, std::string>& params) override;
   std::map<std::string, std::string> run_params(const std::string& run_id) override;
+  void log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                 const std::map<std::string, std::string>& params,
+                 const std::map<std::string, std::string>& tags) override;
   void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
   std::vector<std::string> deleted_runs() override;
   RunSearchPage search_runs(const RunSearch& q) override;
@@ -106,6 +114,7 @@ class SqliteStore : public Store {
   void insert_metrics(const std::string& run_id, const std::vector<MetricPoint>& points);
   void insert_files(const std::string& run_id, const std::vector<RunFile>& files);
   void merge_tags(const std::string& id, const std::map<std::string, std::string>& tags);
+  void insert_params(const std::string& run_id, const std::map<std::string, std::string>& params);
 
   std::mutex mu_;
   Db db_;

@@ -70,6 +70,38 @@ void SqliteStore::log_metrics(const std::string& run_id, const std::vector<Metri
   tx.commit();
 }
 
+std::optional<std::string> SqliteStore::log_metrics_once(const std::string& run_id,
+                                                         const std::vector<MetricPoint>& points,
+                                                         const std::string& key,
+                                                         const std::string& fingerprint,
+                                                         const std::string& answer) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);  // BEGIN IMMEDIATE: two requests with one key are applied one after another
+  require_run(run_id);
+  {
+    Stmt seen(db_, "SELECT fingerprint, answer FROM idempotency_keys WHERE run_id = ? AND key = ?");
+    seen.bind(1, run_id).bind(2, key);
+    if (seen.step()) {
+      if (seen.text(0) != fingerprint)
+        throw Error(ErrorKind::Conflict, "run '" + run_id + "': idempotency key '" + key +
+                                             "' was used for another request");
+      return seen.text(1);
+    }
+  }
+  insert_metrics(run_id, points);
+  Stmt(db_,
+       "INSERT INTO idempotency_keys(run_id, key, fingerprint, answer, created_at) "
+       "VALUES (?, ?, ?, ?, ?)")
+      .bind(1, run_id)
+      .bind(2, key)
+      .bind(3, fingerprint)
+      .bind(4, answer)
+      .bind(5, now_seconds())
+      .run();
+  tx.commit();
+  return std::nullopt;
+}
+
 std::vector<MetricPoint> SqliteStore::metric_series(const std::string& run_id,
                                                     const std::string& name) {
   std::lock_guard lock(mu_);

@@ -100,11 +100,8 @@ void SqliteStore::update_experiment(int64_t id, std::optional<bool> deleted,
   tx.commit();
 }
 
-void SqliteStore::log_params(const std::string& run_id,
-                             const std::map<std::string, std::string>& params) {
-  std::lock_guard lock(mu_);
-  Transaction tx(db_);
-  require_run(run_id);
+void SqliteStore::insert_params(const std::string& run_id,
+                                const std::map<std::string, std::string>& params) {
   Stmt cur(db_, "SELECT value FROM run_params WHERE run_id = ? AND key = ?");
   Stmt ins(db_, "INSERT OR IGNORE INTO run_params(run_id, key, value) VALUES (?,?,?)");
   for (const auto& [k, v] : params) {
@@ -117,6 +114,26 @@ void SqliteStore::log_params(const std::string& run_id,
     ins.run();
     ins.reset();
   }
+}
+
+void SqliteStore::log_params(const std::string& run_id,
+                             const std::map<std::string, std::string>& params) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  require_run(run_id);
+  insert_params(run_id, params);
+  tx.commit();
+}
+
+void SqliteStore::log_batch(const std::string& run_id, const std::vector<MetricPoint>& metrics,
+                            const std::map<std::string, std::string>& params,
+                            const std::map<std::string, std::string>& tags) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);  // one transaction: a refused param rolls back the whole batch
+  require_run(run_id);
+  insert_params(run_id, params);
+  merge_tags(run_id, tags);
+  insert_metrics(run_id, metrics);
   tx.commit();
 }
 

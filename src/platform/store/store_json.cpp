@@ -103,6 +103,7 @@ struct Fields<NewRun> {
     GLIA_FIELD(parent_id);
     GLIA_FIELD(trial_index);
     GLIA_FIELD(trial_parameters);
+    GLIA_FIELD(start);
   }
 };
 

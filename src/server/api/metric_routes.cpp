@@ -1,9 +1,10 @@
 // Run metrics: the latest values, one metric's history (downsampled for charts on request), and
-// a batch of values logged at once (all or none).
+// a batch of values logged at once (all or none; exactly once with an Idempotency-Key).
 #include <cmath>
 
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
+#include "glia/platform/artifact_store.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/downsample.hpp"
 #include "glia/platform/json_views.hpp"
@@ -18,6 +19,7 @@ namespace {
 constexpr size_t kMaxBatch = 10000;           // values in one POST
 constexpr uint64_t kMaxBatchBody = 4u << 20;  // its body
 constexpr size_t kMaxMetricNameBytes = 255;
+constexpr size_t kMaxIdempotencyKey = 255;
 constexpr int64_t kMaxStep = (int64_t{1} << 53) - 1;  // exact in every JSON reader
 constexpr int64_t kMaxPoints = 100000;                // max_points
 constexpr int64_t kDefaultPoints = 1000;              // max_points when only a method is given
@@ -73,6 +75,22 @@ std::vector<platform::MetricPoint> parse_batch(const nlohmann::json& body) {
     points.push_back(std::move(p));
   }
   return points;
+}
+
+// The request's Idempotency-Key (draft-ietf-httpapi-idempotency-key-header: a structured-field
+// string, "..."; a bare value is taken too): 1-255 printable ASCII characters.
+std::optional<std::string> idempotency_key(const http::Request& r) {
+  auto key = r.header("Idempotency-Key");
+  if (!key) return std::nullopt;
+  if (key->size() >= 2 && key->front() == '"' && key->back() == '"')
+    key = key->substr(1, key->size() - 2);
+  bool ok = !key->empty() && key->size() <= kMaxIdempotencyKey;
+  for (const char c : *key) ok = ok && c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+  if (!ok)
+    throw Error("header Idempotency-Key: expected a string of 1 to " +
+                std::to_string(kMaxIdempotencyKey) +
+                " printable ASCII characters (no quote or backslash inside)");
+  return key;
 }
 
 }  // namespace
@@ -133,8 +151,16 @@ void register_metric_routes(http::Router& router, ServerContext& context) {
                auto& store = s.ws().store();
                store.get_run(r.param("id"));
                const auto points = parse_batch(r.json_body());
+               const std::string answer = nlohmann::json{{"logged", points.size()}}.dump();
+               if (const auto key = idempotency_key(r)) {
+                 // Exactly once: the key is recorded in the batch's transaction; a retry with
+                 // the same key and body gets the first answer, and nothing is written again.
+                 const auto first = store.log_metrics_once(r.param("id"), points, *key,
+                                                           platform::sha256_bytes(r.body), answer);
+                 return http::Response::json(nlohmann::json::parse(first.value_or(answer)), 201);
+               }
                store.log_metrics(r.param("id"), points);
-               return http::Response::json({{"logged", points.size()}}, 201);
+               return http::Response::json(nlohmann::json::parse(answer), 201);
              },
              {.max_body = kMaxBatchBody});
 }

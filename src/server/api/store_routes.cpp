@@ -175,6 +175,15 @@ const std::map<std::string, Method>& methods() {
           s.log_metrics(a.get<std::string>("run_id"), points);
           return nullptr;
         }}},
+      {"log_metrics_once",
+       {Role::Contributor, "log metrics", {"run_id", "points", "key", "fingerprint", "answer"}, [](Args& a, S& s, const P&, bool&) -> json {
+          const auto points = a.get<std::vector<platform::MetricPoint>>("points");
+          check_metrics(points);
+          const std::string key = a.get<std::string>("key");
+          check_name(key, "idempotency key");
+          return s.log_metrics_once(a.get<std::string>("run_id"), points, key,
+                                    a.get<std::string>("fingerprint"), a.get<std::string>("answer"));
+        }}},
       {"apply_tracking",
        {Role::Contributor, "log to runs", {"run_id", "batch", "new_offset", "expected_offset"},
         [](Args& a, S& s, const P& who, bool& wake) -> json {
@@ -392,6 +401,17 @@ const std::map<std::string, Method>& methods() {
       {"run_params", {Role::Reader, "read runs", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                         return s.run_params(a.get<std::string>("run_id"));
                       }}},
+      {"log_batch",
+       {Role::Contributor, "log metrics, params and tags", {"run_id", "metrics", "params", "tags"}, [](Args& a, S& s, const P&, bool&) -> json {
+          const auto metrics = a.get<std::vector<platform::MetricPoint>>("metrics");
+          check_metrics(metrics);
+          const auto params = a.get<Strings>("params");
+          const auto tags = a.get<Strings>("tags");
+          check_tags(params, "params");
+          check_tags(tags, "tags");
+          s.log_batch(a.get<std::string>("run_id"), metrics, params, tags);
+          return nullptr;
+        }}},
       {"set_run_deleted",
        {Role::Contributor, "delete runs", {"run_id", "deleted"},
         [](Args& a, S& s, const P& who, bool& wake) -> json {

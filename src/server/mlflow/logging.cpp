@@ -111,11 +111,12 @@ void check_run_name_tag(const platform::RunRecord& run,
                 " is not supported (its name is '" + run.display_name + "')");
 }
 
-// Params: a name logged again with another value is MLflow's INVALID_PARAMETER_VALUE.
-void log_params(platform::Store& store, const std::string& run_id,
-                const std::map<std::string, std::string>& params) {
+// Params: a name logged again with another value is MLflow's INVALID_PARAMETER_VALUE. Runs
+// `write` (a store call that logs params), saying so when the store refuses one.
+template <typename Write>
+void logging_params(Write&& write) {
   try {
-    store.log_params(run_id, params);
+    write();
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::Conflict)
       throw Error(std::string(e.what()) + "; changing a logged param's value is not allowed");
@@ -138,7 +139,7 @@ http::Response log_param(Call& call) {
   const std::string key = required_string(f, "key");
   const std::string value = optional_string(f, "value").value_or("");
   check_param(key, value);
-  log_params(call.ws.store(), run.id, {{key, value}});
+  logging_params([&] { call.ws.store().log_params(run.id, {{key, value}}); });
   return http::Response::json(json::object());
 }
 
@@ -213,13 +214,9 @@ http::Response log_batch(Call& call) {
     tag_map[key] = value;
   }
   check_run_name_tag(run, tag_map);
-  platform::Store& store = call.ws.store();
-  // Three writes: params first (the one that can refuse), then tags, and metrics last — the only
-  // write that is not idempotent. A store failing part way (a 503) leaves writes that the
-  // client's retry repeats harmlessly, and never a metric logged twice.
-  if (!param_map.empty()) log_params(store, run.id, param_map);
-  if (!tag_map.empty()) store.set_tags(run.id, tag_map);
-  if (!points.empty()) store.log_metrics(run.id, points);
+  // One write, all or none: a param already logged with another value (Conflict) or a store
+  // failing part way leaves nothing of the batch; the client's retry then applies it once.
+  logging_params([&] { call.ws.store().log_batch(run.id, points, param_map, tag_map); });
   return http::Response::json(json::object());
 }
 

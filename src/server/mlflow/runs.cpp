@@ -1,5 +1,6 @@
 // MLflow's runs: create, get, update (status, end time), delete/restore. A run made through MLflow
-// is a Glia run of its experiment, created NotStarted and moved to Running at its start_time;
+// is a Glia run of its experiment, created Running at its start_time in one store write (its
+// history NotStarted → Running);
 // FINISHED/FAILED/KILLED end it Completed/Failed/Canceled (docs/mlflow.md).
 #include <algorithm>
 #include <cctype>
@@ -57,13 +58,11 @@ http::Response create(Call& call) {
   n.compute = "local";
   n.tags = tags;
   n.submitter_name = user;
-  platform::RunRecord run = store.create_run(n);
   const auto start = optional_int(f, "start_time");
-  // Not before the run was made (the client's clock, or the request's time in flight).
-  const double at = std::max(
-      run.created_at, start ? static_cast<double>(*start) / 1000.0 : platform::now_seconds());
-  store.set_status(run.id, RunStatus::Running, at);
-  run = store.get_run(run.id);
+  // Created Running at the client's start_time in one transaction (the store keeps it not before
+  // the run was made: the client's clock, or the request's time in flight).
+  n.start = start ? static_cast<double>(*start) / 1000.0 : platform::now_seconds();
+  const platform::RunRecord run = store.create_run(n);
   return http::Response::json({{"run", run_json(store, run, experiment_id_text(e), false)}});
 }
 
