@@ -5,6 +5,7 @@
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
 #include "glia/platform/access.hpp"
+#include "glia/platform/environments.hpp"
 #include "glia/platform/experiment_names.hpp"
 #include "glia/platform/safe_path.hpp"
 
@@ -153,6 +154,45 @@ void check_inputs_exist(const std::vector<platform::RunInput>& inputs, platform:
                                            quote_bytes(in.dataset) + ":" +
                                            std::to_string(in.version) + " with that manifest");
   }
+}
+
+// A version's file count and size, from its manifest (never the client's numbers).
+template <typename Version>
+void count_manifest(Version& v, const platform::ArtifactStore& artifacts) {
+  v.file_count = 0;
+  v.total_bytes = 0;
+  for (const auto& e : artifacts.manifest(v.manifest)) {
+    ++v.file_count;
+    v.total_bytes += static_cast<int64_t>(e.size);
+  }
+}
+
+// An environment's spec read back and its hashes made here: a client's spec that is not one, or
+// hashes naming anything but it (the build folder is named by one), never reach the store.
+void normalize_environment(platform::EnvironmentVersion& e) {
+  if (e.source_kind != "conda" && e.source_kind != "pip" && e.source_kind != "image")
+    throw Error("environment: source_kind " + quote_bytes(e.source_kind) +
+                " is not conda, pip or image");
+  const auto j = nlohmann::json::parse(e.spec, nullptr, false);
+  if (!j.is_object()) throw Error("environment: its spec must be a JSON object");
+  platform::EnvironmentSpec spec;
+  try {
+    spec = platform::EnvironmentSpec::from_json(j);
+  } catch (const nlohmann::json::exception&) {
+    throw Error("environment: its spec is not an environment spec");
+  }
+  e.spec = spec.to_json().dump();
+  e.spec_hash = spec.spec_hash();
+  e.build_hash = spec.build_hash();
+  e.created_at = 0;  // the store's now
+}
+
+void count_files(platform::DatasetVersion& d, const platform::ArtifactStore& artifacts) {
+  count_manifest(d, artifacts);
+}
+
+void count_files(platform::ModelVersion& m, const platform::ArtifactStore& artifacts) {
+  count_manifest(m, artifacts);
 }
 
 void check_token(const platform::ApiToken& token) {

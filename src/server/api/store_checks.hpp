@@ -36,6 +36,12 @@ void check_name(const std::string& name, const std::string& what);
 void check_metrics(const std::vector<platform::MetricPoint>& points);
 /// The dataset versions a run's inputs name exist, with those manifests.
 void check_inputs_exist(const std::vector<platform::RunInput>& inputs, platform::Store& store);
+/// A version's file count and size, from its manifest (never the client's numbers).
+void count_files(platform::DatasetVersion& d, const platform::ArtifactStore& artifacts);
+void count_files(platform::ModelVersion& m, const platform::ArtifactStore& artifacts);
+/// An environment's spec read back and its hashes made here (a client's spec that is not one, or
+/// hashes naming anything but it — a build folder is named by one — never reach the store).
+void normalize_environment(platform::EnvironmentVersion& e);
 /// A token a client made: a 16-hex-digit id and an argon2id hash at the server's own cost.
 void check_token(const platform::ApiToken& token);
 

@@ -49,37 +49,6 @@ struct Method {
   std::function<json(Args&, platform::Store&, const platform::Principal&, bool& wake)> run;
 };
 
-// A version's file count and size, from its manifest (never the client's numbers).
-template <typename Version>
-void count_files(Version& v, const platform::ArtifactStore& artifacts) {
-  v.file_count = 0;
-  v.total_bytes = 0;
-  for (const auto& e : artifacts.manifest(v.manifest)) {
-    ++v.file_count;
-    v.total_bytes += static_cast<int64_t>(e.size);
-  }
-}
-
-// An environment's spec read back and its hashes made here: a client's spec that is not one, or
-// hashes naming anything but it (the build folder is named by one), never reach the store.
-void normalize_environment(platform::EnvironmentVersion& e) {
-  if (e.source_kind != "conda" && e.source_kind != "pip" && e.source_kind != "image")
-    throw Error("environment: source_kind " + quote_bytes(e.source_kind) +
-                " is not conda, pip or image");
-  const auto j = json::parse(e.spec, nullptr, false);
-  if (!j.is_object()) throw Error("environment: its spec must be a JSON object");
-  platform::EnvironmentSpec spec;
-  try {
-    spec = platform::EnvironmentSpec::from_json(j);
-  } catch (const json::exception&) {
-    throw Error("environment: its spec is not an environment spec");
-  }
-  e.spec = spec.to_json().dump();
-  e.spec_hash = spec.spec_hash();
-  e.build_hash = spec.build_hash();
-  e.created_at = 0;  // the store's now
-}
-
 json token_view(platform::ApiToken t) {
   t.secret_hash.clear();  // the hash never leaves the server
   return t;
