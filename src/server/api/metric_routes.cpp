@@ -78,10 +78,10 @@ std::vector<platform::MetricPoint> parse_batch(const nlohmann::json& body) {
 }
 
 // The request's Idempotency-Key (draft-ietf-httpapi-idempotency-key-header: a structured-field
-// string, "..."; a bare value is taken too): 1-255 printable ASCII characters.
+// string, "..."; a bare value is taken too): 1-255 printable ASCII characters; empty: none.
 std::optional<std::string> idempotency_key(const http::Request& r) {
   auto key = r.header("Idempotency-Key");
-  if (!key) return std::nullopt;
+  if (!key || key->empty()) return std::nullopt;  // an empty value is no key
   if (key->size() >= 2 && key->front() == '"' && key->back() == '"')
     key = key->substr(1, key->size() - 2);
   bool ok = !key->empty() && key->size() <= kMaxIdempotencyKey;

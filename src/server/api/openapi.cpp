@@ -3,43 +3,13 @@
 // (tests/unit/test_server_api.cpp) can compare the two: every /api/v1 route documented, every
 // documented path a route.
 #include "server/api/api.hpp"
+#include "server/api/openapi_parts.hpp"
 
 namespace glia::server::api {
 
 namespace {
 
-using nlohmann::json;
-
-json ref(const std::string& name) {
-  return {{"$ref", "#/components/schemas/" + name}};
-}
-json array_of(const json& items) {
-  return {{"type", "array"}, {"items", items}};
-}
-json string_map() {
-  return {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
-}
-// OpenAPI 3.1 (JSON Schema 2020-12): null is a type of its own.
-json nullable(json schema) {
-  if (schema.contains("type") && schema["type"].is_string()) {
-    schema["type"] = json::array({schema["type"], "null"});
-    return schema;
-  }
-  return {{"anyOf", json::array({std::move(schema), {{"type", "null"}}})}};
-}
-// An object with exactly these properties (`required` of them always there).
-json object(json properties, std::vector<std::string> required, bool closed = true) {
-  json o = {{"type", "object"}, {"properties", std::move(properties)}};
-  if (!required.empty()) o["required"] = std::move(required);
-  o["additionalProperties"] = !closed;
-  return o;
-}
-
-const json kString = {{"type", "string"}};
-const json kInteger = {{"type", "integer"}};
-const json kNumber = {{"type", "number"}};
-const json kBoolean = {{"type", "boolean"}};
-const json kAny = json::object();
+using namespace openapi;
 
 json schemas() {
   json s;
@@ -248,44 +218,6 @@ json schemas() {
   return s;
 }
 
-json path_param(const std::string& name, json schema = kString) {
-  return {{"name", name}, {"in", "path"}, {"required", true}, {"schema", std::move(schema)}};
-}
-json query_param(const std::string& name, json schema, const std::string& description) {
-  return {{"name", name},
-          {"in", "query"},
-          {"required", false},
-          {"schema", std::move(schema)},
-          {"description", description}};
-}
-
-json json_content(const json& schema) {
-  return {{"application/json", {{"schema", schema}}}};
-}
-
-// One operation: its summary, the role it needs, its parameters and its answers (with the
-// error body as the default answer).
-json operation(const std::string& id, const std::string& summary, const std::string& role,
-               json parameters, json responses) {
-  json op = {{"operationId", id},
-             {"summary", summary},
-             {"description", "Needs the role " + role + " (docs/access.md)."},
-             {"parameters", std::move(parameters)},
-             {"responses", std::move(responses)}};
-  op["responses"]["default"] = {{"description", "an error (docs/errors.md)"},
-                                {"content", json_content(ref("Error"))}};
-  return op;
-}
-json answer(const std::string& description, const json& schema) {
-  return {{"description", description}, {"content", json_content(schema)}};
-}
-json download_answers() {
-  const json binary = {
-      {"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}};
-  return {{"200", {{"description", "the whole file"}, {"content", binary}}},
-          {"206", {{"description", "the byte range asked for (Range)"}, {"content", binary}}}};
-}
-
 json build() {
   const std::string w = "/api/v1/workspaces/{ws}";
   const json ws = path_param("ws");
@@ -326,15 +258,6 @@ json build() {
         "show_" + what, "A run's details (as glia run show -o json); {id} may be best:SWEEP",
         "reader", {ws, id}, {{"200", answer("the run", ref("RunDetail"))}});
   }
-  paths[w + "/jobs"]["post"] = operation(
-      "submitJob", "Submits a command or sweep job (its code folder's snapshot uploaded first)",
-      "contributor", {ws}, {{"201", answer("the queued run", ref("Run"))}});
-  paths[w + "/jobs"]["post"]["requestBody"] = {
-      {"required", true},
-      {"content",
-       json_content(object(
-           {{"job", kString}, {"code_snapshot", nullable(kString)}, {"set", array_of(kString)}},
-           {"job"}))}};
   paths[w + "/runs/{id}/tags"]["patch"] =
       operation("setTags", "Sets (adds or replaces) tags", "contributor", {ws, id},
                 {{"200", answer("the run", ref("Run"))}});
@@ -346,9 +269,21 @@ json build() {
   paths[w + "/runs/{id}/metrics"]["get"] =
       operation("latestMetrics", "The latest value of each metric", "reader", {ws, id},
                 {{"200", answer("name -> latest value", ref("LatestMetrics"))}});
-  paths[w + "/runs/{id}/metrics"]["post"] =
-      operation("logMetrics", "Logs a batch of metric values, all or none (at most 10000)",
-                "contributor", {ws, id}, {{"201", answer("how many were logged", ref("Logged"))}});
+  paths[w + "/runs/{id}/metrics"]["post"] = operation(
+      "logMetrics", "Logs a batch of metric values, all or none (at most 10000)", "contributor",
+      {ws,
+       id,
+       {{"name", "Idempotency-Key"},
+        {"in", "header"},
+        {"required", false},
+        {"description",
+         "a retried request with the same key and body is logged once and gets the "
+         "first answer; the same key with another body is a 409; an empty value is no key"},
+        {"schema",
+         {{"type", "string"},
+          {"pattern",
+           R"(^[ \t]*(?:[!#-\[\]-~][ !#-\[\]-~]{0,254}|"[ !#-\[\]-~]{1,255}")?[ \t]*$)"}}}}},
+      {{"201", answer("how many were logged", ref("Logged"))}});
   paths[w + "/runs/{id}/metrics"]["post"]["requestBody"] = {
       {"required", true},
       {"content", json_content({{"type", "array"},
@@ -423,48 +358,7 @@ json build() {
                 {{"200", answer("the target", ref("Compute"))}});
   paths[w + "/computes/{name}"]["patch"]["requestBody"] = {
       {"required", true}, {"content", json_content(ref("ComputeUpdate"))}};
-  // The remote store protocol (docs/server.md "Remote workspaces"): roles per call.
-  const json sha_text = {{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}};
-  const json sha = path_param("sha256", sha_text);
-  paths[w + "/store/{method}"]["post"] = operation(
-      "storeCall", "Runs one store call for a remote workspace (the role depends on the call)",
-      "reader, contributor or owner",
-      {ws, path_param("method", {{"type", "string"}, {"enum", store_method_names()}})},
-      {{"200", answer("the call's result", object({{"result", kAny}}, {"result"}))}});
-  paths[w + "/store/{method}"]["post"]["requestBody"] = {
-      {"required", false},
-      {"content", json_content({{"type", "object"}, {"description", "the call's arguments"}})}};
-  paths[w + "/missing-blobs"]["post"] = operation(
-      "missingBlobs", "Which of these blobs the workspace lacks", "contributor", {ws},
-      {{"200",
-        answer("the hashes not stored", object({{"missing", array_of(kString)}}, {"missing"}))}});
-  paths[w + "/missing-blobs"]["post"]["requestBody"] = {
-      {"required", true},
-      {"content", json_content(object({{"sha256", array_of(sha_text)}}, {"sha256"}))}};
-  paths[w + "/blobs/{sha256}"]["get"] =
-      operation("downloadBlob", "Downloads a blob (Range for a part)", "reader", {ws, sha},
-                download_answers());
-  paths[w + "/blobs/{sha256}"]["put"] = operation(
-      "uploadBlob", "Stores a blob (refused unless its bytes hash to the name)", "contributor",
-      {ws, sha},
-      {{"201", answer("the stored blob",
-                      object({{"sha256", kString}, {"size", kInteger}}, {"sha256", "size"}))}});
-  paths[w + "/blobs/{sha256}"]["put"]["requestBody"] = {
-      {"required", false},
-      {"content",
-       {{"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
-  paths[w + "/blobs/{sha256}/urls"]["post"] = operation(
-      "addBlobUrl", "Records where a blob registered by reference is fetched from", "contributor",
-      {ws, sha},
-      {{"200", answer("the blob's URLs", object({{"sha256", kString}, {"urls", array_of(kString)}},
-                                                {"sha256", "urls"}))}});
-  paths[w + "/blobs/{sha256}/urls"]["post"]["requestBody"] = {
-      {"required", true},
-      {"content",
-       json_content(object(
-           {{"url",
-             {{"type", "string"}, {"pattern", "^[Hh][Tt][Tt][Pp][Ss]?://[^\\x00-\\x1f]*$"}}}},
-           {"url"}))}};
+  add_remote_paths(paths, w);
 
   return {{"openapi", "3.1.0"},
           {"info",
