@@ -25,7 +25,7 @@ using namespace glia::platform;
 class LosingStore : public sqlite::SqliteStore {
  public:
   using sqlite::SqliteStore::SqliteStore;
-  int lose = 0, refuse = 0, lose_status = 0, unreachable_status = 0;
+  int lose = 0, refuse = 0, lose_status = 0, unreachable_status = 0, batches = 0;
   glia::ErrorKind refusal = glia::ErrorKind::InvalidArgument;
   /// Status writes (create_run, set_status) applied before the connection drops; < 0: no limit.
   int status_writes_left = -1;
@@ -35,6 +35,7 @@ class LosingStore : public sqlite::SqliteStore {
   }
   bool apply_tracking(const std::string& run_id, const TrackingBatch& batch, int64_t new_offset,
                       std::optional<int64_t> expected_offset) override {
+    ++batches;
     if (refuse > 0) {
       --refuse;
       throw glia::Error(refusal, "the batch was refused");
@@ -283,6 +284,20 @@ TEST_F(RunLoggerExactlyOnce, ARunALoggerStartsIsCreatedRunningInOneWrite) {
     EXPECT_TRUE(runs.empty()) << "a run left " << to_string(runs[0].status)
                               << " by a logger that failed to start it";
   }
+}
+
+// Batches are bounded in bytes too: many table rows (a remote store call holds at most 4 MiB) go
+// in several batches as they are logged, every row kept.
+TEST_F(RunLoggerExactlyOnce, ManyRowsGoInSeveralBatchesOfBoundedSize) {
+  auto logger = RunLogger::from_environment("exp", "cmd");
+  const std::string id = logger->run_id();
+  const int before = store_->batches;
+  for (int i = 0; i < 20000; ++i)
+    logger->log_row("per_class_accuracy_table",
+                    {{"class_index", i}, {"accuracy_value", 0.5}, {"precision_value", 0.25}});
+  EXPECT_GE(store_->batches - before, 2) << "20,000 rows waited for one batch";
+  logger->complete();
+  EXPECT_EQ(store_->metric_rows(id).size(), 20000u);
 }
 
 }  // namespace

@@ -76,6 +76,8 @@ class RunLogger {
   RunLogger() = default;
   void append_record(std::string line);
   void send_in_flight();
+  /// Store mode: counts a pending record's bytes, flushing once the batch is large.
+  void added(size_t bytes);
   void send_batch();
   void finish_run(RunStatus status, const std::string& error);
   Mode mode_ = Mode::Offline;
@@ -89,7 +91,9 @@ class RunLogger {
   std::vector<MetricPoint> pending_, history_;
   TrackingBatch pending_extra_;             // store mode: rows, images, files
   std::optional<TrackingBatch> in_flight_;  // store mode: a batch being (or failed being) sent
-  std::optional<int64_t> offset_;           // store mode, a run it started: batches applied
+  std::optional<int64_t> offset_;
+  size_t pending_bytes_ = 0;  // store mode: about how large the pending batch is           // store
+                              // mode, a run it started: batches applied
   std::map<std::string, int64_t> counts_;
 };
 

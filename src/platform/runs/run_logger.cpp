@@ -25,6 +25,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kBatch = 1000;
+// Store mode: a batch is also sent once it holds about this many bytes of names, rows and paths,
+// well under a remote store call's 4 MiB (so 60k table rows go in several batches, not one too
+// large to send).
+constexpr size_t kBatchBytes = size_t{1} << 20;
 
 nlohmann::json number(double v) {
   if (std::isnan(v)) return "NaN";
@@ -124,8 +128,12 @@ void RunLogger::log(const std::string& name, double value, std::optional<int64_t
     if (step) rec["step"] = *step;
     append_record(rec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (mode_ == Mode::Store) {
+    const size_t bytes = p.name.size() + 64;
     pending_.push_back(std::move(p));
-    if (pending_.size() >= kBatch) flush();
+    if (pending_.size() >= kBatch)
+      flush();
+    else
+      added(bytes);
   }
 }
 
@@ -142,9 +150,11 @@ void RunLogger::log_row(const std::string& name,
   if (mode_ == Mode::TrackingFile)
     append_record(nlohmann::json{{"kind", "row"}, {"name", name}, {"row", obj}, {"time", t}}.dump(
         -1, ' ', false, nlohmann::json::error_handler_t::replace));
-  else if (mode_ == Mode::Store)
+  else if (mode_ == Mode::Store) {
     pending_extra_.rows.push_back(
         {name, obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), t});
+    added(name.size() + pending_extra_.rows.back().row_json.size() + 64);
+  }
 }
 
 void RunLogger::log_image(const std::string& name, const fs::path& file) {
@@ -167,6 +177,7 @@ void RunLogger::log_image(const std::string& name, const fs::path& file) {
         safe_relative_path("images/" + name + (ext.empty() ? ".png" : ext), "image name");
     pending_extra_.files.push_back({path, hash, static_cast<int64_t>(size), t});
     pending_extra_.images.push_back({name, 0, path, t});
+    added(2 * path.size() + name.size() + 192);
   }
 }
 
@@ -183,7 +194,13 @@ void RunLogger::upload_file(const std::string& name, const fs::path& file) {
     uint64_t size = 0;
     const std::string hash = artifacts.put_file(file, &size);
     pending_extra_.files.push_back({path, hash, static_cast<int64_t>(size), now_seconds()});
+    added(path.size() + 128);
   }
+}
+
+void RunLogger::added(size_t bytes) {
+  pending_bytes_ += bytes;
+  if (pending_bytes_ >= kBatchBytes) flush();
 }
 
 fs::path RunLogger::scratch_file(const std::string& filename) {
@@ -219,6 +236,7 @@ void RunLogger::flush() {
     if (pending_.empty() && pending_extra_.empty()) return;
     pending_extra_.metrics.insert(pending_extra_.metrics.end(), pending_.begin(), pending_.end());
     pending_.clear();
+    pending_bytes_ = 0;
     in_flight_ = std::move(pending_extra_);
     pending_extra_ = {};
     send_in_flight();
