@@ -14,6 +14,7 @@
 #include "glia/platform/datasets.hpp"
 #include "glia/platform/models.hpp"
 #include "glia/saving.hpp"
+#include "saved_reference_mlp.hpp"
 #include "store_contract.hpp"
 #include "temp_dir.hpp"
 
@@ -328,15 +329,7 @@ TEST_F(ModelRegistry, FromLocalFilesAndFolders) {
 
 // register --verify: the stored files must load with their weights and match their reference.
 TEST_F(ModelRegistry, VerifyLoadsTheRegisteredFilesWithTheirWeights) {
-  auto net = std::make_shared<Sequential>("mlp");
-  net->add(std::make_shared<InputLayer>(Shape{4}, "in"));
-  net->add(std::make_shared<Dense>(3, DenseOptions{.activation = "softmax", .name = "out"}));
-  net->initialize_weights(1);
-  SaveOptions so;
-  so.reference_input = Tensor({2, 4});
-  for (int64_t i = 0; i < 8; ++i) (*so.reference_input)[i] = 0.1f * static_cast<float>(i);
-  fs::create_directories(dir_ / "good");
-  save_model(*net, (dir_ / "good" / "model.json").string(), so);  // + model.h5
+  glia::testing_models::save_reference_mlp(dir_ / "good");
   ModelRegistration r;
   r.name = "checked";
   r.path = (dir_ / "good").string();

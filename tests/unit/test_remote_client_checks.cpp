@@ -19,6 +19,7 @@
 #include "glia/platform/models.hpp"
 #include "glia/platform/workspace.hpp"
 #include "glia/saving.hpp"
+#include "saved_reference_mlp.hpp"
 #include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
@@ -93,15 +94,7 @@ class RemoteClientChecks : public ::testing::Test {
 
 // A run that ran on the server: its saved model among its files, the blobs only on the server.
 TEST_F(RemoteClientChecks, AModelIsRegisteredFromRunFilesNeverDownloaded) {
-  auto net = std::make_shared<Sequential>("mlp");
-  net->add(std::make_shared<InputLayer>(Shape{4}, "in"));
-  net->add(std::make_shared<Dense>(3, DenseOptions{.activation = "softmax", .name = "out"}));
-  net->initialize_weights(1);
-  SaveOptions so;
-  so.reference_input = Tensor({2, 4});
-  for (int64_t i = 0; i < 8; ++i) (*so.reference_input)[i] = 0.1f * static_cast<float>(i);
-  fs::create_directories(dir_ / "saved");
-  save_model(*net, (dir_ / "saved" / "model.json").string(), so);  // + model.h5
+  glia::testing_models::save_reference_mlp(dir_ / "saved");
 
   const RunRecord run = server_store_->create_run({"exp", "", "python train.py", "local", {}});
   server_store_->set_status(run.id, RunStatus::Running, 1.0);

@@ -5,6 +5,7 @@
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "server/api/api.hpp"
+#include "server/api/store_checks.hpp"
 
 namespace glia::server::api {
 
@@ -16,17 +17,11 @@ namespace {
 constexpr uint64_t kMaxBlob = uint64_t{64} << 30;  // one blob: 64 GiB
 constexpr size_t kMaxAsked = 100000;               // hashes in one "missing" question
 
-// A hash from a request, checked (64 lower-case hex digits) by the store itself.
-std::string checked_hash(const platform::ArtifactStore& artifacts, const std::string& h) {
-  artifacts.contains(h);  // throws glia::Error (InvalidArgument) for anything but a SHA-256
-  return h;
-}
-
 http::Response upload(ServerContext& context, http::Request& r) {
   Scope s = authorize(context, r, Role::Contributor, "upload blobs");
   allow_only(r, {});
   auto artifacts = s.ws().artifacts();
-  const std::string sha256 = checked_hash(artifacts, r.param("sha256"));
+  const std::string sha256 = check_hash(artifacts, r.param("sha256"), "blob");
   // Bytes that hash to anything else are refused, nothing stored.
   const auto [stored, size] = receive_blob(r, artifacts, "blob " + sha256, sha256);
   return http::Response::json({{"sha256", stored}, {"size", size}}, 201);
@@ -49,7 +44,7 @@ void register_blob_routes(http::Router& router, ServerContext& context) {
                json missing = json::array();
                for (const auto& h : body["sha256"]) {
                  if (!h.is_string()) throw Error("'sha256' must hold strings (SHA-256 hashes)");
-                 const std::string sha256 = checked_hash(artifacts, h.get<std::string>());
+                 const std::string sha256 = check_hash(artifacts, h.get<std::string>(), "blob");
                  // Known by URL (registered by reference) counts as held: jobs fetch it from there.
                  if (!artifacts.contains(sha256) && artifacts.blob_urls(sha256).empty())
                    missing.push_back(h);
@@ -60,7 +55,7 @@ void register_blob_routes(http::Router& router, ServerContext& context) {
     Scope s = authorize(context, r, Role::Reader, "download blobs");
     allow_only(r, {});
     auto artifacts = s.ws().artifacts();
-    const std::string sha256 = checked_hash(artifacts, r.param("sha256"));
+    const std::string sha256 = check_hash(artifacts, r.param("sha256"), "blob");
     if (!artifacts.contains(sha256))
       throw Error(ErrorKind::NotFound, "the workspace holds no blob " + sha256);
     return blob_download(r, artifacts.blob_path(sha256));
@@ -71,7 +66,7 @@ void register_blob_routes(http::Router& router, ServerContext& context) {
     Scope s = authorize(context, r, Role::Contributor, "register blobs by reference");
     allow_only(r, {});
     auto artifacts = s.ws().artifacts();
-    const std::string sha256 = checked_hash(artifacts, r.param("sha256"));
+    const std::string sha256 = check_hash(artifacts, r.param("sha256"), "blob");
     const json body = json_object_body(r, {"url"});
     if (!body.contains("url") || !body["url"].is_string())
       throw Error("'url' must be an http(s) URL (a string)");

@@ -19,15 +19,6 @@ bool has_nul(const std::string& s) {
   return s.find('\0') != std::string::npos;
 }
 
-void check_hash(const platform::ArtifactStore& artifacts, const std::string& sha256,
-                const std::string& what) {
-  try {
-    artifacts.contains(sha256);  // throws unless 64 lower-case hex digits
-  } catch (const Error&) {
-    throw Error(what + ": " + quote_bytes(sha256) + " is not a SHA-256");
-  }
-}
-
 // A blob a record names: stored, or registered by reference (its URL known).
 void check_blob(const platform::ArtifactStore& artifacts, const std::string& sha256,
                 const std::string& what) {
@@ -50,6 +41,16 @@ void check_metrics(const std::vector<platform::MetricPoint>& points) {
     if (m.step < 0 && m.step != platform::MetricPoint::kNextStep)
       throw Error("metric " + quote_bytes(m.name) + ": a step must be >= 0");
   }
+}
+
+std::string check_hash(const platform::ArtifactStore& artifacts, const std::string& sha256,
+                       const std::string& what) {
+  try {
+    artifacts.contains(sha256);  // throws unless 64 lower-case hex digits
+  } catch (const Error&) {
+    throw Error(what + ": " + quote_bytes(sha256) + " is not a SHA-256");
+  }
+  return sha256;
 }
 
 void check_tags(const std::map<std::string, std::string>& tags, const std::string& what) {

@@ -14,6 +14,9 @@
 namespace glia::server::api {
 
 /// Each throws glia::Error (InvalidArgument unless said) naming the field.
+/// `sha256` as given, unless it is not 64 lower-case hex digits.
+std::string check_hash(const platform::ArtifactStore& artifacts, const std::string& sha256,
+                       const std::string& what);
 void check_tags(const std::map<std::string, std::string>& tags, const std::string& what);
 /// A run a client may create: a valid (or empty) id and experiment, tags, inputs, no sweep-trial
 /// fields, only the properties a submit sets, and its code snapshot and inputs' manifests stored.
