@@ -69,3 +69,11 @@ start_server() {
   done
   fail "server did not start: $(cat "$log" "$log.err")"
 }
+# serve_with_token WS [CLEANUP]: a contributor "lee" and its TOKEN, `glia server` on WS started
+# (PID, PORT; its log in $WORK/server.out) and killed at exit, after CLEANUP (a command) if given.
+serve_with_token() {
+  "$GLIA" -w "$1" user add lee --role contributor >/dev/null
+  TOKEN=$("$GLIA" -w "$1" token create --user lee 2>/dev/null)
+  start_server "$1" "$WORK/server.out" 127.0.0.1:0
+  trap "kill -9 \$PID 2>/dev/null || true; stop_agents; ${2:-true}; rm -rf \"\$WORK\"" EXIT
+}

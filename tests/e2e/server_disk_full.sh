@@ -16,10 +16,7 @@ mount -t tmpfs -o size=64m tmpfs "$DISK"
 WS="$DISK/ws"
 "$GLIA" workspace init "$WS" >/dev/null
 g() { "$GLIA" -w "$WS" "$@"; }
-g user add lee --role contributor >/dev/null
-TOKEN=$(g token create --user lee 2>/dev/null)
-start_server "$WS" "$WORK/server.out" 127.0.0.1:0
-trap 'kill -9 $PID 2>/dev/null || true; stop_agents; umount -l "$DISK" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+serve_with_token "$WS" 'umount -l "$DISK" 2>/dev/null || true'
 BASE="http://127.0.0.1:$PORT"
 AUTH=(-H "Authorization: Bearer $TOKEN")
 post() {  # post PATH JSON: the status; the body in $WORK/body

@@ -9,11 +9,7 @@ BATCHES=${BATCHES:-60}
 WS="$WORK/ws"
 "$GLIA" workspace init "$WS" >/dev/null
 g() { "$GLIA" -w "$WS" "$@"; }
-g user add lee --role contributor >/dev/null
-TOKEN=$(g token create --user lee 2>/dev/null)
-
-start_server "$WS" "$WORK/server.out" 127.0.0.1:0
-trap 'kill -9 $PID 2>/dev/null || true; stop_agents; rm -rf "$WORK"' EXIT
+serve_with_token "$WS"
 
 # Each client (log_batch_client.py): its own run, then BATCHES batches of 20 values, each sent
 # until it is answered; every acknowledged batch is recorded.

@@ -14,11 +14,7 @@ DB_URL="${GLIA_TEST_PG_URL%/*}/glia_restart_$$"
 psql "${GLIA_TEST_PG_URL}" -qc "CREATE DATABASE glia_restart_$$" >/dev/null || fail "createdb"
 "$GLIA" workspace init "$WS" --store "$DB_URL" >/dev/null || fail "workspace init on PostgreSQL"
 g() { "$GLIA" -w "$WS" "$@"; }
-g user add lee --role contributor >/dev/null
-TOKEN=$(g token create --user lee 2>/dev/null)
-
-start_server "$WS" "$WORK/server.out" 127.0.0.1:0
-trap 'kill -9 $PID 2>/dev/null || true; stop_agents; rm -rf "$WORK"' EXIT
+serve_with_token "$WS"
 
 for i in $(seq "$CLIENTS"); do
   python3 "$(dirname "$0")/log_batch_client.py" "$PORT" "$TOKEN" "$i" "$BATCHES" "$WORK/acked.$i" \
