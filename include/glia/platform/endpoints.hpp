@@ -1,0 +1,80 @@
+// Online endpoints (Azure's Model.deploy / `az ml online-endpoint`): a registered model served
+// over HTTP by a process that the workspace's agent of the creating user starts, supervises and
+// records (endpoint_records.hpp). These functions are what `glia endpoint` and the REST API
+// call: they check the input and change the records; the agent acts on them (endpoint_supervisor).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "glia/platform/endpoint_records.hpp"
+#include "glia/platform/workspace.hpp"
+
+namespace glia::platform {
+
+/// check_asset_name for "endpoint", and at most 32 characters (it names a folder and a URL).
+void check_endpoint_name(const std::string& name);
+
+struct EndpointCreate {
+  std::string name;
+  std::string model;  // a model reference: NAME, NAME:V, NAME@latest (glia:/azureml: prefixes)
+  /// model_name/model_version are set from `model`; the rest is checked as given.
+  EndpointSettings settings;
+  /// python scoring: the folder holding the scoring script (snapshotted into the store).
+  std::optional<std::filesystem::path> code_dir;
+  std::string created_by;
+};
+
+/// Checks everything (the name free, the model version there, settings in range, the script in
+/// its folder, the environment registered), generates the keys, and records the endpoint
+/// Creating, owned by the calling Unix user. Nothing is recorded when a check fails.
+EndpointRecord create_endpoint(Workspace& ws, const EndpointCreate& request);
+
+struct EndpointUpdate {
+  std::optional<std::string> model;  // a model reference
+  std::optional<int64_t> instances, max_batch_size, max_queue_delay_us, max_queue, max_body_bytes,
+      max_rows, request_timeout_ms;
+  std::optional<std::string> auth_mode, description;
+  std::optional<std::filesystem::path> code_dir;  // python: a new snapshot of the folder
+  std::optional<std::string> scoring_script, environment;
+};
+
+/// Applies the changes as a new generation (the process loads it beside the one it serves and
+/// swaps when ready). Conflict while Deleting; NotFound for an unknown endpoint.
+EndpointRecord update_endpoint(Workspace& ws, const std::string& name,
+                               const EndpointUpdate& update);
+
+struct EndpointKeys {
+  std::string primary, secondary;
+};
+
+/// The endpoint's keys, unsealed (PermissionDenied when the workspace key cannot be read).
+EndpointKeys endpoint_keys(Workspace& ws, const std::string& name);
+/// A new primary ("primary") or secondary ("secondary") key; the other keeps working
+/// throughout. Returns both.
+EndpointKeys regenerate_endpoint_key(Workspace& ws, const std::string& name,
+                                     const std::string& which);
+
+/// The endpoint, NotFound naming it when there is none.
+EndpointRecord get_endpoint(Workspace& ws, const std::string& name);
+
+/// Marks it Deleting: its agent stops the process and removes the record.
+void delete_endpoint(Workspace& ws, const std::string& name);
+
+/// "http://HOST:PORT/score" (empty while no port is known yet).
+std::string endpoint_scoring_uri(const EndpointRecord& endpoint);
+
+/// Where the endpoint's files live: .glia/endpoints/<name>/ (config, status, logs).
+struct EndpointDir {
+  std::filesystem::path root;
+  std::filesystem::path config() const { return root / "config.json"; }
+  std::filesystem::path status() const { return root / "status.json"; }
+  std::filesystem::path log() const { return root / "endpoint.log"; }
+  std::filesystem::path access_log() const { return root / "access.log"; }
+  std::filesystem::path code() const { return root / "code"; }
+};
+EndpointDir endpoint_dir(const std::filesystem::path& workspace_root, const std::string& name);
+
+}  // namespace glia::platform
