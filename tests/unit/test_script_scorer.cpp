@@ -104,6 +104,7 @@ def run(raw_data):
     if mode == 'pid':
         return {'pid': os.getpid(), 'n': req['n']}
     if mode == 'sleep':
+        open('sleeping', 'w').close()  # in the code folder, the worker's working folder
         time.sleep(req['s'])
         return 'slept'
     if mode == 'raise':
@@ -316,9 +317,9 @@ TEST_F(ScriptScorerTest, RunRaisingIs500WithTheTracebackInTheLogOnly) {
 TEST_F(ScriptScorerTest, AWorkerKilledMidRequestIsRestartedAndOthersUnaffected) {
   auto scorer = ScriptScorer::start(options(kModesScript, 2));
   ScriptReply slow;
-  std::thread t([&] { slow = scorer->run(R"({"mode": "sleep", "s": 30})", 60); });
+  std::jthread t([&] { slow = scorer->run(R"({"mode": "sleep", "s": 30})", 60); });
   // The busy worker is the one the other requests never reach.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(wait_until([&] { return fs::exists(dir_ / "code" / "sleeping"); }, 30));
   std::set<int> free_pids;
   for (int i = 0; i < 5; ++i) {
     const ScriptReply r = scorer->run(R"({"mode": "pid", "n": 1})", 10);
@@ -386,8 +387,9 @@ TEST_F(ScriptScorerTest, RunPastItsTimeoutIs504AndTheWorkerRestarted) {
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(scorer->worker_pids().at(0), pid);
   // While the only worker is busy, a request that cannot get one in time is a 503.
-  std::thread t([&] { scorer->run(R"({"mode": "sleep", "s": 1.5})", 10); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  fs::remove(dir_ / "code" / "sleeping");
+  std::jthread t([&] { scorer->run(R"({"mode": "sleep", "s": 1.5})", 10); });
+  ASSERT_TRUE(wait_until([&] { return fs::exists(dir_ / "code" / "sleeping"); }, 30));
   r = scorer->run(R"({"data": [[1]]})", 0.2);
   EXPECT_EQ(r.status, 503);
   t.join();

@@ -56,7 +56,10 @@ class ScriptScorer {
   /// its traceback; the whole traceback is in the log) when one fails or does not finish within
   /// init_timeout_s, or when the options are not usable (no such script, interpreter, folder).
   static std::unique_ptr<ScriptScorer> start(const ScriptOptions& options);
-  ~ScriptScorer();  // stops the workers: their sockets closed and SIGTERM, SIGKILL after a grace
+  /// Stops the workers: their sockets closed and SIGTERM, SIGKILL after stop_grace_s (a restart
+  /// in progress is cut short). No run() may be in flight: keep the scorer alive until every
+  /// request using it has returned (a shared_ptr per request, say).
+  ~ScriptScorer();
   ScriptScorer(const ScriptScorer&) = delete;
   ScriptScorer& operator=(const ScriptScorer&) = delete;
 
