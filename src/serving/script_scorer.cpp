@@ -340,10 +340,11 @@ struct ScriptScorer::Impl {
       const int backoff = std::min(30, 1 << std::min(w.failures - 1, 5));
       w.retry_at = Clock::now() + std::chrono::seconds(backoff);
       w.why_dead = "its restart failed";
+      const bool quiet = stopping;  // killed to stop: nothing to report
       lock.unlock();
       if (s.fd >= 0) ::close(s.fd);
       kill_and_reap(s.pid);
-      if (!failure.empty())
+      if (!failure.empty() && !quiet)
         log("scoring worker %d could not be restarted: %s; trying again in %d s", pick,
             failure.c_str(), backoff);
       lock.lock();
