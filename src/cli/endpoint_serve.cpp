@@ -4,6 +4,7 @@
 #include "cli/endpoint_serve.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -100,6 +101,10 @@ class StatusWriter {
 };
 
 void serve(const std::string& config_file) {
+  // A large request's buffers (its body, the parser's) are mmapped and given back when freed:
+  // glibc's adaptive threshold would otherwise keep them in each connection thread's arena.
+  ::mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  ::mallopt(M_ARENA_MAX, 4);
   const platform::EndpointProcessConfig config = read_config(config_file);
   StatusWriter status(config.status_file);
   status.status().state = "loading";

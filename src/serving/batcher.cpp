@@ -152,6 +152,7 @@ void Batcher::run_batch(int instance, std::vector<Work*>& batch, int64_t rows) {
   const BatchFn& fn = instances_[static_cast<size_t>(instance)];
   const int64_t ri = options_.row_in, ro = options_.row_out;
   std::vector<std::exception_ptr> errors(batch.size());
+  const auto start = Clock::now();
   if (batch.size() == 1) {
     try {
       fn(batch[0]->in, batch[0]->rows, batch[0]->out);
@@ -191,7 +192,8 @@ void Batcher::run_batch(int instance, std::vector<Work*>& batch, int64_t rows) {
       at += w->rows;
     }
   }
-  if (options_.on_batch) options_.on_batch(rows);
+  if (options_.on_batch)
+    options_.on_batch(rows, std::chrono::duration<double>(Clock::now() - start).count());
   for (size_t i = 0; i < batch.size(); ++i) {
     Work* w = batch[i];
     std::lock_guard lock(w->mu);

@@ -119,8 +119,8 @@ void Endpoint::apply_settings(const ServeOptions& options) {
 
 std::shared_ptr<Generation> Endpoint::load_for(const ServeOptions& options) {
   std::weak_ptr<EndpointMetrics> metrics = metrics_;
-  return load_generation(options, script_loader_, [metrics](int64_t rows) {
-    if (auto m = metrics.lock()) m->observe_batch(rows);
+  return load_generation(options, script_loader_, [metrics](int64_t rows, double seconds) {
+    if (auto m = metrics.lock()) m->observe_batch(rows, seconds);
   });
 }
 

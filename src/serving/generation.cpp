@@ -16,7 +16,7 @@ BatchLimits batch_limits(const ServeOptions& o) {
 }
 
 std::shared_ptr<Generation> load_generation(const ServeOptions& options, const ScriptLoader& loader,
-                                            std::function<void(int64_t)> on_batch) {
+                                            std::function<void(int64_t, double)> on_batch) {
   check_serve_options(options);
   auto g = std::make_shared<Generation>();
   g->options = options;

@@ -12,8 +12,8 @@ namespace glia::serving::detail {
 namespace {
 
 // A parser per thread keeps its buffers between requests; one grown by a large body is dropped
-// afterwards so that idle threads do not each hold the largest body ever seen.
-constexpr size_t kKeepCapacity = 1u << 20;
+// at the thread's next request so that idle threads do not each hold the largest body seen.
+constexpr size_t kKeepCapacity = 256u << 10;
 
 std::string shape_words(const Shape& shape) {
   std::string s = "[";
@@ -49,8 +49,7 @@ void read_nested(simdjson::dom::element e, const std::string& where, const Shape
 
 simdjson::dom::element parse_body(std::string_view body) {
   thread_local simdjson::dom::parser parser;
-  if (parser.capacity() > kKeepCapacity && body.size() <= kKeepCapacity)
-    parser = simdjson::dom::parser();
+  if (parser.capacity() > kKeepCapacity) parser = simdjson::dom::parser();
   simdjson::dom::element doc;
   if (auto err = parser.parse(body.data(), body.size()).get(doc))
     throw Error(std::string("request body: not valid JSON (") + simdjson::error_message(err) + ")");

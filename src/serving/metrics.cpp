@@ -72,7 +72,8 @@ void Histogram::write(std::string& out, const std::string& name, const std::stri
   out += name + "_count" + braces + " " + std::to_string(total_) + "\n";
 }
 
-EndpointMetrics::EndpointMetrics() : queue_(kLatencyBounds), batch_(kBatchBounds) {}
+EndpointMetrics::EndpointMetrics()
+    : queue_(kLatencyBounds), batch_(kBatchBounds), model_(kLatencyBounds) {}
 
 void EndpointMetrics::count_request(const std::string& route, int status, double seconds) {
   std::lock_guard lock(mu_);
@@ -84,8 +85,9 @@ void EndpointMetrics::observe_queue(double seconds) {
   queue_.observe(seconds);
 }
 
-void EndpointMetrics::observe_batch(int64_t rows) {
+void EndpointMetrics::observe_batch(int64_t rows, double seconds) {
   batch_.observe(static_cast<double>(rows));
+  model_.observe(seconds);
 }
 
 void EndpointMetrics::count_reload(bool ok) {
@@ -117,6 +119,10 @@ std::string EndpointMetrics::text(const Gauges& g) const {
       "# HELP glia_endpoint_batch_size Rows per batch run by the model.\n"
       "# TYPE glia_endpoint_batch_size histogram\n";
   batch_.write(out, "glia_endpoint_batch_size", "");
+  out +=
+      "# HELP glia_endpoint_model_seconds Time the model took per batch.\n"
+      "# TYPE glia_endpoint_model_seconds histogram\n";
+  model_.write(out, "glia_endpoint_model_seconds", "");
   out +=
       "# HELP glia_endpoint_model_version The model version served (1 for the one served).\n"
       "# TYPE glia_endpoint_model_version gauge\n"

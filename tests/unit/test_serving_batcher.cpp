@@ -71,7 +71,7 @@ TEST(ServingBatcher, AnswersMatchTheModelUnderConcurrentLoad) {
   o.row_out = 3;
   o.limits.max_batch_size = 8;
   o.limits.max_queue_delay_us = 2000;
-  o.on_batch = [&](int64_t rows) {
+  o.on_batch = [&](int64_t rows, double) {
     std::lock_guard lock(batches_mu);
     batches.push_back(rows);
   };
@@ -200,7 +200,7 @@ TEST(ServingBatcher, AFailingRequestFailsAlone) {
   o.limits.max_batch_size = 64;
   o.limits.max_queue_delay_us = 20000;  // the requests below share one batch
   std::atomic<int> batches{0};
-  o.on_batch = [&](int64_t) { ++batches; };
+  o.on_batch = [&](int64_t, double) { ++batches; };
   // A model function that refuses a row starting with 999 (as a model refusing an input would).
   Batcher b({[fn = model_fn(m)](const float* in, int64_t rows, float* out) {
               for (int64_t r = 0; r < rows; ++r)
@@ -235,7 +235,7 @@ TEST(ServingBatcher, ARequestLargerThanABatchRunsWholeAndNewLimitsApply) {
   o.limits.max_batch_size = 2;
   o.limits.max_queue = 2;
   std::vector<int64_t> seen;
-  o.on_batch = [&](int64_t rows) { seen.push_back(rows); };
+  o.on_batch = [&](int64_t rows, double) { seen.push_back(rows); };
   Batcher b({model_fn(m)}, o);
   std::vector<float> in(40, 0.5f), out(30);
   b.score(in.data(), 10, out.data());  // larger than the queue, alone in it: taken

@@ -27,7 +27,7 @@ TEST(ServingMetrics, ExpositionHasEveryFamily) {
   m.count_request("/score", 200, 0.002);
   m.count_request("/score", 429, 0.0001);
   m.observe_queue(0.0002);
-  m.observe_batch(7);
+  m.observe_batch(7, 0.0003);
   m.count_reload(true);
   Gauges g;
   g.endpoint = "svc";
@@ -45,6 +45,7 @@ TEST(ServingMetrics, ExpositionHasEveryFamily) {
         "glia_endpoint_request_duration_seconds_count{route=\"/score\"} 3\n",
         "glia_endpoint_queue_seconds_count 1\n", "glia_endpoint_batch_size_bucket{le=\"8\"} 1\n",
         "glia_endpoint_batch_size_bucket{le=\"4\"} 0\n",
+        "glia_endpoint_model_seconds_bucket{le=\"0.0005\"} 1\n",
         "glia_endpoint_model_version{endpoint=\"svc\",model=\"a\\\"b\",version=\"3\","
         "generation=\"2\"} 1\n",
         "glia_endpoint_queue_depth 5\n", "glia_endpoint_ready 1\n",

@@ -36,8 +36,8 @@ struct BatcherOptions {
   BatchLimits limits;
   /// Called by each instance's thread before its first batch (its threads, FTZ).
   std::function<void(int instance)> thread_init;
-  /// Called after each batch with the rows it held (metrics).
-  std::function<void(int64_t rows)> on_batch;
+  /// Called after each batch with the rows it held and the seconds the model took (metrics).
+  std::function<void(int64_t rows, double seconds)> on_batch;
 };
 
 /// The queue is full: answered 429 with Retry-After.

@@ -25,10 +25,10 @@ struct Generation {
 
 /// Loads `options`' model `instances` times (each instance computing with
 /// threads_per_instance threads) behind a batcher, or starts its script through `loader`.
-/// `on_batch` gets each batch's rows (metrics). glia::Error naming the model folder (or the
-/// script) when it cannot be loaded; a model taking or giving nothing is refused.
+/// `on_batch` gets each batch's rows and model seconds (metrics). glia::Error naming the model
+/// folder (or the script) when it cannot be loaded; a model taking or giving nothing is refused.
 std::shared_ptr<Generation> load_generation(const ServeOptions& options, const ScriptLoader& loader,
-                                            std::function<void(int64_t)> on_batch = {});
+                                            std::function<void(int64_t, double)> on_batch = {});
 
 /// The batching limits of `options`.
 BatchLimits batch_limits(const ServeOptions& options);

@@ -1,6 +1,6 @@
 // An endpoint's metrics in Prometheus' text format (GET /metrics): requests by route and status,
-// a latency histogram by route, the queue time and batch size histograms; the gauges (model
-// version, queue depth, ready) are read when scraped.
+// a latency histogram by route, the queue time, batch size and model time histograms; the gauges
+// (model version, queue depth, ready) are read when scraped.
 #pragma once
 
 #include <array>
@@ -46,7 +46,8 @@ class EndpointMetrics {
   /// One answered request: its route pattern ("other" for none), status and seconds taken.
   void count_request(const std::string& route, int status, double seconds);
   void observe_queue(double seconds);
-  void observe_batch(int64_t rows);
+  /// One batch: its rows and the seconds the model took.
+  void observe_batch(int64_t rows, double seconds);
   void count_reload(bool ok);
   /// The whole exposition (text/plain; version=0.0.4).
   std::string text(const Gauges& gauges) const;
@@ -55,7 +56,7 @@ class EndpointMetrics {
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::string, Histogram> latency_;
-  Histogram queue_, batch_;
+  Histogram queue_, batch_, model_;
   std::atomic<uint64_t> reloads_ok_{0}, reloads_failed_{0};
 };
 
