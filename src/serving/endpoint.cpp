@@ -74,6 +74,26 @@ std::string read_body(Request& r, int64_t limit) {
   return body;
 }
 
+// A query parameter the route does not take is refused, never ignored.
+void check_query(const Request& r, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : r.query) {
+    bool ok = false;
+    for (std::string_view a : allowed) ok = ok || key == a;
+    if (!ok)
+      throw Error("query parameter " + quote_bytes(key) + " is not taken by " + r.path +
+                  (allowed.size() ? " (it takes probabilities)" : " (it takes none)"));
+  }
+}
+
+// The bodies are JSON; MLflow's other format (CSV) is refused by name.
+void check_json_type(const Request& r) {
+  const auto type = r.header("Content-Type");
+  if (type && type->rfind("text/csv", 0) == 0)
+    throw Refusal{Response::error(415, ErrorKind::InvalidArgument,
+                                  "Content-Type text/csv is not supported: send JSON "
+                                  "(dataframe_split, dataframe_records, instances or inputs)")};
+}
+
 std::shared_ptr<Generation> require_ready(const std::shared_ptr<Generation>& g) {
   if (!g) throw Error(ErrorKind::Unavailable, "the endpoint is still loading its model; try again");
   return g;
@@ -280,6 +300,7 @@ void note_rows(Request& r, int64_t rows) {
 }  // namespace
 
 Response Endpoint::score(Request& r, const Settings& s) {
+  check_query(r, {"probabilities"});
   const std::string body = read_body(r, s.options.max_body_bytes);
   const auto g = require_ready(generation());
   if (g->script) return json_text(g->script->run(body));
@@ -299,6 +320,8 @@ Response Endpoint::score(Request& r, const Settings& s) {
 }
 
 Response Endpoint::invocations(Request& r, const Settings& s) {
+  check_query(r, {});
+  check_json_type(r);
   const std::string body = read_body(r, s.options.max_body_bytes);
   const auto g = require_ready(generation());
   require_native(*g, "/invocations");
@@ -310,6 +333,7 @@ Response Endpoint::invocations(Request& r, const Settings& s) {
 }
 
 Response Endpoint::v2_infer(Request& r, const Settings& s) {
+  check_query(r, {});
   const std::string body = read_body(r, s.options.max_body_bytes);
   const auto g = require_ready(generation());
   require_native(*g, "/v2 inference");

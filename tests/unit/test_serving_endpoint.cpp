@@ -79,6 +79,7 @@ class ServingEndpoint : public testing::Test {
     }
     if (!key.empty()) r.headers.emplace("Authorization", "Bearer " + key);
     if (length) r.headers.emplace("Content-Length", std::to_string(body.size()));
+    for (const auto& [k, v] : headers_) r.headers.emplace(k, v);
     auto b = std::make_shared<std::string>(body);
     r.read_body = [b](const http::ChunkReceiver& receive) {
       // In pieces, as a socket delivers it.
@@ -97,6 +98,7 @@ class ServingEndpoint : public testing::Test {
   ServeOptions o_;
   http::Router router_;
   std::unique_ptr<Endpoint> ep_;
+  std::vector<std::pair<std::string, std::string>> headers_;  // sent with every call
 };
 
 const std::vector<float> kRow = {0.2f, -1.0f, 0.5f, 3.0f};
@@ -153,6 +155,14 @@ TEST_F(ServingEndpoint, ScoresEveryFormatAsTheModelDoes) {
                 .status,
             400);
   EXPECT_EQ(call("POST", "/score?probabilities=maybe", kSeed).status, 400);
+  headers_ = {{"Content-Type", "text/csv"}};
+  EXPECT_EQ(call("POST", "/invocations", "a,b,c,d\n1,2,3,4\n").status, 415);
+  headers_.clear();
+  // A query parameter a route does not take is refused, not ignored.
+  EXPECT_EQ(call("POST", "/score?verbose=1", kSeed).status, 400);
+  EXPECT_EQ(
+      call("POST", "/invocations?format=split", R"({"inputs": [[0.2, -1.0, 0.5, 3.0]]})").status,
+      400);
 }
 
 TEST_F(ServingEndpoint, KeysGuardEveryRouteButHealth) {
