@@ -105,6 +105,16 @@ void serve(const std::string& config_file) {
   // glibc's adaptive threshold would otherwise keep them in each connection thread's arena.
   ::mallopt(M_MMAP_THRESHOLD, 256 << 10);
   ::mallopt(M_ARENA_MAX, 4);
+  // Signals through a self-pipe to a thread of their own (no signal mask: children would inherit
+  // it), caught from the start: a SIGHUP or SIGTERM that comes while the model loads waits in
+  // the pipe instead of killing the process.
+  if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) throw os_error("pipe", errno);
+  struct sigaction sa {};
+  sa.sa_handler = on_endpoint_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGHUP, &sa, nullptr);
   const platform::EndpointProcessConfig config = read_config(config_file);
   StatusWriter status(config.status_file);
   status.status().state = "loading";
@@ -154,14 +164,6 @@ void serve(const std::string& config_file) {
       config.host.c_str(), server->port(), ready_ms);
   std::fflush(stdout);
 
-  // Signals through a self-pipe to a thread of their own; no signal mask (children inherit it).
-  if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) throw os_error("pipe", errno);
-  struct sigaction sa {};
-  sa.sa_handler = on_endpoint_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGHUP, &sa, nullptr);
   std::atomic<bool> finished{false};
   const int bound_port = server->port();
   std::thread signals([&] {
