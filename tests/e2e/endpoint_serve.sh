@@ -150,7 +150,10 @@ for ((i = 0; i < 100; i++)); do [ "$(status generation)" = 2 ] && break; sleep 0
 [ "$(status generation)" = 2 ] || fail "settings reload: $(cat status.json)"
 (post /score two.json -o held.txt >held.code) &
 HELD=$!
-sleep 0.5
+for ((i = 0; i < 100; i++)); do
+  curl -s -H "$AUTH" "$URL/metrics" | grep -q '^glia_endpoint_queue_depth 2$' && break
+  sleep 0.05
+done
 code=$(curl -s -D headers.txt -o body.txt -w '%{http_code}' -H "$AUTH" --data-binary @one.json "$URL/score")
 [ "$code" = 429 ] && grep -qi '^Retry-After:' headers.txt || fail "full queue: $code $(cat body.txt)"
 wait $HELD
