@@ -148,7 +148,7 @@ write_config 2 1 "$WORK/m1" max_queue=2 max_queue_delay_us=3000000 max_batch_siz
 kill -HUP $PID
 for ((i = 0; i < 100; i++)); do [ "$(status generation)" = 2 ] && break; sleep 0.05; done
 [ "$(status generation)" = 2 ] || fail "settings reload: $(cat status.json)"
-(post /score two.json -o held.txt >held.code) &
+curl -s -o held.txt -w '%{http_code}' -H "$AUTH" --data-binary @two.json "$URL/score" >held.code &
 HELD=$!
 for ((i = 0; i < 100; i++)); do
   curl -s -H "$AUTH" "$URL/metrics" | grep -q '^glia_endpoint_queue_depth 2$' && break
@@ -157,6 +157,7 @@ done
 code=$(curl -s -D headers.txt -o body.txt -w '%{http_code}' -H "$AUTH" --data-binary @one.json "$URL/score")
 [ "$code" = 429 ] && grep -qi '^Retry-After:' headers.txt || fail "full queue: $code $(cat body.txt)"
 wait $HELD
+[ "$(cat held.code)" = 200 ] || fail "the held request: $(cat held.code) $(cat held.txt)"
 write_config 3 1 "$WORK/m1"
 kill -HUP $PID
 for ((i = 0; i < 100; i++)); do [ "$(status generation)" = 3 ] && break; sleep 0.05; done
