@@ -29,7 +29,7 @@ import hashlib, json, sys
 gen, version, model_dir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 c = {"name": "svc", "generation": gen, "host": "127.0.0.1", "port": 0, "model_name": "mnist",
      "model_version": version, "model_dir": model_dir, "instances": 2, "threads_per_instance": 1,
-     "max_batch_size": 16, "max_queue_delay_us": 200, "max_queue": 1024,
+     "max_batch_size": 16, "max_queue_delay_us": 0, "max_queue": 1024,
      "max_body_bytes": 1000000, "max_rows": 20, "auth_mode": "key",
      "key_sha256": [hashlib.sha256(b"primary-key-for-tests").hexdigest()],
      "status_file": "status.json", "access_log": "access.log"}
