@@ -22,6 +22,7 @@
 #include "glia/io/atomic_file.hpp"
 #include "glia/platform/endpoint_config.hpp"
 #include "glia/serving/endpoint.hpp"
+#include "glia/serving/raw_scorer.hpp"
 
 namespace glia::cli {
 
@@ -121,7 +122,8 @@ void serve(const std::string& config_file) {
   const auto started = std::chrono::steady_clock::now();
   std::unique_ptr<serving::Endpoint> endpoint;
   try {
-    endpoint = std::make_unique<serving::Endpoint>(serve_options_of(config));
+    endpoint = std::make_unique<serving::Endpoint>(serve_options_of(config),
+                                                   serving::python_script_loader());
   } catch (const Error& e) {
     status.fail(config_file + ": " + e.what(), error_kind_info(e.kind()).exit_code);
   }

@@ -303,7 +303,7 @@ Response Endpoint::score(Request& r, const Settings& s) {
   check_query(r, {"probabilities"});
   const std::string body = read_body(r, s.options.max_body_bytes);
   const auto g = require_ready(generation());
-  if (g->script) return json_text(g->script->run(body));
+  if (g->script) return g->script->run(r, body);
   bool probabilities = false;
   if (const auto q = r.query_value("probabilities")) {
     if (*q == "true" || *q == "1")

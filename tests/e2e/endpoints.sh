@@ -182,6 +182,32 @@ expect_fail_code 4 g endpoint create --name svc --model mnist:2
 expect_fail_code 3 g endpoint show nosuch
 expect_fail_code 2 g endpoint create --name 'bad name' --model mnist:2
 
+# The seed's way: a Python score.py with init()/run(raw_data) finding the model through
+# azureml.core's Model.get_model_path (standard library only here; the seed's own score.py with
+# real Keras is tests/unit/test_script_scorer.cpp's).
+mkdir -p score
+cat >score/score.py <<'PY'
+import json, os
+from azureml.core.model import Model
+
+def init():
+    global files
+    files = sorted(os.listdir(Model.get_model_path("mnist")))
+    print("init: model files", files)
+
+def run(raw_data):
+    rows = json.loads(raw_data)["data"]
+    return {"rows": len(rows), "width": len(rows[0]), "files": files}
+PY
+OUT=$(g endpoint create --name py-svc --model mnist:2 --scoring-script score.py --code score --instances 2 -o json)
+[ "$(field '["state"]' <<<"$OUT")" = Healthy ] || fail "python create: $OUT"
+R=$(g endpoint invoke py-svc --request-file sample.json)
+[ "$(field '["rows"]' <<<"$R")" = 5 ] && [ "$(field '["width"]' <<<"$R")" = 784 ] || fail "python scoring: $R"
+[ "$(field '["files"]' <<<"$R")" = "['model.keras']" ] || fail "Model.get_model_path: $R"
+g endpoint logs py-svc | grep -q "init: model files" || fail "the script's output is not in the endpoint log"
+expect_fail_code 3 g endpoint create --name py-bad --model mnist:2 --scoring-script missing.py --code score
+g endpoint delete py-svc >/dev/null
+
 # Logs, then delete: the process stops, the port closes, the record goes.
 g endpoint logs svc --access --tail 3 | grep -q "POST /score" || fail "access log"
 g endpoint delete svc >/dev/null

@@ -26,7 +26,7 @@ struct EndpointProcessConfig {
   std::map<std::string, std::string> env;
   int64_t instances = 1;
   int64_t threads_per_instance = 1;
-  int64_t max_batch_size = 32, max_queue_delay_us = 500, max_queue = 1024;
+  int64_t max_batch_size = 32, max_queue_delay_us = 0, max_queue = 1024;
   int64_t max_body_bytes = 8 << 20, max_rows = 10000, request_timeout_ms = 60000;
   /// "key": a request needs `Authorization: Bearer KEY` with a key whose SHA-256 (lower-case
   /// hex) is listed; "none": no check.

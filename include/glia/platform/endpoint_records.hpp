@@ -34,7 +34,7 @@ struct EndpointSettings {
   std::string auth_mode = "key";  // "key" (bearer keys) or "none"
   // Dynamic batching (as TF Serving and Triton configure it) and request limits.
   int64_t max_batch_size = 32;
-  int64_t max_queue_delay_us = 500;
+  int64_t max_queue_delay_us = 0;
   int64_t max_queue = 1024;  // rows waiting; more is answered 429
   int64_t max_body_bytes = 8 << 20;
   int64_t max_rows = 10000;

@@ -1,7 +1,8 @@
 // Where scoring other than the engine's plugs in (the seed's Python score.py with init() and
-// run(raw_data), served by worker processes): a RawScorer takes POST /score's raw body and
-// returns the reply's JSON text. The endpoint hands it the body as received (after the key
-// and size checks) and refuses /invocations and /v2 inference for it (they need the model).
+// run(raw_data), served by worker processes): a RawScorer takes POST /score's request and raw
+// body and returns the whole reply (a script may choose its status, type and headers). The
+// endpoint hands it the body as received (after the key and size checks) and refuses
+// /invocations and /v2 inference for it (they need the model).
 #pragma once
 
 #include <functional>
@@ -9,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "glia/http/message.hpp"
 #include "glia/serving/serve_options.hpp"
 
 namespace glia::serving {
@@ -16,12 +18,16 @@ namespace glia::serving {
 class RawScorer {
  public:
   virtual ~RawScorer() = default;
-  /// The reply's JSON text; glia::Error for a refusal (its kind gives the status).
-  virtual std::string run(std::string_view body) = 0;
+  /// The reply; glia::Error for a refusal (its kind gives the status).
+  virtual http::Response run(const http::Request& request, std::string_view body) = 0;
 };
 
 /// Makes the scorer of a generation whose options say scoring "python" (called when it is
-/// loaded; throws glia::Error when it cannot start). Set by whoever links the Python side.
+/// loaded; throws glia::Error when it cannot start).
 using ScriptLoader = std::function<std::shared_ptr<RawScorer>(const ServeOptions&)>;
+
+/// The loader of the seed's way: the script's init()/run(raw_data) in `instances` Python
+/// workers (ScriptScorer), their output on `log_fd`.
+ScriptLoader python_script_loader(int log_fd = 2);
 
 }  // namespace glia::serving
