@@ -246,7 +246,9 @@ void EndpointSupervisor::write_config(const EndpointRecord& e, int64_t port,
   c.model_dir = model_dir;
   c.scoring = e.settings.scoring;
   c.instances = e.settings.instances;
-  c.threads_per_instance = std::max<int64_t>(1, usable_cores() / std::max<int64_t>(1, c.instances));
+  // One thread each: a scoring batch is small, and a second OpenMP thread costs more than it
+  // gives (bench/README.md: 2 threads halved 1-row throughput and missed the p99 target).
+  c.threads_per_instance = 1;
   c.max_batch_size = e.settings.max_batch_size;
   c.max_queue_delay_us = e.settings.max_queue_delay_us;
   c.max_queue = e.settings.max_queue;
