@@ -41,7 +41,7 @@
 #
 # Knobs (environment): CONNECTIONS=16 THROUGHPUT_SECONDS=15 RATE=1000 PACED_SECONDS=20
 # PACED_CONNECTIONS=16 ROWS100_SECONDS=10 STARTS=3 WARMUP_SECONDS=3 EPOCHS=2 CORES=0-(nproc-1)
-# WRK_THREADS=1 MLFLOW_WORKERS=1 (its default) MLFLOW_KERAS_BACKEND=tensorflow
+# WRK_THREADS=1 WRK_TIMEOUT=30 (s) MLFLOW_WORKERS=1 (its default) MLFLOW_KERAS_BACKEND=tensorflow
 # AZUREML_KERAS_BACKEND=jax AZUREML_WORKERS=1 (its default) GLIA_INSTANCES=
 # (empty: the endpoint's default) MODEL_METRIC='model.*seconds' GLIA_MODE=cli|serve
 # (serve: TEMPORARY, `glia endpoint serve --config` with a hand-written config instead of the
@@ -88,6 +88,7 @@ WARMUP_SECONDS=${WARMUP_SECONDS:-3}
 EPOCHS=${EPOCHS:-2}
 CORES=${CORES:-0-$(($(nproc) - 1))}
 WRK_THREADS=${WRK_THREADS:-1}
+WRK_TIMEOUT=${WRK_TIMEOUT:-30}  # wrk's default 2 s drops the slow peers' answers from its latencies
 MLFLOW_WORKERS=${MLFLOW_WORKERS:-1}
 AZUREML_WORKERS=${AZUREML_WORKERS:-1}
 GLIA_INSTANCES=${GLIA_INSTANCES:-}
@@ -213,17 +214,17 @@ measure() { # NAME URL BODY1 BODY100 TOKEN [MLFLOW]: the server is up, PGID set
   classes=$("$PY" "$BENCH" classes "$url" "$body100" ${token:+--token "$token"} ${mlflow:+--mlflow}) ||
     { echo "endpoints.sh: $name: the 100-row request failed" >&2; exit 1; }
   record "$name" classes "{\"classes\": $classes}"
-  BODY=$body1 TOKEN=$token wrk -t1 -c4 -d"${WARMUP_SECONDS}s" -s "$LUA" "$url" >/dev/null
+  BODY=$body1 TOKEN=$token wrk --timeout "${WRK_TIMEOUT}s" -t1 -c4 -d"${WARMUP_SECONDS}s" -s "$LUA" "$url" >/dev/null
   load
   echo "$name: throughput, $CONNECTIONS connections, 1 row, ${THROUGHPUT_SECONDS}s"
-  r=$(BODY=$body1 TOKEN=$token wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${THROUGHPUT_SECONDS}s" -s "$LUA" "$url" | tail -n 1)
+  r=$(BODY=$body1 TOKEN=$token wrk --timeout "${WRK_TIMEOUT}s" -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${THROUGHPUT_SECONDS}s" -s "$LUA" "$url" | tail -n 1)
   record "$name" throughput "$r"
   echo "$name: paced at $RATE/s, $PACED_CONNECTIONS connections, 1 row, ${PACED_SECONDS}s"
-  r=$(BODY=$body1 TOKEN=$token RATE=$RATE wrk -t1 -c"$PACED_CONNECTIONS" -d"${PACED_SECONDS}s" -s "$LUA" "$url" | tail -n 1)
+  r=$(BODY=$body1 TOKEN=$token RATE=$RATE wrk --timeout "${WRK_TIMEOUT}s" -t1 -c"$PACED_CONNECTIONS" -d"${PACED_SECONDS}s" -s "$LUA" "$url" | tail -n 1)
   record "$name" paced "$r"
   echo "$name: 100-row requests, 1 connection, ${ROWS100_SECONDS}s"
   if [ "$name" = glia ]; then before=$("$PY" "$BENCH" metrics "${url%/score}/metrics" --token "$token"); fi
-  r=$(BODY=$body100 TOKEN=$token wrk -t1 -c1 -d"${ROWS100_SECONDS}s" -s "$LUA" "$url" | tail -n 1)
+  r=$(BODY=$body100 TOKEN=$token wrk --timeout "${WRK_TIMEOUT}s" -t1 -c1 -d"${ROWS100_SECONDS}s" -s "$LUA" "$url" | tail -n 1)
   if [ "$name" = glia ]; then
     after=$("$PY" "$BENCH" metrics "${url%/score}/metrics" --token "$token")
     r=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(json.loads(sys.argv[2])); print(json.dumps(d))' \
