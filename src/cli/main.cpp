@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/endpoint_serve.hpp"
 #include "glia/error.hpp"
 #include "glia/error_kinds.hpp"
 #include "glia/escape.hpp"
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
                    "its job's run); -w is not supported");
   glia::cli::register_predict(app, workspace_dir);
   glia::cli::register_evaluate(app, workspace_dir);
+  // Until the lead's `glia endpoint` group (endpoints.cpp) replaces these two lines.
+  glia::cli::add_endpoint_serve(
+      *app.add_subcommand("endpoint", "Online endpoints")->require_subcommand(1));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -332,6 +332,7 @@ Server::Server(const Router& router, ServerOptions options)
   http.set_read_timeout(o.read_timeout_s, 0);
   http.set_write_timeout(o.write_timeout_s, 0);
   http.set_keep_alive_timeout(o.keep_alive_s);
+  http.set_keep_alive_max_count(static_cast<size_t>(std::max(1, o.keep_alive_max_requests)));
   // A response goes out as two writes (headers, body): with Nagle's algorithm on, the body waits
   // for the client's delayed ACK of the headers, 40 ms a request (bench/README.md, "Server").
   http.set_tcp_nodelay(true);

@@ -366,4 +366,42 @@ std::map<std::string, MetricPoint> RemoteStore::latest_metrics(const std::string
   return as<std::map<std::string, MetricPoint>>(call("latest_metrics", {{"run_id", run_id}}, true));
 }
 
+// ---- Online endpoints: not yet part of the remote store protocol ----
+
+namespace {
+
+[[noreturn]] void endpoints_not_remote() {
+  throw Error(
+      "endpoints are not yet available over a server: use them in the server's own "
+      "workspace");
+}
+
+}  // namespace
+
+EndpointRecord RemoteStore::create_endpoint(const EndpointRecord&) {
+  endpoints_not_remote();
+}
+std::optional<EndpointRecord> RemoteStore::find_endpoint(const std::string&) {
+  endpoints_not_remote();
+}
+std::vector<EndpointRecord> RemoteStore::list_endpoints() {
+  endpoints_not_remote();
+}
+bool RemoteStore::update_endpoint_settings(const std::string&, int64_t, const EndpointSettings&,
+                                           const std::string&) {
+  endpoints_not_remote();
+}
+void RemoteStore::set_endpoint_status(const std::string&, const EndpointStatus&) {
+  endpoints_not_remote();
+}
+void RemoteStore::request_endpoint_delete(const std::string&) {
+  endpoints_not_remote();
+}
+bool RemoteStore::remove_endpoint(const std::string&) {
+  endpoints_not_remote();
+}
+std::vector<EndpointEvent> RemoteStore::endpoint_events(const std::string&) {
+  endpoints_not_remote();
+}
+
 }  // namespace glia::remote

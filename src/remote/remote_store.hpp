@@ -101,6 +101,18 @@ class RemoteStore : public platform::Store {
   std::optional<platform::RegisteredModel> find_registered_model(const std::string& name) override;
   std::vector<platform::RegisteredModel> list_registered_models() override;
   bool delete_registered_model(const std::string& name) override;
+  // Online endpoints: not yet over a server (refused, InvalidArgument).
+  platform::EndpointRecord create_endpoint(const platform::EndpointRecord& e) override;
+  std::optional<platform::EndpointRecord> find_endpoint(const std::string& name) override;
+  std::vector<platform::EndpointRecord> list_endpoints() override;
+  bool update_endpoint_settings(const std::string& name, int64_t expected_generation,
+                                const platform::EndpointSettings& settings,
+                                const std::string& sealed_keys) override;
+  void set_endpoint_status(const std::string& name,
+                           const platform::EndpointStatus& status) override;
+  void request_endpoint_delete(const std::string& name) override;
+  bool remove_endpoint(const std::string& name) override;
+  std::vector<platform::EndpointEvent> endpoint_events(const std::string& name) override;
   void create_compute(const platform::ComputeTarget& target) override;
   void update_compute(const platform::ComputeTarget& target) override;
   std::optional<platform::ComputeTarget> find_compute(const std::string& name) override;

@@ -380,8 +380,11 @@ class TestOfflineAndErrors(unittest.TestCase):
         self.assert_unavailable(lambda: RunConfiguration(), "azureml.core.RunConfiguration(...)")
         self.assert_unavailable(lambda: ComputeTarget(None, "gpu-cluster"),
                                 "azureml.core.ComputeTarget(...)")
-        self.assert_unavailable(lambda: Model.get_model_path("keras-mlp-mnist"),
-                                "azureml.core.Model.get_model_path", "glia model")
+        self.assert_unavailable(lambda: Model.register(None, "outputs/model", "m"),
+                                "azureml.core.Model.register", "glia model register")
+        self.assert_unavailable(lambda: Model.get_model_path("m", _workspace=object()),
+                                "azureml.core.Model.get_model_path(..., _workspace=...)",
+                                "glia model download")
         self.assert_unavailable(lambda: self.run.experiment.workspace.get_default_datastore(),
                                 "azureml.core.Workspace.get_default_datastore")
         self.assert_unavailable(lambda: self.run.experiment.submit(None),
@@ -410,6 +413,82 @@ class TestOfflineAndErrors(unittest.TestCase):
                                 "azureml.core.runconfig.DockerConfiguration(...)")
         with self.assertRaises(ImportError):  # not a class name: a plain ImportError
             exec("from azureml.core import no_such_function")
+
+
+
+class ModelGetModelPathTest(unittest.TestCase):
+    """``Model.get_model_path`` (the shim's and glia's): the served model's folder inside an
+    endpoint's scoring script, a clear LookupError naming the model otherwise."""
+
+    def setUp(self):
+        self.saved = {k: os.environ.get(k) for k in (
+            "AZUREML_MODEL_DIR", "GLIA_ENDPOINT_MODEL_NAME", "GLIA_ENDPOINT_MODEL_VERSION")}
+        self.model_dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(self.model_dir)
+
+    def serve(self, name="keras-mlp-mnist", version="3"):
+        os.environ.update(AZUREML_MODEL_DIR=self.model_dir, GLIA_ENDPOINT_MODEL_NAME=name,
+                          GLIA_ENDPOINT_MODEL_VERSION=version)
+
+    def test_outside_an_endpoint_it_says_so(self):
+        for k in self.saved:
+            os.environ.pop(k, None)
+        for get in (Model.get_model_path, glia.Model.get_model_path):
+            with self.assertRaises(LookupError) as cm:
+                get("keras-mlp-mnist")
+            self.assertIn("'keras-mlp-mnist'", str(cm.exception))
+            self.assertIn("not inside a Glia endpoint", str(cm.exception))
+
+    def test_inside_an_endpoint_only_the_served_model_resolves(self):
+        self.serve()
+        from azureml.core.model import Model as SubmoduleModel
+        self.assertIs(SubmoduleModel, Model)
+        self.assertEqual(Model.get_model_path("keras-mlp-mnist"), self.model_dir)
+        self.assertEqual(Model.get_model_path("keras-mlp-mnist", version=3), self.model_dir)
+        self.assertEqual(glia.Model.get_model_path("keras-mlp-mnist"), self.model_dir)
+        with self.assertRaises(LookupError) as cm:
+            Model.get_model_path("other")
+        self.assertIn("serves the model 'keras-mlp-mnist', not 'other'", str(cm.exception))
+        with self.assertRaises(LookupError) as cm:
+            Model.get_model_path("keras-mlp-mnist", version=2)
+        self.assertIn("serves version 3", str(cm.exception))
+        with self.assertRaises(TypeError):  # Azure: "version should be an int"
+            Model.get_model_path("keras-mlp-mnist", version="3")
+        self.assert_no_instances()
+
+    def assert_no_instances(self):
+        with self.assertRaises(NotImplementedError):
+            Model(None, "keras-mlp-mnist")
+        with self.assertRaises(TypeError):
+            glia.Model()
+
+
+class AMLResponseTest(unittest.TestCase):
+    """``azureml.contrib.services.aml_response.AMLResponse`` as Azure's inference server builds
+    its body, content type and headers."""
+
+    def test_bodies_and_headers(self):
+        from azureml.contrib.services.aml_response import AMLResponse
+        r = AMLResponse({"a": 1}, 200, json_str=True)
+        self.assertEqual((r.status_code, r.get_data()), (200, b'{"a": 1}'))
+        self.assertIn(("Content-Type", "application/json"), r.headers.items())
+        r = AMLResponse("text", 418, {"X-Multi": "a, b", "Content-Type": "text/plain"})
+        self.assertEqual(r.get_data(as_text=True), "text")
+        self.assertEqual([v for k, v in r.headers.items() if k == "X-Multi"], ["a", "b"])
+        self.assertEqual([v for k, v in r.headers.items() if k.lower() == "content-type"],
+                         ["text/plain"])
+        self.assertEqual(AMLResponse(None, 204).get_data(), b"{}")
+        from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+        self.assertTrue(rawhttp(lambda request: None)._glia_rawhttp)
+        with self.assertRaises(NotImplementedError):
+            AMLRequest()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ if grep -q '^\[  SKIPPED \]' "$out"; then
 fi
 # Every contract suite has its PostgreSQL instances (a suite left out of kStores would not).
 for suite in StoreContract StoreJobs StoreSweeps StoreModels StoreDatasets StoreEnvironments \
-  StoreConcurrency; do
+  StoreConcurrency StoreEndpoints; do
   if ! grep -q "^\[       OK \] AllStores/$suite\..*/postgresql" "$out"; then
     echo "pg_contract.sh: no PostgreSQL test of $suite ran" >&2
     exit 1

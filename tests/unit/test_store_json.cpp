@@ -278,6 +278,30 @@ TEST(StoreJson, AccessRecordsRoundTrip) {
   EXPECT_EQ(t.revoked_at, 15.25);
 }
 
+TEST(StoreJson, EndpointRecordsRoundTrip) {
+  EndpointRecord e;
+  e.name = "svc";
+  e.settings = {"mnist",   3,       "python", "cafe", "score.py", "env:2",
+                "0.0.0.0", 8100,    4,        "none", 64,         250,
+                2048,      1 << 20, 500,      30000,  "digits",   {{"team", "vision"}}};
+  e.generation = 7;
+  e.sealed_keys = "v1.abc";
+  e.status = {EndpointState::Unhealthy, "exited with code 1", 8100, 6, 3, 4242, "98765", 2};
+  e.owner_uid = 1000;
+  e.created_by = "ada";
+  e.created_at = 10.5;
+  e.updated_at = 11.25;
+  round_trip(e.settings);
+  round_trip(e.status);
+  const EndpointRecord back = round_trip(e);
+  EXPECT_EQ(back.settings.tags.at("team"), "vision");
+  EXPECT_EQ(back.status.state, EndpointState::Unhealthy);
+  EXPECT_EQ(back.status.pid_start, "98765");
+  const EndpointEvent ev =
+      round_trip(EndpointEvent{12.5, EndpointState::Failed, "5 starts failed"});
+  EXPECT_EQ(ev.reason, "5 starts failed");
+}
+
 TEST(StoreJson, ExperimentsAndRegisteredModelsRoundTrip) {
   const ExperimentRecord e = round_trip(full_experiment());
   EXPECT_EQ(e.id, 12);

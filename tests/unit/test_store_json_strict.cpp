@@ -53,6 +53,12 @@ TEST(StoreJson, EnumsAreTheirNames) {
   expect_enum_names<RunLifecycle>({{RunLifecycle::Active, "active"},
                                    {RunLifecycle::Deleted, "deleted"},
                                    {RunLifecycle::All, "all"}});
+  expect_enum_names<EndpointState>({{EndpointState::Creating, "Creating"},
+                                    {EndpointState::Healthy, "Healthy"},
+                                    {EndpointState::Unhealthy, "Unhealthy"},
+                                    {EndpointState::Failed, "Failed"},
+                                    {EndpointState::Deleting, "Deleting"}});
+  EXPECT_EQ(read_error<EndpointState>(json("Running")).kind(), ErrorKind::InvalidArgument);
 }
 
 TEST(StoreJson, UnknownEnumNamesAreRefused) {

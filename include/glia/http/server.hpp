@@ -23,6 +23,8 @@ struct ServerOptions {
   int read_timeout_s = 10, write_timeout_s = 30;
   /// Seconds an idle keep-alive connection is kept.
   int keep_alive_s = 5;
+  /// Requests served on one connection before it is closed (cpp-httplib's default: 5).
+  int keep_alive_max_requests = 5;
   /// Called after each request (access log): method, path, status, seconds taken.
   std::function<void(const Request&, int status, double seconds)> on_request;
 };

@@ -50,8 +50,14 @@ struct EndpointKeys {
   std::string primary, secondary;
 };
 
-/// The endpoint's keys, unsealed (PermissionDenied when the workspace key cannot be read).
+/// The endpoint's keys, unsealed (Permission when the workspace key cannot be read). A remote
+/// workspace is refused (InvalidArgument): its keys can only be opened on its server.
 EndpointKeys endpoint_keys(Workspace& ws, const std::string& name);
+/// endpoint_keys' core for a record already read (the agent: the digests of the keys go into
+/// the endpoint process's config). The same errors.
+EndpointKeys open_endpoint_keys(Workspace& ws, const EndpointRecord& endpoint);
+/// SHA-256 hex of each key, primary first: EndpointProcessConfig::key_sha256.
+std::vector<std::string> endpoint_key_digests(const EndpointKeys& keys);
 /// A new primary ("primary") or secondary ("secondary") key; the other keeps working
 /// throughout. Returns both.
 EndpointKeys regenerate_endpoint_key(Workspace& ws, const std::string& name,

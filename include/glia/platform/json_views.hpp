@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "glia/platform/endpoint_records.hpp"
 #include "glia/platform/store.hpp"
 #include "glia/platform/workspace.hpp"
 
@@ -45,5 +46,13 @@ nlohmann::json environment_show_json(Workspace& ws, const EnvironmentVersion& v)
 nlohmann::json compute_json(Workspace& ws, const ComputeTarget& t);
 /// A manifest's files as [{path, size, sha256}] (`glia dataset files -o json`).
 nlohmann::json manifest_json(Workspace& ws, const std::string& manifest_sha256);
+
+/// An online endpoint (`glia endpoint list -o json`'s items): name, state, reason, scoring_uri,
+/// model "NAME:V", the served model version and generation, settings (scoring, auth_mode,
+/// instances, batching, limits), host, port, pid, restarts, who created it and when. Never the
+/// keys, sealed or not.
+nlohmann::json endpoint_json(const EndpointRecord& e);
+/// `glia endpoint show -o json`: endpoint_json plus its state changes, oldest first.
+nlohmann::json endpoint_show_json(Workspace& ws, const EndpointRecord& e);
 
 }  // namespace glia::platform

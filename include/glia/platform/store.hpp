@@ -14,6 +14,7 @@
 
 #include "glia/platform/access_records.hpp"
 #include "glia/platform/asset_records.hpp"
+#include "glia/platform/endpoint_records.hpp"
 #include "glia/platform/run_status.hpp"
 
 namespace glia::platform {
@@ -341,7 +342,9 @@ class Store {
   /// The versions matching `filter`, by name then version.
   virtual std::vector<ModelVersion> list_models(const ModelFilter& filter) = 0;
   /// Removes a version (its blobs stay: they are content-addressed and may be shared). Throws
-  /// glia::Error "unknown model version 'NAME:V'".
+  /// glia::Error "unknown model version 'NAME:V'". A version an endpoint's settings name, or that
+  /// its process serves (EndpointStatus::served_model_version of the model its served generation
+  /// named), is refused (Conflict, naming the endpoint), checked in the same transaction.
   virtual void delete_model_version(const std::string& name, int64_t version) = 0;
 
   // ---- Environments ----
@@ -415,6 +418,36 @@ class Store {
   virtual std::vector<RegisteredModel> list_registered_models() = 0;
   /// Removes the record of a registered model (not its versions); false when there was none.
   virtual bool delete_registered_model(const std::string& name) = 0;
+
+  // ---- Online endpoints (glia/platform/endpoint_records.hpp; migration 13) ----
+  /// Records a new endpoint as given (generation, state and event history start from `e`;
+  /// created_at/updated_at: now) with its first event. A name already there is refused
+  /// (Conflict); a model version (settings.model_name:model_version) not registered is refused
+  /// (NotFound), checked in the same transaction.
+  virtual EndpointRecord create_endpoint(const EndpointRecord& e) = 0;
+  virtual std::optional<EndpointRecord> find_endpoint(const std::string& name) = 0;
+  /// Every endpoint, by name.
+  virtual std::vector<EndpointRecord> list_endpoints() = 0;
+  /// Compare-and-set of the settings and sealed keys: when the endpoint's generation is still
+  /// `expected_generation`, stores them as generation + 1 (updated_at: now) and returns true;
+  /// returns false, writing nothing, when it has moved on. NotFound for an unknown endpoint,
+  /// Conflict while it is Deleting, NotFound for a model version not registered.
+  virtual bool update_endpoint_settings(const std::string& name, int64_t expected_generation,
+                                        const EndpointSettings& settings,
+                                        const std::string& sealed_keys) = 0;
+  /// Records what the endpoint's agent observed (every field of `status`), appending an event in
+  /// the same transaction when the state or the reason changed. While the endpoint is Deleting
+  /// its state stays Deleting (the rest is recorded); `status.state` Deleting is refused
+  /// (InvalidArgument: request_endpoint_delete). NotFound for an unknown endpoint.
+  virtual void set_endpoint_status(const std::string& name, const EndpointStatus& status) = 0;
+  /// Marks the endpoint Deleting (with an event); already Deleting: nothing changes. NotFound
+  /// for an unknown endpoint.
+  virtual void request_endpoint_delete(const std::string& name) = 0;
+  /// Removes a Deleting endpoint's record, its events and its generations; false when there was
+  /// none. An endpoint not Deleting is refused (Conflict): request_endpoint_delete first.
+  virtual bool remove_endpoint(const std::string& name) = 0;
+  /// The endpoint's state changes, oldest first (empty for an unknown endpoint).
+  virtual std::vector<EndpointEvent> endpoint_events(const std::string& name) = 0;
 
   /// Compute targets. The store starts with "local" (type local, max_concurrent 2).
   virtual void create_compute(const ComputeTarget& target) = 0;  // throws if the name exists

@@ -54,6 +54,11 @@ GLIA_STORE_JSON(RunOrder)
 GLIA_STORE_JSON(RunSearch)
 GLIA_STORE_JSON(SearchedRun)
 GLIA_STORE_JSON(RunSearchPage)
+GLIA_STORE_JSON(EndpointState)
+GLIA_STORE_JSON(EndpointSettings)
+GLIA_STORE_JSON(EndpointStatus)
+GLIA_STORE_JSON(EndpointRecord)
+GLIA_STORE_JSON(EndpointEvent)
 
 #undef GLIA_STORE_JSON
 

@@ -302,6 +302,49 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (run_id, key)
 );
 )sql"},
+      // Online endpoints (Store::create_endpoint ...; glia/platform/endpoint_records.hpp): the
+      // settings as store JSON with the model they name in columns of their own (what
+      // delete_model_version checks), the keys sealed (never in clear), what the agent observed,
+      // the state changes, and the model each generation named (what a process still serving an
+      // older generation holds).
+      {13, R"sql(
+CREATE TABLE endpoints (
+  name TEXT PRIMARY KEY,
+  settings TEXT NOT NULL,
+  model_name TEXT NOT NULL,
+  model_version INTEGER NOT NULL,
+  generation INTEGER NOT NULL,
+  sealed_keys TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  port INTEGER NOT NULL DEFAULT 0,
+  served_generation INTEGER NOT NULL DEFAULT 0,
+  served_model_version INTEGER NOT NULL DEFAULT 0,
+  pid INTEGER NOT NULL DEFAULT 0,
+  pid_start TEXT NOT NULL DEFAULT '',
+  restarts INTEGER NOT NULL DEFAULT 0,
+  owner_uid INTEGER NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL
+);
+CREATE INDEX endpoints_by_model ON endpoints(model_name, model_version);
+CREATE TABLE endpoint_generations (
+  endpoint TEXT NOT NULL REFERENCES endpoints(name),
+  generation INTEGER NOT NULL,
+  model_name TEXT NOT NULL,
+  model_version INTEGER NOT NULL,
+  PRIMARY KEY (endpoint, generation)
+);
+CREATE TABLE endpoint_events (
+  id INTEGER PRIMARY KEY,
+  endpoint TEXT NOT NULL REFERENCES endpoints(name),
+  time REAL NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX endpoint_events_by_endpoint ON endpoint_events(endpoint, id);
+)sql"},
   };
   return all;
 }

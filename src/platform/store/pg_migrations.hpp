@@ -303,6 +303,47 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (run_id, key)
 );
 )sql"},
+      // Online endpoints, as SQLite's: settings as store JSON with their model in columns (what
+      // delete_model_version checks), sealed keys, what the agent observed, the state changes
+      // and the model each generation named.
+      {13, R"sql(
+CREATE TABLE endpoints (
+  name TEXT PRIMARY KEY,
+  settings TEXT NOT NULL,
+  model_name TEXT NOT NULL,
+  model_version BIGINT NOT NULL,
+  generation BIGINT NOT NULL,
+  sealed_keys TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  port BIGINT NOT NULL DEFAULT 0,
+  served_generation BIGINT NOT NULL DEFAULT 0,
+  served_model_version BIGINT NOT NULL DEFAULT 0,
+  pid BIGINT NOT NULL DEFAULT 0,
+  pid_start TEXT NOT NULL DEFAULT '',
+  restarts BIGINT NOT NULL DEFAULT 0,
+  owner_uid BIGINT NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at DOUBLE PRECISION NOT NULL,
+  updated_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX endpoints_by_model ON endpoints(model_name, model_version);
+CREATE TABLE endpoint_generations (
+  endpoint TEXT NOT NULL REFERENCES endpoints(name),
+  generation BIGINT NOT NULL,
+  model_name TEXT NOT NULL,
+  model_version BIGINT NOT NULL,
+  PRIMARY KEY (endpoint, generation)
+);
+CREATE TABLE endpoint_events (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  endpoint TEXT NOT NULL REFERENCES endpoints(name),
+  time DOUBLE PRECISION NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX endpoint_events_by_endpoint ON endpoint_events(endpoint, id);
+)sql"},
   };
   return all;
 }

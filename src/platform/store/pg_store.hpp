@@ -114,6 +114,17 @@ class PgStore : public Store {
   std::vector<RegisteredModel> list_registered_models() override;
   bool delete_registered_model(const std::string& name) override;
 
+  // Online endpoints (pg_store_endpoints.cpp).
+  EndpointRecord create_endpoint(const EndpointRecord& e) override;
+  std::optional<EndpointRecord> find_endpoint(const std::string& name) override;
+  std::vector<EndpointRecord> list_endpoints() override;
+  bool update_endpoint_settings(const std::string& name, int64_t expected_generation,
+                                const EndpointSettings& settings,
+                                const std::string& sealed_keys) override;
+  void set_endpoint_status(const std::string& name, const EndpointStatus& status) override;
+  void request_endpoint_delete(const std::string& name) override;
+  bool remove_endpoint(const std::string& name) override;
+  std::vector<EndpointEvent> endpoint_events(const std::string& name) override;
   // Compute targets (pg_store_compute.cpp).
   void create_compute(const ComputeTarget& target) override;
   void update_compute(const ComputeTarget& target) override;
@@ -140,5 +151,9 @@ class PgStore : public Store {
 /// Serializes the transactions that decide a number for `name` in `space` (a dataset's or an
 /// environment's next version) until the caller's transaction ends.
 void lock_name(Tx& tx, const char* space, const std::string& name);
+
+/// Throws glia::Error (Conflict) naming the endpoint that uses the model version (settings or
+/// served), read in the caller's transaction (pg_store_endpoints.cpp).
+void refuse_model_in_use(Tx& tx, const std::string& model, int64_t version);
 
 }  // namespace glia::platform::pg

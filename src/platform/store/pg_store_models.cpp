@@ -102,6 +102,10 @@ std::vector<ModelVersion> PgStore::list_models(const ModelFilter& f) {
 
 void PgStore::delete_model_version(const std::string& name, int64_t version) {
   pool_.write([&](Tx& tx) {
+    // The version's row locked first: an endpoint being pointed at it (create_endpoint,
+    // update_endpoint_settings hold it FOR KEY SHARE) is either seen below or finds it gone.
+    exec(tx, "SELECT 1 FROM models WHERE name = $1 AND version = $2 FOR UPDATE", name, version);
+    refuse_model_in_use(tx, name, version);
     auto res = exec(tx, "DELETE FROM models WHERE name = $1 AND version = $2", name, version);
     if (changed(res) == 0)
       throw Error(ErrorKind::NotFound,

@@ -101,6 +101,17 @@ class SqliteStore : public Store {
   std::optional<RegisteredModel> find_registered_model(const std::string& name) override;
   std::vector<RegisteredModel> list_registered_models() override;
   bool delete_registered_model(const std::string& name) override;
+  // Online endpoints (sqlite_store_endpoints.cpp).
+  EndpointRecord create_endpoint(const EndpointRecord& e) override;
+  std::optional<EndpointRecord> find_endpoint(const std::string& name) override;
+  std::vector<EndpointRecord> list_endpoints() override;
+  bool update_endpoint_settings(const std::string& name, int64_t expected_generation,
+                                const EndpointSettings& settings,
+                                const std::string& sealed_keys) override;
+  void set_endpoint_status(const std::string& name, const EndpointStatus& status) override;
+  void request_endpoint_delete(const std::string& name) override;
+  bool remove_endpoint(const std::string& name) override;
+  std::vector<EndpointEvent> endpoint_events(const std::string& name) override;
   void create_compute(const ComputeTarget& target) override;
   void update_compute(const ComputeTarget& target) override;
   std::optional<ComputeTarget> find_compute(const std::string& name) override;
@@ -119,5 +130,9 @@ class SqliteStore : public Store {
   std::mutex mu_;
   Db db_;
 };
+
+/// Throws glia::Error (Conflict) naming the endpoint that uses the model version (settings or
+/// served); the caller holds a transaction (sqlite_store_endpoints.cpp).
+void refuse_model_in_use(Db& db, const std::string& model, int64_t version);
 
 }  // namespace glia::platform::sqlite

@@ -120,6 +120,7 @@ std::vector<ModelVersion> SqliteStore::list_models(const ModelFilter& f) {
 void SqliteStore::delete_model_version(const std::string& name, int64_t version) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
+  refuse_model_in_use(db_, name, version);  // in this transaction: no endpoint starts using it
   Stmt s(db_, "DELETE FROM models WHERE name = ? AND version = ?");
   s.bind(1, name).bind(2, version);
   s.run();

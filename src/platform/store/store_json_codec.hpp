@@ -58,6 +58,7 @@ json write(Role v);
 json write(SearchField v);
 json write(SearchOp v);
 json write(RunLifecycle v);
+json write(EndpointState v);
 template <typename T>
 json write(const std::optional<T>& v);
 template <typename T>
@@ -101,6 +102,7 @@ void read(const json& j, Role& v, const Path& path);
 void read(const json& j, SearchField& v, const Path& path);
 void read(const json& j, SearchOp& v, const Path& path);
 void read(const json& j, RunLifecycle& v, const Path& path);
+void read(const json& j, EndpointState& v, const Path& path);
 template <typename T>
 void read(const json& j, std::optional<T>& v, const Path& path);
 template <typename T>

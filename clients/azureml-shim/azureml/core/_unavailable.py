@@ -1,7 +1,8 @@
 """The part of ``azureml.core`` that Glia does not offer inside a job: every use of it raises
 ``NotImplementedError`` naming the call and what to do instead. Nothing here is a silent no-op."""
 
-_WHERE = "is not available inside a Glia job (Glia's azureml.core shim covers run logging only)"
+_WHERE = ("is not available inside a Glia job (Glia's azureml.core shim covers run logging, and "
+          "Model.get_model_path in an endpoint's scoring script)")
 
 # What to use instead, by the name of the call (the qualified name, then the class, then a
 # default for the class).
@@ -35,7 +36,15 @@ HINTS = {
     "azureml.core.Datastore": "declare the data as a job input (`glia dataset create`)",
     "azureml.core.Environment": "create environments with `glia environment create` and name "
                                 "them in job.yml (environment:)",
-    "azureml.core.Model": "use `glia model register`, `glia model list` and `glia predict`",
+    "azureml.core.Model(...)": "use `glia model register`, `glia model list` and `glia predict`; "
+                               "inside an endpoint's scoring script Model.get_model_path(name) "
+                               "gives the served model's folder",
+    "azureml.core.Model.get_model_path(..., _workspace=...)":
+        "inside an endpoint's scoring script call Model.get_model_path(name); elsewhere copy a "
+        "registered model's files with `glia model download NAME -o DIR`",
+    "azureml.core.Model": "use `glia model register`, `glia model list` and `glia predict`; "
+                          "inside an endpoint's scoring script Model.get_model_path(name) gives "
+                          "the served model's folder",
 }
 
 
@@ -54,7 +63,7 @@ def unavailable(call):
 
 class _UnavailableType(type):
     """Metaclass of the classes below: a public class attribute that is not defined
-    (``Workspace.from_config``, ``Dataset.File``, ``Model.get_model_path``) raises
+    (``Workspace.from_config``, ``Dataset.File``, ``Model.register``) raises
     NotImplementedError naming it. Names starting with '_' stay AttributeErrors, so
     introspection (copy, pickle, inspect, hasattr of dunders) behaves normally."""
 
@@ -96,7 +105,6 @@ Environment = _make("Environment")
 ScriptRunConfig = _make("ScriptRunConfig")
 RunConfiguration = _make("RunConfiguration")
 ComputeTarget = _make("ComputeTarget")
-Model = _make("Model")
 
 
 def module_getattr(module):
