@@ -18,8 +18,9 @@
   rss PGID                   {"rss_mb", "hwm_mb", "processes"} summed over every process whose
                              process group is PGID (the server and its children)
   metrics URL [--token T]    the Prometheus text of URL as JSON {name{labels}: value}
-  model-time BEFORE AFTER    from two `metrics` outputs: the model-time histogram's mean and
-                             its bucket bounds of p50/p99 over the requests in between
+  model-time BEFORE AFTER    from two `metrics` outputs: the model-time histogram's mean per
+                             observation (batch), its bucket bounds of p50/p99, and its sum
+                             per request answered on --route, over the requests in between
   classes URL BODY [--token T] [--mlflow]
                              POSTs BODY once, prints the predicted classes (argmax of MLflow's
                              probability rows with --mlflow) as a JSON list
@@ -178,8 +179,14 @@ def cmd_model_time(a):
     count_key = base + "_count" + labels
     d_sum = after[key] - before.get(key, 0.0)
     d_count = after.get(count_key, 0.0) - before.get(count_key, 0.0)
-    res = {"model_time_metric": base, "model_requests": d_count,
+    res = {"model_time_metric": base, "model_batches": d_count,
            "model_mean_ms": (d_sum / d_count * 1000) if d_count else None}
+    # Per request: the model time over the requests answered on a.route meanwhile (a batch may
+    # hold several requests' rows, or a request be split; with one connection they coincide).
+    req = [k for k in after if k.startswith(a.requests_metric + "{") and f'route="{a.route}"' in k]
+    d_req = sum(after[k] - before.get(k, 0.0) for k in req)
+    res["model_requests"] = d_req
+    res["model_per_request_ms"] = (d_sum / d_req * 1000) if d_req else None
     # Bucket bounds of the percentiles (the smallest `le` holding that share of the requests).
     buckets = []
     for k, v in after.items():
@@ -266,6 +273,8 @@ def main():
     s.add_argument("before")
     s.add_argument("after")
     s.add_argument("--metric", default=r"model.*seconds")
+    s.add_argument("--requests-metric", default="glia_endpoint_requests_total")
+    s.add_argument("--route", default="/score")
     s.set_defaults(fn=cmd_model_time)
     s = sub.add_parser("classes")
     s.add_argument("url")
