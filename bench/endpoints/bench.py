@@ -16,7 +16,8 @@
                              before the fork to the first 200. Leaves the server running.
   ready URL                  polls URL until 200 (60 s at most): exits 0, else 1
   rss PGID                   {"rss_mb", "hwm_mb", "processes"} summed over every process whose
-                             process group is PGID (the server and its children)
+                             process group is PGID (the server and its children); hwm_mb: their
+                             peaks (VmHWM) summed, an upper bound of the group's peak
   metrics URL [--token T]    the Prometheus text of URL as JSON {name{labels}: value}
   model-time BEFORE AFTER    from two `metrics` outputs: the model-time histogram's mean per
                              observation (batch), its bucket bounds of p50/p99, and its sum

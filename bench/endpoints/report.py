@@ -44,7 +44,7 @@ def main():
 
     print()
     print(f"| server | throughput, {a.connections} conn., 1 row (req/s) | at {a.rate:,.0f}/s: rate reached | p50 / p99 (ms) "
-          "| 100 rows: p50 / p99 (ms) | 100 rows: model time per request (ms) | start, median (ms) | RSS (MB) | errors |")
+          "| 100 rows: p50 / p99 (ms) | 100 rows: model time per request (ms) | start, median (ms) | RSS after the load (peak) (MB) | errors |")
     print("|---|---|---|---|---|---|---|---|---|")
     for s in servers:
         errs = sum((get(s, part, "non_2xx") or 0) + (get(s, part, "socket_errors") or 0)
@@ -61,7 +61,7 @@ def main():
               f"| {fmt(get(s, 'paced', 'p50_ms'))} / {fmt(get(s, 'paced', 'p99_ms'))} "
               f"| {fmt(get(s, 'rows100', 'p50_ms'))} / {fmt(get(s, 'rows100', 'p99_ms'))} | {model_txt} "
               f"| {fmt(start_ms(s), 0)} ({', '.join(f'{x * 1000:,.0f}' for x in st)}) "
-              f"| {fmt(get(s, 'rss', 'rss_mb'), 1)} | {errs} |")
+              f"| {fmt(get(s, 'rss', 'rss_mb'), 1)} ({fmt(get(s, 'rss', 'hwm_mb'), 1)}) | {errs} |")
     for s in servers:
         procs = get(s, "rss", "processes") or []
         if len(procs) > 1:
