@@ -322,7 +322,7 @@ run_glia_cli() {
   record glia create "{\"create_to_healthy_s\": $created}"
   key=$(field "$("$GLIA" -w "$ws" endpoint keys "$EP_NAME" -o json)" primary primaryKey primary_key) ||
     { echo "endpoints.sh: glia endpoint keys -o json has no primary key" >&2; exit 1; }
-  pid=$(field "$(cat "$ws/.glia/endpoints/$EP_NAME/status.json")" pid)
+  pid=$(field "$show" pid) || pid=$(field "$(cat "$ws/.glia/endpoints/$EP_NAME/status.json")" pid)
   url=$(field "$show" scoring_uri scoringUri) || url=http://127.0.0.1:$port/score
   # Its process's start -> ready, measured on the same config run by `glia endpoint serve`
   # (the agent's process idles meanwhile).
