@@ -21,6 +21,7 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
 /// `glia user ...` and `glia token ...` (access.cpp).
 void register_access(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+void register_endpoints(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_train(CLI::App& app);
 void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_evaluate(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);

@@ -5,7 +5,6 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "cli/endpoint_serve.hpp"
 #include "glia/error.hpp"
 #include "glia/error_kinds.hpp"
 #include "glia/escape.hpp"
@@ -48,15 +47,13 @@ int main(int argc, char** argv) {
   glia::cli::register_agent(app, workspace_dir);
   glia::cli::register_access(app, workspace_dir);
   glia::cli::register_server(app, workspace_dir);
+  glia::cli::register_endpoints(app, workspace_dir);
   glia::cli::register_train(app);
   refuse_workspace(app.get_subcommand("train"),
                    "logs to the workspace $GLIA_WORKSPACE or the current folder names (or to "
                    "its job's run); -w is not supported");
   glia::cli::register_predict(app, workspace_dir);
   glia::cli::register_evaluate(app, workspace_dir);
-  // Until the lead's `glia endpoint` group (endpoints.cpp) replaces these two lines.
-  glia::cli::add_endpoint_serve(
-      *app.add_subcommand("endpoint", "Online endpoints")->require_subcommand(1));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

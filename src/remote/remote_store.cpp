@@ -366,42 +366,55 @@ std::map<std::string, MetricPoint> RemoteStore::latest_metrics(const std::string
   return as<std::map<std::string, MetricPoint>>(call("latest_metrics", {{"run_id", run_id}}, true));
 }
 
-// ---- Online endpoints: not yet part of the remote store protocol ----
+// ---- Online endpoints: the server makes and keeps their keys; its agent runs them ----
 
-namespace {
-
-[[noreturn]] void endpoints_not_remote() {
-  throw Error(
-      "endpoints are not yet available over a server: use them in the server's own "
-      "workspace");
+EndpointRecord RemoteStore::create_endpoint(const EndpointRecord& e) {
+  if (!e.settings.code_manifest.empty()) pusher_->push({}, {e.settings.code_manifest});
+  return as<EndpointRecord>(call("create_endpoint", {{"endpoint", e}}, false));
 }
 
-}  // namespace
+std::optional<EndpointRecord> RemoteStore::find_endpoint(const std::string& name) {
+  return as<std::optional<EndpointRecord>>(call("find_endpoint", {{"name", name}}, true));
+}
 
-EndpointRecord RemoteStore::create_endpoint(const EndpointRecord&) {
-  endpoints_not_remote();
-}
-std::optional<EndpointRecord> RemoteStore::find_endpoint(const std::string&) {
-  endpoints_not_remote();
-}
 std::vector<EndpointRecord> RemoteStore::list_endpoints() {
-  endpoints_not_remote();
+  return as<std::vector<EndpointRecord>>(call("list_endpoints", json::object(), true));
 }
-bool RemoteStore::update_endpoint_settings(const std::string&, int64_t, const EndpointSettings&,
-                                           const std::string&) {
-  endpoints_not_remote();
+
+bool RemoteStore::update_endpoint_settings(const std::string& name, int64_t expected_generation,
+                                           const EndpointSettings& settings,
+                                           const std::string& sealed_keys) {
+  // The keys are the server's: a client neither reads nor sends them (endpoint_keys refuses a
+  // remote workspace), so a change of keys is never made from here.
+  if (!sealed_keys.empty())
+    throw Error(ErrorKind::Permission,
+                "endpoint '" + name + "': its keys are kept by the server, not sent from here");
+  if (!settings.code_manifest.empty()) pusher_->push({}, {settings.code_manifest});
+  // Not repeated blindly: a lost answer to an applied change would read as a lost race.
+  return as<bool>(
+      call("update_endpoint_settings",
+           {{"name", name}, {"expected_generation", expected_generation}, {"settings", settings}},
+           false));
 }
-void RemoteStore::set_endpoint_status(const std::string&, const EndpointStatus&) {
-  endpoints_not_remote();
+
+void RemoteStore::set_endpoint_status(const std::string& name, const EndpointStatus&) {
+  throw Error(ErrorKind::Permission, "endpoint '" + name +
+                                         "': a remote workspace's endpoints are run by its "
+                                         "server's agent, not from here");
 }
-void RemoteStore::request_endpoint_delete(const std::string&) {
-  endpoints_not_remote();
+
+void RemoteStore::request_endpoint_delete(const std::string& name) {
+  call("request_endpoint_delete", {{"name", name}}, true);  // twice is once
 }
-bool RemoteStore::remove_endpoint(const std::string&) {
-  endpoints_not_remote();
+
+bool RemoteStore::remove_endpoint(const std::string& name) {
+  throw Error(ErrorKind::Permission, "endpoint '" + name +
+                                         "': a remote workspace's endpoints are removed by its "
+                                         "server's agent");
 }
-std::vector<EndpointEvent> RemoteStore::endpoint_events(const std::string&) {
-  endpoints_not_remote();
+
+std::vector<EndpointEvent> RemoteStore::endpoint_events(const std::string& name) {
+  return as<std::vector<EndpointEvent>>(call("endpoint_events", {{"name", name}}, true));
 }
 
 }  // namespace glia::remote

@@ -101,7 +101,7 @@ class RemoteStore : public platform::Store {
   std::optional<platform::RegisteredModel> find_registered_model(const std::string& name) override;
   std::vector<platform::RegisteredModel> list_registered_models() override;
   bool delete_registered_model(const std::string& name) override;
-  // Online endpoints: not yet over a server (refused, InvalidArgument).
+  // Online endpoints: their keys stay on the server; status and removal are its agent's.
   platform::EndpointRecord create_endpoint(const platform::EndpointRecord& e) override;
   std::optional<platform::EndpointRecord> find_endpoint(const std::string& name) override;
   std::vector<platform::EndpointRecord> list_endpoints() override;

@@ -27,6 +27,7 @@ struct Batcher::Work {
 Batcher::Batcher(std::vector<BatchFn> instances, BatcherOptions options)
     : instances_(std::move(instances)), options_(std::move(options)) {
   if (instances_.empty()) throw Error(ErrorKind::Internal, "a batcher needs an instance");
+  busy_.assign(instances_.size(), 0);
   in_buf_.resize(instances_.size());
   out_buf_.resize(instances_.size());
   for (size_t i = 0; i < instances_.size(); ++i)
@@ -68,6 +69,9 @@ Batcher::Scored Batcher::score(const float* in, int64_t rows, float* out) {
   w.out = out;
   w.queued = Clock::now();
   Clock::time_point deadline;
+  int caller_instance = -1;
+  std::vector<Work*> caller_batch;
+  int64_t caller_rows = 0;
   {
     std::lock_guard lock(mu_);
     const BatchLimits& l = options_.limits;
@@ -82,9 +86,24 @@ Batcher::Scored Batcher::score(const float* in, int64_t rows, float* out) {
     queued_rows_ += rows;
     if (forming_) {
       if (queued_rows_ >= l.max_batch_size) form_cv_.notify_one();
+    } else if (options_.caller_init && l.max_queue_delay_us == 0) {
+      for (size_t i = 0; i < busy_.size() && caller_instance < 0; ++i)
+        if (!busy_[i]) caller_instance = static_cast<int>(i);
+      if (caller_instance >= 0) {
+        busy_[static_cast<size_t>(caller_instance)] = 1;
+        caller_rows = take_batch(caller_batch);
+      }
     }
   }
-  idle_cv_.notify_one();
+  if (caller_instance >= 0) {
+    // An idle instance: this thread runs the batch (its own request among them, unless others
+    // queued before it fill the batch), then hands the instance back.
+    options_.caller_init();
+    run_batch(caller_instance, caller_batch, caller_rows);
+    std::lock_guard lock(mu_);
+    busy_[static_cast<size_t>(caller_instance)] = 0;
+  }
+  idle_cv_.notify_all();
   std::unique_lock wl(w.mu);
   if (!w.cv.wait_until(wl, deadline, [&] { return w.done; })) {
     wl.unlock();
@@ -113,10 +132,12 @@ void Batcher::worker(int instance) {
     {
       std::unique_lock lock(mu_);
       idle_cv_.wait(lock, [&] {
-        return (!queue_.empty() && !forming_) || (stopping_ && !forming_ && queue_.empty());
+        return (!queue_.empty() && !forming_ && !busy_[static_cast<size_t>(instance)]) ||
+               (stopping_ && !forming_ && queue_.empty());
       });
       if (queue_.empty()) return;  // stopping, nothing left
       forming_ = true;
+      busy_[static_cast<size_t>(instance)] = 1;
       // Wait for a full batch, at most max_queue_delay_us after the first request came.
       for (;;) {
         const BatchLimits& l = options_.limits;
@@ -125,27 +146,31 @@ void Batcher::worker(int instance) {
         if (Clock::now() >= until) break;
         form_cv_.wait_until(lock, until);
       }
-      const int64_t max_batch = options_.limits.max_batch_size;
-      const auto now = Clock::now();
-      batch.clear();
-      while (!queue_.empty() && (batch.empty() || rows + queue_.front()->rows <= max_batch)) {
-        Work* w = queue_.front();
-        queue_.pop_front();
-        queued_rows_ -= w->rows;
-        w->taken = true;
-        w->taken_at = now;
-        rows += w->rows;
-        batch.push_back(w);
-      }
+      rows = take_batch(batch);
       forming_ = false;
-      if (!queue_.empty())
-        idle_cv_.notify_one();  // the next batch forms meanwhile
-      else if (stopping_)
-        idle_cv_.notify_all();
+      if (!queue_.empty() || stopping_) idle_cv_.notify_all();  // the next batch forms meanwhile
     }
-    if (batch.empty()) continue;  // every request timed out meanwhile
-    run_batch(instance, batch, rows);
+    if (!batch.empty()) run_batch(instance, batch, rows);  // empty: all timed out meanwhile
+    std::lock_guard lock(mu_);
+    busy_[static_cast<size_t>(instance)] = 0;
   }
+}
+
+int64_t Batcher::take_batch(std::vector<Work*>& batch) {
+  const int64_t max_batch = options_.limits.max_batch_size;
+  const auto now = Clock::now();
+  int64_t rows = 0;
+  batch.clear();
+  while (!queue_.empty() && (batch.empty() || rows + queue_.front()->rows <= max_batch)) {
+    Work* w = queue_.front();
+    queue_.pop_front();
+    queued_rows_ -= w->rows;
+    w->taken = true;
+    w->taken_at = now;
+    rows += w->rows;
+    batch.push_back(w);
+  }
+  return rows;
 }
 
 void Batcher::run_batch(int instance, std::vector<Work*>& batch, int64_t rows) {

@@ -66,6 +66,14 @@ std::shared_ptr<Generation> load_generation(const ServeOptions& options, const S
   // omp_set_num_threads is per calling thread: each instance's thread gets its own count (and
   // FTZ/DAZ on its pool threads); oneDNN's GEMM follows it.
   bo.thread_init = [threads](int) { set_num_threads(threads); };
+  // One thread per instance: a request's own thread may run its batch (no hand-over). With
+  // more, each request thread would start an OpenMP pool of its own.
+  if (threads == 1)
+    bo.caller_init = [] {
+      thread_local bool set = false;
+      if (!set) set_num_threads(1);
+      set = true;
+    };
   bo.on_batch = std::move(on_batch);
   g->batcher = std::make_unique<Batcher>(std::move(fns), std::move(bo));
   return g;

@@ -11,9 +11,18 @@ namespace glia::serving::detail {
 
 namespace {
 
-// A parser per thread keeps its buffers between requests; one grown by a large body is dropped
-// at the thread's next request so that idle threads do not each hold the largest body seen.
+// A parser per thread keeps its buffers between requests, unless a large body grew them.
 constexpr size_t kKeepCapacity = 256u << 10;
+
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+void drop_if_grown() {
+  simdjson::dom::parser& parser = thread_parser();
+  if (parser.capacity() > kKeepCapacity) parser = simdjson::dom::parser();
+}
 
 std::string shape_words(const Shape& shape) {
   std::string s = "[";
@@ -47,13 +56,15 @@ void read_nested(simdjson::dom::element e, const std::string& where, const Shape
 
 }  // namespace
 
-simdjson::dom::element parse_body(std::string_view body) {
-  thread_local simdjson::dom::parser parser;
-  if (parser.capacity() > kKeepCapacity) parser = simdjson::dom::parser();
-  simdjson::dom::element doc;
-  if (auto err = parser.parse(body.data(), body.size()).get(doc))
+ParsedBody::ParsedBody(std::string_view body) {
+  if (auto err = thread_parser().parse(body.data(), body.size()).get(root_)) {
+    drop_if_grown();  // it may have grown before it failed
     throw Error(std::string("request body: not valid JSON (") + simdjson::error_message(err) + ")");
-  return doc;
+  }
+}
+
+ParsedBody::~ParsedBody() {
+  drop_if_grown();
 }
 
 std::string type_words(simdjson::dom::element e) {

@@ -13,9 +13,21 @@
 
 namespace glia::serving::detail {
 
-/// Parses `body` (kept alive by the caller until the element is no longer used; the parser is
-/// this thread's). glia::Error "request body: not valid JSON (...)" otherwise.
-simdjson::dom::element parse_body(std::string_view body);
+/// `body` parsed by this thread's parser (the text and this object must outlive the elements
+/// read from it). glia::Error "request body: not valid JSON (...)" when it is not JSON. A parser
+/// grown by a large body is dropped when this object goes, so that idle connection threads do
+/// not each keep the largest body they saw.
+class ParsedBody {
+ public:
+  explicit ParsedBody(std::string_view body);
+  ~ParsedBody();
+  ParsedBody(const ParsedBody&) = delete;
+  ParsedBody& operator=(const ParsedBody&) = delete;
+  simdjson::dom::element root() const { return root_; }
+
+ private:
+  simdjson::dom::element root_;
+};
 
 /// The JSON type of an element in words ("a string", "an object", ...), for messages.
 std::string type_words(simdjson::dom::element e);

@@ -101,7 +101,8 @@ Rows dataframe_records(element e, const Signature& sig, int64_t max_rows) {
 }  // namespace
 
 Rows parse_invocations(std::string_view body, const Signature& sig, int64_t max_rows) {
-  const element doc = detail::parse_body(body);
+  const detail::ParsedBody parsed(body);
+  const element doc = parsed.root();
   simdjson::dom::object o;
   if (doc.get_object().get(o))
     throw Error(

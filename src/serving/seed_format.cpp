@@ -8,7 +8,8 @@
 namespace glia::serving {
 
 SeedRequest parse_seed_request(std::string_view body, const Signature& sig, int64_t max_rows) {
-  const simdjson::dom::element doc = detail::parse_body(body);
+  const detail::ParsedBody parsed(body);
+  const simdjson::dom::element doc = parsed.root();
   simdjson::dom::object o;
   if (doc.get_object().get(o))
     throw Error("request body: expected {\"data\": [[numbers...], ...]}, got " +

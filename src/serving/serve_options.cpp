@@ -36,6 +36,10 @@ void check_serve_options(const ServeOptions& o) {
   in_range("max_body_bytes", o.max_body_bytes, 1, kMaxBodyCeiling);
   in_range("max_rows", o.max_rows, 1, 100'000'000);
   in_range("request_timeout_ms", o.request_timeout_ms, 1, 3'600'000);
+  if (o.request_timeout_ms * 1000 <= o.max_queue_delay_us)
+    throw Error("request_timeout_ms " + std::to_string(o.request_timeout_ms) +
+                ": expected more than max_queue_delay_us (" + std::to_string(o.max_queue_delay_us) +
+                " us), or every request waiting for a batch would time out");
 }
 
 bool needs_new_model(const ServeOptions& a, const ServeOptions& b) {

@@ -113,7 +113,8 @@ void append_shape(std::string& out, int64_t rows, const Shape& per) {
 }  // namespace
 
 V2Request parse_v2_request(std::string_view body, const Signature& sig, int64_t max_rows) {
-  const element doc = detail::parse_body(body);
+  const detail::ParsedBody parsed(body);
+  const element doc = parsed.root();
   simdjson::dom::object o;
   if (doc.get_object().get(o))
     throw Error("request body: expected an inference request {\"inputs\": [...]}, got " +

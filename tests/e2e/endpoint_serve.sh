@@ -29,7 +29,7 @@ import hashlib, json, sys
 gen, version, model_dir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 c = {"name": "svc", "generation": gen, "host": "127.0.0.1", "port": 0, "model_name": "mnist",
      "model_version": version, "model_dir": model_dir, "instances": 2, "threads_per_instance": 1,
-     "max_batch_size": 16, "max_queue_delay_us": 200, "max_queue": 1024,
+     "max_batch_size": 16, "max_queue_delay_us": 0, "max_queue": 1024,
      "max_body_bytes": 1000000, "max_rows": 20, "auth_mode": "key",
      "key_sha256": [hashlib.sha256(b"primary-key-for-tests").hexdigest()],
      "status_file": "status.json", "access_log": "access.log"}
@@ -148,12 +148,16 @@ write_config 2 1 "$WORK/m1" max_queue=2 max_queue_delay_us=3000000 max_batch_siz
 kill -HUP $PID
 for ((i = 0; i < 100; i++)); do [ "$(status generation)" = 2 ] && break; sleep 0.05; done
 [ "$(status generation)" = 2 ] || fail "settings reload: $(cat status.json)"
-(post /score two.json -o held.txt >held.code) &
+curl -s -o held.txt -w '%{http_code}' -H "$AUTH" --data-binary @two.json "$URL/score" >held.code &
 HELD=$!
-sleep 0.5
+for ((i = 0; i < 100; i++)); do
+  curl -s -H "$AUTH" "$URL/metrics" | grep -q '^glia_endpoint_queue_depth 2$' && break
+  sleep 0.05
+done
 code=$(curl -s -D headers.txt -o body.txt -w '%{http_code}' -H "$AUTH" --data-binary @one.json "$URL/score")
 [ "$code" = 429 ] && grep -qi '^Retry-After:' headers.txt || fail "full queue: $code $(cat body.txt)"
 wait $HELD
+[ "$(cat held.code)" = 200 ] || fail "the held request: $(cat held.code) $(cat held.txt)"
 write_config 3 1 "$WORK/m1"
 kill -HUP $PID
 for ((i = 0; i < 100; i++)); do [ "$(status generation)" = 3 ] && break; sleep 0.05; done

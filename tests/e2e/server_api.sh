@@ -162,6 +162,14 @@ include-name = "POST /api/v1/workspaces/{ws}/jobs"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
 [[operations]]
+include-name = "POST /api/v1/workspaces/{ws}/endpoints"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
+[[operations]]
+include-name = "PATCH /api/v1/workspaces/{ws}/endpoints/{name}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
+[[operations]]
 include-name = "PUT /api/v1/workspaces/{ws}/blobs/{sha256}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 TOML

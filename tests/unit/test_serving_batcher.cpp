@@ -62,7 +62,7 @@ std::vector<float> row_of(int i) {
           static_cast<float>(i % 3), -0.5f};
 }
 
-TEST(ServingBatcher, AnswersMatchTheModelUnderConcurrentLoad) {
+void concurrent_load(bool callers_run, int64_t delay_us) {
   auto reference = small_mlp(3);
   std::mutex batches_mu;
   std::vector<int64_t> batches;
@@ -70,7 +70,8 @@ TEST(ServingBatcher, AnswersMatchTheModelUnderConcurrentLoad) {
   o.row_in = 4;
   o.row_out = 3;
   o.limits.max_batch_size = 8;
-  o.limits.max_queue_delay_us = 2000;
+  o.limits.max_queue_delay_us = delay_us;
+  if (callers_run) o.caller_init = [] {};
   o.on_batch = [&](int64_t rows, double) {
     std::lock_guard lock(batches_mu);
     batches.push_back(rows);
@@ -112,8 +113,46 @@ TEST(ServingBatcher, AnswersMatchTheModelUnderConcurrentLoad) {
   for (int i = 0; i < kThreads * kEach; ++i) expected_rows += 1 + i % 3;
   EXPECT_EQ(total, expected_rows);
   EXPECT_LE(largest, 8);
-  EXPECT_GT(largest, 3) << "no batch merged several requests";
-  EXPECT_LT(batches.size(), static_cast<size_t>(kThreads * kEach));
+  if (!callers_run) {  // (callers that find an instance idle run what is queued at once)
+    EXPECT_GT(largest, 3) << "no batch merged several requests";
+    EXPECT_LT(batches.size(), static_cast<size_t>(kThreads * kEach));
+  }
+}
+
+TEST(ServingBatcher, AnswersMatchTheModelUnderConcurrentLoad) {
+  concurrent_load(false, 2000);
+}
+
+TEST(ServingBatcher, AnswersMatchTheModelWhenCallersRunBatches) {
+  concurrent_load(true, 0);
+}
+
+TEST(ServingBatcher, AnIdleInstanceRunsOnTheCallersThread) {
+  auto m = small_mlp(5);
+  std::thread::id ran_on;
+  int inits = 0;
+  BatcherOptions o;
+  o.row_in = 4;
+  o.row_out = 3;
+  o.limits.max_queue_delay_us = 0;
+  o.caller_init = [&] { ++inits; };
+  Batcher b({[&, fn = model_fn(m)](const float* in, int64_t rows, float* out) {
+              ran_on = std::this_thread::get_id();
+              fn(in, rows, out);
+            }},
+            o);
+  const auto in = row_of(4);
+  std::vector<float> out(3);
+  b.score(in.data(), 1, out.data());
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(inits, 1);
+  // With a delay, the batch forms on the instance's thread.
+  b.set_limits({.max_batch_size = 32,
+                .max_queue_delay_us = 100,
+                .max_queue = 1024,
+                .request_timeout_ms = 1000});
+  b.score(in.data(), 1, out.data());
+  EXPECT_NE(ran_on, std::this_thread::get_id());
 }
 
 TEST(ServingBatcher, FullQueueIsRefusedAtOnceAndDrains) {

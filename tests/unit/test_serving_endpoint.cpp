@@ -294,6 +294,11 @@ TEST_F(ServingEndpoint, RefusesBadOptions) {
   o_.auth_mode = "none";
   o_.instances = 0;
   EXPECT_THROW(start(), Error);
+  o_.instances = 1;
+  o_.max_queue_delay_us = 5000;
+  o_.request_timeout_ms = 5;
+  EXPECT_THROW(start(), Error);
+  o_.request_timeout_ms = 1000;
   o_.instances = 2;
   o_.threads_per_instance = 2;
   start();

@@ -2,6 +2,7 @@
 // what they refuse (the row and width named), and the replies' exact shapes.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "glia/error.hpp"
@@ -302,6 +303,83 @@ TEST(ServingV2Format, Metadata) {
   const json server = json::parse(v2_server_metadata());
   EXPECT_EQ(server["name"], "glia");
   EXPECT_TRUE(server["extensions"].is_array());
+}
+
+}  // namespace
+}  // namespace glia::serving
+
+namespace glia::serving {
+namespace {
+
+// Mutated bodies (bytes flipped, inserted, cut) end in a glia::Error or in rows that are all
+// there and finite: never a crash, another exception type or a value the model must not see.
+TEST(ServingFormatsRobustness, MutatedBodiesAreRefusedCleanly) {
+  const Signature flat = flat_sig(), matrix = matrix_sig();
+  const std::vector<std::string> seeds = {
+      R"({"data": [[1, 2, 3, 4], [0.5, -1e-3, 7, 1e10]], "probabilities": true})",
+      R"({"data": [[[1,2],[3,4]]]})",
+      R"({"dataframe_split": {"columns": ["a","b","c","d"], "index": [0], "data": [[1,2,3,4]]}})",
+      R"({"dataframe_records": [{"a":1,"b":2,"c":3,"d":4}, {"d":8,"c":7,"a":5,"b":6}]})",
+      R"({"instances": [[1,2,3,4]], "params": {}})",
+      R"({"id": "r", "inputs": [{"name": "dense_input", "shape": [2, 4], "datatype": "INT16",
+          "data": [[1,2,3,4],[5,6,7,8]]}], "outputs": [{"name": "classes"}]})",
+  };
+  const char* pieces[] = {"[",        "]",          "{",    "}",       ",",    ":",  "\"",
+                          "1e39",     "-",          "NaN",  "null",    "[[",   "]]", "0",
+                          "\"data\"", "\"inputs\"", "true", "\\u0000", "1e400"};
+  uint64_t state = 42;
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 30000; ++i) {
+    std::string body = seeds[next() % seeds.size()];
+    for (int m = 1 + static_cast<int>(next() % 4); m > 0; --m) {
+      const size_t at = next() % (body.size() + 1);
+      switch (next() % 4) {
+        case 0:
+          if (at < body.size()) body[at] = static_cast<char>(next() & 0xff);
+          break;
+        case 1:
+          body.insert(at, pieces[next() % (sizeof pieces / sizeof *pieces)]);
+          break;
+        case 2:
+          body.erase(at, next() % 8);
+          break;
+        default:
+          body.resize(at);
+      }
+    }
+    for (const Signature* sig : {&flat, &matrix}) {
+      const auto check = [&](const Rows& rows) {
+        ASSERT_EQ(static_cast<int64_t>(rows.values.size()), rows.count * sig->row_in()) << body;
+        ASSERT_GE(rows.count, 1) << body;
+        ASSERT_LE(rows.count, 3) << body;
+        for (float v : rows.values) ASSERT_TRUE(std::isfinite(v)) << body;
+        ++accepted;
+      };
+      try {
+        check(parse_seed_request(body, *sig, 3).rows);
+      } catch (const Error&) {
+        ++refused;
+      }
+      try {
+        check(parse_invocations(body, *sig, 3));
+      } catch (const Error&) {
+        ++refused;
+      }
+      try {
+        check(parse_v2_request(body, *sig, 3).rows);
+      } catch (const Error&) {
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(accepted, 100);  // the mutations leave many bodies valid: the check ran on them
+  EXPECT_GT(refused, 1000);
 }
 
 }  // namespace

@@ -16,6 +16,11 @@ namespace glia::platform {
 
 /// check_asset_name for "endpoint", and at most 32 characters (it names a folder and a URL).
 void check_endpoint_name(const std::string& name);
+/// The checks every endpoint's settings pass, at create and after each update (and on a server,
+/// for a remote client's record): host, port, instances, batching, limits, auth mode, scoring,
+/// and for python a scoring script (for native: no script, code or environment). glia::Error
+/// (InvalidArgument) naming the endpoint, the setting and the range.
+void check_endpoint_settings(const std::string& name, const EndpointSettings& settings);
 
 struct EndpointCreate {
   std::string name;
@@ -58,6 +63,9 @@ EndpointKeys endpoint_keys(Workspace& ws, const std::string& name);
 EndpointKeys open_endpoint_keys(Workspace& ws, const EndpointRecord& endpoint);
 /// SHA-256 hex of each key, primary first: EndpointProcessConfig::key_sha256.
 std::vector<std::string> endpoint_key_digests(const EndpointKeys& keys);
+/// Two new keys sealed with the workspace's key (made on first use): what a new record holds.
+/// A local workspace only (a remote one's server seals its endpoints' keys itself).
+std::string new_sealed_endpoint_keys(Workspace& ws);
 /// A new primary ("primary") or secondary ("secondary") key; the other keeps working
 /// throughout. Returns both.
 EndpointKeys regenerate_endpoint_key(Workspace& ws, const std::string& name,

@@ -36,6 +36,10 @@ struct BatcherOptions {
   BatchLimits limits;
   /// Called by each instance's thread before its first batch (its threads, FTZ).
   std::function<void(int instance)> thread_init;
+  /// When set, and max_queue_delay_us is 0, a request that finds an instance idle runs the
+  /// batch on its own thread after calling this (to give the thread the instances' setting):
+  /// no hand-over to the instance's thread and back. Unset: only the instances' threads run.
+  std::function<void()> caller_init;
   /// Called after each batch with the rows it held and the seconds the model took (metrics).
   std::function<void(int64_t rows, double seconds)> on_batch;
 };
@@ -72,6 +76,8 @@ class Batcher {
  private:
   struct Work;
   void worker(int instance);
+  /// Takes the queued requests that fit one batch (the first always); under mu_.
+  int64_t take_batch(std::vector<Work*>& batch);
   void run_batch(int instance, std::vector<Work*>& batch, int64_t rows);
 
   std::vector<BatchFn> instances_;
@@ -82,6 +88,7 @@ class Batcher {
   std::deque<Work*> queue_;
   int64_t queued_rows_ = 0;
   bool forming_ = false;
+  std::vector<char> busy_;  // per instance: forming or running a batch (its thread or a caller)
   bool stopping_ = false;
   std::vector<std::vector<float>> in_buf_, out_buf_;  // per instance, for merged batches
   std::vector<std::thread> threads_;

@@ -21,6 +21,7 @@
 
 #include "compute/agent_files.hpp"
 #include "compute/disk_reserve.hpp"
+#include "compute/endpoint_supervisor.hpp"
 #include "compute/finish.hpp"
 #include "compute/running_job.hpp"
 #include "compute/sweep_driver.hpp"
@@ -41,7 +42,10 @@ double steady_now() {
 class Agent {
  public:
   Agent(Workspace ws, const AgentOptions& options)
-      : ws_(std::move(ws)), options_(options), sweeps_(ws_, ::geteuid()) {}
+      : ws_(std::move(ws)),
+        options_(options),
+        sweeps_(ws_, ::geteuid()),
+        endpoints_(ws_, options_) {}
 
   void run(int wake_fd) {
     double idle_since = steady_now(), last_check = 0;
@@ -80,12 +84,18 @@ class Agent {
         } catch (const std::exception& e) {  // e.g. the store busy for long: try next tick
           std::fprintf(stderr, "glia agent: %s\n", e.what());
         }
+        try {
+          owned_endpoints_ = endpoints_.tick(now);
+        } catch (const std::exception& e) {  // the store busy: the processes run on meanwhile
+          std::fprintf(stderr, "glia agent: endpoints: %s\n", e.what());
+        }
         if (now - last_housekeeping_ >= kHousekeepingSeconds) {
           last_housekeeping_ = now;
           housekeeping(/*wait=*/false);
         }
       }
-      if (!jobs_.empty() || queued_ > 0 || active_sweeps_ > 0) idle_since = now;
+      if (!jobs_.empty() || queued_ > 0 || active_sweeps_ > 0 || owned_endpoints_ > 0)
+        idle_since = now;
       if (now - idle_since >= options_.idle_exit_seconds) return;
     }
   }
@@ -125,9 +135,11 @@ class Agent {
   void reap() {
     int status = 0;
     pid_t pid;
-    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (endpoints_.exited(pid, status)) continue;
       for (auto& job : jobs_)
         if (job->pid() == pid) job->exited(status, steady_now());
+    }
   }
 
   void handle_cancel_requests() {
@@ -281,6 +293,8 @@ class Agent {
     f.limit = 100000;
     for (const RunRecord& r : ws_.store().list_runs(f))  // Running: only a sweep waits here
       if (r.status != RunStatus::Running || r.is_sweep()) return true;
+    for (const EndpointRecord& e : ws_.store().list_endpoints())  // served until deleted
+      if (e.owner_uid == uid_) return true;
     return false;
   }
 
@@ -289,6 +303,8 @@ class Agent {
   int64_t queued_ = 0;
   compute::SweepDriver sweeps_;
   int64_t active_sweeps_ = 0;
+  compute::EndpointSupervisor endpoints_;
+  int64_t owned_endpoints_ = 0;
 };
 
 }  // namespace

@@ -67,6 +67,11 @@ std::vector<std::string> endpoint_key_digests(const EndpointKeys& keys) {
   return out;
 }
 
+std::string new_sealed_endpoint_keys(Workspace& ws) {
+  return endpoints::seal_endpoint_keys(
+      ws, {endpoints::new_endpoint_key(), endpoints::new_endpoint_key()});
+}
+
 EndpointKeys endpoint_keys(Workspace& ws, const std::string& name) {
   endpoints::require_keys_here(ws, "endpoint keys");
   return open_endpoint_keys(ws, get_endpoint(ws, name));

@@ -6,7 +6,6 @@
 
 #include <functional>
 
-#include "endpoints/endpoint_keys.hpp"
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
 #include "glia/platform/assets.hpp"
@@ -54,7 +53,6 @@ void check_host(const std::string& what, const std::string& host) {
               " is not valid (expected an IPv4 or IPv6 address, or localhost)");
 }
 
-// The checks every endpoint's settings pass, at create and after each update.
 void check_settings(const std::string& what, const EndpointSettings& s) {
   check_host(what, s.host);
   if (s.port != 0) check_range(what, "port", s.port, 1024, 65535);
@@ -135,6 +133,10 @@ void require_script_in(Workspace& ws, const std::string& what, const std::string
 
 }  // namespace
 
+void check_endpoint_settings(const std::string& name, const EndpointSettings& settings) {
+  check_settings(what_of(name), settings);
+}
+
 void check_endpoint_name(const std::string& name) {
   check_asset_name(name, "endpoint");
   if (name.size() > kMaxNameChars)
@@ -144,7 +146,6 @@ void check_endpoint_name(const std::string& name) {
 }
 
 EndpointRecord create_endpoint(Workspace& ws, const EndpointCreate& request) {
-  endpoints::require_keys_here(ws, "endpoints");
   check_endpoint_name(request.name);
   const std::string what = what_of(request.name);
   if (ws.store().find_endpoint(request.name))
@@ -176,8 +177,8 @@ EndpointRecord create_endpoint(Workspace& ws, const EndpointCreate& request) {
   e.name = request.name;
   e.settings = s;
   e.generation = 1;
-  e.sealed_keys = endpoints::seal_endpoint_keys(
-      ws, {endpoints::new_endpoint_key(), endpoints::new_endpoint_key()});
+  // A remote workspace's server makes and seals the keys with its own key (store_routes.cpp).
+  if (!ws.is_remote()) e.sealed_keys = new_sealed_endpoint_keys(ws);
   e.owner_uid = static_cast<int64_t>(::geteuid());
   e.created_by = request.created_by;
   return ws.store().create_endpoint(e);

@@ -176,6 +176,7 @@ void register_api_routes(http::Router& router, ServerContext& context) {
   api::register_file_routes(router, context);
   api::register_asset_routes(router, context);
   api::register_compute_routes(router, context);
+  api::register_endpoint_routes(router, context);
   api::register_job_routes(router, context);
   api::register_store_routes(router, context);
   api::register_blob_routes(router, context);

@@ -67,6 +67,7 @@ void register_metric_routes(http::Router& router, ServerContext& context);
 void register_file_routes(http::Router& router, ServerContext& context);
 void register_asset_routes(http::Router& router, ServerContext& context);
 void register_compute_routes(http::Router& router, ServerContext& context);
+void register_endpoint_routes(http::Router& router, ServerContext& context);
 /// The remote store protocol (store_routes.cpp) and the blobs it moves (blob_routes.cpp).
 void register_job_routes(http::Router& router, ServerContext& context);
 void register_store_routes(http::Router& router, ServerContext& context);

@@ -215,6 +215,7 @@ json schemas() {
       {"propertyNames", {{"minLength", 1}, {"maxLength", 255}, {"pattern", "^[^\\x00]*$"}}},
       {"additionalProperties",
        {{"type", "string"}, {"maxLength", 4096}, {"pattern", "^[^\\x00]*$"}}}};
+  add_endpoint_schemas(s);
   return s;
 }
 
@@ -359,6 +360,7 @@ json build() {
   paths[w + "/computes/{name}"]["patch"]["requestBody"] = {
       {"required", true}, {"content", json_content(ref("ComputeUpdate"))}};
   add_remote_paths(paths, w);
+  add_endpoint_paths(paths, w);
 
   return {{"openapi", "3.1.0"},
           {"info",

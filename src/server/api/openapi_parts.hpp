@@ -37,5 +37,8 @@ json download_answers();
 /// The paths of the remote store protocol, the blobs and POST /jobs (under `w`, the workspace
 /// prefix), added to `paths`.
 void add_remote_paths(json& paths, const std::string& w);
+/// Online endpoints' schemas and paths (openapi_endpoints.cpp).
+void add_endpoint_schemas(json& schemas);
+void add_endpoint_paths(json& paths, const std::string& w);
 
 }  // namespace glia::server::api::openapi

@@ -28,6 +28,7 @@ class Args {
       throw Error("store call '" + method_ + "': the body must be a JSON object of arguments");
   }
   platform::ArtifactStore artifacts() const { return ws_.artifacts(); }
+  platform::Workspace& workspace() const { return ws_; }
   template <typename T>
   T get(const char* key) {
     declared(key);

@@ -5,6 +5,7 @@
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
 #include "glia/platform/access.hpp"
+#include "glia/platform/endpoints.hpp"
 #include "glia/platform/environments.hpp"
 #include "glia/platform/experiment_names.hpp"
 #include "glia/platform/safe_path.hpp"
@@ -204,6 +205,29 @@ void check_token(const platform::ApiToken& token) {
   if (!hex16) throw Error("token id " + quote_bytes(token.id) + ": expected 16 hex digits");
   if (!platform::is_standard_token_hash(token.secret_hash))
     throw Error("token " + token.id + ": its hash is not an argon2id hash at this server's cost");
+}
+
+void check_endpoint_settings(const std::string& name, const platform::EndpointSettings& settings,
+                             const platform::ArtifactStore& artifacts, platform::Store& store) {
+  platform::check_endpoint_name(name);
+  platform::check_endpoint_settings(name, settings);
+  const std::string what = "endpoint " + quote_bytes(name);
+  check_tags(settings.tags, what);
+  if (settings.scoring != "python") return;
+  check_manifest(settings.code_manifest, artifacts, what + " code");
+  const std::string script = platform::safe_relative_path(settings.scoring_script, what);
+  bool found = false;
+  for (const auto& e : artifacts.manifest(settings.code_manifest))
+    found = found || e.path == script;
+  if (!found)
+    throw Error(what + ": scoring script " + quote_bytes(script) + " is not in its code snapshot");
+  if (!settings.environment.empty()) {
+    const auto ref = platform::parse_environment_ref(settings.environment);
+    if (!ref.version)
+      throw Error(what + ": environment " + quote_bytes(settings.environment) +
+                  " must name a version (NAME:V)");
+    platform::resolve_environment(store, ref);  // NotFound naming it
+  }
 }
 
 }  // namespace glia::server::api

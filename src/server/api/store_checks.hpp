@@ -47,5 +47,10 @@ void count_files(platform::ModelVersion& m, const platform::ArtifactStore& artif
 void normalize_environment(platform::EnvironmentVersion& e);
 /// A token a client made: a 16-hex-digit id and an argon2id hash at the server's own cost.
 void check_token(const platform::ApiToken& token);
+/// An endpoint's settings a client sends (create, update): its name, the settings' ranges
+/// (platform::check_endpoint_settings), tags, and for python scoring the code snapshot stored
+/// here holding the script, and the environment a registered "NAME:V".
+void check_endpoint_settings(const std::string& name, const platform::EndpointSettings& settings,
+                             const platform::ArtifactStore& artifacts, platform::Store& store);
 
 }  // namespace glia::server::api

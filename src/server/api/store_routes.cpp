@@ -18,6 +18,7 @@
 #include "glia/platform/access.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
+#include "glia/platform/endpoints.hpp"
 #include "glia/platform/environments.hpp"
 #include "glia/platform/experiment_names.hpp"
 #include "glia/platform/job_submit.hpp"
@@ -48,6 +49,12 @@ struct Method {
   /// cancel requested).
   std::function<json(Args&, platform::Store&, const platform::Principal&, bool& wake)> run;
 };
+
+// An endpoint as a client sees it: its keys, even sealed, never leave the server.
+json endpoint_view(platform::EndpointRecord e) {
+  e.sealed_keys.clear();
+  return e;
+}
 
 json token_view(platform::ApiToken t) {
   t.secret_hash.clear();  // the hash never leaves the server
@@ -437,6 +444,66 @@ const std::map<std::string, Method>& methods() {
                            return s.metric_series(a.get<std::string>("run_id"),
                                                   a.get<std::string>("name"));
                          }}},
+      {"create_endpoint",
+       {Role::Contributor, "create endpoints", {"endpoint"},
+        [](Args& a, S& s, const P& who, bool& wake) -> json {
+          auto e = a.get<platform::EndpointRecord>("endpoint");
+          check_endpoint_settings(e.name, e.settings, a.artifacts(), s);
+          // What only the server sets: the keys (made and sealed here), the owner (this
+          // server's user, whose agent runs the process), the creator, the clock, the state.
+          if (!e.sealed_keys.empty() || e.generation != 1 ||
+              e.status.state != platform::EndpointState::Creating || e.status.pid != 0)
+            throw Error(ErrorKind::Permission,
+                        "endpoint " + quote_bytes(e.name) +
+                            ": its keys, generation and status are set by the server");
+          if (s.find_endpoint(e.name))
+            throw Error(ErrorKind::Conflict, "endpoint " + quote_bytes(e.name) + " already exists");
+          e.status = {};
+          e.sealed_keys = platform::new_sealed_endpoint_keys(a.workspace());
+          e.owner_uid = static_cast<int64_t>(::geteuid());
+          e.created_by = who.user;
+          e.created_at = 0;
+          wake = true;
+          return endpoint_view(s.create_endpoint(e));
+        }}},
+      {"find_endpoint",
+       {Role::Reader, "read endpoints", {"name"}, [](Args& a, S& s, const P&, bool&) -> json {
+          const auto e = s.find_endpoint(a.get<std::string>("name"));
+          return e ? endpoint_view(*e) : json(nullptr);
+        }}},
+      {"list_endpoints",
+       {Role::Reader, "list endpoints", {}, [](Args&, S& s, const P&, bool&) -> json {
+          json out = json::array();
+          for (auto& e : s.list_endpoints()) out.push_back(endpoint_view(std::move(e)));
+          return out;
+        }}},
+      {"update_endpoint_settings",
+       {Role::Contributor, "change endpoints", {"name", "expected_generation", "settings"},
+        [](Args& a, S& s, const P&, bool& wake) -> json {
+          const auto name = a.get<std::string>("name");
+          const auto expected = a.get<int64_t>("expected_generation");
+          const auto settings = a.get<platform::EndpointSettings>("settings");
+          check_endpoint_settings(name, settings, a.artifacts(), s);
+          const auto current = s.find_endpoint(name);
+          if (!current) throw Error(ErrorKind::NotFound, "unknown endpoint " + quote_bytes(name));
+          // The keys stay the server's: those of the generation the client read (a change of
+          // keys since is a new generation, so the compare-and-set refuses it then).
+          const bool done =
+              s.update_endpoint_settings(name, expected, settings, current->sealed_keys);
+          wake = done;
+          return done;
+        }}},
+      {"request_endpoint_delete",
+       {Role::Contributor, "delete endpoints", {"name"},
+        [](Args& a, S& s, const P&, bool& wake) -> json {
+          s.request_endpoint_delete(a.get<std::string>("name"));
+          wake = true;
+          return nullptr;
+        }}},
+      {"endpoint_events",
+       {Role::Reader, "read endpoints", {"name"}, [](Args& a, S& s, const P&, bool&) -> json {
+          return s.endpoint_events(a.get<std::string>("name"));
+        }}},
       {"latest_metrics", {Role::Reader, "read metrics", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                             return s.latest_metrics(a.get<std::string>("run_id"));
                           }}},
@@ -453,7 +520,8 @@ std::vector<std::string> store_method_names() {
 }
 
 std::vector<std::string> server_only_store_methods() {
-  return {"set_process"};
+  // An endpoint's process is observed and its record removed by the server's agent.
+  return {"set_process", "set_endpoint_status", "remove_endpoint"};
 }
 
 void register_store_routes(http::Router& router, ServerContext& context) {

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Online endpoints end to end, through the agent: create from a registered Keras model (waits
+# until Healthy), score with the seed's wire format (the same classes as `glia predict`), keys
+# (primary and secondary, 401 without, regenerate while the other keeps working), invoke, list
+# and show (-o json with the state history), bad requests refused, a zero-downtime update to
+# another model version under load (no failed request), kill -9 of the endpoint's process
+# (restarted), the agent killed (the endpoint keeps serving; a new agent adopts it), the served
+# model version's delete refused, YAML files (Azure CLI v2 endpoint + deployment), delete.
+source "$(dirname "$0")/lib.sh"
+GLIA=$1
+WS="$WORK/ws"
+cd "$WORK"
+"$GLIA" workspace init "$WS" >/dev/null
+g() { "$GLIA" -w "$WS" "$@"; }
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
+stop_endpoints() {  # what the test started outlives agents by design: stopped here
+  local f
+  for f in $(find "$WORK" -path '*/.glia/endpoints/*/status.json' 2>/dev/null); do
+    kill -9 "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['pid'])" "$f")" 2>/dev/null || true
+  done
+}
+trap 'stop_agents; stop_endpoints; rm -rf "$WORK"' EXIT
+
+# Two trained versions of a small MLP, registered.
+"$MAKE_SYNTHETIC_MNIST" data 600 200 >/dev/null
+cat >model.json <<'JSON'
+{"class_name": "Sequential", "config": {"name": "mlp", "layers": [
+ {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 784], "dtype": "float32", "name": "in"}},
+ {"class_name": "Dense", "config": {"name": "h", "units": 32, "activation": "relu"}},
+ {"class_name": "Dense", "config": {"name": "out", "units": 10, "activation": "softmax"}}]}}
+JSON
+"$GLIA" train --model model.json --data-folder data --epochs 1 --optimizer adam --output v1 --verbose 0 >/dev/null
+"$GLIA" train --model model.json --data-folder data --epochs 3 --optimizer adam --seed 7 --output v2 --verbose 0 >/dev/null
+g model register --name mnist --path v1/model.keras >/dev/null
+g model register --name mnist --path v2/model.keras >/dev/null
+python3 - <<'PY'
+import gzip, json, struct
+with gzip.open("data/t10k-images-idx3-ubyte.gz") as f:
+    _, n, r, c = struct.unpack(">IIII", f.read(16))
+    px = f.read(5 * r * c)
+rows = [[px[i * 784 + j] / 255.0 for j in range(784)] for i in range(5)]
+json.dump({"data": rows}, open("sample.json", "w"))
+json.dump({"data": rows[:1]}, open("one.json", "w"))
+json.dump({"data": [rows[0][:783]]}, open("narrow.json", "w"))
+PY
+classes() { "$GLIA" -w "$WS" predict --model "$1" --input sample.json | field '["classes"]'; }
+EXPECT1=$(classes mnist:1)
+EXPECT2=$(classes mnist:2)
+
+# Create: returns once Healthy, with a scoring URI.
+OUT=$(g endpoint create --name svc --model mnist:1 -o json)
+[ "$(field '["state"]' <<<"$OUT")" = Healthy ] || fail "create: $OUT"
+URI=$(field '["scoring_uri"]' <<<"$OUT")
+[[ "$URI" == http://127.0.0.1:*/score ]] || fail "scoring uri: $URI"
+BASE=${URI%/score}
+KEYS=$(g endpoint keys svc -o json)
+K1=$(field '["primaryKey"]' <<<"$KEYS")
+K2=$(field '["secondaryKey"]' <<<"$KEYS")
+[ ${#K1} -ge 32 ] && [ "$K1" != "$K2" ] || fail "keys: $KEYS"
+grep -rqF "$K1" "$WS/.glia" && fail "a key is stored in clear under .glia"
+score() {  # score KEY FILE [PATH]: prints "STATUS BODY"
+  curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $1" \
+    -H 'Content-Type: application/json' --data-binary "@$2" "$BASE${3:-/score}"
+  echo " $(cat "$WORK/body")"
+}
+R=$(score "$K1" sample.json)
+[ "${R%% *}" = 200 ] || fail "score: $R"
+[ "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]))' "${R#* }")" = "$EXPECT1" ] ||
+  fail "score: $R (predict says $EXPECT1)"
+[ "$(score "$K2" sample.json | cut -d' ' -f1)" = 200 ] || fail "secondary key"
+[ "$(score wrong sample.json | cut -d' ' -f1)" = 401 ] || fail "a wrong key is not 401"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @sample.json "$BASE/score")" = 401 ] || fail "no key is not 401"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v2/health/ready")" = 200 ] || fail "readiness"
+[ "$(g endpoint invoke svc --request-file sample.json | python3 -c 'import json,sys; print(json.load(sys.stdin))')" = "$EXPECT1" ] ||
+  fail "invoke"
+
+# Bad requests: 4xx with a JSON error, never the model; the endpoint goes on serving.
+echo '{"data": [[1, 2' >bad.json
+[ "$(score "$K1" bad.json | cut -d' ' -f1)" = 400 ] || fail "malformed JSON"
+[ "$(score "$K1" narrow.json | cut -d' ' -f1)" = 400 ] || fail "row width"
+echo '{"data": [["x"]]}' >str.json
+[ "$(score "$K1" str.json | cut -d' ' -f1)" = 400 ] || fail "non-numeric"
+score "$K1" narrow.json | grep -q '"error"' || fail "no JSON error body"
+[ "$(score "$K1" sample.json | cut -d' ' -f1)" = 200 ] || fail "bad requests disturbed the endpoint"
+
+# Listing and showing.
+[ "$(g endpoint list -o json | field '[0]["name"]')" = svc ] || fail "list"
+SHOW=$(g endpoint show svc -o json)
+[ "$(field '["events"][-1]["state"]' <<<"$SHOW")" = Healthy ] || fail "show events: $SHOW"
+g endpoint show svc | grep -q "^State: *Healthy" || fail "show text"
+
+# The served model version cannot be deleted.
+expect_fail_code 4 g model delete mnist:1
+
+# Zero-downtime update to version 2 under load: every request answered 200.
+python3 - "$BASE" "$K1" >load.txt 2>&1 <<'PY' &
+import http.client, json, sys, time, urllib.parse
+base, key = sys.argv[1], sys.argv[2]
+u = urllib.parse.urlparse(base)
+body = open("one.json", "rb").read()
+ok = bad = 0
+end = time.time() + 1e9
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+import os
+while not os.path.exists("stop-load"):
+    try:
+        conn.request("POST", "/score", body, {"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+        r = conn.getresponse(); r.read()
+        ok, bad = (ok + 1, bad) if r.status == 200 else (ok, bad + 1)
+    except Exception as e:
+        bad += 1
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+print(ok, bad)
+PY
+LOAD=$!
+sleep 0.5
+OUT=$(g endpoint update svc --model mnist:2 -o json)
+sleep 0.5
+touch stop-load
+wait $LOAD
+read -r OK BAD <load.txt
+[ "$OK" -gt 20 ] && [ "$BAD" = 0 ] || fail "update under load: $(cat load.txt)"
+[ "$(field '["served_model_version"]' <<<"$OUT")" = 2 ] || fail "update: $OUT"
+[ "$(score "$K1" sample.json | cut -d' ' -f2- | python3 -c 'import json,sys; print(json.load(sys.stdin))')" = "$EXPECT2" ] ||
+  fail "version 2's classes"
+g model delete mnist:1 >/dev/null || fail "the version no longer served could not be deleted"
+
+# Regenerating the secondary key: the primary works throughout, the old secondary no longer.
+NEW=$(g endpoint keys svc --regenerate secondary -o json)
+K2NEW=$(field '["secondaryKey"]' <<<"$NEW")
+[ "$K2NEW" != "$K2" ] && [ "$(field '["primaryKey"]' <<<"$NEW")" = "$K1" ] || fail "regenerate: $NEW"
+[ "$(score "$K2" one.json | cut -d' ' -f1)" = 401 ] || fail "the old secondary key still works"
+[ "$(score "$K2NEW" one.json | cut -d' ' -f1)" = 200 ] || fail "the new secondary key"
+
+# kill -9 of the endpoint's process: restarted by the agent, serving again.
+PID=$(g endpoint show svc -o json | field '["pid"]')
+kill -9 "$PID"
+for ((i = 0; i < 100; i++)); do
+  S=$(g endpoint show svc -o json)
+  [ "$(field '["pid"]' <<<"$S")" != "$PID" ] && [ "$(field '["state"]' <<<"$S")" = Healthy ] && break
+  sleep 0.1
+done
+[ "$(field '["restarts"]' <<<"$S")" -ge 1 ] && [ "$(field '["state"]' <<<"$S")" = Healthy ] || fail "not restarted: $S"
+[ "$(score "$K1" one.json | cut -d' ' -f1)" = 200 ] || fail "after the restart"
+
+# The agent killed: the endpoint keeps serving; the next agent adopts it (same process).
+PID=$(g endpoint show svc -o json | field '["pid"]')
+kill -9 "$(cat "$WS/.glia/agent/$(id -u)/agent.pid")"
+sleep 0.3
+[ "$(score "$K1" one.json | cut -d' ' -f1)" = 200 ] || fail "the agent's death took the endpoint down"
+g endpoint update svc --max-batch-size 16 >/dev/null  # starts a new agent, which applies it
+[ "$(g endpoint show svc -o json | field '["pid"]')" = "$PID" ] || fail "the new agent restarted the endpoint"
+
+# YAML files as Azure CLI v2 writes them.
+cat >endpoint.yml <<'YML'
+$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json
+name: yaml-svc
+auth_mode: key
+YML
+cat >deployment.yml <<'YML'
+$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json
+name: blue
+endpoint_name: yaml-svc
+model: azureml:mnist:2
+instance_type: Standard_DS3_v2
+instance_count: 1
+YML
+OUT=$(g endpoint create -f endpoint.yml -f deployment.yml -o json 2>"$WORK/notes")
+[ "$(field '["state"]' <<<"$OUT")" = Healthy ] || fail "yaml create: $OUT"
+grep -q "instance_type" "$WORK/notes" || fail "instance_type not noted"
+printf 'name: x\nauth_mode: aml_token\n' >badauth.yml
+expect_fail_code 2 g endpoint create -f badauth.yml --model mnist:2
+printf 'name: x\nsurprise: 1\n' >unknown.yml
+expect_fail_code 2 g endpoint create -f unknown.yml --model mnist:2
+grep -q "surprise" <<<"$LAST_ERR" || fail "unknown key not named: $LAST_ERR"
+[ "$(g endpoint list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
+  fail "a refused create left an endpoint"
+
+# Input errors: one line, the right code, nothing recorded.
+expect_fail_code 3 g endpoint create --name nomodel --model nosuch:1
+expect_fail_code 4 g endpoint create --name svc --model mnist:2
+expect_fail_code 3 g endpoint show nosuch
+expect_fail_code 2 g endpoint create --name 'bad name' --model mnist:2
+
+# Logs, then delete: the process stops, the port closes, the record goes.
+g endpoint logs svc --access --tail 3 | grep -q "POST /score" || fail "access log"
+g endpoint delete svc >/dev/null
+g endpoint delete yaml-svc >/dev/null
+[ "$(g endpoint list -o json)" = "[]" ] || fail "delete left: $(g endpoint list -o json)"
+kill -0 "$PID" 2>/dev/null && fail "the deleted endpoint's process still runs"
+curl -s -o /dev/null "$BASE/v2/health/live" && fail "the port still answers"
+
+# Over the REST API of `glia server`: the server's agent runs the endpoint.
+serve_with_token "$WS" stop_endpoints
+api() {  # api METHOD PATH [BODY]: prints "STATUS BODY"
+  curl -s -o "$WORK/api" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' ${3:+--data "$3"} "http://127.0.0.1:$PORT/api/v1/workspaces/ws$2"
+  echo " $(cat "$WORK/api")"
+}
+R=$(api POST /endpoints '{"name": "rest-svc", "model": "mnist:2"}')
+[ "${R%% *}" = 201 ] || fail "REST create: $R"
+for ((i = 0; i < 100; i++)); do
+  R=$(api GET /endpoints/rest-svc)
+  [ "$(field '["state"]' <<<"${R#* }")" = Healthy ] && break
+  sleep 0.1
+done
+[ "$(field '["state"]' <<<"${R#* }")" = Healthy ] || fail "REST endpoint not Healthy: $R"
+BASE=$(field '["scoring_uri"]' <<<"${R#* }")
+BASE=${BASE%/score}
+K=$(api GET /endpoints/rest-svc/keys | cut -d' ' -f2- | field '["primaryKey"]')
+[ "$(score "$K" one.json | cut -d' ' -f1)" = 200 ] || fail "REST endpoint scoring"
+[ "$(api POST /endpoints '{"name": "x", "model": "mnist:2", "colour": 1}' | cut -d' ' -f1)" = 400 ] || fail "unknown key"
+[ "$(api GET /endpoints/nosuch | cut -d' ' -f1)" = 404 ] || fail "unknown endpoint"
+[ "$(api DELETE /endpoints/rest-svc | cut -d' ' -f1)" = 202 ] || fail "REST delete"
+for ((i = 0; i < 100; i++)); do
+  [ "$(api GET /endpoints/rest-svc | cut -d' ' -f1)" = 404 ] && break
+  sleep 0.1
+done
+[ "$(api GET /endpoints | cut -d' ' -f2-)" = "[]" ] || fail "REST delete left: $(api GET /endpoints)"
+echo "endpoints: OK"
