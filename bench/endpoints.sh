@@ -43,7 +43,8 @@
 # PACED_CONNECTIONS=16 ROWS100_SECONDS=10 STARTS=3 WARMUP_SECONDS=3 EPOCHS=2 CORES=0-(nproc-1)
 # WRK_THREADS=1 WRK_TIMEOUT=30 (s) MLFLOW_WORKERS=1 (its default) MLFLOW_KERAS_BACKEND=tensorflow
 # AZUREML_KERAS_BACKEND=jax AZUREML_WORKERS=1 (its default) GLIA_INSTANCES=
-# (empty: the endpoint's default) MODEL_METRIC='model.*seconds' GLIA_MODE=cli|serve
+# (empty: the endpoint's default) GLIA_THREADS= (serve mode only: threads_per_instance;
+# empty: the config's default) MODEL_METRIC='model.*seconds' GLIA_MODE=cli|serve
 # (serve: TEMPORARY, `glia endpoint serve --config` with a hand-written config instead of the
 # CLI, for a build whose `glia endpoint create` has not landed) KEEP=1 keeps the temporary
 # folder (results.jsonl, logs).
@@ -348,13 +349,16 @@ run_glia_cli() {
 run_glia_serve() {
   local key
   key=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
-  "$PY" - "$OUT/glia/template.json" "$key" "$OUT/model" "${GLIA_INSTANCES:-1}" <<'PY'
+  "$PY" - "$OUT/glia/template.json" "$key" "$OUT/model" "${GLIA_INSTANCES:-1}" "${GLIA_THREADS:-}" <<'PY'
 import hashlib, json, sys
-path, key, model_dir, instances = sys.argv[1:]
-json.dump({"name": "keras-mnist-svc", "generation": 1, "host": "127.0.0.1", "port": 0,
-           "model_name": "keras-mnist", "model_version": 1, "model_dir": model_dir,
-           "scoring": "native", "instances": int(instances), "auth_mode": "key",
-           "key_sha256": [hashlib.sha256(key.encode()).hexdigest()]}, open(path, "w"))
+path, key, model_dir, instances, threads = sys.argv[1:]
+config = {"name": "keras-mnist-svc", "generation": 1, "host": "127.0.0.1", "port": 0,
+          "model_name": "keras-mnist", "model_version": 1, "model_dir": model_dir,
+          "scoring": "native", "instances": int(instances), "auth_mode": "key",
+          "key_sha256": [hashlib.sha256(key.encode()).hexdigest()]}
+if threads:
+    config["threads_per_instance"] = int(threads)
+json.dump(config, open(path, "w"))
 PY
   glia_serve_starts "$OUT/glia/template.json" 1
   measure glia "http://127.0.0.1:$GLIA_PORT/score" "$OUT/requests/seed-1.json" "$OUT/requests/seed-100.json" "$key"
