@@ -45,8 +45,9 @@
 # AZUREML_KERAS_BACKEND=jax AZUREML_WORKERS=1 (its default) GLIA_INSTANCES=
 # (empty: the endpoint's default) GLIA_THREADS= (serve mode only: threads_per_instance;
 # empty: the config's default) MODEL_METRIC='model.*seconds' GLIA_MODE=cli|serve
-# (serve: TEMPORARY, `glia endpoint serve --config` with a hand-written config instead of the
-# CLI, for a build whose `glia endpoint create` has not landed) KEEP=1 keeps the temporary
+# (serve: the endpoint process alone, `glia endpoint serve --config` with a hand-written config
+# instead of the CLI: written while `glia endpoint create` had not landed, kept to measure the
+# process with settings the CLI does not offer, e.g. GLIA_THREADS) KEEP=1 keeps the temporary
 # folder (results.jsonl, logs).
 # Run it on an otherwise idle machine: with 2 cores every other busy process shows in the numbers.
 set -euo pipefail
@@ -343,9 +344,10 @@ run_glia_cli() {
   stop_agents
 }
 
-# TEMPORARY (GLIA_MODE=serve): until `glia endpoint create` lands, the endpoint process is run
-# directly with a hand-written config (include/glia/platform/endpoint_config.hpp) and a key of
-# our own; drop this once the CLI is on main.
+# GLIA_MODE=serve: the endpoint process run directly with a hand-written config
+# (include/glia/platform/endpoint_config.hpp; docs/endpoints.md) and a key of our own, no
+# workspace, agent or CLI. Written while `glia endpoint create` had not landed; kept to measure
+# the process with settings the CLI does not take (GLIA_THREADS: threads_per_instance).
 run_glia_serve() {
   local key
   key=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
