@@ -331,6 +331,7 @@ run_glia_cli() {
   glia_serve_starts "$ws/.glia/endpoints/$EP_NAME/config.json" 0
   # The agent started the endpoint in a session of its own: its process group is its pid.
   PGID=$(ps -o pgid= -p "$pid" | tr -d ' ')
+  [ "$PGID" = "$pid" ] || { echo "endpoints.sh: the endpoint process $pid is not its own process group's leader (group $PGID): its RSS would count others" >&2; exit 1; }
   taskset -a -p -c "$CORES" "$pid" >/dev/null
   measure glia "$url" "$OUT/requests/seed-1.json" "$OUT/requests/seed-100.json" "$key"
   PGID=
