@@ -27,10 +27,26 @@ namespace {
 using platform::EndpointRecord;
 using platform::EndpointState;
 
-// Endpoints run where the workspace's agent runs: for a connected folder, on its server.
-constexpr const char* kRemoteHint =
-    "its endpoints are managed through the server's REST API (/api/v1/workspaces/WS/endpoints, "
-    "docs/endpoints.md); `glia endpoint` works";
+// The scoring URI as this machine reaches it: for a connected folder whose server's endpoint
+// listens on every interface, the server's host (the record's view names the machine that
+// computes it).
+std::string scoring_uri(const platform::Workspace& ws, const EndpointRecord& e) {
+  std::string uri = platform::endpoint_scoring_uri(e);
+  const std::string& h = e.settings.host;
+  if (!ws.is_remote() || uri.empty() || (h != "0.0.0.0" && h != "::")) return uri;
+  const std::string& server = ws.remote().url;  // http(s)://HOST[:PORT][/...]
+  const auto start = server.find("://") + 3;
+  auto end = server.find_first_of(":/", server[start] == '[' ? server.find(']', start) : start);
+  if (end == std::string::npos) end = server.size();
+  const auto port_at = uri.rfind(':');
+  return "http://" + server.substr(start, end - start) + uri.substr(port_at);
+}
+
+nlohmann::json record_json(const platform::Workspace& ws, const EndpointRecord& e) {
+  nlohmann::json j = platform::endpoint_json(e);
+  j["scoring_uri"] = scoring_uri(ws, e);
+  return j;
+}
 
 std::string state_text(const EndpointRecord& e) {
   std::string s(platform::endpoint_state_name(e.status.state));
@@ -67,11 +83,12 @@ EndpointRecord wait_served(platform::Workspace& ws, const std::string& name, dou
   }
 }
 
-void print_record(const EndpointRecord& e, const std::string& output) {
-  if (output == "json") return print_json(platform::endpoint_json(e));
+void print_record(const platform::Workspace& ws, const EndpointRecord& e,
+                  const std::string& output) {
+  if (output == "json") return print_json(record_json(ws, e));
   std::printf("%s: %s, %s:%lld, %s\n", e.name.c_str(), state_text(e).c_str(),
               e.settings.model_name.c_str(), static_cast<long long>(e.settings.model_version),
-              platform::endpoint_scoring_uri(e).c_str());
+              scoring_uri(ws, e).c_str());
 }
 
 struct WaitArgs {
@@ -101,13 +118,12 @@ void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
   c->add_option("-o,--output", a->output, "output format")->check(CLI::IsMember({"text", "json"}));
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local_workspace(ws, kRemoteHint);
     platform::EndpointCreate request = endpoint_create_request(ws, a->spec);
     request.created_by = current_user();
     EndpointRecord e = platform::create_endpoint(ws, request);
     ensure_agent(ws);
     if (!a->wait.no_wait) e = wait_served(ws, e.name, a->wait.timeout_s);
-    print_record(e, a->output);
+    print_record(ws, e, a->output);
   });
 }
 
@@ -129,12 +145,11 @@ void add_update(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
   c->add_option("-o,--output", a->output, "output format")->check(CLI::IsMember({"text", "json"}));
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local_workspace(ws, kRemoteHint);
     EndpointRecord e =
         platform::update_endpoint(ws, a->name, endpoint_update_request(ws, a->name, a->spec));
     ensure_agent(ws);
     if (!a->wait.no_wait) e = wait_served(ws, e.name, a->wait.timeout_s);
-    print_record(e, a->output);
+    print_record(ws, e, a->output);
   });
 }
 
@@ -144,12 +159,11 @@ void add_list(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
   c->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
   c->callback([output, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local_workspace(ws, kRemoteHint);
     const auto all = ws.store().list_endpoints();
     keep_endpoints_served(ws);
     if (*output == "json") {
       nlohmann::json j = nlohmann::json::array();
-      for (const auto& e : all) j.push_back(platform::endpoint_json(e));
+      for (const auto& e : all) j.push_back(record_json(ws, e));
       return print_json(j);
     }
     std::printf("%-24s %-10s %-28s %-5s %-8s %s\n", "NAME", "STATE", "MODEL", "AUTH", "RESTARTS",
@@ -159,7 +173,7 @@ void add_list(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
                   std::string(platform::endpoint_state_name(e.status.state)).c_str(),
                   (e.settings.model_name + ":" + std::to_string(e.settings.model_version)).c_str(),
                   e.settings.auth_mode.c_str(), static_cast<long long>(e.status.restarts),
-                  platform::endpoint_scoring_uri(e).c_str());
+                  scoring_uri(ws, e).c_str());
   });
 }
 
@@ -173,15 +187,18 @@ void add_show(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
   c->add_option("-o,--output", a->output, "output format")->check(CLI::IsMember({"text", "json"}));
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local_workspace(ws, kRemoteHint);
     const EndpointRecord e = platform::get_endpoint(ws, a->name);
     keep_endpoints_served(ws);
     const auto events = ws.store().endpoint_events(a->name);
-    if (a->output == "json") return print_json(platform::endpoint_show_json(ws, e));
+    if (a->output == "json") {
+      nlohmann::json j = platform::endpoint_show_json(ws, e);
+      j["scoring_uri"] = scoring_uri(ws, e);
+      return print_json(j);
+    }
     const auto& s = e.settings;
     std::printf("Endpoint:     %s\n", e.name.c_str());
     std::printf("State:        %s\n", state_text(e).c_str());
-    std::printf("Scoring URI:  %s\n", platform::endpoint_scoring_uri(e).c_str());
+    std::printf("Scoring URI:  %s\n", scoring_uri(ws, e).c_str());
     std::printf("Model:        %s:%lld (serving version %lld, generation %lld of %lld)\n",
                 s.model_name.c_str(), static_cast<long long>(s.model_version),
                 static_cast<long long>(e.status.served_model_version),
@@ -225,7 +242,6 @@ void add_keys(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
   c->add_option("-o,--output", a->output, "output format")->check(CLI::IsMember({"text", "json"}));
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local_workspace(ws, kRemoteHint);
     const platform::EndpointKeys keys =
         a->regenerate.empty() ? platform::endpoint_keys(ws, a->name)
                               : platform::regenerate_endpoint_key(ws, a->name, a->regenerate);
@@ -254,7 +270,6 @@ void add_invoke(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
       ->capture_default_str();
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local_workspace(ws, kRemoteHint);
     const EndpointRecord e = platform::get_endpoint(ws, a->name);
     if (e.status.port == 0)
       throw Error(ErrorKind::Unavailable, a->name + " has no process yet (" + state_text(e) + ")");
@@ -265,8 +280,8 @@ void add_invoke(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
     body << in.rdbuf();
     if (!in) throw os_error("reading " + a->request_file, errno);
     http::ClientOptions o;
-    const std::string host = e.settings.host == "0.0.0.0" ? "127.0.0.1" : e.settings.host;
-    o.url = "http://" + host + ":" + std::to_string(e.status.port);
+    const std::string uri = scoring_uri(ws, e);
+    o.url = uri.substr(0, uri.size() - std::string_view("/score").size());
     if (e.settings.auth_mode == "key") o.token = platform::endpoint_keys(ws, a->name).primary;
     o.timeout_s = static_cast<double>(e.settings.request_timeout_ms) / 1000 + 5;
     http::Client client(o);
@@ -292,7 +307,6 @@ void add_logs(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
   c->add_flag("--access", a->access, "the access log (one line per request) instead");
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local_workspace(ws, kRemoteHint);
     if (!a->follow) {
       const std::string text = platform::endpoint_log_tail(ws, a->name, a->tail, a->access);
       std::fwrite(text.data(), 1, text.size(), stdout);
@@ -324,7 +338,6 @@ void add_delete(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
   add_wait_options(c, a->wait);
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
-    require_local_workspace(ws, kRemoteHint);
     platform::delete_endpoint(ws, a->name);
     ensure_agent(ws);
     if (a->wait.no_wait) return (void)std::printf("Deleting %s\n", a->name.c_str());

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "glia/error.hpp"
+#include "glia/http/client.hpp"
+#include "glia/platform/endpoints.hpp"
 #include "glia/platform/log_follow.hpp"
 #include "glia/platform/run_status.hpp"
 #include "glia/remote/remote.hpp"
@@ -52,6 +54,31 @@ class HttpLink : public platform::RemoteLink {
     }
     blob.commit(sha256);  // bytes that are not the blob's are refused (Corrupt answers)
     return true;
+  }
+
+  platform::EndpointKeys endpoint_keys(const std::string& name,
+                                       const std::string& regenerate) override {
+    platform::check_endpoint_name(name);  // letters, digits, ".-_": a path segment as it is
+    const std::string path = prefix_ + "/endpoints/" + name + "/keys";
+    const nlohmann::json j = regenerate.empty() ? client_->get_json(path)
+                                                : client_->send_json("POST", path + "/regenerate",
+                                                                     {{"keyType", regenerate}});
+    for (const char* k : {"primaryKey", "secondaryKey"})
+      if (!j.contains(k) || !j[k].is_string())
+        throw Error(ErrorKind::Corrupt,
+                    "the server's answer for the keys of endpoint '" + name + "' lacks " + k);
+    return {j["primaryKey"].get<std::string>(), j["secondaryKey"].get<std::string>()};
+  }
+
+  std::string endpoint_log_tail(const std::string& name, int64_t tail, bool access) override {
+    platform::check_endpoint_name(name);
+    const auto r =
+        client_->request("GET",
+                         prefix_ + "/endpoints/" + name + "/logs?tail=" + std::to_string(tail) +
+                             (access ? "&access=true" : ""),
+                         "", "", /*idempotent=*/true);
+    if (r.status >= 400) throw http::error_of_response(r.status, r.body, "endpoint " + name);
+    return r.body;
   }
 
   std::filesystem::path server_root() override {

@@ -243,4 +243,20 @@ for ((i = 0; i < 100; i++)); do
   sleep 0.1
 done
 [ "$(api GET /endpoints | cut -d' ' -f2-)" = "[]" ] || fail "REST delete left: $(api GET /endpoints)"
+
+# From a connected folder (`glia workspace connect`): the same commands, through the server.
+GLIA_TOKEN=$TOKEN "$GLIA" workspace connect "http://127.0.0.1:$PORT" "$WORK/remote" >/dev/null
+r() { GLIA_TOKEN=$TOKEN "$GLIA" -w "$WORK/remote" "$@"; }
+OUT=$(r endpoint create --name remote-svc --model mnist:2 -o json 2>/dev/null)
+[ "$(field '["state"]' <<<"$OUT")" = Healthy ] || fail "remote create: $OUT"
+[ "$(r endpoint invoke remote-svc --request-file sample.json | python3 -c 'import json,sys; print(json.load(sys.stdin))')" = "$EXPECT2" ] ||
+  fail "remote invoke"
+RK=$(r endpoint keys remote-svc -o json | field '["primaryKey"]')
+[ "$RK" = "$(g endpoint keys remote-svc -o json | field '["primaryKey"]')" ] || fail "remote keys differ"
+r endpoint keys remote-svc --regenerate primary >/dev/null 2>&1
+[ "$(r endpoint keys remote-svc -o json | field '["primaryKey"]')" != "$RK" ] || fail "remote regenerate"
+r endpoint logs remote-svc --access | grep -q "POST /score" || fail "remote access log"
+grep -rqF "$(r endpoint keys remote-svc -o json | field '["secondaryKey"]')" "$WORK/remote" && fail "a key stored in the connected folder"
+r endpoint delete remote-svc >/dev/null 2>&1
+[ "$(r endpoint list -o json)" = "[]" ] || fail "remote delete"
 echo "endpoints: OK"

@@ -9,6 +9,7 @@
 
 #include "glia/error.hpp"
 #include "glia/http/router.hpp"
+#include "glia/platform/endpoints.hpp"
 #include "glia/platform/workspace.hpp"
 #include "server/mlflow/mlflow.hpp"
 #include "store/sqlite_store.hpp"
@@ -68,6 +69,12 @@ class TestLink : public RemoteLink {
   fs::path server_root() override { return "/nonexistent"; }
   RunRecord follow_log(const std::string&, const std::function<void(std::string_view)>&,
                        const FollowOptions&) override {
+    throw Error(ErrorKind::Internal, "not used");
+  }
+  EndpointKeys endpoint_keys(const std::string&, const std::string&) override {
+    throw Error(ErrorKind::Internal, "not used");
+  }
+  std::string endpoint_log_tail(const std::string&, int64_t, bool) override {
     throw Error(ErrorKind::Internal, "not used");
   }
 

@@ -11,6 +11,7 @@
 #include "glia/error.hpp"
 #include "glia/glia.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/endpoints.hpp"
 #include "glia/platform/environment.hpp"
 #include "glia/platform/environments.hpp"
 #include "glia/platform/job_spec.hpp"
@@ -43,6 +44,12 @@ class TestLink : public RemoteLink {
   fs::path server_root() override { return root_; }
   RunRecord follow_log(const std::string&, const std::function<void(std::string_view)>&,
                        const FollowOptions&) override {
+    throw Error(ErrorKind::Internal, "not used");
+  }
+  EndpointKeys endpoint_keys(const std::string&, const std::string&) override {
+    throw Error(ErrorKind::Internal, "not used");
+  }
+  std::string endpoint_log_tail(const std::string&, int64_t, bool) override {
     throw Error(ErrorKind::Internal, "not used");
   }
   int fetched = 0;

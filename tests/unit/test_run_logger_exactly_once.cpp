@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "glia/error.hpp"
+#include "glia/platform/endpoints.hpp"
 #include "glia/platform/log_follow.hpp"
 #include "glia/platform/run_logger.hpp"
 #include "glia/platform/workspace.hpp"
@@ -78,6 +79,12 @@ class TestLink : public RemoteLink {
   fs::path server_root() override { return "/nonexistent"; }
   RunRecord follow_log(const std::string&, const std::function<void(std::string_view)>&,
                        const FollowOptions&) override {
+    throw glia::Error(glia::ErrorKind::Internal, "not used");
+  }
+  EndpointKeys endpoint_keys(const std::string&, const std::string&) override {
+    throw glia::Error(glia::ErrorKind::Internal, "not used");
+  }
+  std::string endpoint_log_tail(const std::string&, int64_t, bool) override {
     throw glia::Error(glia::ErrorKind::Internal, "not used");
   }
 

@@ -6,6 +6,7 @@
 // itself holds no HTTP code.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@ namespace glia::platform {
 
 class ArtifactStore;
 struct FollowOptions;  // glia/platform/log_follow.hpp
+struct EndpointKeys;   // glia/platform/endpoints.hpp
 
 /// What a remote workspace's config holds (never a secret; see docs/server.md).
 struct RemoteConfig {
@@ -40,6 +42,11 @@ class RemoteLink {
   virtual RunRecord follow_log(const std::string& run_id,
                                const std::function<void(std::string_view)>& sink,
                                const FollowOptions& options) = 0;
+  /// An endpoint's keys, which only the server can open: `regenerate` ("primary" or
+  /// "secondary") is replaced first; "" reads them.
+  virtual EndpointKeys endpoint_keys(const std::string& name, const std::string& regenerate) = 0;
+  /// The last `tail` lines (0: all) of an endpoint's process or access log on the server.
+  virtual std::string endpoint_log_tail(const std::string& name, int64_t tail, bool access) = 0;
 };
 
 /// Makes the link of a remote workspace whose local folder is `root`.

@@ -73,7 +73,7 @@ std::string new_sealed_endpoint_keys(Workspace& ws) {
 }
 
 EndpointKeys endpoint_keys(Workspace& ws, const std::string& name) {
-  endpoints::require_keys_here(ws, "endpoint keys");
+  if (ws.is_remote()) return ws.link().endpoint_keys(name, "");  // opened by the server
   return open_endpoint_keys(ws, get_endpoint(ws, name));
 }
 
@@ -81,7 +81,7 @@ EndpointKeys regenerate_endpoint_key(Workspace& ws, const std::string& name,
                                      const std::string& which) {
   if (which != "primary" && which != "secondary")
     throw Error("key to regenerate " + quote_bytes(which) + ": expected primary or secondary");
-  endpoints::require_keys_here(ws, "endpoint keys");
+  if (ws.is_remote()) return ws.link().endpoint_keys(name, which);
   Store& store = ws.store();
   // Compare-and-set: a concurrent change of the endpoint makes this read it again.
   for (;;) {

@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "glia/platform/endpoints.hpp"
+#include "glia/platform/remote_link.hpp"
 
 namespace glia::platform {
 
@@ -17,7 +18,8 @@ size_t last_lines_offset(const std::string& text, int64_t tail) {
 }
 
 std::string endpoint_log_tail(Workspace& ws, const std::string& name, int64_t tail, bool access) {
-  const EndpointRecord e = get_endpoint(ws, name);  // NotFound names it
+  if (ws.is_remote()) return ws.link().endpoint_log_tail(name, tail, access);  // the server's
+  const EndpointRecord e = get_endpoint(ws, name);                             // NotFound names it
   const EndpointDir dir = endpoint_dir(ws.root(), e.name);
   std::ifstream in(access ? dir.access_log() : dir.log(), std::ios::binary);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

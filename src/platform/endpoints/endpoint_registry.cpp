@@ -255,7 +255,11 @@ void delete_endpoint(Workspace& ws, const std::string& name) {
 std::string endpoint_scoring_uri(const EndpointRecord& endpoint) {
   const int64_t port = endpoint.status.port != 0 ? endpoint.status.port : endpoint.settings.port;
   if (port == 0) return "";
-  const std::string& host = endpoint.settings.host;
+  std::string host = endpoint.settings.host;
+  if (host == "0.0.0.0" || host == "::") {  // every interface: this machine's name
+    char name[256] = {};
+    host = ::gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "localhost";
+  }
   const bool v6 = host.find(':') != std::string::npos;
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/score";
 }
