@@ -270,6 +270,12 @@ BASE=$(field '["scoring_uri"]' <<<"${R#* }")
 BASE=${BASE%/score}
 K=$(api GET /endpoints/rest-svc/keys | cut -d' ' -f2- | field '["primaryKey"]')
 [ "$(score "$K" one.json | cut -d' ' -f1)" = 200 ] || fail "REST endpoint scoring"
+# The server killed and started again: the endpoint serves throughout.
+kill -9 "$PID"
+wait "$PID" 2>/dev/null || true
+[ "$(score "$K" one.json | cut -d' ' -f1)" = 200 ] || fail "the server's death took the endpoint down"
+start_server "$WS" "$WORK/server2.out" 127.0.0.1:0
+[ "$(api GET /endpoints/rest-svc | cut -d' ' -f2- | field '["state"]')" = Healthy ] || fail "after the server's restart"
 [ "$(api POST /endpoints '{"name": "x", "model": "mnist:2", "colour": 1}' | cut -d' ' -f1)" = 400 ] || fail "unknown key"
 [ "$(api GET /endpoints/nosuch | cut -d' ' -f1)" = 404 ] || fail "unknown endpoint"
 [ "$(api DELETE /endpoints/rest-svc | cut -d' ' -f1)" = 202 ] || fail "REST delete"
