@@ -146,6 +146,20 @@ std::optional<int64_t> version_param(const http::Request& request, const std::st
   return value;
 }
 
+int64_t body_int(const nlohmann::json& body, const char* name, int64_t min, int64_t max) {
+  const auto v = json_integer(body.at(name), min, max);
+  if (!v)
+    throw Error(std::string("'") + name + "': expected an integer " + std::to_string(min) + " to " +
+                std::to_string(max));
+  return *v;
+}
+
+std::string body_text(const nlohmann::json& body, const char* name) {
+  const auto& v = body.at(name);
+  if (!v.is_string()) throw Error(std::string("'") + name + "': expected a string");
+  return v.get<std::string>();
+}
+
 std::optional<int64_t> json_integer(const nlohmann::json& v, int64_t min, int64_t max) {
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();

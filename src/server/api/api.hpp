@@ -39,6 +39,10 @@ std::optional<bool> query_bool(const http::Request& request, const std::string& 
 /// A JSON integer in [min, max], also written as a number with no fraction (1.0: JSON Schema
 /// 2020-12, which the OpenAPI 3.1 document follows, counts it an integer); nullopt otherwise.
 std::optional<int64_t> json_integer(const nlohmann::json& v, int64_t min, int64_t max);
+/// A request body's member `name` (present): an integer in [min, max] (json_integer), or a
+/// string; glia::Error (InvalidArgument) naming it otherwise.
+int64_t body_int(const nlohmann::json& body, const char* name, int64_t min, int64_t max);
+std::string body_text(const nlohmann::json& body, const char* name);
 /// Refuses a query parameter the route does not know (never silently ignored).
 void allow_only(const http::Request& request, std::initializer_list<const char*> known);
 /// The request body as a JSON object whose keys are all in `known` (an unknown key is refused).

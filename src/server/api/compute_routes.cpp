@@ -8,24 +8,6 @@ namespace glia::server::api {
 
 using platform::Role;
 
-namespace {
-
-int64_t int_field(const nlohmann::json& body, const char* name, int64_t min, int64_t max) {
-  const auto v = json_integer(body.at(name), min, max);
-  if (!v)
-    throw Error(std::string("'") + name + "': expected an integer " + std::to_string(min) + " to " +
-                std::to_string(max));
-  return *v;
-}
-
-std::string text_field(const nlohmann::json& body, const char* name) {
-  const auto& v = body.at(name);
-  if (!v.is_string()) throw Error(std::string("'") + name + "': expected a string");
-  return v.get<std::string>();
-}
-
-}  // namespace
-
 void register_compute_routes(http::Router& router, ServerContext& context) {
   const std::string p = std::string(kWorkspacePrefix) + "/computes";
   router.add("GET", p, [&context](http::Request& r) {
@@ -50,14 +32,14 @@ void register_compute_routes(http::Router& router, ServerContext& context) {
                    r, {"name", "type", "max_concurrent", "description", "threads_per_job"});
                if (!body.contains("name")) throw Error("request body: 'name' is required");
                platform::ComputeTarget t;
-               t.name = text_field(body, "name");
+               t.name = body_text(body, "name");
                platform::check_compute_name(t.name);
-               if (body.contains("type")) t.type = text_field(body, "type");
+               if (body.contains("type")) t.type = body_text(body, "type");
                if (body.contains("max_concurrent"))
-                 t.max_concurrent = int_field(body, "max_concurrent", 1, 4096);
-               if (body.contains("description")) t.description = text_field(body, "description");
+                 t.max_concurrent = body_int(body, "max_concurrent", 1, 4096);
+               if (body.contains("description")) t.description = body_text(body, "description");
                if (body.contains("threads_per_job") && !body["threads_per_job"].is_null())
-                 t.threads_per_job = int_field(body, "threads_per_job", 1, 4096);
+                 t.threads_per_job = body_int(body, "threads_per_job", 1, 4096);
                s.ws().store().create_compute(t);
                return http::Response::json(
                    platform::compute_json(s.ws(), s.ws().store().get_compute(t.name)), 201);
@@ -75,11 +57,11 @@ void register_compute_routes(http::Router& router, ServerContext& context) {
               "threads_per_job)");
         auto t = s.ws().store().get_compute(r.param("name"));
         if (body.contains("max_concurrent"))
-          t.max_concurrent = int_field(body, "max_concurrent", 1, 4096);
-        if (body.contains("description")) t.description = text_field(body, "description");
+          t.max_concurrent = body_int(body, "max_concurrent", 1, 4096);
+        if (body.contains("description")) t.description = body_text(body, "description");
         if (body.contains("threads_per_job")) {  // null or 0: a share of the cores
           const auto& v = body["threads_per_job"];
-          const int64_t n = v.is_null() ? 0 : int_field(body, "threads_per_job", 0, 4096);
+          const int64_t n = v.is_null() ? 0 : body_int(body, "threads_per_job", 0, 4096);
           t.threads_per_job = n > 0 ? std::optional<int64_t>(n) : std::nullopt;
         }
         s.ws().store().update_compute(t);

@@ -14,27 +14,13 @@ using platform::Role;
 
 namespace {
 
-int64_t int_field(const nlohmann::json& body, const char* name, int64_t min, int64_t max) {
-  const auto v = json_integer(body.at(name), min, max);
-  if (!v)
-    throw Error(std::string("'") + name + "': expected an integer " + std::to_string(min) + " to " +
-                std::to_string(max));
-  return *v;
-}
-
-std::string text_field(const nlohmann::json& body, const char* name) {
-  const auto& v = body.at(name);
-  if (!v.is_string()) throw Error(std::string("'") + name + "': expected a string");
-  return v.get<std::string>();
-}
-
 // The settings both create and update take, each given only when present. The ranges are the
 // platform's to check (the same as the CLI's); these only read the types.
 template <typename Set>
 void read_settings(const nlohmann::json& body, Set&& set) {
   for (const char* k : {"instances", "max_batch_size", "max_queue_delay_us", "max_queue",
                         "max_body_bytes", "max_rows", "request_timeout_ms"})
-    if (body.contains(k)) set(k, int_field(body, k, 0, int64_t{1} << 40));
+    if (body.contains(k)) set(k, body_int(body, k, 0, int64_t{1} << 40));
 }
 
 }  // namespace
@@ -66,8 +52,8 @@ void register_endpoint_routes(http::Router& router, ServerContext& context) {
                  if (!body.contains(k))
                    throw Error(std::string("request body: '") + k + "' is required");
                platform::EndpointCreate c;
-               c.name = text_field(body, "name");
-               c.model = text_field(body, "model");
+               c.name = body_text(body, "name");
+               c.model = body_text(body, "model");
                auto& st = c.settings;
                read_settings(body, [&st](const std::string& k, int64_t v) {
                  (k == "instances"            ? st.instances
@@ -78,10 +64,10 @@ void register_endpoint_routes(http::Router& router, ServerContext& context) {
                   : k == "max_rows"           ? st.max_rows
                                               : st.request_timeout_ms) = v;
                });
-               if (body.contains("port")) st.port = int_field(body, "port", 0, 65535);
-               if (body.contains("host")) st.host = text_field(body, "host");
-               if (body.contains("auth_mode")) st.auth_mode = text_field(body, "auth_mode");
-               if (body.contains("description")) st.description = text_field(body, "description");
+               if (body.contains("port")) st.port = body_int(body, "port", 0, 65535);
+               if (body.contains("host")) st.host = body_text(body, "host");
+               if (body.contains("auth_mode")) st.auth_mode = body_text(body, "auth_mode");
+               if (body.contains("description")) st.description = body_text(body, "description");
                if (body.contains("tags")) {
                  const auto& t = body["tags"];
                  if (!t.is_object()) throw Error("'tags': expected an object of strings");
@@ -106,9 +92,9 @@ void register_endpoint_routes(http::Router& router, ServerContext& context) {
                                         "max_rows", "request_timeout_ms", "description"});
                if (body.empty()) throw Error("request body: nothing to change");
                platform::EndpointUpdate u;
-               if (body.contains("model")) u.model = text_field(body, "model");
-               if (body.contains("auth_mode")) u.auth_mode = text_field(body, "auth_mode");
-               if (body.contains("description")) u.description = text_field(body, "description");
+               if (body.contains("model")) u.model = body_text(body, "model");
+               if (body.contains("auth_mode")) u.auth_mode = body_text(body, "auth_mode");
+               if (body.contains("description")) u.description = body_text(body, "description");
                read_settings(body, [&u](const std::string& k, int64_t v) {
                  (k == "instances"            ? u.instances
                   : k == "max_batch_size"     ? u.max_batch_size
@@ -145,7 +131,7 @@ void register_endpoint_routes(http::Router& router, ServerContext& context) {
         const auto body = json_object_body(r, {"keyType"});
         if (!body.contains("keyType")) throw Error("request body: 'keyType' is required");
         const auto k =
-            platform::regenerate_endpoint_key(s.ws(), r.param("name"), text_field(body, "keyType"));
+            platform::regenerate_endpoint_key(s.ws(), r.param("name"), body_text(body, "keyType"));
         context.wake_agent(s.served);
         return http::Response::json({{"primaryKey", k.primary}, {"secondaryKey", k.secondary}});
       },
