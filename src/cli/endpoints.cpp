@@ -265,7 +265,11 @@ void add_invoke(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
     body << in.rdbuf();
     if (!in) throw os_error("reading " + a->request_file, errno);
     http::ClientOptions o;
-    const std::string host = e.settings.host == "0.0.0.0" ? "127.0.0.1" : e.settings.host;
+    // Listening on every address: this machine's loopback; an IPv6 address in brackets.
+    std::string host = e.settings.host == "0.0.0.0" ? "127.0.0.1"
+                       : e.settings.host == "::"    ? "::1"
+                                                    : e.settings.host;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
     o.url = "http://" + host + ":" + std::to_string(e.status.port);
     if (e.settings.auth_mode == "key") o.token = platform::endpoint_keys(ws, a->name).primary;
     o.timeout_s = static_cast<double>(e.settings.request_timeout_ms) / 1000 + 5;
