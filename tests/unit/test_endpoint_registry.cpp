@@ -301,6 +301,52 @@ TEST_F(EndpointRegistry, ARegeneratedKeyLeavesTheOtherWorking) {
             ErrorKind::NotFound);
 }
 
+// The key file lost (docs: "regenerate them"): the old keys cannot be opened, so regenerating
+// either makes both anew under a new key file; the endpoint is usable again.
+TEST_F(EndpointRegistry, KeysLostWithTheKeyFileCanBeRegenerated) {
+  create_endpoint(*ws_, native());
+  create_endpoint(*ws_, native("other"));
+  const EndpointKeys before = endpoint_keys(*ws_, "svc");
+  fs::remove(endpoints::secret_key_path(ws_->root()));
+  EXPECT_EQ(kind_of([&] { endpoint_keys(*ws_, "svc"); }), ErrorKind::NotFound);
+  const EndpointKeys after = regenerate_endpoint_key(*ws_, "svc", "primary");
+  EXPECT_TRUE(is_base64url_key(after.primary));
+  EXPECT_TRUE(is_base64url_key(after.secondary));
+  EXPECT_NE(after.primary, before.primary);
+  EXPECT_NE(after.secondary, before.secondary);
+  EXPECT_EQ(endpoint_keys(*ws_, "svc").secondary, after.secondary);
+  // The other endpoint's keys were sealed with the lost file: Corrupt now, regenerated too.
+  EXPECT_EQ(kind_of([&] { endpoint_keys(*ws_, "other"); }), ErrorKind::Corrupt);
+  const EndpointKeys other = regenerate_endpoint_key(*ws_, "other", "secondary");
+  EXPECT_EQ(endpoint_keys(*ws_, "other").primary, other.primary);
+  // A key file others may read is still refused, not replaced.
+  ASSERT_EQ(::chmod(endpoints::secret_key_path(ws_->root()).c_str(), 0644), 0);
+  EXPECT_EQ(kind_of([&] { regenerate_endpoint_key(*ws_, "svc", "primary"); }),
+            ErrorKind::Permission);
+}
+
+// Two endpoints cannot be given one port: the second's process could never bind it.
+TEST_F(EndpointRegistry, APortAnotherEndpointHasIsRefused) {
+  EndpointCreate a = native("a");
+  a.settings.port = 18431;
+  create_endpoint(*ws_, a);
+  EndpointCreate b = native("b");
+  b.settings.port = 18431;
+  b.settings.host = "0.0.0.0";
+  EXPECT_EQ(kind_of([&] { create_endpoint(*ws_, b); }), ErrorKind::Conflict);
+  // Nor the port the agent picked for an endpoint created with port 0.
+  create_endpoint(*ws_, native("c"));
+  EndpointStatus st;
+  st.port = 18432;
+  ws_->store().set_endpoint_status("c", st);
+  b.settings.port = 18432;
+  EXPECT_EQ(kind_of([&] { create_endpoint(*ws_, b); }), ErrorKind::Conflict);
+  EXPECT_FALSE(ws_->store().find_endpoint("b"));
+  b.settings.port = 18433;
+  create_endpoint(*ws_, b);
+  create_endpoint(*ws_, native("d"));  // port 0 twice: the agent picks a free one for each
+}
+
 TEST_F(EndpointRegistry, KeysAreNotOpenedWithAKeyFileOthersMayRead) {
   create_endpoint(*ws_, native());
   const fs::path key = endpoints::secret_key_path(ws_->root());

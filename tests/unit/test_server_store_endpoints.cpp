@@ -2,9 +2,11 @@
 // reads, changes and deletes endpoints; the server makes and seals their keys with its own key,
 // never answers them (not even sealed), and keeps the agent's calls to itself.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "glia/http/router.hpp"
 #include "glia/platform/access.hpp"
@@ -147,6 +149,19 @@ TEST_F(StoreEndpointCalls, UpdatesKeepTheServersKeysAndDeletesAreRequested) {
            {{"name", "svc"}, {"expected_generation", 2}, {"settings", s}, {"sealed_keys", "v1.x"}})
           .status,
       400);
+  // What an update never changes: refused, nothing written.
+  for (const auto& change : std::vector<std::function<void(platform::EndpointSettings&)>>{
+           [](platform::EndpointSettings& x) { x.port = 18555; },
+           [](platform::EndpointSettings& x) { x.host = "0.0.0.0"; },
+           [](platform::EndpointSettings& x) { x.scoring = "python"; }}) {
+    platform::EndpointSettings moved = s;
+    change(moved);
+    EXPECT_EQ(call("update_endpoint_settings",
+                   {{"name", "svc"}, {"expected_generation", 2}, {"settings", moved}})
+                  .status,
+              400);
+  }
+  EXPECT_EQ(ws().store().find_endpoint("svc")->generation, 2);
   s.max_queue = 1;  // below max_batch_size
   EXPECT_EQ(call("update_endpoint_settings",
                  {{"name", "svc"}, {"expected_generation", 2}, {"settings", s}})

@@ -196,6 +196,54 @@ TEST_P(StoreEndpoints, StatusIsRecordedWithAnEventPerChange) {
   EXPECT_EQ(store_->endpoint_events("svc").size(), 4u);
 }
 
+// A new generation ends what the recorded state said of the previous one: a Failed endpoint is
+// started again and a failed update's reason no longer applies (a waiting `glia endpoint update`
+// would otherwise report the old failure at once); other states stay the agent's to change.
+TEST_P(StoreEndpoints, ANewGenerationClearsThePreviousOnesFailure) {
+  store_->create_model_version(model("mnist"));
+  store_->create_endpoint(endpoint("svc", "mnist", 1));
+  EndpointStatus st;
+  st.state = EndpointState::Failed;
+  st.reason = "failed to start 5 times in a row";
+  store_->set_endpoint_status("svc", st);
+  EndpointSettings s = store_->find_endpoint("svc")->settings;
+  ASSERT_TRUE(store_->update_endpoint_settings("svc", 1, s, "k"));
+  auto e = *store_->find_endpoint("svc");
+  EXPECT_EQ(e.status.state, EndpointState::Creating);  // it never served
+  EXPECT_EQ(e.status.reason, "generation 2 recorded: starting again");
+  EXPECT_EQ(store_->endpoint_events("svc").back().state, EndpointState::Creating);
+
+  st.state = EndpointState::Failed;
+  st.served_generation = 2;
+  store_->set_endpoint_status("svc", st);
+  ASSERT_TRUE(store_->update_endpoint_settings("svc", 2, s, "k"));
+  EXPECT_EQ(store_->find_endpoint("svc")->status.state, EndpointState::Unhealthy);
+
+  st.state = EndpointState::Healthy;
+  st.reason = "update to generation 4 failed: no; serving generation 2";
+  store_->set_endpoint_status("svc", st);
+  const size_t events = store_->endpoint_events("svc").size();
+  ASSERT_TRUE(store_->update_endpoint_settings("svc", 3, s, "k"));
+  e = *store_->find_endpoint("svc");
+  EXPECT_EQ(e.status.state, EndpointState::Healthy);
+  EXPECT_EQ(e.status.reason, "");
+  EXPECT_EQ(e.status.served_generation, 2);
+  EXPECT_EQ(store_->endpoint_events("svc").size(), events + 1);
+
+  st.state = EndpointState::Unhealthy;  // the agent's: it restarts the process as it is
+  st.reason = "the process was killed by SIGKILL";
+  store_->set_endpoint_status("svc", st);
+  ASSERT_TRUE(store_->update_endpoint_settings("svc", 4, s, "k"));
+  e = *store_->find_endpoint("svc");
+  EXPECT_EQ(e.status.state, EndpointState::Unhealthy);
+  EXPECT_EQ(e.status.reason, "the process was killed by SIGKILL");
+  // A compare-and-set that lost changes nothing.
+  st.state = EndpointState::Failed;
+  store_->set_endpoint_status("svc", st);
+  EXPECT_FALSE(store_->update_endpoint_settings("svc", 4, s, "k"));
+  EXPECT_EQ(store_->find_endpoint("svc")->status.state, EndpointState::Failed);
+}
+
 TEST_P(StoreEndpoints, DeleteIsRequestedThenTheRecordRemoved) {
   store_->create_model_version(model("mnist"));
   store_->create_endpoint(endpoint("svc", "mnist", 1));

@@ -14,8 +14,10 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "compute/job_process.hpp"
 #include "compute/thread_share.hpp"
@@ -77,6 +79,38 @@ std::optional<EndpointProcessStatus> read_status(const fs::path& file) {
   }
 }
 
+// Whether `pid` is this user's `glia endpoint serve --config CONFIG` (how the agent starts an
+// endpoint's process; a zombie's command line is empty).
+bool serves_config(pid_t pid, const std::string& config) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  struct stat st {};
+  if (::stat(proc.c_str(), &st) != 0 || st.st_uid != ::geteuid()) return false;
+  std::ifstream in(proc + "/cmdline", std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  for (size_t from = 0; from < text.size();) {
+    const size_t end = std::min(text.find('\0', from), text.size());
+    args.push_back(text.substr(from, end - from));
+    from = end + 1;
+  }
+  return args.size() == 5 && args[1] == "endpoint" && args[2] == "serve" && args[3] == "--config" &&
+         args[4] == config;
+}
+
+// The processes serving `config` (see serves_config), by pid.
+std::vector<pid_t> processes_serving(const std::string& config) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto pid = static_cast<pid_t>(std::stol(name));
+    if (serves_config(pid, config)) out.push_back(pid);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 bool same_status(const EndpointStatus& a, const EndpointStatus& b) {
   return a.state == b.state && a.reason == b.reason && a.port == b.port &&
          a.served_generation == b.served_generation &&
@@ -107,6 +141,7 @@ int64_t EndpointSupervisor::tick(double now) {
   }
   std::erase_if(procs_, [&](const auto& p) { return !seen.count(p.first); });
   std::erase_if(backoff_, [&](const auto& b) { return !seen.count(b.first); });
+  std::erase_if(scanned_, [&](const std::string& name) { return !seen.count(name); });
   return owned;
 }
 
@@ -130,16 +165,41 @@ void EndpointSupervisor::record(const EndpointRecord& e, EndpointStatus status) 
   ws_.store().set_endpoint_status(e.name, status);
 }
 
-void EndpointSupervisor::supervise(const EndpointRecord& e, double now) {
-  auto it = procs_.find(e.name);
-  if (it == procs_.end() && e.status.pid > 0) {  // started by an earlier agent: adopted
+std::map<std::string, EndpointSupervisor::Process>::iterator EndpointSupervisor::adopt(
+    const EndpointRecord& e, double now) {
+  if (e.status.pid > 0) {  // started by an earlier agent, recorded: adopted
     const auto ticks = process_start_ticks(static_cast<pid_t>(e.status.pid));
     if (ticks && std::to_string(*ticks) == e.status.pid_start)
-      it = procs_
-               .emplace(e.name, Process{static_cast<pid_t>(e.status.pid), *ticks, false,
-                                        e.status.served_generation, now, 0})
-               .first;
+      return procs_
+          .emplace(e.name, Process{static_cast<pid_t>(e.status.pid), *ticks, false,
+                                   e.status.served_generation, now, 0})
+          .first;
   }
+  // An earlier agent killed between starting the process and recording it left it unrecorded:
+  // found by its command line (once per endpoint and agent: this agent records its own), and
+  // adopted rather than left serving on the port forever; any further one is stopped.
+  if (!scanned_.insert(e.name).second) return procs_.end();
+  const std::string config = endpoint_dir(ws_.root(), e.name).config().string();
+  auto it = procs_.end();
+  for (const pid_t pid : processes_serving(config)) {
+    const auto ticks = process_start_ticks(pid);
+    if (!ticks) continue;
+    if (it != procs_.end()) {
+      ::kill(-pid, SIGKILL);
+      continue;
+    }
+    const auto st = read_status(endpoint_dir(ws_.root(), e.name).status());
+    const int64_t generation = st && st->pid == pid ? st->generation : 0;
+    it = procs_.emplace(e.name, Process{pid, *ticks, false, generation, now, 0}).first;
+    std::fprintf(stderr, "glia agent: endpoint %s: adopted its unrecorded process %d\n",
+                 e.name.c_str(), static_cast<int>(pid));
+  }
+  return it;
+}
+
+void EndpointSupervisor::supervise(EndpointRecord e, double now) {
+  auto it = procs_.find(e.name);
+  if (it == procs_.end()) it = adopt(e, now);
   Backoff& b = backoff_[e.name];
   if (b.generation != e.generation) b = Backoff{0, 0, e.generation, ""};  // an update: afresh
   if (it != procs_.end() && !alive(it->second)) {
@@ -171,6 +231,11 @@ void EndpointSupervisor::supervise(const EndpointRecord& e, double now) {
   }
   Process& p = it->second;
   const auto st = read_status(endpoint_dir(ws_.root(), e.name).status());
+  if (e.status.pid != p.pid) {  // adopted unrecorded (or its start not recorded): recorded now
+    e.status.pid = p.pid;
+    e.status.pid_start = std::to_string(p.start_ticks);
+    ws_.store().set_endpoint_status(e.name, e.status);
+  }
   if (!st || st->pid != p.pid) {  // nothing written yet by this process
     const double limit = e.settings.scoring == "python" ? kScriptStartSeconds : kNativeStartSeconds;
     if (now - p.started_at > limit) {
@@ -366,13 +431,7 @@ void EndpointSupervisor::start(const EndpointRecord& e, double now, const std::s
 
 void EndpointSupervisor::remove(const EndpointRecord& e, double now) {
   auto it = procs_.find(e.name);
-  if (it == procs_.end() && e.status.pid > 0) {
-    const auto ticks = process_start_ticks(static_cast<pid_t>(e.status.pid));
-    if (ticks && std::to_string(*ticks) == e.status.pid_start)
-      it = procs_
-               .emplace(e.name, Process{static_cast<pid_t>(e.status.pid), *ticks, false, 0, now, 0})
-               .first;
-  }
+  if (it == procs_.end()) it = adopt(e, now);
   if (it != procs_.end() && alive(it->second)) {
     Process& p = it->second;
     if (p.term_sent_at == 0) {

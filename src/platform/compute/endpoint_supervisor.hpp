@@ -10,7 +10,8 @@
 //    generation recorded → config rewritten and SIGHUP (the process loads it beside the served
 //    one and swaps); gone → Unhealthy, restarted;
 //  - Deleting: SIGTERM, SIGKILL after the grace, then its folder and record removed.
-// A new agent adopts the processes a previous one started (pid and start time in the record).
+// A new agent adopts the processes a previous one started (pid and start time in the record,
+// or, for one started but not yet recorded when that agent died, its command line).
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "glia/platform/endpoint_records.hpp"
@@ -51,7 +53,10 @@ class EndpointSupervisor {
     std::string last_reason;
   };
 
-  void supervise(const EndpointRecord& e, double now);
+  /// The endpoint's process started by an earlier agent: the one its record names (pid and
+  /// start time), or else one running its config unrecorded; procs_.end() when none.
+  std::map<std::string, Process>::iterator adopt(const EndpointRecord& e, double now);
+  void supervise(EndpointRecord e, double now);
   void remove(const EndpointRecord& e, double now);
   bool alive(Process& p);
   void start(const EndpointRecord& e, double now, const std::string& reason);
@@ -64,6 +69,7 @@ class EndpointSupervisor {
   std::map<std::string, Process> procs_;
   std::map<std::string, Backoff> backoff_;
   std::map<pid_t, std::string> exits_;  // reaped children: how they ended
+  std::set<std::string> scanned_;       // endpoints whose unrecorded processes were looked for
   const int64_t uid_;
 };
 

@@ -86,8 +86,16 @@ EndpointKeys regenerate_endpoint_key(Workspace& ws, const std::string& name,
   // Compare-and-set: a concurrent change of the endpoint makes this read it again.
   for (;;) {
     const EndpointRecord e = get_endpoint(ws, name);
-    EndpointKeys keys = open_endpoint_keys(ws, e);
-    (which == "primary" ? keys.primary : keys.secondary) = endpoints::new_endpoint_key();
+    EndpointKeys keys;
+    try {
+      keys = open_endpoint_keys(ws, e);
+      (which == "primary" ? keys.primary : keys.secondary) = endpoints::new_endpoint_key();
+    } catch (const Error& err) {
+      // The workspace's key file lost (or replaced): the old keys are gone for good, so the
+      // one to keep cannot be kept either; both are made anew (docs/endpoints.md "Keys").
+      if (err.kind() != ErrorKind::NotFound && err.kind() != ErrorKind::Corrupt) throw;
+      keys = {endpoints::new_endpoint_key(), endpoints::new_endpoint_key()};
+    }
     if (store.update_endpoint_settings(name, e.generation, e.settings,
                                        endpoints::seal_endpoint_keys(ws, keys)))
       return keys;

@@ -79,6 +79,18 @@ void check_settings(const std::string& what, const EndpointSettings& s) {
   }
 }
 
+// A port given (not 0) must not be one another endpoint of the workspace listens on or keeps
+// (whatever its host: "localhost", an address and the wildcard overlap): its process could
+// never bind it.
+void check_port_free(Workspace& ws, const std::string& what, int64_t port) {
+  if (port == 0) return;
+  for (const EndpointRecord& other : ws.store().list_endpoints())
+    if (other.settings.port == port || other.status.port == port)
+      throw Error(ErrorKind::Conflict, what + ": port " + std::to_string(port) +
+                                           " is used by endpoint " + quote_bytes(other.name) +
+                                           " (give another port, or 0 for a free one)");
+}
+
 ModelVersion resolve_model_ref(Workspace& ws, const std::string& what, const std::string& ref) {
   if (ref.empty()) throw Error(what + " needs a model (NAME, NAME:V or NAME@latest)");
   return resolve_model(ws.store(), parse_model_ref(ref));
@@ -159,6 +171,7 @@ EndpointRecord create_endpoint(Workspace& ws, const EndpointCreate& request) {
     s.code_manifest.clear();  // made here from the folder, never taken as given
   }
   check_settings(what, s);
+  check_port_free(ws, what, s.port);
   if (s.scoring == "python") {
     if (!request.code_dir)
       throw Error(what + ": python scoring needs a code folder holding " +

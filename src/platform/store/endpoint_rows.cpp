@@ -45,6 +45,17 @@ void check_status(const EndpointStatus& status) {
     throw Error("an endpoint's status cannot be set to Deleting: request its delete instead");
 }
 
+std::optional<std::pair<EndpointState, std::string>> state_for_new_generation(
+    EndpointState state, const std::string& reason, int64_t served_generation,
+    int64_t new_generation) {
+  if (state == EndpointState::Failed)
+    return std::pair{served_generation > 0 ? EndpointState::Unhealthy : EndpointState::Creating,
+                     "generation " + std::to_string(new_generation) + " recorded: starting again"};
+  if (state == EndpointState::Healthy && !reason.empty())
+    return std::pair{EndpointState::Healthy, std::string()};
+  return std::nullopt;
+}
+
 void throw_unknown(const std::string& name) {
   throw Error(ErrorKind::NotFound, "unknown " + quoted(name));
 }

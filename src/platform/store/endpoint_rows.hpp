@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "glia/platform/endpoint_records.hpp"
 
@@ -17,6 +19,14 @@ EndpointSettings settings_of(const std::string& text);
 void check_new(const EndpointRecord& e);
 /// What set_endpoint_status accepts: not Deleting (request_endpoint_delete does that).
 void check_status(const EndpointStatus& status);
+
+/// The state and reason a new generation (update_endpoint_settings) records, when the current
+/// ones describe the previous generation: Failed → Unhealthy (Creating when it never served,
+/// `served_generation` 0) "generation N recorded: starting again"; Healthy with a reason (its
+/// update failed) → Healthy without. Otherwise nothing changes.
+std::optional<std::pair<EndpointState, std::string>> state_for_new_generation(
+    EndpointState state, const std::string& reason, int64_t served_generation,
+    int64_t new_generation);
 
 [[noreturn]] void throw_unknown(const std::string& name);                          // NotFound
 [[noreturn]] void throw_exists(const std::string& name);                           // Conflict

@@ -136,11 +136,13 @@ bool PgStore::update_endpoint_settings(const std::string& name, int64_t expected
   bool updated = false;
   pool_.write([&](Tx& tx) {
     updated = false;
-    auto cur =
-        exec(tx, "SELECT generation, state FROM endpoints WHERE name = $1 FOR NO KEY UPDATE", name);
+    auto cur = exec(tx,
+                    "SELECT generation, state, reason, served_generation FROM endpoints "
+                    "WHERE name = $1 FOR NO KEY UPDATE",
+                    name);
     if (cur.empty()) rows::throw_unknown(name);
-    if (parse_endpoint_state(read_text(cur[0][1])) == EndpointState::Deleting)
-      rows::throw_deleting(name);
+    const EndpointState state = parse_endpoint_state(read_text(cur[0][1]));
+    if (state == EndpointState::Deleting) rows::throw_deleting(name);
     const auto generation = cur[0][0].as<int64_t>();
     if (generation != expected_generation) return;
     hold_model_version(tx, settings.model_name, settings.model_version);
@@ -150,6 +152,13 @@ bool PgStore::update_endpoint_settings(const std::string& name, int64_t expected
          rows::settings_text(settings), settings.model_name, settings.model_version, generation + 1,
          sealed_keys, f8(now_seconds()), name);
     add_generation(tx, name, generation + 1, settings);
+    if (const auto next = rows::state_for_new_generation(state, read_text(cur[0][2]),
+                                                         cur[0][3].as<int64_t>(), generation + 1)) {
+      const double now = now_seconds();
+      exec(tx, "UPDATE endpoints SET state = $1, reason = $2 WHERE name = $3",
+           state_text(next->first), next->second, name);
+      add_event(tx, name, now, next->first, next->second);
+    }
     updated = true;
   });
   return updated;

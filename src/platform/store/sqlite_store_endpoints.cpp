@@ -144,13 +144,19 @@ bool SqliteStore::update_endpoint_settings(const std::string& name, int64_t expe
   if (settings.model_name.empty()) throw Error("endpoint '" + name + "' needs a model");
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  int64_t generation = 0;
+  int64_t generation = 0, served_generation = 0;
+  EndpointState state = EndpointState::Creating;
+  std::string reason;
   {
-    Stmt s(db_, "SELECT generation, state FROM endpoints WHERE name = ?");
+    Stmt s(db_,
+           "SELECT generation, state, reason, served_generation FROM endpoints WHERE name = ?");
     s.bind(1, name);
     if (!s.step()) rows::throw_unknown(name);
-    if (parse_endpoint_state(s.text(1)) == EndpointState::Deleting) rows::throw_deleting(name);
+    state = parse_endpoint_state(s.text(1));
+    if (state == EndpointState::Deleting) rows::throw_deleting(name);
     generation = s.int64(0);
+    reason = s.text(2);
+    served_generation = s.int64(3);
   }
   if (generation != expected_generation) return false;
   require_model_version(db_, settings.model_name, settings.model_version);
@@ -166,6 +172,16 @@ bool SqliteStore::update_endpoint_settings(const std::string& name, int64_t expe
       .bind(7, name)
       .run();
   add_generation(db_, name, generation + 1, settings);
+  if (const auto next =
+          rows::state_for_new_generation(state, reason, served_generation, generation + 1)) {
+    const double now = now_seconds();
+    Stmt(db_, "UPDATE endpoints SET state = ?, reason = ? WHERE name = ?")
+        .bind(1, std::string(endpoint_state_name(next->first)))
+        .bind(2, next->second)
+        .bind(3, name)
+        .run();
+    add_event(db_, name, now, next->first, next->second);
+  }
   tx.commit();
   return true;
 }

@@ -486,6 +486,14 @@ const std::map<std::string, Method>& methods() {
           check_endpoint_settings(name, settings, a.artifacts(), s);
           const auto current = s.find_endpoint(name);
           if (!current) throw Error(ErrorKind::NotFound, "unknown endpoint " + quote_bytes(name));
+          // What update_endpoint never changes (the process keeps them until a restart, and a
+          // port is checked against the other endpoints' only at create).
+          const auto& was = current->settings;
+          if (settings.host != was.host || settings.port != was.port ||
+              settings.scoring != was.scoring)
+            throw Error("endpoint " + quote_bytes(name) +
+                        ": host, port and scoring are fixed at creation (create another "
+                        "endpoint to change them)");
           // The keys stay the server's: those of the generation the client read (a change of
           // keys since is a new generation, so the compare-and-set refuses it then).
           const bool done =

@@ -168,6 +168,15 @@ http::Response delete_model(Call& call) {
   get_model_json(store, name);
   platform::ModelFilter filter;
   filter.name = name;
+  // A version an endpoint serves cannot be deleted (delete_model_version refuses it): refused
+  // before any version goes, rather than after the versions listed before it went.
+  for (const auto& e : store.list_endpoints())
+    if (e.settings.model_name == name)
+      throw Error(ErrorKind::Conflict, "registered model '" + name + "' is used by endpoint '" +
+                                           e.name + "' (version " +
+                                           std::to_string(e.settings.model_version) +
+                                           "); update the endpoint to another model or delete it "
+                                           "first");
   for (const auto& v : store.list_models(filter)) store.delete_model_version(name, v.version);
   store.delete_registered_model(name);
   return http::Response::json(json::object());
