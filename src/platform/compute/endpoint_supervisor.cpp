@@ -262,12 +262,19 @@ void EndpointSupervisor::supervise(EndpointRecord e, double now) {
       s.reason = "update to generation " + std::to_string(e.generation) + " failed: " + st->error +
                  "; serving generation " + std::to_string(st->generation);
     } else if (p.sighup_generation < e.generation) {
-      write_config(e, s.port,
-                   platform::materialize_model(
-                       ws_, e.settings.model_name + ":" + std::to_string(e.settings.model_version))
-                       .string());
-      if (::kill(p.pid, SIGHUP) != 0) throw os_error("signalling the endpoint's process", errno);
-      p.sighup_generation = e.generation;
+      p.sighup_generation = e.generation;  // tried once: a new update tries again
+      try {
+        write_config(e, s.port,
+                     platform::materialize_model(ws_, e.settings.model_name + ":" +
+                                                          std::to_string(e.settings.model_version))
+                         .string());
+        if (::kill(p.pid, SIGHUP) != 0) throw os_error("signalling the endpoint's process", errno);
+      } catch (const std::exception& err) {  // the old generation serves on; the update says why
+        s.state = EndpointState::Healthy;
+        s.reason = "update to generation " + std::to_string(e.generation) +
+                   " failed: " + err.what() + "; serving generation " +
+                   std::to_string(st->generation);
+      }
     }
   }
   record(e, s);
