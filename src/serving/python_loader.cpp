@@ -18,8 +18,8 @@ class PythonScorer final : public RawScorer {
     std::vector<std::pair<std::string, std::string>> headers(request.headers.begin(),
                                                              request.headers.end());
     ScriptReply reply = scorer_->run(body, timeout_s_, headers);
-    http::Response r = http::Response::text(std::move(reply.body), reply.content_type,
-                                            reply.status);
+    http::Response r =
+        http::Response::text(std::move(reply.body), reply.content_type, reply.status);
     for (const auto& [k, v] : reply.headers) r.set_header(k, v);
     return r;
   }
