@@ -590,3 +590,17 @@ def run(raw_data):
   r = scorer->run(R"({"status": 599})", 10);
   EXPECT_EQ(r.status, 599);
 }
+
+// HTTP lets a request header carry any bytes: one that is not UTF-8 reaches run()'s
+// request_headers with U+FFFD in their place; it was a JSON exception, answered 500.
+TEST_F(ScriptScorerTest, ARequestHeaderThatIsNotUtf8ReachesRunReplaced) {
+  auto scorer = ScriptScorer::start(options(R"PY(
+def init():
+    pass
+def run(raw_data, request_headers):
+    return request_headers.get('X-Odd')
+)PY"));
+  const ScriptReply r = scorer->run("{}", 10, {{"X-Odd", "a\xff\xfe"}, {"X-Fine", "b"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body), "a\xEF\xBF\xBD\xEF\xBF\xBD");
+}
