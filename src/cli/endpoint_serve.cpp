@@ -150,28 +150,8 @@ void serve(const std::string& config_file) {
   }
   status.status().port = server->port();
   status.write();
-  try {
-    endpoint->load();
-  } catch (const Error& e) {
-    status.fail(
-        "model " + config.model_name + ":" + std::to_string(config.model_version) + ": " + e.what(),
-        error_kind_info(e.kind()).exit_code);
-  }
-  status.status().state = "ready";
-  status.status().generation = endpoint->served_generation();
-  status.status().model_version = endpoint->served_model_version();
-  status.write();
-  const double ready_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  std::printf(
-      "glia endpoint: %s: serving model %s:%lld (generation %lld) on http://%s:%d (ready in "
-      "%.0f ms)\n",
-      escape_bytes(config.name).c_str(), escape_bytes(config.model_name).c_str(),
-      static_cast<long long>(config.model_version), static_cast<long long>(config.generation),
-      config.host.c_str(), server->port(), ready_ms);
-  std::fflush(stdout);
-
   std::atomic<bool> finished{false};
+  std::atomic<bool> loaded{false};  // the first load is done
   const int bound_port = server->port();
   // Reloads run on a thread of their own, one at a time; the requests go on meanwhile. The
   // signal thread stays free: a SIGTERM that comes while a reload loads (a score.py whose init()
@@ -215,19 +195,6 @@ void serve(const std::string& config_file) {
   std::mutex reload_mu;
   std::condition_variable reload_cv;
   bool reload_wanted = false, reload_stop = false, reloading = false;
-  std::thread reloader([&] {
-    std::unique_lock lock(reload_mu);
-    for (;;) {
-      reload_cv.wait(lock, [&] { return reload_wanted || reload_stop; });
-      if (reload_stop) return;
-      reload_wanted = false;
-      reloading = true;
-      lock.unlock();
-      reload();
-      lock.lock();
-      reloading = false;
-    }
-  });
   std::thread signals([&] {
     for (;;) {
       char c = 0;
@@ -243,6 +210,14 @@ void serve(const std::string& config_file) {
         reload_cv.notify_all();
         continue;
       }
+      if (c != 0 && !loaded) {
+        // Nothing served yet: the first load (a score.py whose init() takes minutes) does not
+        // hold the stop back; its Python workers see their endpoint gone and exit.
+        std::fprintf(stderr, "glia endpoint: %s while the model loads: stopped\n",
+                     c == SIGINT ? "SIGINT" : "SIGTERM");
+        std::fflush(nullptr);
+        std::_Exit(0);
+      }
       if (c != 0)
         std::fprintf(stderr, "glia endpoint: %s: stopping (requests in flight are answered)\n",
                      c == SIGINT ? "SIGINT" : "SIGTERM");
@@ -252,6 +227,47 @@ void serve(const std::string& config_file) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
       return;
+    }
+  });
+  // The first load, with the signal thread already running: a SIGTERM meanwhile ends the
+  // process at once, a SIGHUP waits for the load.
+  try {
+    endpoint->load();
+  } catch (const Error& e) {
+    finished = true;  // the signal thread ends
+    const char zero = 0;
+    [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &zero, 1);
+    signals.join();
+    status.fail(
+        "model " + config.model_name + ":" + std::to_string(config.model_version) + ": " + e.what(),
+        error_kind_info(e.kind()).exit_code);
+  }
+  status.status().state = "ready";
+  status.status().generation = endpoint->served_generation();
+  status.status().model_version = endpoint->served_model_version();
+  status.write();
+  const double ready_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  std::printf(
+      "glia endpoint: %s: serving model %s:%lld (generation %lld) on http://%s:%d (ready in "
+      "%.0f ms)\n",
+      escape_bytes(config.name).c_str(), escape_bytes(config.model_name).c_str(),
+      static_cast<long long>(config.model_version), static_cast<long long>(config.generation),
+      config.host.c_str(), server->port(), ready_ms);
+  std::fflush(stdout);
+
+  loaded = true;
+  std::thread reloader([&] {
+    std::unique_lock lock(reload_mu);
+    for (;;) {
+      reload_cv.wait(lock, [&] { return reload_wanted || reload_stop; });
+      if (reload_stop) return;
+      reload_wanted = false;
+      reloading = true;
+      lock.unlock();
+      reload();
+      lock.lock();
+      reloading = false;
     }
   });
   server->run();

@@ -2,6 +2,7 @@
 # glia endpoint serve stopped (SIGTERM) while a SIGHUP reload is still loading its model: the
 # stop is not held back by the reload (a score.py whose init() takes minutes), a request in
 # flight is answered, and the process exits 0 at once; its Python workers do not outlive it.
+# The same while the first model loads (nothing served yet).
 source "$(dirname "$0")/lib.sh"
 GLIA=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -89,4 +90,30 @@ for ((i = 0; i < 50; i++)); do
   sleep 0.1
 done
 [ -z "$alive" ] || fail "workers outlived the endpoint:$alive"
-echo "OK (stopped ${ELAPSED} s after SIGTERM during a reload)"
+
+# SIGTERM while the first model loads (init() sleeps a minute): exit 0 at once, no worker left.
+rm -f status.json
+write_config 3 slow.py
+"$GLIA" endpoint serve --config config.json >serve2.out 2>serve2.err &
+PID=$!
+for ((i = 0; i < 100; i++)); do
+  [ -f status.json ] && [ "$(status state)" = loading ] && pgrep -f "$WORK/code/slow.py" >/dev/null &&
+    break
+  sleep 0.05
+done
+[ "$(status state)" = loading ] || fail "first load not loading: $(cat status.json serve2.err)"
+kill -TERM $PID
+for ((i = 0; i < 50; i++)); do
+  kill -0 $PID 2>/dev/null || break
+  sleep 0.1
+done
+kill -0 $PID 2>/dev/null && fail "still running 5 s after SIGTERM during the first load"
+RC=0
+wait $PID || RC=$?
+[ "$RC" -eq 0 ] || fail "exit $RC after SIGTERM during the first load: $(cat serve2.err)"
+for ((i = 0; i < 50; i++)); do
+  pgrep -f "$WORK/code/slow.py" >/dev/null || break
+  sleep 0.1
+done
+pgrep -f "$WORK/code/slow.py" >/dev/null && fail "a worker outlived the endpoint stopped while loading"
+echo "OK (stopped ${ELAPSED} s after SIGTERM during a reload; at once during the first load)"
