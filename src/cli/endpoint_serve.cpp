@@ -9,9 +9,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -148,9 +150,94 @@ void serve(const std::string& config_file) {
   }
   status.status().port = server->port();
   status.write();
+  std::atomic<bool> finished{false};
+  std::atomic<bool> loaded{false};  // the first load is done
+  const int bound_port = server->port();
+  // Reloads run on a thread of their own, one at a time; the requests go on meanwhile. The
+  // signal thread stays free: a SIGTERM that comes while a reload loads (a score.py whose init()
+  // takes minutes) or drains stops the process at once instead of after the reload.
+  const auto reload = [&] {
+    int64_t next_generation = 0;
+    try {
+      const platform::EndpointProcessConfig next = read_config(config_file);
+      next_generation = next.generation;
+      if (next.host != config.host || (next.port != 0 && next.port != bound_port))
+        throw Error("host and port cannot change while serving (a restart takes them)");
+      endpoint->reload(serve_options_of(next), [&](const std::string& state) {
+        status.status().state = state;
+        if (state == "ready") {
+          status.status().generation = endpoint->served_generation();
+          status.status().model_version = endpoint->served_model_version();
+          status.status().error.clear();
+          status.status().failed_generation = 0;
+        }
+        status.write();
+      });
+      std::fprintf(stderr, "glia endpoint: SIGHUP: serving generation %lld (model version %lld)\n",
+                   static_cast<long long>(endpoint->served_generation()),
+                   static_cast<long long>(endpoint->served_model_version()));
+    } catch (const std::exception& e) {
+      std::fprintf(
+          stderr, "glia endpoint: SIGHUP: reload failed, still serving generation %lld: %s\n",
+          static_cast<long long>(endpoint->served_generation()), escape_bytes(e.what()).c_str());
+      status.status().state = "ready";
+      status.status().generation = endpoint->served_generation();
+      status.status().model_version = endpoint->served_model_version();
+      status.status().error = e.what();
+      status.status().failed_generation = next_generation;
+      try {
+        status.write();
+      } catch (const std::exception& w) {
+        std::fprintf(stderr, "glia endpoint: status file: %s\n", escape_bytes(w.what()).c_str());
+      }
+    }
+  };
+  std::mutex reload_mu;
+  std::condition_variable reload_cv;
+  bool reload_wanted = false, reload_stop = false, reloading = false;
+  std::thread signals([&] {
+    for (;;) {
+      char c = 0;
+      if (::read(g_signal_pipe[0], &c, 1) < 0) {
+        if (errno == EINTR) continue;
+        c = 0;
+      }
+      if (c == SIGHUP) {
+        {
+          std::lock_guard lock(reload_mu);
+          reload_wanted = true;
+        }
+        reload_cv.notify_all();
+        continue;
+      }
+      if (c != 0 && !loaded) {
+        // Nothing served yet: the first load (a score.py whose init() takes minutes) does not
+        // hold the stop back; its Python workers see their endpoint gone and exit.
+        std::fprintf(stderr, "glia endpoint: %s while the model loads: stopped\n",
+                     c == SIGINT ? "SIGINT" : "SIGTERM");
+        std::fflush(nullptr);
+        std::_Exit(0);
+      }
+      if (c != 0)
+        std::fprintf(stderr, "glia endpoint: %s: stopping (requests in flight are answered)\n",
+                     c == SIGINT ? "SIGINT" : "SIGTERM");
+      // Again until run() has returned: a stop that came before it listened is a no-op.
+      while (!finished) {
+        server->stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      return;
+    }
+  });
+  // The first load, with the signal thread already running: a SIGTERM meanwhile ends the
+  // process at once, a SIGHUP waits for the load.
   try {
     endpoint->load();
   } catch (const Error& e) {
+    finished = true;  // the signal thread ends
+    const char zero = 0;
+    [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &zero, 1);
+    signals.join();
     status.fail(
         "model " + config.model_name + ":" + std::to_string(config.model_version) + ": " + e.what(),
         error_kind_info(e.kind()).exit_code);
@@ -169,65 +256,18 @@ void serve(const std::string& config_file) {
       config.host.c_str(), server->port(), ready_ms);
   std::fflush(stdout);
 
-  std::atomic<bool> finished{false};
-  const int bound_port = server->port();
-  std::thread signals([&] {
+  loaded = true;
+  std::thread reloader([&] {
+    std::unique_lock lock(reload_mu);
     for (;;) {
-      char c = 0;
-      if (::read(g_signal_pipe[0], &c, 1) < 0) {
-        if (errno == EINTR) continue;
-        c = 0;
-      }
-      if (c == SIGHUP) {
-        // Reloads run here, one at a time; the requests go on meanwhile.
-        int64_t next_generation = 0;
-        try {
-          const platform::EndpointProcessConfig next = read_config(config_file);
-          next_generation = next.generation;
-          if (next.host != config.host || (next.port != 0 && next.port != bound_port))
-            throw Error("host and port cannot change while serving (a restart takes them)");
-          endpoint->reload(serve_options_of(next), [&](const std::string& state) {
-            status.status().state = state;
-            if (state == "ready") {
-              status.status().generation = endpoint->served_generation();
-              status.status().model_version = endpoint->served_model_version();
-              status.status().error.clear();
-              status.status().failed_generation = 0;
-            }
-            status.write();
-          });
-          std::fprintf(stderr,
-                       "glia endpoint: SIGHUP: serving generation %lld (model version %lld)\n",
-                       static_cast<long long>(endpoint->served_generation()),
-                       static_cast<long long>(endpoint->served_model_version()));
-        } catch (const std::exception& e) {
-          std::fprintf(stderr,
-                       "glia endpoint: SIGHUP: reload failed, still serving generation %lld: %s\n",
-                       static_cast<long long>(endpoint->served_generation()),
-                       escape_bytes(e.what()).c_str());
-          status.status().state = "ready";
-          status.status().generation = endpoint->served_generation();
-          status.status().model_version = endpoint->served_model_version();
-          status.status().error = e.what();
-          status.status().failed_generation = next_generation;
-          try {
-            status.write();
-          } catch (const std::exception& w) {
-            std::fprintf(stderr, "glia endpoint: status file: %s\n",
-                         escape_bytes(w.what()).c_str());
-          }
-        }
-        continue;
-      }
-      if (c != 0)
-        std::fprintf(stderr, "glia endpoint: %s: stopping (requests in flight are answered)\n",
-                     c == SIGINT ? "SIGINT" : "SIGTERM");
-      // Again until run() has returned: a stop that came before it listened is a no-op.
-      while (!finished) {
-        server->stop();
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      return;
+      reload_cv.wait(lock, [&] { return reload_wanted || reload_stop; });
+      if (reload_stop) return;
+      reload_wanted = false;
+      reloading = true;
+      lock.unlock();
+      reload();
+      lock.lock();
+      reloading = false;
     }
   });
   server->run();
@@ -235,6 +275,21 @@ void serve(const std::string& config_file) {
   const char zero = 0;  // wakes the signal thread when no signal came (run() ended on its own)
   [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &zero, 1);
   signals.join();
+  bool abandoned = false;
+  {
+    std::lock_guard lock(reload_mu);
+    reload_stop = true;
+    abandoned = reloading;
+  }
+  reload_cv.notify_all();
+  if (abandoned) {
+    // The requests are answered; the reload still loading is dropped with the process (its
+    // Python workers see their endpoint gone and exit).
+    std::fprintf(stderr, "glia endpoint: stopped (the reload in progress was abandoned)\n");
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
+  reloader.join();
   signal(SIGTERM, SIG_DFL);
   signal(SIGINT, SIG_DFL);
   signal(SIGHUP, SIG_DFL);

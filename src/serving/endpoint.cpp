@@ -94,6 +94,17 @@ void check_json_type(const Request& r) {
                                   "(dataframe_split, dataframe_records, instances or inputs)")};
 }
 
+// An HTTP quoted-string (RFC 9110 5.6.4) of `text`: a line break or a quote in the endpoint's
+// name (a config written by hand) would break the header, which the server then answers 500.
+std::string quoted_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : escape_bytes(text)) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
 std::shared_ptr<Generation> require_ready(const std::shared_ptr<Generation>& g) {
   if (!g) throw Error(ErrorKind::Unavailable, "the endpoint is still loading its model; try again");
   return g;
@@ -227,7 +238,7 @@ http::Handler Endpoint::wrap(const std::string& route, bool keyed,
               Response::error(ErrorKind::Unauthenticated,
                               auth ? "the key is not valid for this endpoint"
                                    : "this endpoint needs a key: send Authorization: Bearer KEY");
-          res.set_header("WWW-Authenticate", "Bearer realm=\"" + s->options.name + "\"");
+          res.set_header("WWW-Authenticate", "Bearer realm=" + quoted_string(s->options.name));
           return res;
         }
       }

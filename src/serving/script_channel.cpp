@@ -72,7 +72,9 @@ ChannelResult read_exact(int fd, size_t n, std::string& out, Clock::time_point d
 }  // namespace
 
 std::string frame_message(const nlohmann::json& header, std::string_view body) {
-  const std::string head = header.dump();
+  // Bytes that are not UTF-8 (a request header's, which HTTP allows) as U+FFFD, never an
+  // exception that would answer the client 500.
+  const std::string head = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string out;
   out.reserve(8 + head.size() + body.size());
   put_u32(out, static_cast<uint32_t>(4 + head.size() + body.size()));

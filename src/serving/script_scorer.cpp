@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -413,11 +414,27 @@ struct ScriptScorer::Impl {
     }
   }
 
+  // The headers that frame the HTTP answer: the server writes its own, never the script's (a
+  // second Content-Length, or a chunked announcement over a plain body, breaks the connection).
+  static bool framing_header(const std::string& name) {
+    static const char* const kFraming[] = {"content-length", "transfer-encoding", "connection",
+                                           "keep-alive",     "upgrade",           "trailer"};
+    return std::any_of(std::begin(kFraming), std::end(kFraming),
+                       [&](const char* f) { return ::strcasecmp(name.c_str(), f) == 0; });
+  }
+
   static ScriptReply to_reply(const ChannelMessage& m) {
     ScriptReply r;
-    r.status = m.header.value("status", 500);
+    const nlohmann::json status = m.header.value("status", nlohmann::json(500));
+    // A final status only: anything else would be written as an invalid status line.
+    if (!status.is_number_integer() || status.get<int64_t>() < 200 || status.get<int64_t>() > 599)
+      return error_reply(500, ErrorKind::Internal,
+                         "run() of the scoring script answered HTTP status " + status.dump() +
+                             " (expected 200 to 599)");
+    r.status = status.get<int>();
     for (const auto& h : m.header.value("headers", nlohmann::json::array()))
-      if (h.is_array() && h.size() == 2 && h[0].is_string() && h[1].is_string())
+      if (h.is_array() && h.size() == 2 && h[0].is_string() && h[1].is_string() &&
+          !framing_header(h[0].get<std::string>()))
         r.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
     if (m.header.contains("error_kind")) {
       const auto kind = error_kind_named(m.header.value("error_kind", std::string()));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -549,4 +550,57 @@ TEST_F(ScriptScorerTest, StoppingDoesNotWaitForARestartsInit) {
   const auto start = std::chrono::steady_clock::now();
   scorer.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// What frames the HTTP answer is the endpoint's, never the script's: a Content-Length,
+// Transfer-Encoding or Connection a response object carries would be sent beside the server's
+// own (two lengths, or a chunked announcement over a plain body: the client reads the wrong
+// bytes), and a status outside 200..599 would be written as an invalid status line.
+TEST_F(ScriptScorerTest, AReplysFramingHeadersAndInvalidStatusNeverReachTheWire) {
+  auto scorer = ScriptScorer::start(options(R"PY(
+import json
+from azureml.contrib.services.aml_response import AMLResponse
+def init():
+    pass
+def run(raw_data):
+    req = json.loads(raw_data)
+    if 'status' in req:
+        return AMLResponse('x', req['status'])
+    return AMLResponse('hello', 200, {'Content-Length': '999', 'Transfer-Encoding': 'chunked',
+                                      'connection': 'keep-alive', 'Keep-Alive': 'max=1',
+                                      'X-Kept': 'yes'})
+)PY"));
+  ScriptReply r = scorer->run("{}", 10);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello");
+  EXPECT_EQ(header(r, "X-Kept"), "yes");
+  for (const auto& [k, v] : r.headers) {
+    std::string lower = k;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* framing : {"content-length", "transfer-encoding", "connection", "keep-alive"})
+      EXPECT_NE(lower, framing) << k << ": " << v;
+  }
+  for (const int bad : {0, 99, 101, 600, 1000}) {
+    r = scorer->run(R"({"status": )" + std::to_string(bad) + "}", 10);
+    EXPECT_EQ(r.status, 500) << bad;
+    EXPECT_EQ(error_of(r).at("kind"), "internal") << bad;
+    EXPECT_NE(error_of(r).at("message").get<std::string>().find(std::to_string(bad)),
+              std::string::npos);
+  }
+  r = scorer->run(R"({"status": 599})", 10);
+  EXPECT_EQ(r.status, 599);
+}
+
+// HTTP lets a request header carry any bytes: one that is not UTF-8 reaches run()'s
+// request_headers with U+FFFD in their place; it was a JSON exception, answered 500.
+TEST_F(ScriptScorerTest, ARequestHeaderThatIsNotUtf8ReachesRunReplaced) {
+  auto scorer = ScriptScorer::start(options(R"PY(
+def init():
+    pass
+def run(raw_data, request_headers):
+    return request_headers.get('X-Odd')
+)PY"));
+  const ScriptReply r = scorer->run("{}", 10, {{"X-Odd", "a\xff\xfe"}, {"X-Fine", "b"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body), "a\xEF\xBF\xBD\xEF\xBF\xBD");
 }

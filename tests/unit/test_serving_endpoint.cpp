@@ -306,5 +306,20 @@ TEST_F(ServingEndpoint, RefusesBadOptions) {
   EXPECT_EQ(call("POST", "/score", kSeed, "").status, 200);  // auth none
 }
 
+// The realm of WWW-Authenticate is the endpoint's name as an HTTP quoted-string: a name with a
+// quote or a line break (a config written by hand) made a header the server refuses, so every
+// request without a valid key was answered 500 instead of 401.
+TEST_F(ServingEndpoint, TheRealmIsAQuotedStringWhateverTheName) {
+  o_.name = "a\"b\\c\nd";
+  start();
+  ep_->load();
+  const http::Response r = call("POST", "/score", kSeed, "wrong");
+  EXPECT_EQ(r.status, 401);
+  ASSERT_EQ(r.headers.count("WWW-Authenticate"), 1u);
+  const std::string value = r.headers.find("WWW-Authenticate")->second;
+  EXPECT_EQ(value.find_first_of("\r\n"), std::string::npos) << value;
+  EXPECT_EQ(value, R"(Bearer realm="a\"b\\c\\nd")");
+}
+
 }  // namespace
 }  // namespace glia::serving
