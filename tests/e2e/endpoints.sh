@@ -240,6 +240,28 @@ R=$(g endpoint invoke py-svc --request-file sample.json)
 [ "$(field '["rows"]' <<<"$R")" = 5 ] && [ "$(field '["width"]' <<<"$R")" = 784 ] || fail "python scoring: $R"
 [ "$(field '["files"]' <<<"$R")" = "['model.keras']" ] || fail "Model.get_model_path: $R"
 g endpoint logs py-svc | grep -q "init: model files" || fail "the script's output is not in the endpoint log"
+# In a registered environment (built by create, its pip output shown): the script runs on the
+# environment's interpreter and imports what it installed.
+printf 'six==1.17.0\n' >req.txt
+g environment create --name scoring-env --pip-requirements req.txt >/dev/null
+mkdir -p score-env
+cat >score-env/score.py <<'PY'
+import json, sys
+import six
+
+def init():
+    pass
+
+def run(raw_data):
+    return {"six": six.__version__, "prefix": sys.prefix}
+PY
+OUT=$(g endpoint create --name env-svc --model mnist:2 --scoring-script score.py --code score-env \
+  --environment scoring-env@latest -o json 2>"$WORK/build.err")
+[ "$(field '["state"]' <<<"$OUT")" = Healthy ] || fail "environment create: $OUT $(cat "$WORK/build.err")"
+R=$(g endpoint invoke env-svc --request-file one.json)
+[ "$(field '["six"]' <<<"$R")" = 1.17.0 ] || fail "the environment's package: $R"
+[[ "$(field '["prefix"]' <<<"$R")" == "$WS/.glia/envs/"* ]] || fail "not the environment's interpreter: $R"
+g endpoint delete env-svc >/dev/null
 expect_fail_code 3 g endpoint create --name py-bad --model mnist:2 --scoring-script missing.py --code score
 g endpoint delete py-svc >/dev/null
 
