@@ -2,8 +2,12 @@
 // Router, applies the route's body limit, runs the handler and writes its response.
 #include "glia/http/server.hpp"
 
+#include <fcntl.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +17,7 @@
 #include <limits>
 #include <thread>
 
+#include "glia/error.hpp"
 #include "glia/error_kinds.hpp"
 #include "glia/escape.hpp"
 #include "http/worker_pool.hpp"
@@ -324,9 +329,11 @@ Server::Server(const Router& router, ServerOptions options)
   const size_t max_threads = static_cast<size_t>(std::max(1, o.max_threads));
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a second server on
   // the same port would start and share its connections instead of failing.
-  http.set_socket_options([](socket_t sock) {
+  socket_t made = -1;  // the socket cpp-httplib makes (replaced by an inherited one)
+  http.set_socket_options([&made](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    made = sock;
   });
   http.new_task_queue = [max_threads] { return new WorkerPool(max_threads); };
   http.set_read_timeout(o.read_timeout_s, 0);
@@ -451,7 +458,24 @@ Server::Server(const Router& router, ServerOptions options)
   }));
   if (o.port < 0 || o.port > 65535)
     throw Error("port " + std::to_string(o.port) + " is not in 0..65535");
-  if (o.port == 0) {
+  if (o.listen_fd >= 0) {
+    // cpp-httplib serves only a socket it made: it makes one on a free loopback port, and the
+    // inherited socket then takes that descriptor's place (dup3 closes the one it made).
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockopt(o.listen_fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening ||
+        ::getsockname(o.listen_fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0)
+      throw Error("descriptor " + std::to_string(o.listen_fd) + " is not a listening socket");
+    if (http.bind_to_any_port("127.0.0.1") <= 0 || made < 0 ||
+        ::dup3(o.listen_fd, made, O_CLOEXEC) < 0)
+      throw os_error("serving the inherited socket", errno);
+    ::close(o.listen_fd);
+    impl_->port =
+        ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                         : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  } else if (o.port == 0) {
     impl_->port = http.bind_to_any_port(o.host.c_str());
   } else {
     impl_->port = http.bind_to_port(o.host.c_str(), o.port) ? o.port : -1;

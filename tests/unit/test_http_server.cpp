@@ -167,5 +167,42 @@ TEST(HttpServer, RefusesAPortInUseAndHalfATlsPair) {
   }
 }
 
+// An inherited listening socket (socket activation): served in place of binding host:port. (That
+// another copy keeps the port accepting while a crashed server is replaced is e2e.endpoints'
+// kill -9 under load; a server's stop() shuts the socket down for every copy.)
+TEST(HttpServerListenFd, ServesAnInheritedListeningSocket) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const int port = ntohs(a.sin_port);
+  Router router;
+  router.add("GET", "/hello", [](Request&) { return Response::json({{"hello", "world"}}); });
+  auto serve_once = [&] {
+    ServerOptions o;
+    o.listen_fd = ::dup(fd);  // the server's own copy (it closes it); `fd` stays ours
+    Server server(router, o);
+    EXPECT_EQ(server.port(), port);
+    std::thread t([&] { server.run(); });
+    httplib::Client c("127.0.0.1", port);
+    auto r = c.Get("/hello");
+    EXPECT_TRUE(r && r->status == 200);
+    server.stop();
+    t.join();
+  };
+  serve_once();
+  ::close(fd);
+
+  ServerOptions bad;
+  bad.listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // not listening
+  EXPECT_THROW(Server(router, bad), Error);
+  ::close(bad.listen_fd);
+}
+
 }  // namespace
 }  // namespace glia::http::testing_server

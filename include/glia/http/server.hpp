@@ -25,6 +25,10 @@ struct ServerOptions {
   int keep_alive_s = 5;
   /// Requests served on one connection before it is closed (cpp-httplib's default: 5).
   int keep_alive_max_requests = 5;
+  /// An already listening socket to serve instead of binding host:port (inherited, as systemd's
+  /// socket activation passes one: whoever holds another copy keeps the port accepting into its
+  /// backlog while this process is replaced). -1: bind host:port.
+  int listen_fd = -1;
   /// Called after each request (access log): method, path, status, seconds taken.
   std::function<void(const Request&, int status, double seconds)> on_request;
 };

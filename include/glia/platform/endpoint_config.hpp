@@ -16,6 +16,10 @@ struct EndpointProcessConfig {
   int64_t generation = 0;
   std::string host = "127.0.0.1";
   int64_t port = 0;
+  /// A listening socket on host:port that the agent holds and the process inherits (its
+  /// descriptor number), so that the port keeps accepting into its backlog while a crashed
+  /// process is replaced; -1: the process binds host:port itself (a config written by hand).
+  int64_t listen_fd = -1;
   // The model it serves: the registered version's files, materialized.
   std::string model_name;
   int64_t model_version = 0;

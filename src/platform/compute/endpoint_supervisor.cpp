@@ -46,26 +46,48 @@ std::string describe_exit(int status) {
   return "ended";
 }
 
-// A free TCP port on `host` now (the kernel's pick); the endpoint keeps it from then on.
-int64_t pick_free_port(const std::string& host) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// The endpoint's listening socket on host:port (0: a port the kernel picks, which the endpoint
+// keeps): the agent holds it and each process it starts inherits it as descriptor 3, so that
+// while a crashed process is replaced the port goes on accepting connections into its backlog
+// (systemd's socket activation) and clients see errors only for the requests in flight.
+int open_listening_socket(const std::string& host, int64_t port, int64_t* bound_port) {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  const bool v6 = host.find(':') != std::string::npos;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(port));
+    if (::inet_pton(AF_INET6, host.c_str(), &a->sin6_addr) != 1)
+      throw Error("endpoint host " + host + ": not an IPv6 address");
+    len = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<uint16_t>(port));
+    if (::inet_pton(AF_INET, host.empty() ? "127.0.0.1" : host.c_str(), &a->sin_addr) != 1)
+      throw Error("endpoint host " + host + ": not an IPv4 address");
+    len = sizeof *a;
+  }
+  const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw os_error("socket", errno);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = 0;
-  if (::inet_pton(AF_INET, host == "0.0.0.0" || host.empty() ? "0.0.0.0" : host.c_str(),
-                  &a.sin_addr) != 1)
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+  int yes = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd, SOMAXCONN) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     const int err = errno;
     ::close(fd);
-    throw os_error("binding a free port on " + host, err);
+    if (err == EADDRINUSE)
+      throw Error(ErrorKind::Unavailable,
+                  "port " + std::to_string(port) + " on " + host + " is in use");
+    throw os_error("listening on " + host + ":" + std::to_string(port), err);
   }
-  ::close(fd);
-  return ntohs(a.sin_port);
+  *bound_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                         : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  return fd;
 }
+
+constexpr int kInheritedListenFd = 3;
 
 std::optional<EndpointProcessStatus> read_status(const fs::path& file) {
   std::ifstream in(file);
@@ -140,9 +162,37 @@ int64_t EndpointSupervisor::tick(double now) {
     }
   }
   std::erase_if(procs_, [&](const auto& p) { return !seen.count(p.first); });
+  for (auto it = sockets_.begin(); it != sockets_.end();) {  // removed by another agent
+    if (seen.count(it->first)) {
+      ++it;
+    } else {
+      ::close(it->second);
+      it = sockets_.erase(it);
+    }
+  }
   std::erase_if(backoff_, [&](const auto& b) { return !seen.count(b.first); });
   std::erase_if(scanned_, [&](const std::string& name) { return !seen.count(name); });
   return owned;
+}
+
+EndpointSupervisor::~EndpointSupervisor() {
+  for (const auto& [name, fd] : sockets_) ::close(fd);
+}
+
+void EndpointSupervisor::release_socket(const std::string& name) {
+  if (auto it = sockets_.find(name); it != sockets_.end()) {
+    ::close(it->second);
+    sockets_.erase(it);
+  }
+}
+
+int64_t EndpointSupervisor::socket_port(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw os_error("reading an endpoint's socket", errno);
+  return ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 }
 
 bool EndpointSupervisor::exited(pid_t pid, int wait_status) {
@@ -313,6 +363,7 @@ void EndpointSupervisor::write_config(const EndpointRecord& e, int64_t port,
   c.generation = e.generation;
   c.host = e.settings.host;
   c.port = port;
+  c.listen_fd = kInheritedListenFd;  // what start() hands the process (ignored on a reload)
   c.model_name = e.settings.model_name;
   c.model_version = e.settings.model_version;
   c.model_dir = model_dir;
@@ -378,9 +429,18 @@ void EndpointSupervisor::start(const EndpointRecord& e, double now, const std::s
   const EndpointDir dir = endpoint_dir(ws_.root(), e.name);
   EndpointStatus s = e.status;
   try {
-    const int64_t port = e.status.port > 0     ? e.status.port
-                         : e.settings.port > 0 ? e.settings.port
-                                               : pick_free_port(e.settings.host);
+    int64_t port = e.status.port > 0 ? e.status.port : e.settings.port;  // 0: the kernel's pick
+    if (auto held = sockets_.find(e.name); held != sockets_.end()) {
+      int listening = 0;
+      socklen_t len = sizeof listening;
+      if (::getsockopt(held->second, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
+          !listening)
+        release_socket(e.name);  // a process that stopped gracefully shut it down: made anew
+    }
+    if (!sockets_.count(e.name))
+      sockets_[e.name] = open_listening_socket(e.settings.host, port, &port);
+    else
+      port = socket_port(sockets_[e.name]);
     const fs::path model = materialize_model(
         ws_, e.settings.model_name + ":" + std::to_string(e.settings.model_version));
     write_config(e, port, model.string());
@@ -403,6 +463,7 @@ void EndpointSupervisor::start(const EndpointRecord& e, double now, const std::s
   const std::string program =
       (options_.tool_dir.empty() ? fs::path("glia") : options_.tool_dir / "glia").string();
   const std::string config = dir.config().string(), log = dir.log().string();
+  const int listen_fd = sockets_.at(e.name);
   const char* argv[] = {program.c_str(), "endpoint", "serve", "--config", config.c_str(), nullptr};
   const pid_t pid = ::fork();
   if (pid < 0) throw os_error("starting the endpoint's process", errno);
@@ -412,9 +473,11 @@ void EndpointSupervisor::start(const EndpointRecord& e, double now, const std::s
     const int out = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (null < 0 || out < 0 || ::dup2(null, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0)
       ::_exit(126);
-    // Nothing of the agent's: its lock, the store, the wake FIFO or a job's pipes held by an
-    // endpoint would outlive the agent (a new one could not take the lock).
-    ::close_range(3, ~0U, 0);
+    // The listening socket as descriptor 3 (dup2 clears its close-on-exec), and nothing else of
+    // the agent's: its lock, the store, the wake FIFO or a job's pipes held by an endpoint would
+    // outlive the agent (a new one could not take the lock).
+    if (::dup2(listen_fd, kInheritedListenFd) < 0) ::_exit(126);
+    ::close_range(kInheritedListenFd + 1, ~0U, 0);
     ::execv(program.c_str(), const_cast<char* const*>(argv));
     ::_exit(127);
   }
@@ -453,6 +516,7 @@ void EndpointSupervisor::remove(const EndpointRecord& e, double now) {
     exits_.erase(it->second.pid);
     procs_.erase(it);
   }
+  release_socket(e.name);  // the port is free again
   std::error_code ec;
   fs::remove_all(endpoint_dir(ws_.root(), e.name).root, ec);
   ws_.store().remove_endpoint(e.name);

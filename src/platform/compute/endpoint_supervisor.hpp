@@ -10,6 +10,8 @@
 //    generation recorded → config rewritten and SIGHUP (the process loads it beside the served
 //    one and swaps); gone → Unhealthy, restarted;
 //  - Deleting: SIGTERM, SIGKILL after the grace, then its folder and record removed.
+// The agent holds each endpoint's listening socket and hands it to every process it starts
+// (descriptor 3), so the port accepts connections throughout a restart.
 // A new agent adopts the processes a previous one started (pid and start time in the record,
 // or, for one started but not yet recorded when that agent died, its command line).
 #pragma once
@@ -31,6 +33,9 @@ namespace glia::platform::compute {
 class EndpointSupervisor {
  public:
   EndpointSupervisor(Workspace& ws, const AgentOptions& options);
+  ~EndpointSupervisor();
+  EndpointSupervisor(const EndpointSupervisor&) = delete;
+  EndpointSupervisor& operator=(const EndpointSupervisor&) = delete;
 
   /// One pass over the user's endpoints. Returns how many it owns (the agent stays while any).
   int64_t tick(double now);
@@ -63,12 +68,15 @@ class EndpointSupervisor {
   void write_config(const EndpointRecord& e, int64_t port, const std::string& model_dir);
   void record(const EndpointRecord& e, EndpointStatus status);
   void ended(const EndpointRecord& e, Process p, double now, const std::string& how);
+  void release_socket(const std::string& name);
+  static int64_t socket_port(int fd);
 
   Workspace& ws_;
   AgentOptions options_;
   std::map<std::string, Process> procs_;
   std::map<std::string, Backoff> backoff_;
   std::map<pid_t, std::string> exits_;  // reaped children: how they ended
+  std::map<std::string, int> sockets_;  // each endpoint's listening socket, held across restarts
   std::set<std::string> scanned_;       // endpoints whose unrecorded processes were looked for
   const int64_t uid_;
 };

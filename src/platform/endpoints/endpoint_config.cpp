@@ -17,6 +17,7 @@ struct Fields<EndpointProcessConfig> {
     GLIA_FIELD(generation);
     GLIA_FIELD(host);
     GLIA_FIELD(port);
+    GLIA_FIELD(listen_fd);
     GLIA_FIELD(model_name);
     GLIA_FIELD(model_version);
     GLIA_FIELD(model_dir);
