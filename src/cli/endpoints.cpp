@@ -298,6 +298,7 @@ void add_logs(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
     std::string name;
     int64_t tail = 100;
     bool follow = false, access = false;
+    std::string output = "text";
   };
   auto a = std::make_shared<Args>();
   auto* c = cmd.add_subcommand("logs", "An endpoint's process log (Azure's get_logs)");
@@ -305,10 +306,26 @@ void add_logs(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
   c->add_option("--tail", a->tail, "the last N lines (0: all)")->capture_default_str();
   c->add_flag("-f,--follow", a->follow, "keep printing what is written (Ctrl-C to stop)");
   c->add_flag("--access", a->access, "the access log (one line per request) instead");
+  c->add_option("-o,--output", a->output, "output format (json: the lines as a list)")
+      ->check(CLI::IsMember({"text", "json"}));
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
+    if (a->follow && a->output == "json")
+      throw Error("--follow: prints the log as it grows; it takes no -o json");
     if (!a->follow) {
       const std::string text = platform::endpoint_log_tail(ws, a->name, a->tail, a->access);
+      if (a->output == "json") {
+        nlohmann::json lines = nlohmann::json::array();
+        size_t from = 0;
+        while (from < text.size()) {
+          const size_t nl = text.find('\n', from);
+          lines.push_back(
+              text.substr(from, nl == std::string::npos ? std::string::npos : nl - from));
+          from = nl == std::string::npos ? text.size() : nl + 1;
+        }
+        return print_json(
+            {{"endpoint", a->name}, {"log", a->access ? "access" : "process"}, {"lines", lines}});
+      }
       std::fwrite(text.data(), 1, text.size(), stdout);
       return;
     }
@@ -329,18 +346,24 @@ void add_logs(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
 
 void add_delete(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) {
   struct Args {
-    std::string name;
+    std::string name, output = "text";
     WaitArgs wait;
   };
   auto a = std::make_shared<Args>();
   auto* c = cmd.add_subcommand("delete", "Stop an endpoint's process and remove the endpoint");
   c->add_option("name", a->name, "the endpoint")->required();
   add_wait_options(c, a->wait);
+  c->add_option("-o,--output", a->output, "output format")->check(CLI::IsMember({"text", "json"}));
   c->callback([a, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
     platform::delete_endpoint(ws, a->name);
     ensure_agent(ws);
-    if (a->wait.no_wait) return (void)std::printf("Deleting %s\n", a->name.c_str());
+    const auto said = [&a](bool deleted) {
+      if (a->output == "json")
+        return print_json({{"name", a->name}, {"state", deleted ? "Deleted" : "Deleting"}});
+      std::printf("%s %s\n", deleted ? "Deleted" : "Deleting", a->name.c_str());
+    };
+    if (a->wait.no_wait) return said(false);
     const auto until =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(a->wait.timeout_s);
     while (ws.store().find_endpoint(a->name)) {
@@ -351,7 +374,7 @@ void add_delete(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
       keep_endpoints_served(ws);
       std::this_thread::sleep_for(poll_interval(ws, std::chrono::milliseconds(50)));
     }
-    std::printf("Deleted %s\n", a->name.c_str());
+    said(true);
   });
 }
 

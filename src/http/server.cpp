@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -468,6 +469,10 @@ Server::Server(const Router& router, ServerOptions options)
     if (::getsockopt(o.listen_fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening ||
         ::getsockname(o.listen_fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0)
       throw Error("descriptor " + std::to_string(o.listen_fd) + " is not a listening socket");
+    // What cpp-httplib set on the socket it made, which accepted connections inherit: without
+    // TCP_NODELAY every answer on a kept-alive connection waits ~40 ms for a delayed ACK.
+    int yes = 1;
+    ::setsockopt(o.listen_fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     if (http.bind_to_any_port("127.0.0.1") <= 0 || made < 0 ||
         ::dup3(o.listen_fd, made, O_CLOEXEC) < 0)
       throw os_error("serving the inherited socket", errno);

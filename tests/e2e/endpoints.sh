@@ -280,8 +280,10 @@ g endpoint delete py-svc >/dev/null
 
 # Logs, then delete: the process stops, the port closes, the record goes.
 g endpoint logs svc --access --tail 3 | grep -q "POST /score" || fail "access log"
+[ "$(g endpoint logs svc --access --tail 2 -o json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["lines"]), d["log"])')" = "2 access" ] ||
+  fail "logs -o json"
 g endpoint delete svc >/dev/null
-g endpoint delete yaml-svc >/dev/null
+[ "$(g endpoint delete yaml-svc -o json | field '["state"]')" = Deleted ] || fail "delete -o json"
 [ "$(g endpoint list -o json)" = "[]" ] || fail "delete left: $(g endpoint list -o json)"
 kill -0 "$PID" 2>/dev/null && fail "the deleted endpoint's process still runs"
 curl -s -o /dev/null "$BASE/v2/health/live" && fail "the port still answers"

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <netinet/tcp.h>
+
 #include "http_server_fixture.hpp"
 
 namespace glia::http::testing_server {
@@ -196,6 +198,12 @@ TEST(HttpServerListenFd, ServesAnInheritedListeningSocket) {
     t.join();
   };
   serve_once();
+  // Connections accepted on it inherit its options: TCP_NODELAY, or every answer on a kept-alive
+  // connection waits ~40 ms for a delayed ACK (it did, once, on the agent's socket).
+  int nodelay = 0;
+  socklen_t nlen = sizeof nodelay;
+  ASSERT_EQ(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &nlen), 0);
+  EXPECT_NE(nodelay, 0);
   ::close(fd);
 
   ServerOptions bad;
