@@ -276,7 +276,8 @@ run_azureml() {
 }
 
 # Glia's endpoint process alone: `glia endpoint serve --config FILE`, with FILE the config the
-# agent wrote (cli mode; port, status and access log moved into $OUT) or a hand-written one
+# agent wrote (cli mode; port, status and access log moved into $OUT, binding its port itself
+# rather than inheriting the agent's socket) or a hand-written one
 # (serve mode). STARTS starts; the last is left running when KEEP_LAST=1.
 glia_serve_starts() { # CONFIG_TEMPLATE KEEP_LAST
   local template=$1 keep=$2 starts=() i s port conf
@@ -286,7 +287,7 @@ glia_serve_starts() { # CONFIG_TEMPLATE KEEP_LAST
     "$PY" - "$template" "$conf" "$port" "$OUT/glia/serve-$i" <<'PY'
 import json, os, sys
 c = json.load(open(sys.argv[1]))
-c.update(port=int(sys.argv[3]), status_file=sys.argv[4] + ".status.json", access_log=sys.argv[4] + ".access.log")
+c.update(port=int(sys.argv[3]), listen_fd=-1, status_file=sys.argv[4] + ".status.json", access_log=sys.argv[4] + ".access.log")
 fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 os.write(fd, json.dumps(c, indent=2).encode())
 os.close(fd)
