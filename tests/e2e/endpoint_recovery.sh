@@ -13,14 +13,11 @@ cd "$WORK"
 "$GLIA" workspace init "$WS" >/dev/null
 g() { "$GLIA" -w "$WS" "$@"; }
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
-stop_endpoints() {  # what the test started outlives agents by design: stopped here
-  local f
-  for f in $(find "$WORK" -path '*/.glia/endpoints/*/status.json' 2>/dev/null); do
-    kill -9 "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['pid'])" "$f")" 2>/dev/null || true
-  done
+stop_test() {  # the endpoints (outliving agents by design) and the port blocker
+  stop_endpoints
   [ -z "${BLOCKER:-}" ] || kill "$BLOCKER" 2>/dev/null || true
 }
-trap 'stop_agents; stop_endpoints; rm -rf "$WORK"' EXIT
+trap 'stop_agents; stop_test; rm -rf "$WORK"' EXIT
 # waited CODE CMD...: the command exits CODE, its last line on stderr the error (the states it
 # waited through come before it); LAST_ERR is that line.
 waited() {
@@ -120,7 +117,7 @@ kill -0 "$PID" 2>/dev/null && fail "the adopted process outlived its endpoint's 
 # any version goes (version 1 was deleted, then version 2 refused).
 g model register --name mnist --path v1/model.keras >/dev/null
 g endpoint update py --model mnist:2 >/dev/null
-serve_with_token "$WS" stop_endpoints
+serve_with_token "$WS" stop_test
 R=$(curl -s -o "$WORK/api" -w '%{http_code}' -X DELETE -H "Authorization: Bearer $TOKEN" \
   -H 'Content-Type: application/json' --data '{"name": "mnist"}' \
   "http://127.0.0.1:$PORT/api/2.0/mlflow/registered-models/delete")

@@ -13,12 +13,6 @@ cd "$WORK"
 "$GLIA" workspace init "$WS" >/dev/null
 g() { "$GLIA" -w "$WS" "$@"; }
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
-stop_endpoints() {  # what the test started outlives agents by design: stopped here
-  local f
-  for f in $(find "$WORK" -path '*/.glia/endpoints/*/status.json' 2>/dev/null); do
-    kill -9 "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['pid'])" "$f")" 2>/dev/null || true
-  done
-}
 trap 'stop_agents; stop_endpoints; rm -rf "$WORK"' EXIT
 
 # Two trained versions of a small MLP, registered.

@@ -33,6 +33,13 @@ stop_agents() {
   done
 }
 trap 'stop_agents; rm -rf "$WORK"' EXIT
+# Endpoint processes outlive agents by design: the tests that start them stop them at exit.
+stop_endpoints() {
+  local f
+  for f in $(find "$WORK" -path '*/.glia/endpoints/*/status.json' 2>/dev/null); do
+    kill -9 "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['pid'])" "$f")" 2>/dev/null || true
+  done
+}
 # run_field WS RUN FIELD: a field of `glia job show -o json`.
 run_field() {
   "$GLIA" -w "$1" job show "$2" -o json | python3 -c "import json,sys; v=json.load(sys.stdin).get('$3'); print('' if v is None else v)"
