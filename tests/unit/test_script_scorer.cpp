@@ -144,13 +144,23 @@ bool wait_until(const std::function<bool()>& ok, double seconds) {
 }
 
 // A process that exited is a zombie until its parent (the scorer, in this process) reaps it.
+// Whether the process is gone or a zombie whose other threads are gone too: a thread group's
+// leader shows 'Z' while its other threads (the worker's parent watcher) are still exiting, and
+// the last of them is what closes its descriptors, the worker's socket among them.
 bool dead_or_zombie(int pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   if (!stat) return true;
   std::string text;
   std::getline(stat, text);
   const size_t paren = text.rfind(')');
-  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+  if (paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'Z')
+    return false;
+  std::error_code ec;
+  int threads = 0;
+  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec))
+    ++threads;
+  return threads <= 1;
 }
 
 }  // namespace
