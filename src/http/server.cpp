@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "glia/error.hpp"
 #include "glia/error_kinds.hpp"
 #include "glia/escape.hpp"
+#include "http/inherited_socket.hpp"
 #include "http/worker_pool.hpp"
 
 namespace glia::http {
@@ -462,24 +462,12 @@ Server::Server(const Router& router, ServerOptions options)
   if (o.listen_fd >= 0) {
     // cpp-httplib serves only a socket it made: it makes one on a free loopback port, and the
     // inherited socket then takes that descriptor's place (dup3 closes the one it made).
-    int listening = 0;
-    socklen_t len = sizeof listening;
-    sockaddr_storage addr{};
-    socklen_t alen = sizeof addr;
-    if (::getsockopt(o.listen_fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening ||
-        ::getsockname(o.listen_fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0)
-      throw Error("descriptor " + std::to_string(o.listen_fd) + " is not a listening socket");
-    // What cpp-httplib set on the socket it made, which accepted connections inherit: without
-    // TCP_NODELAY every answer on a kept-alive connection waits ~40 ms for a delayed ACK.
-    int yes = 1;
-    ::setsockopt(o.listen_fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    const int port = prepare_inherited_socket(o.listen_fd);
     if (http.bind_to_any_port("127.0.0.1") <= 0 || made < 0 ||
         ::dup3(o.listen_fd, made, O_CLOEXEC) < 0)
       throw os_error("serving the inherited socket", errno);
     ::close(o.listen_fd);
-    impl_->port =
-        ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                                         : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    impl_->port = port;
   } else if (o.port == 0) {
     impl_->port = http.bind_to_any_port(o.host.c_str());
   } else {

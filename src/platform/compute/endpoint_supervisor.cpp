@@ -19,6 +19,7 @@
 #include <sstream>
 #include <vector>
 
+#include "compute/endpoint_socket.hpp"
 #include "compute/job_process.hpp"
 #include "compute/thread_share.hpp"
 #include "glia/error.hpp"
@@ -44,47 +45,6 @@ std::string describe_exit(int status) {
   if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "was killed by " + signal_name(WTERMSIG(status));
   return "ended";
-}
-
-// The endpoint's listening socket on host:port (0: a port the kernel picks, which the endpoint
-// keeps): the agent holds it and each process it starts inherits it as descriptor 3, so that
-// while a crashed process is replaced the port goes on accepting connections into its backlog
-// (systemd's socket activation) and clients see errors only for the requests in flight.
-int open_listening_socket(const std::string& host, int64_t port, int64_t* bound_port) {
-  sockaddr_storage addr{};
-  socklen_t len = 0;
-  const bool v6 = host.find(':') != std::string::npos;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(static_cast<uint16_t>(port));
-    if (::inet_pton(AF_INET6, host.c_str(), &a->sin6_addr) != 1)
-      throw Error("endpoint host " + host + ": not an IPv6 address");
-    len = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(static_cast<uint16_t>(port));
-    if (::inet_pton(AF_INET, host.empty() ? "127.0.0.1" : host.c_str(), &a->sin_addr) != 1)
-      throw Error("endpoint host " + host + ": not an IPv4 address");
-    len = sizeof *a;
-  }
-  const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw os_error("socket", errno);
-  int yes = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd, SOMAXCONN) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err == EADDRINUSE)
-      throw Error(ErrorKind::Unavailable,
-                  "port " + std::to_string(port) + " on " + host + " is in use");
-    throw os_error("listening on " + host + ":" + std::to_string(port), err);
-  }
-  *bound_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                         : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  return fd;
 }
 
 constexpr int kInheritedListenFd = 3;
@@ -184,15 +144,6 @@ void EndpointSupervisor::release_socket(const std::string& name) {
     ::close(it->second);
     sockets_.erase(it);
   }
-}
-
-int64_t EndpointSupervisor::socket_port(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw os_error("reading an endpoint's socket", errno);
-  return ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                                          : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 }
 
 bool EndpointSupervisor::exited(pid_t pid, int wait_status) {
@@ -440,7 +391,7 @@ void EndpointSupervisor::start(const EndpointRecord& e, double now, const std::s
     if (!sockets_.count(e.name))
       sockets_[e.name] = open_listening_socket(e.settings.host, port, &port);
     else
-      port = socket_port(sockets_[e.name]);
+      port = listening_port(sockets_[e.name]);
     const fs::path model = materialize_model(
         ws_, e.settings.model_name + ":" + std::to_string(e.settings.model_version));
     write_config(e, port, model.string());

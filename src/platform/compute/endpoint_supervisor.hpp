@@ -69,7 +69,6 @@ class EndpointSupervisor {
   void record(const EndpointRecord& e, EndpointStatus status);
   void ended(const EndpointRecord& e, Process p, double now, const std::string& how);
   void release_socket(const std::string& name);
-  static int64_t socket_port(int fd);
 
   Workspace& ws_;
   AgentOptions options_;
