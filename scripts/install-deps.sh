@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-dev llvm
   dataset-fashion-mnist
+  libjs-dygraphs chromium chromium-driver
 )
 
 missing=()

@@ -36,6 +36,7 @@ void register_all_routes(http::Router& router, ServerContext& context) {
   register_meta_routes(router, context);
   register_mlflow_routes(router, context);
   register_api_routes(router, context);
+  register_ui_routes(router, context);
 }
 
 }  // namespace glia::server

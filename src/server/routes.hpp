@@ -17,6 +17,10 @@ void register_mlflow_routes(http::Router& router, ServerContext& context);
 /// docs/server.md "REST API").
 void register_api_routes(http::Router& router, ServerContext& context);
 
+/// The web view (docs/webview.md): / → /ui/, the app shell for /ui/ pages and its static files
+/// (compiled in), the cookie login.
+void register_ui_routes(http::Router& router, ServerContext& context);
+
 /// Every route of `glia server`.
 void register_all_routes(http::Router& router, ServerContext& context);
 
