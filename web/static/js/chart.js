@@ -55,6 +55,13 @@ export function minmaxDecimate(points, target) {
   return out;
 }
 
+// An axis label: at most 4 significant digits, no trailing zeros.
+function tick(v) {
+  if (typeof v !== 'number' || !isFinite(v)) return String(v);
+  if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-4)) return v.toExponential(1);
+  return String(Number(v.toPrecision(4)));
+}
+
 // Whether point p comes after q in a series (the step, then the time it was logged).
 function after(p, q) {
   return p.step > q.step || (p.step === q.step && p.wall_time > q.wall_time);
@@ -90,6 +97,7 @@ export function saveFile(filename, text, type = 'text/csv') {
 /// height (px), maxPoints (per series, default 10,000), onOverflow(name) (load the series again
 /// downsampled and hand it to replaceSeries), fetchFull(name) → all points (the CSV button),
 /// csvName, legend (a list of the series under the chart; default: when several),
+/// series colors: a CSS color or a function returning one (asked again when the theme changes),
 /// highlight (a series drawn thicker), ylabel, empty (text while there is nothing to plot).
 export function lineChart(el, opts = {}) {
   const maxPoints = opts.maxPoints || DEFAULT_MAX_POINTS;
@@ -133,7 +141,7 @@ export function lineChart(el, opts = {}) {
                      onclick: () => downloadCsv()}, 'CSV')
       : null;
   const tools = h('div', {class: 'chart-tools'},
-                  opts.title ? h('span', {class: 'chart-title'}, opts.title) : null,
+                  opts.title ? h('span', {class: 'chart-title', title: opts.title}, opts.title) : null,
                   h('label', {}, 'x ', xSelect),
                   h('label', {}, logBox, ' log'),
                   h('label', {title: 'smoothing: a rolling mean over N points'}, 'smooth ',
@@ -188,9 +196,9 @@ export function lineChart(el, opts = {}) {
         : state.xMode === 'relative'
             ? {valueFormatter: (s) => duration(s), axisLabelFormatter: (s) => duration(s),
                ticker: Dygraph.numericTicks}
-            : {valueFormatter: (v) => `step ${v}`, axisLabelFormatter: (v) => num(v),
+            : {valueFormatter: (v) => `step ${v}`, axisLabelFormatter: (v) => tick(v),
                ticker: Dygraph.numericTicks};
-    return {x, y: {valueFormatter: (v) => num(v), axisLabelFormatter: (v) => num(v),
+    return {x, y: {valueFormatter: (v) => num(v), axisLabelFormatter: (v) => tick(v),
                    axisLabelWidth: 60}};
   }
 
@@ -203,7 +211,7 @@ export function lineChart(el, opts = {}) {
     }
     return {
       labels: ['x', ...list.map((s) => s.label)],
-      colors: list.map((s, i) => s.color || PALETTES[t][i % PALETTES[t].length]),
+      colors: list.map((s, i) => colorOf(s, i)),
       series: perSeries,
       legend: 'follow',
       labelsSeparateLines: true,
@@ -246,14 +254,19 @@ export function lineChart(el, opts = {}) {
     return points;
   }
 
+  // A series' color: its own (a function is asked each time: one that follows the theme) or
+  // the palette's by its place.
+  function colorOf(s, i) {
+    if (typeof s.color === 'function') return s.color();
+    return s.color || PALETTES[theme()][i % PALETTES[theme()].length];
+  }
+
   function drawLegend() {
     const list = [...series.values()];
     const show = opts.legend === undefined ? list.length > 1 : opts.legend;
     if (!show) { legend.replaceChildren(); return; }
-    const t = theme();
     legend.replaceChildren(...list.map((s, i) => h('span', {class: 'chart-key'},
-        h('span', {class: 'chart-swatch', style: {background: s.color ||
-                                                   PALETTES[t][i % PALETTES[t].length]}}),
+        h('span', {class: 'chart-swatch', style: {background: colorOf(s, i)}}),
         s.href ? h('a', {href: s.href, 'data-link': true}, s.label) : s.label)));
   }
 

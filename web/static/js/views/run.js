@@ -128,7 +128,7 @@ export async function render(root, route, ctx) {
     if (!confirm(`Cancel run ${run.id}?`)) return;
     cancelButton.disabled = true;
     try {
-      await api.post(`${base}/cancel`);
+      await api.post(`${base}/cancel`, null);
       ctx.toast(`Cancel requested for ${run.id}`);
     } catch (e) {
       fail(e);
@@ -340,7 +340,8 @@ export async function render(root, route, ctx) {
       details.replaceChildren(
           ...prop('Experiment', run.experiment), ...prop('Created', isoTime(run.created_at)),
           ...prop('Started', isoTime(run.started_at)), ...prop('Ended', isoTime(run.ended_at)),
-          ...prop('Duration', run.duration_seconds !== undefined ? duration(run.duration_seconds) : ''),
+          ...prop('Duration', run.duration_seconds !== undefined && TERMINAL.has(run.status)
+                                  ? duration(run.duration_seconds) : ''),
           ...prop('Compute', run.compute), ...prop('Job type', run.job_type),
           ...prop('Exit code', run.exit_code === null ? '' : String(run.exit_code)),
           ...prop('Submitted by', run.submitted_by ? run.submitted_by.name : ''),
@@ -442,7 +443,12 @@ export async function render(root, route, ctx) {
     const grid = h('div', {class: 'grid run-charts'});
     const panel = metricCharts(grid);
     const tables = h('div', {id: 'run-tables'});
-    body.append(grid, h('h2', {}, 'Images'), images(), tables);
+    const imgs = images();
+    const imgHead = h('h2', {}, 'Images');
+    const showHead = () => { imgHead.hidden = !(run.images || []).length; };
+    showHead();
+    onRun.push(showHead);
+    body.append(grid, imgHead, imgs, tables);
     if (live) openEvents(0);
     const drawn = followCharts(panel);
     loadTables(tables);

@@ -5,7 +5,7 @@
 // the sweep or one of its trials is still going.
 import {wsPath, seg, pathSegs} from '../api.js';
 import {h, num, duration, status as statusBadge, page} from '../dom.js';
-import {lineChart} from '../chart.js';
+import {lineChart, seriesColor} from '../chart.js';
 import {isoTime} from './run.js';
 
 const POLL_MS = 3000;
@@ -63,7 +63,7 @@ function makeAxis(name, spec, values, {metric = false, goal = 'maximize'} = {}) 
       const k = JSON.stringify(v);
       if (!labels.has(k)) { keys.push(k); labels.set(k, v); }
     }
-    const pos = (k) => (keys.length < 2 ? 0.5 : 1 - keys.indexOf(k) / (keys.length - 1));
+    const pos = (k) => (keys.length < 2 ? 0.5 : keys.indexOf(k) / (keys.length - 1));
     return {name, kind: 'ordinal', at: (v) => pos(JSON.stringify(v)),
             ticks: keys.map((k) => ({at: pos(k), label: String(labels.get(k))}))};
   }
@@ -250,9 +250,9 @@ export async function render(root, route, ctx) {
                    params.map((p) => h('td', {class: 'num'}, num(t.parameters?.[p]))),
                    h('td', {class: 'num'}, t.best_metric === null ? '' : num(t.best_metric)),
                    h('td', {class: 'num'}, String(t.intervals ?? '')),
-                   h('td', {}, t.early_terminated
+                   h('td', {class: 'note'}, t.early_terminated
                        ? h('span', {class: 'badge early-badge', title: t.early_terminated},
-                           `stopped early (${t.early_terminated})`) : ''));
+                           'stopped early: ', t.early_terminated) : ''));
         })));
   }
 
@@ -289,6 +289,7 @@ export async function render(root, route, ctx) {
         const r = byId.get(t.id);
         if (r) seen.set(t.id, t.intervals);
         list.push({name: t.id, label: `trial ${t.index}`, href: page(ws, 'runs', t.id),
+                   color: t.id === sw.best_trial ? () => seriesColor(0) : rampColor(goodness(t)),
                    points: r ? r.points : (cache.get(t.id) || []), total: r ? r.total : undefined});
         if (r) cache.set(t.id, r.points);
         previous.delete(t.id);
@@ -308,6 +309,15 @@ export async function render(root, route, ctx) {
     chart.flush();
   }
   const cache = new Map();  // trial id → its last loaded points (the chart's own copy)
+  // 0 for the worst best metric of the trials, 1 for the best (their colors).
+  function goodness(t) {
+    const values = run.sweep.trials.map((x) => x.best_metric).filter((v) => v !== null);
+    const lo = Math.min(...values), hi = Math.max(...values);
+    if (t.best_metric === null || !values.length) return 0;
+    if (hi === lo) return 1;
+    const u = (t.best_metric - lo) / (hi - lo);
+    return run.sweep.goal === 'minimize' ? 1 - u : u;
+  }
 
   function active() {
     return !TERMINAL.has(run.status) || run.sweep.trials.some((t) => !TERMINAL.has(t.status));
