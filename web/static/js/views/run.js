@@ -423,8 +423,8 @@ export async function render(root, route, ctx) {
 
   function tagsCard() {
     const sections = [];
-    const kv = (obj, cls) => h('div', {class: `chips ${cls}`},
-        Object.entries(obj).map(([k, v]) => h('span', {class: 'chip'}, k,
+    const kv = (obj, cls) => h('div', {class: `run-chips ${cls}`},
+        Object.entries(obj).map(([k, v]) => h('span', {class: 'run-chip'}, k,
                                                v === '' ? '' : h('b', {}, ` ${typeof v === 'object' ? JSON.stringify(v) : v}`))));
     if (run.tags && Object.keys(run.tags).length) sections.push(h('h3', {}, 'Tags'), kv(run.tags, 'tags'));
     if (run.params && Object.keys(run.params).length)

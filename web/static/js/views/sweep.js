@@ -245,13 +245,13 @@ export async function render(root, route, ctx) {
                           class: best ? 'best' : ''},
                    h('td', {class: 'num'}, String(t.index)),
                    h('td', {}, h('a', {href: page(ws, 'runs', t.id), 'data-link': true}, t.id),
-                     best ? h('span', {class: 'badge best-badge', title: 'the best trial'}, ' ★ best') : ''),
+                     best ? h('span', {class: 'trial-badge best-badge', title: 'the best trial'}, ' ★ best') : ''),
                    h('td', {}, statusBadge(t.status)),
                    params.map((p) => h('td', {class: 'num'}, num(t.parameters?.[p]))),
                    h('td', {class: 'num'}, t.best_metric === null ? '' : num(t.best_metric)),
                    h('td', {class: 'num'}, String(t.intervals ?? '')),
                    h('td', {class: 'note'}, t.early_terminated
-                       ? h('span', {class: 'badge early-badge', title: t.early_terminated},
+                       ? h('span', {class: 'trial-badge early-badge', title: t.early_terminated},
                            'stopped early: ', t.early_terminated) : ''));
         })));
   }
