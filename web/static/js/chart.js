@@ -123,7 +123,7 @@ export function lineChart(el, opts = {}) {
   const xSelect = h('select', {'aria-label': 'x axis', onchange: (e) => {
     state.xMode = e.target.value;
     schedule(true);
-  }}, [['step', 'step'], ['time', 'wall time'], ['relative', 'time since start']].map(
+  }}, [['step', 'step'], ['time', 'time'], ['relative', 'elapsed']].map(
       ([v, label]) => h('option', {value: v, selected: v === state.xMode}, label)));
   const logBox = h('input', {type: 'checkbox', checked: state.logscale, onchange: (e) => {
     state.logscale = e.target.checked;

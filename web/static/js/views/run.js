@@ -379,9 +379,12 @@ export async function render(root, route, ctx) {
     const grid = h('div', {class: 'grid run-charts'});
     const panel = metricCharts(grid);
     const log = logPanel(65536, 'log-short');
-    body.append(error, info,
-                h('h2', {}, 'Metrics'), grid, images(),
-                h('h2', {}, 'Log ', h('small', {}, logDownload())), log.pre);
+    const charts = [h('h2', {}, 'Metrics'), grid, images()];
+    const logPart = [h('h2', {}, 'Log ', h('small', {}, logDownload())), log.pre];
+    // A run in progress: what it is doing first (charts, then the log); an ended one: its
+    // details first.
+    if (live) body.append(error, ...charts, ...logPart, h('h2', {}, 'Details'), info);
+    else body.append(error, info, ...charts, ...logPart);
     openEvents(log.tail);
     await followCharts(panel);
   }
