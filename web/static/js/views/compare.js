@@ -125,5 +125,14 @@ export async function render(root, route, ctx) {
   for (const n of names) row(n, runs.map((r) => r.metrics?.[n]?.value), {numeric: true});
   table.append(h('thead', {}, head), h('tbody', {}, rows));
 
-  await loadChart();
+  try {
+    await loadChart();
+  } catch (e) {
+    chart.destroy();
+    throw e;
+  }
+  return () => {
+    loadId++;  // a load still on its way draws nothing
+    chart.destroy();
+  };
 }
