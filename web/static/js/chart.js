@@ -140,8 +140,10 @@ export function lineChart(el, opts = {}) {
       ? h('button', {type: 'button', class: 'chart-csv', title: 'Download the full series as CSV',
                      onclick: () => downloadCsv()}, 'CSV')
       : null;
+  const latest = h('span', {class: 'chart-latest'});
   const tools = h('div', {class: 'chart-tools'},
-                  opts.title ? h('span', {class: 'chart-title', title: opts.title}, opts.title) : null,
+                  opts.title ? h('span', {class: 'chart-title', title: opts.title}, opts.title,
+                                 ' ', latest) : null,
                   h('label', {}, 'x ', xSelect),
                   h('label', {}, logBox, ' log'),
                   h('label', {title: 'smoothing: a rolling mean over N points'}, 'smooth ',
@@ -276,6 +278,10 @@ export function lineChart(el, opts = {}) {
     timer = 0;
     if (destroyed) return;
     const n = updateAttributes();
+    // One series: its last value beside the title.
+    const only = series.size === 1 ? [...series.values()][0] : null;
+    const last = only && only.points[only.points.length - 1];
+    latest.textContent = last ? `${num(last.value)} at step ${last.step}` : '';
     empty.hidden = n > 0;
     plot.hidden = n === 0;
     if (n === 0) {

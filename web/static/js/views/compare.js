@@ -93,19 +93,21 @@ export async function render(root, route, ctx) {
   const rows = [];
   const section = (title) => rows.push(h('tr', {class: 'section'},
                                           h('th', {colspan: runs.length + 1}, title)));
-  const row = (name, values, {numeric = false} = {}) => {
+  // A row; one whose values differ is marked (not the run's own facts: status, times).
+  const row = (name, values, {numeric = false, mark = true} = {}) => {
     const text = values.map((v) => (v === undefined || v === null ? '' : numeric ? num(v) : String(v)));
-    const differs = new Set(values.map((v) => JSON.stringify(v ?? null))).size > 1;
+    const differs = mark && new Set(values.map((v) => JSON.stringify(v ?? null))).size > 1;
     rows.push(h('tr', {class: differs ? 'differs' : '', 'data-differs': differs ? 'true' : 'false'},
                 h('th', {scope: 'row'}, name),
                 text.map((t) => h('td', {class: numeric ? 'num' : ''}, t))));
   };
-  row('Status', runs.map((r) => r.status));
+  row('Status', runs.map((r) => r.status), {mark: false});
   rows[rows.length - 1].querySelectorAll('td').forEach((td, i) =>
     td.replaceChildren(statusBadge(runs[i].status)));
-  row('Experiment', runs.map((r) => r.experiment));
-  row('Created', runs.map((r) => isoTime(r.created_at)));
-  row('Duration', runs.map((r) => (r.duration_seconds === undefined ? '' : duration(r.duration_seconds))));
+  row('Experiment', runs.map((r) => r.experiment), {mark: false});
+  row('Created', runs.map((r) => isoTime(r.created_at)), {mark: false});
+  row('Duration', runs.map((r) => (r.duration_seconds === undefined ? '' : duration(r.duration_seconds))),
+      {mark: false});
 
   const union = (key) => [...new Set(runs.flatMap((r) => Object.keys(r[key] || {})))].sort();
   const params = union('params'), trial = union('parameters'), inputs = union('inputs');
