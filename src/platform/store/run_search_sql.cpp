@@ -301,6 +301,23 @@ Query build(const RunSearch& q, bool postgres, const char* run_columns, Part par
   return out;
 }
 
+Query build_count(const RunSearch& q, bool postgres) {
+  Builder b(postgres);
+  std::string sql =
+      "SELECT COUNT(*) FROM runs r LEFT JOIN deleted_runs d ON d.run_id = r.id WHERE "
+      "r.experiment_id IN (";
+  for (size_t i = 0; i < q.experiment_ids.size(); ++i)
+    sql += (i ? ", " : "") + b.param(q.experiment_ids[i]);
+  sql += q.experiment_ids.empty() ? "NULL)" : ")";
+  if (q.lifecycle == RunLifecycle::Active) sql += " AND d.run_id IS NULL";
+  if (q.lifecycle == RunLifecycle::Deleted) sql += " AND d.run_id IS NOT NULL";
+  for (const RunCondition& c : q.conditions) sql += " AND " + b.condition(c);
+  Query out;
+  out.sql = std::move(sql);
+  out.params = std::move(b.params);
+  return out;
+}
+
 std::string make_token(const RunSearch& q, const std::vector<KeyValue>& keys, double start,
                        const std::string& id) {
   json k = json::array();
