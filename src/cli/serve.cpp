@@ -36,6 +36,7 @@ void serve(platform::Workspace ws, const ServeOptions& o) {
   require_local_workspace(ws, "it is served");
   server::ServerContext context({ws});
   context.agent_command = {(tool_dir() / "glia").string(), "agent", "run"};
+  context.secure_cookies = !o.tls_cert.empty();
   if (o.prepare) o.prepare(context);
   http::Router router;
   server::register_all_routes(router, context);
