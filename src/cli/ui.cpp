@@ -61,7 +61,8 @@ void open_in_browser(const std::string& url) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-  }).detach();
+  })
+      .detach();
 }
 
 }  // namespace
@@ -90,8 +91,8 @@ void register_ui(CLI::App& app, const std::shared_ptr<std::string>& workspace_di
     options.port = *port;
     options.who = "glia ui";
     options.prepare = [&token](server::ServerContext& context) {
-      context.add_session_token(token, platform::Principal{unix_user(), platform::Role::Owner,
-                                                           "session"});
+      context.add_session_token(token,
+                                platform::Principal{unix_user(), platform::Role::Owner, "session"});
     };
     options.on_listening = [&token, open = !*no_open](int bound, bool) {
       const std::string url =

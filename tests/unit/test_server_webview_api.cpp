@@ -16,6 +16,7 @@
 namespace glia::server {
 namespace {
 
+using nlohmann::json;
 using testing_api::ServerApiTest;
 using namespace std::chrono_literals;
 
@@ -161,8 +162,8 @@ TEST_F(WebviewApiTest, EventsStreamHelloRunMetricsThenEnd) {
       for (const auto& point : list) points.emplace_back(name, point["step"].get<int64_t>());
   }
   std::sort(points.begin(), points.end());
-  EXPECT_EQ(points, (std::vector<std::pair<std::string, int64_t>>{
-                        {"acc", 1}, {"loss", 1}, {"loss", 2}}));
+  EXPECT_EQ(points,
+            (std::vector<std::pair<std::string, int64_t>>{{"acc", 1}, {"loss", 1}, {"loss", 2}}));
   EXPECT_NE(all.find(R"("status":"Completed")"), std::string::npos);
 }
 

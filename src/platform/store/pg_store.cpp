@@ -345,8 +345,8 @@ int64_t PgStore::count_runs(const RunSearch& q) {
   const std::vector<std::string> params = search_params(query);
   int64_t count = 0;
   pool_.read([&](Tx& tx) {
-    count = tx.exec_params(query.sql, pqxx::prepare::make_dynamic_params(params))[0][0]
-                .as<int64_t>();
+    count =
+        tx.exec_params(query.sql, pqxx::prepare::make_dynamic_params(params))[0][0].as<int64_t>();
   });
   return count;
 }

@@ -61,8 +61,8 @@ class EventStream {
       send("run", platform::run_show_json(ws_, id_));
     };
     options.on_poll = [this] { poll(); };
-    const platform::RunRecord last =
-        platform::follow_log(ws_, id_, [this](std::string_view b) { log_bytes(b); }, options);
+    const platform::RunRecord last = platform::follow_log(
+        ws_, id_, [this](std::string_view b) { log_bytes(b); }, options);
     if (stop_) return !gone_;
     poll();  // the run has ended: its last points and log bytes
     flush_log(true);

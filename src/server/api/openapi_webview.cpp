@@ -27,7 +27,8 @@ void add_webview_paths(json& paths, const std::string& w) {
       "Runs matching a filter, sorted and paged on the server, with their latest metrics, "
       "params and the total count (the web view's runs table)",
       "reader",
-      {ws, query_param("experiment", kString, "only runs of this experiment (default: all)"),
+      {ws,
+       query_param("experiment", kString, "only runs of this experiment (default: all)"),
        query_param("filter", kString,
                    "MLflow's filter syntax, clauses joined by AND: metrics.loss < 0.2 and "
                    "params.lr = '0.1' and tags.team = 'a' and attributes.status = 'Completed'"),

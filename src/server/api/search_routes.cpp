@@ -39,7 +39,9 @@ std::vector<std::string> split_clauses(const std::string& text) {
   return out;
 }
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t") == std::string::npos; }
+bool blank(const std::string& s) {
+  return s.find_first_not_of(" \t") == std::string::npos;
+}
 
 std::vector<platform::RunOrder> order_of_request(const http::Request& r) {
   std::vector<platform::RunOrder> order;
@@ -93,7 +95,8 @@ http::Response search_runs(ServerContext& context, http::Request& r) {
   for (const platform::SearchedRun& found : page.runs) {
     nlohmann::json run = platform::run_json(found.run);
     nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [name, point] : store.latest_metrics(found.run.id)) metrics[name] = point.value;
+    for (const auto& [name, point] : store.latest_metrics(found.run.id))
+      metrics[name] = point.value;
     run["metrics"] = std::move(metrics);
     run["params"] = store.run_params(found.run.id);
     runs.push_back(std::move(run));

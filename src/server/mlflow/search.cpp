@@ -16,6 +16,7 @@ namespace {
 using platform::RunCondition;
 using platform::RunSearch;
 using platform::SearchField;
+using platform::SearchOp;
 
 bool string_op(Op op) {
   return op == Op::Eq || op == Op::Ne || op == Op::Like || op == Op::ILike || op == Op::In ||
