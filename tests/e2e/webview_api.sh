@@ -110,7 +110,7 @@ URL=$(sed -n 's|^Glia studio: \(http://127\.0\.0\.1:[0-9]*/ui/login?token=.*\)$|
 ORIGIN=${URL%%/ui/*}
 TOKEN=${URL#*token=}
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL")" = 200 ] || fail "GET $URL is not a 200"
-curl -s -D "$WORK/login.headers" -o "$WORK/body" -H 'Content-Type: application/json' \
+curl -s -D "$WORK/login.headers" -o "$WORK/body" -H 'Content-Type: application/json' -H 'X-Glia-UI: 1' \
   -d "{\"token\": \"$TOKEN\"}" "$ORIGIN/ui/login" >/dev/null
 grep -qi '^set-cookie: glia_session=' "$WORK/login.headers" || fail "login set no cookie: $(cat "$WORK/login.headers" "$WORK/body")"
 COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(glia_session=[^;]*\).*/\1/p' "$WORK/login.headers")
