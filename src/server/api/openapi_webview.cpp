@@ -55,7 +55,14 @@ void add_webview_paths(json& paths, const std::string& w) {
                    "bytes of the log sent first (default 65536; 0: no log events)")},
       {{"200",
         {{"description", "the event stream"},
-         {"content", {{"text/event-stream", {{"schema", kString}}}}}}}});
+         // Each event (a comment line is none): its name and its one line of JSON.
+         {"content",
+          {{"text/event-stream",
+            {{"schema",
+              object({{"event",
+                       {{"type", "string"}, {"enum", {"hello", "run", "metrics", "log", "end"}}}},
+                      {"data", kString}},
+                     {"event", "data"}, false)}}}}}}}});
 }
 
 }  // namespace glia::server::api::openapi
