@@ -130,11 +130,20 @@ class Builder {
 
   std::string condition(const RunCondition& c) {
     const bool number = is_number_field(c.field, c.key);
-    const std::string v = value(c.field, c.key);
     auto refuse = [&](const char* expected) {
       return Error("invalid condition on " + field_name(c.field, c.key) + ": " + expected);
     };
     const char* ops[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
+    if (c.field == SearchField::Metric && c.op <= SearchOp::Ge && c.number) {
+      // The runs whose latest value compares: a range of the name's index (metric_latest_by_name),
+      // not a lookup per run. NaN is no value: it never compares.
+      const char* nan = pg_ ? "'NaN'::float8" : "'NaN'";
+      const std::string name = param(c.key);
+      return std::string("r.id IN (SELECT ml.run_id FROM metric_latest ml WHERE ml.name = ") +
+             name + " AND ml.value <> " + nan + " AND ml.value" + ops[static_cast<int>(c.op)] +
+             param(*c.number) + ")";
+    }
+    const std::string v = value(c.field, c.key);
     switch (c.op) {
       case SearchOp::Eq:
       case SearchOp::Ne:
