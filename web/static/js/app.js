@@ -148,6 +148,61 @@ document.addEventListener('click', (e) => {
   e.preventDefault();
   navigate(a.getAttribute('href'));
 });
+// A click on a list row (tr[data-href]) outside its links, buttons and inputs opens the row.
+document.addEventListener('click', (e) => {
+  if (e.defaultPrevented || e.button !== 0) return;
+  const row = e.target.closest('main tr[data-href]');
+  if (!row || e.target.closest('a, button, input, select, label, textarea')) return;
+  if (e.metaKey || e.ctrlKey) { window.open(row.dataset.href, '_blank'); return; }
+  navigate(row.dataset.href);
+});
+
+// Keyboard: "/" focuses the view's filter (Escape leaves it); j/k or ↓/↑ move between the rows of
+// a list (tr[data-href], focused with a visible ring), Enter opens the focused row. A view that
+// draws its rows itself (the virtualized runs table) marks its table data-own-keys and handles
+// these keys for its rows.
+function typingIn(el) {
+  return el && el.closest && el.closest('input, textarea, select, [contenteditable=""], [contenteditable=true]');
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+  const target = e.target;
+  if (typingIn(target)) {
+    if (e.key === 'Escape' && target.matches('[data-filter]')) target.blur();
+    return;
+  }
+  if (e.key === '/') {
+    const filter = document.querySelector('main [data-filter]');
+    if (filter) {
+      e.preventDefault();
+      filter.focus();
+      if (filter.select) filter.select();
+    }
+    return;
+  }
+  if (document.querySelector('main [data-own-keys]')) return;
+  const rows = [...document.querySelectorAll('main tr[data-href]')];
+  if (!rows.length) return;
+  const current = document.activeElement && document.activeElement.closest &&
+                  document.activeElement.closest('tr[data-href]');
+  let i = current ? rows.indexOf(current) : -1;
+  if (e.key === 'j' || (e.key === 'ArrowDown' && current)) i = Math.min(rows.length - 1, i + 1);
+  else if (e.key === 'k' || (e.key === 'ArrowUp' && current)) i = Math.max(0, i - 1);
+  else if (e.key === 'Enter' && current && target === current) {
+    e.preventDefault();
+    navigate(current.dataset.href);
+    return;
+  } else {
+    return;
+  }
+  e.preventDefault();
+  const row = rows[i];
+  row.tabIndex = -1;
+  row.focus();
+  row.scrollIntoView({block: 'nearest'});
+});
+
 window.addEventListener('popstate', render);
 window.addEventListener('glia:unauthenticated', toLogin);
 render();
