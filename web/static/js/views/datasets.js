@@ -154,7 +154,7 @@ async function version(root, route, ctx) {
                        : h('p', {class: 'muted'}, 'not recorded'),
         h('p', {class: 'muted small'}, 'Use it in a job: ', h('code', {}, `path: glia:${d.name}:${d.version}`)))),
     h('h2', {}, `Files (${files.length})`), filesEl,
-    files.length > 1000 ? h('p', {class: 'muted'}, `The first 1000 of ${files.length} files.`) : null,
+    h('p', {class: 'muted', hidden: files.length <= 1000}, `The first 1000 of ${files.length} files.`),
     h('h2', {}, 'Versions'), versionsTable,
     h('h2', {}, `Used by (${used.length})`), usedEl);
 }

@@ -70,7 +70,7 @@ export async function render(root, route, ctx) {
       try {
         const res = await ctx.api.get(wsPath(ws, 'runs/search'),
                                       {experiment: r.e.name, limit: 1}, controller.signal);
-        r.runs.textContent = String(res.total ?? '');
+        r.runs.textContent = res.total === undefined ? '' : res.total.toLocaleString();
         const newest = res.runs && res.runs[0];
         if (newest) {
           r.lastStatus.replaceChildren(status(newest.status), ' ',

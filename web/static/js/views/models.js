@@ -168,11 +168,16 @@ async function drawLineage(el, ws, m, ctx) {
     envNode = node('environment', env.image || env.conda_file || 'inline',
                    h('div', {class: 'muted small'}, env.description || (env.conda_yaml ? 'conda' : '')));
   }
+  else if (run && run.job) {
+    envNode = node('environment', h('span', {class: 'muted'}, 'none'),
+                   h('div', {class: 'muted small'}, 'the machine\'s own interpreter'));
+  }
   const inputs = [...dsNodes, codeNode, envNode].filter(Boolean);
-  el.replaceChildren(
+  el.replaceChildren(...[
     h('div', {class: 'flow'}, modelNode, arrow(), runNode,
       inputs.length ? [arrow(), h('div', {class: 'inputs'}, inputs)] : null),
     !inputs.length ? h('p', {class: 'muted'}, 'The run recorded no dataset inputs, code snapshot or environment.') : null,
-    run && run.command ? h('p', {class: 'small'}, h('span', {class: 'muted'}, 'Command: '), h('code', {}, run.command)) : null);
+    run && run.command ? h('p', {class: 'small'}, h('span', {class: 'muted'}, 'Command: '), h('code', {}, run.command)) : null,
+  ].filter(Boolean));
   el.removeAttribute('aria-busy');
 }

@@ -99,10 +99,10 @@ export async function render(root, route, ctx) {
 
   // ---- columns ----
   const baseCols = [
-    {key: 'select', label: '', width: 34},
+    {key: 'select', label: '', width: 40},
     {key: 'name', label: 'Run', sort: 'attributes.run_name', width: 260},
     {key: 'status', label: 'Status', sort: 'attributes.status', width: 120},
-    {key: 'started', label: 'Started', sort: 'attributes.start_time', width: 160},
+    {key: 'started', label: 'Started', sort: 'attributes.start_time', width: 175},
     {key: 'duration', label: 'Duration', width: 110, num: true},
   ];
   const metricNames = [], paramNames = [];
@@ -251,10 +251,10 @@ export async function render(root, route, ctx) {
     emptyEl.hidden = !nothing;
     if (nothing) {
       const filtered = combinedFilter(state);
-      emptyEl.replaceChildren(h('p', {}, filtered ? 'No run matches the filter.' : 'This experiment has no runs yet.'),
+      emptyEl.replaceChildren(h('div', {}, h('p', {}, filtered ? 'No run matches the filter.' : 'This experiment has no runs yet.'),
                               filtered ? h('button', {onclick: () => { Object.assign(state, {filter: '', status: '', tag: ''});
                                                                        filterIn.value = tagIn.value = statusSel.value = ''; reload(); }},
-                                           'Clear the filter') : null);
+                                           'Clear the filter') : null));
     }
     scroller.hidden = nothing;
   }
@@ -292,7 +292,7 @@ export async function render(root, route, ctx) {
                  r.sweep ? h('span', {class: 'badge'}, 'sweep') : null,
                  r.parent ? h('a', {href: page(ws, 'sweeps', r.parent), 'data-link': true, class: 'badge',
                                     title: `trial of sweep ${r.parent}`}, 'trial') : null,
-                 r.name ? h('span', {class: 'muted id'}, r.id) : null);
+                 r.name && r.name !== r.id ? h('span', {class: 'muted id'}, r.id) : null);
       }
       case 'status': return h('td', {}, status(r.status));
       case 'started': return h('td', {}, r.started ? time(r.started) : h('span', {class: 'muted'}, r.created ? 'queued ' + time(r.created) : ''));
