@@ -106,6 +106,9 @@ export async function render() {
   main.replaceChildren();
   try {
     let m = match(location.pathname);
+    // The view's module loads while the session is asked for (neither waits on the other).
+    const loading = m ? import(`./views/${m.view}.js`) : null;
+    if (loading) loading.catch(() => {});  // awaited below; a failure is reported there
     if (m?.view !== 'login' && !session) await loadSession();
     if (!m) {  // /ui/ or an unknown page: the first workspace's experiments
       const first = session?.workspaces[0]?.name;
@@ -118,7 +121,7 @@ export async function render() {
     const role = session?.workspaces.find((w) => w.name === ws)?.role || 'reader';
     const ctx = {api, navigate, toast, user: {name: session?.user || '', role}, refreshSession:
                    loadSession};
-    const module = await import(`./views/${m.view}.js`);
+    const module = await loading;
     if (mine !== generation) return;
     const root = h('div', {class: `view view-${m.view}`});
     main.append(root);

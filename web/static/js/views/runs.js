@@ -81,6 +81,7 @@ export async function render(root, route, ctx) {
   const columnsList = h('div', {class: 'menu-body'});
   columnsMenu.append(columnsList);
   const clearSel = h('button', {class: 'link', hidden: true}, 'Clear selection');
+  const refreshBtn = h('button', {id: 'runs-refresh', title: 'Load the runs again (new runs, new values)'}, 'Refresh');
   const thead = h('thead', {});
   const tbody = h('tbody', {});
   const tableEl = h('table', {id: 'runs-table', class: 'virtual', 'data-own-keys': true,
@@ -93,7 +94,7 @@ export async function render(root, route, ctx) {
                 h('h1', {}, h('a', {href: page(ws, 'experiments'), 'data-link': true, class: 'muted'},
                               'Experiments'), ' / ', exp),
                 totalEl),
-              h('div', {class: 'toolbar'}, form, columnsMenu, h('span', {class: 'spacer'}),
+              h('div', {class: 'toolbar'}, form, columnsMenu, refreshBtn, h('span', {class: 'spacer'}),
                 clearSel, compareBtn),
               errorEl, scroller, emptyEl);
 
@@ -410,6 +411,7 @@ export async function render(root, route, ctx) {
     state.status = statusSel.value;
     reload();
   });
+  refreshBtn.addEventListener('click', () => reload());
   statusSel.addEventListener('change', () => { state.status = statusSel.value; reload(); });
 
   // ---- keyboard (the table is marked data-own-keys: app.js leaves these keys to it) ----
