@@ -9,6 +9,7 @@ const PAGE = 200;         // rows per request while scrolling
 const CATCH_UP = 1000;    // rows per request when the view jumped far past what is loaded
 const MARGIN = 15;        // rows drawn above and below the visible ones
 const MAX_DISCOVERED = 8; // metric and param columns found on the first page, each
+const MAX_COMPARE = 50;   // runs in one comparison (their ids travel in the URL)
 const STATUSES = ['NotStarted', 'Queued', 'Preparing', 'Starting', 'Running', 'Finalizing',
                   'CancelRequested', 'Completed', 'Failed', 'Canceled'];
 
@@ -375,7 +376,9 @@ export async function render(root, route, ctx) {
 
   // ---- selection ----
   function selectionChanged() {
-    compareBtn.disabled = selected.size < 2;
+    compareBtn.disabled = selected.size < 2 || selected.size > MAX_COMPARE;
+    compareBtn.title = selected.size > MAX_COMPARE ? `Compare at most ${MAX_COMPARE} runs at once`
+                                                   : 'Select two or more runs';
     compareBtn.textContent = selected.size ? `Compare ${selected.size}` : 'Compare';
     clearSel.hidden = selected.size === 0;
     for (const tr of rowCache.values()) {
@@ -393,7 +396,7 @@ export async function render(root, route, ctx) {
   });
   clearSel.addEventListener('click', () => { selected.clear(); selectionChanged(); });
   compareBtn.addEventListener('click', () => {
-    if (selected.size < 2) return;
+    if (selected.size < 2 || selected.size > MAX_COMPARE) return;
     ctx.navigate(`/ui/w/${encodeURIComponent(ws)}/compare?runs=${[...selected].map(encodeURIComponent).join(',')}`);
   });
   tbody.addEventListener('click', (e) => {
@@ -450,7 +453,7 @@ export async function render(root, route, ctx) {
         ctx.navigate(r.sweep ? page(ws, 'sweeps', r.id) : page(ws, 'runs', r.id));
         break;
       }
-      case 'c': if (selected.size >= 2) compareBtn.click(); else return; break;
+      case 'c': if (!compareBtn.disabled) compareBtn.click(); else return; break;
       default: return;
     }
     e.preventDefault();
