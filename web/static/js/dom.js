@@ -123,7 +123,7 @@ export function table(attrs, columns, rows) {
            h('tbody', {}, rows));
 }
 
-/// Files and values of a key → value object as a <dl class="props"> (skips empty values).
+/// A key → value object as a <dl class="props"> (empty values left out; a value may be a Node).
 export function props(obj) {
   const items = Object.entries(obj || {}).filter(([, v]) => v !== undefined && v !== null && v !== '');
   if (!items.length) return h('p', {class: 'muted'}, 'none');
