@@ -236,13 +236,18 @@ export async function render(root, route, ctx) {
     return loading;
   }
 
+  // A refused filter or a failed page: the message above the table (and in the toast); the
+  // table keeps the rows it has (Refresh tries again).
   function failed(e) {
     done = true;
     errorEl.hidden = false;
-    errorEl.replaceChildren(h('strong', {}, e.status === 400 ? 'The filter or sort was refused: ' : 'Error: '),
+    errorEl.replaceChildren(h('strong', {}, e.status === 400 ? 'The filter or sort was refused: '
+                                            : rows.length ? 'Could not load more runs: ' : 'Error: '),
                             e.message);
     ctx.toast(e.message, 'error');
-    if (!rows.length) { total = 0; showTotal(); paint(true); }
+    total = rows.length;
+    showTotal();
+    paint(true);
   }
 
   function showTotal() {
