@@ -82,6 +82,8 @@ function drawNav(ws, view) {
   const who = document.getElementById('whoami');
   const role = session?.workspaces.find((w) => w.name === ws)?.role;
   who.replaceChildren(session ? `${session.user}${role ? ' · ' + role : ''}` : '',
+                      h('button', {class: 'link', id: 'key-help-open', title: 'Keyboard shortcuts (?)',
+                                   onclick: keyHelp}, 'Keys'),
                       h('button', {class: 'link', id: 'logout', onclick: logout}, 'Sign out'));
 }
 
@@ -175,6 +177,11 @@ document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && target.matches('[data-filter]')) target.blur();
     return;
   }
+  if (e.key === '?') {
+    e.preventDefault();
+    keyHelp();
+    return;
+  }
   if (e.key === '/') {
     const filter = document.querySelector('main [data-filter]');
     if (filter) {
@@ -205,6 +212,23 @@ document.addEventListener('keydown', (e) => {
   row.focus();
   row.scrollIntoView({block: 'nearest'});
 });
+
+// "?": the keys, in a dialog (Escape closes it).
+const KEYS = [['/', 'focus the filter (Escape leaves it)'], ['j  ↓', 'next row'], ['k  ↑', 'previous row'],
+              ['Enter', 'open the row'], ['x  Space', 'select the run (runs table)'],
+              ['c', 'compare the selected runs (runs table)'],
+              ['PageUp PageDown Home End', 'move by a page, to the ends (runs table)'], ['?', 'this help']];
+function keyHelp() {
+  let dialog = document.getElementById('key-help');
+  if (!dialog) {
+    dialog = h('dialog', {id: 'key-help', 'aria-label': 'Keyboard shortcuts'},
+               h('h2', {}, 'Keyboard'),
+               h('dl', {class: 'props'}, KEYS.map(([k, what]) => [h('dt', {}, h('kbd', {}, k)), h('dd', {}, what)])),
+               h('form', {method: 'dialog'}, h('button', {type: 'submit'}, 'Close')));
+    document.body.append(dialog);
+  }
+  if (!dialog.open) dialog.showModal();
+}
 
 window.addEventListener('popstate', render);
 window.addEventListener('glia:unauthenticated', toLogin);
