@@ -471,7 +471,9 @@ export async function render(root, route, ctx) {
   // The first page is the only wait: nothing else is requested before it.
   pushUrl();
   await loadUntil(PAGE);
-  await new Promise((resolve) => requestAnimationFrame(() => { draw(); resolve(); }));
+  // Drawn now (a tab in the background gets no animation frames: the view still finishes).
+  if (frame) { cancelAnimationFrame(frame); frame = 0; }
+  draw();
 
   return () => {
     controller.abort();
