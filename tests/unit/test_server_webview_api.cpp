@@ -226,3 +226,30 @@ TEST_F(WebviewApiTest, ADownsampledHistoryKeptIsReadAgainOnceTheSeriesGrows) {
 
 }  // namespace
 }  // namespace glia::server
+
+namespace glia::server {
+namespace {
+
+TEST_F(WebviewApiTest, TablesAnswerEachTablesCountAndLastRows) {
+  seed(1);
+  platform::TrackingBatch batch;
+  for (int i = 0; i < 5; ++i)
+    batch.rows.push_back({"confusion", json{{"epoch", i}, {"loss", 1.0 / (i + 1)}}.dump(), 1.0});
+  batch.rows.push_back({"other", R"({"a": "x"})", 1.0});
+  ASSERT_TRUE(ws().store().apply_tracking(ids_[0], batch, 1));
+  const std::string path = api_ + "/runs/" + ids_[0] + "/tables";
+  auto r = call("GET", path + "?last=2", reader_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json t = body_of(r)["tables"];
+  EXPECT_EQ(t["confusion"]["total"], 5);
+  EXPECT_EQ(t["confusion"]["rows"],
+            json::parse(R"([{"epoch": 3, "loss": 0.25}, {"epoch": 4, "loss": 0.2}])"));
+  EXPECT_EQ(t["other"]["rows"], json::parse(R"([{"a": "x"}])"));
+  EXPECT_EQ(call("GET", path + "?last=0", reader_).status, 400);
+  EXPECT_EQ(call("GET", path + "?nope=1", reader_).status, 400);
+  EXPECT_EQ(call("GET", api_ + "/runs/nosuchrun/tables", reader_).status, 404);
+  EXPECT_EQ(call("GET", path, "").status, 401);
+}
+
+}  // namespace
+}  // namespace glia::server

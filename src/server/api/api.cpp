@@ -188,6 +188,7 @@ void register_api_routes(http::Router& router, ServerContext& context) {
   api::register_search_routes(router, context);  // before /runs/{id}
   api::register_run_routes(router, context);
   api::register_event_routes(router, context);
+  api::register_table_routes(router, context);
   api::register_metric_routes(router, context);
   api::register_file_routes(router, context);
   api::register_asset_routes(router, context);

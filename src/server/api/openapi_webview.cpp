@@ -16,6 +16,13 @@ void add_webview_schemas(json& schemas) {
   run["required"].push_back("metrics");
   run["required"].push_back("params");
   schemas["SearchedRun"] = run;
+  schemas["RunTables"] =
+      object({{"tables",
+               {{"type", "object"},
+                {"additionalProperties", object({{"total", {{"type", "integer"}, {"minimum", 0}}},
+                                                 {"rows", array_of({{"type", "object"}})}},
+                                                {"total", "rows"})}}}},
+             {"tables"});
   schemas["RunSearchPage"] = object({{"runs", array_of(ref("SearchedRun"))},
                                      {"next_page_token", kString},
                                      {"total", {{"type", "integer"}, {"minimum", 0}}}},
@@ -48,6 +55,14 @@ void add_webview_paths(json& paths, const std::string& w) {
                    "the page's size (default 100)"),
        query_param("page_token", kString, "the previous page's next_page_token")},
       {{"200", answer("one page of runs", ref("RunSearchPage"))}});
+  paths[w + "/runs/{id}/tables"]["get"] = operation(
+      "runTables",
+      "A run's table metrics (log_row / log_table): each table's row count and its last rows",
+      "reader",
+      {ws, id,
+       query_param("last", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100000}},
+                   "rows kept per table, the last ones (default 1000)")},
+      {{"200", answer("the run's tables by name", ref("RunTables"))}});
   paths[w + "/runs/{id}/events"]["get"] = operation(
       "runEvents",
       "A run's live events (Server-Sent Events): hello, run, metrics, log, end; a keep-alive "

@@ -459,28 +459,18 @@ export async function render(root, route, ctx) {
     await drawn;
   }
 
-  // Table metrics (run.log_row / log_table). The public REST API has no route for them yet:
-  // they come from the store call metric_rows (a reader's call, docs/server.md).
+  // Table metrics (run.log_row / log_table): each table's row count and its last rows.
   async function loadTables(box) {
-    let rows;
+    let tables;
     try {
-      rows = (await api.post(wsPath(ws, 'store/metric_rows'), {run_id: id})).result || [];
+      tables = (await api.get(wsPath(ws, `runs/${seg(id)}/tables`), {last: TABLE_ROWS_SHOWN}))
+          .tables || {};
     } catch (e) {
       return;  // tables are an extra; the charts are the page
     }
     if (closed) return;
-    const byName = new Map();
-    for (const r of rows) {
-      let row;
-      try { row = typeof r.row_json === 'string' ? JSON.parse(r.row_json) : r.row_json; } catch (_) {
-        continue;
-      }
-      if (!byName.has(r.name)) byName.set(r.name, {count: 0, rows: []});
-      const t = byName.get(r.name);
-      t.count++;
-      t.rows.push(row);
-      if (t.rows.length > TABLE_ROWS_SHOWN) t.rows.shift();
-    }
+    const byName = new Map(Object.entries(tables).map(([name, t]) =>
+        [name, {count: t.total, rows: t.rows.filter((r) => r && typeof r === 'object')}]));
     box.replaceChildren(...[...byName].map(([name, t]) => {
       const cols = [...new Set(t.rows.flatMap((r) => Object.keys(r)))];
       return h('section', {class: 'card run-table', 'data-table': name},
