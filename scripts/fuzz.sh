@@ -87,7 +87,11 @@ for target in fuzz_model_json fuzz_model_h5 fuzz_model_keras; do
     failed=1
     echo "fuzz: $target FAILED (exit $status): ${what:-see the log}"
     echo "fuzz:   the input is in ${input:-(none written)}; log: $log"
-    grep -m3 -E 'runtime error|terminate called|what\(\)' "$log" | cut -c1-300 | sed 's/^/fuzz:   /' || true
+    grep -m3 -E 'runtime error|terminate called|what\(\)|^round trip:' "$log" | cut -c1-300 | sed 's/^/fuzz:   /' || true
+    # The input itself, so a failure on a CI machine can be reproduced from its log alone.
+    if [ -n "$input" ] && [ -f "$input" ] && [ "$(stat -c %s "$input")" -le 16384 ]; then
+      echo "fuzz:   input (base64): $(base64 -w0 "$input")"
+    fi
     frames "$log" | head -12 | sed 's/^/fuzz:     /' || true
     break
   done

@@ -98,6 +98,7 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
     }
     server::ServerContext context({ws});
     context.agent_command = {(tool_dir() / "glia").string(), "agent", "run"};
+    context.secure_cookies = !tls_cert->empty();
     http::Router router;
     server::register_all_routes(router, context);
     http::ServerOptions options;

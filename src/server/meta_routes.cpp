@@ -15,10 +15,12 @@ void register_meta_routes(http::Router& router, ServerContext& context) {
   router.add("GET", "/api/v1/workspaces", [&context](http::Request& request) {
     nlohmann::json list = nlohmann::json::array();
     bool any_token = false;
+    std::string user;
     for (ServedWorkspace* ws : context.workspaces()) {
       try {
         const auto who = context.authorize(request, *ws, platform::Role::Reader, "list workspaces");
         any_token = true;
+        if (user.empty()) user = who.user;
         list.push_back({{"name", ws->name}, {"role", platform::role_name(who.role)}});
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::Unauthenticated) throw;
@@ -26,9 +28,9 @@ void register_meta_routes(http::Router& router, ServerContext& context) {
     }
     if (!any_token)
       throw Error(ErrorKind::Unauthenticated,
-                  bearer_token(request) ? "the API token is not valid for any served workspace"
-                                        : "no API token: send 'Authorization: Bearer <token>'");
-    return http::Response::json({{"workspaces", list}});
+                  request_token(request) ? "the API token is not valid for any served workspace"
+                                         : "no API token: send 'Authorization: Bearer <token>'");
+    return http::Response::json({{"user", user}, {"workspaces", list}});
   });
 }
 

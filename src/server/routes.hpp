@@ -21,6 +21,9 @@ void register_api_routes(http::Router& router, ServerContext& context);
 /// (compiled in), the cookie login.
 void register_ui_routes(http::Router& router, ServerContext& context);
 
+/// POST /ui/login (a token → the session cookie) and POST /ui/logout.
+void register_login_routes(http::Router& router, ServerContext& context);
+
 /// Every route of `glia server`.
 void register_all_routes(http::Router& router, ServerContext& context);
 

@@ -1,5 +1,6 @@
 #include "server/server_context.hpp"
 
+#include <sodium.h>
 #include <strings.h>
 
 #include "glia/error.hpp"
@@ -56,13 +57,57 @@ std::optional<std::string> bearer_token(const http::Request& request) {
   return h->substr(kBearer.size());
 }
 
+platform::Principal ServerContext::authenticate(ServedWorkspace& ws, const std::string& token) {
+  for (const auto& [secret, who] : sessions_)
+    if (secret.size() == token.size() &&
+        sodium_memcmp(secret.data(), token.data(), token.size()) == 0)
+      return who;
+  return ws.auth->authenticate(token);
+}
+
+void ServerContext::add_session_token(std::string token, platform::Principal who) {
+  sessions_.emplace_back(std::move(token), std::move(who));
+}
+
+std::optional<std::string> session_cookie(const http::Request& request) {
+  // Cookie: a=1; glia_session=T (RFC 6265 5.4: pairs separated by "; "); every Cookie header.
+  const std::string name = std::string(kSessionCookie) + "=";
+  const auto [first, last] = request.headers.equal_range("Cookie");
+  for (auto it = first; it != last; ++it) {
+    std::string_view rest = it->second;
+    while (!rest.empty()) {
+      const size_t semi = rest.find(';');
+      std::string_view pair = rest.substr(0, semi);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      if (pair.starts_with(name) && pair.size() > name.size())
+        return std::string(pair.substr(name.size()));
+      if (semi == std::string_view::npos) break;
+      rest.remove_prefix(semi + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> request_token(const http::Request& request) {
+  if (auto token = bearer_token(request)) return token;
+  return session_cookie(request);
+}
+
 platform::Principal ServerContext::authorize(http::Request& request, ServedWorkspace& ws,
                                              platform::Role need, const std::string& action) {
-  const auto token = bearer_token(request);
+  std::optional<std::string> token = bearer_token(request);
+  if (!token) {
+    token = session_cookie(request);
+    if (token && request.method != "GET" && request.method != "HEAD" &&
+        request.header("X-Glia-UI").value_or("") != "1")
+      throw Error(ErrorKind::Permission,
+                  "a request signed in with the web view's cookie that changes something must "
+                  "carry the header 'X-Glia-UI: 1' (cross-site requests are refused)");
+  }
   if (!token)
     throw Error(ErrorKind::Unauthenticated,
                 "no API token: send 'Authorization: Bearer <token>' (glia token create makes one)");
-  platform::Principal who = ws.auth->authenticate(*token);
+  platform::Principal who = authenticate(ws, *token);
   platform::require_role(who, need, action);
   request.context = who;
   return who;

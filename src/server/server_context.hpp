@@ -29,15 +29,29 @@ class ServerContext {
   /// The workspace when exactly one is served (MLflow's routes at the root use it); else null.
   ServedWorkspace* only_workspace();
 
-  /// Authenticates the request's `Authorization: Bearer <token>` against `ws`'s users and
-  /// checks that their role allows `need` for `action` ("submit jobs"): glia::Error
-  /// Unauthenticated (401) for a missing or invalid token — a token of another workspace is
-  /// unknown here —, Permission (403) for a role below `need`. The principal is also left in
-  /// request.context (std::any holding platform::Principal).
+  /// Authenticates the request's token (request_token: `Authorization: Bearer <token>`, else
+  /// the web view's session cookie) against `ws`'s users and checks that their role allows
+  /// `need` for `action` ("submit jobs"): glia::Error Unauthenticated (401) for a missing or
+  /// invalid token — a token of another workspace is unknown here —, Permission (403) for a role
+  /// below `need`, and for a cookie-authenticated request other than GET/HEAD without the header
+  /// `X-Glia-UI: 1` (CSRF: a cross-site form cannot send it, a cross-site fetch would need a
+  /// preflight the server never grants). The principal is also left in request.context
+  /// (std::any holding platform::Principal).
   platform::Principal authorize(http::Request& request, ServedWorkspace& ws, platform::Role need,
                                 const std::string& action);
 
+  /// The principal of `token` in `ws`: a session token (add_session_token) or one of the
+  /// workspace's API tokens (Unauthenticated otherwise). No role check.
+  platform::Principal authenticate(ServedWorkspace& ws, const std::string& token);
+
+  /// Accepts `token` for every served workspace as `who` until the server ends (`glia ui`'s
+  /// one-time session token: random, in memory only, never stored). Call before serving.
+  void add_session_token(std::string token, platform::Principal who);
+
   double started_at() const { return started_at_; }
+
+  /// Whether the server is reached over TLS: the session cookie is then `Secure`.
+  bool secure_cookies = false;
 
   /// How the server starts a workspace's compute agent (the glia binary's `agent run`); the
   /// workspace root is appended as `-w ROOT`. Set by `glia server`; empty: no agent is started.
@@ -47,10 +61,19 @@ class ServerContext {
 
  private:
   std::vector<std::unique_ptr<ServedWorkspace>> served_;
+  std::vector<std::pair<std::string, platform::Principal>> sessions_;
   double started_at_ = 0;
 };
 
 /// The bearer token of a request (`Authorization: Bearer T`); nullopt when absent.
 std::optional<std::string> bearer_token(const http::Request& request);
+
+/// The name of the web view's session cookie, which holds the API token it was signed in with
+/// (`HttpOnly`, `SameSite=Strict`: the page's scripts cannot read it, other sites cannot send it).
+inline constexpr const char* kSessionCookie = "glia_session";
+/// The value of the request's session cookie; nullopt when absent or empty.
+std::optional<std::string> session_cookie(const http::Request& request);
+/// The token a request carries: its bearer token, else its session cookie.
+std::optional<std::string> request_token(const http::Request& request);
 
 }  // namespace glia::server

@@ -18,7 +18,6 @@
 #include "glia/platform/access.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
-#include "glia/platform/endpoints.hpp"
 #include "glia/platform/environments.hpp"
 #include "glia/platform/experiment_names.hpp"
 #include "glia/platform/job_submit.hpp"
@@ -28,6 +27,7 @@
 #include "server/api/api.hpp"
 #include "server/api/store_args.hpp"
 #include "server/api/store_checks.hpp"
+#include "server/api/store_method.hpp"
 
 namespace glia::server::api {
 
@@ -40,21 +40,6 @@ namespace {
 constexpr uint64_t kMaxStoreCall = uint64_t{4} << 20;
 
 using Strings = std::map<std::string, std::string>;
-
-struct Method {
-  Role role;
-  const char* action;
-  std::vector<const char*> params;  // every argument it takes (others are refused)
-  /// Runs the call; `wake` is set when the workspace's agent has new work (a job queued, a
-  /// cancel requested).
-  std::function<json(Args&, platform::Store&, const platform::Principal&, bool& wake)> run;
-};
-
-// An endpoint as a client sees it: its keys, even sealed, never leave the server.
-json endpoint_view(platform::EndpointRecord e) {
-  e.sealed_keys.clear();
-  return e;
-}
 
 json token_view(platform::ApiToken t) {
   t.secret_hash.clear();  // the hash never leaves the server
@@ -444,74 +429,6 @@ const std::map<std::string, Method>& methods() {
                            return s.metric_series(a.get<std::string>("run_id"),
                                                   a.get<std::string>("name"));
                          }}},
-      {"create_endpoint",
-       {Role::Contributor, "create endpoints", {"endpoint"},
-        [](Args& a, S& s, const P& who, bool& wake) -> json {
-          auto e = a.get<platform::EndpointRecord>("endpoint");
-          check_endpoint_settings(e.name, e.settings, a.artifacts(), s);
-          // What only the server sets: the keys (made and sealed here), the owner (this
-          // server's user, whose agent runs the process), the creator, the clock, the state.
-          if (!e.sealed_keys.empty() || e.generation != 1 ||
-              e.status.state != platform::EndpointState::Creating || e.status.pid != 0)
-            throw Error(ErrorKind::Permission,
-                        "endpoint " + quote_bytes(e.name) +
-                            ": its keys, generation and status are set by the server");
-          if (s.find_endpoint(e.name))
-            throw Error(ErrorKind::Conflict, "endpoint " + quote_bytes(e.name) + " already exists");
-          e.status = {};
-          e.sealed_keys = platform::new_sealed_endpoint_keys(a.workspace());
-          e.owner_uid = static_cast<int64_t>(::geteuid());
-          e.created_by = who.user;
-          e.created_at = 0;
-          wake = true;
-          return endpoint_view(s.create_endpoint(e));
-        }}},
-      {"find_endpoint",
-       {Role::Reader, "read endpoints", {"name"}, [](Args& a, S& s, const P&, bool&) -> json {
-          const auto e = s.find_endpoint(a.get<std::string>("name"));
-          return e ? endpoint_view(*e) : json(nullptr);
-        }}},
-      {"list_endpoints",
-       {Role::Reader, "list endpoints", {}, [](Args&, S& s, const P&, bool&) -> json {
-          json out = json::array();
-          for (auto& e : s.list_endpoints()) out.push_back(endpoint_view(std::move(e)));
-          return out;
-        }}},
-      {"update_endpoint_settings",
-       {Role::Contributor, "change endpoints", {"name", "expected_generation", "settings"},
-        [](Args& a, S& s, const P&, bool& wake) -> json {
-          const auto name = a.get<std::string>("name");
-          const auto expected = a.get<int64_t>("expected_generation");
-          const auto settings = a.get<platform::EndpointSettings>("settings");
-          check_endpoint_settings(name, settings, a.artifacts(), s);
-          const auto current = s.find_endpoint(name);
-          if (!current) throw Error(ErrorKind::NotFound, "unknown endpoint " + quote_bytes(name));
-          // What update_endpoint never changes (the process keeps them until a restart, and a
-          // port is checked against the other endpoints' only at create).
-          const auto& was = current->settings;
-          if (settings.host != was.host || settings.port != was.port ||
-              settings.scoring != was.scoring)
-            throw Error("endpoint " + quote_bytes(name) +
-                        ": host, port and scoring are fixed at creation (create another "
-                        "endpoint to change them)");
-          // The keys stay the server's: those of the generation the client read (a change of
-          // keys since is a new generation, so the compare-and-set refuses it then).
-          const bool done =
-              s.update_endpoint_settings(name, expected, settings, current->sealed_keys);
-          wake = done;
-          return done;
-        }}},
-      {"request_endpoint_delete",
-       {Role::Contributor, "delete endpoints", {"name"},
-        [](Args& a, S& s, const P&, bool& wake) -> json {
-          s.request_endpoint_delete(a.get<std::string>("name"));
-          wake = true;
-          return nullptr;
-        }}},
-      {"endpoint_events",
-       {Role::Reader, "read endpoints", {"name"}, [](Args& a, S& s, const P&, bool&) -> json {
-          return s.endpoint_events(a.get<std::string>("name"));
-        }}},
       {"latest_metrics", {Role::Reader, "read metrics", {"run_id"}, [](Args& a, S& s, const P&, bool&) -> json {
                             return s.latest_metrics(a.get<std::string>("run_id"));
                           }}},
@@ -519,11 +436,18 @@ const std::map<std::string, Method>& methods() {
   return table;
 }
 
+const Method* find_method(const std::string& name) {
+  for (const auto* table : {&methods(), &endpoint_methods()})
+    if (const auto it = table->find(name); it != table->end()) return &it->second;
+  return nullptr;
+}
+
 }  // namespace
 
 std::vector<std::string> store_method_names() {
   std::vector<std::string> names;
-  for (const auto& [name, m] : methods()) names.push_back(name);
+  for (const auto* table : {&methods(), &endpoint_methods()})
+    for (const auto& [name, m] : *table) names.push_back(name);
   return names;
 }
 
@@ -536,9 +460,8 @@ void register_store_routes(http::Router& router, ServerContext& context) {
   router.add("POST", std::string(kWorkspacePrefix) + "/store/{method}",
              [&context](http::Request& r) {
                const std::string name = r.param("method");
-               const auto& table = methods();
-               const auto it = table.find(name);
-               if (it == table.end()) {
+               const Method* method = find_method(name);
+               if (!method) {
                  // Authenticated first: who may not read the workspace learns nothing of it.
                  authorize(context, r, Role::Reader, "use the store");
                  for (const auto& only : server_only_store_methods())
@@ -547,7 +470,7 @@ void register_store_routes(http::Router& router, ServerContext& context) {
                                  "store call '" + name + "' is made by the server's agent only");
                  throw Error(ErrorKind::NotFound, "unknown store call '" + name + "'");
                }
-               Scope s = authorize(context, r, it->second.role, it->second.action);
+               Scope s = authorize(context, r, method->role, method->action);
                allow_only(r, {});
                json body;
                try {
@@ -555,10 +478,10 @@ void register_store_routes(http::Router& router, ServerContext& context) {
                } catch (const json::exception&) {
                  throw Error("store call '" + name + "': the body is not valid JSON");
                }
-               Args args(body, name, it->second.params, s.ws());
+               Args args(body, name, method->params, s.ws());
                args.check();
                bool wake = false;
-               json result = it->second.run(args, s.ws().store(), s.principal, wake);
+               json result = method->run(args, s.ws().store(), s.principal, wake);
                if (wake) context.wake_agent(s.served);
                return http::Response::json({{"result", std::move(result)}});
              },

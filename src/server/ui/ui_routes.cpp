@@ -78,7 +78,8 @@ const Asset* find_asset(std::string_view path) {
 
 }  // namespace ui
 
-void register_ui_routes(http::Router& router, ServerContext&) {
+void register_ui_routes(http::Router& router, ServerContext& context) {
+  register_login_routes(router, context);
   router.add("GET", "/", [](http::Request&) { return redirect("/ui/"); });
   router.add("GET", "/ui", [](http::Request& r) { return serve(shell(), r); });
   // Files under static/ are the shell's modules and styles (a missing one is a 404); any other

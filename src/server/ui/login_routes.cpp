@@ -1,0 +1,84 @@
+// The web view's sign-in (docs/webview.md "Signing in"): a token traded for the session cookie
+// that the pages' requests carry (ServerContext::authorize reads it), and signing out.
+#include <algorithm>
+
+#include "server/routes.hpp"
+
+namespace glia::server {
+namespace {
+
+// Both routes change the browser's state, so both need the header a cross-site form cannot send:
+// a login forced by another site (into the attacker's account) is refused like any other write.
+void require_ui_header(const http::Request& r) {
+  if (r.header("X-Glia-UI").value_or("") != "1")
+    throw Error(ErrorKind::Permission,
+                "the web view's sign-in must carry the header 'X-Glia-UI: 1' (cross-site requests "
+                "are refused)");
+}
+
+// A token's characters are those of `glia_<id>_<secret>` (and of glia ui's session token): no
+// byte that could end the cookie or the header.
+bool cookie_safe(const std::string& token) {
+  return !token.empty() && token.size() <= 512 &&
+         std::all_of(token.begin(), token.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+}
+
+std::string cookie(const ServerContext& context, const std::string& value, bool clear) {
+  std::string c = std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
+  if (context.secure_cookies) c += "; Secure";
+  if (clear) c += "; Max-Age=0";
+  return c;
+}
+
+}  // namespace
+
+void register_login_routes(http::Router& router, ServerContext& context) {
+  http::RouteOptions small;
+  small.max_body = 16 << 10;
+  router.add(
+      "POST", "/ui/login",
+      [&context](http::Request& r) {
+        require_ui_header(r);
+        const nlohmann::json body = r.json_body();
+        if (!body.is_object() || body.size() != 1 || !body.contains("token") ||
+            !body["token"].is_string())
+          throw Error("request body: expected {\"token\": \"glia_...\"}");
+        const std::string token = body["token"].get<std::string>();
+        if (!cookie_safe(token))
+          throw Error(ErrorKind::Unauthenticated, "the token is not a Glia API token");
+        nlohmann::json workspaces = nlohmann::json::array();
+        std::string user;
+        for (ServedWorkspace* ws : context.workspaces()) {
+          try {
+            const platform::Principal who = context.authenticate(*ws, token);
+            if (user.empty()) user = who.user;
+            workspaces.push_back({{"name", ws->name}, {"role", platform::role_name(who.role)}});
+          } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Unauthenticated) throw;
+          }
+        }
+        if (workspaces.empty())
+          throw Error(ErrorKind::Unauthenticated,
+                      "the token is not valid for any served workspace (revoked, expired or "
+                      "mistyped?)");
+        http::Response response =
+            http::Response::json({{"user", user}, {"workspaces", workspaces}});
+        response.set_header("Set-Cookie", cookie(context, token, false));
+        response.set_header("Cache-Control", "no-store");
+        return response;
+      },
+      small);
+  router.add(
+      "POST", "/ui/logout",
+      [&context](http::Request& r) {
+        require_ui_header(r);
+        http::Response response = http::Response::json({{"signed_out", true}});
+        response.set_header("Set-Cookie", cookie(context, "", true));
+        response.set_header("Cache-Control", "no-store");
+        return response;
+      },
+      small);
+}
+
+}  // namespace glia::server
