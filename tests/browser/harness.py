@@ -330,9 +330,12 @@ class Browser:
             return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
                 lambda d: cond())
         except TimeoutException:
-            raise AssertionError("timed out after %ss waiting for %s (url %s, body %s, toast %r)"
-                                 % (timeout, what, self.driver.current_url, self.body_data(),
-                                    self.toast_text())) from None
+            main = self.driver.execute_script(
+                "const m = document.getElementById('main'); return m ? m.innerText : ''")
+            raise AssertionError("timed out after %ss waiting for %s (url %s, body %s, toast %r, "
+                                 "page %r)" % (timeout, what, self.driver.current_url,
+                                               self.body_data(), self.toast_text(),
+                                               (main or "")[:300])) from None
 
     def body_data(self):
         return self.driver.execute_script("return Object.assign({}, document.body.dataset)")
@@ -416,3 +419,17 @@ def chart_state(browser, css):
 
 def quote(s):
     return urllib.parse.quote(s, safe="")
+
+
+def shutdown(cls):
+    """A test class's end (also after a failed setUpClass): the browser, then the server, which
+    must stop gracefully."""
+    browser, server = getattr(cls, "browser", None), getattr(cls, "server", None)
+    cls.browser = cls.server = None
+    if browser:
+        browser.quit()
+    if server:
+        rc = server.stop()
+        server.cleanup()
+        if rc != 0:
+            raise AssertionError("glia server did not stop gracefully: exit %s" % rc)

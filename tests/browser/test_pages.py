@@ -18,7 +18,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from harness import (LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, glia, log, png_bytes,
+from harness import (LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, shutdown, glia, log, png_bytes,
                      quote)
 
 SPIKE_MAX = (73421, 1234.5)   # step, value: the series' one maximum
@@ -54,6 +54,14 @@ print("files job: done", flush=True)
 class Pages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        try:
+            cls.seed()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def seed(cls):
         t0 = time.time()
         cls.server = s = Server()
         s.start()
@@ -95,12 +103,7 @@ class Pages(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if getattr(cls, "browser", None):
-            cls.browser.quit()
-        rc = cls.server.stop()
-        cls.server.cleanup()
-        if rc != 0:
-            raise AssertionError("glia server did not stop gracefully: exit %s" % rc)
+        shutdown(cls)
 
     def setUp(self):
         self.b.driver.get_log("browser")  # what an earlier test left is that test's

@@ -19,7 +19,7 @@ import statistics
 import time
 import unittest
 
-from harness import (ARTIFACTS, LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, log)
+from harness import (ARTIFACTS, LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, shutdown, log)
 
 RUNS = int(os.environ.get("GLIA_PERF_RUNS", "10000"))
 HOLD_S = float(os.environ.get("GLIA_HEAP_HOLD_S", "60"))
@@ -30,6 +30,14 @@ LOG_EVERY_S = float(os.environ.get("GLIA_HEAP_LOG_EVERY_S", "0.1"))
 class Performance(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        try:
+            cls.seed()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def seed(cls):
         cls.server = s = Server()
         s.start()
         seconds = s.many_runs("big", RUNS)
@@ -40,12 +48,7 @@ class Performance(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if getattr(cls, "browser", None):
-            cls.browser.quit()
-        rc = cls.server.stop()
-        cls.server.cleanup()
-        if rc != 0:
-            raise AssertionError("glia server did not stop gracefully: exit %s" % rc)
+        shutdown(cls)
 
     def setUp(self):
         self.b.driver.get_log("browser")
