@@ -397,9 +397,21 @@ class Browser:
                                                                   "\n  ".join(bad)))
         return entries
 
-    def screenshot(self, name):
+    def screenshot(self, name, error_toast=False):
+        """Saves the page as GLIA_ARTIFACTS/NAME.png, then checks that it shows no undefined,
+        null, NaN or [object Object] (a value the page failed to format), nor an error toast
+        (unless ERROR_TOAST)."""
         path = os.path.join(ARTIFACTS, name + ".png")
         self.driver.save_screenshot(path)
+        text = self.driver.execute_script(
+            "const m = document.getElementById('main'); return m ? m.innerText : ''")
+        junk = re.findall(r".{0,40}(?:\bundefined\b|\bnull\b|\bNaN\b|\[object Object\]).{0,40}",
+                          text or "")
+        if junk:
+            raise AssertionError("%s shows unformatted values: %s" % (self.driver.current_url, junk))
+        toast = self.toast_text()
+        if not error_toast and toast and toast.startswith("error:"):
+            raise AssertionError("%s shows an error: %s" % (self.driver.current_url, toast))
         return path
 
     def heap_used(self):

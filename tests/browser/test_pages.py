@@ -313,6 +313,7 @@ class Pages(unittest.TestCase):
                "#compare-chart plotted")
         st = chart_state(b, "#compare-chart")
         self.assertIn("metric-chart", b.q("#compare-chart").get_attribute("class"))
+        self.assertEqual((st["points"], st["total"]), (60, 60), "3 runs x 20 points of loss")
         self.assertAlmostEqual(st["min"], min(SMALL[n][1] for n in ("alpha", "beta", "gamma")))
         table = b.q("#compare-table").text
         for n in ("alpha", "beta", "gamma"):
@@ -464,7 +465,9 @@ class Pages(unittest.TestCase):
         b.screenshot("models")
         b.get("/ui/w/%s/models/browser-model/1" % WS_NAME)
         b.wait_ready("models")
-        self.assertIn(self.files_run, b.q("#model-lineage").text)
+        lineage = b.q("#model-lineage")
+        self.assertTrue(lineage.find_elements("css selector", "a[href*='/runs/%s']" % self.files_run),
+                        "#model-lineage has no link to its run: %s" % lineage.text)
         b.screenshot("model-version")
         b.console()
         b.get("/ui/w/%s/datasets" % WS_NAME)
