@@ -60,7 +60,8 @@ def png_bytes(width, height, rgb):
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
 
 
@@ -408,7 +409,8 @@ class Browser:
         junk = re.findall(r".{0,40}(?:\bundefined\b|\bnull\b|\bNaN\b|\[object Object\]).{0,40}",
                           text or "")
         if junk:
-            raise AssertionError("%s shows unformatted values: %s" % (self.driver.current_url, junk))
+            raise AssertionError("%s shows unformatted values: %s"
+                                 % (self.driver.current_url, junk))
         toast = self.toast_text()
         if not error_toast and toast and toast.startswith("error:"):
             raise AssertionError("%s shows an error: %s" % (self.driver.current_url, toast))
@@ -425,7 +427,8 @@ def chart_state(browser, css):
     return browser.js("""
         const el = document.querySelector(arguments[0]);
         if (!el) return null;
-        const n = (k) => el.dataset[k] === undefined || el.dataset[k] === '' ? null : Number(el.dataset[k]);
+        const n = (k) => el.dataset[k] === undefined || el.dataset[k] === ''
+                         ? null : Number(el.dataset[k]);
         return {points: n('points'), total: n('total'), min: n('min'), max: n('max')};""", css)
 
 

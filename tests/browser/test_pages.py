@@ -18,8 +18,8 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from harness import (LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, shutdown, glia, log, png_bytes,
-                     quote)
+from harness import (LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, glia, log, png_bytes,
+                     quote, shutdown)
 
 SPIKE_MAX = (73421, 1234.5)   # step, value: the series' one maximum
 SPIKE_MIN = (31337, -987.25)  # and its one minimum
@@ -118,8 +118,8 @@ class Pages(unittest.TestCase):
         return "/ui/w/%s/runs/%s%s" % (WS_NAME, quote(run), "?tab=" + tab if tab else "")
 
     def row_ids(self):
-        return self.b.js("return [...document.querySelectorAll('#runs-table [data-testid=run-row]')]"
-                         ".map((r) => r.dataset.runId)")
+        return self.b.js("return [...document.querySelectorAll("
+                         "'#runs-table [data-testid=run-row]')].map((r) => r.dataset.runId)")
 
     # ---------------------------------------------------------------- auth
 
@@ -161,7 +161,8 @@ class Pages(unittest.TestCase):
                           "the session cookie is readable by scripts")
         names = [e.text for e in b.qa("[data-testid=experiment-row]")]
         for exp in ("small", "files"):
-            self.assertTrue(any(exp in n for n in names), "experiment %s not listed: %s" % (exp, names))
+            self.assertTrue(any(exp in n for n in names),
+                            "experiment %s not listed: %s" % (exp, names))
         b.console(self.allow)
         b.screenshot("experiments")
 
@@ -176,7 +177,8 @@ class Pages(unittest.TestCase):
         b.wait(lambda: b.body_data().get("ready") == "1" and b.body_data().get("view") not in
                (None, "login"), 10, "login by ?token=")
         self.assertNotIn("token=", b.driver.current_url)
-        self.assertNotIn(self.server.owner_token, b.js("return history.state ? JSON.stringify(history.state) : ''"))
+        self.assertNotIn(self.server.owner_token,
+                         b.js("return JSON.stringify(history.state) + location.href"))
 
     # ---------------------------------------------------------------- cancel: reader, CSRF, owner
 
@@ -280,7 +282,8 @@ class Pages(unittest.TestCase):
         self.assertIn("status=Failed", b.driver.current_url)
         b.driver.refresh()
         b.wait_ready("runs")
-        b.wait(lambda: self.row_ids() == [self.small["gamma"]], 5, "only the Failed run after reload")
+        b.wait(lambda: self.row_ids() == [self.small["gamma"]], 5,
+               "only the Failed run after reload")
 
         # A metric expression.
         b.get(self.runs_url("small"))
@@ -407,7 +410,8 @@ class Pages(unittest.TestCase):
 
         b.get(self.run_url(run, "logs"))
         b.wait_ready("run")
-        b.wait(lambda: "files job: done" in b.q("#run-log").text, 5, "#run-log has the job's output")
+        b.wait(lambda: "files job: done" in b.q("#run-log").text, 5,
+               "#run-log has the job's output")
 
         b.get(self.run_url(run, "models"))
         b.wait_ready("run")
@@ -443,7 +447,8 @@ class Pages(unittest.TestCase):
             lags.append(time.time() - t0)
             growth.append(chart_state(b, css)["points"])
             time.sleep(1.0)
-        log("live chart: points %s, lag behind the store %s s" % (growth, ["%.2f" % x for x in lags]))
+        log("live chart: points %s, lag behind the store %s s"
+            % (growth, ["%.2f" % x for x in lags]))
         self.assertGreater(growth[-1], first + 5, "the chart did not gain points live")
         self.assertLess(max(lags), 2.0)
         b.wait(lambda: "step " in b.q("#run-log").text, 5, "the log streams into #run-log")
@@ -466,8 +471,9 @@ class Pages(unittest.TestCase):
         b.get("/ui/w/%s/models/browser-model/1" % WS_NAME)
         b.wait_ready("models")
         lineage = b.q("#model-lineage")
-        self.assertTrue(lineage.find_elements("css selector", "a[href*='/runs/%s']" % self.files_run),
-                        "#model-lineage has no link to its run: %s" % lineage.text)
+        self.assertTrue(
+            lineage.find_elements("css selector", "a[href*='/runs/%s']" % self.files_run),
+            "#model-lineage has no link to its run: %s" % lineage.text)
         b.screenshot("model-version")
         b.console()
         b.get("/ui/w/%s/datasets" % WS_NAME)

@@ -70,9 +70,11 @@ class Performance(unittest.TestCase):
                 const nav = performance.getEntriesByType('navigation')[0];
                 const fcp = performance.getEntriesByName('first-contentful-paint')[0];
                 return {painted: performance.getEntriesByName('runs-table-painted')[0].startTime,
-                        response_end: nav.responseEnd, dom_content_loaded: nav.domContentLoadedEventEnd,
+                        response_end: nav.responseEnd,
+                        dom_content_loaded: nav.domContentLoadedEventEnd,
                         fcp: fcp ? fcp.startTime : null,
-                        rows: document.querySelectorAll('#runs-table [data-testid=run-row]').length};"""))
+                        rows: document.querySelectorAll(
+                          '#runs-table [data-testid=run-row]').length};"""))
         counted = samples[1:]
         painted = statistics.median(s["painted"] for s in counted)
         log("runs table with %d runs: runs-table-painted at %s ms after navigation start (median "
@@ -83,29 +85,33 @@ class Performance(unittest.TestCase):
             json.dump({"runs": RUNS, "samples": samples}, f, indent=1)
         rows = counted[-1]["rows"]
         self.assertGreater(rows, 0)
-        self.assertLess(rows, RUNS, "all %d runs are in the DOM: the table is not virtualized" % RUNS)
+        self.assertLess(rows, RUNS,
+                        "all %d runs are in the DOM: the table is not virtualized" % RUNS)
         total = b.js("return document.querySelector('#main').textContent")
         self.assertTrue(re.search(r"10[,.\u202f\u00a0 ]?000 runs", total),
                         "the page does not say it has 10,000 runs")
         b.screenshot("runs-10000")
-        self.assertLess(painted, 1000, "the runs table of %d runs painted after %.0f ms (median of 3)"
-                        % (RUNS, painted))
+        self.assertLess(painted, 1000, "the runs table of %d runs painted after %.0f ms "
+                        "(median of 3)" % (RUNS, painted))
 
         # Sorting 10,000 runs server-side: the first row changes.
-        th = [h for h in b.qa("#runs-table th[data-sort]") if "accuracy" in h.get_attribute("data-sort")][0]
-        first = b.js("return document.querySelector('#runs-table [data-testid=run-row]').dataset.runId")
+        th = [h for h in b.qa("#runs-table th[data-sort]")
+              if "accuracy" in h.get_attribute("data-sort")][0]
+        first_row = "return document.querySelector('#runs-table [data-testid=run-row]').dataset.runId"
+        first = b.js(first_row)
         t0 = time.time()
         th.click()
-        b.wait(lambda: b.js("return document.querySelector('#runs-table [data-testid=run-row]')"
-                            ".dataset.runId") != first, 5, "the sorted first row")
-        log("sort by accuracy over %d runs: %.0f ms to the new first row" % (RUNS, 1000 * (time.time() - t0)))
+        b.wait(lambda: b.js(first_row) != first, 5, "the sorted first row")
+        log("sort by accuracy over %d runs: %.0f ms to the new first row"
+            % (RUNS, 1000 * (time.time() - t0)))
 
     def test_live_run_heap(self):
         b, s = self.b, self.server
         b.login(s.owner_token)
         warmup = 10.0
         count = int((warmup + HOLD_S + 30) / LOG_EVERY_S)
-        run = s.submit_job("live", LIVE_SCRIPT, "heap_loss %d %s" % (count, LOG_EVERY_S), "heap-job")
+        run = s.submit_job("live", LIVE_SCRIPT, "heap_loss %d %s" % (count, LOG_EVERY_S),
+                           "heap-job")
         s.wait_job(run, ("Running",), 30)
         b.get("/ui/w/%s/runs/%s" % (WS_NAME, run))
         b.wait_ready("run")
@@ -117,13 +123,15 @@ class Performance(unittest.TestCase):
         while True:
             samples.append({"t": round(time.time() - t0, 1), "heap": b.heap_used(),
                             "points": chart_state(b, css)["points"]})
-            log("heap %.2f MB, %d points plotted" % (samples[-1]["heap"] / 1e6, samples[-1]["points"]))
+            log("heap %.2f MB, %d points plotted"
+                % (samples[-1]["heap"] / 1e6, samples[-1]["points"]))
             b.console()
             if time.time() - t0 >= HOLD_S:
                 break
             time.sleep(min(10.0, max(0.0, HOLD_S - (time.time() - t0))))
         with open(os.path.join(ARTIFACTS, "live-run-heap.json"), "w") as f:
-            json.dump({"hold_s": HOLD_S, "log_every_s": LOG_EVERY_S, "samples": samples}, f, indent=1)
+            json.dump({"hold_s": HOLD_S, "log_every_s": LOG_EVERY_S, "samples": samples}, f,
+                      indent=1)
         self.assertEqual(s.api().rest("GET", "runs/" + run)["status"], "Running",
                          "the job ended before the page was held long enough")
         self.assertGreater(samples[-1]["points"], samples[0]["points"] + HOLD_S / LOG_EVERY_S / 2,
