@@ -7,7 +7,6 @@ One `glia server` on a workspace seeded here (MLflow REST API, Glia's REST metri
 the order of their names.
 """
 
-import json
 import math
 import os
 import statistics
