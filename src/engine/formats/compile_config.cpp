@@ -212,9 +212,11 @@ std::shared_ptr<Optimizer> optimizer_from(const json& v, const Where& where) {
   o.learning_rate = lower == "sgd" ? 0.01 : 0.001;
   const json* lr = find(c, "learning_rate");
   if (!lr) lr = find(c, "lr");
-  if (lr && lr->is_number())
+  if (lr && lr->is_number()) {
+    // Written back as Keras' float32 value (f32), so it must lie in float32's range.
+    float_number_of(*lr, where, "learning_rate");
     o.learning_rate = number_of(*lr, where, "learning_rate");
-  else if (lr && !lr->is_null())
+  } else if (lr && !lr->is_null())
     o.schedule = schedule_from(*lr, where.at("learning_rate"));
   o.weight_decay = optional_of(c, "weight_decay", where);
   o.clipnorm = optional_of(c, "clipnorm", where);
@@ -275,8 +277,7 @@ Loss loss_from(const json& v, const Where& where) {
       if (key == "from_logits") {
         loss.params.from_logits = value.is_boolean() && value.get<bool>();
       } else if (key == "label_smoothing") {
-        loss.params.label_smoothing =
-            static_cast<float>(number_of(value, where, "label_smoothing"));
+        loss.params.label_smoothing = float_number_of(value, where, "label_smoothing");
       } else if (key == "reduction") {
         if (!(value.is_null() || value == "sum_over_batch_size" || value == "auto"))
           where.at("reduction").fail("only sum_over_batch_size is supported, got " + value.dump());

@@ -56,6 +56,8 @@ json parse_json(std::string_view text, const Where& where, int64_t max_bytes);
 const json* find(const json& object, const char* key);
 std::string string_of(const json& v, const Where& where, const char* key);
 double number_of(const json& v, const Where& where, const char* key);
+/// number_of for a value kept as a float: one beyond float32's range is refused.
+float float_number_of(const json& v, const Where& where, const char* key);
 std::string type_name(const json& v);
 /// Keras' defaults for options Glia may ignore: null and false.
 bool is_default(const json& v);

@@ -76,6 +76,14 @@ double number_of(const json& v, const Where& where, const char* key) {
   return d;
 }
 
+float float_number_of(const json& v, const Where& where, const char* key) {
+  const float f = static_cast<float>(number_of(v, where, key));
+  // Glia keeps these in float32: a value beyond its range would become infinity, which a
+  // written config cannot hold (JSON has no infinity).
+  if (!std::isfinite(f)) where.at(key).fail("expected a number within float32's range (±3.4e38)");
+  return f;
+}
+
 bool is_default(const json& v) {
   return v.is_null() || (v.is_boolean() && !v.get<bool>());
 }

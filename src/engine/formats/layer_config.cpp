@@ -46,7 +46,7 @@ void check_dtype(const json& config, const Where& where) {
 float float_option(const json& config, const Where& where, const char* key, float fallback) {
   const json* p = find(config, key);
   if (!p) return fallback;
-  return static_cast<float>(number_of(*p, where, key));
+  return float_number_of(*p, where, key);
 }
 
 std::string activation_from(const json& config, const Where& where) {
@@ -255,7 +255,7 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     keys({"max_value", "negative_slope", "threshold"});
     float max_value = std::numeric_limits<float>::infinity();
     if (const json* m = find(c, "max_value"); m && !m->is_null())
-      max_value = static_cast<float>(number_of(*m, w, "max_value"));
+      max_value = float_number_of(*m, w, "max_value");
     const float slope = float_option(c, w, "negative_slope", 0.0f);
     const float threshold = float_option(c, w, "threshold", 0.0f);
     if (!(max_value >= 0.0f)) w.at("max_value").fail("expected max_value >= 0 or null");

@@ -128,8 +128,8 @@ Regularizer regularizer_from(const json& v, const Where& where) {
   }
   const json& c = config_of(v, where);
   check_keys(c, where, {"l1", "l2"});
-  if (auto* p = find(c, "l1")) r.l1 = static_cast<float>(number_of(*p, where, "l1"));
-  if (auto* p = find(c, "l2")) r.l2 = static_cast<float>(number_of(*p, where, "l2"));
+  if (auto* p = find(c, "l1")) r.l1 = float_number_of(*p, where, "l1");
+  if (auto* p = find(c, "l2")) r.l2 = float_number_of(*p, where, "l2");
   return r;
 }
 
@@ -182,7 +182,7 @@ Constraint constraint_from(const json& v, const Where& where) {
   else
     check_keys(config, where, {"min_value", "max_value", "rate", "axis"});
   auto number = [&](const char* key, float& out) {
-    if (const json* p = find(config, key)) out = static_cast<float>(number_of(*p, where, key));
+    if (const json* p = find(config, key)) out = float_number_of(*p, where, key);
   };
   number("min_value", c.min_value);
   number("max_value", c.max_value);
