@@ -250,16 +250,17 @@ class Pages(unittest.TestCase):
                  if "accuracy" in h.get_attribute("data-sort")]
         self.assertTrue(heads, "no th[data-sort] for the metric accuracy: %s"
                         % [h.get_attribute("data-sort") for h in b.qa("#runs-table th[data-sort]")])
+        key = heads[0].get_attribute("data-sort")
         acc = {self.small[n]: v[0] for n, v in SMALL.items()}
+        aria = ("const th = document.querySelector(`#runs-table th[data-sort=\"${arguments[0]}\"]`);"
+                "return th ? th.getAttribute('aria-sort') : null")
         seen = set()
         for _ in range(2):
-            before = b.q("#runs-table th[data-sort='%s']" % heads[0].get_attribute("data-sort"))
-            before_sort = before.get_attribute("aria-sort")
-            before.click()
+            before_sort = b.js(aria, key)
+            b.q('#runs-table th[data-sort="%s"]' % key).click()
 
             def sorted_now():
-                th = b.q("#runs-table th[data-sort='%s']" % heads[0].get_attribute("data-sort"))
-                direction = th.get_attribute("aria-sort")
+                direction = b.js(aria, key)
                 if direction not in ("ascending", "descending") or direction == before_sort:
                     return None
                 ids = [i for i in self.row_ids() if i in acc]
