@@ -138,8 +138,9 @@ class Performance(unittest.TestCase):
         self.assertGreater(samples[-1]["points"], samples[0]["points"] + HOLD_S / LOG_EVERY_S / 2,
                            "the page stopped receiving points")
         growth = (samples[-1]["heap"] - samples[0]["heap"]) / 2**20
-        log("live run page held %.0f s (%d points logged meanwhile): heap %+.2f MiB"
-            % (HOLD_S, samples[-1]["points"] - samples[0]["points"], growth))
+        gained = samples[-1]["points"] - samples[0]["points"]
+        log("live run page held %.0f s (%d points and log lines arrived meanwhile): heap %+.2f MiB"
+            " (%.0f bytes per point held)" % (HOLD_S, gained, growth, growth * 2**20 / max(gained, 1)))
         self.assertLess(growth, HEAP_LIMIT_MB, "the JS heap grew %.2f MiB in %.0f s: %s"
                         % (growth, HOLD_S, samples))
         b.get("/ui/w/%s/experiments" % WS_NAME)  # leaving the view closes its stream
