@@ -412,10 +412,12 @@ class Pages(unittest.TestCase):
         b.wait_ready("run")
         b.wait(lambda: "files job: done" in b.q("#run-log").text, 5,
                "#run-log has the job's output")
+        b.screenshot("run-logs")
 
         b.get(self.run_url(run, "models"))
         b.wait_ready("run")
         b.wait(lambda: "browser-model" in b.q("#run-models").text, 5, "#run-models lists the model")
+        b.screenshot("run-models")
 
     # ---------------------------------------------------------------- a live job
 
@@ -482,6 +484,7 @@ class Pages(unittest.TestCase):
         b.get("/ui/w/%s/datasets" % WS_NAME)
         b.wait_ready("datasets")
         self.assertIn("browser-data", b.q("#datasets-table").text)
+        b.screenshot("datasets")
         b.get("/ui/w/%s/datasets/browser-data/1" % WS_NAME)
         b.wait_ready("datasets")
         self.assertIn("browser-data", b.q("#dataset-detail").text)
