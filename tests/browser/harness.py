@@ -154,6 +154,11 @@ class Server:
     def stop(self):
         """SIGTERM: the server must stop gracefully (exit 0), also with the page's event streams
         open. Then the agents this test started are stopped."""
+        # Jobs a failed test left running are canceled (their processes end with them).
+        for status in ("Queued", "Running"):
+            out = glia(self.ws, "job", "list", "--status", status, "-o", "json", check=False)
+            for job in json.loads(out or "[]"):
+                glia(self.ws, "job", "cancel", job["id"], check=False)
         rc = None
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
