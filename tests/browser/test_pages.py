@@ -7,9 +7,11 @@ One `glia server` on a workspace seeded here (MLflow REST API, Glia's REST metri
 the order of their names.
 """
 
+import json
 import math
 import os
 import statistics
+import subprocess
 import time
 import unittest
 
@@ -17,7 +19,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from harness import (LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, glia, log, png_bytes,
+from harness import (GLIA, LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, glia, log, png_bytes,
                      quote, shutdown)
 
 SPIKE_MAX = (73421, 1234.5)   # step, value: the series' one maximum
@@ -494,6 +496,47 @@ class Pages(unittest.TestCase):
         b.wait_ready("compute")
         self.assertIn("local", b.q("#compute-table").text)
         b.screenshot("compute")
+
+    # ---------------------------------------------------------------- a sweep
+
+    def test_09_sweep(self):
+        b, s = self.b, self.server
+        self.allow = []
+        code = os.path.join(s.work, "code-sweep")
+        os.makedirs(code)
+        with open(os.path.join(code, "trial.py"), "w") as f:
+            f.write("import sys\nfrom glia import Run\nrun = Run.get_context(allow_offline=False)\n"
+                    "x, lr = float(sys.argv[1]), float(sys.argv[2])\n"
+                    "for epoch in range(1, 6):\n    run.log('acc', x * epoch / 5 - lr)\n")
+        with open(os.path.join(code, "sweep.yml"), "w") as f:
+            f.write("type: sweep\nexperiment_name: sweeps\ntrial:\n  code: .\n"
+                    "  command: python3 trial.py ${{search_space.x}} ${{search_space.lr}}\n"
+                    "sampling_algorithm: grid\nsearch_space:\n"
+                    "  x: {type: choice, values: [0.3, 0.9, 0.6]}\n"
+                    "  lr: {type: choice, values: [0.01, 0.1]}\n"
+                    "objective: {primary_metric: acc, goal: maximize}\n"
+                    "limits: {max_total_trials: 6, max_concurrent_trials: 3}\n")
+        p = subprocess.run([GLIA, "-w", s.ws, "job", "submit", "-f", "sweep.yml", "-o", "json"],
+                           cwd=code, capture_output=True, text=True, env=s.env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        sweep = json.loads(p.stdout)["id"]
+        self.assertEqual(s.wait_job(sweep, ("Completed", "Failed", "Canceled"), 90), "Completed")
+        best = s.api().rest("GET", "runs/best:" + sweep)["id"]
+        b.login(s.owner_token)
+        b.get("/ui/w/%s/sweeps/%s" % (WS_NAME, quote(sweep)))
+        b.wait_ready("sweep")
+        b.wait(lambda: len(b.qa("#trials-table [data-testid=trial-row]")) == 6, 5,
+               "6 rows in #trials-table")
+        marked = [r.get_attribute("data-run-id") for r in
+                  b.qa("#trials-table [data-testid=trial-row][data-best=true]")]
+        self.assertEqual(marked, [best], "the best trial's row is not the one marked")
+        first = b.q("#trials-table [data-testid=trial-row]").get_attribute("data-run-id")
+        self.assertEqual(first, best, "the trials are not sorted by the primary metric")
+        b.wait(lambda: (chart_state(b, "#sweep-chart") or {}).get("points") == 30, 5,
+               "#sweep-chart with 6 trials x 5 points")
+        self.assertAlmostEqual(chart_state(b, "#sweep-chart")["max"], 0.9 - 0.01)
+        self.assertTrue(b.qa("#parallel-coords svg"), "no #parallel-coords svg")
+        b.screenshot("sweep")
 
 
 if __name__ == "__main__":
