@@ -10,6 +10,7 @@ the order of their names.
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import time
@@ -537,6 +538,34 @@ class Pages(unittest.TestCase):
         self.assertAlmostEqual(chart_state(b, "#sweep-chart")["max"], 0.9 - 0.01)
         self.assertTrue(b.qa("#parallel-coords svg"), "no #parallel-coords svg")
         b.screenshot("sweep")
+
+    # ---------------------------------------------------------------- the system's theme
+
+    def test_10_dark_theme(self):
+        b, s = self.b, self.server
+        self.allow = []
+        b.login(s.owner_token)
+        background = "return getComputedStyle(document.body).backgroundColor"
+        b.get(self.runs_url("small"))
+        b.wait_ready("runs")
+        light = b.js(background)
+        try:
+            b.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+                "features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+            b.get(self.runs_url("small"))
+            b.wait_ready("runs")
+            dark = b.js(background)
+            b.screenshot("runs-dark")
+        finally:
+            b.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+                "features": [{"name": "prefers-color-scheme", "value": "light"}]})
+
+        def lightness(css):
+            r, g, bl = [float(v) for v in re.findall(r"[\d.]+", css)[:3]]
+            return (r + g + bl) / 3
+
+        self.assertGreater(lightness(light), 128, "the light theme's background is %s" % light)
+        self.assertLess(lightness(dark), 128, "the dark theme's background is %s" % dark)
 
 
 if __name__ == "__main__":
