@@ -255,7 +255,8 @@ class Pages(unittest.TestCase):
                         % [h.get_attribute("data-sort") for h in b.qa("#runs-table th[data-sort]")])
         key = heads[0].get_attribute("data-sort")
         acc = {self.small[n]: v[0] for n, v in SMALL.items()}
-        aria = ("const th = document.querySelector(`#runs-table th[data-sort=\"${arguments[0]}\"]`);"
+        aria = ("const th = document.querySelector("
+                "`#runs-table th[data-sort=\"${arguments[0]}\"]`);"
                 "return th ? th.getAttribute('aria-sort') : null")
         seen = set()
         for _ in range(2):

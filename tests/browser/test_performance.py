@@ -140,7 +140,8 @@ class Performance(unittest.TestCase):
         growth = (samples[-1]["heap"] - samples[0]["heap"]) / 2**20
         gained = samples[-1]["points"] - samples[0]["points"]
         log("live run page held %.0f s (%d points and log lines arrived meanwhile): heap %+.2f MiB"
-            " (%.0f bytes per point held)" % (HOLD_S, gained, growth, growth * 2**20 / max(gained, 1)))
+            " (%.0f bytes per point held)"
+            % (HOLD_S, gained, growth, growth * 2**20 / max(gained, 1)))
         self.assertLess(growth, HEAP_LIMIT_MB, "the JS heap grew %.2f MiB in %.0f s: %s"
                         % (growth, HOLD_S, samples))
         b.get("/ui/w/%s/experiments" % WS_NAME)  # leaving the view closes its stream
