@@ -48,8 +48,10 @@ export function pathSegs(p) { return p.split('/').map(encodeURIComponent).join('
 export const api = {
   async get(path, query, signal) { return (await request('GET', path, {query, signal})).json(); },
   async text(path, query, signal) { return (await request('GET', path, {query, signal})).text(); },
+  /// body null: a POST with no body (routes that take none, as runs/{id}/cancel, refuse one).
   async post(path, body) {
-    const res = await request('POST', path, {body: body === undefined ? {} : body});
+    const res = await request('POST', path, {body: body === undefined ? {} : body === null ? undefined
+                                                                                           : body});
     return res.status === 204 ? null : res.json();
   },
   async patch(path, body) { return (await request('PATCH', path, {body})).json(); },
