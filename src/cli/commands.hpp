@@ -21,6 +21,8 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
 /// `glia user ...` and `glia token ...` (access.cpp).
 void register_access(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
+/// `glia ui`: the web view of the local workspace on 127.0.0.1 (ui.cpp).
+void register_ui(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_endpoints(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);
 void register_train(CLI::App& app);
 void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir);

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   glia::cli::register_agent(app, workspace_dir);
   glia::cli::register_access(app, workspace_dir);
   glia::cli::register_server(app, workspace_dir);
+  glia::cli::register_ui(app, workspace_dir);
   glia::cli::register_endpoints(app, workspace_dir);
   glia::cli::register_train(app);
   refuse_workspace(app.get_subcommand("train"),

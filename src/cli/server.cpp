@@ -1,31 +1,14 @@
 // glia server: the workspace served over HTTP to a team (docs/server.md). A foreground process:
 // SIGTERM or SIGINT stops it gracefully (no new connections; requests in flight finish).
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
-#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "glia/escape.hpp"
-#include "glia/http/server.hpp"
-#include "glia/platform/local_agent.hpp"
-#include "server/routes.hpp"
+#include "cli/serve.hpp"
 
 namespace glia::cli {
 
 namespace {
-
-int g_signal_pipe[2] = {-1, -1};
-
-extern "C" void on_stop_signal(int sig) {
-  const char c = static_cast<char>(sig);
-  [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &c, 1);
-}
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT" (all interfaces).
 std::pair<std::string, int> parse_listen(const std::string& text) {
@@ -96,62 +79,19 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
                 ": workspace '" + ws.name() + "' uses " + ws.store_location() +
                 " (a workspace's store is chosen by glia workspace init --store)");
     }
-    server::ServerContext context({ws});
-    context.agent_command = {(tool_dir() / "glia").string(), "agent", "run"};
-    context.secure_cookies = !tls_cert->empty();
-    http::Router router;
-    server::register_all_routes(router, context);
-    http::ServerOptions options;
-    options.host = host;
-    options.port = port;
-    options.tls_cert = *tls_cert;
-    options.tls_key = *tls_key;
-    options.max_threads = *max_threads;
-    if (*access_log)
-      options.on_request = [](const http::Request& r, int status, double seconds) {
-        // Quoted: a decoded path may hold a newline (a forged log line) or any other byte.
-        std::fprintf(stderr, "%s %s %s %d %.1fms\n", escape_bytes(r.remote_addr).c_str(),
-                     escape_bytes(r.method).c_str(), escape_bytes(r.path).c_str(), status,
-                     seconds * 1e3);
-      };
-    http::Server server(router, options);
-    // Jobs queued before the server started (or left by a dead agent) go on now.
-    for (auto* served : context.workspaces()) {
-      platform::reconcile_if_no_agent(served->workspace);
-      context.wake_agent(*served);
-    }
-
-    if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) throw os_error("pipe", errno);
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGTERM, &sa, nullptr);
-    ::sigaction(SIGINT, &sa, nullptr);
-    std::atomic<bool> finished{false};
-    std::thread stopper([&server, &finished] {
-      char c = 0;
-      while (::read(g_signal_pipe[0], &c, 1) < 0 && errno == EINTR) {
-      }
-      if (c != 0)
-        std::fprintf(stderr, "glia server: %s: stopping (requests in flight finish)\n",
-                     c == SIGINT ? "SIGINT" : "SIGTERM");
-      // Again until run() has returned: a stop that came before it listened is a no-op.
-      while (!finished) {
-        server.stop();
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    });
-    std::printf("glia server: serving workspace '%s' on %s://%s:%d\n", ws.name().c_str(),
-                server.tls() ? "https" : "http", host.c_str(), server.port());
-    std::fflush(stdout);
-    server.run();
-    finished = true;
-    const char zero = 0;  // wakes the stopper when no signal came (run() ended on its own)
-    [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &zero, 1);
-    stopper.join();
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    std::fprintf(stderr, "glia server: stopped\n");
+    ServeOptions serve_options;
+    serve_options.host = host;
+    serve_options.port = port;
+    serve_options.tls_cert = *tls_cert;
+    serve_options.tls_key = *tls_key;
+    serve_options.max_threads = *max_threads;
+    serve_options.access_log = *access_log;
+    serve_options.on_listening = [&ws, host = host](int bound, bool tls) {
+      std::printf("glia server: serving workspace '%s' on %s://%s:%d\n", ws.name().c_str(),
+                  tls ? "https" : "http", host.c_str(), bound);
+      std::fflush(stdout);
+    };
+    serve(ws, serve_options);
   });
 }
 

@@ -323,6 +323,9 @@ std::vector<std::string> RemoteStore::deleted_runs() {
 RunSearchPage RemoteStore::search_runs(const RunSearch& q) {
   return as<RunSearchPage>(call("search_runs", {{"search", q}}, true));
 }
+int64_t RemoteStore::count_runs(const RunSearch& q) {
+  return as<int64_t>(call("count_runs", {{"search", q}}, true));
+}
 
 RegisteredModel RemoteStore::create_registered_model(const RegisteredModel& model) {
   return as<RegisteredModel>(call("create_registered_model", {{"model", model}}, false));

@@ -96,6 +96,7 @@ class RemoteStore : public platform::Store {
   void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
   std::vector<std::string> deleted_runs() override;
   platform::RunSearchPage search_runs(const platform::RunSearch& q) override;
+  int64_t count_runs(const platform::RunSearch& q) override;
   platform::RegisteredModel create_registered_model(
       const platform::RegisteredModel& model) override;
   std::optional<platform::RegisteredModel> find_registered_model(const std::string& name) override;

@@ -231,5 +231,35 @@ TEST_P(StoreContract, SearchRunsKeepsDeletedRunsApartAndRefusesForeignTokens) {
   EXPECT_EQ(f.ids(both), (V{"x0", "r2", "r1"}));  // x0 never started: created later
 }
 
+// Store::count_runs: the runs a search matches in all, whatever its order and page.
+TEST_P(StoreContract, CountRunsCountsWhatTheSearchMatches) {
+  SearchFixture f(*store_);
+  const std::vector<RunSearch> queries = {
+      f.query(),
+      f.query({metric("acc", SearchOp::Ge, 0.5)}),
+      f.query({metric("acc", SearchOp::Ne, 0.9)}),
+      f.query({text(SearchField::Tag, "team", SearchOp::ILike, "vision")}),
+      f.query({text(SearchField::Param, "lr", SearchOp::Eq, "0.1"),
+               text(SearchField::Attribute, "status", SearchOp::Eq, "Completed")}),
+      f.query({}, {{SearchField::Metric, "acc", false}}),
+      f.query({list(SearchField::Attribute, "run_id", SearchOp::In, {})})};
+  for (RunSearch q : queries)
+    for (const RunLifecycle l : {RunLifecycle::Active, RunLifecycle::Deleted, RunLifecycle::All}) {
+      q.lifecycle = l;
+      EXPECT_EQ(store_->count_runs(q), static_cast<int64_t>(f.ids(q).size()));
+    }
+  RunSearch q = f.query();
+  EXPECT_EQ(store_->count_runs(q), 5);
+  q.limit = 1;  // the page does not change the count
+  q.page_token = store_->search_runs(q).next_page_token;
+  EXPECT_EQ(store_->count_runs(q), 5);
+  RunSearch both = f.query();
+  both.experiment_ids.push_back(store_->find_experiment("elsewhere")->id);
+  EXPECT_EQ(store_->count_runs(both), 6);
+  RunSearch none;
+  EXPECT_EQ(store_->count_runs(none), 0);
+  EXPECT_THROW(store_->count_runs(f.query({metric("acc", SearchOp::Like, 1)})), Error);
+}
+
 }  // namespace
 }  // namespace glia::platform::testing_store

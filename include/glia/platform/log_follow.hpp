@@ -20,6 +20,9 @@ struct FollowOptions {
   /// Called about once a second while the run has not ended (e.g. to make sure an agent serves
   /// it, so a dead agent never leaves the follower waiting forever).
   std::function<void()> keep_alive;
+  /// Called after every poll of a run that has not ended, before sleeping (e.g. to look for
+  /// other news of the run at the same pace). Not called for a remote workspace's run.
+  std::function<void()> on_poll;
 };
 
 /// Passes the run's log to `sink` from the start, as it grows, until the run has ended and all

@@ -410,6 +410,8 @@ class Store {
   virtual std::vector<std::string> deleted_runs() = 0;
   /// One page of the runs matching `q` in its order (RunSearch).
   virtual RunSearchPage search_runs(const RunSearch& q) = 0;
+  /// How many runs `q` matches in all (its order, limit and page token aside): one COUNT query.
+  virtual int64_t count_runs(const RunSearch& q) = 0;
   /// Records a registered model's name (created_at 0: now); one already recorded is refused
   /// (Conflict).
   virtual RegisteredModel create_registered_model(const RegisteredModel& model) = 0;

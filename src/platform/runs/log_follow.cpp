@@ -67,6 +67,7 @@ RunRecord follow_log(Workspace& ws, const std::string& run_id,
       }
       return run;
     }
+    if (options.on_poll) options.on_poll();
     if (options.stop && options.stop->load()) return run;
     if (options.keep_alive &&
         ++polls % std::max(1, static_cast<int>(1.0 / options.poll_seconds)) == 0)

@@ -318,24 +318,45 @@ void lock_name(Tx& tx, const char* space, const std::string& name) {
 
 namespace glia::platform::pg {
 
+namespace {
+
+// A search query's values as PostgreSQL's text parameters.
+std::vector<std::string> search_params(const search_sql::Query& query) {
+  std::vector<std::string> params;
+  for (const search_sql::SqlValue& v : query.params) {
+    if (const auto* t = std::get_if<std::string>(&v)) {
+      check_text(*t);
+      params.push_back(*t);
+    } else if (const auto* d = std::get_if<double>(&v)) {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.17g", *d);
+      params.push_back(buf);
+    } else {
+      params.push_back(std::to_string(std::get<int64_t>(v)));
+    }
+  }
+  return params;
+}
+
+}  // namespace
+
+int64_t PgStore::count_runs(const RunSearch& q) {
+  const search_sql::Query query = search_sql::build_count(q, true);
+  const std::vector<std::string> params = search_params(query);
+  int64_t count = 0;
+  pool_.read([&](Tx& tx) {
+    count =
+        tx.exec_params(query.sql, pqxx::prepare::make_dynamic_params(params))[0][0].as<int64_t>();
+  });
+  return count;
+}
+
 RunSearchPage PgStore::search_runs(const RunSearch& q) {
   // One read transaction per part (a page led by a metric may need two).
   return search_sql::search(
       q, true, kRunColumns,
       [&](const search_sql::Query& query, std::vector<search_sql::Row>& rows) {
-        std::vector<std::string> params;
-        for (const search_sql::SqlValue& v : query.params) {
-          if (const auto* t = std::get_if<std::string>(&v)) {
-            check_text(*t);
-            params.push_back(*t);
-          } else if (const auto* d = std::get_if<double>(&v)) {
-            char buf[40];
-            std::snprintf(buf, sizeof buf, "%.17g", *d);
-            params.push_back(buf);
-          } else {
-            params.push_back(std::to_string(std::get<int64_t>(v)));
-          }
-        }
+        const std::vector<std::string> params = search_params(query);
         constexpr int kFirst = 23;  // after kRunColumns
         const int keys = static_cast<int>(query.numeric_keys.size());
         const size_t before = rows.size();

@@ -130,11 +130,20 @@ class Builder {
 
   std::string condition(const RunCondition& c) {
     const bool number = is_number_field(c.field, c.key);
-    const std::string v = value(c.field, c.key);
     auto refuse = [&](const char* expected) {
       return Error("invalid condition on " + field_name(c.field, c.key) + ": " + expected);
     };
     const char* ops[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
+    if (c.field == SearchField::Metric && c.op <= SearchOp::Ge && c.number) {
+      // The runs whose latest value compares: a range of the name's index (metric_latest_by_name),
+      // not a lookup per run. NaN is no value: it never compares.
+      const char* nan = pg_ ? "'NaN'::float8" : "'NaN'";
+      const std::string name = param(c.key);
+      return std::string("r.id IN (SELECT ml.run_id FROM metric_latest ml WHERE ml.name = ") +
+             name + " AND ml.value <> " + nan + " AND ml.value" + ops[static_cast<int>(c.op)] +
+             param(*c.number) + ")";
+    }
+    const std::string v = value(c.field, c.key);
     switch (c.op) {
       case SearchOp::Eq:
       case SearchOp::Ne:
@@ -296,6 +305,23 @@ Query build(const RunSearch& q, bool postgres, const char* run_columns, Part par
     sql += col + (q.order[i].ascending ? " ASC, " : " DESC, ");
   }
   sql += "s.search_start DESC, s.search_id" + std::string(text_key) + " LIMIT " + b.param(fetch);
+  out.sql = std::move(sql);
+  out.params = std::move(b.params);
+  return out;
+}
+
+Query build_count(const RunSearch& q, bool postgres) {
+  Builder b(postgres);
+  std::string sql =
+      "SELECT COUNT(*) FROM runs r LEFT JOIN deleted_runs d ON d.run_id = r.id WHERE "
+      "r.experiment_id IN (";
+  for (size_t i = 0; i < q.experiment_ids.size(); ++i)
+    sql += (i ? ", " : "") + b.param(q.experiment_ids[i]);
+  sql += q.experiment_ids.empty() ? "NULL)" : ")";
+  if (q.lifecycle == RunLifecycle::Active) sql += " AND d.run_id IS NULL";
+  if (q.lifecycle == RunLifecycle::Deleted) sql += " AND d.run_id IS NOT NULL";
+  for (const RunCondition& c : q.conditions) sql += " AND " + b.condition(c);
+  Query out;
   out.sql = std::move(sql);
   out.params = std::move(b.params);
   return out;

@@ -30,6 +30,10 @@ Part first_part(const RunSearch& q);
 /// `fetch` rows at most (the page's size + 1: one more tells a next page).
 Query build(const RunSearch& q, bool postgres, const char* run_columns, Part part, int64_t fetch);
 
+/// The query counting the runs `q` matches (its order, limit and page token aside): one row, one
+/// column.
+Query build_count(const RunSearch& q, bool postgres);
+
 /// A row's sort key, as read back to make the next page's token.
 using KeyValue = std::optional<std::variant<double, std::string>>;
 std::string make_token(const RunSearch& q, const std::vector<KeyValue>& keys, double start,

@@ -438,4 +438,13 @@ RunSearchPage SqliteStore::search_runs(const RunSearch& q) {
       });
 }
 
+int64_t SqliteStore::count_runs(const RunSearch& q) {
+  std::lock_guard lock(mu_);
+  const search_sql::Query query = search_sql::build_count(q, false);
+  Stmt s(db_, query.sql);
+  for (size_t i = 0; i < query.params.size(); ++i)
+    std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 1), v); }, query.params[i]);
+  return s.step() ? s.int64(0) : 0;
+}
+
 }  // namespace glia::platform::sqlite

@@ -97,6 +97,7 @@ class SqliteStore : public Store {
   void set_run_deleted(const std::string& run_id, std::optional<double> at) override;
   std::vector<std::string> deleted_runs() override;
   RunSearchPage search_runs(const RunSearch& q) override;
+  int64_t count_runs(const RunSearch& q) override;
   RegisteredModel create_registered_model(const RegisteredModel& model) override;
   std::optional<RegisteredModel> find_registered_model(const std::string& name) override;
   std::vector<RegisteredModel> list_registered_models() override;

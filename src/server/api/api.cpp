@@ -185,7 +185,9 @@ std::optional<int64_t> json_integer(const nlohmann::json& v, int64_t min, int64_
 void register_api_routes(http::Router& router, ServerContext& context) {
   api::register_openapi_route(router);
   api::register_workspace_routes(router, context);
+  api::register_search_routes(router, context);  // before /runs/{id}
   api::register_run_routes(router, context);
+  api::register_event_routes(router, context);
   api::register_metric_routes(router, context);
   api::register_file_routes(router, context);
   api::register_asset_routes(router, context);

@@ -66,6 +66,9 @@ std::optional<int64_t> version_param(const http::Request& request, const std::st
 
 // Each group adds its routes (one file each).
 void register_workspace_routes(http::Router& router, ServerContext& context);
+/// GET .../runs/search (search_routes.cpp) and GET .../runs/{id}/events (event_routes.cpp: SSE).
+void register_search_routes(http::Router& router, ServerContext& context);
+void register_event_routes(http::Router& router, ServerContext& context);
 void register_run_routes(http::Router& router, ServerContext& context);
 void register_metric_routes(http::Router& router, ServerContext& context);
 void register_file_routes(http::Router& router, ServerContext& context);

@@ -1,6 +1,9 @@
 // Run metrics: the latest values, one metric's history (downsampled for charts on request), and
 // a batch of values logged at once (all or none; exactly once with an Idempotency-Key).
 #include <cmath>
+#include <cstring>
+#include <list>
+#include <mutex>
 
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
@@ -93,6 +96,54 @@ std::optional<std::string> idempotency_key(const http::Request& r) {
   return key;
 }
 
+// Downsampled histories answered recently, so a chart drawn again (another tab, the compare
+// view, another user) does not read a long series again: a million points cost ~165 ms to read
+// from SQLite, the answer from here ~1 ms (bench/README.md "Web view"). An entry is used only
+// while the series' last logged point is still the one it was made with (every logged point
+// becomes the latest, so a series that grew is read again); a few answers of a few hundred KB.
+class HistoryCache {
+ public:
+  std::optional<std::string> find(const std::string& key, const platform::MetricPoint& latest) {
+    std::lock_guard lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->key != key) continue;
+      if (!same(it->latest, latest)) {
+        entries_.erase(it);
+        return std::nullopt;
+      }
+      entries_.splice(entries_.begin(), entries_, it);  // most recent first
+      return it->body;
+    }
+    return std::nullopt;
+  }
+  void put(const std::string& key, const platform::MetricPoint& latest, const std::string& body) {
+    std::lock_guard lock(mu_);
+    entries_.remove_if([&](const Entry& e) { return e.key == key; });
+    entries_.push_front({key, latest, body});
+    if (entries_.size() > kEntries) entries_.pop_back();
+  }
+
+ private:
+  static constexpr size_t kEntries = 32;
+  struct Entry {
+    std::string key;
+    platform::MetricPoint latest;
+    std::string body;
+  };
+  static bool same(const platform::MetricPoint& a, const platform::MetricPoint& b) {
+    // Bitwise: NaN equals NaN, and 0.0 differs from -0.0 (another value was logged).
+    return a.step == b.step && std::memcmp(&a.value, &b.value, sizeof(double)) == 0 &&
+           std::memcmp(&a.wall_time, &b.wall_time, sizeof(double)) == 0;
+  }
+  std::mutex mu_;
+  std::list<Entry> entries_;
+};
+
+HistoryCache& history_cache() {
+  static HistoryCache cache;
+  return cache;
+}
+
 }  // namespace
 
 void register_metric_routes(http::Router& router, ServerContext& context) {
@@ -120,6 +171,18 @@ void register_metric_routes(http::Router& router, ServerContext& context) {
     const std::string& id = r.param("id");
     const std::string& name = r.param("name");
     store.get_run(id);
+    // A downsampled answer is kept (HistoryCache), keyed by everything it depends on.
+    std::optional<platform::MetricPoint> latest;
+    std::string key;
+    if (max_points) {
+      const auto all_latest = store.latest_metrics(id);
+      if (const auto it = all_latest.find(name); it != all_latest.end()) latest = it->second;
+      key = s.served.name + '\0' + id + '\0' + name + '\0' + std::to_string(*max_points) + '\0' +
+            method_name.value_or("minmax");
+      if (latest)
+        if (auto body = history_cache().find(key, *latest))
+          return http::Response::text(std::move(*body), "application/json");
+    }
     const auto series = store.metric_series(id, name);
     if (series.empty())
       throw Error(ErrorKind::NotFound, "run '" + id + "' has no metric " + quote_bytes(name));
@@ -141,6 +204,11 @@ void register_metric_routes(http::Router& router, ServerContext& context) {
                           {"downsampled", downsampled},
                           {"points", std::move(points)}};
     out["method"] = downsampled ? nlohmann::json(method_name.value_or("minmax")) : nullptr;
+    if (latest) {
+      std::string body = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      history_cache().put(key, *latest, body);
+      return http::Response::text(std::move(body), "application/json");
+    }
     return http::Response::json(out);
   });
 

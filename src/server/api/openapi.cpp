@@ -216,6 +216,7 @@ json schemas() {
       {"additionalProperties",
        {{"type", "string"}, {"maxLength", 4096}, {"pattern", "^[^\\x00]*$"}}}};
   add_endpoint_schemas(s);
+  add_webview_schemas(s);
   return s;
 }
 
@@ -361,6 +362,7 @@ json build() {
       {"required", true}, {"content", json_content(ref("ComputeUpdate"))}};
   add_remote_paths(paths, w);
   add_endpoint_paths(paths, w);
+  add_webview_paths(paths, w);
 
   return {{"openapi", "3.1.0"},
           {"info",

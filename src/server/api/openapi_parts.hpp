@@ -40,5 +40,8 @@ void add_remote_paths(json& paths, const std::string& w);
 /// Online endpoints' schemas and paths (openapi_endpoints.cpp).
 void add_endpoint_schemas(json& schemas);
 void add_endpoint_paths(json& paths, const std::string& w);
+/// The runs search and a run's events (openapi_webview.cpp); the schemas after "Run".
+void add_webview_schemas(json& schemas);
+void add_webview_paths(json& paths, const std::string& w);
 
 }  // namespace glia::server::api::openapi

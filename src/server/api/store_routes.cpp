@@ -387,6 +387,9 @@ const std::map<std::string, Method>& methods() {
       {"search_runs", {Role::Reader, "search runs", {"search"}, [](Args& a, S& s, const P&, bool&) -> json {
                          return s.search_runs(a.get<platform::RunSearch>("search"));
                        }}},
+      {"count_runs", {Role::Reader, "search runs", {"search"}, [](Args& a, S& s, const P&, bool&) -> json {
+                        return s.count_runs(a.get<platform::RunSearch>("search"));
+                      }}},
       {"create_registered_model",
        {Role::Contributor, "register models", {"model"}, [](Args& a, S& s, const P&, bool&) -> json {
           const auto m = a.get<platform::RegisteredModel>("model");

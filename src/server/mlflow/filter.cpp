@@ -363,4 +363,61 @@ const char* op_name(Op op) {
   return "?";
 }
 
+namespace {
+
+platform::SearchField field_of(Entity e) {
+  switch (e) {
+    case Entity::Metric:
+      return platform::SearchField::Metric;
+    case Entity::Param:
+      return platform::SearchField::Param;
+    case Entity::Tag:
+      return platform::SearchField::Tag;
+    case Entity::Attribute:
+      break;
+  }
+  return platform::SearchField::Attribute;
+}
+
+platform::SearchOp op_of(Op op) {
+  using platform::SearchOp;
+  switch (op) {
+    case Op::Eq:
+      return SearchOp::Eq;
+    case Op::Ne:
+      return SearchOp::Ne;
+    case Op::Lt:
+      return SearchOp::Lt;
+    case Op::Le:
+      return SearchOp::Le;
+    case Op::Gt:
+      return SearchOp::Gt;
+    case Op::Ge:
+      return SearchOp::Ge;
+    case Op::Like:
+      return SearchOp::Like;
+    case Op::ILike:
+      return SearchOp::ILike;
+    case Op::In:
+      return SearchOp::In;
+    case Op::NotIn:
+      return SearchOp::NotIn;
+    case Op::IsNull:
+      return SearchOp::IsNull;
+    case Op::IsNotNull:
+      break;
+  }
+  return SearchOp::IsNotNull;
+}
+
+}  // namespace
+
+platform::RunCondition condition_of(const Comparison& c) {
+  return platform::RunCondition{field_of(c.entity), c.key, op_of(c.op), c.number, c.text, c.list};
+}
+
+platform::RunOrder order_of(const OrderBy& o) {
+  return platform::RunOrder{field_of(o.entity), o.key, o.ascending};
+}
+
 }  // namespace glia::server::mlflow

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "glia/platform/store.hpp"
+
 namespace glia::server::mlflow {
 
 enum class Entity { Metric, Param, Tag, Attribute };
@@ -48,5 +50,10 @@ bool compare_text(const std::string& actual, const Comparison& c);
 bool compare_number(double actual, Op op, double value);
 
 const char* op_name(Op op);
+
+/// A clause as the store's search condition, and an order-by clause as its sort key (as they
+/// are: an attribute the store does not know is refused when the store builds its query).
+platform::RunCondition condition_of(const Comparison& c);
+platform::RunOrder order_of(const OrderBy& o);
 
 }  // namespace glia::server::mlflow

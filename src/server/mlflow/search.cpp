@@ -68,54 +68,6 @@ void check_clause(const Comparison& c) {
   }
 }
 
-SearchField field_of(Entity e) {
-  switch (e) {
-    case Entity::Metric:
-      return SearchField::Metric;
-    case Entity::Param:
-      return SearchField::Param;
-    case Entity::Tag:
-      return SearchField::Tag;
-    case Entity::Attribute:
-      break;
-  }
-  return SearchField::Attribute;
-}
-
-SearchOp op_of(Op op) {
-  switch (op) {
-    case Op::Eq:
-      return SearchOp::Eq;
-    case Op::Ne:
-      return SearchOp::Ne;
-    case Op::Lt:
-      return SearchOp::Lt;
-    case Op::Le:
-      return SearchOp::Le;
-    case Op::Gt:
-      return SearchOp::Gt;
-    case Op::Ge:
-      return SearchOp::Ge;
-    case Op::Like:
-      return SearchOp::Like;
-    case Op::ILike:
-      return SearchOp::ILike;
-    case Op::In:
-      return SearchOp::In;
-    case Op::NotIn:
-      return SearchOp::NotIn;
-    case Op::IsNull:
-      return SearchOp::IsNull;
-    case Op::IsNotNull:
-      break;
-  }
-  return SearchOp::IsNotNull;
-}
-
-RunCondition condition_of(const Comparison& c) {
-  return RunCondition{field_of(c.entity), c.key, op_of(c.op), c.number, c.text, c.list};
-}
-
 // A searched experiment: the store's id and MLflow's id text.
 struct Experiment {
   int64_t id;
@@ -183,7 +135,7 @@ http::Response search(Call& call) {
                     "': runs order by run_id, run_name, user_id, start_time, end_time, a "
                     "metric, a param or a tag");
     }
-    q.order.push_back({field_of(order.entity), order.key, order.ascending});
+    q.order.push_back(order_of(order));
   }
   json page_fields = f;  // max_results checked as elsewhere; the token is the store's
   page_fields.erase("page_token");

@@ -1,0 +1,225 @@
+// The REST routes the web view added: the runs search (filter, sort, pages, total, bad input) and
+// a run's Server-Sent Events (the events in order for a run that logs points and ends; a client
+// that goes away ends the stream), through Router::dispatch on a real workspace.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "glia/platform/clock.hpp"
+#include "server_api_fixture.hpp"
+
+namespace glia::server {
+namespace {
+
+using nlohmann::json;
+using testing_api::ServerApiTest;
+using namespace std::chrono_literals;
+
+class WebviewApiTest : public ServerApiTest {
+ protected:
+  // Runs s0..s{n-1} in experiment "sweep": acc = i / 10 (s3 has none), lr param, team tag.
+  void seed(int n) {
+    auto& store = ws().store();
+    for (int i = 0; i < n; ++i) {
+      platform::NewRun run;
+      run.experiment = "sweep";
+      run.command = "x";
+      run.tags = {{"team", i % 2 ? "b" : "a"}};
+      const std::string id = store.create_run(run).id;
+      store.set_status(id, platform::RunStatus::Running, 1000.0 + i);
+      if (i != 3) store.log_metrics(id, {{"acc", 0, i / 10.0, 1000.0 + i}});
+      store.log_params(id, {{"lr", std::to_string(i)}});
+      ids_.push_back(id);
+    }
+  }
+  json search(const std::string& query, int status = 200) {
+    const auto r = call("GET", api_ + "/runs/search?" + query, reader_);
+    EXPECT_EQ(r.status, status) << query << ": " << r.body;
+    return r.status == 200 ? body_of(r) : json();
+  }
+  std::vector<std::string> ids_;
+};
+
+TEST_F(WebviewApiTest, SearchFiltersSortsPagesAndCounts) {
+  seed(8);
+  json all = search("experiment=sweep&order_by=metrics.acc DESC");
+  EXPECT_EQ(all["total"], 8);
+  ASSERT_EQ(all["runs"].size(), 8u);
+  EXPECT_EQ(all["runs"][0]["id"], ids_[7]);
+  EXPECT_EQ(all["runs"][0]["metrics"]["acc"], 0.7);
+  EXPECT_EQ(all["runs"][0]["params"]["lr"], "7");
+  EXPECT_EQ(all["runs"][7]["id"], ids_[3]);  // no acc: last
+  EXPECT_EQ(all["next_page_token"], "");
+
+  json f = search("experiment=sweep&filter=metrics.acc > 0.35 and tags.team = 'a'");
+  EXPECT_EQ(f["total"], 2);  // s4, s6
+  std::set<std::string> got;
+  for (const auto& r : f["runs"]) got.insert(r["id"]);
+  EXPECT_EQ(got, (std::set<std::string>{ids_[4], ids_[6]}));
+
+  // Pages of 3 in params.lr order (text), two clauses (comma and repeated), each run once.
+  std::vector<std::string> paged;
+  std::string token;
+  for (int page = 0; page < 10; ++page) {
+    json p = search("experiment=sweep&order_by=params.lr,attributes.run_id DESC&limit=3" +
+                    (token.empty() ? "" : "&page_token=" + token));
+    EXPECT_EQ(p["total"], 8);
+    for (const auto& r : p["runs"]) paged.push_back(r["id"]);
+    token = p["next_page_token"];
+    if (token.empty()) break;
+  }
+  EXPECT_EQ(paged, ids_);
+  json repeated = search("experiment=sweep&order_by=params.lr&order_by=attributes.run_id&limit=2");
+  EXPECT_EQ(repeated["runs"][0]["id"], ids_[0]);
+
+  // Every experiment when none is named; the status attribute is Glia's.
+  EXPECT_EQ(search("")["total"], 10);  // + the fixture's two runs
+  EXPECT_EQ(search("filter=attributes.status = 'Queued'")["total"], 1);
+  EXPECT_EQ(search("limit=1")["runs"].size(), 1u);
+
+  search("filter=metrics.acc >", 400);
+  search("filter=bogus.x = 1", 400);
+  search("filter=metrics.acc = 'text'", 400);
+  search("filter=attributes.nothing = 'x'", 400);
+  search("order_by=attributes.nothing", 400);
+  search("order_by=metrics.acc,", 400);
+  search("limit=0", 400);
+  search("limit=1001", 400);
+  search("page_token=zz", 400);
+  search("unknown=1", 400);
+  search("experiment=none", 404);
+  EXPECT_EQ(call("GET", api_ + "/runs/search", "").status, 401);
+}
+
+// A sink that keeps the events (thread-safe to read while the stream writes) and can go away.
+class EventSink : public http::BodySink {
+ public:
+  bool write(const char* data, size_t size) override {
+    std::lock_guard lock(mu_);
+    if (gone_after_ >= 0 && writes_ >= gone_after_) return false;
+    ++writes_;
+    bytes_.append(data, size);
+    return true;
+  }
+  bool stopping() const override { return stopping_; }
+  std::string bytes() {
+    std::lock_guard lock(mu_);
+    return bytes_;
+  }
+  // The events' names in order.
+  std::vector<std::string> names() {
+    std::vector<std::string> out;
+    const std::string all = bytes();
+    for (size_t p = all.find("event: "); p != std::string::npos; p = all.find("event: ", p + 1))
+      out.push_back(all.substr(p + 7, all.find('\n', p) - p - 7));
+    return out;
+  }
+  int gone_after_ = -1;  // writes accepted before the client goes (-1: never)
+  std::atomic<bool> stopping_{false};
+
+ private:
+  std::mutex mu_;
+  int writes_ = 0;
+  std::string bytes_;
+};
+
+TEST_F(WebviewApiTest, EventsStreamHelloRunMetricsThenEnd) {
+  auto& store = ws().store();
+  store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());
+  store.log_metrics(run_, {{"loss", 0, 2.0, 1.0}});  // before: the page loads it itself
+  const auto r = call("GET", api_ + "/runs/" + run_ + "/events", reader_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/event-stream");
+  ASSERT_TRUE(r.stream);
+  EventSink sink;
+  auto done = std::async(std::launch::async, [&] { return r.stream(sink); });
+  for (int i = 0; i < 100 && sink.names().size() < 2; ++i) std::this_thread::sleep_for(20ms);
+  store.log_metrics(run_, {{"loss", 1, 1.5, 2.0}, {"acc", 1, 0.5, 2.0}});
+  for (int i = 0; i < 100 && sink.names().size() < 3; ++i) std::this_thread::sleep_for(20ms);
+  store.log_metrics(run_, {{"loss", 2, 1.0, 3.0}});
+  store.set_status(run_, platform::RunStatus::Completed, platform::now_seconds());
+  ASSERT_EQ(done.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(done.get());
+  const auto names = sink.names();
+  ASSERT_GE(names.size(), 5u) << sink.bytes();
+  EXPECT_EQ(names[0], "hello");
+  EXPECT_EQ(names[1], "run");
+  EXPECT_EQ(names.back(), "end");
+  EXPECT_EQ(std::count(names.begin(), names.end(), "run"), 2);  // and on the status change
+  // Every point logged after hello, once, in order; none logged before it.
+  std::vector<std::pair<std::string, int64_t>> points;
+  const std::string all = sink.bytes();
+  for (size_t p = all.find("event: metrics\ndata: "); p != std::string::npos;
+       p = all.find("event: metrics\ndata: ", p + 1)) {
+    const size_t start = p + 21;
+    const json data = json::parse(all.substr(start, all.find('\n', start) - start));
+    for (const auto& [name, list] : data["points"].items())
+      for (const auto& point : list) points.emplace_back(name, point["step"].get<int64_t>());
+  }
+  std::sort(points.begin(), points.end());
+  EXPECT_EQ(points,
+            (std::vector<std::pair<std::string, int64_t>>{{"acc", 1}, {"loss", 1}, {"loss", 2}}));
+  EXPECT_NE(all.find(R"("status":"Completed")"), std::string::npos);
+}
+
+TEST_F(WebviewApiTest, EventsEndWhenTheClientGoesOrTheServerStops) {
+  auto& store = ws().store();
+  store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());
+  {
+    const auto r = call("GET", api_ + "/runs/" + run_ + "/events?log_tail=0", reader_);
+    EventSink sink;
+    sink.gone_after_ = 2;  // hello and run, then the client is gone
+    auto done = std::async(std::launch::async, [&] { return r.stream(sink); });
+    std::this_thread::sleep_for(300ms);
+    store.log_metrics(run_, {{"loss", 0, 1.0, 1.0}});  // the next write fails
+    ASSERT_EQ(done.wait_for(5s), std::future_status::ready);
+    EXPECT_FALSE(done.get());
+  }
+  {
+    const auto r = call("GET", api_ + "/runs/" + run_ + "/events", reader_);
+    EventSink sink;
+    auto done = std::async(std::launch::async, [&] { return r.stream(sink); });
+    std::this_thread::sleep_for(300ms);
+    sink.stopping_ = true;
+    ASSERT_EQ(done.wait_for(5s), std::future_status::ready);
+    EXPECT_TRUE(done.get());
+    EXPECT_EQ(sink.names(), (std::vector<std::string>{"hello", "run"}));
+  }
+  EXPECT_EQ(call("GET", api_ + "/runs/nope/events", reader_).status, 404);
+  EXPECT_EQ(call("GET", api_ + "/runs/" + run_ + "/events?log_tail=-1", reader_).status, 400);
+  EXPECT_EQ(call("GET", api_ + "/runs/" + run_ + "/events", "").status, 401);
+}
+
+// A downsampled history is kept for the next request only while the series is unchanged: a point
+// logged since (even at an earlier step) is in the next answer.
+TEST_F(WebviewApiTest, ADownsampledHistoryKeptIsReadAgainOnceTheSeriesGrows) {
+  auto& store = ws().store();
+  std::vector<platform::MetricPoint> points;
+  for (int i = 0; i < 100; ++i) points.push_back({"loss", i, 1.0 / (i + 1), 1.0 + i});
+  store.log_metrics(run_, points);
+  const std::string url = api_ + "/runs/" + run_ + "/metrics/loss?max_points=10";
+  const json first = body_of(call("GET", url, reader_));
+  EXPECT_EQ(first["total"], 100);
+  EXPECT_EQ(body_of(call("GET", url, reader_)), first);
+  store.log_metrics(run_, {{"loss", 50, 99.0, 200.0}});  // a spike in the middle
+  const json grown = body_of(call("GET", url, reader_));
+  EXPECT_EQ(grown["total"], 101);
+  double highest = 0;
+  for (const auto& p : grown["points"]) highest = std::max(highest, p["value"].get<double>());
+  EXPECT_EQ(highest, 99.0);
+  // Another size or method is another answer.
+  EXPECT_LE(body_of(call("GET", url + "&method=lttb", reader_))["points"].size(), 10u);
+  EXPECT_EQ(body_of(call("GET", api_ + "/runs/" + run_ + "/metrics/loss?max_points=20",
+                         reader_))["points"]
+                .size(),
+            20u);
+}
+
+}  // namespace
+}  // namespace glia::server
