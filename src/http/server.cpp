@@ -20,6 +20,7 @@
 #include "glia/error.hpp"
 #include "glia/error_kinds.hpp"
 #include "glia/escape.hpp"
+#include "http/answer_checks.hpp"
 #include "http/inherited_socket.hpp"
 #include "http/worker_pool.hpp"
 
@@ -283,23 +284,9 @@ struct Server::Impl {
         }
       }
     }
-    // A header holding a line break would let what a handler copied into it (a name a user gave)
-    // write headers or a response of its own: a bug of the handler, answered as one.
-    std::string broken;  // the first header holding a line break, if any
-    for (const auto& [name, value] : res.headers)
-      if (broken.empty() &&
-          (name + value).find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
-        broken = name;
-    if (!broken.empty()) {
-      std::fprintf(stderr,
-                   "glia server: %s %s: internal error: response header %s holds a line break\n",
-                   escape_bytes(req.method).c_str(), escape_bytes(req.path).c_str(),
-                   escape_bytes(broken).c_str());
+    if (!headers_are_single_lines(req, res))
       res = Response::error(ErrorKind::Internal, "internal error (see the server's log)");
-    }
-    // A streamed answer goes out as it is written: no compression, whose buffers would hold a
-    // live stream back until its end.
-    if (res.stream && !res.content_length) mutable_in.headers.erase("Accept-Encoding");
+    choose_encoding(mutable_in.headers, res);
     write(res, out, close);
     if (options.on_request) {
       const double seconds =

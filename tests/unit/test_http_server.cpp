@@ -120,6 +120,21 @@ TEST_F(HttpServerTest, LiveStreamsAreNotHeldBackByCompression) {
   EXPECT_EQ(got.find("Content-Encoding"), std::string::npos) << got;
 }
 
+TEST_F(HttpServerTest, AnswersAreGzippedNeverBrotliEncoded) {
+  // cpp-httplib would pick brotli at its slowest setting for every browser (0.88 s for a 1,000-run
+  // JSON page against 0.16 s gzipped): gzip when accepted, else the bytes as they are.
+  auto ask = [&](const std::string& accept) {
+    return exchange(server_->port(),
+                    {"GET /hello HTTP/1.1\r\nHost: x\r\nAccept-Encoding: " + accept +
+                     "\r\nConnection: close\r\n\r\n"},
+                    300ms);
+  };
+  EXPECT_NE(ask("gzip, deflate, br").find("Content-Encoding: gzip"), std::string::npos);
+  const std::string br_only = ask("br");
+  EXPECT_EQ(br_only.find("Content-Encoding"), std::string::npos) << br_only;
+  EXPECT_NE(br_only.find("\"hello\":\"world\""), std::string::npos) << br_only;
+}
+
 TEST(HttpServer, AnExceptionOutsideAHandlerTellsTheClientNothingOfIt) {
   // Whatever escapes the adapter (here the access-log callback) reaches cpp-httplib, which put
   // e.what() in an EXCEPTION_WHAT header of its bare 500.

@@ -55,6 +55,9 @@ TEST_F(WebviewApiTest, SearchFiltersSortsPagesAndCounts) {
   EXPECT_EQ(all["runs"][0]["metrics"]["acc"], 0.7);
   EXPECT_EQ(all["runs"][0]["params"]["lr"], "7");
   EXPECT_EQ(all["runs"][7]["id"], ids_[3]);  // no acc: last
+  // What the table marks a sweep and a trial by: job_type always, parent for a trial.
+  EXPECT_TRUE(all["runs"][0]["job_type"].is_null());
+  EXPECT_FALSE(all["runs"][0].contains("parent"));
   EXPECT_EQ(all["next_page_token"], "");
 
   json f = search("experiment=sweep&filter=metrics.acc > 0.35 and tags.team = 'a'");

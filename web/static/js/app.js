@@ -82,6 +82,8 @@ function drawNav(ws, view) {
   const who = document.getElementById('whoami');
   const role = session?.workspaces.find((w) => w.name === ws)?.role;
   who.replaceChildren(session ? `${session.user}${role ? ' · ' + role : ''}` : '',
+                      h('button', {class: 'link', id: 'key-help-open', title: 'Keyboard shortcuts (?)',
+                                   onclick: keyHelp}, 'Keys'),
                       h('button', {class: 'link', id: 'logout', onclick: logout}, 'Sign out'));
 }
 
@@ -106,6 +108,9 @@ export async function render() {
   main.replaceChildren();
   try {
     let m = match(location.pathname);
+    // The view's module loads while the session is asked for (neither waits on the other).
+    const loading = m ? import(`./views/${m.view}.js`) : null;
+    if (loading) loading.catch(() => {});  // awaited below; a failure is reported there
     if (m?.view !== 'login' && !session) await loadSession();
     if (!m) {  // /ui/ or an unknown page: the first workspace's experiments
       const first = session?.workspaces[0]?.name;
@@ -118,7 +123,7 @@ export async function render() {
     const role = session?.workspaces.find((w) => w.name === ws)?.role || 'reader';
     const ctx = {api, navigate, toast, user: {name: session?.user || '', role}, refreshSession:
                    loadSession};
-    const module = await import(`./views/${m.view}.js`);
+    const module = await loading;
     if (mine !== generation) return;
     const root = h('div', {class: `view view-${m.view}`});
     main.append(root);
@@ -148,6 +153,83 @@ document.addEventListener('click', (e) => {
   e.preventDefault();
   navigate(a.getAttribute('href'));
 });
+// A click on a list row (tr[data-href]) outside its links, buttons and inputs opens the row.
+document.addEventListener('click', (e) => {
+  if (e.defaultPrevented || e.button !== 0) return;
+  const row = e.target.closest('main tr[data-href]');
+  if (!row || e.target.closest('a, button, input, select, label, textarea')) return;
+  if (e.metaKey || e.ctrlKey) { window.open(row.dataset.href, '_blank'); return; }
+  navigate(row.dataset.href);
+});
+
+// Keyboard: "/" focuses the view's filter (Escape leaves it); j/k or ↓/↑ move between the rows of
+// a list (tr[data-href], focused with a visible ring), Enter opens the focused row. A view that
+// draws its rows itself (the virtualized runs table) marks its table data-own-keys and handles
+// these keys for its rows.
+function typingIn(el) {
+  return el && el.closest && el.closest('input, textarea, select, [contenteditable=""], [contenteditable=true]');
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+  const target = e.target;
+  if (typingIn(target)) {
+    if (e.key === 'Escape' && target.matches('[data-filter]')) target.blur();
+    return;
+  }
+  if (e.key === '?') {
+    e.preventDefault();
+    keyHelp();
+    return;
+  }
+  if (e.key === '/') {
+    const filter = document.querySelector('main [data-filter]');
+    if (filter) {
+      e.preventDefault();
+      filter.focus();
+      if (filter.select) filter.select();
+    }
+    return;
+  }
+  if (document.querySelector('main [data-own-keys]')) return;
+  const rows = [...document.querySelectorAll('main tr[data-href]')];
+  if (!rows.length) return;
+  const current = document.activeElement && document.activeElement.closest &&
+                  document.activeElement.closest('tr[data-href]');
+  let i = current ? rows.indexOf(current) : -1;
+  if (e.key === 'j' || (e.key === 'ArrowDown' && current)) i = Math.min(rows.length - 1, i + 1);
+  else if (e.key === 'k' || (e.key === 'ArrowUp' && current)) i = Math.max(0, i - 1);
+  else if (e.key === 'Enter' && current && target === current) {
+    e.preventDefault();
+    navigate(current.dataset.href);
+    return;
+  } else {
+    return;
+  }
+  e.preventDefault();
+  const row = rows[i];
+  row.tabIndex = -1;
+  row.focus();
+  row.scrollIntoView({block: 'nearest'});
+});
+
+// "?": the keys, in a dialog (Escape closes it).
+const KEYS = [['/', 'focus the filter (Escape leaves it)'], ['j  ↓', 'next row'], ['k  ↑', 'previous row'],
+              ['Enter', 'open the row'], ['x  Space', 'select the run (runs table)'],
+              ['c', 'compare the selected runs (runs table)'],
+              ['PageUp PageDown Home End', 'move by a page, to the ends (runs table)'], ['?', 'this help']];
+function keyHelp() {
+  let dialog = document.getElementById('key-help');
+  if (!dialog) {
+    dialog = h('dialog', {id: 'key-help', 'aria-label': 'Keyboard shortcuts'},
+               h('h2', {}, 'Keyboard'),
+               h('dl', {class: 'props'}, KEYS.map(([k, what]) => [h('dt', {}, h('kbd', {}, k)), h('dd', {}, what)])),
+               h('form', {method: 'dialog'}, h('button', {type: 'submit'}, 'Close')));
+    document.body.append(dialog);
+  }
+  if (!dialog.open) dialog.showModal();
+}
+
 window.addEventListener('popstate', render);
 window.addEventListener('glia:unauthenticated', toLogin);
 render();

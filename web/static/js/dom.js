@@ -33,8 +33,17 @@ export function duration(seconds) {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
-/// Unix seconds → local "2026-12-05 14:03:07".
-export function time(unixSeconds) {
+/// A time as the API gives it (ISO 8601 "2026-12-05T13:03:07Z", or Unix seconds) → seconds.
+export function seconds(t) {
+  if (t === undefined || t === null || t === '') return null;
+  if (typeof t === 'number') return t;
+  const ms = Date.parse(t);
+  return isNaN(ms) ? null : ms / 1000;
+}
+
+/// A time (ISO 8601 or Unix seconds) → local "2026-12-05 14:03:07".
+export function time(t) {
+  const unixSeconds = seconds(t);
   if (!unixSeconds) return '';
   const d = new Date(unixSeconds * 1000);
   const p = (n) => String(n).padStart(2, '0');
@@ -66,4 +75,66 @@ export function status(name) {
 /// Workspace-relative page URL: page(ws, 'runs', id) → /ui/w/ws/runs/id.
 export function page(ws, ...parts) {
   return '/ui/w/' + [ws, ...parts].map(encodeURIComponent).join('/');
+}
+
+/// A time (ISO 8601 or Unix seconds) → "3 min ago", "2 d ago" (the full time as a tooltip).
+export function ago(t) {
+  const s = seconds(t);
+  if (!s) return '';
+  const d = Date.now() / 1000 - s;
+  let text;
+  if (d < 45) text = 'just now';
+  else if (d < 3600) text = `${Math.round(d / 60)} min ago`;
+  else if (d < 86400) text = `${Math.round(d / 3600)} h ago`;
+  else if (d < 86400 * 60) text = `${Math.round(d / 86400)} d ago`;
+  else return time(s);
+  return text;
+}
+
+/// An element for a time: relative text, the exact local time in its title.
+export function when(t) {
+  return h('time', {datetime: typeof t === 'string' ? t : undefined, title: time(t)}, ago(t));
+}
+
+/// The message a listing shows when it has nothing: <p class="empty">.
+export function empty(text, ...more) {
+  return h('div', {class: 'empty', 'data-testid': 'empty'}, h('p', {}, text), ...more);
+}
+
+/// An error shown in a view (the toast says it too): <div class="error-box" role="alert">.
+export function errorBox(e) {
+  const title = e && e.status ? `${e.status} ${e.kind || ''}`.trim() : 'Error';
+  return h('div', {class: 'error-box', role: 'alert'}, h('strong', {}, title), ' ',
+           (e && e.message) || String(e));
+}
+
+/// Shows an error in `el` (replacing its content) and as a toast.
+export function showError(el, e, ctx) {
+  if (el) el.replaceChildren(errorBox(e));
+  if (ctx && ctx.toast) ctx.toast((e && e.message) || String(e), 'error');
+}
+
+/// A plain table: columns [{label, num?}] and rows of cells; each row may carry attrs.
+/// Rows with `data-href` are keyboard-navigable (j/k, arrows, Enter: app.js).
+export function table(attrs, columns, rows) {
+  return h('table', {class: 'list', ...attrs},
+           h('thead', {}, h('tr', {}, columns.map((c) =>
+             h('th', {class: c.num ? 'num' : undefined, scope: 'col'}, c.label)))),
+           h('tbody', {}, rows));
+}
+
+/// A key → value object as a <dl class="props"> (empty values left out; a value may be a Node).
+export function props(obj) {
+  const items = Object.entries(obj || {}).filter(([, v]) => v !== undefined && v !== null && v !== '');
+  if (!items.length) return h('p', {class: 'muted'}, 'none');
+  return h('dl', {class: 'props'}, items.map(([k, v]) => [h('dt', {}, k),
+                                                          h('dd', {}, v instanceof Node ? v : String(v))]));
+}
+
+/// Tags as chips: {team: 'a'} → <span class="chip">team: a</span>.
+export function chips(obj) {
+  const items = Object.entries(obj || {});
+  if (!items.length) return h('span', {class: 'muted'}, 'none');
+  return h('span', {class: 'chips'}, items.map(([k, v]) =>
+    h('span', {class: 'chip', title: `${k}: ${v}`}, v === '' ? k : `${k}: ${v}`)));
 }

@@ -35,6 +35,9 @@ export async function render(root, route, ctx) {
   h('h1', {}, 'Sign in to Glia'),
   h('p', {class: 'muted'}, 'Paste an API token (', h('code', {}, 'glia token create'),
     ' makes one).'),
+  // A password form wants a user name field (browsers and password managers look for one).
+  h('input', {type: 'text', name: 'username', autocomplete: 'username', value: 'glia-token',
+              hidden: true, 'aria-hidden': 'true', tabindex: -1}),
   input, submit, error);
   root.append(form);
 
