@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 import urllib.parse
 import zlib
 
@@ -453,3 +454,23 @@ def shutdown(cls):
         server.cleanup()
         if rc != 0:
             raise AssertionError("glia server did not stop gracefully: exit %s" % rc)
+
+
+class ServerCase(unittest.TestCase):
+    """A test class over one seeded server and browser: `seed` (a classmethod the class defines)
+    runs once; the browser and the server are stopped at the end, also when seeding failed."""
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            cls.seed()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        shutdown(cls)
+
+    def setUp(self):
+        self.b.driver.get_log("browser")  # what an earlier test left is that test's

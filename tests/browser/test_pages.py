@@ -20,8 +20,8 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from harness import (GLIA, LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, glia, log, png_bytes,
-                     quote, shutdown)
+from harness import (ServerCase, GLIA, LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, glia, log, png_bytes,
+                     quote)
 
 SPIKE_MAX = (73421, 1234.5)   # step, value: the series' one maximum
 SPIKE_MIN = (31337, -987.25)  # and its one minimum
@@ -53,14 +53,7 @@ print("files job: done", flush=True)
 ''' % NOTES
 
 
-class Pages(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        try:
-            cls.seed()
-        except BaseException:
-            cls.tearDownClass()
-            raise
+class Pages(ServerCase):
 
     @classmethod
     def seed(cls):
@@ -103,12 +96,6 @@ class Pages(unittest.TestCase):
         cls.browser = Browser(s)
         cls.b = cls.browser
 
-    @classmethod
-    def tearDownClass(cls):
-        shutdown(cls)
-
-    def setUp(self):
-        self.b.driver.get_log("browser")  # what an earlier test left is that test's
 
     def tearDown(self):
         self.b.console(getattr(self, "allow", ()))

@@ -19,7 +19,7 @@ import statistics
 import time
 import unittest
 
-from harness import (ARTIFACTS, LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, shutdown, log)
+from harness import (ServerCase, ARTIFACTS, LIVE_SCRIPT, WS_NAME, Browser, Server, chart_state, log)
 
 RUNS = int(os.environ.get("GLIA_PERF_RUNS", "10000"))
 HOLD_S = float(os.environ.get("GLIA_HEAP_HOLD_S", "60"))
@@ -27,14 +27,7 @@ HEAP_LIMIT_MB = float(os.environ.get("GLIA_HEAP_MAX_GROWTH_MB", "2"))
 LOG_EVERY_S = float(os.environ.get("GLIA_HEAP_LOG_EVERY_S", "0.1"))
 
 
-class Performance(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        try:
-            cls.seed()
-        except BaseException:
-            cls.tearDownClass()
-            raise
+class Performance(ServerCase):
 
     @classmethod
     def seed(cls):
@@ -46,12 +39,6 @@ class Performance(unittest.TestCase):
         cls.browser = Browser(s)
         cls.b = cls.browser
 
-    @classmethod
-    def tearDownClass(cls):
-        shutdown(cls)
-
-    def setUp(self):
-        self.b.driver.get_log("browser")
 
     def tearDown(self):
         self.b.console()
