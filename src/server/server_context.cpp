@@ -89,14 +89,16 @@ std::optional<std::string> session_cookie(const http::Request& request) {
 }
 
 std::optional<std::string> request_token(const http::Request& request) {
-  if (auto token = bearer_token(request)) return token;
+  // An Authorization header, whatever it holds, is what the client meant: never set aside for
+  // the cookie (one that is not a bearer token is no token, a 401).
+  if (request.header("Authorization")) return bearer_token(request);
   return session_cookie(request);
 }
 
 platform::Principal ServerContext::authorize(http::Request& request, ServedWorkspace& ws,
                                              platform::Role need, const std::string& action) {
   std::optional<std::string> token = bearer_token(request);
-  if (!token) {
+  if (!request.header("Authorization")) {
     token = session_cookie(request);
     if (token && request.method != "GET" && request.method != "HEAD" &&
         request.header("X-Glia-UI").value_or("") != "1")
@@ -106,7 +108,11 @@ platform::Principal ServerContext::authorize(http::Request& request, ServedWorks
   }
   if (!token)
     throw Error(ErrorKind::Unauthenticated,
-                "no API token: send 'Authorization: Bearer <token>' (glia token create makes one)");
+                request.header("Authorization")
+                    ? "the Authorization header is not 'Bearer <token>' (glia token create makes "
+                      "one)"
+                    : "no API token: send 'Authorization: Bearer <token>' (glia token create "
+                      "makes one)");
   platform::Principal who = authenticate(ws, *token);
   platform::require_role(who, need, action);
   request.context = who;

@@ -29,14 +29,14 @@ class ServerContext {
   /// The workspace when exactly one is served (MLflow's routes at the root use it); else null.
   ServedWorkspace* only_workspace();
 
-  /// Authenticates the request's token (request_token: `Authorization: Bearer <token>`, else
-  /// the web view's session cookie) against `ws`'s users and checks that their role allows
-  /// `need` for `action` ("submit jobs"): glia::Error Unauthenticated (401) for a missing or
-  /// invalid token — a token of another workspace is unknown here —, Permission (403) for a role
-  /// below `need`, and for a cookie-authenticated request other than GET/HEAD without the header
-  /// `X-Glia-UI: 1` (CSRF: a cross-site form cannot send it, a cross-site fetch would need a
-  /// preflight the server never grants). The principal is also left in request.context
-  /// (std::any holding platform::Principal).
+  /// Authenticates the request's token (request_token: `Authorization: Bearer <token>`, else —
+  /// only with no Authorization header — the web view's session cookie) against `ws`'s users and
+  /// checks that their role allows `need` for `action` ("submit jobs"): glia::Error Unauthenticated
+  /// (401) for a missing or invalid token — a token of another workspace is unknown here —,
+  /// Permission (403) for a role below `need`, and for a cookie-authenticated request other than
+  /// GET/HEAD without the header `X-Glia-UI: 1` (CSRF: a cross-site form cannot send it, a
+  /// cross-site fetch would need a preflight the server never grants). The principal is also left
+  /// in request.context (std::any holding platform::Principal).
   platform::Principal authorize(http::Request& request, ServedWorkspace& ws, platform::Role need,
                                 const std::string& action);
 
@@ -73,7 +73,8 @@ std::optional<std::string> bearer_token(const http::Request& request);
 inline constexpr const char* kSessionCookie = "glia_session";
 /// The value of the request's session cookie; nullopt when absent or empty.
 std::optional<std::string> session_cookie(const http::Request& request);
-/// The token a request carries: its bearer token, else its session cookie.
+/// The token a request carries: its bearer token when it has an Authorization header (nullopt
+/// when that is not `Bearer <token>`), else its session cookie.
 std::optional<std::string> request_token(const http::Request& request);
 
 }  // namespace glia::server

@@ -151,6 +151,20 @@ TEST_F(ServerUiTest, TheCookieOpensTheApiAndWritesNeedTheUiHeader) {
   EXPECT_EQ(call("POST", cancel, both).status, 403);
 }
 
+TEST_F(ServerUiTest, AnAuthorizationHeaderIsNeverSetAsideForTheCookie) {
+  // The cookie counts only when the request has no Authorization header: one that is not a
+  // bearer token (Basic, an empty Bearer) is refused, not silently replaced by the cookie.
+  const std::string runs = "/api/v1/workspaces/team/runs";
+  for (const char* value : {"Basic b2xnYTpwdw==", "Bearer ", "Bearer"}) {
+    http::Headers h = cookie(owner_);
+    h.emplace("Authorization", value);
+    EXPECT_EQ(call("GET", runs, h).status, 401) << value;
+    EXPECT_EQ(call("GET", "/api/v1/workspaces", h).status, 401) << value;
+    EXPECT_EQ(call("GET", "/mlflow/team/api/2.0/mlflow/experiments/search", h).status, 401)
+        << value;
+  }
+}
+
 TEST_F(ServerUiTest, ASessionTokenOpensEveryServedWorkspaceAsItsPrincipal) {
   const std::string session = "gliaui_0123456789abcdefABCDEF";
   EXPECT_EQ(login(session).status, 401);
