@@ -127,6 +127,34 @@ grep -q 'stopped' "$WORK/ui.err" || fail "glia ui did not say it stopped: $(cat 
 # The token was in memory only: nowhere in the workspace.
 ! grep -rqF "$TOKEN" "$WS" || fail "the session token was written into the workspace"
 
+# ---- glia ui opening the browser: the token never in a command line (world-readable in
+# /proc/PID/cmdline, for the browser's whole life when xdg-open starts it) ----
+mkdir -p "$WORK/bin"
+cat >"$WORK/bin/xdg-open" <<SH
+#!/bin/sh
+printf '%s\n' "\$@" >"$WORK/xdg-open.args"
+[ -f "\$1" ] && cp "\$1" "$WORK/xdg-open.page"
+exit 0
+SH
+chmod +x "$WORK/bin/xdg-open"
+DISPLAY=:99 PATH="$WORK/bin:$PATH" "$GLIA" -w "$WS" ui >"$WORK/ui.out" 2>"$WORK/ui.err" &
+UI=$!
+for _ in $(seq 100); do [ -s "$WORK/xdg-open.args" ] && break; sleep 0.1; done
+[ -s "$WORK/xdg-open.args" ] || fail "glia ui did not run xdg-open: $(cat "$WORK/ui.out" "$WORK/ui.err")"
+URL=$(sed -n 's|^Glia studio: \(http://.*\)$|\1|p' "$WORK/ui.out")
+TOKEN=${URL#*token=}
+[ -n "$TOKEN" ] || fail "glia ui printed no URL: $(cat "$WORK/ui.out")"
+! grep -qF "$TOKEN" "$WORK/xdg-open.args" || fail "the session token is in xdg-open's command line"
+OPENED=$(head -n 1 "$WORK/xdg-open.args")
+[ "$(stat -c %a "$OPENED")" = 600 ] || fail "the page opened is not private: $(stat -c %a "$OPENED")"
+grep -qF "$URL" "$WORK/xdg-open.page" || fail "the page opened does not lead to $URL: $(cat "$WORK/xdg-open.page")"
+kill -TERM $UI
+rc=0
+wait $UI || rc=$?
+UI=
+[ "$rc" = 0 ] || fail "glia ui exited $rc on SIGTERM: $(cat "$WORK/ui.err")"
+[ ! -e "$OPENED" ] || fail "the page holding the session token outlived glia ui"
+
 # A connected folder: its server has the web view.
 export GLIA_TOKEN=$READER
 "$GLIA" workspace connect "$BASE" "$WORK/remote" >/dev/null || fail "connect failed"
