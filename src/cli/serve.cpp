@@ -54,6 +54,9 @@ void serve(platform::Workspace ws, const ServeOptions& o) {
                    seconds * 1e3);
     };
   http::Server server(router, options);
+  // Browsers keep cookies apart by host only: named by port, two servers on one host keep their
+  // sessions.
+  context.cookie_name = std::string(server::kSessionCookie) + "_" + std::to_string(server.port());
   // Jobs queued before the server started (or left by a dead agent) go on now.
   for (auto* served : context.workspaces()) {
     platform::reconcile_if_no_agent(served->workspace);

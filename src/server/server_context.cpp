@@ -69,9 +69,9 @@ void ServerContext::add_session_token(std::string token, platform::Principal who
   sessions_.emplace_back(std::move(token), std::move(who));
 }
 
-std::optional<std::string> session_cookie(const http::Request& request) {
+std::optional<std::string> ServerContext::session_cookie(const http::Request& request) const {
   // Cookie: a=1; glia_session=T (RFC 6265 5.4: pairs separated by "; "); every Cookie header.
-  const std::string name = std::string(kSessionCookie) + "=";
+  const std::string name = cookie_name + "=";
   const auto [first, last] = request.headers.equal_range("Cookie");
   for (auto it = first; it != last; ++it) {
     std::string_view rest = it->second;
@@ -88,7 +88,7 @@ std::optional<std::string> session_cookie(const http::Request& request) {
   return std::nullopt;
 }
 
-std::optional<std::string> request_token(const http::Request& request) {
+std::optional<std::string> ServerContext::request_token(const http::Request& request) const {
   // An Authorization header, whatever it holds, is what the client meant: never set aside for
   // the cookie (one that is not a bearer token is no token, a 401).
   if (request.header("Authorization")) return bearer_token(request);

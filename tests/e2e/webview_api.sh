@@ -112,8 +112,10 @@ TOKEN=${URL#*token=}
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL")" = 200 ] || fail "GET $URL is not a 200"
 curl -s -D "$WORK/login.headers" -o "$WORK/body" -H 'Content-Type: application/json' -H 'X-Glia-UI: 1' \
   -d "{\"token\": \"$TOKEN\"}" "$ORIGIN/ui/login" >/dev/null
-grep -qi '^set-cookie: glia_session=' "$WORK/login.headers" || fail "login set no cookie: $(cat "$WORK/login.headers" "$WORK/body")"
-COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(glia_session=[^;]*\).*/\1/p' "$WORK/login.headers")
+# Named by port: two servers on 127.0.0.1 (cookies are not kept apart by port) keep their sessions.
+PORT=${ORIGIN##*:}
+grep -qi "^set-cookie: glia_session_$PORT=" "$WORK/login.headers" || fail "login set no cookie named by its port: $(cat "$WORK/login.headers" "$WORK/body")"
+COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(glia_session_[0-9]*=[^;]*\).*/\1/p' "$WORK/login.headers")
 [ "$(curl -s -o "$WORK/body" -w '%{http_code}' -b "$COOKIE" "$ORIGIN/api/v1/workspaces/team/runs/search")" = 200 ] ||
   fail "the session cookie does not open the API: $(cat "$WORK/body")"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer glia_ui_$(printf '0%.0s' $(seq 64))" "$ORIGIN/api/v1/workspaces/team/runs")" = 401 ] ||
