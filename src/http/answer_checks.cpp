@@ -28,4 +28,23 @@ void choose_encoding(httplib::Headers& request_headers, const Response& response
   if (gzip) request_headers.emplace("Accept-Encoding", "gzip");
 }
 
+void guard_stream(const Request& request, Response& response) {
+  if (!response.stream) return;
+  response.stream = [stream = std::move(response.stream), method = request.method,
+                     path = request.path](BodySink& sink) {
+    std::string what;
+    try {
+      return stream(sink);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "an exception that is not a std::exception";
+    }
+    std::fprintf(stderr, "glia server: %s %s: the streamed answer failed: %s\n",
+                 escape_bytes(method).c_str(), escape_bytes(path).c_str(),
+                 escape_bytes(what).c_str());
+    return false;  // aborted: the client sees the answer cut short, never as complete
+  };
+}
+
 }  // namespace glia::http
