@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <future>
 #include <mutex>
 #include <set>
@@ -131,6 +132,50 @@ class EventSink : public http::BodySink {
   int writes_ = 0;
   std::string bytes_;
 };
+
+TEST_F(WebviewApiTest, PagesWithTiesAndMissingValuesHoldEveryRunOnceAsTheTotalSays) {
+  // Ties in the first key (one start time for all, so only the id breaks them), runs without the
+  // metric and a NaN latest value (no value), pages crossing from the runs with the metric to
+  // those without, a filter on the metric ordered by.
+  auto& store = ws().store();
+  std::set<std::string> want, want_filtered;
+  for (int i = 0; i < 23; ++i) {
+    platform::NewRun run;
+    run.experiment = "ties";
+    run.command = "x";
+    const std::string id = store.create_run(run).id;
+    store.set_status(id, platform::RunStatus::Running, 5000.0);
+    if (i % 4 == 1)
+      store.log_metrics(id, {{"acc", 0, std::nan(""), 1.0}});
+    else if (i % 4 != 3)
+      store.log_metrics(id, {{"acc", 0, i % 3 ? 0.5 : 0.25, 1.0}});
+    if (i % 4 != 1 && i % 4 != 3 && i % 3) want_filtered.insert(id);
+    want.insert(id);
+  }
+  for (const std::string order :
+       {"metrics.acc DESC", "metrics.acc", "attributes.start_time", "metrics.acc DESC, params.x"}) {
+    for (const std::string filter : {"", "&filter=metrics.acc >= 0.5"}) {
+      for (int limit : {1, 2, 3, 5}) {
+        std::vector<std::string> paged;
+        std::string token;
+        int64_t total = -1;
+        for (int page = 0; page < 40; ++page) {
+          json p = search("experiment=ties&order_by=" + order + filter + "&limit=" +
+                          std::to_string(limit) + (token.empty() ? "" : "&page_token=" + token));
+          total = p["total"];
+          for (const auto& r : p["runs"]) paged.push_back(r["id"]);
+          token = p["next_page_token"];
+          if (token.empty()) break;
+        }
+        const auto& expected = filter.empty() ? want : want_filtered;
+        const std::set<std::string> unique(paged.begin(), paged.end());
+        EXPECT_EQ(unique.size(), paged.size()) << order << filter << " limit " << limit;
+        EXPECT_EQ(unique, expected) << order << filter << " limit " << limit;
+        EXPECT_EQ(total, static_cast<int64_t>(expected.size())) << order << filter;
+      }
+    }
+  }
+}
 
 TEST_F(WebviewApiTest, EventsStreamHelloRunMetricsThenEnd) {
   auto& store = ws().store();
