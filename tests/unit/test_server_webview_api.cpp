@@ -216,6 +216,34 @@ TEST_F(WebviewApiTest, EventsStreamHelloRunMetricsThenEnd) {
   EXPECT_NE(all.find(R"("status":"Completed")"), std::string::npos);
 }
 
+TEST_F(WebviewApiTest, EventsSendAPointLoggedAgainAsItWasBeforeTheEnd) {
+  // A point logged again exactly (same step, value and time: a final value logged twice) leaves
+  // the latest value as it was; the run's last poll must still find it in the series.
+  auto& store = ws().store();
+  store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());
+  const auto r = call("GET", api_ + "/runs/" + run_ + "/events", reader_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EventSink sink;
+  auto done = std::async(std::launch::async, [&] { return r.stream(sink); });
+  for (int i = 0; i < 100 && sink.names().size() < 2; ++i) std::this_thread::sleep_for(20ms);
+  store.log_metrics(run_, {{"acc", 5, 0.9, 7.0}});
+  for (int i = 0; i < 100 && sink.names().size() < 3; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(sink.names().size(), 3u) << sink.bytes();
+  store.log_metrics(run_, {{"acc", 5, 0.9, 7.0}});
+  store.set_status(run_, platform::RunStatus::Completed, platform::now_seconds());
+  ASSERT_EQ(done.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(done.get());
+  size_t sent = 0;
+  const std::string all = sink.bytes();
+  for (size_t p = all.find("event: metrics\ndata: "); p != std::string::npos;
+       p = all.find("event: metrics\ndata: ", p + 1)) {
+    const size_t start = p + 21;
+    sent += json::parse(all.substr(start, all.find('\n', start) - start))["points"]["acc"].size();
+  }
+  EXPECT_EQ(sent, store.metric_series(run_, "acc").size()) << all;
+  EXPECT_EQ(sink.names().back(), "end");
+}
+
 TEST_F(WebviewApiTest, EventsEndWhenTheClientGoesOrTheServerStops) {
   auto& store = ws().store();
   store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());

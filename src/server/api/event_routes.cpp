@@ -64,7 +64,7 @@ class EventStream {
     const platform::RunRecord last = platform::follow_log(
         ws_, id_, [this](std::string_view b) { log_bytes(b); }, options);
     if (stop_) return !gone_;
-    poll();  // the run has ended: its last points and log bytes
+    poll(true);  // the run has ended: its last points and log bytes
     flush_log(true);
     if (!stop_ && send("end", {{"status", platform::to_string(last.status)}})) return true;
     return !gone_;
@@ -107,7 +107,9 @@ class EventStream {
     pending_.erase(0, n);
   }
 
-  void poll() {
+  // `final`: the run has ended, every series is read (a point logged again exactly as the
+  // latest leaves the latest as it was; while the run goes on it goes out with the next point).
+  void poll(bool final = false) {
     if (!tail_sent_) {
       tail_sent_ = true;
       flush_log(false);
@@ -116,7 +118,7 @@ class EventStream {
     nlohmann::json points = nlohmann::json::object();
     for (const auto& [name, point] : store.latest_metrics(id_)) {
       const auto seen = latest_.find(name);
-      if (seen != latest_.end() && seen->second.step == point.step &&
+      if (!final && seen != latest_.end() && seen->second.step == point.step &&
           seen->second.wall_time == point.wall_time &&
           (seen->second.value == point.value ||
            (std::isnan(seen->second.value) && std::isnan(point.value))))
