@@ -244,6 +244,24 @@ TEST_F(WebviewApiTest, EventsSendAPointLoggedAgainAsItWasBeforeTheEnd) {
   EXPECT_EQ(sink.names().back(), "end");
 }
 
+TEST_F(WebviewApiTest, EventsEndOnceTheirTokenIsRevoked) {
+  // A revoke takes effect on the very next call (platform::Authenticator): a page left open on a
+  // live run must not go on receiving it for hours on a token revoked (or a user disabled).
+  auto& store = ws().store();
+  store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());
+  const auto r = call("GET", api_ + "/runs/" + run_ + "/events?log_tail=0", reader_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EventSink sink;
+  auto done = std::async(std::launch::async, [&] { return r.stream(sink); });
+  for (int i = 0; i < 100 && sink.names().size() < 2; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(store.revoke_token(*platform::token_id_of(reader_), platform::now_seconds()));
+  ASSERT_EQ(done.wait_for(15s), std::future_status::ready) << sink.bytes();
+  done.get();
+  store.log_metrics(run_, {{"loss", 0, 1.0, 1.0}});
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(sink.names(), (std::vector<std::string>{"hello", "run"}));
+}
+
 TEST_F(WebviewApiTest, EventsEndWhenTheClientGoesOrTheServerStops) {
   auto& store = ws().store();
   store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());
