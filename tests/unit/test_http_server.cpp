@@ -133,6 +133,13 @@ TEST_F(HttpServerTest, AnswersAreGzippedNeverBrotliEncoded) {
   const std::string br_only = ask("br");
   EXPECT_EQ(br_only.find("Content-Encoding"), std::string::npos) << br_only;
   EXPECT_NE(br_only.find("\"hello\":\"world\""), std::string::npos) << br_only;
+  // q=0 is "not acceptable" (RFC 9110 12.5.3): a client refusing gzip gets the bytes as they are.
+  for (const char* refusing : {"gzip;q=0, br", "gzip; q=0.0", "identity, GZIP;Q=0"}) {
+    const std::string got = ask(refusing);
+    EXPECT_EQ(got.find("Content-Encoding"), std::string::npos) << refusing << ": " << got;
+  }
+  EXPECT_NE(ask("deflate, gzip;q=0.5").find("Content-Encoding: gzip"), std::string::npos);
+  EXPECT_NE(ask("GZIP").find("Content-Encoding: gzip"), std::string::npos);
 }
 
 TEST(HttpServer, AStreamThatThrowsEndsItsAnswerNotTheServer) {
