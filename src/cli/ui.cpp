@@ -54,9 +54,12 @@ class LaunchPage {
  public:
   explicit LaunchPage(const std::string& url) {
     const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-    const fs::path base = runtime && *runtime && fs::is_directory(runtime)
-                              ? fs::path(runtime)
-                              : fs::temp_directory_path();
+    std::error_code ec;
+    fs::path base;
+    if (runtime && *runtime && fs::is_directory(runtime, ec)) base = runtime;
+    if (base.empty()) base = fs::temp_directory_path(ec);
+    if (base.empty())
+      throw Error(ErrorKind::NotFound, "no temporary folder (TMPDIR): " + ec.message());
     std::string dir = (base / "glia-ui-XXXXXX").string();
     if (!::mkdtemp(dir.data()))
       throw os_error("cannot make a folder in '" + base.string() + "'", errno);
@@ -153,7 +156,7 @@ void register_ui(CLI::App& app, const std::shared_ptr<std::string>& workspace_di
       if (!open || !has_display()) return;
       try {
         launch = std::make_unique<LaunchPage>(url);
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {
         std::fprintf(stderr, "glia ui: the browser is not opened: %s\n", e.what());
         return;
       }

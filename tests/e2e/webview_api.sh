@@ -157,6 +157,24 @@ UI=
 [ "$rc" = 0 ] || fail "glia ui exited $rc on SIGTERM: $(cat "$WORK/ui.err")"
 [ ! -e "$OPENED" ] || fail "the page holding the session token outlived glia ui"
 
+# No usable temporary folder for that page: glia ui serves all the same and says why it did not
+# open the browser.
+: >"$WORK/not-a-folder"
+rm -f "$WORK/xdg-open.args"
+DISPLAY=:99 PATH="$WORK/bin:$PATH" XDG_RUNTIME_DIR="$WORK/not-a-folder" TMPDIR="$WORK/not-a-folder" \
+  "$GLIA" -w "$WS" ui >"$WORK/ui.out" 2>"$WORK/ui.err" &
+UI=$!
+for _ in $(seq 100); do grep -q '^Glia studio: ' "$WORK/ui.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^Glia studio: ' "$WORK/ui.out" || fail "glia ui did not serve without a temporary folder: $(cat "$WORK/ui.err")"
+for _ in $(seq 50); do grep -q 'browser is not opened' "$WORK/ui.err" && break; sleep 0.1; done
+grep -q 'browser is not opened' "$WORK/ui.err" || fail "glia ui did not say why no browser opened: $(cat "$WORK/ui.err")"
+[ ! -e "$WORK/xdg-open.args" ] || fail "xdg-open ran without the page"
+kill -TERM $UI
+rc=0
+wait $UI || rc=$?
+UI=
+[ "$rc" = 0 ] || fail "glia ui exited $rc on SIGTERM: $(cat "$WORK/ui.err")"
+
 # A connected folder: its server has the web view.
 export GLIA_TOKEN=$READER
 "$GLIA" workspace connect "$BASE" "$WORK/remote" >/dev/null || fail "connect failed"
