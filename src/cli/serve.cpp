@@ -54,6 +54,9 @@ void serve(platform::Workspace ws, const ServeOptions& o) {
                    seconds * 1e3);
     };
   http::Server server(router, options);
+  // Browsers keep cookies apart by host only: named by port, two servers on one host keep their
+  // sessions.
+  context.cookie_name = std::string(server::kSessionCookie) + "_" + std::to_string(server.port());
   // Jobs queued before the server started (or left by a dead agent) go on now.
   for (auto* served : context.workspaces()) {
     platform::reconcile_if_no_agent(served->workspace);
@@ -81,12 +84,20 @@ void serve(platform::Workspace ws, const ServeOptions& o) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
-  if (o.on_listening) o.on_listening(server.port(), server.tls());
-  server.run();
-  finished = true;
-  const char zero = 0;  // wakes the stopper when no signal came (run() ended on its own)
-  [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &zero, 1);
-  stopper.join();
+  auto end_stopper = [&] {
+    finished = true;
+    const char zero = 0;  // wakes the stopper when no signal came (run() ended on its own)
+    [[maybe_unused]] const auto n = ::write(g_signal_pipe[1], &zero, 1);
+    stopper.join();
+  };
+  try {
+    if (o.on_listening) o.on_listening(server.port(), server.tls());
+    server.run();
+  } catch (...) {
+    end_stopper();  // a joinable thread left behind would be std::terminate, not the error
+    throw;
+  }
+  end_stopper();
   signal(SIGTERM, SIG_DFL);
   signal(SIGINT, SIG_DFL);
   std::fprintf(stderr, "%s: stopped\n", who.c_str());

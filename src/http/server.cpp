@@ -287,6 +287,7 @@ struct Server::Impl {
     if (!headers_are_single_lines(req, res))
       res = Response::error(ErrorKind::Internal, "internal error (see the server's log)");
     choose_encoding(mutable_in.headers, res);
+    guard_stream(req, res);
     write(res, out, close);
     if (options.on_request) {
       const double seconds =

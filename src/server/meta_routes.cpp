@@ -28,8 +28,9 @@ void register_meta_routes(http::Router& router, ServerContext& context) {
     }
     if (!any_token)
       throw Error(ErrorKind::Unauthenticated,
-                  request_token(request) ? "the API token is not valid for any served workspace"
-                                         : "no API token: send 'Authorization: Bearer <token>'");
+                  context.request_token(request)
+                      ? "the API token is not valid for any served workspace"
+                      : "no API token: send 'Authorization: Bearer <token>'");
     return http::Response::json({{"user", user}, {"workspaces", list}});
   });
 }

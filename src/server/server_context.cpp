@@ -69,9 +69,9 @@ void ServerContext::add_session_token(std::string token, platform::Principal who
   sessions_.emplace_back(std::move(token), std::move(who));
 }
 
-std::optional<std::string> session_cookie(const http::Request& request) {
+std::optional<std::string> ServerContext::session_cookie(const http::Request& request) const {
   // Cookie: a=1; glia_session=T (RFC 6265 5.4: pairs separated by "; "); every Cookie header.
-  const std::string name = std::string(kSessionCookie) + "=";
+  const std::string name = cookie_name + "=";
   const auto [first, last] = request.headers.equal_range("Cookie");
   for (auto it = first; it != last; ++it) {
     std::string_view rest = it->second;
@@ -88,15 +88,17 @@ std::optional<std::string> session_cookie(const http::Request& request) {
   return std::nullopt;
 }
 
-std::optional<std::string> request_token(const http::Request& request) {
-  if (auto token = bearer_token(request)) return token;
+std::optional<std::string> ServerContext::request_token(const http::Request& request) const {
+  // An Authorization header, whatever it holds, is what the client meant: never set aside for
+  // the cookie (one that is not a bearer token is no token, a 401).
+  if (request.header("Authorization")) return bearer_token(request);
   return session_cookie(request);
 }
 
 platform::Principal ServerContext::authorize(http::Request& request, ServedWorkspace& ws,
                                              platform::Role need, const std::string& action) {
   std::optional<std::string> token = bearer_token(request);
-  if (!token) {
+  if (!request.header("Authorization")) {
     token = session_cookie(request);
     if (token && request.method != "GET" && request.method != "HEAD" &&
         request.header("X-Glia-UI").value_or("") != "1")
@@ -106,7 +108,11 @@ platform::Principal ServerContext::authorize(http::Request& request, ServedWorks
   }
   if (!token)
     throw Error(ErrorKind::Unauthenticated,
-                "no API token: send 'Authorization: Bearer <token>' (glia token create makes one)");
+                request.header("Authorization")
+                    ? "the Authorization header is not 'Bearer <token>' (glia token create makes "
+                      "one)"
+                    : "no API token: send 'Authorization: Bearer <token>' (glia token create "
+                      "makes one)");
   platform::Principal who = authenticate(ws, *token);
   platform::require_role(who, need, action);
   request.context = who;

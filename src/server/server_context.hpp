@@ -18,6 +18,11 @@ struct ServedWorkspace {
   std::unique_ptr<platform::Authenticator> auth;
 };
 
+/// The default name of the web view's session cookie (ServerContext::cookie_name), which holds the
+/// API token it was signed in with (`HttpOnly`, `SameSite=Strict`: the page's scripts cannot read
+/// it, other sites cannot send it).
+inline constexpr const char* kSessionCookie = "glia_session";
+
 class ServerContext {
  public:
   /// Serves these workspaces; their names must differ (InvalidArgument otherwise).
@@ -29,14 +34,14 @@ class ServerContext {
   /// The workspace when exactly one is served (MLflow's routes at the root use it); else null.
   ServedWorkspace* only_workspace();
 
-  /// Authenticates the request's token (request_token: `Authorization: Bearer <token>`, else
-  /// the web view's session cookie) against `ws`'s users and checks that their role allows
-  /// `need` for `action` ("submit jobs"): glia::Error Unauthenticated (401) for a missing or
-  /// invalid token — a token of another workspace is unknown here —, Permission (403) for a role
-  /// below `need`, and for a cookie-authenticated request other than GET/HEAD without the header
-  /// `X-Glia-UI: 1` (CSRF: a cross-site form cannot send it, a cross-site fetch would need a
-  /// preflight the server never grants). The principal is also left in request.context
-  /// (std::any holding platform::Principal).
+  /// Authenticates the request's token (request_token: `Authorization: Bearer <token>`, else —
+  /// only with no Authorization header — the web view's session cookie) against `ws`'s users and
+  /// checks that their role allows `need` for `action` ("submit jobs"): glia::Error Unauthenticated
+  /// (401) for a missing or invalid token — a token of another workspace is unknown here —,
+  /// Permission (403) for a role below `need`, and for a cookie-authenticated request other than
+  /// GET/HEAD without the header `X-Glia-UI: 1` (CSRF: a cross-site form cannot send it, a
+  /// cross-site fetch would need a preflight the server never grants). The principal is also left
+  /// in request.context (std::any holding platform::Principal).
   platform::Principal authorize(http::Request& request, ServedWorkspace& ws, platform::Role need,
                                 const std::string& action);
 
@@ -52,6 +57,16 @@ class ServerContext {
 
   /// Whether the server is reached over TLS: the session cookie is then `Secure`.
   bool secure_cookies = false;
+  /// The name of the web view's session cookie. Browsers keep cookies apart by host, not by
+  /// port: serve() names it by the port it listens on (glia_session_PORT), so two servers on one
+  /// host (two `glia ui`) do not sign each other out. Set before serving.
+  std::string cookie_name = kSessionCookie;
+
+  /// The value of the request's session cookie (cookie_name); nullopt when absent or empty.
+  std::optional<std::string> session_cookie(const http::Request& request) const;
+  /// The token a request carries: its bearer token when it has an Authorization header (nullopt
+  /// when that is not `Bearer <token>`), else its session cookie.
+  std::optional<std::string> request_token(const http::Request& request) const;
 
   /// How the server starts a workspace's compute agent (the glia binary's `agent run`); the
   /// workspace root is appended as `-w ROOT`. Set by `glia server`; empty: no agent is started.
@@ -67,13 +82,5 @@ class ServerContext {
 
 /// The bearer token of a request (`Authorization: Bearer T`); nullopt when absent.
 std::optional<std::string> bearer_token(const http::Request& request);
-
-/// The name of the web view's session cookie, which holds the API token it was signed in with
-/// (`HttpOnly`, `SameSite=Strict`: the page's scripts cannot read it, other sites cannot send it).
-inline constexpr const char* kSessionCookie = "glia_session";
-/// The value of the request's session cookie; nullopt when absent or empty.
-std::optional<std::string> session_cookie(const http::Request& request);
-/// The token a request carries: its bearer token, else its session cookie.
-std::optional<std::string> request_token(const http::Request& request);
 
 }  // namespace glia::server

@@ -112,8 +112,10 @@ TOKEN=${URL#*token=}
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL")" = 200 ] || fail "GET $URL is not a 200"
 curl -s -D "$WORK/login.headers" -o "$WORK/body" -H 'Content-Type: application/json' -H 'X-Glia-UI: 1' \
   -d "{\"token\": \"$TOKEN\"}" "$ORIGIN/ui/login" >/dev/null
-grep -qi '^set-cookie: glia_session=' "$WORK/login.headers" || fail "login set no cookie: $(cat "$WORK/login.headers" "$WORK/body")"
-COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(glia_session=[^;]*\).*/\1/p' "$WORK/login.headers")
+# Named by port: two servers on 127.0.0.1 (cookies are not kept apart by port) keep their sessions.
+PORT=${ORIGIN##*:}
+grep -qi "^set-cookie: glia_session_$PORT=" "$WORK/login.headers" || fail "login set no cookie named by its port: $(cat "$WORK/login.headers" "$WORK/body")"
+COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(glia_session_[0-9]*=[^;]*\).*/\1/p' "$WORK/login.headers")
 [ "$(curl -s -o "$WORK/body" -w '%{http_code}' -b "$COOKIE" "$ORIGIN/api/v1/workspaces/team/runs/search")" = 200 ] ||
   fail "the session cookie does not open the API: $(cat "$WORK/body")"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer glia_ui_$(printf '0%.0s' $(seq 64))" "$ORIGIN/api/v1/workspaces/team/runs")" = 401 ] ||
@@ -126,6 +128,52 @@ UI=
 grep -q 'stopped' "$WORK/ui.err" || fail "glia ui did not say it stopped: $(cat "$WORK/ui.err")"
 # The token was in memory only: nowhere in the workspace.
 ! grep -rqF "$TOKEN" "$WS" || fail "the session token was written into the workspace"
+
+# ---- glia ui opening the browser: the token never in a command line (world-readable in
+# /proc/PID/cmdline, for the browser's whole life when xdg-open starts it) ----
+mkdir -p "$WORK/bin"
+cat >"$WORK/bin/xdg-open" <<SH
+#!/bin/sh
+printf '%s\n' "\$@" >"$WORK/xdg-open.args"
+[ -f "\$1" ] && cp "\$1" "$WORK/xdg-open.page"
+exit 0
+SH
+chmod +x "$WORK/bin/xdg-open"
+DISPLAY=:99 PATH="$WORK/bin:$PATH" "$GLIA" -w "$WS" ui >"$WORK/ui.out" 2>"$WORK/ui.err" &
+UI=$!
+for _ in $(seq 100); do [ -s "$WORK/xdg-open.args" ] && break; sleep 0.1; done
+[ -s "$WORK/xdg-open.args" ] || fail "glia ui did not run xdg-open: $(cat "$WORK/ui.out" "$WORK/ui.err")"
+URL=$(sed -n 's|^Glia studio: \(http://.*\)$|\1|p' "$WORK/ui.out")
+TOKEN=${URL#*token=}
+[ -n "$TOKEN" ] || fail "glia ui printed no URL: $(cat "$WORK/ui.out")"
+! grep -qF "$TOKEN" "$WORK/xdg-open.args" || fail "the session token is in xdg-open's command line"
+OPENED=$(head -n 1 "$WORK/xdg-open.args")
+[ "$(stat -c %a "$OPENED")" = 600 ] || fail "the page opened is not private: $(stat -c %a "$OPENED")"
+grep -qF "$URL" "$WORK/xdg-open.page" || fail "the page opened does not lead to $URL: $(cat "$WORK/xdg-open.page")"
+kill -TERM $UI
+rc=0
+wait $UI || rc=$?
+UI=
+[ "$rc" = 0 ] || fail "glia ui exited $rc on SIGTERM: $(cat "$WORK/ui.err")"
+[ ! -e "$OPENED" ] || fail "the page holding the session token outlived glia ui"
+
+# No usable temporary folder for that page: glia ui serves all the same and says why it did not
+# open the browser.
+: >"$WORK/not-a-folder"
+rm -f "$WORK/xdg-open.args"
+DISPLAY=:99 PATH="$WORK/bin:$PATH" XDG_RUNTIME_DIR="$WORK/not-a-folder" TMPDIR="$WORK/not-a-folder" \
+  "$GLIA" -w "$WS" ui >"$WORK/ui.out" 2>"$WORK/ui.err" &
+UI=$!
+for _ in $(seq 100); do grep -q '^Glia studio: ' "$WORK/ui.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^Glia studio: ' "$WORK/ui.out" || fail "glia ui did not serve without a temporary folder: $(cat "$WORK/ui.err")"
+for _ in $(seq 50); do grep -q 'browser is not opened' "$WORK/ui.err" && break; sleep 0.1; done
+grep -q 'browser is not opened' "$WORK/ui.err" || fail "glia ui did not say why no browser opened: $(cat "$WORK/ui.err")"
+[ ! -e "$WORK/xdg-open.args" ] || fail "xdg-open ran without the page"
+kill -TERM $UI
+rc=0
+wait $UI || rc=$?
+UI=
+[ "$rc" = 0 ] || fail "glia ui exited $rc on SIGTERM: $(cat "$WORK/ui.err")"
 
 # A connected folder: its server has the web view.
 export GLIA_TOKEN=$READER

@@ -133,6 +133,48 @@ TEST_F(HttpServerTest, AnswersAreGzippedNeverBrotliEncoded) {
   const std::string br_only = ask("br");
   EXPECT_EQ(br_only.find("Content-Encoding"), std::string::npos) << br_only;
   EXPECT_NE(br_only.find("\"hello\":\"world\""), std::string::npos) << br_only;
+  // q=0 is "not acceptable" (RFC 9110 12.5.3): a client refusing gzip gets the bytes as they are.
+  for (const char* refusing : {"gzip;q=0, br", "gzip; q=0.0", "identity, GZIP;Q=0"}) {
+    const std::string got = ask(refusing);
+    EXPECT_EQ(got.find("Content-Encoding"), std::string::npos) << refusing << ": " << got;
+  }
+  EXPECT_NE(ask("deflate, gzip;q=0.5").find("Content-Encoding: gzip"), std::string::npos);
+  EXPECT_NE(ask("GZIP").find("Content-Encoding: gzip"), std::string::npos);
+}
+
+TEST(HttpServer, AStreamThatThrowsEndsItsAnswerNotTheServer) {
+  // A live stream reads the store while it runs (the web view's events poll it every 0.5 s for
+  // as long as a page is open): a failure there (the database gone a moment) is thrown after the
+  // status line went out, outside the handler. It must end that answer and be logged, not reach
+  // the worker thread (std::terminate: the whole server gone).
+  Router router;
+  router.add("GET", "/throws", [](Request&) {
+    Response r;
+    r.content_type = "text/event-stream";
+    r.stream = [](BodySink& sink) -> bool {
+      if (!sink.write("event: hello\ndata: {}\n\n")) return false;
+      throw Error(ErrorKind::Unavailable, "the store cannot be reached");
+    };
+    return r;
+  });
+  router.add("GET", "/hello", [](Request&) { return Response::json({{"hello", "world"}}); });
+  ServerOptions o;
+  o.port = 0;
+  Server server(router, o);
+  std::thread thread([&] { server.run(); });
+  testing::internal::CaptureStderr();
+  const std::string got = exchange(
+      server.port(), {"GET /throws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}, 1000ms);
+  const std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_NE(got.find("event: hello"), std::string::npos) << got;
+  EXPECT_EQ(got.find("0\r\n\r\n"), std::string::npos) << got;  // not ended as if complete
+  EXPECT_NE(logged.find("the store cannot be reached"), std::string::npos) << logged;
+  httplib::Client c("127.0.0.1", server.port());
+  auto r = c.Get("/hello");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  server.stop();
+  thread.join();
 }
 
 TEST(HttpServer, AnExceptionOutsideAHandlerTellsTheClientNothingOfIt) {

@@ -151,6 +151,37 @@ TEST_F(ServerUiTest, TheCookieOpensTheApiAndWritesNeedTheUiHeader) {
   EXPECT_EQ(call("POST", cancel, both).status, 403);
 }
 
+TEST_F(ServerUiTest, AnAuthorizationHeaderIsNeverSetAsideForTheCookie) {
+  // The cookie counts only when the request has no Authorization header: one that is not a
+  // bearer token (Basic, an empty Bearer) is refused, not silently replaced by the cookie.
+  const std::string runs = "/api/v1/workspaces/team/runs";
+  for (const char* value : {"Basic b2xnYTpwdw==", "Bearer ", "Bearer"}) {
+    http::Headers h = cookie(owner_);
+    h.emplace("Authorization", value);
+    EXPECT_EQ(call("GET", runs, h).status, 401) << value;
+    EXPECT_EQ(call("GET", "/api/v1/workspaces", h).status, 401) << value;
+    EXPECT_EQ(call("GET", "/mlflow/team/api/2.0/mlflow/experiments/search", h).status, 401)
+        << value;
+  }
+}
+
+TEST_F(ServerUiTest, TheCookieIsNamedForItsServerSoTwoOnOneHostKeepTheirSessions) {
+  // Cookies are not kept apart by port: two servers on 127.0.0.1 (two `glia ui`, or one beside
+  // `glia server`) with one cookie name would sign each other out. serve() names it by port.
+  context_->cookie_name = "glia_session_8765";
+  const auto ok = login(reader_);
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_EQ(header(ok, "Set-Cookie").rfind("glia_session_8765=" + reader_ + ";", 0), 0u);
+  EXPECT_EQ(header(call("POST", "/ui/logout", {{"X-Glia-UI", "1"}}), "Set-Cookie")
+                .rfind("glia_session_8765=;", 0),
+            0u);
+  const std::string runs = "/api/v1/workspaces/team/runs";
+  EXPECT_EQ(call("GET", runs, {{"Cookie", "glia_session_8765=" + reader_}}).status, 200);
+  // Another server's cookie is not this one's.
+  EXPECT_EQ(call("GET", runs, {{"Cookie", "glia_session_9000=" + reader_}}).status, 401);
+  EXPECT_EQ(call("GET", runs, cookie(reader_)).status, 401);
+}
+
 TEST_F(ServerUiTest, ASessionTokenOpensEveryServedWorkspaceAsItsPrincipal) {
   const std::string session = "gliaui_0123456789abcdefABCDEF";
   EXPECT_EQ(login(session).status, 401);

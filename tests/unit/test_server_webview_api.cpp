@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <future>
 #include <mutex>
 #include <set>
@@ -132,6 +133,50 @@ class EventSink : public http::BodySink {
   std::string bytes_;
 };
 
+TEST_F(WebviewApiTest, PagesWithTiesAndMissingValuesHoldEveryRunOnceAsTheTotalSays) {
+  // Ties in the first key (one start time for all, so only the id breaks them), runs without the
+  // metric and a NaN latest value (no value), pages crossing from the runs with the metric to
+  // those without, a filter on the metric ordered by.
+  auto& store = ws().store();
+  std::set<std::string> want, want_filtered;
+  for (int i = 0; i < 23; ++i) {
+    platform::NewRun run;
+    run.experiment = "ties";
+    run.command = "x";
+    const std::string id = store.create_run(run).id;
+    store.set_status(id, platform::RunStatus::Running, 5000.0);
+    if (i % 4 == 1)
+      store.log_metrics(id, {{"acc", 0, std::nan(""), 1.0}});
+    else if (i % 4 != 3)
+      store.log_metrics(id, {{"acc", 0, i % 3 ? 0.5 : 0.25, 1.0}});
+    if (i % 4 != 1 && i % 4 != 3 && i % 3) want_filtered.insert(id);
+    want.insert(id);
+  }
+  for (const std::string order :
+       {"metrics.acc DESC", "metrics.acc", "attributes.start_time", "metrics.acc DESC, params.x"}) {
+    for (const std::string filter : {"", "&filter=metrics.acc >= 0.5"}) {
+      for (int limit : {1, 2, 3, 5}) {
+        std::vector<std::string> paged;
+        std::string token;
+        int64_t total = -1;
+        for (int page = 0; page < 40; ++page) {
+          json p = search("experiment=ties&order_by=" + order + filter + "&limit=" +
+                          std::to_string(limit) + (token.empty() ? "" : "&page_token=" + token));
+          total = p["total"];
+          for (const auto& r : p["runs"]) paged.push_back(r["id"]);
+          token = p["next_page_token"];
+          if (token.empty()) break;
+        }
+        const auto& expected = filter.empty() ? want : want_filtered;
+        const std::set<std::string> unique(paged.begin(), paged.end());
+        EXPECT_EQ(unique.size(), paged.size()) << order << filter << " limit " << limit;
+        EXPECT_EQ(unique, expected) << order << filter << " limit " << limit;
+        EXPECT_EQ(total, static_cast<int64_t>(expected.size())) << order << filter;
+      }
+    }
+  }
+}
+
 TEST_F(WebviewApiTest, EventsStreamHelloRunMetricsThenEnd) {
   auto& store = ws().store();
   store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());
@@ -169,6 +214,52 @@ TEST_F(WebviewApiTest, EventsStreamHelloRunMetricsThenEnd) {
   EXPECT_EQ(points,
             (std::vector<std::pair<std::string, int64_t>>{{"acc", 1}, {"loss", 1}, {"loss", 2}}));
   EXPECT_NE(all.find(R"("status":"Completed")"), std::string::npos);
+}
+
+TEST_F(WebviewApiTest, EventsSendAPointLoggedAgainAsItWasBeforeTheEnd) {
+  // A point logged again exactly (same step, value and time: a final value logged twice) leaves
+  // the latest value as it was; the run's last poll must still find it in the series.
+  auto& store = ws().store();
+  store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());
+  const auto r = call("GET", api_ + "/runs/" + run_ + "/events", reader_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EventSink sink;
+  auto done = std::async(std::launch::async, [&] { return r.stream(sink); });
+  for (int i = 0; i < 100 && sink.names().size() < 2; ++i) std::this_thread::sleep_for(20ms);
+  store.log_metrics(run_, {{"acc", 5, 0.9, 7.0}});
+  for (int i = 0; i < 100 && sink.names().size() < 3; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(sink.names().size(), 3u) << sink.bytes();
+  store.log_metrics(run_, {{"acc", 5, 0.9, 7.0}});
+  store.set_status(run_, platform::RunStatus::Completed, platform::now_seconds());
+  ASSERT_EQ(done.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(done.get());
+  size_t sent = 0;
+  const std::string all = sink.bytes();
+  for (size_t p = all.find("event: metrics\ndata: "); p != std::string::npos;
+       p = all.find("event: metrics\ndata: ", p + 1)) {
+    const size_t start = p + 21;
+    sent += json::parse(all.substr(start, all.find('\n', start) - start))["points"]["acc"].size();
+  }
+  EXPECT_EQ(sent, store.metric_series(run_, "acc").size()) << all;
+  EXPECT_EQ(sink.names().back(), "end");
+}
+
+TEST_F(WebviewApiTest, EventsEndOnceTheirTokenIsRevoked) {
+  // A revoke takes effect on the very next call (platform::Authenticator): a page left open on a
+  // live run must not go on receiving it for hours on a token revoked (or a user disabled).
+  auto& store = ws().store();
+  store.set_status(run_, platform::RunStatus::Running, platform::now_seconds());
+  const auto r = call("GET", api_ + "/runs/" + run_ + "/events?log_tail=0", reader_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EventSink sink;
+  auto done = std::async(std::launch::async, [&] { return r.stream(sink); });
+  for (int i = 0; i < 100 && sink.names().size() < 2; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(store.revoke_token(*platform::token_id_of(reader_), platform::now_seconds()));
+  ASSERT_EQ(done.wait_for(15s), std::future_status::ready) << sink.bytes();
+  done.get();
+  store.log_metrics(run_, {{"loss", 0, 1.0, 1.0}});
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(sink.names(), (std::vector<std::string>{"hello", "run"}));
 }
 
 TEST_F(WebviewApiTest, EventsEndWhenTheClientGoesOrTheServerStops) {

@@ -24,6 +24,9 @@ namespace {
 
 constexpr double kPollSeconds = 0.5;
 constexpr auto kKeepAlive = std::chrono::seconds(15);
+// How often the request's token is checked again: a revoke (or a user disabled, a role lowered)
+// ends the stream, as it would refuse the next request.
+constexpr auto kReauthorize = std::chrono::seconds(5);
 constexpr int64_t kDefaultLogTail = 65536;
 constexpr int64_t kMaxLogTail = int64_t{16} << 20;
 
@@ -42,8 +45,15 @@ size_t complete_utf8(std::string_view bytes) {
 
 class EventStream {
  public:
-  EventStream(ServedWorkspace& served, std::string id, int64_t log_tail, http::BodySink& sink)
-      : ws_(served.workspace), id_(std::move(id)), log_tail_(log_tail), sink_(sink) {}
+  EventStream(ServerContext& context, ServedWorkspace& served, std::string token, std::string id,
+              int64_t log_tail, http::BodySink& sink)
+      : context_(context),
+        served_(served),
+        ws_(served.workspace),
+        token_(std::move(token)),
+        id_(std::move(id)),
+        log_tail_(log_tail),
+        sink_(sink) {}
 
   bool run() {
     // Set up: the points already stored are the page's to load; every later one is pushed.
@@ -52,7 +62,7 @@ class EventStream {
       latest_[name] = point;
       sent_[name] = store.metric_series(id_, name).size();
     }
-    last_write_ = std::chrono::steady_clock::now();
+    last_write_ = last_authorized_ = std::chrono::steady_clock::now();
     if (!send("hello", nlohmann::json::object())) return false;
     platform::FollowOptions options;
     options.poll_seconds = kPollSeconds;
@@ -64,7 +74,8 @@ class EventStream {
     const platform::RunRecord last = platform::follow_log(
         ws_, id_, [this](std::string_view b) { log_bytes(b); }, options);
     if (stop_) return !gone_;
-    poll();  // the run has ended: its last points and log bytes
+    poll(true);  // the run has ended: its last points and log bytes
+    if (stop_) return !gone_;
     flush_log(true);
     if (!stop_ && send("end", {{"status", platform::to_string(last.status)}})) return true;
     return !gone_;
@@ -107,7 +118,10 @@ class EventStream {
     pending_.erase(0, n);
   }
 
-  void poll() {
+  // `final`: the run has ended, every series is read (a point logged again exactly as the
+  // latest leaves the latest as it was; while the run goes on it goes out with the next point).
+  void poll(bool final = false) {
+    if (!still_authorized()) return;
     if (!tail_sent_) {
       tail_sent_ = true;
       flush_log(false);
@@ -116,7 +130,7 @@ class EventStream {
     nlohmann::json points = nlohmann::json::object();
     for (const auto& [name, point] : store.latest_metrics(id_)) {
       const auto seen = latest_.find(name);
-      if (seen != latest_.end() && seen->second.step == point.step &&
+      if (!final && seen != latest_.end() && seen->second.step == point.step &&
           seen->second.wall_time == point.wall_time &&
           (seen->second.value == point.value ||
            (std::isnan(seen->second.value) && std::isnan(point.value))))
@@ -135,7 +149,25 @@ class EventStream {
     if (sink_.stopping()) stop_ = true;
   }
 
+  // False (and the stream stopped, nothing more sent) once the token no longer opens the run.
+  bool still_authorized() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_authorized_ < kReauthorize) return true;
+    try {
+      platform::require_role(context_.authenticate(served_, token_), Role::Reader, "read runs");
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::Unauthenticated && e.kind() != ErrorKind::Permission) throw;
+      stop_ = true;
+      return false;
+    }
+    last_authorized_ = now;
+    return true;
+  }
+
+  ServerContext& context_;
+  ServedWorkspace& served_;
   platform::Workspace& ws_;
+  std::string token_;
   std::string id_;
   int64_t log_tail_;
   http::BodySink& sink_;
@@ -145,22 +177,24 @@ class EventStream {
   std::string pending_;
   std::map<std::string, platform::MetricPoint> latest_;
   std::map<std::string, size_t> sent_;
-  std::chrono::steady_clock::time_point last_write_;
+  std::chrono::steady_clock::time_point last_write_, last_authorized_;
 };
 
 http::Response events(ServerContext& context, http::Request& r) {
   Scope s = authorize(context, r, Role::Reader, "read runs");
+  const std::string token = context.request_token(r).value_or("");  // checked again as it runs
   allow_only(r, {"log_tail"});
   const int64_t log_tail = query_int(r, "log_tail", 0, kMaxLogTail).value_or(kDefaultLogTail);
   const std::string id = r.param("id");
   s.ws().store().get_run(id);  // an unknown run is a 404, before the stream starts
   ServedWorkspace* served = &s.served;
+  ServerContext* ctx = &context;
   http::Response response;
   response.content_type = "text/event-stream";
   response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Accel-Buffering", "no");  // a proxy in front must not hold events back
-  response.stream = [served, id, log_tail](http::BodySink& sink) {
-    EventStream stream(*served, id, log_tail, sink);
+  response.stream = [ctx, served, token, id, log_tail](http::BodySink& sink) {
+    EventStream stream(*ctx, *served, token, id, log_tail, sink);
     return stream.run();
   };
   return response;

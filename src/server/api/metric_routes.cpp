@@ -1,9 +1,6 @@
 // Run metrics: the latest values, one metric's history (downsampled for charts on request), and
 // a batch of values logged at once (all or none; exactly once with an Idempotency-Key).
 #include <cmath>
-#include <cstring>
-#include <list>
-#include <mutex>
 
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
@@ -12,6 +9,7 @@
 #include "glia/platform/downsample.hpp"
 #include "glia/platform/json_views.hpp"
 #include "server/api/api.hpp"
+#include "server/api/history_cache.hpp"
 
 namespace glia::server::api {
 
@@ -94,54 +92,6 @@ std::optional<std::string> idempotency_key(const http::Request& r) {
                 std::to_string(kMaxIdempotencyKey) +
                 " printable ASCII characters (no quote or backslash inside)");
   return key;
-}
-
-// Downsampled histories answered recently, so a chart drawn again (another tab, the compare
-// view, another user) does not read a long series again: a million points cost ~165 ms to read
-// from SQLite, the answer from here ~1 ms (bench/README.md "Web view"). An entry is used only
-// while the series' last logged point is still the one it was made with (every logged point
-// becomes the latest, so a series that grew is read again); a few answers of a few hundred KB.
-class HistoryCache {
- public:
-  std::optional<std::string> find(const std::string& key, const platform::MetricPoint& latest) {
-    std::lock_guard lock(mu_);
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->key != key) continue;
-      if (!same(it->latest, latest)) {
-        entries_.erase(it);
-        return std::nullopt;
-      }
-      entries_.splice(entries_.begin(), entries_, it);  // most recent first
-      return it->body;
-    }
-    return std::nullopt;
-  }
-  void put(const std::string& key, const platform::MetricPoint& latest, const std::string& body) {
-    std::lock_guard lock(mu_);
-    entries_.remove_if([&](const Entry& e) { return e.key == key; });
-    entries_.push_front({key, latest, body});
-    if (entries_.size() > kEntries) entries_.pop_back();
-  }
-
- private:
-  static constexpr size_t kEntries = 32;
-  struct Entry {
-    std::string key;
-    platform::MetricPoint latest;
-    std::string body;
-  };
-  static bool same(const platform::MetricPoint& a, const platform::MetricPoint& b) {
-    // Bitwise: NaN equals NaN, and 0.0 differs from -0.0 (another value was logged).
-    return a.step == b.step && std::memcmp(&a.value, &b.value, sizeof(double)) == 0 &&
-           std::memcmp(&a.wall_time, &b.wall_time, sizeof(double)) == 0;
-  }
-  std::mutex mu_;
-  std::list<Entry> entries_;
-};
-
-HistoryCache& history_cache() {
-  static HistoryCache cache;
-  return cache;
 }
 
 }  // namespace

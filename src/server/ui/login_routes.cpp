@@ -25,7 +25,7 @@ bool cookie_safe(const std::string& token) {
 }
 
 std::string cookie(const ServerContext& context, const std::string& value, bool clear) {
-  std::string c = std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
+  std::string c = context.cookie_name + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
   if (context.secure_cookies) c += "; Secure";
   if (clear) c += "; Max-Age=0";
   return c;
