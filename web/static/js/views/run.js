@@ -222,6 +222,10 @@ export async function render(root, route, ctx) {
 
     async function load(name) {
       const c = ensure(name);
+      // Points pushed while the history is on its way wait in the queue: appended now, they
+      // would be replaced by a history read before they were logged (a chart made by a push
+      // before its history, or any chart after a reconnect's hello).
+      c.loaded = false;
       try {
         const r = await history(name);
         if (closed) return;
