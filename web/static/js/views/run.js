@@ -77,6 +77,10 @@ export async function render(root, route, ctx) {
   // ---------------------------------------------------------------- header
   const badge = h('span', {id: 'run-status'});
   const durationEl = h('span', {class: 'muted'});
+  // Shown while the live stream is down (EventSource retries by itself; a reconnect's hello
+  // hides it again).
+  const connEl = h('span', {id: 'run-connection', class: 'run-conn', role: 'status', hidden: true},
+                   'connection to the server lost; retrying…');
   const cancelButton = h('button', {id: 'cancel-run', class: 'danger', type: 'button',
                                     onclick: cancelRun}, 'Cancel run');
   const links = h('div', {class: 'run-links muted'});
@@ -84,7 +88,7 @@ export async function render(root, route, ctx) {
                  h('div', {class: 'run-title'},
                    h('h1', {}, run.display_name || run.id, ' ', badge),
                    links),
-                 h('div', {class: 'toolbar'}, durationEl, cancelButton));
+                 h('div', {class: 'toolbar'}, connEl, durationEl, cancelButton));
   const tabs = h('nav', {class: 'tabs', 'aria-label': 'Run'},
                  TABS.map(([key, label]) => h('a', {
                    href: location.pathname + (key === 'overview' ? '' : `?tab=${key}`),
@@ -153,18 +157,23 @@ export async function render(root, route, ctx) {
   let source = null;
   function openEvents(logTail) {
     source = api.events(`${base}/events`, {
-      hello: (d) => handlers.hello.forEach((f) => f(d)),
+      hello: (d) => {
+        connEl.hidden = true;
+        handlers.hello.forEach((f) => f(d));
+      },
       run: (d) => handlers.run.forEach((f) => f(d)),
       metrics: (d) => handlers.metrics.forEach((f) => f(d)),
       log: (d) => handlers.log.forEach((f) => f(d)),
       end: (d) => {
         source.close();
+        connEl.hidden = true;
         if (d && d.status && d.status !== run.status) setRun({...run, status: d.status});
         handlers.end.forEach((f) => f(d));
       },
       error: () => {
         // EventSource reconnects by itself (a new hello follows); a refused stream is final.
         if (source.readyState === EventSource.CLOSED) handlers.end.forEach((f) => f(null));
+        else if (!closed) connEl.hidden = false;
       },
     }, {log_tail: logTail});
     cleanups.push(() => source.close());
