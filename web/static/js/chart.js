@@ -96,7 +96,8 @@ export function saveFile(filename, text, type = 'text/csv') {
 /// opts: metric (data-metric), title, xMode ('step' | 'time' | 'relative'), logscale, smoothing,
 /// height (px), maxPoints (per series, default 10,000), onOverflow(name) (load the series again
 /// downsampled and hand it to replaceSeries), fetchFull(name) → all points (the CSV button),
-/// csvName, legend (a list of the series under the chart; default: when several),
+/// csvName (or a function giving it when the CSV is saved), legend (a list of the series under
+/// the chart; default: when several),
 /// series colors: a CSS color or a function returning one (asked again when the theme changes),
 /// highlight (a series drawn thicker), ylabel, empty (text while there is nothing to plot).
 export function lineChart(el, opts = {}) {
@@ -347,7 +348,8 @@ export function lineChart(el, opts = {}) {
           lines.push(cells.map(csvCell).join(','));
         }
       }
-      const base = opts.csvName || `${opts.metric || 'series'}.csv`;
+      const named = typeof opts.csvName === 'function' ? opts.csvName() : opts.csvName;
+      const base = named || `${opts.metric || 'series'}.csv`;
       saveFile(base.endsWith('.csv') ? base : base + '.csv', lines.join('\n') + '\n');
     } catch (e) {
       el.dispatchEvent(new CustomEvent('chart-error', {bubbles: true, detail: e}));

@@ -56,7 +56,7 @@ export async function render(root, route, ctx) {
   const chartEl = h('div', {id: 'compare-chart'});
   const chart = lineChart(chartEl, {
     metric: metric || '', legend: true, height: 320, empty: 'No runs logged this metric.',
-    csvName: `compare-${metric}.csv`,
+    csvName: () => `compare-${metric}.csv`,  // the metric picked when the CSV is saved
     fetchFull: async (id) => (await api.get(`${runPath(id)}/metrics/${pathSegs(metric)}`)).points,
   });
   chartEl.addEventListener('chart-error', (e) => ctx.toast(e.detail.message, 'error'));
