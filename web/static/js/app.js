@@ -94,6 +94,8 @@ async function logout() {
 }
 
 function toLogin() {
+  session = null;
+  if (location.pathname === '/ui/login') return;  // there already (several requests got a 401)
   const next = location.pathname + location.search;
   navigate('/ui/login' + (next.startsWith('/ui/login') ? '' : '?next=' + encodeURIComponent(next)),
            {replace: true});
