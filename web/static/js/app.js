@@ -65,7 +65,10 @@ async function loadSession() {
 function drawNav(ws, view) {
   const nav = document.getElementById('nav');
   nav.replaceChildren();
-  if (!ws) return;
+  if (!ws) {  // the login page: nobody is signed in there (not the user who just signed out)
+    document.getElementById('whoami').replaceChildren();
+    return;
+  }
   for (const [key, label] of NAV) {
     const active = view === key || (key === 'experiments' && ['runs', 'run', 'compare', 'sweep']
                                                                   .includes(view));
