@@ -210,7 +210,12 @@ export function lineChart(el, opts = {}) {
     const list = [...series.values()];
     const perSeries = {};
     for (const s of list) {
-      if (s.name === state.highlight) perSeries[s.label] = {strokeWidth: 3};
+      const o = {};
+      if (s.name === state.highlight) o.strokeWidth = 3;
+      // A series of one point has no line to draw: its point is drawn (a run that logged one
+      // value, overlaid in compare, was otherwise invisible).
+      if (s.points.length === 1) Object.assign(o, {drawPoints: true, pointSize: 3});
+      if (Object.keys(o).length) perSeries[s.label] = o;
     }
     return {
       labels: ['x', ...list.map((s) => s.label)],
@@ -274,6 +279,7 @@ export function lineChart(el, opts = {}) {
   }
 
   let needsOptions = true;
+  let wasFlat = '';  // the x of a chart whose points all share one (and the x mode)
   function draw() {
     frame = 0;
     timer = 0;
@@ -287,16 +293,25 @@ export function lineChart(el, opts = {}) {
     plot.hidden = n === 0;
     if (n === 0) {
       if (graph) { graph.destroy(); graph = null; }
+      wasFlat = '';
       needsOptions = true;
       return;
     }
     const data = rows();
+    // Every point at one x (runs that logged one value): dygraphs' x range would be that x
+    // alone, the points on the frame's edge; a range around it instead (set and cleared only
+    // when this changes: a window set each time would undo the reader's zoom).
+    const x0 = data[0][0];
+    const flat = data[data.length - 1][0] === x0 ? `${state.xMode}:${x0}` : '';
+    const pad = state.xMode === 'time' ? 1000 : 1;
+    const range = flat !== wasFlat ? {dateWindow: flat ? [x0 - pad, x0 + pad] : null} : {};
+    wasFlat = flat;
     if (!graph) {
-      graph = new Dygraph(plot, data, options());
+      graph = new Dygraph(plot, data, {...options(), ...range});
     } else if (needsOptions) {
-      graph.updateOptions({file: data, ...options()});
+      graph.updateOptions({file: data, ...options(), ...range});
     } else {
-      graph.updateOptions({file: data});
+      graph.updateOptions({file: data, ...range});
     }
     if (needsOptions) drawLegend();
     needsOptions = false;
