@@ -13,6 +13,7 @@ export async function render(root, route, ctx) {
   const ws = route.ws;
   const ids = [...new Set((route.query.get('runs') || '').split(',').map((s) => s.trim())
                             .filter(Boolean))];
+  document.title = `Compare runs · ${ws} · Glia`;
   root.append(h('h1', {}, 'Compare runs'));
   if (!ids.length) {
     root.append(h('p', {class: 'muted'}, 'No runs to compare: select runs in an experiment\'s ' +

@@ -64,7 +64,9 @@ export async function render(root, route, ctx) {
   const id = route.params.id;
   const tab = TABS.some(([k]) => k === route.query.get('tab')) ? route.query.get('tab') : 'overview';
   const base = wsPath(ws, `runs/${seg(id)}`);
+  document.title = `${id} · runs · Glia`;  // the tab's name from the start, not the last view's
   let run = await api.get(base);
+  document.title = `${run.display_name || run.id} · runs · Glia`;
 
   const cleanups = [];
   let closed = false;
