@@ -126,8 +126,11 @@ export async function render() {
     const ws = m.params.ws;
     drawNav(ws, m.view);
     const role = session?.workspaces.find((w) => w.name === ws)?.role || 'reader';
-    const ctx = {api, navigate, toast, user: {name: session?.user || '', role}, refreshSession:
-                   loadSession};
+    // A view's messages only while it is shown: a request of a view already left (as the one
+    // whose 401 led to the login page) says nothing over the next page.
+    const viewToast = (message, kind) => { if (mine === generation) toast(message, kind); };
+    const ctx = {api, navigate, toast: viewToast, user: {name: session?.user || '', role},
+                 refreshSession: loadSession};
     const module = await loading;
     if (mine !== generation) return;
     const root = h('div', {class: `view view-${m.view}`});
