@@ -173,12 +173,37 @@ export async function render(root, route, ctx) {
         handlers.end.forEach((f) => f(d));
       },
       error: () => {
-        // EventSource reconnects by itself (a new hello follows); a refused stream is final.
-        if (source.readyState === EventSource.CLOSED) handlers.end.forEach((f) => f(null));
-        else if (!closed) connEl.hidden = false;
+        if (closed) return;
+        connEl.hidden = false;
+        // EventSource reconnects by itself (a new hello follows), except after an HTTP error:
+        // then the page asks again itself.
+        if (source.readyState === EventSource.CLOSED) retryEvents(logTail);
       },
     }, {log_tail: logTail});
     cleanups.push(() => source.close());
+  }
+  // A refused stream: the server stopping or restarting answers 503 (EventSource then gives up
+  // for good, and the page stayed frozen). Tried again every few seconds while the run cannot
+  // be read for a reason that may pass (no connection, a 5xx); a 4xx (the run gone, no longer
+  // allowed) is final: the page shows what it has, not live.
+  function retryEvents(logTail) {
+    const timer = setTimeout(async () => {
+      if (closed) return;
+      try {
+        setRun(await api.get(base));
+      } catch (e) {
+        if (closed) return;
+        if (e instanceof ApiError && e.status < 500) {
+          connEl.hidden = true;
+          handlers.end.forEach((f) => f(null));
+        } else {
+          retryEvents(logTail);
+        }
+        return;
+      }
+      if (!closed) openEvents(logTail);  // an ended run's stream sends the rest, then end
+    }, 3000);
+    cleanups.push(() => clearTimeout(timer));
   }
 
   // ---------------------------------------------------------------- the tab
