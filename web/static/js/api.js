@@ -31,6 +31,10 @@ async function request(method, path, {query, body, signal} = {}) {
       const e = (await res.json()).error;
       if (e) { kind = e.kind; message = e.message; }
     } catch (_) { /* not JSON */ }
+    // The session is gone (signed out elsewhere, token revoked or expired): the shell goes to the
+    // login page (app.js), whichever view asked. Not for the login call itself (a bad token).
+    if (res.status === 401 && path !== '/ui/login')
+      window.dispatchEvent(new Event('glia:unauthenticated'));
     throw new ApiError(res.status, kind, message);
   }
   return res;

@@ -65,7 +65,10 @@ async function loadSession() {
 function drawNav(ws, view) {
   const nav = document.getElementById('nav');
   nav.replaceChildren();
-  if (!ws) return;
+  if (!ws) {  // the login page: nobody is signed in there (not the user who just signed out)
+    document.getElementById('whoami').replaceChildren();
+    return;
+  }
   for (const [key, label] of NAV) {
     const active = view === key || (key === 'experiments' && ['runs', 'run', 'compare', 'sweep']
                                                                   .includes(view));
@@ -94,6 +97,8 @@ async function logout() {
 }
 
 function toLogin() {
+  session = null;
+  if (location.pathname === '/ui/login') return;  // there already (several requests got a 401)
   const next = location.pathname + location.search;
   navigate('/ui/login' + (next.startsWith('/ui/login') ? '' : '?next=' + encodeURIComponent(next)),
            {replace: true});
@@ -121,8 +126,11 @@ export async function render() {
     const ws = m.params.ws;
     drawNav(ws, m.view);
     const role = session?.workspaces.find((w) => w.name === ws)?.role || 'reader';
-    const ctx = {api, navigate, toast, user: {name: session?.user || '', role}, refreshSession:
-                   loadSession};
+    // A view's messages only while it is shown: a request of a view already left (as the one
+    // whose 401 led to the login page) says nothing over the next page.
+    const viewToast = (message, kind) => { if (mine === generation) toast(message, kind); };
+    const ctx = {api, navigate, toast: viewToast, user: {name: session?.user || '', role},
+                 refreshSession: loadSession};
     const module = await loading;
     if (mine !== generation) return;
     const root = h('div', {class: `view view-${m.view}`});

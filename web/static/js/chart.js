@@ -96,7 +96,8 @@ export function saveFile(filename, text, type = 'text/csv') {
 /// opts: metric (data-metric), title, xMode ('step' | 'time' | 'relative'), logscale, smoothing,
 /// height (px), maxPoints (per series, default 10,000), onOverflow(name) (load the series again
 /// downsampled and hand it to replaceSeries), fetchFull(name) → all points (the CSV button),
-/// csvName, legend (a list of the series under the chart; default: when several),
+/// csvName (or a function giving it when the CSV is saved), legend (a list of the series under
+/// the chart; default: when several),
 /// series colors: a CSS color or a function returning one (asked again when the theme changes),
 /// highlight (a series drawn thicker), ylabel, empty (text while there is nothing to plot).
 export function lineChart(el, opts = {}) {
@@ -209,7 +210,12 @@ export function lineChart(el, opts = {}) {
     const list = [...series.values()];
     const perSeries = {};
     for (const s of list) {
-      if (s.name === state.highlight) perSeries[s.label] = {strokeWidth: 3};
+      const o = {};
+      if (s.name === state.highlight) o.strokeWidth = 3;
+      // A series of one point has no line to draw: its point is drawn (a run that logged one
+      // value, overlaid in compare, was otherwise invisible).
+      if (s.points.length === 1) Object.assign(o, {drawPoints: true, pointSize: 3});
+      if (Object.keys(o).length) perSeries[s.label] = o;
     }
     return {
       labels: ['x', ...list.map((s) => s.label)],
@@ -273,6 +279,7 @@ export function lineChart(el, opts = {}) {
   }
 
   let needsOptions = true;
+  let wasFlat = '';  // the x of a chart whose points all share one (and the x mode)
   function draw() {
     frame = 0;
     timer = 0;
@@ -286,16 +293,25 @@ export function lineChart(el, opts = {}) {
     plot.hidden = n === 0;
     if (n === 0) {
       if (graph) { graph.destroy(); graph = null; }
+      wasFlat = '';
       needsOptions = true;
       return;
     }
     const data = rows();
+    // Every point at one x (runs that logged one value): dygraphs' x range would be that x
+    // alone, the points on the frame's edge; a range around it instead (set and cleared only
+    // when this changes: a window set each time would undo the reader's zoom).
+    const x0 = data[0][0];
+    const flat = data[data.length - 1][0] === x0 ? `${state.xMode}:${x0}` : '';
+    const pad = state.xMode === 'time' ? 1000 : 1;
+    const range = flat !== wasFlat ? {dateWindow: flat ? [x0 - pad, x0 + pad] : null} : {};
+    wasFlat = flat;
     if (!graph) {
-      graph = new Dygraph(plot, data, options());
+      graph = new Dygraph(plot, data, {...options(), ...range});
     } else if (needsOptions) {
-      graph.updateOptions({file: data, ...options()});
+      graph.updateOptions({file: data, ...options(), ...range});
     } else {
-      graph.updateOptions({file: data});
+      graph.updateOptions({file: data, ...range});
     }
     if (needsOptions) drawLegend();
     needsOptions = false;
@@ -347,7 +363,8 @@ export function lineChart(el, opts = {}) {
           lines.push(cells.map(csvCell).join(','));
         }
       }
-      const base = opts.csvName || `${opts.metric || 'series'}.csv`;
+      const named = typeof opts.csvName === 'function' ? opts.csvName() : opts.csvName;
+      const base = named || `${opts.metric || 'series'}.csv`;
       saveFile(base.endsWith('.csv') ? base : base + '.csv', lines.join('\n') + '\n');
     } catch (e) {
       el.dispatchEvent(new CustomEvent('chart-error', {bubbles: true, detail: e}));

@@ -13,6 +13,7 @@ export async function render(root, route, ctx) {
   const ws = route.ws;
   const ids = [...new Set((route.query.get('runs') || '').split(',').map((s) => s.trim())
                             .filter(Boolean))];
+  document.title = `Compare runs · ${ws} · Glia`;
   root.append(h('h1', {}, 'Compare runs'));
   if (!ids.length) {
     root.append(h('p', {class: 'muted'}, 'No runs to compare: select runs in an experiment\'s ' +
@@ -56,7 +57,7 @@ export async function render(root, route, ctx) {
   const chartEl = h('div', {id: 'compare-chart'});
   const chart = lineChart(chartEl, {
     metric: metric || '', legend: true, height: 320, empty: 'No runs logged this metric.',
-    csvName: `compare-${metric}.csv`,
+    csvName: () => `compare-${metric}.csv`,  // the metric picked when the CSV is saved
     fetchFull: async (id) => (await api.get(`${runPath(id)}/metrics/${pathSegs(metric)}`)).points,
   });
   chartEl.addEventListener('chart-error', (e) => ctx.toast(e.detail.message, 'error'));

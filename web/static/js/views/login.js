@@ -5,6 +5,7 @@ import {api, ApiError} from '../api.js';
 import {h} from '../dom.js';
 
 export async function render(root, route, ctx) {
+  document.title = 'Sign in · Glia';
   const next = route.query.get('next');
   const safeNext = next && next.startsWith('/ui/') && !next.startsWith('//') ? next : '/ui/';
   const error = h('p', {id: 'login-error', class: 'error', role: 'alert', hidden: true});

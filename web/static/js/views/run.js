@@ -64,7 +64,9 @@ export async function render(root, route, ctx) {
   const id = route.params.id;
   const tab = TABS.some(([k]) => k === route.query.get('tab')) ? route.query.get('tab') : 'overview';
   const base = wsPath(ws, `runs/${seg(id)}`);
+  document.title = `${id} · runs · Glia`;  // the tab's name from the start, not the last view's
   let run = await api.get(base);
+  document.title = `${run.display_name || run.id} · runs · Glia`;
 
   const cleanups = [];
   let closed = false;
@@ -77,6 +79,10 @@ export async function render(root, route, ctx) {
   // ---------------------------------------------------------------- header
   const badge = h('span', {id: 'run-status'});
   const durationEl = h('span', {class: 'muted'});
+  // Shown while the live stream is down (EventSource retries by itself; a reconnect's hello
+  // hides it again).
+  const connEl = h('span', {id: 'run-connection', class: 'run-conn', role: 'status', hidden: true},
+                   'connection to the server lost; retrying…');
   const cancelButton = h('button', {id: 'cancel-run', class: 'danger', type: 'button',
                                     onclick: cancelRun}, 'Cancel run');
   const links = h('div', {class: 'run-links muted'});
@@ -84,7 +90,7 @@ export async function render(root, route, ctx) {
                  h('div', {class: 'run-title'},
                    h('h1', {}, run.display_name || run.id, ' ', badge),
                    links),
-                 h('div', {class: 'toolbar'}, durationEl, cancelButton));
+                 h('div', {class: 'toolbar'}, connEl, durationEl, cancelButton));
   const tabs = h('nav', {class: 'tabs', 'aria-label': 'Run'},
                  TABS.map(([key, label]) => h('a', {
                    href: location.pathname + (key === 'overview' ? '' : `?tab=${key}`),
@@ -153,21 +159,51 @@ export async function render(root, route, ctx) {
   let source = null;
   function openEvents(logTail) {
     source = api.events(`${base}/events`, {
-      hello: (d) => handlers.hello.forEach((f) => f(d)),
+      hello: (d) => {
+        connEl.hidden = true;
+        handlers.hello.forEach((f) => f(d));
+      },
       run: (d) => handlers.run.forEach((f) => f(d)),
       metrics: (d) => handlers.metrics.forEach((f) => f(d)),
       log: (d) => handlers.log.forEach((f) => f(d)),
       end: (d) => {
         source.close();
+        connEl.hidden = true;
         if (d && d.status && d.status !== run.status) setRun({...run, status: d.status});
         handlers.end.forEach((f) => f(d));
       },
       error: () => {
-        // EventSource reconnects by itself (a new hello follows); a refused stream is final.
-        if (source.readyState === EventSource.CLOSED) handlers.end.forEach((f) => f(null));
+        if (closed) return;
+        connEl.hidden = false;
+        // EventSource reconnects by itself (a new hello follows), except after an HTTP error:
+        // then the page asks again itself.
+        if (source.readyState === EventSource.CLOSED) retryEvents(logTail);
       },
     }, {log_tail: logTail});
     cleanups.push(() => source.close());
+  }
+  // A refused stream: the server stopping or restarting answers 503 (EventSource then gives up
+  // for good, and the page stayed frozen). Tried again every few seconds while the run cannot
+  // be read for a reason that may pass (no connection, a 5xx); a 4xx (the run gone, no longer
+  // allowed) is final: the page shows what it has, not live.
+  function retryEvents(logTail) {
+    const timer = setTimeout(async () => {
+      if (closed) return;
+      try {
+        setRun(await api.get(base));
+      } catch (e) {
+        if (closed) return;
+        if (e instanceof ApiError && e.status < 500) {
+          connEl.hidden = true;
+          handlers.end.forEach((f) => f(null));
+        } else {
+          retryEvents(logTail);
+        }
+        return;
+      }
+      if (!closed) openEvents(logTail);  // an ended run's stream sends the rest, then end
+    }, 3000);
+    cleanups.push(() => clearTimeout(timer));
   }
 
   // ---------------------------------------------------------------- the tab
@@ -222,6 +258,10 @@ export async function render(root, route, ctx) {
 
     async function load(name) {
       const c = ensure(name);
+      // Points pushed while the history is on its way wait in the queue: appended now, they
+      // would be replaced by a history read before they were logged (a chart made by a push
+      // before its history, or any chart after a reconnect's hello).
+      c.loaded = false;
       try {
         const r = await history(name);
         if (closed) return;

@@ -161,7 +161,9 @@ export async function render(root, route, ctx) {
   const ws = route.ws;
   const id = route.params.id;
   const base = wsPath(ws, `runs/${seg(id)}`);
+  document.title = `${id} · sweeps · Glia`;
   let run = await api.get(base);
+  document.title = `Sweep ${run.display_name || run.id} · Glia`;
   if (!run.sweep) {
     root.append(h('h1', {}, run.display_name || run.id),
                 h('p', {}, 'This run is not a sweep. ',
