@@ -132,7 +132,7 @@ class Pages(ServerCase):
         b.wait(lambda: b.q("#login-error").is_displayed() and b.q("#login-error").text.strip(),
                5, "#login-error shown")
         self.assertEqual(b.body_data().get("view"), "login")
-        self.assertIsNone(b.driver.get_cookie("glia_session"))
+        self.assertIsNone(b.driver.get_cookie("glia_session_%d" % self.server.port))
         b.screenshot("login-error")
 
         # The owner's token: back where the user was going, an HttpOnly session cookie.
@@ -142,7 +142,7 @@ class Pages(ServerCase):
         b.wait_ready("experiments")
         self.assertTrue(b.driver.current_url.endswith("/ui/w/%s/experiments" % WS_NAME),
                         b.driver.current_url)
-        cookie = b.driver.get_cookie("glia_session")
+        cookie = b.driver.get_cookie("glia_session_%d" % self.server.port)
         self.assertIsNotNone(cookie, "no session cookie after login")
         self.assertTrue(cookie["httpOnly"], cookie)
         self.assertEqual(cookie.get("sameSite"), "Strict", cookie)
