@@ -344,3 +344,29 @@ TEST_F(WebviewApiTest, TablesAnswerEachTablesCountAndLastRows) {
 
 }  // namespace
 }  // namespace glia::server
+
+namespace glia::server {
+namespace {
+
+TEST_F(WebviewApiTest, RunFilesAreNeverRunAsPagesAndImagesKeepTheirType) {
+  const std::string files = api_ + "/runs/" + run_ + "/files/";
+  ASSERT_EQ(call("PUT", files + "outputs/acc.PNG", contributor_, "\x89PNG...").status, 201);
+  ASSERT_EQ(call("PUT", files + "outputs/page.html", contributor_, "<script>1</script>").status,
+            201);
+  ASSERT_EQ(call("PUT", files + "outputs/x.svg", contributor_, "<svg/>").status, 201);
+  auto header = [](const http::Response& r, const std::string& name) {
+    const auto it = r.headers.find(name);
+    return it == r.headers.end() ? std::string() : it->second;
+  };
+  const auto png = call("GET", files + "outputs/acc.PNG", reader_);
+  EXPECT_EQ(png.content_type, "image/png");
+  for (const char* path : {"outputs/page.html", "outputs/x.svg"}) {
+    const auto r = call("GET", files + path, reader_);
+    EXPECT_EQ(r.content_type, "application/octet-stream") << path;
+    EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(header(r, "Content-Security-Policy").rfind("sandbox", 0), 0u) << path;
+  }
+}
+
+}  // namespace
+}  // namespace glia::server

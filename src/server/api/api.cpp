@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -93,7 +94,7 @@ http::Response blob_download(const http::Request& request, const std::filesystem
   if (file->fd < 0) throw os_error("cannot open '" + blob.string() + "'", errno);
   const off_t size = ::lseek(file->fd, 0, SEEK_END);
   if (size < 0) throw os_error("cannot read '" + blob.string() + "'", errno);
-  return http::ranged_response(
+  http::Response response = http::ranged_response(
       request, static_cast<uint64_t>(size), content_type,
       [file](uint64_t offset, uint64_t length, http::BodySink& sink) {
         constexpr size_t kPiece = 256 * 1024;
@@ -109,6 +110,23 @@ http::Response blob_download(const http::Request& request, const std::filesystem
         }
         return true;
       });
+  // Stored files are whatever a job or a user wrote: a browser shown one (an image opened from
+  // the web view) never guesses another type, and never runs it as a page of this origin.
+  response.set_header("X-Content-Type-Options", "nosniff");
+  response.set_header("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'");
+  return response;
+}
+
+std::string file_content_type(const std::string& path) {
+  const size_t dot = path.rfind('.');
+  std::string ext = dot == std::string::npos ? "" : path.substr(dot + 1);
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Raster images only: an SVG can hold scripts.
+  if (ext == "png") return "image/png";
+  if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
+  if (ext == "gif") return "image/gif";
+  if (ext == "webp") return "image/webp";
+  return "application/octet-stream";
 }
 
 std::pair<std::string, uint64_t> receive_blob(http::Request& r, platform::ArtifactStore& artifacts,

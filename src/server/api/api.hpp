@@ -58,8 +58,13 @@ std::pair<std::string, uint64_t> receive_blob(http::Request& request,
                                               const std::string& expected_sha256 = "");
 /// A stored blob as a download honouring Range (200/206/416), streamed from the file in bounded
 /// pieces: never the whole file in memory. The file is opened now (errors are thrown here).
+/// `nosniff` and a sandboxing Content-Security-Policy: a browser never runs one as a page.
 http::Response blob_download(const http::Request& request, const std::filesystem::path& blob,
                              const std::string& content_type = "application/octet-stream");
+
+/// The type a stored file is answered with, by its name: raster images as themselves (the web
+/// view shows them), anything else as bytes.
+std::string file_content_type(const std::string& path);
 
 /// A version path segment: a positive number or "latest" (nullopt).
 std::optional<int64_t> version_param(const http::Request& request, const std::string& what);

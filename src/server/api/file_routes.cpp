@@ -94,7 +94,7 @@ void register_file_routes(http::Router& router, ServerContext& context) {
     store.get_run(r.param("id"));
     const std::string path = platform::safe_relative_path(r.param("path"), "run file path");
     const platform::RunFile f = find_run_file(store, r.param("id"), path);
-    return blob_download(r, s.ws().artifacts().blob_path(f.sha256));
+    return blob_download(r, s.ws().artifacts().blob_path(f.sha256), file_content_type(path));
   });
   router.add("PUT", p + "/files/{path...}",
              [&context](http::Request& r) { return upload(context, r); },

@@ -59,8 +59,11 @@ json answer(const std::string& description, const json& schema) {
   return {{"description", description}, {"content", json_content(schema)}};
 }
 json download_answers() {
-  const json binary = {
-      {"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}};
+  // A raster image is answered as itself (file_content_type), anything else as bytes.
+  json binary = json::object();
+  for (const char* type :
+       {"application/octet-stream", "image/png", "image/jpeg", "image/gif", "image/webp"})
+    binary[type] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
   return {{"200", {{"description", "the whole file"}, {"content", binary}}},
           {"206", {{"description", "the byte range asked for (Range)"}, {"content", binary}}}};
 }
