@@ -98,7 +98,8 @@ std::optional<std::string> idempotency_key(const http::Request& r) {
 
 // Downsampled histories answered recently, so a chart drawn again (another tab, the compare
 // view, another user) does not read a long series again: a million points cost ~165 ms to read
-// from SQLite, the answer from here ~1 ms (bench/README.md "Web view"). An entry is used only
+// from SQLite for lttb (~2 ms for minmax, from the store's block summaries), the answer from
+// here ~1 ms (bench/README.md "Web view"). An entry is used only
 // while the series' last logged point is still the one it was made with (every logged point
 // becomes the latest, so a series that grew is read again); a few answers of a few hundred KB.
 class HistoryCache {
