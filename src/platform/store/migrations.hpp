@@ -369,7 +369,7 @@ CREATE TABLE metric_blocks (
   hi_value REAL NOT NULL,
   hi_time REAL NOT NULL,
   PRIMARY KEY (series_id, block)
-);
+) WITHOUT ROWID;
 )sql"},
   };
   return all;

@@ -25,13 +25,17 @@ mb::Block block_of_row(const Stmt& s, const std::string& name) {
 
 void write_blocks(Db& db, int64_t series, const mb::Summary& summary,
                   const std::map<int64_t, mb::Block>& blocks) {
-  Stmt(db, "INSERT OR REPLACE INTO metric_summaries(series_id, points, last_step) VALUES (?,?,?)")
+  Stmt(db,
+       "INSERT INTO metric_summaries(series_id, points, last_step) VALUES (?1,?2,?3) "
+       "ON CONFLICT(series_id) DO UPDATE SET points = ?2, last_step = ?3")
       .bind(1, series)
       .bind(2, summary.points)
       .bind(3, summary.last_step)
       .run();
-  Stmt put(db, std::string("INSERT OR REPLACE INTO metric_blocks(series_id, block, ") +
-                   kBlockColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  Stmt put(db, std::string("INSERT INTO metric_blocks(series_id, block, ") + kBlockColumns +
+                   ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(series_id, block) "
+                   "DO UPDATE SET n = ?3, lo_index = ?4, lo_step = ?5, lo_value = ?6, "
+                   "lo_time = ?7, hi_index = ?8, hi_step = ?9, hi_value = ?10, hi_time = ?11");
   for (const auto& [k, b] : blocks) {
     put.bind(1, series).bind(2, k).bind(3, b.n);
     put.bind(4, b.lo.index).bind(5, b.lo.point.step).bind(6, b.lo.point.value);
