@@ -83,6 +83,33 @@ TEST(Downsample, TooFewPointsAskedAreRaisedToTheMinimum) {
   EXPECT_LE(downsample_minmax(s, 0).size(), kMinDownsamplePoints);
 }
 
+TEST(Downsample, MinMaxBlocksIsMinMaxWhenBucketsAreWholeBlocks) {
+  // n - 2 = buckets * 3 blocks of 8: each of downsample_minmax's buckets is three whole blocks.
+  const auto s = series(2 + 4 * 3 * 8, [](size_t i) { return std::sin(static_cast<double>(i)); });
+  EXPECT_EQ(downsample_minmax_blocks(s, 10, 8), downsample_minmax(s, 10));
+  // Fewer blocks than buckets: downsample_minmax itself.
+  const auto t = series(500, [](size_t i) { return std::cos(static_cast<double>(i)); });
+  EXPECT_EQ(downsample_minmax_blocks(t, 100, 64), downsample_minmax(t, 100));
+}
+
+TEST(Downsample, MinMaxBlocksKeepsTheEndsEverySpikeAndTheBudget) {
+  auto s = series(10007, [](size_t i) { return static_cast<double>(i % 7); });
+  s[5000].y = 1e6;
+  s[7001].y = -1e6;
+  s[3].y = std::nan("");
+  for (size_t max_points : {4u, 10u, 101u, 1000u}) {
+    const auto kept = downsample_minmax_blocks(s, max_points, 16);
+    EXPECT_LE(kept.size(), max_points);
+    EXPECT_EQ(kept.front(), 0u);
+    EXPECT_EQ(kept.back(), s.size() - 1);
+    EXPECT_TRUE(std::is_sorted(kept.begin(), kept.end()));
+    EXPECT_EQ(std::adjacent_find(kept.begin(), kept.end()), kept.end());
+    EXPECT_NE(std::find(kept.begin(), kept.end(), 5000u), kept.end()) << max_points;
+    EXPECT_NE(std::find(kept.begin(), kept.end(), 7001u), kept.end()) << max_points;
+    EXPECT_EQ(std::find(kept.begin(), kept.end(), 3u), kept.end()) << max_points;
+  }
+}
+
 TEST(Downsample, MethodNames) {
   EXPECT_EQ(parse_downsample_method("lttb"), DownsampleMethod::Lttb);
   EXPECT_EQ(parse_downsample_method("minmax"), DownsampleMethod::MinMax);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "glia/platform/clock.hpp"
+#include "glia/platform/downsample.hpp"
 #include "server_api_fixture.hpp"
 
 namespace glia::server {
@@ -313,6 +314,37 @@ TEST_F(WebviewApiTest, ADownsampledHistoryKeptIsReadAgainOnceTheSeriesGrows) {
                          reader_))["points"]
                 .size(),
             20u);
+}
+
+// method=minmax is answered from the store's block summaries: exactly downsample_minmax_blocks
+// of the whole series, also after a point logged out of step order.
+TEST_F(WebviewApiTest, AMinMaxHistoryIsTheBlockDownsampleOfTheWholeSeries) {
+  auto& store = ws().store();
+  std::vector<platform::MetricPoint> points;
+  for (int i = 0; i < 20000; ++i)
+    points.push_back({"loss", i, static_cast<double>((i * 7919) % 1009), 1.0 + i});
+  store.log_metrics(run_, points);
+  const std::string url = api_ + "/runs/" + run_ + "/metrics/loss?max_points=20&method=minmax";
+  auto expect_exact = [&] {
+    const auto series = store.metric_series(run_, "loss");
+    std::vector<platform::SeriesPoint> xy;
+    for (const auto& m : series) xy.push_back({static_cast<double>(m.step), m.value});
+    const auto want = platform::downsample_minmax_blocks(xy, 20);
+    const json got = body_of(call("GET", url, reader_));
+    EXPECT_EQ(got["total"], series.size());
+    EXPECT_TRUE(got["downsampled"]);
+    EXPECT_EQ(got["method"], "minmax");
+    ASSERT_EQ(got["points"].size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got["points"][i]["step"], series[want[i]].step) << i;
+      EXPECT_EQ(got["points"][i]["value"], series[want[i]].value) << i;
+    }
+  };
+  expect_exact();
+  store.log_metrics(run_, {{"loss", 12345, 5000.0, 1.0}});  // out of step order: a spike
+  expect_exact();
+  store.log_metrics(run_, {{"loss", 30000, -5.0, 2.0}});
+  expect_exact();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "glia/platform/downsample.hpp"
 #include "glia/platform/store.hpp"
 #include "store/migrations.hpp"
 #include "temp_dir.hpp"
@@ -171,6 +172,59 @@ TEST(SqliteMigrations, Version8MarksEarlierJobsAsCommandJobs) {
   EXPECT_EQ(store->get_run("own").job_type, "");
   EXPECT_EQ(store->get_run("job").parent_id, "");
   EXPECT_TRUE(store->sweep_trials("job").empty());
+  store.reset();
+  fs::remove_all(dir);
+}
+
+TEST(SqliteMigrations, Version14SummarizesEarlierSeriesWhenRead) {
+  const fs::path dir = testing_util::fresh_test_dir("mig14");
+  fs::create_directories(dir);
+  const std::string path = (dir / "glia.db").string();
+  const int64_t n = 3000;
+  {  // a store as version 13 left it: a series of n points with no block summary
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    exec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)");
+    for (const auto& m : sqlite::migrations()) {
+      if (m.version > 13) break;
+      exec(db, m.sql);
+      exec(db, "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)");
+    }
+    exec(db,
+         "INSERT INTO experiments(name, created_at) VALUES ('e', 1);"
+         "INSERT INTO runs(id, experiment_id, display_name, status, created_at, command, compute) "
+         "VALUES ('r1', 1, 'r1', 'Completed', 1, 'c', 'local');"
+         "INSERT INTO metric_series(run_id, name) VALUES ('r1', 'loss');"
+         "WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k < " +
+             std::to_string(n - 1) +
+             ") INSERT INTO metric_values(series_id, step, value, wall_time) "
+             "SELECT 1, k, (k * 7919) % 1009, k FROM i;"
+             "INSERT INTO metric_latest VALUES ('r1', 'loss', " +
+             std::to_string(n - 1) + ", 0, 0, " + std::to_string(n) + ");");
+    sqlite3_close(db);
+  }
+  auto store = open_sqlite_store(path);
+  EXPECT_GE(store->schema_version(), 14);
+  auto expect_exact = [&](size_t max_points) {
+    const auto series = store->metric_series("r1", "loss");
+    std::vector<SeriesPoint> xy;
+    for (const auto& m : series) xy.push_back({static_cast<double>(m.step), m.value});
+    const auto want = downsample_minmax_blocks(xy, max_points);
+    const auto got = store->metric_series_minmax("r1", "loss", max_points);
+    EXPECT_EQ(got.total, static_cast<int64_t>(series.size()));
+    ASSERT_EQ(got.points.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got.points[i].step, series[want[i]].step);
+      EXPECT_EQ(got.points[i].value, series[want[i]].value);
+    }
+  };
+  expect_exact(10);  // the summary is made from the whole series
+  expect_exact(10);  // and read from the blocks
+  store->log_metrics("r1", {{"loss", MetricPoint::kNextStep, 5000, 1},
+                            {"loss", MetricPoint::kNextStep, -5000, 2}});
+  EXPECT_EQ(store->metric_series("r1", "loss").back().step, n + 1);
+  expect_exact(10);
+  expect_exact(4);
   store.reset();
   fs::remove_all(dir);
 }

@@ -28,6 +28,20 @@ inline constexpr size_t kMinDownsamplePoints = 3;
 /// max_points indices; every index when the series already fits.
 std::vector<size_t> downsample_minmax(const std::vector<SeriesPoint>& points, size_t max_points);
 
+/// The points a store summarizes per block (Store::metric_series_minmax): block k holds the
+/// points k * kMinMaxBlock + 1 .. (k + 1) * kMinMaxBlock of the series (the first point apart).
+inline constexpr size_t kMinMaxBlock = 512;
+
+/// downsample_minmax with buckets made of whole blocks, what a store answers from its block
+/// summaries without reading every point: the points between the first and the last are cut
+/// into blocks of `block` points (the last block may be shorter), the blocks into (max_points -
+/// 2) / 2 buckets of equal count of blocks, and each bucket gives its lowest and highest y as
+/// downsample_minmax does; the first and the last point are always kept. When there are fewer
+/// blocks than buckets it is downsample_minmax itself; when the buckets of downsample_minmax
+/// are whole blocks (n - 2 a multiple of block * buckets) both give the same indices.
+std::vector<size_t> downsample_minmax_blocks(const std::vector<SeriesPoint>& points,
+                                             size_t max_points, size_t block = kMinMaxBlock);
+
 /// Largest-Triangle-Three-Buckets (Steinarsson, 2013): the first and the last point and, from
 /// each of max_points - 2 buckets, the point forming the largest triangle with the point kept
 /// before it and the average of the next bucket. Exactly max_points indices when the series is

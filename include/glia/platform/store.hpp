@@ -150,6 +150,15 @@ struct MetricPoint {
   double wall_time = 0;
 };
 
+/// A metric series cut down for a chart (Store::metric_series_minmax): the points kept, in
+/// stored order, and the series' length.
+struct DownsampledSeries {
+  std::vector<MetricPoint> points;
+  int64_t total = 0;
+  /// Answered from the block summaries kept as the points were logged (not the whole series).
+  bool from_blocks = false;
+};
+
 /// What a job's tracking file adds to its run, applied in one transaction together with the
 /// file offset it was read up to (so every record is applied exactly once).
 struct TrackingBatch {
@@ -461,6 +470,12 @@ class Store {
   /// The series of one metric, by step then logging order.
   virtual std::vector<MetricPoint> metric_series(const std::string& run_id,
                                                  const std::string& name) = 0;
+  /// The series of one metric cut to at most max_points points: downsample_minmax_blocks
+  /// (glia/platform/downsample.hpp) of metric_series. The SQLite and PostgreSQL stores answer a
+  /// long series from per-block summaries kept as points are logged (migration 14), reading one
+  /// row per 512 points; this default reads the whole series.
+  virtual DownsampledSeries metric_series_minmax(const std::string& run_id, const std::string& name,
+                                                 size_t max_points);
   /// The last logged value of each metric name (from an index; never scans the series).
   virtual std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) = 0;
 };

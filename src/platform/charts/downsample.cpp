@@ -24,6 +24,31 @@ std::vector<size_t> all_indices(size_t n) {
 
 }  // namespace
 
+namespace {
+
+// The lowest and highest non-NaN y of points [begin, end) (first occurrences; the first point
+// when all are NaN), appended in x order, once when they are the same point.
+void bucket_extremes(const std::vector<SeriesPoint>& points, size_t begin, size_t end,
+                     std::vector<size_t>& out) {
+  if (begin >= end) return;
+  size_t lo = begin, hi = begin;
+  bool found = false;
+  for (size_t i = begin; i < end; ++i) {
+    const double y = points[i].y;
+    if (std::isnan(y)) continue;
+    if (!found) {
+      lo = hi = i;
+      found = true;
+    }
+    if (y < points[lo].y) lo = i;
+    if (y > points[hi].y) hi = i;
+  }
+  out.push_back(std::min(lo, hi));
+  if (lo != hi) out.push_back(std::max(lo, hi));
+}
+
+}  // namespace
+
 std::vector<size_t> downsample_minmax(const std::vector<SeriesPoint>& points, size_t max_points) {
   const size_t n = points.size();
   max_points = std::max(max_points, kMinDownsamplePoints);
@@ -31,23 +56,26 @@ std::vector<size_t> downsample_minmax(const std::vector<SeriesPoint>& points, si
   const size_t buckets = (max_points - 2) / 2;
   std::vector<size_t> out{0};
   const size_t inner = n - 2;  // points 1 .. n-2
+  for (size_t b = 0; b < buckets; ++b)
+    bucket_extremes(points, 1 + b * inner / buckets, 1 + (b + 1) * inner / buckets, out);
+  out.push_back(n - 1);
+  return out;
+}
+
+std::vector<size_t> downsample_minmax_blocks(const std::vector<SeriesPoint>& points,
+                                             size_t max_points, size_t block) {
+  const size_t n = points.size();
+  max_points = std::max(max_points, kMinDownsamplePoints);
+  block = std::max<size_t>(block, 1);
+  if (n <= max_points) return all_indices(n);
+  const size_t buckets = (max_points - 2) / 2;
+  const size_t inner = n - 2;
+  const size_t blocks = (inner + block - 1) / block;
+  if (blocks < buckets) return downsample_minmax(points, max_points);
+  std::vector<size_t> out{0};
   for (size_t b = 0; b < buckets; ++b) {
-    const size_t begin = 1 + b * inner / buckets, end = 1 + (b + 1) * inner / buckets;
-    if (begin >= end) continue;
-    size_t lo = begin, hi = begin;
-    bool found = false;
-    for (size_t i = begin; i < end; ++i) {
-      const double y = points[i].y;
-      if (std::isnan(y)) continue;
-      if (!found) {
-        lo = hi = i;
-        found = true;
-      }
-      if (y < points[lo].y) lo = i;
-      if (y > points[hi].y) hi = i;
-    }
-    out.push_back(std::min(lo, hi));
-    if (lo != hi) out.push_back(std::max(lo, hi));
+    const size_t first = b * blocks / buckets, last = (b + 1) * blocks / buckets;
+    bucket_extremes(points, 1 + first * block, std::min(1 + last * block, n - 1), out);
   }
   out.push_back(n - 1);
   return out;

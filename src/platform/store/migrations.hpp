@@ -345,6 +345,32 @@ CREATE TABLE endpoint_events (
 );
 CREATE INDEX endpoint_events_by_endpoint ON endpoint_events(endpoint, id);
 )sql"},
+      // Per-block summaries of metric series (store/metric_blocks.hpp): a series' points after
+      // its first, in stored order, in blocks of 512, each with its count and its first lowest
+      // and highest point, kept in the transaction that logs the points; a min/max downsample
+      // reads them instead of every point. A series without a summary row (logged before this
+      // migration, or given a step lower than its highest) is summarized when next read.
+      {14, R"sql(
+CREATE TABLE metric_summaries (
+  series_id INTEGER PRIMARY KEY REFERENCES metric_series(id),
+  points INTEGER NOT NULL,
+  last_step INTEGER NOT NULL
+);
+CREATE TABLE metric_blocks (
+  series_id INTEGER NOT NULL REFERENCES metric_series(id),
+  block INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  lo_index INTEGER NOT NULL,
+  lo_step INTEGER NOT NULL,
+  lo_value REAL NOT NULL,
+  lo_time REAL NOT NULL,
+  hi_index INTEGER NOT NULL,
+  hi_step INTEGER NOT NULL,
+  hi_value REAL NOT NULL,
+  hi_time REAL NOT NULL,
+  PRIMARY KEY (series_id, block)
+) WITHOUT ROWID;
+)sql"},
   };
   return all;
 }

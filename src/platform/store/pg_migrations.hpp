@@ -344,6 +344,32 @@ CREATE TABLE endpoint_events (
 );
 CREATE INDEX endpoint_events_by_endpoint ON endpoint_events(endpoint, id);
 )sql"},
+      // Per-block summaries of metric series (store/metric_blocks.hpp): a series' points after
+      // its first, in stored order, in blocks of 512, each with its count and its first lowest
+      // and highest point, kept in the transaction that logs the points; a min/max downsample
+      // reads them instead of every point. A series without a summary row (logged before this
+      // migration, or given a step lower than its highest) is summarized when next read.
+      {14, R"sql(
+CREATE TABLE metric_summaries (
+  series_id BIGINT PRIMARY KEY REFERENCES metric_series(id),
+  points BIGINT NOT NULL,
+  last_step BIGINT NOT NULL
+);
+CREATE TABLE metric_blocks (
+  series_id BIGINT NOT NULL REFERENCES metric_series(id),
+  block BIGINT NOT NULL,
+  n BIGINT NOT NULL,
+  lo_index BIGINT NOT NULL,
+  lo_step BIGINT NOT NULL,
+  lo_value DOUBLE PRECISION NOT NULL,
+  lo_time DOUBLE PRECISION NOT NULL,
+  hi_index BIGINT NOT NULL,
+  hi_step BIGINT NOT NULL,
+  hi_value DOUBLE PRECISION NOT NULL,
+  hi_time DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (series_id, block)
+);
+)sql"},
   };
   return all;
 }

@@ -11,6 +11,7 @@
 
 #include "glia/platform/clock.hpp"
 #include "glia/platform/store.hpp"
+#include "store/metric_blocks.hpp"
 #include "store/pg_pool.hpp"
 
 namespace glia::platform::pg {
@@ -46,6 +47,8 @@ class PgStore : public Store {
   std::vector<MetricPoint> metric_series(const std::string& run_id,
                                          const std::string& name) override;
   std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;
+  DownsampledSeries metric_series_minmax(const std::string& run_id, const std::string& name,
+                                         size_t max_points) override;  // *_metric_blocks.cpp
   bool apply_tracking(const std::string& run_id, const TrackingBatch& batch, int64_t new_offset,
                       std::optional<int64_t> expected_offset) override;
   int64_t tracking_offset(const std::string& run_id) override;
@@ -156,5 +159,13 @@ void lock_name(Tx& tx, const char* space, const std::string& name);
 /// Throws glia::Error (Conflict) naming the endpoint that uses the model version (settings or
 /// served), read in the caller's transaction (pg_store_endpoints.cpp).
 void refuse_model_in_use(Tx& tx, const std::string& model, int64_t version);
+
+/// The block summary of a series (pg_store_metric_blocks.cpp): its row, an empty one for a
+/// series without points, none for a series to summarize when next read; read in the caller's
+/// transaction with the series' row locked, as append_blocks, which folds the points just logged
+/// into it.
+std::optional<metric_blocks::Summary> series_summary(Tx& tx, int64_t series);
+void append_blocks(Tx& tx, int64_t series, const metric_blocks::Summary& summary,
+                   const std::vector<MetricPoint>& points);
 
 }  // namespace glia::platform::pg

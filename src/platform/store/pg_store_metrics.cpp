@@ -37,6 +37,8 @@ void PgStore::insert_metrics(Tx& tx, const std::string& run_id,
     bool implied = false;
     int64_t added = 0, step = 0;
     double value = 0, wall_time = 0;
+    std::optional<metric_blocks::Summary> summary;  // none: the series is not summarized
+    std::vector<MetricPoint> added_points;          // steps resolved, for the summary
   };
   std::map<std::string, Latest> latest;  // by name: every writer locks series in one order
   for (const MetricPoint& p : points) latest[p.name].implied |= p.step == MetricPoint::kNextStep;
@@ -54,6 +56,7 @@ void PgStore::insert_metrics(Tx& tx, const std::string& run_id,
       if (found.empty()) found = exec(tx, find, run_id, name);  // made by another writer
     }
     l.series = found[0][0].as<int64_t>();
+    l.summary = series_summary(tx, l.series);
     if (l.implied) {
       auto count =
           exec(tx, "SELECT count FROM metric_latest WHERE run_id = $1 AND name = $2", run_id, name);
@@ -69,6 +72,7 @@ void PgStore::insert_metrics(Tx& tx, const std::string& run_id,
     steps.push_back(step);
     values.push_back(p.value);
     times.push_back(p.wall_time);
+    if (l.summary) l.added_points.push_back({p.name, step, p.value, p.wall_time});
     ++l.added;
     l.step = step;
     l.value = p.value;
@@ -90,6 +94,8 @@ void PgStore::insert_metrics(Tx& tx, const std::string& run_id,
          "SET step = EXCLUDED.step, value = EXCLUDED.value, wall_time = EXCLUDED.wall_time, "
          "count = metric_latest.count + EXCLUDED.count",
          run_id, name, l.step, f8(l.value), f8(l.wall_time), l.added);
+  for (const auto& [name, l] : latest)
+    if (l.summary) append_blocks(tx, l.series, *l.summary, l.added_points);
 }
 
 void PgStore::log_metrics(const std::string& run_id, const std::vector<MetricPoint>& points) {

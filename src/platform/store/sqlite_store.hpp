@@ -8,6 +8,7 @@
 
 #include "glia/platform/clock.hpp"
 #include "glia/platform/store.hpp"
+#include "store/metric_blocks.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace glia::platform::sqlite {
@@ -42,6 +43,8 @@ class SqliteStore : public Store {
   std::vector<MetricPoint> metric_series(const std::string& run_id,
                                          const std::string& name) override;
   std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;
+  DownsampledSeries metric_series_minmax(const std::string& run_id, const std::string& name,
+                                         size_t max_points) override;  // *_metric_blocks.cpp
   bool apply_tracking(const std::string& run_id, const TrackingBatch& batch, int64_t new_offset,
                       std::optional<int64_t> expected_offset) override;
   int64_t tracking_offset(const std::string& run_id) override;
@@ -135,5 +138,12 @@ class SqliteStore : public Store {
 /// Throws glia::Error (Conflict) naming the endpoint that uses the model version (settings or
 /// served); the caller holds a transaction (sqlite_store_endpoints.cpp).
 void refuse_model_in_use(Db& db, const std::string& model, int64_t version);
+
+/// The block summary of a series (sqlite_store_metric_blocks.cpp): its row, an empty one for a
+/// series without points, none for a series to summarize when next read; the caller holds a
+/// transaction, as for append_blocks, which folds the points just logged into it.
+std::optional<metric_blocks::Summary> series_summary(Db& db, int64_t series);
+void append_blocks(Db& db, int64_t series, const metric_blocks::Summary& summary,
+                   const std::vector<MetricPoint>& points);
 
 }  // namespace glia::platform::sqlite

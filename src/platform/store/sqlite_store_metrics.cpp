@@ -17,6 +17,8 @@ void SqliteStore::insert_metrics(const std::string& run_id,
     int64_t base = -1;    // values stored before this batch (looked up when a step is implied)
     int64_t added = 0, step = 0;
     double value = 0, wall_time = 0;
+    std::optional<metric_blocks::Summary> summary;  // none: the series is not summarized
+    std::vector<MetricPoint> added_points;          // steps resolved, for the summary
   };
   std::unordered_map<std::string, Latest> latest;
   Stmt ins(db_, "INSERT INTO metric_values(series_id, step, value, wall_time) VALUES (?,?,?,?)");
@@ -33,6 +35,7 @@ void SqliteStore::insert_metrics(const std::string& run_id,
       find_series.step();
       l.series = find_series.int64(0);
       find_series.reset();
+      l.summary = series_summary(db_, l.series);
     }
     int64_t step = p.step;
     if (step == MetricPoint::kNextStep) {
@@ -45,6 +48,7 @@ void SqliteStore::insert_metrics(const std::string& run_id,
     }
     ins.bind(1, l.series).bind(2, step).bind(3, p.value).bind(4, p.wall_time);
     ins.run();
+    if (l.summary) l.added_points.push_back({p.name, step, p.value, p.wall_time});
     ++l.added;
     l.step = step;
     l.value = p.value;
@@ -58,6 +62,7 @@ void SqliteStore::insert_metrics(const std::string& run_id,
     upsert.bind(1, run_id).bind(2, name).bind(3, l.step).bind(4, l.value).bind(5, l.wall_time);
     upsert.bind(6, l.added);
     upsert.run();
+    if (l.summary) append_blocks(db_, l.series, *l.summary, l.added_points);
   }
 }
 

@@ -1,9 +1,10 @@
 // Downsampled metric histories answered recently (GET .../metrics/{name}?max_points=N), so a
 // chart drawn again (another tab, the compare view, another user) does not read a long series
-// again: a million points cost ~165 ms to read from SQLite, the answer from here ~1 ms
-// (bench/README.md "Web view"). An entry is used only while the series' last logged point is
-// still the one it was made with (every logged point becomes the latest, so a series that grew is
-// read again). Bounded by bytes as well as entries: an answer may hold up to 100,000 points.
+// again: a million points cost ~165 ms to read from SQLite for lttb (~2-4 ms for minmax, from the
+// store's block summaries), the answer from here ~1 ms (bench/README.md "Web view"). An entry is
+// used only while the series' last logged point is still the one it was made with (every logged
+// point becomes the latest, so a series that grew is read again). Bounded by bytes as well as
+// entries: an answer may hold up to 100,000 points.
 #pragma once
 
 #include <list>

@@ -133,24 +133,35 @@ void register_metric_routes(http::Router& router, ServerContext& context) {
         if (auto body = history_cache().find(key, *latest))
           return http::Response::text(std::move(*body), "application/json");
     }
-    const auto series = store.metric_series(id, name);
-    if (series.empty())
-      throw Error(ErrorKind::NotFound, "run '" + id + "' has no metric " + quote_bytes(name));
+    // A min/max downsample is read from the store's block summaries (one row per 512 points);
+    // LTTB and the whole series read every point.
     nlohmann::json points = nlohmann::json::array();
     bool downsampled = false;
-    if (max_points && series.size() > static_cast<size_t>(*max_points)) {
-      std::vector<platform::SeriesPoint> xy;
-      xy.reserve(series.size());
-      for (const auto& m : series) xy.push_back({static_cast<double>(m.step), m.value});
-      for (size_t i : platform::downsample(xy, static_cast<size_t>(*max_points), method))
-        points.push_back(platform::metric_point_json(series[i]));
-      downsampled = true;
+    size_t total = 0;
+    if (max_points && method == platform::DownsampleMethod::MinMax) {
+      const auto cut = store.metric_series_minmax(id, name, static_cast<size_t>(*max_points));
+      total = static_cast<size_t>(cut.total);
+      downsampled = total > static_cast<size_t>(*max_points);
+      for (const auto& m : cut.points) points.push_back(platform::metric_point_json(m));
     } else {
-      for (const auto& m : series) points.push_back(platform::metric_point_json(m));
+      const auto series = store.metric_series(id, name);
+      total = series.size();
+      if (max_points && series.size() > static_cast<size_t>(*max_points)) {
+        std::vector<platform::SeriesPoint> xy;
+        xy.reserve(series.size());
+        for (const auto& m : series) xy.push_back({static_cast<double>(m.step), m.value});
+        for (size_t i : platform::downsample(xy, static_cast<size_t>(*max_points), method))
+          points.push_back(platform::metric_point_json(series[i]));
+        downsampled = true;
+      } else {
+        for (const auto& m : series) points.push_back(platform::metric_point_json(m));
+      }
     }
+    if (total == 0)
+      throw Error(ErrorKind::NotFound, "run '" + id + "' has no metric " + quote_bytes(name));
     nlohmann::json out = {{"run", id},
                           {"name", name},
-                          {"total", series.size()},
+                          {"total", total},
                           {"downsampled", downsampled},
                           {"points", std::move(points)}};
     out["method"] = downsampled ? nlohmann::json(method_name.value_or("minmax")) : nullptr;
