@@ -138,3 +138,15 @@ export function chips(obj) {
   return h('span', {class: 'chips'}, items.map(([k, v]) =>
     h('span', {class: 'chip', title: `${k}: ${v}`}, v === '' ? k : `${k}: ${v}`)));
 }
+
+/// "2026-12-05T12:38:18.419Z" → local "2026-12-05 13:38:18".
+export function isoTime(iso) {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  return isNaN(t) ? String(iso) : time(t / 1000);
+}
+
+/// A titled card section.
+export function card(title, ...body) {
+  return h('section', {class: 'card'}, title ? h('h2', {}, title) : null, ...body);
+}

@@ -2,9 +2,8 @@
 // one chart (#compare-chart), a picker over the union of the runs' metrics, and a table of
 // their parameters and latest metrics (#compare-table; a row whose values differ is marked).
 import {wsPath, seg, pathSegs} from '../api.js';
-import {h, num, duration, status as statusBadge, page} from '../dom.js';
+import {h, num, duration, status as statusBadge, page, isoTime} from '../dom.js';
 import {lineChart} from '../chart.js';
-import {isoTime} from './run.js';
 
 const HISTORY_POINTS = 2000;
 

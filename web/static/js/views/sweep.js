@@ -4,9 +4,8 @@
 // parameters → the metric (#parallel-coords, SVG drawn here). Polled every few seconds while
 // the sweep or one of its trials is still going.
 import {wsPath, seg, pathSegs} from '../api.js';
-import {h, num, duration, status as statusBadge, page} from '../dom.js';
+import {h, num, duration, status as statusBadge, page, isoTime} from '../dom.js';
 import {lineChart, seriesColor} from '../chart.js';
-import {isoTime} from './run.js';
 
 const POLL_MS = 3000;
 const HISTORY_POINTS = 1000;
