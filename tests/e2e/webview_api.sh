@@ -13,16 +13,11 @@ g() { "$GLIA" -w "$WS" "$@"; }
 g user add rita --role reader >/dev/null
 READER=$(g token create --user rita -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
-"$GLIA" server --workspace "$WS" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
-SERVER=$!
+start_server "$WS" "$WORK/server.out" 127.0.0.1:0
+SERVER=$PID
 UI=
 trap 'kill $SERVER $UI 2>/dev/null || true; stop_agents; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do
-  grep -q "serving workspace" "$WORK/server.out" 2>/dev/null && break
-  sleep 0.1
-done
-BASE=$(head -n 1 "$WORK/server.out" | sed -n 's|.* on \(http://[^ ]*\).*|\1|p')
-[ -n "$BASE" ] || fail "no address in the server's first line: $(cat "$WORK/server.out" "$WORK/server.err")"
+BASE="http://127.0.0.1:$PORT"
 API="$BASE/api/v1/workspaces/team"
 get() { curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $READER" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(open('$WORK/body')); print($1)"; }

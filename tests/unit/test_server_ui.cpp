@@ -5,53 +5,21 @@
 // in-memory session token.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
-#include "glia/http/router.hpp"
-#include "glia/platform/access.hpp"
-#include "server/routes.hpp"
 #include "server/ui/assets.hpp"
-#include "temp_dir.hpp"
+#include "server_api_fixture.hpp"
 
 namespace glia::server {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
-class ServerUiTest : public testing::Test {
+// The REST API tests' workspace (an owner, a contributor and a reader; a queued run), with
+// requests that carry headers (a cookie) rather than a bearer token.
+class ServerUiTest : public testing_api::ServerApiTest {
  protected:
-  void SetUp() override {
-    dir_ = testing_util::fresh_test_dir("ui");
-    std::vector<platform::Workspace> list;
-    list.push_back(platform::Workspace::init(dir_ / "ws", "team"));
-    context_ = std::make_unique<ServerContext>(std::move(list));
-    auto& store = context_->workspace("team").workspace.store();
-    platform::add_user(store, "olga", platform::Role::Owner, "test");
-    platform::add_user(store, "rita", platform::Role::Reader, "test");
-    owner_ = platform::issue_token(store, "olga", "", std::nullopt).text;
-    reader_ = platform::issue_token(store, "rita", "", std::nullopt).text;
-    register_all_routes(router_, *context_);
-    platform::NewRun run;
-    run.experiment = "exp";
-    run.command = "python train.py";
-    run.spec = "{}";
-    run.queue = true;
-    run_ = store.create_run(run).id;
-  }
-  void TearDown() override {
-    context_.reset();
-    fs::remove_all(dir_);
-  }
-
-  http::Response call(const std::string& method, const std::string& path,
-                      const http::Headers& headers = {}, const std::string& body = "") {
-    http::Request r;
-    r.method = method;
-    r.path = path;
-    r.headers = headers;
-    r.body = body;
-    return router_.dispatch(r);
+  http::Response request(const std::string& method, const std::string& path,
+                         const http::Headers& headers = {}, const std::string& body = "") {
+    return call(method, path, "", body, headers);
   }
   static std::string header(const http::Response& r, const std::string& name) {
     const auto it = r.headers.find(name);
@@ -65,22 +33,17 @@ class ServerUiTest : public testing::Test {
   http::Response login(const std::string& token, bool ui_header = true) {
     http::Headers h{{"Content-Type", "application/json"}};
     if (ui_header) h.emplace("X-Glia-UI", "1");
-    return call("POST", "/ui/login", h, json{{"token", token}}.dump());
+    return request("POST", "/ui/login", h, json{{"token", token}}.dump());
   }
-
-  fs::path dir_;
-  std::unique_ptr<ServerContext> context_;
-  http::Router router_;
-  std::string owner_, reader_, run_;
 };
 
 TEST_F(ServerUiTest, TheShellServesEveryPageAndItsFilesWithETags) {
-  EXPECT_EQ(call("GET", "/").status, 302);
-  EXPECT_EQ(header(call("GET", "/"), "Location"), "/ui/");
+  EXPECT_EQ(request("GET", "/").status, 302);
+  EXPECT_EQ(header(request("GET", "/"), "Location"), "/ui/");
   const ui::Asset* index = ui::find_asset("index.html");
   ASSERT_NE(index, nullptr);
   for (const char* page : {"/ui", "/ui/w/team/runs/abc", "/ui/login"}) {
-    const auto r = call("GET", page);
+    const auto r = request("GET", page);
     EXPECT_EQ(r.status, 200) << page;
     EXPECT_EQ(r.body, index->body) << page;
     EXPECT_NE(header(r, "Content-Security-Policy").find("default-src 'self'"), std::string::npos);
@@ -89,18 +52,18 @@ TEST_F(ServerUiTest, TheShellServesEveryPageAndItsFilesWithETags) {
   ASSERT_GT(ui::assets().size(), 3u);
   for (const ui::Asset& a : ui::assets()) {
     if (a.path == "index.html") continue;
-    const auto r = call("GET", "/ui/" + std::string(a.path));
+    const auto r = request("GET", "/ui/" + std::string(a.path));
     ASSERT_EQ(r.status, 200) << a.path;
     EXPECT_EQ(r.body, a.body);
     EXPECT_EQ(r.content_type, a.content_type);
     EXPECT_EQ(header(r, "ETag"), a.etag);
     const auto again =
-        call("GET", "/ui/" + std::string(a.path), {{"If-None-Match", std::string(a.etag)}});
+        request("GET", "/ui/" + std::string(a.path), {{"If-None-Match", std::string(a.etag)}});
     EXPECT_EQ(again.status, 304) << a.path;
     EXPECT_TRUE(again.body.empty());
   }
   EXPECT_NE(ui::find_asset("static/vendor/dygraph.min.js"), nullptr);
-  EXPECT_EQ(call("GET", "/ui/static/js/no-such.js").status, 404);
+  EXPECT_EQ(request("GET", "/ui/static/js/no-such.js").status, 404);
 }
 
 TEST_F(ServerUiTest, SigningInSetsAnHttpOnlyStrictCookieForAValidTokenOnly) {
@@ -120,35 +83,37 @@ TEST_F(ServerUiTest, SigningInSetsAnHttpOnlyStrictCookieForAValidTokenOnly) {
   EXPECT_EQ(login("glia_0123456789abcdef_wrong").status, 401);
   EXPECT_EQ(login("not a token\r\nX: y").status, 401);
   EXPECT_EQ(login(reader_, false).status, 403);  // a cross-site form cannot sign anyone in
-  EXPECT_EQ(call("POST", "/ui/login", {{"X-Glia-UI", "1"}}, R"({"token": 5})").status, 400);
-  EXPECT_EQ(call("POST", "/ui/login", {{"X-Glia-UI", "1"}}, R"({"token": "x", "more": 1})").status,
-            400);
+  EXPECT_EQ(request("POST", "/ui/login", {{"X-Glia-UI", "1"}}, R"({"token": 5})").status, 400);
+  EXPECT_EQ(
+      request("POST", "/ui/login", {{"X-Glia-UI", "1"}}, R"({"token": "x", "more": 1})").status,
+      400);
 
-  const auto out = call("POST", "/ui/logout", {{"X-Glia-UI", "1"}});
+  const auto out = request("POST", "/ui/logout", {{"X-Glia-UI", "1"}});
   EXPECT_EQ(out.status, 200);
   EXPECT_NE(header(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);
 }
 
 TEST_F(ServerUiTest, TheCookieOpensTheApiAndWritesNeedTheUiHeader) {
   const std::string runs = "/api/v1/workspaces/team/runs";
-  EXPECT_EQ(call("GET", runs).status, 401);
-  EXPECT_EQ(call("GET", runs, cookie(reader_, false)).status, 200);  // GETs need no header
-  EXPECT_EQ(call("GET", runs, cookie("glia_0123456789abcdef_nope")).status, 401);
-  const auto who = call("GET", "/api/v1/workspaces", cookie(reader_));
+  EXPECT_EQ(request("GET", runs).status, 401);
+  EXPECT_EQ(request("GET", runs, cookie(reader_, false)).status, 200);  // GETs need no header
+  EXPECT_EQ(request("GET", runs, cookie("glia_0123456789abcdef_nope")).status, 401);
+  const auto who = request("GET", "/api/v1/workspaces", cookie(reader_));
   ASSERT_EQ(who.status, 200);
   EXPECT_EQ(json::parse(who.body)["user"], "rita");
   // MLflow's routes take the cookie too.
-  EXPECT_EQ(call("GET", "/mlflow/team/api/2.0/mlflow/experiments/search", cookie(reader_)).status,
-            200);
+  EXPECT_EQ(
+      request("GET", "/mlflow/team/api/2.0/mlflow/experiments/search", cookie(reader_)).status,
+      200);
 
   const std::string cancel = runs + "/" + run_ + "/cancel";
-  EXPECT_EQ(call("POST", cancel, cookie(owner_, false)).status, 403);  // CSRF refused
-  EXPECT_EQ(call("POST", cancel, cookie(reader_)).status, 403);        // a reader may not
-  EXPECT_EQ(call("POST", cancel, cookie(owner_)).status, 202);
+  EXPECT_EQ(request("POST", cancel, cookie(owner_, false)).status, 403);  // CSRF refused
+  EXPECT_EQ(request("POST", cancel, cookie(reader_)).status, 403);        // a reader may not
+  EXPECT_EQ(request("POST", cancel, cookie(owner_)).status, 202);
   // A bearer token is used as it always was, whatever cookie comes with it.
   http::Headers both = cookie(owner_, false);
   both.emplace("Authorization", "Bearer " + reader_);
-  EXPECT_EQ(call("POST", cancel, both).status, 403);
+  EXPECT_EQ(request("POST", cancel, both).status, 403);
 }
 
 TEST_F(ServerUiTest, AnAuthorizationHeaderIsNeverSetAsideForTheCookie) {
@@ -158,9 +123,9 @@ TEST_F(ServerUiTest, AnAuthorizationHeaderIsNeverSetAsideForTheCookie) {
   for (const char* value : {"Basic b2xnYTpwdw==", "Bearer ", "Bearer"}) {
     http::Headers h = cookie(owner_);
     h.emplace("Authorization", value);
-    EXPECT_EQ(call("GET", runs, h).status, 401) << value;
-    EXPECT_EQ(call("GET", "/api/v1/workspaces", h).status, 401) << value;
-    EXPECT_EQ(call("GET", "/mlflow/team/api/2.0/mlflow/experiments/search", h).status, 401)
+    EXPECT_EQ(request("GET", runs, h).status, 401) << value;
+    EXPECT_EQ(request("GET", "/api/v1/workspaces", h).status, 401) << value;
+    EXPECT_EQ(request("GET", "/mlflow/team/api/2.0/mlflow/experiments/search", h).status, 401)
         << value;
   }
 }
@@ -172,14 +137,14 @@ TEST_F(ServerUiTest, TheCookieIsNamedForItsServerSoTwoOnOneHostKeepTheirSessions
   const auto ok = login(reader_);
   ASSERT_EQ(ok.status, 200);
   EXPECT_EQ(header(ok, "Set-Cookie").rfind("glia_session_8765=" + reader_ + ";", 0), 0u);
-  EXPECT_EQ(header(call("POST", "/ui/logout", {{"X-Glia-UI", "1"}}), "Set-Cookie")
+  EXPECT_EQ(header(request("POST", "/ui/logout", {{"X-Glia-UI", "1"}}), "Set-Cookie")
                 .rfind("glia_session_8765=;", 0),
             0u);
   const std::string runs = "/api/v1/workspaces/team/runs";
-  EXPECT_EQ(call("GET", runs, {{"Cookie", "glia_session_8765=" + reader_}}).status, 200);
+  EXPECT_EQ(request("GET", runs, {{"Cookie", "glia_session_8765=" + reader_}}).status, 200);
   // Another server's cookie is not this one's.
-  EXPECT_EQ(call("GET", runs, {{"Cookie", "glia_session_9000=" + reader_}}).status, 401);
-  EXPECT_EQ(call("GET", runs, cookie(reader_)).status, 401);
+  EXPECT_EQ(request("GET", runs, {{"Cookie", "glia_session_9000=" + reader_}}).status, 401);
+  EXPECT_EQ(request("GET", runs, cookie(reader_)).status, 401);
 }
 
 TEST_F(ServerUiTest, ASessionTokenOpensEveryServedWorkspaceAsItsPrincipal) {
@@ -189,8 +154,8 @@ TEST_F(ServerUiTest, ASessionTokenOpensEveryServedWorkspaceAsItsPrincipal) {
   const auto ok = login(session);
   ASSERT_EQ(ok.status, 200);
   EXPECT_EQ(json::parse(ok.body)["user"], "ann");
-  EXPECT_EQ(call("GET", "/api/v1/workspaces/team/runs", cookie(session)).status, 200);
-  EXPECT_EQ(call("GET", "/api/v1/workspaces/team/runs", cookie(session + "x")).status, 401);
+  EXPECT_EQ(request("GET", "/api/v1/workspaces/team/runs", cookie(session)).status, 200);
+  EXPECT_EQ(request("GET", "/api/v1/workspaces/team/runs", cookie(session + "x")).status, 401);
 }
 
 }  // namespace
