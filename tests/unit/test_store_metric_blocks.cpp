@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 
@@ -103,6 +104,31 @@ TEST_P(MetricBlocks, SeriesStartedByEachKindOfWrite) {
   for (const char* name : {"a", "b", "c", "d"}) expect_exact_all(*store_, id, name);
   EXPECT_EQ(store_->metric_series_minmax(id, "none", 10).total, 0);
   EXPECT_TRUE(store_->metric_series_minmax(id, "none", 10).points.empty());
+}
+
+// What a live view reads: the points from an index on, and the series' length (also for an
+// unknown name, and past the end), equal to the whole series' tail in every case.
+TEST_P(MetricBlocks, TheSeriesFromAnIndexIsTheWholeSeriesTail) {
+  const std::string id = new_run().id;
+  store_->log_metrics(id, points("loss", 0, 1500, 21));
+  store_->log_metrics(id, {{"loss", 7, 42.0, 1.0}});  // out of order: in the middle
+  const auto all = store_->metric_series(id, "loss");
+  ASSERT_EQ(all.size(), 1501u);
+  for (size_t from : {size_t{0}, size_t{1}, size_t{8}, size_t{1500}, size_t{1501}, SIZE_MAX}) {
+    size_t total = 0;
+    const auto tail = store_->metric_series_from(id, "loss", from, total);
+    EXPECT_EQ(total, all.size()) << from;
+    ASSERT_EQ(tail.size(), from >= all.size() ? 0 : all.size() - from) << from;
+    for (size_t i = 0; i < tail.size(); ++i) {
+      EXPECT_EQ(tail[i].step, all[from + i].step) << from << " " << i;
+      EXPECT_TRUE(same(tail[i].value, all[from + i].value)) << from << " " << i;
+      EXPECT_EQ(tail[i].wall_time, all[from + i].wall_time);
+      EXPECT_EQ(tail[i].name, "loss");
+    }
+  }
+  size_t total = 7;
+  EXPECT_TRUE(store_->metric_series_from(id, "nothing", 0, total).empty());
+  EXPECT_EQ(total, 0u);
 }
 
 TEST_P(MetricBlocks, StepsOutOfOrderAreNeverAnsweredWrong) {

@@ -173,9 +173,7 @@ struct TrackingBatch {
 };
 
 // ---- Datasets, models, environments: their versions (glia/platform/asset_records.hpp) ----
-
 // ---- Access control: Role, User, ApiToken (glia/platform/access_records.hpp) ----
-
 // ---- MLflow's view (src/server/mlflow/, docs/mlflow.md; migration 10) ----
 
 /// An experiment with what MLflow keeps of one: its number (the `experiments` table's id), a
@@ -470,10 +468,13 @@ class Store {
   /// The series of one metric, by step then logging order.
   virtual std::vector<MetricPoint> metric_series(const std::string& run_id,
                                                  const std::string& name) = 0;
-  /// The series of one metric cut to at most max_points points: downsample_minmax_blocks
-  /// (glia/platform/downsample.hpp) of metric_series. The SQLite and PostgreSQL stores answer a
-  /// long series from per-block summaries kept as points are logged (migration 14), reading one
-  /// row per 512 points; this default reads the whole series.
+  /// The points of metric_series from index `from` on, and in `total` the series' length, without
+  /// reading the points before `from` into memory (a live view asks only for what is new).
+  virtual std::vector<MetricPoint> metric_series_from(const std::string& run_id,
+                                                      const std::string& name, size_t from,
+                                                      size_t& total);
+  /// downsample_minmax_blocks (glia/platform/downsample.hpp) of metric_series: the SQLite and
+  /// PostgreSQL stores read per-block summaries (migration 14), this default the whole series.
   virtual DownsampledSeries metric_series_minmax(const std::string& run_id, const std::string& name,
                                                  size_t max_points);
   /// The last logged value of each metric name (from an index; never scans the series).

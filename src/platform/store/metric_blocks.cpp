@@ -126,6 +126,15 @@ std::vector<MetricPoint> downsample_read(const std::vector<MetricPoint>& series,
 
 namespace glia::platform {
 
+std::vector<MetricPoint> Store::metric_series_from(const std::string& run_id,
+                                                   const std::string& name, size_t from,
+                                                   size_t& total) {
+  std::vector<MetricPoint> all = metric_series(run_id, name);
+  total = all.size();
+  if (from >= all.size()) return {};
+  return {all.begin() + static_cast<std::ptrdiff_t>(from), all.end()};
+}
+
 DownsampledSeries Store::metric_series_minmax(const std::string& run_id, const std::string& name,
                                               size_t max_points) {
   const auto series = metric_series(run_id, name);

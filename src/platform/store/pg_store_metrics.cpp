@@ -136,6 +136,30 @@ std::optional<std::string> PgStore::log_metrics_once(const std::string& run_id,
   return out;
 }
 
+std::vector<MetricPoint> PgStore::metric_series_from(const std::string& run_id,
+                                                     const std::string& name, size_t from,
+                                                     size_t& total) {
+  std::vector<MetricPoint> out;
+  pool_.read([&](Tx& tx) {
+    const auto count = exec(tx,
+                            "SELECT COUNT(*) FROM metric_values v JOIN metric_series s ON "
+                            "s.id = v.series_id WHERE s.run_id = $1 AND s.name = $2",
+                            run_id, name);
+    total = count.empty() ? 0 : count[0][0].as<size_t>();
+    out.clear();
+    if (from >= total) return;
+    auto res = exec(tx,
+                    "SELECT v.step, v.value, v.wall_time FROM metric_values v "
+                    "JOIN metric_series s ON s.id = v.series_id WHERE s.run_id = $1 AND "
+                    "s.name = $2 ORDER BY v.step, v.seq OFFSET $3",
+                    run_id, name, static_cast<int64_t>(from));
+    out.reserve(res.size());
+    for (const auto& row : res)
+      out.push_back({name, row[0].as<int64_t>(), read_f8(row[1]), read_f8(row[2])});
+  });
+  return out;
+}
+
 std::vector<MetricPoint> PgStore::metric_series(const std::string& run_id,
                                                 const std::string& name) {
   std::vector<MetricPoint> out;

@@ -42,6 +42,8 @@ class SqliteStore : public Store {
                                               const std::string& answer) override;
   std::vector<MetricPoint> metric_series(const std::string& run_id,
                                          const std::string& name) override;
+  std::vector<MetricPoint> metric_series_from(const std::string& run_id, const std::string& name,
+                                              size_t from, size_t& total) override;
   std::map<std::string, MetricPoint> latest_metrics(const std::string& run_id) override;
   DownsampledSeries metric_series_minmax(const std::string& run_id, const std::string& name,
                                          size_t max_points) override;  // *_metric_blocks.cpp

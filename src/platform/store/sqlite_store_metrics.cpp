@@ -120,6 +120,26 @@ std::vector<MetricPoint> SqliteStore::metric_series(const std::string& run_id,
   return out;
 }
 
+std::vector<MetricPoint> SqliteStore::metric_series_from(const std::string& run_id,
+                                                         const std::string& name, size_t from,
+                                                         size_t& total) {
+  std::lock_guard lock(mu_);
+  Stmt count(db_,
+             "SELECT COUNT(*) FROM metric_values v JOIN metric_series s ON s.id = v.series_id "
+             "WHERE s.run_id = ? AND s.name = ?");
+  count.bind(1, run_id).bind(2, name);
+  total = count.step() ? static_cast<size_t>(count.int64(0)) : 0;
+  std::vector<MetricPoint> out;
+  if (from >= total) return out;
+  Stmt s(db_,
+         "SELECT v.step, v.value, v.wall_time FROM metric_values v "
+         "JOIN metric_series s ON s.id = v.series_id WHERE s.run_id = ? AND s.name = ? "
+         "ORDER BY v.step, v.seq LIMIT -1 OFFSET ?");
+  s.bind(1, run_id).bind(2, name).bind(3, static_cast<int64_t>(from));
+  while (s.step()) out.push_back({name, s.int64(0), s.real(1), s.real(2)});
+  return out;
+}
+
 std::map<std::string, MetricPoint> SqliteStore::latest_metrics(const std::string& run_id) {
   std::lock_guard lock(mu_);
   Stmt s(db_, "SELECT name, step, value, wall_time FROM metric_latest WHERE run_id = ?");

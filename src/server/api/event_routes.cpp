@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include "glia/error.hpp"
@@ -60,7 +61,7 @@ class EventStream {
     platform::Store& store = ws_.store();
     for (const auto& [name, point] : store.latest_metrics(id_)) {
       latest_[name] = point;
-      sent_[name] = store.metric_series(id_, name).size();
+      store.metric_series_from(id_, name, SIZE_MAX, sent_[name]);  // only its length
     }
     last_write_ = last_authorized_ = std::chrono::steady_clock::now();
     if (!send("hello", nlohmann::json::object())) return false;
@@ -136,12 +137,11 @@ class EventStream {
            (std::isnan(seen->second.value) && std::isnan(point.value))))
         continue;
       latest_[name] = point;
-      const auto series = store.metric_series(id_, name);
       size_t& sent = sent_[name];
       nlohmann::json list = nlohmann::json::array();
-      for (size_t i = sent; i < series.size(); ++i)
-        list.push_back(platform::metric_point_json(series[i]));
-      sent = series.size();
+      const size_t from = sent;
+      for (const auto& p : store.metric_series_from(id_, name, from, sent))
+        list.push_back(platform::metric_point_json(p));
       if (!list.empty()) points[name] = std::move(list);
     }
     if (!points.empty()) send("metrics", {{"points", std::move(points)}});
