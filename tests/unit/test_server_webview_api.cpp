@@ -48,6 +48,28 @@ class WebviewApiTest : public ServerApiTest {
   std::vector<std::string> ids_;
 };
 
+TEST_F(WebviewApiTest, SearchMarksSweepsAndTheirTrials) {
+  platform::NewRun sweep;
+  sweep.experiment = "tuning";
+  sweep.command = "x";
+  sweep.job_type = "sweep";
+  const std::string sweep_id = ws().store().create_run(sweep).id;
+  platform::NewRun trial;
+  trial.experiment = "tuning";
+  trial.command = "x";
+  trial.parent_id = sweep_id;
+  trial.trial_index = 0;
+  trial.trial_parameters = "{}";
+  const std::string trial_id = ws().store().create_run(trial).id;
+  int marked = 0;
+  const json found = search("experiment=tuning");
+  for (const auto& r : found["runs"]) {
+    if (r["id"] == sweep_id && r.value("job_type", json()) == "sweep") ++marked;
+    if (r["id"] == trial_id && r.value("parent", "") == sweep_id) ++marked;
+  }
+  EXPECT_EQ(marked, 2) << found.dump();
+}
+
 TEST_F(WebviewApiTest, SearchFiltersSortsPagesAndCounts) {
   seed(8);
   json all = search("experiment=sweep&order_by=metrics.acc DESC");
@@ -58,6 +80,7 @@ TEST_F(WebviewApiTest, SearchFiltersSortsPagesAndCounts) {
   EXPECT_EQ(all["runs"][0]["params"]["lr"], "7");
   EXPECT_EQ(all["runs"][7]["id"], ids_[3]);  // no acc: last
   // What the table marks a sweep and a trial by: job_type always, parent for a trial.
+  ASSERT_TRUE(all["runs"][0].contains("job_type"));
   EXPECT_TRUE(all["runs"][0]["job_type"].is_null());
   EXPECT_FALSE(all["runs"][0].contains("parent"));
   EXPECT_EQ(all["next_page_token"], "");
