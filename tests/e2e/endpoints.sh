@@ -271,6 +271,16 @@ R=$(g endpoint invoke env-svc --request-file one.json)
 g endpoint delete env-svc >/dev/null
 expect_fail_code 3 g endpoint create --name py-bad --model mnist:2 --scoring-script missing.py --code score
 g endpoint delete py-svc >/dev/null
+# Regression: the workers' interpreter is `python3` on their own PATH, not the agent's. An agent
+# started where another python3 comes first (a pyenv shim) ran that one, which then loaded the
+# wrong standard library; here a python3 that cannot score comes first on the agent's PATH.
+stop_agents
+mkdir -p fakebin
+printf '#!/bin/sh\necho "not the workers python3" >&2\nexit 3\n' >fakebin/python3
+chmod +x fakebin/python3
+OUT=$(PATH="$WORK/fakebin:$PATH" g endpoint create --name path-svc --model mnist:2 --scoring-script score.py --code score -o json)
+[ "$(field '["state"]' <<<"$OUT")" = Healthy ] || fail "the agent's PATH chose the workers' python3: $OUT"
+g endpoint delete path-svc >/dev/null
 
 # Logs, then delete: the process stops, the port closes, the record goes.
 g endpoint logs svc --access --tail 3 | grep -q "POST /score" || fail "access log"
