@@ -425,10 +425,13 @@ def context_run_for_workspace(cls):
     the interpreter ends on an exception."""
     global _previous_excepthook
     from .workspace import Workspace
-    from .errors import NotFoundError
+    from .errors import InvalidArgumentError, NotFoundError
     try:
         ws = Workspace.from_config()
     except NotFoundError:
+        return None
+    except InvalidArgumentError as e:  # a config.json that names no Glia workspace
+        sys.stderr.write("glia: %s\n" % e)
         return None
     experiment = os.environ.get("GLIA_EXPERIMENT_NAME") or "Default"
     run = start_tracking(ws, experiment, run_class=cls)
