@@ -34,7 +34,8 @@ class TestTable(unittest.TestCase):
         self.assertTrue(issubclass(errors.PermissionDeniedError, PermissionError))
 
     def test_kinds_match_docs_errors_md(self):
-        doc = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "errors.md")).read()
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "errors.md")) as f:
+            doc = f.read()
         for code in range(1, 10):
             e = errors.error_for_exit_code(code, "m")
             self.assertIn("| `%s` | " % e.kind, doc)

@@ -228,6 +228,30 @@ class TestSubmit(WorkspaceCase):
         with open(log) as f:
             self.assertIn("data files: ['train.gz']", f.read())
 
+    def test_run_class_of_the_config(self):
+        g = self.glia
+
+        class MyRun(g.Run):
+            pass
+
+        class Config(object):
+            _glia_run_class = MyRun
+
+            def __init__(self, src):
+                self.inner = g.ScriptRunConfig(src, "train.py")
+
+            def _glia_job(self, experiment):
+                job = self.inner._glia_job(experiment)
+                job["display_name"] = "custom class"
+                return job
+
+        run = self.exp.submit(Config(self.src))
+        self.assertIs(type(run), MyRun)
+        self.assertEqual(run.display_name, "custom class")
+        self.assertEqual(run.wait_for_completion()["status"], "Completed")
+        self.assertEqual((self.exp.id, self.exp.name), ("sdk-runs", "sdk-runs"))
+        self.assertIs(self.exp.workspace, self.ws)
+
     def test_script_run_config_refusals(self):
         g = self.glia
         with self.assertRaises(NotImplementedError):
