@@ -85,6 +85,7 @@ class TestSubmit(WorkspaceCase):
 
     def test_metrics(self):
         self.assertEqual(self.r.get_metrics(), {"loss": [1.0, 0.5, 1.0 / 3], "acc": 0.5})
+        self.assertIs(type(self.r.get_metrics()["loss"][0]), float)  # 1.0, not 1
         self.assertEqual(self.r.get_metrics("acc"), {"acc": 0.5})
         self.assertEqual(self.r.get_metrics(name="loss"), {"loss": [1.0, 0.5, 1.0 / 3]})
 

@@ -32,8 +32,12 @@ def _metric_value(v):
     """A metric value of the CLI's JSON: a number; null is a non-finite value (JSON has none,
     the CLI writes NaN and the infinities as null), returned as NaN; the protocol's strings
     "NaN", "Infinity", "-Infinity" as floats."""
+    if type(v) is float:
+        return v
     if v is None:
         return math.nan
+    if type(v) is int:
+        return float(v)  # the store keeps doubles; JSON may print 1.0 as 1
     if type(v) is str:
         return _NON_FINITE.get(v, v)
     return v
