@@ -81,6 +81,15 @@ class TestFromTheCli(WorkspaceCase):
         with self.assertRaises(errors.PermissionDeniedError):
             Cli().run(["workspace", "init", os.path.join(ro, "ws")])
 
+    def test_streamed_command_error(self):
+        # wait_for_completion follows `glia job stream`: its error line is the exception
+        ghost = self.glia.Run._handle(self.ws, "ghost_run_1")
+        with self.assertRaises(errors.NotFoundError) as cm:
+            ghost.wait_for_completion()
+        self.assertIn("ghost_run_1", str(cm.exception))
+        with self.assertRaises(errors.NotFoundError):
+            ghost.get_metrics()
+
     def test_missing_binary(self):
         old = os.environ["GLIA_BIN"]
         try:

@@ -54,6 +54,9 @@ class TestServerWorkspace(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(home).st_mode), 0o700)
         with open(os.path.join(ws.root, ".glia", "config.json")) as f:
             self.assertEqual(json.load(f)["remote"]["url"], self.server.url)
+        argv = ws._cli.argv(["job", "list"])
+        self.assertNotIn(self.server.ann, " ".join(argv))  # never on a command line
+        self.assertEqual(ws._cli.env()["GLIA_TOKEN"], self.server.ann)  # in the environment
         for folder, _, files in os.walk(os.path.dirname(home)):
             for name in files:
                 with open(os.path.join(folder, name), "rb") as f:
