@@ -124,6 +124,28 @@ class TestInteractive(WorkspaceCase):
         self.assertIn("without completing", d["error"]["error"]["message"])
         self.assertEqual(self.ws.get_run(run_id).get_metrics(), {"x": 1.0})
 
+    def test_forked_child_logs_and_does_not_end_the_run(self):
+        p = child("""
+            import os, sys, time
+            from glia import Run
+            run = Run.get_context()
+            pid = os.fork()
+            if pid == 0:
+                run.log("from_child", 1)
+                # an exception ending the child runs its atexit: it must not fail the run
+                raise RuntimeError("child ends on an exception")
+            os.waitpid(pid, 0)
+            time.sleep(0.5)
+            from glia import Workspace
+            assert Workspace.from_config().get_run(run.id).get_status() == "Running"
+            run.log("from_parent", 2)
+            print(run.id)
+            """, self.root, GLIA_EXPERIMENT_NAME="forked")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run = self.ws.get_run(p.stdout.strip())
+        self.assertEqual(run.get_status(), "Completed")
+        self.assertEqual(run.get_metrics(), {"from_child": 1.0, "from_parent": 2.0})
+
     def test_get_context_in_a_workspace_is_online(self):
         folder = os.path.join(self.root, "notebooks")
         os.makedirs(folder, exist_ok=True)

@@ -348,11 +348,15 @@ class _Tracker(object):
         self._stderr = stderr_file
         self._argv = argv
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         self.ended = False
 
     def end(self, line):
         """Writes ``line`` (complete | fail MESSAGE | cancel), closes stdin and waits for the
-        run's end to be recorded. Only the first call acts."""
+        run's end to be recorded. Only the first call acts, and only in the process that started
+        the tracker: a forked child (which logs to the same tracking file) never ends the run."""
+        if os.getpid() != self._pid:
+            return
         with self._lock:
             if self.ended:
                 return
