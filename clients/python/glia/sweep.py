@@ -471,13 +471,7 @@ class HyperDriveRun(_Run):
     """The run of a sweep (``job_type`` sweep): a glia Run with the trials' ranking."""
 
     def _glia_ws(self):
-        ws = getattr(self, "_ws", None)
-        if ws is None:
-            ws = getattr(self.experiment, "workspace", None)
-        if ws is None or not hasattr(ws, "_cli"):
-            raise RuntimeError("this HyperDriveRun has no workspace (get it with "
-                               "workspace.get_run(run_id) or Experiment.submit)")
-        return ws
+        return self._require_ws("get_best_run_by_primary_metric")
 
     def _sweep(self, run_id=None):
         record = self._glia_ws()._cli.json(["job", "show", run_id or self.id])

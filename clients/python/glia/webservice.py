@@ -165,7 +165,7 @@ def _inference_args(workspace, inference_config):
 
 
 def deploy(workspace, name, models, inference_config=None, deployment_config=None,
-           deployment_target=None, overwrite=False, show_output=False):
+           deployment_target=None, overwrite=False, show_output=False, _service_class=None):
     """Deploys one registered model as the endpoint ``name`` (``glia endpoint create``) and
     returns its Webservice at once (``wait_for_deployment`` waits until it serves). Without
     ``inference_config`` the engine serves the Keras model natively. ``overwrite``: an endpoint
@@ -195,7 +195,7 @@ def deploy(workspace, name, models, inference_config=None, deployment_config=Non
         except errors.NotFoundError:
             pass
     record = workspace._cli.json(args)
-    service = Webservice._from_record(workspace, record)
+    service = (_service_class or Webservice)._from_record(workspace, record)
     if show_output:
         service.wait_for_deployment(show_output=True)
     return service
