@@ -496,7 +496,10 @@ class HyperDriveRun(_Run):
         return sweep, trials
 
     def _child(self, run_id):
-        return _Run._handle(self._glia_ws(), run_id)
+        child = _Run._handle(self._glia_ws(), run_id)
+        if child._experiment_name is None:  # a trial is in its sweep's experiment
+            child._experiment_name = self.experiment_name
+        return child
 
     @staticmethod
     def _ranked(trials, goal, reverse=False):

@@ -62,19 +62,32 @@ class _RunType(type):
 
 
 class _Experiment(object):
-    """``run.experiment`` of an offline run: its ``name`` (None); it has no workspace."""
+    """``run.experiment`` of the process's run: its ``name`` (None offline) and, inside a job,
+    ``workspace`` (the job's workspace, opened on first use) and the azureml Experiment's
+    other calls (``submit``, ``get_runs``, ...). Offline it has no workspace."""
 
-    def __init__(self, name):
+    def __init__(self, name, root=None):
         self.name = name
+        self._root = root
+        self._experiment = None
+
+    def _real(self, what):
+        if not self._root or not self.name:
+            raise unavailable("azureml.core.Run.experiment.%s of an offline run" % what)
+        if self._experiment is None:
+            from .experiment import Experiment
+            from .workspace import Workspace
+            self._experiment = Experiment(Workspace(self._root), self.name)
+        return self._experiment
 
     @property
     def workspace(self):
-        raise unavailable("azureml.core.Run.experiment.workspace of an offline run")
+        return self._real("workspace").workspace
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
-        raise unavailable("azureml.core.Experiment." + name)
+        return getattr(self._real(name), name)
 
     def __repr__(self):
         return "Experiment(name=%r)" % (self.name,)
@@ -238,20 +251,13 @@ class Run(object, metaclass=_RunType):
     def experiment(self):
         """The run's azureml Experiment (``.name``, ``.workspace``); offline an object whose
         ``name`` is None and which has no workspace."""
-        if not self._is_context:
-            experiment = self._run.experiment
-            workspace = getattr(experiment, "workspace", None)
-            if hasattr(workspace, "_cli"):
-                from .experiment import Experiment
-                from .workspace import Workspace
-                return Experiment(Workspace._wrap(workspace), experiment.name)
-            return experiment
-        root = self._run.workspace if self._run.online else None
-        if isinstance(root, str) and root and self._run.experiment_name:
+        ws = getattr(self._run, "_ws", None)  # a run of a workspace the SDK opened
+        if ws is not None and self._run.experiment_name:
             from .experiment import Experiment
             from .workspace import Workspace
-            return Experiment(Workspace(root), self._run.experiment_name)
-        return _Experiment(self._run.experiment_name)
+            return Experiment(Workspace._wrap(ws), self._run.experiment_name)
+        root = self._run.workspace if self._run.online else None
+        return _Experiment(self._run.experiment_name, root if isinstance(root, str) else None)
 
     @property
     def parent(self):
@@ -376,6 +382,12 @@ def wrap(glia_run):
     """``glia_run`` (a glia.Run handle) as the azureml Run (a HyperDriveRun for a sweep)."""
     if glia_run is None or isinstance(glia_run, Run):
         return glia_run
+    record = getattr(glia_run, "_record", None) or {}
+    ws = getattr(glia_run, "_ws", None)
+    if ws is not None and record.get("job_type") == "sweep":
+        import glia.sweep
+        if not isinstance(glia_run, glia.sweep.HyperDriveRun):
+            glia_run = glia.sweep.HyperDriveRun._handle(ws, glia_run.id, record)
     sweep = sys.modules.get("glia.sweep")
     if sweep is not None and isinstance(glia_run, sweep.HyperDriveRun):
         from azureml.train.hyperdrive import HyperDriveRun
