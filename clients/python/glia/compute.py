@@ -122,9 +122,8 @@ class ComputeTarget(object):
                 "--description", config._description()]
         if config.max_nodes is not None:
             args += ["--max-concurrent", str(config.max_nodes)]
-        record = workspace._cli.json(args)
-        if "name" not in record:
-            record = workspace._cli.json(["compute", "show", name])
+        workspace._cli.run(args)  # (`compute create` has no -o json)
+        record = workspace._cli.json(["compute", "show", name])
         return AmlCompute._from_record(workspace, record)
 
     def wait_for_completion(self, show_output=False, min_node_count=None,

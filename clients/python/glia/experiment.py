@@ -71,10 +71,17 @@ class Experiment(object):
         from .run import Run
         records = self._workspace._cli.json(["job", "list", "--experiment", self._name,
                                              "--limit", "1000000"])
-        records.sort(key=lambda r: (r.get("created_at", ""), r.get("id", "")), reverse=True)
+        records.sort(key=lambda r: r.get("created_at", ""), reverse=True)  # stable: ties keep
+        # the CLI's order (newest first)
+        # `job list -o json` does not carry the parent: a sweep's trials are named
+        # <sweep id>_<trial index> (the platform's rule), so a run whose id is another listed
+        # run's id plus _N is a trial.
+        ids = set(r.get("id") for r in records)
         for record in records:
-            if not include_children and record.get("parent"):
-                continue
+            if not include_children:
+                head, _, tail = record.get("id", "").rpartition("_")
+                if record.get("parent") or (tail.isdigit() and head in ids):
+                    continue
             if type is not None and record.get("job_type", type) != type:
                 continue
             if tags is not None:
