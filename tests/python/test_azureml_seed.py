@@ -320,6 +320,10 @@ class SeedNotebookTest(unittest.TestCase):
             self.assertEqual(a.read(), b.read())
         self.assertEqual(run.experiment.name, "keras-mnist")
         self.assertIn(run, list(self.state["exp"].get_runs()))
+        from azureml.core import Run
+        self.assertEqual(Run(self.state["exp"], run.id), run)
+        self.assertEqual(Run.get(self.state["ws"], run.id).get_status(), "Completed")
+        self.assertIn("keras-mnist", self.state["ws"].experiments)
 
     def test_2_hyperdrive_best_run(self):
         hdr = self.sweep_run()
@@ -329,6 +333,8 @@ class SeedNotebookTest(unittest.TestCase):
         self.assertEqual(hdr.get_status(), "Completed")
         children = hdr.get_children()
         self.assertEqual(len(children), 4)
+        self.assertTrue(all(isinstance(c, Run) for c in children))
+        self.assertIsInstance(self.state["ws"].get_run(hdr.id), HyperDriveRun)
         # The best run is the trial with the highest Accuracy any trial logged.
         best_value, best_id = None, None
         for child in sorted(children, key=lambda r: r.id):
