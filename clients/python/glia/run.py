@@ -4,9 +4,10 @@
 ``GLIA_RUN_ID`` and ``GLIA_TRACKING_FILE``) the run is *online*: every call appends whole JSON
 lines to the tracking file, one ``os.write`` per call on a descriptor opened with ``O_APPEND``,
 so records from several threads or processes never interleave, and a call that returned has been
-acknowledged (the agent guarantees the record reaches the run's history). Anywhere else the run
-is *offline*: values are only kept in memory, nothing is printed and nothing fails, so the same
-script runs on a laptop unchanged. The record format is ``docs/tracking-protocol.md``.
+acknowledged (the agent guarantees the record reaches the run's history). Outside a job in a
+workspace, ``get_context()`` is an interactive run of it (``glia run track``, run_history.py).
+With no workspace the run is *offline*: values are only kept in memory and nothing fails (said
+once on stderr), so the same script runs on a laptop unchanged. The record format is ``docs/tracking-protocol.md``.
 
 Only the standard library is used; matplotlib is touched only when a figure is passed to
 ``log_image(plot=...)``.
@@ -217,7 +218,8 @@ class Run(RunHistory):
 
     @classmethod
     def get_context(cls, allow_offline=True):
-        """The run of this process: online inside a Glia job, offline elsewhere. Repeated calls
+        """The run of this process: online inside a Glia job, an online interactive run in a
+        workspace outside a job, offline when there is neither. Repeated calls
         return the same object. With ``allow_offline=False`` an offline context raises
         RuntimeError instead."""
         global _context
