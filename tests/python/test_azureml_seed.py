@@ -163,7 +163,7 @@ class SeedNotebookTest(unittest.TestCase):
         for k, v in cls.saved_env.items():
             if v is not None:
                 os.environ[k] = v
-        for name in ("keras-mnist-svc", "keras-mnist-py"):  # stop what the agent runs
+        for name in ("keras-mnist-svc", "keras-mnist-py", "glia-svc"):  # stop what the agent runs
             subprocess.run([cls.glia, "-w", cls.ws_dir, "endpoint", "delete", name,
                             "--timeout", "30"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -434,6 +434,32 @@ class SeedNotebookTest(unittest.TestCase):
         result = service.run(json.dumps({"data": test_rows(self.data, 2)}))
         self.assertEqual(result, {"rows": 2, "files": ["model.h5", "model.json"]})
         service.delete()
+
+    def test_6_glia_sdk_deploy(self):
+        # The same through glia's own names: glia.Model.deploy, glia.webservice.Webservice.
+        if "model" not in self.state:
+            self.test_2_hyperdrive_best_run()
+        import glia
+        from glia.errors import ConflictError, NotFoundError
+        from glia.webservice import AciWebservice, Webservice
+        ws = glia.Workspace.from_config()
+        model = glia.Model(ws, "keras-mlp-mnist", version=1)
+        service = glia.Model.deploy(ws, "glia-svc", [model],
+                                    deployment_config=AciWebservice.deploy_configuration(
+                                        cpu_cores=2, memory_gb=1, auth_enabled=False))
+        self.assertIsInstance(service, Webservice)
+        service.wait_for_deployment(timeout_sec=120)
+        self.assertFalse(service.auth_enabled)
+        self.assertEqual(service.serialize()["instances"], 2)
+        self.assertEqual(service.tags["deploy.memory_gb"], "1")
+        self.assertEqual(len(service.run({"data": test_rows(self.data, 2)})), 2)
+        with self.assertRaises(ConflictError):  # the name is taken, and overwrite=False
+            glia.Model.deploy(ws, "glia-svc", [model])
+        service.update(description="updated")
+        self.assertEqual(Webservice(ws, "glia-svc").description, "updated")
+        service.delete()
+        with self.assertRaises(NotFoundError):
+            Webservice(ws, "glia-svc")
 
     def test_5_what_glia_cannot_honour_is_refused(self):
         st = self.setup_cells()
