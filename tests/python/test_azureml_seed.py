@@ -54,6 +54,7 @@ assert files, 'no training images under %s' % args.data_folder
 print('training on', files[0], 'batch', args.batch_size, 'lr', args.learning_rate)
 
 run = Run.get_context()
+print('experiment', run.experiment.name, 'in workspace', run.experiment.workspace.name)
 # A known function of the arguments: the best trial is the one with the highest score.
 score = (args.n_hidden_1 + args.n_hidden_2) / 1000.0 + args.learning_rate
 for epoch in range(3):
@@ -300,6 +301,9 @@ class SeedNotebookTest(unittest.TestCase):
         run = self.submitted_run()
         self.assertEqual(run.get_status(), "Completed")
         self.assertIn("training on", self.state["run_output"])
+        # Inside the job, run.experiment.workspace is the job's workspace.
+        self.assertIn("experiment keras-mnist in workspace %s" % self.state["ws"].name,
+                      self.state["run_output"])
         details = run.get_details()
         self.assertEqual(details["status"], "Completed")
         arguments = details["runDefinition"]["arguments"]
@@ -455,6 +459,10 @@ class SeedNotebookTest(unittest.TestCase):
         self.assertEqual(len(service.run({"data": test_rows(self.data, 2)})), 2)
         with self.assertRaises(ConflictError):  # the name is taken, and overwrite=False
             glia.Model.deploy(ws, "glia-svc", [model])
+        service = glia.Model.deploy(ws, "glia-svc", [model], overwrite=True, show_output=False)
+        service.wait_for_deployment(timeout_sec=120)
+        self.assertTrue(service.auth_enabled)  # the new one's settings: keys by default
+        self.assertEqual(service.serialize()["instances"], 1)
         service.update(description="updated")
         self.assertEqual(Webservice(ws, "glia-svc").description, "updated")
         service.delete()
