@@ -50,6 +50,8 @@ class TestInteractive(WorkspaceCase):
         run.upload_file("outputs/note.txt", note)
         run.complete()
         self.assertFalse(run.online)
+        with self.assertRaises(errors.ConflictError):
+            run.log("late", 1)  # the run has ended: refused
         got = self.ws.get_run(run.id)
         self.assertEqual(got.get_status(), "Completed")
         self.assertEqual(got.get_metrics(), {"loss": [1.0, 0.5, 1.0 / 3, 0.25, 0.2],

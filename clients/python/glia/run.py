@@ -317,8 +317,9 @@ class Run(RunHistory):
 
     @property
     def online(self):
-        """True inside a Glia job: logged values go to the run's history."""
-        return self._online
+        """True inside a Glia job (or an interactive run): logged values go to the run's
+        history."""
+        return self._online and self._not_loggable is None
 
     @property
     def workspace(self):
@@ -365,7 +366,12 @@ class Run(RunHistory):
 
     def _write(self, data):
         """Appends complete lines with one write() (a short write, which only happens on errors
-        such as a full disk, is completed by more writes). Called with the lock held."""
+        such as a full disk, is completed by more writes). Called with the lock held. A run
+        this process cannot log to (a handle on a workspace's history, an interactive run that
+        ended) raises ConflictError instead of keeping the values where nobody reads them."""
+        if self._not_loggable is not None:
+            from .errors import ConflictError
+            raise ConflictError(self._not_loggable)
         fd = self._fd
         if fd is None:
             fd = self._fd = os.open(self._tracking_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
@@ -706,7 +712,7 @@ class Run(RunHistory):
         self._completed = True
         if self._tracker is not None:
             self._tracker.end("complete")
-            self._online = False
+            self._not_loggable = "run %s has ended: logging to it is refused" % self._id
 
     def fail(self, error_details=None, error_code=None, _set_status=True):
         """Ends an interactive run Failed with ``error_details`` as its error."""
@@ -716,7 +722,7 @@ class Run(RunHistory):
         self.flush()
         self._completed = True
         self._tracker.end("fail " + str(error_details or "failed from Python"))
-        self._online = False
+        self._not_loggable = "run %s has ended: logging to it is refused" % self._id
 
     def __enter__(self):
         return self
