@@ -425,7 +425,9 @@ class SeedNotebookTest(unittest.TestCase):
         os.makedirs("score", exist_ok=True)
         with open(os.path.join("score", "score.py"), "w") as f:
             f.write(SCORE_PY)
-        inference_config = InferenceConfig(entry_script="score.py", source_directory="score")
+        # As the seed: the training environment (registered and built by the job) scores too.
+        inference_config = InferenceConfig(entry_script="score.py", source_directory="score",
+                                           environment=self.state["keras_env"])
         service = Model.deploy(workspace=ws, name='keras-mnist-py', models=[model],
                                inference_config=inference_config,
                                deployment_config=AciWebservice.deploy_configuration(
@@ -437,6 +439,8 @@ class SeedNotebookTest(unittest.TestCase):
             raise
         result = service.run(json.dumps({"data": test_rows(self.data, 2)}))
         self.assertEqual(result, {"rows": 2, "files": ["model.h5", "model.json"]})
+        self.assertEqual(service.serialize()["environment"],
+                         "keras-env:%s" % self.state["keras_env"].version)
         service.delete()
 
     def test_6_glia_sdk_deploy(self):
