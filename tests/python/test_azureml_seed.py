@@ -356,8 +356,11 @@ class SeedNotebookTest(unittest.TestCase):
         ranked = hdr.get_children_sorted_by_primary_metric()
         self.assertEqual(ranked[0]["run_id"], best_id)
         self.assertEqual(set(ranked[0]["hyperparameters"]),
-                         {"batch_size", "first_layer_neurons", "second_layer_neurons",
-                          "learning_rate"})
+                         {"--batch-size", "--first-layer-neurons", "--second-layer-neurons",
+                          "--learning-rate"})
+        self.assertEqual(hdr.get_hyperparameters()[best_id], ranked[0]["hyperparameters"])
+        self.assertEqual(arguments[-8:-6], ["--batch-size",
+                                            str(ranked[0]["hyperparameters"]["--batch-size"])])
         values = [r["best_primary_metric"] for r in ranked if r["best_primary_metric"] is not None]
         self.assertEqual(values, sorted(values, reverse=True))
         self.assertEqual(set(hdr.get_metrics()), {c.id for c in children})
