@@ -344,7 +344,7 @@ def _positive_int(value, what, low=1, high=None):
     return value
 
 
-_PLACEHOLDER = re.compile(r"(\S+)\s+\$\{\{search_space\.([A-Za-z_][A-Za-z0-9_]*)\}\}")
+_PLACEHOLDER = re.compile(r"(?:^|\s)(-[^\s=$]+)\s+\$\{\{search_space\.([A-Za-z_][A-Za-z0-9_]*)\}\}")
 
 # The command-job keys that belong to the trial (docs/sweeps.md); the others are the sweep's.
 _TRIAL_KEYS = ("code", "command", "environment", "environment_variables", "resources")
@@ -505,8 +505,7 @@ class HyperDriveRun(_Run):
         command = record.get("command") or (record.get("job") or {}).get("command") or ""
         names = {}
         for flag, name in _PLACEHOLDER.findall(command):
-            if flag.startswith("-"):
-                names.setdefault(name, flag)
+            names.setdefault(name, flag)
         return names
 
     @staticmethod
