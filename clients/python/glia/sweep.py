@@ -70,7 +70,8 @@ def randint(upper):
 
 
 def _two(name, a, b, names):
-    return [name, [_number(a, "%s(%s)" % (name, names[0])), _number(b, "%s(%s)" % (name, names[1]))]]
+    return [name, [_number(a, "%s(%s)" % (name, names[0])),
+                   _number(b, "%s(%s)" % (name, names[1]))]]
 
 
 def _three(name, a, b, q, names):
@@ -344,7 +345,8 @@ def _positive_int(value, what, low=1, high=None):
     return value
 
 
-_PLACEHOLDER = re.compile(r"(?:^|\s)(-[^\s=$]+)\s+\$\{\{search_space\.([A-Za-z_][A-Za-z0-9_]*)\}\}")
+_PLACEHOLDER = re.compile(r"(?:^|\s)(-[^\s=$]+)\s+"
+                          r"\$\{\{search_space\.([A-Za-z_][A-Za-z0-9_]*)\}\}")
 
 # The command-job keys that belong to the trial (docs/sweeps.md); the others are the sweep's.
 _TRIAL_KEYS = ("code", "command", "environment", "environment_variables", "resources")
