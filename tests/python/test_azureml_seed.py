@@ -200,6 +200,11 @@ class SeedNotebookTest(unittest.TestCase):
         from azureml.core.compute import ComputeTarget, AmlCompute
         from azureml.core.compute_target import ComputeTargetException
         self.assertIsInstance(azureml.core.VERSION, str)
+        from azureml.telemetry import set_diagnostics_collection
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            set_diagnostics_collection(send_diagnostics=True)
+        self.assertIn("Glia collects and sends no diagnostics", err.getvalue())
 
         ws = Workspace.from_config()
         text = "\n".join(['Workspace name: ' + ws.name, 'Azure region: ' + ws.location,
