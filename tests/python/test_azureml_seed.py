@@ -481,6 +481,32 @@ class SeedNotebookTest(unittest.TestCase):
         with self.assertRaises(NotFoundError):
             Webservice(ws, "glia-svc")
 
+    def test_7_a_notebook_logs_online(self):
+        # Outside a job, in the workspace: Run.get_context() and exp.start_logging() are
+        # online interactive runs (glia run track), as the notebook's own cells log.
+        st = self.setup_cells()
+        ws, exp = st["ws"], st["exp"]
+        from azureml.core import Run
+        code = ("from azureml.core import Run\n"
+                "run = Run.get_context()\n"
+                "run.log('notebook metric', 0.5)\n"
+                "print(run.id)\n")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [os.path.join(ROOT, "clients", "azureml-shim"), os.path.join(ROOT, "clients", "python")]))
+        p = subprocess.run([sys.executable, "-c", code], cwd=self.nb, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        if b"run track" in p.stderr and p.returncode != 0:
+            self.skipTest("this glia has no `run track`")
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        run = Run.get(ws, p.stdout.decode().strip())
+        self.assertEqual(run.get_status(), "Completed")
+        self.assertEqual(run.get_metrics()["notebook metric"], 0.5)
+        live = exp.start_logging()
+        self.assertIsInstance(live, Run)
+        live.log("loss", 0.25)
+        live.complete()
+        self.assertEqual(Run(exp, live.id).get_metrics()["loss"], 0.25)
+
     def test_5_what_glia_cannot_honour_is_refused(self):
         st = self.setup_cells()
         from azureml.core import ScriptRunConfig
