@@ -492,7 +492,7 @@ class SeedNotebookTest(unittest.TestCase):
                 "run.log('notebook metric', 0.5)\n"
                 "print(run.id)\n")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [os.path.join(ROOT, "clients", "azureml-shim"), os.path.join(ROOT, "clients", "python")]))
+            os.path.join(ROOT, "clients", d) for d in ("azureml-shim", "python")))
         p = subprocess.run([sys.executable, "-c", code], cwd=self.nb, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         if b"run track" in p.stderr and p.returncode != 0:
