@@ -153,7 +153,7 @@ class TestOffline(unittest.TestCase):
         self.run.complete()
         shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
-    def test_offline_script_prints_nothing_and_context_is_shared(self):
+    def test_offline_script_says_so_once_and_context_is_shared(self):
         code = ("from glia import Run; import glia\n"
                 "r = Run.get_context()\n"
                 "assert r is Run.get_context() is glia.get_context()\n"
@@ -169,7 +169,9 @@ class TestOffline(unittest.TestCase):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         self.assertEqual(p.stdout, b"")
-        self.assertEqual(p.stderr, b"")
+        # no job and no workspace: offline, said once on stderr (one line)
+        self.assertEqual(p.stderr.count(b"\n"), 1, p.stderr)
+        self.assertIn(b"is offline", p.stderr)
 
 
 class TestOnlineContext(unittest.TestCase):

@@ -23,6 +23,8 @@ import time
 import uuid
 import weakref
 
+from .run_history import RunHistory
+
 __all__ = ["Run"]
 
 _ENV_RUN_ID = "GLIA_RUN_ID"
@@ -203,7 +205,7 @@ _context = None
 _context_lock = threading.Lock()
 
 
-class Run(object):
+class Run(RunHistory):
     """A run of an experiment, as seen from the process logging to it.
 
     Use ``Run.get_context()``; the constructor is private. Every logging method validates its
@@ -223,12 +225,30 @@ class Run(object):
         if run is None:
             with _context_lock:
                 if _context is None:
-                    _context = cls.from_environment()
+                    run = cls.from_environment()
+                    if not run.online:
+                        run = cls._workspace_context(run)
+                    _context = run
                 run = _context
         if not allow_offline and not run.online:
             raise RuntimeError("not running inside a Glia job (GLIA_RUN_ID and GLIA_TRACKING_FILE "
                                "are not set) and allow_offline=False")
         return run
+
+    @classmethod
+    def _workspace_context(cls, offline_run):
+        """Outside a job: an online interactive run in the workspace ``Workspace.from_config()``
+        finds (``glia run track``, experiment ``$GLIA_EXPERIMENT_NAME`` or ``Default``), else
+        ``offline_run``, saying so once on stderr."""
+        from .run_history import context_run_for_workspace
+        run = context_run_for_workspace(cls)
+        if run is not None:
+            return run
+        import sys
+        sys.stderr.write("glia: no Glia job and no workspace found (GLIA_WORKSPACE, a .glia "
+                         "folder or config.json from here upward): Run.get_context() is offline, "
+                         "values are kept in memory only\n")
+        return offline_run
 
     @classmethod
     def from_environment(cls, environ=None):
@@ -286,7 +306,11 @@ class Run(object):
 
     @property
     def experiment(self):
-        """An object with ``.name`` (and ``.workspace``), as ``run.experiment`` in Azure."""
+        """An object with ``.name`` (and ``.workspace``), as ``run.experiment`` in Azure (a
+        glia.Experiment for a run of a workspace the SDK opened)."""
+        if self._ws is not None and self._experiment_name:
+            from .experiment import Experiment
+            return Experiment(self._ws, self._experiment_name)
         return _Experiment(self._experiment_name, self._workspace)
 
     @property
@@ -296,7 +320,10 @@ class Run(object):
 
     @property
     def workspace(self):
-        """The workspace root folder (GLIA_WORKSPACE), or None."""
+        """The workspace root folder (GLIA_WORKSPACE), or None; the glia.Workspace for a run
+        of a workspace the SDK opened."""
+        if self._ws is not None:
+            return self._ws
         return self._workspace
 
     @property
@@ -621,7 +648,9 @@ class Run(object):
                 self._tags[k] = v
 
     def get_tags(self):
-        """The tags this process set."""
+        """The tags this process set (a run of a workspace: the run's tags in the store)."""
+        if self._ws is not None and self._tracker is None:
+            return self._history_tags()
         with self._lock:
             return dict(self._tags)
 
@@ -631,7 +660,13 @@ class Run(object):
         """What this process logged, as in Azure: {name: value} for a name with one value,
         {name: [values]} for several (floats, as the run's store keeps them), {name: {column:
         [cells]}} for tables and {name: path} for images. ``name`` selects one name. The other
-        parameters are accepted and ignored."""
+        parameters are accepted and ignored.
+
+        For a run of a workspace (a handle, an interactive run): the run's metric series as
+        the store holds them (``glia run metrics --columns``); ``recursive`` adds its
+        children's, keyed by run id."""
+        if self._ws is not None:
+            return self._history_metrics(name, recursive=recursive)
         with self._lock:
             out = {}
             for n, values in self._values.items():
@@ -661,14 +696,33 @@ class Run(object):
 
     def complete(self, _set_status=True):
         """Marks the end of logging from this process. The agent sets the run's status from the
-        job's exit code; logging after complete() still works."""
+        job's exit code; logging after complete() still works.
+
+        An interactive run (``Experiment.start_logging``, ``Run.get_context()`` outside a
+        job) ends Completed once everything logged is in its history."""
         self.flush()
         self._completed = True
+        if self._tracker is not None:
+            self._tracker.end("complete")
+            self._online = False
+
+    def fail(self, error_details=None, error_code=None, _set_status=True):
+        """Ends an interactive run Failed with ``error_details`` as its error."""
+        if self._tracker is None:
+            raise RuntimeError("run.fail(): only an interactive run logged from this process "
+                               "(Experiment.start_logging) can be failed from Python")
+        self.flush()
+        self._completed = True
+        self._tracker.end("fail " + str(error_details or "failed from Python"))
+        self._online = False
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        if exc is not None and self._tracker is not None:
+            self.fail("%s: %s" % (exc_type.__name__, exc))
+            return False
         self.complete()
         return False
 
