@@ -1,21 +1,47 @@
-"""Glia's ``azureml.core``: inside a Glia job, ``from azureml.core import Run`` gives Glia's Run
-(docs/python-client.md, "The azureml.core shim"), which logs to the job's run.
+"""Glia's ``azureml.core``: Azure ML SDK v1's names over Glia's Python SDK (``glia``).
 
-The other names scripts import from ``azureml.core`` (Workspace, Experiment, Dataset, Datastore,
-Environment, ScriptRunConfig, RunConfiguration, ComputeTarget, Model) import fine, but creating
-one or using any of their attributes raises NotImplementedError naming the call: they drive
-Azure's service, and Glia has its own CLI for what they do. The exception is
-``Model.get_model_path(name)``, which inside an endpoint's scoring script gives the served
-model's folder (azureml/core/model.py).
+Inside a Glia job, ``from azureml.core import Run; Run.get_context()`` gives the job's run,
+logging as ``glia.Run`` does (docs/python-client.md). In a notebook or a script, the seed's
+calls run against a Glia workspace (docs/python-sdk.md, "The azureml layer")::
+
+    from azureml.core import Workspace, Experiment, Dataset, Environment, ScriptRunConfig
+    ws = Workspace.from_config()
+    run = Experiment(ws, 'keras-mnist').submit(ScriptRunConfig(...))
+    run.wait_for_completion(show_output=True)
+
+Names Glia has no counterpart for (``Datastore``, ``RunConfiguration``, and any other class Azure
+has in ``azureml.core``) import, and using them raises NotImplementedError naming the call; the
+same holds for the calls and arguments of the real classes that Glia cannot honour.
 """
 
 from ._unavailable import module_getattr
-from ._unavailable import (ComputeTarget, Dataset, Datastore, Environment, Experiment,
-                           RunConfiguration, ScriptRunConfig, Workspace)
-from .model import Model
+from ._unavailable import Datastore, RunConfiguration
 from .run import Run
 
 __all__ = ["Run", "Workspace", "Experiment", "Dataset", "Datastore", "Environment",
-           "ScriptRunConfig", "RunConfiguration", "ComputeTarget", "Model"]
+           "ScriptRunConfig", "RunConfiguration", "ComputeTarget", "Model", "Webservice",
+           "VERSION"]
 
-__getattr__ = module_getattr("")
+VERSION = "1.0.0.glia"
+"""Azure's ``azureml.core.VERSION`` (printed by the seed's first cell): Glia's layer's version."""
+
+# The SDK's classes are imported on first use, so a job's `from azureml.core import Run` loads
+# only the run.
+_LAZY = {"Workspace": "workspace", "Experiment": "experiment", "Dataset": "dataset",
+         "Environment": "environment", "ScriptRunConfig": "script_run_config",
+         "ComputeTarget": "compute", "Model": "model", "Webservice": "webservice"}
+_unavailable_getattr = module_getattr("")
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        return _unavailable_getattr(name)
+    import importlib
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,50 +1,26 @@
-"""The part of ``azureml.core`` that Glia does not offer inside a job: every use of it raises
+"""The part of ``azureml.core`` that Glia does not offer: every use of it raises
 ``NotImplementedError`` naming the call and what to do instead. Nothing here is a silent no-op."""
 
-_WHERE = ("is not available inside a Glia job (Glia's azureml.core shim covers run logging, and "
-          "Model.get_model_path in an endpoint's scoring script)")
+_WHERE = "is not available in Glia's azureml layer"
 
 # What to use instead, by the name of the call (the qualified name, then the class, then a
 # default for the class).
 HINTS = {
-    "azureml.core.Run.register_model":
-        "register the run's files with `glia model register --name NAME --run RUN_ID "
-        "--path outputs/model` after the job",
     "azureml.core.Run.fail": "raise an exception or exit with a non-zero status to fail the run",
-    "azureml.core.Run.cancel": "cancel the run with `glia job cancel RUN_ID`",
-    "azureml.core.Run.download_file": "copy a run's files with `glia run download RUN_ID` "
-                                      "after the job",
-    "azureml.core.Run.download_files": "copy a run's files with `glia run download RUN_ID` "
-                                       "after the job",
-    "azureml.core.Run.get_file_names": "list a run's files with `glia run files RUN_ID`",
-    "azureml.core.Run.get_details": "see a run's details with `glia run show RUN_ID`",
-    "azureml.core.Run.get_status": "see a run's status with `glia run show RUN_ID`",
-    "azureml.core.Run.wait_for_completion": "follow a run with `glia job stream RUN_ID`",
-    "azureml.core.Run(...)": "get the run of this job with Run.get_context()",
-    "azureml.core.Run": "Glia's Run offers get_context, log, log_list, log_row, log_table, "
-                        "log_image, upload_file(s), upload_folder, tag, set_tags, get_tags, "
-                        "get_metrics, input_datasets, experiment, id, display_name, parent, "
-                        "flush and complete",
-    "azureml.core.Workspace": "a Glia workspace is a folder; manage it with the `glia` CLI",
-    "azureml.core.Experiment": "submit jobs with `glia job submit -f job.yml`; the run's "
-                               "experiment is run.experiment",
-    "azureml.core.ScriptRunConfig": "submit jobs with `glia job submit -f job.yml`",
-    "azureml.core.RunConfiguration": "submit jobs with `glia job submit -f job.yml`",
-    "azureml.core.ComputeTarget": "Glia jobs run on the agent's machine (compute: local)",
-    "azureml.core.Dataset": "declare the dataset as a job input (`glia dataset create`, then "
-                            "inputs: in job.yml) and read run.input_datasets or its argument",
-    "azureml.core.Datastore": "declare the data as a job input (`glia dataset create`)",
-    "azureml.core.Environment": "create environments with `glia environment create` and name "
-                                "them in job.yml (environment:)",
-    "azureml.core.Model(...)": "use `glia model register`, `glia model list` and `glia predict`; "
-                               "inside an endpoint's scoring script Model.get_model_path(name) "
-                               "gives the served model's folder",
+    "azureml.core.Run(...)": "get the run of this job with Run.get_context(), a run of the "
+                             "workspace with Run(experiment, run_id) or ws.get_run(run_id)",
+    "azureml.core.Run": "see docs/python-client.md for the Run calls Glia offers",
+    "azureml.core.Workspace": "a Glia workspace is a folder or a server's workspace: use "
+                              "Workspace.from_config(), Workspace(path) or "
+                              "Workspace.from_server(url, token)",
+    "azureml.core.RunConfiguration": "give ScriptRunConfig its compute_target and environment",
+    "azureml.core.runconfig.RunConfiguration": "give ScriptRunConfig its compute_target and "
+                                               "environment",
+    "azureml.core.Datastore": "register the data as a dataset (Dataset.File.from_files(...)"
+                              ".register(...) or `glia dataset create`)",
     "azureml.core.Model.get_model_path(..., _workspace=...)":
         "inside an endpoint's scoring script call Model.get_model_path(name); elsewhere copy a "
-        "registered model's files with `glia model download NAME -o DIR`",
-    "azureml.core.Model": "use `glia model register`, `glia model list` and `glia predict`; "
-                          "inside an endpoint's scoring script Model.get_model_path(name) gives "
-                          "the served model's folder",
+        "registered model's files with Model(ws, name).download(DIR)",
 }
 
 
@@ -85,26 +61,20 @@ class _Unavailable(metaclass=_UnavailableType):
         raise unavailable("%s.%s" % (self._azure_name, name))
 
     def __repr__(self):
-        return "<%s (not available inside a Glia job)>" % self._azure_name
+        return "<%s (not available in Glia)>" % self._azure_name
 
 
 def _make(name):
     return _UnavailableType(name, (_Unavailable,), {
         "_azure_name": "azureml.core." + name,
         "__module__": "azureml.core",
-        "__doc__": "``azureml.core.%s`` is not available inside a Glia job: creating one or "
+        "__doc__": "``azureml.core.%s`` is not available in Glia: creating one or "
                    "using any of its attributes raises NotImplementedError naming the call." % name,
     })
 
 
-Workspace = _make("Workspace")
-Experiment = _make("Experiment")
-Dataset = _make("Dataset")
 Datastore = _make("Datastore")
-Environment = _make("Environment")
-ScriptRunConfig = _make("ScriptRunConfig")
 RunConfiguration = _make("RunConfiguration")
-ComputeTarget = _make("ComputeTarget")
 
 
 def module_getattr(module):
@@ -123,9 +93,3 @@ def module_getattr(module):
         return made[name]
 
     return __getattr__
-
-
-def job_workspace():
-    """The object behind ``run.experiment.workspace``: a Workspace whose every public attribute
-    raises NotImplementedError naming it (``ws.get_default_datastore()`` and so on)."""
-    return object.__new__(Workspace)

@@ -1,9 +1,12 @@
-"""azureml.core.dataset as Glia's azureml.core shim has it: `Dataset` imports, and using it raises
-NotImplementedError naming the call, and so does any other class Azure has here
-(see azureml/core/__init__.py)."""
+"""``azureml.core.dataset``: ``Dataset`` is Glia's (``Dataset.File.from_files``,
+``.register``, ``Dataset.get_by_name``, ``.as_named_input(name).as_mount()``, ``.download``,
+``.to_path``; glia.dataset). Any other class Azure has here imports and raises
+NotImplementedError naming it when used."""
 
-from ._unavailable import Dataset, module_getattr
+from glia.dataset import Dataset, FileDataset
 
-__all__ = ["Dataset"]
+from ._unavailable import module_getattr
+
+__all__ = ["Dataset", "FileDataset"]
 
 __getattr__ = module_getattr("dataset")

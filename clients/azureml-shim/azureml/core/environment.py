@@ -1,8 +1,11 @@
-"""azureml.core.environment as Glia's azureml.core shim has it: `Environment` imports, and using it raises
-NotImplementedError naming the call, and so does any other class Azure has here
-(see azureml/core/__init__.py)."""
+"""``azureml.core.environment``: ``Environment`` is Glia's (``from_conda_specification``,
+``from_pip_requirements``, ``register``, ``Environment.get``; ``docker.base_image`` recorded;
+glia.environment). Any other class Azure has here imports and raises NotImplementedError
+naming it when used."""
 
-from ._unavailable import Environment, module_getattr
+from glia.environment import Environment
+
+from ._unavailable import module_getattr
 
 __all__ = ["Environment"]
 

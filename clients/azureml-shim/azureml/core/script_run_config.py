@@ -1,8 +1,11 @@
-"""azureml.core.script_run_config as Glia's azureml.core shim has it: `ScriptRunConfig` imports, and using it raises
-NotImplementedError naming the call, and so does any other class Azure has here
-(see azureml/core/__init__.py)."""
+"""``azureml.core.script_run_config``: ``ScriptRunConfig`` is Glia's (glia.script_run_config):
+``ScriptRunConfig(source_directory, script, arguments, compute_target, environment)`` becomes a
+CLI v2 command job when submitted. Any other class Azure has here imports and raises
+NotImplementedError naming it when used."""
 
-from ._unavailable import ScriptRunConfig, module_getattr
+from glia.script_run_config import ScriptRunConfig
+
+from ._unavailable import module_getattr
 
 __all__ = ["ScriptRunConfig"]
 

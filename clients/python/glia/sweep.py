@@ -1,0 +1,565 @@
+"""Sweeps (hyperparameter tuning) from Python, as Azure ML SDK v1's HyperDrive writes them.
+
+    from glia.sweep import (HyperDriveConfig, RandomParameterSampling, BanditPolicy,
+                            PrimaryMetricGoal, choice, loguniform)
+    ps = RandomParameterSampling({'--batch-size': choice(25, 50, 100),
+                                  '--learning-rate': loguniform(-6, -1)})
+    hdc = HyperDriveConfig(run_config=src, hyperparameter_sampling=ps,
+                           policy=BanditPolicy(evaluation_interval=2, slack_factor=0.1),
+                           primary_metric_name='Accuracy',
+                           primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
+                           max_total_runs=20, max_concurrent_runs=4)
+    hdr = experiment.submit(hdc)           # a HyperDriveRun
+    best = hdr.get_best_run_by_primary_metric()
+
+A HyperDriveConfig is turned into a CLI v2 sweep job (docs/sweeps.md) and submitted with
+``glia job submit``: the trial is the run config's command job, each search-space key
+(``--batch-size``) becomes a parameter (``batch_size``) and the trial's command gets
+``--batch-size ${{search_space.batch_size}}`` appended (argparse takes the last value, so a fixed
+``--batch-size 50`` in the script's arguments is overridden, as HyperDrive does). The sweep file's
+checks are the CLI's: what it refuses is refused at submit with its one-line message.
+
+Standard library only.
+"""
+
+import enum
+import json
+import re
+
+__all__ = [
+    "HyperDriveConfig", "HyperDriveRun", "PrimaryMetricGoal",
+    "HyperParameterSampling", "RandomParameterSampling", "GridParameterSampling",
+    "BayesianParameterSampling",
+    "EarlyTerminationPolicy", "BanditPolicy", "MedianStoppingPolicy",
+    "TruncationSelectionPolicy", "NoTerminationPolicy",
+    "choice", "randint", "uniform", "quniform", "loguniform", "qloguniform", "normal",
+    "qnormal", "lognormal", "qlognormal",
+]
+
+
+def _unavailable(call, why):
+    return NotImplementedError("%s is not available in Glia: %s" % (call, why))
+
+
+# -- parameter expressions (Azure's return values: [name, [arguments]]) ------------------------
+
+def _number(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("%s must be a number, got %r" % (what, value))
+    return value
+
+
+def choice(*options):
+    """One of the given values: ``choice(25, 50, 100)``, ``choice([25, 50, 100])`` or
+    ``choice(range(1, 5))``. Values are numbers, strings or booleans."""
+    if len(options) == 1 and isinstance(options[0], (list, tuple, range)):
+        options = options[0]
+    values = list(options)
+    if not values:
+        raise ValueError("choice() needs at least one value")
+    for v in values:
+        if not isinstance(v, (str, int, float, bool)):
+            raise TypeError("choice(): values must be numbers, strings or booleans, got %r" % (v,))
+    return ["choice", [values]]
+
+
+def randint(upper):
+    """An integer in [0, upper)."""
+    if isinstance(upper, bool) or not isinstance(upper, int):
+        raise TypeError("randint(upper): upper must be an int, got %r" % (upper,))
+    return ["randint", [upper]]
+
+
+def _two(name, a, b, names):
+    return [name, [_number(a, "%s(%s)" % (name, names[0])), _number(b, "%s(%s)" % (name, names[1]))]]
+
+
+def _three(name, a, b, q, names):
+    return [name, [_number(a, "%s(%s)" % (name, names[0])), _number(b, "%s(%s)" % (name, names[1])),
+                   _number(q, "%s(q)" % name)]]
+
+
+def uniform(min_value, max_value):
+    """Uniform in [min_value, max_value]."""
+    return _two("uniform", min_value, max_value, ("min_value", "max_value"))
+
+
+def quniform(min_value, max_value, q):
+    """round(uniform(min_value, max_value) / q) * q."""
+    return _three("quniform", min_value, max_value, q, ("min_value", "max_value"))
+
+
+def loguniform(min_value, max_value):
+    """exp(uniform(min_value, max_value)): the bounds are natural-log exponents."""
+    return _two("loguniform", min_value, max_value, ("min_value", "max_value"))
+
+
+def qloguniform(min_value, max_value, q):
+    """round(exp(uniform(min_value, max_value)) / q) * q."""
+    return _three("qloguniform", min_value, max_value, q, ("min_value", "max_value"))
+
+
+def normal(mu, sigma):
+    """Normal with mean mu and standard deviation sigma."""
+    return _two("normal", mu, sigma, ("mu", "sigma"))
+
+
+def qnormal(mu, sigma, q):
+    """round(normal(mu, sigma) / q) * q."""
+    return _three("qnormal", mu, sigma, q, ("mu", "sigma"))
+
+
+def lognormal(mu, sigma):
+    """exp(normal(mu, sigma))."""
+    return _two("lognormal", mu, sigma, ("mu", "sigma"))
+
+
+def qlognormal(mu, sigma, q):
+    """round(exp(normal(mu, sigma)) / q) * q."""
+    return _three("qlognormal", mu, sigma, q, ("mu", "sigma"))
+
+
+_EXPRESSION_KEYS = {
+    "choice": ("values",), "randint": ("upper",),
+    "uniform": ("min_value", "max_value"), "loguniform": ("min_value", "max_value"),
+    "quniform": ("min_value", "max_value", "q"), "qloguniform": ("min_value", "max_value", "q"),
+    "normal": ("mu", "sigma"), "lognormal": ("mu", "sigma"),
+    "qnormal": ("mu", "sigma", "q"), "qlognormal": ("mu", "sigma", "q"),
+}
+
+
+def _search_space_entry(key, expression):
+    """A parameter expression ([name, [args]]) as a sweep file's search-space entry."""
+    if (not isinstance(expression, (list, tuple)) or len(expression) != 2
+            or expression[0] not in _EXPRESSION_KEYS or not isinstance(expression[1], (list, tuple))
+            or len(expression[1]) != len(_EXPRESSION_KEYS[expression[0]])):
+        raise TypeError("parameter %r: expected a parameter expression (choice(...), uniform(...), "
+                        "...), got %r" % (key, expression))
+    kind, args = expression
+    entry = {"type": kind}
+    entry.update(zip(_EXPRESSION_KEYS[kind], (list(a) if isinstance(a, (list, tuple)) else a
+                                              for a in args)))
+    return entry
+
+
+# -- sampling --------------------------------------------------------------------------------
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _parameter_name(key):
+    """'--batch-size' -> ('--batch-size', 'batch_size'); 'lr' -> ('--lr', 'lr')."""
+    if not isinstance(key, str) or not key.lstrip("-"):
+        raise ValueError("hyperparameter name %r: expected a script argument such as '--batch-size'"
+                         % (key,))
+    flag = key if key.startswith("-") else "--" + key
+    name = re.sub(r"[^A-Za-z0-9_]", "_", key.lstrip("-"))
+    if not _NAME.match(name):
+        raise ValueError("hyperparameter name %r: it must start with a letter or '_' after its "
+                         "dashes (it names the parameter %r in the sweep)" % (key, name))
+    return flag, name
+
+
+class HyperParameterSampling(object):
+    """A search space (``{'--name': expression}``) and how to sample it."""
+
+    _algorithm = None
+    _allowed = None  # expression kinds the algorithm takes (None: all)
+
+    def __init__(self, parameter_space, properties=None):
+        if not isinstance(parameter_space, dict) or not parameter_space:
+            raise TypeError("%s: parameter_space must be a non-empty dict of parameter name -> "
+                            "expression" % type(self).__name__)
+        self._parameter_space = dict(parameter_space)
+        self._properties = dict(properties or {})
+        self._parameters = []  # (azure key, flag, name, entry)
+        names = {}
+        for key, expression in self._parameter_space.items():
+            flag, name = _parameter_name(key)
+            if name in names:
+                raise ValueError("hyperparameters %r and %r both name the parameter %r"
+                                 % (names[name], key, name))
+            names[name] = key
+            entry = _search_space_entry(key, expression)
+            if self._allowed is not None and entry["type"] not in self._allowed:
+                raise ValueError("%s: parameter %r is %s(); this sampling takes %s only"
+                                 % (type(self).__name__, key, entry["type"],
+                                    ", ".join(self._allowed)))
+            self._parameters.append((key, flag, name, entry))
+
+    @property
+    def parameter_space(self):
+        """The search space as given."""
+        return dict(self._parameter_space)
+
+    def _glia_search_space(self):
+        return {name: entry for _, _, name, entry in self._parameters}
+
+    def _glia_arguments(self):
+        """The words appended to the trial's command."""
+        words = []
+        for _, flag, name, _ in self._parameters:
+            words += [flag, "${{search_space.%s}}" % name]
+        return words
+
+    def _glia_names(self):
+        """Glia parameter name -> the name as given ('batch_size' -> '--batch-size')."""
+        return {name: key for key, _, name, _ in self._parameters}
+
+    def _glia_sampling(self):
+        seed = self._properties.get("seed")
+        unknown = sorted(set(self._properties) - self._glia_property_keys())
+        if unknown:
+            raise _unavailable("%s(properties={%r: ...})" % (type(self).__name__, unknown[0]),
+                               "the properties taken are %s"
+                               % (", ".join(sorted(self._glia_property_keys())) or "none"))
+        if not self._properties:
+            return self._algorithm
+        out = {"type": self._algorithm}
+        if seed is not None:
+            out["seed"] = seed
+        if "rule" in self._properties:
+            out["rule"] = self._properties["rule"]
+        return out
+
+    def _glia_property_keys(self):
+        return {"seed"}
+
+
+class RandomParameterSampling(HyperParameterSampling):
+    """Random sampling; ``properties`` may give ``seed`` and ``rule`` (``random`` or ``sobol``)."""
+
+    _algorithm = "random"
+
+    def _glia_property_keys(self):
+        return {"seed", "rule"}
+
+
+class GridParameterSampling(HyperParameterSampling):
+    """Every combination of the choices (``choice`` only)."""
+
+    _algorithm = "grid"
+    _allowed = ("choice",)
+
+    def _glia_property_keys(self):
+        return set()
+
+
+class BayesianParameterSampling(HyperParameterSampling):
+    """TPE over ``choice``, ``uniform`` and ``quniform`` parameters; no early termination."""
+
+    _algorithm = "bayesian"
+    _allowed = ("choice", "uniform", "quniform")
+
+
+# -- early termination -----------------------------------------------------------------------
+
+class EarlyTerminationPolicy(object):
+    """Base of the early-termination policies."""
+
+    def _glia_policy(self):
+        raise NotImplementedError
+
+
+class BanditPolicy(EarlyTerminationPolicy):
+    """Stops a trial whose best value is outside the slack of the best trial's."""
+
+    def __init__(self, evaluation_interval=1, slack_factor=None, slack_amount=None,
+                 delay_evaluation=0):
+        self.evaluation_interval = evaluation_interval
+        self.slack_factor = slack_factor
+        self.slack_amount = slack_amount
+        self.delay_evaluation = delay_evaluation
+
+    def _glia_policy(self):
+        p = {"type": "bandit", "evaluation_interval": self.evaluation_interval,
+             "delay_evaluation": self.delay_evaluation}
+        if self.slack_factor is not None:
+            p["slack_factor"] = self.slack_factor
+        if self.slack_amount is not None:
+            p["slack_amount"] = self.slack_amount
+        return p
+
+
+class MedianStoppingPolicy(EarlyTerminationPolicy):
+    """Stops a trial whose best value is worse than the median of the running averages."""
+
+    def __init__(self, evaluation_interval=1, delay_evaluation=5):
+        self.evaluation_interval = evaluation_interval
+        self.delay_evaluation = delay_evaluation
+
+    def _glia_policy(self):
+        return {"type": "median_stopping", "evaluation_interval": self.evaluation_interval,
+                "delay_evaluation": self.delay_evaluation}
+
+
+class TruncationSelectionPolicy(EarlyTerminationPolicy):
+    """Stops the lowest ``truncation_percentage`` % of the trials at each interval."""
+
+    def __init__(self, truncation_percentage, evaluation_interval=1, delay_evaluation=0,
+                 exclude_finished_jobs=False):
+        self.truncation_percentage = truncation_percentage
+        self.evaluation_interval = evaluation_interval
+        self.delay_evaluation = delay_evaluation
+        self.exclude_finished_jobs = exclude_finished_jobs
+
+    def _glia_policy(self):
+        return {"type": "truncation_selection", "truncation_percentage": self.truncation_percentage,
+                "evaluation_interval": self.evaluation_interval,
+                "delay_evaluation": self.delay_evaluation,
+                "exclude_finished_jobs": self.exclude_finished_jobs}
+
+
+class NoTerminationPolicy(EarlyTerminationPolicy):
+    """No early termination."""
+
+    def _glia_policy(self):
+        return None
+
+
+class PrimaryMetricGoal(enum.Enum):
+    """Whether the primary metric is to be maximized or minimized."""
+
+    MAXIMIZE = "MAXIMIZE"
+    MINIMIZE = "MINIMIZE"
+
+
+def _goal(goal):
+    if isinstance(goal, PrimaryMetricGoal):
+        return goal.value.lower()
+    if isinstance(goal, str) and goal.upper() in ("MAXIMIZE", "MINIMIZE"):
+        return goal.lower()
+    # Another enum with the same values (azureml's, when it is a different class).
+    value = getattr(goal, "value", None)
+    if isinstance(value, str) and value.upper() in ("MAXIMIZE", "MINIMIZE"):
+        return value.lower()
+    raise ValueError("primary_metric_goal: expected PrimaryMetricGoal.MAXIMIZE or "
+                     "PrimaryMetricGoal.MINIMIZE, got %r" % (goal,))
+
+
+def _positive_int(value, what, low=1, high=None):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or \
+            (high is not None and value > high):
+        raise ValueError("%s: expected an integer %s, got %r"
+                         % (what, ("%d..%d" % (low, high)) if high else (">= %d" % low), value))
+    return value
+
+
+# The command-job keys that belong to the trial (docs/sweeps.md); the others are the sweep's.
+_TRIAL_KEYS = ("code", "command", "environment", "environment_variables", "resources")
+
+
+class HyperDriveConfig(object):
+    """A sweep of ``run_config`` (a ScriptRunConfig) over ``hyperparameter_sampling``."""
+
+    def __init__(self, hyperparameter_sampling, primary_metric_name, primary_metric_goal,
+                 max_total_runs=None, max_concurrent_runs=None, max_duration_minutes=10080,
+                 policy=None, estimator=None, run_config=None, resume_from=None,
+                 resume_child_runs=None, pipeline=None, debug_flag=None, custom_run_id=None):
+        if estimator is not None:
+            raise _unavailable("HyperDriveConfig(estimator=...)",
+                               "pass a ScriptRunConfig as run_config (Estimators are deprecated "
+                               "in Azure ML too)")
+        if pipeline is not None:
+            raise _unavailable("HyperDriveConfig(pipeline=...)",
+                               "Glia has no pipelines; pass a ScriptRunConfig as run_config")
+        if resume_child_runs is not None:
+            raise _unavailable("HyperDriveConfig(resume_child_runs=...)",
+                               "Glia resumes whole sweeps (resume_from), not single trials")
+        if debug_flag is not None:
+            raise _unavailable("HyperDriveConfig(debug_flag=...)", "there is no debug mode")
+        if custom_run_id is not None:
+            raise _unavailable("HyperDriveConfig(custom_run_id=...)",
+                               "Glia names runs itself; tag the run instead")
+        if run_config is None or not hasattr(run_config, "_glia_job"):
+            raise TypeError("HyperDriveConfig: run_config must be a ScriptRunConfig (the trial), "
+                            "got %r" % (run_config,))
+        if not isinstance(hyperparameter_sampling, HyperParameterSampling):
+            raise TypeError("HyperDriveConfig: hyperparameter_sampling must be a "
+                            "RandomParameterSampling, GridParameterSampling or "
+                            "BayesianParameterSampling, got %r" % (hyperparameter_sampling,))
+        if policy is not None and not isinstance(policy, EarlyTerminationPolicy):
+            raise TypeError("HyperDriveConfig: policy must be an early-termination policy "
+                            "(BanditPolicy, ...), got %r" % (policy,))
+        if not isinstance(primary_metric_name, str) or not primary_metric_name:
+            raise ValueError("HyperDriveConfig: primary_metric_name must be a metric name, got %r"
+                             % (primary_metric_name,))
+        self._goal = _goal(primary_metric_goal)
+        if max_total_runs is not None:
+            _positive_int(max_total_runs, "HyperDriveConfig: max_total_runs", 1, 1000)
+        if max_concurrent_runs is not None:
+            _positive_int(max_concurrent_runs, "HyperDriveConfig: max_concurrent_runs", 1, 100)
+        if max_duration_minutes is not None:
+            _positive_int(max_duration_minutes, "HyperDriveConfig: max_duration_minutes", 1, 43200)
+        if max_total_runs is None and max_duration_minutes is None:
+            raise ValueError("HyperDriveConfig: give max_total_runs or max_duration_minutes")
+        self.run_config = run_config
+        self.hyperparameter_sampling = hyperparameter_sampling
+        self.primary_metric_name = primary_metric_name
+        self.primary_metric_goal = primary_metric_goal
+        self.max_total_runs = max_total_runs
+        self.max_concurrent_runs = max_concurrent_runs
+        self.max_duration_minutes = max_duration_minutes
+        self.policy = policy
+        self.resume_from = resume_from
+
+    _glia_run_class = None  # set below: HyperDriveRun
+
+    def _resume_ids(self):
+        if self.resume_from is None:
+            return None
+        items = self.resume_from if isinstance(self.resume_from, (list, tuple)) \
+            else [self.resume_from]
+        ids = []
+        for item in items:
+            run_id = item if isinstance(item, str) else getattr(item, "id", None)
+            if not isinstance(run_id, str) or not run_id:
+                raise TypeError("HyperDriveConfig: resume_from takes HyperDriveRuns or their "
+                                "ids, got %r" % (item,))
+            ids.append(run_id)
+        return ids
+
+    def _glia_job(self, experiment):
+        """The sweep job (docs/sweeps.md) as a dict: the run config's command job as the trial."""
+        job = dict(self.run_config._glia_job(experiment))
+        kind = job.pop("type", "command")
+        if kind != "command":
+            raise ValueError("HyperDriveConfig: run_config must be a command job, got a %s job"
+                             % kind)
+        trial = {k: job.pop(k) for k in _TRIAL_KEYS if k in job}
+        command = trial.get("command")
+        if not isinstance(command, str) or not command:
+            raise ValueError("HyperDriveConfig: run_config has no command to run as the trial")
+        trial["command"] = command + " " + " ".join(
+            self.hyperparameter_sampling._glia_arguments())
+        limits = dict(job.pop("limits", None) or {})
+        sweep_limits = {}
+        if "timeout" in limits:
+            sweep_limits["trial_timeout"] = limits.pop("timeout")
+        if limits:
+            raise ValueError("HyperDriveConfig: run_config's limits.%s has no sweep equivalent"
+                             % sorted(limits)[0])
+        if self.max_total_runs is not None:
+            sweep_limits["max_total_trials"] = self.max_total_runs
+        if self.max_concurrent_runs is not None:
+            sweep_limits["max_concurrent_trials"] = self.max_concurrent_runs
+        if self.max_duration_minutes is not None:
+            sweep_limits["timeout"] = self.max_duration_minutes * 60
+        sweep = {"type": "sweep"}
+        sweep.update(job)
+        sweep["trial"] = trial
+        sweep["search_space"] = self.hyperparameter_sampling._glia_search_space()
+        sweep["sampling_algorithm"] = self.hyperparameter_sampling._glia_sampling()
+        sweep["objective"] = {"primary_metric": self.primary_metric_name, "goal": self._goal}
+        if self.policy is not None:
+            policy = self.policy._glia_policy()
+            if policy is not None:
+                sweep["early_termination"] = policy
+        sweep["limits"] = sweep_limits
+        resume = self._resume_ids()
+        if resume:
+            sweep["resume_from"] = resume
+        return sweep
+
+
+# -- the sweep's run -------------------------------------------------------------------------
+
+from .run import Run as _Run  # noqa: E402  (glia.run imports nothing heavy)
+
+
+class HyperDriveRun(_Run):
+    """The run of a sweep (``job_type`` sweep): a glia Run with the trials' ranking."""
+
+    def _glia_ws(self):
+        return self._require_ws("get_best_run_by_primary_metric")
+
+    def _sweep(self, run_id=None):
+        record = self._glia_ws()._cli.json(["job", "show", run_id or self.id])
+        sweep = record.get("sweep")
+        if not isinstance(sweep, dict):
+            raise ValueError("run %r is not a sweep (its job_type is %r)"
+                             % (run_id or self.id, record.get("job_type")))
+        sweep = dict(sweep)
+        sweep["_record"] = record
+        return sweep
+
+    def _trials(self, include_resume_from_runs=False):
+        sweep = self._sweep()
+        trials = list(sweep.get("trials") or [])
+        if include_resume_from_runs:
+            job = sweep["_record"].get("job") or {}
+            for earlier in job.get("resume_from") or sweep.get("resume_from") or []:
+                try:
+                    trials += list(self._sweep(earlier).get("trials") or [])
+                except Exception:  # an earlier sweep deleted since: its trials are gone too
+                    continue
+        return sweep, trials
+
+    def _child(self, run_id):
+        child = _Run._handle(self._glia_ws(), run_id)
+        if child._experiment_name is None:  # a trial is in its sweep's experiment
+            child._experiment_name = self.experiment_name
+        return child
+
+    @staticmethod
+    def _ranked(trials, goal, reverse=False):
+        """Trials with a metric, best first (ties: the lower index first)."""
+        maximize = goal == "maximize"
+        with_metric = [t for t in trials if isinstance(t.get("best_metric"), (int, float))
+                       and not isinstance(t.get("best_metric"), bool)]
+        ranked = sorted(with_metric, key=lambda t: ((-t["best_metric"]) if maximize
+                                                    else t["best_metric"], t.get("index", 0)))
+        return list(reversed(ranked)) if reverse else ranked
+
+    def get_best_run_by_primary_metric(self, include_failed=True, include_canceled=True,
+                                       include_resume_from_runs=True):
+        """The trial with the best value of the primary metric (the maximum when maximizing;
+        ties: the lower index), as a Run; None when no trial logged it."""
+        sweep, trials = self._trials(include_resume_from_runs)
+        keep = [t for t in trials
+                if (include_failed or t.get("status") != "Failed")
+                and (include_canceled or t.get("status") != "Canceled")]
+        ranked = self._ranked(keep, sweep.get("goal"))
+        return self._child(ranked[0]["id"]) if ranked else None
+
+    def get_children_sorted_by_primary_metric(self, top=0, reverse=False,
+                                              discard_no_metric=False):
+        """The trials, best first (``reverse``: worst first), as Azure's dicts
+        ``{'run_id', 'hyperparameters', 'best_primary_metric', 'status'}``; trials without the
+        metric come last unless ``discard_no_metric``. ``top`` > 0 keeps the first ``top``."""
+        if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+            raise ValueError("top: expected an integer >= 0, got %r" % (top,))
+        sweep, trials = self._trials()
+        ranked = self._ranked(trials, sweep.get("goal"), reverse)
+        if not discard_no_metric:
+            ranked_ids = {t["id"] for t in ranked}
+            ranked += sorted((t for t in trials if t["id"] not in ranked_ids),
+                             key=lambda t: t.get("index", 0))
+        out = [{"run_id": t["id"], "hyperparameters": dict(t.get("parameters") or {}),
+                "best_primary_metric": t.get("best_metric"), "status": t.get("status")}
+               for t in ranked]
+        return out[:top] if top else out
+
+    def get_hyperparameters(self):
+        """{trial run id: {parameter: value}}."""
+        return {t["id"]: dict(t.get("parameters") or {}) for t in self._trials()[1]}
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        """{trial run id: that trial's metrics} (as Azure's HyperDriveRun.get_metrics)."""
+        for flag, value in (("recursive", recursive), ("run_type", run_type),
+                            ("populate", populate)):
+            if value:
+                raise _unavailable("HyperDriveRun.get_metrics(%s=...)" % flag,
+                                   "the trials' metrics are returned per trial already")
+        out = {}
+        for t in sorted(self._trials()[1], key=lambda t: t.get("index", 0)):
+            out[t["id"]] = self._child(t["id"]).get_metrics(name)
+        return out
+
+    @property
+    def primary_metric(self):
+        """The objective's metric name."""
+        return self._sweep().get("primary_metric")
+
+
+HyperDriveConfig._glia_run_class = HyperDriveRun
