@@ -78,7 +78,7 @@ export MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1 JUPYTER_PLATFORM_DIRS=1
 unset GLIA_WORKSPACE GLIA_TOKEN
 
 (cd "$NB" && "$python" - "$EXAMPLE/keras-mnist.ipynb" "$NB/keras-mnist.ipynb" "$OUT_DIR/keras-mnist.ipynb" <<'PY')
-import json, sys, time
+import json, re, sys, time
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -114,7 +114,8 @@ except CellExecutionError as e:
     failed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
               and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
     print("FAIL: the notebook's cell %s raised (executed notebook: %s):\n%s"
-          % (failed[0] if failed else "?", out, str(e)[-4000:]), file=sys.stderr)
+          % (failed[0] if failed else "?", out, re.sub(r"\x1b\[[0-9;]*m", "", str(e))[-4000:]),
+          file=sys.stderr)
     raise SystemExit(1)
 nbformat.write(nb, out)
 print("notebook: executed in %.1f s (%s)" % (time.monotonic() - started, out))

@@ -47,9 +47,16 @@ _MAX_TRIALS = 100
 # ---------------------------------------------------------------------------------------------
 # Reading the run (through the workspace's CLI)
 
+def _glia_run(run):
+    """The glia.Run behind ``run`` (an ``azureml.core.Run`` wraps one)."""
+    inner = getattr(run, "__dict__", {}).get("_run")
+    return inner if inner is not None else run
+
+
 def _workspace_of(run):
     """The glia Workspace a run handle belongs to."""
-    for candidate in (getattr(run, "workspace", None), getattr(run, "_workspace", None),
+    run = _glia_run(run)
+    for candidate in (getattr(run, "_ws", None), getattr(run, "workspace", None),
                       getattr(getattr(run, "experiment", None), "workspace", None)):
         if candidate is not None and hasattr(candidate, "_cli"):
             return candidate
@@ -143,8 +150,8 @@ class _Source:
     """Polls one run: ``snapshot()`` gives what the views draw."""
 
     def __init__(self, run, log=True):
-        self.run = run
-        self.run_id = run.id
+        self.run = _glia_run(run)
+        self.run_id = self.run.id
         self.workspace = _workspace_of(run)
         self.cli = self.workspace._cli
         self._want_log = log
@@ -153,15 +160,16 @@ class _Source:
         self._series = {}
         self._columns_flag = True
         try:
-            self.ui_url = self.workspace.ui_url(run)
+            self.ui_url = self.workspace.ui_url(self.run_id)
         except Exception:  # noqa: BLE001 - a link is optional
             self.ui_url = None
 
     def _metrics(self):
         if self._columns_flag:
+            from .errors import InvalidArgumentError
             try:
                 return _columns(self.cli.json(["run", "metrics", self.run_id, "--columns"]))
-            except Exception:  # noqa: BLE001 - an older glia without --columns
+            except InvalidArgumentError:  # a glia without --columns: its usage error
                 self._columns_flag = False
         return _columns(self.cli.json(["run", "metrics", self.run_id]))
 
