@@ -52,7 +52,8 @@ def glia(*args, check=True, env=None, input=None):
 
 def has_command(*words):
     """True when the binary knows `glia WORDS --help` (commands another branch adds)."""
-    return glia(*(list(words) + ["--help"]), check=False).returncode == 0
+    p = glia(*(list(words) + ["--help"]), check=False)
+    return p.returncode == 0 and ("Usage: glia " + " ".join(words)) in p.stdout
 
 
 def stop_agents(root):

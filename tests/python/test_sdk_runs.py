@@ -60,6 +60,13 @@ class TestSubmit(WorkspaceCase):
         self.assertEqual(shown["command"], "python train.py --lr 0.5 --name 'a b'")
         self.assertEqual(shown["tags"], {"team": "vision"})
         self.assertEqual(self.r.get_tags(), {"team": "vision"})
+        # a handle is not logged from here: refused, not kept where nobody reads it
+        self.assertFalse(self.r.online)
+        with self.assertRaises(errors.ConflictError):
+            self.r.log("late", 1)
+        with self.assertRaises(errors.ConflictError):
+            self.r.tag("late")
+        self.assertEqual(self.r.get_metrics(), {"loss": [1.0, 0.5, 1.0 / 3], "acc": 0.5})
 
     def test_details(self):
         d = self.details

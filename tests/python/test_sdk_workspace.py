@@ -105,6 +105,27 @@ class TestWorkspace(WorkspaceCase):
         self.assertIn("glia workspace init", str(cm.exception))
         self.assertIsInstance(cm.exception, LookupError)
 
+    def test_get_context_offline_without_a_workspace(self):
+        folder = os.path.join(self.tmp, "azure-project")
+        os.makedirs(os.path.join(folder, ".azureml"), exist_ok=True)
+        code = ("from glia import Run\nr = Run.get_context()\nassert not r.online\n"
+                "r.log('a', 1)\nassert Run.get_context() is r\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GLIA_") or k == "GLIA_BIN"}
+        env["PYTHONPATH"] = CLIENT_DIR
+        p = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr.count("\n"), 1, p.stderr)  # said once
+        self.assertIn("offline", p.stderr)
+        # an Azure config there names no Glia workspace: offline too, saying why
+        with open(os.path.join(folder, ".azureml", "config.json"), "w") as f:
+            json.dump({"subscription_id": "s", "resource_group": "r", "workspace_name": "w"}, f)
+        p = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("glia_workspace", p.stderr)
+        self.assertIn("offline", p.stderr)
+
     def test_dicts_and_get_run(self):
         ws = self.glia.Workspace(self.root)
         self.assertNotIn("dicts", ws.experiments)

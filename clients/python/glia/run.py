@@ -4,9 +4,10 @@
 ``GLIA_RUN_ID`` and ``GLIA_TRACKING_FILE``) the run is *online*: every call appends whole JSON
 lines to the tracking file, one ``os.write`` per call on a descriptor opened with ``O_APPEND``,
 so records from several threads or processes never interleave, and a call that returned has been
-acknowledged (the agent guarantees the record reaches the run's history). Anywhere else the run
-is *offline*: values are only kept in memory, nothing is printed and nothing fails, so the same
-script runs on a laptop unchanged. The record format is ``docs/tracking-protocol.md``.
+acknowledged (the agent guarantees the record reaches the run's history). Outside a job in a
+workspace, ``get_context()`` is an interactive run of it (``glia run track``, run_history.py).
+With no workspace the run is *offline*: values are only kept in memory and nothing fails (said
+once on stderr), so the same script runs on a laptop unchanged. The record format is ``docs/tracking-protocol.md``.
 
 Only the standard library is used; matplotlib is touched only when a figure is passed to
 ``log_image(plot=...)``.
@@ -217,7 +218,8 @@ class Run(RunHistory):
 
     @classmethod
     def get_context(cls, allow_offline=True):
-        """The run of this process: online inside a Glia job, offline elsewhere. Repeated calls
+        """The run of this process: online inside a Glia job, an online interactive run in a
+        workspace outside a job, offline when there is neither. Repeated calls
         return the same object. With ``allow_offline=False`` an offline context raises
         RuntimeError instead."""
         global _context
@@ -315,8 +317,9 @@ class Run(RunHistory):
 
     @property
     def online(self):
-        """True inside a Glia job: logged values go to the run's history."""
-        return self._online
+        """True inside a Glia job (or an interactive run): logged values go to the run's
+        history."""
+        return self._online and self._not_loggable is None
 
     @property
     def workspace(self):
@@ -363,7 +366,12 @@ class Run(RunHistory):
 
     def _write(self, data):
         """Appends complete lines with one write() (a short write, which only happens on errors
-        such as a full disk, is completed by more writes). Called with the lock held."""
+        such as a full disk, is completed by more writes). Called with the lock held. A run
+        this process cannot log to (a handle on a workspace's history, an interactive run that
+        ended) raises ConflictError instead of keeping the values where nobody reads them."""
+        if self._not_loggable is not None:
+            from .errors import ConflictError
+            raise ConflictError(self._not_loggable)
         fd = self._fd
         if fd is None:
             fd = self._fd = os.open(self._tracking_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
@@ -704,7 +712,7 @@ class Run(RunHistory):
         self._completed = True
         if self._tracker is not None:
             self._tracker.end("complete")
-            self._online = False
+            self._not_loggable = "run %s has ended: logging to it is refused" % self._id
 
     def fail(self, error_details=None, error_code=None, _set_status=True):
         """Ends an interactive run Failed with ``error_details`` as its error."""
@@ -714,7 +722,7 @@ class Run(RunHistory):
         self.flush()
         self._completed = True
         self._tracker.end("fail " + str(error_details or "failed from Python"))
-        self._online = False
+        self._not_loggable = "run %s has ended: logging to it is refused" % self._id
 
     def __enter__(self):
         return self

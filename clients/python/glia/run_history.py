@@ -50,6 +50,7 @@ class RunHistory(object):
     _ws = None        # the Workspace of a handle, None for a plain context run
     _record = None    # the last `glia job show -o json` of the run
     _tracker = None   # the `glia run track` process of an interactive run logged from here
+    _not_loggable = None  # why logging to this run is refused (a handle, an ended run)
 
     @classmethod
     def _handle(cls, workspace, run_id, record=None):
@@ -59,6 +60,10 @@ class RunHistory(object):
                   experiment_name=(record or {}).get("experiment"), workspace=workspace.root)
         run._ws = workspace
         run._record = record
+        run._online = True  # so that a log call reaches _write, which refuses it
+        run._not_loggable = ("run %s is in the workspace's history, not logged from this "
+                             "process: log from its job (Run.get_context()) or start an "
+                             "interactive run (Experiment.start_logging())" % run_id)
         return run
 
     def _require_ws(self, what):
@@ -285,7 +290,7 @@ class RunHistory(object):
         ends Canceled)."""
         if self._tracker is not None:
             self._tracker.end("cancel")
-            self._online = False
+            self._not_loggable = "run %s has ended: logging to it is refused" % self.id
             return
         ws = self._require_ws("cancel")
         ws._cli.run(["job", "cancel", self.id])
@@ -420,10 +425,13 @@ def context_run_for_workspace(cls):
     the interpreter ends on an exception."""
     global _previous_excepthook
     from .workspace import Workspace
-    from .errors import NotFoundError
+    from .errors import InvalidArgumentError, NotFoundError
     try:
         ws = Workspace.from_config()
     except NotFoundError:
+        return None
+    except InvalidArgumentError as e:  # a config.json that names no Glia workspace
+        sys.stderr.write("glia: %s\n" % e)
         return None
     experiment = os.environ.get("GLIA_EXPERIMENT_NAME") or "Default"
     run = start_tracking(ws, experiment, run_class=cls)

@@ -1,0 +1,139 @@
+"""The SDK against a live `glia server`: Workspace.from_server is a connected folder, the token
+travels only in $GLIA_TOKEN; a job submitted from Python runs on the server and its metrics and
+files come back; the server's refusals are the matching GliaError."""
+
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import unittest
+
+from sdk_fixture import Server, clean_environment, glia_bin, stop_agents, TRAIN_PY
+
+import glia
+from glia import errors
+
+
+class TestServerWorkspace(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        glia_bin()
+        clean_environment()
+        cls.tmp = tempfile.mkdtemp(prefix="glia-sdk-server-")
+        cls.server = Server(cls.tmp)
+        cls.cache = os.path.join(cls.tmp, "cache")
+        cls._old_cache = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = cls.cache
+        cls.src = os.path.join(cls.tmp, "src")
+        os.makedirs(cls.src)
+        with open(os.path.join(cls.src, "train.py"), "w") as f:
+            f.write(TRAIN_PY)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        if cls._old_cache is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = cls._old_cache
+        os.environ.pop("GLIA_TOKEN", None)
+        stop_agents(cls.tmp)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_submit_and_read_back(self):
+        ws = glia.Workspace.from_server(self.server.url, self.server.ann)
+        self.assertEqual(ws.name, "srv")
+        self.assertEqual(ws.server_url, self.server.url)
+        # a connected folder under $XDG_CACHE_HOME/glia/connected, private, without the token
+        home = os.path.join(self.cache, "glia", "connected")
+        self.assertEqual(os.path.dirname(ws.root), home)
+        self.assertEqual(os.path.basename(ws.root), "127.0.0.1_%d_srv" % self.server.port)
+        self.assertEqual(stat.S_IMODE(os.stat(home).st_mode), 0o700)
+        with open(os.path.join(ws.root, ".glia", "config.json")) as f:
+            self.assertEqual(json.load(f)["remote"]["url"], self.server.url)
+        for folder, _, files in os.walk(os.path.dirname(home)):
+            for name in files:
+                with open(os.path.join(folder, name), "rb") as f:
+                    self.assertNotIn(self.server.ann.encode(), f.read(), name)
+        # a job from Python runs on the server; its metrics and files come back
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(data, exist_ok=True)
+        with open(os.path.join(data, "x.txt"), "w") as f:
+            f.write("x")
+        ds = glia.Dataset.File.from_files(data).register(ws, "remote-ds")
+        run = glia.Experiment(ws, "remote").submit(glia.ScriptRunConfig(
+            self.src, "train.py", arguments=["--data", ds.as_named_input("d").as_mount()]))
+        details = run.wait_for_completion()
+        self.assertEqual(details["status"], "Completed")
+        self.assertEqual(run.get_metrics(), {"loss": [1.0, 0.5, 1.0 / 3], "acc": 0.5})
+        self.assertIn("outputs/model/model.json", run.get_file_names())
+        out = os.path.join(self.tmp, "model.json")
+        run.download_file("outputs/model/model.json", out)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["args"][0], "--data")
+        # the server's own store has it
+        shown = json.loads(subprocess.run([glia_bin(), "-w", self.server.root, "job", "show",
+                                           run.id, "-o", "json"], stdout=subprocess.PIPE,
+                                          check=True).stdout)
+        self.assertEqual(shown["status"], "Completed")
+        self.assertEqual(shown["datasets"][0]["dataset"], "remote-ds")
+        m = run.register_model("remote-model", "outputs/model")
+        self.assertEqual(m.version, 1)
+        self.assertEqual(ws.ui_url(run), "%s/ui/w/srv/runs/%s" % (self.server.url, run.id))
+        self.assertEqual(ws.get_run(run.id).get_status(), "Completed")
+        # reused: the same folder, named workspace, found by from_config
+        again = glia.Workspace.from_server(self.server.url, self.server.ann, workspace="srv")
+        self.assertEqual(again.root, ws.root)
+        self.assertIn("remote", again.experiments)
+        proj = os.path.join(self.tmp, "proj")
+        os.makedirs(proj)
+        with open(os.path.join(proj, "config.json"), "w") as f:
+            json.dump({"glia_server": self.server.url, "workspace": "srv"}, f)
+        os.environ["GLIA_TOKEN"] = self.server.ann
+        try:
+            found = glia.Workspace.from_config(proj)
+            self.assertEqual(found.root, ws.root)
+            self.assertEqual(found.get_run(run.id).get_metrics("acc"), {"acc": 0.5})
+            # the connected folder itself, token from the environment
+            self.assertEqual(glia.Workspace(ws.root).get_run(run.id).id, run.id)
+        finally:
+            del os.environ["GLIA_TOKEN"]
+
+    def test_refusals(self):
+        # a reader may read but not submit: permission_denied (exit 5)
+        reader = glia.Workspace.from_server(self.server.url, self.server.rex, workspace="srv")
+        with self.assertRaises(errors.PermissionDeniedError) as cm:
+            glia.Experiment(reader, "nope").submit(glia.ScriptRunConfig(self.src, "train.py"))
+        self.assertEqual(cm.exception.exit_code, 5)
+        # a wrong token: unauthenticated (exit 6), nothing left behind
+        wrong = "glia_0123456789abcdef_wrong"
+        before = sorted(os.listdir(os.path.join(self.cache, "glia", "connected")))
+        with self.assertRaises(errors.UnauthenticatedError):
+            glia.Workspace.from_server(self.server.url, wrong)
+        self.assertEqual(sorted(os.listdir(os.path.join(self.cache, "glia", "connected"))),
+                         before)  # a refused connect leaves nothing behind
+        # an existing connected folder is reused without a round trip: the first call says it
+        stale = glia.Workspace.from_server(self.server.url, wrong, workspace="srv")
+        with self.assertRaises(errors.UnauthenticatedError):
+            stale.experiments
+        with self.assertRaises(errors.UnauthenticatedError):
+            glia.Workspace.from_server(self.server.url)  # no token at all
+        with self.assertRaises(errors.InvalidArgumentError):
+            glia.Workspace.from_server("ftp://x", "t")
+        # nothing listening: unavailable (exit 7)
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        with self.assertRaises(errors.UnavailableError):
+            glia.Workspace.from_server("http://127.0.0.1:%d" % port, self.server.ann)
+        # a workspace the token does not open
+        with self.assertRaises(errors.GliaError):
+            glia.Workspace.from_server(self.server.url, self.server.ann, workspace="elsewhere")
+
+
+if __name__ == "__main__":
+    unittest.main()
