@@ -23,7 +23,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import textwrap
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -145,8 +144,16 @@ class SeedNotebookTest(unittest.TestCase):
             f.write("name: keras-env\nchannels:\n  - conda-forge\ndependencies:\n"
                     "  - python=%d.%d\n" % sys.version_info[:2])
         cls.saved_cwd = os.getcwd()
-        cls.saved_env = {k: os.environ.get(k) for k in ("GLIA_WORKSPACE",)}
+        cls.saved_env = {k: os.environ.get(k) for k in ("GLIA_WORKSPACE", "PATH")}
         os.environ.pop("GLIA_WORKSPACE", None)
+        # pyenv's `python3` shim runs this process with its version's bin/ first on PATH; the
+        # agent started from here inherits it, and a Python scoring endpoint's workers then
+        # start that interpreter with the system's standard library (ModuleNotFoundError:
+        # _struct; reported to the lead). The shims (later on PATH) give the same Python.
+        os.environ["PATH"] = os.pathsep.join(
+            p for p in os.environ.get("PATH", "").split(os.pathsep)
+            if not (os.environ.get("PYENV_ROOT") and
+                    p.startswith(os.path.join(os.environ["PYENV_ROOT"], "versions"))))
         os.chdir(cls.nb)
         cls.state = {}
 
@@ -156,13 +163,17 @@ class SeedNotebookTest(unittest.TestCase):
         for k, v in cls.saved_env.items():
             if v is not None:
                 os.environ[k] = v
-        ws = cls.state.get("ws")
-        if ws is not None:  # stop what the workspace's agent runs
-            for name in ("keras-mnist-svc", "keras-mnist-py"):
-                subprocess.run([cls.glia, "-w", cls.ws_dir, "endpoint", "delete", name],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run([cls.glia, "-w", cls.ws_dir, "agent", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name in ("keras-mnist-svc", "keras-mnist-py", "glia-svc"):  # stop what the agent runs
+            subprocess.run([cls.glia, "-w", cls.ws_dir, "endpoint", "delete", name,
+                            "--timeout", "30"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        agents = os.path.join(cls.ws_dir, ".glia", "agent")
+        for uid in (os.listdir(agents) if os.path.isdir(agents) else []):
+            try:
+                with open(os.path.join(agents, uid, "agent.pid")) as f:
+                    os.kill(int(f.read().strip()), 15)
+            except (OSError, ValueError):
+                pass
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     # -- helpers -----------------------------------------------------------------------------
@@ -171,8 +182,17 @@ class SeedNotebookTest(unittest.TestCase):
         """Workspace, experiment, dataset, compute, environment and the ScriptRunConfig, as the
         seed's cells write them (once for the class)."""
         st = self.state
+        if "setup_error" in st:
+            raise st["setup_error"]
         if "src" in st:
             return st
+        try:
+            return self._setup_cells(st)
+        except BaseException as e:
+            st["setup_error"] = e
+            raise
+
+    def _setup_cells(self, st):
         import azureml.core
         from azureml.core import Workspace, Experiment, Environment, ScriptRunConfig
         from azureml.core.dataset import Dataset
@@ -299,6 +319,10 @@ class SeedNotebookTest(unittest.TestCase):
             self.assertEqual(a.read(), b.read())
         self.assertEqual(run.experiment.name, "keras-mnist")
         self.assertIn(run, list(self.state["exp"].get_runs()))
+        from azureml.core import Run
+        self.assertEqual(Run(self.state["exp"], run.id), run)
+        self.assertEqual(Run.get(self.state["ws"], run.id).get_status(), "Completed")
+        self.assertIn("keras-mnist", self.state["ws"].experiments)
 
     def test_2_hyperdrive_best_run(self):
         hdr = self.sweep_run()
@@ -308,6 +332,8 @@ class SeedNotebookTest(unittest.TestCase):
         self.assertEqual(hdr.get_status(), "Completed")
         children = hdr.get_children()
         self.assertEqual(len(children), 4)
+        self.assertTrue(all(isinstance(c, Run) for c in children))
+        self.assertIsInstance(self.state["ws"].get_run(hdr.id), HyperDriveRun)
         # The best run is the trial with the highest Accuracy any trial logged.
         best_value, best_id = None, None
         for child in sorted(children, key=lambda r: r.id):
@@ -368,7 +394,7 @@ class SeedNotebookTest(unittest.TestCase):
             json.dump({"data": rows}, f)
         expected = json.loads(subprocess.run(
             [self.glia, "-w", self.ws_dir, "predict", "--model", "keras-mlp-mnist:1",
-             "--input", "sample.json", "-o", "json"], check=True,
+             "--input", "sample.json"], check=True, stderr=subprocess.DEVNULL,
             stdout=subprocess.PIPE).stdout)["classes"]
         self.assertEqual(result, expected)
         key1, key2 = service.get_keys()
@@ -400,10 +426,40 @@ class SeedNotebookTest(unittest.TestCase):
                                inference_config=inference_config,
                                deployment_config=AciWebservice.deploy_configuration(
                                    cpu_cores=1, memory_gb=1))
-        service.wait_for_deployment()
+        try:
+            service.wait_for_deployment()
+        except Exception:
+            print(service.get_logs(), file=sys.stderr)
+            raise
         result = service.run(json.dumps({"data": test_rows(self.data, 2)}))
         self.assertEqual(result, {"rows": 2, "files": ["model.h5", "model.json"]})
         service.delete()
+
+    def test_6_glia_sdk_deploy(self):
+        # The same through glia's own names: glia.Model.deploy, glia.webservice.Webservice.
+        if "model" not in self.state:
+            self.test_2_hyperdrive_best_run()
+        import glia
+        from glia.errors import ConflictError, NotFoundError
+        from glia.webservice import AciWebservice, Webservice
+        ws = glia.Workspace.from_config()
+        model = glia.Model(ws, "keras-mlp-mnist", version=1)
+        service = glia.Model.deploy(ws, "glia-svc", [model],
+                                    deployment_config=AciWebservice.deploy_configuration(
+                                        cpu_cores=2, memory_gb=1, auth_enabled=False))
+        self.assertIsInstance(service, Webservice)
+        service.wait_for_deployment(timeout_sec=120)
+        self.assertFalse(service.auth_enabled)
+        self.assertEqual(service.serialize()["instances"], 2)
+        self.assertEqual(service.tags["deploy.memory_gb"], "1")
+        self.assertEqual(len(service.run({"data": test_rows(self.data, 2)})), 2)
+        with self.assertRaises(ConflictError):  # the name is taken, and overwrite=False
+            glia.Model.deploy(ws, "glia-svc", [model])
+        service.update(description="updated")
+        self.assertEqual(Webservice(ws, "glia-svc").description, "updated")
+        service.delete()
+        with self.assertRaises(NotFoundError):
+            Webservice(ws, "glia-svc")
 
     def test_5_what_glia_cannot_honour_is_refused(self):
         st = self.setup_cells()

@@ -190,3 +190,16 @@ class Model(object):
             raise ModelNotFoundError("Model.get_model_path(%r): AZUREML_MODEL_DIR %r is not a "
                                      "folder" % (model_name, model_dir))
         return model_dir
+
+
+def _deploy(workspace, name, models, inference_config=None, deployment_config=None,
+            deployment_target=None, overwrite=False, show_output=False):
+    """Azure's ``Model.deploy``: ``glia.webservice.deploy`` (``glia endpoint create``; docs/
+    endpoints.md, "From Python"). Returns the Webservice at once."""
+    from .webservice import deploy
+    return deploy(workspace, name, models, inference_config=inference_config,
+                  deployment_config=deployment_config, deployment_target=deployment_target,
+                  overwrite=overwrite, show_output=show_output)
+
+
+Model.deploy = staticmethod(_deploy)  # (H3's hook: the endpoint calls live in webservice.py)

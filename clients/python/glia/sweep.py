@@ -23,7 +23,6 @@ Standard library only.
 """
 
 import enum
-import json
 import re
 
 __all__ = [

@@ -125,8 +125,8 @@ class Run(object, metaclass=_RunType):
         if outputs is not None or kwargs or not isinstance(run_id, str) or \
                 not hasattr(workspace, "_cli"):
             raise unavailable("azureml.core.Run(...)")
-        self._run = workspace.get_run(run_id)
-        self._context = False
+        run = workspace.get_run(run_id)
+        self._run = run._run if isinstance(run, Run) else run
 
     @classmethod
     def get(cls, workspace, run_id):
@@ -134,12 +134,11 @@ class Run(object, metaclass=_RunType):
         return wrap(workspace.get_run(run_id))
 
     @classmethod
-    def _wrap(cls, glia_run, context=False):
-        """A Run passing every call to ``glia_run`` (a glia.Run): the process's run
-        (``context``) or a run of the workspace."""
+    def _wrap(cls, glia_run):
+        """A Run passing every call to ``glia_run`` (a glia.Run): the process's run or a run of
+        a workspace."""
         self = object.__new__(cls)
         self._run = glia_run
-        self._context = context
         return self
 
     @classmethod
@@ -153,7 +152,7 @@ class Run(object, metaclass=_RunType):
         if run is None:
             with _context_lock:
                 if _context is None:
-                    _context = cls._wrap(glia.Run.get_context(), context=True)
+                    _context = cls._wrap(glia.Run.get_context())
                 run = _context
         if not allow_offline and not run._run.online:
             glia.Run.get_context(allow_offline=False)  # raises glia's RuntimeError
@@ -174,8 +173,9 @@ class Run(object, metaclass=_RunType):
         return getattr(self._run, name)
 
     @property
-    def _is_context(self):
-        return self.__dict__.get("_context", False)
+    def _glia_run(self):
+        """The glia.Run this wraps (for glia's own helpers, e.g. RunDetails)."""
+        return self._run
 
     # -- Azure's calls on a run of the workspace (glia.Run's, results as azureml objects) -----
 
@@ -239,7 +239,7 @@ class Run(object, metaclass=_RunType):
     def display_name(self):
         """The run's display name: inside a job $GLIA_DISPLAY_NAME when the agent sets it, else
         the run id; a run of the workspace's own."""
-        if not self._is_context and hasattr(type(self._run), "display_name"):
+        if getattr(self._run, "_ws", None) is not None:  # a run of a workspace the SDK opened
             return self._run.display_name
         return os.environ.get(_ENV_DISPLAY_NAME) or self._run.id
 
@@ -264,7 +264,7 @@ class Run(object, metaclass=_RunType):
         """The parent run (a sweep trial's sweep). Inside a job ($GLIA_PARENT_RUN_ID): an object
         with ``id`` and ``experiment`` whose logging methods raise NotImplementedError; None
         when the run has no parent, and offline."""
-        if not self._is_context:
+        if getattr(self._run, "_ws", None) is not None:
             parent = self._run.parent
             return wrap(parent) if parent is not None and not isinstance(parent, str) else parent
         parent_id = os.environ.get(_ENV_PARENT_RUN_ID)
@@ -284,8 +284,6 @@ class Run(object, metaclass=_RunType):
         return self._run.get_tags()
 
     def __repr__(self):
-        if not self._is_context:
-            return "Run(id=%r, experiment=%r)" % (self._run.id, self.experiment.name)
         return "Run(id=%r, experiment=%r)" % (self._run.id, self._run.experiment_name)
 
     def __eq__(self, other):
