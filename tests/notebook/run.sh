@@ -81,7 +81,8 @@ unset GLIA_WORKSPACE GLIA_TOKEN
 import json, re, sys, time
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError
+from nbclient.util import ensure_async
 
 repo_copy, path, out = sys.argv[1:]
 # The notebook is kept in the repository with its outputs stripped.
@@ -89,8 +90,28 @@ for i, cell in enumerate(nbformat.read(repo_copy, as_version=4).cells):
     if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
         raise SystemExit("FAIL: examples/notebook/keras-mnist.ipynb cell %d has outputs: strip them" % i)
 
+
+
+class Client(NotebookClient):
+    """nbclient applies a display update only while the cell that sent it runs (a message read
+    during another cell is dropped); a notebook frontend applies it whenever it comes. RunDetails
+    updates its view from a thread, whichever cell runs then: apply every update as JupyterLab
+    does (nbclient 0.11's poll loop, plus the else branch)."""
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        while True:
+            msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            if msg["parent_header"].get("msg_id") == parent_msg_id:
+                try:
+                    self.process_message(msg, cell, cell_index)
+                except CellExecutionComplete:
+                    return
+            elif msg["msg_type"] == "update_display_data":
+                self._update_display_id(msg["content"]["transient"]["display_id"], msg)
+
+
 nb = nbformat.read(path, as_version=4)
-client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
+client = Client(nb, timeout=600, kernel_name="python3", allow_errors=False,
                         resources={"metadata": {"path": "."}})
 times = {}
 started = time.monotonic()

@@ -510,7 +510,10 @@ class RunDetails:
 
     def _loop(self, source, update):
         while not self._ended() and not self._stop.wait(self.refresh_seconds):
-            update(self._poll(source))
+            try:
+                update(self._poll(source))
+            except Exception as e:  # noqa: BLE001 - the view goes on; the error is shown next
+                self.last_error = "%s: %s" % (type(e).__name__, e)
 
     # -- terminal --
 
