@@ -10,12 +10,14 @@ import io
 import math
 import os
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
-from sdk_fixture import HERE, WorkspaceCase
+from sdk_fixture import HERE, TRAIN_PY, Server, WorkspaceCase, stop_agents
 
 SHIM_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "clients", "azureml-shim"))
 
@@ -316,6 +318,54 @@ class RunDetailsCase(WorkspaceCase):
         fmt = self.widgets._fmt_value
         self.assertEqual([fmt(math.nan), fmt(math.inf), fmt(-math.inf), fmt(2.0), fmt(0.123456)],
                          ["NaN", "Infinity", "-Infinity", "2", "0.1235"])
+
+
+class ServerRunDetails(unittest.TestCase):
+    """A run of a workspace served by `glia server` (Workspace.from_server: a connected folder):
+    the view reads it through the server and links to its page in the web view."""
+
+    @classmethod
+    def setUpClass(cls):
+        from sdk_fixture import clean_environment, glia_bin
+        glia_bin()
+        clean_environment()
+        cls.tmp = tempfile.mkdtemp(prefix="glia-widgets-server-")
+        cls._old_cache = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = os.path.join(cls.tmp, "cache")
+        cls.server = Server(cls.tmp)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        if cls._old_cache is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = cls._old_cache
+        stop_agents(cls.tmp)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_a_server_run_links_to_the_web_view(self):
+        import glia
+        from glia import widgets
+        src = os.path.join(self.tmp, "src")
+        os.makedirs(src)
+        with open(os.path.join(src, "train.py"), "w") as f:
+            f.write(TRAIN_PY)
+        ws = glia.Workspace.from_server(self.server.url, self.server.ann)
+        run = glia.Experiment(ws, "remote").submit(glia.ScriptRunConfig(src, "train.py"))
+        run.wait_for_completion()
+        snap = widgets._Source(run).snapshot()
+        self.assertEqual(snap["status"], "Completed")
+        url = "%s/ui/w/srv/runs/%s" % (self.server.url, run.id)
+        self.assertEqual(snap["ui_url"], url)
+        page = widgets.render_html(snap)
+        self.assertIn('<a href="%s" target="_blank" rel="noopener">open in the web view</a>' % url,
+                      page)
+        self.assertIn('aria-label="loss"', page)      # read through the server
+        self.assertIn("training with", snap["log"])   # the log streamed from the server
+        out = io.StringIO()
+        widgets.RunDetails(run).show(out=out)
+        self.assertIn(run.id + "  Completed", out.getvalue())
 
 
 if __name__ == "__main__":
