@@ -26,8 +26,8 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
     platform::AgentOptions options;
     options.idle_exit_seconds = *idle;
     options.tool_dir = tool_dir();
-    options.python_dir = tool_dir().parent_path() / "share" / "glia" / "python";
-    options.azureml_shim_dir = tool_dir().parent_path() / "share" / "glia" / "azureml-shim";
+    options.python_dir = python_dirs().client;
+    options.azureml_shim_dir = python_dirs().azureml_shim;
     if (const char* v = std::getenv("GLIA_AGENT_IDLE_EXIT"))
       options.idle_exit_seconds = std::atof(v);
     if (!platform::run_local_agent(ws.root(), options))

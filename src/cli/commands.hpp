@@ -34,5 +34,9 @@ void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspac
 void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspace_dir,
                   const std::string& what);
 void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& workspace_dir);
+/// `glia run track` (run_track.cpp): an interactive run followed until stdin ends.
+void register_run_track(CLI::App& run, const std::shared_ptr<std::string>& workspace_dir);
+/// `glia python-path` (python_path.cpp): the folders of Glia's Python packages.
+void register_python_path(CLI::App& app);
 
 }  // namespace glia::cli

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/local_agent.hpp"
 
@@ -60,6 +61,18 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+std::map<std::string, std::string> key_value_options(const std::vector<std::string>& given,
+                                                     const std::string& option) {
+  std::map<std::string, std::string> out;
+  for (const std::string& g : given) {
+    const auto eq = g.find('=');
+    if (eq == 0 || eq == std::string::npos)
+      throw Error(option + " " + quote_bytes(g) + ": expected KEY=VALUE");
+    out[g.substr(0, eq)] = g.substr(eq + 1);
+  }
+  return out;
+}
+
 std::string mb(int64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
@@ -79,6 +92,11 @@ fs::path tool_dir() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   return ec ? fs::path() : exe.parent_path();
+}
+
+PythonDirs python_dirs() {
+  const fs::path share = tool_dir().parent_path() / "share" / "glia";
+  return {share / "python", share / "azureml-shim"};
 }
 
 void ensure_agent(platform::Workspace& ws) {

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "glia/platform/clock.hpp"
 #include "glia/platform/json_views.hpp"
@@ -26,6 +28,11 @@ using platform::iso_time;     // the JSON views' times (json_views.hpp)
 using platform::iso_time_ms;  // with milliseconds
 std::string format_duration(double seconds);
 
+/// KEY=VALUE options (`--tag`) as a map, the later of two equal keys winning; an empty key or
+/// no '=' is an error naming `option`.
+std::map<std::string, std::string> key_value_options(const std::vector<std::string>& given,
+                                                     const std::string& option);
+
 /// "12.3 MB".
 std::string mb(int64_t bytes);
 /// Prints JSON indented by 2 (invalid UTF-8 replaced), then a newline.
@@ -37,6 +44,12 @@ using platform::run_json;  // the run's fields users see (json_views.hpp)
 
 /// The folder holding the glia executable (and its sibling programs).
 std::filesystem::path tool_dir();
+/// The folders of Glia's Python packages next to this executable (<bin>/../share/glia/python
+/// and <bin>/../share/glia/azureml-shim), which the agent puts on jobs' PYTHONPATH.
+struct PythonDirs {
+  std::filesystem::path client, azureml_shim;
+};
+PythonDirs python_dirs();
 /// Wakes or starts the workspace's agent.
 void ensure_agent(platform::Workspace& ws);
 /// For commands that wait on a run: when no agent serves the workspace, reconciles what a dead

@@ -29,14 +29,7 @@ std::optional<T> pick(const std::optional<T>& flag, const std::optional<T>& file
 }
 
 std::map<std::string, std::string> tags_of(const std::vector<std::string>& given) {
-  std::map<std::string, std::string> out;
-  for (const std::string& g : given) {
-    const auto eq = g.find('=');
-    if (eq == 0 || eq == std::string::npos)
-      throw Error("--tag " + quote_bytes(g) + ": expected KEY=VALUE");
-    out[g.substr(0, eq)] = g.substr(eq + 1);
-  }
-  return out;
+  return key_value_options(given, "--tag");
 }
 
 // A Python scoring environment is built before the endpoint is recorded, with its output

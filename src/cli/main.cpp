@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   });
   glia::cli::register_info(app);
   glia::cli::register_data(app);
+  glia::cli::register_python_path(app);
   auto workspace_dir = std::make_shared<std::string>();
   auto* workspace_option =
       app.add_option("-w,--workspace", *workspace_dir,
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   };
   refuse_workspace(app.get_subcommand("info"), "uses no workspace; leave -w out");
   refuse_workspace(app.get_subcommand("data"), "uses no workspace; leave -w out");
+  refuse_workspace(app.get_subcommand("python-path"), "uses no workspace; leave -w out");
   app.fallthrough();
   glia::cli::register_workspace(app, workspace_dir);
   glia::cli::register_runs(app, workspace_dir);

@@ -7,6 +7,7 @@
 #include "cli/sweep_views.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/interactive_run.hpp"
 #include "glia/platform/sweep_runs.hpp"
 #include "glia/platform/sweep_spec.hpp"
 
@@ -27,6 +28,15 @@ void print_show(const nlohmann::json& j) {
   std::printf("Status:       %s", str("status").c_str());
   if (!j["exit_code"].is_null()) std::printf(" (exit code %d)", j["exit_code"].get<int>());
   std::printf("\nCompute:      %s\n", str("compute").c_str());
+  if (j["job_type"].is_string()) {
+    std::printf("Type:         %s", j["job_type"].get<std::string>().c_str());
+    const auto& props = j.contains("properties") ? j["properties"] : nlohmann::json::object();
+    if (props.contains(platform::kTrackerPid))
+      std::printf(" (glia run track, pid %s on %s)",
+                  props[platform::kTrackerPid].get<std::string>().c_str(),
+                  props.value(platform::kTrackerHost, std::string("?")).c_str());
+    std::printf("\n");
+  }
   if (j.contains("submitted_by")) {
     const auto& by = j["submitted_by"];
     const std::string name = by["name"].get<std::string>();
@@ -133,6 +143,9 @@ void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspac
     if (!a->parent.empty()) f.parent_id = a->parent;
     f.limit = a->limit;
     auto ws = open_workspace(*workspace_dir);
+    // A connected folder's interactive runs whose tracker here is gone (a local workspace's:
+    // open_workspace's reconciliation).
+    if (ws.is_remote()) platform::reconcile_interactive_runs(ws);
     if (f.parent_id) ws.store().get_run(*f.parent_id);  // an unknown parent is an error
     auto runs = ws.store().list_runs(f);
     if (a->output == "json") {
@@ -142,13 +155,14 @@ void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspac
                   all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return;
     }
-    std::printf("%-40s %-16s %-15s %-20s %s\n", "RUN", "EXPERIMENT", "STATUS", "CREATED",
-                "DURATION");
+    std::printf("%-40s %-16s %-15s %-11s %-20s %s\n", "RUN", "EXPERIMENT", "STATUS", "TYPE",
+                "CREATED", "DURATION");
     const double now = static_cast<double>(std::time(nullptr));
     for (const auto& r : runs)
       std::printf(
-          "%-40s %-16s %-15s %-20s %s\n", r.id.c_str(), r.experiment.c_str(),
-          platform::to_string(r.status).c_str(), iso_time(r.created_at).c_str(),
+          "%-40s %-16s %-15s %-11s %-20s %s\n", r.id.c_str(), r.experiment.c_str(),
+          platform::to_string(r.status).c_str(), r.job_type.empty() ? "-" : r.job_type.c_str(),
+          iso_time(r.created_at).c_str(),
           r.started_at ? format_duration(r.ended_at.value_or(now) - *r.started_at).c_str() : "");
   });
 }
@@ -163,6 +177,7 @@ void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspac
   show->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
   show->callback([id, output, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
+    if (ws.is_remote()) platform::reconcile_interactive_runs(ws);  // as list
     nlohmann::json j =
         platform::run_show_json(ws, platform::resolve_run_reference(ws.store(), *id));
     if (*output == "json")

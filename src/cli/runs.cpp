@@ -57,10 +57,12 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
   add_run_list(*cmd, workspace_dir, "runs");
   add_run_show(*cmd, workspace_dir, "run");
   register_run_files(*cmd, workspace_dir);
+  register_run_track(*cmd, workspace_dir);
 
   auto* metrics = cmd->add_subcommand("metrics", "A run's metric series");
   struct MetricArgs {
     std::string run, name, output = "text", chart;
+    bool columns = false;
   };
   auto ma = std::make_shared<MetricArgs>();
   metrics->add_option("run", ma->run, "run id")->required();
@@ -68,7 +70,12 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
   metrics->add_option("-o,--output", ma->output, "output format")
       ->check(CLI::IsMember({"text", "json", "csv"}));
   metrics->add_option("--chart", ma->chart, "also draw the series into FILE (.png or .svg)");
+  metrics->add_flag("--columns", ma->columns,
+                    "with -o json: compact columns on one line, {NAME: {step: [...], value: "
+                    "[...], wall_time: [...]}} (a table: {COLUMN: [...]})");
   metrics->callback([ma, workspace_dir] {
+    if (ma->columns && ma->output != "json")
+      throw Error("--columns is a form of -o json; -o " + ma->output + " does not take it");
     if (!ma->chart.empty()) platform::check_chart_path(ma->chart);
     auto ws = open_workspace(*workspace_dir);
     auto& store = ws.store();
@@ -86,12 +93,28 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
     if (!ma->name.empty() && tables.count(ma->name)) {
       if (!ma->chart.empty())  // it would be ignored: charts draw metric series
         throw Error("--chart draws metric series; '" + ma->name + "' is a table (log_row)");
-      print_table(ma->name, tables[ma->name], ma->output);
+      if (ma->columns)
+        std::printf("%s\n",
+                    platform::metric_columns_json({}, {{ma->name, tables[ma->name]}}).c_str());
+      else
+        print_table(ma->name, tables[ma->name], ma->output);
       return;
+    }
+    if (ma->columns) {  // one line of columns, written without a JSON tree
+      std::vector<std::pair<std::string, std::vector<platform::MetricPoint>>> series;
+      for (const auto& name : names) {
+        auto points = store.metric_series(ma->run, name);
+        if (points.empty() && !ma->name.empty())
+          throw Error(ErrorKind::NotFound, "run '" + ma->run + "' has no metric '" + name + "'");
+        series.emplace_back(name, std::move(points));
+      }
+      const std::string text = platform::metric_columns_json(series, tables);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fputc('\n', stdout);
     }
     nlohmann::json j = nlohmann::json::object();
     if (ma->output == "csv") std::printf("name,step,value,wall_time\n");
-    for (const auto& name : names) {
+    for (const auto& name : ma->columns ? std::vector<std::string>() : names) {
       auto series = store.metric_series(ma->run, name);
       if (series.empty() && !ma->name.empty())
         throw Error(ErrorKind::NotFound, "run '" + ma->run + "' has no metric '" + name + "'");
@@ -111,7 +134,7 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
       if (ma->output == "json") j[name] = rows;
       if (ma->output == "text") print_table(name, rows, "text");
     }
-    if (ma->output == "json")
+    if (ma->output == "json" && !ma->columns)
       std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     if (!ma->chart.empty()) {
       std::vector<platform::ChartSeries> series;

@@ -85,6 +85,7 @@ class TestSubmit(WorkspaceCase):
 
     def test_metrics(self):
         self.assertEqual(self.r.get_metrics(), {"loss": [1.0, 0.5, 1.0 / 3], "acc": 0.5})
+        self.assertIs(type(self.r.get_metrics()["loss"][0]), float)  # 1.0, not 1
         self.assertEqual(self.r.get_metrics("acc"), {"acc": 0.5})
         self.assertEqual(self.r.get_metrics(name="loss"), {"loss": [1.0, 0.5, 1.0 / 3]})
 
@@ -227,6 +228,30 @@ class TestSubmit(WorkspaceCase):
         run.download_file("user_logs/std_log.txt", log)
         with open(log) as f:
             self.assertIn("data files: ['train.gz']", f.read())
+
+    def test_run_class_of_the_config(self):
+        g = self.glia
+
+        class MyRun(g.Run):
+            pass
+
+        class Config(object):
+            _glia_run_class = MyRun
+
+            def __init__(self, src):
+                self.inner = g.ScriptRunConfig(src, "train.py")
+
+            def _glia_job(self, experiment):
+                job = self.inner._glia_job(experiment)
+                job["display_name"] = "custom class"
+                return job
+
+        run = self.exp.submit(Config(self.src))
+        self.assertIs(type(run), MyRun)
+        self.assertEqual(run.display_name, "custom class")
+        self.assertEqual(run.wait_for_completion()["status"], "Completed")
+        self.assertEqual((self.exp.id, self.exp.name), ("sdk-runs", "sdk-runs"))
+        self.assertIs(self.exp.workspace, self.ws)
 
     def test_script_run_config_refusals(self):
         g = self.glia

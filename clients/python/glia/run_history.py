@@ -25,7 +25,19 @@ _ENDED = ("Completed", "Failed", "Canceled", "NotResponding")
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def _number(v):
+_SERIES_KEYS = {"step", "value", "wall_time"}
+
+
+def _metric_value(v):
+    """A metric value of the CLI's JSON: a number; null is a non-finite value (JSON has none,
+    the CLI writes NaN and the infinities as null), returned as NaN; the protocol's strings
+    "NaN", "Infinity", "-Infinity" as floats."""
+    if type(v) is float:
+        return v
+    if v is None:
+        return math.nan
+    if type(v) is int:
+        return float(v)  # the store keeps doubles; JSON may print 1.0 as 1
     if type(v) is str:
         return _NON_FINITE.get(v, v)
     return v
@@ -185,16 +197,24 @@ class RunHistory(object):
         args = ["run", "metrics", self.id]
         if name is not None:
             args += ["--name", name]
+        tables = {}
         try:
             data = ws._cli.json(args + ["--columns"])
-            series = {n: [_number(v) for v in s.get("value", [])] for n, s in data.items()}
+            series = {}
+            for n, columns in data.items():
+                if isinstance(columns, dict) and set(columns) == _SERIES_KEYS:
+                    series[n] = [_metric_value(v) for v in columns["value"]]
+                else:  # a log_row table: {column: [cells]}
+                    tables[n] = columns
         except GliaError as e:
             if e.exit_code != 2 or "--columns" not in str(e):
                 raise
             # a glia without --columns: the list-of-points shape
             data = ws._cli.json(args)
-            series = {n: [_number(p.get("value")) for p in points] for n, points in data.items()}
+            series = {n: [_metric_value(p.get("value")) for p in points]
+                      for n, points in data.items()}
         out = {n: (v[0] if len(v) == 1 else v) for n, v in series.items() if v}
+        out.update(tables)
         if recursive:
             nested = {self.id: out}
             for child in self.get_children():
@@ -328,11 +348,15 @@ class _Tracker(object):
         self._stderr = stderr_file
         self._argv = argv
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         self.ended = False
 
     def end(self, line):
         """Writes ``line`` (complete | fail MESSAGE | cancel), closes stdin and waits for the
-        run's end to be recorded. Only the first call acts."""
+        run's end to be recorded. Only the first call acts, and only in the process that started
+        the tracker: a forked child (which logs to the same tracking file) never ends the run."""
+        if os.getpid() != self._pid:
+            return
         with self._lock:
             if self.ended:
                 return

@@ -2,6 +2,7 @@
 // (src/server/api/) answers, built once here so the two are always the same bytes.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -29,6 +30,14 @@ nlohmann::json sweep_json(Workspace& ws, const std::string& id);
 nlohmann::json run_files_json(const std::vector<RunFile>& files);
 /// One value of a metric series: {step, value, wall_time} (`glia run metrics -o json`).
 nlohmann::json metric_point_json(const MetricPoint& p);
+/// A run's metric series and log_row tables as columns, compact JSON text on one line
+/// (`glia run metrics -o json --columns`): {"NAME": {"step": [...], "value": [...],
+/// "wall_time": [...]}, ...} for a series, {"TABLE": {"COLUMN": [...], ...}} for a table (rows
+/// without the column: null). Numbers in their shortest exact form; non-finite values null, as
+/// every JSON output writes them. A table shadows a series of the same name.
+std::string metric_columns_json(
+    const std::vector<std::pair<std::string, std::vector<MetricPoint>>>& series,
+    const std::map<std::string, nlohmann::json>& tables);
 
 /// A dataset version (`glia dataset list -o json`'s items).
 nlohmann::json dataset_json(const DatasetVersion& d);

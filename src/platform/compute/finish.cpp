@@ -16,6 +16,7 @@
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/clock.hpp"
+#include "glia/platform/interactive_run.hpp"
 #include "glia/platform/run_dir.hpp"
 #include "glia/platform/shared_files.hpp"
 #include "glia/platform/tracking.hpp"
@@ -75,12 +76,22 @@ void add_reason(std::string& err, const std::string& reason) {
 // Applies what is left of the tracking file. Returns "" or what went wrong; *no_space says
 // whether the disk was full. Failures other than a full disk are retried a few times (the
 // store may be busy for a while).
+// Where relative paths of image/file records resolve: the job's working directory, or the
+// folder an interactive run's tracker was given.
+fs::path records_dir(const RunDir& dir, const std::optional<RunRecord>& run) {
+  if (run)
+    if (auto it = run->properties.find(kTrackerWorkDir); it != run->properties.end())
+      if (run->job_type == kInteractiveJobType && !it->second.empty()) return it->second;
+  return dir.work();
+}
+
 std::string apply_tracking(Workspace& ws, const std::string& run_id, ArtifactStore& artifacts,
                            bool* no_space) {
   const RunDir dir = run_dir(ws.root(), run_id);
   for (int attempt = 1;; ++attempt) {
     try {
-      TrackingReader tracking(dir.tracking(), dir.work(), artifacts);
+      TrackingReader tracking(dir.tracking(), records_dir(dir, ws.store().find_run(run_id)),
+                              artifacts);
       tracking.ingest(ws.store(), run_id, /*final=*/true);
       for (const auto& p : tracking.take_problems()) append_system_log(ws.root(), run_id, p);
       return "";
@@ -290,7 +301,9 @@ int reconcile_orphans(Workspace& ws) {
                std::nullopt, why);
     ++n;
   }
-  return n;
+  // Interactive runs are their `glia run track` process's, never the agent's: ended only once
+  // that process is gone.
+  return n + reconcile_interactive_runs(ws);
 }
 
 }  // namespace glia::platform::compute

@@ -102,18 +102,36 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
   return p;
 }
 
-std::optional<int64_t> process_start_ticks(pid_t pid) {
+std::optional<ProcessStat> parse_process_stat(const std::string& stat) {
+  // Field 2 (comm) may contain spaces: parse after its closing parenthesis. State is field 3,
+  // the start time field 22.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 > stat.size()) return std::nullopt;
+  std::istringstream rest(stat.substr(close + 2));
+  ProcessStat out;
+  std::string field;
+  if (!(rest >> out.state)) return std::nullopt;
+  for (int i = 4; i <= 22; ++i)
+    if (!(rest >> field)) return std::nullopt;
+  try {
+    out.start_ticks = std::stoll(field);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<ProcessStat> process_stat(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat;
   if (!in || !std::getline(in, stat)) return std::nullopt;
-  // Field 2 (comm) may contain spaces: parse after its closing parenthesis. Start time is 22.
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22; ++i)
-    if (!(rest >> field)) return std::nullopt;
-  return std::stoll(field);
+  return parse_process_stat(stat);
+}
+
+std::optional<int64_t> process_start_ticks(pid_t pid) {
+  const auto s = process_stat(pid);
+  if (!s) return std::nullopt;
+  return s->start_ticks;
 }
 
 void signal_group(pid_t pgid, std::optional<int64_t> start_ticks, int sig) {

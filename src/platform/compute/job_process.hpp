@@ -32,6 +32,17 @@ JobProcess spawn_job(const std::string& command, const std::filesystem::path& cw
 /// process exists.
 std::optional<int64_t> process_start_ticks(pid_t pid);
 
+/// What /proc/PID/stat says of a process: its state letter ('R', 'S', 'Z' for a zombie...) and
+/// its start time in clock ticks after boot.
+struct ProcessStat {
+  char state = '?';
+  int64_t start_ticks = 0;
+};
+/// The line of /proc/PID/stat parsed; nullopt when it is not one.
+std::optional<ProcessStat> parse_process_stat(const std::string& stat);
+/// nullopt when no such process exists.
+std::optional<ProcessStat> process_stat(pid_t pid);
+
 /// Sends `sig` to the process group `pgid` if it is still the group the job started: the
 /// leader is gone (its group may live on) or has the start time recorded for it.
 void signal_group(pid_t pgid, std::optional<int64_t> start_ticks, int sig);

@@ -26,6 +26,7 @@
 #include "compute/running_job.hpp"
 #include "compute/sweep_driver.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/interactive_run.hpp"
 #include "glia/platform/shared_files.hpp"
 
 namespace glia::platform {
@@ -116,6 +117,8 @@ class Agent {
           Workspace own = Workspace::open(root);
           if (compute::ensure_reserve(root) && compute::recover_kept_runs(own) > 0)
             std::fprintf(stderr, "glia agent: stored what ended runs had kept\n");
+          // Interactive runs whose `glia run track` process is gone: ended Failed.
+          reconcile_interactive_runs(own);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "glia agent: storing kept runs: %s\n", e.what());
         }

@@ -8,6 +8,7 @@
 #include "glia/platform/endpoints.hpp"
 #include "glia/platform/environments.hpp"
 #include "glia/platform/experiment_names.hpp"
+#include "glia/platform/interactive_run.hpp"
 #include "glia/platform/safe_path.hpp"
 
 #include <nlohmann/json.hpp>
@@ -91,15 +92,22 @@ void check_new_run(const platform::NewRun& run, const platform::ArtifactStore& a
     throw Error("run: a NUL byte in its name, command or spec");
   if (!run.parent_id.empty() || run.trial_index || !run.trial_parameters.empty())
     throw Error(ErrorKind::Permission, "run: a sweep's trials are created by the server's agent");
-  if (run.job_type != "" && run.job_type != "command" && run.job_type != "sweep")
-    throw Error("run: job_type " + quote_bytes(run.job_type) + " is not command or sweep");
+  const bool interactive = run.job_type == platform::kInteractiveJobType;
+  if (run.job_type != "" && run.job_type != "command" && run.job_type != "sweep" && !interactive)
+    throw Error("run: job_type " + quote_bytes(run.job_type) +
+                " is not command, sweep or interactive");
   for (const auto& [k, v] : run.properties)
-    if (k != "environment")  // what a submit sets; the others are the agent's
+    // What a submit sets, and an interactive run's tracker (`glia run track` on the client's
+    // machine); the others are the agent's.
+    if (k != "environment" && !(interactive && k.rfind("tracker_", 0) == 0))
       throw Error(ErrorKind::Permission,
                   "run: property " + quote_bytes(k) + " is set by the server's agent");
   // A job is queued with its recorded spec (a JSON object naming the job) and a job type; a
-  // program's run has neither and is never queued: the agent runs only jobs.
-  const bool job = run.queue || !run.spec.empty() || !run.job_type.empty();
+  // program's run (an interactive one included) has neither and is never queued: the agent
+  // runs only jobs.
+  if (interactive && (run.queue || !run.spec.empty()))
+    throw Error("run: an interactive run is its tracker's: never queued, no job spec");
+  const bool job = run.queue || !run.spec.empty() || (!run.job_type.empty() && !interactive);
   if (job) {
     if (!run.queue || run.spec.empty() || run.job_type.empty())
       throw Error("run: a job is queued, with its spec and its job_type; a program's run has none");
@@ -113,7 +121,9 @@ void check_new_run(const platform::NewRun& run, const platform::ArtifactStore& a
 }
 
 bool is_job(const platform::RunRecord& run) {
-  return !run.spec.empty() || !run.job_type.empty();
+  // An interactive run is a program's: its status, properties and tracking are its client's.
+  return !run.spec.empty() ||
+         (!run.job_type.empty() && run.job_type != platform::kInteractiveJobType);
 }
 
 void check_json_text(const std::string& text, bool object, const std::string& what) {

@@ -1,0 +1,120 @@
+// Interactive runs (job_type "interactive"): a run a notebook or a script logs while it goes,
+// started by `glia run track`, which follows its tracking file (the agent's TrackingReader)
+// until its parent says how it ended (docs/python-client.md, "Interactive runs"). The run is
+// owned by that tracker process, recorded in the run's tracker_* properties; once the process
+// is gone without ending the run, the reconciliation ends it Failed. Works on a local folder
+// workspace and on a connected one (the run folder is the connected folder's, on this machine).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "glia/platform/run_dir.hpp"
+#include "glia/platform/run_status.hpp"
+#include "glia/platform/store.hpp"
+#include "glia/platform/workspace.hpp"
+
+namespace glia::platform {
+
+inline constexpr const char* kInteractiveJobType = "interactive";
+
+/// The run properties naming the tracker: the machine (host name and boot id), the process
+/// (pid and its start time in clock ticks after boot), its uid, the workspace folder holding
+/// the run folder, and the folder relative paths of image/file records resolve against.
+inline constexpr const char* kTrackerHost = "tracker_host";
+inline constexpr const char* kTrackerBootId = "tracker_boot_id";
+inline constexpr const char* kTrackerPid = "tracker_pid";
+inline constexpr const char* kTrackerPidStart = "tracker_pid_start";
+inline constexpr const char* kTrackerUid = "tracker_uid";
+inline constexpr const char* kTrackerWorkspace = "tracker_workspace";
+inline constexpr const char* kTrackerWorkDir = "tracker_work_dir";
+
+struct InteractiveRunOptions {
+  std::string experiment;
+  std::string display_name;  // empty: the run id
+  std::map<std::string, std::string> tags;
+  std::filesystem::path work_dir;  // absolute
+};
+
+/// Creates a Running run of job_type interactive owned by this process (its tracker_*
+/// properties, in the same write), with its run folder: the tracking file (empty, private to
+/// the run) and the scratch folder. Throws glia::Error (a bad experiment name: InvalidArgument).
+RunRecord start_interactive_run(Workspace& ws, const InteractiveRunOptions& options);
+
+/// Ends an interactive run as a job ends (compute::finish_run): the rest of its tracking file,
+/// its log as a run file, then the status, then the run folder removed. A run that already
+/// ended keeps its status. Throws only when the status cannot be written.
+void end_interactive_run(Workspace& ws, const std::string& run_id, RunStatus status,
+                         const std::string& error);
+
+/// How the tracker's parent said the run ended (its one stdin line).
+struct TrackerEnding {
+  RunStatus status = RunStatus::Failed;
+  std::string error;  // Failed: the message; Canceled: "canceled"
+};
+
+/// The error of a run whose parent closed the tracker's stdin without an ending line.
+inline constexpr const char* kNoEndingError =
+    "the process logging the run ended without completing it";
+
+/// One stdin line: "complete" → Completed, "fail MESSAGE" → Failed(MESSAGE; "failed (no
+/// message given)" when empty), "cancel" → Canceled("canceled"). Trailing blanks and a CR are
+/// dropped. Anything else: glia::Error (InvalidArgument) naming the line.
+TrackerEnding parse_tracker_line(std::string line);
+
+/// The tracker's stdin as it arrives, in pieces: its first ending line stands; blank lines say
+/// nothing; a line that is not an ending, a second ending and a line over 64 KiB are described
+/// in `warnings` and otherwise ignored.
+class TrackerInput {
+ public:
+  void feed(const char* data, size_t n, std::vector<std::string>& warnings);
+  /// Stdin ended: its last line (even without a newline) counts; no ending line → Failed
+  /// with kNoEndingError.
+  TrackerEnding at_eof(std::vector<std::string>& warnings);
+
+ private:
+  static constexpr size_t kMaxLine = 64 << 10;
+  void take(std::string line, std::vector<std::string>& warnings);
+  std::string pending_;
+  bool discarding_ = false;
+  std::optional<TrackerEnding> ending_;
+};
+
+/// This machine, as tracker_host and tracker_boot_id name it, and this process's user.
+struct MachineId {
+  std::string host;
+  std::string boot_id;
+  int64_t uid = 0;
+  static MachineId current();
+};
+
+/// What the reconciliation makes of an active interactive run's tracker.
+enum class TrackerState {
+  Alive,      // its process runs: leave the run alone
+  Gone,       // on this machine and workspace folder, and its process is gone: end the run
+  Elsewhere,  // another machine's, or another folder's: not ours to judge
+};
+
+/// Decides from the run's tracker_* properties. `stat(pid)` gives a process's state letter and
+/// start ticks (nullopt: no such process); `same_workspace(path)` whether the recorded folder is
+/// this workspace's. A zombie counts as gone, and so does a tracker of this machine's host name
+/// recorded under another boot (the machine restarted). A run without a whole tracker record
+/// (never made by `glia run track`, which records it with the run) is Elsewhere.
+TrackerState tracker_state(
+    const RunRecord& run, const MachineId& here,
+    const std::function<std::optional<std::pair<char, int64_t>>(pid_t)>& stat,
+    const std::function<bool(const std::filesystem::path&)>& same_workspace);
+
+/// Ends Failed every active interactive run of this workspace whose tracker on this machine is
+/// gone, saying so in its error. Returns how many it ended. Errors are reported on stderr, never
+/// thrown (it runs beside other work: the agent's housekeeping, a command's start).
+int reconcile_interactive_runs(Workspace& ws);
+
+}  // namespace glia::platform
