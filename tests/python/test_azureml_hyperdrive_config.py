@@ -171,6 +171,13 @@ class HyperDriveRunRankingTest(unittest.TestCase):
         ranked = glia.sweep.HyperDriveRun._ranked(trials, "minimize")
         self.assertEqual([t["id"] for t in ranked], ["s_0", "s_1", "s_3"])
 
+    def test_hyperparameters_by_script_argument(self):
+        sweep = {"_record": {"command": "python t.py --batch-size ${{search_space.batch_size}} "
+                                        "--lr=${{search_space.lr}} ${{search_space.pos}}"}}
+        trial = {"parameters": {"batch_size": 25, "lr": 0.01, "pos": "x"}}
+        self.assertEqual(glia.sweep.HyperDriveRun._hyperparameters(sweep, trial),
+                         {"--batch-size": 25, "lr": 0.01, "pos": "x"})
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -54,6 +54,7 @@ assert files, 'no training images under %s' % args.data_folder
 print('training on', files[0], 'batch', args.batch_size, 'lr', args.learning_rate)
 
 run = Run.get_context()
+print('experiment', run.experiment.name, 'in workspace', run.experiment.workspace.name)
 # A known function of the arguments: the best trial is the one with the highest score.
 score = (args.n_hidden_1 + args.n_hidden_2) / 1000.0 + args.learning_rate
 for epoch in range(3):
@@ -199,6 +200,11 @@ class SeedNotebookTest(unittest.TestCase):
         from azureml.core.compute import ComputeTarget, AmlCompute
         from azureml.core.compute_target import ComputeTargetException
         self.assertIsInstance(azureml.core.VERSION, str)
+        from azureml.telemetry import set_diagnostics_collection
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            set_diagnostics_collection(send_diagnostics=True)
+        self.assertIn("Glia collects and sends no diagnostics", err.getvalue())
 
         ws = Workspace.from_config()
         text = "\n".join(['Workspace name: ' + ws.name, 'Azure region: ' + ws.location,
@@ -300,6 +306,9 @@ class SeedNotebookTest(unittest.TestCase):
         run = self.submitted_run()
         self.assertEqual(run.get_status(), "Completed")
         self.assertIn("training on", self.state["run_output"])
+        # Inside the job, run.experiment.workspace is the job's workspace.
+        self.assertIn("experiment keras-mnist in workspace %s" % self.state["ws"].name,
+                      self.state["run_output"])
         details = run.get_details()
         self.assertEqual(details["status"], "Completed")
         arguments = details["runDefinition"]["arguments"]
@@ -352,8 +361,11 @@ class SeedNotebookTest(unittest.TestCase):
         ranked = hdr.get_children_sorted_by_primary_metric()
         self.assertEqual(ranked[0]["run_id"], best_id)
         self.assertEqual(set(ranked[0]["hyperparameters"]),
-                         {"batch_size", "first_layer_neurons", "second_layer_neurons",
-                          "learning_rate"})
+                         {"--batch-size", "--first-layer-neurons", "--second-layer-neurons",
+                          "--learning-rate"})
+        self.assertEqual(hdr.get_hyperparameters()[best_id], ranked[0]["hyperparameters"])
+        self.assertEqual(arguments[-8:-6], ["--batch-size",
+                                            str(ranked[0]["hyperparameters"]["--batch-size"])])
         values = [r["best_primary_metric"] for r in ranked if r["best_primary_metric"] is not None]
         self.assertEqual(values, sorted(values, reverse=True))
         self.assertEqual(set(hdr.get_metrics()), {c.id for c in children})
@@ -421,7 +433,9 @@ class SeedNotebookTest(unittest.TestCase):
         os.makedirs("score", exist_ok=True)
         with open(os.path.join("score", "score.py"), "w") as f:
             f.write(SCORE_PY)
-        inference_config = InferenceConfig(entry_script="score.py", source_directory="score")
+        # As the seed: the training environment (registered and built by the job) scores too.
+        inference_config = InferenceConfig(entry_script="score.py", source_directory="score",
+                                           environment=self.state["keras_env"])
         service = Model.deploy(workspace=ws, name='keras-mnist-py', models=[model],
                                inference_config=inference_config,
                                deployment_config=AciWebservice.deploy_configuration(
@@ -433,6 +447,8 @@ class SeedNotebookTest(unittest.TestCase):
             raise
         result = service.run(json.dumps({"data": test_rows(self.data, 2)}))
         self.assertEqual(result, {"rows": 2, "files": ["model.h5", "model.json"]})
+        self.assertEqual(service.serialize()["environment"],
+                         "keras-env:%s" % self.state["keras_env"].version)
         service.delete()
 
     def test_6_glia_sdk_deploy(self):
@@ -455,11 +471,41 @@ class SeedNotebookTest(unittest.TestCase):
         self.assertEqual(len(service.run({"data": test_rows(self.data, 2)})), 2)
         with self.assertRaises(ConflictError):  # the name is taken, and overwrite=False
             glia.Model.deploy(ws, "glia-svc", [model])
+        service = glia.Model.deploy(ws, "glia-svc", [model], overwrite=True, show_output=False)
+        service.wait_for_deployment(timeout_sec=120)
+        self.assertTrue(service.auth_enabled)  # the new one's settings: keys by default
+        self.assertEqual(service.serialize()["instances"], 1)
         service.update(description="updated")
         self.assertEqual(Webservice(ws, "glia-svc").description, "updated")
         service.delete()
         with self.assertRaises(NotFoundError):
             Webservice(ws, "glia-svc")
+
+    def test_7_a_notebook_logs_online(self):
+        # Outside a job, in the workspace: Run.get_context() and exp.start_logging() are
+        # online interactive runs (glia run track), as the notebook's own cells log.
+        st = self.setup_cells()
+        ws, exp = st["ws"], st["exp"]
+        from azureml.core import Run
+        code = ("from azureml.core import Run\n"
+                "run = Run.get_context()\n"
+                "run.log('notebook metric', 0.5)\n"
+                "print(run.id)\n")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            os.path.join(ROOT, "clients", d) for d in ("azureml-shim", "python")))
+        p = subprocess.run([sys.executable, "-c", code], cwd=self.nb, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        if b"run track" in p.stderr and p.returncode != 0:
+            self.skipTest("this glia has no `run track`")
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        run = Run.get(ws, p.stdout.decode().strip())
+        self.assertEqual(run.get_status(), "Completed")
+        self.assertEqual(run.get_metrics()["notebook metric"], 0.5)
+        live = exp.start_logging()
+        self.assertIsInstance(live, Run)
+        live.log("loss", 0.25)
+        live.complete()
+        self.assertEqual(Run(exp, live.id).get_metrics()["loss"], 0.25)
 
     def test_5_what_glia_cannot_honour_is_refused(self):
         st = self.setup_cells()

@@ -70,7 +70,8 @@ def randint(upper):
 
 
 def _two(name, a, b, names):
-    return [name, [_number(a, "%s(%s)" % (name, names[0])), _number(b, "%s(%s)" % (name, names[1]))]]
+    return [name, [_number(a, "%s(%s)" % (name, names[0])),
+                   _number(b, "%s(%s)" % (name, names[1]))]]
 
 
 def _three(name, a, b, q, names):
@@ -344,6 +345,9 @@ def _positive_int(value, what, low=1, high=None):
     return value
 
 
+_PLACEHOLDER = re.compile(r"(?:^|\s)(-[^\s=$]+)\s+"
+                          r"\$\{\{search_space\.([A-Za-z_][A-Za-z0-9_]*)\}\}")
+
 # The command-job keys that belong to the trial (docs/sweeps.md); the others are the sweep's.
 _TRIAL_KEYS = ("code", "command", "environment", "environment_variables", "resources")
 
@@ -494,6 +498,23 @@ class HyperDriveRun(_Run):
                     continue
         return sweep, trials
 
+    @staticmethod
+    def _argument_names(sweep):
+        """Glia parameter name -> the script argument it fills in the trial's command
+        (``batch_size`` -> ``--batch-size``, as HyperDriveConfig wrote it); a parameter not
+        written right after a ``-`` flag keeps its own name."""
+        record = sweep.get("_record") or {}
+        command = record.get("command") or (record.get("job") or {}).get("command") or ""
+        names = {}
+        for flag, name in _PLACEHOLDER.findall(command):
+            names.setdefault(name, flag)
+        return names
+
+    @staticmethod
+    def _hyperparameters(sweep, trial):
+        names = HyperDriveRun._argument_names(sweep)
+        return {names.get(k, k): v for k, v in (trial.get("parameters") or {}).items()}
+
     def _child(self, run_id):
         child = _Run._handle(self._glia_ws(), run_id)
         if child._experiment_name is None:  # a trial is in its sweep's experiment
@@ -524,7 +545,8 @@ class HyperDriveRun(_Run):
     def get_children_sorted_by_primary_metric(self, top=0, reverse=False,
                                               discard_no_metric=False):
         """The trials, best first (``reverse``: worst first), as Azure's dicts
-        ``{'run_id', 'hyperparameters', 'best_primary_metric', 'status'}``; trials without the
+        ``{'run_id', 'hyperparameters', 'best_primary_metric', 'status'}`` (hyperparameters by
+        script argument, ``{'--batch-size': 50}``); trials without the
         metric come last unless ``discard_no_metric``. ``top`` > 0 keeps the first ``top``."""
         if isinstance(top, bool) or not isinstance(top, int) or top < 0:
             raise ValueError("top: expected an integer >= 0, got %r" % (top,))
@@ -534,14 +556,15 @@ class HyperDriveRun(_Run):
             ranked_ids = {t["id"] for t in ranked}
             ranked += sorted((t for t in trials if t["id"] not in ranked_ids),
                              key=lambda t: t.get("index", 0))
-        out = [{"run_id": t["id"], "hyperparameters": dict(t.get("parameters") or {}),
+        out = [{"run_id": t["id"], "hyperparameters": self._hyperparameters(sweep, t),
                 "best_primary_metric": t.get("best_metric"), "status": t.get("status")}
                for t in ranked]
         return out[:top] if top else out
 
     def get_hyperparameters(self):
-        """{trial run id: {parameter: value}}."""
-        return {t["id"]: dict(t.get("parameters") or {}) for t in self._trials()[1]}
+        """{trial run id: {argument: value}} (``{'--batch-size': 50, ...}``)."""
+        sweep, trials = self._trials()
+        return {t["id"]: self._hyperparameters(sweep, t) for t in trials}
 
     def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
         """{trial run id: that trial's metrics} (as Azure's HyperDriveRun.get_metrics)."""

@@ -9,7 +9,8 @@ __all__ = ["Experiment"]
 
 
 class Experiment(_glia_experiment.Experiment):
-    """The experiment ``name`` of ``workspace``: ``Experiment(workspace=ws, name='keras-mnist')``."""
+    """The experiment ``name`` of ``workspace``:
+    ``Experiment(workspace=ws, name='keras-mnist')``."""
 
     def __init__(self, workspace, name, _skip_name_validation=False, _id=None,
                  _archived_time=None, _create_in_cloud=True, _experiment_dto=None, **kwargs):

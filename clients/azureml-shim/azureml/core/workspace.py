@@ -21,7 +21,8 @@ __all__ = ["Workspace"]
 
 # Azure's Workspace names this class does not define: each raises NotImplementedError.
 AZURE_WORKSPACE_NAMES = frozenset("""
-    add_private_endpoint create datastores delete delete_connection delete_private_endpoint_connection
+    add_private_endpoint create datastores delete delete_connection
+    delete_private_endpoint_connection
     diagnose_workspace get get_connection get_default_datastore get_default_keyvault
     get_mlflow_tracking_uri images internal list list_connections list_keys
     private_endpoints set_connection set_default_datastore setup sync_keys tags update
