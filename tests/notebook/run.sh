@@ -63,9 +63,7 @@ cp "$EXAMPLE"/keras-mnist.ipynb "$EXAMPLE"/keras_mnist.py "$EXAMPLE"/utils.py "$
 printf '{"glia_workspace": "%s"}\n' "$WS" >"$NB/config.json"
 
 # The SDK and its azureml layer from the build tree, as `glia python-path` prints them.
-if ! PYPATH=$("$GLIA" python-path 2>/dev/null); then
-  PYPATH="$BIN_DIR/../share/glia/python:$BIN_DIR/../share/glia/azureml-shim"
-fi
+PYPATH=$("$GLIA" python-path) || fail "glia python-path failed"
 OUT_DIR="${GLIA_NOTEBOOK_OUT:-$repo/build/artifacts/notebook}"
 mkdir -p "$OUT_DIR"
 

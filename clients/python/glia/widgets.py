@@ -67,7 +67,9 @@ def _workspace_of(run):
 
 def _number(value):
     """A metric value as a float (the CLI writes non-finite values as "NaN", "Infinity",
-    "-Infinity"); None for what is not a number."""
+    "-Infinity", or null in ``--columns``: NaN here); None for what is not a number."""
+    if value is None:
+        return math.nan
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
