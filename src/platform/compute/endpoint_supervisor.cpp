@@ -372,8 +372,9 @@ void EndpointSupervisor::write_config(const EndpointRecord& e, int64_t port,
                                              " is not built (glia environment build " +
                                              e.settings.environment + ")");
       c.python = (*venv / "bin" / "python").string();
-      c.env["VIRTUAL_ENV"] = venv->string();
-      path = (*venv / "bin").string() + ":" + path;
+      // The environment's conda `variables:` too (docs/endpoints.md), as a job of it gets them.
+      for (const auto& [k, v] : environment_variables_for(env, *venv, path)) c.env[k] = v;
+      path = c.env["PATH"];
     }
     c.env["PATH"] = path;
     if (e.settings.environment.empty()) c.python = python_on(path);
