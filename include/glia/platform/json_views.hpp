@@ -33,9 +33,8 @@ nlohmann::json metric_point_json(const MetricPoint& p);
 /// A run's metric series and log_row tables as columns, compact JSON text on one line
 /// (`glia run metrics -o json --columns`): {"NAME": {"step": [...], "value": [...],
 /// "wall_time": [...]}, ...} for a series, {"TABLE": {"COLUMN": [...], ...}} for a table (rows
-/// without the column: null). Numbers in their shortest exact form (wall_time rounded to the
-/// millisecond); non-finite values null, as every JSON output writes them. A table shadows a
-/// series of the same name.
+/// without the column: null). Numbers in their shortest exact form; non-finite values null, as
+/// every JSON output writes them. A table shadows a series of the same name.
 std::string metric_columns_json(
     const std::vector<std::pair<std::string, std::vector<MetricPoint>>>& series,
     const std::map<std::string, nlohmann::json>& tables);

@@ -65,11 +65,8 @@ std::string metric_columns_json(
     put_column(out, "value", points,
                [](std::string& o, const MetricPoint& p) { put_double(o, p.value); });
     out += ',';
-    put_column(out, "wall_time", points, [](std::string& o, const MetricPoint& p) {
-      // To the millisecond: 13 significant digits, which Python reads on its fast
-      // path (17-digit times took it ~2x as long), and finer than any chart needs.
-      put_double(o, std::round(p.wall_time * 1000) / 1000);
-    });
+    put_column(out, "wall_time", points,
+               [](std::string& o, const MetricPoint& p) { put_double(o, p.wall_time); });
     out += '}';
   }
   for (const auto& [name, rows] : tables) {
