@@ -1,6 +1,9 @@
 // glia server: the workspace served over HTTP to a team (docs/server.md). A foreground process:
 // SIGTERM or SIGINT stops it gracefully (no new connections; requests in flight finish).
 #include <cstdio>
+#include <regex>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
@@ -33,6 +36,15 @@ std::pair<std::string, int> parse_listen(const std::string& text) {
   return {host, port};
 }
 
+// An origin a Content-Security-Policy's frame-ancestors may name: a scheme, a host and an optional
+// port, nothing else (a path, a quote or a space would change the policy). CLI11's check: "" is
+// valid, else the problem.
+std::string check_origin(const std::string& text) {
+  static const std::regex origin(R"(https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?)");
+  if (std::regex_match(text, origin)) return "";
+  return "'" + text + "': expected an origin, http[s]://HOST[:PORT] (e.g. http://localhost:8888)";
+}
+
 }  // namespace
 
 void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
@@ -46,6 +58,7 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
   auto max_threads = std::make_shared<int>(256);
   auto access_log = std::make_shared<bool>(false);
   auto store = std::make_shared<std::string>();
+  auto frame_ancestors = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--listen", *listen,
                   "HOST:PORT to listen on (default 127.0.0.1:8080; :PORT: all "
                   "interfaces; port 0: any free port, printed)");
@@ -56,6 +69,10 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
                   "most connections served at once (a worker each; default 256)")
       ->check(CLI::Range(1, 4096));
   cmd->add_flag("--access-log", *access_log, "print a line per request on stderr");
+  cmd->add_option("--ui-frame-ancestors", *frame_ancestors,
+                  "ORIGIN (http[s]://host[:port]) whose pages may show the web view in a frame, "
+                  "e.g. Jupyter's for RunDetails (repeatable; default: none)")
+      ->check(check_origin);
   cmd->add_option("--store", *store,
                   "the store the workspace must use: sqlite, or its postgresql:// URL (checked "
                   "against the workspace; `glia workspace init --store` chooses it)");
@@ -86,6 +103,9 @@ void register_server(CLI::App& app, const std::shared_ptr<std::string>& workspac
     serve_options.tls_key = *tls_key;
     serve_options.max_threads = *max_threads;
     serve_options.access_log = *access_log;
+    serve_options.prepare = [frame_ancestors](server::ServerContext& context) {
+      context.ui_frame_ancestors = *frame_ancestors;
+    };
     serve_options.on_listening = [&ws, host = host](int bound, bool tls) {
       std::printf("glia server: serving workspace '%s' on %s://%s:%d\n", ws.name().c_str(),
                   tls ? "https" : "http", host.c_str(), bound);

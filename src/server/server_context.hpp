@@ -62,6 +62,11 @@ class ServerContext {
   /// host (two `glia ui`) do not sign each other out. Set before serving.
   std::string cookie_name = kSessionCookie;
 
+  /// Origins (`https://host[:port]`) whose pages may show the web view in a frame, such as a
+  /// Jupyter server's for the SDK's RunDetails (`glia server --ui-frame-ancestors`); none: no
+  /// page may frame it. Set before serving.
+  std::vector<std::string> ui_frame_ancestors;
+
   /// The value of the request's session cookie (cookie_name); nullopt when absent or empty.
   std::optional<std::string> session_cookie(const http::Request& request) const;
   /// The token a request carries: its bearer token when it has an Authorization header (nullopt

@@ -119,7 +119,7 @@ class WorkspaceCase(unittest.TestCase):
 class Server(object):
     """`glia server` on a fresh workspace `srv` with a contributor ann and a reader rex."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, extra_args=()):
         self.root = os.path.join(tmp, "srv")
         glia("workspace", "init", self.root)
         glia("-w", self.root, "user", "add", "ann", "--role", "contributor")
@@ -130,7 +130,8 @@ class Server(object):
         self.err = open(self.log + ".err", "w")
         self.out = open(self.log, "w")
         self.proc = subprocess.Popen([glia_bin(), "-w", self.root, "server", "--listen",
-                                      "127.0.0.1:0"], stdout=self.out, stderr=self.err)
+                                      "127.0.0.1:0"] + list(extra_args), stdout=self.out,
+                                     stderr=self.err)
         pattern = re.compile(r"^glia server: serving workspace .* on (https?://[^:]*:([0-9]+))$",
                              re.M)
         for _ in range(200):

@@ -367,6 +367,32 @@ class ServerRunDetails(unittest.TestCase):
         widgets.RunDetails(run).show(out=out)
         self.assertIn(run.id + "  Completed", out.getvalue())
 
+    def test_the_web_view_is_framed_only_where_the_server_allows_it(self):
+        from glia import widgets
+        url = "%s/ui/w/srv/runs/%s" % (self.server.url, "any")
+        # glia server's default: no page may frame the web view, so the live view is shown.
+        self.assertFalse(widgets.frameable(url))
+        view = object.__new__(widgets.RunDetails)
+        view.iframe = None
+        self.assertFalse(view.uses_iframe(url))
+        self.assertFalse(view.uses_iframe(None))      # a folder workspace: no web view page
+        view.iframe = True
+        self.assertTrue(view.uses_iframe(url))
+        # --ui-frame-ancestors naming the notebook's origin: the run page is embedded.
+        tmp = tempfile.mkdtemp(prefix="glia-widgets-frame-")
+        framing = Server(tmp, ["--ui-frame-ancestors", "http://localhost:8888"])
+        try:
+            framed = "%s/ui/w/srv/runs/%s" % (framing.url, "any")
+            self.assertTrue(widgets.frameable(framed))
+            view.iframe = None
+            self.assertTrue(view.uses_iframe(framed))
+            view.iframe = False
+            self.assertFalse(view.uses_iframe(framed))
+        finally:
+            framing.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.assertFalse(widgets.frameable("http://127.0.0.1:1/ui/"))  # nothing listening
+
 
 if __name__ == "__main__":
     unittest.main()

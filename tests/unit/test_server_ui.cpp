@@ -66,6 +66,22 @@ TEST_F(ServerUiTest, TheShellServesEveryPageAndItsFilesWithETags) {
   EXPECT_EQ(request("GET", "/ui/static/js/no-such.js").status, 404);
 }
 
+TEST_F(ServerUiTest, NoPageMayFrameTheWebViewUnlessTheServerNamesItsOrigin) {
+  auto frame_ancestors = [&](const std::string& path) {
+    const std::string policy = header(request("GET", path), "Content-Security-Policy");
+    const size_t at = policy.find("frame-ancestors");
+    return at == std::string::npos ? std::string("(none given)") : policy.substr(at);
+  };
+  for (const char* path : {"/ui/w/team/runs/abc", "/ui/static/js/app.js"})
+    EXPECT_EQ(frame_ancestors(path), "frame-ancestors 'none'") << path;
+  // glia server --ui-frame-ancestors: a notebook's RunDetails shows the run page in a frame.
+  context_->ui_frame_ancestors = {"http://localhost:8888", "https://jupyter.example:8443"};
+  for (const char* path : {"/ui/w/team/runs/abc", "/ui/static/js/app.js"})
+    EXPECT_EQ(frame_ancestors(path),
+              "frame-ancestors http://localhost:8888 https://jupyter.example:8443")
+        << path;
+}
+
 TEST_F(ServerUiTest, SigningInSetsAnHttpOnlyStrictCookieForAValidTokenOnly) {
   const auto ok = login(reader_);
   ASSERT_EQ(ok.status, 200) << ok.body;

@@ -8,9 +8,10 @@ its metric series as line charts (inline SVG drawn here), a sweep's trials, and 
 log (``glia job stream`` followed in the background). With ``ipywidgets`` importable the view is
 an ``ipywidgets.HTML``; otherwise an ``IPython.display.HTML`` output updated through its
 ``display_id``. For a workspace served by ``glia server`` the view links to the run's page in the
-web view (``Workspace.ui_url(run)``); ``RunDetails(run, iframe=True)`` embeds that page instead,
-for servers whose pages may be framed by the notebook's origin (a ``glia server`` answers with
-``frame-ancestors 'none'``, so by default the live view is shown).
+web view (``Workspace.ui_url(run)``) and embeds that page in a frame when the server lets the
+notebook's origin frame it (``glia server --ui-frame-ancestors http://localhost:8888``: its
+Content-Security-Policy is read once); by default a server lets no page frame it, and the live
+view is shown. ``iframe=True``/``False`` forces either.
 
 Anywhere else (a script, a plain Python or IPython terminal) ``show()`` follows the run until it
 ends and prints its status on one line: rewritten in place on a terminal, and as plain lines,
@@ -415,21 +416,42 @@ def _in_kernel():
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def frameable(url, timeout=2.0):
+    """Whether the page at ``url`` may be shown in a frame by other origins: its
+    Content-Security-Policy names frame-ancestors other than 'none' (``glia server
+    --ui-frame-ancestors ORIGIN``). False when the page cannot be read (the web view's pages need
+    no token) or names none."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="GET"),
+                                    timeout=timeout) as answer:
+            policy = answer.headers.get("Content-Security-Policy") or ""
+    except (OSError, ValueError, urllib.error.URLError):
+        return False
+    for directive in policy.split(";"):
+        words = directive.split()
+        if words and words[0].lower() == "frame-ancestors":
+            return len(words) > 1 and words[1:] != ["'none'"]
+    return False
+
+
 class RunDetails:
     """Shows a run live: ``RunDetails(run).show()``.
 
-    ``refresh_seconds``: how often the run is read (default 2). ``iframe=True``: in Jupyter, for
-    a server's workspace, embed the web view's run page instead of the live view (the server must
-    allow the notebook's origin to frame it).
+    ``refresh_seconds``: how often the run is read (default 2). ``iframe``: in Jupyter, for a
+    server's workspace, whether to embed the web view's run page instead of the live view. The
+    default (None) embeds it when the server lets other origins frame its pages (``glia server
+    --ui-frame-ancestors`` naming the notebook's origin), else shows the live view with a link.
     """
 
-    def __init__(self, run_instance, refresh_seconds=2.0, iframe=False):
+    def __init__(self, run_instance, refresh_seconds=2.0, iframe=None):
         if refresh_seconds <= 0:
             raise ValueError("refresh_seconds must be > 0, got %r" % (refresh_seconds,))
         _workspace_of(run_instance)  # a clear error now, not in a thread
         self.run_instance = run_instance
         self.refresh_seconds = float(refresh_seconds)
-        self.iframe = bool(iframe)
+        self.iframe = None if iframe is None else bool(iframe)
         self._stop = threading.Event()
         self._thread = None
         self.last_snapshot = None
@@ -457,6 +479,13 @@ class RunDetails:
             return not self._thread.is_alive()
         return True
 
+    def uses_iframe(self, ui_url):
+        """Whether Jupyter shows the web view's page at ``ui_url`` (None for a folder workspace)
+        in a frame rather than the live view."""
+        if not ui_url or self.iframe is False:
+            return False
+        return True if self.iframe else frameable(ui_url)
+
     def get_snapshot(self):
         """The run as the view shows it now (one poll)."""
         return _Source(self.run_instance, log=False).snapshot()
@@ -467,7 +496,9 @@ class RunDetails:
         from IPython.display import HTML, IFrame, display
 
         source = _Source(self.run_instance)
-        if self.iframe and source.ui_url:
+        if self.uses_iframe(source.ui_url):
+            display(HTML('<a href="%s" target="_blank" rel="noopener">open in the web view</a>'
+                         % html.escape(source.ui_url, quote=True)))
             display(IFrame(source.ui_url, width="100%", height=640))
             return None
         try:

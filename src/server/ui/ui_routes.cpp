@@ -2,6 +2,8 @@
 // files from the table compiled into the binary (server/ui/assets.hpp), and / sending a browser
 // to /ui/. Data comes only from the public REST API.
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "server/routes.hpp"
 #include "server/ui/assets.hpp"
@@ -9,11 +11,17 @@
 namespace glia::server {
 namespace {
 
-// The shell and its files may only be framed, scripted and styled from this origin; dygraphs sets
-// inline styles on the elements it draws.
-constexpr const char* kPolicy =
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+// The shell and its files may only be scripted and styled from this origin (dygraphs sets inline
+// styles on the elements it draws), and framed by no page unless the server names the origins
+// that may (a notebook's RunDetails).
+std::string policy(const std::vector<std::string>& frame_ancestors) {
+  std::string p =
+      "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors";
+  if (frame_ancestors.empty()) return p + " 'none'";
+  for (const std::string& origin : frame_ancestors) p += " " + origin;
+  return p;
+}
 
 // Whether an If-None-Match header names this ETag (a list, or *).
 bool matches(const std::optional<std::string>& if_none_match, std::string_view etag) {
@@ -33,7 +41,8 @@ bool matches(const std::optional<std::string>& if_none_match, std::string_view e
   return false;
 }
 
-http::Response serve(const ui::Asset& asset, const http::Request& request) {
+http::Response serve(const ui::Asset& asset, const http::Request& request,
+                     const ServerContext& context) {
   http::Response response;
   if (matches(request.header("If-None-Match"), asset.etag)) {
     response.status = 304;
@@ -47,7 +56,7 @@ http::Response serve(const ui::Asset& asset, const http::Request& request) {
   // an old one's cached modules.
   response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Content-Type-Options", "nosniff");
-  response.set_header("Content-Security-Policy", kPolicy);
+  response.set_header("Content-Security-Policy", policy(context.ui_frame_ancestors));
   response.set_header("Referrer-Policy", "same-origin");
   return response;
 }
@@ -81,17 +90,17 @@ const Asset* find_asset(std::string_view path) {
 void register_ui_routes(http::Router& router, ServerContext& context) {
   register_login_routes(router, context);
   router.add("GET", "/", [](http::Request&) { return redirect("/ui/"); });
-  router.add("GET", "/ui", [](http::Request& r) { return serve(shell(), r); });
+  router.add("GET", "/ui", [&context](http::Request& r) { return serve(shell(), r, context); });
   // Files under static/ are the shell's modules and styles (a missing one is a 404); any other
   // path is a page of the app (/ui/w/WS/runs/ID): the shell, whose router draws it.
-  router.add("GET", "/ui/{path...}", [](http::Request& r) {
+  router.add("GET", "/ui/{path...}", [&context](http::Request& r) {
     const std::string& path = r.param("path");
     if (path.starts_with("static/")) {
       const ui::Asset* asset = ui::find_asset(path);
       if (!asset) throw Error(ErrorKind::NotFound, "no web view file '" + path + "'");
-      return serve(*asset, r);
+      return serve(*asset, r, context);
     }
-    return serve(shell(), r);
+    return serve(shell(), r, context);
   });
 }
 
