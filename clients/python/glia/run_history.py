@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import weakref
 
 from .errors import GliaError, RunFailedError, error_for_exit_code
 
@@ -320,8 +321,15 @@ class RunHistory(object):
 # ---------------------------------------------------------------------------------------------
 # Interactive runs: `glia run track`
 
+# The trackers of this process: a forked child closes its copies of their pipes (below).
+_trackers = weakref.WeakSet()
+
+
 class _Tracker(object):
-    """The `glia run track` process of a run logged from this process: its stdin ends the run."""
+    """The `glia run track` process of a run logged from this process: its stdin ends the run.
+    Only the process that started it (``owner``) ends it: a forked child inherits the Run (and
+    may log to it) but neither its atexit handler nor a copy of the pipe that would keep the
+    run open after its parent has gone."""
 
     def __init__(self, proc, stderr_file, argv):
         self._proc = proc
@@ -329,10 +337,27 @@ class _Tracker(object):
         self._argv = argv
         self._lock = threading.Lock()
         self.ended = False
+        self.owner = os.getpid()
+        _trackers.add(self)
+
+    def _disown(self):
+        """In a forked child: closes the child's copies of the pipes."""
+        self._lock = threading.Lock()
+        for f in (self._proc.stdin, self._proc.stdout):
+            try:
+                f.close()
+            except (OSError, ValueError):
+                pass
 
     def end(self, line):
         """Writes ``line`` (complete | fail MESSAGE | cancel), closes stdin and waits for the
-        run's end to be recorded. Only the first call acts."""
+        run's end to be recorded. Only the first call acts; ConflictError in another process
+        than the one that started the run."""
+        if os.getpid() != self.owner:
+            from .errors import ConflictError
+            raise ConflictError("the interactive run is tracked by process %d, which started "
+                                "it: end it there (this is process %d, a fork of it)"
+                                % (self.owner, os.getpid()))
         with self._lock:
             if self.ended:
                 return
@@ -355,6 +380,16 @@ class _Tracker(object):
                 from ._cli import _error_line
                 raise error_for_exit_code(code, _error_line(text, code), command=self._argv)
             self._stderr.close()
+
+
+def _after_fork_in_child():
+    for tracker in list(_trackers):
+        if not tracker.ended:
+            tracker._disown()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def start_tracking(workspace, experiment, display_name=None, tags=None, run_class=None):
@@ -408,8 +443,8 @@ def _excepthook(exc_type, exc, tb):
 
 
 def _end_context_run(run):
-    if run._tracker is None or run._tracker.ended:
-        return
+    if run._tracker is None or run._tracker.ended or run._tracker.owner != os.getpid():
+        return  # (a forked child's exit does not end its parent's run)
     try:
         if _failed_by_exception:
             run._tracker.end("fail " + _failed_by_exception[-1])
