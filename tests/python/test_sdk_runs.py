@@ -192,6 +192,16 @@ class TestSubmit(WorkspaceCase):
         nested = sweep.get_metrics(recursive=True)
         self.assertEqual(set(nested), {sweep.id} | {c.id for c in children})
         self.assertNotIn(children[0].id, [r.id for r in self.exp.get_runs()])
+        # the filters by type and properties are applied (`job list` records carry no type)
+        self.assertEqual([r.id for r in self.exp.get_runs(type="sweep")], [sweep.id])
+        commands = [r.id for r in self.exp.get_runs(type="command")]
+        self.assertIn(self.r.id, commands)
+        self.assertNotIn(sweep.id, commands)
+        self.assertEqual(sweep.get_children(type="sweep"), [])
+        self.assertEqual(len(sweep.get_children(type="command")), 2)
+        self.assertEqual(sweep.get_children(properties={"no-such-property": "x"}), [])
+        self.assertEqual(len(sweep.get_children(status="Completed")), 2)
+        self.assertEqual(sweep.get_children(status="Failed"), [])
 
     def test_dataset_input_and_environment_registered_on_submit(self):
         g = self.glia

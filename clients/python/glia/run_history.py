@@ -45,6 +45,30 @@ def _split_command(command):
     return None, words[1:]
 
 
+def _matches(workspace, record, type=None, tags=None, properties=None, status=None):
+    """Whether a `job list -o json` record passes Azure's run filters: ``type`` (command,
+    sweep, interactive: `job list` records carry none, so it is read with `job show`),
+    ``tags`` (a tag name, or a dict whose None values ask for the name only), ``properties``
+    (a dict) and ``status``."""
+    if status is not None and record.get("status") != status:
+        return False
+    if tags is not None:
+        have = record.get("tags") or {}
+        want = {tags: None} if isinstance(tags, str) else tags
+        if any(k not in have or (v is not None and have[k] != v) for k, v in want.items()):
+            return False
+    if properties is not None:
+        have = record.get("properties") or {}
+        if any(have.get(k) != v for k, v in properties.items()):
+            return False
+    if type is not None:
+        if "job_type" not in record:
+            record.update(workspace._cli.json(["job", "show", record["id"]]))
+        if record.get("job_type") != type:
+            return False
+    return True
+
+
 class RunHistory(object):
     """Query methods of a run in a workspace (mixed into glia.Run)."""
 
@@ -267,23 +291,15 @@ class RunHistory(object):
                      _rehydrate_runs=True):
         """The runs whose parent is this one (a sweep's trials)."""
         ws = self._require_ws("get_children")
-        records = ws._cli.json(["job", "list", "--parent", self.id, "--limit", "1000000"])
+        from .run import Run
         out = []
-        for record in records:
-            if status is not None and record.get("status") != status:
-                continue
-            if type is not None and record.get("job_type", type) != type:
-                continue
-            if tags is not None:
-                have = record.get("tags") or {}
-                want = {tags: None} if isinstance(tags, str) else tags
-                if any(k not in have or (v is not None and have[k] != v) for k, v in want.items()):
-                    continue
-            from .run import Run
+        for record in ws._cli.json(["job", "list", "--parent", self.id, "--limit", "1000000"]):
             child = Run._handle(ws, record["id"], record)
-            out.append(child)
-            if recursive:
-                out.extend(child.get_children(recursive=True, tags=tags, status=status, type=type))
+            if _matches(ws, record, type=type, tags=tags, properties=properties, status=status):
+                out.append(child)
+            if recursive:  # the descendants of a child the filters leave out count too
+                out.extend(child.get_children(recursive=True, tags=tags, properties=properties,
+                                              type=type, status=status))
         return out
 
     def cancel(self):
