@@ -26,6 +26,7 @@ Standard library only.
 """
 
 import re
+import shlex
 
 from .sweep_space import (BanditPolicy, BayesianParameterSampling,  # noqa: F401 (re-exported)
                           EarlyTerminationPolicy, GridParameterSampling, HyperParameterSampling,
@@ -54,8 +55,7 @@ def _positive_int(value, what, low=1, high=None):
     return value
 
 
-_PLACEHOLDER = re.compile(r"(?:^|\s)(-[^\s=$]+)\s+"
-                          r"\$\{\{search_space\.([A-Za-z_][A-Za-z0-9_]*)\}\}")
+_PLACEHOLDER = re.compile(r"\$\{\{search_space\.([A-Za-z_][A-Za-z0-9_]*)\}\}\Z")
 
 # The command-job keys that belong to the trial (docs/sweeps.md); the others are the sweep's.
 _TRIAL_KEYS = ("code", "command", "environment", "environment_variables", "resources")
@@ -214,9 +214,15 @@ class HyperDriveRun(_Run):
         written right after a ``-`` flag keeps its own name."""
         record = sweep.get("_record") or {}
         command = record.get("command") or (record.get("job") or {}).get("command") or ""
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            words = command.split()
         names = {}
-        for flag, name in _PLACEHOLDER.findall(command):
-            names.setdefault(name, flag)
+        for flag, word in zip(words, words[1:]):
+            m = _PLACEHOLDER.match(word)
+            if m and flag.startswith("-") and "=" not in flag and "$" not in flag:
+                names.setdefault(m.group(1), flag)
         return names
 
     @staticmethod

@@ -10,6 +10,7 @@ Standard library only.
 
 import enum
 import re
+import shlex
 
 __all__ = [
     "PrimaryMetricGoal",
@@ -167,6 +168,13 @@ class HyperParameterSampling(object):
                                  % (names[name], key, name))
             names[name] = key
             entry = _search_space_entry(key, expression)
+            for value in entry.get("values") or []:
+                if isinstance(value, str) and shlex.quote(value) != value:
+                    raise ValueError(
+                        "%s: parameter %r: choice value %r would not reach the script as one "
+                        "word: Glia puts a trial's values into its command unquoted "
+                        "(docs/sweeps.md); use values without spaces or shell characters"
+                        % (type(self).__name__, key, value))
             if self._allowed is not None and entry["type"] not in self._allowed:
                 raise ValueError("%s: parameter %r is %s(); this sampling takes %s only"
                                  % (type(self).__name__, key, entry["type"],
@@ -182,10 +190,10 @@ class HyperParameterSampling(object):
         return {name: entry for _, _, name, entry in self._parameters}
 
     def _glia_arguments(self):
-        """The words appended to the trial's command."""
+        """The words appended to the trial's command (a shell command line: the flag quoted)."""
         words = []
         for _, flag, name, _ in self._parameters:
-            words += [flag, "${{search_space.%s}}" % name]
+            words += [shlex.quote(flag), "${{search_space.%s}}" % name]
         return words
 
     def _glia_names(self):
