@@ -121,6 +121,16 @@ class TestSubmit(WorkspaceCase):
             self.assertEqual(f.read(), b"\x00\x01")
         out3 = os.path.join(self.tmp, "everything")
         self.assertEqual(len(self.r.download_files(output_directory=out3)), 4)
+        # a prefix is a string prefix of the names, as Azure's (not only a whole folder)
+        out4 = os.path.join(self.tmp, "partial")
+        self.assertEqual(self.r.download_files("outputs/no", out4),
+                         [os.path.join(out4, "outputs/notes.txt")])
+        self.assertEqual(self.r.download_files("outputs/model/w", out4),
+                         [os.path.join(out4, "outputs/model/weights.bin")])
+        out5 = os.path.join(self.tmp, "one-file")
+        self.assertEqual(self.r.download_files("outputs/notes.txt", out5, append_prefix=True),
+                         [os.path.join(out5, "outputs/notes.txt")])
+        self.assertEqual(sorted(os.listdir(out4)), ["outputs"])  # no temp folder left
 
     def test_register_model(self):
         m = self.r.register_model("sdk-model", "outputs/model", tags={"k": "v"},

@@ -269,8 +269,17 @@ class RunHistory(object):
         os.makedirs(out_dir, exist_ok=True)
         tmp = tempfile.mkdtemp(prefix=".glia-download-", dir=out_dir)
         try:
-            args = ["run", "download", self.id] + ([prefix] if prefix else [])
-            ws._cli.run(args + ["--output-dir", tmp + "/"])
+            # The CLI takes a whole file or folder, and the prefix is a string prefix of the
+            # names (as Azure's): ask for the one file, or for the folder holding every name,
+            # and move only the names.
+            if len(names) == 1:
+                os.makedirs(os.path.dirname(os.path.join(tmp, names[0])), exist_ok=True)
+                ws._cli.run(["run", "download", self.id, names[0], "--output-dir",
+                             os.path.join(tmp, names[0])])
+            else:
+                folder = os.path.commonpath(names) if prefix else ""
+                ws._cli.run(["run", "download", self.id] + ([folder] if folder else [])
+                            + ["--output-dir", tmp + "/"])
             written = []
             strip = prefix.rstrip("/") + "/" if (prefix and not append_prefix) else ""
             for n in names:
