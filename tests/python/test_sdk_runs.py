@@ -247,6 +247,24 @@ class TestSubmit(WorkspaceCase):
         run.download_file("user_logs/std_log.txt", log)
         with open(log) as f:
             self.assertIn("data files: ['train.gz']", f.read())
+        # a command given as a list takes dataset inputs as arguments do (Azure's
+        # command=['python', 'train.py', '--data', ds.as_named_input('x').as_mount()])
+        listed = g.ScriptRunConfig(self.src, command=[
+            "python", "train.py", "--data", ds.as_named_input("mnist").as_mount(), "--name",
+            "a b"])
+        job = listed._glia_job(self.exp)
+        self.assertEqual(job["command"], "python train.py --data ${{inputs.mnist}} --name 'a b'")
+        self.assertEqual(job["inputs"]["mnist"]["path"], "azureml:inputs-ds:1")
+        # two different inputs under one name: refused, not the first silently replaced
+        other = g.Dataset.File.from_files(self.src).register(self.ws, "other-ds")
+        clash = g.ScriptRunConfig(self.src, "train.py", arguments=[
+            "--a", ds.as_named_input("x").as_mount(), "--b", other.as_named_input("x").as_mount()])
+        with self.assertRaises(errors.InvalidArgumentError) as cm:
+            clash._glia_job(self.exp)
+        self.assertIn("'x'", str(cm.exception))
+        same = g.ScriptRunConfig(self.src, "train.py", arguments=[
+            "--a", ds.as_named_input("x").as_mount(), "--b", ds.as_named_input("x").as_mount()])
+        self.assertEqual(list(same._glia_job(self.exp)["inputs"]), ["x"])
 
     def test_script_run_config_refusals(self):
         g = self.glia
