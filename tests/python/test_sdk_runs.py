@@ -87,6 +87,12 @@ class TestSubmit(WorkspaceCase):
         self.assertEqual(self.r.get_metrics(), {"loss": [1.0, 0.5, 1.0 / 3], "acc": 0.5})
         self.assertEqual(self.r.get_metrics("acc"), {"acc": 0.5})
         self.assertEqual(self.r.get_metrics(name="loss"), {"loss": [1.0, 0.5, 1.0 / 3]})
+        # a name the run never logged: nothing, as Azure's (and the in-process run's) filter
+        self.assertEqual(self.r.get_metrics("never-logged"), {})
+        # ...but a run that does not exist is still NotFoundError
+        gone = self.glia.Run._handle(self.ws, "no-such-run")
+        with self.assertRaises(errors.NotFoundError):
+            gone.get_metrics("acc")
 
     def test_files(self):
         names = self.r.get_file_names()

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import weakref
 
-from .errors import GliaError, RunFailedError, error_for_exit_code
+from .errors import GliaError, NotFoundError, RunFailedError, error_for_exit_code
 
 __all__ = ["RunHistory", "start_tracking"]
 
@@ -213,6 +213,13 @@ class RunHistory(object):
         try:
             data = ws._cli.json(args + ["--columns"])
             series = {n: [_number(v) for v in s.get("value", [])] for n, s in data.items()}
+        except NotFoundError:
+            if name is None:
+                raise
+            # the run, or only the name? A name the run never logged is no metric (Azure's
+            # filter gives {}); a run that does not exist stays NotFoundError.
+            ws._cli.json(["job", "show", self.id])
+            series = {}
         except GliaError as e:
             if e.exit_code != 2 or "--columns" not in str(e):
                 raise
