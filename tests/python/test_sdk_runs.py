@@ -218,6 +218,13 @@ class TestSubmit(WorkspaceCase):
         self.assertEqual(sweep.get_children(properties={"no-such-property": "x"}), [])
         self.assertEqual(len(sweep.get_children(status="Completed")), 2)
         self.assertEqual(sweep.get_children(status="Failed"), [])
+        # a sweep read back by id is a HyperDriveRun, as Azure's ws.get_run gives one
+        from glia.sweep import HyperDriveRun
+        again = self.ws.get_run(sweep.id)
+        self.assertIsInstance(again, HyperDriveRun)
+        best = again.get_best_run_by_primary_metric()
+        self.assertEqual(best.id, min(children, key=lambda c: int(c.id.rsplit("_", 1)[1])).id)
+        self.assertNotIsInstance(self.ws.get_run(children[0].id), HyperDriveRun)
 
     def test_dataset_input_and_environment_registered_on_submit(self):
         g = self.glia

@@ -79,8 +79,12 @@ class RunHistory(object):
 
     @classmethod
     def _handle(cls, workspace, run_id, record=None):
-        """A Run of ``workspace``'s history (``record``: its job list/show JSON when known)."""
-        from .run import _MISSING
+        """A Run of ``workspace``'s history (``record``: its job list/show JSON when known); a
+        sweep's (a record with job_type sweep) is a glia.sweep.HyperDriveRun, as Azure's."""
+        from .run import _MISSING, Run
+        if cls is Run and (record or {}).get("job_type") == "sweep":
+            from .sweep import HyperDriveRun
+            cls = HyperDriveRun
         run = cls(_token=_MISSING, run_id=run_id,
                   experiment_name=(record or {}).get("experiment"), workspace=workspace.root)
         run._ws = workspace
