@@ -163,6 +163,22 @@ class TestSubmit(WorkspaceCase):
         self.assertEqual([r.id for r in exp.get_runs(tags="n")], [first.id])
         self.assertEqual([r.id for r in self.exp.get_runs(tags={"team": "vision"})], [self.r.id])
 
+    def test_failed_run_whose_log_has_a_glia_error_line(self):
+        # The job's own log is streamed too: a line in it that looks like the CLI's error
+        # (a tool the script ran) is not `glia job stream` failing: the run Failed.
+        with open(os.path.join(self.src, "inner.py"), "w") as f:
+            f.write("import sys\nprint('glia: error: an inner tool failed', file=sys.stderr)\n"
+                    "sys.exit(3)\n")
+        run = self.exp.submit(self.glia.ScriptRunConfig(self.src, "inner.py"))
+        for show in (False, True):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), self.assertRaises(errors.RunFailedError) as cm:
+                run.wait_for_completion(show_output=show)
+            self.assertNotIsInstance(cm.exception, errors.NotFoundError)
+            self.assertEqual(cm.exception.details["exitCode"], 3)
+            if show:
+                self.assertIn("glia: error: an inner tool failed", out.getvalue())
+
     def test_failed_run(self):
         run = self.exp.submit(self.glia.ScriptRunConfig(self.src, "train.py", arguments=["--fail"]))
         with self.assertRaises(errors.RunFailedError) as cm:
