@@ -43,6 +43,18 @@ def _read_remote(root):
     return remote if isinstance(remote, dict) else None
 
 
+def _is_workspace_config(path):
+    """Whether a plain ``config.json`` met on the way up is a workspace config (Glia's or
+    Azure's keys), not some other program's settings, which the search passes by."""
+    try:
+        with open(path) as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and any(
+        k in config for k in ("glia_workspace", "glia_server") + _AZURE_KEYS)
+
+
 def _connected_to(folder, url, workspace):
     """True when ``folder`` is a connected folder of the workspace ``workspace`` at ``url``."""
     remote = _read_remote(folder)
@@ -92,7 +104,8 @@ class Workspace(object):
         """Finds the workspace as Azure's ``Workspace.from_config`` finds config.json:
         ``$GLIA_WORKSPACE`` (when no ``path`` is given); else, from ``path`` (a folder or a
         config file; default the current folder) upward, the first folder that holds ``.glia/``
-        or a ``config.json`` in it, ``.azureml/`` or ``aml_config/``. A config.json holds
+        or a ``config.json`` in it, ``.azureml/`` or ``aml_config/`` (a plain ``config.json``
+        without Glia's or Azure's keys is another program's and passed by). A config.json holds
         ``{"glia_workspace": DIR}`` (relative to the file's folder) or ``{"glia_server": URL,
         "workspace": NAME}`` (the token from ``$GLIA_TOKEN``)."""
         if auth is not None:
@@ -112,7 +125,8 @@ class Workspace(object):
                 return cls(folder)
             for name in names:
                 candidate = os.path.join(folder, name)
-                if os.path.isfile(candidate):
+                if os.path.isfile(candidate) and (name != "config.json"
+                                                  or _is_workspace_config(candidate)):
                     return cls._from_config_file(candidate)
             parent = os.path.dirname(folder)
             if parent == folder:
