@@ -82,6 +82,32 @@ class TestInteractive(WorkspaceCase):
             run.log("x", 2)
         self.assertEqual(self.ws.get_run(run.id).get_metrics(), {"x": 2.0})
 
+    def test_logging_while_completing_loses_nothing(self):
+        # A thread logging while the run completes: every call that returned is in the run's
+        # history; the calls after the end are refused (ConflictError), none silently lost.
+        import threading
+        run = self.glia.Experiment(self.ws, "racing").start_logging()
+        acked = []
+
+        def spam():
+            i = 0
+            while True:
+                try:
+                    run.log("n", i)
+                except errors.ConflictError:
+                    return
+                acked.append(i)
+                i += 1
+        t = threading.Thread(target=spam)
+        t.start()
+        time.sleep(0.3)
+        run.complete()
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        got = self.ws.get_run(run.id)
+        self.assertEqual(got.get_status(), "Completed")
+        self.assertEqual(len(got.get_metrics()["n"]), len(acked))
+
     def test_process_dies_without_completing(self):
         p = child("""
             import os, glia

@@ -322,12 +322,21 @@ class RunHistory(object):
                                               type=type, status=status))
         return out
 
+    def _end_interactive(self, line):
+        """Ends the interactive run logged from this process (``complete``, ``fail MESSAGE``,
+        ``cancel``). Logging is refused first, under the run's lock, so every log call that
+        returned is in the tracking file before the tracker's final read, and none after."""
+        self._tracker.check_owner()
+        with self._lock:
+            if self._not_loggable is None:
+                self._not_loggable = "run %s has ended: logging to it is refused" % self.id
+        self._tracker.end(line)
+
     def cancel(self):
         """Cancels the run (``glia job cancel``; an interactive run logged from this process
         ends Canceled)."""
         if self._tracker is not None:
-            self._tracker.end("cancel")
-            self._not_loggable = "run %s has ended: logging to it is refused" % self.id
+            self._end_interactive("cancel")
             return
         ws = self._require_ws("cancel")
         ws._cli.run(["job", "cancel", self.id])
@@ -385,15 +394,19 @@ class _Tracker(object):
             except (OSError, ValueError):
                 pass
 
-    def end(self, line):
-        """Writes ``line`` (complete | fail MESSAGE | cancel), closes stdin and waits for the
-        run's end to be recorded. Only the first call acts; ConflictError in another process
-        than the one that started the run."""
+    def check_owner(self):
+        """ConflictError in another process than the one that started the run."""
         if os.getpid() != self.owner:
             from .errors import ConflictError
             raise ConflictError("the interactive run is tracked by process %d, which started "
                                 "it: end it there (this is process %d, a fork of it)"
                                 % (self.owner, os.getpid()))
+
+    def end(self, line):
+        """Writes ``line`` (complete | fail MESSAGE | cancel), closes stdin and waits for the
+        run's end to be recorded. Only the first call acts; ConflictError in another process
+        than the one that started the run."""
+        self.check_owner()
         with self._lock:
             if self.ended:
                 return
@@ -483,9 +496,9 @@ def _end_context_run(run):
         return  # (a forked child's exit does not end its parent's run)
     try:
         if _failed_by_exception:
-            run._tracker.end("fail " + _failed_by_exception[-1])
+            run._end_interactive("fail " + _failed_by_exception[-1])
         else:
-            run._tracker.end("complete")
+            run._end_interactive("complete")
     except GliaError as e:
         sys.stderr.write("glia: the run %s could not be ended: %s\n" % (run.id, e))
 
