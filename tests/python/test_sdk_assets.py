@@ -3,6 +3,7 @@ workspace, each checked against what the CLI then shows."""
 
 import json
 import os
+import tempfile
 import unittest
 
 from sdk_fixture import WorkspaceCase, glia
@@ -108,6 +109,32 @@ class TestEnvironment(WorkspaceCase):
             g.Environment.get(self.ws, "keras-env", version=5)
         with self.assertRaises(errors.NotFoundError):
             g.Environment.from_conda_specification("x", os.path.join(self.tmp, "none.yml"))
+
+    def test_a_fetched_environment_registers_with_its_packages(self):
+        # Environment.get, changed, registered again: the new version keeps the conda/pip spec
+        # of the one fetched (it was registered without it: no packages).
+        g = self.glia
+        for kind, text in (("conda", "dependencies:\n  - python=3.11\n  - pip:\n"
+                                     "    - requests\n"),
+                           ("pip", "requests\n")):
+            path = os.path.join(self.tmp, "spec-" + kind)
+            with open(path, "w") as f:
+                f.write(text)
+            name = "fetched-" + kind
+            if kind == "conda":
+                g.Environment.from_conda_specification(name, path).register(self.ws)
+            else:
+                g.Environment.from_pip_requirements(name, path).register(self.ws)
+            got = g.Environment.get(self.ws, name)
+            got.docker.base_image = "example/image:1"
+            got.register(self.ws)
+            self.assertEqual(got.version, 2)
+            shown = show(self.root, "environment", "show", "%s:2" % name)
+            self.assertEqual(shown["source_kind"], kind)
+            self.assertEqual(shown["spec"]["pip"], ["requests"])
+            self.assertEqual(shown["image"], "example/image:1")
+        self.assertEqual([n for n in os.listdir(tempfile.gettempdir())
+                          if n.startswith("glia-env-")], [])
 
     def test_pip_and_refusals(self):
         g = self.glia
