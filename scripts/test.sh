@@ -7,6 +7,7 @@ bash scripts/install-keras.sh
 bash scripts/install-mlflow.sh
 bash scripts/install-schemathesis.sh
 bash scripts/install-selenium.sh
+bash scripts/install-notebook.sh
 bash scripts/build.sh -DGLIA_WERROR=ON
 cd build
 ctest --output-on-failure --parallel "$(nproc)" --timeout 600

@@ -248,19 +248,26 @@ R=$(g endpoint invoke py-svc --request-file sample.json)
 [ "$(field '["files"]' <<<"$R")" = "['model.keras']" ] || fail "Model.get_model_path: $R"
 g endpoint logs py-svc | grep -q "init: model files" || fail "the script's output is not in the endpoint log"
 # In a registered environment (built by create, its pip output shown): the script runs on the
-# environment's interpreter and imports what it installed.
-printf 'six==1.17.0\n' >req.txt
-g environment create --name scoring-env --pip-requirements req.txt >/dev/null
+# environment's interpreter, imports what it installed and gets its conda `variables:` (as
+# KERAS_BACKEND=jax for the seed's score.py; they were left out before).
+cat >env.yml <<'YML'
+dependencies:
+  - pip:
+      - six==1.17.0
+variables:
+  SCORING_COLOUR: blue
+YML
+g environment create --name scoring-env --conda-file env.yml >/dev/null
 mkdir -p score-env
 cat >score-env/score.py <<'PY'
-import json, sys
+import json, os, sys
 import six
 
 def init():
     pass
 
 def run(raw_data):
-    return {"six": six.__version__, "prefix": sys.prefix}
+    return {"six": six.__version__, "prefix": sys.prefix, "colour": os.environ.get("SCORING_COLOUR")}
 PY
 OUT=$(g endpoint create --name env-svc --model mnist:2 --scoring-script score.py --code score-env \
   --environment scoring-env@latest -o json 2>"$WORK/build.err")
@@ -268,9 +275,20 @@ OUT=$(g endpoint create --name env-svc --model mnist:2 --scoring-script score.py
 R=$(g endpoint invoke env-svc --request-file one.json)
 [ "$(field '["six"]' <<<"$R")" = 1.17.0 ] || fail "the environment's package: $R"
 [[ "$(field '["prefix"]' <<<"$R")" == "$WS/.glia/envs/"* ]] || fail "not the environment's interpreter: $R"
+[ "$(field '["colour"]' <<<"$R")" = blue ] || fail "the environment's conda variables: $R"
 g endpoint delete env-svc >/dev/null
 expect_fail_code 3 g endpoint create --name py-bad --model mnist:2 --scoring-script missing.py --code score
 g endpoint delete py-svc >/dev/null
+# Regression: the workers' interpreter is `python3` on their own PATH, not the agent's. An agent
+# started where another python3 comes first (a pyenv shim) ran that one, which then loaded the
+# wrong standard library; here a python3 that cannot score comes first on the agent's PATH.
+stop_agents
+mkdir -p fakebin
+printf '#!/bin/sh\necho "not the workers python3" >&2\nexit 3\n' >fakebin/python3
+chmod +x fakebin/python3
+OUT=$(PATH="$WORK/fakebin:$PATH" g endpoint create --name path-svc --model mnist:2 --scoring-script score.py --code score -o json)
+[ "$(field '["state"]' <<<"$OUT")" = Healthy ] || fail "the agent's PATH chose the workers' python3: $OUT"
+g endpoint delete path-svc >/dev/null
 
 # Logs, then delete: the process stops, the port closes, the record goes.
 g endpoint logs svc --access --tail 3 | grep -q "POST /score" || fail "access log"

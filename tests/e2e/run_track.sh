@@ -182,10 +182,16 @@ expect_fail_code 2 "$GLIA" -w "$WORK/ws" python-path
 serve_with_token "$WORK/srv"
 export GLIA_TOKEN=$TOKEN
 "$GLIA" workspace connect "http://127.0.0.1:$PORT" "$WORK/remote" >/dev/null
-track "$WORK/remote" --experiment remote-nb --tag where=remote
+track "$WORK/remote" --experiment remote-nb --tag where=remote --work-dir "$WORK/nb"
 case $TFILE in "$WORK/remote/"*) ;; *) fail "remote tracking file not in the connected folder: $TFILE" ;; esac
 for v in 3 2 1; do metric "$TFILE" loss "$v"; done
+printf '{"kind":"image","name":"chart","path":"chart.png"}\n' >>"$TFILE"
 end_track complete
+"$GLIA" -w "$WORK/srv" run show "$RUN" -o json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["tags"] == {"where": "remote"}, j["tags"]
+assert [i["name"] for i in j.get("images", [])] == ["chart"], j.get("images")' || fail "remote: tags/image"
 [ "$(field "$WORK/srv" "$RUN" status)" = Completed ] || fail "remote: not Completed"
 [ "$(field "$WORK/srv" "$RUN" job_type)" = interactive ] || fail "remote: job_type"
 "$GLIA" -w "$WORK/srv" run metrics "$RUN" -o json --columns | grep -q '"loss":{"step":\[0,1,2\],"value":\[3,2,1\]' ||

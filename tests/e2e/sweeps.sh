@@ -83,6 +83,14 @@ grep -q "bandit" <<<"$ERR" || fail "an early-terminated trial's error does not n
 [ "$("$GLIA" -w "$WS" job list --parent "$SWEEP" -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 ] \
   || fail "job list --parent"
 [ "$(run_field "$WS" "${SWEEP}_1" parent)" = "$SWEEP" ] || fail "a trial's parent"
+# Listings tell sweeps and trials apart: job_type on every run, parent on a trial.
+"$GLIA" -w "$WS" job list -o json | SWEEP=$SWEEP python3 -c '
+import json, os, sys
+runs = {r["id"]: r for r in json.load(sys.stdin)}
+sweep = os.environ["SWEEP"]
+assert runs[sweep]["job_type"] == "sweep" and "parent" not in runs[sweep], runs[sweep]
+assert runs[sweep + "_1"]["job_type"] == "command" and runs[sweep + "_1"]["parent"] == sweep, runs[sweep + "_1"]
+' || fail "job list -o json: job_type and parent"
 [ "$(run_field "$WS" "${SWEEP}_1" command)" = "python3 trial.py 0.1 6 0.4" ] \
   || fail "trial command: $(run_field "$WS" "${SWEEP}_1" command)"
 "$GLIA" -w "$WS" job show "${SWEEP}_0" -o json | python3 -c '

@@ -34,7 +34,8 @@ class TestTable(unittest.TestCase):
         self.assertTrue(issubclass(errors.PermissionDeniedError, PermissionError))
 
     def test_kinds_match_docs_errors_md(self):
-        doc = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "errors.md")).read()
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "errors.md")) as f:
+            doc = f.read()
         for code in range(1, 10):
             e = errors.error_for_exit_code(code, "m")
             self.assertIn("| `%s` | " % e.kind, doc)
@@ -79,6 +80,15 @@ class TestFromTheCli(WorkspaceCase):
         os.chmod(ro, stat.S_IRUSR | stat.S_IXUSR)
         with self.assertRaises(errors.PermissionDeniedError):
             Cli().run(["workspace", "init", os.path.join(ro, "ws")])
+
+    def test_streamed_command_error(self):
+        # wait_for_completion follows `glia job stream`: its error line is the exception
+        ghost = self.glia.Run._handle(self.ws, "ghost_run_1")
+        with self.assertRaises(errors.NotFoundError) as cm:
+            ghost.wait_for_completion()
+        self.assertIn("ghost_run_1", str(cm.exception))
+        with self.assertRaises(errors.NotFoundError):
+            ghost.get_metrics()
 
     def test_missing_binary(self):
         old = os.environ["GLIA_BIN"]

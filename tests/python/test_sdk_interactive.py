@@ -62,6 +62,29 @@ class TestInteractive(WorkspaceCase):
         self.assertIn(run.id, [r.id for r in exp.get_runs()])
         run.complete()  # a second end does nothing
 
+    def test_non_finite_values(self):
+        import math
+        run = self.glia.Experiment(self.ws, "notebook-nan").start_logging()
+        run.log_list("odd", [float("nan"), float("inf"), -float("inf"), 1.5])
+        run.complete()
+        odd = self.ws.get_run(run.id).get_metrics()["odd"]
+        # the CLI's JSON writes every non-finite value as null: they come back as NaN
+        self.assertEqual(len(odd), 4)
+        self.assertTrue(all(math.isnan(v) for v in odd[:3]), odd)
+        self.assertEqual(odd[3], 1.5)
+
+    def test_tables(self):
+        run = self.glia.Experiment(self.ws, "notebook-table").start_logging()
+        run.log_row("Y over X", x=1, y=0.5)
+        run.log_row("Y over X", x=2, y=0.25)
+        run.log_table("t", {"value": [1, 2], "name": ["a", "b"]})
+        run.log("plain", 3)
+        run.complete()
+        got = self.ws.get_run(run.id).get_metrics()
+        self.assertEqual(got["Y over X"], {"x": [1, 2], "y": [0.5, 0.25]})
+        self.assertEqual(got["t"], {"value": [1, 2], "name": ["a", "b"]})
+        self.assertEqual(got["plain"], 3.0)
+
     def test_fail_cancel_and_with(self):
         g = self.glia
         exp = g.Experiment(self.ws, "notebook-ends")
@@ -126,6 +149,28 @@ class TestInteractive(WorkspaceCase):
         self.assertEqual(d["status"], "Failed")
         self.assertIn("without completing", d["error"]["error"]["message"])
         self.assertEqual(self.ws.get_run(run_id).get_metrics(), {"x": 1.0})
+
+    def test_forked_child_logs_and_does_not_end_the_run(self):
+        p = child("""
+            import os, sys, time
+            from glia import Run
+            run = Run.get_context()
+            pid = os.fork()
+            if pid == 0:
+                run.log("from_child", 1)
+                # an exception ending the child runs its atexit: it must not fail the run
+                raise RuntimeError("child ends on an exception")
+            os.waitpid(pid, 0)
+            time.sleep(0.5)
+            from glia import Workspace
+            assert Workspace.from_config().get_run(run.id).get_status() == "Running"
+            run.log("from_parent", 2)
+            print(run.id)
+            """, self.root, GLIA_EXPERIMENT_NAME="forked")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run = self.ws.get_run(p.stdout.strip())
+        self.assertEqual(run.get_status(), "Completed")
+        self.assertEqual(run.get_metrics(), {"from_child": 1.0, "from_parent": 2.0})
 
     def test_get_context_in_a_workspace_is_online(self):
         folder = os.path.join(self.root, "notebooks")

@@ -85,6 +85,7 @@ class TestSubmit(WorkspaceCase):
 
     def test_metrics(self):
         self.assertEqual(self.r.get_metrics(), {"loss": [1.0, 0.5, 1.0 / 3], "acc": 0.5})
+        self.assertIs(type(self.r.get_metrics()["loss"][0]), float)  # 1.0, not 1
         self.assertEqual(self.r.get_metrics("acc"), {"acc": 0.5})
         self.assertEqual(self.r.get_metrics(name="loss"), {"loss": [1.0, 0.5, 1.0 / 3]})
         # a name the run never logged: nothing, as Azure's (and the in-process run's) filter
@@ -294,6 +295,30 @@ class TestSubmit(WorkspaceCase):
         same = g.ScriptRunConfig(self.src, "train.py", arguments=[
             "--a", ds.as_named_input("x").as_mount(), "--b", ds.as_named_input("x").as_mount()])
         self.assertEqual(list(same._glia_job(self.exp)["inputs"]), ["x"])
+
+    def test_run_class_of_the_config(self):
+        g = self.glia
+
+        class MyRun(g.Run):
+            pass
+
+        class Config(object):
+            _glia_run_class = MyRun
+
+            def __init__(self, src):
+                self.inner = g.ScriptRunConfig(src, "train.py")
+
+            def _glia_job(self, experiment):
+                job = self.inner._glia_job(experiment)
+                job["display_name"] = "custom class"
+                return job
+
+        run = self.exp.submit(Config(self.src))
+        self.assertIs(type(run), MyRun)
+        self.assertEqual(run.display_name, "custom class")
+        self.assertEqual(run.wait_for_completion()["status"], "Completed")
+        self.assertEqual((self.exp.id, self.exp.name), ("sdk-runs", "sdk-runs"))
+        self.assertIs(self.exp.workspace, self.ws)
 
     def test_script_run_config_refusals(self):
         g = self.glia

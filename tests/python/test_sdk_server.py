@@ -54,6 +54,9 @@ class TestServerWorkspace(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(home).st_mode), 0o700)
         with open(os.path.join(ws.root, ".glia", "config.json")) as f:
             self.assertEqual(json.load(f)["remote"]["url"], self.server.url)
+        argv = ws._cli.argv(["job", "list"])
+        self.assertNotIn(self.server.ann, " ".join(argv))  # never on a command line
+        self.assertEqual(ws._cli.env()["GLIA_TOKEN"], self.server.ann)  # in the environment
         for folder, _, files in os.walk(os.path.dirname(home)):
             for name in files:
                 with open(os.path.join(folder, name), "rb") as f:
@@ -118,6 +121,24 @@ class TestServerWorkspace(unittest.TestCase):
         self.assertEqual(got.get_metrics(), {"before": 1.0, "after": 2.0})
         leftovers = [n for n in os.listdir(os.path.dirname(ws.root)) if n.startswith(".")]
         self.assertEqual(leftovers, [])
+
+    def test_interactive_run_on_the_server(self):
+        from sdk_fixture import has_command
+        if not has_command("run", "track"):
+            self.skipTest("this glia has no `run track` (branch h1-cli)")
+        ws = glia.Workspace.from_server(self.server.url, self.server.ann, workspace="srv")
+        run = glia.Experiment(ws, "remote-notebook").start_logging(display_name="from python")
+        for i in range(3):
+            run.log("loss", float(i))
+        run.complete()
+        got = ws.get_run(run.id)
+        self.assertEqual(got.get_status(), "Completed")
+        self.assertEqual(got.type, "interactive")
+        self.assertEqual(got.get_metrics(), {"loss": [0.0, 1.0, 2.0]})
+        shown = json.loads(subprocess.run([glia_bin(), "-w", self.server.root, "run", "metrics",
+                                           run.id, "-o", "json", "--columns"],
+                                          stdout=subprocess.PIPE, check=True).stdout)
+        self.assertEqual(shown["loss"]["value"], [0.0, 1.0, 2.0])
 
     def test_refusals(self):
         # a reader may read but not submit: permission_denied (exit 5)

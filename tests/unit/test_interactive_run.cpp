@@ -211,7 +211,7 @@ TEST(MetricColumns, CompactColumnsThatParseBack) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<std::pair<std::string, std::vector<MetricPoint>>> series = {
-      {"loss", {{"loss", 0, 0.1, 1700000000.25}, {"loss", 1, nan, 1700000001.5}}},
+      {"loss", {{"loss", 0, 0.1, 1700000000.25}, {"loss", 1, nan, 1700000001.2345678}}},
       {"odd \"name\"\n", {{"x", -3, -inf, 2.0}}},
       {"shadowed", {{"shadowed", 0, 1.0, 1.0}}},
   };
@@ -224,7 +224,8 @@ TEST(MetricColumns, CompactColumnsThatParseBack) {
   EXPECT_EQ(j["loss"]["step"], nlohmann::json({0, 1}));
   EXPECT_EQ(j["loss"]["value"][0].get<double>(), 0.1);  // exact
   EXPECT_TRUE(j["loss"]["value"][1].is_null());
-  EXPECT_EQ(j["loss"]["wall_time"][1].get<double>(), 1700000001.5);
+  EXPECT_EQ(j["loss"]["wall_time"][0].get<double>(), 1700000000.25);
+  EXPECT_EQ(j["loss"]["wall_time"][1].get<double>(), 1700000001.2345678);  // exact
   EXPECT_TRUE(j["odd \"name\"\n"]["value"][0].is_null());
   EXPECT_EQ(j["odd \"name\"\n"]["step"][0], -3);
   EXPECT_EQ(j["shadowed"], nlohmann::json({{"a", {1, nullptr}}, {"b", {nullptr, "x"}}}));

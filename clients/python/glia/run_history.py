@@ -26,7 +26,19 @@ _ENDED = ("Completed", "Failed", "Canceled", "NotResponding")
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def _number(v):
+_SERIES_KEYS = {"step", "value", "wall_time"}
+
+
+def _metric_value(v):
+    """A metric value of the CLI's JSON: a number; null is a non-finite value (JSON has none,
+    the CLI writes NaN and the infinities as null), returned as NaN; the protocol's strings
+    "NaN", "Infinity", "-Infinity" as floats."""
+    if type(v) is float:
+        return v
+    if v is None:
+        return math.nan
+    if type(v) is int:
+        return float(v)  # the store keeps doubles; JSON may print 1.0 as 1
     if type(v) is str:
         return _NON_FINITE.get(v, v)
     return v
@@ -214,9 +226,15 @@ class RunHistory(object):
         args = ["run", "metrics", self.id]
         if name is not None:
             args += ["--name", name]
+        tables = {}
         try:
             data = ws._cli.json(args + ["--columns"])
-            series = {n: [_number(v) for v in s.get("value", [])] for n, s in data.items()}
+            series = {}
+            for n, columns in data.items():
+                if isinstance(columns, dict) and set(columns) == _SERIES_KEYS:
+                    series[n] = [_metric_value(v) for v in columns["value"]]
+                else:  # a log_row table: {column: [cells]}
+                    tables[n] = columns
         except NotFoundError:
             if name is None:
                 raise
@@ -229,8 +247,10 @@ class RunHistory(object):
                 raise
             # a glia without --columns: the list-of-points shape
             data = ws._cli.json(args)
-            series = {n: [_number(p.get("value")) for p in points] for n, points in data.items()}
+            series = {n: [_metric_value(p.get("value")) for p in points]
+                      for n, points in data.items()}
         out = {n: (v[0] if len(v) == 1 else v) for n, v in series.items() if v}
+        out.update(tables)
         if recursive:
             nested = {self.id: out}
             for child in self.get_children():
@@ -405,7 +425,8 @@ class _Tracker(object):
     def end(self, line):
         """Writes ``line`` (complete | fail MESSAGE | cancel), closes stdin and waits for the
         run's end to be recorded. Only the first call acts; ConflictError in another process
-        than the one that started the run."""
+        than the one that started the run (a forked child, which may log to the same tracking
+        file, never ends the run)."""
         self.check_owner()
         with self._lock:
             if self.ended:

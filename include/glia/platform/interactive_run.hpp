@@ -113,8 +113,9 @@ TrackerState tracker_state(
     const std::function<bool(const std::filesystem::path&)>& same_workspace);
 
 /// Ends Failed every active interactive run of this workspace whose tracker on this machine is
-/// gone, saying so in its error. Returns how many it ended. Errors are reported on stderr, never
-/// thrown (it runs beside other work: the agent's housekeeping, a command's start).
+/// gone, saying so in its error. Returns how many it ended. A failure to list the runs is
+/// thrown (the command that asked fails with it); a run that cannot be ended now is reported on
+/// stderr and left for the next reconciliation.
 int reconcile_interactive_runs(Workspace& ws);
 
 }  // namespace glia::platform

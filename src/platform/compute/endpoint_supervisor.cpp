@@ -93,6 +93,22 @@ std::vector<pid_t> processes_serving(const std::string& config) {
   return out;
 }
 
+// `python3` as the scoring workers' own PATH finds it. Left as a bare name, the endpoint process
+// would look it up on the agent's PATH instead (posix_spawnp searches the caller's), where a pyenv
+// shim's interpreter may come first and then load another prefix's standard library.
+std::string python_on(const std::string& path) {
+  for (size_t start = 0; start <= path.size();) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) {
+      const fs::path candidate = fs::path(path.substr(start, end - start)) / "python3";
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+    start = end + 1;
+  }
+  return "python3";
+}
+
 bool same_status(const EndpointStatus& a, const EndpointStatus& b) {
   return a.state == b.state && a.reason == b.reason && a.port == b.port &&
          a.served_generation == b.served_generation &&
@@ -356,10 +372,12 @@ void EndpointSupervisor::write_config(const EndpointRecord& e, int64_t port,
                                              " is not built (glia environment build " +
                                              e.settings.environment + ")");
       c.python = (*venv / "bin" / "python").string();
-      c.env["VIRTUAL_ENV"] = venv->string();
-      path = (*venv / "bin").string() + ":" + path;
+      // The environment's conda `variables:` too (docs/endpoints.md), as a job of it gets them.
+      for (const auto& [k, v] : environment_variables_for(env, *venv, path)) c.env[k] = v;
+      path = c.env["PATH"];
     }
     c.env["PATH"] = path;
+    if (e.settings.environment.empty()) c.python = python_on(path);
     std::string pythonpath = options_.python_dir.string();
     if (!options_.azureml_shim_dir.empty()) pythonpath += ":" + options_.azureml_shim_dir.string();
     c.env["PYTHONPATH"] = pythonpath;

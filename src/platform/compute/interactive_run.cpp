@@ -184,38 +184,33 @@ TrackerState tracker_state(
 }
 
 int reconcile_interactive_runs(Workspace& ws) {
+  RunFilter f;
+  f.any_status = active_statuses();
+  f.limit = 100000;
+  const MachineId here = MachineId::current();
+  const auto stat = [](pid_t pid) -> std::optional<std::pair<char, int64_t>> {
+    const auto s = compute::process_stat(pid);
+    if (!s) return std::nullopt;
+    return std::make_pair(s->state, s->start_ticks);
+  };
+  const auto same_workspace = [&ws](const fs::path& folder) {
+    std::error_code ec;
+    return folder == ws.root() || fs::equivalent(folder, ws.root(), ec);
+  };
   int n = 0;
-  try {
-    RunFilter f;
-    f.any_status = active_statuses();
-    f.limit = 100000;
-    const MachineId here = MachineId::current();
-    const auto stat = [](pid_t pid) -> std::optional<std::pair<char, int64_t>> {
-      const auto s = compute::process_stat(pid);
-      if (!s) return std::nullopt;
-      return std::make_pair(s->state, s->start_ticks);
-    };
-    const auto same_workspace = [&ws](const fs::path& folder) {
-      std::error_code ec;
-      return folder == ws.root() || fs::equivalent(folder, ws.root(), ec);
-    };
-    for (const RunRecord& r : ws.store().list_runs(f)) {
-      if (r.job_type != kInteractiveJobType) continue;
-      if (tracker_state(r, here, stat, same_workspace) != TrackerState::Gone) continue;
-      const std::string why = "its tracker (glia run track, pid " + property(r, kTrackerPid) +
-                              " on " + property(r, kTrackerHost) + ") ended without ending the run";
-      try {
-        compute::append_system_log(ws.root(), r.id, why);
-        compute::finish_run(ws, r.id, RunStatus::Failed, std::nullopt, why);
-        ++n;
-      } catch (const std::exception& e) {  // the next reconciliation tries again
-        std::fprintf(stderr, "glia: ending run %s, whose tracker is gone: %s\n", r.id.c_str(),
-                     e.what());
-      }
+  for (const RunRecord& r : ws.store().list_runs(f)) {
+    if (r.job_type != kInteractiveJobType) continue;
+    if (tracker_state(r, here, stat, same_workspace) != TrackerState::Gone) continue;
+    const std::string why = "its tracker (glia run track, pid " + property(r, kTrackerPid) +
+                            " on " + property(r, kTrackerHost) + ") ended without ending the run";
+    try {
+      compute::append_system_log(ws.root(), r.id, why);
+      compute::finish_run(ws, r.id, RunStatus::Failed, std::nullopt, why);
+      ++n;
+    } catch (const std::exception& e) {  // the next reconciliation tries again
+      std::fprintf(stderr, "glia: ending run %s, whose tracker is gone: %s\n", r.id.c_str(),
+                   e.what());
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "glia: looking for interactive runs whose tracker is gone: %s\n",
-                 e.what());
   }
   return n;
 }

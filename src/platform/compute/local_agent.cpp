@@ -16,6 +16,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -113,14 +114,18 @@ class Agent {
     }
     try {
       housekeeping_ = std::async(std::launch::async, [root = ws_.root()] {
+        std::optional<Workspace> own;
         try {
-          Workspace own = Workspace::open(root);
-          if (compute::ensure_reserve(root) && compute::recover_kept_runs(own) > 0)
+          own.emplace(Workspace::open(root));
+          if (compute::ensure_reserve(root) && compute::recover_kept_runs(*own) > 0)
             std::fprintf(stderr, "glia agent: stored what ended runs had kept\n");
-          // Interactive runs whose `glia run track` process is gone: ended Failed.
-          reconcile_interactive_runs(own);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "glia agent: storing kept runs: %s\n", e.what());
+        }
+        try {  // interactive runs whose `glia run track` process is gone: ended Failed
+          if (own) reconcile_interactive_runs(*own);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "glia agent: interactive runs: %s\n", e.what());
         }
       });
     } catch (const std::system_error& e) {  // no thread to be had now: the next pass

@@ -22,6 +22,10 @@ nlohmann::json run_json(const RunRecord& r) {
   if (r.pid) j["pid"] = *r.pid;
   if (r.submitter_uid) j["submitted_by"] = {{"uid", *r.submitter_uid}, {"name", r.submitter_name}};
   if (!r.properties.empty()) j["properties"] = r.properties;
+  // What a run is (command, sweep, interactive; null for a program's own run) and, for a sweep's
+  // trial, its sweep: listings tell trials and sweeps apart with them.
+  j["job_type"] = r.job_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.job_type);
+  if (!r.parent_id.empty()) j["parent"] = r.parent_id;
   if (r.started_at) {
     const double end = r.ended_at.value_or(static_cast<double>(std::time(nullptr)));
     j["duration_seconds"] = end - *r.started_at;
@@ -73,9 +77,7 @@ nlohmann::json run_show_json(Workspace& ws, const std::string& id) {
     j["code_files"] = artifacts.manifest(r.code_snapshot).size();
   }
   if (r.timeout) j["timeout_seconds"] = *r.timeout;
-  j["job_type"] = r.job_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.job_type);
   if (!r.parent_id.empty()) {
-    j["parent"] = r.parent_id;
     const auto spec = nlohmann::json::parse(r.spec);
     if (spec.contains("sweep")) {
       j["trial_index"] = spec["sweep"].value("index", int64_t{0});

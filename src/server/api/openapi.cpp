@@ -41,10 +41,12 @@ json schemas() {
       {"pid", kInteger},
       {"submitted_by", object({{"uid", kInteger}, {"name", kString}}, {"uid", "name"})},
       {"properties", string_map()},
-      {"duration_seconds", kNumber}};
+      {"duration_seconds", kNumber},
+      {"job_type", nullable(kString)},
+      {"parent", kString}};
   const std::vector<std::string> run_required = {
-      "id",       "experiment", "display_name", "status", "created_at", "started_at",
-      "ended_at", "command",    "compute",      "tags",   "exit_code",  "error"};
+      "id",      "experiment", "display_name", "status",    "created_at", "started_at", "ended_at",
+      "command", "compute",    "tags",         "exit_code", "error",      "job_type"};
   s["RunStatus"] = {{"type", "string"},
                     {"enum",
                      {"NotStarted", "Queued", "Preparing", "Starting", "Running", "Finalizing",
@@ -72,13 +74,11 @@ json schemas() {
   detail["code_snapshot"] = kString;
   detail["code_files"] = kInteger;
   detail["timeout_seconds"] = kNumber;
-  detail["job_type"] = nullable(kString);
-  detail["parent"] = kString;
   detail["trial_index"] = kInteger;
   detail["parameters"] = {{"type", "object"}};
   detail["sweep"] = ref("Sweep");
   std::vector<std::string> detail_required = run_required;
-  for (const char* k : {"history", "metrics", "files", "job_type"}) detail_required.push_back(k);
+  for (const char* k : {"history", "metrics", "files"}) detail_required.push_back(k);
   s["RunDetail"] = object(detail, detail_required);
   s["Sweep"] =
       object({{"primary_metric", kString},

@@ -10,9 +10,6 @@ void add_webview_schemas(json& schemas) {
                                   {"description", "each metric's latest value (NaN: null)"},
                                   {"additionalProperties", nullable(kNumber)}};
   run["properties"]["params"] = string_map();
-  run["properties"]["job_type"] = nullable(kString);
-  run["properties"]["parent"] = {{"type", "string"}, {"description", "a sweep trial's sweep"}};
-  run["required"].push_back("job_type");
   run["required"].push_back("metrics");
   run["required"].push_back("params");
   schemas["SearchedRun"] = run;

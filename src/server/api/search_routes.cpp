@@ -93,11 +93,8 @@ http::Response search_runs(ServerContext& context, http::Request& r) {
   const int64_t total = store.count_runs(q);
   nlohmann::json runs = nlohmann::json::array();
   for (const platform::SearchedRun& found : page.runs) {
+    // job_type and parent (in run_json): a sweep links to its sweep view, a trial to its sweep.
     nlohmann::json run = platform::run_json(found.run);
-    // What the table marks: a sweep links to its sweep view, a trial to its sweep.
-    run["job_type"] =
-        found.run.job_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(found.run.job_type);
-    if (!found.run.parent_id.empty()) run["parent"] = found.run.parent_id;
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto& [name, point] : store.latest_metrics(found.run.id))
       metrics[name] = point.value;
