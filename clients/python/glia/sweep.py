@@ -282,12 +282,14 @@ class HyperDriveRun(_Run):
         return {t["id"]: self._hyperparameters(sweep, t) for t in trials}
 
     def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
-        """{trial run id: that trial's metrics} (as Azure's HyperDriveRun.get_metrics)."""
-        for flag, value in (("recursive", recursive), ("run_type", run_type),
-                            ("populate", populate)):
+        """{trial run id: that trial's metrics} (as Azure's HyperDriveRun.get_metrics);
+        ``recursive``: the sweep's own metrics too, under its id (glia.Run's recursive)."""
+        for flag, value in (("run_type", run_type), ("populate", populate)):
             if value:
                 raise _unavailable("HyperDriveRun.get_metrics(%s=...)" % flag,
                                    "the trials' metrics are returned per trial already")
+        if recursive:
+            return self._history_metrics(name, recursive=True)
         out = {}
         for t in sorted(self._trials()[1], key=lambda t: t.get("index", 0)):
             out[t["id"]] = self._child(t["id"]).get_metrics(name)
