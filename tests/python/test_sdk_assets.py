@@ -3,6 +3,7 @@ workspace, each checked against what the CLI then shows."""
 
 import json
 import os
+import shutil
 import tempfile
 import unittest
 
@@ -66,6 +67,26 @@ class TestDataset(WorkspaceCase):
         with self.assertRaises(errors.ConflictError):
             reg.download(target)
         self.assertEqual(sorted(reg.download(target, overwrite=True)), sorted(got))
+        # no target_path: a new temporary folder, as Azure's (not the current folder)
+        here = os.path.join(self.tmp, "cwd-of-download")
+        os.makedirs(here)
+        cwd = os.getcwd()
+        os.chdir(here)
+        try:
+            tmp_got = reg.download()
+        finally:
+            os.chdir(cwd)
+        self.assertEqual(os.listdir(here), [])
+        folder = os.path.dirname(tmp_got[0][:-len(os.path.relpath(got[0], target))])
+        self.assertEqual(os.path.dirname(folder), tempfile.gettempdir())
+        self.assertEqual(sorted(tmp_got), sorted(os.path.join(folder, os.path.relpath(p, target))
+                                                 for p in got))
+        for p in tmp_got:
+            self.assertTrue(os.path.isfile(p), p)
+        again = reg.download()
+        self.assertNotEqual(again[0], tmp_got[0])  # a fresh folder each time
+        for p in (tmp_got[0], again[0]):
+            shutil.rmtree(p[:-len(os.path.relpath(got[0], target))])
 
     def test_refusals(self):
         g = self.glia
