@@ -155,6 +155,27 @@ class HyperDriveConfigTest(unittest.TestCase):
                                     properties={"surprise": 1})._glia_sampling()
         self.assertIn("surprise", str(cm.exception))
 
+    def test_the_trial_command_is_shell_quoted(self):
+        # The trial's command runs under /bin/sh -c: a search-space key is one script argument
+        # however it is spelt (as Azure passes it), and a choice string the shell would split
+        # or expand (Glia substitutes values unquoted) is refused, not silently mangled.
+        import shlex
+        config = seed_config(hyperparameter_sampling=RandomParameterSampling(
+            {"--batch size": choice(25, 50), "--act;echo": choice("relu", "tanh")}))
+        words = shlex.split(config._glia_job(_Experiment())["trial"]["command"])
+        i = words.index("--batch size")
+        self.assertEqual(words[i + 1], "${{search_space.batch_size}}")
+        i = words.index("--act;echo")
+        self.assertEqual(words[i + 1], "${{search_space.act_echo}}")
+        sweep = {"_record": {"command": config._glia_job(_Experiment())["trial"]["command"]}}
+        trial = {"parameters": {"batch_size": 25, "act_echo": "relu"}}
+        self.assertEqual(glia.sweep.HyperDriveRun._hyperparameters(sweep, trial),
+                         {"--batch size": 25, "--act;echo": "relu"})
+        for bad in ("a b", "$HOME", "x;rm", "it's"):
+            with self.assertRaises(ValueError) as cm:
+                RandomParameterSampling({"--act": choice("relu", bad)})
+            self.assertIn(repr(bad), str(cm.exception))
+
     def test_resume_from(self):
         job = seed_config(resume_from=["sweep_1", "sweep_2"])._glia_job(_Experiment())
         self.assertEqual(job["resume_from"], ["sweep_1", "sweep_2"])

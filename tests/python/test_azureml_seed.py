@@ -506,6 +506,18 @@ class SeedNotebookTest(unittest.TestCase):
         live.log("loss", 0.25)
         live.complete()
         self.assertEqual(Run(exp, live.id).get_metrics()["loss"], 0.25)
+        # `with` on an interactive run: an exception ends it Failed (as glia's Run does), not
+        # Completed
+        with self.assertRaises(ZeroDivisionError):
+            with exp.start_logging() as live:
+                live.log("loss", 0.5)
+                1 / 0
+        self.assertEqual(Run(exp, live.id).get_status(), "Failed")
+        self.assertIn("ZeroDivisionError",
+                      Run(exp, live.id).get_details()["error"]["error"]["message"])
+        with exp.start_logging() as live:
+            live.log("loss", 0.125)
+        self.assertEqual(Run(exp, live.id).get_status(), "Completed")
 
     def test_5_what_glia_cannot_honour_is_refused(self):
         st = self.setup_cells()

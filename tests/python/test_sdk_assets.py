@@ -3,6 +3,8 @@ workspace, each checked against what the CLI then shows."""
 
 import json
 import os
+import shutil
+import tempfile
 import unittest
 
 from sdk_fixture import WorkspaceCase, glia
@@ -65,6 +67,26 @@ class TestDataset(WorkspaceCase):
         with self.assertRaises(errors.ConflictError):
             reg.download(target)
         self.assertEqual(sorted(reg.download(target, overwrite=True)), sorted(got))
+        # no target_path: a new temporary folder, as Azure's (not the current folder)
+        here = os.path.join(self.tmp, "cwd-of-download")
+        os.makedirs(here)
+        cwd = os.getcwd()
+        os.chdir(here)
+        try:
+            tmp_got = reg.download()
+        finally:
+            os.chdir(cwd)
+        self.assertEqual(os.listdir(here), [])
+        folder = os.path.dirname(tmp_got[0][:-len(os.path.relpath(got[0], target))])
+        self.assertEqual(os.path.dirname(folder), tempfile.gettempdir())
+        self.assertEqual(sorted(tmp_got), sorted(os.path.join(folder, os.path.relpath(p, target))
+                                                 for p in got))
+        for p in tmp_got:
+            self.assertTrue(os.path.isfile(p), p)
+        again = reg.download()
+        self.assertNotEqual(again[0], tmp_got[0])  # a fresh folder each time
+        for p in (tmp_got[0], again[0]):
+            shutil.rmtree(p[:-len(os.path.relpath(got[0], target))])
 
     def test_refusals(self):
         g = self.glia
@@ -108,6 +130,32 @@ class TestEnvironment(WorkspaceCase):
             g.Environment.get(self.ws, "keras-env", version=5)
         with self.assertRaises(errors.NotFoundError):
             g.Environment.from_conda_specification("x", os.path.join(self.tmp, "none.yml"))
+
+    def test_a_fetched_environment_registers_with_its_packages(self):
+        # Environment.get, changed, registered again: the new version keeps the conda/pip spec
+        # of the one fetched (it was registered without it: no packages).
+        g = self.glia
+        for kind, text in (("conda", "dependencies:\n  - python=3.11\n  - pip:\n"
+                                     "    - requests\n"),
+                           ("pip", "requests\n")):
+            path = os.path.join(self.tmp, "spec-" + kind)
+            with open(path, "w") as f:
+                f.write(text)
+            name = "fetched-" + kind
+            if kind == "conda":
+                g.Environment.from_conda_specification(name, path).register(self.ws)
+            else:
+                g.Environment.from_pip_requirements(name, path).register(self.ws)
+            got = g.Environment.get(self.ws, name)
+            got.docker.base_image = "example/image:1"
+            got.register(self.ws)
+            self.assertEqual(got.version, 2)
+            shown = show(self.root, "environment", "show", "%s:2" % name)
+            self.assertEqual(shown["source_kind"], kind)
+            self.assertEqual(shown["spec"]["pip"], ["requests"])
+            self.assertEqual(shown["image"], "example/image:1")
+        self.assertEqual([n for n in os.listdir(tempfile.gettempdir())
+                          if n.startswith("glia-env-")], [])
 
     def test_pip_and_refusals(self):
         g = self.glia

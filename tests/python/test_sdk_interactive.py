@@ -105,6 +105,32 @@ class TestInteractive(WorkspaceCase):
             run.log("x", 2)
         self.assertEqual(self.ws.get_run(run.id).get_metrics(), {"x": 2.0})
 
+    def test_logging_while_completing_loses_nothing(self):
+        # A thread logging while the run completes: every call that returned is in the run's
+        # history; the calls after the end are refused (ConflictError), none silently lost.
+        import threading
+        run = self.glia.Experiment(self.ws, "racing").start_logging()
+        acked = []
+
+        def spam():
+            i = 0
+            while True:
+                try:
+                    run.log("n", i)
+                except errors.ConflictError:
+                    return
+                acked.append(i)
+                i += 1
+        t = threading.Thread(target=spam)
+        t.start()
+        time.sleep(0.3)
+        run.complete()
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        got = self.ws.get_run(run.id)
+        self.assertEqual(got.get_status(), "Completed")
+        self.assertEqual(len(got.get_metrics()["n"]), len(acked))
+
     def test_process_dies_without_completing(self):
         p = child("""
             import os, glia
@@ -175,6 +201,60 @@ class TestInteractive(WorkspaceCase):
         self.assertEqual(d["status"], "Failed")
         self.assertEqual(d["experiment"], "Default")
         self.assertIn("bad cell", d["error"]["error"]["message"])
+
+    def test_forked_child_does_not_end_the_run(self):
+        # A forked child that ends normally runs the atexit handlers it inherited: it must
+        # not end its parent's run (Completed) while the parent goes on and fails.
+        folder = os.path.join(self.root, "notebooks")
+        os.makedirs(folder, exist_ok=True)
+        p = child("""
+            import os, sys
+            from glia import Run
+            run = Run.get_context()
+            print(run.id, flush=True)
+            pid = os.fork()
+            if pid == 0:
+                sys.exit(0)
+            os.waitpid(pid, 0)
+            run.log("after", 1)
+            raise RuntimeError("the parent fails")
+            """, folder)
+        self.assertNotEqual(p.returncode, 0)
+        run = self.ws.get_run(p.stdout.strip())
+        d = run.get_details()
+        self.assertEqual(d["status"], "Failed", d)
+        self.assertIn("the parent fails", d["error"]["error"]["message"])
+        self.assertEqual(run.get_metrics(), {"after": 1.0})
+
+    def test_forked_child_does_not_hold_the_run_open(self):
+        # A forked child (a worker that outlives its parent) must not keep the tracker's stdin
+        # open: the parent dying without completing ends the run Failed at once.
+        p = child("""
+            import os, time, glia
+            ws = glia.Workspace(%r)
+            run = glia.Experiment(ws, "forks").start_logging()
+            pid = os.fork()
+            if pid == 0:
+                null = os.open(os.devnull, os.O_RDWR)
+                os.dup2(null, 1)
+                os.dup2(null, 2)
+                time.sleep(60)
+                os._exit(0)
+            print(run.id, pid, flush=True)
+            os._exit(0)
+            """ % self.root, self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run_id, pid = p.stdout.split()
+        try:
+            deadline = time.time() + 20
+            while self.ws.get_run(run_id).get_status() == "Running" and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(self.ws.get_run(run_id).get_status(), "Failed")
+        finally:
+            try:
+                os.kill(int(pid), 9)
+            except OSError:
+                pass
 
     def test_python_path(self):
         if not has_command("python-path"):

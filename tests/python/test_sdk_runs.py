@@ -88,6 +88,12 @@ class TestSubmit(WorkspaceCase):
         self.assertIs(type(self.r.get_metrics()["loss"][0]), float)  # 1.0, not 1
         self.assertEqual(self.r.get_metrics("acc"), {"acc": 0.5})
         self.assertEqual(self.r.get_metrics(name="loss"), {"loss": [1.0, 0.5, 1.0 / 3]})
+        # a name the run never logged: nothing, as Azure's (and the in-process run's) filter
+        self.assertEqual(self.r.get_metrics("never-logged"), {})
+        # ...but a run that does not exist is still NotFoundError
+        gone = self.glia.Run._handle(self.ws, "no-such-run")
+        with self.assertRaises(errors.NotFoundError):
+            gone.get_metrics("acc")
 
     def test_files(self):
         names = self.r.get_file_names()
@@ -122,6 +128,16 @@ class TestSubmit(WorkspaceCase):
             self.assertEqual(f.read(), b"\x00\x01")
         out3 = os.path.join(self.tmp, "everything")
         self.assertEqual(len(self.r.download_files(output_directory=out3)), 4)
+        # a prefix is a string prefix of the names, as Azure's (not only a whole folder)
+        out4 = os.path.join(self.tmp, "partial")
+        self.assertEqual(self.r.download_files("outputs/no", out4),
+                         [os.path.join(out4, "outputs/notes.txt")])
+        self.assertEqual(self.r.download_files("outputs/model/w", out4),
+                         [os.path.join(out4, "outputs/model/weights.bin")])
+        out5 = os.path.join(self.tmp, "one-file")
+        self.assertEqual(self.r.download_files("outputs/notes.txt", out5, append_prefix=True),
+                         [os.path.join(out5, "outputs/notes.txt")])
+        self.assertEqual(sorted(os.listdir(out4)), ["outputs"])  # no temp folder left
 
     def test_register_model(self):
         m = self.r.register_model("sdk-model", "outputs/model", tags={"k": "v"},
@@ -147,6 +163,22 @@ class TestSubmit(WorkspaceCase):
         self.assertEqual([r.id for r in exp.get_runs(tags={"n": "1"})], [first.id])
         self.assertEqual([r.id for r in exp.get_runs(tags="n")], [first.id])
         self.assertEqual([r.id for r in self.exp.get_runs(tags={"team": "vision"})], [self.r.id])
+
+    def test_failed_run_whose_log_has_a_glia_error_line(self):
+        # The job's own log is streamed too: a line in it that looks like the CLI's error
+        # (a tool the script ran) is not `glia job stream` failing: the run Failed.
+        with open(os.path.join(self.src, "inner.py"), "w") as f:
+            f.write("import sys\nprint('glia: error: an inner tool failed', file=sys.stderr)\n"
+                    "sys.exit(3)\n")
+        run = self.exp.submit(self.glia.ScriptRunConfig(self.src, "inner.py"))
+        for show in (False, True):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), self.assertRaises(errors.RunFailedError) as cm:
+                run.wait_for_completion(show_output=show)
+            self.assertNotIsInstance(cm.exception, errors.NotFoundError)
+            self.assertEqual(cm.exception.details["exitCode"], 3)
+            if show:
+                self.assertIn("glia: error: an inner tool failed", out.getvalue())
 
     def test_failed_run(self):
         run = self.exp.submit(self.glia.ScriptRunConfig(self.src, "train.py", arguments=["--fail"]))
@@ -193,6 +225,23 @@ class TestSubmit(WorkspaceCase):
         nested = sweep.get_metrics(recursive=True)
         self.assertEqual(set(nested), {sweep.id} | {c.id for c in children})
         self.assertNotIn(children[0].id, [r.id for r in self.exp.get_runs()])
+        # the filters by type and properties are applied (`job list` records carry no type)
+        self.assertEqual([r.id for r in self.exp.get_runs(type="sweep")], [sweep.id])
+        commands = [r.id for r in self.exp.get_runs(type="command")]
+        self.assertIn(self.r.id, commands)
+        self.assertNotIn(sweep.id, commands)
+        self.assertEqual(sweep.get_children(type="sweep"), [])
+        self.assertEqual(len(sweep.get_children(type="command")), 2)
+        self.assertEqual(sweep.get_children(properties={"no-such-property": "x"}), [])
+        self.assertEqual(len(sweep.get_children(status="Completed")), 2)
+        self.assertEqual(sweep.get_children(status="Failed"), [])
+        # a sweep read back by id is a HyperDriveRun, as Azure's ws.get_run gives one
+        from glia.sweep import HyperDriveRun
+        again = self.ws.get_run(sweep.id)
+        self.assertIsInstance(again, HyperDriveRun)
+        best = again.get_best_run_by_primary_metric()
+        self.assertEqual(best.id, min(children, key=lambda c: int(c.id.rsplit("_", 1)[1])).id)
+        self.assertNotIsInstance(self.ws.get_run(children[0].id), HyperDriveRun)
 
     def test_dataset_input_and_environment_registered_on_submit(self):
         g = self.glia
@@ -228,6 +277,24 @@ class TestSubmit(WorkspaceCase):
         run.download_file("user_logs/std_log.txt", log)
         with open(log) as f:
             self.assertIn("data files: ['train.gz']", f.read())
+        # a command given as a list takes dataset inputs as arguments do (Azure's
+        # command=['python', 'train.py', '--data', ds.as_named_input('x').as_mount()])
+        listed = g.ScriptRunConfig(self.src, command=[
+            "python", "train.py", "--data", ds.as_named_input("mnist").as_mount(), "--name",
+            "a b"])
+        job = listed._glia_job(self.exp)
+        self.assertEqual(job["command"], "python train.py --data ${{inputs.mnist}} --name 'a b'")
+        self.assertEqual(job["inputs"]["mnist"]["path"], "azureml:inputs-ds:1")
+        # two different inputs under one name: refused, not the first silently replaced
+        other = g.Dataset.File.from_files(self.src).register(self.ws, "other-ds")
+        clash = g.ScriptRunConfig(self.src, "train.py", arguments=[
+            "--a", ds.as_named_input("x").as_mount(), "--b", other.as_named_input("x").as_mount()])
+        with self.assertRaises(errors.InvalidArgumentError) as cm:
+            clash._glia_job(self.exp)
+        self.assertIn("'x'", str(cm.exception))
+        same = g.ScriptRunConfig(self.src, "train.py", arguments=[
+            "--a", ds.as_named_input("x").as_mount(), "--b", ds.as_named_input("x").as_mount()])
+        self.assertEqual(list(same._glia_job(self.exp)["inputs"]), ["x"])
 
     def test_run_class_of_the_config(self):
         g = self.glia

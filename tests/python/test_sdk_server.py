@@ -105,6 +105,23 @@ class TestServerWorkspace(unittest.TestCase):
         finally:
             del os.environ["GLIA_TOKEN"]
 
+    def test_reconnecting_keeps_a_live_connected_folder(self):
+        # from_server without a workspace name connects again: it must not replace the
+        # connected folder another Workspace of it is using (an interactive run's tracking
+        # file lives there) but reuse it.
+        ws = glia.Workspace.from_server(self.server.url, self.server.ann)
+        run = glia.Experiment(ws, "live").start_logging()
+        run.log("before", 1)
+        again = glia.Workspace.from_server(self.server.url, self.server.ann)
+        self.assertEqual(again.root, ws.root)
+        run.log("after", 2)
+        run.complete()
+        got = again.get_run(run.id)
+        self.assertEqual(got.get_status(), "Completed")
+        self.assertEqual(got.get_metrics(), {"before": 1.0, "after": 2.0})
+        leftovers = [n for n in os.listdir(os.path.dirname(ws.root)) if n.startswith(".")]
+        self.assertEqual(leftovers, [])
+
     def test_interactive_run_on_the_server(self):
         from sdk_fixture import has_command
         if not has_command("run", "track"):

@@ -66,6 +66,20 @@ class TestWorkspace(WorkspaceCase):
         self.assertEqual(self.glia.Workspace.from_config().root, other)
         self.assertEqual(self.glia.Workspace.from_config(path=deep).root, self.root)
 
+    def test_from_config_skips_an_unrelated_config_json(self):
+        # A plain ./config.json that is no workspace config (a model's, a script's settings)
+        # does not end the search: the workspace above is found, and get_context is online.
+        sub = os.path.join(self.root, "models", "mlp")
+        os.makedirs(sub, exist_ok=True)
+        with open(os.path.join(sub, "config.json"), "w") as f:
+            json.dump({"hidden_units": 300, "epochs": 3}, f)
+        with open(os.path.join(self.root, "models", "config.json"), "w") as f:
+            f.write("[1, 2, 3]\n")
+        self.assertEqual(self.glia.Workspace.from_config(sub).root, self.root)
+        # ...but named explicitly it is refused, and an Azure one still says what to add
+        with self.assertRaises(errors.InvalidArgumentError):
+            self.glia.Workspace.from_config(os.path.join(sub, "config.json"))
+
     def test_from_config_json(self):
         proj = os.path.join(self.tmp, "proj")
         for place in (".azureml", "aml_config", ""):

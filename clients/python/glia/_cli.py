@@ -115,8 +115,8 @@ class Cli(object):
     def stream(self, args, out=None, cwd=None):
         """Runs ``glia ARGS`` copying its output (stdout and stderr) to ``out`` (default sys.stdout; a file-like
         object with write(), or False to discard it) as it comes, and returns its exit code
-        (``job stream`` returns the job's own outcome). A ``glia: error:`` line on stderr with
-        a non-zero exit raises the GliaError subclass instead."""
+        (``job stream`` returns the job's own outcome). A non-zero exit whose last line is a
+        ``glia: error:`` line raises the GliaError subclass instead."""
         if out is None:
             out = sys.stdout
         argv = self.argv(args)
@@ -129,8 +129,12 @@ class Cli(object):
         try:
             for raw in iter(proc.stdout.readline, b""):
                 line = raw.decode("utf-8", "replace")
+                # The CLI's own error is its last line: an earlier one that looks like it is
+                # output the command copies (a job's log), not the command failing.
                 if line.startswith(_ERROR_PREFIX):
                     error = line.rstrip("\n")
+                elif line.strip():
+                    error = None
                 if out is not False:
                     out.write(line)
                     if hasattr(out, "flush"):

@@ -1,6 +1,7 @@
 """``glia.Dataset``: file datasets (``glia dataset create/show/files/download``)."""
 
 import os
+import tempfile
 
 from .errors import ConflictError, InvalidArgumentError, NotFoundError
 
@@ -123,10 +124,14 @@ class FileDataset(object):
         return ["/" + f["path"] for f in files]
 
     def download(self, target_path=None, overwrite=False, ignore_not_found=False):
-        """Copies the files into ``target_path`` (default: the current folder) and returns
-        their paths. An existing file there is a ConflictError unless ``overwrite``."""
+        """Copies the files into ``target_path`` (default: a new temporary folder, as Azure's;
+        it is the caller's to remove) and returns their paths. An existing file there is a
+        ConflictError unless ``overwrite``."""
         self._need_registered("download")
-        target = os.path.abspath(os.fspath(target_path or "."))
+        if target_path is None:
+            target = tempfile.mkdtemp(prefix="glia-dataset-%s-" % self.name)
+        else:
+            target = os.path.abspath(os.fspath(target_path))
         rels = [p.lstrip("/") for p in self.to_path()]
         if not overwrite:
             clash = [r for r in rels if os.path.exists(os.path.join(target, r))]

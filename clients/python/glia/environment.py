@@ -1,6 +1,7 @@
 """``glia.Environment``: a job's Python environment (``glia environment create/show``)."""
 
 import os
+import tempfile
 
 from .errors import InvalidArgumentError
 
@@ -42,6 +43,7 @@ class Environment(object):
         self.description = None
         self._conda_file = None
         self._pip_file = None
+        self._source = None  # (kind, text) of a fetched version's conda/pip spec
         self._record = None
 
     @classmethod
@@ -78,6 +80,9 @@ class Environment(object):
         env.docker.base_image = record.get("image") or None
         env.docker.enabled = bool(env.docker.base_image)
         env._record = record
+        # the spec it was registered from, so that registering it again keeps its packages
+        if record.get("source_kind") in ("conda", "pip") and record.get("source"):
+            env._source = (record["source_kind"], record["source"])
         return env
 
     def register(self, workspace):
@@ -85,17 +90,29 @@ class Environment(object):
         the same spec as the current version keeps it) and returns self, with ``version``."""
         self.docker._check(self.name)
         args = ["environment", "create", "--name", self.name]
+        spec_file = None
         if self._conda_file:
             args += ["--conda-file", self._conda_file]
         elif self._pip_file:
             args += ["--pip-requirements", self._pip_file]
+        elif self._source is not None:  # fetched with Environment.get: its own spec again
+            kind, text = self._source
+            fd, spec_file = tempfile.mkstemp(prefix="glia-env-",
+                                             suffix=".yml" if kind == "conda" else ".txt")
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            args += ["--conda-file" if kind == "conda" else "--pip-requirements", spec_file]
         if self.python_version:
             args += ["--python", str(self.python_version)]
         if self.docker.base_image:
             args += ["--image", self.docker.base_image]
         if self.description:
             args += ["--description", self.description]
-        record = workspace._cli.json(args)
+        try:
+            record = workspace._cli.json(args)
+        finally:
+            if spec_file is not None:
+                os.unlink(spec_file)
         self.version = record.get("version")
         self._record = record
         return self

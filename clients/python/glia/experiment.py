@@ -69,6 +69,7 @@ class Experiment(object):
         the run type (``command``, ``sweep``, ``interactive``); ``tags`` a dict (or a tag name)
         all of which a run must carry. Trials are left out unless include_children."""
         from .run import Run
+        from .run_history import _matches
         records = self._workspace._cli.json(["job", "list", "--experiment", self._name,
                                              "--limit", "1000000"])
         records.sort(key=lambda r: r.get("created_at", ""), reverse=True)  # stable: ties keep
@@ -82,18 +83,9 @@ class Experiment(object):
                 head, _, tail = record.get("id", "").rpartition("_")
                 if record.get("parent") or (tail.isdigit() and head in ids):
                     continue
-            if type is not None and record.get("job_type", type) != type:
+            if not _matches(self._workspace, record, type=type, tags=tags,
+                            properties=properties):
                 continue
-            if tags is not None:
-                have = record.get("tags") or {}
-                want = {tags: None} if isinstance(tags, str) else tags
-                if any(k not in have or (v is not None and have[k] != v)
-                       for k, v in want.items()):
-                    continue
-            if properties is not None:
-                have = record.get("properties") or {}
-                if any(have.get(k) != v for k, v in properties.items()):
-                    continue
             yield Run._handle(self._workspace, record["id"], record)
 
     def start_logging(self, display_name=None, tags=None, outputs=None, snapshot_directory=None,

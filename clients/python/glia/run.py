@@ -711,8 +711,7 @@ class Run(RunHistory):
         self.flush()
         self._completed = True
         if self._tracker is not None:
-            self._tracker.end("complete")
-            self._not_loggable = "run %s has ended: logging to it is refused" % self._id
+            self._end_interactive("complete")
 
     def fail(self, error_details=None, error_code=None, _set_status=True):
         """Ends an interactive run Failed with ``error_details`` as its error."""
@@ -721,8 +720,7 @@ class Run(RunHistory):
                                "(Experiment.start_logging) can be failed from Python")
         self.flush()
         self._completed = True
-        self._tracker.end("fail " + str(error_details or "failed from Python"))
-        self._not_loggable = "run %s has ended: logging to it is refused" % self._id
+        self._end_interactive("fail " + str(error_details or "failed from Python"))
 
     def __enter__(self):
         return self

@@ -16,8 +16,9 @@ import shutil
 import sys
 import tempfile
 import threading
+import weakref
 
-from .errors import GliaError, RunFailedError, error_for_exit_code
+from .errors import GliaError, NotFoundError, RunFailedError, error_for_exit_code
 
 __all__ = ["RunHistory", "start_tracking"]
 
@@ -56,6 +57,30 @@ def _split_command(command):
     return None, words[1:]
 
 
+def _matches(workspace, record, type=None, tags=None, properties=None, status=None):
+    """Whether a `job list -o json` record passes Azure's run filters: ``type`` (command,
+    sweep, interactive: `job list` records carry none, so it is read with `job show`),
+    ``tags`` (a tag name, or a dict whose None values ask for the name only), ``properties``
+    (a dict) and ``status``."""
+    if status is not None and record.get("status") != status:
+        return False
+    if tags is not None:
+        have = record.get("tags") or {}
+        want = {tags: None} if isinstance(tags, str) else tags
+        if any(k not in have or (v is not None and have[k] != v) for k, v in want.items()):
+            return False
+    if properties is not None:
+        have = record.get("properties") or {}
+        if any(have.get(k) != v for k, v in properties.items()):
+            return False
+    if type is not None:
+        if "job_type" not in record:
+            record.update(workspace._cli.json(["job", "show", record["id"]]))
+        if record.get("job_type") != type:
+            return False
+    return True
+
+
 class RunHistory(object):
     """Query methods of a run in a workspace (mixed into glia.Run)."""
 
@@ -66,8 +91,12 @@ class RunHistory(object):
 
     @classmethod
     def _handle(cls, workspace, run_id, record=None):
-        """A Run of ``workspace``'s history (``record``: its job list/show JSON when known)."""
-        from .run import _MISSING
+        """A Run of ``workspace``'s history (``record``: its job list/show JSON when known); a
+        sweep's (a record with job_type sweep) is a glia.sweep.HyperDriveRun, as Azure's."""
+        from .run import _MISSING, Run
+        if cls is Run and (record or {}).get("job_type") == "sweep":
+            from .sweep import HyperDriveRun
+            cls = HyperDriveRun
         run = cls(_token=_MISSING, run_id=run_id,
                   experiment_name=(record or {}).get("experiment"), workspace=workspace.root)
         run._ws = workspace
@@ -206,6 +235,13 @@ class RunHistory(object):
                     series[n] = [_metric_value(v) for v in columns["value"]]
                 else:  # a log_row table: {column: [cells]}
                     tables[n] = columns
+        except NotFoundError:
+            if name is None:
+                raise
+            # the run, or only the name? A name the run never logged is no metric (Azure's
+            # filter gives {}); a run that does not exist stays NotFoundError.
+            ws._cli.json(["job", "show", self.id])
+            series = {}
         except GliaError as e:
             if e.exit_code != 2 or "--columns" not in str(e):
                 raise
@@ -264,8 +300,17 @@ class RunHistory(object):
         os.makedirs(out_dir, exist_ok=True)
         tmp = tempfile.mkdtemp(prefix=".glia-download-", dir=out_dir)
         try:
-            args = ["run", "download", self.id] + ([prefix] if prefix else [])
-            ws._cli.run(args + ["--output-dir", tmp + "/"])
+            # The CLI takes a whole file or folder, and the prefix is a string prefix of the
+            # names (as Azure's): ask for the one file, or for the folder holding every name,
+            # and move only the names.
+            if len(names) == 1:
+                os.makedirs(os.path.dirname(os.path.join(tmp, names[0])), exist_ok=True)
+                ws._cli.run(["run", "download", self.id, names[0], "--output-dir",
+                             os.path.join(tmp, names[0])])
+            else:
+                folder = os.path.commonpath(names) if prefix else ""
+                ws._cli.run(["run", "download", self.id] + ([folder] if folder else [])
+                            + ["--output-dir", tmp + "/"])
             written = []
             strip = prefix.rstrip("/") + "/" if (prefix and not append_prefix) else ""
             for n in names:
@@ -286,31 +331,32 @@ class RunHistory(object):
                      _rehydrate_runs=True):
         """The runs whose parent is this one (a sweep's trials)."""
         ws = self._require_ws("get_children")
-        records = ws._cli.json(["job", "list", "--parent", self.id, "--limit", "1000000"])
+        from .run import Run
         out = []
-        for record in records:
-            if status is not None and record.get("status") != status:
-                continue
-            if type is not None and record.get("job_type", type) != type:
-                continue
-            if tags is not None:
-                have = record.get("tags") or {}
-                want = {tags: None} if isinstance(tags, str) else tags
-                if any(k not in have or (v is not None and have[k] != v) for k, v in want.items()):
-                    continue
-            from .run import Run
+        for record in ws._cli.json(["job", "list", "--parent", self.id, "--limit", "1000000"]):
             child = Run._handle(ws, record["id"], record)
-            out.append(child)
-            if recursive:
-                out.extend(child.get_children(recursive=True, tags=tags, status=status, type=type))
+            if _matches(ws, record, type=type, tags=tags, properties=properties, status=status):
+                out.append(child)
+            if recursive:  # the descendants of a child the filters leave out count too
+                out.extend(child.get_children(recursive=True, tags=tags, properties=properties,
+                                              type=type, status=status))
         return out
+
+    def _end_interactive(self, line):
+        """Ends the interactive run logged from this process (``complete``, ``fail MESSAGE``,
+        ``cancel``). Logging is refused first, under the run's lock, so every log call that
+        returned is in the tracking file before the tracker's final read, and none after."""
+        self._tracker.check_owner()
+        with self._lock:
+            if self._not_loggable is None:
+                self._not_loggable = "run %s has ended: logging to it is refused" % self.id
+        self._tracker.end(line)
 
     def cancel(self):
         """Cancels the run (``glia job cancel``; an interactive run logged from this process
         ends Canceled)."""
         if self._tracker is not None:
-            self._tracker.end("cancel")
-            self._not_loggable = "run %s has ended: logging to it is refused" % self.id
+            self._end_interactive("cancel")
             return
         ws = self._require_ws("cancel")
         ws._cli.run(["job", "cancel", self.id])
@@ -340,23 +386,48 @@ class RunHistory(object):
 # ---------------------------------------------------------------------------------------------
 # Interactive runs: `glia run track`
 
+# The trackers of this process: a forked child closes its copies of their pipes (below).
+_trackers = weakref.WeakSet()
+
+
 class _Tracker(object):
-    """The `glia run track` process of a run logged from this process: its stdin ends the run."""
+    """The `glia run track` process of a run logged from this process: its stdin ends the run.
+    Only the process that started it (``owner``) ends it: a forked child inherits the Run (and
+    may log to it) but neither its atexit handler nor a copy of the pipe that would keep the
+    run open after its parent has gone."""
 
     def __init__(self, proc, stderr_file, argv):
         self._proc = proc
         self._stderr = stderr_file
         self._argv = argv
         self._lock = threading.Lock()
-        self._pid = os.getpid()
         self.ended = False
+        self.owner = os.getpid()
+        _trackers.add(self)
+
+    def _disown(self):
+        """In a forked child: closes the child's copies of the pipes."""
+        self._lock = threading.Lock()
+        for f in (self._proc.stdin, self._proc.stdout):
+            try:
+                f.close()
+            except (OSError, ValueError):
+                pass
+
+    def check_owner(self):
+        """ConflictError in another process than the one that started the run."""
+        if os.getpid() != self.owner:
+            from .errors import ConflictError
+            raise ConflictError("the interactive run is tracked by process %d, which started "
+                                "it: end it there (this is process %d, a fork of it)"
+                                % (self.owner, os.getpid()))
 
     def end(self, line):
         """Writes ``line`` (complete | fail MESSAGE | cancel), closes stdin and waits for the
-        run's end to be recorded. Only the first call acts, and only in the process that started
-        the tracker: a forked child (which logs to the same tracking file) never ends the run."""
-        if os.getpid() != self._pid:
-            return
+        run's end to be recorded. Only the first call acts; ConflictError in another process
+        than the one that started the run (a forked child, which may log to the same tracking
+        file, never ends the run)."""
+        self.check_owner()
         with self._lock:
             if self.ended:
                 return
@@ -379,6 +450,16 @@ class _Tracker(object):
                 from ._cli import _error_line
                 raise error_for_exit_code(code, _error_line(text, code), command=self._argv)
             self._stderr.close()
+
+
+def _after_fork_in_child():
+    for tracker in list(_trackers):
+        if not tracker.ended:
+            tracker._disown()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def start_tracking(workspace, experiment, display_name=None, tags=None, run_class=None):
@@ -432,13 +513,13 @@ def _excepthook(exc_type, exc, tb):
 
 
 def _end_context_run(run):
-    if run._tracker is None or run._tracker.ended:
-        return
+    if run._tracker is None or run._tracker.ended or run._tracker.owner != os.getpid():
+        return  # (a forked child's exit does not end its parent's run)
     try:
         if _failed_by_exception:
-            run._tracker.end("fail " + _failed_by_exception[-1])
+            run._end_interactive("fail " + _failed_by_exception[-1])
         else:
-            run._tracker.end("complete")
+            run._end_interactive("complete")
     except GliaError as e:
         sys.stderr.write("glia: the run %s could not be ended: %s\n" % (run.id, e))
 

@@ -65,14 +65,23 @@ class ScriptRunConfig(object):
         self.distributed_job_config = distributed_job_config
         self.max_run_duration_seconds = max_run_duration_seconds
 
-    def _words(self, inputs):
+    @staticmethod
+    def _words(items, inputs):
+        """``items`` (arguments, or a command given as a list) as shell words; a dataset input
+        becomes ``${{inputs.NAME}}`` and its entry in ``inputs``."""
         from .dataset import DatasetConsumptionConfig, FileDataset
         words = []
-        for arg in self.arguments:
+        for arg in items:
             if isinstance(arg, FileDataset):
                 arg = arg.as_named_input(arg.name or "input_%d" % len(inputs)).as_mount()
             if isinstance(arg, DatasetConsumptionConfig):
-                inputs[arg.name] = arg._job_input()
+                entry = arg._job_input()
+                if inputs.get(arg.name, entry) != entry:
+                    raise InvalidArgumentError(
+                        "ScriptRunConfig: two different dataset inputs are named %r (%s and "
+                        "%s); give each its own as_named_input(NAME)"
+                        % (arg.name, inputs[arg.name]["path"], entry["path"]))
+                inputs[arg.name] = entry
                 words.append("${{inputs.%s}}" % arg.name)
             elif isinstance(arg, bool) or isinstance(arg, (str, int, float)):
                 words.append(shlex.quote(str(arg)))
@@ -90,9 +99,10 @@ class ScriptRunConfig(object):
             if isinstance(self.command, str):
                 command = self.command
             else:
-                command = " ".join(shlex.quote(str(w)) for w in self.command)
+                command = " ".join(self._words(self.command, inputs))
         else:
-            command = " ".join(["python", shlex.quote(self.script)] + self._words(inputs))
+            command = " ".join(["python", shlex.quote(self.script)]
+                               + self._words(self.arguments, inputs))
         job = {"type": "command", "code": code, "command": command,
                "compute": _target_name(self.compute_target),
                "experiment_name": experiment.name}

@@ -6,6 +6,7 @@ one ``glia ... -o json`` command (glia._cli). For a server the token travels in 
 of each command and is never written anywhere.
 """
 
+import errno
 import json
 import os
 import tempfile
@@ -13,7 +14,8 @@ import shutil
 from urllib.parse import urlsplit, quote
 
 from ._cli import Cli
-from .errors import GliaError, InvalidArgumentError, NotFoundError, UnauthenticatedError
+from .errors import (GliaError, InvalidArgumentError, NotFoundError, UnauthenticatedError,
+                     UnavailableError)
 
 __all__ = ["Workspace"]
 
@@ -39,6 +41,25 @@ def _read_remote(root):
     except (OSError, ValueError, AttributeError):
         return None
     return remote if isinstance(remote, dict) else None
+
+
+def _is_workspace_config(path):
+    """Whether a plain ``config.json`` met on the way up is a workspace config (Glia's or
+    Azure's keys), not some other program's settings, which the search passes by."""
+    try:
+        with open(path) as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and any(
+        k in config for k in ("glia_workspace", "glia_server") + _AZURE_KEYS)
+
+
+def _connected_to(folder, url, workspace):
+    """True when ``folder`` is a connected folder of the workspace ``workspace`` at ``url``."""
+    remote = _read_remote(folder)
+    return (remote is not None and remote.get("url", "").rstrip("/") == url.rstrip("/")
+            and remote.get("workspace") == workspace)
 
 
 class Workspace(object):
@@ -83,7 +104,8 @@ class Workspace(object):
         """Finds the workspace as Azure's ``Workspace.from_config`` finds config.json:
         ``$GLIA_WORKSPACE`` (when no ``path`` is given); else, from ``path`` (a folder or a
         config file; default the current folder) upward, the first folder that holds ``.glia/``
-        or a ``config.json`` in it, ``.azureml/`` or ``aml_config/``. A config.json holds
+        or a ``config.json`` in it, ``.azureml/`` or ``aml_config/`` (a plain ``config.json``
+        without Glia's or Azure's keys is another program's and passed by). A config.json holds
         ``{"glia_workspace": DIR}`` (relative to the file's folder) or ``{"glia_server": URL,
         "workspace": NAME}`` (the token from ``$GLIA_TOKEN``)."""
         if auth is not None:
@@ -103,7 +125,8 @@ class Workspace(object):
                 return cls(folder)
             for name in names:
                 candidate = os.path.join(folder, name)
-                if os.path.isfile(candidate):
+                if os.path.isfile(candidate) and (name != "config.json"
+                                                  or _is_workspace_config(candidate)):
                     return cls._from_config_file(candidate)
             parent = os.path.dirname(folder)
             if parent == folder:
@@ -162,11 +185,11 @@ class Workspace(object):
         prefix = "%s_%d_" % (_safe_part(parts.hostname), port)
         if workspace is not None:
             folder = os.path.join(home, prefix + _safe_part(workspace))
-            remote = _read_remote(folder)
-            if remote is not None and remote.get("url", "").rstrip("/") == url.rstrip("/") \
-                    and remote.get("workspace") == workspace:
+            if _connected_to(folder, url, workspace):
                 return cls(folder, _token=token, _server_url=url, _name=workspace)
-        # Connect into a fresh folder, then move it into place.
+        # Connect into a fresh folder, then move it into place — unless a folder connected to
+        # the same workspace is there already: it is kept (another Workspace, in this process
+        # or another, may be using it: an interactive run's tracking file lives there).
         tmp = tempfile.mkdtemp(prefix=".connect-", dir=home)
         target = os.path.join(tmp, "ws")
         args = ["workspace", "connect", url, target]
@@ -179,9 +202,21 @@ class Workspace(object):
             if not name:
                 raise GliaError("glia workspace connect wrote no workspace name in %s" % target)
             folder = os.path.join(home, prefix + _safe_part(name))
-            if os.path.isdir(folder):
-                shutil.rmtree(folder)
-            os.rename(target, folder)
+            for _ in range(3):
+                if _connected_to(folder, url, name):
+                    break
+                if os.path.lexists(folder):  # another server's, or broken: set it aside
+                    os.rename(folder, os.path.join(tmp, "old"))
+                try:
+                    os.rename(target, folder)
+                    break
+                except OSError as e:  # another process put its folder there meanwhile
+                    if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                        raise GliaError("cannot move the connected folder into %s: %s"
+                                        % (folder, e.strerror)) from None
+            else:
+                raise UnavailableError("cannot settle the connected folder %s: other "
+                                       "processes keep replacing it" % folder)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return cls(folder, _token=token, _server_url=url, _name=name)

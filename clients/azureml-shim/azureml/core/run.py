@@ -372,8 +372,8 @@ class Run(object, metaclass=_RunType):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.complete()
-        return False
+        """Completes the run; an interactive run ends Failed on an exception (glia.Run's)."""
+        return self._run.__exit__(exc_type, exc, tb)
 
 
 def wrap(glia_run):
