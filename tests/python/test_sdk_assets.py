@@ -103,6 +103,16 @@ class TestDataset(WorkspaceCase):
         named = ds.as_named_input("mnist")
         self.assertEqual(named.as_mount()._job_input()["path"], self.data)  # a local folder
         self.assertEqual(named.as_download()._job_input()["mode"], "download")
+        # Azure's arguments are used or refused, never ignored.
+        with self.assertRaises(errors.InvalidArgumentError):
+            g.Dataset.File.from_files(self.data, is_file=True)  # a folder
+        self.assertEqual(g.Dataset.File.from_files(os.path.join(self.data, "a.txt"),
+                                                   is_file=True)._paths,
+                         [os.path.join(self.data, "a.txt")])
+        reg = g.Dataset.File.from_files(self.data).register(self.ws, "refused")
+        with self.assertRaises(NotImplementedError):
+            reg.download(os.path.join(self.tmp, "refused-out"), ignore_not_found=True)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "refused-out")))
 
 
 class TestEnvironment(WorkspaceCase):

@@ -94,6 +94,10 @@ class TestSubmit(WorkspaceCase):
         gone = self.glia.Run._handle(self.ws, "no-such-run")
         with self.assertRaises(errors.NotFoundError):
             gone.get_metrics("acc")
+        # Azure's filters Glia does not have are refused, never ignored.
+        for kwargs in ({"run_type": "azureml.scriptrun"}, {"populate": True}):
+            with self.assertRaises(NotImplementedError):
+                self.r.get_metrics(**kwargs)
 
     def test_files(self):
         names = self.r.get_file_names()

@@ -126,7 +126,12 @@ class FileDataset(object):
     def download(self, target_path=None, overwrite=False, ignore_not_found=False):
         """Copies the files into ``target_path`` (default: a new temporary folder, as Azure's;
         it is the caller's to remove) and returns their paths. An existing file there is a
-        ConflictError unless ``overwrite``."""
+        ConflictError unless ``overwrite``. ``ignore_not_found=True`` is refused: a registered
+        version's files are stored with it, and one that cannot be read is always an error."""
+        if ignore_not_found:
+            raise NotImplementedError("FileDataset.download(ignore_not_found=True) is not "
+                                      "supported by Glia: a version's files are stored with it, "
+                                      "and one that cannot be read is an error")
         self._need_registered("download")
         if target_path is None:
             target = tempfile.mkdtemp(prefix="glia-dataset-%s-" % self.name)
@@ -156,7 +161,8 @@ class _FileFactory(object):
     @staticmethod
     def from_files(path, validate=True, partition_format=None, is_file=False):
         """A dataset of the files ``path`` (a path, URL or glob, or a list of them); not yet
-        registered. With ``validate`` a local path must exist."""
+        registered. With ``validate`` a local path must exist; with ``is_file`` every local path
+        (not a glob or URL) must be a file."""
         if partition_format is not None:
             raise NotImplementedError("Dataset.File.from_files(partition_format=...) is not "
                                       "supported by Glia")
@@ -174,6 +180,9 @@ class _FileFactory(object):
             full = os.path.abspath(p)
             if validate and not any(ch in p for ch in "*?[") and not os.path.exists(full):
                 raise NotFoundError("Dataset.File.from_files: no such file or folder: %s" % full)
+            if is_file and not any(ch in p for ch in "*?[") and os.path.isdir(full):
+                raise InvalidArgumentError("Dataset.File.from_files(is_file=True): %s is a "
+                                           "folder, not a file" % full)
             out.append(full)
         if not out:
             raise InvalidArgumentError("Dataset.File.from_files: give at least one path")

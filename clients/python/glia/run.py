@@ -667,12 +667,17 @@ class Run(RunHistory):
     def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
         """What this process logged, as in Azure: {name: value} for a name with one value,
         {name: [values]} for several (floats, as the run's store keeps them), {name: {column:
-        [cells]}} for tables and {name: path} for images. ``name`` selects one name. The other
-        parameters are accepted and ignored.
+        [cells]}} for tables and {name: path} for images. ``name`` selects one name.
+        ``run_type`` and ``populate`` (Azure's filters of children by type and fetching of
+        linked data) are refused: NotImplementedError.
 
         For a run of a workspace (a handle, an interactive run): the run's metric series as
         the store holds them (``glia run metrics --columns``); ``recursive`` adds its
         children's, keyed by run id."""
+        for flag, value in (("run_type", run_type), ("populate", populate)):
+            if value:
+                raise NotImplementedError("Run.get_metrics(%s=...) is not supported by Glia; "
+                                          "read a child's metrics with child.get_metrics()" % flag)
         if self._ws is not None:
             return self._history_metrics(name, recursive=recursive)
         with self._lock:

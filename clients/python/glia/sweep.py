@@ -35,6 +35,7 @@ from .sweep_space import (BanditPolicy, BayesianParameterSampling,  # noqa: F401
                           loguniform, normal, qlognormal, qloguniform, qnormal, quniform, randint,
                           uniform)
 from .sweep_space import _goal, _unavailable
+from .errors import NotFoundError
 
 __all__ = [
     "HyperDriveConfig", "HyperDriveRun", "PrimaryMetricGoal",
@@ -203,7 +204,7 @@ class HyperDriveRun(_Run):
             for earlier in job.get("resume_from") or sweep.get("resume_from") or []:
                 try:
                     trials += list(self._sweep(earlier).get("trials") or [])
-                except Exception:  # an earlier sweep deleted since: its trials are gone too
+                except NotFoundError:  # an earlier sweep deleted since: its trials are gone too
                     continue
         return sweep, trials
 
