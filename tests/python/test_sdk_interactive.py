@@ -48,6 +48,9 @@ class TestInteractive(WorkspaceCase):
         with open(note, "w") as f:
             f.write("hello")
         run.upload_file("outputs/note.txt", note)
+        # Waiting for a run this process logs would never return: refused at once.
+        with self.assertRaises(errors.ConflictError):
+            run.wait_for_completion()
         run.complete()
         self.assertFalse(run.online)
         with self.assertRaises(errors.ConflictError):
@@ -61,6 +64,7 @@ class TestInteractive(WorkspaceCase):
         self.assertIn("outputs/note.txt", got.get_file_names())
         self.assertIn(run.id, [r.id for r in exp.get_runs()])
         run.complete()  # a second end does nothing
+        self.assertEqual(run.wait_for_completion()["status"], "Completed")  # ended: returns
 
     def test_non_finite_values(self):
         import math

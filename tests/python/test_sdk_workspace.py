@@ -80,6 +80,42 @@ class TestWorkspace(WorkspaceCase):
         with self.assertRaises(errors.InvalidArgumentError):
             self.glia.Workspace.from_config(os.path.join(sub, "config.json"))
 
+    def test_a_relative_glia_bin_survives_a_change_of_folder(self):
+        from glia import _cli
+        binary = os.environ["GLIA_BIN"]
+        os.chdir(os.path.dirname(binary))
+        os.environ["GLIA_BIN"] = os.path.join(".", os.path.basename(binary))
+        try:
+            self.assertEqual(_cli.find_binary(), os.path.abspath(binary))
+            os.chdir(self.tmp)  # a notebook moving elsewhere
+            self.assertEqual(_cli.find_binary(), os.path.abspath(binary))
+            self.assertEqual(self.glia.Workspace(self.root).name, "ws")
+        finally:
+            os.environ["GLIA_BIN"] = binary
+
+    def test_write_config_concurrently(self):
+        import threading
+        ws = self.glia.Workspace(self.root)
+        proj = os.path.join(self.tmp, "proj-concurrent")
+        failures = []
+
+        def write():
+            try:
+                for _ in range(200):
+                    ws.write_config(proj)
+            except Exception as e:  # noqa: BLE001 - collected for the assertion
+                failures.append(e)
+
+        threads = [threading.Thread(target=write) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+        self.assertEqual(os.listdir(os.path.join(proj, ".azureml")), ["config.json"])
+        os.chdir(proj)
+        self.assertEqual(self.glia.Workspace.from_config().root, self.root)
+
     def test_from_config_json(self):
         proj = os.path.join(self.tmp, "proj")
         for place in (".azureml", "aml_config", ""):

@@ -20,6 +20,7 @@ __all__ = ["Cli", "find_binary"]
 
 _ERROR_PREFIX = "glia: error: "
 _binary = None
+_env_binary = None  # (GLIA_BIN as given, its absolute path)
 
 
 def find_binary():
@@ -27,11 +28,17 @@ def find_binary():
     ``bin/glia`` next to this package (``<build>/share/glia/python/glia/`` ->
     ``<build>/bin/glia``). GliaError saying how to give it when there is none."""
     global _binary
+    global _env_binary
     env = os.environ.get("GLIA_BIN")
     if env:
-        if not (os.path.isfile(env) and os.access(env, os.X_OK)):
-            raise GliaError("GLIA_BIN=%s is not an executable file" % env)
-        return env
+        # A relative GLIA_BIN is read against the folder of the first call, so a notebook that
+        # changes folder afterwards still finds it.
+        if _env_binary is None or _env_binary[0] != env:
+            full = os.path.abspath(env)
+            if not (os.path.isfile(full) and os.access(full, os.X_OK)):
+                raise GliaError("GLIA_BIN=%s is not an executable file" % env)
+            _env_binary = (env, full)
+        return _env_binary[1]
     if _binary is not None:
         return _binary
     found = shutil.which("glia")
@@ -43,8 +50,8 @@ def find_binary():
     if found is None:
         raise GliaError("the glia command was not found: put it on PATH or set GLIA_BIN to its "
                         "path (e.g. GLIA_BIN=build/bin/glia)")
-    _binary = found
-    return found
+    _binary = os.path.abspath(found)
+    return _binary
 
 
 def _error_line(stderr, code):

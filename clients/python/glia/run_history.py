@@ -209,7 +209,14 @@ class RunHistory(object):
                             raise_on_error=True):
         """Waits until the run ends (``glia job stream``, whose output is copied to stdout with
         ``show_output``) and returns ``get_details()``. RunFailedError when it Failed and
-        ``raise_on_error``."""
+        ``raise_on_error``. An interactive run this process logs and has not ended is a
+        ConflictError (it would wait forever: it ends with complete(), fail() or cancel())."""
+        tracker = getattr(self, "_tracker", None)
+        if tracker is not None and not tracker.ended:
+            from .errors import ConflictError
+            raise ConflictError("run %s is logged from this process: it ends when this process "
+                                "calls run.complete(), run.fail() or run.cancel() (or exits), so "
+                                "waiting for it here would never return" % self.id)
         ws = self._require_ws("wait_for_completion")
         ws._cli.stream(["job", "stream", self.id], out=None if show_output else False)
         details = self.get_details()

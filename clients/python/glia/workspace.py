@@ -328,11 +328,16 @@ class Workspace(object):
         else:
             config = {"glia_workspace": self._root}
         target = os.path.join(folder, file_name or "config.json")
-        tmp = target + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(config, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, target)
+        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(config, f, indent=2)
+                f.write("\n")
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)  # concurrent writers each replace it whole
+        except BaseException:
+            os.unlink(tmp)
+            raise
         return target
 
     def __eq__(self, other):
