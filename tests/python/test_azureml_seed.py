@@ -477,6 +477,15 @@ class SeedNotebookTest(unittest.TestCase):
         self.assertEqual(service.serialize()["instances"], 1)
         service.update(description="updated")
         self.assertEqual(Webservice(ws, "glia-svc").description, "updated")
+        # auth given twice must agree (it was passed as --auth twice).
+        from glia.webservice import AciWebservice
+        from glia.errors import InvalidArgumentError
+        with self.assertRaises(InvalidArgumentError):
+            service.update(auth_enabled=False,
+                           deployment_config=AciWebservice.deploy_configuration(auth_enabled=True))
+        service.update(auth_enabled=False,
+                       deployment_config=AciWebservice.deploy_configuration(auth_enabled=False))
+        self.assertFalse(Webservice(ws, "glia-svc").auth_enabled)
         service.delete()
         with self.assertRaises(NotFoundError):
             Webservice(ws, "glia-svc")

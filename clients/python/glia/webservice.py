@@ -448,9 +448,17 @@ class Webservice(object):
         if description is not None:
             args += ["--description", str(description)]
         if auth_enabled is not None:
-            args += ["--auth", "key" if auth_enabled else "none"]
+            auth = "key" if auth_enabled else "none"
+            if "--auth" in args:  # the deployment_config's auth_enabled too
+                given = args[args.index("--auth") + 1]
+                if given != auth:
+                    raise errors.InvalidArgumentError(
+                        "Webservice.update: auth_enabled=%r and deployment_config's auth_enabled "
+                        "disagree; give one" % (auth_enabled,))
+            else:
+                args += ["--auth", auth]
         for k, v in (tags or {}).items():
-            args += ["--tag", "%s=%s" % (k, v)]
+            args += ["--tag", "%s=%s" % (k, "" if v is None else v)]
         if len(args) == 3:
             raise ValueError("Webservice.update: nothing to change")
         self._record = self._workspace._cli.json(args)
