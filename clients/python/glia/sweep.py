@@ -34,18 +34,11 @@ from .sweep_space import (BanditPolicy, BayesianParameterSampling,  # noqa: F401
                           RandomParameterSampling, TruncationSelectionPolicy, choice, lognormal,
                           loguniform, normal, qlognormal, qloguniform, qnormal, quniform, randint,
                           uniform)
+from .sweep_space import __all__ as _space_names
 from .sweep_space import _goal, _unavailable
 from .errors import NotFoundError
 
-__all__ = [
-    "HyperDriveConfig", "HyperDriveRun", "PrimaryMetricGoal",
-    "HyperParameterSampling", "RandomParameterSampling", "GridParameterSampling",
-    "BayesianParameterSampling",
-    "EarlyTerminationPolicy", "BanditPolicy", "MedianStoppingPolicy",
-    "TruncationSelectionPolicy", "NoTerminationPolicy",
-    "choice", "randint", "uniform", "quniform", "loguniform", "qloguniform", "normal",
-    "qnormal", "lognormal", "qlognormal",
-]
+__all__ = ["HyperDriveConfig", "HyperDriveRun"] + _space_names
 
 
 def _positive_int(value, what, low=1, high=None):
