@@ -206,4 +206,14 @@ exec 7>&-
 # The server's agent never judges it (another machine's folder); this machine's next command does.
 [ "$(field "$WORK/srv" "$RUN" status)" = Running ] || fail "remote: ended by the server side"
 [ "$(field "$WORK/remote" "$RUN" status)" = Failed ] || fail "remote: SIGKILL not reconciled"
+# Following such a run (`glia job stream`, the SDK's wait_for_completion(show_output=True)) in
+# its folder ends once its tracker is gone: the follower reconciles it as list and show do.
+track "$WORK/remote" --experiment remote-nb
+kill -9 "$TPID"
+wait "$TPID" 2>/dev/null || true
+exec 7>&-
+rc=0
+timeout 30 "$GLIA" -w "$WORK/remote" job stream "$RUN" >/dev/null 2>"$WORK/stream.err" || rc=$?
+[ "$rc" != 124 ] || fail "remote: job stream of a run whose tracker died never ended"
+[ "$(field "$WORK/srv" "$RUN" status)" = Failed ] || fail "remote: stream: not Failed"
 echo "run_track: OK"

@@ -117,5 +117,8 @@ TrackerState tracker_state(
 /// thrown (the command that asked fails with it); a run that cannot be ended now is reported on
 /// stderr and left for the next reconciliation.
 int reconcile_interactive_runs(Workspace& ws);
+/// The same for one run (a command following it): ends it Failed when it is an active
+/// interactive run whose tracker on this machine is gone. Returns whether it ended it.
+bool reconcile_interactive_run(Workspace& ws, const std::string& run_id);
 
 }  // namespace glia::platform

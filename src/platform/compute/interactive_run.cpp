@@ -183,11 +183,12 @@ TrackerState tracker_state(
   return TrackerState::Alive;
 }
 
-int reconcile_interactive_runs(Workspace& ws) {
-  RunFilter f;
-  f.any_status = active_statuses();
-  f.limit = 100000;
-  const MachineId here = MachineId::current();
+namespace {
+
+// Ends `r` Failed when its tracker on this machine is gone. Returns whether it ended it; a
+// failure to end it now is reported on stderr and left for the next reconciliation.
+bool reconcile_one(Workspace& ws, const RunRecord& r, const MachineId& here) {
+  if (r.job_type != kInteractiveJobType || is_terminal(r.status)) return false;
   const auto stat = [](pid_t pid) -> std::optional<std::pair<char, int64_t>> {
     const auto s = compute::process_stat(pid);
     if (!s) return std::nullopt;
@@ -197,22 +198,34 @@ int reconcile_interactive_runs(Workspace& ws) {
     std::error_code ec;
     return folder == ws.root() || fs::equivalent(folder, ws.root(), ec);
   };
-  int n = 0;
-  for (const RunRecord& r : ws.store().list_runs(f)) {
-    if (r.job_type != kInteractiveJobType) continue;
-    if (tracker_state(r, here, stat, same_workspace) != TrackerState::Gone) continue;
-    const std::string why = "its tracker (glia run track, pid " + property(r, kTrackerPid) +
-                            " on " + property(r, kTrackerHost) + ") ended without ending the run";
-    try {
-      compute::append_system_log(ws.root(), r.id, why);
-      compute::finish_run(ws, r.id, RunStatus::Failed, std::nullopt, why);
-      ++n;
-    } catch (const std::exception& e) {  // the next reconciliation tries again
-      std::fprintf(stderr, "glia: ending run %s, whose tracker is gone: %s\n", r.id.c_str(),
-                   e.what());
-    }
+  if (tracker_state(r, here, stat, same_workspace) != TrackerState::Gone) return false;
+  const std::string why = "its tracker (glia run track, pid " + property(r, kTrackerPid) + " on " +
+                          property(r, kTrackerHost) + ") ended without ending the run";
+  try {
+    compute::append_system_log(ws.root(), r.id, why);
+    compute::finish_run(ws, r.id, RunStatus::Failed, std::nullopt, why);
+    return true;
+  } catch (const std::exception& e) {  // the next reconciliation tries again
+    std::fprintf(stderr, "glia: ending run %s, whose tracker is gone: %s\n", r.id.c_str(),
+                 e.what());
+    return false;
   }
+}
+
+}  // namespace
+
+int reconcile_interactive_runs(Workspace& ws) {
+  RunFilter f;
+  f.any_status = active_statuses();
+  f.limit = 100000;
+  const MachineId here = MachineId::current();
+  int n = 0;
+  for (const RunRecord& r : ws.store().list_runs(f)) n += reconcile_one(ws, r, here);
   return n;
+}
+
+bool reconcile_interactive_run(Workspace& ws, const std::string& run_id) {
+  return reconcile_one(ws, ws.store().get_run(run_id), MachineId::current());
 }
 
 }  // namespace glia::platform
