@@ -155,6 +155,34 @@ exec 8>&-
 wait "$LIVE_PID" || fail "the live tracker failed: $(cat "$WORK/track.err")"
 [ "$(field "$WORK/ws" "$LIVE" status)" = Completed ] || fail "the live run did not complete"
 
+# A tracker in another pid namespace on this machine (a container with the host's name and
+# kernel, e.g. host networking, on the same folder): its pid means nothing here, so this
+# namespace's commands leave its live run alone (skipped where user namespaces are not allowed).
+if unshare --user --map-current-user --pid --fork --mount-proc true 2>/dev/null; then
+  "$GLIA" workspace init "$WORK/nsws" >/dev/null
+  rm -f "$WORK/ns.fifo" "$WORK/ns.out"
+  mkfifo "$WORK/ns.fifo"
+  unshare --user --map-current-user --pid --fork --mount-proc \
+    "$GLIA" -w "$WORK/nsws" run track -o json --experiment ns <"$WORK/ns.fifo" >"$WORK/ns.out" 2>"$WORK/ns.err" &
+  NS_PID=$!
+  exec 7>"$WORK/ns.fifo"
+  for ((i = 0; i < 100; i++)); do
+    [ -s "$WORK/ns.out" ] && break
+    sleep 0.1
+  done
+  NSRUN=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/ns.out") ||
+    fail "run track in a pid namespace: $(cat "$WORK/ns.err")"
+  "$GLIA" -w "$WORK/nsws" run list >/dev/null  # reconciles (no agent runs on nsws)
+  [ "$(field "$WORK/nsws" "$NSRUN" status)" = Running ] ||
+    fail "another pid namespace's live tracker had its run ended: $(field "$WORK/nsws" "$NSRUN" error)"
+  printf 'complete\n' >&7
+  exec 7>&-
+  wait "$NS_PID" || fail "the namespaced tracker failed: $(cat "$WORK/ns.err")"
+  [ "$(field "$WORK/nsws" "$NSRUN" status)" = Completed ] || fail "namespaced run not Completed"
+else
+  echo "run_track: no user namespaces here; the pid namespace case is skipped" >&2
+fi
+
 # Errors: one line, the right exit code, no run left behind.
 before=$("$GLIA" -w "$WORK/ws" run list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 expect_fail_code 2 "$GLIA" -w "$WORK/ws" run track --experiment "no/slash" </dev/null

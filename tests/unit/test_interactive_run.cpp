@@ -112,7 +112,7 @@ RunRecord tracked(const std::string& host, const std::string& boot, int64_t uid,
 }
 
 TEST(TrackerState, JudgedOnlyOnItsMachineFolderAndUser) {
-  const MachineId here{"box", "boot-1", 1000};
+  const MachineId here{"box", "boot-1", 1000, ""};
   std::optional<std::pair<char, int64_t>> proc = std::make_pair('S', int64_t{500});
   const auto stat = [&](pid_t pid) {
     EXPECT_EQ(pid, 42);
@@ -135,6 +135,25 @@ TEST(TrackerState, JudgedOnlyOnItsMachineFolderAndUser) {
   EXPECT_EQ(state(partial), TrackerState::Elsewhere);  // not a tracker's record
 }
 
+TEST(TrackerState, AnotherPidNamespacesPidIsNotJudgedHere) {
+  // A container sharing this machine's host name and kernel (boot id): its pid 42 is not ours.
+  const MachineId here{"box", "boot-1", 1000, "pid:[4026531836]"};
+  const auto no_process = [](pid_t) { return std::optional<std::pair<char, int64_t>>(); };
+  const auto ours = [](const fs::path& p) { return p == "/ws"; };
+  RunRecord r = tracked("box", "boot-1", 1000, 42, 500, "/ws");
+  r.properties[kTrackerPidNamespace] = "pid:[4026532176]";
+  EXPECT_EQ(tracker_state(r, here, no_process, ours), TrackerState::Elsewhere);
+  r.properties[kTrackerPidNamespace] = here.pid_ns;  // this namespace's: judged
+  EXPECT_EQ(tracker_state(r, here, no_process, ours), TrackerState::Gone);
+  r.properties[kTrackerPidNamespace] = "pid:[4026532176]";
+  EXPECT_EQ(tracker_state(r, {"box", "boot-0", 1000, here.pid_ns}, no_process, ours),
+            TrackerState::Gone);  // the machine restarted: every namespace is gone
+}
+
+TEST(TrackerState, ThisProcessesPidNamespaceIsKnownAndRecorded) {
+  EXPECT_EQ(MachineId::current().pid_ns.rfind("pid:[", 0), 0u) << MachineId::current().pid_ns;
+}
+
 class InteractiveRunTest : public testing::Test {
  protected:
   void SetUp() override {
@@ -153,6 +172,7 @@ TEST_F(InteractiveRunTest, StartedRunningWithItsFolderAndLeftAloneWhileItsTracke
   EXPECT_EQ(run.display_name, "first try");
   EXPECT_EQ(run.tags.at("k"), "v");
   EXPECT_EQ(run.properties.at(kTrackerPid), std::to_string(::getpid()));
+  EXPECT_EQ(run.properties.at(kTrackerPidNamespace), MachineId::current().pid_ns);
   const RunDir dir = run_dir(dir_, run.id);
   EXPECT_TRUE(fs::is_regular_file(dir.tracking()));
   EXPECT_TRUE(fs::is_directory(dir.scratch()));

@@ -26,12 +26,14 @@ namespace glia::platform {
 inline constexpr const char* kInteractiveJobType = "interactive";
 
 /// The run properties naming the tracker: the machine (host name and boot id), the process
-/// (pid and its start time in clock ticks after boot), its uid, the workspace folder holding
-/// the run folder, and the folder relative paths of image/file records resolve against.
+/// (pid, its start time in clock ticks after boot, and the pid namespace its pid is in), its
+/// uid, the workspace folder holding the run folder, and the folder relative paths of image/file
+/// records resolve against.
 inline constexpr const char* kTrackerHost = "tracker_host";
 inline constexpr const char* kTrackerBootId = "tracker_boot_id";
 inline constexpr const char* kTrackerPid = "tracker_pid";
 inline constexpr const char* kTrackerPidStart = "tracker_pid_start";
+inline constexpr const char* kTrackerPidNamespace = "tracker_pid_ns";
 inline constexpr const char* kTrackerUid = "tracker_uid";
 inline constexpr const char* kTrackerWorkspace = "tracker_workspace";
 inline constexpr const char* kTrackerWorkDir = "tracker_work_dir";
@@ -87,11 +89,13 @@ class TrackerInput {
   std::optional<TrackerEnding> ending_;
 };
 
-/// This machine, as tracker_host and tracker_boot_id name it, and this process's user.
+/// This machine, as tracker_host and tracker_boot_id name it, this process's user, and its pid
+/// namespace (/proc/self/ns/pid's "pid:[INODE]"; "" when unknown) as tracker_pid_ns names it.
 struct MachineId {
   std::string host;
   std::string boot_id;
   int64_t uid = 0;
+  std::string pid_ns;
   static MachineId current();
 };
 
@@ -105,8 +109,10 @@ enum class TrackerState {
 /// Decides from the run's tracker_* properties. `stat(pid)` gives a process's state letter and
 /// start ticks (nullopt: no such process); `same_workspace(path)` whether the recorded folder is
 /// this workspace's. A zombie counts as gone, and so does a tracker of this machine's host name
-/// recorded under another boot (the machine restarted). A run without a whole tracker record
-/// (never made by `glia run track`, which records it with the run) is Elsewhere.
+/// recorded under another boot (the machine restarted). A tracker in another pid namespace (a
+/// container sharing this machine's name and kernel, e.g. with host networking) is Elsewhere:
+/// its pid means nothing here. A run without a whole tracker record (never made by `glia run
+/// track`, which records it with the run) is Elsewhere.
 TrackerState tracker_state(
     const RunRecord& run, const MachineId& here,
     const std::function<std::optional<std::pair<char, int64_t>>(pid_t)>& stat,

@@ -114,6 +114,9 @@ MachineId MachineId::current() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
   std::getline(in, id.boot_id);
   id.uid = static_cast<int64_t>(::geteuid());
+  char ns[64] = {};
+  if (const ssize_t n = ::readlink("/proc/self/ns/pid", ns, sizeof ns - 1); n > 0)
+    id.pid_ns.assign(ns, static_cast<size_t>(n));
   return id;
 }
 
@@ -135,6 +138,7 @@ RunRecord start_interactive_run(Workspace& ws, const InteractiveRunOptions& opti
       {kTrackerBootId, here.boot_id},
       {kTrackerPid, std::to_string(pid)},
       {kTrackerPidStart, std::to_string(compute::process_start_ticks(pid).value_or(0))},
+      {kTrackerPidNamespace, here.pid_ns},
       {kTrackerUid, std::to_string(here.uid)},
       {kTrackerWorkspace, ws.root().string()},
       {kTrackerWorkDir, options.work_dir.string()},
@@ -177,6 +181,10 @@ TrackerState tracker_state(
   if (host != here.host || *uid != here.uid || !same_workspace(folder))
     return TrackerState::Elsewhere;
   if (boot != here.boot_id) return TrackerState::Gone;  // this machine restarted since
+  // Another pid namespace's pid (recorded since tracker_pid_ns exists): not one of ours.
+  if (const std::string ns = property(run, kTrackerPidNamespace);
+      !ns.empty() && !here.pid_ns.empty() && ns != here.pid_ns)
+    return TrackerState::Elsewhere;
   const auto now = stat(static_cast<pid_t>(*pid));
   if (!now || now->first == 'Z' || now->first == 'X' || now->second != *start)
     return TrackerState::Gone;  // no such process, a zombie, or the pid reused
