@@ -118,6 +118,19 @@ wait "$TPID" || rc=$?
 exec 7>&-
 [ "$rc" = 0 ] || fail "SIGTERM: exit $rc"
 [ "$(field "$WORK/ws" "$RUN" status)" = Failed ] || fail "SIGTERM: not Failed"
+# SIGTERM after the parent said how the run ended (the line waiting on stdin, unread when the
+# signal comes: the tracker stopped meanwhile): what was said stands, as at EOF.
+track "$WORK/ws" --experiment nb
+kill -STOP "$TPID"
+printf 'complete\n' >&7
+kill -TERM "$TPID"
+kill -CONT "$TPID"
+rc=0
+wait "$TPID" || rc=$?
+exec 7>&-
+[ "$rc" = 0 ] || fail "SIGTERM after complete: exit $rc"
+[ "$(field "$WORK/ws" "$RUN" status)" = Completed ] ||
+  fail "SIGTERM after complete: $(field "$WORK/ws" "$RUN" status) $(field "$WORK/ws" "$RUN" error)"
 
 # SIGKILL, no agent: the next command ends the run Failed, with what the tracking file held.
 track "$WORK/ws" --experiment nb
