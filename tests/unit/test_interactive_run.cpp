@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -225,6 +227,58 @@ TEST_F(InteractiveRunTest, ARunWhoseTrackerDiedEndsFailedWithWhatItHadTracked) {
   ASSERT_EQ(loss.size(), 1u);  // the line it left was applied before the end
   EXPECT_EQ(loss[0].value, 0.5);
   EXPECT_EQ(reconcile_interactive_runs(ws), 0);  // ended once
+}
+
+TEST_F(InteractiveRunTest, ARunItsTrackerEndedAfterTheListingIsLeftAsItEnded) {
+  // The reconciliation lists the active runs, then judges each: a tracker that ends its run
+  // normally and exits in between is gone by then, but the run it ended is not to be ended again.
+  int to_parent[2], to_child[2];
+  ASSERT_EQ(::pipe(to_parent), 0);
+  ASSERT_EQ(::pipe(to_child), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      Workspace ws = Workspace::open(dir_);
+      const RunRecord run = start_interactive_run(ws, {"nb", "", {}, dir_});
+      std::FILE* f = std::fopen(run_dir(dir_, run.id).tracking().c_str(), "a");
+      std::fputs(R"({"kind": "metric", "name": "loss", "value": 0.5})"
+                 "\n",
+                 f);
+      std::fclose(f);
+      char c = 1;
+      if (::write(to_parent[1], &c, 1) != 1 || ::read(to_child[0], &c, 1) != 1) ::_exit(2);
+      end_interactive_run(ws, run.id, RunStatus::Completed, "");
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  char c = 0;
+  ASSERT_EQ(::read(to_parent[0], &c, 1), 1);
+  Workspace ws = Workspace::open(dir_);
+  const auto listed = ws.store().list_runs({});
+  ASSERT_EQ(listed.size(), 1u);
+  ASSERT_EQ(listed[0].status, RunStatus::Running);  // as the listing saw it
+  ASSERT_EQ(::write(to_child[1], &c, 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  for (int fd : {to_parent[0], to_parent[1], to_child[0], to_child[1]}) ::close(fd);
+
+  EXPECT_FALSE(reconcile_interactive_run(ws, listed[0]));
+  const RunRecord r = ws.store().get_run(listed[0].id);
+  EXPECT_EQ(r.status, RunStatus::Completed);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.properties.count("kept_in"), 0u);
+  EXPECT_FALSE(fs::exists(run_dir(dir_, r.id).root));  // not made again for a log line
+  ASSERT_EQ(ws.store().metric_series(r.id, "loss").size(), 1u);
+  for (const RunFile& f : ws.store().run_files(r.id)) {  // its log says nothing of a reconciliation
+    std::ifstream in(ws.artifacts().blob_path(f.sha256));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text.find("ended without ending the run"), std::string::npos)
+        << f.path << ": " << text;
+  }
 }
 
 TEST(MetricColumns, CompactColumnsThatParseBack) {

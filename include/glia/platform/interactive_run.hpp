@@ -126,5 +126,8 @@ int reconcile_interactive_runs(Workspace& ws);
 /// The same for one run (a command following it): ends it Failed when it is an active
 /// interactive run whose tracker on this machine is gone. Returns whether it ended it.
 bool reconcile_interactive_run(Workspace& ws, const std::string& run_id);
+/// The same for a run as a listing read it: one that its tracker ended since (then exited) is
+/// left as it ended.
+bool reconcile_interactive_run(Workspace& ws, const RunRecord& listed);
 
 }  // namespace glia::platform

@@ -207,6 +207,9 @@ bool reconcile_one(Workspace& ws, const RunRecord& r, const MachineId& here) {
     return folder == ws.root() || fs::equivalent(folder, ws.root(), ec);
   };
   if (tracker_state(r, here, stat, same_workspace) != TrackerState::Gone) return false;
+  // `r` may be a listing's, read before its tracker ended the run and exited: read again now
+  // that the tracker is known gone (it can end nothing more), and leave a run it ended alone.
+  if (const auto now = ws.store().find_run(r.id); !now || is_terminal(now->status)) return false;
   const std::string why = "its tracker (glia run track, pid " + property(r, kTrackerPid) + " on " +
                           property(r, kTrackerHost) + ") ended without ending the run";
   try {
@@ -232,8 +235,12 @@ int reconcile_interactive_runs(Workspace& ws) {
   return n;
 }
 
+bool reconcile_interactive_run(Workspace& ws, const RunRecord& listed) {
+  return reconcile_one(ws, listed, MachineId::current());
+}
+
 bool reconcile_interactive_run(Workspace& ws, const std::string& run_id) {
-  return reconcile_one(ws, ws.store().get_run(run_id), MachineId::current());
+  return reconcile_interactive_run(ws, ws.store().get_run(run_id));
 }
 
 }  // namespace glia::platform
