@@ -281,6 +281,79 @@ TEST_F(InteractiveRunTest, ARunItsTrackerEndedAfterTheListingIsLeftAsItEnded) {
   }
 }
 
+TEST_F(InteractiveRunTest, ReconciliationsAtOnceEndADeadTrackersRunOnce) {
+  // A connected folder's commands (run list, run show...) reconcile with no agent lock: several
+  // at once must end the run once, its log stored once, nothing kept.
+  std::string id;
+  {
+    const pid_t tracker = ::fork();
+    ASSERT_GE(tracker, 0);
+    if (tracker == 0) {
+      try {
+        Workspace ws = Workspace::open(dir_);
+        const RunRecord run = start_interactive_run(ws, {"nb", "", {}, dir_});
+        std::FILE* f = std::fopen(run_dir(dir_, run.id).tracking().c_str(), "a");
+        for (int i = 0; i < 2000; ++i)
+          std::fprintf(f, "{\"kind\": \"metric\", \"name\": \"loss\", \"value\": %d}\n", i);
+        std::fclose(f);
+      } catch (...) {
+        ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(tracker, &status, 0), tracker);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    Workspace ws = Workspace::open(dir_);
+    id = ws.store().list_runs({}).at(0).id;
+  }
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  std::vector<pid_t> reconcilers;
+  for (int i = 0; i < 4; ++i) {
+    const pid_t p = ::fork();
+    ASSERT_GE(p, 0);
+    if (p == 0) {
+      try {
+        Workspace ws = Workspace::open(dir_);
+        char c;
+        ::close(go[1]);
+        if (::read(go[0], &c, 1) != 0) ::_exit(100);  // released together when it closes
+        ::_exit(reconcile_interactive_runs(ws));
+      } catch (...) {
+        ::_exit(101);
+      }
+    }
+    reconcilers.push_back(p);
+  }
+  ::close(go[0]);
+  ::usleep(200000);  // each has opened the workspace
+  ::close(go[1]);
+  int ended = 0;
+  for (pid_t p : reconcilers) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(p, &status, 0), p);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) < 100) << WEXITSTATUS(status);
+    ended += WEXITSTATUS(status);
+  }
+  EXPECT_EQ(ended, 1);
+  Workspace ws = Workspace::open(dir_);
+  const RunRecord r = ws.store().get_run(id);
+  EXPECT_EQ(r.status, RunStatus::Failed);
+  EXPECT_EQ(r.properties.count("kept_in"), 0u) << r.error;
+  EXPECT_FALSE(fs::exists(run_dir(dir_, id).root));
+  EXPECT_EQ(ws.store().metric_series(id, "loss").size(), 2000u);
+  int logs = 0;
+  for (const RunFile& f : ws.store().run_files(id)) {
+    std::ifstream in(ws.artifacts().blob_path(f.sha256));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t first = text.find("ended without ending the run");
+    logs += first != std::string::npos;
+    EXPECT_EQ(text.find("ended without ending the run", first + 1), std::string::npos) << text;
+  }
+  EXPECT_EQ(logs, 1);
+}
+
 TEST(MetricColumns, CompactColumnsThatParseBack) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();

@@ -1,7 +1,10 @@
 #include "glia/platform/interactive_run.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <system_error>
@@ -207,8 +210,22 @@ bool reconcile_one(Workspace& ws, const RunRecord& r, const MachineId& here) {
     return folder == ws.root() || fs::equivalent(folder, ws.root(), ec);
   };
   if (tracker_state(r, here, stat, same_workspace) != TrackerState::Gone) return false;
-  // `r` may be a listing's, read before its tracker ended the run and exited: read again now
-  // that the tracker is known gone (it can end nothing more), and leave a run it ended alone.
+  // One reconciler of a run at a time (a connected folder's commands hold no agent lock): a lock
+  // on its folder, held until it is ended (and the folder removed).
+  const int lock =
+      ::open(run_dir(ws.root(), r.id).root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct Unlock {
+    int fd;
+    ~Unlock() {
+      if (fd >= 0) ::close(fd);  // releases the lock
+    }
+  } unlock{lock};
+  if (lock >= 0)
+    while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  // `r` may be a listing's, read before its tracker ended the run and exited, or before another
+  // reconciler ended it: read again now that the tracker is known gone (it can end nothing
+  // more) and the lock held, and leave a run that has ended alone.
   if (const auto now = ws.store().find_run(r.id); !now || is_terminal(now->status)) return false;
   const std::string why = "its tracker (glia run track, pid " + property(r, kTrackerPid) + " on " +
                           property(r, kTrackerHost) + ") ended without ending the run";
