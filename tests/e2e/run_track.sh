@@ -192,6 +192,28 @@ if unshare --user --map-current-user --pid --fork --mount-proc true 2>/dev/null;
   exec 7>&-
   wait "$NS_PID" || fail "the namespaced tracker failed: $(cat "$WORK/ns.err")"
   [ "$(field "$WORK/nsws" "$NSRUN" status)" = Completed ] || fail "namespaced run not Completed"
+  # Killed with its namespace (the container gone): judged from the machine's first namespace,
+  # which sees every process, and ended instead of left Running forever.
+  if [ "$(readlink /proc/self/ns/pid)" = "pid:[4026531836]" ]; then
+    rm -f "$WORK/ns.out"
+    unshare --user --map-current-user --pid --fork --mount-proc \
+      "$GLIA" -w "$WORK/nsws" run track -o json --experiment ns <"$WORK/ns.fifo" >"$WORK/ns.out" 2>"$WORK/ns.err" &
+    NS_PID=$!
+    exec 7>"$WORK/ns.fifo"
+    for ((i = 0; i < 100; i++)); do
+      [ -s "$WORK/ns.out" ] && break
+      sleep 0.1
+    done
+    NSRUN=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/ns.out")
+    "$GLIA" -w "$WORK/nsws" run list >/dev/null
+    [ "$(field "$WORK/nsws" "$NSRUN" status)" = Running ] || fail "a live namespaced tracker's run ended"
+    TRK=$(pgrep -P "$NS_PID") || fail "no tracker under unshare"
+    kill -9 "$TRK"  # the tracker (the namespace's first process): the namespace ends with it
+    wait "$NS_PID" 2>/dev/null || true
+    exec 7>&-
+    [ "$(field "$WORK/nsws" "$NSRUN" status)" = Failed ] ||
+      fail "a dead namespaced tracker's run was left $(field "$WORK/nsws" "$NSRUN" status)"
+  fi
 else
   echo "run_track: no user namespaces here; the pid namespace case is skipped" >&2
 fi

@@ -152,6 +152,27 @@ TEST(TrackerState, AnotherPidNamespacesPidIsNotJudgedHere) {
             TrackerState::Gone);  // the machine restarted: every namespace is gone
 }
 
+TEST(TrackerState, TheFirstPidNamespaceJudgesTheOthers) {
+  // It sees every process: the one the tracker's namespace calls 42 is found, or gone.
+  const MachineId here{"box", "boot-1", 1000, kInitPidNamespace};
+  const auto none_here = [](pid_t) { return ProcessState(); };
+  const auto ours = [](const fs::path& p) { return p == "/ws"; };
+  ProcessState inside = std::make_pair('S', int64_t{500});
+  const auto stat_in = [&](const std::string& ns, pid_t pid) {
+    EXPECT_EQ(ns, "pid:[4026532176]");
+    EXPECT_EQ(pid, 42);
+    return inside;
+  };
+  RunRecord r = tracked("box", "boot-1", 1000, 42, 500, "/ws");
+  r.properties[kTrackerPidNamespace] = "pid:[4026532176]";
+  EXPECT_EQ(tracker_state(r, here, none_here, ours, stat_in), TrackerState::Alive);
+  inside = std::make_pair('S', int64_t{499});
+  EXPECT_EQ(tracker_state(r, here, none_here, ours, stat_in), TrackerState::Gone);  // reused
+  inside.reset();
+  EXPECT_EQ(tracker_state(r, here, none_here, ours, stat_in), TrackerState::Gone);
+  EXPECT_EQ(tracker_state(r, here, none_here, ours), TrackerState::Elsewhere);  // cannot look
+}
+
 TEST(TrackerState, ThisProcessesPidNamespaceIsKnownAndRecorded) {
   EXPECT_EQ(MachineId::current().pid_ns.rfind("pid:[", 0), 0u) << MachineId::current().pid_ns;
 }

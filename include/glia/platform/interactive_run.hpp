@@ -110,13 +110,24 @@ enum class TrackerState {
 /// start ticks (nullopt: no such process); `same_workspace(path)` whether the recorded folder is
 /// this workspace's. A zombie counts as gone, and so does a tracker of this machine's host name
 /// recorded under another boot (the machine restarted). A tracker in another pid namespace (a
-/// container sharing this machine's name and kernel, e.g. with host networking) is Elsewhere:
-/// its pid means nothing here. A run without a whole tracker record (never made by `glia run
-/// track`, which records it with the run) is Elsewhere.
+/// container sharing this machine's name and kernel, e.g. with host networking): its pid means
+/// nothing here, so it is Elsewhere — except from the machine's first pid namespace
+/// (kInitPidNamespace, which sees every process), where `stat_in(ns, pid)` finds the process
+/// that namespace calls `pid` (nullopt: none, the tracker or its whole namespace gone). A run
+/// without a whole tracker record (never made by `glia run track`, which records it with the
+/// run) is Elsewhere.
+using ProcessState = std::optional<std::pair<char, int64_t>>;  // state letter, start ticks
 TrackerState tracker_state(
-    const RunRecord& run, const MachineId& here,
-    const std::function<std::optional<std::pair<char, int64_t>>(pid_t)>& stat,
-    const std::function<bool(const std::filesystem::path&)>& same_workspace);
+    const RunRecord& run, const MachineId& here, const std::function<ProcessState(pid_t)>& stat,
+    const std::function<bool(const std::filesystem::path&)>& same_workspace,
+    const std::function<ProcessState(const std::string& ns, pid_t)>& stat_in = nullptr);
+
+/// The machine's first pid namespace, as /proc/self/ns/pid names it (PROC_PID_INIT_INO).
+inline constexpr const char* kInitPidNamespace = "pid:[4026531836]";
+
+/// The process another pid namespace `ns` calls `pid`, found from this one (its /proc): its
+/// state letter and start ticks; nullopt when no visible process is that one.
+ProcessState process_in_namespace(const std::string& ns, pid_t pid);
 
 /// Ends Failed every active interactive run of this workspace whose tracker on this machine is
 /// gone, saying so in its error. Returns how many it ended. A failure to list the runs is

@@ -171,10 +171,35 @@ void end_interactive_run(Workspace& ws, const std::string& run_id, RunStatus sta
   compute::finish_run(ws, run_id, status, std::nullopt, error);
 }
 
-TrackerState tracker_state(
-    const RunRecord& run, const MachineId& here,
-    const std::function<std::optional<std::pair<char, int64_t>>(pid_t)>& stat,
-    const std::function<bool(const fs::path&)>& same_workspace) {
+ProcessState process_in_namespace(const std::string& ns, pid_t pid) {
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    char link[64] = {};
+    const std::string dir = "/proc/" + name;
+    const ssize_t n = ::readlink((dir + "/ns/pid").c_str(), link, sizeof link - 1);
+    if (n <= 0 || std::string(link, static_cast<size_t>(n)) != ns) continue;
+    std::ifstream status(dir + "/status");
+    std::string line;
+    while (std::getline(status, line) && line.rfind("NSpid:", 0) != 0) {
+    }
+    // "NSpid:\t<here>\t...\t<in its own namespace>": the last is the pid `ns` calls it.
+    const size_t last = line.find_last_of(" \t");
+    if (line.rfind("NSpid:", 0) != 0 || last == std::string::npos ||
+        line.substr(last + 1) != std::to_string(pid))
+      continue;
+    const auto s = compute::process_stat(static_cast<pid_t>(std::stoll(name)));
+    if (!s) return std::nullopt;
+    return std::make_pair(s->state, s->start_ticks);
+  }
+  return std::nullopt;
+}
+
+TrackerState tracker_state(const RunRecord& run, const MachineId& here,
+                           const std::function<ProcessState(pid_t)>& stat,
+                           const std::function<bool(const fs::path&)>& same_workspace,
+                           const std::function<ProcessState(const std::string&, pid_t)>& stat_in) {
   const auto pid = number_property(run, kTrackerPid);
   const auto start = number_property(run, kTrackerPidStart);
   const auto uid = number_property(run, kTrackerUid);
@@ -184,11 +209,16 @@ TrackerState tracker_state(
   if (host != here.host || *uid != here.uid || !same_workspace(folder))
     return TrackerState::Elsewhere;
   if (boot != here.boot_id) return TrackerState::Gone;  // this machine restarted since
-  // Another pid namespace's pid (recorded since tracker_pid_ns exists): not one of ours.
+  // Another pid namespace's pid (recorded since tracker_pid_ns exists): not one of ours, unless
+  // this is the first namespace, which sees them all.
+  ProcessState now;
   if (const std::string ns = property(run, kTrackerPidNamespace);
-      !ns.empty() && !here.pid_ns.empty() && ns != here.pid_ns)
-    return TrackerState::Elsewhere;
-  const auto now = stat(static_cast<pid_t>(*pid));
+      !ns.empty() && !here.pid_ns.empty() && ns != here.pid_ns) {
+    if (here.pid_ns != kInitPidNamespace || !stat_in) return TrackerState::Elsewhere;
+    now = stat_in(ns, static_cast<pid_t>(*pid));
+  } else {
+    now = stat(static_cast<pid_t>(*pid));
+  }
   if (!now || now->first == 'Z' || now->first == 'X' || now->second != *start)
     return TrackerState::Gone;  // no such process, a zombie, or the pid reused
   return TrackerState::Alive;
@@ -200,7 +230,7 @@ namespace {
 // failure to end it now is reported on stderr and left for the next reconciliation.
 bool reconcile_one(Workspace& ws, const RunRecord& r, const MachineId& here) {
   if (r.job_type != kInteractiveJobType || is_terminal(r.status)) return false;
-  const auto stat = [](pid_t pid) -> std::optional<std::pair<char, int64_t>> {
+  const auto stat = [](pid_t pid) -> ProcessState {
     const auto s = compute::process_stat(pid);
     if (!s) return std::nullopt;
     return std::make_pair(s->state, s->start_ticks);
@@ -209,7 +239,8 @@ bool reconcile_one(Workspace& ws, const RunRecord& r, const MachineId& here) {
     std::error_code ec;
     return folder == ws.root() || fs::equivalent(folder, ws.root(), ec);
   };
-  if (tracker_state(r, here, stat, same_workspace) != TrackerState::Gone) return false;
+  if (tracker_state(r, here, stat, same_workspace, process_in_namespace) != TrackerState::Gone)
+    return false;
   // One reconciler of a run at a time (a connected folder's commands hold no agent lock): a lock
   // on its folder, held until it is ended (and the folder removed).
   const int lock =
