@@ -12,6 +12,7 @@
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
 #include "glia/platform/clock.hpp"
+#include "glia/platform/interactive_run.hpp"
 #include "glia/platform/local_agent.hpp"
 
 namespace glia::cli {
@@ -111,7 +112,10 @@ std::chrono::milliseconds poll_interval(const platform::Workspace& ws,
 }
 
 void keep_agent_alive(platform::Workspace& ws, const std::string& run_id) {
-  if (ws.is_remote()) return;  // the server keeps its agent alive
+  if (ws.is_remote()) {  // the server keeps its agent alive; a tracker here is this machine's
+    platform::reconcile_interactive_run(ws, run_id);
+    return;
+  }
   {  // a job runs only as its submitter, so only the submitter's agent can move it on
     const auto run = ws.store().get_run(run_id);
     if (run.submitter_uid && *run.submitter_uid != static_cast<int64_t>(::geteuid())) {

@@ -53,7 +53,9 @@ PythonDirs python_dirs();
 /// Wakes or starts the workspace's agent.
 void ensure_agent(platform::Workspace& ws);
 /// For commands that wait on a run: when no agent serves the workspace, reconciles what a dead
-/// one left and starts a new one if the run still waits for it (Queued or CancelRequested).
+/// one left and starts a new one if the run still waits for it (Queued or CancelRequested). On a
+/// connected folder (the server runs the agents): ends the run if it is an interactive run whose
+/// tracker on this machine is gone (the server cannot see this machine's processes).
 void keep_agent_alive(platform::Workspace& ws, const std::string& run_id);
 /// How long a command that waits on a run sleeps between reads of the store: `local` for a
 /// local workspace; at least 0.5 s for a remote one, where each read is a request to its server.

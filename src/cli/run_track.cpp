@@ -43,6 +43,19 @@ extern "C" void on_end_signal(int) {
   errno = saved;
 }
 
+// What stdin holds now, without waiting for more (a bounded amount: a writer that goes on
+// writing does not hold the end back).
+void read_waiting_input(platform::TrackerInput& input, std::vector<std::string>& warnings) {
+  for (int reads = 0; reads < 64; ++reads) {
+    pollfd fd{0, POLLIN, 0};
+    if (::poll(&fd, 1, 0) <= 0 || !(fd.revents & POLLIN)) return;
+    char buf[4096];
+    const ssize_t n = ::read(0, buf, sizeof buf);
+    if (n <= 0) return;
+    input.feed(buf, static_cast<size_t>(n), warnings);
+  }
+}
+
 double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -59,7 +72,8 @@ void register_run_track(CLI::App& run, const std::shared_ptr<std::string>& works
       "\"scratch_dir\"}), then applies the JSON lines appended to the tracking file every 0.2 s "
       "(docs/tracking-protocol.md). Before closing stdin, write one line to say how the run "
       "ended: complete, fail MESSAGE or cancel. Stdin closed without one (the logging process "
-      "died), SIGTERM or SIGHUP: the run ends Failed. SIGINT is ignored. Exits 0 once the end "
+      "died), or SIGTERM or SIGHUP before one: the run ends Failed. SIGINT is ignored. Exits 0 "
+      "once the end "
       "is recorded. A run whose tracker was killed is ended Failed by the next glia command on "
       "the workspace (docs/python-client.md, \"Interactive runs\").");
   struct Args {
@@ -131,8 +145,12 @@ void register_run_track(CLI::App& run, const std::shared_ptr<std::string>& works
       pollfd fds[2] = {{0, POLLIN, 0}, {signal_pipe[0], POLLIN, 0}};
       const int rc = ::poll(fds, 2, more ? 0 : static_cast<int>(kIngestEverySeconds * 1000));
       if (rc < 0 && errno != EINTR) throw os_error("run track: poll failed", errno);
-      if (rc > 0 && (fds[1].revents & POLLIN)) {  // SIGTERM/SIGHUP: as stdin ending unsaid
-        ending = platform::TrackerEnding{platform::RunStatus::Failed, platform::kNoEndingError};
+      if (rc > 0 && (fds[1].revents & POLLIN)) {
+        // SIGTERM/SIGHUP: as stdin ending now — an ending line already written (unread yet)
+        // stands; none: Failed.
+        read_waiting_input(input, warnings);
+        ending = input.at_eof(warnings);
+        for (const auto& w : warnings) report(w);
         break;
       }
       if (rc > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {

@@ -118,6 +118,19 @@ wait "$TPID" || rc=$?
 exec 7>&-
 [ "$rc" = 0 ] || fail "SIGTERM: exit $rc"
 [ "$(field "$WORK/ws" "$RUN" status)" = Failed ] || fail "SIGTERM: not Failed"
+# SIGTERM after the parent said how the run ended (the line waiting on stdin, unread when the
+# signal comes: the tracker stopped meanwhile): what was said stands, as at EOF.
+track "$WORK/ws" --experiment nb
+kill -STOP "$TPID"
+printf 'complete\n' >&7
+kill -TERM "$TPID"
+kill -CONT "$TPID"
+rc=0
+wait "$TPID" || rc=$?
+exec 7>&-
+[ "$rc" = 0 ] || fail "SIGTERM after complete: exit $rc"
+[ "$(field "$WORK/ws" "$RUN" status)" = Completed ] ||
+  fail "SIGTERM after complete: $(field "$WORK/ws" "$RUN" status) $(field "$WORK/ws" "$RUN" error)"
 
 # SIGKILL, no agent: the next command ends the run Failed, with what the tracking file held.
 track "$WORK/ws" --experiment nb
@@ -154,6 +167,56 @@ printf 'complete\n' >&8
 exec 8>&-
 wait "$LIVE_PID" || fail "the live tracker failed: $(cat "$WORK/track.err")"
 [ "$(field "$WORK/ws" "$LIVE" status)" = Completed ] || fail "the live run did not complete"
+
+# A tracker in another pid namespace on this machine (a container with the host's name and
+# kernel, e.g. host networking, on the same folder): its pid means nothing here, so this
+# namespace's commands leave its live run alone (skipped where user namespaces are not allowed).
+if unshare --user --map-current-user --pid --fork --mount-proc true 2>/dev/null; then
+  "$GLIA" workspace init "$WORK/nsws" >/dev/null
+  rm -f "$WORK/ns.fifo" "$WORK/ns.out"
+  mkfifo "$WORK/ns.fifo"
+  unshare --user --map-current-user --pid --fork --mount-proc \
+    "$GLIA" -w "$WORK/nsws" run track -o json --experiment ns <"$WORK/ns.fifo" >"$WORK/ns.out" 2>"$WORK/ns.err" &
+  NS_PID=$!
+  exec 7>"$WORK/ns.fifo"
+  for ((i = 0; i < 100; i++)); do
+    [ -s "$WORK/ns.out" ] && break
+    sleep 0.1
+  done
+  NSRUN=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/ns.out") ||
+    fail "run track in a pid namespace: $(cat "$WORK/ns.err")"
+  "$GLIA" -w "$WORK/nsws" run list >/dev/null  # reconciles (no agent runs on nsws)
+  [ "$(field "$WORK/nsws" "$NSRUN" status)" = Running ] ||
+    fail "another pid namespace's live tracker had its run ended: $(field "$WORK/nsws" "$NSRUN" error)"
+  printf 'complete\n' >&7
+  exec 7>&-
+  wait "$NS_PID" || fail "the namespaced tracker failed: $(cat "$WORK/ns.err")"
+  [ "$(field "$WORK/nsws" "$NSRUN" status)" = Completed ] || fail "namespaced run not Completed"
+  # Killed with its namespace (the container gone): judged from the machine's first namespace,
+  # which sees every process, and ended instead of left Running forever.
+  if [ "$(readlink /proc/self/ns/pid)" = "pid:[4026531836]" ]; then
+    rm -f "$WORK/ns.out"
+    unshare --user --map-current-user --pid --fork --mount-proc \
+      "$GLIA" -w "$WORK/nsws" run track -o json --experiment ns <"$WORK/ns.fifo" >"$WORK/ns.out" 2>"$WORK/ns.err" &
+    NS_PID=$!
+    exec 7>"$WORK/ns.fifo"
+    for ((i = 0; i < 100; i++)); do
+      [ -s "$WORK/ns.out" ] && break
+      sleep 0.1
+    done
+    NSRUN=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/ns.out")
+    "$GLIA" -w "$WORK/nsws" run list >/dev/null
+    [ "$(field "$WORK/nsws" "$NSRUN" status)" = Running ] || fail "a live namespaced tracker's run ended"
+    TRK=$(pgrep -P "$NS_PID") || fail "no tracker under unshare"
+    kill -9 "$TRK"  # the tracker (the namespace's first process): the namespace ends with it
+    wait "$NS_PID" 2>/dev/null || true
+    exec 7>&-
+    [ "$(field "$WORK/nsws" "$NSRUN" status)" = Failed ] ||
+      fail "a dead namespaced tracker's run was left $(field "$WORK/nsws" "$NSRUN" status)"
+  fi
+else
+  echo "run_track: no user namespaces here; the pid namespace case is skipped" >&2
+fi
 
 # Errors: one line, the right exit code, no run left behind.
 before=$("$GLIA" -w "$WORK/ws" run list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
@@ -206,4 +269,14 @@ exec 7>&-
 # The server's agent never judges it (another machine's folder); this machine's next command does.
 [ "$(field "$WORK/srv" "$RUN" status)" = Running ] || fail "remote: ended by the server side"
 [ "$(field "$WORK/remote" "$RUN" status)" = Failed ] || fail "remote: SIGKILL not reconciled"
+# Following such a run (`glia job stream`, the SDK's wait_for_completion(show_output=True)) in
+# its folder ends once its tracker is gone: the follower reconciles it as list and show do.
+track "$WORK/remote" --experiment remote-nb
+kill -9 "$TPID"
+wait "$TPID" 2>/dev/null || true
+exec 7>&-
+rc=0
+timeout 30 "$GLIA" -w "$WORK/remote" job stream "$RUN" >/dev/null 2>"$WORK/stream.err" || rc=$?
+[ "$rc" != 124 ] || fail "remote: job stream of a run whose tracker died never ended"
+[ "$(field "$WORK/srv" "$RUN" status)" = Failed ] || fail "remote: stream: not Failed"
 echo "run_track: OK"

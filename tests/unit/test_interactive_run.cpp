@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -112,7 +114,7 @@ RunRecord tracked(const std::string& host, const std::string& boot, int64_t uid,
 }
 
 TEST(TrackerState, JudgedOnlyOnItsMachineFolderAndUser) {
-  const MachineId here{"box", "boot-1", 1000};
+  const MachineId here{"box", "boot-1", 1000, ""};
   std::optional<std::pair<char, int64_t>> proc = std::make_pair('S', int64_t{500});
   const auto stat = [&](pid_t pid) {
     EXPECT_EQ(pid, 42);
@@ -135,6 +137,46 @@ TEST(TrackerState, JudgedOnlyOnItsMachineFolderAndUser) {
   EXPECT_EQ(state(partial), TrackerState::Elsewhere);  // not a tracker's record
 }
 
+TEST(TrackerState, AnotherPidNamespacesPidIsNotJudgedHere) {
+  // A container sharing this machine's host name and kernel (boot id): its pid 42 is not ours.
+  const MachineId here{"box", "boot-1", 1000, "pid:[4026531836]"};
+  const auto no_process = [](pid_t) { return std::optional<std::pair<char, int64_t>>(); };
+  const auto ours = [](const fs::path& p) { return p == "/ws"; };
+  RunRecord r = tracked("box", "boot-1", 1000, 42, 500, "/ws");
+  r.properties[kTrackerPidNamespace] = "pid:[4026532176]";
+  EXPECT_EQ(tracker_state(r, here, no_process, ours), TrackerState::Elsewhere);
+  r.properties[kTrackerPidNamespace] = here.pid_ns;  // this namespace's: judged
+  EXPECT_EQ(tracker_state(r, here, no_process, ours), TrackerState::Gone);
+  r.properties[kTrackerPidNamespace] = "pid:[4026532176]";
+  EXPECT_EQ(tracker_state(r, {"box", "boot-0", 1000, here.pid_ns}, no_process, ours),
+            TrackerState::Gone);  // the machine restarted: every namespace is gone
+}
+
+TEST(TrackerState, TheFirstPidNamespaceJudgesTheOthers) {
+  // It sees every process: the one the tracker's namespace calls 42 is found, or gone.
+  const MachineId here{"box", "boot-1", 1000, kInitPidNamespace};
+  const auto none_here = [](pid_t) { return ProcessState(); };
+  const auto ours = [](const fs::path& p) { return p == "/ws"; };
+  ProcessState inside = std::make_pair('S', int64_t{500});
+  const auto stat_in = [&](const std::string& ns, pid_t pid) {
+    EXPECT_EQ(ns, "pid:[4026532176]");
+    EXPECT_EQ(pid, 42);
+    return inside;
+  };
+  RunRecord r = tracked("box", "boot-1", 1000, 42, 500, "/ws");
+  r.properties[kTrackerPidNamespace] = "pid:[4026532176]";
+  EXPECT_EQ(tracker_state(r, here, none_here, ours, stat_in), TrackerState::Alive);
+  inside = std::make_pair('S', int64_t{499});
+  EXPECT_EQ(tracker_state(r, here, none_here, ours, stat_in), TrackerState::Gone);  // reused
+  inside.reset();
+  EXPECT_EQ(tracker_state(r, here, none_here, ours, stat_in), TrackerState::Gone);
+  EXPECT_EQ(tracker_state(r, here, none_here, ours), TrackerState::Elsewhere);  // cannot look
+}
+
+TEST(TrackerState, ThisProcessesPidNamespaceIsKnownAndRecorded) {
+  EXPECT_EQ(MachineId::current().pid_ns.rfind("pid:[", 0), 0u) << MachineId::current().pid_ns;
+}
+
 class InteractiveRunTest : public testing::Test {
  protected:
   void SetUp() override {
@@ -153,6 +195,7 @@ TEST_F(InteractiveRunTest, StartedRunningWithItsFolderAndLeftAloneWhileItsTracke
   EXPECT_EQ(run.display_name, "first try");
   EXPECT_EQ(run.tags.at("k"), "v");
   EXPECT_EQ(run.properties.at(kTrackerPid), std::to_string(::getpid()));
+  EXPECT_EQ(run.properties.at(kTrackerPidNamespace), MachineId::current().pid_ns);
   const RunDir dir = run_dir(dir_, run.id);
   EXPECT_TRUE(fs::is_regular_file(dir.tracking()));
   EXPECT_TRUE(fs::is_directory(dir.scratch()));
@@ -205,6 +248,131 @@ TEST_F(InteractiveRunTest, ARunWhoseTrackerDiedEndsFailedWithWhatItHadTracked) {
   ASSERT_EQ(loss.size(), 1u);  // the line it left was applied before the end
   EXPECT_EQ(loss[0].value, 0.5);
   EXPECT_EQ(reconcile_interactive_runs(ws), 0);  // ended once
+}
+
+TEST_F(InteractiveRunTest, ARunItsTrackerEndedAfterTheListingIsLeftAsItEnded) {
+  // The reconciliation lists the active runs, then judges each: a tracker that ends its run
+  // normally and exits in between is gone by then, but the run it ended is not to be ended again.
+  int to_parent[2], to_child[2];
+  ASSERT_EQ(::pipe(to_parent), 0);
+  ASSERT_EQ(::pipe(to_child), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      Workspace ws = Workspace::open(dir_);
+      const RunRecord run = start_interactive_run(ws, {"nb", "", {}, dir_});
+      std::FILE* f = std::fopen(run_dir(dir_, run.id).tracking().c_str(), "a");
+      std::fputs(R"({"kind": "metric", "name": "loss", "value": 0.5})"
+                 "\n",
+                 f);
+      std::fclose(f);
+      char c = 1;
+      if (::write(to_parent[1], &c, 1) != 1 || ::read(to_child[0], &c, 1) != 1) ::_exit(2);
+      end_interactive_run(ws, run.id, RunStatus::Completed, "");
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  char c = 0;
+  ASSERT_EQ(::read(to_parent[0], &c, 1), 1);
+  Workspace ws = Workspace::open(dir_);
+  const auto listed = ws.store().list_runs({});
+  ASSERT_EQ(listed.size(), 1u);
+  ASSERT_EQ(listed[0].status, RunStatus::Running);  // as the listing saw it
+  ASSERT_EQ(::write(to_child[1], &c, 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  for (int fd : {to_parent[0], to_parent[1], to_child[0], to_child[1]}) ::close(fd);
+
+  EXPECT_FALSE(reconcile_interactive_run(ws, listed[0]));
+  const RunRecord r = ws.store().get_run(listed[0].id);
+  EXPECT_EQ(r.status, RunStatus::Completed);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.properties.count("kept_in"), 0u);
+  EXPECT_FALSE(fs::exists(run_dir(dir_, r.id).root));  // not made again for a log line
+  ASSERT_EQ(ws.store().metric_series(r.id, "loss").size(), 1u);
+  for (const RunFile& f : ws.store().run_files(r.id)) {  // its log says nothing of a reconciliation
+    std::ifstream in(ws.artifacts().blob_path(f.sha256));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text.find("ended without ending the run"), std::string::npos)
+        << f.path << ": " << text;
+  }
+}
+
+TEST_F(InteractiveRunTest, ReconciliationsAtOnceEndADeadTrackersRunOnce) {
+  // A connected folder's commands (run list, run show...) reconcile with no agent lock: several
+  // at once must end the run once, its log stored once, nothing kept.
+  std::string id;
+  {
+    const pid_t tracker = ::fork();
+    ASSERT_GE(tracker, 0);
+    if (tracker == 0) {
+      try {
+        Workspace ws = Workspace::open(dir_);
+        const RunRecord run = start_interactive_run(ws, {"nb", "", {}, dir_});
+        std::FILE* f = std::fopen(run_dir(dir_, run.id).tracking().c_str(), "a");
+        for (int i = 0; i < 2000; ++i)
+          std::fprintf(f, "{\"kind\": \"metric\", \"name\": \"loss\", \"value\": %d}\n", i);
+        std::fclose(f);
+      } catch (...) {
+        ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(tracker, &status, 0), tracker);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    Workspace ws = Workspace::open(dir_);
+    id = ws.store().list_runs({}).at(0).id;
+  }
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  std::vector<pid_t> reconcilers;
+  for (int i = 0; i < 4; ++i) {
+    const pid_t p = ::fork();
+    ASSERT_GE(p, 0);
+    if (p == 0) {
+      try {
+        Workspace ws = Workspace::open(dir_);
+        char c;
+        ::close(go[1]);
+        if (::read(go[0], &c, 1) != 0) ::_exit(100);  // released together when it closes
+        ::_exit(reconcile_interactive_runs(ws));
+      } catch (...) {
+        ::_exit(101);
+      }
+    }
+    reconcilers.push_back(p);
+  }
+  ::close(go[0]);
+  ::usleep(200000);  // each has opened the workspace
+  ::close(go[1]);
+  int ended = 0;
+  for (pid_t p : reconcilers) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(p, &status, 0), p);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) < 100) << WEXITSTATUS(status);
+    ended += WEXITSTATUS(status);
+  }
+  EXPECT_EQ(ended, 1);
+  Workspace ws = Workspace::open(dir_);
+  const RunRecord r = ws.store().get_run(id);
+  EXPECT_EQ(r.status, RunStatus::Failed);
+  EXPECT_EQ(r.properties.count("kept_in"), 0u) << r.error;
+  EXPECT_FALSE(fs::exists(run_dir(dir_, id).root));
+  EXPECT_EQ(ws.store().metric_series(id, "loss").size(), 2000u);
+  int logs = 0;
+  for (const RunFile& f : ws.store().run_files(id)) {
+    std::ifstream in(ws.artifacts().blob_path(f.sha256));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t first = text.find("ended without ending the run");
+    logs += first != std::string::npos;
+    EXPECT_EQ(text.find("ended without ending the run", first + 1), std::string::npos) << text;
+  }
+  EXPECT_EQ(logs, 1);
 }
 
 TEST(MetricColumns, CompactColumnsThatParseBack) {

@@ -26,12 +26,14 @@ namespace glia::platform {
 inline constexpr const char* kInteractiveJobType = "interactive";
 
 /// The run properties naming the tracker: the machine (host name and boot id), the process
-/// (pid and its start time in clock ticks after boot), its uid, the workspace folder holding
-/// the run folder, and the folder relative paths of image/file records resolve against.
+/// (pid, its start time in clock ticks after boot, and the pid namespace its pid is in), its
+/// uid, the workspace folder holding the run folder, and the folder relative paths of image/file
+/// records resolve against.
 inline constexpr const char* kTrackerHost = "tracker_host";
 inline constexpr const char* kTrackerBootId = "tracker_boot_id";
 inline constexpr const char* kTrackerPid = "tracker_pid";
 inline constexpr const char* kTrackerPidStart = "tracker_pid_start";
+inline constexpr const char* kTrackerPidNamespace = "tracker_pid_ns";
 inline constexpr const char* kTrackerUid = "tracker_uid";
 inline constexpr const char* kTrackerWorkspace = "tracker_workspace";
 inline constexpr const char* kTrackerWorkDir = "tracker_work_dir";
@@ -87,11 +89,13 @@ class TrackerInput {
   std::optional<TrackerEnding> ending_;
 };
 
-/// This machine, as tracker_host and tracker_boot_id name it, and this process's user.
+/// This machine, as tracker_host and tracker_boot_id name it, this process's user, and its pid
+/// namespace (/proc/self/ns/pid's "pid:[INODE]"; "" when unknown) as tracker_pid_ns names it.
 struct MachineId {
   std::string host;
   std::string boot_id;
   int64_t uid = 0;
+  std::string pid_ns;
   static MachineId current();
 };
 
@@ -105,17 +109,36 @@ enum class TrackerState {
 /// Decides from the run's tracker_* properties. `stat(pid)` gives a process's state letter and
 /// start ticks (nullopt: no such process); `same_workspace(path)` whether the recorded folder is
 /// this workspace's. A zombie counts as gone, and so does a tracker of this machine's host name
-/// recorded under another boot (the machine restarted). A run without a whole tracker record
-/// (never made by `glia run track`, which records it with the run) is Elsewhere.
+/// recorded under another boot (the machine restarted). A tracker in another pid namespace (a
+/// container sharing this machine's name and kernel, e.g. with host networking): its pid means
+/// nothing here, so it is Elsewhere — except from the machine's first pid namespace
+/// (kInitPidNamespace, which sees every process), where `stat_in(ns, pid)` finds the process
+/// that namespace calls `pid` (nullopt: none, the tracker or its whole namespace gone). A run
+/// without a whole tracker record (never made by `glia run track`, which records it with the
+/// run) is Elsewhere.
+using ProcessState = std::optional<std::pair<char, int64_t>>;  // state letter, start ticks
 TrackerState tracker_state(
-    const RunRecord& run, const MachineId& here,
-    const std::function<std::optional<std::pair<char, int64_t>>(pid_t)>& stat,
-    const std::function<bool(const std::filesystem::path&)>& same_workspace);
+    const RunRecord& run, const MachineId& here, const std::function<ProcessState(pid_t)>& stat,
+    const std::function<bool(const std::filesystem::path&)>& same_workspace,
+    const std::function<ProcessState(const std::string& ns, pid_t)>& stat_in = nullptr);
+
+/// The machine's first pid namespace, as /proc/self/ns/pid names it (PROC_PID_INIT_INO).
+inline constexpr const char* kInitPidNamespace = "pid:[4026531836]";
+
+/// The process another pid namespace `ns` calls `pid`, found from this one (its /proc): its
+/// state letter and start ticks; nullopt when no visible process is that one.
+ProcessState process_in_namespace(const std::string& ns, pid_t pid);
 
 /// Ends Failed every active interactive run of this workspace whose tracker on this machine is
 /// gone, saying so in its error. Returns how many it ended. A failure to list the runs is
 /// thrown (the command that asked fails with it); a run that cannot be ended now is reported on
 /// stderr and left for the next reconciliation.
 int reconcile_interactive_runs(Workspace& ws);
+/// The same for one run (a command following it): ends it Failed when it is an active
+/// interactive run whose tracker on this machine is gone. Returns whether it ended it.
+bool reconcile_interactive_run(Workspace& ws, const std::string& run_id);
+/// The same for a run as a listing read it: one that its tracker ended since (then exited) is
+/// left as it ended.
+bool reconcile_interactive_run(Workspace& ws, const RunRecord& listed);
 
 }  // namespace glia::platform

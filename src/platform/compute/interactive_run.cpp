@@ -1,7 +1,10 @@
 #include "glia/platform/interactive_run.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <system_error>
@@ -114,6 +117,9 @@ MachineId MachineId::current() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
   std::getline(in, id.boot_id);
   id.uid = static_cast<int64_t>(::geteuid());
+  char ns[64] = {};
+  if (const ssize_t n = ::readlink("/proc/self/ns/pid", ns, sizeof ns - 1); n > 0)
+    id.pid_ns.assign(ns, static_cast<size_t>(n));
   return id;
 }
 
@@ -135,6 +141,7 @@ RunRecord start_interactive_run(Workspace& ws, const InteractiveRunOptions& opti
       {kTrackerBootId, here.boot_id},
       {kTrackerPid, std::to_string(pid)},
       {kTrackerPidStart, std::to_string(compute::process_start_ticks(pid).value_or(0))},
+      {kTrackerPidNamespace, here.pid_ns},
       {kTrackerUid, std::to_string(here.uid)},
       {kTrackerWorkspace, ws.root().string()},
       {kTrackerWorkDir, options.work_dir.string()},
@@ -164,10 +171,35 @@ void end_interactive_run(Workspace& ws, const std::string& run_id, RunStatus sta
   compute::finish_run(ws, run_id, status, std::nullopt, error);
 }
 
-TrackerState tracker_state(
-    const RunRecord& run, const MachineId& here,
-    const std::function<std::optional<std::pair<char, int64_t>>(pid_t)>& stat,
-    const std::function<bool(const fs::path&)>& same_workspace) {
+ProcessState process_in_namespace(const std::string& ns, pid_t pid) {
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    char link[64] = {};
+    const std::string dir = "/proc/" + name;
+    const ssize_t n = ::readlink((dir + "/ns/pid").c_str(), link, sizeof link - 1);
+    if (n <= 0 || std::string(link, static_cast<size_t>(n)) != ns) continue;
+    std::ifstream status(dir + "/status");
+    std::string line;
+    while (std::getline(status, line) && line.rfind("NSpid:", 0) != 0) {
+    }
+    // "NSpid:\t<here>\t...\t<in its own namespace>": the last is the pid `ns` calls it.
+    const size_t last = line.find_last_of(" \t");
+    if (line.rfind("NSpid:", 0) != 0 || last == std::string::npos ||
+        line.substr(last + 1) != std::to_string(pid))
+      continue;
+    const auto s = compute::process_stat(static_cast<pid_t>(std::stoll(name)));
+    if (!s) return std::nullopt;
+    return std::make_pair(s->state, s->start_ticks);
+  }
+  return std::nullopt;
+}
+
+TrackerState tracker_state(const RunRecord& run, const MachineId& here,
+                           const std::function<ProcessState(pid_t)>& stat,
+                           const std::function<bool(const fs::path&)>& same_workspace,
+                           const std::function<ProcessState(const std::string&, pid_t)>& stat_in) {
   const auto pid = number_property(run, kTrackerPid);
   const auto start = number_property(run, kTrackerPidStart);
   const auto uid = number_property(run, kTrackerUid);
@@ -177,18 +209,28 @@ TrackerState tracker_state(
   if (host != here.host || *uid != here.uid || !same_workspace(folder))
     return TrackerState::Elsewhere;
   if (boot != here.boot_id) return TrackerState::Gone;  // this machine restarted since
-  const auto now = stat(static_cast<pid_t>(*pid));
+  // Another pid namespace's pid (recorded since tracker_pid_ns exists): not one of ours, unless
+  // this is the first namespace, which sees them all.
+  ProcessState now;
+  if (const std::string ns = property(run, kTrackerPidNamespace);
+      !ns.empty() && !here.pid_ns.empty() && ns != here.pid_ns) {
+    if (here.pid_ns != kInitPidNamespace || !stat_in) return TrackerState::Elsewhere;
+    now = stat_in(ns, static_cast<pid_t>(*pid));
+  } else {
+    now = stat(static_cast<pid_t>(*pid));
+  }
   if (!now || now->first == 'Z' || now->first == 'X' || now->second != *start)
     return TrackerState::Gone;  // no such process, a zombie, or the pid reused
   return TrackerState::Alive;
 }
 
-int reconcile_interactive_runs(Workspace& ws) {
-  RunFilter f;
-  f.any_status = active_statuses();
-  f.limit = 100000;
-  const MachineId here = MachineId::current();
-  const auto stat = [](pid_t pid) -> std::optional<std::pair<char, int64_t>> {
+namespace {
+
+// Ends `r` Failed when its tracker on this machine is gone. Returns whether it ended it; a
+// failure to end it now is reported on stderr and left for the next reconciliation.
+bool reconcile_one(Workspace& ws, const RunRecord& r, const MachineId& here) {
+  if (r.job_type != kInteractiveJobType || is_terminal(r.status)) return false;
+  const auto stat = [](pid_t pid) -> ProcessState {
     const auto s = compute::process_stat(pid);
     if (!s) return std::nullopt;
     return std::make_pair(s->state, s->start_ticks);
@@ -197,22 +239,56 @@ int reconcile_interactive_runs(Workspace& ws) {
     std::error_code ec;
     return folder == ws.root() || fs::equivalent(folder, ws.root(), ec);
   };
-  int n = 0;
-  for (const RunRecord& r : ws.store().list_runs(f)) {
-    if (r.job_type != kInteractiveJobType) continue;
-    if (tracker_state(r, here, stat, same_workspace) != TrackerState::Gone) continue;
-    const std::string why = "its tracker (glia run track, pid " + property(r, kTrackerPid) +
-                            " on " + property(r, kTrackerHost) + ") ended without ending the run";
-    try {
-      compute::append_system_log(ws.root(), r.id, why);
-      compute::finish_run(ws, r.id, RunStatus::Failed, std::nullopt, why);
-      ++n;
-    } catch (const std::exception& e) {  // the next reconciliation tries again
-      std::fprintf(stderr, "glia: ending run %s, whose tracker is gone: %s\n", r.id.c_str(),
-                   e.what());
+  if (tracker_state(r, here, stat, same_workspace, process_in_namespace) != TrackerState::Gone)
+    return false;
+  // One reconciler of a run at a time (a connected folder's commands hold no agent lock): a lock
+  // on its folder, held until it is ended (and the folder removed).
+  const int lock =
+      ::open(run_dir(ws.root(), r.id).root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct Unlock {
+    int fd;
+    ~Unlock() {
+      if (fd >= 0) ::close(fd);  // releases the lock
     }
+  } unlock{lock};
+  if (lock >= 0)
+    while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  // `r` may be a listing's, read before its tracker ended the run and exited, or before another
+  // reconciler ended it: read again now that the tracker is known gone (it can end nothing
+  // more) and the lock held, and leave a run that has ended alone.
+  if (const auto now = ws.store().find_run(r.id); !now || is_terminal(now->status)) return false;
+  const std::string why = "its tracker (glia run track, pid " + property(r, kTrackerPid) + " on " +
+                          property(r, kTrackerHost) + ") ended without ending the run";
+  try {
+    compute::append_system_log(ws.root(), r.id, why);
+    compute::finish_run(ws, r.id, RunStatus::Failed, std::nullopt, why);
+    return true;
+  } catch (const std::exception& e) {  // the next reconciliation tries again
+    std::fprintf(stderr, "glia: ending run %s, whose tracker is gone: %s\n", r.id.c_str(),
+                 e.what());
+    return false;
   }
+}
+
+}  // namespace
+
+int reconcile_interactive_runs(Workspace& ws) {
+  RunFilter f;
+  f.any_status = active_statuses();
+  f.limit = 100000;
+  const MachineId here = MachineId::current();
+  int n = 0;
+  for (const RunRecord& r : ws.store().list_runs(f)) n += reconcile_one(ws, r, here);
   return n;
+}
+
+bool reconcile_interactive_run(Workspace& ws, const RunRecord& listed) {
+  return reconcile_one(ws, listed, MachineId::current());
+}
+
+bool reconcile_interactive_run(Workspace& ws, const std::string& run_id) {
+  return reconcile_interactive_run(ws, ws.store().get_run(run_id));
 }
 
 }  // namespace glia::platform
