@@ -40,8 +40,10 @@ std::pair<std::string, int> parse_listen(const std::string& text) {
 // port, nothing else (a path, a quote or a space would change the policy). CLI11's check: "" is
 // valid, else the problem.
 std::string check_origin(const std::string& text) {
-  static const std::regex origin(R"(https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?)");
-  if (std::regex_match(text, origin)) return "";
+  static const std::regex origin(R"(https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:([0-9]{1,5}))?)");
+  std::smatch m;
+  if (std::regex_match(text, m, origin) && (!m[3].matched || std::stoi(m[3].str()) <= 65535))
+    return "";
   return "'" + text + "': expected an origin, http[s]://HOST[:PORT] (e.g. http://localhost:8888)";
 }
 

@@ -53,6 +53,7 @@ expect_fail g server --listen 127.0.0.1:99999
 # A frame origin that is not a bare origin (it would change the page's security policy).
 expect_fail_code 2 g server --listen 127.0.0.1:0 --ui-frame-ancestors "http://x 'unsafe-inline'"
 expect_fail_code 2 g server --listen 127.0.0.1:0 --ui-frame-ancestors "http://localhost:8888/path"
+expect_fail_code 2 g server --listen 127.0.0.1:0 --ui-frame-ancestors "http://localhost:99999"
 expect_fail g server --tls-cert "$WORK/missing.pem" --tls-key "$WORK/missing.pem"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
   -subj /CN=localhost -days 1 2>/dev/null || fail "openssl"
