@@ -159,7 +159,9 @@ class TestWorkspace(WorkspaceCase):
         folder = os.path.join(self.tmp, "azure-project")
         os.makedirs(os.path.join(folder, ".azureml"), exist_ok=True)
         code = ("from glia import Run\nr = Run.get_context()\nassert not r.online\n"
-                "r.log('a', 1)\nassert Run.get_context() is r\n")
+                "r.log('a', 1)\nassert Run.get_context() is r\n"
+                "try:\n    r.get_details()\n    raise SystemExit('get_details offline')\n"
+                "except NotImplementedError as e:\n    assert 'offline' in str(e), e\n")
         env = {k: v for k, v in os.environ.items() if not k.startswith("GLIA_") or k == "GLIA_BIN"}
         env["PYTHONPATH"] = CLIENT_DIR
         p = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env,

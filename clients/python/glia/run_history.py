@@ -108,9 +108,19 @@ class RunHistory(object):
         return run
 
     def _require_ws(self, what):
+        """The run's workspace; NotImplementedError for a run that only logs: a job's own run
+        (Run.get_context() inside a job, whose ./outputs reach its history when it ends) or an
+        offline one."""
         if self._ws is None:
-            raise GliaError("run.%s: this run (%s) is not in a workspace the SDK knows; use "
-                            "workspace.get_run(id)" % (what, self.id))
+            if self.online:
+                raise NotImplementedError(
+                    "run.%s is not available on a job's own run (%s) while it runs: its "
+                    "./outputs reach the run's history when it ends; after the job use its "
+                    "handle (workspace.get_run(id), the run submit() returned), e.g. "
+                    "`glia model register --name NAME --run %s --path outputs/model`"
+                    % (what, self.id, self.id))
+            raise NotImplementedError("run.%s: this run (%s) is offline (no workspace); use "
+                                      "workspace.get_run(id)" % (what, self.id))
         return self._ws
 
     def _show(self, refresh=True):
