@@ -155,3 +155,30 @@ class Server(object):
         self.out.close()
         self.err.close()
         stop_agents(self.root)
+
+
+class ServerCase(unittest.TestCase):
+    """A live `glia server` (Server) for the test class, in a temporary folder that also holds
+    $XDG_CACHE_HOME (where Workspace.from_server keeps its connected folders); the environment
+    is restored and everything stopped and removed after the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        glia_bin()
+        clean_environment()
+        cls.tmp = tempfile.mkdtemp(prefix="glia-%s-" % cls.__name__.lower())
+        cls.cache = os.path.join(cls.tmp, "cache")
+        cls._old_cache = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = cls.cache
+        cls.server = Server(cls.tmp)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        if cls._old_cache is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = cls._old_cache
+        os.environ.pop("GLIA_TOKEN", None)
+        stop_agents(cls.tmp)
+        shutil.rmtree(cls.tmp, ignore_errors=True)

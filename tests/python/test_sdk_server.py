@@ -4,44 +4,25 @@ files come back; the server's refusals are the matching GliaError."""
 
 import json
 import os
-import shutil
 import socket
 import stat
 import subprocess
-import tempfile
 import unittest
 
-from sdk_fixture import Server, clean_environment, glia_bin, stop_agents, TRAIN_PY
+from sdk_fixture import ServerCase, TRAIN_PY, glia_bin
 
 import glia
 from glia import errors
 
 
-class TestServerWorkspace(unittest.TestCase):
+class TestServerWorkspace(ServerCase):
     @classmethod
     def setUpClass(cls):
-        glia_bin()
-        clean_environment()
-        cls.tmp = tempfile.mkdtemp(prefix="glia-sdk-server-")
-        cls.server = Server(cls.tmp)
-        cls.cache = os.path.join(cls.tmp, "cache")
-        cls._old_cache = os.environ.get("XDG_CACHE_HOME")
-        os.environ["XDG_CACHE_HOME"] = cls.cache
+        super().setUpClass()
         cls.src = os.path.join(cls.tmp, "src")
         os.makedirs(cls.src)
         with open(os.path.join(cls.src, "train.py"), "w") as f:
             f.write(TRAIN_PY)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        if cls._old_cache is None:
-            os.environ.pop("XDG_CACHE_HOME", None)
-        else:
-            os.environ["XDG_CACHE_HOME"] = cls._old_cache
-        os.environ.pop("GLIA_TOKEN", None)
-        stop_agents(cls.tmp)
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_submit_and_read_back(self):
         ws = glia.Workspace.from_server(self.server.url, self.server.ann)

@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from sdk_fixture import HERE, TRAIN_PY, Server, WorkspaceCase, stop_agents
+from sdk_fixture import HERE, TRAIN_PY, Server, ServerCase, WorkspaceCase
 
 SHIM_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "clients", "azureml-shim"))
 
@@ -320,29 +320,9 @@ class RunDetailsCase(WorkspaceCase):
                          ["NaN", "Infinity", "-Infinity", "2", "0.1235"])
 
 
-class ServerRunDetails(unittest.TestCase):
+class ServerRunDetails(ServerCase):
     """A run of a workspace served by `glia server` (Workspace.from_server: a connected folder):
     the view reads it through the server and links to its page in the web view."""
-
-    @classmethod
-    def setUpClass(cls):
-        from sdk_fixture import clean_environment, glia_bin
-        glia_bin()
-        clean_environment()
-        cls.tmp = tempfile.mkdtemp(prefix="glia-widgets-server-")
-        cls._old_cache = os.environ.get("XDG_CACHE_HOME")
-        os.environ["XDG_CACHE_HOME"] = os.path.join(cls.tmp, "cache")
-        cls.server = Server(cls.tmp)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        if cls._old_cache is None:
-            os.environ.pop("XDG_CACHE_HOME", None)
-        else:
-            os.environ["XDG_CACHE_HOME"] = cls._old_cache
-        stop_agents(cls.tmp)
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_a_server_run_links_to_the_web_view(self):
         import glia

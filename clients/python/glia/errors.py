@@ -91,17 +91,10 @@ class RunFailedError(GliaError):
         self.details = details
 
 
-_BY_EXIT_CODE = {
-    1: InternalError,
-    2: InvalidArgumentError,
-    3: NotFoundError,
-    4: ConflictError,
-    5: PermissionDeniedError,
-    6: UnauthenticatedError,
-    7: UnavailableError,
-    8: NoSpaceError,
-    9: CorruptError,
-}
+# Each kind's class by its exit code (docs/errors.md), from the classes' own codes.
+_BY_EXIT_CODE = {c.default_exit_code: c for c in (
+    InternalError, InvalidArgumentError, NotFoundError, ConflictError, PermissionDeniedError,
+    UnauthenticatedError, UnavailableError, NoSpaceError, CorruptError)}
 
 
 def error_for_exit_code(exit_code, message, command=None):
