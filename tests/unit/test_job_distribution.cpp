@@ -254,6 +254,17 @@ TEST(DistributedLaunch, SrunLineForMNodesOfNTasks) {
   EXPECT_NE(line.find("python t.py"), std::string::npos);
 }
 
+TEST(DistributedLaunch, MpirunsNoticesLeaveTheRanksOwnLines) {
+  const std::string rule(74, '-');
+  const std::string err = "rank 1: giving up\n" + rule +
+                          "\nPrimary job  terminated normally, "
+                          "but 1 process returned\na non-zero exit code.\n" +
+                          rule + "\n" + rule +
+                          "\nmpirun detected that one or more processes exited\n" + rule + "\n";
+  EXPECT_EQ(compute::without_mpirun_notices(err), "rank 1: giving up\n");
+  EXPECT_EQ(compute::without_mpirun_notices("a\n--\nb"), "a\n--\nb");
+}
+
 TEST(DistributedLaunch, AMissingLauncherIsAClearError) {
   const std::string message = error_of([] {
     compute::check_launcher({{"PATH", "/nonexistent-glia-dir"}});

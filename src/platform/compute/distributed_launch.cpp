@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compute/job_process.hpp"
@@ -161,6 +162,27 @@ std::string srun_line(const Distribution& dist, const std::string& command,
           " --ntasks=" + std::to_string(dist.processes()) + " --kill-on-bad-exit=1 /bin/sh -c " +
           sh_quote(rank_wrapper(command, rank_dir));
   return line;
+}
+
+std::string without_mpirun_notices(const std::string& text) {
+  const auto is_rule = [](std::string_view line) {
+    return line.size() >= 20 && line.find_first_not_of('-') == std::string_view::npos;
+  };
+  std::string out;
+  bool inside = false;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    end = end == std::string::npos ? text.size() : end + 1;
+    std::string_view line(text.data() + start, end - start);
+    std::string_view bare = line;
+    while (!bare.empty() && (bare.back() == '\n' || bare.back() == '\r')) bare.remove_suffix(1);
+    if (is_rule(bare))
+      inside = !inside;
+    else if (!inside)
+      out += line;
+    start = end;
+  }
+  return out;
 }
 
 std::optional<std::string> failed_rank_message(const fs::path& rank_dir, int64_t processes) {

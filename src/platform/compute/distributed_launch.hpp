@@ -81,6 +81,11 @@ std::string rank_wrapper(const std::string& command, const std::filesystem::path
 std::optional<std::string> failed_rank_message(const std::filesystem::path& rank_dir,
                                                int64_t processes);
 
+/// `text` (mpirun's stderr) without OpenMPI's notices: the blocks between two lines of dashes
+/// ("Primary job terminated normally, but 1 process returned a non-zero exit code..."), which
+/// would push the failed rank's own last lines out of the run's error.
+std::string without_mpirun_notices(const std::string& text);
+
 /// The text in single quotes for /bin/sh.
 std::string sh_quote(const std::string& text);
 

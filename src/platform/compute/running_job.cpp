@@ -374,14 +374,15 @@ void RunningJob::tick(double now, double kill_grace) {
   }
 }
 
-std::string RunningJob::stderr_tail() const {
+std::string RunningJob::stderr_tail(bool ranks_failed) const {
   // The last few non-empty lines, for the run's error.
+  const std::string err_tail = ranks_failed ? without_mpirun_notices(err_tail_) : err_tail_;
   std::vector<std::string> lines;
-  size_t end = err_tail_.size();
+  size_t end = err_tail.size();
   while (end > 0 && lines.size() < 5) {
-    size_t start = err_tail_.rfind('\n', end - 1);
+    size_t start = err_tail.rfind('\n', end - 1);
     start = start == std::string::npos ? 0 : start + 1;
-    std::string line = err_tail_.substr(start, end - start);
+    std::string line = err_tail.substr(start, end - start);
     if (!line.empty() && line.find_first_not_of(" \t\r") != std::string::npos)
       lines.insert(lines.begin(), line);
     end = start > 0 ? start - 1 : 0;
@@ -436,8 +437,11 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
     error = "exit code " + std::to_string(*code) + tail;
     // mpirun's code says little: the rank that failed and how, from the ranks' exit files.
     if (launch_) {
-      if (auto ranks = failed_rank_message(launch_->rank_dir, launch_->processes))
-        error = *ranks + " (mpirun: exit code " + std::to_string(*code) + ")" + tail;
+      if (auto ranks = failed_rank_message(launch_->rank_dir, launch_->processes)) {
+        const bool recorded = ranks->find("without recording") == std::string::npos;
+        error = *ranks + " (mpirun: exit code " + std::to_string(*code) + ")" +
+                (recorded ? stderr_tail(true) : tail);
+      }
     }
   } else if (WIFSIGNALED(wait_status_)) {
     status = RunStatus::Failed;

@@ -76,7 +76,8 @@ class RunningJob {
   void build_ended(Workspace& ws, double now);
   void drain(int& fd, bool is_stderr);
   void send(int sig);
-  std::string stderr_tail() const;
+  /// The last lines of stderr; `ranks_failed`: without mpirun's notices (the rank named).
+  std::string stderr_tail(bool ranks_failed = false) const;
 
   enum class Ending { None, Timeout, Cancel };
   Workspace& ws_;
