@@ -125,6 +125,15 @@ for ((i = 0; i < 100; i++)); do [ "$(left | wc -l)" -ge 2 ] && break; sleep 0.1;
 wait_status "$WS" "$C" Canceled 30
 no_process_left "after cancel"
 
+# The agent killed with SIGKILL: mpirun dies with it (the job's parent-death signal), and each
+# rank's watchdog ends its rank, which mpirun can no longer reach.
+H=$(cd "$WORK/code" && submit "$WS" job.yml --set inputs.mode=hang)
+wait_status "$WS" "$H" Running 60
+for ((i = 0; i < 100; i++)); do [ "$(left | wc -l)" -ge 2 ] && break; sleep 0.1; done
+[ "$(left | wc -l)" -ge 2 ] || fail "the ranks never started"
+for f in $(find "$WS/.glia/agent" -name agent.pid); do kill -9 "$(cat "$f")" 2>/dev/null || true; done
+no_process_left "after the agent was killed"
+
 # What the local target cannot run is refused at submit, and nothing is created.
 BEFORE=$("$GLIA" -w "$WS" job list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/code/job.yml" --set resources.instance_count=2
