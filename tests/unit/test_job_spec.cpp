@@ -175,7 +175,7 @@ TEST_F(JobSpecTest, LoadJobSpecErrorsNameTheFile) {
 TEST_F(JobSpecTest, UnknownTopLevelKeyListsTheAcceptedOnes) {
   expect_error("comand: echo hi\n",
                {"job.yml: unknown key 'comand' (expected one of: $schema, type, name,", "command",
-                "environment_variables", "resources)"});
+                "environment_variables", "resources, distribution)"});
   expect_error("command: x\nprovisioning: 1\n", {"unknown key 'provisioning'"});
 }
 
