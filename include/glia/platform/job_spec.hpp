@@ -87,9 +87,10 @@ struct JobSpec {
 /// file and the key: text over kMaxJobFileBytes or with more than kMaxJobFileNodes nodes
 /// (aliases counted each time they are used; input_limits.hpp), malformed YAML (with
 /// line:column), a job `type:` other than command (checked first), keys Glia does not support
-/// (`distribution`, `services`, ...: why), unknown keys (listing the accepted ones), wrong
-/// types, a missing command, placeholders that are malformed or name undeclared inputs/outputs,
-/// a code path that is not a folder, a bad timeout, an invalid experiment name.
+/// (`services`, `identity`, ...: why), a distribution other than mpi, unknown keys (listing the
+/// accepted ones), wrong types, a missing command, placeholders that are malformed or name
+/// undeclared inputs/outputs, a code path that is not a folder, a bad timeout, an invalid
+/// experiment name.
 JobSpec parse_job_spec(const std::string& yaml_text, const std::string& source_name,
                        const std::filesystem::path& base_dir);
 /// Reads and parses a job file (errors name the file; a missing file is a clear error).
@@ -97,9 +98,10 @@ JobSpec load_job_spec(const std::filesystem::path& file);
 
 /// Applies a `--set` override like Azure's CLI: "inputs.batch_size=100", "experiment_name=x",
 /// "display_name=x", "compute=x", "limits.timeout=60", "tags.k=v", "environment_variables.K=v",
-/// "description=x", "environment=NAME:V". Throws glia::Error for a malformed assignment, an unknown
-/// or unsupported key or a value the file could not hold either (an invalid experiment name, a bad
-/// timeout...).
+/// "description=x", "environment=NAME:V", "resources.instance_count=2",
+/// "distribution.type=mpi", "distribution.process_count_per_instance=4". Throws glia::Error for a
+/// malformed assignment, an unknown or unsupported key or a value the file could not hold either
+/// (an invalid experiment name, a bad timeout...).
 void apply_override(JobSpec& spec, const std::string& assignment);
 
 /// Replaces every ${{inputs.x}} / ${{outputs.x}} in the command. `input_values` maps each input
