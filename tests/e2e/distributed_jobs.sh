@@ -125,6 +125,12 @@ for ((i = 0; i < 100; i++)); do [ "$(left | wc -l)" -ge 2 ] && break; sleep 0.1;
 wait_status "$WS" "$C" Canceled 30
 no_process_left "after cancel"
 
+# A timeout ends every rank too.
+T=$(cd "$WORK/code" && submit "$WS" job.yml --set inputs.mode=hang --set limits.timeout=2)
+wait_status "$WS" "$T" Failed 60
+grep -q "timed out after 2 s" <<<"$(run_field "$WS" "$T" error)" || fail "timeout: $(run_field "$WS" "$T" error)"
+no_process_left "after a timeout"
+
 # The agent killed with SIGKILL: mpirun dies with it (the job's parent-death signal), and each
 # rank's watchdog ends its rank, which mpirun can no longer reach.
 H=$(cd "$WORK/code" && submit "$WS" job.yml --set inputs.mode=hang)
