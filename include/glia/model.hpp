@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,21 @@ struct FitOptions {
   uint64_t seed = 0;  // shuffling and dropout
 };
 
+/// The part of a fit() in progress that a callback checkpointing and resuming training
+/// (BackupAndRestore) reads and writes, at the epoch level: the epoch the loop starts from and
+/// the generator that shuffles each epoch. Dropout's randomness follows the optimizer's
+/// iteration count, which the optimizer's state carries.
+struct FitState {
+  /// The first epoch fit() runs: FitOptions::initial_epoch, or later when on_train_begin
+  /// restored a checkpoint.
+  int initial_epoch = 0;
+  /// Draws each epoch's shuffle, at the epoch's start (as Rng::below does); between
+  /// on_epoch_end(e) and the next epoch it holds the state epoch e + 1 starts from. Its state is
+  /// text through the standard << and >>.
+  std::mt19937_64 shuffle_rng;
+  uint64_t seed = 0;  // FitOptions::seed
+};
+
 struct EvaluateOptions {
   int64_t batch_size = 32;
   int verbose = 0;
@@ -119,6 +135,8 @@ class Model {
 
   /// Callbacks set this to end fit() after the current epoch.
   bool stop_training = false;
+  /// The fit() in progress (callbacks may change it in on_train_begin); null outside fit().
+  FitState* fit_state() { return fit_state_; }
 
  protected:
   Model(std::string name, bool empty);  // for Sequential
@@ -148,6 +166,7 @@ class Model {
   std::vector<Variable*> train_vars_;  // variables(), cached for the training step
   std::vector<char> grad_ready_;
   Rng rng_{0};
+  FitState* fit_state_ = nullptr;
   bool has_regularizers_ = false;
 };
 

@@ -22,6 +22,15 @@ uint64_t mix(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
+// A uniform integer in [0, n): Rng::below's draw, on the fit's own shuffle generator.
+uint64_t draw_below(std::mt19937_64& engine, uint64_t n) {
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % n;  // rejection keeps it unbiased
+  uint64_t v;
+  do v = engine();
+  while (v >= limit);
+  return v % n;
+}
+
 // The mean of the per-batch losses weighted by batch size, as Keras' loss tracker.
 class LossMean : public Metric {
  public:
@@ -177,20 +186,26 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
     cb->set_params({o.epochs, steps, o.verbose});
   }
   stop_training = false;
+  // What a checkpointing callback reads and may restore (BackupAndRestore), for this fit only.
+  FitState state{o.initial_epoch, std::mt19937_64(mix(o.seed, 1)), o.seed};
+  fit_state_ = &state;
+  struct Clear {
+    FitState*& state;
+    ~Clear() { state = nullptr; }
+  } clear{fit_state_};
   for (auto& cb : callbacks) cb->on_train_begin({});
 
-  Rng shuffle_rng(mix(o.seed, 1));
   std::vector<int64_t> order(n);
   Tensor xb, yb;
   LossMean loss_mean;
-  for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
+  for (int epoch = state.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
     loss_mean.reset();
     for (auto& m : metrics_) m->reset();
     for (auto& cb : callbacks) cb->on_epoch_begin(epoch, {});
     std::iota(order.begin(), order.end(), int64_t{0});
     if (o.shuffle)
       for (int64_t i = n - 1; i > 0; --i)
-        std::swap(order[i], order[shuffle_rng.below(static_cast<uint64_t>(i + 1))]);
+        std::swap(order[i], order[draw_below(state.shuffle_rng, static_cast<uint64_t>(i + 1))]);
     for (int64_t step = 0; step < steps; ++step) {
       const int64_t begin = step * o.batch_size, end = std::min(n, begin + o.batch_size);
       train->gather(std::span<const int64_t>(order.data() + begin, end - begin), xb, yb);
