@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
   app.add_option("--model-dir", model_dir,
                  "where to save model.json + model.h5 (as the sample does) and model.keras")
       ->capture_default_str();
+  std::string checkpoint_dir = "outputs/checkpoints";
+  app.add_option("--checkpoint-dir", checkpoint_dir,
+                 "checkpoint the training state there at each epoch end and resume from it when "
+                 "started again (Keras' BackupAndRestore; removed when training ends; \"\" or "
+                 "none: off)")
+      ->capture_default_str();
   std::string backend = "cpu";
   app.add_option("--backend", backend,
                  "compute backend: cpu, reference, or cuda when built with CUDA")
@@ -121,10 +127,15 @@ int main(int argc, char** argv) {
       for (const auto& [name, value] : logs) run->log(name, value, epoch);
       run->flush();
     };
+    // A killed run started again (glia job resume, a Slurm requeue) goes on from its last
+    // completed epoch: the checkpoint callback comes first, so it restores before the others.
+    std::vector<glia::CallbackPtr> callbacks = {log_metrics};
+    if (!checkpoint_dir.empty() && checkpoint_dir != "none")
+      callbacks.insert(callbacks.begin(), std::make_shared<glia::BackupAndRestore>(checkpoint_dir));
     model->fit(train, {.batch_size = batch_size,
                        .epochs = epochs,
                        .verbose = verbose,
-                       .callbacks = {log_metrics},
+                       .callbacks = callbacks,
                        .validation_data = test,
                        .seed = seed});
     glia::Logs score = model->evaluate(*test, {.batch_size = batch_size});
