@@ -22,6 +22,10 @@ struct TrainParams {
   int epochs = 1;
   int64_t steps = 0;  // batches per epoch
   int verbose = 1;
+  /// Data-parallel training: this process's rank and the group size. Callbacks that print or
+  /// write files do so on rank 0 only (verbose is 0 on the other ranks).
+  int rank = 0;
+  int ranks = 1;
 };
 
 class Callback {
