@@ -27,7 +27,9 @@ TEST(Distributed, ShardsCoverTheBatchContiguouslyAndRankZeroFirst) {
         next = s.end;
       }
       EXPECT_EQ(next, count);
-      if (count > 0) EXPECT_GT(shard_of(count, 0, size).size(), 0);
+      if (count > 0) {
+        EXPECT_GT(shard_of(count, 0, size).size(), 0);
+      }
     }
   EXPECT_EQ(shard_of(5, 0, 2).size(), 3);
   EXPECT_EQ(shard_of(5, 1, 2).begin, 3);
@@ -112,8 +114,13 @@ TEST(Distributed, BucketsStartAsSoonAsTheirGradientsAreFinal) {
   }
   std::vector<std::vector<Variable*>> node_vars{{}, {&v[0], &v[1]}, {&v[2], &v[3]}, {&v[4], &v[5]}};
   RecordingGroup group;
-  GradientReducer reducer(group, node_vars, 1 << 20);  // 1 MiB: {node 3, node 2}, {node 1}
+  // 1,000,000 bytes: {node 3, node 2} (1,002,220 bytes), {node 1}
+  GradientReducer reducer(group, node_vars, 1000000);
   ASSERT_EQ(reducer.buckets().size(), 2u);
+  // However small the buckets, a node's variables (final together) stay in one.
+  GradientReducer per_node(group, node_vars, 1);
+  ASSERT_EQ(per_node.buckets().size(), 3u);
+  for (const Bucket& b : per_node.buckets()) EXPECT_EQ(b.items.size(), 2u);
   reducer.begin_step();
   group.position = 3;
   reducer.node_done(3);

@@ -28,15 +28,28 @@ GradientReducer::GradientReducer(Communicator& comm,
   std::map<Variable*, size_t> first_node;
   for (size_t i = 0; i < node_vars.size(); ++i)
     for (Variable* v : node_vars[i]) first_node.emplace(v, i);
-  std::vector<int64_t> counts;
-  for (size_t i = node_vars.size(); i-- > 0;)
+  // The variables final at one node become final together: a bucket never splits them.
+  std::vector<int64_t> counts;       // per group (a node's final variables)
+  std::vector<size_t> group_nodes;
+  for (size_t i = node_vars.size(); i-- > 0;) {
+    int64_t elements = 0;
     for (Variable* v : node_vars[i])
       if (first_node.at(v) == i && std::find(vars_.begin(), vars_.end(), v) == vars_.end()) {
         finals_[i].push_back(vars_.size());
         vars_.push_back(v);
-        counts.push_back(v->value.size());
+        elements += v->value.size();
       }
-  buckets_ = plan_buckets(counts, bucket_bytes);
+    if (!finals_[i].empty()) {
+      counts.push_back(elements);
+      group_nodes.push_back(i);
+    }
+  }
+  for (Bucket& b : plan_buckets(counts, bucket_bytes)) {
+    Bucket vars{{}, b.elements};
+    for (size_t g : b.items)
+      for (size_t k : finals_[group_nodes[g]]) vars.items.push_back(k);
+    buckets_.push_back(std::move(vars));
+  }
   bucket_of_.resize(vars_.size());
   int64_t packed = 0;
   for (size_t b = 0; b < buckets_.size(); ++b) {

@@ -1,7 +1,8 @@
 // Bucketed, overlapped gradient allreduce for data-parallel training (internal).
 //
 // The trainable variables are ordered by when their gradients become final during the backward
-// pass (reverse graph order) and grouped into buckets of about bucket_bytes. After each node's
+// pass (reverse graph order) and grouped into buckets of about bucket_bytes (whole nodes: the
+// variables of one node become final together). After each node's
 // backward, node_done() starts an MPI_Iallreduce for every bucket whose gradients are all final
 // (one call per bucket, in bucket order on every rank) and tests the ones in flight so they
 // progress while the next layers compute. finish() waits for all of them before the optimizer.
