@@ -22,6 +22,10 @@ struct TrainParams {
   int epochs = 1;
   int64_t steps = 0;  // batches per epoch
   int verbose = 1;
+  /// Data-parallel training: this process's rank and the group size. Callbacks that print or
+  /// write files do so on rank 0 only (verbose is 0 on the other ranks).
+  int rank = 0;
+  int ranks = 1;
 };
 
 class Callback {
@@ -144,7 +148,8 @@ class ModelCheckpoint : public Callback {
 /// optimizer, initial learning rate or model) is refused with glia::Error naming the folder. When
 /// training ends normally the checkpoints are deleted (delete_checkpoint), the folder too when that
 /// leaves it empty. Other callbacks' own state (EarlyStopping's patience, ...) is not saved, as in
-/// Keras. With `write` false it only restores (the ranks other than 0 of a data-parallel fit).
+/// Keras. Under data-parallel training every rank restores the same checkpoint and only rank 0
+/// (TrainParams::rank) writes and deletes them; with `write` false it only restores.
 struct BackupAndRestoreOptions {
   std::string backup_dir;
   /// "epoch" only: Keras' per-batch saving (an integer) is refused.

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 GLIA=$1
 KM=$2
-: "${MODEL_WEIGHTS_DIFF:?set by ctest: the model_weights_diff tool}"
+: "${COMPARE_WEIGHTS:?set by ctest: the compare_weights tool}"
 export PATH="$(dirname "$KM"):$PATH"
 EPOCHS=6
 "$MAKE_SYNTHETIC_MNIST" "$WORK/data" 20000 500
@@ -101,7 +101,7 @@ wait_status "$WS" "$U" Completed 180
 "$GLIA" -w "$WS" run download "$R" outputs/model -o "$WORK/resumed" >/dev/null
 "$GLIA" -w "$WS" run download "$U" outputs/model -o "$WORK/straight" >/dev/null
 for f in model.json model.keras; do
-  "$MODEL_WEIGHTS_DIFF" "$WORK/resumed/outputs/model/$f" "$WORK/straight/outputs/model/$f" \
+  "$COMPARE_WEIGHTS" "$WORK/resumed/outputs/model/$f" "$WORK/straight/outputs/model/$f" 0 \
     || fail "$f: the resumed run's weights differ from the uninterrupted run's"
 done
 # The tool can fail: another seed's weights differ.
@@ -109,8 +109,8 @@ sed -e "s/--seed 3/--seed 4/" -e "s/--epochs $EPOCHS/--epochs 1/" "$WORK/job.yml
 D=$(submit "$WS" "$WORK/other.yml")
 wait_status "$WS" "$D" Completed 120
 "$GLIA" -w "$WS" run download "$D" outputs/model -o "$WORK/other" >/dev/null
-! "$MODEL_WEIGHTS_DIFF" "$WORK/other/outputs/model/model.json" "$WORK/straight/outputs/model/model.json" \
-  >/dev/null || fail "model_weights_diff found different weights identical"
+! "$COMPARE_WEIGHTS" "$WORK/other/outputs/model/model.json" "$WORK/straight/outputs/model/model.json" \
+  0 >/dev/null || fail "compare_weights found different weights identical"
 
 # What cannot be resumed: a completed job, an unknown run, a run not ended.
 expect_fail "$GLIA" -w "$WS" job resume "$U"

@@ -195,7 +195,7 @@ void BackupAndRestore::on_train_begin(const Logs&) {
 }
 
 void BackupAndRestore::on_epoch_end(int epoch, const Logs&) {
-  if (!o_.write) return;
+  if (!o_.write || params_.rank != 0) return;  // data-parallel: every rank restores, one writes
   FitState* fit = model_ ? model_->fit_state() : nullptr;
   if (!fit) throw Error(ErrorKind::Internal, "BackupAndRestore: used outside Model::fit");
   const fs::path dir(o_.backup_dir);
@@ -249,7 +249,7 @@ void BackupAndRestore::on_epoch_end(int epoch, const Logs&) {
 }
 
 void BackupAndRestore::on_train_end(const Logs&) {
-  if (!o_.write || !o_.delete_checkpoint) return;
+  if (!o_.write || params_.rank != 0 || !o_.delete_checkpoint) return;
   const fs::path dir(o_.backup_dir);
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return;
