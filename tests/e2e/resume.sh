@@ -2,7 +2,8 @@
 # Checkpoint and resume: glia-keras-mnist as a job, its training process killed with kill -9 at
 # a random point of epoch k (after the checkpoint of the epochs before it), the run Failed with
 # its checkpoint stored; `glia job resume` → a new run that restores it and goes on from epoch k
-# → Completed, with final weights bit-identical to a run that was never interrupted.
+# → Completed, with final weights bit-identical to a run that was never interrupted. With MPI,
+# the same for mpirun -np 2 killed and started again in its folder.
 source "$(dirname "$0")/lib.sh"
 GLIA=$1
 KM=$2
@@ -130,4 +131,28 @@ grep -q "stored no files under outputs/checkpoints/: the job starts from the beg
   || fail "no warning: $(cat "$WORK/err")"
 NEW=$(sed -n "s/^Resumed $S as \([^ ]*\) .*/\1/p" "$WORK/out")
 "$GLIA" -w "$WS" job cancel "$NEW" >/dev/null
+
+# Under mpirun -np 2 (built with MPI): both ranks restore the checkpoint rank 0 wrote, and the
+# resumed training ends with the weights of an uninterrupted 2-rank run.
+if [ "${3:-OFF}" = ON ] && command -v mpirun >/dev/null; then
+  MPIRUN=(mpirun --oversubscribe --bind-to none -np 2)
+  [ "$(id -u)" -eq 0 ] && MPIRUN+=(--allow-run-as-root)
+  unset OMPI_COMM_WORLD_SIZE PMI_SIZE PMIX_SIZE SLURM_STEP_NUM_TASKS GLIA_DISTRIBUTED
+  mkdir -p "$WORK/mpi_a" "$WORK/mpi_b"
+  train() { "${MPIRUN[@]}" "$KM" --data-folder "$WORK/data" --epochs 4 --batch-size 64 --threads 1 --seed 5 "$@"; }
+  (cd "$WORK/mpi_a" && train >log 2>&1) || fail "mpirun: $(tail -5 "$WORK/mpi_a/log")"
+  cd "$WORK/mpi_b"
+  train >log1 2>&1 &
+  MPI_PID=$!
+  for ((i = 0; i < 1200; i++)); do [ -d outputs/checkpoints/epoch-2 ] && break; sleep 0.05; done
+  [ -d outputs/checkpoints/epoch-2 ] || { kill -9 "$MPI_PID"; fail "no checkpoint under mpirun"; }
+  for p in $(pgrep -P "$MPI_PID"); do kill -9 "$p"; done  # the ranks
+  wait "$MPI_PID" 2>/dev/null || true
+  train >log2 2>&1 || fail "resumed mpirun: $(tail -5 log2)"
+  [ "$(grep -c "^Restored the training state of epoch" log2)" = 1 ] || fail "rank 0 alone says it restored: $(cat log2)"
+  "$COMPARE_WEIGHTS" "$WORK/mpi_a/outputs/model/model.json" outputs/model/model.json 0 \
+    || fail "2 ranks resumed: weights differ from an uninterrupted 2-rank run"
+  [ ! -e outputs/checkpoints ] || fail "the checkpoints outlived the completed run"
+  cd "$WORK"
+fi
 echo "PASS resume"
