@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "glia/distributed.hpp"
 #include "glia/glia.hpp"
 #include "glia/platform/chart.hpp"
 #include "glia/platform/run_logger.hpp"
@@ -66,6 +67,12 @@ int main(int argc, char** argv) {
   app.add_option("--model-dir", model_dir,
                  "where to save model.json + model.h5 (as the sample does) and model.keras")
       ->capture_default_str();
+  std::string checkpoint_dir = "outputs/checkpoints";
+  app.add_option("--checkpoint-dir", checkpoint_dir,
+                 "checkpoint the training state there at each epoch end and resume from it when "
+                 "started again (Keras' BackupAndRestore; removed when training ends; \"\" or "
+                 "none: off)")
+      ->capture_default_str();
   std::string backend = "cpu";
   app.add_option("--backend", backend,
                  "compute backend: cpu, reference, or cuda when built with CUDA")
@@ -83,6 +90,12 @@ int main(int argc, char** argv) {
     // Tracked as a run when started in a workspace (or by a job); offline otherwise.
     run = glia::platform::RunLogger::from_environment("keras-mnist", command_line);
     if (run->online()) std::printf("Run: %s\n", run->run_id().c_str());
+    // Under mpirun/srun the ranks train one model data-parallel (no flags needed): rank 0 prints,
+    // tracks the run and saves the model; the others are silent (their errors still show).
+    glia::Communicator* group = glia::distributed();
+    const bool chief = !group || group->rank() == 0;
+    if (!chief && !std::freopen("/dev/null", "w", stdout))
+      throw glia::Error("cannot silence rank " + std::to_string(group->rank()) + "'s output");
     glia::set_num_threads(threads);
     glia::use_backend(backend);
     const glia::MnistFiles files = glia::find_mnist_files(data_folder);
@@ -121,10 +134,15 @@ int main(int argc, char** argv) {
       for (const auto& [name, value] : logs) run->log(name, value, epoch);
       run->flush();
     };
+    // A killed run started again (glia job resume, a Slurm requeue) goes on from its last
+    // completed epoch: the checkpoint callback comes first, so it restores before the others.
+    std::vector<glia::CallbackPtr> callbacks = {log_metrics};
+    if (!checkpoint_dir.empty() && checkpoint_dir != "none")
+      callbacks.insert(callbacks.begin(), std::make_shared<glia::BackupAndRestore>(checkpoint_dir));
     model->fit(train, {.batch_size = batch_size,
                        .epochs = epochs,
                        .verbose = verbose,
-                       .callbacks = {log_metrics},
+                       .callbacks = callbacks,
                        .validation_data = test,
                        .seed = seed});
     glia::Logs score = model->evaluate(*test, {.batch_size = batch_size});
@@ -134,6 +152,10 @@ int main(int argc, char** argv) {
     run->log("Final test accuracy", score["accuracy"]);
     // The sample's model.to_json() + save_weights('model.h5'), plus a Keras 3 archive; each file
     // carries the first test images and their outputs, so a load can verify itself.
+    if (!chief) {  // the weights are identical on every rank: rank 0 saves them
+      run->complete(true);
+      return 0;
+    }
     std::filesystem::create_directories(model_dir);
     glia::SaveOptions save_options;
     std::vector<int64_t> first(8);
@@ -160,6 +182,7 @@ int main(int argc, char** argv) {
   } catch (const glia::Error& e) {
     std::fprintf(stderr, "glia-keras-mnist: error: %s\n", e.what());
     if (run) run->complete(false, e.what());
+    glia::abort_distributed(1);  // the other ranks may be waiting for this one
     return 1;
   }
   return 0;

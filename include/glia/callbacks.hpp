@@ -22,6 +22,10 @@ struct TrainParams {
   int epochs = 1;
   int64_t steps = 0;  // batches per epoch
   int verbose = 1;
+  /// Data-parallel training: this process's rank and the group size. Callbacks that print or
+  /// write files do so on rank 0 only (verbose is 0 on the other ranks).
+  int rank = 0;
+  int ranks = 1;
 };
 
 class Callback {
@@ -130,6 +134,46 @@ class ModelCheckpoint : public Callback {
   SaveFn save_;
   bool maximize_ = false;
   std::optional<double> best_;
+};
+
+/// Keras' BackupAndRestore (keras.callbacks.BackupAndRestore(backup_dir, save_freq="epoch",
+/// delete_checkpoint=True)): at each epoch end it writes the training state into `backup_dir`
+/// — the weights, the optimizer's slots, iteration count and learning rate, the epoch done and
+/// the shuffle generator's state — as one checkpoint folder made whole under a temporary name
+/// and renamed into place (`epoch-N/`: `model.weights.h5` in Keras 3's layout with
+/// `optimizer/vars`, and `training_state.json`), so a reader never sees half of one. At train
+/// begin the newest complete checkpoint is restored and fit() goes on from the epoch after it
+/// with the randomness an uninterrupted fit would have had: the final weights are bit-identical
+/// at the same thread count. A checkpoint from another fit (a different seed, steps per epoch,
+/// optimizer, initial learning rate or model) is refused with glia::Error naming the folder. When
+/// training ends normally the checkpoints are deleted (delete_checkpoint), the folder too when that
+/// leaves it empty. Other callbacks' own state (EarlyStopping's patience, ...) is not saved, as in
+/// Keras. Under data-parallel training every rank restores the same checkpoint and only rank 0
+/// (TrainParams::rank) writes and deletes them; with `write` false it only restores.
+struct BackupAndRestoreOptions {
+  std::string backup_dir;
+  /// "epoch" only: Keras' per-batch saving (an integer) is refused.
+  std::string save_freq = "epoch";
+  bool delete_checkpoint = true;
+  bool write = true;
+};
+class BackupAndRestore : public Callback {
+ public:
+  explicit BackupAndRestore(BackupAndRestoreOptions options);
+  explicit BackupAndRestore(std::string backup_dir)
+      : BackupAndRestore(BackupAndRestoreOptions{.backup_dir = std::move(backup_dir)}) {}
+  void on_train_begin(const Logs&) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  void on_train_end(const Logs&) override;
+  /// The epoch fit() resumed from in the last on_train_begin (0: no checkpoint was found).
+  int restored_epoch() const { return restored_epoch_; }
+  /// The newest complete checkpoint folder in `backup_dir` ("" when there is none).
+  static std::string latest_checkpoint(const std::string& backup_dir);
+
+ private:
+  BackupAndRestoreOptions o_;
+  int restored_epoch_ = 0;
+  std::string initial_learning_rate_;  // the fit's first rate as JSON text, or "schedule"
 };
 
 /// Sets the optimizer's learning rate at each epoch start to schedule(epoch, current_lr).

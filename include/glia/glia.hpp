@@ -6,6 +6,7 @@
 #include "glia/backend.hpp"
 #include "glia/callbacks.hpp"
 #include "glia/data.hpp"
+#include "glia/distributed.hpp"
 #include "glia/error.hpp"
 #include "glia/initializers.hpp"
 #include "glia/layer.hpp"

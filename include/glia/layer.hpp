@@ -27,6 +27,9 @@ struct ForwardContext {
   Backend& backend;
   bool training = false;
   uint64_t seed = 0;  // per-step seed for stochastic layers (dropout)
+  /// The batch's first row within the global batch (a data-parallel rank's shard), so stochastic
+  /// layers draw the same per-row randomness as one process training the whole batch.
+  int64_t row_offset = 0;
 };
 
 /// What a backward pass needs besides inputs, output and output gradient.
@@ -35,6 +38,11 @@ struct BackwardContext {
   /// The output gradient is already with respect to the pre-softmax logits (fused softmax +
   /// cross-entropy); only set for the model's output layer when it ends_with_softmax().
   bool grad_is_logits = false;
+  /// Data-parallel training: the weight penalties' gradients are multiplied by this (1 on the
+  /// rank that adds them, 0 on the others, so the summed gradient has them once), and
+  /// batch_rows is the global batch's row count (0: the local batch's).
+  float penalty_scale = 1.0f;
+  int64_t batch_rows = 0;
 };
 
 class KerasTensor;

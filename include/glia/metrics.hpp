@@ -18,6 +18,9 @@ class Metric {
   virtual void update(const Tensor& y_true, const Tensor& y_pred) = 0;
   double result() const { return count_ > 0 ? total_ / count_ : 0.0; }
   void reset() { total_ = count_ = 0.0; }
+  /// The running sums behind result() (data-parallel training adds them up across ranks).
+  double total() const { return total_; }
+  double count() const { return count_; }
   /// Adds `value` weighted by `weight` (the running mean's building block).
   void add(double value, double weight) {
     total_ += value * weight;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@
 namespace glia {
 
 struct Node;
+struct DataParallelStep;
+class Communicator;
+class GradientReducer;
 
 /// A symbolic tensor of the functional API: the output of a layer call.
 class KerasTensor {
@@ -63,6 +67,37 @@ struct FitOptions {
   bool shuffle = true;
   int initial_epoch = 0;
   uint64_t seed = 0;  // shuffling and dropout
+  /// Data-parallel training (under mpirun/srun, see glia/distributed.hpp): the gradient bucket
+  /// size in bytes; 0 = $GLIA_BUCKET_BYTES, else 1 MiB. batch_size is the GLOBAL batch, split
+  /// across the ranks as Keras' tf.distribute does.
+  int64_t bucket_bytes = 0;
+};
+
+/// What the last fit() measured: its steps and, under data-parallel training, the gradient
+/// exchange per step.
+struct FitStats {
+  int ranks = 1;
+  int64_t steps = 0;
+  double seconds = 0.0;            // the whole batch loop (without validation)
+  int64_t buckets = 0;             // gradient allreduce calls per step
+  int64_t allreduce_bytes = 0;     // gradient bytes each rank sends into the allreduce per step
+  double allreduce_wait_ms = 0.0;  // per step: blocked waiting for buckets after backward
+  double allreduce_span_ms = 0.0;  // per step: first bucket started -> last bucket done
+};
+
+/// The part of a fit() in progress that a callback checkpointing and resuming training
+/// (BackupAndRestore) reads and writes, at the epoch level: the epoch the loop starts from and
+/// the generator that shuffles each epoch. Dropout's randomness follows the optimizer's
+/// iteration count, which the optimizer's state carries.
+struct FitState {
+  /// The first epoch fit() runs: FitOptions::initial_epoch, or later when on_train_begin
+  /// restored a checkpoint.
+  int initial_epoch = 0;
+  /// Draws each epoch's shuffle, at the epoch's start (as Rng::below does); between
+  /// on_epoch_end(e) and the next epoch it holds the state epoch e + 1 starts from. Its state is
+  /// text through the standard << and >>.
+  std::mt19937_64 shuffle_rng;
+  uint64_t seed = 0;  // FitOptions::seed
 };
 
 struct EvaluateOptions {
@@ -99,6 +134,8 @@ class Model {
   Logs evaluate(const Dataset& data, EvaluateOptions options = {});
   Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
   Tensor predict(const Tensor& x, int64_t batch_size = 32);
+  /// Timings of the last fit() (the bench's allreduce time per step).
+  const FitStats& last_fit_stats() const { return fit_stats_; }
 
   /// Keras' summary table (layer (type), output shape, params, totals).
   std::string summary() const;
@@ -119,6 +156,8 @@ class Model {
 
   /// Callbacks set this to end fit() after the current epoch.
   bool stop_training = false;
+  /// The fit() in progress (callbacks may change it in on_train_begin); null outside fit().
+  FitState* fit_state() { return fit_state_; }
 
  protected:
   Model(std::string name, bool empty);  // for Sequential
@@ -128,9 +167,13 @@ class Model {
   std::string name_;
 
  private:
-  struct Step;
-  void forward(const Tensor& x, bool training, uint64_t seed);
-  double train_step(const Tensor& x, const Tensor& y, uint64_t seed);
+  void forward(const Tensor& x, bool training, uint64_t seed, int64_t row_offset = 0);
+  /// One optimizer step on (x, y); `dp` when training data-parallel (x holds this rank's rows).
+  double train_step(const Tensor& x, const Tensor& y, uint64_t seed,
+                    const DataParallelStep* dp = nullptr);
+  /// fit()'s epochs after its checks; `comm` and `reducer` when training data-parallel.
+  History fit_epochs(const Dataset& train, const DatasetPtr& val, const FitOptions& o,
+                     int64_t steps, Communicator* comm, GradientReducer* reducer);
   using Metrics = std::vector<std::unique_ptr<Metric>>;
   /// Checks the data's targets against the output and loss, and makes the compiled metrics.
   Metrics make_metrics(const Dataset& data) const;
@@ -148,7 +191,9 @@ class Model {
   std::vector<Variable*> train_vars_;  // variables(), cached for the training step
   std::vector<char> grad_ready_;
   Rng rng_{0};
+  FitState* fit_state_ = nullptr;
   bool has_regularizers_ = false;
+  FitStats fit_stats_;
 };
 
 /// A linear stack of layers.

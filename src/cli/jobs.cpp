@@ -1,4 +1,5 @@
-// glia job submit / list / show / stream / cancel: command jobs on compute targets.
+// glia job submit / list / show / stream / cancel (and resume: job_resume.cpp): command jobs on
+// compute targets.
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/job_resume.hpp"
 #include "cli/sweep_views.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/job_spec.hpp"
@@ -149,6 +151,10 @@ void add_cancel(CLI::App& job, const std::shared_ptr<std::string>& workspace_dir
 
 }  // namespace
 
+int stream_job(platform::Workspace& ws, const std::string& id) {
+  return stream_run(ws, id);
+}
+
 void register_jobs(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
   auto* job = app.add_subcommand("job", "Submit and control jobs on compute targets");
   job->require_subcommand(1);
@@ -157,6 +163,7 @@ void register_jobs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
   add_run_show(*job, workspace_dir, "job");
   add_stream(*job, workspace_dir);
   add_cancel(*job, workspace_dir);
+  add_job_resume(*job, workspace_dir);
 }
 
 }  // namespace glia::cli

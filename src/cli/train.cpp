@@ -18,7 +18,7 @@ namespace {
 
 struct TrainArgs {
   std::string model, weights, data_folder, output = "outputs/model", optimizer, loss, metrics,
-                                           output_format;
+                                           output_format, checkpoint_dir;
   std::vector<std::string> save;
   std::optional<double> learning_rate, validation_split;
   int64_t batch_size = 32;
@@ -102,10 +102,13 @@ void run_train(const TrainArgs& a) {
     for (const auto& [name, value] : logs) run->log(name, value, epoch);
     run->flush();
   };
+  std::vector<CallbackPtr> callbacks = {tracker};
+  if (!a.checkpoint_dir.empty() && a.checkpoint_dir != "none")  // restores before the others
+    callbacks.insert(callbacks.begin(), std::make_shared<BackupAndRestore>(a.checkpoint_dir));
   FitOptions fit{.batch_size = a.batch_size,
                  .epochs = a.epochs,
                  .verbose = verbose,
-                 .callbacks = {tracker},
+                 .callbacks = callbacks,
                  .validation_split = a.validation_split.value_or(0.0),
                  .shuffle = !a.no_shuffle,
                  .seed = a.seed};
@@ -204,6 +207,9 @@ void register_train(CLI::App& app) {
                   ".json (+ weights in the .h5 of the same name)")
       ->excludes(output);  // --output would be ignored: say so
 
+  cmd->add_option("--checkpoint-dir", a->checkpoint_dir,
+                  "checkpoint the training state there at each epoch end and resume from it "
+                  "(Keras' BackupAndRestore; removed when training ends; default: none)");
   cmd->add_option("--verbose", a->verbose,
                   "0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal)")
       ->check(CLI::Range(0, 2));

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The seed's training on real Fashion-MNIST for 2 epochs must reach >= 0.84 test accuracy.
 source "$(dirname "$0")/lib.sh"
+# Its own folder: glia-keras-mnist writes outputs/ (and checkpoints there) where it starts.
+cd "$WORK"
 BIN=$1
 DATA=/usr/share/datasets/fashion-mnist
 if [ ! -f "$DATA/train-images-idx3-ubyte.gz" ]; then

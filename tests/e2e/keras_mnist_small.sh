@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # glia-keras-mnist on a generated dataset: Keras-style output, accuracy, determinism, bad input.
 source "$(dirname "$0")/lib.sh"
+# Its own folder: glia-keras-mnist writes outputs/ (and checkpoints there) where it starts.
+cd "$WORK"
 BIN=$1
 "$MAKE_SYNTHETIC_MNIST" "$WORK/data/nested"
 run() { "$BIN" --data-folder "$WORK/data" --epochs 3 --batch-size 32 --threads 2 "$@"; }

@@ -46,6 +46,7 @@ CSVLogger::~CSVLogger() {
 }
 
 void CSVLogger::on_train_begin(const Logs&) {
+  if (params_.rank != 0) return;  // data-parallel: rank 0 writes the file
   if (file_ != nullptr) std::fclose(file_);
   file_ = std::fopen(filename_.c_str(), append_ ? "a" : "w");
   if (file_ == nullptr) {
@@ -55,6 +56,7 @@ void CSVLogger::on_train_begin(const Logs&) {
 }
 
 void CSVLogger::on_epoch_end(int epoch, const Logs& logs) {
+  if (params_.rank != 0) return;
   if (file_ == nullptr) on_train_begin({});
   if (keys_.empty()) {
     for (const auto& entry : logs) keys_.push_back(entry.first);

@@ -85,11 +85,12 @@ void EarlyStopping::on_epoch_end(int epoch, const Logs& logs) {
 }
 
 void EarlyStopping::on_train_end(const Logs&) {
-  if (stopped_epoch_ > 0 && o_.verbose > 0) {
+  const bool speak = o_.verbose > 0 && params_.rank == 0;  // data-parallel: rank 0 prints
+  if (stopped_epoch_ > 0 && speak) {
     std::printf("Epoch %d: early stopping\n", stopped_epoch_ + 1);
   }
   if (o_.restore_best_weights && !best_weights_.empty()) {
-    if (o_.verbose > 0) {
+    if (speak) {
       std::printf("Restoring model weights from the end of the best epoch: %d.\n", best_epoch_ + 1);
     }
     need_model(model_).set_weights(best_weights_);

@@ -26,7 +26,7 @@ void LearningRateScheduler::on_epoch_begin(int epoch, const Logs&) {
                 ", expected a finite number");
   }
   optimizer.set_learning_rate(lr);
-  if (verbose_ > 0) {
+  if (verbose_ > 0 && params_.rank == 0) {
     std::printf("\nEpoch %d: LearningRateScheduler setting learning rate to %s.\n", epoch + 1,
                 progbar::python_repr(lr).c_str());
     std::fflush(stdout);

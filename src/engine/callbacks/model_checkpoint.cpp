@@ -91,6 +91,7 @@ std::string ModelCheckpoint::format_path(const std::string& pattern, int epoch, 
 }
 
 void ModelCheckpoint::on_epoch_end(int epoch, const Logs& logs) {
+  if (params_.rank != 0) return;  // data-parallel: the weights are equal, rank 0 saves them
   std::string path = format_path(o_.filepath, epoch, logs);
   std::string prefix = "Epoch " + std::to_string(epoch + 1) + ": ";
   if (o_.save_best_only) {

@@ -68,7 +68,8 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
   // The activity penalty's gradient joins dL/dy (never fused: see ends_with_softmax()).
   if (const Regularizer& a = options_.activity_regularizer; a.active()) {
-    const float per_sample = 1.0f / static_cast<float>(output.dim(0));
+    const float per_sample =
+        1.0f / static_cast<float>(ctx.batch_rows > 0 ? ctx.batch_rows : output.dim(0));
     Regularizer{a.l1 * per_sample, a.l2 * per_sample}.add_gradient(be, output, dout);
   }
   // dz = dL/d(pre-activation), computed in place in dout.
@@ -78,8 +79,11 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   be.gemm(true, false, in, units_, rows, 1.0f, x.data(), in, dout.data(), units_, 0.0f,
           kernel_.grad.data(), units_);
   if (options_.use_bias) be.column_sum(dout.data(), bias_.grad.data(), rows, units_, 0.0f);
-  options_.kernel_regularizer.add_gradient(be, kernel_.value, kernel_.grad);
-  if (options_.use_bias) options_.bias_regularizer.add_gradient(be, bias_.value, bias_.grad);
+  const float s = ctx.penalty_scale;
+  const Regularizer &kr = options_.kernel_regularizer, &br = options_.bias_regularizer;
+  Regularizer{kr.l1 * s, kr.l2 * s}.add_gradient(be, kernel_.value, kernel_.grad);
+  if (options_.use_bias)
+    Regularizer{br.l1 * s, br.l2 * s}.add_gradient(be, bias_.value, bias_.grad);
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
     dx.resize(x.shape());

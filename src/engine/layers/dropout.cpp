@@ -33,7 +33,10 @@ void Dropout::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs
   mask_.resize(x.shape());
   // The mask depends on the layer's seed and the step's seed only: reproducible at any thread
   // count.
-  ctx.backend.dropout_mask(seed_ ^ ctx.seed, 0, rate_, mask_.data(), x.size());
+  const auto per_row =
+      static_cast<uint64_t>(x.rank() > 0 && x.dim(0) > 0 ? x.size() / x.dim(0) : 0);
+  ctx.backend.dropout_mask(seed_ ^ ctx.seed, static_cast<uint64_t>(ctx.row_offset) * per_row, rate_,
+                           mask_.data(), x.size());
   ctx.backend.mul(x.data(), mask_.data(), output.data(), x.size());
 }
 

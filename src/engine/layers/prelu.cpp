@@ -99,7 +99,9 @@ void PReLU::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
     be.gemm(false, true, 1, m, cols_, 1.0f, grad_full_.data(), cols_, expand_.data(), cols_, 0.0f,
             alpha_.grad.data(), m);
   }
-  options_.alpha_regularizer.add_gradient(be, alpha_.value, alpha_.grad);
+  const Regularizer& r = options_.alpha_regularizer;
+  Regularizer{r.l1 * ctx.penalty_scale, r.l2 * ctx.penalty_scale}.add_gradient(be, alpha_.value,
+                                                                               alpha_.grad);
   if (dinputs.empty() || !dinputs[0]) return;
   // dx = dy (x > 0) + alpha dy (x <= 0).
   Tensor& dx = *dinputs[0];

@@ -1,8 +1,12 @@
 // compile / fit / evaluate / predict: the training loop over the layer graph.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 
+#include "distributed/data_parallel.hpp"
+#include "distributed/mpi_communicator.hpp"
+#include "glia/distributed.hpp"
 #include "glia/error.hpp"
 #include "glia/model.hpp"
 #include "glia/runtime.hpp"
@@ -20,6 +24,15 @@ uint64_t mix(uint64_t a, uint64_t b) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
+}
+
+// A uniform integer in [0, n): Rng::below's draw, on the fit's own shuffle generator.
+uint64_t draw_below(std::mt19937_64& engine, uint64_t n) {
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % n;  // rejection keeps it unbiased
+  uint64_t v;
+  do v = engine();
+  while (v >= limit);
+  return v % n;
 }
 
 // The mean of the per-batch losses weighted by batch size, as Keras' loss tracker.
@@ -62,8 +75,8 @@ Model::Metrics Model::make_metrics(const Dataset& data) const {
   return metrics;
 }
 
-void Model::forward(const Tensor& x, bool training, uint64_t seed) {
-  ForwardContext ctx{*backend_, training, seed};
+void Model::forward(const Tensor& x, bool training, uint64_t seed, int64_t row_offset) {
+  ForwardContext ctx{*backend_, training, seed, row_offset};
   outputs_[0] = x;
   std::vector<const Tensor*> ins;
   for (size_t i = 1; i < nodes_.size(); ++i) {
@@ -73,11 +86,23 @@ void Model::forward(const Tensor& x, bool training, uint64_t seed) {
   }
 }
 
-double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
+double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
+                         const DataParallelStep* dp) {
   Backend& be = *backend_;
-  forward(x, true, seed);
+  if (dp) dp->reducer->begin_step();
+  if (dp && dp->local_rows == 0) {  // a global batch smaller than the group: nothing to compute
+    dp->reducer->contribute_zero();
+    dp->reducer->finish();
+    compile_.optimizer->apply(be, train_vars_);
+    for (size_t i = 1; i < nodes_.size(); ++i) nodes_[i]->layer->apply_constraints(be);
+    be.synchronize();
+    return 0.0;
+  }
+  forward(x, true, seed, dp ? dp->row_offset : 0);
   const Tensor& pred = output();
   const int64_t rows = pred.rows(), cols = pred.cols();
+  // Data-parallel: the mean is over the global batch, so the ranks' gradients add up to it.
+  const int64_t batch_rows = dp ? dp->global_rows : rows;
   LossParams lp = compile_.loss.params;
   lp.fused_softmax = fused_softmax_;
   double loss = be.loss_sum(compile_.loss.kind, y.data(), pred.data(), rows, cols, lp) /
@@ -90,14 +115,17 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
   const size_t last = nodes_.size() - 1;
   grads_[last].resize(pred.shape());
   be.loss_grad(compile_.loss.kind, y.data(), pred.data(), grads_[last].data(), rows, cols, lp,
-               1.0f / static_cast<float>(rows));
+               1.0f / static_cast<float>(batch_rows));
   std::vector<char>& ready = grad_ready_;
   std::fill(ready.begin(), ready.end(), 0);
   ready[last] = 1;
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> dins;
   for (size_t i = last; i >= 1; --i) {
-    if (!ready[i]) continue;  // no gradient flows here (cannot happen in a connected graph)
+    if (!ready[i]) {  // no gradient flows here (cannot happen in a connected graph)
+      if (dp) dp->reducer->node_done(i);
+      continue;
+    }
     ins.clear();
     dins.clear();
     for (size_t j : node_inputs_[i]) {
@@ -108,8 +136,13 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
       else
         dins.push_back(consumers_[j] == 1 ? &grads_[j] : &scratch_[j]);
     }
-    BackwardContext ctx{be, i == last && fused_softmax_};
+    BackwardContext ctx{be, i == last && fused_softmax_, dp ? dp->penalty_scale : 1.0f,
+                        dp ? dp->global_rows : 0};
     nodes_[i]->layer->backward(ctx, ins, outputs_[i], grads_[i], dins);
+    if (dp) {  // this node's gradients are final: start the buckets they complete
+      be.synchronize();
+      dp->reducer->node_done(i);
+    }
     for (size_t k = 0; k < node_inputs_[i].size(); ++k) {
       size_t j = node_inputs_[i][k];
       if (j == 0) continue;
@@ -125,6 +158,7 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed) {
       ready[j] = 1;
     }
   }
+  if (dp) dp->reducer->finish();
   compile_.optimizer->apply(be, train_vars_);
   // Keras applies each variable's constraint right after the optimizer's update.
   for (size_t i = 1; i < nodes_.size(); ++i) nodes_[i]->layer->apply_constraints(be);
@@ -167,47 +201,100 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
   const int64_t n = train->size();
   if (n == 0) throw Error("fit: the training data is empty");
   const int64_t steps = (n + o.batch_size - 1) / o.batch_size;
+  // Data-parallel under mpirun/srun: every rank shuffles alike and trains on its slice of each
+  // global batch; the gradients are summed across ranks (see glia/distributed.hpp).
+  Communicator* comm = distributed();
+  try {
+    std::unique_ptr<GradientReducer> reducer;
+    if (comm) {
+      broadcast_variables(*comm, train_vars_);
+      std::vector<std::vector<Variable*>> node_vars(nodes_.size());
+      for (size_t i = 1; i < nodes_.size(); ++i) node_vars[i] = nodes_[i]->layer->variables();
+      reducer = std::make_unique<GradientReducer>(
+          *comm, node_vars, o.bucket_bytes > 0 ? o.bucket_bytes : default_bucket_bytes());
+    }
+    History history = fit_epochs(*train, val, o, steps, comm, reducer.get());
+    fit_stats_.ranks = comm ? comm->size() : 1;
+    if (reducer) {
+      const ReducerStats& rs = reducer->stats();
+      const double per_step = rs.steps > 0 ? 1e3 / static_cast<double>(rs.steps) : 0.0;
+      fit_stats_.buckets = rs.buckets;
+      fit_stats_.allreduce_bytes = rs.bytes_per_step;
+      fit_stats_.allreduce_wait_ms = rs.wait_seconds * per_step;
+      fit_stats_.allreduce_span_ms = rs.exchange_seconds * per_step;
+    }
+    return history;
+  } catch (...) {
+    // The other ranks may wait in a collective for this one: end the group at exit.
+    if (comm) fail_group_at_exit();
+    throw;
+  }
+}
 
+History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const FitOptions& o,
+                          int64_t steps, Communicator* comm, GradientReducer* reducer) {
+  const int64_t n = train.size();
+  const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
+  fit_stats_ = FitStats{};
   auto history = std::make_shared<History>();
   std::vector<CallbackPtr> callbacks = o.callbacks;
   callbacks.push_back(history);
-  if (o.verbose > 0) callbacks.push_back(std::make_shared<ProgbarLogger>());
+  // Only rank 0 prints: the other ranks' callbacks see verbose 0 and their rank.
+  const int verbose = rank == 0 ? o.verbose : 0;
+  if (verbose > 0) callbacks.push_back(std::make_shared<ProgbarLogger>());
   for (auto& cb : callbacks) {
     cb->set_model(this);
-    cb->set_params({o.epochs, steps, o.verbose});
+    cb->set_params({o.epochs, steps, verbose, rank, ranks});
   }
   stop_training = false;
+  // What a checkpointing callback reads and may restore (BackupAndRestore), for this fit only.
+  FitState state{o.initial_epoch, std::mt19937_64(mix(o.seed, 1)), o.seed};
+  fit_state_ = &state;
+  struct Clear {
+    FitState*& state;
+    ~Clear() { state = nullptr; }
+  } clear{fit_state_};
   for (auto& cb : callbacks) cb->on_train_begin({});
 
-  Rng shuffle_rng(mix(o.seed, 1));
   std::vector<int64_t> order(n);
   Tensor xb, yb;
   LossMean loss_mean;
-  for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
+  for (int epoch = state.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
     loss_mean.reset();
     for (auto& m : metrics_) m->reset();
     for (auto& cb : callbacks) cb->on_epoch_begin(epoch, {});
     std::iota(order.begin(), order.end(), int64_t{0});
     if (o.shuffle)
       for (int64_t i = n - 1; i > 0; --i)
-        std::swap(order[i], order[shuffle_rng.below(static_cast<uint64_t>(i + 1))]);
+        std::swap(order[i], order[draw_below(state.shuffle_rng, static_cast<uint64_t>(i + 1))]);
+    const auto t0 = std::chrono::steady_clock::now();
     for (int64_t step = 0; step < steps; ++step) {
       const int64_t begin = step * o.batch_size, end = std::min(n, begin + o.batch_size);
-      train->gather(std::span<const int64_t>(order.data() + begin, end - begin), xb, yb);
+      const Shard part = shard_of(end - begin, rank, ranks);  // this rank's rows of the batch
+      if (part.size() > 0)
+        train.gather(std::span<const int64_t>(order.data() + begin + part.begin, part.size()), xb,
+                     yb);
       const uint64_t seed =
           mix(o.seed, static_cast<uint64_t>(compile_.optimizer->iterations()) + 2);
-      const double loss = train_step(xb, yb, seed);
-      loss_mean.add(loss, static_cast<double>(end - begin));
-      Logs logs = metric_logs(loss_mean, metrics_);
+      const DataParallelStep dp{reducer, part.size(), end - begin, part.begin,
+                                rank == 0 ? 1.0f : 0.0f};
+      const double loss = train_step(xb, yb, seed, comm ? &dp : nullptr);
+      loss_mean.add(loss, static_cast<double>(part.size()));
+      ++fit_stats_.steps;
+      Logs logs = comm ? global_logs(*comm, loss_mean, metrics_) : metric_logs(loss_mean, metrics_);
       for (auto& cb : callbacks) cb->on_train_batch_end(step, logs);
+      if (comm) stop_training = any_rank(*comm, stop_training);
       if (stop_training) break;
     }
-    Logs logs = metric_logs(loss_mean, metrics_);
+    fit_stats_.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    Logs logs = comm ? global_logs(*comm, loss_mean, metrics_) : metric_logs(loss_mean, metrics_);
     if (val && val->size() > 0) {
       Logs vl = evaluate(*val, {o.batch_size, 0});
       for (auto& [k, v] : vl) logs["val_" + k] = v;
     }
     for (auto& cb : callbacks) cb->on_epoch_end(epoch, logs);
+    if (comm) stop_training = any_rank(*comm, stop_training);
   }
   for (auto& cb : callbacks) cb->on_train_end({});
   return *history;
@@ -231,8 +318,11 @@ Logs Model::evaluate(const Dataset& data, EvaluateOptions o) {
   lp.fused_softmax = fused_softmax_;
   std::vector<int64_t> idx;
   Tensor xb, yb;
-  for (int64_t begin = 0; begin < data.size(); begin += o.batch_size) {
-    const int64_t end = std::min(data.size(), begin + o.batch_size);
+  // Data-parallel: each rank evaluates its contiguous part of the data; the sums are added up.
+  Communicator* comm = distributed();
+  const Shard part = shard_of(data.size(), comm ? comm->rank() : 0, comm ? comm->size() : 1);
+  for (int64_t begin = part.begin; begin < part.end; begin += o.batch_size) {
+    const int64_t end = std::min(part.end, begin + o.batch_size);
     idx.resize(end - begin);
     std::iota(idx.begin(), idx.end(), begin);
     data.gather(idx, xb, yb);
@@ -247,7 +337,7 @@ Logs Model::evaluate(const Dataset& data, EvaluateOptions o) {
     loss_mean.add(loss, static_cast<double>(end - begin));
     for (auto& m : metrics) m->update(yb, pred);
   }
-  return metric_logs(loss_mean, metrics);
+  return comm ? global_logs(*comm, loss_mean, metrics) : metric_logs(loss_mean, metrics);
 }
 
 Tensor Model::predict(const Tensor& x, int64_t batch_size) {

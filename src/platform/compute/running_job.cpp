@@ -21,6 +21,7 @@
 #include "glia/platform/datasets.hpp"
 #include "glia/platform/environment.hpp"
 #include "glia/platform/environments.hpp"
+#include "glia/platform/job_resume.hpp"
 #include "glia/platform/shared_files.hpp"
 
 namespace glia::platform::compute {
@@ -135,6 +136,12 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
     if (!run.code_snapshot.empty()) job->artifacts_.materialize(run.code_snapshot, dir.work());
     create_shared_folders(dir.work() / "outputs");
     create_shared_folders(dir.work() / "logs");
+    // A resumed job starts with its earlier run's checkpoint files (job_resume.hpp).
+    if (const int64_t n = restore_resumed_files(store, job->artifacts_, run, dir.work()); n > 0)
+      append_shared_file(dir.std_log(),
+                         "[glia] resumed from run " + run.properties.at(kResumedFromProperty) +
+                             ": " + std::to_string(n) + " checkpoint file(s) restored into " +
+                             kCheckpointFolder + "\n");
     // Dataset inputs: a read-only view of the store (no bytes copied) or a private copy. In the
     // job's own mount namespace the views and the blobs are also mounted read-only, so not even
     // root can write into a dataset.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "glia/distributed.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/environment.hpp"
@@ -57,6 +58,9 @@ std::unique_ptr<RunLogger> RunLogger::offline() {
 std::unique_ptr<RunLogger> RunLogger::from_environment(const std::string& experiment,
                                                        const std::string& command) {
   check_experiment_name(experiment);  // it starts the id of the run this may create
+  // A data-parallel job's ranks other than 0 train the same model: only rank 0 tracks the run
+  // (the launcher's rank variables, read from the environment: the platform knows no MPI).
+  if (glia::launcher_rank() != 0) return offline();
   const char* id = env("GLIA_RUN_ID");
   if (const char* file = env("GLIA_TRACKING_FILE"); id && file) {
     const char* scratch = env("GLIA_SCRATCH_DIR");

@@ -9,6 +9,7 @@
 #include "glia/platform/environments.hpp"
 #include "glia/platform/experiment_names.hpp"
 #include "glia/platform/interactive_run.hpp"
+#include "glia/platform/job_resume.hpp"
 #include "glia/platform/safe_path.hpp"
 
 #include <nlohmann/json.hpp>
@@ -97,9 +98,11 @@ void check_new_run(const platform::NewRun& run, const platform::ArtifactStore& a
     throw Error("run: job_type " + quote_bytes(run.job_type) +
                 " is not command, sweep or interactive");
   for (const auto& [k, v] : run.properties)
-    // What a submit sets, and an interactive run's tracker (`glia run track` on the client's
-    // machine); the others are the agent's.
-    if (k != "environment" && !(interactive && k.rfind("tracker_", 0) == 0))
+    // What a submit sets (and `glia job resume`: the run it continues, whose checkpoint files
+    // in the same workspace the agent copies), and an interactive run's tracker (`glia run
+    // track` on the client's machine); the others are the agent's.
+    if (k != "environment" && k != platform::kResumedFromProperty &&
+        !(interactive && k.rfind("tracker_", 0) == 0))
       throw Error(ErrorKind::Permission,
                   "run: property " + quote_bytes(k) + " is set by the server's agent");
   // A job is queued with its recorded spec (a JSON object naming the job) and a job type; a
