@@ -6,6 +6,8 @@
 # Usage: mpi_training.sh GLIA_KERAS_MNIST COMPARE_WEIGHTS MPI_FOUND [GLIA_CLI]
 source "$(dirname "$0")/lib.sh"
 BIN=$1 COMPARE=$2 MPI_FOUND=${3:-OFF} GLIA=${4:-}
+BIN=$(realpath "$BIN") COMPARE=$(realpath "$COMPARE")
+[ -z "$GLIA" ] || GLIA=$(realpath "$GLIA")
 if [ "$MPI_FOUND" != "ON" ] || ! command -v mpirun >/dev/null; then
   echo "SKIP mpi_training: Glia was built without MPI or mpirun is missing"
   exit 77

@@ -38,10 +38,11 @@ TEST(Distributed, ShardsCoverTheBatchContiguouslyAndRankZeroFirst) {
 TEST(Distributed, BucketsCloseWhenFullAndKeepOrder) {
   const std::vector<int64_t> counts{10, 262656, 100, 401920, 3};  // elements
   auto b = plan_buckets(counts, 1 << 20);
-  ASSERT_EQ(b.size(), 2u);
-  EXPECT_EQ(b[0].items, (std::vector<size_t>{0, 1}));  // 1,050,664 bytes >= 1 MiB
-  EXPECT_EQ(b[1].items, (std::vector<size_t>{2, 3, 4}));
-  EXPECT_EQ(b[0].elements + b[1].elements, 10 + 262656 + 100 + 401920 + 3);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].items, (std::vector<size_t>{0, 1}));  // 1,050,664 bytes >= 1 MiB: closed
+  EXPECT_EQ(b[1].items, (std::vector<size_t>{2, 3}));  // 1,608,080 bytes
+  EXPECT_EQ(b[2].items, (std::vector<size_t>{4}));     // the rest
+  EXPECT_EQ(b[0].elements + b[1].elements + b[2].elements, 10 + 262656 + 100 + 401920 + 3);
   EXPECT_EQ(plan_buckets(counts, 1).size(), counts.size());      // one per variable
   EXPECT_EQ(plan_buckets(counts, int64_t{1} << 40).size(), 1u);  // all in one
   EXPECT_TRUE(plan_buckets(std::vector<int64_t>{}, 1024).empty());
