@@ -3,14 +3,17 @@
 // (mpirun -np 2) is tested end to end in tests/e2e/mpi_training.sh.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <numeric>
+#include <string>
 
 #include "distributed/grad_reducer.hpp"
 #include "glia/backend.hpp"
 #include "glia/distributed.hpp"
 #include "glia/error.hpp"
 #include "glia/layers.hpp"
+#include "glia/runtime.hpp"
 
 namespace glia {
 namespace {
@@ -68,6 +71,23 @@ TEST(Distributed, LauncherRankFromTheEnvironment) {
   EXPECT_EQ(launcher_rank(), 1);
   unsetenv("SLURM_PROCID");
   unsetenv("OMPI_COMM_WORLD_RANK");
+}
+
+TEST(Distributed, RanksOnOneMachineShareItsCores) {
+  const char* keep_glia = std::getenv("GLIA_THREADS");
+  const char* keep_omp = std::getenv("OMP_NUM_THREADS");
+  const std::string glia_threads = keep_glia ? keep_glia : "", omp = keep_omp ? keep_omp : "";
+  unsetenv("GLIA_THREADS");
+  unsetenv("OMP_NUM_THREADS");
+  const int all = default_num_threads();
+  setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "2", 1);
+  EXPECT_EQ(default_num_threads(), std::max(1, all / 2));
+  setenv("GLIA_THREADS", "3", 1);  // an explicit count is the rank's own
+  EXPECT_EQ(default_num_threads(), 3);
+  unsetenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  unsetenv("GLIA_THREADS");
+  if (keep_glia) setenv("GLIA_THREADS", glia_threads.c_str(), 1);
+  if (keep_omp) setenv("OMP_NUM_THREADS", omp.c_str(), 1);
 }
 
 TEST(Distributed, NoGroupWithoutALauncher) {
