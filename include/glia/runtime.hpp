@@ -11,7 +11,8 @@ namespace glia {
 void set_num_threads(int threads);
 int num_threads();
 /// The thread count 0 stands for: $GLIA_THREADS, else $OMP_NUM_THREADS (its first number),
-/// else every core this process may run on (its CPU affinity). The local compute agent sets
+/// else every core this process may run on (its CPU affinity), divided among the ranks mpirun
+/// started on this machine ($OMPI_COMM_WORLD_LOCAL_SIZE). The local compute agent sets
 /// both variables to a job's share of the cores.
 int default_num_threads();
 /// Ensures the runtime was initialised (idempotent, cheap after the first call).

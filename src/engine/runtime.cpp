@@ -44,8 +44,11 @@ int default_num_threads() {
   if (int n = threads_from("OMP_NUM_THREADS", true)) return n;
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1, omp_get_num_procs());
+  int cores = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : omp_get_num_procs();
+  // Data-parallel ranks started by mpirun on one machine share its cores.
+  if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
+    if (int ranks = std::atoi(local); ranks > 1) cores /= ranks;
+  return std::max(1, cores);
 }
 
 void enable_flush_to_zero() {

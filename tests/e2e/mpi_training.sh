@@ -9,6 +9,8 @@ source "$(dirname "$0")/lib.sh"
 # would leave behind for the next test started in the same folder to resume.
 cd "$WORK"
 BIN=$1 COMPARE=$2 MPI_FOUND=${3:-OFF} GLIA=${4:-}
+BIN=$(realpath "$BIN") COMPARE=$(realpath "$COMPARE")
+[ -z "$GLIA" ] || GLIA=$(realpath "$GLIA")
 if [ "$MPI_FOUND" != "ON" ] || ! command -v mpirun >/dev/null; then
   echo "SKIP mpi_training: Glia was built without MPI or mpirun is missing"
   exit 77

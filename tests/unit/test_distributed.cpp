@@ -3,14 +3,17 @@
 // (mpirun -np 2) is tested end to end in tests/e2e/mpi_training.sh.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <numeric>
+#include <string>
 
 #include "distributed/grad_reducer.hpp"
 #include "glia/backend.hpp"
 #include "glia/distributed.hpp"
 #include "glia/error.hpp"
 #include "glia/layers.hpp"
+#include "glia/runtime.hpp"
 
 namespace glia {
 namespace {
@@ -38,10 +41,11 @@ TEST(Distributed, ShardsCoverTheBatchContiguouslyAndRankZeroFirst) {
 TEST(Distributed, BucketsCloseWhenFullAndKeepOrder) {
   const std::vector<int64_t> counts{10, 262656, 100, 401920, 3};  // elements
   auto b = plan_buckets(counts, 1 << 20);
-  ASSERT_EQ(b.size(), 2u);
-  EXPECT_EQ(b[0].items, (std::vector<size_t>{0, 1}));  // 1,050,664 bytes >= 1 MiB
-  EXPECT_EQ(b[1].items, (std::vector<size_t>{2, 3, 4}));
-  EXPECT_EQ(b[0].elements + b[1].elements, 10 + 262656 + 100 + 401920 + 3);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].items, (std::vector<size_t>{0, 1}));  // 1,050,664 bytes >= 1 MiB: closed
+  EXPECT_EQ(b[1].items, (std::vector<size_t>{2, 3}));  // 1,608,080 bytes
+  EXPECT_EQ(b[2].items, (std::vector<size_t>{4}));     // the rest
+  EXPECT_EQ(b[0].elements + b[1].elements + b[2].elements, 10 + 262656 + 100 + 401920 + 3);
   EXPECT_EQ(plan_buckets(counts, 1).size(), counts.size());      // one per variable
   EXPECT_EQ(plan_buckets(counts, int64_t{1} << 40).size(), 1u);  // all in one
   EXPECT_TRUE(plan_buckets(std::vector<int64_t>{}, 1024).empty());
@@ -67,6 +71,23 @@ TEST(Distributed, LauncherRankFromTheEnvironment) {
   EXPECT_EQ(launcher_rank(), 1);
   unsetenv("SLURM_PROCID");
   unsetenv("OMPI_COMM_WORLD_RANK");
+}
+
+TEST(Distributed, RanksOnOneMachineShareItsCores) {
+  const char* keep_glia = std::getenv("GLIA_THREADS");
+  const char* keep_omp = std::getenv("OMP_NUM_THREADS");
+  const std::string glia_threads = keep_glia ? keep_glia : "", omp = keep_omp ? keep_omp : "";
+  unsetenv("GLIA_THREADS");
+  unsetenv("OMP_NUM_THREADS");
+  const int all = default_num_threads();
+  setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "2", 1);
+  EXPECT_EQ(default_num_threads(), std::max(1, all / 2));
+  setenv("GLIA_THREADS", "3", 1);  // an explicit count is the rank's own
+  EXPECT_EQ(default_num_threads(), 3);
+  unsetenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  unsetenv("GLIA_THREADS");
+  if (keep_glia) setenv("GLIA_THREADS", glia_threads.c_str(), 1);
+  if (keep_omp) setenv("OMP_NUM_THREADS", omp.c_str(), 1);
 }
 
 TEST(Distributed, NoGroupWithoutALauncher) {

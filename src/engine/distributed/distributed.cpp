@@ -3,6 +3,7 @@
 #include "glia/distributed.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
@@ -36,7 +37,23 @@ std::unique_ptr<Communicator>& instance() {
   return comm;
 }
 
+MpiFactory mpi_factory = nullptr;
+std::atomic<bool> failed{false};
+
 }  // namespace
+
+void register_mpi_factory(MpiFactory factory) {
+  mpi_factory = factory;
+}
+std::unique_ptr<Communicator> make_mpi_communicator() {
+  return mpi_factory ? mpi_factory() : nullptr;
+}
+void fail_group_at_exit() {
+  failed = true;
+}
+bool group_failed() {
+  return failed;
+}
 
 Communicator* distributed() {
   static std::once_flag once;
@@ -49,8 +66,9 @@ Communicator* distributed() {
       auto comm = make_mpi_communicator();
       if (!comm)
         throw Error(source + "=" + std::to_string(size) +
-                    " says this process is one of a group, but Glia was built without MPI "
-                    "(GLIA_WITH_MPI); rebuild with libopenmpi-dev or set GLIA_DISTRIBUTED=0");
+                    " says this process is one of a group, but this program has no MPI (Glia "
+                    "built without GLIA_WITH_MPI, or a program not linked with glia_accel); "
+                    "rebuild with libopenmpi-dev or set GLIA_DISTRIBUTED=0");
       if (comm->size() != size)
         throw Error(source + "=" + std::to_string(size) + " but MPI sees " +
                     std::to_string(comm->size()) +

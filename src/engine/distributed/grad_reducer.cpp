@@ -29,7 +29,7 @@ GradientReducer::GradientReducer(Communicator& comm,
   for (size_t i = 0; i < node_vars.size(); ++i)
     for (Variable* v : node_vars[i]) first_node.emplace(v, i);
   // The variables final at one node become final together: a bucket never splits them.
-  std::vector<int64_t> counts;       // per group (a node's final variables)
+  std::vector<int64_t> counts;  // per group (a node's final variables)
   std::vector<size_t> group_nodes;
   for (size_t i = node_vars.size(); i-- > 0;) {
     int64_t elements = 0;

@@ -1,4 +1,7 @@
-// The MPI implementation of glia::Communicator (internal).
+// How the MPI communicator joins the engine (internal). The MPI implementation is not part of
+// libglia: it is an object library linked only into programs that train (glia_accel), so the
+// other programs (the glia CLI, the server) never load libmpi. Its static initializer registers
+// the factory that distributed() calls.
 #pragma once
 
 #include <memory>
@@ -7,13 +10,15 @@
 
 namespace glia {
 
-/// Initializes MPI (MPI_Init_thread, funneled: only the thread that calls fit() talks to MPI) and
-/// returns MPI_COMM_WORLD's communicator; MPI_Finalize runs at exit. nullptr when Glia was built
-/// without MPI.
+using MpiFactory = std::unique_ptr<Communicator> (*)();
+void register_mpi_factory(MpiFactory factory);
+/// The registered factory's communicator (MPI_Init_thread, funneled: only the thread that calls
+/// fit() talks to MPI; MPI_Finalize at exit), or nullptr when the program has no MPI linked in.
 std::unique_ptr<Communicator> make_mpi_communicator();
 
 /// After a failure in a collective phase (an exception leaving fit()): at exit, MPI_Abort ends
 /// the whole group instead of MPI_Finalize waiting for ranks that wait for this one.
 void fail_group_at_exit();
+bool group_failed();
 
 }  // namespace glia

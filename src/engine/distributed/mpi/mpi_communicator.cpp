@@ -1,10 +1,9 @@
 // glia::Communicator over Open MPI: MPI_Iallreduce for gradient buckets, MPI_Allreduce for metric
-// sums, MPI_Bcast for the initial weights. Built when CMake finds MPI (GLIA_WITH_MPI).
-#include "distributed/mpi_communicator.hpp"
-
-#ifdef GLIA_WITH_MPI
-
+// sums, MPI_Bcast for the initial weights. Built when CMake finds MPI (GLIA_WITH_MPI), as the
+// object library glia_mpi that programs which train link (through glia_accel).
 #include <mpi.h>
+
+#include "distributed/mpi_communicator.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -31,10 +30,8 @@ int count_of(size_t n) {
   return static_cast<int>(n);
 }
 
-std::atomic<bool> failed{false};
-
 void finalize_at_exit() {
-  if (failed) {
+  if (group_failed()) {
     std::fflush(stdout);
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
@@ -120,25 +117,13 @@ class MpiCommunicator final : public Communicator {
   std::string library_;
 };
 
+// Registered before main(): distributed() finds it.
+[[maybe_unused]] const bool registered = [] {
+  register_mpi_factory(
+      []() -> std::unique_ptr<Communicator> { return std::make_unique<MpiCommunicator>(); });
+  return true;
+}();
+
 }  // namespace
 
-std::unique_ptr<Communicator> make_mpi_communicator() {
-  return std::make_unique<MpiCommunicator>();
-}
-
-void fail_group_at_exit() {
-  failed = true;
-}
-
 }  // namespace glia
-
-#else
-
-namespace glia {
-std::unique_ptr<Communicator> make_mpi_communicator() {
-  return nullptr;
-}
-void fail_group_at_exit() {}
-}  // namespace glia
-
-#endif
