@@ -14,6 +14,7 @@ PACKAGES=(
   clang libclang-rt-14-dev libomp-dev llvm
   dataset-fashion-mnist
   libjs-dygraphs chromium chromium-driver
+  slurm-wlm munge
 )
 
 missing=()
