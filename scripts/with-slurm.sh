@@ -9,7 +9,7 @@
 #     /etc/munge/munge.key (or a key generated here when there is none readable),
 #   - slurmctld and slurmd with a generated slurm.conf: one node (this host) with its cores, one
 #     partition `debug` (Default, MaxTime=INFINITE), non-default ports, no accounting, no cgroups,
-#     MpiDefault=pmix when srun offers it (OpenMPI programs run as srun tasks), else none.
+#     MpiDefault=none (OpenMPI programs: `srun --mpi=pmix`).
 # CMD runs with SLURM_CONF exported (every Slurm client reads it), WITH_SLURM_DIR (the temporary
 # folder) and WITH_SLURM_PARTITION=debug. The node is idle before CMD starts. Exit status: CMD's.
 # Needs root (slurmd runs jobs as their user), slurm-wlm and munge (scripts/install-deps.sh).
@@ -91,3 +91,58 @@ CPUS=$(nproc)
 MEM_MB=$(awk '/MemTotal/ {print int($2 / 1024 * 0.8)}' /proc/meminfo)
 # Ports: a pair derived from our pid, away from Slurm's 6817/6818.
 BASE=$((20000 + ($$ % 20000) * 2))
+mkdir -p "$DIR/state" "$DIR/spool"
+cat >"$DIR/slurm.conf" <<EOF
+ClusterName=glia-test
+SlurmctldHost=$HOST
+SlurmctldPort=$BASE
+SlurmdPort=$((BASE + 1))
+SlurmUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$SOCKET
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+ReturnToService=2
+MpiDefault=none
+StateSaveLocation=$DIR/state
+SlurmdSpoolDir=$DIR/spool
+SlurmctldPidFile=$DIR/slurmctld.pid
+SlurmdPidFile=$DIR/slurmd.pid
+SlurmctldLogFile=$DIR/slurmctld.log
+SlurmdLogFile=$DIR/slurmd.log
+SlurmctldTimeout=30
+SlurmdTimeout=30
+InactiveLimit=0
+KillWait=2
+MinJobAge=300
+NodeName=$HOST CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
+PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
+EOF
+export SLURM_CONF="$DIR/slurm.conf"
+
+slurmctld -f "$SLURM_CONF" -i
+slurmd -f "$SLURM_CONF"
+# The node idle: sinfo answers and shows it so.
+ok=0
+for _ in $(seq 150); do
+  state=$(sinfo -h -n "$HOST" -o %t 2>/dev/null || true)
+  if [ "$state" = idle ]; then ok=1; break; fi
+  sleep 0.2
+done
+if [ $ok -ne 1 ]; then
+  echo "with-slurm: node $HOST not idle after 30 s (state: ${state:-none})" >&2
+  exit 1
+fi
+
+export WITH_SLURM_DIR="$DIR" WITH_SLURM_PARTITION=debug
+set +e
+"$@"
+rc=$?
+set -e
+exit $rc
