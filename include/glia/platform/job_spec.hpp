@@ -56,6 +56,13 @@ struct JobEnvironment {
   std::string image, description;
 };
 
+/// The job's `distribution:` (Azure CLI v2): only `type: mpi` runs; `pytorch` and `tensorflow`
+/// are recognised and refused with a message saying to use mpi.
+struct JobDistribution {
+  std::string type = "mpi";
+  int64_t process_count_per_instance = 1;  // > 0
+};
+
 struct JobSpec {
   std::filesystem::path source;               // the YAML file ("" when parsed from text)
   std::string command;                        // as written, placeholders unresolved
@@ -70,6 +77,8 @@ struct JobSpec {
   std::map<std::string, std::string> tags;
   std::optional<double> timeout_seconds;  // limits.timeout, > 0
   std::optional<int64_t> threads;         // resources.threads (a Glia key), > 0
+  int64_t instance_count = 1;             // resources.instance_count (nodes), > 0
+  std::optional<JobDistribution> distribution;
   std::optional<JobEnvironment> environment;
 };
 
