@@ -16,6 +16,7 @@
 
 #include "compute/finish.hpp"
 #include "compute/job_environment.hpp"
+#include "compute/slurm_job.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
@@ -115,6 +116,7 @@ RunningJob::RunningJob(Workspace& ws, RunRecord run, const AgentOptions& options
       tracking_(dir_.tracking(), dir_.work(), artifacts_) {}
 
 RunningJob::~RunningJob() {
+  slurm_.reset();
   for (int fd : {proc_.out_fd, proc_.err_fd, log_fd_})
     if (fd >= 0) ::close(fd);
 }
@@ -151,6 +153,8 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
     }
     job->log_fd_ = open_shared_file(dir.std_log(), O_WRONLY | O_CREAT | O_APPEND);
     job->spec_ = run.spec.empty() ? nlohmann::json::object() : nlohmann::json::parse(run.spec);
+    if (auto target = store.find_compute(run.compute); target && target->type == "slurm")
+      job->slurm_target_ = *target;
     const ThreadShare share = thread_share(job_threads(job->spec_), threads.target_threads,
                                            threads.cores, threads.jobs_at_once);
     job->threads_ = share.threads;
@@ -262,6 +266,19 @@ void RunningJob::start_process(double now) {
     });
     return;
   }
+  run_.status = RunStatus::Starting;
+  if (slurm_target_) {  // submitted, not spawned: Slurm says when it runs (slurm_tick)
+    slurm_ = SlurmJob::submit(
+        store, run_, *slurm_target_, spec_,
+        job_environment(run_, dir_, ws_.root(), options_, spec_, threads_, environment_, venv_),
+        dir_, threads_);
+    append_system_log(ws_.root(), run_.id,
+                      "submitted to Slurm as job " + slurm_->job_id() + " (partition " +
+                          slurm_target_->partition + "; script: logs/slurm/job.sbatch)");
+    if (run_.timeout) deadline_ = now + *run_.timeout;
+    last_ingest_ = now;
+    return;
+  }
   fs::create_directories(read_only_.front());
   proc_ = spawn_job(
       run_.command, dir_.work(),
@@ -323,6 +340,11 @@ void RunningJob::exited(int wait_status, double now) {
 }
 
 void RunningJob::send(int sig) {
+  if (slurm_) {  // Slurm ends the job's processes itself (KillWait after SIGTERM)
+    if (sig == SIGTERM) slurm_->cancel();
+    return;
+  }
+  if (slurm_target_) return;  // not submitted (yet): no process
   signal_group(proc_.pid, proc_.start_ticks, sig);
 }
 
@@ -343,6 +365,7 @@ void RunningJob::tick(double now, double kill_grace) {
     killed_ = true;
     send(SIGKILL);
   }
+  if (slurm_ && !has_exited_) slurm_tick(now);
   if (finishing_.valid()) return;  // the finisher reads the tracking file to its end
   struct stat st {};
   const bool grew = ::stat(dir_.tracking().c_str(), &st) == 0 && st.st_size > ingested_size_;
@@ -406,7 +429,13 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
   std::optional<int> code;
   std::string error;
   const std::string tail = stderr_tail();
-  if (ending_ == Ending::Cancel) {
+  if (slurm_end_ && ending_ == Ending::None) {  // Slurm's end, with the code the script wrote
+    status = slurm_end_->status;
+    code = read_slurm_exit(dir_);
+    error = slurm_end_->reason;
+    if (status == RunStatus::Failed)
+      if (auto rank = slurm_->failed_rank()) error += (error.empty() ? "" : ": ") + *rank;
+  } else if (ending_ == Ending::Cancel) {
     status = RunStatus::Canceled;
     error = "canceled";
   } else if (ending_ == Ending::Timeout) {
