@@ -36,7 +36,7 @@ platform::Workspace open_workspace(const std::string& dir) {
   if (ws.is_remote()) return ws;  // its server runs the agents
   platform::reconcile_if_no_agent(ws);
   if (!platform::agent_running(ws.root())) {  // a sweep a dead agent was driving goes on now,
-    platform::RunFilter f;                     // and a job Slurm runs is followed again
+    platform::RunFilter f;                    // and a job Slurm runs is followed again
     f.any_status = platform::active_statuses();
     f.submitter_uid = ::geteuid();
     f.limit = 100000;

@@ -50,6 +50,20 @@ void print_show(const nlohmann::json& j) {
   if (j.contains("properties") && j["properties"].contains("threads"))
     std::printf("Threads:      %s (%s)\n", j["properties"]["threads"].get<std::string>().c_str(),
                 j["properties"].value("threads_from", std::string("?")).c_str());
+  if (j.contains("job") && j["job"].is_object() && j["job"].contains("distribution") &&
+      j["job"]["distribution"].is_object()) {
+    // distribution: from the job file (docs/jobs.md "Distributed jobs")
+    const auto& d = j["job"]["distribution"];
+    const auto& res = j["job"].value("resources", nlohmann::json::object());
+    std::printf("Distribution: %s, %lld process(es) per instance x %lld instance(s)",
+                d.value("type", std::string("mpi")).c_str(),
+                static_cast<long long>(d.value("process_count_per_instance", int64_t{1})),
+                static_cast<long long>(res.value("instance_count", int64_t{1})));
+    if (j.contains("properties") && j["properties"].contains("threads_per_process"))
+      std::printf(", %s thread(s) each",
+                  j["properties"]["threads_per_process"].get<std::string>().c_str());
+    std::printf("\n");
+  }
   std::printf("Command:      %s\n", str("command").c_str());
   if (j.contains("inputs") && !j["inputs"].empty()) {
     std::printf("Inputs:\n");

@@ -283,8 +283,6 @@ TEST_F(JobSpecTest, EnvironmentIsAReferenceOrAnInlineSpec) {
 }
 
 TEST_F(JobSpecTest, AzureKeysGliaDoesNotHonourAreRefusedWithTheReason) {
-  expect_error("command: x\ndistribution: {type: mpi}\n",
-               {"distribution: not supported", "one process"});
   expect_error("command: x\nservices: {my_jupyter: {type: jupyter_lab}}\n",
                {"services: not supported"});
   expect_error("command: x\nidentity: {type: user_identity}\n", {"identity: not supported"});
@@ -349,11 +347,15 @@ TEST_F(JobSpecTest, TimeoutMustBeAPositiveNumber) {
   expect_error("command: x\nlimits: 60\n", {"limits", "expected a mapping"});
 }
 
-TEST_F(JobSpecTest, ResourcesAcceptOneInstanceOnly) {
-  EXPECT_EQ(parse("command: x\nresources: {instance_count: 1}\n").command, "x");
-  expect_error("command: x\nresources: {instance_count: 2}\n",
-               {"resources.instance_count", "expected 1", "'2'"});
+TEST_F(JobSpecTest, ResourcesInstanceCountIsAPositiveInteger) {
+  EXPECT_EQ(parse("command: x\nresources: {instance_count: 1}\n").instance_count, 1);
+  // More than one: a multi-node target's (checked at submit, where the target is known).
+  EXPECT_EQ(parse("command: x\nresources: {instance_count: 2}\n").instance_count, 2);
+  expect_error("command: x\nresources: {instance_count: 0}\n",
+               {"resources.instance_count", "expected a positive integer", "'0'"});
   expect_error("command: x\nresources: {instance_count: 1.5}\n", {"resources.instance_count"});
+  expect_error("command: x\nresources: {instance_count: 5000}\n",
+               {"resources.instance_count", "at most 1024"});
   expect_error("command: x\nresources: {instance_type: STANDARD_NC6}\n",
                {"resources.instance_type", "not supported", "instance_count"});
 }
@@ -706,7 +708,12 @@ TEST_F(JobSpecTest, OverrideErrors) {
   // Regression: an empty compute name silently meant the default target.
   expect_override_error("compute=", {"compute", "expected a compute name"});
   expect_override_error("compute=azureml:", {"compute", "expected a compute name"});
-  expect_override_error("distribution.type=mpi", {"distribution: not supported"});
+  expect_override_error("distribution.type=pytorch", {"distribution.type", "use type: mpi"});
+  expect_override_error("distribution.process_count_per_instance=0",
+                        {"distribution.process_count_per_instance", "positive integer"});
+  expect_override_error("distribution.workers=2", {"unknown key 'distribution.workers'"});
+  expect_override_error("resources.instance_count=x",
+                        {"resources.instance_count", "positive integer", "'x'"});
   expect_override_error("command=run ${{inputs.zz}}", {"no input 'zz' is declared"});
   expect_override_error("command=run ${{inputs.n", {"unterminated"});
   EXPECT_EQ(spec.command, "run ${{inputs.n}} ${{inputs.d}}");

@@ -280,7 +280,7 @@ TEST_F(SweepSpecTest, OverrideRefusalsNameTheKeyAndChangeNothing) {
       {"command=run", {base_sections(), "command"}},
       {"trial.command=run", {base_sections(), "trial.command"}},
       {"inputs.nope=1", {base_sections(), "nope"}},
-      {"distribution.type=mpi", {base_sections(), "distribution"}},
+      {"distribution.type=mpi", {base_sections(), "distribution.type"}},
       {"bogus=1", {base_sections(), "bogus"}},
       {"noequals", {base_sections(), "KEY=VALUE"}},
       // An alias bomb as a value is bounded like one in a file.

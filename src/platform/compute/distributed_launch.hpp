@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -27,8 +28,9 @@ struct Distribution {
   bool distributed() const { return !type.empty() || processes() > 1; }
 };
 
-/// Reads the recorded spec's "distribution" and "resources"."instance_count"; absent: 1 × 1.
-Distribution distribution_of(const nlohmann::json& spec);
+/// Reads "distribution" and "resources"."instance_count" of a run's recorded spec (the job's
+/// under "job", as submit records it) or of to_json(JobSpec) itself; absent: 1 × 1.
+Distribution distribution_of(const nlohmann::json& recorded);
 
 /// How the agent starts a distributed job on the local target.
 struct LaunchPlan {
@@ -43,9 +45,13 @@ struct LaunchPlan {
 /// job's `threads` (its thread share) divided among the processes (at least 1 each). The caller
 /// exports threads_per_process (export_threads) into the job's environment, which mpirun hands
 /// to every rank. The mpirun program is GLIA_MPIRUN when set, else `mpirun` on PATH. Throws
-/// glia::Error (Invalid) for instance_count > 1 (the local target is one machine).
+/// glia::Error (InvalidArgument) for instance_count > 1 (the local target is one machine).
 LaunchPlan local_mpi_launch(const Distribution& dist, const std::string& command, int64_t threads,
                             const std::filesystem::path& rank_dir);
+
+/// Throws glia::Error (Unavailable) when the MPI launcher (GLIA_MPIRUN, else mpirun) is not an
+/// executable on `env`'s PATH: "mpirun not found on the job's PATH ...: install OpenMPI ...".
+void check_launcher(const std::map<std::string, std::string>& env);
 
 /// The line of a Slurm batch script that starts instance_count × process_count_per_instance
 /// tasks of `command`: `srun [--mpi=PLUGIN] --nodes=M --ntasks-per-node=N --ntasks=M*N
@@ -56,13 +62,15 @@ std::string srun_line(const Distribution& dist, const std::string& command,
 /// POSIX sh code that exports the rank aliases from whichever launcher started the process
 /// (OMPI_COMM_WORLD_* from mpirun, PMIX_RANK, SLURM_PROCID/SLURM_NTASKS/SLURM_LOCALID/
 /// SLURM_NODEID from srun): RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK,
-/// AZUREML_PROCESS_COUNT_PER_INSTANCE-style names (docs/jobs.md), and OMPI_COMM_WORLD_* where
-/// only Slurm's exist. Existing values are kept.
+/// MASTER_ADDR and Azure's AZ_BATCHAI_MPI_MASTER_NODE (docs/jobs.md). A launcher's own variables
+/// are never made up; values the environment already has are kept.
 std::string rank_env_preamble();
 
-/// What one rank runs: the preamble, then `command` in a subshell, then its exit status written
-/// atomically to `rank_dir`/rank-$RANK.exit (one line: the status as $? gives it), and the
-/// wrapper exits with that status.
+/// What one rank runs: the preamble, then `command` in a background subshell watched by a
+/// watchdog that kills the rank's process group when the launcher (the wrapper's parent) is
+/// gone (OpenMPI gives each rank a process group of its own, out of reach of the job's), then
+/// its exit status written atomically to `rank_dir`/rank-$RANK.exit (one line: the status as $?
+/// gives it), and the wrapper exits with that status.
 std::string rank_wrapper(const std::string& command, const std::filesystem::path& rank_dir);
 
 /// After a distributed job ended unsuccessfully: which rank failed and how, from the exit files,

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -160,6 +161,16 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
     job->threads_ = share.threads;
     store.add_properties(
         run.id, {{"threads", std::to_string(share.threads)}, {"threads_from", share.reason}});
+    job->dist_ = distribution_of(job->spec_);
+    if (job->dist_.distributed() && !job->slurm_target_) {  // mpirun: the share divided
+      const LaunchPlan plan =
+          local_mpi_launch(job->dist_, run.command, share.threads, dir.root / "ranks");
+      create_shared_folders(plan.rank_dir);
+      store.add_properties(run.id,
+                           {{"processes", std::to_string(plan.processes)},
+                            {"threads_per_process", std::to_string(plan.threads_per_process)}});
+      job->launch_ = plan;
+    }
     if (job->spec_.contains("python_environment")) {
       const auto& pe = job->spec_["python_environment"];
       job->environment_ =
@@ -267,10 +278,12 @@ void RunningJob::start_process(double now) {
     return;
   }
   run_.status = RunStatus::Starting;
-  if (slurm_target_) {  // submitted, not spawned: Slurm says when it runs (slurm_tick)
+  if (slurm_target_) {           // submitted, not spawned: Slurm says when it runs (slurm_tick)
+    const int64_t per_process =  // srun's ranks on a node share its thread share
+        std::max<int64_t>(1, threads_ / std::max<int64_t>(1, dist_.process_count_per_instance));
     slurm_ = SlurmJob::submit(
         store, run_, *slurm_target_, spec_,
-        job_environment(run_, dir_, ws_.root(), options_, spec_, threads_, environment_, venv_),
+        job_environment(run_, dir_, ws_.root(), options_, spec_, per_process, environment_, venv_),
         dir_, threads_);
     append_system_log(ws_.root(), run_.id,
                       "submitted to Slurm as job " + slurm_->job_id() + " (partition " +
@@ -280,10 +293,11 @@ void RunningJob::start_process(double now) {
     return;
   }
   fs::create_directories(read_only_.front());
-  proc_ = spawn_job(
-      run_.command, dir_.work(),
-      job_environment(run_, dir_, ws_.root(), options_, spec_, threads_, environment_, venv_),
-      read_only_);
+  auto env =
+      job_environment(run_, dir_, ws_.root(), options_, spec_,
+                      launch_ ? launch_->threads_per_process : threads_, environment_, venv_);
+  if (launch_) check_launcher(env);
+  proc_ = spawn_job(launch_ ? launch_->command : run_.command, dir_.work(), env, read_only_);
   for (int fd : {proc_.out_fd, proc_.err_fd})
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   try {
@@ -452,10 +466,16 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
     status = RunStatus::Failed;
     code = WEXITSTATUS(wait_status_);
     error = "exit code " + std::to_string(*code) + tail;
+    // mpirun's code says little: the rank that failed and how, from the ranks' exit files.
+    if (launch_) {
+      if (auto ranks = failed_rank_message(launch_->rank_dir, launch_->processes))
+        error = *ranks + " (mpirun: exit code " + std::to_string(*code) + ")" + tail;
+    }
   } else if (WIFSIGNALED(wait_status_)) {
     status = RunStatus::Failed;
     code = 128 + WTERMSIG(wait_status_);
     error = "killed by " + signal_name(WTERMSIG(wait_status_)) + tail;
+    if (launch_) error = "mpirun was " + error;
   } else {
     code = 0;
   }

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compute/distributed_launch.hpp"
 #include "compute/job_process.hpp"
 #include "compute/slurm_states.hpp"
 #include "compute/thread_share.hpp"
@@ -91,6 +92,8 @@ class RunningJob {
   nlohmann::json spec_;
   std::vector<std::filesystem::path> read_only_;
   int64_t threads_ = 1;
+  Distribution dist_;                              // distribution: + resources.instance_count
+  std::optional<LaunchPlan> launch_;               // set: a distributed job, started by mpirun
   std::optional<EnvironmentVersion> environment_;  // the run's environment, when it names one
   std::filesystem::path venv_;                     // its build, once built
   std::optional<BuildUse> build_use_;              // held while the job runs in it

@@ -212,9 +212,6 @@ fs::path base_folder(const JobSpec& spec) {
 
 std::optional<std::string> unsupported_key(const std::string& key) {
   static const std::vector<std::pair<std::string, std::string>> reasons{
-      {"distribution",
-       "distributed jobs (mpi, pytorch, tensorflow) are not supported yet; the local compute "
-       "target runs one process"},
       {"services", "job services (jupyter_lab, ssh, tensor_board, vs_code) are not supported"},
       {"identity", "jobs run as the user who submits them; identities are not supported"},
       {"queue_settings", "the local compute target has no job tiers or priorities"},
@@ -302,6 +299,11 @@ nlohmann::json to_json(const JobSpec& spec) {
   }
   nlohmann::json resources = nlohmann::json::object();
   if (spec.threads) resources["threads"] = *spec.threads;
+  if (spec.instance_count != 1) resources["instance_count"] = spec.instance_count;
+  nlohmann::json distribution = nullptr;
+  if (spec.distribution)
+    distribution = {{"type", spec.distribution->type},
+                    {"process_count_per_instance", spec.distribution->process_count_per_instance}};
   return nlohmann::json{
       {"type", "command"},
       {"source", spec.source.string()},
@@ -318,6 +320,7 @@ nlohmann::json to_json(const JobSpec& spec) {
       {"limits", std::move(limits)},
       {"resources", std::move(resources)},
       {"environment", std::move(environment)},
+      {"distribution", std::move(distribution)},
   };
 }
 

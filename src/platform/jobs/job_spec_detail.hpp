@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,20 @@ bool is_asset_char(char c);
 /// "<key>: not supported: <why>" for the keys of Azure's command job that Glia refuses
 /// (distribution, services, identity, queue_settings, properties); else nullopt.
 std::optional<std::string> unsupported_key(const std::string& key);
+
+/// "" when a `distribution.type` runs (mpi), else why not (pytorch and tensorflow: use mpi).
+std::string distribution_type_problem(const std::string& type);
+/// A positive integer of at most `max` written as one, else nullopt.
+std::optional<int64_t> parse_count(const std::string& text, int64_t max);
+/// `resources.instance_count` / `distribution.process_count_per_instance` values: checked,
+/// else `fail("<key>: expected a positive integer (at most N), got 'x'")`.
+int64_t instance_count(const std::string& text, const std::function<void(const std::string&)>& fail,
+                       const std::string& key);
+int64_t process_count(const std::string& text, const std::function<void(const std::string&)>& fail,
+                      const std::string& key);
+/// `--set` of resources.instance_count and distribution.*: false for other keys.
+bool apply_distribution_override(JobSpec& spec, const std::string& where, const std::string& key,
+                                 const std::string& value);
 
 /// Input, output and environment variable names: [A-Za-z_][A-Za-z0-9_]*.
 bool is_identifier(std::string_view name);

@@ -26,7 +26,10 @@ const std::vector<std::string> kOverrideKeys{"inputs.NAME",
                                              "limits.timeout",
                                              "tags.KEY",
                                              "environment_variables.NAME",
-                                             "environment"};
+                                             "environment",
+                                             "resources.instance_count",
+                                             "distribution.type",
+                                             "distribution.process_count_per_instance"};
 
 void set_input(JobSpec& spec, const std::string& where, const std::string& key,
                const std::string& value) {
@@ -86,6 +89,8 @@ void apply_override(JobSpec& spec, const std::string& assignment) {
 
   if (key.starts_with("inputs.")) {
     set_input(spec, where, key, value);
+  } else if (apply_distribution_override(spec, where, key, value)) {
+    // resources.instance_count, distribution.* (job_spec_distribution.cpp)
   } else if (key == "command") {
     JobSpec changed = spec;
     changed.command = value;

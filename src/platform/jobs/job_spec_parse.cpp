@@ -66,7 +66,6 @@ void parse_limits(const YamlReader& yaml, JobSpec& spec, const YAML::Node& node)
 }
 
 void parse_resources(const YamlReader& yaml, JobSpec& spec, const YAML::Node& node) {
-  constexpr const char* kOnlyOne = "the local compute target runs one instance";
   for (const auto& [field, value] : yaml.entries(node, yaml.key("resources"))) {
     const std::string key = yaml.key("resources." + field);
     if (field == "threads") {  // Glia's key: the job's compute threads (docs/jobs.md)
@@ -78,13 +77,13 @@ void parse_resources(const YamlReader& yaml, JobSpec& spec, const YAML::Node& no
       continue;
     }
     if (field != "instance_count") {
-      yaml.error(key + ": not supported (" + kOnlyOne +
-                 "; accepted: instance_count: 1, threads: N)");
+      yaml.error(key + ": not supported (accepted: instance_count: M (nodes; 1 on the local " +
+                 "target), threads: N)");
     }
-    const std::string text = yaml.scalar(value, key, "1");
-    if (!literal_type_problem("integer", text).empty() || parse_positive_number(text) != 1.0) {
-      yaml.error(key + ": expected 1 (" + std::string(kOnlyOne) + "), got " + in_quotes(text));
-    }
+    // More than 1 needs a multi-node target (Slurm): checked at submit, where the target is known.
+    spec.instance_count = instance_count(
+        yaml.scalar(value, key, "a positive integer"),
+        [&](const std::string& what) { yaml.error(what); }, key);
   }
 }
 
@@ -94,7 +93,7 @@ const std::vector<std::string>& command_job_keys() {
   static const std::vector<std::string> keys{
       "$schema", "type",    "name",   "display_name", "experiment_name", "description",
       "tags",    "command", "code",   "compute",      "environment",     "environment_variables",
-      "inputs",  "outputs", "limits", "resources"};
+      "inputs",  "outputs", "limits", "resources",    "distribution"};
   return keys;
 }
 
@@ -138,6 +137,8 @@ bool parse_command_key(const YamlReader& yaml, JobSpec& spec, std::string& name,
     parse_limits(yaml, spec, value);
   } else if (key == "resources") {
     parse_resources(yaml, spec, value);
+  } else if (key == "distribution") {
+    parse_distribution(yaml, spec, value);
   } else {
     return false;
   }

@@ -94,6 +94,8 @@ nlohmann::json to_json(const YamlReader& yaml, const YAML::Node& node, const std
 
 /// The keys of a command job at the top level of job.yml, in the order messages list them.
 const std::vector<std::string>& command_job_keys();
+/// `distribution:` (job_spec_distribution.cpp): type mpi with process_count_per_instance.
+void parse_distribution(const YamlReader& yaml, JobSpec& spec, const YAML::Node& node);
 /// Parses one command-job key (one of command_job_keys() but $schema and type) into `spec`;
 /// messages name yaml.key(key). `name:` goes to `name` (finish_names reconciles it with
 /// display_name). Returns false for any other key, leaving it to the caller.

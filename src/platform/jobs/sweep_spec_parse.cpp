@@ -58,6 +58,11 @@ class SweepParser {
     }
     refuse_unsupported_keys(yaml_, root);
     for (const auto& entry : root) {
+      if (entry.first.IsScalar() && entry.first.Scalar() == "distribution") {
+        yaml_.error(
+            "distribution: not supported: a sweep's trials run one process each (submit "
+            "a distributed command job instead)");
+      }
       if (entry.first.IsScalar() && contains(kTrialOnlyKeys, entry.first.Scalar())) {
         yaml_.error(entry.first.Scalar() + ": a sweep's command job is its trial: give trial." +
                     entry.first.Scalar());
@@ -147,11 +152,21 @@ class SweepParser {
       if (key == "limits") {
         yaml_.error("trial.limits: a trial's timeout is the sweep's limits.trial_timeout");
       }
+      if (key == "distribution") {
+        yaml_.error(
+            "trial.distribution: not supported: a sweep's trials run one process each "
+            "(submit a distributed command job instead)");
+      }
     }
     JobSpec trial;
     std::string unused_name;
     for (const auto& [key, value] : trial_yaml.entries(node, "trial", &kTrialKeys)) {
       parse_command_key(trial_yaml, trial, unused_name, key, value);
+    }
+    if (trial.instance_count != 1) {
+      yaml_.error(
+          "trial.resources.instance_count: expected 1 (a sweep's trials run one process "
+          "each)");
     }
     require_command(trial_yaml, trial);
     return trial;
