@@ -93,8 +93,7 @@ FILES=$("$GLIA" -w "$WS" run files "$RUN")
 for f in outputs/model/model.h5 user_logs/std_log.txt logs/slurm/job.sbatch; do
   grep -q "$f" <<<"$FILES" || fail "$f not in run history: $FILES"
 done
-"$GLIA" -w "$WS" run download "$RUN" --path logs/slurm/job.sbatch -o "$WORK/dl" >/dev/null 2>&1 ||
-  "$GLIA" -w "$WS" run download "$RUN" -o "$WORK/dl" >/dev/null
+"$GLIA" -w "$WS" run download "$RUN" logs/slurm -o "$WORK/dl" >/dev/null
 SCRIPT=$(find "$WORK/dl" -name job.sbatch | head -1)
 [ -n "$SCRIPT" ] || fail "job.sbatch not downloadable"
 grep -q "^#SBATCH --partition=$PARTITION" "$SCRIPT" || fail "script: $(cat "$SCRIPT")"
