@@ -86,7 +86,16 @@ void SlurmQueue::poll(double now) {
       changed = true;
     known_[id] = info;
   }
-  interval_ = changed ? kMinInterval : std::min(interval_ * 2, kMaxInterval);
+  // A job waiting to start is looked at every second at most: its start is what a user waits
+  // for (docs/slurm.md); running jobs back off to kMaxInterval.
+  bool waiting = false;
+  for (const auto& id : watched_) {
+    auto it = known_.find(id);
+    waiting |= it == known_.end() || it->second.state == "PENDING" ||
+               it->second.state == "CONFIGURING";
+  }
+  interval_ = changed ? kMinInterval
+                      : std::min(interval_ * 2, waiting ? kWaitingMaxInterval : kMaxInterval);
   next_poll_ = now + interval_;
 }
 

@@ -1,6 +1,6 @@
 // The states of the agent's Slurm jobs, read for all of them at once: one `squeue` call per poll
 // (never one per job), at an interval that backs off from 0.5 s to 5 s while nothing changes
-// and starts again at 0.5 s when a job is added or changes. Jobs squeue no longer lists are
+// (to 1 s while a job waits to start) and starts again at 0.5 s when a job is added or changes. Jobs squeue no longer lists are
 // asked of `scontrol show job` (Slurm keeps ended jobs for MinJobAge), then of `sacct` where
 // accounting answers.
 #pragma once
@@ -35,6 +35,7 @@ class SlurmQueue {
   double interval() const { return interval_; }
 
   static constexpr double kMinInterval = 0.5, kMaxInterval = 5.0;
+  static constexpr double kWaitingMaxInterval = 1.0;  // while a job is PENDING/CONFIGURING
 
  private:
   std::set<std::string> watched_;
