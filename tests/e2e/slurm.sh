@@ -87,7 +87,9 @@ RUN=$("$GLIA" -w "$WS" job list --limit 1 -o json | python3 -c 'import json,sys;
 import json, sys
 j = json.load(sys.stdin)
 assert j["properties"]["slurm_job_id"].isdigit(), j["properties"]
-assert [h["status"] for h in j["history"]][-1] == "Completed", j["history"]' || fail "properties"
+h = [e["status"] for e in j["history"]]
+assert h == ["NotStarted", "Queued", "Preparing", "Starting", "Running", "Finalizing", "Completed"], h' ||
+  fail "properties or history"
 "$GLIA" -w "$WS" run metrics "$RUN" -o json | grep -q loss || fail "metrics not in run history"
 FILES=$("$GLIA" -w "$WS" run files "$RUN")
 for f in outputs/model/model.h5 user_logs/std_log.txt logs/slurm/job.sbatch; do

@@ -23,6 +23,15 @@ void RunningJob::slurm_tick(double now) {
   }
   if (!st) return;
   if (st->terminal) {
+    // A job that ran between two polls: its script recorded an exit status, so it was Running.
+    if (static_cast<int>(run_.status) < static_cast<int>(RunStatus::Running) &&
+        read_slurm_exit(dir_)) {
+      try {
+        ws_.store().set_status(run_.id, RunStatus::Running, now_seconds());
+        run_.status = RunStatus::Running;
+      } catch (const Error&) {  // canceled meanwhile: the end says so
+      }
+    }
     slurm_end_ = *st;
     has_exited_ = true;
     exited_at_ = now;
