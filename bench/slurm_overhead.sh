@@ -38,10 +38,11 @@ WS="$WORK/ws"
 "$GLIA" -w "$WS" compute create --name cluster --type slurm --partition "$PART" --max-concurrent 100 >/dev/null
 printf 'command: "true"\ncompute: azureml:cluster\n' >"$WORK/job.yml"
 export GLIA_AGENT_IDLE_EXIT=60
-glia_once() {
-  local t0 id status
+glia_once() {  # prints: wall seconds, the submit command's seconds, Queued → Running in history
+  local t0 ts id status
   t0=$(now)
   id=$("$GLIA" -w "$WS" job submit -f "$WORK/job.yml" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  ts=$(now)
   while :; do
     status=$("$GLIA" -w "$WS" job show "$id" -o json | python3 -c '
 import json, sys
@@ -52,7 +53,10 @@ print("yes" if any(s in h for s in ("Running", "Finalizing", "Completed", "Faile
   done
   local t1
   t1=$(now)
-  python3 -c "print($t1 - $t0)"
+  "$GLIA" -w "$WS" job show "$id" -o json | python3 -c '
+import datetime, json, sys
+at = {e["status"]: datetime.datetime.fromisoformat(e["at"].replace("Z", "+00:00")) for e in json.load(sys.stdin)["history"]}
+print('"$t1 - $t0"', '"$ts - $t0"', (at["Running"] - at["Queued"]).total_seconds())'
 }
 
 stats() {  # median and mean of the numbers on stdin, in ms
@@ -66,9 +70,15 @@ slurm_once >/dev/null
 glia_once >/dev/null
 : >"$WORK/slurm.txt"
 : >"$WORK/glia.txt"
-for _ in $(seq "$N"); do  # interleaved: the same machine state for both
+# Interleaved (the same machine state for both), each after a pause longer than Slurm's
+# sched_min_interval (2 s), so that no job waits for the scheduler pass the one before used.
+for _ in $(seq "$N"); do
+  sleep 2.5
   slurm_once >>"$WORK/slurm.txt"
+  sleep 2.5
   glia_once >>"$WORK/glia.txt"
 done
-echo "sbatch --wrap true → RUNNING:        $(stats <"$WORK/slurm.txt")"
-echo "glia job submit (slurm) → Running:   $(stats <"$WORK/glia.txt")"
+echo "sbatch --wrap true → RUNNING:                 $(stats <"$WORK/slurm.txt")"
+echo "glia job submit → Running seen (wall):        $(awk '{print $1}' "$WORK/glia.txt" | stats)"
+echo "  of which the glia job submit command:       $(awk '{print $2}' "$WORK/glia.txt" | stats)"
+echo "  run history Queued → Running (agent+Slurm): $(awk '{print $3}' "$WORK/glia.txt" | stats)"

@@ -206,6 +206,7 @@ TEST(SlurmTargets, JsonRoundTrip) {  // the remote store's codec
   EXPECT_EQ(back.time_limit, "30");
 }
 
+using namespace testing_store;
 using StoreSlurm = StoreContract;
 
 TEST_P(StoreSlurm, SlurmFieldsAreStoredAndUpdated) {
