@@ -37,7 +37,7 @@ TEST(SlurmStates, EveryStateOfTheIssueMaps) {
       {"OUT_OF_MEMORY", RunStatus::Failed, true, "out of memory"},
   };
   for (const Row& r : rows) {
-    const auto s = map_slurm_state(r.state, "Resources", 3);
+    const auto s = map_slurm_state(r.state, "Resources", r.status == RunStatus::Completed ? 0 : 3);
     ASSERT_TRUE(s) << r.state;
     EXPECT_EQ(s->status, r.status) << r.state;
     EXPECT_EQ(s->terminal, r.terminal) << r.state;
@@ -90,7 +90,7 @@ TEST(SlurmScript, DirectivesCommandAndExitFile) {
         "#SBATCH --output=/shared/ws/.glia/runs/run_1/user_logs/std_log.txt\n",
         "#SBATCH --open-mode=append\n", "#SBATCH --requeue\n", "#SBATCH --export=ALL\n",
         "/bin/sh -c 'python train.py --lr '\\''a b'\\'''\n",
-        "mv -f '/shared/ws/.glia/runs/run_1/slurm/exit_code.tmp' "
+        "mv -f '/shared/ws/.glia/runs/run_1/slurm/exit_code'.tmp "
         "'/shared/ws/.glia/runs/run_1/slurm/exit_code'\n",
         "exit $code\n"})
     EXPECT_NE(s.find(line), std::string::npos) << line << "\nin:\n" << s;
