@@ -1,8 +1,8 @@
 // The states of the agent's Slurm jobs, read for all of them at once: one `squeue` call per poll
 // (never one per job), at an interval that backs off from 0.5 s to 5 s while nothing changes
-// (to 1 s while a job waits to start) and starts again at 0.5 s when a job is added or changes. Jobs squeue no longer lists are
-// asked of `scontrol show job` (Slurm keeps ended jobs for MinJobAge), then of `sacct` where
-// accounting answers.
+// (to 1 s while a job waits to start) and starts again at 0.5 s when a job is added or changes.
+// Jobs squeue no longer lists are asked of `scontrol show job` (Slurm keeps ended jobs for
+// MinJobAge), then of `sacct` where accounting answers.
 #pragma once
 
 #include <cstdint>
