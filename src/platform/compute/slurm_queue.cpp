@@ -91,8 +91,8 @@ void SlurmQueue::poll(double now) {
   bool waiting = false;
   for (const auto& id : watched_) {
     auto it = known_.find(id);
-    waiting |= it == known_.end() || it->second.state == "PENDING" ||
-               it->second.state == "CONFIGURING";
+    waiting |=
+        it == known_.end() || it->second.state == "PENDING" || it->second.state == "CONFIGURING";
   }
   interval_ = changed ? kMinInterval
                       : std::min(interval_ * 2, waiting ? kWaitingMaxInterval : kMaxInterval);
