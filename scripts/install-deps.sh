@@ -15,6 +15,7 @@ PACKAGES=(
   dataset-fashion-mnist
   libjs-dygraphs chromium chromium-driver
   libopenmpi-dev openmpi-bin
+  slurm-wlm munge
 )
 
 missing=()

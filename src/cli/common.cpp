@@ -35,13 +35,14 @@ platform::Workspace open_workspace(const std::string& dir) {
   auto ws = platform::Workspace::find(explicit_dir);
   if (ws.is_remote()) return ws;  // its server runs the agents
   platform::reconcile_if_no_agent(ws);
-  if (!platform::agent_running(ws.root())) {  // a sweep a dead agent was driving goes on now
-    platform::RunFilter f;
-    f.status = platform::RunStatus::Running;
+  if (!platform::agent_running(ws.root())) {  // a sweep a dead agent was driving goes on now,
+    platform::RunFilter f;                    // and a job Slurm runs is followed again
+    f.any_status = platform::active_statuses();
     f.submitter_uid = ::geteuid();
     f.limit = 100000;
     for (const auto& r : ws.store().list_runs(f))
-      if (r.is_sweep()) {
+      if ((r.status == platform::RunStatus::Running && r.is_sweep()) ||
+          r.properties.count("slurm_job_id")) {
         ensure_agent(ws);
         break;
       }

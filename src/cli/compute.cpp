@@ -1,9 +1,12 @@
-// glia compute create / update / list / show: compute targets (local ones, for now).
+// glia compute create / update / list / show: compute targets (local and Slurm ones).
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/compute_file.hpp"
 #include "glia/platform/local_agent.hpp"
 
 namespace glia::cli {
@@ -17,6 +20,57 @@ std::string threads_text(const platform::ComputeTarget& t) {
                            : "threads: a share of the cores";
 }
 
+std::string target_text(const platform::ComputeTarget& t) {
+  if (t.type != "slurm")
+    return "local, max " + std::to_string(t.max_concurrent) + " concurrent jobs, " +
+           threads_text(t);
+  std::string s = "slurm, partition " + t.partition;
+  if (t.max_nodes) s += ", max " + std::to_string(*t.max_nodes) + " nodes per job";
+  if (!t.account.empty()) s += ", account " + t.account;
+  if (!t.qos.empty()) s += ", qos " + t.qos;
+  if (!t.time_limit.empty()) s += ", time limit " + t.time_limit;
+  return s + ", max " + std::to_string(t.max_concurrent) + " concurrent jobs";
+}
+
+// The Slurm options given on the command line, applied to `t`.
+struct SlurmArgs {
+  std::string partition, account, qos, time_limit;
+  int64_t max_nodes = 0;
+  CLI::Option *partition_opt = nullptr, *account_opt = nullptr, *qos_opt = nullptr,
+              *time_opt = nullptr, *nodes_opt = nullptr;
+  void add(CLI::App* app) {
+    partition_opt = app->add_option("--partition", partition, "Slurm: the partition jobs go to");
+    nodes_opt =
+        app->add_option("--max-nodes", max_nodes,
+                        "Slurm: the most nodes (resources.instance_count) a job may ask for")
+            ->check(CLI::PositiveNumber);
+    account_opt = app->add_option("--account", account, "Slurm: the account jobs are charged to");
+    qos_opt = app->add_option("--qos", qos, "Slurm: the quality of service");
+    time_opt = app->add_option("--time-limit", time_limit,
+                               "Slurm: each job's time limit (sbatch --time: minutes, H:M:S, "
+                               "D-H:M:S)");
+  }
+  bool any() const {
+    return partition_opt->count() || account_opt->count() || qos_opt->count() ||
+           time_opt->count() || nodes_opt->count();
+  }
+  void apply(platform::ComputeTarget& t) const {
+    if (partition_opt->count()) t.partition = partition;
+    if (account_opt->count()) t.account = account;
+    if (qos_opt->count()) t.qos = qos;
+    if (time_opt->count()) t.time_limit = time_limit;
+    if (nodes_opt->count()) t.max_nodes = max_nodes;
+  }
+};
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::NotFound, "cannot read compute file '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 }  // namespace
 
 void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspace_dir) {
@@ -24,14 +78,18 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
   cmd->require_subcommand(1);
 
   struct Args {
-    std::string name, type = "local", description, output = "text";
+    std::string name, type = "local", description, output = "text", file;
+    SlurmArgs slurm;
     int64_t max_concurrent = 1;
     int64_t threads_per_job = 0;
   };
   auto a = std::make_shared<Args>();
   auto* create = cmd->add_subcommand("create", "Create a compute target");
-  create->add_option("--name", a->name, "its name (used as `compute:` in job files)")->required();
-  create->add_option("--type", a->type, "its type")->check(CLI::IsMember({"local"}));
+  auto* file = create->add_option("-f,--file", a->file,
+                                  "a compute YAML file (name, type, partition, max_instances...)");
+  auto* name = create->add_option("--name", a->name, "its name (used as `compute:` in job files)");
+  auto* type = create->add_option("--type", a->type, "its type: local or slurm")
+                   ->check(CLI::IsMember({"local", "slurm"}));
   create
       ->add_option("--max-concurrent", a->max_concurrent,
                    "how many jobs may run on it at once (default 1)")
@@ -42,15 +100,28 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
                                "compute threads each job gets (default: the usable cores "
                                "divided by the jobs running at once)")
                   ->check(CLI::Range(int64_t{1}, int64_t{4096}));
-  create->callback([a, tpj, workspace_dir] {
-    platform::check_compute_name(a->name);
-    auto ws = open_workspace(*workspace_dir);
-    platform::ComputeTarget t{a->name, a->type, a->max_concurrent, a->description, 0};
+  a->slurm.add(create);
+  auto* mcc = create->get_option("--max-concurrent");
+  auto* cdesc = create->get_option("--description");
+  create->callback([a, tpj, file, name, type, mcc, cdesc, workspace_dir] {
+    platform::ComputeTarget t;
+    if (file->count()) {
+      t = platform::parse_compute_file(read_text_file(a->file), a->file);
+      // Options given besides the file override it (as `az ml compute create -f --set`).
+      if (name->count()) t.name = a->name;
+      if (type->count()) t.type = a->type;
+    } else {
+      if (!name->count()) throw Error("compute create: give --name (or a file with -f)");
+      t = platform::ComputeTarget{a->name, a->type, a->max_concurrent, a->description, 0};
+    }
+    if (mcc->count()) t.max_concurrent = a->max_concurrent;
+    if (cdesc->count()) t.description = a->description;
     if (tpj->count()) t.threads_per_job = a->threads_per_job;
+    a->slurm.apply(t);
+    platform::check_compute_name(t.name);
+    auto ws = open_workspace(*workspace_dir);
     ws.store().create_compute(t);
-    std::printf("created compute '%s' (%s, max %lld concurrent jobs, %s)\n", a->name.c_str(),
-                a->type.c_str(), static_cast<long long>(a->max_concurrent),
-                threads_text(t).c_str());
+    std::printf("created compute '%s' (%s)\n", t.name.c_str(), target_text(t).c_str());
   });
 
   auto u = std::make_shared<Args>();
@@ -64,11 +135,13 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
                    ->add_option("--threads-per-job", u->threads_per_job,
                                 "compute threads each job gets (0: a share of the cores)")
                    ->check(CLI::Range(int64_t{0}, int64_t{4096}));
+  u->slurm.add(update);
   update->callback([u, mc, desc, utpj, workspace_dir] {
-    if (!mc->count() && !desc->count() && !utpj->count())
+    if (!mc->count() && !desc->count() && !utpj->count() && !u->slurm.any())
       throw Error(
-          "compute update: nothing to change (give --max-concurrent, --description and/or "
-          "--threads-per-job)");
+          "compute update: nothing to change (give --max-concurrent, --description, "
+          "--threads-per-job, or a Slurm target's --partition, --max-nodes, --account, --qos, "
+          "--time-limit)");
     auto ws = open_workspace(*workspace_dir);
     auto t = ws.store().get_compute(u->name);
     if (mc->count()) t.max_concurrent = u->max_concurrent;
@@ -76,10 +149,10 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
     if (utpj->count())
       t.threads_per_job =
           u->threads_per_job > 0 ? std::optional<int64_t>(u->threads_per_job) : std::nullopt;
+    u->slurm.apply(t);
     ws.store().update_compute(t);
     if (platform::agent_running(ws.root())) ensure_agent(ws);  // apply the new limit now
-    std::printf("updated compute '%s' (max %lld concurrent jobs, %s)\n", t.name.c_str(),
-                static_cast<long long>(t.max_concurrent), threads_text(t).c_str());
+    std::printf("updated compute '%s' (%s)\n", t.name.c_str(), target_text(t).c_str());
   });
 
   auto list_output = std::make_shared<std::string>("text");

@@ -2,12 +2,16 @@
 #include <cstdio>
 #include <ctime>
 
+#include <fstream>
+#include <iterator>
+
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/sweep_views.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/interactive_run.hpp"
+#include "glia/platform/run_dir.hpp"
 #include "glia/platform/sweep_runs.hpp"
 #include "glia/platform/sweep_spec.hpp"
 
@@ -181,6 +185,24 @@ void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspac
   });
 }
 
+// `job show --detail`: the Slurm batch script kept with the run (in run history once it ended,
+// in the run's folder while it runs).
+static void print_batch_script(platform::Workspace& ws, const std::string& run_id) {
+  const std::string path = "logs/slurm/job.sbatch";
+  std::string text;
+  for (const auto& f : ws.store().run_files(run_id))
+    if (f.path == path) text = ws.artifacts().read_blob(f.sha256);
+  if (text.empty() && !ws.is_remote()) {
+    std::ifstream in(platform::run_dir(ws.root(), run_id).work() / path);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (text.empty()) {
+    std::printf("\nbatch script: none (not a job on a Slurm target)\n");
+    return;
+  }
+  std::printf("\nbatch script (%s):\n%s", path.c_str(), text.c_str());
+}
+
 void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspace_dir,
                   const std::string& what) {
   auto* show = parent.add_subcommand(
@@ -189,7 +211,11 @@ void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspac
   auto output = std::make_shared<std::string>("text");
   show->add_option("run", *id, "run id (best:SWEEP: a sweep's best trial)")->required();
   show->add_option("-o,--output", *output, "output format")->check(CLI::IsMember({"text", "json"}));
-  show->callback([id, output, workspace_dir] {
+  auto detail = std::make_shared<bool>(false);
+  show->add_flag("--detail", *detail,
+                 "also print the job's generated batch script (a job on a Slurm target: "
+                 "logs/slurm/job.sbatch)");
+  show->callback([id, output, detail, workspace_dir] {
     auto ws = open_workspace(*workspace_dir);
     if (ws.is_remote()) platform::reconcile_interactive_runs(ws);  // as list
     nlohmann::json j =
@@ -198,6 +224,7 @@ void add_run_show(CLI::App& parent, const std::shared_ptr<std::string>& workspac
       std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     else
       print_show(j);
+    if (*detail && *output != "json") print_batch_script(ws, j.value("id", *id));
   });
 }
 

@@ -152,7 +152,13 @@ inline RunRecord full_run() {
 }
 
 inline ComputeTarget full_compute() {
-  return {"gpu", "other", 8, "the big one", 1733389200.5, 16};
+  ComputeTarget t{"gpu", "other", 8, "the big one", 1733389200.5, 16};
+  t.partition = "batch";
+  t.max_nodes = 4;
+  t.account = "ml";
+  t.qos = "high";
+  t.time_limit = "1:00:00";
+  return t;
 }
 inline RunFile full_file() {
   return {"outputs/model/model.h5", "f00d", 123456789012, 1.25};

@@ -122,6 +122,11 @@ TEST(StoreJson, ComputeTargetRoundTrips) {
   EXPECT_EQ(b.description, "the big one");
   EXPECT_EQ(b.created_at, 1733389200.5);
   EXPECT_EQ(b.threads_per_job, 16);
+  EXPECT_EQ(b.partition, "batch");
+  EXPECT_EQ(b.max_nodes, 4);
+  EXPECT_EQ(b.account, "ml");
+  EXPECT_EQ(b.qos, "high");
+  EXPECT_EQ(b.time_limit, "1:00:00");
 }
 
 TEST(StoreJson, RunFilesRowsImagesAndStatusChangesRoundTrip) {

@@ -280,6 +280,7 @@ int reconcile_orphans(Workspace& ws) {
   for (const RunRecord& r : store.list_runs(f)) {
     if (r.spec.empty()) continue;  // a run its own program started: not the agent's
     if (r.is_sweep()) continue;    // no process: the next agent drives it on
+    if (r.properties.count("slurm_job_id")) continue;  // Slurm runs it: the next agent adopts it
     if (r.status == RunStatus::CancelRequested && !r.pid) {
       finish_run(ws, r.id, RunStatus::Canceled, std::nullopt, "canceled before it started");
       ++n;

@@ -25,6 +25,7 @@
 #include "compute/endpoint_supervisor.hpp"
 #include "compute/finish.hpp"
 #include "compute/running_job.hpp"
+#include "compute/slurm_job.hpp"
 #include "compute/sweep_driver.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/interactive_run.hpp"
@@ -294,6 +295,26 @@ class Agent {
   const int64_t uid_ = ::geteuid();  // this agent runs its own user's jobs only
 
  public:
+  // Jobs a previous agent submitted to Slurm that are still active: followed again, not ended.
+  void adopt_slurm_jobs() {
+    RunFilter f;
+    f.any_status = active_statuses();
+    f.submitter_uid = uid_;
+    f.limit = 100000;
+    for (const RunRecord& r : ws_.store().list_runs(f)) {
+      if (r.spec.empty() || r.is_sweep() || !r.properties.count(compute::kSlurmJobIdProperty))
+        continue;
+      if (std::any_of(jobs_.begin(), jobs_.end(), [&](auto& j) { return j->id() == r.id; }))
+        continue;
+      try {
+        if (auto job = RunningJob::adopt(ws_, r, options_, steady_now()))
+          jobs_.push_back(std::move(job));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "glia agent: following %s again: %s\n", r.id.c_str(), e.what());
+      }
+    }
+  }
+
   bool work_waiting() {
     RunFilter f;
     f.submitter_uid = uid_;
@@ -301,6 +322,9 @@ class Agent {
     f.limit = 100000;
     for (const RunRecord& r : ws_.store().list_runs(f))  // Running: only a sweep waits here
       if (r.status != RunStatus::Running || r.is_sweep()) return true;
+    f.any_status = active_statuses();  // a job Slurm runs, submitted by an agent now gone
+    for (const RunRecord& r : ws_.store().list_runs(f))
+      if (r.properties.count(compute::kSlurmJobIdProperty)) return true;
     for (const EndpointRecord& e : ws_.store().list_endpoints())  // served until deleted
       if (e.owner_uid == uid_) return true;
     return false;
@@ -330,6 +354,7 @@ bool run_local_agent(const fs::path& root, const AgentOptions& options) {
   compute::reconcile_orphans(ws);
   compute::ensure_reserve(ws.root());  // kept runs are stored by the first housekeeping pass
   Agent agent(ws, options);
+  agent.adopt_slurm_jobs();
   for (;;) {
     const int wake_fd = compute::open_wake_reader(files);
     agent.run(wake_fd);

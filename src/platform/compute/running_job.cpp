@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@
 
 #include "compute/finish.hpp"
 #include "compute/job_environment.hpp"
+#include "compute/slurm_job.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/datasets.hpp"
@@ -116,6 +118,7 @@ RunningJob::RunningJob(Workspace& ws, RunRecord run, const AgentOptions& options
       tracking_(dir_.tracking(), dir_.work(), artifacts_) {}
 
 RunningJob::~RunningJob() {
+  slurm_.reset();
   for (int fd : {proc_.out_fd, proc_.err_fd, log_fd_})
     if (fd >= 0) ::close(fd);
 }
@@ -158,13 +161,15 @@ std::unique_ptr<RunningJob> RunningJob::launch(Workspace& ws, const RunRecord& r
     }
     job->log_fd_ = open_shared_file(dir.std_log(), O_WRONLY | O_CREAT | O_APPEND);
     job->spec_ = run.spec.empty() ? nlohmann::json::object() : nlohmann::json::parse(run.spec);
+    if (auto target = store.find_compute(run.compute); target && target->type == "slurm")
+      job->slurm_target_ = *target;
     const ThreadShare share = thread_share(job_threads(job->spec_), threads.target_threads,
                                            threads.cores, threads.jobs_at_once);
     job->threads_ = share.threads;
     store.add_properties(
         run.id, {{"threads", std::to_string(share.threads)}, {"threads_from", share.reason}});
     job->dist_ = distribution_of(job->spec_);
-    if (job->dist_.distributed()) {  // mpirun: the share divided among the processes
+    if (job->dist_.distributed() && !job->slurm_target_) {  // mpirun: the share divided
       const LaunchPlan plan =
           local_mpi_launch(job->dist_, run.command, share.threads, dir.root / "ranks");
       create_shared_folders(plan.rank_dir);
@@ -279,6 +284,21 @@ void RunningJob::start_process(double now) {
     });
     return;
   }
+  run_.status = RunStatus::Starting;
+  if (slurm_target_) {           // submitted, not spawned: Slurm says when it runs (slurm_tick)
+    const int64_t per_process =  // srun's ranks on a node share its thread share
+        std::max<int64_t>(1, threads_ / std::max<int64_t>(1, dist_.process_count_per_instance));
+    slurm_ = SlurmJob::submit(
+        store, run_, *slurm_target_, spec_,
+        job_environment(run_, dir_, ws_.root(), options_, spec_, per_process, environment_, venv_),
+        dir_, threads_);
+    append_system_log(ws_.root(), run_.id,
+                      "submitted to Slurm as job " + slurm_->job_id() + " (partition " +
+                          slurm_target_->partition + "; script: logs/slurm/job.sbatch)");
+    if (run_.timeout) deadline_ = now + *run_.timeout;
+    last_ingest_ = now;
+    return;
+  }
   fs::create_directories(read_only_.front());
   auto env =
       job_environment(run_, dir_, ws_.root(), options_, spec_,
@@ -341,6 +361,11 @@ void RunningJob::exited(int wait_status, double now) {
 }
 
 void RunningJob::send(int sig) {
+  if (slurm_) {  // Slurm ends the job's processes itself (KillWait after SIGTERM)
+    if (sig == SIGTERM) slurm_->cancel();
+    return;
+  }
+  if (slurm_target_) return;  // not submitted (yet): no process
   signal_group(proc_.pid, proc_.start_ticks, sig);
 }
 
@@ -361,6 +386,7 @@ void RunningJob::tick(double now, double kill_grace) {
     killed_ = true;
     send(SIGKILL);
   }
+  if (slurm_ && !has_exited_) slurm_tick(now);
   if (finishing_.valid()) return;  // the finisher reads the tracking file to its end
   struct stat st {};
   const bool grew = ::stat(dir_.tracking().c_str(), &st) == 0 && st.st_size > ingested_size_;
@@ -425,7 +451,13 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
   std::optional<int> code;
   std::string error;
   const std::string tail = stderr_tail();
-  if (ending_ == Ending::Cancel) {
+  if (slurm_end_ && ending_ == Ending::None) {  // Slurm's end, with the code the script wrote
+    status = slurm_end_->status;
+    code = read_slurm_exit(dir_);
+    error = slurm_end_->reason;
+    if (status == RunStatus::Failed)
+      if (auto rank = slurm_->failed_rank()) error += (error.empty() ? "" : ": ") + *rank;
+  } else if (ending_ == Ending::Cancel) {
     status = RunStatus::Canceled;
     error = "canceled";
   } else if (ending_ == Ending::Timeout) {

@@ -15,6 +15,7 @@
 
 #include "compute/distributed_launch.hpp"
 #include "compute/job_process.hpp"
+#include "compute/slurm_states.hpp"
 #include "compute/thread_share.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/environments.hpp"
@@ -35,6 +36,8 @@ struct ThreadContext {
 /// (canceled meanwhile); other failures (the store busy or full) are thrown.
 bool claim_run(Store& store, const std::string& run_id);
 
+class SlurmJob;
+
 class RunningJob {
  public:
   /// Prepares and starts a Queued run, or one claim_run() moved to Preparing (→ Starting →
@@ -44,6 +47,10 @@ class RunningJob {
   static std::unique_ptr<RunningJob> launch(Workspace& ws, const RunRecord& run,
                                             const AgentOptions& options, double now,
                                             const ThreadContext& threads);
+  /// Follows a job already submitted to Slurm (its slurm_job_id) whose agent is gone: a
+  /// restarted agent re-adopts it instead of ending it. nullptr when the run has no Slurm job.
+  static std::unique_ptr<RunningJob> adopt(Workspace& ws, const RunRecord& run,
+                                           const AgentOptions& options, double now);
   ~RunningJob();
 
   const std::string& id() const { return run_.id; }
@@ -106,6 +113,11 @@ class RunningJob {
   std::optional<double> deadline_;
   Ending ending_ = Ending::None;
   bool killed_ = false;
+  // A job on a Slurm target (slurm_job.hpp): no local process, its state from Slurm.
+  std::optional<ComputeTarget> slurm_target_;
+  std::unique_ptr<SlurmJob> slurm_;
+  std::optional<SlurmStatus> slurm_end_;
+  void slurm_tick(double now);
 };
 
 }  // namespace glia::platform::compute

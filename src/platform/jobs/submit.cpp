@@ -143,6 +143,11 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
                     "' is a local target, which is one machine (expected 1; for more processes "
                     "give distribution.process_count_per_instance, for more nodes a Slurm target)");
   }
+  if (target.type == "slurm" && target.max_nodes && spec.instance_count > *target.max_nodes)
+    throw Error(ErrorKind::InvalidArgument,
+                "resources.instance_count: " + std::to_string(spec.instance_count) +
+                    " is more than compute '" + compute + "' allows (max_nodes " +
+                    std::to_string(*target.max_nodes) + ")");
 
   const std::string experiment = job_experiment_name(spec);  // checked: it starts the run id
   // Where the job will find them: on the server, for a remote workspace.

@@ -371,6 +371,14 @@ CREATE TABLE metric_blocks (
   PRIMARY KEY (series_id, block)
 ) WITHOUT ROWID;
 )sql"},
+      // Slurm compute targets (docs/slurm.md): partition, node limit, account, QoS, time limit.
+      {15, R"sql(
+ALTER TABLE compute_targets ADD COLUMN partition TEXT NOT NULL DEFAULT '';
+ALTER TABLE compute_targets ADD COLUMN max_nodes INTEGER;
+ALTER TABLE compute_targets ADD COLUMN account TEXT NOT NULL DEFAULT '';
+ALTER TABLE compute_targets ADD COLUMN qos TEXT NOT NULL DEFAULT '';
+ALTER TABLE compute_targets ADD COLUMN time_limit TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return all;
 }

@@ -7,11 +7,17 @@ namespace glia::platform::sqlite {
 namespace {
 
 constexpr const char* kComputeColumns =
-    "name, type, max_concurrent, description, created_at, threads_per_job";
+    "name, type, max_concurrent, description, created_at, threads_per_job, partition, max_nodes, "
+    "account, qos, time_limit";
 
 ComputeTarget read_compute(const Stmt& s) {
   ComputeTarget t{s.text(0), s.text(1), s.int64(2), s.text(3), s.real(4)};
   if (!s.is_null(5)) t.threads_per_job = s.int64(5);
+  t.partition = s.text(6);
+  if (!s.is_null(7)) t.max_nodes = s.int64(7);
+  t.account = s.text(8);
+  t.qos = s.text(9);
+  t.time_limit = s.text(10);
   return t;
 }
 
@@ -31,13 +37,19 @@ void SqliteStore::create_compute(const ComputeTarget& t) {
     throw Error(ErrorKind::Conflict, "compute '" + t.name + "' already exists");
   Stmt(db_,
        "INSERT INTO compute_targets(name, type, max_concurrent, description, created_at, "
-       "threads_per_job) VALUES (?,?,?,?,?,?)")
+       "threads_per_job, partition, max_nodes, account, qos, time_limit) "
+       "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, t.name)
       .bind(2, t.type)
       .bind(3, t.max_concurrent)
       .bind(4, t.description)
       .bind(5, t.created_at > 0 ? t.created_at : now_seconds())
       .bind(6, t.threads_per_job)
+      .bind(7, t.partition)
+      .bind(8, t.max_nodes)
+      .bind(9, t.account)
+      .bind(10, t.qos)
+      .bind(11, t.time_limit)
       .run();
   tx.commit();
 }
@@ -49,12 +61,17 @@ void SqliteStore::update_compute(const ComputeTarget& t) {
   if (!compute_exists(db_, t.name))
     throw Error(ErrorKind::NotFound, "unknown compute '" + t.name + "'");
   Stmt(db_,
-       "UPDATE compute_targets SET max_concurrent = ?, description = ?, threads_per_job = ? "
-       "WHERE name = ?")
+       "UPDATE compute_targets SET max_concurrent = ?, description = ?, threads_per_job = ?, "
+       "partition = ?, max_nodes = ?, account = ?, qos = ?, time_limit = ? WHERE name = ?")
       .bind(1, t.max_concurrent)
       .bind(2, t.description)
       .bind(3, t.threads_per_job)
-      .bind(4, t.name)
+      .bind(4, t.partition)
+      .bind(5, t.max_nodes)
+      .bind(6, t.account)
+      .bind(7, t.qos)
+      .bind(8, t.time_limit)
+      .bind(9, t.name)
       .run();
   tx.commit();
 }

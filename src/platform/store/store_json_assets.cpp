@@ -97,6 +97,11 @@ struct Fields<ComputeTarget> {
     GLIA_FIELD(description);
     GLIA_FIELD(created_at);
     GLIA_FIELD(threads_per_job);
+    GLIA_FIELD(partition);
+    GLIA_FIELD(max_nodes);
+    GLIA_FIELD(account);
+    GLIA_FIELD(qos);
+    GLIA_FIELD(time_limit);
   }
 };
 

@@ -108,15 +108,23 @@ nlohmann::json compute_json(Workspace& ws, const ComputeTarget& t) {
   f.any_status = active_statuses();
   size_t active = 0;
   for (const auto& r : ws.store().list_runs(f)) active += !r.spec.empty();
-  return {{"name", t.name},
-          {"type", t.type},
-          {"max_concurrent", t.max_concurrent},
-          {"description", t.description},
-          {"threads_per_job", t.threads_per_job ? nlohmann::json(*t.threads_per_job)
-                                                : nlohmann::json("share of the cores")},
-          {"created_at", iso_time(t.created_at)},
-          {"queued", queued},
-          {"running", active}};
+  nlohmann::json j = {{"name", t.name},
+                      {"type", t.type},
+                      {"max_concurrent", t.max_concurrent},
+                      {"description", t.description},
+                      {"threads_per_job", t.threads_per_job ? nlohmann::json(*t.threads_per_job)
+                                                            : nlohmann::json("share of the cores")},
+                      {"created_at", iso_time(t.created_at)},
+                      {"queued", queued},
+                      {"running", active}};
+  if (t.type == "slurm") {
+    j["partition"] = t.partition;
+    j["max_nodes"] = t.max_nodes ? nlohmann::json(*t.max_nodes) : nlohmann::json(nullptr);
+    j["account"] = t.account;
+    j["qos"] = t.qos;
+    j["time_limit"] = t.time_limit;
+  }
+  return j;
 }
 
 }  // namespace glia::platform

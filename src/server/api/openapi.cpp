@@ -190,20 +190,37 @@ json schemas() {
                          {"threads_per_job", {{"oneOf", {kInteger, kString}}}},
                          {"created_at", kString},
                          {"queued", kInteger},
-                         {"running", kInteger}},
+                         {"running", kInteger},
+                         // Slurm targets only (docs/slurm.md)
+                         {"partition", kString},
+                         {"max_nodes", nullable(kInteger)},
+                         {"account", kString},
+                         {"qos", kString},
+                         {"time_limit", kString}},
                         {"name", "type", "max_concurrent", "queued", "running"});
+  const json slurm_nodes = nullable({{"type", "integer"}, {"minimum", 1}, {"maximum", 100000}});
   const json name_schema = {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{1,64}$"}};
   s["ComputeCreate"] = object(
       {{"name", name_schema},
-       {"type", {{"type", "string"}, {"enum", {"local"}}}},
+       {"type", {{"type", "string"}, {"enum", {"local", "slurm"}}}},
        {"max_concurrent", {{"type", "integer"}, {"minimum", 1}, {"maximum", 4096}}},
        {"description", kString},
-       {"threads_per_job", nullable({{"type", "integer"}, {"minimum", 1}, {"maximum", 4096}})}},
+       {"threads_per_job", nullable({{"type", "integer"}, {"minimum", 1}, {"maximum", 4096}})},
+       {"partition", kString},
+       {"max_nodes", slurm_nodes},
+       {"account", kString},
+       {"qos", kString},
+       {"time_limit", kString}},
       {"name"});
   json update = object(
       {{"max_concurrent", {{"type", "integer"}, {"minimum", 1}, {"maximum", 4096}}},
        {"description", kString},
-       {"threads_per_job", nullable({{"type", "integer"}, {"minimum", 0}, {"maximum", 4096}})}},
+       {"threads_per_job", nullable({{"type", "integer"}, {"minimum", 0}, {"maximum", 4096}})},
+       {"partition", kString},
+       {"max_nodes", slurm_nodes},
+       {"account", kString},
+       {"qos", kString},
+       {"time_limit", kString}},
       {});
   update["minProperties"] = 1;
   s["ComputeUpdate"] = update;
