@@ -12,7 +12,12 @@
 # The machine there is bare (no Debian oneDNN), has the NVIDIA driver, and has CUDA 13 libraries
 # somewhere (toolkit or Python wheels): libcublas/libcublasLt (~570 MB) are too large to carry
 # and are looked up there; libcudart (0.7 MB) is carried. Budget: run expects ~1 minute; the
-# timeouts below (120 + 40 + 2 x 60 s) keep it under 5.
+# timeouts below (120 + 40 + 2 x 60 s, + 90 s for the 2-GPU step) keep it under 5.
+#
+# NCCL: `GLIA_DEVICE_NCCL=1 scripts/device-check.sh prepare` builds the NCCL gradient allreduce
+# too (off by default: libnccl is ~210 MB, never carried, and must then exist there, like cuBLAS).
+# run's data-parallel step (mpirun -np 2 --backend cuda) needs 2 GPUs and mpirun there; where
+# either is missing it says so and is skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,13 +29,13 @@ PACKED=("$BUILD/tests/glia_unit_tests" "$BUILD/tests/make_synthetic_mnist"
 CARRY=("$BUILD/bundle.tar.xz")
 # Libraries every Linux has (or, for libcuda, the driver provides): never bundled.
 SYSTEM_LIBS='^(linux-vdso|ld-linux|libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s'
-SYSTEM_LIBS+='|libcuda|libcublas|libcublasLt)\.so'
+SYSTEM_LIBS+='|libcuda|libcublas|libcublasLt|libnccl)\.so'
 CARRY_LIMIT=$((64 * 1024 * 1024))
 
 prepare() {
   set -e
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGLIA_CUDA=ON -DGLIA_NATIVE=OFF \
-    -DGLIA_BUILD_BENCH=OFF
+    -DGLIA_BUILD_BENCH=OFF -DGLIA_WITH_NCCL="$([[ ${GLIA_DEVICE_NCCL:-0} == 1 ]] && echo ON || echo OFF)"
   cmake --build "$BUILD" --target glia_unit_tests make_synthetic_mnist glia-keras-mnist
   strip --strip-unneeded "$BUILD/tests/glia_unit_tests" "$BUILD/tests/make_synthetic_mnist" \
     "$BUILD/bin/glia-keras-mnist"
@@ -118,6 +123,9 @@ run() {
   else
     say "cuBLAS: libcublas.so.13 not found on this machine"
   fi
+  local nccl
+  nccl=$(find /usr/local/cuda* /usr/lib /opt /root -name 'libnccl.so.2' 2>/dev/null | head -1)
+  [[ -n $nccl ]] && ld+=":$(dirname "$nccl")"
   export LD_LIBRARY_PATH="$ld${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   {
     echo "== LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
@@ -167,9 +175,38 @@ run() {
     say "exit $rc, wall $(elapsed "$t0" "$t1") s$( ((rc == 124)) && echo ' (timed out)')"
     grep -E '^Epoch|step|Test loss|Test accuracy|error' "$log" | tail -12 | tee -a "$report"
   done
+  mpi_step || status=1
   say ""
   say "== result: $( ((status == 0)) && echo PASS || echo FAIL)"
   return "$status"
+}
+
+# Data-parallel on the CUDA backend (NCCL when built with it): needs one GPU per rank.
+mpi_step() {
+  say ""
+  say "== mpirun -np 2 glia-keras-mnist --backend cuda --epochs 1"
+  local gpus
+  gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
+  if ((gpus < 2)); then
+    say "skipped: nvidia-smi -L lists $gpus GPU(s); NCCL needs one GPU per rank (2)"
+    return 0
+  fi
+  if ! command -v mpirun >/dev/null; then
+    say "skipped: no mpirun on this machine (Open MPI's launcher is not carried)"
+    return 0
+  fi
+  say "gradient transport: $(ldd "$BUILD/bin/glia-keras-mnist" | grep -q libnccl && echo NCCL ||
+    echo 'MPI (built without NCCL: GLIA_DEVICE_NCCL=1 prepare)')"
+  local root=() rc
+  ((EUID == 0)) && root=(--allow-run-as-root)
+  timeout 90 mpirun -np 2 "${root[@]}" --oversubscribe --bind-to none -x LD_LIBRARY_PATH \
+    "$BUILD/bin/glia-keras-mnist" --data-folder /tmp/syn --backend cuda --epochs 1 \
+    --batch-size 100 --verbose 2 >"$out/mnist-mpi2.log" 2>&1
+  rc=$?
+  say "exit $rc$( ((rc == 124)) && echo ' (timed out)')"
+  grep -E '^Epoch|Test loss|Test accuracy|error|NCCL' "$out/mnist-mpi2.log" | tail -8 |
+    tee -a "$report"
+  return "$rc"
 }
 
 case "${1:-}" in

@@ -14,6 +14,8 @@
 
 namespace glia {
 
+class Backend;
+
 /// A pending non-blocking allreduce. test() makes progress and says whether it is done; wait()
 /// blocks until it is. Destroying an unfinished request waits for it.
 class AllreduceRequest {
@@ -54,6 +56,12 @@ class Communicator {
 /// PMI_SIZE, SLURM_NTASKS under srun); throws glia::Error when the launcher says more than one
 /// process but this build has no MPI.
 Communicator* distributed();
+
+/// The group that trains a model computed by `backend`: the same processes as distributed(),
+/// but a backend may bring its own transport for the gradient allreduces (the CUDA backend, when
+/// built with NCCL: iallreduce_sum runs ncclAllReduce between the GPUs; metric sums, broadcast,
+/// barrier and abort stay on MPI). nullptr for one process; distributed() for other backends.
+Communicator* distributed_for(const Backend& backend);
 
 /// This process's rank as the launcher's environment states it, without initializing anything
 /// (OMPI_COMM_WORLD_RANK, PMIX_RANK, PMI_RANK, SLURM_PROCID, RANK); 0 when none is set.

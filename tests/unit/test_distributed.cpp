@@ -94,6 +94,8 @@ TEST(Distributed, NoGroupWithoutALauncher) {
   // The unit tests run alone: no launcher variables, so no MPI is initialized.
   EXPECT_EQ(distributed(), nullptr);
   abort_distributed(1);  // a no-op for one process
+  // A backend's own transport (NCCL for "cuda") is only for a group: alone, none is made.
+  EXPECT_EQ(distributed_for(*get_backend("cpu")), nullptr);
 }
 
 // A group of one that records what the reducer hands it and doubles it (as two ranks holding

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "distributed/mpi_communicator.hpp"
+#include "glia/backend.hpp"
 #include "glia/error.hpp"
 
 namespace glia {
@@ -38,6 +39,20 @@ std::unique_ptr<Communicator>& instance() {
 }
 
 MpiFactory mpi_factory = nullptr;
+
+struct DeviceComm {
+  std::string backend;
+  DeviceCommFactory factory = nullptr;
+  std::once_flag once;
+  std::unique_ptr<Communicator> comm;
+  // Kept at exit: tearing NCCL down during static destruction, after MPI_Finalize, can hang; the
+  // driver frees the process's GPU resources anyway.
+  ~DeviceComm() { static_cast<void>(comm.release()); }
+};
+DeviceComm& device_comm() {
+  static DeviceComm d;
+  return d;
+}
 std::atomic<bool> failed{false};
 
 }  // namespace
@@ -47,6 +62,10 @@ void register_mpi_factory(MpiFactory factory) {
 }
 std::unique_ptr<Communicator> make_mpi_communicator() {
   return mpi_factory ? mpi_factory() : nullptr;
+}
+void register_device_communicator(const char* backend_name, DeviceCommFactory factory) {
+  device_comm().backend = backend_name;
+  device_comm().factory = factory;
 }
 void fail_group_at_exit() {
   failed = true;
@@ -81,6 +100,15 @@ Communicator* distributed() {
   });
   if (failure) throw *failure;
   return instance().get();
+}
+
+Communicator* distributed_for(const Backend& backend) {
+  Communicator* group = distributed();
+  DeviceComm& d = device_comm();
+  if (!group || !d.factory || backend.name() != d.backend) return group;
+  // Made once, by the first fit(): its set-up is a collective every rank reaches there.
+  std::call_once(d.once, [&] { d.comm = d.factory(*group); });
+  return d.comm ? d.comm.get() : group;
 }
 
 int launcher_rank() {

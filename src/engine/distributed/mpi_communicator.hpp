@@ -16,6 +16,12 @@ void register_mpi_factory(MpiFactory factory);
 /// fit() talks to MPI; MPI_Finalize at exit), or nullptr when the program has no MPI linked in.
 std::unique_ptr<Communicator> make_mpi_communicator();
 
+/// A backend's own gradient transport (see distributed_for): made once per process from the MPI
+/// group, which it keeps using for everything but iallreduce_sum. Registered before main() by
+/// the backend's code (the NCCL communicator for "cuda"), so the engine core names no device API.
+using DeviceCommFactory = std::unique_ptr<Communicator> (*)(Communicator& group);
+void register_device_communicator(const char* backend_name, DeviceCommFactory factory);
+
 /// After a failure in a collective phase (an exception leaving fit()): at exit, MPI_Abort ends
 /// the whole group instead of MPI_Finalize waiting for ranks that wait for this one.
 void fail_group_at_exit();

@@ -208,6 +208,7 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
   // global batch; the gradients are summed across ranks (see glia/distributed.hpp).
   Communicator* comm = distributed();
   try {
+    comm = distributed_for(*backend_);  // e.g. NCCL for the gradients on the CUDA backend
     std::unique_ptr<GradientReducer> reducer;
     if (comm) {
       broadcast_variables(*comm, train_vars_);

@@ -223,7 +223,16 @@ bool cuda_device_available() {
       cudaGetLastError();
       return false;
     }
-    return count > 0;
+    if (count <= 0) return false;
+    // One GPU per process of a data-parallel group: the launcher's local rank picks it, before
+    // any context exists (the NCCL communicator makes the same choice).
+    for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "LOCAL_RANK"})
+      if (const char* v = std::getenv(name); v && *v) {
+        const int local = std::atoi(v);
+        if (local > 0) cudaSetDevice(local % count);
+        break;
+      }
+    return true;
   }();
   return available;
 }
