@@ -255,6 +255,9 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
     ~Clear() { state = nullptr; }
   } clear{fit_state_};
   for (auto& cb : callbacks) cb->on_train_begin({});
+  // Ranks restoring different checkpoints would run different steps into mismatched collectives;
+  // this also keeps rank 0 from deleting a checkpoint (on_train_end) another rank still reads.
+  if (comm) check_same_start(*comm, state.initial_epoch, compile_.optimizer->iterations());
 
   std::vector<int64_t> order(n);
   Tensor xb, yb;
