@@ -249,6 +249,22 @@ TEST_F(BackupAndRestoreTest, ACorruptShuffleStateIsNamed) {
   }
 }
 
+// Regression: a backup_dir that is a file was reported as a permission problem
+// (ErrorKind::Permission, "cannot read: Not a directory").
+TEST_F(BackupAndRestoreTest, ABackupDirThatIsAFileIsNamedAsSuch) {
+  fs::create_directories(dir_);
+  std::ofstream(backup()) << "not a folder";
+  auto model = make_model();
+  try {
+    model->fit(data_.x, data_.y, fit_options({std::make_shared<BackupAndRestore>(backup())}));
+    FAIL() << "fit accepted a backup_dir that is a file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find(backup() + ": not a folder"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(BackupAndRestoreTest, OptionsAreChecked) {
   EXPECT_THROW(BackupAndRestore(""), Error);
   try {

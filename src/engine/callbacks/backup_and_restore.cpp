@@ -142,8 +142,10 @@ std::string BackupAndRestore::latest_checkpoint(const std::string& backup_dir) {
       found = it->path();
     }
   }
+  if (ec == std::errc::not_a_directory)
+    throw Error(prefix(backup_dir) + ": not a folder (expected the checkpoints' folder)");
   if (ec && ec != std::errc::no_such_file_or_directory)
-    throw Error(ErrorKind::Permission, prefix(backup_dir) + ": cannot read: " + ec.message());
+    throw Error(errno_kind(ec.value()), prefix(backup_dir) + ": cannot read: " + ec.message());
   return found.string();
 }
 
@@ -202,14 +204,14 @@ void BackupAndRestore::on_epoch_end(int epoch, const Logs&) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
-    throw Error(ErrorKind::Permission,
+    throw Error(errno_kind(ec.value()),
                 prefix(o_.backup_dir) + ": cannot create the folder: " + ec.message());
   const int done = epoch + 1;
   const std::string name = kPrefix + std::to_string(done);
   const fs::path tmp = dir / (".tmp-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(tmp, ec);
   if (!fs::create_directory(tmp, ec) || ec)
-    throw Error(ErrorKind::Permission, prefix(tmp.string()) + ": cannot create: " + ec.message());
+    throw Error(errno_kind(ec.value()), prefix(tmp.string()) + ": cannot create: " + ec.message());
   try {
     Optimizer& opt = model_->optimizer();
     {
@@ -237,10 +239,9 @@ void BackupAndRestore::on_epoch_end(int epoch, const Logs&) {
     io::fsync_path(dir);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(tmp, ec);
-    throw Error(
-        e.code() == std::errc::no_space_on_device ? ErrorKind::NoSpace : ErrorKind::Permission,
-        prefix(o_.backup_dir) + ": writing the checkpoint of epoch " + std::to_string(done) +
-            " failed: " + e.code().message());
+    throw Error(errno_kind(e.code().value()),
+                prefix(o_.backup_dir) + ": writing the checkpoint of epoch " +
+                    std::to_string(done) + " failed: " + e.code().message());
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;
