@@ -68,20 +68,23 @@ void remove_others(const fs::path& dir, int64_t keep) {
 
 // Restores the weights and the optimizer's state; checks them against the state file.
 void read_weights(Model& model, const fs::path& file, const json& state) {
+  Optimizer& opt = model.optimizer();
+  // A constant rate when the checkpoint was written: also when this fit's optimizer has a
+  // schedule that a rate set during the fit (LearningRateScheduler) dropped, as Keras does — the
+  // optimizer is made as it was then, its variables (learning_rate among them) then read.
+  const bool constant_rate = state.contains("learning_rate") && state["learning_rate"].is_number();
+  if (constant_rate) opt.set_learning_rate(state["learning_rate"].get<double>());
   formats::h5::File f = formats::h5::File::open(file.string());
   formats::h5::Group root = f.root();
   formats::read_keras3_weights(model, root);
   if (!formats::read_keras3_optimizer(model, root))
     throw Error(ErrorKind::Corrupt, file.string() + ": holds no optimizer state");
-  Optimizer& opt = model.optimizer();
   if (opt.iterations() != state.at("iterations").get<int64_t>())
     throw Error(ErrorKind::Corrupt, file.string() + ": the optimizer's iteration count " +
                                         std::to_string(opt.iterations()) + " is not the " +
                                         state.at("iterations").dump() + " of " + kState);
   // The file keeps Keras' float32 rate; the state file the exact one.
-  if (state.contains("learning_rate") && state["learning_rate"].is_number() &&
-      !opt.options().schedule)
-    opt.set_learning_rate(state["learning_rate"].get<double>());
+  if (constant_rate) opt.set_learning_rate(state["learning_rate"].get<double>());
 }
 
 void check_same_fit(const std::string& where, const json& state, const std::string& key,
