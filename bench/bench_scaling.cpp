@@ -12,13 +12,21 @@ int main(int argc, char** argv) {
   std::string data_folder = "/usr/share/datasets/fashion-mnist";
   int64_t batch_per_rank = 256, bucket_bytes = 0;
   int threads = 1, epochs = 3;
-  app.add_option("--data-folder", data_folder)->capture_default_str();
-  app.add_option("--batch-per-rank", batch_per_rank)->capture_default_str();
-  app.add_option("--threads", threads, "compute threads per rank")->capture_default_str();
+  app.add_option("--data-folder", data_folder, "folder holding the four MNIST-layout IDX files")
+      ->capture_default_str();
+  app.add_option("--batch-per-rank", batch_per_rank,
+                 "rows per rank per step (the global batch is this times the ranks)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "compute threads per rank (0: the default count)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--epochs", epochs, "epochs measured (after one warm-up epoch)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--bucket-bytes", bucket_bytes, "gradient bucket size (0: the default)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   try {
     glia::Communicator* group = glia::distributed();

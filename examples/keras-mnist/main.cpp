@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <string>
 
@@ -183,6 +184,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "glia-keras-mnist: error: %s\n", e.what());
     if (run) run->complete(false, e.what());
     glia::abort_distributed(1);  // the other ranks may be waiting for this one
+    return 1;
+  } catch (const std::exception& e) {  // e.g. std::filesystem's: not a crash (std::terminate)
+    std::fprintf(stderr, "glia-keras-mnist: error: %s\n", e.what());
+    if (run) run->complete(false, e.what());
+    glia::abort_distributed(1);
     return 1;
   }
   return 0;

@@ -30,6 +30,11 @@ head -c 100 "$WORK/data/nested/train-images-idx3-ubyte.gz" >"$WORK/broken/train-
 expect_fail "$BIN" --data-folder "$WORK/broken" --epochs 1
 echo "$LAST_ERR" | grep -q "train-images-idx3-ubyte.gz" || fail "corrupt file not named: $LAST_ERR"
 expect_fail "$BIN" --data-folder "$WORK/data" --batch-size 0
+# Regression: a --model-dir that cannot be made (a file there) ended in std::terminate (SIGABRT,
+# exit 134, no "error:" line) after training; now exit 1 with the folder named.
+touch "$WORK/afile"
+expect_fail_code 1 "$BIN" --data-folder "$WORK/data" --epochs 1 --verbose 0 --model-dir "$WORK/afile/model"
+echo "$LAST_ERR" | grep -q "afile" || fail "the model folder is not named: $LAST_ERR"
 # In a workspace the training is tracked as a run with the seed's metrics.
 GLIA=$2
 "$GLIA" workspace init "$WORK/ws" >/dev/null

@@ -159,7 +159,10 @@ if [ "${3:-OFF}" = ON ] && command -v mpirun >/dev/null; then
   MPI_PID=$!
   for ((i = 0; i < 1200; i++)); do [ -d outputs/checkpoints/epoch-2 ] && break; sleep 0.05; done
   [ -d outputs/checkpoints/epoch-2 ] || { kill -9 "$MPI_PID"; fail "no checkpoint under mpirun"; }
-  for p in $(pgrep -P "$MPI_PID"); do kill -9 "$p"; done  # the ranks
+  # The ranks are mpirun's children (MPI_PID is the subshell running train, or mpirun itself):
+  # killing mpirun alone would leave them to finish and delete the checkpoint.
+  MPIRUN_PID=$(pgrep -P "$MPI_PID" -x mpirun || echo "$MPI_PID")
+  for p in $(pgrep -P "$MPIRUN_PID"); do kill -9 "$p"; done
   wait "$MPI_PID" 2>/dev/null || true
   train >log2 2>&1 || fail "resumed mpirun: $(tail -5 log2)"
   [ "$(grep -c "^Restored the training state of epoch" log2)" = 1 ] || fail "rank 0 alone says it restored: $(cat log2)"

@@ -249,6 +249,59 @@ TEST_F(BackupAndRestoreTest, ACorruptShuffleStateIsNamed) {
   }
 }
 
+// Regression: a LearningRateScheduler setting the rate of an optimizer built with a schedule
+// (setting a rate drops the schedule, as in Keras) was resumed with the schedule's rate instead
+// of the one it had set, so the resumed fit went on with other rates.
+TEST_F(BackupAndRestoreTest, ARateSetOverAScheduleIsRestored) {
+  auto make = [] {
+    auto model = make_model("sgd");
+    CompileOptions options;
+    OptimizerOptions rate;
+    rate.learning_rate = 0.05;
+    rate.schedule = std::make_shared<ExponentialDecay>(0.05, 3, 0.5);
+    options.optimizer = std::make_shared<SGD>(rate, SGDOptions{.momentum = 0.9});
+    options.loss = Loss::parse("categorical_crossentropy");
+    options.metrics = {"accuracy"};
+    model->compile(options);
+    return model;
+  };
+  auto halve = [] {
+    return std::make_shared<LearningRateScheduler>([](int, double lr) { return lr * 0.5; });
+  };
+  auto straight = make();
+  straight->fit(data_.x, data_.y, fit_options({halve()}));
+  const auto expected = training_state(*straight);
+  const double expected_rate = straight->optimizer().learning_rate();
+  {
+    auto crashed = make();
+    EXPECT_THROW(crashed->fit(data_.x, data_.y,
+                              fit_options({std::make_shared<BackupAndRestore>(backup()), halve(),
+                                           std::make_shared<CrashAt>(2, 2)})),
+                 Crash);
+  }
+  auto resumed = make();
+  resumed->fit(data_.x, data_.y,
+               fit_options({std::make_shared<BackupAndRestore>(backup()), halve()}));
+  EXPECT_EQ(resumed->optimizer().learning_rate(), expected_rate);
+  expect_bit_identical(training_state(*resumed), expected);
+}
+
+// Regression: a backup_dir that is a file was reported as a permission problem
+// (ErrorKind::Permission, "cannot read: Not a directory").
+TEST_F(BackupAndRestoreTest, ABackupDirThatIsAFileIsNamedAsSuch) {
+  fs::create_directories(dir_);
+  std::ofstream(backup()) << "not a folder";
+  auto model = make_model();
+  try {
+    model->fit(data_.x, data_.y, fit_options({std::make_shared<BackupAndRestore>(backup())}));
+    FAIL() << "fit accepted a backup_dir that is a file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find(backup() + ": not a folder"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(BackupAndRestoreTest, OptionsAreChecked) {
   EXPECT_THROW(BackupAndRestore(""), Error);
   try {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <numeric>
 #include <string>
@@ -96,6 +97,24 @@ TEST(Distributed, NoGroupWithoutALauncher) {
   abort_distributed(1);  // a no-op for one process
   // A backend's own transport (NCCL for "cuda") is only for a group: alone, none is made.
   EXPECT_EQ(distributed_for(*get_backend("cpu")), nullptr);
+}
+
+// Regression: any GLIA_DISTRIBUTED other than "0" (e.g. "off", "false") silently meant "on".
+// distributed() decides once per process: the check runs in a fresh child process.
+TEST(DistributedDeathTest, AnUnknownGliaDistributedValueIsRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("GLIA_DISTRIBUTED", "off", 1);
+        try {
+          distributed();
+        } catch (const Error& e) {
+          std::fprintf(stderr, "%s\n", e.what());
+          std::exit(3);
+        }
+        std::exit(0);
+      },
+      testing::ExitedWithCode(3), "GLIA_DISTRIBUTED must be 0 .* or 1 .*, got 'off'");
 }
 
 // A group of one that records what the reducer hands it and doubles it (as two ranks holding

@@ -355,6 +355,9 @@ TEST_F(ModelErrors, BadFitOptions) {
   EXPECT_THROW(m_->fit(x, y, {.verbose = 0, .validation_split = 1.0}), Error);
   EXPECT_THROW(m_->fit(x, y, {.verbose = 0, .validation_split = -0.1}), Error);
   EXPECT_THROW(m_->fit(x, y, {.epochs = -1, .verbose = 0}), Error);
+  // Regression: a negative bucket size was silently replaced by the default.
+  EXPECT_EQ(error_of([&] { m_->fit(x, y, {.verbose = 0, .bucket_bytes = -1}); }),
+            "fit: bucket_bytes must not be negative (0: $GLIA_BUCKET_BYTES, else 1 MiB), got -1");
   EXPECT_THROW(m_->predict(x, 0), Error);
   EXPECT_THROW(m_->evaluate(x, y, {.batch_size = 0}), Error);
   EXPECT_EQ(error_of([&] {

@@ -68,20 +68,23 @@ void remove_others(const fs::path& dir, int64_t keep) {
 
 // Restores the weights and the optimizer's state; checks them against the state file.
 void read_weights(Model& model, const fs::path& file, const json& state) {
+  Optimizer& opt = model.optimizer();
+  // A constant rate when the checkpoint was written: also when this fit's optimizer has a
+  // schedule that a rate set during the fit (LearningRateScheduler) dropped, as Keras does — the
+  // optimizer is made as it was then, its variables (learning_rate among them) then read.
+  const bool constant_rate = state.contains("learning_rate") && state["learning_rate"].is_number();
+  if (constant_rate) opt.set_learning_rate(state["learning_rate"].get<double>());
   formats::h5::File f = formats::h5::File::open(file.string());
   formats::h5::Group root = f.root();
   formats::read_keras3_weights(model, root);
   if (!formats::read_keras3_optimizer(model, root))
     throw Error(ErrorKind::Corrupt, file.string() + ": holds no optimizer state");
-  Optimizer& opt = model.optimizer();
   if (opt.iterations() != state.at("iterations").get<int64_t>())
     throw Error(ErrorKind::Corrupt, file.string() + ": the optimizer's iteration count " +
                                         std::to_string(opt.iterations()) + " is not the " +
                                         state.at("iterations").dump() + " of " + kState);
   // The file keeps Keras' float32 rate; the state file the exact one.
-  if (state.contains("learning_rate") && state["learning_rate"].is_number() &&
-      !opt.options().schedule)
-    opt.set_learning_rate(state["learning_rate"].get<double>());
+  if (constant_rate) opt.set_learning_rate(state["learning_rate"].get<double>());
 }
 
 void check_same_fit(const std::string& where, const json& state, const std::string& key,
@@ -142,8 +145,10 @@ std::string BackupAndRestore::latest_checkpoint(const std::string& backup_dir) {
       found = it->path();
     }
   }
+  if (ec == std::errc::not_a_directory)
+    throw Error(prefix(backup_dir) + ": not a folder (expected the checkpoints' folder)");
   if (ec && ec != std::errc::no_such_file_or_directory)
-    throw Error(ErrorKind::Permission, prefix(backup_dir) + ": cannot read: " + ec.message());
+    throw Error(errno_kind(ec.value()), prefix(backup_dir) + ": cannot read: " + ec.message());
   return found.string();
 }
 
@@ -202,14 +207,14 @@ void BackupAndRestore::on_epoch_end(int epoch, const Logs&) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
-    throw Error(ErrorKind::Permission,
+    throw Error(errno_kind(ec.value()),
                 prefix(o_.backup_dir) + ": cannot create the folder: " + ec.message());
   const int done = epoch + 1;
   const std::string name = kPrefix + std::to_string(done);
   const fs::path tmp = dir / (".tmp-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(tmp, ec);
   if (!fs::create_directory(tmp, ec) || ec)
-    throw Error(ErrorKind::Permission, prefix(tmp.string()) + ": cannot create: " + ec.message());
+    throw Error(errno_kind(ec.value()), prefix(tmp.string()) + ": cannot create: " + ec.message());
   try {
     Optimizer& opt = model_->optimizer();
     {
@@ -237,10 +242,9 @@ void BackupAndRestore::on_epoch_end(int epoch, const Logs&) {
     io::fsync_path(dir);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(tmp, ec);
-    throw Error(
-        e.code() == std::errc::no_space_on_device ? ErrorKind::NoSpace : ErrorKind::Permission,
-        prefix(o_.backup_dir) + ": writing the checkpoint of epoch " + std::to_string(done) +
-            " failed: " + e.code().message());
+    throw Error(errno_kind(e.code().value()),
+                prefix(o_.backup_dir) + ": writing the checkpoint of epoch " +
+                    std::to_string(done) + " failed: " + e.code().message());
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;

@@ -32,6 +32,11 @@ void broadcast_variables(Communicator& comm, const std::vector<Variable*>& vars)
 Logs global_logs(Communicator& comm, const Metric& loss,
                  const std::vector<std::unique_ptr<Metric>>& metrics);
 
+/// Checks that every rank starts fit()'s epochs from the same `epoch` and optimizer step
+/// (`iterations`), e.g. after BackupAndRestore restored a checkpoint on each rank; throws the same
+/// glia::Error (Conflict) on every rank otherwise, naming them. Blocking (also a barrier).
+void check_same_start(Communicator& comm, int epoch, int64_t iterations);
+
 /// True on every rank when any rank's `stop` is true (so all leave fit() after the same step).
 bool any_rank(Communicator& comm, bool stop);
 

@@ -78,10 +78,18 @@ Communicator* distributed() {
   static std::once_flag once;
   static std::optional<Error> failure;
   std::call_once(once, [] {
-    if (const char* off = std::getenv("GLIA_DISTRIBUTED"); off && std::string(off) == "0") return;
-    const auto [size, source] = launcher_size();
-    if (size <= 1) return;
     try {
+      if (const char* v = std::getenv("GLIA_DISTRIBUTED"); v && *v) {
+        const std::string value(v);
+        if (value == "0") return;
+        if (value != "1")
+          throw Error(
+              "GLIA_DISTRIBUTED must be 0 (each process trains alone) or 1 (join the "
+              "group mpirun/srun started, the default), got '" +
+              value + "'");
+      }
+      const auto [size, source] = launcher_size();
+      if (size <= 1) return;
       auto comm = make_mpi_communicator();
       if (!comm)
         throw Error(source + "=" + std::to_string(size) +

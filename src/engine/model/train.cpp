@@ -185,6 +185,9 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
   if (o.batch_size <= 0)
     throw Error("fit: batch_size must be positive, got " + std::to_string(o.batch_size));
   if (o.epochs < 0 || o.initial_epoch < 0) throw Error("fit: epochs must not be negative");
+  if (o.bucket_bytes < 0)
+    throw Error("fit: bucket_bytes must not be negative (0: $GLIA_BUCKET_BYTES, else 1 MiB), got " +
+                std::to_string(o.bucket_bytes));
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
     throw Error("fit: validation_split must be in [0, 1), got " +
                 std::to_string(o.validation_split));
@@ -259,6 +262,9 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
     ~Clear() { state = nullptr; }
   } clear{fit_state_};
   for (auto& cb : callbacks) cb->on_train_begin({});
+  // Ranks restoring different checkpoints would run different steps into mismatched collectives;
+  // this also keeps rank 0 from deleting a checkpoint (on_train_end) another rank still reads.
+  if (comm) check_same_start(*comm, state.initial_epoch, compile_.optimizer->iterations());
 
   std::vector<int64_t> order(n);
   Tensor xb[2], yb[2];
