@@ -64,7 +64,8 @@ Communicator* distributed();
 Communicator* distributed_for(const Backend& backend);
 
 /// This process's rank as the launcher's environment states it, without initializing anything
-/// (OMPI_COMM_WORLD_RANK, PMIX_RANK, PMI_RANK, SLURM_PROCID, RANK); 0 when none is set.
+/// (OMPI_COMM_WORLD_RANK, PMIX_RANK, PMI_RANK, SLURM_PROCID, or RANK with a WORLD_SIZE above 1);
+/// 0 when none is set.
 int launcher_rank();
 
 /// When a distributed process fails: ends the whole group with `code` (the others may be waiting

@@ -63,7 +63,8 @@ TEST(Distributed, BucketBytesFromTheEnvironment) {
 }
 
 TEST(Distributed, LauncherRankFromTheEnvironment) {
-  for (const char* v : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID", "RANK"})
+  for (const char* v :
+       {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID", "RANK", "WORLD_SIZE"})
     unsetenv(v);
   EXPECT_EQ(launcher_rank(), 0);
   setenv("SLURM_PROCID", "3", 1);
@@ -72,6 +73,15 @@ TEST(Distributed, LauncherRankFromTheEnvironment) {
   EXPECT_EQ(launcher_rank(), 1);
   unsetenv("SLURM_PROCID");
   unsetenv("OMPI_COMM_WORLD_RANK");
+  // A job's own RANK, with no group of more than one process, is not a launcher's rank.
+  setenv("RANK", "2", 1);
+  EXPECT_EQ(launcher_rank(), 0);
+  setenv("WORLD_SIZE", "1", 1);
+  EXPECT_EQ(launcher_rank(), 0);
+  setenv("WORLD_SIZE", "4", 1);
+  EXPECT_EQ(launcher_rank(), 2);
+  unsetenv("RANK");
+  unsetenv("WORLD_SIZE");
 }
 
 TEST(Distributed, RanksOnOneMachineShareItsCores) {

@@ -120,8 +120,11 @@ Communicator* distributed_for(const Backend& backend) {
 }
 
 int launcher_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID", "RANK"})
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"})
     if (auto n = env_int(name); n && *n >= 0) return static_cast<int>(*n);
+  // RANK alone is a common name: it counts only with a WORLD_SIZE of more than one process.
+  if (auto size = env_int("WORLD_SIZE"); size && *size > 1)
+    if (auto n = env_int("RANK"); n && *n >= 0) return static_cast<int>(*n);
   return 0;
 }
 
