@@ -21,7 +21,9 @@ void check(int rc, const char* what) {
   char text[MPI_MAX_ERROR_STRING];
   int len = 0;
   MPI_Error_string(rc, text, &len);
-  throw Error(std::string(what) + " failed: " + std::string(text, static_cast<size_t>(len)));
+  // A peer gone or the transport broken: the group cannot go on (retrying the job may work).
+  throw Error(ErrorKind::Unavailable,
+              std::string(what) + " failed: " + std::string(text, static_cast<size_t>(len)));
 }
 
 int count_of(size_t n) {
