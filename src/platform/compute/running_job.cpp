@@ -295,7 +295,7 @@ void RunningJob::start_process(double now) {
     append_system_log(ws_.root(), run_.id,
                       "submitted to Slurm as job " + slurm_->job_id() + " (partition " +
                           slurm_target_->partition + "; script: logs/slurm/job.sbatch)");
-    if (run_.timeout) deadline_ = now + *run_.timeout;
+    deadline_.reset();  // limits.timeout counts from Running (slurm_tick), not queue time
     last_ingest_ = now;
     return;
   }
@@ -386,6 +386,7 @@ void RunningJob::tick(double now, double kill_grace) {
     killed_ = true;
     send(SIGKILL);
   }
+  if (slurm_ && ending_ != Ending::None && !has_exited_) slurm_->retry_cancel(now);
   if (slurm_ && !has_exited_) slurm_tick(now);
   if (finishing_.valid()) return;  // the finisher reads the tracking file to its end
   struct stat st {};

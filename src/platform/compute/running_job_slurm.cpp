@@ -45,6 +45,10 @@ void RunningJob::slurm_tick(double now) {
   try {
     ws_.store().set_status(run_.id, st->status, now_seconds());
     run_.status = st->status;
+    // limits.timeout counts from the moment Slurm runs the job (not its time in the queue).
+    if (run_.timeout && !deadline_ &&
+        static_cast<int>(st->status) >= static_cast<int>(RunStatus::Running))
+      deadline_ = now + *run_.timeout;
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Conflict)  // Conflict: canceled meanwhile, handled there
       std::fprintf(stderr, "glia agent: %s: recording %s: %s\n", run_.id.c_str(),
