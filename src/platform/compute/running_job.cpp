@@ -285,18 +285,8 @@ void RunningJob::start_process(double now) {
     return;
   }
   run_.status = RunStatus::Starting;
-  if (slurm_target_) {           // submitted, not spawned: Slurm says when it runs (slurm_tick)
-    const int64_t per_process =  // srun's ranks on a node share its thread share
-        std::max<int64_t>(1, threads_ / std::max<int64_t>(1, dist_.process_count_per_instance));
-    slurm_ = SlurmJob::submit(
-        store, run_, *slurm_target_, spec_,
-        job_environment(run_, dir_, ws_.root(), options_, spec_, per_process, environment_, venv_),
-        dir_, threads_);
-    append_system_log(ws_.root(), run_.id,
-                      "submitted to Slurm as job " + slurm_->job_id() + " (partition " +
-                          slurm_target_->partition + "; script: logs/slurm/job.sbatch)");
-    deadline_.reset();  // limits.timeout counts from Running (slurm_tick), not queue time
-    last_ingest_ = now;
+  if (slurm_target_) {  // submitted, not spawned: Slurm says when it runs (slurm_tick)
+    submit_to_slurm(now);
     return;
   }
   fs::create_directories(read_only_.front());
