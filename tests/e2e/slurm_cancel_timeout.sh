@@ -51,7 +51,7 @@ compute: azureml:cpu-cluster
 YML
 CAN=$(PATH="$WORK/bin:$PATH" submit "$WS" "$WORK/long.yml")
 wait_status "$WS" "$CAN" Running 60
-"$GLIA" -w "$WS" job cancel "$CAN" >/dev/null
+"$GLIA" -w "$WS" job cancel --no-wait "$CAN" >/dev/null
 wait_status "$WS" "$CAN" Canceled 40
 [ -e "$WORK/scancel-failed" ] || fail "the agent did not use the failing scancel (PATH)"
 ! pgrep -f "sleep 3457.5" >/dev/null || fail "canceled job still running"
