@@ -127,6 +127,15 @@ TEST(SlurmScript, PathsWithSpacesAreRefused) {
   EXPECT_THROW(compute::slurm_script(in), Error);
 }
 
+TEST(SlurmScript, PercentInTheLogPathIsNotAPattern) {  // sbatch: %j, %N... in --output
+  auto in = script_input();
+  in.std_log = "/shared/100%ws/.glia/runs/run_1/user_logs/std_log.txt";
+  const std::string s = compute::slurm_script(in);
+  EXPECT_NE(s.find("#SBATCH --output=/shared/100%%ws/.glia/runs/run_1/user_logs/std_log.txt\n"),
+            std::string::npos)
+      << s;
+}
+
 TEST(SlurmQueue, ParsesSqueueAndScontrol) {
   std::map<std::string, compute::SlurmJobInfo> out;
   compute::parse_squeue("12|RUNNING|None|0|\n13 |PENDING |Resources |2 |\n\n", out);
@@ -188,6 +197,10 @@ TEST(SlurmTargets, ComputeFile) {
   EXPECT_THROW(parse_compute_file("name: x\ntype: slurm\npartition: p\nsize: big\n", "f"), Error);
   EXPECT_THROW(parse_compute_file("type: slurm\npartition: p\n", "f"), Error);  // no name
   EXPECT_THROW(parse_compute_file("name: x\nmax_nodes: many\n", "f"), Error);
+  // The same setting twice (Azure's name and Glia's): refused, not the last one silently kept.
+  EXPECT_THROW(parse_compute_file(
+                   "name: x\ntype: slurm\npartition: p\nmax_nodes: 2\nmax_instances: 4\n", "f"),
+               Error);
 }
 
 TEST(SlurmTargets, JsonRoundTrip) {  // the remote store's codec

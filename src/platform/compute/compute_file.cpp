@@ -68,6 +68,8 @@ ComputeTarget parse_compute_file(const std::string& yaml_text, const std::string
     } else if (key == "partition") {
       t.partition = text(v, key, source);
     } else if (key == "max_nodes" || key == "max_instances") {
+      if (t.max_nodes)
+        throw Error(source + ": give max_nodes or max_instances (Azure's name for it), not both");
       t.max_nodes = integer(v, key, source);
     } else if (key == "min_instances") {
       if (integer(v, key, source) != 0)

@@ -285,18 +285,8 @@ void RunningJob::start_process(double now) {
     return;
   }
   run_.status = RunStatus::Starting;
-  if (slurm_target_) {           // submitted, not spawned: Slurm says when it runs (slurm_tick)
-    const int64_t per_process =  // srun's ranks on a node share its thread share
-        std::max<int64_t>(1, threads_ / std::max<int64_t>(1, dist_.process_count_per_instance));
-    slurm_ = SlurmJob::submit(
-        store, run_, *slurm_target_, spec_,
-        job_environment(run_, dir_, ws_.root(), options_, spec_, per_process, environment_, venv_),
-        dir_, threads_);
-    append_system_log(ws_.root(), run_.id,
-                      "submitted to Slurm as job " + slurm_->job_id() + " (partition " +
-                          slurm_target_->partition + "; script: logs/slurm/job.sbatch)");
-    if (run_.timeout) deadline_ = now + *run_.timeout;
-    last_ingest_ = now;
+  if (slurm_target_) {  // submitted, not spawned: Slurm says when it runs (slurm_tick)
+    submit_to_slurm(now);
     return;
   }
   fs::create_directories(read_only_.front());
@@ -386,6 +376,7 @@ void RunningJob::tick(double now, double kill_grace) {
     killed_ = true;
     send(SIGKILL);
   }
+  if (slurm_ && ending_ != Ending::None && !has_exited_) slurm_->retry_cancel(now);
   if (slurm_ && !has_exited_) slurm_tick(now);
   if (finishing_.valid()) return;  // the finisher reads the tracking file to its end
   struct stat st {};

@@ -117,6 +117,7 @@ class RunningJob {
   std::optional<ComputeTarget> slurm_target_;
   std::unique_ptr<SlurmJob> slurm_;
   std::optional<SlurmStatus> slurm_end_;
+  void submit_to_slurm(double now);
   void slurm_tick(double now);
 };
 

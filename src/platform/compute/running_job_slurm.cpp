@@ -2,9 +2,11 @@
 // the adoption of a job a previous agent submitted.
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "compute/finish.hpp"
+#include "compute/job_environment.hpp"
 #include "compute/running_job.hpp"
 #include "compute/slurm_job.hpp"
 #include "glia/error.hpp"
@@ -12,6 +14,20 @@
 #include "glia/platform/shared_files.hpp"
 
 namespace glia::platform::compute {
+
+void RunningJob::submit_to_slurm(double now) {
+  const int64_t per_process =  // srun's ranks on a node share its thread share
+      std::max<int64_t>(1, threads_ / std::max<int64_t>(1, dist_.process_count_per_instance));
+  slurm_ = SlurmJob::submit(
+      ws_.store(), run_, *slurm_target_, spec_,
+      job_environment(run_, dir_, ws_.root(), options_, spec_, per_process, environment_, venv_),
+      dir_, threads_);
+  append_system_log(ws_.root(), run_.id,
+                    "submitted to Slurm as job " + slurm_->job_id() + " (partition " +
+                        slurm_target_->partition + "; script: logs/slurm/job.sbatch)");
+  deadline_.reset();  // limits.timeout counts from Running (slurm_tick), not queue time
+  last_ingest_ = now;
+}
 
 void RunningJob::slurm_tick(double now) {
   std::optional<SlurmStatus> st;
@@ -45,6 +61,10 @@ void RunningJob::slurm_tick(double now) {
   try {
     ws_.store().set_status(run_.id, st->status, now_seconds());
     run_.status = st->status;
+    // limits.timeout counts from the moment Slurm runs the job (not its time in the queue).
+    if (run_.timeout && !deadline_ &&
+        static_cast<int>(st->status) >= static_cast<int>(RunStatus::Running))
+      deadline_ = now + *run_.timeout;
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Conflict)  // Conflict: canceled meanwhile, handled there
       std::fprintf(stderr, "glia agent: %s: recording %s: %s\n", run_.id.c_str(),

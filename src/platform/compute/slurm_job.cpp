@@ -1,5 +1,6 @@
 #include "compute/slurm_job.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -13,6 +14,10 @@
 namespace glia::platform::compute {
 
 namespace fs = std::filesystem;
+
+namespace {
+constexpr double kCancelRetrySeconds = 2;
+}  // namespace
 
 std::filesystem::path slurm_exit_file(const RunDir& dir) {
   return dir.root / "slurm" / "exit_code";
@@ -113,7 +118,20 @@ void SlurmJob::cancel() {
   if (cancel_sent_) return;
   cancel_sent_ = true;
   const CommandResult r = run_command({"scancel", job_id_});
-  if (r.exit_code != 0) cancel_sent_ = false;  // tried again on the next request
+  cancel_failed_ = r.exit_code != 0;
+  if (cancel_failed_) {  // tried again by retry_cancel()
+    cancel_sent_ = false;
+    std::fprintf(stderr, "glia agent: scancel %s: %s\n", job_id_.c_str(),
+                 first_line(r.err.empty() ? r.out : r.err).c_str());
+  }
+}
+
+void SlurmJob::retry_cancel(double now) {
+  if (!cancel_failed_ || cancel_sent_) return;
+  if (next_cancel_at_ == 0) next_cancel_at_ = now + kCancelRetrySeconds;
+  if (now < next_cancel_at_) return;
+  next_cancel_at_ = now + kCancelRetrySeconds;
+  cancel();
 }
 
 std::optional<std::string> SlurmJob::failed_rank() const {

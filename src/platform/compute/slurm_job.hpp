@@ -40,6 +40,8 @@ class SlurmJob {
   std::optional<SlurmStatus> tick(double now);
   /// scancel; the end comes through tick() as CANCELLED.
   void cancel();
+  /// A cancel whose scancel failed (Slurm busy or down) is sent again, every few seconds.
+  void retry_cancel(double now);
   /// For a distributed job: which rank failed, from the rank exit files (nullopt: none did).
   std::optional<std::string> failed_rank() const;
 
@@ -51,6 +53,8 @@ class SlurmJob {
   std::string last_state_;
   int64_t last_restarts_ = 0;
   bool cancel_sent_ = false;
+  bool cancel_failed_ = false;
+  double next_cancel_at_ = 0;
 };
 
 /// Where the job's script records its exit status, and where the ranks of a distributed job

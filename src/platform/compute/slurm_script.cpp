@@ -23,6 +23,15 @@ std::string directive(const std::string& option, const std::string& value) {
   return "#SBATCH " + option + "=" + value + "\n";
 }
 
+// sbatch reads --output as a filename pattern (%j, %N, ...): a '%' of the path itself is "%%"
+// (unless the path has a backslash, which turns the patterns off).
+std::string output_path(const std::string& path) {
+  if (path.find('\\') != std::string::npos) return path;
+  std::string out;
+  for (char c : path) out += c == '%' ? std::string("%%") : std::string(1, c);
+  return out;
+}
+
 }  // namespace
 
 std::string slurm_minutes(double seconds) {
@@ -49,7 +58,7 @@ std::string slurm_script(const SlurmScriptInput& in) {
   s += directive("--ntasks-per-node", std::to_string(in.dist.process_count_per_instance));
   if (in.cpus_per_task > 0) s += directive("--cpus-per-task", std::to_string(in.cpus_per_task));
   s += directive("--chdir", in.work_dir.string());
-  s += directive("--output", in.std_log.string());
+  s += directive("--output", output_path(in.std_log.string()));
   s += "#SBATCH --open-mode=append\n";
   s += "#SBATCH --requeue\n";
   s += "#SBATCH --export=ALL\n";
