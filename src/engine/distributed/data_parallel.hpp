@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <vector>
 
@@ -19,9 +18,6 @@ struct DataParallelStep {
   int64_t global_rows = 0;  // the global batch's rows
   int64_t row_offset = 0;   // where this rank's rows start in the global batch
   float penalty_scale = 1.0f;
-  /// Work done after the last bucket has started and before waiting for them all (fit gathers
-  /// the next step's rows there), so the rank computes while the gradients are in flight.
-  std::function<void()> while_reducing;
 };
 
 /// Makes every rank's variables equal to rank 0's.

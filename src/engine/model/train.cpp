@@ -158,10 +158,7 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
       ready[j] = 1;
     }
   }
-  if (dp) {
-    if (dp->while_reducing) dp->while_reducing();  // e.g. the next batch, while bytes move
-    dp->reducer->finish();
-  }
+  if (dp) dp->reducer->finish();
   compile_.optimizer->apply(be, train_vars_);
   // Keras applies each variable's constraint right after the optimizer's update.
   for (size_t i = 1; i < nodes_.size(); ++i) nodes_[i]->layer->apply_constraints(be);
@@ -267,7 +264,7 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
   if (comm) check_same_start(*comm, state.initial_epoch, compile_.optimizer->iterations());
 
   std::vector<int64_t> order(n);
-  Tensor xb[2], yb[2];
+  Tensor xb, yb;
   LossMean loss_mean;
   for (int epoch = state.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
     loss_mean.reset();
@@ -278,31 +275,17 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
       for (int64_t i = n - 1; i > 0; --i)
         std::swap(order[i], order[draw_below(state.shuffle_rng, static_cast<uint64_t>(i + 1))]);
     const auto t0 = std::chrono::steady_clock::now();
-    // This rank's rows of a step's global batch, gathered into buffer `slot`. Under MPI the next
-    // step's rows are gathered while this step's gradients are in flight (two buffers).
-    auto gather_step = [&](int64_t step, int slot) {
-      const int64_t begin = step * o.batch_size, end = std::min(n, begin + o.batch_size);
-      const Shard part = shard_of(end - begin, rank, ranks);
-      if (part.size() > 0)
-        train.gather(std::span<const int64_t>(order.data() + begin + part.begin, part.size()),
-                     xb[slot], yb[slot]);
-    };
-    bool prefetched = false;
     for (int64_t step = 0; step < steps; ++step) {
       const int64_t begin = step * o.batch_size, end = std::min(n, begin + o.batch_size);
       const Shard part = shard_of(end - begin, rank, ranks);  // this rank's rows of the batch
-      const int slot = static_cast<int>(step & 1);
-      if (!prefetched) gather_step(step, slot);
-      prefetched = false;
+      if (part.size() > 0)
+        train.gather(std::span<const int64_t>(order.data() + begin + part.begin, part.size()), xb,
+                     yb);
       const uint64_t seed =
           mix(o.seed, static_cast<uint64_t>(compile_.optimizer->iterations()) + 2);
-      DataParallelStep dp{reducer, part.size(), end - begin, part.begin, rank == 0 ? 1.0f : 0.0f};
-      if (comm && step + 1 < steps)
-        dp.while_reducing = [&, step, slot] {
-          gather_step(step + 1, slot ^ 1);
-          prefetched = true;
-        };
-      const double loss = train_step(xb[slot], yb[slot], seed, comm ? &dp : nullptr);
+      const DataParallelStep dp{reducer, part.size(), end - begin, part.begin,
+                                rank == 0 ? 1.0f : 0.0f};
+      const double loss = train_step(xb, yb, seed, comm ? &dp : nullptr);
       loss_mean.add(loss, static_cast<double>(part.size()));
       ++fit_stats_.steps;
       Logs logs = comm ? global_logs(*comm, loss_mean, metrics_) : metric_logs(loss_mean, metrics_);
