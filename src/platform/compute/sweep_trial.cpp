@@ -2,6 +2,7 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/run_dir.hpp"
+#include "glia/platform/run_paths.hpp"
 #include "glia/platform/sweep_spec.hpp"
 
 namespace glia::platform::compute {
@@ -9,20 +10,6 @@ namespace glia::platform::compute {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  if (from.empty()) return text;
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
-// The inputs' paths of a prepared trial name the sweep's run folder: the trial's own instead.
-void move_paths(nlohmann::json& values, const std::string& from, const std::string& to) {
-  if (!values.is_object()) return;
-  for (auto& [name, value] : values.items())
-    if (value.is_string()) value = replace_all(value.get<std::string>(), from, to);
-}
 
 constexpr size_t kMaxRunId = 255;  // a run id names its folder
 

@@ -6,6 +6,7 @@
 #include "glia/error.hpp"
 #include "glia/platform/environment.hpp"
 #include "glia/platform/run_dir.hpp"
+#include "glia/platform/run_paths.hpp"
 #include "glia/platform/run_status.hpp"
 
 namespace glia::platform {
@@ -13,20 +14,6 @@ namespace glia::platform {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  if (from.empty()) return text;
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
-// The inputs' paths name the old run's folder: the new run's instead (as a sweep's trials).
-void move_paths(nlohmann::json& values, const std::string& from, const std::string& to) {
-  if (!values.is_object()) return;
-  for (auto& [name, value] : values.items())
-    if (value.is_string()) value = replace_all(value.get<std::string>(), from, to);
-}
 
 bool is_checkpoint_file(const RunFile& f) {
   return f.path.rfind(kCheckpointFolder, 0) == 0;
