@@ -169,6 +169,17 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 include-name = "PATCH /api/v1/workspaces/{ws}/endpoints/{name}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
+# A compute target's Slurm settings follow its type: a Slurm target needs a partition and Slurm's
+# time format, a local one takes none of them (and a PATCH body cannot see the target's type), so
+# schema-valid bodies may be refused with a 400 (docs/slurm.md).
+[[operations]]
+include-name = "POST /api/v1/workspaces/{ws}/computes"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
+[[operations]]
+include-name = "PATCH /api/v1/workspaces/{ws}/computes/{name}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
 # A filter, an order and a page token are a grammar and the server's own text the document cannot
 # state: schema-valid strings may be refused with a 400 (an unknown experiment is a 404).
 [[operations]]
