@@ -19,6 +19,12 @@ class Rng {
   uint64_t next() { return engine_(); }
   /// Uniform integer in [0, n).
   uint64_t below(uint64_t n);
+  /// The generator's state as text (the standard << of its engine), and back: after
+  /// set_engine_state(s) the draws are those that followed engine_state() == s. A pending normal()
+  /// draw is not part of it (set_engine_state drops one). Throws glia::Error when `text` is not a
+  /// state.
+  std::string engine_state() const;
+  void set_engine_state(const std::string& text);
 
  private:
   std::mt19937_64 engine_;

@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -93,10 +92,9 @@ struct FitState {
   /// The first epoch fit() runs: FitOptions::initial_epoch, or later when on_train_begin
   /// restored a checkpoint.
   int initial_epoch = 0;
-  /// Draws each epoch's shuffle, at the epoch's start (as Rng::below does); between
-  /// on_epoch_end(e) and the next epoch it holds the state epoch e + 1 starts from. Its state is
-  /// text through the standard << and >>.
-  std::mt19937_64 shuffle_rng;
+  /// Draws each epoch's shuffle, at the epoch's start; between on_epoch_end(e) and the next
+  /// epoch it holds the state epoch e + 1 starts from (Rng::engine_state as text).
+  Rng shuffle_rng;
   uint64_t seed = 0;  // FitOptions::seed
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "glia/error.hpp"
 
@@ -32,6 +33,22 @@ uint64_t Rng::below(uint64_t n) {
   do v = engine_();
   while (v >= limit);
   return v % n;
+}
+
+std::string Rng::engine_state() const {
+  std::ostringstream out;
+  out << engine_;
+  return out.str();
+}
+
+void Rng::set_engine_state(const std::string& text) {
+  std::istringstream in(text);
+  std::mt19937_64 engine;
+  std::string rest;
+  in >> engine;
+  if (in.fail() || (in >> rest)) throw Error("not a random generator's state");
+  engine_ = engine;
+  has_spare_ = false;
 }
 
 InitializerSpec InitializerSpec::parse(const std::string& name) {

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <string>
 #include <system_error>
 
@@ -97,20 +96,14 @@ void check_same_fit(const std::string& where, const json& state, const std::stri
                     "); delete the folder to start over, or give another backup_dir");
 }
 
-// The shuffle generator's state as text (its 312 words and position), and back.
-std::string rng_text(const std::mt19937_64& rng) {
-  std::ostringstream out;
-  out << rng;
-  return out.str();
-}
-
-std::mt19937_64 rng_from_text(const std::string& text, const std::string& where) {
-  std::istringstream in(text);
-  std::mt19937_64 rng;
-  std::string rest;
-  in >> rng;
-  if (in.fail() || (in >> rest))
+// The shuffle generator from its state's text.
+Rng rng_from_text(const std::string& text, const std::string& where) {
+  Rng rng;
+  try {
+    rng.set_engine_state(text);
+  } catch (const Error&) {
     throw Error(ErrorKind::Corrupt, where + ": shuffle_rng is not a generator's state");
+  }
   return rng;
 }
 
@@ -186,8 +179,7 @@ void BackupAndRestore::on_train_begin(const Logs&) {
     if (epoch < 1 || fs::path(dir).filename().string() != kPrefix + std::to_string(epoch))
       throw Error(ErrorKind::Corrupt, where + "/" + kState + ": epoch " + std::to_string(epoch) +
                                           " does not match the folder's name");
-    const std::mt19937_64 rng =
-        rng_from_text(state.at("shuffle_rng").get<std::string>(), where + "/" + kState);
+    const Rng rng = rng_from_text(state.at("shuffle_rng").get<std::string>(), where + "/" + kState);
     read_weights(*model_, fs::path(dir) / kWeights, state);
     fit->shuffle_rng = rng;
     fit->initial_epoch = epoch;
@@ -232,7 +224,7 @@ void BackupAndRestore::on_epoch_end(int epoch, const Logs&) {
                   {"iterations", opt.iterations()},
                   {"variables", model_signature(*model_)},
                   {"initial_learning_rate", initial_learning_rate_},
-                  {"shuffle_rng", rng_text(fit->shuffle_rng)}};
+                  {"shuffle_rng", fit->shuffle_rng.engine_state()}};
     if (!opt.options().schedule) state["learning_rate"] = opt.learning_rate();
     io::write_file_atomically(tmp / kState, state.dump(1) + "\n");
     io::fsync_path(tmp);

@@ -26,15 +26,6 @@ uint64_t mix(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
-// A uniform integer in [0, n): Rng::below's draw, on the fit's own shuffle generator.
-uint64_t draw_below(std::mt19937_64& engine, uint64_t n) {
-  const uint64_t limit = UINT64_MAX - UINT64_MAX % n;  // rejection keeps it unbiased
-  uint64_t v;
-  do v = engine();
-  while (v >= limit);
-  return v % n;
-}
-
 // The mean of the per-batch losses weighted by batch size, as Keras' loss tracker.
 class LossMean : public Metric {
  public:
@@ -252,7 +243,7 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
   }
   stop_training = false;
   // What a checkpointing callback reads and may restore (BackupAndRestore), for this fit only.
-  FitState state{o.initial_epoch, std::mt19937_64(mix(o.seed, 1)), o.seed};
+  FitState state{o.initial_epoch, Rng(mix(o.seed, 1)), o.seed};
   fit_state_ = &state;
   struct Clear {
     FitState*& state;
@@ -273,7 +264,7 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
     std::iota(order.begin(), order.end(), int64_t{0});
     if (o.shuffle)
       for (int64_t i = n - 1; i > 0; --i)
-        std::swap(order[i], order[draw_below(state.shuffle_rng, static_cast<uint64_t>(i + 1))]);
+        std::swap(order[i], order[state.shuffle_rng.below(static_cast<uint64_t>(i + 1))]);
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t step = 0; step < steps; ++step) {
       const int64_t begin = step * o.batch_size, end = std::min(n, begin + o.batch_size);
