@@ -34,7 +34,9 @@ batch='{"run_id": "'"$RUN"'", "metrics": [{"key": "m", "value": 1, "timestamp": 
 
 # Fill the disk but for a few MB: the 20 MB upload cannot fit.
 dd if=/dev/zero of="$DISK/hog" bs=1M count=60 status=none 2>/dev/null || true
-code=$(upload)
+# The server reads the rest of the refused body before answering, so curl (still sending) gets
+# the 507 rather than a reset connection (curl exit 55/56: the bug this once had).
+code=$(upload) || fail "upload on a full disk: no answer (curl exit $?, HTTP '$code')"
 [ "$code" = 507 ] || fail "upload on a full disk: HTTP $code, expected 507: $(head -c 300 "$WORK/body")"
 python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; assert e["kind"]=="no_space" and "\n" not in e["message"], e' \
   "$WORK/body" || fail "507 body: $(cat "$WORK/body")"

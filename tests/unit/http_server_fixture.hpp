@@ -185,7 +185,9 @@ inline std::string raw_exchange(int port, const std::string& bytes,
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
-  timeval tv{0, static_cast<suseconds_t>(std::chrono::microseconds(wait).count())};
+  timeval tv{};
+  tv.tv_sec = static_cast<long>(wait.count() / 1000);
+  tv.tv_usec = static_cast<long>((wait.count() % 1000) * 1000);
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string got;
   char buf[4096];
