@@ -13,7 +13,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <limits>
 #include <thread>
@@ -23,6 +22,7 @@
 #include "glia/escape.hpp"
 #include "http/answer_checks.hpp"
 #include "http/inherited_socket.hpp"
+#include "http/streamed_body.hpp"
 #include "http/worker_pool.hpp"
 
 namespace glia::http {
@@ -63,9 +63,6 @@ Request to_request(const httplib::Request& in) {
 // A body left unread (refused, or not read by its handler) of at most this many bytes is read
 // and dropped so that the connection can serve the next request; a longer one closes it.
 constexpr uint64_t kSkipMax = 1u << 20;
-// How long the rest of a streamed body refused part way is read and dropped (nginx's
-// lingering_timeout is alike); a client still sending after that has its connection closed.
-constexpr auto kDrainFor = std::chrono::seconds(5);
 
 // Whether a request announces a body: a Content-Length above 0 or a Transfer-Encoding.
 // (Without either, a request has no body: RFC 9112 6.3.)
@@ -222,45 +219,13 @@ struct Server::Impl {
         res = body_too_large(limit, req.path);
         unread = announced;
       } else if (reader && m.options.stream_body) {
-        auto received = std::make_shared<uint64_t>(0);
-        auto over = std::make_shared<bool>(false);
-        // 0: never called, 1: read to its end, 2: stopped before its end, 3: refused by the
-        // receiver and the rest read and dropped (the connection can serve the next request).
-        auto state = std::make_shared<int>(announced ? 0 : 1);
-        req.read_body = [reader, limit, received, over, state](const ChunkReceiver& receive) {
-          if (*state != 0) return *state == 1;  // no body, or read already
-          *state = 2;                           // stopped before its end unless read through
-          // A receiver that stops (or throws: a full disk) part way does not end the reading at
-          // once: the rest of the body is read and dropped for up to kDrainFor, so that the
-          // answer reaches the client. Closing a socket with unread bytes resets it, and a
-          // client still sending may then lose the answer (and see only "connection reset").
-          bool refused = false;
-          std::exception_ptr thrown;
-          std::chrono::steady_clock::time_point drain_until;
-          const bool ok = (*reader)([&](const char* data, size_t size) {
-            if (refused) return std::chrono::steady_clock::now() < drain_until;
-            *received += size;
-            if (*received > limit) {
-              *over = true;
-              return false;
-            }
-            try {
-              if (receive(data, size)) return true;
-            } catch (...) {
-              thrown = std::current_exception();
-            }
-            refused = true;
-            drain_until = std::chrono::steady_clock::now() + kDrainFor;
-            return true;
-          });
-          *state = !ok ? 2 : refused ? 3 : 1;
-          if (thrown) std::rethrow_exception(thrown);
-          return ok && !refused;
-        };
+        const StreamedBody body(*reader, limit, announced);
+        req.read_body = body.reader();
         res = Router::run(*m.handler, req);
-        if (*over) res = body_too_large(limit, req.path);
-        unread = *state == 0 || *state == 2;
-        touched = *state == 2;
+        if (body.over_limit()) res = body_too_large(limit, req.path);
+        unread = body.state() == StreamedBody::State::NotRead ||
+                 body.state() == StreamedBody::State::Stopped;
+        touched = body.state() == StreamedBody::State::Stopped;
       } else {
         bool ok = true;
         if (reader && announced) {
