@@ -28,6 +28,7 @@
 #include "glia/error.hpp"
 #include "glia/runtime.hpp"
 #include "harness.hpp"
+#include "op_harness.hpp"
 
 namespace glia {
 namespace {
@@ -36,44 +37,12 @@ using test::all_close;
 using test::all_close_bound;
 using test::bit_equal;
 using test::random_floats;
+using namespace op_harness;
 
-// Every pure virtual method of glia::Backend needs cases in all_cases() below:
+// Every pure virtual method of glia::Backend needs cases in all_cases() below (or in an area's
+// file, test_backend_ops_<area>.cpp, through register_op_cases):
 // BackendOps.CoversEveryBackendMethod reads the methods from include/glia/backend.hpp itself, so
 // adding a method to the interface without cases fails it.
-
-struct OpCase {
-  std::string op;     // the Backend method
-  std::string label;  // shapes and parameters
-  std::function<void(Backend& ref, Backend& be)> run;
-  /// Backends on which the case is a known, reported bug: registered as DISABLED_ there (run
-  /// them with --gtest_also_run_disabled_tests). Remove the entry once the bug is fixed.
-  std::set<std::string> known_failures = {};
-};
-
-std::string fmt(double v) {
-  std::string s = std::to_string(v);
-  s.erase(s.find_last_not_of('0') + 1);
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
-
-const float kNaN = std::numeric_limits<float>::quiet_NaN();
-const float kInf = std::numeric_limits<float>::infinity();
-
-// Memory the tested backend can address: a Tensor from the current tensor allocator (the test
-// calls use_backend(), which installs the backend's allocator, e.g. CUDA managed memory). The
-// reference side uses plain vectors.
-struct Dev {
-  Tensor t;
-  explicit Dev(const std::vector<float>& v)
-      : t(Tensor::from({static_cast<int64_t>(v.size())}, v)) {}
-  float* p() { return t.data(); }
-  /// Waits for the backend, then copies the contents back to the host.
-  std::vector<float> read(Backend& be) const {
-    be.synchronize();
-    return t.to_vector();
-  }
-};
 
 // Element counts for the flat ops: tiny, odd, 2^15 and an odd size above the parallel grain, and
 // the seed's first kernel (784 x 300).
@@ -673,6 +642,7 @@ const std::vector<OpCase>& all_cases() {
     add_reduction_cases(c);
     add_loss_cases(c);
     add_optimizer_cases(c);
+    for (CaseAdder add : registered_adders()) add(c);
     return c;
   }();
   return cases;

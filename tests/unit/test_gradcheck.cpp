@@ -18,13 +18,17 @@
 #include "glia/model.hpp"
 #include "glia/optimizers.hpp"
 #include "harness.hpp"
+#include "layer_gradcheck.hpp"
 
 namespace glia {
 namespace {
 
 using test::grad_close;
+using test::LayerHarness;
 using test::numeric_gradient;
+using test::per_sample;
 using test::random_floats;
+using test::random_inputs;
 using test::random_tensor;
 using test::weighted_sum;
 
@@ -242,77 +246,6 @@ TEST(FusedSoftmaxGrad, SaturatedRowsPassNoGradientAsInKeras) {
 }
 
 // ---- layers, through the public Layer API ----
-
-struct LayerHarness {
-  Layer& layer;
-  std::vector<Tensor> inputs;
-  uint64_t seed = 0;
-  bool regularization = false;
-  ReferenceBackend be;
-  Tensor r;  // objective weights: L = Σ r ⊙ output (+ regularization loss)
-
-  std::vector<const Tensor*> input_ptrs() const {
-    std::vector<const Tensor*> ins;
-    for (const Tensor& t : inputs) ins.push_back(&t);
-    return ins;
-  }
-  Tensor forward() {
-    ForwardContext ctx{be, true, seed};
-    Tensor out;
-    auto ins = input_ptrs();
-    layer.forward(ctx, ins, out);
-    return out;
-  }
-  double objective() {
-    Tensor out = forward();
-    double l = weighted_sum(out.data(), r.data(), out.size());
-    if (regularization) l += layer.regularization_loss(be);
-    return l;
-  }
-
-  /// Runs forward + backward and checks every input gradient and variable gradient.
-  void check() {
-    Rng rng(41);
-    Tensor out = forward();
-    r = random_tensor(rng, out.shape());
-    out = forward();
-    Tensor dout = r.clone();
-    std::vector<Tensor> dx(inputs.size());
-    std::vector<Tensor*> dins;
-    for (Tensor& d : dx) dins.push_back(&d);
-    BackwardContext bctx{be};
-    auto ins = input_ptrs();
-    layer.backward(bctx, ins, out, dout, dins);
-    auto f = [&] { return objective(); };
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      SCOPED_TRACE("input " + std::to_string(i));
-      ASSERT_EQ(dx[i].shape(), inputs[i].shape());
-      const Tensor analytic = dx[i].clone();
-      EXPECT_TRUE(
-          grad_close(analytic.data(), numeric_gradient(f, inputs[i].data(), inputs[i].size())));
-    }
-    for (Variable* v : layer.variables()) {
-      SCOPED_TRACE(v->name);
-      ASSERT_EQ(v->grad.shape(), v->value.shape());
-      const Tensor analytic = v->grad.clone();
-      EXPECT_TRUE(
-          grad_close(analytic.data(), numeric_gradient(f, v->value.data(), v->value.size())));
-    }
-  }
-};
-
-std::vector<Tensor> random_inputs(const std::vector<Shape>& shapes, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<Tensor> out;
-  for (const Shape& s : shapes) out.push_back(random_tensor(rng, s, -1.5, 1.5));
-  return out;
-}
-
-std::vector<Shape> per_sample(const std::vector<Tensor>& batch) {
-  std::vector<Shape> shapes;
-  for (const Tensor& t : batch) shapes.emplace_back(t.shape().begin() + 1, t.shape().end());
-  return shapes;
-}
 
 class DenseGrad : public testing::TestWithParam<std::string> {};
 
