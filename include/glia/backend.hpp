@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "glia/activations.hpp"
+#include "glia/backend_conv.hpp"
 #include "glia/tensor.hpp"
 
 namespace glia {
@@ -106,6 +107,19 @@ class Backend {
   /// nesterov w += momentum*mom - lr g.
   virtual void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                           bool nesterov) = 0;
+
+  // ---- conv (issue 16) ----
+  /// Keras' Conv2D (a cross-correlation): y (N, out_h, out_w, out_c) = x (N, in_h, in_w, in_c)
+  /// convolved with kernel (kh, kw, in_c, out_c) + bias (out_c; may be null).
+  virtual void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel,
+                              const float* bias, float* y) = 0;
+  /// dx (N, in_h, in_w, in_c) = dL/dx given dy (N, out_h, out_w, out_c); overwrites dx.
+  virtual void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* kernel,
+                                    float* dx) = 0;
+  /// dkernel (kh, kw, in_c, out_c) = dL/dkernel, and dbias (out_c; may be null) = the sum of dy
+  /// over N, H, W; both overwritten.
+  virtual void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy,
+                                       float* dkernel, float* dbias) = 0;
 };
 
 /// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that

@@ -295,8 +295,8 @@ def refusals():
         ("orthogonal_regularizer",
          tiny(L.Dense(10, kernel_regularizer=R.OrthogonalRegularizer(0.01)),
               name="orthogonal_regularizer"), "OrthogonalRegularizer", True),
-        ("conv", keras.Sequential([keras.Input(shape=(28, 28, 1)), L.Conv2D(2, 3), L.Flatten(),
-                                   L.Dense(10)], name="conv"), "Conv2D", True),
+        ("conv3d", keras.Sequential([keras.Input(shape=(6, 6, 6, 1)), L.Conv3D(2, 3),
+                                     L.Flatten(), L.Dense(10)], name="conv3d"), "Conv3D", True),
     ]
     compiled = [
         ("nadam", O.Nadam(), "categorical_crossentropy", "Nadam"),

@@ -40,6 +40,13 @@ class CpuBackend : public Backend {
                    float alpha, float beta1, float beta2, float eps) override;
   void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                   bool nesterov) override;
+  // ---- conv (issue 16) ----
+  void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel, const float* bias,
+                      float* y) override;
+  void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* kernel,
+                            float* dx) override;
+  void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy,
+                               float* dkernel, float* dbias) override;
 };
 
 }  // namespace glia

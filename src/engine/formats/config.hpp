@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,5 +88,15 @@ std::vector<int> axis_list(const json& v, const Where& where, const char* key);
 
 /// Keras' naming.to_snake_case for class names: "GlorotUniform" → "glorot_uniform".
 std::string snake_case(const std::string& class_name);
+
+// ---- conv (issue 16): layer_config_conv.cpp ----
+/// Writes a Conv2D/Conv1D's keys into `c` and returns true; false for other layers.
+bool conv_layer_config(const Layer& layer, ConfigStyle style, json& c);
+/// A Conv2D/Conv1D from its config; null for other classes.
+LayerPtr conv_layer_from_config(const std::string& cls, const json& c, const Where& w,
+                                const std::string& name);
+/// A Conv2D/Conv1D's parameters for these inputs; nullopt for other layers.
+std::optional<int64_t> conv_planned_parameters(const Layer& layer,
+                                               const std::vector<Shape>& inputs);
 
 }  // namespace glia::formats

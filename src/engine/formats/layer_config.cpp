@@ -7,6 +7,7 @@
 #include <set>
 
 #include "formats/config.hpp"
+#include "formats/kernel_bias_config.hpp"
 #include "glia/error.hpp"
 #include "glia/layers.hpp"
 
@@ -102,16 +103,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
     const DenseOptions& o = d->options();
     c["units"] = d->units();
     c["activation"] = activation_name(d->activation(), layer);
-    c["use_bias"] = o.use_bias;
-    c["kernel_initializer"] = initializer_json(o.kernel_initializer, style);
-    c["bias_initializer"] = initializer_json(o.bias_initializer, style);
-    c["kernel_regularizer"] = regularizer_json(o.kernel_regularizer, style);
-    c["bias_regularizer"] = regularizer_json(o.bias_regularizer, style);
-    // Keras 3 writes it (in Layer.get_config) only when set; tf.keras always.
-    if (style == ConfigStyle::keras2 || o.activity_regularizer.active())
-      c["activity_regularizer"] = regularizer_json(o.activity_regularizer, style);
-    c["kernel_constraint"] = constraint_json(o.kernel_constraint, style);
-    c["bias_constraint"] = constraint_json(o.bias_constraint, style);
+    write_kernel_bias_options(o, style, false, c);
   } else if (auto* e = dynamic_cast<const ELU*>(&layer)) {
     c["alpha"] = as_given(e->alpha());
   } else if (auto* l = dynamic_cast<const LeakyReLU*>(&layer)) {
@@ -140,6 +132,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
     c["data_format"] = "channels_last";
   } else if (cls == "Concatenate") {
     c["axis"] = -1;
+  } else if (conv_layer_config(layer, style, c)) {  // ---- conv (issue 16) ----
   } else if (cls != "Add") {
     throw Error("cannot save layer '" + layer.name() + "': class " + cls +
                 " has no Keras config writer");
@@ -216,24 +209,7 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     DenseOptions o;
     o.name = name;
     o.activation = activation_from(c, w);
-    if (const json* b = find(c, "use_bias")) {
-      if (!b->is_boolean()) w.at("use_bias").fail("expected true or false, got " + b->dump());
-      o.use_bias = b->get<bool>();
-    }
-    if (const json* k = find(c, "kernel_initializer"))
-      o.kernel_initializer = initializer_from(*k, w.at("kernel_initializer"));
-    if (const json* k = find(c, "bias_initializer"))
-      o.bias_initializer = initializer_from(*k, w.at("bias_initializer"));
-    if (const json* k = find(c, "kernel_regularizer"))
-      o.kernel_regularizer = regularizer_from(*k, w.at("kernel_regularizer"));
-    if (const json* k = find(c, "bias_regularizer"))
-      o.bias_regularizer = regularizer_from(*k, w.at("bias_regularizer"));
-    if (const json* k = find(c, "activity_regularizer"))
-      o.activity_regularizer = regularizer_from(*k, w.at("activity_regularizer"));
-    if (const json* k = find(c, "kernel_constraint"))
-      o.kernel_constraint = constraint_from(*k, w.at("kernel_constraint"));
-    if (const json* k = find(c, "bias_constraint"))
-      o.bias_constraint = constraint_from(*k, w.at("bias_constraint"));
+    read_kernel_bias_options(c, w, o);
     try {
       return std::make_shared<Dense>(units, o);
     } catch (const Error& e) {
@@ -325,9 +301,10 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     }
     return std::make_shared<Concatenate>(name);
   }
+  if (LayerPtr l = conv_layer_from_config(cls, c, w, name)) return l;  // ---- conv (issue 16) ----
   w.fail("layer class '" + cls +
          "' is not supported by Glia (supported: InputLayer, Dense, Activation, ELU, LeakyReLU, "
-         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate)");
+         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate, Conv2D, Conv1D)");
 }
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {
@@ -348,6 +325,7 @@ int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs)
     }
     return n > 9e18 ? INT64_MAX : static_cast<int64_t>(n);
   }
+  if (auto n = conv_planned_parameters(layer, inputs)) return *n;  // ---- conv (issue 16) ----
   return 0;
 }
 
