@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "formats/config.hpp"
 #include "glia/glia.hpp"
 #include "glia/saving.hpp"
 #include "harness.hpp"
@@ -52,6 +53,18 @@ TEST(ConvLayers, OutputShapesForEachPadding) {
   built(nb, {6, 2});
   EXPECT_EQ(nb.variables().size(), 1u);
   EXPECT_EQ(nb.name().rfind("conv1d", 0), 0u) << nb.name();
+}
+
+TEST(ConvLayers, PlannedParametersAreWhatBuildingCreates) {
+  Conv2D a(6, {3, 2}, opts("same", {2, 1}));
+  Conv1D b(4, {5}, ConvOptions{.use_bias = false});
+  for (auto [layer, in] : {std::pair<Layer*, Shape>{&a, {9, 8, 3}}, {&b, {12, 7}}}) {
+    const int64_t planned = formats::planned_parameters(*layer, {in});
+    built(*layer, in);
+    EXPECT_EQ(planned, layer->count_params()) << layer->name();
+  }
+  EXPECT_EQ(a.count_params(), 3 * 2 * 3 * 6 + 6);
+  EXPECT_EQ(b.count_params(), 5 * 7 * 4);
 }
 
 TEST(ConvLayers, RefusalsNameTheOption) {
