@@ -140,6 +140,19 @@ TEST(ConvLayers, ASmallCnnLearns) {
   EXPECT_GT(after.at("accuracy"), 0.9);
 }
 
+// Same seed and threads, same weights (oneDNN's backward-weights reductions are in a fixed order).
+TEST(ConvLayers, TrainingIsDeterministic) {
+  Tensor x, y;
+  bands(48, x, y);
+  std::vector<std::vector<float>> runs[2];
+  for (auto& weights : runs) {
+    auto m = small_cnn();
+    m->fit(x, y, {.batch_size = 16, .epochs = 2, .verbose = 0, .seed = 4});
+    for (const Tensor& w : m->get_weights()) weights.push_back(w.to_vector());
+  }
+  EXPECT_EQ(runs[0], runs[1]);
+}
+
 class ConvFiles : public ::testing::Test {
  protected:
   void SetUp() override {
