@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "glia/activations.hpp"
+#include "glia/backend_pool.hpp"
 #include "glia/tensor.hpp"
 
 namespace glia {
@@ -106,6 +107,17 @@ class Backend {
   /// nesterov w += momentum*mom - lr g.
   virtual void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                           bool nesterov) = 0;
+
+  // ---- pool (issue 16) ----
+  /// y = pool(x): x (batch, in_h, in_w, channels) to y (batch, out_h, out_w, channels), both
+  /// channels_last. workspace: null (inference), or g.output_size() floats the backend fills
+  /// with what pool_backward needs for max pooling (contents are the backend's own).
+  virtual void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) = 0;
+  /// dx (overwritten, g.input_size()) = dL/dx given dy (g.output_size()); for max pooling the
+  /// workspace of the training forward (unused, may be null, for average pooling). A max's
+  /// gradient goes to one maximum of its window (the first in row-major order on ties).
+  virtual void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
+                             float* dx) = 0;
 };
 
 /// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that

@@ -39,6 +39,11 @@ class ReferenceBackend : public Backend {
                    float alpha, float beta1, float beta2, float eps) override;
   void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                   bool nesterov) override;
+
+  // ---- pool (issue 16) ----
+  void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) override;
+  void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
+                     float* dx) override;
 };
 
 }  // namespace glia

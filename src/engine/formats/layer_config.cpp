@@ -98,6 +98,8 @@ json layer_config(const Layer& layer, ConfigStyle style) {
   c["name"] = layer.name();
   c["trainable"] = true;
   c["dtype"] = dtype_of(style);
+  // ---- pool (issue 16) ----
+  if (pool_layer_config(layer, c)) return c;
   if (auto* d = dynamic_cast<const Dense*>(&layer)) {
     const DenseOptions& o = d->options();
     c["units"] = d->units();
@@ -325,9 +327,14 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     }
     return std::make_shared<Concatenate>(name);
   }
-  w.fail("layer class '" + cls +
-         "' is not supported by Glia (supported: InputLayer, Dense, Activation, ELU, LeakyReLU, "
-         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate)");
+  // ---- pool (issue 16) ----
+  if (LayerPtr pool = pool_layer_from_config(cls, c, w)) return pool;
+  w.fail(
+      "layer class '" + cls +
+      "' is not supported by Glia (supported: InputLayer, Dense, Activation, ELU, LeakyReLU, "
+      "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate, MaxPooling2D, AveragePooling2D, "
+      "MaxPooling1D, AveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D, "
+      "GlobalMaxPooling1D, GlobalAveragePooling1D)");
 }
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {

@@ -124,6 +124,11 @@ class CudaBackend final : public Backend {
   void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                   bool nesterov) override;
 
+  // ---- pool (issue 16) ----
+  void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) override;
+  void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
+                     float* dx) override;
+
   cudaStream_t stream() const { return stream_; }
 
  private:
