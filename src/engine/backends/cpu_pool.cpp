@@ -52,6 +52,12 @@ memory workspace_memory(const memory::desc& ws, const PoolGeometry& g, const flo
   return memory(ws, dnnl_context::engine(), const_cast<float*>(buffer));
 }
 
+void execute(const dnnl::primitive& p, const std::unordered_map<int, memory>& args) {
+  dnnl::stream s = dnnl_context::stream();
+  p.execute(s, args);
+  s.wait();
+}
+
 [[noreturn]] void rethrow(const dnnl::error& e, const char* what) {
   throw Error(ErrorKind::Internal, std::string("cpu ") + what + ": oneDNN: " + e.what());
 }
@@ -69,9 +75,7 @@ void CpuBackend::pool_forward(const PoolGeometry& g, const float* x, float* y, f
     memory src(d.src, eng, const_cast<float*>(x)), dst(d.dst, eng, y);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
     if (keep) args.emplace(DNNL_ARG_WORKSPACE, workspace_memory(pd.workspace_desc(), g, workspace));
-    dnnl::stream s = dnnl_context::stream();
-    dnnl::pooling_forward(pd).execute(s, args);
-    s.wait();
+    execute(dnnl::pooling_forward(pd), args);
   } catch (const dnnl::error& e) {
     rethrow(e, "pool_forward");
   }
@@ -94,9 +98,7 @@ void CpuBackend::pool_backward(const PoolGeometry& g, const float* workspace, co
     std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, diff_dst},
                                          {DNNL_ARG_DIFF_SRC, diff_src}};
     if (max) args.emplace(DNNL_ARG_WORKSPACE, workspace_memory(pd.workspace_desc(), g, workspace));
-    dnnl::stream s = dnnl_context::stream();
-    dnnl::pooling_backward(pd).execute(s, args);
-    s.wait();
+    execute(dnnl::pooling_backward(pd), args);
   } catch (const dnnl::error& e) {
     rethrow(e, "pool_backward");
   }
