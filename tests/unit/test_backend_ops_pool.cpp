@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/pool_formulas.hpp"
 #include "backends/reference_backend.hpp"
 #include "glia/backend.hpp"
 #include "harness.hpp"
@@ -119,6 +120,30 @@ void add_pool_cases(std::vector<OpCase>& cases) {
 }
 
 static const bool registered = register_op_cases(add_pool_cases);
+
+// The CUDA backward gathers, per input pixel, the outputs whose windows cover it
+// (pool_covering); checked here against the windows themselves (pool_window, which the
+// reference loops use) on every small geometry, since this machine runs no CUDA kernel.
+TEST(PoolFormulas, CoveringOutputsAreExactlyTheWindowsHoldingThePixel) {
+  for (int64_t in = 1; in <= 9; ++in)
+    for (int64_t pool = 1; pool <= 4; ++pool)
+      for (int64_t stride = 1; stride <= 4; ++stride)
+        for (int64_t pad = 0; pad < pool; ++pad)
+          for (int64_t pad_after = 0; pad_after < pool; ++pad_after) {
+            if (in + pad + pad_after < pool) continue;
+            const int64_t out = (in + pad + pad_after - pool) / stride + 1;
+            for (int64_t i = 0; i < in; ++i) {
+              const formulas::Span cover = formulas::pool_covering(i, stride, pad, pool, out);
+              for (int64_t o = 0; o < out; ++o) {
+                const formulas::Span w = formulas::pool_window(o, stride, pad, pool, in);
+                const bool holds = w.lo <= i && i < w.hi;
+                ASSERT_EQ(holds, cover.lo <= o && o < cover.hi)
+                    << "in " << in << " pool " << pool << " stride " << stride << " pad " << pad
+                    << "/" << pad_after << " pixel " << i << " output " << o;
+              }
+            }
+          }
+}
 
 }  // namespace
 }  // namespace glia
