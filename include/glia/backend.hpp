@@ -15,6 +15,7 @@
 
 #include "glia/activations.hpp"
 #include "glia/backend_conv.hpp"
+#include "glia/backend_pool.hpp"
 #include "glia/tensor.hpp"
 
 namespace glia {
@@ -120,6 +121,16 @@ class Backend {
   /// over N, H, W; both overwritten.
   virtual void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy,
                                        float* dkernel, float* dbias) = 0;
+  // ---- pool (issue 16) ----
+  /// y = pool(x): x (batch, in_h, in_w, channels) to y (batch, out_h, out_w, channels), both
+  /// channels_last. workspace: null (inference), or g.output_size() floats the backend fills
+  /// with what pool_backward needs for max pooling (contents are the backend's own).
+  virtual void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) = 0;
+  /// dx (overwritten, g.input_size()) = dL/dx given dy (g.output_size()); for max pooling the
+  /// workspace of the training forward (unused, may be null, for average pooling). A max's
+  /// gradient goes to one maximum of its window (the first in row-major order on ties).
+  virtual void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
+                             float* dx) = 0;
 };
 
 /// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that

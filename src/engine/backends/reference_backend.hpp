@@ -46,6 +46,11 @@ class ReferenceBackend : public Backend {
                             float* dx) override;
   void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy,
                                float* dkernel, float* dbias) override;
+
+  // ---- pool (issue 16) ----
+  void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) override;
+  void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
+                     float* dx) override;
 };
 
 }  // namespace glia

@@ -86,6 +86,12 @@ Constraint constraint_from(const json& v, const Where& where);
 /// An int or a list of ints (Keras' axis arguments) under `key`.
 std::vector<int> axis_list(const json& v, const Where& where, const char* key);
 
+// ---- pool (issue 16) (layer_config_pool.cpp) ----
+/// Writes a pooling layer's own config keys into `config`; false for other layers.
+bool pool_layer_config(const Layer& layer, json& config);
+/// The pooling layer of class `cls` from its config; null for other classes.
+LayerPtr pool_layer_from_config(const std::string& cls, const json& config, const Where& where);
+
 /// Keras' naming.to_snake_case for class names: "GlorotUniform" → "glorot_uniform".
 std::string snake_case(const std::string& class_name);
 

@@ -70,6 +70,14 @@ std::string name_of(const json& config, const Where& where) {
   return n ? string_of(*n, where, "name") : std::string();
 }
 
+// The classes layer_from_config() makes, as its refusal names them.
+std::string supported_layer_classes() {
+  return "InputLayer, Dense, Activation, ELU, LeakyReLU, PReLU, ReLU, Softmax, Dropout, Flatten, "
+         "Add, Concatenate, Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, MaxPooling1D, "
+         "AveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D, GlobalMaxPooling1D, "
+         "GlobalAveragePooling1D";
+}
+
 int64_t int_of(const json& v, const Where& where, const char* key) {
   if (!v.is_number_integer() &&
       !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()))
@@ -99,6 +107,8 @@ json layer_config(const Layer& layer, ConfigStyle style) {
   c["name"] = layer.name();
   c["trainable"] = true;
   c["dtype"] = dtype_of(style);
+  // ---- pool (issue 16) ----
+  if (pool_layer_config(layer, c)) return c;
   if (auto* d = dynamic_cast<const Dense*>(&layer)) {
     const DenseOptions& o = d->options();
     c["units"] = d->units();
@@ -302,9 +312,10 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     return std::make_shared<Concatenate>(name);
   }
   if (LayerPtr l = conv_layer_from_config(cls, c, w, name)) return l;  // ---- conv (issue 16) ----
+  // ---- pool (issue 16) ----
+  if (LayerPtr pool = pool_layer_from_config(cls, c, w)) return pool;
   w.fail("layer class '" + cls +
-         "' is not supported by Glia (supported: InputLayer, Dense, Activation, ELU, LeakyReLU, "
-         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate, Conv2D, Conv1D)");
+         "' is not supported by Glia (supported: " + supported_layer_classes() + ")");
 }
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {

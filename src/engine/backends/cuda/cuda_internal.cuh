@@ -131,6 +131,11 @@ class CudaBackend final : public Backend {
   void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy,
                                float* dkernel, float* dbias) override;
 
+  // ---- pool (issue 16) ----
+  void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) override;
+  void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
+                     float* dx) override;
+
   cudaStream_t stream() const { return stream_; }
 
  private:
