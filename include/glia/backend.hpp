@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "glia/activations.hpp"
+#include "glia/backend_norm.hpp"
 #include "glia/tensor.hpp"
 
 namespace glia {
@@ -106,6 +107,35 @@ class Backend {
   /// nesterov w += momentum*mom - lr g.
   virtual void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                           bool nesterov) = 0;
+
+  // ---- norm (issue 16) ----
+  // x, y, dy, dx: rows×channels. gamma (scale) and beta (shift) have `channels` values; null
+  // means 1 and 0 (Keras' scale=False / center=False). Variances are biased (divided by the
+  // count), as Keras' ops.moments computes them; x̂ = (x - mean) / sqrt(variance + epsilon).
+  /// Training-mode batch normalization: mean[c] and variance[c] of column c over the rows,
+  /// written out (for backward and the moving statistics), and y = gamma x̂ + beta.
+  virtual void batch_norm_forward_training(const NormGeometry& g, const float* x,
+                                           const float* gamma, const float* beta, float* y,
+                                           float* mean, float* variance) = 0;
+  /// Inference-mode batch normalization with the given (moving) mean and variance.
+  virtual void batch_norm_forward_inference(const NormGeometry& g, const float* x,
+                                            const float* gamma, const float* beta,
+                                            const float* mean, const float* variance, float* y) = 0;
+  /// Backward of batch_norm_forward_training (mean and variance as it wrote them): dx, and
+  /// dgamma = Σ dy x̂, dbeta = Σ dy over the rows (dx, dgamma, dbeta may each be null: not
+  /// wanted).
+  virtual void batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                                   const float* gamma, const float* mean, const float* variance,
+                                   float* dx, float* dgamma, float* dbeta) = 0;
+  /// Layer normalization: each row normalized over its channels, y = gamma x̂ + beta; the rows'
+  /// mean and variance written to mean/variance (rows values each) unless they are null.
+  virtual void layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,
+                                  const float* beta, float* y, float* mean, float* variance) = 0;
+  /// Backward of layer_norm_forward (its mean and variance): dx, and dgamma = Σ dy x̂,
+  /// dbeta = Σ dy over the rows (dx, dgamma, dbeta may each be null).
+  virtual void layer_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                                   const float* gamma, const float* mean, const float* variance,
+                                   float* dx, float* dgamma, float* dbeta) = 0;
 };
 
 /// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that

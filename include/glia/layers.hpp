@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "glia/layer.hpp"
+#include "glia/layers_norm.hpp"
 #include "glia/regularizers.hpp"
 
 namespace glia {

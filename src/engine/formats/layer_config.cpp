@@ -140,6 +140,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
     c["data_format"] = "channels_last";
   } else if (cls == "Concatenate") {
     c["axis"] = -1;
+  } else if (norm_layer_config(layer, style, c)) {  // norm (issue 16)
   } else if (cls != "Add") {
     throw Error("cannot save layer '" + layer.name() + "': class " + cls +
                 " has no Keras config writer");
@@ -325,12 +326,15 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     }
     return std::make_shared<Concatenate>(name);
   }
+  if (LayerPtr l = norm_layer_from_config(cls, c, w, name)) return l;  // norm (issue 16)
   w.fail("layer class '" + cls +
          "' is not supported by Glia (supported: InputLayer, Dense, Activation, ELU, LeakyReLU, "
-         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate)");
+         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate, BatchNormalization, "
+         "LayerNormalization)");
 }
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {
+  if (auto n = norm_planned_parameters(layer, inputs)) return *n;  // norm (issue 16)
   if (auto* d = dynamic_cast<const Dense*>(&layer)) {
     if (inputs.empty() || inputs[0].empty()) return 0;
     const double in = static_cast<double>(inputs[0].back());
