@@ -6,6 +6,7 @@
 
 #include "glia/layer.hpp"
 #include "glia/layers_conv.hpp"
+#include "glia/layers_norm.hpp"
 #include "glia/layers_pool.hpp"  // ---- pool (issue 16) ----
 #include "glia/regularizers.hpp"
 

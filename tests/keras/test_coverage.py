@@ -283,8 +283,6 @@ def tiny(*layers, name):
 def refusals():
     """(name, model, the word the message must name, whether predict (no compile) refuses too)."""
     cases = [
-        ("batchnorm", tiny(L.Dense(10), L.BatchNormalization(), L.Activation("softmax"),
-                           name="batchnorm"), "BatchNormalization", True),
         ("glu", tiny(L.Dense(10, activation="glu"), name="glu"), "glu", True),
         ("glu_layer", tiny(L.Dense(10), L.Activation("glu"), name="glu_layer"), "glu", True),
         ("softmax_axis", keras.Sequential([keras.Input(shape=(28, 28)), L.Softmax(axis=1),

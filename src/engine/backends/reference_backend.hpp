@@ -51,6 +51,22 @@ class ReferenceBackend : public Backend {
   void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) override;
   void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
                      float* dx) override;
+
+  // ---- norm (issue 16) ----
+  void batch_norm_forward_training(const NormGeometry& g, const float* x, const float* gamma,
+                                   const float* beta, float* y, float* mean,
+                                   float* variance) override;
+  void batch_norm_forward_inference(const NormGeometry& g, const float* x, const float* gamma,
+                                    const float* beta, const float* mean, const float* variance,
+                                    float* y) override;
+  void batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                           const float* gamma, const float* mean, const float* variance, float* dx,
+                           float* dgamma, float* dbeta) override;
+  void layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,
+                          const float* beta, float* y, float* mean, float* variance) override;
+  void layer_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                           const float* gamma, const float* mean, const float* variance, float* dx,
+                           float* dgamma, float* dbeta) override;
 };
 
 }  // namespace glia

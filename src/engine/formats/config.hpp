@@ -105,4 +105,15 @@ LayerPtr conv_layer_from_config(const std::string& cls, const json& c, const Whe
 std::optional<int64_t> conv_planned_parameters(const Layer& layer,
                                                const std::vector<Shape>& inputs);
 
+// ---- norm (issue 16) ----
+/// BatchNormalization / LayerNormalization (layer_config_norm.cpp): fills `config` and returns
+/// true for them, false for other layers.
+bool norm_layer_config(const Layer& layer, ConfigStyle style, json& config);
+/// The layer for these classes (null for other classes); refuses unsupported options.
+LayerPtr norm_layer_from_config(const std::string& cls, const json& config, const Where& where,
+                                const std::string& name);
+/// Their planned parameters (moving statistics included); nullopt for other layers.
+std::optional<int64_t> norm_planned_parameters(const Layer& layer,
+                                               const std::vector<Shape>& inputs);
+
 }  // namespace glia::formats

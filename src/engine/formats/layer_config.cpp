@@ -75,7 +75,7 @@ std::string supported_layer_classes() {
   return "InputLayer, Dense, Activation, ELU, LeakyReLU, PReLU, ReLU, Softmax, Dropout, Flatten, "
          "Add, Concatenate, Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, MaxPooling1D, "
          "AveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D, GlobalMaxPooling1D, "
-         "GlobalAveragePooling1D";
+         "GlobalAveragePooling1D, BatchNormalization, LayerNormalization";
 }
 
 int64_t int_of(const json& v, const Where& where, const char* key) {
@@ -143,6 +143,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
   } else if (cls == "Concatenate") {
     c["axis"] = -1;
   } else if (conv_layer_config(layer, style, c)) {  // ---- conv (issue 16) ----
+  } else if (norm_layer_config(layer, style, c)) {  // ---- norm (issue 16) ----
   } else if (cls != "Add") {
     throw Error("cannot save layer '" + layer.name() + "': class " + cls +
                 " has no Keras config writer");
@@ -312,6 +313,7 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     return std::make_shared<Concatenate>(name);
   }
   if (LayerPtr l = conv_layer_from_config(cls, c, w, name)) return l;  // ---- conv (issue 16) ----
+  if (LayerPtr l = norm_layer_from_config(cls, c, w, name)) return l;  // ---- norm (issue 16) ----
   // ---- pool (issue 16) ----
   if (LayerPtr pool = pool_layer_from_config(cls, c, w)) return pool;
   w.fail("layer class '" + cls +
@@ -319,6 +321,7 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
 }
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {
+  if (auto n = norm_planned_parameters(layer, inputs)) return *n;  // norm (issue 16)
   if (auto* d = dynamic_cast<const Dense*>(&layer)) {
     if (inputs.empty() || inputs[0].empty()) return 0;
     const double in = static_cast<double>(inputs[0].back());
