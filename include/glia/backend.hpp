@@ -15,6 +15,8 @@
 
 #include "glia/activations.hpp"
 #include "glia/tensor.hpp"
+// ---- shape (issue 16) ----
+#include "glia/backend_shape.hpp"
 
 namespace glia {
 
@@ -106,6 +108,14 @@ class Backend {
   /// nesterov w += momentum*mom - lr g.
   virtual void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                           bool nesterov) = 0;
+
+  // ---- shape (issue 16) ----
+  /// y = x zero-padded as g says: (N, H, W, C) → (N, top+H+bottom, left+W+right, C).
+  virtual void pad2d(const PadGeometry& g, const float* x, float* y) = 0;
+  /// dx = the (N, H, W, C) interior of dy (N, top+H+bottom, left+W+right, C): pad2d's backward.
+  virtual void pad2d_backward(const PadGeometry& g, const float* dy, float* dx) = 0;
+  /// y = x * scale + offset over n elements (x and y may alias).
+  virtual void affine(const float* x, float* y, int64_t n, float scale, float offset) = 0;
 };
 
 /// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that

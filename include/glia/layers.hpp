@@ -6,6 +6,8 @@
 
 #include "glia/layer.hpp"
 #include "glia/regularizers.hpp"
+// ---- shape (issue 16) ----
+#include "glia/layers_shape.hpp"
 
 namespace glia {
 

@@ -281,7 +281,7 @@ TEST_F(Saving, UnsupportedContentIsRefusedNamingClassAndPlace) {
   EXPECT_EQ(error_of([&] { model_from_json(conv, "model.json"); }),
             "model.json: layers[1]: layer class 'Conv2D' is not supported by Glia (supported: "
             "InputLayer, Dense, Activation, ELU, LeakyReLU, PReLU, ReLU, Softmax, Dropout, "
-            "Flatten, Add, Concatenate)");
+            "Flatten, Add, Concatenate, Reshape, Rescaling, ZeroPadding2D)");
   const std::string act = R"({"class_name": "Sequential", "config": {"layers": [
     {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4]}},
     {"class_name": "Dense", "config": {"name": "d", "units": 2, "activation": "glu"}}]}})";

@@ -40,6 +40,11 @@ class CpuBackend : public Backend {
                    float alpha, float beta1, float beta2, float eps) override;
   void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                   bool nesterov) override;
+
+  // ---- shape (issue 16) ----
+  void pad2d(const PadGeometry& g, const float* x, float* y) override;
+  void pad2d_backward(const PadGeometry& g, const float* dy, float* dx) override;
+  void affine(const float* x, float* y, int64_t n, float scale, float offset) override;
 };
 
 }  // namespace glia

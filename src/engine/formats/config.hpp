@@ -88,4 +88,11 @@ std::vector<int> axis_list(const json& v, const Where& where, const char* key);
 /// Keras' naming.to_snake_case for class names: "GlorotUniform" → "glorot_uniform".
 std::string snake_case(const std::string& class_name);
 
+// ---- shape (issue 16): layer_config_shape.cpp ----
+/// Writes the config keys of a Reshape, Rescaling or ZeroPadding2D into `c`; false for others.
+bool shape_layer_config(const Layer& layer, json& c);
+/// Those layers from their config (keys checked); null for other classes.
+LayerPtr shape_layer_from_config(const std::string& cls, const json& c, const std::string& name,
+                                 const Where& w);
+
 }  // namespace glia::formats

@@ -140,6 +140,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
     c["data_format"] = "channels_last";
   } else if (cls == "Concatenate") {
     c["axis"] = -1;
+  } else if (shape_layer_config(layer, c)) {  // ---- shape (issue 16) ----
   } else if (cls != "Add") {
     throw Error("cannot save layer '" + layer.name() + "': class " + cls +
                 " has no Keras config writer");
@@ -325,9 +326,12 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     }
     return std::make_shared<Concatenate>(name);
   }
+  // ---- shape (issue 16) ----
+  if (LayerPtr shaped = shape_layer_from_config(cls, c, name, w)) return shaped;
   w.fail("layer class '" + cls +
          "' is not supported by Glia (supported: InputLayer, Dense, Activation, ELU, LeakyReLU, "
-         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate)");
+         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate, Reshape, Rescaling, "
+         "ZeroPadding2D)");
 }
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {
