@@ -127,6 +127,40 @@ class KerasTestCase(unittest.TestCase):
         self.assertEqual(classes.shape, (TEST_COUNT,), f"glia predict {model_path}: classes")
         return probs, classes
 
+    # ---- both ----
+
+    def save_keras_files(self, model, name):
+        """Keras saves `model` as .keras, full .h5 and the pair under NAME/keras/: {format: path}."""
+        files = {"keras": self.path(name, "keras", "model.keras"),
+                 "h5": self.path(name, "keras", "full.h5")}
+        model.save(files["keras"])
+        model.save(files["h5"])
+        files["json+h5"] = save_legacy_pair(model, self.path(name, "keras", "pair"))
+        return files
+
+    def assert_glia_reads(self, files, keras_probs, name):
+        """`glia predict` on each of Keras' files gives Keras' predictions."""
+        for fmt, path in files.items():
+            with self.subTest(model=name, format=fmt, check="glia predict on Keras' file"):
+                probs, classes = self.glia_predict(path)
+                self.assert_same_predictions(keras_probs, probs, classes,
+                                             f"{name}: Keras' {fmt} read by Glia")
+
+    def glia_outputs(self, name):
+        """Where Glia saves NAME in each format ({format: path}, under NAME/glia/), and Keras'
+        loader of each ({format: function})."""
+        glia_dir = os.path.dirname(self.path(name, "glia", "out.keras"))
+        out = {"keras": os.path.join(glia_dir, "out.keras"),
+               "h5": os.path.join(glia_dir, "out.h5"),
+               "json+h5": os.path.join(glia_dir, "pair", "out.json")}
+        loaders = {
+            "keras": lambda: keras.models.load_model(out["keras"]),
+            "h5": lambda: keras.models.load_model(out["h5"]),
+            "json+h5": lambda: load_legacy_pair(out["json+h5"],
+                                                os.path.join(glia_dir, "pair", "out.h5")),
+        }
+        return out, loaders
+
     # ---- Keras ----
 
     def keras_predict(self, model):

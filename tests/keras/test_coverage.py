@@ -19,7 +19,6 @@ Known format limit: the pair's model.json is to_json() output, which has no comp
 Keras either, so only the `.keras` and the full `.h5` carry optimizer and loss.
 """
 
-import os
 import subprocess
 import sys
 import time
@@ -402,33 +401,14 @@ class Coverage(common.KerasTestCase):
         x = self.data.x_train[: KERAS_STEPS * BATCH]
         y = self.labels(original)[: KERAS_STEPS * BATCH]
         original.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-        keras_files = {
-            "keras": self.path(name, "keras", "model.keras"),
-            "h5": self.path(name, "keras", "full.h5"),
-        }
-        original.save(keras_files["keras"])
-        original.save(keras_files["h5"])
-        keras_files["json+h5"] = common.save_legacy_pair(original, self.path(name, "keras", "pair"))
+        keras_files = self.save_keras_files(original, name)
 
         # Glia reads each of Keras' files to Keras' predictions.
-        keras_probs = self.predict(original)
-        for fmt, path in keras_files.items():
-            with self.subTest(model=name, format=fmt, check="glia predict on Keras' file"):
-                probs, classes = self.glia_predict(path)
-                self.assert_same_predictions(keras_probs, probs, classes,
-                                             f"{name}: Keras' {fmt} read by Glia")
+        self.assert_glia_reads(keras_files, self.predict(original), name)
 
         # Glia continues training from Keras' .keras and saves all three formats.
-        glia_dir = os.path.dirname(self.path(name, "glia", "out.keras"))
-        out = dict(zip(["keras", "h5", "json+h5"], self.glia_train(
-            keras_files["keras"], os.path.join(glia_dir, "out.keras"),
-            os.path.join(glia_dir, "out.h5"), os.path.join(glia_dir, "pair", "out.json"))))
-        loaders = {
-            "keras": lambda: keras.models.load_model(out["keras"]),
-            "h5": lambda: keras.models.load_model(out["h5"]),
-            "json+h5": lambda: common.load_legacy_pair(
-                out["json+h5"], os.path.join(glia_dir, "pair", "out.h5")),
-        }
+        out, loaders = self.glia_outputs(name)
+        self.glia_train(keras_files["keras"], out["keras"], out["h5"], out["json+h5"])
         for fmt, load in loaders.items():
             with self.subTest(model=name, format=fmt, check="Keras reads Glia's file"):
                 what = f"{name}: Glia's {fmt} ({out[fmt]})"
@@ -451,7 +431,7 @@ class Coverage(common.KerasTestCase):
         # Glia also takes the compile config from Keras' full .h5 (its training_config).
         with self.subTest(model=name, check="glia train from Keras' .h5"):
             (from_h5,) = self.glia_train(keras_files["h5"],
-                                         os.path.join(glia_dir, "from_h5.keras"))
+                                         self.path(name, "glia", "from_h5.keras"))
             loaded = common.load_quietly(self, lambda: keras.models.load_model(from_h5),
                                          f"Keras loading {from_h5}")
             self.assert_compile_matches(original, loaded, f"{name}: Keras .h5 -> Glia .keras")

@@ -10,7 +10,6 @@ which Keras loads with the same layer configs and predicts as Glia does. Refusal
 Rescaling scale and channels_first padding are refused with one line naming the option.
 """
 
-import os
 import subprocess
 import unittest
 import warnings
@@ -89,33 +88,15 @@ class ShapeLayers(common.KerasTestCase):
         n = KERAS_STEPS * BATCH
         original.fit(self.images(original, self.data.x_train[:n]), self.data.y_train[:n],
                      batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-        files = {"keras": self.path(name, "keras", "model.keras"),
-                 "h5": self.path(name, "keras", "full.h5")}
-        original.save(files["keras"])
-        original.save(files["h5"])
-        files["json+h5"] = common.save_legacy_pair(original, self.path(name, "keras", "pair"))
-        keras_probs = self.predict(original)
-        for fmt, path in files.items():
-            with self.subTest(model=name, format=fmt, check="glia predict on Keras' file"):
-                probs, classes = self.glia_predict(path)
-                self.assert_same_predictions(keras_probs, probs, classes,
-                                             f"{name}: Keras' {fmt} read by Glia")
+        files = self.save_keras_files(original, name)
+        self.assert_glia_reads(files, self.predict(original), name)
 
-        glia_dir = os.path.dirname(self.path(name, "glia", "out.keras"))
-        out = {"keras": os.path.join(glia_dir, "out.keras"),
-               "h5": os.path.join(glia_dir, "out.h5"),
-               "json+h5": os.path.join(glia_dir, "pair", "out.json")}
+        out, loaders = self.glia_outputs(name)
         args = ["train", "--model", files["keras"], "--data-folder", self.data.folder,
                 "--epochs", 1, "--no-shuffle", "--batch-size", BATCH, "--verbose", 0]
         for path in out.values():
             args += ["--save", path]
         self.assertIn("optimizer state restored", self.glia(*args))
-        loaders = {
-            "keras": lambda: keras.models.load_model(out["keras"]),
-            "h5": lambda: keras.models.load_model(out["h5"]),
-            "json+h5": lambda: common.load_legacy_pair(out["json+h5"],
-                                                       os.path.join(glia_dir, "pair", "out.h5")),
-        }
         for fmt, load in loaders.items():
             with self.subTest(model=name, format=fmt, check="Keras reads Glia's file"):
                 what = f"{name}: Glia's {fmt} ({out[fmt]})"

@@ -117,6 +117,11 @@ std::string with_layer(const std::string& layer) {
          layer + "]}}";
 }
 
+// The message a model with this layer after a (4, 4, 1) input is refused with.
+std::string refusal(const std::string& layer) {
+  return error_of([&] { model_from_json(with_layer(layer)); });
+}
+
 TEST(ShapeLayers, ConfigForms) {
   auto pad = [](const std::string& padding) {
     auto m = model_from_json(
@@ -126,31 +131,22 @@ TEST(ShapeLayers, ConfigForms) {
   EXPECT_EQ(pad("2"), (Shape{8, 8, 1}));
   EXPECT_EQ(pad("[1, 2]"), (Shape{6, 8, 1}));
   EXPECT_EQ(pad("[[0, 1], [2, 3]]"), (Shape{5, 9, 1}));
-  EXPECT_EQ(error_of([&] { pad("[1, 2, 3]"); }),
+  EXPECT_EQ(refusal(R"({"class_name": "ZeroPadding2D", "config": {"padding": [1, 2, 3]}})"),
             "config: layers[1]: padding: expected an int, [height, width] or [[top, bottom], "
             "[left, right]], got [1,2,3]");
-  EXPECT_EQ(error_of([&] {
-              model_from_json(with_layer(R"({"class_name": "ZeroPadding2D", "config":
-                {"padding": 1, "data_format": "channels_first"}})"));
-            }),
+  EXPECT_EQ(refusal(R"({"class_name": "ZeroPadding2D", "config":
+                {"padding": 1, "data_format": "channels_first"}})"),
             "config: layers[1]: data_format: only channels_last is supported, got "
             "\"channels_first\"");
-  EXPECT_EQ(error_of([&] {
-              model_from_json(with_layer(
-                  R"({"class_name": "Rescaling", "config": {"scale": [1.0, 2.0], "offset": 0}})"));
-            }),
+  EXPECT_EQ(refusal(R"({"class_name": "Rescaling", "config": {"scale": [1.0, 2.0], "offset": 0}})"),
             "config: layers[1]: scale: only a number is supported (per-channel lists and arrays "
             "are not), got [1.0,2.0]");
-  EXPECT_EQ(error_of([&] {
-              model_from_json(with_layer(R"({"class_name": "Reshape", "config":
-                {"name": "r", "target_shape": [5, -1]}})"));
-            }),
-            "config: layers[1]: Reshape 'r': the input (None, 4, 4, 1) (16 values per "
-            "sample) cannot be reshaped to (None, 5, -1)");
-  EXPECT_EQ(error_of([&] {
-              model_from_json(with_layer(R"({"class_name": "Rescaling", "config":
-                {"scale": 2, "interpolation": "bilinear"}})"));
-            }),
+  EXPECT_EQ(
+      refusal(R"({"class_name": "Reshape", "config": {"name": "r", "target_shape": [5, -1]}})"),
+      "config: layers[1]: Reshape 'r': the input (None, 4, 4, 1) (16 values per "
+      "sample) cannot be reshaped to (None, 5, -1)");
+  EXPECT_EQ(refusal(R"({"class_name": "Rescaling", "config":
+                {"scale": 2, "interpolation": "bilinear"}})"),
             "config: layers[1]: option 'interpolation' = \"bilinear\" is not supported by Glia "
             "(only the default null/false is accepted)");
 }
