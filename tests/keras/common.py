@@ -161,6 +161,13 @@ class KerasTestCase(unittest.TestCase):
         }
         return out, loaders
 
+    def keras_loads(self, load, what, original):
+        """Keras loads one of Glia's files (`load`) without a warning, and finds `original`'s
+        layer configs in it."""
+        loaded = load_quietly(self, load, f"Keras loading {what}")
+        self.assertEqual(layer_configs(loaded), layer_configs(original), f"{what}: layer configs")
+        return loaded
+
     # ---- Keras ----
 
     def keras_predict(self, model):
@@ -202,6 +209,10 @@ def load_quietly(test, loader, what):
     ]
     test.assertEqual(messages, [], f"{what}: Keras warned while loading")
     return result
+
+
+def layer_configs(model):
+    return [(type(layer).__name__, layer.get_config()) for layer in model.layers]
 
 
 def save_legacy_pair(model, folder):

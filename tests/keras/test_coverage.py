@@ -339,10 +339,6 @@ def metric_names(model):
     return names
 
 
-def layer_configs(model):
-    return [(type(layer).__name__, layer.get_config()) for layer in model.layers]
-
-
 def optimizer_state(model):
     """The optimizer's class and config. Not its name: Keras numbers repeated default names
     (adam, adam_1, ...) and Glia writes the default."""
@@ -412,9 +408,7 @@ class Coverage(common.KerasTestCase):
         for fmt, load in loaders.items():
             with self.subTest(model=name, format=fmt, check="Keras reads Glia's file"):
                 what = f"{name}: Glia's {fmt} ({out[fmt]})"
-                loaded = common.load_quietly(self, load, f"Keras loading {what}")
-                self.assertEqual(layer_configs(loaded), layer_configs(original),
-                                 f"{what}: layer configs")
+                loaded = self.keras_loads(load, what, original)
                 if fmt != "json+h5":  # model.json (to_json) has no compile config, in Keras too
                     self.assert_compile_matches(original, loaded, what)
                 if fmt == "keras":
@@ -435,7 +429,7 @@ class Coverage(common.KerasTestCase):
             loaded = common.load_quietly(self, lambda: keras.models.load_model(from_h5),
                                          f"Keras loading {from_h5}")
             self.assert_compile_matches(original, loaded, f"{name}: Keras .h5 -> Glia .keras")
-            self.assertEqual(layer_configs(loaded), layer_configs(original),
+            self.assertEqual(common.layer_configs(loaded), common.layer_configs(original),
                              f"{name}: Keras .h5 -> Glia .keras: layer configs")
 
     def test_sgd_nesterov_expdecay(self):
