@@ -18,6 +18,8 @@
 #include "glia/backend_norm.hpp"
 #include "glia/backend_pool.hpp"
 #include "glia/tensor.hpp"
+// ---- shape (issue 16) ----
+#include "glia/backend_shape.hpp"
 
 namespace glia {
 
@@ -160,6 +162,13 @@ class Backend {
   virtual void layer_norm_backward(const NormGeometry& g, const float* x, const float* dy,
                                    const float* gamma, const float* mean, const float* variance,
                                    float* dx, float* dgamma, float* dbeta) = 0;
+  // ---- shape (issue 16) ----
+  /// y = x zero-padded as g says: (N, H, W, C) → (N, top+H+bottom, left+W+right, C).
+  virtual void pad2d(const PadGeometry& g, const float* x, float* y) = 0;
+  /// dx = the (N, H, W, C) interior of dy (N, top+H+bottom, left+W+right, C): pad2d's backward.
+  virtual void pad2d_backward(const PadGeometry& g, const float* dy, float* dx) = 0;
+  /// y = x * scale + offset over n elements (x and y may alias).
+  virtual void affine(const float* x, float* y, int64_t n, float scale, float offset) = 0;
 };
 
 /// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that

@@ -63,8 +63,14 @@ class TensorDataset : public Dataset {
 /// one-hot over `num_classes` or, when num_classes == 0, as one class index per sample (rows×1).
 class ImageClassDataset : public Dataset {
  public:
+  /// Samples shaped as a flat vector (flatten) or as the file's image dimensions.
   ImageClassDataset(IdxArray images, IdxArray labels, int64_t num_classes,
                     float scale = 1.0f / 255.0f, bool flatten = true);
+  /// Samples shaped `x_shape` (a model's input shape, e.g. (28, 28, 1) for 28×28 images; empty:
+  /// the file's image dimensions): it must hold as many values as an image. Throws glia::Error
+  /// naming both shapes otherwise.
+  ImageClassDataset(IdxArray images, IdxArray labels, int64_t num_classes, float scale,
+                    Shape x_shape);
   int64_t size() const override { return images_.count(); }
   Shape x_shape() const override;
   Shape y_shape() const override;
@@ -77,7 +83,7 @@ class ImageClassDataset : public Dataset {
   IdxArray images_, labels_;
   int64_t num_classes_;
   float scale_;
-  bool flatten_;
+  Shape x_shape_;
 };
 
 /// Samples [begin, end) of another dataset (validation_split takes the last ones).

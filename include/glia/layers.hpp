@@ -9,6 +9,8 @@
 #include "glia/layers_norm.hpp"
 #include "glia/layers_pool.hpp"  // ---- pool (issue 16) ----
 #include "glia/regularizers.hpp"
+// ---- shape (issue 16) ----
+#include "glia/layers_shape.hpp"
 
 namespace glia {
 

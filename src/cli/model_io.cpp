@@ -4,12 +4,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
+#include <iterator>
+#include <limits>
 
 #include "cli/common.hpp"
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
 #include "glia/platform/models.hpp"
+#include "glia/serving/seed_format.hpp"
 
 namespace glia::cli {
 
@@ -52,12 +54,9 @@ std::shared_ptr<ImageClassDataset> mnist_split_for(const Model& model, LossKind 
   if (item != shape_numel(in))
     throw Error(images + ": images of " + std::to_string(item) +
                 " values do not fit the model input " + shape_str(in, true));
-  const bool flatten = in.size() == 1;
-  if (!flatten && Shape(x.dims.begin() + 1, x.dims.end()) != in)
-    throw Error(images + ": image shape " + shape_str(Shape(x.dims.begin() + 1, x.dims.end())) +
-                " does not match the model input " + shape_str(in, true));
+  // Shaped as the model takes them: 28×28 images feed (784), (28, 28) or (28, 28, 1) alike.
   return std::make_shared<ImageClassDataset>(std::move(x), read_idx(labels), classes, 1.0f / 255.0f,
-                                             flatten);
+                                             in);
 }
 
 }  // namespace
@@ -80,34 +79,19 @@ Tensor read_prediction_input(const std::string& path, const Model& model) {
   const std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".npy") return shaped_for(read_npy(path), model, path);
   if (ext == ".json") {
-    std::ifstream in(path);
+    // The scoring service's input, read by its own parser: each row flat or nested as the input.
+    std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path + ": cannot open");
-    nlohmann::json j;
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    serving::SeedRequest request;
+    const serving::Signature sig = serving::signature_of(model, path, 0);
     try {
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(path + ": invalid JSON: " + escape_bytes(e.what(), 300));
+      request = serving::parse_seed_request(text, sig, std::numeric_limits<int32_t>::max());
+    } catch (const Error& e) {
+      throw Error(path + ": " + e.what());
     }
-    const nlohmann::json* data = j.is_object() && j.contains("data") ? &j["data"] : nullptr;
-    if (!data || !data->is_array() || data->empty() || !(*data)[0].is_array())
-      throw Error(path +
-                  ": expected {\"data\": [[numbers...], ...]} (the scoring service's input)");
-    const int64_t rows = static_cast<int64_t>(data->size());
-    const int64_t cols = static_cast<int64_t>((*data)[0].size());
-    Tensor x({rows, cols});
-    for (int64_t r = 0; r < rows; ++r) {
-      const auto& row = (*data)[static_cast<size_t>(r)];
-      if (!row.is_array() || static_cast<int64_t>(row.size()) != cols)
-        throw Error(path + ": data[" + std::to_string(r) + "] must hold " + std::to_string(cols) +
-                    " numbers");
-      for (int64_t c = 0; c < cols; ++c) {
-        const auto& v = row[static_cast<size_t>(c)];
-        if (!v.is_number())
-          throw Error(path + ": data[" + std::to_string(r) + "][" + std::to_string(c) +
-                      "] is not a number");
-        x[r * cols + c] = v.get<float>();
-      }
-    }
+    Tensor x({request.rows.count, sig.row_in()});
+    std::copy(request.rows.values.begin(), request.rows.values.end(), x.data());
     return shaped_for(x, model, path);
   }
   IdxArray a = read_idx(path);

@@ -18,9 +18,10 @@ struct MnistData {
   Tensor test_x_head(int64_t rows) const;
 };
 
-/// Reads the four MNIST-layout files under `folder`: images scaled by 1/255 (flattened when the
-/// model takes a vector), labels one-hot over the model's outputs (class indices for the sparse
-/// loss). Throws naming the file or the shape mismatch.
+/// Reads the four MNIST-layout files under `folder`: images scaled by 1/255 and shaped as the
+/// model's input whatever its rank (784 values of a 28×28 image feed (784), (28, 28) or
+/// (28, 28, 1)), labels one-hot over the model's outputs (class indices for the sparse loss).
+/// Throws naming the file when an image does not hold as many values as the model's input.
 MnistData load_mnist_for(const Model& model, LossKind loss, const std::string& folder);
 /// The test split alone (t10k-*), the same way.
 std::shared_ptr<ImageClassDataset> load_mnist_test_for(const Model& model, LossKind loss,

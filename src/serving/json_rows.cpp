@@ -54,6 +54,19 @@ void read_nested(simdjson::dom::element e, const std::string& where, const Shape
   }
 }
 
+// The shape a nested row is read as: the input's, or the input's without its trailing 1s when
+// the row nests that deep (28×28 images for a (28, 28, 1) input).
+Shape nested_shape(simdjson::dom::element row, const Shape& shape) {
+  size_t depth = 0;
+  for (simdjson::dom::element e = row; e.type() == simdjson::dom::element_type::ARRAY; ++depth) {
+    simdjson::dom::array a;
+    if (e.get_array().get(a) || a.size() == 0 || a.at(0).get(e) || depth > shape.size()) break;
+  }
+  Shape squeezed = shape;
+  while (squeezed.size() > 1 && squeezed.back() == 1) squeezed.pop_back();
+  return depth != shape.size() && depth == squeezed.size() ? squeezed : shape;
+}
+
 }  // namespace
 
 ParsedBody::ParsedBody(std::string_view body) {
@@ -114,7 +127,7 @@ void read_row(simdjson::dom::element row, const std::string& where, const Shape&
   simdjson::dom::element first;
   const bool flat = shape.size() <= 1 || (a.size() > 0 && !a.at(0).get(first) &&
                                           first.type() != simdjson::dom::element_type::ARRAY);
-  if (!flat) return read_nested(row, where, shape, 0, out);
+  if (!flat) return read_nested(row, where, nested_shape(row, shape), 0, out);
   if (static_cast<int64_t>(a.size()) != row_in)
     throw Error(where + ": expected " + std::to_string(row_in) + " numbers (the model's input" +
                 (shape.size() > 1 ? " " + shape_words(shape) + " flattened" : std::string()) +

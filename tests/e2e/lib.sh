@@ -84,3 +84,15 @@ serve_with_token() {
   start_server "$1" "$WORK/server.out" 127.0.0.1:0
   trap "kill -9 \$PID 2>/dev/null || true; stop_agents; ${2:-true}; rm -rf \"\$WORK\"" EXIT
 }
+# serve_status KEY: a field of the status.json an endpoint process writes in the current folder.
+serve_status() { python3 -c "import json; print(json.load(open('status.json')).get('$1'))"; }
+# wait_serve_ready PID: waits (10 s at most) until the endpoint process PID, started in the current
+# folder with status_file status.json, reports itself ready; fails naming why otherwise.
+wait_serve_ready() {
+  for ((i = 0; i < 200; i++)); do
+    [ -f status.json ] && [ "$(serve_status state)" = ready ] && return 0
+    kill -0 "$1" 2>/dev/null || fail "serve exited: $(cat serve.err)"
+    sleep 0.05
+  done
+  fail "never ready: $(cat status.json serve.err)"
+}

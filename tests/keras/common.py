@@ -127,6 +127,47 @@ class KerasTestCase(unittest.TestCase):
         self.assertEqual(classes.shape, (TEST_COUNT,), f"glia predict {model_path}: classes")
         return probs, classes
 
+    # ---- both ----
+
+    def save_keras_files(self, model, name):
+        """Keras saves `model` as .keras, full .h5 and the pair under NAME/keras/: {format: path}."""
+        files = {"keras": self.path(name, "keras", "model.keras"),
+                 "h5": self.path(name, "keras", "full.h5")}
+        model.save(files["keras"])
+        model.save(files["h5"])
+        files["json+h5"] = save_legacy_pair(model, self.path(name, "keras", "pair"))
+        return files
+
+    def assert_glia_reads(self, files, keras_probs, name):
+        """`glia predict` on each of Keras' files gives Keras' predictions."""
+        for fmt, path in files.items():
+            with self.subTest(model=name, format=fmt, check="glia predict on Keras' file"):
+                probs, classes = self.glia_predict(path)
+                self.assert_same_predictions(keras_probs, probs, classes,
+                                             f"{name}: Keras' {fmt} read by Glia")
+
+    def glia_outputs(self, name):
+        """Where Glia saves NAME in each format ({format: path}, under NAME/glia/), and Keras'
+        loader of each ({format: function})."""
+        glia_dir = os.path.dirname(self.path(name, "glia", "out.keras"))
+        out = {"keras": os.path.join(glia_dir, "out.keras"),
+               "h5": os.path.join(glia_dir, "out.h5"),
+               "json+h5": os.path.join(glia_dir, "pair", "out.json")}
+        loaders = {
+            "keras": lambda: keras.models.load_model(out["keras"]),
+            "h5": lambda: keras.models.load_model(out["h5"]),
+            "json+h5": lambda: load_legacy_pair(out["json+h5"],
+                                                os.path.join(glia_dir, "pair", "out.h5")),
+        }
+        return out, loaders
+
+    def keras_loads(self, load, what, original):
+        """Keras loads one of Glia's files (`load`) without a warning, and finds `original`'s
+        layer configs in it."""
+        loaded = load_quietly(self, load, f"Keras loading {what}")
+        self.assertEqual(layer_configs(loaded), layer_configs(original), f"{what}: layer configs")
+        return loaded
+
     # ---- Keras ----
 
     def keras_predict(self, model):
@@ -168,6 +209,10 @@ def load_quietly(test, loader, what):
     ]
     test.assertEqual(messages, [], f"{what}: Keras warned while loading")
     return result
+
+
+def layer_configs(model):
+    return [(type(layer).__name__, layer.get_config()) for layer in model.layers]
 
 
 def save_legacy_pair(model, folder):
@@ -249,45 +294,3 @@ def functional_add_concat():
         metrics=["accuracy"],
     )
     return model
-
-
-# ---- pool (issue 16) ----
-
-
-def save_all_formats(test, model, name):
-    """Keras saves `model` as .keras, full .h5 and the pair under test.path(name, "keras", ...);
-    returns {format: path} ("keras", "h5", "json+h5")."""
-    files = {
-        "keras": test.path(name, "keras", "model.keras"),
-        "h5": test.path(name, "keras", "full.h5"),
-    }
-    model.save(files["keras"])
-    model.save(files["h5"])
-    files["json+h5"] = save_legacy_pair(model, test.path(name, "keras", "pair"))
-    return files
-
-
-def glia_output_files(glia_dir):
-    """Where a test has `glia train` save all three formats in glia_dir: {format: path}, and a
-    loader per format for Keras."""
-    out = {
-        "keras": os.path.join(glia_dir, "out.keras"),
-        "h5": os.path.join(glia_dir, "out.h5"),
-        "json+h5": os.path.join(glia_dir, "pair", "out.json"),
-    }
-    loaders = {
-        "keras": lambda: keras.models.load_model(out["keras"]),
-        "h5": lambda: keras.models.load_model(out["h5"]),
-        "json+h5": lambda: load_legacy_pair(out["json+h5"],
-                                            os.path.join(glia_dir, "pair", "out.h5")),
-    }
-    return out, loaders
-
-
-def check_glia_reads(test, files, keras_probs, name):
-    """`glia predict` on each of Keras' files ({format: path}) gives Keras' predictions."""
-    for fmt, path in files.items():
-        with test.subTest(model=name, format=fmt, check="glia predict on Keras' file"):
-            probs, classes = test.glia_predict(path)
-            test.assert_same_predictions(keras_probs, probs, classes,
-                                         f"{name}: Keras' {fmt} read by Glia")

@@ -19,7 +19,6 @@ Known format limit: the pair's model.json is to_json() output, which has no comp
 Keras either, so only the `.keras` and the full `.h5` carry optimizer and loss.
 """
 
-import os
 import subprocess
 import sys
 import time
@@ -338,10 +337,6 @@ def metric_names(model):
     return names
 
 
-def layer_configs(model):
-    return [(type(layer).__name__, layer.get_config()) for layer in model.layers]
-
-
 def optimizer_state(model):
     """The optimizer's class and config. Not its name: Keras numbers repeated default names
     (adam, adam_1, ...) and Glia writes the default."""
@@ -400,22 +395,18 @@ class Coverage(common.KerasTestCase):
         x = self.data.x_train[: KERAS_STEPS * BATCH]
         y = self.labels(original)[: KERAS_STEPS * BATCH]
         original.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-        keras_files = common.save_all_formats(self, original, name)
+        keras_files = self.save_keras_files(original, name)
 
         # Glia reads each of Keras' files to Keras' predictions.
-        keras_probs = self.predict(original)
-        common.check_glia_reads(self, keras_files, keras_probs, name)
+        self.assert_glia_reads(keras_files, self.predict(original), name)
 
         # Glia continues training from Keras' .keras and saves all three formats.
-        glia_dir = os.path.dirname(self.path(name, "glia", "out.keras"))
-        out, loaders = common.glia_output_files(glia_dir)
-        self.glia_train(keras_files["keras"], *out.values())
+        out, loaders = self.glia_outputs(name)
+        self.glia_train(keras_files["keras"], out["keras"], out["h5"], out["json+h5"])
         for fmt, load in loaders.items():
             with self.subTest(model=name, format=fmt, check="Keras reads Glia's file"):
                 what = f"{name}: Glia's {fmt} ({out[fmt]})"
-                loaded = common.load_quietly(self, load, f"Keras loading {what}")
-                self.assertEqual(layer_configs(loaded), layer_configs(original),
-                                 f"{what}: layer configs")
+                loaded = self.keras_loads(load, what, original)
                 if fmt != "json+h5":  # model.json (to_json) has no compile config, in Keras too
                     self.assert_compile_matches(original, loaded, what)
                 if fmt == "keras":
@@ -432,11 +423,11 @@ class Coverage(common.KerasTestCase):
         # Glia also takes the compile config from Keras' full .h5 (its training_config).
         with self.subTest(model=name, check="glia train from Keras' .h5"):
             (from_h5,) = self.glia_train(keras_files["h5"],
-                                         os.path.join(glia_dir, "from_h5.keras"))
+                                         self.path(name, "glia", "from_h5.keras"))
             loaded = common.load_quietly(self, lambda: keras.models.load_model(from_h5),
                                          f"Keras loading {from_h5}")
             self.assert_compile_matches(original, loaded, f"{name}: Keras .h5 -> Glia .keras")
-            self.assertEqual(layer_configs(loaded), layer_configs(original),
+            self.assertEqual(common.layer_configs(loaded), common.layer_configs(original),
                              f"{name}: Keras .h5 -> Glia .keras: layer configs")
 
     def test_sgd_nesterov_expdecay(self):

@@ -111,12 +111,12 @@ class PoolingLayers(common.KerasTestCase):
         x = self.shaped(original, self.data.x_train[: KERAS_STEPS * BATCH])
         y = self.data.y_train[: KERAS_STEPS * BATCH]
         original.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-        keras_files = common.save_all_formats(self, original, name)
+        keras_files = self.save_keras_files(original, name)
 
         keras_probs = self.predict(original)
-        common.check_glia_reads(self, keras_files, keras_probs, name)
+        self.assert_glia_reads(keras_files, keras_probs, name)
 
-        out, loaders = common.glia_output_files(os.path.dirname(self.path(name, "glia", "x")))
+        out, loaders = self.glia_outputs(name)
         args = ["train", "--model", keras_files["keras"], "--data-folder", data_folder,
                 "--epochs", 1, "--no-shuffle", "--batch-size", BATCH, "--verbose", 0]
         for path in out.values():

@@ -283,7 +283,9 @@ TEST_F(Saving, UnsupportedContentIsRefusedNamingClassAndPlace) {
             "InputLayer, Dense, Activation, ELU, LeakyReLU, PReLU, ReLU, Softmax, Dropout, "
             "Flatten, Add, Concatenate, Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, "
             "MaxPooling1D, AveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D, "
-            "GlobalMaxPooling1D, GlobalAveragePooling1D, BatchNormalization, LayerNormalization)");
+            "GlobalMaxPooling1D, GlobalAveragePooling1D, BatchNormalization, LayerNormalization, "
+            "Reshape, "
+            "Rescaling, ZeroPadding2D)");
   const std::string act = R"({"class_name": "Sequential", "config": {"layers": [
     {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4]}},
     {"class_name": "Dense", "config": {"name": "d", "units": 2, "activation": "glu"}}]}})";

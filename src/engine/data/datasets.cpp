@@ -78,11 +78,17 @@ void TensorDataset::gather(std::span<const int64_t> indices, Tensor& x, Tensor& 
 
 ImageClassDataset::ImageClassDataset(IdxArray images, IdxArray labels, int64_t num_classes,
                                      float scale, bool flatten)
+    : ImageClassDataset(std::move(images), std::move(labels), num_classes, scale, Shape{}) {
+  if (flatten) x_shape_ = {images_.item_size()};
+}
+
+ImageClassDataset::ImageClassDataset(IdxArray images, IdxArray labels, int64_t num_classes,
+                                     float scale, Shape x_shape)
     : images_(std::move(images)),
       labels_(std::move(labels)),
       num_classes_(num_classes),
       scale_(scale),
-      flatten_(flatten) {
+      x_shape_(std::move(x_shape)) {
   if (images_.dims.size() < 2)
     throw Error(
         "ImageClassDataset: images must have a sample dimension and image dimensions, got " +
@@ -107,10 +113,15 @@ ImageClassDataset::ImageClassDataset(IdxArray images, IdxArray labels, int64_t n
                   std::to_string(bad - labels_.data.begin()) + " is out of range for " +
                   std::to_string(num_classes_) + " classes");
   }
+  if (x_shape_.empty()) x_shape_ = item_shape(images_.dims);
+  if (shape_numel(x_shape_) != images_.item_size())
+    throw Error("ImageClassDataset: images of shape " + shape_str(item_shape(images_.dims)) + " (" +
+                std::to_string(images_.item_size()) + " values) cannot be shaped as samples of " +
+                shape_str(x_shape_));
 }
 
 Shape ImageClassDataset::x_shape() const {
-  return flatten_ ? Shape{images_.item_size()} : item_shape(images_.dims);
+  return x_shape_;
 }
 
 Shape ImageClassDataset::y_shape() const {

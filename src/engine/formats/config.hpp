@@ -116,4 +116,11 @@ LayerPtr norm_layer_from_config(const std::string& cls, const json& config, cons
 std::optional<int64_t> norm_planned_parameters(const Layer& layer,
                                                const std::vector<Shape>& inputs);
 
+// ---- shape (issue 16): layer_config_shape.cpp ----
+/// Writes the config keys of a Reshape, Rescaling or ZeroPadding2D into `c`; false for others.
+bool shape_layer_config(const Layer& layer, json& c);
+/// Those layers from their config (keys checked); null for other classes.
+LayerPtr shape_layer_from_config(const std::string& cls, const json& c, const std::string& name,
+                                 const Where& w);
+
 }  // namespace glia::formats

@@ -75,7 +75,8 @@ std::string supported_layer_classes() {
   return "InputLayer, Dense, Activation, ELU, LeakyReLU, PReLU, ReLU, Softmax, Dropout, Flatten, "
          "Add, Concatenate, Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, MaxPooling1D, "
          "AveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D, GlobalMaxPooling1D, "
-         "GlobalAveragePooling1D, BatchNormalization, LayerNormalization";
+         "GlobalAveragePooling1D, BatchNormalization, LayerNormalization, Reshape, Rescaling, "
+         "ZeroPadding2D";
 }
 
 int64_t int_of(const json& v, const Where& where, const char* key) {
@@ -144,6 +145,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
     c["axis"] = -1;
   } else if (conv_layer_config(layer, style, c)) {  // ---- conv (issue 16) ----
   } else if (norm_layer_config(layer, style, c)) {  // ---- norm (issue 16) ----
+  } else if (shape_layer_config(layer, c)) {        // ---- shape (issue 16) ----
   } else if (cls != "Add") {
     throw Error("cannot save layer '" + layer.name() + "': class " + cls +
                 " has no Keras config writer");
@@ -314,6 +316,8 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
   }
   if (LayerPtr l = conv_layer_from_config(cls, c, w, name)) return l;  // ---- conv (issue 16) ----
   if (LayerPtr l = norm_layer_from_config(cls, c, w, name)) return l;  // ---- norm (issue 16) ----
+  // ---- shape (issue 16) ----
+  if (LayerPtr shaped = shape_layer_from_config(cls, c, name, w)) return shaped;
   // ---- pool (issue 16) ----
   if (LayerPtr pool = pool_layer_from_config(cls, c, w)) return pool;
   w.fail("layer class '" + cls +

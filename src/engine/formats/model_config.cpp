@@ -170,7 +170,11 @@ std::shared_ptr<Model> sequential_from(const json& root, const json& config, con
     std::vector<Shape> in = {model->output_shape()};
     budget.add(*layer, in);
     check_concat_axis(layers[i], in, w);
-    model->add(layer);
+    try {
+      model->add(layer);  // builds it: a shape it cannot take is named with its place
+    } catch (const Error& e) {
+      w.fail(e.what());
+    }
   }
   if (layers.size() <= first) where.fail("the Sequential model has no layers");
   return model;

@@ -152,6 +152,11 @@ class CudaBackend final : public Backend {
                            const float* gamma, const float* mean, const float* variance, float* dx,
                            float* dgamma, float* dbeta) override;
 
+  // ---- shape (issue 16) ----
+  void pad2d(const PadGeometry& g, const float* x, float* y) override;
+  void pad2d_backward(const PadGeometry& g, const float* dy, float* dx) override;
+  void affine(const float* x, float* y, int64_t n, float scale, float offset) override;
+
   cudaStream_t stream() const { return stream_; }
 
  private:
