@@ -390,6 +390,11 @@ class Coverage(common.KerasTestCase):
     # ---- direction A ----
 
     def check_model(self, build):
+        # Keras' initial weights seeded: ReLU(threshold=0.2) jumps by 0.2 at its threshold, so
+        # with weights drawn afresh each run, a pre-activation within float rounding of 0.2 now
+        # and then fell on one side in Keras (XLA's summation order) and on the other in Glia,
+        # and the test failed by ~3e-3 once in a while.
+        keras.utils.set_random_seed(20261205)
         original = build()
         name = original.name
         x = self.data.x_train[: KERAS_STEPS * BATCH]
