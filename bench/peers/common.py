@@ -105,6 +105,16 @@ def keras_epoch_timer():
     return EpochTimer()
 
 
+def torch_setup(threads, seed):
+    """torch with `threads` intra-op threads, denormals flushed, seeded. Call after
+    set_thread_env, before anything imports torch."""
+    import torch
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(seed)
+    return torch
+
+
 def torch_fit(model, loss_fn, optimizer, data, args, batch_transform=None):
     """The idiomatic eager loop: each epoch a shuffled permutation, batch slices (no DataLoader),
     zero_grad / forward / backward / step; then validation on the test set in chunks of 1,000

@@ -16,19 +16,15 @@ Prints one JSON line; the median epoch time leaves out the first epoch.
 
 Run with bench/.venv/bin/python (made by bench/setup-peers.sh).
 """
-from common import load_fashion_mnist, log, parse_args, report, set_thread_env, torch_fit
+from common import (load_fashion_mnist, log, parse_args, report, set_thread_env, torch_fit,
+                    torch_setup)
 
 args = parse_args(__doc__.splitlines()[0], batch_size=64, epochs=5,
                   extra=[("--memory-format", dict(choices=["channels_last", "contiguous"],
                                                   default="channels_last"))])
 set_thread_env(args.threads)  # before import: OpenMP/OpenBLAS read it at load
-
-import torch  # noqa: E402
+torch = torch_setup(args.threads, args.seed)
 from torch import nn  # noqa: E402
-
-torch.set_num_threads(args.threads)
-torch.set_flush_denormal(True)
-torch.manual_seed(args.seed)
 
 # NCHW tensors; the batches go to channels_last memory (NHWC strides) as they are fed.
 x_train, y_train, x_test, y_test = map(torch.from_numpy, load_fashion_mnist(args.data_folder, (1, 28, 28)))

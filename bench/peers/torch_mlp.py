@@ -11,17 +11,13 @@ validation on the 10k test set (not timed). Prints one JSON line.
 
 Run with bench/.venv/bin/python (made by bench/setup-peers.sh).
 """
-from common import load_fashion_mnist, log, parse_args, report, set_thread_env, torch_fit
+from common import (load_fashion_mnist, log, parse_args, report, set_thread_env, torch_fit,
+                    torch_setup)
 
 args = parse_args(__doc__.splitlines()[0])
 set_thread_env(args.threads)  # before import: OpenMP/OpenBLAS read it at load
-
-import torch  # noqa: E402
+torch = torch_setup(args.threads, args.seed)
 from torch import nn  # noqa: E402
-
-torch.set_num_threads(args.threads)
-torch.set_flush_denormal(True)
-torch.manual_seed(args.seed)
 
 data = tuple(map(torch.from_numpy, load_fashion_mnist(args.data_folder)))
 
