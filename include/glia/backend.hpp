@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "glia/activations.hpp"
+#include "glia/backend_conv.hpp"
+#include "glia/backend_norm.hpp"
+#include "glia/backend_pool.hpp"
 #include "glia/tensor.hpp"
 
 namespace glia {
@@ -106,6 +109,57 @@ class Backend {
   /// nesterov w += momentum*mom - lr g.
   virtual void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                           bool nesterov) = 0;
+
+  // ---- conv (issue 16) ----
+  /// Keras' Conv2D (a cross-correlation): y (N, out_h, out_w, out_c) = x (N, in_h, in_w, in_c)
+  /// convolved with kernel (kh, kw, in_c, out_c) + bias (out_c; may be null).
+  virtual void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel,
+                              const float* bias, float* y) = 0;
+  /// dx (N, in_h, in_w, in_c) = dL/dx given dy (N, out_h, out_w, out_c); overwrites dx.
+  virtual void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* kernel,
+                                    float* dx) = 0;
+  /// dkernel (kh, kw, in_c, out_c) = dL/dkernel, and dbias (out_c; may be null) = the sum of dy
+  /// over N, H, W; both overwritten.
+  virtual void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy,
+                                       float* dkernel, float* dbias) = 0;
+  // ---- pool (issue 16) ----
+  /// y = pool(x): x (batch, in_h, in_w, channels) to y (batch, out_h, out_w, channels), both
+  /// channels_last. workspace: null (inference), or g.output_size() floats the backend fills
+  /// with what pool_backward needs for max pooling (contents are the backend's own).
+  virtual void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) = 0;
+  /// dx (overwritten, g.input_size()) = dL/dx given dy (g.output_size()); for max pooling the
+  /// workspace of the training forward (unused, may be null, for average pooling). A max's
+  /// gradient goes to one maximum of its window (the first in row-major order on ties).
+  virtual void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
+                             float* dx) = 0;
+  // ---- norm (issue 16) ----
+  // x, y, dy, dx: rows×channels. gamma (scale) and beta (shift) have `channels` values; null
+  // means 1 and 0 (Keras' scale=False / center=False). Variances are biased (divided by the
+  // count), as Keras' ops.moments computes them; x̂ = (x - mean) / sqrt(variance + epsilon).
+  /// Training-mode batch normalization: mean[c] and variance[c] of column c over the rows,
+  /// written out (for backward and the moving statistics), and y = gamma x̂ + beta.
+  virtual void batch_norm_forward_training(const NormGeometry& g, const float* x,
+                                           const float* gamma, const float* beta, float* y,
+                                           float* mean, float* variance) = 0;
+  /// Inference-mode batch normalization with the given (moving) mean and variance.
+  virtual void batch_norm_forward_inference(const NormGeometry& g, const float* x,
+                                            const float* gamma, const float* beta,
+                                            const float* mean, const float* variance, float* y) = 0;
+  /// Backward of batch_norm_forward_training (mean and variance as it wrote them): dx, and
+  /// dgamma = Σ dy x̂, dbeta = Σ dy over the rows (dx, dgamma, dbeta may each be null: not
+  /// wanted).
+  virtual void batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                                   const float* gamma, const float* mean, const float* variance,
+                                   float* dx, float* dgamma, float* dbeta) = 0;
+  /// Layer normalization: each row normalized over its channels, y = gamma x̂ + beta; the rows'
+  /// mean and variance written to mean/variance (rows values each) unless they are null.
+  virtual void layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,
+                                  const float* beta, float* y, float* mean, float* variance) = 0;
+  /// Backward of layer_norm_forward (its mean and variance): dx, and dgamma = Σ dy x̂,
+  /// dbeta = Σ dy over the rows (dx, dgamma, dbeta may each be null).
+  virtual void layer_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                                   const float* gamma, const float* mean, const float* variance,
+                                   float* dx, float* dgamma, float* dbeta) = 0;
 };
 
 /// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that

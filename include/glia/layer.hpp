@@ -73,6 +73,11 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   /// Trainable variables, in Keras order (kernel before bias).
   virtual std::vector<Variable*> variables() { return {}; }
+  /// Non-trainable variables (BatchNormalization's moving statistics), in Keras order. The
+  /// optimizer never sees them; saving, count_params and checkpoints do. Their grad stays empty.
+  virtual std::vector<Variable*> non_trainable_variables() { return {}; }
+  /// Keras' layer.weights: the trainable variables, then the non-trainable ones.
+  std::vector<Variable*> weights();
   /// Regularization penalty added to the loss (0 without regularizers), from the variables and
   /// (activity regularizers) the last forward's output.
   virtual double regularization_loss(Backend&) { return 0.0; }
@@ -88,6 +93,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   bool built() const { return built_; }
   const Shape& output_shape() const { return output_shape_; }
   const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+  /// Every weight's size, non-trainable ones included (Keras' count_params).
   int64_t count_params();
 
   /// Functional API: connect this layer to symbolic inputs.

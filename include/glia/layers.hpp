@@ -5,6 +5,9 @@
 #include <optional>
 
 #include "glia/layer.hpp"
+#include "glia/layers_conv.hpp"
+#include "glia/layers_norm.hpp"
+#include "glia/layers_pool.hpp"  // ---- pool (issue 16) ----
 #include "glia/regularizers.hpp"
 
 namespace glia {

@@ -147,8 +147,15 @@ class Model {
   Shape output_shape() const;
   /// Trainable variables in layer order.
   std::vector<Variable*> variables();
+  /// Non-trainable variables in layer order (BatchNormalization's moving statistics).
+  std::vector<Variable*> non_trainable_variables();
+  /// Keras' model.weights: each layer's trainable then non-trainable variables, layer by layer.
+  std::vector<Variable*> weights();
+  /// Every weight's size (Keras' count_params), and the non-trainable ones' alone.
   int64_t count_params() const;
-  /// Copies of all variable values (Keras get_weights), and the inverse.
+  int64_t count_non_trainable_params() const;
+  /// Copies of all weights, non-trainable ones included, in weights() order (Keras
+  /// get_weights), and the inverse.
   std::vector<Tensor> get_weights();
   void set_weights(const std::vector<Tensor>& weights);
 

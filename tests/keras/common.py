@@ -249,3 +249,45 @@ def functional_add_concat():
         metrics=["accuracy"],
     )
     return model
+
+
+# ---- pool (issue 16) ----
+
+
+def save_all_formats(test, model, name):
+    """Keras saves `model` as .keras, full .h5 and the pair under test.path(name, "keras", ...);
+    returns {format: path} ("keras", "h5", "json+h5")."""
+    files = {
+        "keras": test.path(name, "keras", "model.keras"),
+        "h5": test.path(name, "keras", "full.h5"),
+    }
+    model.save(files["keras"])
+    model.save(files["h5"])
+    files["json+h5"] = save_legacy_pair(model, test.path(name, "keras", "pair"))
+    return files
+
+
+def glia_output_files(glia_dir):
+    """Where a test has `glia train` save all three formats in glia_dir: {format: path}, and a
+    loader per format for Keras."""
+    out = {
+        "keras": os.path.join(glia_dir, "out.keras"),
+        "h5": os.path.join(glia_dir, "out.h5"),
+        "json+h5": os.path.join(glia_dir, "pair", "out.json"),
+    }
+    loaders = {
+        "keras": lambda: keras.models.load_model(out["keras"]),
+        "h5": lambda: keras.models.load_model(out["h5"]),
+        "json+h5": lambda: load_legacy_pair(out["json+h5"],
+                                            os.path.join(glia_dir, "pair", "out.h5")),
+    }
+    return out, loaders
+
+
+def check_glia_reads(test, files, keras_probs, name):
+    """`glia predict` on each of Keras' files ({format: path}) gives Keras' predictions."""
+    for fmt, path in files.items():
+        with test.subTest(model=name, format=fmt, check="glia predict on Keras' file"):
+            probs, classes = test.glia_predict(path)
+            test.assert_same_predictions(keras_probs, probs, classes,
+                                         f"{name}: Keras' {fmt} read by Glia")

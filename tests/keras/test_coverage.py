@@ -283,8 +283,6 @@ def tiny(*layers, name):
 def refusals():
     """(name, model, the word the message must name, whether predict (no compile) refuses too)."""
     cases = [
-        ("batchnorm", tiny(L.Dense(10), L.BatchNormalization(), L.Activation("softmax"),
-                           name="batchnorm"), "BatchNormalization", True),
         ("glu", tiny(L.Dense(10, activation="glu"), name="glu"), "glu", True),
         ("glu_layer", tiny(L.Dense(10), L.Activation("glu"), name="glu_layer"), "glu", True),
         ("softmax_axis", keras.Sequential([keras.Input(shape=(28, 28)), L.Softmax(axis=1),
@@ -295,8 +293,8 @@ def refusals():
         ("orthogonal_regularizer",
          tiny(L.Dense(10, kernel_regularizer=R.OrthogonalRegularizer(0.01)),
               name="orthogonal_regularizer"), "OrthogonalRegularizer", True),
-        ("conv", keras.Sequential([keras.Input(shape=(28, 28, 1)), L.Conv2D(2, 3), L.Flatten(),
-                                   L.Dense(10)], name="conv"), "Conv2D", True),
+        ("conv3d", keras.Sequential([keras.Input(shape=(6, 6, 6, 1)), L.Conv3D(2, 3),
+                                     L.Flatten(), L.Dense(10)], name="conv3d"), "Conv3D", True),
     ]
     compiled = [
         ("nadam", O.Nadam(), "categorical_crossentropy", "Nadam"),
@@ -402,33 +400,16 @@ class Coverage(common.KerasTestCase):
         x = self.data.x_train[: KERAS_STEPS * BATCH]
         y = self.labels(original)[: KERAS_STEPS * BATCH]
         original.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-        keras_files = {
-            "keras": self.path(name, "keras", "model.keras"),
-            "h5": self.path(name, "keras", "full.h5"),
-        }
-        original.save(keras_files["keras"])
-        original.save(keras_files["h5"])
-        keras_files["json+h5"] = common.save_legacy_pair(original, self.path(name, "keras", "pair"))
+        keras_files = common.save_all_formats(self, original, name)
 
         # Glia reads each of Keras' files to Keras' predictions.
         keras_probs = self.predict(original)
-        for fmt, path in keras_files.items():
-            with self.subTest(model=name, format=fmt, check="glia predict on Keras' file"):
-                probs, classes = self.glia_predict(path)
-                self.assert_same_predictions(keras_probs, probs, classes,
-                                             f"{name}: Keras' {fmt} read by Glia")
+        common.check_glia_reads(self, keras_files, keras_probs, name)
 
         # Glia continues training from Keras' .keras and saves all three formats.
         glia_dir = os.path.dirname(self.path(name, "glia", "out.keras"))
-        out = dict(zip(["keras", "h5", "json+h5"], self.glia_train(
-            keras_files["keras"], os.path.join(glia_dir, "out.keras"),
-            os.path.join(glia_dir, "out.h5"), os.path.join(glia_dir, "pair", "out.json"))))
-        loaders = {
-            "keras": lambda: keras.models.load_model(out["keras"]),
-            "h5": lambda: keras.models.load_model(out["h5"]),
-            "json+h5": lambda: common.load_legacy_pair(
-                out["json+h5"], os.path.join(glia_dir, "pair", "out.h5")),
-        }
+        out, loaders = common.glia_output_files(glia_dir)
+        self.glia_train(keras_files["keras"], *out.values())
         for fmt, load in loaders.items():
             with self.subTest(model=name, format=fmt, check="Keras reads Glia's file"):
                 what = f"{name}: Glia's {fmt} ({out[fmt]})"

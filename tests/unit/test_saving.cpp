@@ -277,11 +277,13 @@ TEST_F(Saving, UnsupportedContentIsRefusedNamingClassAndPlace) {
   const std::string conv =
       R"({"module": "keras", "class_name": "Sequential", "config": {"name": "s",
     "layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28, 1]}},
-    {"class_name": "Conv2D", "config": {"name": "conv2d", "filters": 8}}]}})";
+    {"class_name": "Conv3D", "config": {"name": "conv3d", "filters": 8}}]}})";
   EXPECT_EQ(error_of([&] { model_from_json(conv, "model.json"); }),
-            "model.json: layers[1]: layer class 'Conv2D' is not supported by Glia (supported: "
+            "model.json: layers[1]: layer class 'Conv3D' is not supported by Glia (supported: "
             "InputLayer, Dense, Activation, ELU, LeakyReLU, PReLU, ReLU, Softmax, Dropout, "
-            "Flatten, Add, Concatenate)");
+            "Flatten, Add, Concatenate, Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, "
+            "MaxPooling1D, AveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D, "
+            "GlobalMaxPooling1D, GlobalAveragePooling1D, BatchNormalization, LayerNormalization)");
   const std::string act = R"({"class_name": "Sequential", "config": {"layers": [
     {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4]}},
     {"class_name": "Dense", "config": {"name": "d", "units": 2, "activation": "glu"}}]}})";

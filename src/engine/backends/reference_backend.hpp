@@ -39,6 +39,34 @@ class ReferenceBackend : public Backend {
                    float alpha, float beta1, float beta2, float eps) override;
   void sgd_update(float* w, const float* g, float* mom, int64_t n, float lr, float momentum,
                   bool nesterov) override;
+  // ---- conv (issue 16) ----
+  void conv2d_forward(const ConvGeometry& g, const float* x, const float* kernel, const float* bias,
+                      float* y) override;
+  void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* kernel,
+                            float* dx) override;
+  void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy,
+                               float* dkernel, float* dbias) override;
+
+  // ---- pool (issue 16) ----
+  void pool_forward(const PoolGeometry& g, const float* x, float* y, float* workspace) override;
+  void pool_backward(const PoolGeometry& g, const float* workspace, const float* dy,
+                     float* dx) override;
+
+  // ---- norm (issue 16) ----
+  void batch_norm_forward_training(const NormGeometry& g, const float* x, const float* gamma,
+                                   const float* beta, float* y, float* mean,
+                                   float* variance) override;
+  void batch_norm_forward_inference(const NormGeometry& g, const float* x, const float* gamma,
+                                    const float* beta, const float* mean, const float* variance,
+                                    float* y) override;
+  void batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                           const float* gamma, const float* mean, const float* variance, float* dx,
+                           float* dgamma, float* dbeta) override;
+  void layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,
+                          const float* beta, float* y, float* mean, float* variance) override;
+  void layer_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                           const float* gamma, const float* mean, const float* variance, float* dx,
+                           float* dgamma, float* dbeta) override;
 };
 
 }  // namespace glia

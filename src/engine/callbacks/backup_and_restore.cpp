@@ -107,10 +107,11 @@ Rng rng_from_text(const std::string& text, const std::string& where) {
   return rng;
 }
 
-// The variables' shapes in order (their names hold per-process layer counters: not these).
+// The weights' shapes in order, non-trainable ones (moving statistics) included; their names
+// hold per-process layer counters: not these.
 std::string model_signature(Model& model) {
   std::string s;
-  for (Variable* v : model.variables()) s += (s.empty() ? "" : " ") + shape_str(v->value.shape());
+  for (Variable* v : model.weights()) s += (s.empty() ? "" : " ") + shape_str(v->value.shape());
   return s;
 }
 

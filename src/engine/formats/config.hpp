@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,7 +86,34 @@ Constraint constraint_from(const json& v, const Where& where);
 /// An int or a list of ints (Keras' axis arguments) under `key`.
 std::vector<int> axis_list(const json& v, const Where& where, const char* key);
 
+// ---- pool (issue 16) (layer_config_pool.cpp) ----
+/// Writes a pooling layer's own config keys into `config`; false for other layers.
+bool pool_layer_config(const Layer& layer, json& config);
+/// The pooling layer of class `cls` from its config; null for other classes.
+LayerPtr pool_layer_from_config(const std::string& cls, const json& config, const Where& where);
+
 /// Keras' naming.to_snake_case for class names: "GlorotUniform" → "glorot_uniform".
 std::string snake_case(const std::string& class_name);
+
+// ---- conv (issue 16): layer_config_conv.cpp ----
+/// Writes a Conv2D/Conv1D's keys into `c` and returns true; false for other layers.
+bool conv_layer_config(const Layer& layer, ConfigStyle style, json& c);
+/// A Conv2D/Conv1D from its config; null for other classes.
+LayerPtr conv_layer_from_config(const std::string& cls, const json& c, const Where& w,
+                                const std::string& name);
+/// A Conv2D/Conv1D's parameters for these inputs; nullopt for other layers.
+std::optional<int64_t> conv_planned_parameters(const Layer& layer,
+                                               const std::vector<Shape>& inputs);
+
+// ---- norm (issue 16) ----
+/// BatchNormalization / LayerNormalization (layer_config_norm.cpp): fills `config` and returns
+/// true for them, false for other layers.
+bool norm_layer_config(const Layer& layer, ConfigStyle style, json& config);
+/// The layer for these classes (null for other classes); refuses unsupported options.
+LayerPtr norm_layer_from_config(const std::string& cls, const json& config, const Where& where,
+                                const std::string& name);
+/// Their planned parameters (moving statistics included); nullopt for other layers.
+std::optional<int64_t> norm_planned_parameters(const Layer& layer,
+                                               const std::vector<Shape>& inputs);
 
 }  // namespace glia::formats

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "formats/config.hpp"
+#include "formats/kernel_bias_config.hpp"
 #include "glia/error.hpp"
 #include "glia/layers.hpp"
 
@@ -69,6 +70,14 @@ std::string name_of(const json& config, const Where& where) {
   return n ? string_of(*n, where, "name") : std::string();
 }
 
+// The classes layer_from_config() makes, as its refusal names them.
+std::string supported_layer_classes() {
+  return "InputLayer, Dense, Activation, ELU, LeakyReLU, PReLU, ReLU, Softmax, Dropout, Flatten, "
+         "Add, Concatenate, Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, MaxPooling1D, "
+         "AveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D, GlobalMaxPooling1D, "
+         "GlobalAveragePooling1D, BatchNormalization, LayerNormalization";
+}
+
 int64_t int_of(const json& v, const Where& where, const char* key) {
   if (!v.is_number_integer() &&
       !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()))
@@ -98,20 +107,13 @@ json layer_config(const Layer& layer, ConfigStyle style) {
   c["name"] = layer.name();
   c["trainable"] = true;
   c["dtype"] = dtype_of(style);
+  // ---- pool (issue 16) ----
+  if (pool_layer_config(layer, c)) return c;
   if (auto* d = dynamic_cast<const Dense*>(&layer)) {
     const DenseOptions& o = d->options();
     c["units"] = d->units();
     c["activation"] = activation_name(d->activation(), layer);
-    c["use_bias"] = o.use_bias;
-    c["kernel_initializer"] = initializer_json(o.kernel_initializer, style);
-    c["bias_initializer"] = initializer_json(o.bias_initializer, style);
-    c["kernel_regularizer"] = regularizer_json(o.kernel_regularizer, style);
-    c["bias_regularizer"] = regularizer_json(o.bias_regularizer, style);
-    // Keras 3 writes it (in Layer.get_config) only when set; tf.keras always.
-    if (style == ConfigStyle::keras2 || o.activity_regularizer.active())
-      c["activity_regularizer"] = regularizer_json(o.activity_regularizer, style);
-    c["kernel_constraint"] = constraint_json(o.kernel_constraint, style);
-    c["bias_constraint"] = constraint_json(o.bias_constraint, style);
+    write_kernel_bias_options(o, style, false, c);
   } else if (auto* e = dynamic_cast<const ELU*>(&layer)) {
     c["alpha"] = as_given(e->alpha());
   } else if (auto* l = dynamic_cast<const LeakyReLU*>(&layer)) {
@@ -140,6 +142,8 @@ json layer_config(const Layer& layer, ConfigStyle style) {
     c["data_format"] = "channels_last";
   } else if (cls == "Concatenate") {
     c["axis"] = -1;
+  } else if (conv_layer_config(layer, style, c)) {  // ---- conv (issue 16) ----
+  } else if (norm_layer_config(layer, style, c)) {  // ---- norm (issue 16) ----
   } else if (cls != "Add") {
     throw Error("cannot save layer '" + layer.name() + "': class " + cls +
                 " has no Keras config writer");
@@ -216,24 +220,7 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     DenseOptions o;
     o.name = name;
     o.activation = activation_from(c, w);
-    if (const json* b = find(c, "use_bias")) {
-      if (!b->is_boolean()) w.at("use_bias").fail("expected true or false, got " + b->dump());
-      o.use_bias = b->get<bool>();
-    }
-    if (const json* k = find(c, "kernel_initializer"))
-      o.kernel_initializer = initializer_from(*k, w.at("kernel_initializer"));
-    if (const json* k = find(c, "bias_initializer"))
-      o.bias_initializer = initializer_from(*k, w.at("bias_initializer"));
-    if (const json* k = find(c, "kernel_regularizer"))
-      o.kernel_regularizer = regularizer_from(*k, w.at("kernel_regularizer"));
-    if (const json* k = find(c, "bias_regularizer"))
-      o.bias_regularizer = regularizer_from(*k, w.at("bias_regularizer"));
-    if (const json* k = find(c, "activity_regularizer"))
-      o.activity_regularizer = regularizer_from(*k, w.at("activity_regularizer"));
-    if (const json* k = find(c, "kernel_constraint"))
-      o.kernel_constraint = constraint_from(*k, w.at("kernel_constraint"));
-    if (const json* k = find(c, "bias_constraint"))
-      o.bias_constraint = constraint_from(*k, w.at("bias_constraint"));
+    read_kernel_bias_options(c, w, o);
     try {
       return std::make_shared<Dense>(units, o);
     } catch (const Error& e) {
@@ -325,12 +312,16 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
     }
     return std::make_shared<Concatenate>(name);
   }
+  if (LayerPtr l = conv_layer_from_config(cls, c, w, name)) return l;  // ---- conv (issue 16) ----
+  if (LayerPtr l = norm_layer_from_config(cls, c, w, name)) return l;  // ---- norm (issue 16) ----
+  // ---- pool (issue 16) ----
+  if (LayerPtr pool = pool_layer_from_config(cls, c, w)) return pool;
   w.fail("layer class '" + cls +
-         "' is not supported by Glia (supported: InputLayer, Dense, Activation, ELU, LeakyReLU, "
-         "PReLU, ReLU, Softmax, Dropout, Flatten, Add, Concatenate)");
+         "' is not supported by Glia (supported: " + supported_layer_classes() + ")");
 }
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {
+  if (auto n = norm_planned_parameters(layer, inputs)) return *n;  // norm (issue 16)
   if (auto* d = dynamic_cast<const Dense*>(&layer)) {
     if (inputs.empty() || inputs[0].empty()) return 0;
     const double in = static_cast<double>(inputs[0].back());
@@ -348,6 +339,7 @@ int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs)
     }
     return n > 9e18 ? INT64_MAX : static_cast<int64_t>(n);
   }
+  if (auto n = conv_planned_parameters(layer, inputs)) return *n;  // ---- conv (issue 16) ----
   return 0;
 }
 

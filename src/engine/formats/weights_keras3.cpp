@@ -28,7 +28,7 @@ void write_keras3_weights(Model& model, const h5::Group& root, bool include_opti
   for (auto& [layer, container] : containers(model)) {
     h5::Group vars = layers.create_group(container + "/vars");
     vars.set_attr("name", layer->name());
-    auto v = layer->variables();
+    auto v = layer->weights();
     for (size_t i = 0; i < v.size(); ++i)
       vars.write_floats(std::to_string(i), v[i]->value.shape(), v[i]->value.data());
   }
@@ -59,7 +59,7 @@ void read_keras3_weights(Model& model, const h5::Group& root) {
     if (vars.has_attr("name")) by_layer_name[vars.attr("name", 4096)] = child;
   }
   for (auto& [layer, container] : containers(model)) {
-    auto v = layer->variables();
+    auto v = layer->weights();
     std::string path = container;
     if (auto it = by_layer_name.find(layer->name()); it != by_layer_name.end()) path = it->second;
     if (!layers.has_group(path + "/vars")) {

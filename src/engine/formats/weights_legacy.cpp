@@ -35,7 +35,7 @@ void write_legacy_weights(Model& model, const h5::Group& group) {
   for (auto& layer : layers) {
     h5::Group g = group.create_group(layer->name());
     std::vector<std::string> weight_names;
-    auto vars = layer->variables();
+    auto vars = layer->weights();
     for (Variable* v : vars)
       weight_names.push_back(layer->name() + "/" + variable_short_name(*v) + ":0");
     g.set_attr_list("weight_names", weight_names);
@@ -58,7 +58,7 @@ void read_legacy_weights(Model& model, const h5::Group& group) {
   }
   std::vector<LayerPtr> ours;
   for (auto& l : keras_layers(model))
-    if (!l->variables().empty()) ours.push_back(l);
+    if (!l->weights().empty()) ours.push_back(l);
   if (stored.size() != ours.size())
     throw Error(group.where() + ": the file has weights for " + std::to_string(stored.size()) +
                 " layers, the model has " + std::to_string(ours.size()) + " layers with weights");
@@ -69,7 +69,7 @@ void read_legacy_weights(Model& model, const h5::Group& group) {
   for (auto& l : ours) by_name = by_name && index.count(l->name());
   for (size_t k = 0; k < ours.size(); ++k) {
     const Stored& s = stored[by_name ? index.at(ours[k]->name()) : k];
-    auto vars = ours[k]->variables();
+    auto vars = ours[k]->weights();
     h5::Group g = group.group(s.name);
     if (s.weights.size() != vars.size())
       throw Error(g.where() + ": layer '" + ours[k]->name() + "' expects " +

@@ -1,5 +1,6 @@
 #include "glia/error.hpp"
 #include "glia/layers.hpp"
+#include "layers/kernel_bias.hpp"
 
 namespace glia {
 
@@ -67,11 +68,7 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   if (!kernel_.grad.defined()) kernel_.grad = Tensor(kernel_.value.shape());
   if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
   // The activity penalty's gradient joins dL/dy (never fused: see ends_with_softmax()).
-  if (const Regularizer& a = options_.activity_regularizer; a.active()) {
-    const float per_sample =
-        1.0f / static_cast<float>(ctx.batch_rows > 0 ? ctx.batch_rows : output.dim(0));
-    Regularizer{a.l1 * per_sample, a.l2 * per_sample}.add_gradient(be, output, dout);
-  }
+  kernel_bias::add_activity_gradient(ctx, options_, output, dout);
   // dz = dL/d(pre-activation), computed in place in dout.
   if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
     be.activation_backward(preact_.data(), output.data(), dout.data(), dout.data(), rows, units_,
@@ -79,11 +76,7 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   be.gemm(true, false, in, units_, rows, 1.0f, x.data(), in, dout.data(), units_, 0.0f,
           kernel_.grad.data(), units_);
   if (options_.use_bias) be.column_sum(dout.data(), bias_.grad.data(), rows, units_, 0.0f);
-  const float s = ctx.penalty_scale;
-  const Regularizer &kr = options_.kernel_regularizer, &br = options_.bias_regularizer;
-  Regularizer{kr.l1 * s, kr.l2 * s}.add_gradient(be, kernel_.value, kernel_.grad);
-  if (options_.use_bias)
-    Regularizer{br.l1 * s, br.l2 * s}.add_gradient(be, bias_.value, bias_.grad);
+  kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
     dx.resize(x.shape());
@@ -93,24 +86,16 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
 }
 
 double Dense::regularization_loss(Backend& backend) {
-  double loss = options_.kernel_regularizer.penalty(backend, kernel_.value);
-  if (options_.use_bias) loss += options_.bias_regularizer.penalty(backend, bias_.value);
-  // Keras 3 divides the activity penalty by the batch size.
-  if (options_.activity_regularizer.active() && last_output_.defined() && last_output_.dim(0) > 0)
-    loss += options_.activity_regularizer.penalty(backend, last_output_) /
-            static_cast<double>(last_output_.dim(0));
-  return loss;
+  return kernel_bias::regularization_loss(backend, options_, kernel_.value, bias_.value,
+                                          last_output_);
 }
 
 bool Dense::has_regularization() const {
-  return options_.kernel_regularizer.active() ||
-         (options_.use_bias && options_.bias_regularizer.active()) ||
-         options_.activity_regularizer.active();
+  return kernel_bias::has_regularization(options_);
 }
 
 void Dense::apply_constraints(Backend& backend) {
-  options_.kernel_constraint.apply(backend, kernel_.value);
-  if (options_.use_bias) options_.bias_constraint.apply(backend, bias_.value);
+  kernel_bias::apply_constraints(backend, options_, kernel_.value, bias_.value);
 }
 
 }  // namespace glia

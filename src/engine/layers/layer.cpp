@@ -17,9 +17,15 @@ std::string unique_layer_name(const std::string& base) {
   return n == 0 ? base : base + "_" + std::to_string(n);
 }
 
+std::vector<Variable*> Layer::weights() {
+  std::vector<Variable*> all = variables();
+  for (Variable* v : non_trainable_variables()) all.push_back(v);
+  return all;
+}
+
 int64_t Layer::count_params() {
   int64_t n = 0;
-  for (Variable* v : variables()) n += v->value.size();
+  for (Variable* v : weights()) n += v->value.size();
   return n;
 }
 

@@ -96,20 +96,41 @@ std::vector<Variable*> Model::variables() {
   return vars;
 }
 
+std::vector<Variable*> Model::non_trainable_variables() {
+  std::vector<Variable*> vars;
+  for (size_t i = 1; i < nodes_.size(); ++i)
+    for (Variable* v : nodes_[i]->layer->non_trainable_variables()) vars.push_back(v);
+  return vars;
+}
+
+std::vector<Variable*> Model::weights() {
+  std::vector<Variable*> vars;
+  for (size_t i = 1; i < nodes_.size(); ++i)
+    for (Variable* v : nodes_[i]->layer->weights()) vars.push_back(v);
+  return vars;
+}
+
 int64_t Model::count_params() const {
   int64_t n = 0;
   for (size_t i = 1; i < nodes_.size(); ++i) n += nodes_[i]->layer->count_params();
   return n;
 }
 
+int64_t Model::count_non_trainable_params() const {
+  int64_t n = 0;
+  for (size_t i = 1; i < nodes_.size(); ++i)
+    for (Variable* v : nodes_[i]->layer->non_trainable_variables()) n += v->value.size();
+  return n;
+}
+
 std::vector<Tensor> Model::get_weights() {
   std::vector<Tensor> out;
-  for (Variable* v : variables()) out.push_back(v->value.clone());
+  for (Variable* v : weights()) out.push_back(v->value.clone());
   return out;
 }
 
 void Model::set_weights(const std::vector<Tensor>& weights) {
-  auto vars = variables();
+  auto vars = this->weights();
   if (weights.size() != vars.size())
     throw Error("set_weights: model '" + name_ + "' has " + std::to_string(vars.size()) +
                 " weights, got " + std::to_string(weights.size()));

@@ -138,10 +138,11 @@ std::string Model::summary() const {
     if (i + 1 < nodes_.size()) out += rule("├", "┼", "┤", "─");
   }
   out += rule("└", "┴", "┘", "─");
-  const int64_t total = count_params();
+  const int64_t total = count_params(), frozen = count_non_trainable_params();
+  const int64_t trainable = total - frozen;
   out += " Total params: " + thousands(total) + " (" + memory_size(total * 4) + ")\n";
-  out += " Trainable params: " + thousands(total) + " (" + memory_size(total * 4) + ")\n";
-  out += " Non-trainable params: 0 (0.00 B)\n";
+  out += " Trainable params: " + thousands(trainable) + " (" + memory_size(trainable * 4) + ")\n";
+  out += " Non-trainable params: " + thousands(frozen) + " (" + memory_size(frozen * 4) + ")\n";
   return out;
 }
 

@@ -202,7 +202,9 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
     comm = distributed_for(*backend_);  // e.g. NCCL for the gradients on the CUDA backend
     std::unique_ptr<GradientReducer> reducer;
     if (comm) {
-      broadcast_variables(*comm, train_vars_);
+      // Rank 0's weights everywhere, moving statistics too; each rank then updates its own
+      // moving statistics from its shard (as Horovod does) and rank 0's are the ones saved.
+      broadcast_variables(*comm, weights());
       std::vector<std::vector<Variable*>> node_vars(nodes_.size());
       for (size_t i = 1; i < nodes_.size(); ++i) node_vars[i] = nodes_[i]->layer->variables();
       reducer = std::make_unique<GradientReducer>(

@@ -1,0 +1,176 @@
+// The CPU backend's normalization kernels: oneDNN's batch_normalization and
+// layer_normalization primitives (forward training/inference, backward with scale and shift) on
+// the rows×channels matrix as a 2-D `nc` tensor, so no reorder is needed. oneDNN always gets a
+// scale and a shift (ones and zeros when the layer has none), and gradients it is not asked
+// for land in scratch buffers.
+#include <unordered_map>
+#include <vector>
+
+#include "backends/cpu_backend.hpp"
+#include "backends/dnnl_context.hpp"
+
+namespace glia {
+
+namespace {
+
+using dnnl::memory;
+using dnnl::normalization_flags;
+using dnnl::prop_kind;
+using tag = memory::format_tag;
+using Args = std::unordered_map<int, memory>;
+constexpr auto f32 = memory::data_type::f32;
+const auto kScaleShift = normalization_flags::use_scale | normalization_flags::use_shift;
+
+memory::desc matrix_desc(const NormGeometry& g) {
+  return memory::desc({g.rows, g.channels}, f32, tag::nc);
+}
+memory::desc vector_desc(int64_t n) {
+  return memory::desc({n}, f32, tag::a);
+}
+memory mem(const memory::desc& d, const float* p) {
+  return memory(d, dnnl_context::engine(), const_cast<float*>(p));
+}
+
+// gamma and beta as oneDNN wants them: the given pointer, or ones / zeros.
+struct ScaleShift {
+  std::vector<float> ones, zeros;
+  const float* scale;
+  const float* shift;
+  ScaleShift(const float* gamma, const float* beta, int64_t channels)
+      : ones(gamma ? 0 : static_cast<size_t>(channels), 1.0f),
+        zeros(beta ? 0 : static_cast<size_t>(channels), 0.0f),
+        scale(gamma ? gamma : ones.data()),
+        shift(beta ? beta : zeros.data()) {}
+};
+
+// The wanted gradients, or scratch buffers for those not wanted (oneDNN writes them all).
+struct Grads {
+  std::vector<float> scratch[3];
+  float *dx, *dgamma, *dbeta;
+  Grads(const NormGeometry& g, float* x, float* gamma, float* beta)
+      : dx(or_scratch(x, scratch[0], g.rows * g.channels)),
+        dgamma(or_scratch(gamma, scratch[1], g.channels)),
+        dbeta(or_scratch(beta, scratch[2], g.channels)) {}
+  static float* or_scratch(float* p, std::vector<float>& buffer, int64_t n) {
+    if (p) return p;
+    buffer.assign(static_cast<size_t>(n), 0.0f);
+    return buffer.data();
+  }
+};
+
+bool empty(const NormGeometry& g) {
+  return g.rows <= 0 || g.channels <= 0;
+}
+
+// Source, destination, scale and shift, plus the statistics (`stats`: their descriptor, per
+// channel for batch norm, per row for layer norm) unless they are null.
+Args forward_args(const NormGeometry& g, const memory::desc& stats, const float* x, float* y,
+                  const float* mean, const float* variance, const ScaleShift& ss) {
+  const memory::desc md = matrix_desc(g), cd = vector_desc(g.channels);
+  Args args = {{DNNL_ARG_SRC, mem(md, x)},
+               {DNNL_ARG_DST, mem(md, y)},
+               {DNNL_ARG_SCALE, mem(cd, ss.scale)},
+               {DNNL_ARG_SHIFT, mem(cd, ss.shift)}};
+  if (mean && variance) {
+    args.insert({DNNL_ARG_MEAN, mem(stats, mean)});
+    args.insert({DNNL_ARG_VARIANCE, mem(stats, variance)});
+  }
+  return args;
+}
+
+// oneDNN 2.6's batch norm backward refuses to run without the shift, which it does not read.
+Args backward_args(const NormGeometry& g, const memory::desc& stats, const float* x,
+                   const float* dy, const float* mean, const float* variance, const ScaleShift& ss,
+                   const Grads& d) {
+  const memory::desc md = matrix_desc(g), cd = vector_desc(g.channels);
+  return {{DNNL_ARG_SRC, mem(md, x)},
+          {DNNL_ARG_DIFF_DST, mem(md, dy)},
+          {DNNL_ARG_MEAN, mem(stats, mean)},
+          {DNNL_ARG_VARIANCE, mem(stats, variance)},
+          {DNNL_ARG_SCALE, mem(cd, ss.scale)},
+          {DNNL_ARG_SHIFT, mem(cd, ss.shift)},
+          {DNNL_ARG_DIFF_SRC, mem(md, d.dx)},
+          {DNNL_ARG_DIFF_SCALE, mem(cd, d.dgamma)},
+          {DNNL_ARG_DIFF_SHIFT, mem(cd, d.dbeta)}};
+}
+
+template <class Primitive, class PD>
+void execute(const PD& pd, const Args& args) {
+  dnnl::stream s = dnnl_context::stream();
+  Primitive(pd).execute(s, args);
+  s.wait();
+}
+
+dnnl::batch_normalization_forward::primitive_desc bnorm_forward_pd(const NormGeometry& g,
+                                                                   prop_kind kind,
+                                                                   normalization_flags flags) {
+  return {{kind, matrix_desc(g), g.epsilon, flags}, dnnl_context::engine()};
+}
+
+dnnl::layer_normalization_forward::primitive_desc lnorm_forward_pd(const NormGeometry& g,
+                                                                   prop_kind kind) {
+  return {{kind, matrix_desc(g), vector_desc(g.rows), g.epsilon, kScaleShift},
+          dnnl_context::engine()};
+}
+
+}  // namespace
+
+void CpuBackend::batch_norm_forward_training(const NormGeometry& g, const float* x,
+                                             const float* gamma, const float* beta, float* y,
+                                             float* mean, float* variance) {
+  if (empty(g)) return;
+  const ScaleShift ss(gamma, beta, g.channels);
+  execute<dnnl::batch_normalization_forward>(
+      bnorm_forward_pd(g, prop_kind::forward_training, kScaleShift),
+      forward_args(g, vector_desc(g.channels), x, y, mean, variance, ss));
+}
+
+void CpuBackend::batch_norm_forward_inference(const NormGeometry& g, const float* x,
+                                              const float* gamma, const float* beta,
+                                              const float* mean, const float* variance, float* y) {
+  if (empty(g)) return;
+  const ScaleShift ss(gamma, beta, g.channels);
+  execute<dnnl::batch_normalization_forward>(
+      bnorm_forward_pd(g, prop_kind::forward_inference,
+                       kScaleShift | normalization_flags::use_global_stats),
+      forward_args(g, vector_desc(g.channels), x, y, mean, variance, ss));
+}
+
+void CpuBackend::batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                                     const float* gamma, const float* mean, const float* variance,
+                                     float* dx, float* dgamma, float* dbeta) {
+  if (empty(g)) return;
+  const ScaleShift ss(gamma, nullptr, g.channels);
+  const memory::desc md = matrix_desc(g);
+  const dnnl::batch_normalization_backward::primitive_desc pd(
+      {prop_kind::backward, md, md, g.epsilon, kScaleShift}, dnnl_context::engine(),
+      bnorm_forward_pd(g, prop_kind::forward_training, kScaleShift));
+  execute<dnnl::batch_normalization_backward>(
+      pd, backward_args(g, vector_desc(g.channels), x, dy, mean, variance, ss,
+                        Grads(g, dx, dgamma, dbeta)));
+}
+
+void CpuBackend::layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,
+                                    const float* beta, float* y, float* mean, float* variance) {
+  if (empty(g)) return;
+  const ScaleShift ss(gamma, beta, g.channels);
+  const bool stats = mean && variance;
+  execute<dnnl::layer_normalization_forward>(
+      lnorm_forward_pd(g, stats ? prop_kind::forward_training : prop_kind::forward_inference),
+      forward_args(g, vector_desc(g.rows), x, y, mean, variance, ss));
+}
+
+void CpuBackend::layer_norm_backward(const NormGeometry& g, const float* x, const float* dy,
+                                     const float* gamma, const float* mean, const float* variance,
+                                     float* dx, float* dgamma, float* dbeta) {
+  if (empty(g)) return;
+  const ScaleShift ss(gamma, nullptr, g.channels);
+  const memory::desc md = matrix_desc(g), rd = vector_desc(g.rows);
+  const dnnl::layer_normalization_backward::primitive_desc pd(
+      {prop_kind::backward, md, md, rd, g.epsilon, kScaleShift}, dnnl_context::engine(),
+      lnorm_forward_pd(g, prop_kind::forward_training));
+  execute<dnnl::layer_normalization_backward>(
+      pd, backward_args(g, rd, x, dy, mean, variance, ss, Grads(g, dx, dgamma, dbeta)));
+}
+
+}  // namespace glia
