@@ -23,7 +23,8 @@
 #  * Optuna (the sweeps benchmark's peer, bench/sweeps.sh) comes from PyPI into the same venv,
 #    numpy kept <2 for the same reason. `bash bench/setup-peers.sh sweeps` installs only what
 #    the sweeps benchmark needs (the venv and Optuna: its trials run Glia's own binary), not
-#    torch, TensorFlow or MLflow.
+#    torch, TensorFlow or MLflow. `bash bench/setup-peers.sh cnn` installs only what the CNN
+#    benchmark (bench/cnn.sh) needs: torch and TensorFlow + Keras, not MLflow or Optuna.
 #  * Side effect: installing libopenblas0-openmp switches the system-wide
 #    libblas.so.3 alternative to OpenBLAS (Glia itself does not use BLAS).
 set -euo pipefail
@@ -38,8 +39,9 @@ fashion_mnist() {
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; }
   fi
 }
-case "${1:-all}" in
-  all) ;;
+MODE=${1:-all}
+case "$MODE" in
+  all|cnn) ;;
   sweeps)
     if ! dpkg -s python3-venv >/dev/null 2>&1; then
       apt-get update -qq
@@ -52,7 +54,7 @@ case "${1:-all}" in
     fi
     .venv/bin/python -c 'import optuna, numpy; print(f"sweeps peers ready: optuna {optuna.__version__}, numpy {numpy.__version__}")'
     exit 0 ;;
-  *) echo "usage: bash bench/setup-peers.sh [all|sweeps]" >&2; exit 2 ;;
+  *) echo "usage: bash bench/setup-peers.sh [all|sweeps|cnn]" >&2; exit 2 ;;
 esac
 
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null ||
@@ -66,6 +68,10 @@ fashion_mnist
 [ -x .venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv
 if ! .venv/bin/python -c "import tensorflow as tf, keras; assert tf.__version__ == '$TF_VERSION'" 2>/dev/null; then
   .venv/bin/python -m pip install -q "tensorflow-cpu==$TF_VERSION" "numpy<2"
+fi
+if [ "$MODE" = cnn ]; then
+  .venv/bin/python -c 'import torch, tensorflow as tf, keras, numpy; print(f"cnn peers ready: torch {torch.__version__}, tensorflow {tf.__version__}, keras {keras.__version__}, numpy {numpy.__version__}")'
+  exit 0
 fi
 if ! .venv/bin/python -c "import mlflow; assert mlflow.__version__ == '$MLFLOW_VERSION'" 2>/dev/null; then
   .venv/bin/python -m pip install -q "mlflow==$MLFLOW_VERSION" "numpy<2"

@@ -11,22 +11,15 @@ validation on the 10k test set (not timed). Prints one JSON line.
 
 Run with bench/.venv/bin/python (made by bench/setup-peers.sh).
 """
-import time
-
-from common import load_fashion_mnist, log, parse_args, report, set_thread_env
+from common import (load_fashion_mnist, log, parse_args, report, set_thread_env, torch_fit,
+                    torch_setup)
 
 args = parse_args(__doc__.splitlines()[0])
 set_thread_env(args.threads)  # before import: OpenMP/OpenBLAS read it at load
-
-import torch  # noqa: E402
+torch = torch_setup(args.threads, args.seed)
 from torch import nn  # noqa: E402
 
-torch.set_num_threads(args.threads)
-torch.set_flush_denormal(True)
-torch.manual_seed(args.seed)
-
-x_train, y_train, x_test, y_test = map(torch.from_numpy, load_fashion_mnist(args.data_folder))
-n = len(x_train)
+data = tuple(map(torch.from_numpy, load_fashion_mnist(args.data_folder)))
 
 model = nn.Sequential(
     nn.Linear(784, 300), nn.ReLU(),
@@ -35,29 +28,6 @@ model = nn.Sequential(
 )
 loss_fn = nn.CrossEntropyLoss()
 optimizer = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
-
-epoch_seconds = []
-for epoch in range(args.epochs):
-    t0 = time.perf_counter()
-    model.train()
-    perm = torch.randperm(n)
-    total_loss = 0.0
-    for i in range(0, n, args.batch_size):
-        idx = perm[i:i + args.batch_size]
-        optimizer.zero_grad()
-        loss = loss_fn(model(x_train[idx]), y_train[idx])
-        loss.backward()
-        optimizer.step()
-        total_loss += loss.item() * len(idx)
-    epoch_seconds.append(time.perf_counter() - t0)
-
-    model.eval()
-    with torch.no_grad():
-        logits = model(x_test)
-        test_loss = loss_fn(logits, y_test).item()
-        test_accuracy = (logits.argmax(1) == y_test).float().mean().item()
-    log(f"epoch {epoch + 1}: {epoch_seconds[-1]:.3f}s loss={total_loss / n:.4f} "
-        f"val_loss={test_loss:.4f} val_accuracy={test_accuracy:.4f}")
-
+epoch_seconds, test_accuracy, test_loss = torch_fit(model, loss_fn, optimizer, data, args)
 log(f"torch {torch.__version__}, threads={torch.get_num_threads()}")
-report("torch", torch.__version__, args, n, epoch_seconds, test_accuracy, test_loss)
+report("torch", torch.__version__, args, len(data[0]), epoch_seconds, test_accuracy, test_loss)
