@@ -1,6 +1,7 @@
 // Model::fit's data-parallel helpers: the initial weight broadcast and the reduced logs.
 #include "distributed/data_parallel.hpp"
 
+#include <span>
 #include <string>
 
 #include "glia/error.hpp"
@@ -10,6 +11,15 @@ namespace glia {
 void broadcast_variables(Communicator& comm, const std::vector<Variable*>& vars) {
   for (Variable* v : vars)
     comm.broadcast({v->value.data(), static_cast<size_t>(v->value.size())}, 0);
+}
+
+void average_variables(Communicator& comm, const std::vector<Variable*>& vars) {
+  const float inv = 1.0f / static_cast<float>(comm.size());
+  for (Variable* v : vars) {
+    const std::span<float> data(v->value.data(), static_cast<size_t>(v->value.size()));
+    comm.iallreduce_sum(data)->wait();
+    for (float& f : data) f *= inv;
+  }
 }
 
 Logs global_logs(Communicator& comm, const Metric& loss,

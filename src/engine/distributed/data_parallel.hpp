@@ -23,6 +23,9 @@ struct DataParallelStep {
 /// Makes every rank's variables equal to rank 0's.
 void broadcast_variables(Communicator& comm, const std::vector<Variable*>& vars);
 
+/// Replaces each variable by its mean across the group (the same on every rank). Blocking.
+void average_variables(Communicator& comm, const std::vector<Variable*>& vars);
+
 /// The logs of the running means `loss` and `metrics` over every rank's rows (the sums behind
 /// them added up across the group): the same on every rank. Blocking.
 Logs global_logs(Communicator& comm, const Metric& loss,

@@ -203,7 +203,7 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
     std::unique_ptr<GradientReducer> reducer;
     if (comm) {
       // Rank 0's weights everywhere, moving statistics too; each rank then updates its own
-      // moving statistics from its shard (as Horovod does) and rank 0's are the ones saved.
+      // moving statistics from its shard, and they are averaged at each epoch end.
       broadcast_variables(*comm, weights());
       std::vector<std::vector<Variable*>> node_vars(nodes_.size());
       for (size_t i = 1; i < nodes_.size(); ++i) node_vars[i] = nodes_[i]->layer->variables();
@@ -288,6 +288,14 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
     }
     fit_stats_.seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Data-parallel: each rank moved its moving statistics (BatchNormalization) on its own rows.
+    // Their mean across ranks (the moving mean of the global batches' means, as Keras 3's data
+    // parallelism computes it) makes the validation, the checkpoint and the saved model one
+    // model on every rank, so a resumed fit validates as an uninterrupted one.
+    if (comm) {
+      backend_->synchronize();  // the last step's updates are done before the exchange reads them
+      average_variables(*comm, non_trainable_variables());
+    }
     Logs logs = comm ? global_logs(*comm, loss_mean, metrics_) : metric_logs(loss_mean, metrics_);
     if (val && val->size() > 0) {
       Logs vl = evaluate(*val, {o.batch_size, 0});
