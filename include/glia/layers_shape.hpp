@@ -7,7 +7,8 @@
 namespace glia {
 
 /// keras.layers.Reshape(target_shape): (batch, ...) → (batch, target_shape...), one dimension
-/// of which may be -1 (inferred from the others). A view: no copy in forward or backward.
+/// of which may be -1 (inferred from the others). The forward is a view (no copy);
+/// the backward copies the gradient into its input's buffer.
 class Reshape : public Layer {
  public:
   /// Throws glia::Error for an empty shape, a dimension below -1 or more than one -1.

@@ -2,6 +2,8 @@
 // configs both ways.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "error_of.hpp"
 #include "glia/layers.hpp"
 #include "glia/model.hpp"
@@ -149,6 +151,57 @@ TEST(ShapeLayers, ConfigForms) {
                 {"scale": 2, "interpolation": "bilinear"}})"),
             "config: layers[1]: option 'interpolation' = \"bilinear\" is not supported by Glia "
             "(only the default null/false is accepted)");
+}
+
+// A Reshape or Flatten on one branch of a layer whose output feeds two layers: their backward
+// must not leave the graph's gradient buffer of that layer sharing storage with their own
+// incoming gradient, or the other branch's gradient overwrites it on the next step. Trained
+// side by side with a copying identity (a linear Activation), the weights must stay equal.
+std::shared_ptr<Model> branchy(const std::function<LayerPtr()>& identity) {
+  KerasTensor in = Input({4});
+  KerasTensor h = (*std::make_shared<Dense>(6, DenseOptions{.activation = "tanh"}))(in);
+  // Topological order h, r, b, sum: the backward writes r's gradient (sum), then b's into h's
+  // buffer (b), then reads r's (r).
+  KerasTensor r = (*identity())(h);
+  KerasTensor b = (*std::make_shared<Dense>(6))(h);
+  KerasTensor sum = (*std::make_shared<Add>())({r, b});
+  KerasTensor out = (*std::make_shared<Dense>(3))(sum);
+  auto m = std::make_shared<Model>(in, out);
+  m->initialize_weights(3);
+  CompileOptions c;
+  c.optimizer = std::make_shared<SGD>(OptimizerOptions{0.1});
+  c.loss = Loss::parse("mean_squared_error");
+  m->compile(c);
+  return m;
+}
+
+TEST(ShapeLayers, ViewLayersOnABranchTrainAsACopyingIdentity) {
+  Tensor x{Shape{8, 4}}, y{Shape{8, 3}};
+  Rng rng(5);
+  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
+  for (int64_t i = 0; i < y.size(); ++i) y.data()[i] = static_cast<float>(rng.normal());
+  FitOptions o;
+  o.epochs = 3;
+  o.batch_size = 4;
+  o.verbose = 0;
+  o.shuffle = false;
+  auto want = branchy([] { return std::make_shared<Activation>("linear"); });
+  const std::vector<Tensor> initial = want->get_weights();
+  want->fit(x, y, o);
+  const std::vector<std::function<LayerPtr()>> views = {
+      [] { return std::make_shared<Reshape>(Shape{6}); },
+      [] { return std::make_shared<Flatten>(); }};
+  for (const auto& view : views) {
+    auto m = branchy(view);
+    m->set_weights(initial);
+    m->fit(x, y, o);
+    const auto got = m->get_weights(), expected = want->get_weights();
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t v = 0; v < got.size(); ++v)
+      for (int64_t i = 0; i < got[v].size(); ++i)
+        ASSERT_NEAR(got[v][i], expected[v][i], 1e-6)
+            << m->layers()[1]->class_name() << " weight " << v << " [" << i << "]";
+  }
 }
 
 }  // namespace

@@ -15,10 +15,14 @@ void Flatten::forward(ForwardContext&, std::span<const Tensor* const> inputs, Te
   output = x.view({batch, batch > 0 ? x.size() / batch : 0});  // shares storage: no copy
 }
 
-void Flatten::backward(BackwardContext&, std::span<const Tensor* const> inputs, const Tensor&,
+void Flatten::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs, const Tensor&,
                        Tensor& dout, std::span<Tensor* const> dinputs) {
   if (dinputs.empty() || !dinputs[0]) return;
-  *dinputs[0] = dout.view(inputs[0]->shape());
+  // A copy into the graph's own buffer, not a view of dout: when the input feeds other layers
+  // too, that buffer is reused by their backward next step and would overwrite dout.
+  Tensor& dx = *dinputs[0];
+  dx.resize(inputs[0]->shape());
+  ctx.backend.copy_columns(dout.data(), 1, dout.size(), dx.data(), dx.size(), 0);
 }
 
 }  // namespace glia

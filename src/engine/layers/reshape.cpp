@@ -1,4 +1,5 @@
-// keras.layers.Reshape: a view of the input with another per-sample shape (no copy).
+// keras.layers.Reshape: a view of the input with another per-sample shape (no copy forward; the
+// backward copies the gradient into the graph's buffer).
 #include "glia/error.hpp"
 #include "glia/layers.hpp"
 
@@ -42,10 +43,14 @@ void Reshape::forward(ForwardContext&, std::span<const Tensor* const> inputs, Te
   output = x.view(s);  // shares storage: no copy
 }
 
-void Reshape::backward(BackwardContext&, std::span<const Tensor* const> inputs, const Tensor&,
+void Reshape::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs, const Tensor&,
                        Tensor& dout, std::span<Tensor* const> dinputs) {
   if (dinputs.empty() || !dinputs[0]) return;
-  *dinputs[0] = dout.view(inputs[0]->shape());
+  // A copy into the graph's own buffer, not a view of dout: when the input feeds other layers
+  // too, that buffer is reused by their backward next step and would overwrite dout.
+  Tensor& dx = *dinputs[0];
+  dx.resize(inputs[0]->shape());
+  ctx.backend.copy_columns(dout.data(), 1, dout.size(), dx.data(), dx.size(), 0);
 }
 
 }  // namespace glia
