@@ -92,6 +92,9 @@ bool pool_layer_config(const Layer& layer, json& config);
 /// The pooling layer of class `cls` from its config; null for other classes.
 LayerPtr pool_layer_from_config(const std::string& cls, const json& config, const Where& where);
 
+/// Refuses a `data_format` other than channels_last (null: Keras' default, channels_last).
+void check_channels_last(const json& config, const Where& where);
+
 /// Keras' naming.to_snake_case for class names: "GlorotUniform" → "glorot_uniform".
 std::string snake_case(const std::string& class_name);
 

@@ -165,4 +165,10 @@ const json& config_of(const json& entry, const Where& where) {
   return *c;
 }
 
+void check_channels_last(const json& config, const Where& where) {
+  if (const json* f = find(config, "data_format");
+      f && !f->is_null() && !(f->is_string() && f->get<std::string>() == "channels_last"))
+    where.at("data_format").fail("only channels_last is supported, got " + f->dump());
+}
+
 }  // namespace glia::formats

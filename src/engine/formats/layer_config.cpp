@@ -296,9 +296,7 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
   }
   if (cls == "Flatten") {
     keys({"data_format"});
-    if (const json* f = find(c, "data_format");
-        f && !(f->is_string() && f->get<std::string>() == "channels_last"))
-      w.at("data_format").fail("only channels_last is supported, got " + f->dump());
+    check_channels_last(c, w);
     return std::make_shared<Flatten>(name);
   }
   if (cls == "Add") {

@@ -78,9 +78,7 @@ LayerPtr conv_layer_from_config(const std::string& cls, const json& c, const Whe
   const int64_t filters = positive_int(*f, w, "filters");
   const std::vector<int64_t> kernel_size = int_tuple(c, w, "kernel_size", rank);
   if (kernel_size.empty()) w.fail(cls + " needs 'kernel_size'");
-  if (const json* d = find(c, "data_format");
-      d && !d->is_null() && !(d->is_string() && d->get<std::string>() == "channels_last"))
-    w.at("data_format").fail("only channels_last is supported, got " + d->dump());
+  check_channels_last(c, w);
   if (const json* g = find(c, "groups"); g && !g->is_null() && positive_int(*g, w, "groups") != 1)
     w.at("groups").fail("groups > 1 (grouped convolutions) is not supported, got " + g->dump());
   ConvOptions o;

@@ -30,12 +30,6 @@ std::vector<int64_t> sizes_of(const json& v, const Where& where, const char* key
   return out;
 }
 
-void check_data_format(const json& c, const Where& w) {
-  if (const json* f = find(c, "data_format");
-      f && !f->is_null() && !(f->is_string() && f->get<std::string>() == "channels_last"))
-    w.at("data_format").fail("only channels_last is supported, got " + f->dump());
-}
-
 int rank_of(const std::string& cls) {
   return cls.back() == 'D' && cls[cls.size() - 2] == '1' ? 1 : 2;
 }
@@ -71,7 +65,7 @@ LayerPtr pool_layer_from_config(const std::string& cls, const json& c, const Whe
   };
   std::string name;
   if (const json* n = find(c, "name")) name = string_of(*n, w, "name");
-  check_data_format(c, w);
+  check_channels_last(c, w);
   if (global) {
     keys({"data_format", "keepdims"});
     GlobalPoolingOptions o;

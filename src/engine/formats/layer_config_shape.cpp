@@ -44,12 +44,6 @@ Padding2D padding_from(const json& v, const Where& where) {
   return {sides[0][0], sides[0][1], sides[1][0], sides[1][1]};
 }
 
-void check_channels_last(const json& c, const Where& where) {
-  if (const json* f = find(c, "data_format");
-      f && !f->is_null() && !(f->is_string() && f->get<std::string>() == "channels_last"))
-    where.at("data_format").fail("only channels_last is supported, got " + f->dump());
-}
-
 template <class L, class... Args>
 LayerPtr made(const Where& where, Args&&... args) {
   try {
