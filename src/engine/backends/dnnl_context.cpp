@@ -8,6 +8,8 @@ dnnl::engine& engine() {
   return e;
 }
 
-dnnl::stream stream() { return dnnl::stream(engine()); }
+dnnl::stream stream() {
+  return dnnl::stream(engine());
+}
 
 }  // namespace glia::dnnl_context
