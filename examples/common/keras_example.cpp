@@ -36,6 +36,7 @@ struct Flags {
   std::string model_dir = "outputs/model";
   std::string checkpoint_dir = "outputs/checkpoints";
   std::string backend = "cpu";
+  std::string dtype_policy = "float32";
 };
 
 void add_flags(CLI::App& app, Flags& f, const ExampleSpec& spec) {
@@ -71,6 +72,11 @@ void add_flags(CLI::App& app, Flags& f, const ExampleSpec& spec) {
   app.add_option("--backend", f.backend,
                  "compute backend: cpu, reference, or cuda when built with CUDA")
       ->capture_default_str();
+  app.add_option("--dtype-policy", f.dtype_policy,
+                 "Keras' global dtype policy: float32, or mixed_bfloat16 (bfloat16 matrix "
+                 "products and convolutions on AVX512-BF16/AMX, float32 weights)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(glia::dtype_policy_names()));
 }
 
 /// Trains, evaluates, logs and saves; throws on errors.
@@ -83,6 +89,13 @@ void train(const Flags& f, const ExampleSpec& spec, glia::platform::RunLogger& r
     throw glia::Error("cannot silence rank " + std::to_string(group->rank()) + "'s output");
   glia::set_num_threads(f.threads);
   glia::use_backend(f.backend);
+  // keras.mixed_precision.set_global_policy(...) before the model is built, as in Keras.
+  glia::mixed_precision::set_global_policy(f.dtype_policy);
+  if (f.dtype_policy == "mixed_bfloat16" && !glia::default_backend()->native_bf16())
+    std::printf(
+        "note: no bfloat16 hardware for the %s backend: mixed_bfloat16 is emulated, "
+        "slower than float32\n",
+        f.backend.c_str());
   const glia::MnistFiles files = glia::find_mnist_files(f.data_folder);
   std::printf("training dataset is stored here: %s\n", f.data_folder.c_str());
   const auto [train, test] = spec.load_data(files);

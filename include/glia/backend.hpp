@@ -169,6 +169,20 @@ class Backend {
   virtual void pad2d_backward(const PadGeometry& g, const float* dy, float* dx) = 0;
   /// y = x * scale + offset over n elements (x and y may alias).
   virtual void affine(const float* x, float* y, int64_t n, float scale, float offset) = 0;
+  // ---- mixed precision (issue 16) ----
+  /// y[i] = x[i] rounded to the nearest bfloat16 (ties to even; NaN stays NaN, infinities stay),
+  /// held in a float; x and y may alias.
+  virtual void round_bf16(const float* x, float* y, int64_t n) = 0;
+  /// gemm on bfloat16 operands: op(A) and op(B) rounded to bfloat16 (round_bf16), the products
+  /// summed in float32 into C (Keras' mixed_bfloat16 compute for Dense). The default rounds
+  /// copies of A and B in backend memory and calls gemm; backends with bfloat16 hardware
+  /// override it.
+  virtual void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                         const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                         float* c, int64_t ldc);
+  /// True when bfloat16 compute runs on hardware made for it (AMX or AVX512-BF16 on the CPU), so
+  /// mixed_bfloat16 is faster than float32 here; false where it is emulated.
+  virtual bool native_bf16() const { return false; }
 };
 
 /// How a backend that lives outside the core library (e.g. CUDA, linked into the programs that

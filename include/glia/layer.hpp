@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "glia/backend.hpp"
+#include "glia/dtype_policy.hpp"
 #include "glia/initializers.hpp"
 #include "glia/tensor.hpp"
 
@@ -49,7 +50,8 @@ class KerasTensor;
 
 class Layer : public std::enable_shared_from_this<Layer> {
  public:
-  explicit Layer(std::string name) : name_(std::move(name)) {}
+  explicit Layer(std::string name)
+      : name_(std::move(name)), dtype_policy_(mixed_precision::global_policy()) {}
   virtual ~Layer() = default;
   Layer(const Layer&) = delete;
   Layer& operator=(const Layer&) = delete;
@@ -57,6 +59,11 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual std::string class_name() const = 0;
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
+  /// Keras' layer.dtype_policy: the global policy when the layer was made, unless set. Only the
+  /// layers with matrix products or convolutions (Dense, Conv1D, Conv2D) compute differently
+  /// under mixed_bfloat16; every layer keeps it, saves it and loads it as Keras does.
+  DTypePolicy dtype_policy() const { return dtype_policy_; }
+  void set_dtype_policy(DTypePolicy policy) { dtype_policy_ = policy; }
 
   /// Creates the variables for the given per-sample input shapes (no batch dimension) and
   /// returns the per-sample output shape. Throws glia::Error on incompatible shapes.
@@ -105,6 +112,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
  private:
   std::string name_;
+  DTypePolicy dtype_policy_;
   bool built_ = false;
   Shape output_shape_;
   std::vector<Shape> input_shapes_;

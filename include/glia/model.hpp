@@ -151,6 +151,11 @@ class Model {
   std::vector<Variable*> non_trainable_variables();
   /// Keras' model.weights: each layer's trainable then non-trainable variables, layer by layer.
   std::vector<Variable*> weights();
+  /// Gives every layer but the inputs this dtype policy (the --dtype-policy flags: a model file
+  /// trained or served in another precision than it was saved with). Weights are unchanged.
+  void set_dtype_policy(DTypePolicy policy);
+  /// mixed_bfloat16 when any layer computes in it, else float32 (what a run reports).
+  DTypePolicy dtype_policy() const;
   /// Every weight's size (Keras' count_params), and the non-trainable ones' alone.
   int64_t count_params() const;
   int64_t count_non_trainable_params() const;

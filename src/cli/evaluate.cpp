@@ -13,7 +13,7 @@ namespace glia::cli {
 namespace {
 
 struct EvaluateArgs {
-  std::string model, weights, data_folder, loss, metrics, output = "text";
+  std::string model, weights, data_folder, loss, metrics, output = "text", dtype_policy;
   int64_t batch_size = 32;
   int threads = 0;
   bool verify = false;
@@ -38,6 +38,7 @@ void run_evaluate(const EvaluateArgs& a, const std::string& workspace_dir) {
   lo.verify = a.verify;
   LoadedModel loaded = open_model(a.model, workspace_dir, lo);
   Model& model = *loaded.model;
+  apply_dtype_policy(model, a.dtype_policy);
   // The file's loss and metrics; flags replace them (a model saved uncompiled needs --loss).
   if (!model.compiled() && a.loss.empty())
     throw Error(a.model +
@@ -95,6 +96,7 @@ void register_evaluate(CLI::App& app, const std::shared_ptr<std::string>& worksp
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", a->threads, "compute threads (0 = all cores)")
       ->check(CLI::NonNegativeNumber);
+  add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->add_option("-o,--output", a->output, "text or json")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));

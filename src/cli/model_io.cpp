@@ -8,6 +8,8 @@
 #include <limits>
 
 #include "cli/common.hpp"
+#include "glia/backend.hpp"
+#include "glia/dtype_policy.hpp"
 #include "glia/error.hpp"
 #include "glia/escape.hpp"
 #include "glia/platform/models.hpp"
@@ -136,6 +138,22 @@ void add_model_options(CLI::App* cmd, std::string& model, std::string& weights) 
                   "model.weights.h5, STEM.h5 or model.h5 beside it; the model.* names only for "
                   "model.json itself or a config alone with them)")
       ->check(CLI::ExistingFile);
+}
+
+void add_dtype_policy_option(CLI::App* cmd, std::string& policy) {
+  cmd->add_option("--dtype-policy", policy,
+                  "compute in float32 or mixed_bfloat16 (bfloat16 matrix products and "
+                  "convolutions, float32 weights; default: the model file's layer policies)")
+      ->check(CLI::IsMember(dtype_policy_names()));
+}
+
+void apply_dtype_policy(Model& model, const std::string& policy) {
+  if (!policy.empty()) model.set_dtype_policy(parse_dtype_policy(policy, "--dtype-policy"));
+  if (model.dtype_policy() == DTypePolicy::mixed_bfloat16 && !default_backend()->native_bf16())
+    std::fprintf(stderr,
+                 "glia: note: mixed_bfloat16 is emulated on this %s backend (no AVX512-BF16 or "
+                 "AMX), slower than float32; --dtype-policy float32 computes in float32\n",
+                 default_backend()->name().c_str());
 }
 
 }  // namespace glia::cli

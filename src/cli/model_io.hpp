@@ -40,6 +40,12 @@ LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
 /// The --model and --weights options of a command that uses a trained model (evaluate, predict).
 void add_model_options(CLI::App* cmd, std::string& model, std::string& weights);
 
+/// The --dtype-policy option of train, evaluate and predict: float32 or mixed_bfloat16.
+void add_dtype_policy_option(CLI::App* cmd, std::string& policy);
+/// Gives the model the --dtype-policy given (none: the file's own policies stay), and says on
+/// stderr when mixed_bfloat16 runs on a backend without bfloat16 hardware (emulated: slower).
+void apply_dtype_policy(Model& model, const std::string& policy);
+
 /// A model.json's weights are found by name beside it (or given): the file used is printed on
 /// stderr ("glia: weights: PATH") so it is never silent. Nothing for a file with its own weights.
 void note_weights(const LoadedModel& loaded);

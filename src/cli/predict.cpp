@@ -13,7 +13,7 @@ namespace glia::cli {
 namespace {
 
 struct PredictArgs {
-  std::string model, weights, input;
+  std::string model, weights, input, dtype_policy;
   bool verify = false;
   int64_t batch_size = 256, limit = 0;
   int threads = 0;
@@ -29,6 +29,7 @@ void run_predict(const PredictArgs& a, const std::string& workspace_dir) {
   if (loaded.verified)
     std::fprintf(stderr, "glia: %s matches its stored reference output\n", a.model.c_str());
   Model& model = *loaded.model;
+  apply_dtype_policy(model, a.dtype_policy);
   Tensor x = read_prediction_input(a.input, model);
   if (a.limit > 0 && a.limit < x.dim(0)) {
     Shape s = x.shape();
@@ -83,6 +84,7 @@ void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspa
          "--threads", a->threads,
          "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
       ->check(CLI::NonNegativeNumber);
+  add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->callback([a, workspace_dir] { run_predict(*a, *workspace_dir); });
 }
 

@@ -18,7 +18,7 @@ namespace {
 
 struct TrainArgs {
   std::string model, weights, data_folder, output = "outputs/model", optimizer, loss, metrics,
-                                           output_format, checkpoint_dir;
+                                           output_format, checkpoint_dir, dtype_policy;
   std::vector<std::string> save;
   std::optional<double> learning_rate, validation_split;
   int64_t batch_size = 32;
@@ -82,6 +82,7 @@ void run_train(const TrainArgs& a) {
   LoadedModel loaded = load_model(a.model, lo);
   note_weights(loaded);
   Model& model = *loaded.model;
+  apply_dtype_policy(model, a.dtype_policy);
   if (!loaded.has_weights) model.initialize_weights(a.seed);
   compile_from_flags(loaded, a);
   const bool json_out = a.output_format == "json";
@@ -217,6 +218,7 @@ void register_train(CLI::App& app) {
          "--threads", a->threads,
          "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
       ->check(CLI::NonNegativeNumber);
+  add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->add_option("-o,--output-format", a->output_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([a] { run_train(*a); });

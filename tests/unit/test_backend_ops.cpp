@@ -62,8 +62,10 @@ std::string rc(RowsCols s) {
 
 // ---- gemm ----
 
+// gemm, or gemm_bf16 (bf16): both backends round the operands alike, so they differ only in
+// the float32 accumulation order, as gemm does.
 void gemm_case(Backend& ref, Backend& be, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
-               float alpha, float beta, int64_t pad) {
+               float alpha, float beta, int64_t pad, bool bf16 = false) {
   Rng rng(m * 1000003 + n * 1009 + k + ta * 7 + tb * 13);
   // BLAS requires leading dimensions of at least 1, also for empty operands.
   const int64_t lda = std::max<int64_t>(1, (ta ? m : k) + pad);
@@ -79,9 +81,14 @@ void gemm_case(Backend& ref, Backend& be, bool ta, bool tb, int64_t m, int64_t n
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = n; j < ldc; ++j) c0[i * ldc + j] = 12345.0f;
   std::vector<float> want = c0;
-  ref.gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, want.data(), ldc);
   Dev da(a), db(b), dc(c0);
-  be.gemm(ta, tb, m, n, k, alpha, da.p(), lda, db.p(), ldb, beta, dc.p(), ldc);
+  if (bf16) {
+    ref.gemm_bf16(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, want.data(), ldc);
+    be.gemm_bf16(ta, tb, m, n, k, alpha, da.p(), lda, db.p(), ldb, beta, dc.p(), ldc);
+  } else {
+    ref.gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, want.data(), ldc);
+    be.gemm(ta, tb, m, n, k, alpha, da.p(), lda, db.p(), ldb, beta, dc.p(), ldc);
+  }
   const std::vector<float> got = dc.read(be);
   // float32 error grows with the sum of |terms|, not with the result.
   std::vector<double> bound(got.size(), 0.0);
@@ -133,6 +140,22 @@ void add_gemm_cases(std::vector<OpCase>& cases) {
     for (Mnk s : seed)
       for (AlphaBeta ab : seed_ab) add(s, ab, 0);
     add({7, 13, 5}, {1, 0.5f}, 3);  // leading dimensions larger than the rows
+    // mixed_bfloat16's matrix products: every transpose, odd and the seed's shapes (batch 256
+    // too), alpha/beta, padded leading dimensions and k = 0.
+    auto add_bf16 = [&](Mnk s, AlphaBeta ab, int64_t pad) {
+      cases.push_back({"gemm_bf16",
+                       tt + "_" + std::to_string(s.m) + "x" + std::to_string(s.n) + "x" +
+                           std::to_string(s.k) + "_alpha" + fmt(ab.alpha) + "_beta" + fmt(ab.beta) +
+                           (pad ? "_padded" : ""),
+                       [=](Backend& ref, Backend& be) {
+                         gemm_case(ref, be, ta, tb, s.m, s.n, s.k, ab.alpha, ab.beta, pad, true);
+                       }});
+    };
+    for (Mnk s : small)
+      for (AlphaBeta ab : all_ab) add_bf16(s, ab, 0);
+    for (Mnk s : {Mnk{256, 300, 784}, Mnk{784, 300, 256}, Mnk{256, 784, 300}, Mnk{50, 10, 100}})
+      add_bf16(s, {1, 0}, 0);
+    add_bf16({7, 13, 5}, {1, 0.5f}, 3);
   }
 }
 
@@ -711,9 +734,11 @@ void test::register_backend_op_tests() {
 namespace {
 
 // The pure virtual methods declared in class Backend of include/glia/backend.hpp (comments and
-// inline bodies stripped, then each declaration ending in "= 0" gives the name before its "(").
+// inline bodies stripped, then each declaration ending in "= 0" gives the name before its "("),
+// or with pure_only false every virtual method (those with a default implementation too).
 std::set<std::string> backend_interface_methods(
-    const std::string& path = std::string(GLIA_SOURCE_DIR) + "/include/glia/backend.hpp") {
+    const std::string& path = std::string(GLIA_SOURCE_DIR) + "/include/glia/backend.hpp",
+    bool pure_only = true) {
   std::ifstream in(path);
   if (!in) throw Error("cannot read " + path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -725,7 +750,8 @@ std::set<std::string> backend_interface_methods(
   body = std::regex_replace(body, std::regex("//[^\n]*"), "");
   body = std::regex_replace(body, std::regex("\\{[^{}]*\\}"), ";");
   std::set<std::string> methods;
-  const std::regex pure("virtual[^;]*?\\b(\\w+)\\s*\\([^;]*=\\s*0\\s*;");
+  const std::regex pure(pure_only ? "virtual[^;]*?\\b(\\w+)\\s*\\([^;]*=\\s*0\\s*;"
+                                  : "virtual[^;(]*?\\b(\\w+)\\s*\\([^;]*;");
   for (auto it = std::sregex_iterator(body.begin(), body.end(), pure); it != std::sregex_iterator();
        ++it)
     methods.insert((*it)[1]);
@@ -744,8 +770,11 @@ TEST(BackendOps, CoversEveryBackendMethod) {
   interface.erase("name");  // every case uses it
   for (const std::string& m : interface)
     EXPECT_TRUE(ops.count(m)) << "Backend::" << m << " has no op-harness case in all_cases()";
+  // Virtual methods with a default body (gemm_bf16) may have cases too.
+  const std::set<std::string> declared =
+      backend_interface_methods(std::string(GLIA_SOURCE_DIR) + "/include/glia/backend.hpp", false);
   for (const std::string& op : ops)
-    EXPECT_TRUE(interface.count(op)) << "case for '" << op << "', which Backend does not declare";
+    EXPECT_TRUE(declared.count(op)) << "case for '" << op << "', which Backend does not declare";
 }
 
 // The parse sees a method added to the interface (multi-line, after a comment) and skips

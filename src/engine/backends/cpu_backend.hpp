@@ -73,6 +73,12 @@ class CpuBackend : public Backend {
   void pad2d(const PadGeometry& g, const float* x, float* y) override;
   void pad2d_backward(const PadGeometry& g, const float* dy, float* dx) override;
   void affine(const float* x, float* y, int64_t n, float scale, float offset) override;
+  // ---- mixed precision (issue 16) ----
+  void round_bf16(const float* x, float* y, int64_t n) override;
+  void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                 int64_t ldc) override;
+  bool native_bf16() const override;
 };
 
 }  // namespace glia

@@ -4,6 +4,7 @@
 // kernel may create its primitive on each call: the same shapes hit the cache.
 #pragma once
 
+#include <cstddef>
 #include <oneapi/dnnl/dnnl.hpp>
 
 namespace glia::dnnl_context {
@@ -13,5 +14,22 @@ dnnl::engine& engine();
 /// A new in-order stream on engine(): streams are cheap, and one per call keeps kernels
 /// callable from several threads at once.
 dnnl::stream stream();
+/// True when this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX), as oneDNN sees it.
+bool native_bf16();
+
+/// Host memory of at least the bytes asked for, 64-byte aligned, grown on demand and kept
+/// between calls: declare one `thread_local` per use (operand copies, scratchpads).
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer();
+  void* get(size_t bytes);
+
+ private:
+  void* p_ = nullptr;
+  size_t size_ = 0;
+};
 
 }  // namespace glia::dnnl_context

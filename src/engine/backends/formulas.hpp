@@ -54,6 +54,31 @@ constexpr float kSeluAlpha = 1.67326324235437728481f;
 constexpr float kSeluScale = 1.05070098735548049342f;
 constexpr float kSqrt2OverPi = 0.79788456080286535588f;
 
+/// x rounded to the nearest bfloat16 (the top 16 bits of a float), ties to even, as oneDNN and
+/// the AVX512-BF16 / AMX conversion instructions round; NaN stays a (quiet) NaN and infinities
+/// and values that round past the largest bfloat16 become infinities.
+GLIA_HD float round_bf16(float x) {
+#if defined(__CUDA_ARCH__)
+  uint32_t u = __float_as_uint(x);
+#else
+  uint32_t u;
+  __builtin_memcpy(&u, &x, sizeof u);
+#endif
+  if ((u & 0x7fffffffu) > 0x7f800000u) {
+    u |= 0x00400000u;  // NaN: keep it, quiet
+  } else {
+    u += 0x7fffu + ((u >> 16) & 1u);
+  }
+  u &= 0xffff0000u;
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(u);
+#else
+  float r;
+  __builtin_memcpy(&r, &u, sizeof r);
+  return r;
+#endif
+}
+
 GLIA_HD float sigmoid(float x) {
   return 1.0f / (1.0f + expf(-x));
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "formats/config.hpp"
@@ -15,9 +16,13 @@ namespace glia::formats {
 
 namespace {
 
-json dtype_of(ConfigStyle style) {
-  if (style == ConfigStyle::keras2) return "float32";
-  return keras3_object("keras", "DTypePolicy", json{{"name", "float32"}});
+// A layer's dtype entry: Keras 3 writes a DTypePolicy object; the legacy formats the policy's
+// name, which tf.keras 2 and Keras 3 both read (Keras 3 cannot read tf.keras' own Policy object,
+// which Glia reads).
+json dtype_of(ConfigStyle style, DTypePolicy policy) {
+  const std::string name = policy_name(policy);
+  if (style == ConfigStyle::keras2) return name;
+  return keras3_object("keras", "DTypePolicy", json{{"name", name}});
 }
 
 std::string activation_name(const ActivationSpec& a, const Layer& layer) {
@@ -29,9 +34,12 @@ std::string activation_name(const ActivationSpec& a, const Layer& layer) {
 
 // ---- reading ----
 
-void check_dtype(const json& config, const Where& where) {
+// The layer's dtype policy: a name ("float32", "mixed_bfloat16"), or a Keras 3 DTypePolicy /
+// tf.keras Policy object holding one; nullopt when absent (the global policy applies, as in
+// Keras).
+std::optional<DTypePolicy> dtype_policy_from(const json& config, const Where& where) {
   const json* d = find(config, "dtype");
-  if (!d || d->is_null()) return;
+  if (!d || d->is_null()) return std::nullopt;
   std::string name;
   if (d->is_string()) {
     name = d->get<std::string>();
@@ -40,8 +48,10 @@ void check_dtype(const json& config, const Where& where) {
     if (c && c->is_object() && find(*c, "name") && (*c)["name"].is_string())
       name = (*c)["name"].get<std::string>();
   }
-  if (name != "float32")
-    where.at("dtype").fail("dtype " + d->dump() + " is not supported (Glia computes in float32)");
+  if (name != "float32" && name != "mixed_bfloat16")
+    where.at("dtype").fail("dtype " + d->dump() +
+                           " is not supported (expected float32 or mixed_bfloat16)");
+  return parse_dtype_policy(name);
 }
 
 float float_option(const json& config, const Where& where, const char* key, float fallback) {
@@ -107,7 +117,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
   }
   c["name"] = layer.name();
   c["trainable"] = true;
-  c["dtype"] = dtype_of(style);
+  c["dtype"] = dtype_of(style, layer.dtype_policy());
   // ---- pool (issue 16) ----
   if (pool_layer_config(layer, c)) return c;
   if (auto* d = dynamic_cast<const Dense*>(&layer)) {
@@ -187,14 +197,29 @@ Shape input_shape_from(const json& config, const Where& where) {
   return {};
 }
 
+namespace {
+
+LayerPtr make_layer(const std::string& cls, const json& c, const Where& w);
+
+}  // namespace
+
 LayerPtr layer_from_config(const json& entry, const Where& where) {
   const std::string cls = class_of(entry, where);
   const json& c = config_of(entry, where);
-  const std::string name = name_of(c, where);
-  const Where w = where;
-  check_dtype(c, w);
+  const std::optional<DTypePolicy> policy = dtype_policy_from(c, where);
+  if (cls == "InputLayer" && policy && *policy != DTypePolicy::float32)
+    where.at("dtype").fail("an InputLayer's dtype must be float32, got " + c["dtype"].dump());
   if (const json* t = find(c, "trainable"); t && t->is_boolean() && !t->get<bool>())
-    w.fail("trainable=false (frozen layers) is not supported");
+    where.fail("trainable=false (frozen layers) is not supported");
+  LayerPtr layer = make_layer(cls, c, where);
+  if (policy) layer->set_dtype_policy(*policy);
+  return layer;
+}
+
+namespace {
+
+LayerPtr make_layer(const std::string& cls, const json& c, const Where& w) {
+  const std::string name = name_of(c, w);
   if (cls == "InputLayer") {
     check_keys(c, w, {"batch_shape", "batch_input_shape", "shape", "input_shape", "dtype", "name"});
     Shape shape = input_shape_from(c, w);
@@ -321,6 +346,8 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
   w.fail("layer class '" + cls +
          "' is not supported by Glia (supported: " + supported_layer_classes() + ")");
 }
+
+}  // namespace
 
 int64_t planned_parameters(const Layer& layer, const std::vector<Shape>& inputs) {
   if (auto n = norm_planned_parameters(layer, inputs)) return *n;  // norm (issue 16)

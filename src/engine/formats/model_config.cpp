@@ -15,10 +15,22 @@ json batch_shape(const Shape& s) {
   return out;
 }
 
+// The policy Keras gives the model object: mixed_bfloat16 when every layer but the inputs has
+// it (the global policy was set when the model was made), else float32.
+DTypePolicy model_policy(const Model& model) {
+  bool any = false;
+  for (const auto& node : model.nodes()) {
+    if (node->layer->class_name() == "InputLayer") continue;
+    if (node->layer->dtype_policy() != DTypePolicy::mixed_bfloat16) return DTypePolicy::float32;
+    any = true;
+  }
+  return any ? DTypePolicy::mixed_bfloat16 : DTypePolicy::float32;
+}
+
 json keras_tensor(const Node& node) {
   json config;
   config["shape"] = batch_shape(node.shape);
-  config["dtype"] = "float32";
+  config["dtype"] = compute_dtype_name(node.layer->dtype_policy());
   config["keras_history"] = json::array({node.layer->name(), 0, 0});
   return json{{"class_name", "__keras_tensor__"}, {"config", config}};
 }
@@ -272,7 +284,7 @@ json model_config(const Model& model, ConfigStyle style) {
   if (style == ConfigStyle::keras3 && sequential)
     config["dtype"] = json{{"module", "keras"},
                            {"class_name", "DTypePolicy"},
-                           {"config", {{"name", "float32"}}},
+                           {"config", {{"name", policy_name(model_policy(model))}}},
                            {"registered_name", nullptr}};
   json layers = json::array();
   for (const auto& node : model.nodes()) {

@@ -131,8 +131,14 @@ void Conv::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, T
   const bool keep_preact = !act_.backward_from_output() && ctx.training;
   Tensor& z = keep_preact ? preact_ : output;
   if (keep_preact) preact_.resize(out_shape);
-  ctx.backend.conv2d_forward(g, x.data(), kernel_.value.data(),
-                             options_.use_bias ? bias_.value.data() : nullptr, z.data());
+  const float* xin = x.data();
+  const float* kin = kernel_.value.data();
+  if (dtype_policy() == DTypePolicy::mixed_bfloat16) {  // bfloat16 operands, float32 sums
+    xin = kernel_bias::rounded_bf16(ctx.backend, x, x_bf16_);
+    kin = kernel_bias::rounded_bf16(ctx.backend, kernel_.value, kernel_bf16_);
+  }
+  ctx.backend.conv2d_forward(g, xin, kin, options_.use_bias ? bias_.value.data() : nullptr,
+                             z.data());
   if (act_.kind != ActivationKind::linear || keep_preact)
     ctx.backend.bias_activation(z.data(), nullptr, output.data(), output.rows(), filters_, act_);
   if (options_.activity_regularizer.active()) last_output_ = output;  // shares the storage
@@ -150,13 +156,21 @@ void Conv::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
   if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
     be.activation_backward(preact_.data(), output.data(), dout.data(), dout.data(), output.rows(),
                            filters_, act_);
-  be.conv2d_backward_weights(g, x.data(), dout.data(), kernel_.grad.data(),
+  // mixed_bfloat16: the forward's rounded input and kernel (a training forward just ran on
+  // these inputs with these weights), and dz rounded.
+  const bool bf16 = dtype_policy() == DTypePolicy::mixed_bfloat16;
+  const float* xin = bf16 ? x_bf16_.data() : x.data();
+  const float* kin = bf16 ? kernel_bf16_.data() : kernel_.value.data();
+  const float* dz = bf16 ? kernel_bias::rounded_bf16(be, dout, dout_bf16_) : dout.data();
+  if (bf16 && (x_bf16_.size() != x.size() || kernel_bf16_.size() != kernel_.value.size()))
+    throw Error(ErrorKind::Internal, name() + ": backward without its bfloat16 forward");
+  be.conv2d_backward_weights(g, xin, dz, kernel_.grad.data(),
                              options_.use_bias ? bias_.grad.data() : nullptr);
   kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
     dx.resize(x.shape());
-    be.conv2d_backward_data(g, dout.data(), kernel_.value.data(), dx.data());
+    be.conv2d_backward_data(g, dz, kin, dx.data());
   }
 }
 

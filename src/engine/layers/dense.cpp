@@ -47,8 +47,8 @@ void Dense::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, 
   const bool keep_preact = !act_.backward_from_output() && ctx.training;
   Tensor& z = keep_preact ? preact_ : output;
   if (keep_preact) preact_.resize(out_shape);
-  ctx.backend.gemm(false, false, rows, units_, in, 1.0f, x.data(), in, kernel_.value.data(), units_,
-                   0.0f, z.data(), units_);
+  kernel_bias::gemm(*this, ctx.backend, false, false, rows, units_, in, x.data(), in,
+                    kernel_.value.data(), units_, z.data(), units_);
   if (keep_preact) {
     ctx.backend.bias_activation(z.data(), options_.use_bias ? bias_.value.data() : nullptr,
                                 z.data(), rows, units_, ActivationSpec{});
@@ -73,15 +73,15 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
     be.activation_backward(preact_.data(), output.data(), dout.data(), dout.data(), rows, units_,
                            act_);
-  be.gemm(true, false, in, units_, rows, 1.0f, x.data(), in, dout.data(), units_, 0.0f,
-          kernel_.grad.data(), units_);
+  kernel_bias::gemm(*this, be, true, false, in, units_, rows, x.data(), in, dout.data(), units_,
+                    kernel_.grad.data(), units_);
   if (options_.use_bias) be.column_sum(dout.data(), bias_.grad.data(), rows, units_, 0.0f);
   kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
     dx.resize(x.shape());
-    be.gemm(false, true, rows, in, units_, 1.0f, dout.data(), units_, kernel_.value.data(), units_,
-            0.0f, dx.data(), in);
+    kernel_bias::gemm(*this, be, false, true, rows, in, units_, dout.data(), units_,
+                      kernel_.value.data(), units_, dx.data(), in);
   }
 }
 

@@ -5,7 +5,9 @@ namespace glia {
 
 InputLayer::InputLayer(Shape shape, std::string name)
     : Layer(name.empty() ? unique_layer_name("input_layer") : std::move(name)),
-      shape_(std::move(shape)) {}
+      shape_(std::move(shape)) {
+  set_dtype_policy(DTypePolicy::float32);  // Keras' inputs are float32 under any global policy
+}
 
 Shape InputLayer::build(const std::vector<Shape>&, Rng&) {
   return shape_;

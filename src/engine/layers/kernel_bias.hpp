@@ -8,6 +8,22 @@
 
 namespace glia::kernel_bias {
 
+/// The layer's matrix product: bfloat16 operands under mixed_bfloat16, else float32.
+inline void gemm(const Layer& layer, Backend& be, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
+  if (layer.dtype_policy() == DTypePolicy::mixed_bfloat16)
+    be.gemm_bf16(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+  else
+    be.gemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+}
+
+/// `x` rounded to bfloat16 into `scratch` (resized to x's shape); returns its data.
+inline const float* rounded_bf16(Backend& be, const Tensor& x, Tensor& scratch) {
+  scratch.resize(x.shape());
+  be.round_bf16(x.data(), scratch.data(), x.size());
+  return scratch.data();
+}
+
 template <class Options>
 bool has_regularization(const Options& o) {
   return o.kernel_regularizer.active() || (o.use_bias && o.bias_regularizer.active()) ||

@@ -110,6 +110,17 @@ std::vector<Variable*> Model::weights() {
   return vars;
 }
 
+void Model::set_dtype_policy(DTypePolicy policy) {
+  for (size_t i = 1; i < nodes_.size(); ++i) nodes_[i]->layer->set_dtype_policy(policy);
+}
+
+DTypePolicy Model::dtype_policy() const {
+  for (size_t i = 1; i < nodes_.size(); ++i)
+    if (nodes_[i]->layer->dtype_policy() == DTypePolicy::mixed_bfloat16)
+      return DTypePolicy::mixed_bfloat16;
+  return DTypePolicy::float32;
+}
+
 int64_t Model::count_params() const {
   int64_t n = 0;
   for (size_t i = 1; i < nodes_.size(); ++i) n += nodes_[i]->layer->count_params();

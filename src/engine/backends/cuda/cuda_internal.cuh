@@ -156,6 +156,8 @@ class CudaBackend final : public Backend {
   void pad2d(const PadGeometry& g, const float* x, float* y) override;
   void pad2d_backward(const PadGeometry& g, const float* dy, float* dx) override;
   void affine(const float* x, float* y, int64_t n, float scale, float offset) override;
+  // ---- mixed precision (issue 16) ----
+  void round_bf16(const float* x, float* y, int64_t n) override;
 
   cudaStream_t stream() const { return stream_; }
 

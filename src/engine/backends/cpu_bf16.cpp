@@ -1,0 +1,147 @@
+// The CPU backend's bfloat16 compute (mixed_bfloat16): operands rounded to bfloat16 in per-thread
+// buffers, and oneDNN's bf16 matmul (AVX512-BF16 or AMX kernels) accumulating in float32 into C.
+// On a CPU without bfloat16 hardware the Backend's emulation (rounded float copies and sgemm)
+// gives the same numbers more slowly.
+#include <omp.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+
+#include "backends/cpu_backend.hpp"
+#include "backends/dnnl_context.hpp"
+#include "backends/formulas.hpp"
+#include "glia/error.hpp"
+
+namespace glia {
+
+namespace {
+
+using dnnl::memory;
+using dt = memory::data_type;
+
+// Rounds rows×cols (leading dimension ld) into a packed rows×cols block of bfloat16 bits, with
+// round_bf16's rounding (ties to even, NaN kept).
+void pack_bf16(const float* src, int64_t rows, int64_t cols, int64_t ld, uint16_t* dst) {
+  auto row = [&](int64_t r) {
+    const float* s = src + r * ld;
+    uint16_t* d = dst + r * cols;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; ++c) {
+      uint32_t u;
+      std::memcpy(&u, &s[c], sizeof u);
+      const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+      const uint32_t rounded = u + 0x7fffu + ((u >> 16) & 1u);
+      d[c] = static_cast<uint16_t>((nan ? (u | 0x00400000u) : rounded) >> 16);
+    }
+  };
+  if (rows * cols < 32768 || omp_get_max_threads() == 1) {
+    for (int64_t r = 0; r < rows; ++r) row(r);
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) row(r);
+}
+
+struct MatmulKey {
+  std::tuple<bool, bool, int64_t, int64_t, int64_t, int64_t, float, float> fields;
+  bool operator<(const MatmulKey& o) const { return fields < o.fields; }
+};
+
+struct Matmul {
+  dnnl::matmul::primitive_desc pd;
+  dnnl::matmul prim;
+  memory::desc a, b, c;
+};
+
+// op(A) m×k from A packed as stored (k×m when transposed), op(B) k×n likewise, C m×n with
+// leading dimension ldc; alpha as the output scale, beta as a sum post-op.
+std::shared_ptr<Matmul> matmul_for(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t ldc,
+                                   float alpha, float beta) {
+  static std::mutex mutex;
+  static std::map<MatmulKey, std::shared_ptr<Matmul>> cache;
+  const MatmulKey key{{ta, tb, m, n, k, ldc, alpha, beta}};
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (cache.size() >= 512) cache.clear();  // a bound for programs that see many shapes
+  auto mm = std::make_shared<Matmul>();
+  mm->a = memory::desc({m, k}, dt::bf16, ta ? memory::dims{1, m} : memory::dims{k, 1});
+  mm->b = memory::desc({k, n}, dt::bf16, tb ? memory::dims{1, k} : memory::dims{n, 1});
+  mm->c = memory::desc({m, n}, dt::f32, memory::dims{ldc, 1});
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
+  if (beta != 0.0f) {
+    dnnl::post_ops ops;
+    ops.append_sum(beta);
+    attr.set_post_ops(ops);
+  }
+  try {
+    mm->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(mm->a, mm->b, mm->c), attr,
+                                          dnnl_context::engine());
+    mm->prim = dnnl::matmul(mm->pd);
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorKind::Internal, "oneDNN has no bf16 matmul for m=" + std::to_string(m) +
+                                         " n=" + std::to_string(n) + " k=" + std::to_string(k) +
+                                         ": " + e.what());
+  }
+  cache.emplace(key, mm);
+  return mm;
+}
+
+}  // namespace
+
+bool CpuBackend::native_bf16() const {
+  return dnnl_context::native_bf16();
+}
+
+void CpuBackend::round_bf16(const float* x, float* y, int64_t n) {
+  auto body = [&](int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; ++i) y[i] = formulas::round_bf16(x[i]);
+  };
+  if (n < 32768 || omp_get_max_threads() == 1) {
+    body(0, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t chunk = (n + nt - 1) / nt;
+    const int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    if (begin < end) body(begin, end);
+  }
+}
+
+void CpuBackend::gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
+                           const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                           float* c, int64_t ldc) {
+  if (!native_bf16() || m <= 0 || n <= 0 || k <= 0) {
+    Backend::gemm_bf16(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  auto mm = matmul_for(ta, tb, m, n, k, ldc, alpha, beta);
+  thread_local dnnl_context::Buffer a_buffer, b_buffer, scratch;
+  auto* a16 = static_cast<uint16_t*>(a_buffer.get(static_cast<size_t>(m * k) * 2));
+  auto* b16 = static_cast<uint16_t*>(b_buffer.get(static_cast<size_t>(k * n) * 2));
+  if (ta)
+    pack_bf16(a, k, m, lda, a16);
+  else
+    pack_bf16(a, m, k, lda, a16);
+  if (tb)
+    pack_bf16(b, n, k, ldb, b16);
+  else
+    pack_bf16(b, k, n, ldb, b16);
+  auto& eng = dnnl_context::engine();
+  const memory::desc sd = mm->pd.scratchpad_desc();
+  dnnl::stream s = dnnl_context::stream();
+  mm->prim.execute(s, {{DNNL_ARG_SRC, memory(mm->a, eng, a16)},
+                       {DNNL_ARG_WEIGHTS, memory(mm->b, eng, b16)},
+                       {DNNL_ARG_DST, memory(mm->c, eng, c)},
+                       {DNNL_ARG_SCRATCHPAD, memory(sd, eng, scratch.get(sd.get_size()))}});
+  s.wait();
+}
+
+}  // namespace glia
