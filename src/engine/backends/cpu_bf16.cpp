@@ -2,6 +2,7 @@
 // buffers, and oneDNN's bf16 matmul (AVX512-BF16 or AMX kernels) accumulating in float32 into C.
 // On a CPU without bfloat16 hardware the Backend's emulation (rounded float copies and sgemm)
 // gives the same numbers more slowly.
+#include <immintrin.h>
 #include <omp.h>
 
 #include <cstring>
@@ -22,21 +23,30 @@ namespace {
 using dnnl::memory;
 using dt = memory::data_type;
 
-// Rounds rows×cols (leading dimension ld) into a packed rows×cols block of bfloat16 bits, with
-// round_bf16's rounding (ties to even, NaN kept).
-void pack_bf16(const float* src, int64_t rows, int64_t cols, int64_t ld, uint16_t* dst) {
-  auto row = [&](int64_t r) {
-    const float* s = src + r * ld;
-    uint16_t* d = dst + r * cols;
+// n floats to bfloat16 bits with round_bf16's rounding (ties to even, NaN kept quiet).
+void to_bf16_bits(const float* s, int64_t n, uint16_t* d) {
+  int64_t c = 0;
+#if defined(__AVX512BF16__) && defined(__AVX512F__)
+  // One instruction per 16 values (twice the integer path's speed). It rounds as the formula
+  // does, except that it flushes subnormal inputs to zero, as the compute threads (FTZ/DAZ) do.
+  for (; c + 16 <= n; c += 16) {
+    const __m256bh v = _mm512_cvtneps_pbh(_mm512_loadu_ps(s + c));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + c), reinterpret_cast<const __m256i&>(v));
+  }
+#endif
 #pragma omp simd
-    for (int64_t c = 0; c < cols; ++c) {
-      uint32_t u;
-      std::memcpy(&u, &s[c], sizeof u);
-      const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
-      const uint32_t rounded = u + 0x7fffu + ((u >> 16) & 1u);
-      d[c] = static_cast<uint16_t>((nan ? (u | 0x00400000u) : rounded) >> 16);
-    }
-  };
+  for (int64_t i = c; i < n; ++i) {
+    uint32_t u;
+    std::memcpy(&u, &s[i], sizeof u);
+    const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+    const uint32_t rounded = u + 0x7fffu + ((u >> 16) & 1u);
+    d[i] = static_cast<uint16_t>((nan ? (u | 0x00400000u) : rounded) >> 16);
+  }
+}
+
+// Rounds rows×cols (leading dimension ld) into a packed rows×cols block of bfloat16 bits.
+void pack_bf16(const float* src, int64_t rows, int64_t cols, int64_t ld, uint16_t* dst) {
+  auto row = [&](int64_t r) { to_bf16_bits(src + r * ld, cols, dst + r * cols); };
   if (rows * cols < 32768 || omp_get_max_threads() == 1) {
     for (int64_t r = 0; r < rows; ++r) row(r);
     return;
