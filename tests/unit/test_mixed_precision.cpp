@@ -179,8 +179,8 @@ TEST(MixedPrecision, UnsupportedPoliciesInConfigsAreRefusedNamingTheLayer) {
   }
   EXPECT_THROW(model_from_json(config("\"bfloat16\"", "\"float32\"")), Error);
   // tf.keras 2's Policy object is read too.
-  auto k2 = model_from_json(config(
-      "\"float32\"", R"({"class_name": "Policy", "config": {"name": "mixed_bfloat16"}})"));
+  auto k2 = model_from_json(
+      config("\"float32\"", R"({"class_name": "Policy", "config": {"name": "mixed_bfloat16"}})"));
   EXPECT_EQ(k2->layers().back()->dtype_policy(), DTypePolicy::mixed_bfloat16);
   // A layer without a dtype takes the global policy, as in Keras.
   GlobalPolicy mixed(DTypePolicy::mixed_bfloat16);
