@@ -1,6 +1,6 @@
-// Primitives made once per shape and kept (the CPU backend's convolution, pooling and
-// normalization kernels): making a oneDNN primitive descriptor searches its implementations,
-// tens of microseconds a call, which a training step would otherwise pay for every kernel.
+// Primitives made once per shape and kept (the CPU backend's convolutions: their primitive
+// descriptors, primitives and the reorders around them, which would otherwise be searched for
+// and made again on every call).
 #pragma once
 
 #include <cstdint>
