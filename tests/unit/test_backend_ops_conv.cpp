@@ -47,6 +47,10 @@ std::vector<ConvCase> conv_cases() {
       make(2, 5, 6, 3, 2, 3, 4, 1, 2, 1, 1, P::same),       // mixed strides
       make(8, 28, 28, 1, 3, 3, 32, 1, 1, 1, 1, P::same),    // the CNN example's first conv
       make(4, 14, 14, 32, 3, 3, 64, 1, 1, 1, 1, P::valid),  // and its second
+      // Geometries the CPU backend runs with Winograd (forward, backward-weights;
+      // cpu_conv_algorithm.hpp): 3x3, stride 1, channels multiples of 16, batch >= 8.
+      make(9, 7, 9, 16, 3, 3, 16, 1, 1, 1, 1, P::valid),  // odd sizes, odd batch
+      make(8, 5, 11, 32, 3, 3, 16, 1, 1, 1, 1, P::same),  // padding 1 on every side
   };
 }
 

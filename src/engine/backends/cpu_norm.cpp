@@ -3,6 +3,7 @@
 // the rows×channels matrix as a 2-D `nc` tensor, so no reorder is needed. oneDNN always gets a
 // scale and a shift (ones and zeros when the layer has none), and gradients it is not asked
 // for land in scratch buffers.
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -24,10 +25,15 @@ const auto kScaleShift = normalization_flags::use_scale | normalization_flags::u
 memory::desc matrix_desc(const NormGeometry& g) {
   return memory::desc({g.rows, g.channels}, f32, tag::nc);
 }
-// Batch norm's rows x channels as (rows, channels, 1, 1) in nhwc: the same memory, but oneDNN
-// then runs its JIT channels-last kernels instead of the plain-C `nc` one (~10x slower).
+// Batch norm's rows x channels as (rows / s, channels, s, 1) in nhwc, s the largest divisor of
+// rows up to 64: the same memory, but oneDNN then runs its JIT channels-last kernels instead of
+// the plain-C `nc` one (~10x slower), and with a spatial extent to block over they run faster
+// still (the CNN example's 43264 x 32: forward 250 us with s = 64, 380 with s = 1; backward 400
+// and 445).
 memory::desc bnorm_desc(const NormGeometry& g) {
-  return memory::desc({g.rows, g.channels, 1, 1}, f32, tag::nhwc);
+  int64_t s = std::min<int64_t>(64, g.rows);
+  while (g.rows % s) --s;
+  return memory::desc({g.rows / s, g.channels, s, 1}, f32, tag::nhwc);
 }
 memory::desc vector_desc(int64_t n) {
   return memory::desc({n}, f32, tag::a);
