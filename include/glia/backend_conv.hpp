@@ -19,11 +19,16 @@ struct ConvGeometry {
   /// Implicit zeros around the input.
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int64_t out_h = 1, out_w = 1;
+  /// mixed_bfloat16: the operands (input, kernel, output gradient) are to be rounded to bfloat16
+  /// and the products summed in float32. A backend with bfloat16 hardware (native_bf16()) does
+  /// it in its kernels; for the others the caller passes operands it already rounded, and they
+  /// compute in float32 as usual (the same sums).
+  bool bf16 = false;
 
   int64_t input_size() const { return batch * in_h * in_w * in_c; }
   int64_t output_size() const { return batch * out_h * out_w * out_c; }
   int64_t kernel_size() const { return kernel_h * kernel_w * in_c * out_c; }
-  /// "N2_8x9x3_k3x2_o4_s2x1_d1x2_p1,0,1,1" (test labels and messages).
+  /// "N2_8x9x3_k3x2_o4_s2x1_d1x2_p1,0,1,1" (test labels and messages; "_bf16" appended).
   std::string str() const;
 };
 

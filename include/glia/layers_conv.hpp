@@ -80,8 +80,8 @@ class Conv : public Layer {
   Variable kernel_, bias_;
   Tensor preact_;       // kept only when the activation's derivative needs it (gelu)
   Tensor last_output_;  // the last forward's output, for the activity regularizer
-  // mixed_bfloat16: the bfloat16-rounded input and kernel of the last training forward, and
-  // the rounded output gradient.
+  // mixed_bfloat16 on a backend without bf16 kernels: the bfloat16-rounded input, kernel and
+  // output gradient (scratch).
   Tensor x_bf16_, kernel_bf16_, dout_bf16_;
 };
 

@@ -1,8 +1,12 @@
 // Op-harness cases of the mixed-precision kernels: round_bf16 on every backend, bit for bit
-// against the reference backend, over special values, ties and random data (gemm_bf16's cases
-// sit beside gemm's in test_backend_ops.cpp).
+// against the reference backend, over special values, ties and random data; and the three
+// convolution passes of a mixed_bfloat16 convolution (ConvGeometry::bf16): a backend with bf16
+// hardware rounds the operands itself, the others are given rounded ones, and both must give the
+// reference's float32 sums of the rounded operands (gemm_bf16's cases sit beside gemm's in
+// test_backend_ops.cpp).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -78,7 +82,100 @@ void add_round_bf16_cases(std::vector<OpCase>& cases) {
                        }});
 }
 
+std::vector<float> rounded(Backend& ref, std::vector<float> v) {
+  ref.round_bf16(v.data(), v.data(), static_cast<int64_t>(v.size()));
+  return v;
+}
+
+std::vector<float> absolute(std::vector<float> v) {
+  for (float& x : v) x = std::fabs(x);
+  return v;
+}
+
+// `v` as the tested backend is given it: as is where it rounds to bfloat16 itself.
+Dev operand(Backend& ref, Backend& be, const std::vector<float>& v) {
+  return Dev(be.native_bf16() ? v : rounded(ref, v));
+}
+
+ConvGeometry bf16_geometry(int64_t n, int64_t h, int64_t w, int64_t c, int64_t k, int64_t oc,
+                           int64_t stride, ConvPadding p) {
+  ConvGeometry g;
+  g.batch = n, g.in_h = h, g.in_w = w, g.in_c = c, g.kernel_h = k, g.kernel_w = k, g.out_c = oc;
+  g.stride_h = g.stride_w = stride;
+  g = with_padding(g, p);
+  g.bf16 = true;
+  return g;
+}
+
+void add_conv_bf16_cases(std::vector<OpCase>& cases) {
+  using P = ConvPadding;
+  const std::vector<ConvGeometry> shapes = {
+      bf16_geometry(2, 7, 9, 3, 3, 5, 1, P::valid), bf16_geometry(3, 8, 7, 2, 3, 4, 2, P::same),
+      bf16_geometry(8, 28, 28, 1, 3, 32, 1, P::valid),   // the CNN example's first conv
+      bf16_geometry(8, 13, 13, 32, 3, 64, 1, P::valid),  // and its second (Winograd in float32)
+      bf16_geometry(1, 5, 5, 16, 1, 16, 1, P::valid)};
+  const double tol = 1e-5, atol = 1e-6;  // float32 sums of exact bf16 products
+  for (const ConvGeometry& g : shapes) {
+    const std::string label = g.str();
+    cases.push_back({"conv2d_forward", label, [=](Backend& ref, Backend& be) {
+                       Rng rng(g.input_size() + 5);
+                       const auto x = random_floats(rng, g.input_size());
+                       const auto k = random_floats(rng, g.kernel_size());
+                       const auto b = random_floats(rng, g.out_c);
+                       const auto rx = rounded(ref, x), rk = rounded(ref, k);
+                       std::vector<float> want(g.output_size()), bound(g.output_size());
+                       ref.conv2d_forward(g, rx.data(), rk.data(), b.data(), want.data());
+                       ref.conv2d_forward(g, absolute(rx).data(), absolute(rk).data(),
+                                          absolute(b).data(), bound.data());
+                       Dev dx = operand(ref, be, x), dk = operand(ref, be, k), db(b);
+                       Dev dy(std::vector<float>(g.output_size(), kNaN));
+                       be.conv2d_forward(g, dx.p(), dk.p(), db.p(), dy.p());
+                       const auto got = dy.read(be);
+                       EXPECT_TRUE(test::all_close_bound(got.data(), want.data(),
+                                                         {bound.begin(), bound.end()}, tol, atol));
+                     }});
+    cases.push_back({"conv2d_backward_data", label, [=](Backend& ref, Backend& be) {
+                       Rng rng(g.output_size() + 7);
+                       const auto dy = random_floats(rng, g.output_size());
+                       const auto k = random_floats(rng, g.kernel_size());
+                       const auto rdy = rounded(ref, dy), rk = rounded(ref, k);
+                       std::vector<float> want(g.input_size()), bound(g.input_size());
+                       ref.conv2d_backward_data(g, rdy.data(), rk.data(), want.data());
+                       ref.conv2d_backward_data(g, absolute(rdy).data(), absolute(rk).data(),
+                                                bound.data());
+                       Dev ddy = operand(ref, be, dy), dk = operand(ref, be, k);
+                       Dev ddx(std::vector<float>(g.input_size(), kNaN));
+                       be.conv2d_backward_data(g, ddy.p(), dk.p(), ddx.p());
+                       const auto got = ddx.read(be);
+                       EXPECT_TRUE(test::all_close_bound(got.data(), want.data(),
+                                                         {bound.begin(), bound.end()}, tol, atol));
+                     }});
+    cases.push_back(
+        {"conv2d_backward_weights", label, [=](Backend& ref, Backend& be) {
+           Rng rng(g.kernel_size() + 9);
+           const auto x = random_floats(rng, g.input_size());
+           const auto dy = random_floats(rng, g.output_size());
+           const auto rx = rounded(ref, x), rdy = rounded(ref, dy);
+           std::vector<float> want_k(g.kernel_size()), bound_k(g.kernel_size());
+           std::vector<float> want_b(g.out_c), bound_b(g.out_c);
+           ref.conv2d_backward_weights(g, rx.data(), rdy.data(), want_k.data(), want_b.data());
+           ref.conv2d_backward_weights(g, absolute(rx).data(), absolute(rdy).data(), bound_k.data(),
+                                       bound_b.data());
+           Dev dx = operand(ref, be, x), ddy = operand(ref, be, dy);
+           Dev dk(std::vector<float>(g.kernel_size(), kNaN));
+           Dev db(std::vector<float>(g.out_c, kNaN));
+           be.conv2d_backward_weights(g, dx.p(), ddy.p(), dk.p(), db.p());
+           const auto got_k = dk.read(be), got_b = db.read(be);
+           EXPECT_TRUE(test::all_close_bound(got_k.data(), want_k.data(),
+                                             {bound_k.begin(), bound_k.end()}, tol, atol));
+           EXPECT_TRUE(test::all_close_bound(got_b.data(), want_b.data(),
+                                             {bound_b.begin(), bound_b.end()}, tol, atol));
+         }});
+  }
+}
+
 const bool registered = register_op_cases(add_round_bf16_cases);
+const bool registered_conv = register_op_cases(add_conv_bf16_cases);
 
 }  // namespace
 }  // namespace glia

@@ -37,7 +37,7 @@ std::string ConvGeometry::str() const {
          x(kernel_h, kernel_w) + "_o" + std::to_string(out_c) + "_s" + x(stride_h, stride_w) +
          "_d" + x(dilation_h, dilation_w) + "_p" + std::to_string(pad_top) + "," +
          std::to_string(pad_left) + "," + std::to_string(pad_bottom) + "," +
-         std::to_string(pad_right);
+         std::to_string(pad_right) + (bf16 ? "_bf16" : "");
 }
 
 ConvGeometry with_padding(ConvGeometry g, ConvPadding padding) {

@@ -30,13 +30,18 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 constexpr auto f32 = memory::data_type::f32;
+constexpr auto bf16_t = memory::data_type::bf16;
 
 // The memory descriptors and geometry vectors of one convolution, in oneDNN's terms: Glia's
-// layouts (nhwc activations, hwio kernels) and `any` for what an implementation may choose.
+// layouts (nhwc activations, hwio kernels) and `any` for what an implementation may choose. The
+// *_in descriptors are what the passes read (the input, the output gradient, the kernel): float32,
+// or bfloat16 for a mixed_bfloat16 convolution on bf16 hardware, the Ports' reorders rounding
+// Glia's float32 into them (to nearest, ties to even); outputs stay float32.
 struct Descs {
   memory::desc src, dst, src_any, dst_any, weights_user, weights_any, bias;
+  memory::desc src_in, dst_in, weights_in_any;
   memory::dims strides, dilates, pad_l, pad_r;
-  explicit Descs(const ConvGeometry& g)
+  Descs(const ConvGeometry& g, bool bf16)
       : src({g.batch, g.in_c, g.in_h, g.in_w}, f32, tag::nhwc),
         dst({g.batch, g.out_c, g.out_h, g.out_w}, f32, tag::nhwc),
         src_any({g.batch, g.in_c, g.in_h, g.in_w}, f32, tag::any),
@@ -44,6 +49,9 @@ struct Descs {
         weights_user({g.out_c, g.in_c, g.kernel_h, g.kernel_w}, f32, tag::hwio),
         weights_any({g.out_c, g.in_c, g.kernel_h, g.kernel_w}, f32, tag::any),
         bias({g.out_c}, f32, tag::x),
+        src_in({g.batch, g.in_c, g.in_h, g.in_w}, bf16 ? bf16_t : f32, tag::nhwc),
+        dst_in({g.batch, g.out_c, g.out_h, g.out_w}, bf16 ? bf16_t : f32, tag::nhwc),
+        weights_in_any({g.out_c, g.in_c, g.kernel_h, g.kernel_w}, bf16 ? bf16_t : f32, tag::any),
         strides{g.stride_h, g.stride_w},
         dilates{g.dilation_h - 1, g.dilation_w - 1},  // oneDNN counts the gaps
         pad_l{g.pad_top, g.pad_left},
@@ -183,9 +191,10 @@ struct ConvPrimitives {
   std::once_flag data_once, weights_once;
   Step bwd_data, bwd_weights;
 
-  ConvPrimitives(const ConvGeometry& g, bool bias, bool winograd_allowed)
-      : d(g), has_bias(bias), candidate(winograd_allowed && winograd_geometry(g)) {
-    direct_fwd_pd = forward_pd(dnnl::algorithm::convolution_direct, d.src, d.dst);
+  // bf16: compute on bfloat16 operands (oneDNN has no bf16 Winograd: direct).
+  ConvPrimitives(const ConvGeometry& g, bool bias, bool winograd_allowed, bool bf16)
+      : d(g, bf16), has_bias(bias), candidate(!bf16 && winograd_allowed && winograd_geometry(g)) {
+    direct_fwd_pd = forward_pd(dnnl::algorithm::convolution_direct, d.src_in, d.dst);
     winograd_fwd_pd = winograd_pd<dnnl::convolution_forward::primitive_desc>(
         candidate, [&](dnnl::algorithm alg) { return forward_pd(alg, d.src_any, d.dst_any); });
     const auto& pd = winograd_fwd_pd ? *winograd_fwd_pd : direct_fwd_pd;
@@ -200,9 +209,9 @@ struct ConvPrimitives {
                                                        const memory::desc& dst) const {
     using fwd_t = dnnl::convolution_forward;
     const auto prop = dnnl::prop_kind::forward_training;
-    const auto desc = has_bias ? fwd_t::desc(prop, alg, src, d.weights_any, d.bias, dst, d.strides,
-                                             d.dilates, d.pad_l, d.pad_r)
-                               : fwd_t::desc(prop, alg, src, d.weights_any, dst, d.strides,
+    const auto desc = has_bias ? fwd_t::desc(prop, alg, src, d.weights_in_any, d.bias, dst,
+                                             d.strides, d.dilates, d.pad_l, d.pad_r)
+                               : fwd_t::desc(prop, alg, src, d.weights_in_any, dst, d.strides,
                                              d.dilates, d.pad_l, d.pad_r);
     return fwd_t::primitive_desc(desc, user_scratchpad(), dnnl_context::engine());
   }
@@ -211,7 +220,7 @@ struct ConvPrimitives {
   void make_backward_data() {
     std::call_once(data_once, [&] {
       using bwd_t = dnnl::convolution_backward_data;
-      const bwd_t::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
+      const bwd_t::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weights_in_any, d.dst_in,
                              d.strides, d.dilates, d.pad_l, d.pad_r);
       const bwd_t::primitive_desc pd(desc, user_scratchpad(), dnnl_context::engine(),
                                      direct_fwd_pd);
@@ -238,7 +247,7 @@ struct ConvPrimitives {
       });
       const bwd_t::primitive_desc pd =
           winograd ? *winograd
-                   : make(dnnl::algorithm::convolution_direct, d.src, d.dst, direct_fwd_pd);
+                   : make(dnnl::algorithm::convolution_direct, d.src_in, d.dst_in, direct_fwd_pd);
       bwd_weights = {pd, bwd_t(pd), {}, winograd.has_value()};
       bwd_weights.ports.emplace_back(DNNL_ARG_SRC, d.src, pd.src_desc(), false);
       bwd_weights.ports.emplace_back(DNNL_ARG_DIFF_DST, d.dst, pd.diff_dst_desc(), false);
@@ -253,12 +262,13 @@ struct ConvPrimitives {
 std::shared_ptr<ConvPrimitives> primitives_for(const ConvGeometry& g, bool bias) {
   static PrimitiveCache<ConvPrimitives> cache;
   const bool winograd = cpu_conv_winograd_allowed();
+  const bool bf16 = g.bf16 && dnnl_context::native_bf16();
   return cache.get({g.batch, g.in_h, g.in_w, g.in_c, g.kernel_h, g.kernel_w, g.out_c, g.stride_h,
                     g.stride_w, g.dilation_h, g.dilation_w, g.pad_top, g.pad_left, g.pad_bottom,
-                    g.pad_right, bias, winograd},
+                    g.pad_right, bias, winograd, bf16},
                    [&] {
                      try {
-                       return std::make_shared<ConvPrimitives>(g, bias, winograd);
+                       return std::make_shared<ConvPrimitives>(g, bias, winograd, bf16);
                      } catch (const dnnl::error& e) {
                        throw Error(ErrorKind::Internal,
                                    "oneDNN has no convolution for " + g.str() + ": " + e.what());

@@ -119,6 +119,7 @@ std::vector<Variable*> Conv::variables() {
 ConvGeometry Conv::geometry(int64_t batch) const {
   ConvGeometry g = per_sample_;
   g.batch = batch;
+  g.bf16 = dtype_policy() == DTypePolicy::mixed_bfloat16;
   return g;
 }
 
@@ -133,7 +134,7 @@ void Conv::forward(ForwardContext& ctx, std::span<const Tensor* const> inputs, T
   if (keep_preact) preact_.resize(out_shape);
   const float* xin = x.data();
   const float* kin = kernel_.value.data();
-  if (dtype_policy() == DTypePolicy::mixed_bfloat16) {  // bfloat16 operands, float32 sums
+  if (g.bf16 && !ctx.backend.native_bf16()) {  // rounded here for backends without bf16 kernels
     xin = kernel_bias::rounded_bf16(ctx.backend, x, x_bf16_);
     kin = kernel_bias::rounded_bf16(ctx.backend, kernel_.value, kernel_bf16_);
   }
@@ -156,14 +157,13 @@ void Conv::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
   if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
     be.activation_backward(preact_.data(), output.data(), dout.data(), dout.data(), output.rows(),
                            filters_, act_);
-  // mixed_bfloat16: the forward's rounded input and kernel (a training forward just ran on
-  // these inputs with these weights), and dz rounded.
-  const bool bf16 = dtype_policy() == DTypePolicy::mixed_bfloat16;
-  const float* xin = bf16 ? x_bf16_.data() : x.data();
-  const float* kin = bf16 ? kernel_bf16_.data() : kernel_.value.data();
-  const float* dz = bf16 ? kernel_bias::rounded_bf16(be, dout, dout_bf16_) : dout.data();
-  if (bf16 && (x_bf16_.size() != x.size() || kernel_bf16_.size() != kernel_.value.size()))
-    throw Error(ErrorKind::Internal, name() + ": backward without its bfloat16 forward");
+  // mixed_bfloat16 on a backend without bf16 kernels: the operands rounded here, the input and
+  // kernel as the forward rounded them.
+  const bool round_here = g.bf16 && !be.native_bf16();
+  const float* xin = round_here ? kernel_bias::rounded_bf16(be, x, x_bf16_) : x.data();
+  const float* kin = round_here ? kernel_bias::rounded_bf16(be, kernel_.value, kernel_bf16_)
+                                : kernel_.value.data();
+  const float* dz = round_here ? kernel_bias::rounded_bf16(be, dout, dout_bf16_) : dout.data();
   be.conv2d_backward_weights(g, xin, dz, kernel_.grad.data(),
                              options_.use_bias ? bias_.grad.data() : nullptr);
   kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
