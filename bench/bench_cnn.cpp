@@ -8,20 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "bench_stats.hpp"
 #include "cnn_floor.hpp"
 #include "cnn_model.hpp"
 #include "glia/glia.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using glia_bench::median;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  if (v.empty()) return 0.0;
-  const size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
+using Clock = std::chrono::steady_clock;
 
 std::string json_list(const std::vector<double>& v) {
   std::string s = "[";
@@ -114,19 +110,8 @@ int main(int argc, char** argv) {
   model->compile({.optimizer = std::make_shared<glia::Adam>(),
                   .loss = glia::Loss::parse("categorical_crossentropy"),
                   .metrics = {"accuracy"}});
-  std::vector<double> epoch_s;
-  Clock::time_point start;
-  auto timer = std::make_shared<glia::LambdaCallback>();
-  timer->epoch_begin = [&](int, const glia::Logs&) { start = Clock::now(); };
-  timer->batch_end = [&](int64_t b, const glia::Logs&) {
-    if (b + 1 == (n + batch_size - 1) / batch_size)
-      epoch_s.push_back(std::chrono::duration<double>(Clock::now() - start).count());
-  };
-  model->fit(train, {.batch_size = batch_size,
-                     .epochs = epochs,
-                     .verbose = 0,
-                     .callbacks = {timer},
-                     .seed = seed});
+  const std::vector<double> epoch_s =
+      glia_bench::timed_fit(*model, train, batch_size, epochs, seed);
   std::vector<double> steady(epoch_s.begin() + (epoch_s.size() > 1 ? 1 : 0), epoch_s.end());
   const auto t0 = Clock::now();
   glia::Logs score = model->evaluate(*test, {.batch_size = 1000});

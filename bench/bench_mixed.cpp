@@ -3,24 +3,18 @@
 // median epoch time (the first epoch left out) and the final test accuracy, as one JSON line.
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "bench_stats.hpp"
 #include "cnn_model.hpp"
 #include "glia/glia.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using glia_bench::median;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  if (v.empty()) return 0.0;
-  const size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
 
 std::shared_ptr<glia::Model> seed_mlp(uint64_t seed) {
   auto model = std::make_shared<glia::Sequential>();
@@ -81,20 +75,8 @@ int main(int argc, char** argv) {
                         : std::shared_ptr<glia::Optimizer>(std::make_shared<glia::RMSprop>()),
        .loss = glia::Loss::parse("categorical_crossentropy"),
        .metrics = {"accuracy"}});
-  const int64_t n = train->size(), steps = (n + batch_size - 1) / batch_size;
-  std::vector<double> epoch_s;
-  Clock::time_point start;
-  auto timer = std::make_shared<glia::LambdaCallback>();
-  timer->epoch_begin = [&](int, const glia::Logs&) { start = Clock::now(); };
-  timer->batch_end = [&](int64_t b, const glia::Logs&) {
-    if (b + 1 == steps)
-      epoch_s.push_back(std::chrono::duration<double>(Clock::now() - start).count());
-  };
-  model->fit(train, {.batch_size = batch_size,
-                     .epochs = epochs,
-                     .verbose = 0,
-                     .callbacks = {timer},
-                     .seed = seed});
+  const std::vector<double> epoch_s =
+      glia_bench::timed_fit(*model, train, batch_size, epochs, seed);
   std::vector<double> measured(epoch_s.begin() + 1, epoch_s.end());
   glia::Logs score = model->evaluate(*test, {.batch_size = 1000});
   std::printf(

@@ -10,16 +10,14 @@
 #include <cstdio>
 #include <vector>
 
+#include "bench_stats.hpp"
 #include "glia/glia.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using glia_bench::median;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
+using Clock = std::chrono::steady_clock;
 
 void sgemm(char ta, char tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
            const float* b, int64_t ldb, float* c, int64_t ldc) {

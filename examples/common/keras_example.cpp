@@ -93,8 +93,8 @@ void train(const Flags& f, const ExampleSpec& spec, glia::platform::RunLogger& r
   glia::mixed_precision::set_global_policy(f.dtype_policy);
   if (f.dtype_policy == "mixed_bfloat16" && !glia::default_backend()->native_bf16())
     std::printf(
-        "note: no bfloat16 hardware for the %s backend: mixed_bfloat16 is emulated, "
-        "slower than float32\n",
+        "note: mixed_bfloat16 is emulated on the %s backend (bfloat16 kernels are used only "
+        "on CPUs with AVX512-BF16 or AMX): slower than float32\n",
         f.backend.c_str());
   const glia::MnistFiles files = glia::find_mnist_files(f.data_folder);
   std::printf("training dataset is stored here: %s\n", f.data_folder.c_str());

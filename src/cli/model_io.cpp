@@ -151,8 +151,9 @@ void apply_dtype_policy(Model& model, const std::string& policy) {
   if (!policy.empty()) model.set_dtype_policy(parse_dtype_policy(policy, "--dtype-policy"));
   if (model.dtype_policy() == DTypePolicy::mixed_bfloat16 && !default_backend()->native_bf16())
     std::fprintf(stderr,
-                 "glia: note: mixed_bfloat16 is emulated on this %s backend (no AVX512-BF16 or "
-                 "AMX), slower than float32; --dtype-policy float32 computes in float32\n",
+                 "glia: note: mixed_bfloat16 is emulated on the %s backend (bfloat16 kernels "
+                 "are used only on CPUs with AVX512-BF16 or AMX), slower than float32; "
+                 "--dtype-policy float32 computes in float32\n",
                  default_backend()->name().c_str());
 }
 

@@ -88,15 +88,17 @@ void run_train(const TrainArgs& a) {
   const bool json_out = a.output_format == "json";
   const int verbose = a.verbose >= 0 ? a.verbose : json_out ? 0 : (::isatty(1) ? 1 : 2);
   FILE* info = json_out ? stderr : stdout;
-  std::fprintf(info, "model: %s (%s, %lld parameters%s%s)\n", a.model.c_str(),
+  std::fprintf(info, "model: %s (%s, %lld parameters%s%s, %s)\n", a.model.c_str(),
                format_name(loaded.format).c_str(), static_cast<long long>(model.count_params()),
                loaded.has_weights ? ", weights loaded" : ", new weights",
-               loaded.has_optimizer_state ? ", optimizer state restored" : "");
+               loaded.has_optimizer_state ? ", optimizer state restored" : "",
+               policy_name(model.dtype_policy()).c_str());
   const LossKind loss = model.loss().kind;
   MnistData data = load_mnist_for(model, loss, a.data_folder);
-  std::string command = "glia train";
+  std::string command = "glia train --model " + a.model;
+  if (!a.dtype_policy.empty()) command += " --dtype-policy " + a.dtype_policy;
   std::unique_ptr<platform::RunLogger> run =
-      platform::RunLogger::from_environment("glia-train", command + " --model " + a.model);
+      platform::RunLogger::from_environment("glia-train", command);
   if (run->online()) std::fprintf(info, "Run: %s\n", run->run_id().c_str());
   auto tracker = std::make_shared<LambdaCallback>();
   tracker->epoch_end = [&](int epoch, const Logs& logs) {
@@ -143,6 +145,7 @@ void run_train(const TrainArgs& a) {
     nlohmann::json out;
     out["model"] = a.model;
     out["parameters"] = model.count_params();
+    out["dtype_policy"] = policy_name(model.dtype_policy());
     out["history"] = history.history;
     out["test"] = test;
     out["saved"] = saved;

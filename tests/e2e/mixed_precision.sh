@@ -44,6 +44,12 @@ assert 0 < diff < 0.05, diff
 PY
 "$GLIA" evaluate --model saved/model.keras --data-folder data --dtype-policy float32 -o json \
   >eval.json || fail "evaluate: $(cat eval.json)"
+python3 - <<'PY' || fail "evaluate in float32: $(cat eval.json) vs $(cat train.json)"
+import json
+e, t = json.load(open("eval.json")), json.load(open("train.json"))
+assert t["dtype_policy"] == "mixed_bfloat16", t
+assert abs(e["test"]["accuracy"] - t["test"]["accuracy"]) <= 0.03, (e, t)
+PY
 expect_fail_code 2 "$GLIA" predict --model saved/model.keras --input data/t10k-images-idx3-ubyte.gz \
   --dtype-policy float16
 grep -q "dtype-policy" <<<"$LAST_ERR" || fail "flag not named: $LAST_ERR"

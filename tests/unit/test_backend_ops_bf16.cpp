@@ -175,6 +175,34 @@ void add_conv_bf16_cases(std::vector<OpCase>& cases) {
 }
 
 const bool registered = register_op_cases(add_round_bf16_cases);
+
+// The rounding itself, bit for bit against known answers (the cases above only compare the
+// backends with the reference, which shares the formula).
+TEST(RoundBf16, KnownAnswers) {
+  const std::vector<std::pair<uint32_t, uint32_t>> known = {
+      {0x3f808000u, 0x3f800000u},  // a tie, to even: down
+      {0x3f818000u, 0x3f820000u},  // a tie, to even: up
+      {0x3f808001u, 0x3f810000u},  // above a tie
+      {0x3f807fffu, 0x3f800000u},  // below a tie
+      {0xbf808001u, 0xbf810000u},  // negative
+      {0x7f7fffffu, 0x7f800000u},  // the largest float: infinity
+      {0x7f7f7fffu, 0x7f7f0000u},  // stays finite
+      {0x7f800000u, 0x7f800000u},  // infinity
+      {0x7f800001u, 0x7fc00000u},  // a NaN with a low payload: quiet, still NaN
+      {0x80000000u, 0x80000000u},  // -0
+  };
+  for (const char* name : {"reference", "cpu"}) {
+    Backend& be = *get_backend(name);
+    for (auto [in, want] : known) {
+      const float x = from_bits(in);
+      float y = 0;
+      be.round_bf16(&x, &y, 1);
+      uint32_t got;
+      std::memcpy(&got, &y, sizeof got);
+      EXPECT_EQ(got, want) << name << ": 0x" << std::hex << in;
+    }
+  }
+}
 const bool registered_conv = register_op_cases(add_conv_bf16_cases);
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "glia/glia.hpp"
@@ -134,6 +135,106 @@ TEST(MixedPrecision, PredictionsStayWithinBf16ToleranceOfFloat32) {
   EXPECT_FALSE(test::bit_equal(p16.data(), p32.data(), p32.size()));
 }
 
+// Each pass rounds exactly its own operands: with every operand already a bfloat16 value
+// (input, kernel, output gradient), mixed_bfloat16 computes float32's sums; with one operand off
+// the bfloat16 grid, exactly the passes that read it differ (the forward and the kernel gradient
+// read the input; the forward and the input gradient the kernel; both gradients dz).
+struct Passes {
+  Tensor y, dx, dkernel, dbias;
+};
+
+Passes run_passes(Layer& layer, const Tensor& x, const Tensor& r, Backend& be) {
+  ForwardContext fctx{be, true};
+  const Tensor* in[] = {&x};
+  Passes p;
+  layer.forward(fctx, in, p.y);
+  Tensor dout = r.clone();
+  Tensor* dins[] = {&p.dx};
+  BackwardContext bctx{be};
+  layer.backward(bctx, in, p.y, dout, dins);
+  p.dkernel = layer.variables()[0]->grad.clone();
+  p.dbias = layer.variables()[1]->grad.clone();
+  return p;
+}
+
+// max |a - b| relative to b's largest magnitude.
+double max_rel_diff(const Tensor& a, const Tensor& b) {
+  double m = 0, scale = 1e-30;
+  for (int64_t i = 0; i < a.size(); ++i) {
+    m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
+  }
+  return m / scale;
+}
+
+enum class Inexact { none, input, kernel, dout };
+
+void expect_rounding_exactly_where_due(const std::function<LayerPtr()>& make, const Shape& in_shape,
+                                       const std::string& backend) {
+  Backend& be = *get_backend(backend);
+  Backend& ref = *get_backend("reference");
+  auto rounded = [&](Tensor t) {
+    ref.round_bf16(t.data(), t.data(), t.size());
+    return t;
+  };
+  for (Inexact off : {Inexact::none, Inexact::input, Inexact::kernel, Inexact::dout}) {
+    Rng rng(3);
+    LayerPtr f32 = make(), mixed = make();
+    mixed->set_dtype_policy(DTypePolicy::mixed_bfloat16);
+    Rng init(5);
+    f32->ensure_built({in_shape}, init);
+    mixed->ensure_built({in_shape}, init);
+    Shape batch_shape = in_shape;
+    batch_shape.insert(batch_shape.begin(), 3);
+    Tensor x = test::random_tensor(rng, batch_shape);
+    if (off != Inexact::input) x = rounded(x);
+    for (Layer* l : {f32.get(), mixed.get()}) {
+      Rng wr(9);
+      for (Variable* v : l->variables()) {
+        v->value = test::random_tensor(wr, v->value.shape());
+        if (off != Inexact::kernel) v->value = rounded(v->value);
+      }
+    }
+    Tensor probe;
+    ForwardContext fctx{be, true};
+    const Tensor* in[] = {&x};
+    f32->forward(fctx, in, probe);
+    Tensor r = test::random_tensor(rng, probe.shape());
+    if (off != Inexact::dout) r = rounded(r);
+    const Passes a = run_passes(*f32, x, r, be), b = run_passes(*mixed, x, r, be);
+    const std::string what =
+        f32->class_name() + " on " + backend + ", inexact operand " + std::to_string(int(off));
+    auto expect = [&](const char* pass, double diff, bool reads_inexact) {
+      if (reads_inexact)
+        EXPECT_GT(diff, 1e-4) << what << ": " << pass << " did not round";
+      else
+        EXPECT_LT(diff, 1e-5) << what << ": " << pass << " differs from float32";
+    };
+    expect("forward", max_rel_diff(b.y, a.y), off == Inexact::input || off == Inexact::kernel);
+    expect("input gradient", max_rel_diff(b.dx, a.dx),
+           off == Inexact::kernel || off == Inexact::dout);
+    expect("kernel gradient", max_rel_diff(b.dkernel, a.dkernel),
+           off == Inexact::input || off == Inexact::dout);
+    // The bias gradient sums the float32 output gradient under both policies.
+    EXPECT_LT(max_rel_diff(b.dbias, a.dbias), 1e-5) << what;
+  }
+}
+
+TEST(MixedPrecision, EveryPassRoundsExactlyItsOperands) {
+  for (const char* backend : {"reference", "cpu"}) {
+    expect_rounding_exactly_where_due([] { return std::make_shared<Dense>(7); }, {13}, backend);
+    expect_rounding_exactly_where_due(
+        [] {
+          return std::make_shared<Conv2D>(16, std::vector<int64_t>{3, 3},
+                                          ConvOptions{.padding = "same"});
+        },
+        {6, 5, 16}, backend);
+    expect_rounding_exactly_where_due(
+        [] { return std::make_shared<Conv1D>(4, std::vector<int64_t>{2}, ConvOptions{}); }, {9, 3},
+        backend);
+  }
+}
+
 TEST(MixedPrecision, ConfigsCarryThePolicyAsKerasWritesIt) {
   auto m = [] {
     GlobalPolicy mixed(DTypePolicy::mixed_bfloat16);
@@ -146,7 +247,7 @@ TEST(MixedPrecision, ConfigsCarryThePolicyAsKerasWritesIt) {
   EXPECT_EQ(layers[1]["config"]["dtype"]["class_name"], "DTypePolicy");
   EXPECT_EQ(layers[1]["config"]["dtype"]["config"]["name"], "mixed_bfloat16");
   EXPECT_EQ(layers[4]["config"]["dtype"]["config"]["name"], "float32");
-  EXPECT_EQ(k3["config"]["dtype"]["config"]["name"], "float32");  // not every layer is mixed
+  EXPECT_EQ(k3["config"]["dtype"]["config"]["name"], "mixed_bfloat16");  // as Keras writes it
   const auto k2 = nlohmann::json::parse(model_to_json(*m, ConfigStyle::keras2));
   EXPECT_EQ(k2["config"]["layers"][1]["config"]["dtype"], "mixed_bfloat16");
   EXPECT_EQ(k2["config"]["layers"][4]["config"]["dtype"], "float32");

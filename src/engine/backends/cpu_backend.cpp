@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/cpu_parallel.hpp"
 #include "backends/loss_rows.hpp"
 #include "backends/scalar_math.hpp"
 #include "glia/error.hpp"
@@ -15,45 +16,9 @@
 
 namespace glia {
 
-namespace {
-
-// Element-wise work below this size stays on the calling thread: forking costs more than it saves.
-constexpr int64_t kParallelGrain = 16384;
-
-// Runs fn(begin, end) over [0, n) in one contiguous chunk per thread (deterministic split).
-template <class Fn>
-void parallel_chunks(int64_t n, Fn&& fn) {
-  if (n < kParallelGrain || omp_get_max_threads() == 1) {
-    fn(int64_t{0}, n);
-    return;
-  }
-#pragma omp parallel
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t chunk = (n + nt - 1) / nt;
-    const int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    if (begin < end) fn(begin, end);
-  }
-}
-
-// Deterministic parallel sum: per-thread partials added in thread order.
-template <class Fn>
-double parallel_sum(int64_t n, Fn&& fn) {
-  std::vector<double> partial(omp_get_max_threads() + 1, 0.0);
-  if (n < kParallelGrain || omp_get_max_threads() == 1) return fn(int64_t{0}, n);
-#pragma omp parallel
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t chunk = (n + nt - 1) / nt;
-    const int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    partial[t] = begin < end ? fn(begin, end) : 0.0;
-  }
-  double s = 0;
-  for (double p : partial) s += p;
-  return s;
-}
-
-}  // namespace
+using cpu_parallel::kParallelGrain;
+using cpu_parallel::parallel_chunks;
+using cpu_parallel::parallel_sum;
 
 CpuBackend::CpuBackend() {
   ensure_runtime();

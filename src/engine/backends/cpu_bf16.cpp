@@ -6,12 +6,11 @@
 #include <omp.h>
 
 #include <cstring>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <tuple>
 
 #include "backends/cpu_backend.hpp"
+#include "backends/cpu_parallel.hpp"
+#include "backends/dnnl_cache.hpp"
 #include "backends/dnnl_context.hpp"
 #include "backends/formulas.hpp"
 #include "glia/error.hpp"
@@ -44,21 +43,29 @@ void to_bf16_bits(const float* s, int64_t n, uint16_t* d) {
   }
 }
 
-// Rounds rows×cols (leading dimension ld) into a packed rows×cols block of bfloat16 bits.
-void pack_bf16(const float* src, int64_t rows, int64_t cols, int64_t ld, uint16_t* dst) {
-  auto row = [&](int64_t r) { to_bf16_bits(src + r * ld, cols, dst + r * cols); };
-  if (rows * cols < 32768 || omp_get_max_threads() == 1) {
-    for (int64_t r = 0; r < rows; ++r) row(r);
+// A stored rows×cols block (leading dimension ld) and where its packed bfloat16 copy goes.
+struct Operand {
+  const float* src;
+  int64_t rows, cols, ld;
+  uint16_t* dst;
+  void row(int64_t r) const { to_bf16_bits(src + r * ld, cols, dst + r * cols); }
+};
+
+// Packs both operands of a product, in one parallel region (rows split across the threads).
+void pack_bf16(const Operand& a, const Operand& b) {
+  if (a.rows * a.cols + b.rows * b.cols < 32768 || omp_get_max_threads() == 1) {
+    for (int64_t r = 0; r < a.rows; ++r) a.row(r);
+    for (int64_t r = 0; r < b.rows; ++r) b.row(r);
     return;
   }
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) row(r);
+#pragma omp parallel
+  {
+#pragma omp for schedule(static) nowait
+    for (int64_t r = 0; r < a.rows; ++r) a.row(r);
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < b.rows; ++r) b.row(r);
+  }
 }
-
-struct MatmulKey {
-  std::tuple<bool, bool, int64_t, int64_t, int64_t, int64_t, float, float> fields;
-  bool operator<(const MatmulKey& o) const { return fields < o.fields; }
-};
 
 struct Matmul {
   dnnl::matmul::primitive_desc pd;
@@ -68,14 +75,8 @@ struct Matmul {
 
 // op(A) m×k from A packed as stored (k×m when transposed), op(B) k×n likewise, C m×n with
 // leading dimension ldc; alpha as the output scale, beta as a sum post-op.
-std::shared_ptr<Matmul> matmul_for(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t ldc,
-                                   float alpha, float beta) {
-  static std::mutex mutex;
-  static std::map<MatmulKey, std::shared_ptr<Matmul>> cache;
-  const MatmulKey key{{ta, tb, m, n, k, ldc, alpha, beta}};
-  std::lock_guard<std::mutex> lock(mutex);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
-  if (cache.size() >= 512) cache.clear();  // a bound for programs that see many shapes
+std::shared_ptr<Matmul> make_matmul(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t ldc,
+                                    float alpha, float beta) {
   auto mm = std::make_shared<Matmul>();
   mm->a = memory::desc({m, k}, dt::bf16, ta ? memory::dims{1, m} : memory::dims{k, 1});
   mm->b = memory::desc({k, n}, dt::bf16, tb ? memory::dims{1, k} : memory::dims{n, 1});
@@ -97,8 +98,17 @@ std::shared_ptr<Matmul> matmul_for(bool ta, bool tb, int64_t m, int64_t n, int64
                                          " n=" + std::to_string(n) + " k=" + std::to_string(k) +
                                          ": " + e.what());
   }
-  cache.emplace(key, mm);
   return mm;
+}
+
+std::shared_ptr<Matmul> matmul_for(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t ldc,
+                                   float alpha, float beta) {
+  static PrimitiveCache<Matmul> cache;
+  int32_t alpha_bits, beta_bits;
+  std::memcpy(&alpha_bits, &alpha, sizeof alpha_bits);
+  std::memcpy(&beta_bits, &beta, sizeof beta_bits);
+  return cache.get({ta, tb, m, n, k, ldc, alpha_bits, beta_bits},
+                   [&] { return make_matmul(ta, tb, m, n, k, ldc, alpha, beta); });
 }
 
 }  // namespace
@@ -108,21 +118,10 @@ bool CpuBackend::native_bf16() const {
 }
 
 void CpuBackend::round_bf16(const float* x, float* y, int64_t n) {
-  auto body = [&](int64_t begin, int64_t end) {
+  cpu_parallel::parallel_chunks(n, [&](int64_t begin, int64_t end) {
 #pragma omp simd
     for (int64_t i = begin; i < end; ++i) y[i] = formulas::round_bf16(x[i]);
-  };
-  if (n < 32768 || omp_get_max_threads() == 1) {
-    body(0, n);
-    return;
-  }
-#pragma omp parallel
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t chunk = (n + nt - 1) / nt;
-    const int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    if (begin < end) body(begin, end);
-  }
+  });
 }
 
 void CpuBackend::gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
@@ -136,14 +135,8 @@ void CpuBackend::gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, fl
   thread_local dnnl_context::Buffer a_buffer, b_buffer, scratch;
   auto* a16 = static_cast<uint16_t*>(a_buffer.get(static_cast<size_t>(m * k) * 2));
   auto* b16 = static_cast<uint16_t*>(b_buffer.get(static_cast<size_t>(k * n) * 2));
-  if (ta)
-    pack_bf16(a, k, m, lda, a16);
-  else
-    pack_bf16(a, m, k, lda, a16);
-  if (tb)
-    pack_bf16(b, n, k, ldb, b16);
-  else
-    pack_bf16(b, k, n, ldb, b16);
+  // Each operand packed as stored: op(A) transposed is A's k×m block, read with strides.
+  pack_bf16({a, ta ? k : m, ta ? m : k, lda, a16}, {b, tb ? n : k, tb ? k : n, ldb, b16});
   auto& eng = dnnl_context::engine();
   const memory::desc sd = mm->pd.scratchpad_desc();
   dnnl::stream s = dnnl_context::stream();

@@ -64,25 +64,7 @@ dnnl::primitive_attr user_scratchpad() {
   return attr;
 }
 
-// Host memory of at least `bytes`, 64-byte aligned, kept per thread between calls (scratchpads
-// and reordered copies).
-class Buffer {
- public:
-  void* get(size_t bytes) {
-    if (bytes > size_) {
-      std::free(p_);
-      size_ = (bytes + 63) / 64 * 64;
-      p_ = std::aligned_alloc(64, size_);
-      if (!p_) throw Error(ErrorKind::Internal, "out of memory for a convolution buffer");
-    }
-    return p_;
-  }
-  ~Buffer() { std::free(p_); }
-
- private:
-  void* p_ = nullptr;
-  size_t size_ = 0;
-};
+using dnnl_context::Buffer;
 
 memory scratchpad_for(const dnnl::primitive_desc_base& pd) {
   thread_local Buffer buffer;

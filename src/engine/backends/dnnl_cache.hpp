@@ -3,6 +3,8 @@
 // and made again on every call).
 #pragma once
 
+#include <omp.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,8 +22,11 @@ class PrimitiveCache {
   using Key = std::vector<int64_t>;
   static constexpr size_t kBound = 256;
 
+  /// The thread count joins the key: oneDNN fixes a primitive's parallel split when it is made,
+  /// so a primitive made under another set_num_threads() must not be reused.
   template <class Make>
-  std::shared_ptr<Value> get(const Key& key, Make&& make) {
+  std::shared_ptr<Value> get(Key key, Make&& make) {
+    key.push_back(omp_get_max_threads());
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = map_.find(key);
     if (it != map_.end()) return it->second;

@@ -15,18 +15,6 @@ json batch_shape(const Shape& s) {
   return out;
 }
 
-// The policy Keras gives the model object: mixed_bfloat16 when every layer but the inputs has
-// it (the global policy was set when the model was made), else float32.
-DTypePolicy model_policy(const Model& model) {
-  bool any = false;
-  for (const auto& node : model.nodes()) {
-    if (node->layer->class_name() == "InputLayer") continue;
-    if (node->layer->dtype_policy() != DTypePolicy::mixed_bfloat16) return DTypePolicy::float32;
-    any = true;
-  }
-  return any ? DTypePolicy::mixed_bfloat16 : DTypePolicy::float32;
-}
-
 json keras_tensor(const Node& node) {
   json config;
   config["shape"] = batch_shape(node.shape);
@@ -284,7 +272,10 @@ json model_config(const Model& model, ConfigStyle style) {
   if (style == ConfigStyle::keras3 && sequential)
     config["dtype"] = json{{"module", "keras"},
                            {"class_name", "DTypePolicy"},
-                           {"config", {{"name", policy_name(model_policy(model))}}},
+                           // Keras writes the global policy the model was made under; Glia, which
+                           // keeps none, mixed_bfloat16 when a layer has it (Keras' mixed models
+                           // keep their output layer float32). Keras does not read it back.
+                           {"config", {{"name", policy_name(model.dtype_policy())}}},
                            {"registered_name", nullptr}};
   json layers = json::array();
   for (const auto& node : model.nodes()) {

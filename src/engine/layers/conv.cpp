@@ -164,8 +164,13 @@ void Conv::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
   const float* kin = round_here ? kernel_bias::rounded_bf16(be, kernel_.value, kernel_bf16_)
                                 : kernel_.value.data();
   const float* dz = round_here ? kernel_bias::rounded_bf16(be, dout, dout_bf16_) : dout.data();
+  // Under mixed_bfloat16 the bias gradient sums the float32 dz, as Dense's does (the kernels
+  // would sum the rounded one).
+  const bool bias_here = g.bf16 && options_.use_bias;
   be.conv2d_backward_weights(g, xin, dz, kernel_.grad.data(),
-                             options_.use_bias ? bias_.grad.data() : nullptr);
+                             options_.use_bias && !bias_here ? bias_.grad.data() : nullptr);
+  if (bias_here)
+    be.column_sum(dout.data(), bias_.grad.data(), dout.size() / filters_, filters_, 0.0f);
   kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
