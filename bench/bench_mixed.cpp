@@ -15,7 +15,6 @@ namespace {
 
 using glia_bench::median;
 
-
 std::shared_ptr<glia::Model> seed_mlp(uint64_t seed) {
   auto model = std::make_shared<glia::Sequential>();
   model->add(std::make_shared<glia::InputLayer>(glia::Shape{784}));
