@@ -120,7 +120,7 @@ grep -q "tick 6" "$WORK/stream" || fail "stream ended early"
 
 # ---- Cancel → scancel → Canceled, the Slurm job gone.
 cat >"$WORK/long.yml" <<'YML'
-command: sleep 3456.5
+command: sleep 3456.75
 compute: azureml:cpu-cluster
 YML
 CAN=$(submit "$WS" "$WORK/long.yml")
@@ -130,7 +130,7 @@ JOB=$("$GLIA" -w "$WS" job show "$CAN" -o json | python3 -c 'import json,sys; pr
 wait_status "$WS" "$CAN" Canceled 30
 STATE=$(squeue -h -t all -j "$JOB" -o %T)
 [ "$STATE" = CANCELLED ] || fail "Slurm job $JOB after cancel: $STATE"
-! pgrep -f "sleep 3456.5" >/dev/null || fail "canceled job still running"
+! pgrep -f "sleep 3456.75" >/dev/null || fail "canceled job still running"
 
 # ---- A failing job: Failed with its exit code.
 cat >"$WORK/fail.yml" <<'YML'
