@@ -2,7 +2,6 @@
 // buffers, and oneDNN's bf16 matmul (AVX512-BF16 or AMX kernels) accumulating in float32 into C.
 // On a CPU without bfloat16 hardware the Backend's emulation (rounded float copies and sgemm)
 // gives the same numbers more slowly.
-#include <immintrin.h>
 #include <omp.h>
 
 #include <cstring>
@@ -14,6 +13,10 @@
 #include "backends/dnnl_context.hpp"
 #include "backends/formulas.hpp"
 #include "glia/error.hpp"
+
+#if defined(__AVX512BF16__) && defined(__AVX512F__)
+#include <immintrin.h>  // the bf16 conversion instruction, only where the compiler targets it
+#endif
 
 namespace glia {
 
