@@ -139,20 +139,30 @@ class Backend {
   // means 1 and 0 (Keras' scale=False / center=False). Variances are biased (divided by the
   // count), as Keras' ops.moments computes them; x̂ = (x - mean) / sqrt(variance + epsilon).
   /// Training-mode batch normalization: mean[c] and variance[c] of column c over the rows,
-  /// written out (for backward and the moving statistics), and y = gamma x̂ + beta.
+  /// written out (for backward and the moving statistics), and y = gamma x̂ + beta. With g.relu,
+  /// y = max(gamma x̂ + beta, 0) and `workspace` (rows·channels floats; null without g.relu) is
+  /// filled with what batch_norm_backward needs to mask the gradient (contents are the
+  /// backend's own).
   virtual void batch_norm_forward_training(const NormGeometry& g, const float* x,
                                            const float* gamma, const float* beta, float* y,
-                                           float* mean, float* variance) = 0;
-  /// Inference-mode batch normalization with the given (moving) mean and variance.
+                                           float* mean, float* variance, float* workspace) = 0;
+  /// Inference-mode batch normalization with the given (moving) mean and variance (with g.relu,
+  /// followed by max(·, 0)).
   virtual void batch_norm_forward_inference(const NormGeometry& g, const float* x,
                                             const float* gamma, const float* beta,
                                             const float* mean, const float* variance, float* y) = 0;
-  /// Backward of batch_norm_forward_training (mean and variance as it wrote them): dx, and
-  /// dgamma = Σ dy x̂, dbeta = Σ dy over the rows (dx, dgamma, dbeta may each be null: not
-  /// wanted).
+  /// Backward of batch_norm_forward_training (mean and variance as it wrote them, and with
+  /// g.relu its workspace; dy is then the gradient of the ReLU's output): dx, and
+  /// dgamma = Σ dy' x̂, dbeta = Σ dy' over the rows, dy' = dy masked where the ReLU gave 0
+  /// (dx, dgamma, dbeta may each be null: not wanted).
   virtual void batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
                                    const float* gamma, const float* mean, const float* variance,
-                                   float* dx, float* dgamma, float* dbeta) = 0;
+                                   const float* workspace, float* dx, float* dgamma,
+                                   float* dbeta) = 0;
+  /// True when batch_norm_* with g.relu (g as it is, relu set) computes exactly what the
+  /// kernels without it followed by a ReLU compute, and no slower; otherwise the caller applies
+  /// the ReLU itself (the CPU backend declines where oneDNN would switch to a slower kernel).
+  virtual bool batch_norm_fuses_relu(const NormGeometry& g) { return true; }
   /// Layer normalization: each row normalized over its channels, y = gamma x̂ + beta; the rows'
   /// mean and variance written to mean/variance (rows values each) unless they are null.
   virtual void layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,

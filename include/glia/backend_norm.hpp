@@ -12,6 +12,10 @@ struct NormGeometry {
   int64_t rows = 0;
   int64_t channels = 0;
   float epsilon = 1e-3f;
+  /// Batch normalization only: a ReLU fused after it (a BatchNormalization whose only consumer
+  /// is a plain ReLU layer). y = max(gamma x̂ + beta, 0), and the backward's dy is the gradient
+  /// with respect to that y.
+  bool relu = false;
 };
 
 }  // namespace glia

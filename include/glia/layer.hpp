@@ -31,6 +31,10 @@ struct ForwardContext {
   /// The batch's first row within the global batch (a data-parallel rank's shard), so stochastic
   /// layers draw the same per-row randomness as one process training the whole batch.
   int64_t row_offset = 0;
+  /// Set by the model for a layer that fuses_relu() whose only consumer is a plain ReLU
+  /// (is_plain_relu()): the layer applies max(·, 0) to its output itself, the model skips the
+  /// ReLU, and the layer's backward then receives the gradient of the ReLU's output.
+  bool relu_fused = false;
 };
 
 /// What a backward pass needs besides inputs, output and output gradient.
@@ -94,6 +98,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual void apply_constraints(Backend&) {}
   /// True when the layer's final operation is a softmax over the last axis.
   virtual bool ends_with_softmax() const { return false; }
+  /// True when the layer can apply a ReLU to its output itself (ForwardContext::relu_fused).
+  virtual bool fuses_relu() const { return false; }
+  /// True for max(x, 0) with nothing else (a ReLU or Activation("relu") with Keras' defaults).
+  virtual bool is_plain_relu() const { return false; }
   /// How many inputs the layer takes: 1, or -1 for "two or more" (merge layers).
   virtual int arity() const { return 1; }
 

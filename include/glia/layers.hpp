@@ -75,6 +75,9 @@ class Activation : public Layer {
   void backward(BackwardContext& ctx, std::span<const Tensor* const> inputs, const Tensor& output,
                 Tensor& dout, std::span<Tensor* const> dinputs) override;
   bool ends_with_softmax() const override { return act_.kind == ActivationKind::softmax; }
+  bool is_plain_relu() const override {
+    return act_.kind == ActivationKind::relu && act_.has_default_arguments();
+  }
   ActivationSpec activation() const { return act_; }
 
  protected:

@@ -78,6 +78,7 @@ class BatchNormalization : public NormLayer {
   std::vector<Variable*> non_trainable_variables() override {
     return {&moving_mean_, &moving_variance_};
   }
+  bool fuses_relu() const override { return true; }
   const BatchNormOptions& options() const { return options_; }
   Variable& moving_mean() { return moving_mean_; }
   Variable& moving_variance() { return moving_variance_; }
@@ -87,6 +88,10 @@ class BatchNormalization : public NormLayer {
   Variable moving_mean_, moving_variance_;
   Tensor batch_mean_, batch_variance_;  // of the last training forward
   bool trained_forward_ = false;        // the last forward was a training one
+  // The last forward's fused ReLU: none, in the backend's kernels (its mask in relu_mask_), or
+  // applied by the layer after them.
+  enum class ReluAt { none, backend, layer } relu_ = ReluAt::none;
+  Tensor relu_mask_;
 };
 
 /// keras.layers.LayerNormalization (axis -1): each sample's last axis normalized with its own

@@ -200,6 +200,8 @@ class Model {
   std::vector<Tensor> outputs_, grads_, scratch_;
   std::vector<Variable*> train_vars_;  // variables(), cached for the training step
   std::vector<char> grad_ready_;
+  // ReLU fusion (build_graph): nodes that apply the ReLU after them, and the ReLUs skipped.
+  std::vector<char> relu_fused_, relu_skipped_;
   Rng rng_{0};
   FitState* fit_state_ = nullptr;
   bool has_regularizers_ = false;

@@ -1,14 +1,22 @@
 // The CPU backend's normalization kernels: oneDNN's batch_normalization and
 // layer_normalization primitives (forward training/inference, backward with scale and shift) on
-// the rows×channels matrix as a 2-D `nc` tensor, so no reorder is needed. oneDNN always gets a
-// scale and a shift (ones and zeros when the layer has none), and gradients it is not asked
-// for land in scratch buffers.
+// the rows×channels matrix, as is (layer norm: a 2-D `nc` tensor; batch norm: an nhwc view of
+// it, bnorm_desc), so no reorder is needed. oneDNN always gets a scale and a shift (ones and
+// zeros when the layer has none), and gradients it is not asked for land in scratch buffers.
+// Batch norm's primitives are made once per geometry, with oneDNN's fuse_norm_relu for a fused
+// ReLU (its workspace: a bit mask in the layer's buffer), which batch_norm_fuses_relu allows
+// only where oneDNN picks the same kernels as without it.
 #include <algorithm>
+#include <bit>
+#include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "backends/cpu_backend.hpp"
+#include "backends/dnnl_cache.hpp"
 #include "backends/dnnl_context.hpp"
+#include "glia/error.hpp"
 
 namespace glia {
 
@@ -113,10 +121,52 @@ void execute(const PD& pd, const Args& args) {
   s.wait();
 }
 
-dnnl::batch_normalization_forward::primitive_desc bnorm_forward_pd(const NormGeometry& g,
-                                                                   prop_kind kind,
-                                                                   normalization_flags flags) {
-  return {{kind, bnorm_desc(g), g.epsilon, flags}, dnnl_context::engine()};
+// A batch norm geometry's primitives, made once: forward training and inference, backward, and
+// the workspace size of a fused ReLU (oneDNN's fuse_norm_relu: a bit mask).
+struct BnormPrimitives {
+  dnnl::batch_normalization_forward training, inference;
+  dnnl::batch_normalization_backward backward;
+  size_t workspace_bytes = 0;
+  memory::desc workspace;
+  std::string names;  // the implementations oneDNN chose, to compare with and without the ReLU
+};
+
+std::shared_ptr<BnormPrimitives> bnorm_primitives(const NormGeometry& g) {
+  static PrimitiveCache<BnormPrimitives> cache;
+  return cache.get({g.rows, g.channels, std::bit_cast<int32_t>(g.epsilon), g.relu ? 1 : 0}, [&] {
+    const auto& engine = dnnl_context::engine();
+    const memory::desc md = bnorm_desc(g);
+    const normalization_flags relu =
+        g.relu ? normalization_flags::fuse_norm_relu : normalization_flags::none;
+    const dnnl::batch_normalization_forward::primitive_desc training(
+        {prop_kind::forward_training, md, g.epsilon, kScaleShift | relu}, engine);
+    const dnnl::batch_normalization_forward::primitive_desc inference(
+        {prop_kind::forward_inference, md, g.epsilon,
+         kScaleShift | relu | normalization_flags::use_global_stats},
+        engine);
+    const dnnl::batch_normalization_backward::primitive_desc backward(
+        {prop_kind::backward, md, md, g.epsilon, kScaleShift | relu}, engine, training);
+    auto p = std::make_shared<BnormPrimitives>();
+    p->training = dnnl::batch_normalization_forward(training);
+    p->inference = dnnl::batch_normalization_forward(inference);
+    p->backward = dnnl::batch_normalization_backward(backward);
+    p->names = std::string(training.impl_info_str()) + "," + inference.impl_info_str() + "," +
+               backward.impl_info_str();
+    p->workspace = training.workspace_desc();
+    p->workspace_bytes = p->workspace.get_size();
+    // The layer keeps rows·channels floats for it (backend.hpp).
+    if (p->workspace_bytes > sizeof(float) * static_cast<size_t>(g.rows * g.channels))
+      throw Error(ErrorKind::Internal,
+                  "oneDNN's batch norm workspace exceeds rows x channels floats");
+    return p;
+  });
+}
+
+template <class Primitive>
+void run(const Primitive& primitive, const Args& args) {
+  dnnl::stream s = dnnl_context::stream();
+  primitive.execute(s, args);
+  s.wait();
 }
 
 dnnl::layer_normalization_forward::primitive_desc lnorm_forward_pd(const NormGeometry& g,
@@ -127,14 +177,23 @@ dnnl::layer_normalization_forward::primitive_desc lnorm_forward_pd(const NormGeo
 
 }  // namespace
 
+bool CpuBackend::batch_norm_fuses_relu(const NormGeometry& g) {
+  NormGeometry with = g, without = g;
+  with.relu = true;
+  without.relu = false;
+  return empty(g) || bnorm_primitives(with)->names == bnorm_primitives(without)->names;
+}
+
 void CpuBackend::batch_norm_forward_training(const NormGeometry& g, const float* x,
                                              const float* gamma, const float* beta, float* y,
-                                             float* mean, float* variance) {
+                                             float* mean, float* variance, float* workspace) {
   if (empty(g)) return;
   const ScaleShift ss(gamma, beta, g.channels);
-  execute<dnnl::batch_normalization_forward>(
-      bnorm_forward_pd(g, prop_kind::forward_training, kScaleShift),
-      forward_args(g, bnorm_desc(g), vector_desc(g.channels), x, y, mean, variance, ss));
+  const auto p = bnorm_primitives(g);
+  Args args = forward_args(g, bnorm_desc(g), vector_desc(g.channels), x, y, mean, variance, ss);
+  if (g.relu)
+    args.insert({DNNL_ARG_WORKSPACE, memory(p->workspace, dnnl_context::engine(), workspace)});
+  run(p->training, args);
 }
 
 void CpuBackend::batch_norm_forward_inference(const NormGeometry& g, const float* x,
@@ -142,24 +201,24 @@ void CpuBackend::batch_norm_forward_inference(const NormGeometry& g, const float
                                               const float* mean, const float* variance, float* y) {
   if (empty(g)) return;
   const ScaleShift ss(gamma, beta, g.channels);
-  execute<dnnl::batch_normalization_forward>(
-      bnorm_forward_pd(g, prop_kind::forward_inference,
-                       kScaleShift | normalization_flags::use_global_stats),
+  run(bnorm_primitives(g)->inference,
       forward_args(g, bnorm_desc(g), vector_desc(g.channels), x, y, mean, variance, ss));
 }
 
 void CpuBackend::batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
                                      const float* gamma, const float* mean, const float* variance,
-                                     float* dx, float* dgamma, float* dbeta) {
+                                     const float* workspace, float* dx, float* dgamma,
+                                     float* dbeta) {
   if (empty(g)) return;
   const ScaleShift ss(gamma, nullptr, g.channels);
-  const memory::desc md = bnorm_desc(g);
-  const dnnl::batch_normalization_backward::primitive_desc pd(
-      {prop_kind::backward, md, md, g.epsilon, kScaleShift}, dnnl_context::engine(),
-      bnorm_forward_pd(g, prop_kind::forward_training, kScaleShift));
-  execute<dnnl::batch_normalization_backward>(
-      pd, backward_args(g, md, vector_desc(g.channels), x, dy, mean, variance, ss,
-                        Grads(g, dx, dgamma, dbeta)));
+  const auto p = bnorm_primitives(g);
+  const Grads grads(g, dx, dgamma, dbeta);  // outlives the execution: may hold scratch
+  Args args =
+      backward_args(g, bnorm_desc(g), vector_desc(g.channels), x, dy, mean, variance, ss, grads);
+  if (g.relu)
+    args.insert({DNNL_ARG_WORKSPACE,
+                 memory(p->workspace, dnnl_context::engine(), const_cast<float*>(workspace))});
+  run(p->backward, args);
 }
 
 void CpuBackend::layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,

@@ -22,7 +22,7 @@ double inv_std(const float* variance, int64_t i, float epsilon) {
 
 void ReferenceBackend::batch_norm_forward_training(const NormGeometry& g, const float* x,
                                                    const float* gamma, const float* beta, float* y,
-                                                   float* mean, float* variance) {
+                                                   float* mean, float* variance, float* workspace) {
   const int64_t rows = g.rows, cols = g.channels;
   for (int64_t c = 0; c < cols; ++c) {
     double s = 0;
@@ -34,6 +34,8 @@ void ReferenceBackend::batch_norm_forward_training(const NormGeometry& g, const 
     variance[c] = static_cast<float>(rows > 0 ? q / static_cast<double>(rows) : 0.0);
   }
   batch_norm_forward_inference(g, x, gamma, beta, mean, variance, y);
+  if (g.relu)  // the ReLU's mask: 1 where it passed its input through
+    for (int64_t i = 0; i < rows * cols; ++i) workspace[i] = y[i] > 0 ? 1.0f : 0.0f;
 }
 
 void ReferenceBackend::batch_norm_forward_inference(const NormGeometry& g, const float* x,
@@ -45,16 +47,23 @@ void ReferenceBackend::batch_norm_forward_inference(const NormGeometry& g, const
     for (int64_t c = 0; c < cols; ++c) {
       const double xhat =
           (x[r * cols + c] - static_cast<double>(mean[c])) * inv_std(variance, c, g.epsilon);
-      y[r * cols + c] = static_cast<float>(scale_of(gamma, c) * xhat + shift_of(beta, c));
+      const auto v = static_cast<float>(scale_of(gamma, c) * xhat + shift_of(beta, c));
+      y[r * cols + c] = g.relu && !(v > 0) ? 0.0f : v;
     }
 }
 
 void ReferenceBackend::batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
                                            const float* gamma, const float* mean,
-                                           const float* variance, float* dx, float* dgamma,
-                                           float* dbeta) {
+                                           const float* variance, const float* workspace, float* dx,
+                                           float* dgamma, float* dbeta) {
   const int64_t rows = g.rows, cols = g.channels;
   const double n = static_cast<double>(rows);
+  std::vector<float> masked;  // with a fused ReLU: dy where it passed its input, else 0
+  if (g.relu) {
+    masked.resize(static_cast<size_t>(rows * cols));
+    for (int64_t i = 0; i < rows * cols; ++i) masked[i] = workspace[i] != 0.0f ? dy[i] : 0.0f;
+    dy = masked.data();
+  }
   for (int64_t c = 0; c < cols; ++c) {
     const double rstd = inv_std(variance, c, g.epsilon), m = mean[c];
     double sum_dy = 0, sum_dy_xhat = 0;

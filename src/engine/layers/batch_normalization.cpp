@@ -1,10 +1,20 @@
-// BatchNormalization: batch statistics and moving statistics (Keras 3's formulas).
+// BatchNormalization: batch statistics and moving statistics (Keras 3's formulas), and a ReLU
+// after it fused when the model asks (ForwardContext::relu_fused).
 #include <limits>
 
 #include "glia/error.hpp"
 #include "glia/layers.hpp"
 
 namespace glia {
+
+namespace {
+
+const ActivationSpec& relu_spec() {
+  static const ActivationSpec relu = ActivationSpec::parse("relu");
+  return relu;
+}
+
+}  // namespace
 
 BatchNormalization::BatchNormalization(BatchNormOptions options)
     : NormLayer(options, "BatchNormalization", "batch_normalization"),
@@ -34,18 +44,30 @@ void BatchNormalization::forward(ForwardContext& ctx, std::span<const Tensor* co
   const Tensor& x = *inputs[0];
   Backend& be = ctx.backend;
   output.resize(x.shape());
-  const NormGeometry g = geometry(x);
+  NormGeometry g = geometry(x);
+  // The ReLU the model fused into this layer: in the backend's kernels where they compute it
+  // exactly and no slower, else applied here after them.
+  g.relu = ctx.relu_fused && be.batch_norm_fuses_relu(g);
+  relu_ = !ctx.relu_fused ? ReluAt::none : g.relu ? ReluAt::backend : ReluAt::layer;
   trained_forward_ = ctx.training;
+  const auto relu_here = [&] {
+    if (relu_ == ReluAt::layer)
+      be.bias_activation(output.data(), nullptr, output.data(), g.rows, g.channels, relu_spec());
+  };
   if (!ctx.training) {
     be.batch_norm_forward_inference(g, x.data(), gamma_data(), beta_data(),
                                     moving_mean_.value.data(), moving_variance_.value.data(),
                                     output.data());
+    relu_here();
     return;
   }
   batch_mean_.resize({channels_});
   batch_variance_.resize({channels_});
+  if (g.relu) relu_mask_.resize({g.rows * g.channels});
   be.batch_norm_forward_training(g, x.data(), gamma_data(), beta_data(), output.data(),
-                                 batch_mean_.data(), batch_variance_.data());
+                                 batch_mean_.data(), batch_variance_.data(),
+                                 g.relu ? relu_mask_.data() : nullptr);
+  relu_here();
   if (g.rows == 0) return;
   // moving = moving · momentum + batch · (1 - momentum), each product rounded as Keras does.
   const auto m = static_cast<float>(options_.momentum);
@@ -59,7 +81,7 @@ void BatchNormalization::forward(ForwardContext& ctx, std::span<const Tensor* co
 }
 
 void BatchNormalization::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
-                                  const Tensor& /*output*/, Tensor& dout,
+                                  const Tensor& output, Tensor& dout,
                                   std::span<Tensor* const> dinputs) {
   if (!trained_forward_)
     throw Error(ErrorKind::Internal,
@@ -71,8 +93,14 @@ void BatchNormalization::backward(BackwardContext& ctx, std::span<const Tensor* 
     dinputs[0]->resize(x.shape());
     dx = dinputs[0]->data();
   }
-  be.batch_norm_backward(geometry(x), x.data(), dout.data(), gamma_data(), batch_mean_.data(),
-                         batch_variance_.data(), dx, gamma_grad(), beta_grad());
+  NormGeometry g = geometry(x);
+  g.relu = relu_ == ReluAt::backend;
+  if (relu_ == ReluAt::layer)  // the ReLU's backward, from its output (dout is its gradient)
+    be.activation_backward(nullptr, output.data(), dout.data(), dout.data(), g.rows, g.channels,
+                           relu_spec());
+  be.batch_norm_backward(g, x.data(), dout.data(), gamma_data(), batch_mean_.data(),
+                         batch_variance_.data(), g.relu ? relu_mask_.data() : nullptr, dx,
+                         gamma_grad(), beta_grad());
   add_penalty_gradients(be, ctx.penalty_scale);
 }
 

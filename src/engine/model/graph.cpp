@@ -66,6 +66,17 @@ void Model::build_graph() {
   scratch_.assign(nodes_.size(), Tensor());
   train_vars_ = variables();
   grad_ready_.assign(nodes_.size(), 0);
+  // A plain ReLU whose input is a layer that can apply it itself, and is that layer's only
+  // consumer, is fused into it: the producer outputs max(·, 0) and the ReLU node is skipped.
+  relu_fused_.assign(nodes_.size(), 0);
+  relu_skipped_.assign(nodes_.size(), 0);
+  for (size_t i = 1; i < nodes_.size(); ++i) {
+    if (!nodes_[i]->layer->is_plain_relu() || node_inputs_[i].size() != 1) continue;
+    const size_t j = node_inputs_[i][0];
+    if (j == 0 || consumers_[j] != 1 || !nodes_[j]->layer->fuses_relu()) continue;
+    relu_fused_[j] = 1;
+    relu_skipped_[i] = 1;
+  }
   has_regularizers_ = false;
   for (auto& n : nodes_)
     if (n->layer->has_regularization()) has_regularizers_ = true;

@@ -71,8 +71,13 @@ void Model::forward(const Tensor& x, bool training, uint64_t seed, int64_t row_o
   outputs_[0] = x;
   std::vector<const Tensor*> ins;
   for (size_t i = 1; i < nodes_.size(); ++i) {
+    if (relu_skipped_[i]) {  // its producer applied it: the same tensor
+      outputs_[i] = outputs_[node_inputs_[i][0]];
+      continue;
+    }
     ins.clear();
     for (size_t j : node_inputs_[i]) ins.push_back(&outputs_[j]);
+    ctx.relu_fused = relu_fused_[i] != 0;
     nodes_[i]->layer->forward(ctx, ins, outputs_[i]);
   }
 }
@@ -114,6 +119,13 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
   std::vector<Tensor*> dins;
   for (size_t i = last; i >= 1; --i) {
     if (!ready[i]) {  // no gradient flows here (cannot happen in a connected graph)
+      if (dp) dp->reducer->node_done(i);
+      continue;
+    }
+    if (relu_skipped_[i]) {  // the producer's backward masks the gradient itself
+      const size_t j = node_inputs_[i][0];
+      grads_[j] = grads_[i];
+      ready[j] = 1;
       if (dp) dp->reducer->node_done(i);
       continue;
     }

@@ -138,14 +138,14 @@ class CudaBackend final : public Backend {
 
   // ---- norm (issue 16) ----
   void batch_norm_forward_training(const NormGeometry& g, const float* x, const float* gamma,
-                                   const float* beta, float* y, float* mean,
-                                   float* variance) override;
+                                   const float* beta, float* y, float* mean, float* variance,
+                                   float* workspace) override;
   void batch_norm_forward_inference(const NormGeometry& g, const float* x, const float* gamma,
                                     const float* beta, const float* mean, const float* variance,
                                     float* y) override;
   void batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
-                           const float* gamma, const float* mean, const float* variance, float* dx,
-                           float* dgamma, float* dbeta) override;
+                           const float* gamma, const float* mean, const float* variance,
+                           const float* workspace, float* dx, float* dgamma, float* dbeta) override;
   void layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,
                           const float* beta, float* y, float* mean, float* variance) override;
   void layer_norm_backward(const NormGeometry& g, const float* x, const float* dy,

@@ -38,27 +38,37 @@ __global__ void bn_stats_kernel(const float* x, float* mean, float* variance, in
   }
 }
 
-// y = gamma (x - mean[c]) / sqrt(variance[c] + eps) + beta, element-wise.
+// y = gamma (x - mean[c]) / sqrt(variance[c] + eps) + beta, element-wise; with `relu`,
+// max(y, 0), and the ReLU's mask (1 where it passed y) into `mask` unless it is null.
 __global__ void bn_apply_kernel(const float* x, const float* gamma, const float* beta,
                                 const float* mean, const float* variance, float* y, int64_t n,
-                                int64_t cols, float epsilon) {
+                                int64_t cols, float epsilon, bool relu, float* mask) {
   for (int64_t i = global_index(); i < n; i += global_stride()) {
     const int64_t c = i % cols;
     const double xhat = (x[i] - static_cast<double>(mean[c])) * rstd_of(variance, c, epsilon);
-    y[i] = static_cast<float>(scale_at(gamma, c) * xhat + shift_at(beta, c));
+    const auto v = static_cast<float>(scale_at(gamma, c) * xhat + shift_at(beta, c));
+    const bool pass = !relu || v > 0;
+    y[i] = pass ? v : 0.0f;
+    if (mask) mask[i] = pass ? 1.0f : 0.0f;
   }
 }
 
+// dy where a fused ReLU's mask passed it (all of dy without a mask).
+__device__ __forceinline__ double masked(const float* dy, const float* mask, int64_t i) {
+  return mask && mask[i] == 0.0f ? 0.0 : static_cast<double>(dy[i]);
+}
+
 // Per channel: Σ dy and Σ dy x̂ into sums[2c], sums[2c + 1] (and dbeta, dgamma when wanted).
-__global__ void bn_backward_sums_kernel(const float* x, const float* dy, const float* mean,
-                                        const float* variance, double* sums, float* dgamma,
-                                        float* dbeta, int64_t rows, int64_t cols, float epsilon) {
+__global__ void bn_backward_sums_kernel(const float* x, const float* dy, const float* mask,
+                                        const float* mean, const float* variance, double* sums,
+                                        float* dgamma, float* dbeta, int64_t rows, int64_t cols,
+                                        float epsilon) {
   __shared__ double shared[32];
   for (int64_t c = blockIdx.x; c < cols; c += gridDim.x) {
     const double m = mean[c], rstd = rstd_of(variance, c, epsilon);
     double sd = 0, sdx = 0;
     for (int64_t r = threadIdx.x; r < rows; r += blockDim.x) {
-      const double d = dy[r * cols + c];
+      const double d = masked(dy, mask, r * cols + c);
       sd += d;
       sdx += d * (x[r * cols + c] - m) * rstd;
     }
@@ -74,17 +84,18 @@ __global__ void bn_backward_sums_kernel(const float* x, const float* dy, const f
 }
 
 // dx = gamma rstd / N (N dy - Σ dy - x̂ Σ dy x̂), element-wise.
-__global__ void bn_backward_dx_kernel(const float* x, const float* dy, const float* gamma,
-                                      const float* mean, const float* variance, const double* sums,
-                                      float* dx, int64_t n, int64_t rows, int64_t cols,
-                                      float epsilon) {
+__global__ void bn_backward_dx_kernel(const float* x, const float* dy, const float* mask,
+                                      const float* gamma, const float* mean, const float* variance,
+                                      const double* sums, float* dx, int64_t n, int64_t rows,
+                                      int64_t cols, float epsilon) {
   const double count = static_cast<double>(rows);
   for (int64_t i = global_index(); i < n; i += global_stride()) {
     const int64_t c = i % cols;
     const double rstd = rstd_of(variance, c, epsilon);
     const double xhat = (x[i] - static_cast<double>(mean[c])) * rstd;
-    dx[i] = static_cast<float>(scale_at(gamma, c) * rstd / count *
-                               (count * dy[i] - sums[2 * c] - xhat * sums[2 * c + 1]));
+    dx[i] =
+        static_cast<float>(scale_at(gamma, c) * rstd / count *
+                           (count * masked(dy, mask, i) - sums[2 * c] - xhat * sums[2 * c + 1]));
   }
 }
 
@@ -159,7 +170,7 @@ bool empty(const NormGeometry& g) {
 
 void CudaBackend::batch_norm_forward_training(const NormGeometry& g, const float* x,
                                               const float* gamma, const float* beta, float* y,
-                                              float* mean, float* variance) {
+                                              float* mean, float* variance, float* workspace) {
   if (empty(g)) return;
   Operands ops(*this);
   const int64_t n = g.rows * g.channels;
@@ -169,9 +180,9 @@ void CudaBackend::batch_norm_forward_training(const NormGeometry& g, const float
   bn_stats_kernel<<<row_grid(g.channels), kThreads, 0, stream_>>>(d_x, d_mean, d_var, g.rows,
                                                                   g.channels);
   check_launch("bn_stats_kernel");
-  bn_apply_kernel<<<grid_for(n), kThreads, 0, stream_>>>(d_x, ops.in(gamma, g.channels),
-                                                         ops.in(beta, g.channels), d_mean, d_var,
-                                                         ops.out(y, n), n, g.channels, g.epsilon);
+  bn_apply_kernel<<<grid_for(n), kThreads, 0, stream_>>>(
+      d_x, ops.in(gamma, g.channels), ops.in(beta, g.channels), d_mean, d_var, ops.out(y, n), n,
+      g.channels, g.epsilon, g.relu, g.relu ? ops.out(workspace, n) : nullptr);
   check_launch("bn_apply_kernel");
   ops.finish();
 }
@@ -184,30 +195,32 @@ void CudaBackend::batch_norm_forward_inference(const NormGeometry& g, const floa
   const int64_t n = g.rows * g.channels;
   bn_apply_kernel<<<grid_for(n), kThreads, 0, stream_>>>(
       ops.in(x, n), ops.in(gamma, g.channels), ops.in(beta, g.channels), ops.in(mean, g.channels),
-      ops.in(variance, g.channels), ops.out(y, n), n, g.channels, g.epsilon);
+      ops.in(variance, g.channels), ops.out(y, n), n, g.channels, g.epsilon, g.relu, nullptr);
   check_launch("bn_apply_kernel");
   ops.finish();
 }
 
 void CudaBackend::batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
                                       const float* gamma, const float* mean, const float* variance,
-                                      float* dx, float* dgamma, float* dbeta) {
+                                      const float* workspace, float* dx, float* dgamma,
+                                      float* dbeta) {
   if (empty(g)) return;
   Operands ops(*this);
   const int64_t n = g.rows * g.channels;
   const float* d_x = ops.in(x, n);
   const float* d_dy = ops.in(dy, n);
+  const float* d_mask = g.relu ? ops.in(workspace, n) : nullptr;
   const float* d_mean = ops.in(mean, g.channels);
   const float* d_var = ops.in(variance, g.channels);
   auto* sums = static_cast<double*>(scratch(sizeof(double) * 2 * static_cast<size_t>(g.channels)));
   bn_backward_sums_kernel<<<row_grid(g.channels), kThreads, 0, stream_>>>(
-      d_x, d_dy, d_mean, d_var, sums, ops.out(dgamma, g.channels), ops.out(dbeta, g.channels),
-      g.rows, g.channels, g.epsilon);
+      d_x, d_dy, d_mask, d_mean, d_var, sums, ops.out(dgamma, g.channels),
+      ops.out(dbeta, g.channels), g.rows, g.channels, g.epsilon);
   check_launch("bn_backward_sums_kernel");
   if (dx) {
     bn_backward_dx_kernel<<<grid_for(n), kThreads, 0, stream_>>>(
-        d_x, d_dy, ops.in(gamma, g.channels), d_mean, d_var, sums, ops.out(dx, n), n, g.rows,
-        g.channels, g.epsilon);
+        d_x, d_dy, d_mask, ops.in(gamma, g.channels), d_mean, d_var, sums, ops.out(dx, n), n,
+        g.rows, g.channels, g.epsilon);
     check_launch("bn_backward_dx_kernel");
   }
   ops.finish();
