@@ -42,6 +42,9 @@ class Communicator {
   virtual std::unique_ptr<AllreduceRequest> iallreduce_sum(std::span<float> data) = 0;
   /// In-place sum of small double vectors (metric totals); blocking.
   virtual void allreduce_sum(std::span<double> data) = 0;
+  /// In-place sum of `data` across the group, blocking (the gradients that nothing is left to
+  /// overlap with); by default iallreduce_sum waited for.
+  virtual void allreduce_sum(std::span<float> data) { iallreduce_sum(data)->wait(); }
   /// Copies root's `data` into every process's.
   virtual void broadcast(std::span<float> data, int root) = 0;
   virtual void barrier() = 0;

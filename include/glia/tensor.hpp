@@ -59,6 +59,9 @@ class Tensor {
   void resize(const Shape& shape);
   /// A tensor sharing this storage with another shape of at most capacity() elements.
   Tensor view(Shape shape) const;
+  /// A tensor sharing this storage from element `offset` on, with `shape` (its capacity is its
+  /// size: a resize beyond it allocates storage of its own).
+  Tensor slice(int64_t offset, Shape shape) const;
   Tensor clone() const;
   void fill(float value);
   void copy_from(const Tensor& other);  // shapes must hold the same element count

@@ -113,6 +113,18 @@ Tensor Tensor::view(Shape shape) const {
   return t;
 }
 
+Tensor Tensor::slice(int64_t offset, Shape shape) const {
+  const int64_t n = shape_numel(shape);
+  if (offset < 0 || offset + n > capacity_)
+    throw Error("Tensor::slice: " + shape_str(shape) + " from element " + std::to_string(offset) +
+                " exceeds capacity " + std::to_string(capacity_));
+  Tensor t;
+  t.storage_ = std::shared_ptr<float>(storage_, storage_.get() + offset);  // shares ownership
+  t.shape_ = std::move(shape);
+  t.size_ = t.capacity_ = n;
+  return t;
+}
+
 Tensor Tensor::clone() const {
   Tensor t(shape_);
   if (size_ > 0) std::memcpy(t.data(), data(), size_ * sizeof(float));

@@ -148,11 +148,16 @@ class RecordingGroup final : public Communicator {
     };
     return std::make_unique<Done>();
   }
+  void allreduce_sum(std::span<float> data) override {
+    blocking.push_back(calls.size());
+    iallreduce_sum(data);
+  }
   void allreduce_sum(std::span<double>) override {}
   void broadcast(std::span<float>, int) override {}
   void barrier() override {}
   [[noreturn]] void abort(int code) override { std::exit(code); }
   std::vector<Call> calls;
+  std::vector<size_t> blocking;  // the calls made by the blocking allreduce
   int position = 0;
 };
 
@@ -169,6 +174,14 @@ TEST(Distributed, BucketsStartAsSoonAsTheirGradientsAreFinal) {
   // 1,000,000 bytes: {node 3, node 2} (1,002,220 bytes), {node 1}
   GradientReducer reducer(group, node_vars, 1000000);
   ASSERT_EQ(reducer.buckets().size(), 2u);
+  // A bucket's gradients are one buffer, each variable at a 64-byte boundary (the allreduce
+  // runs in place), and keep their values.
+  // In the order they become final: node 3's, then node 2's.
+  EXPECT_EQ(v[5].grad.data(), v[4].grad.data() + 512);
+  EXPECT_EQ(v[2].grad.data(), v[5].grad.data() + 16);
+  EXPECT_EQ(v[3].grad.data(), v[2].grad.data() + 250000);
+  EXPECT_EQ(v[1].grad.data(), v[0].grad.data() + 300000);
+  EXPECT_EQ(v[3].grad[49], 4.0f);
   // However small the buckets, a node's variables (final together) stay in one.
   GradientReducer per_node(group, node_vars, 1);
   ASSERT_EQ(per_node.buckets().size(), 3u);
@@ -180,14 +193,17 @@ TEST(Distributed, BucketsStartAsSoonAsTheirGradientsAreFinal) {
   group.position = 2;
   reducer.node_done(2);
   ASSERT_EQ(group.calls.size(), 1u);  // started before node 1's backward: overlapped
-  EXPECT_EQ(group.calls[0].elements, 250555u);
+  EXPECT_EQ(group.calls[0].elements, 250000u + 64 + 512 + 16);  // 250,555 and the padding
   EXPECT_EQ(group.calls[0].at_step, 2);
   group.position = 1;
   reducer.node_done(1);
+  EXPECT_EQ(group.calls.size(), 1u);  // the last bucket: nothing left to overlap it with
+  group.position = 0;
   reducer.finish();
   ASSERT_EQ(group.calls.size(), 2u);
-  EXPECT_EQ(group.calls[1].elements, 300100u);
-  for (size_t i = 0; i < v.size(); ++i) {  // unpacked into each variable, summed
+  EXPECT_EQ(group.calls[1].elements, 300000u + 112);
+  EXPECT_EQ(group.blocking, std::vector<size_t>{1});  // reduced by a blocking allreduce
+  for (size_t i = 0; i < v.size(); ++i) {             // unpacked into each variable, summed
     EXPECT_EQ(v[i].grad[0], 2.0f * static_cast<float>(i + 1)) << i;
     EXPECT_EQ(v[i].grad[sizes[i] - 1], 2.0f * static_cast<float>(i + 1)) << i;
   }
@@ -198,7 +214,8 @@ TEST(Distributed, BucketsStartAsSoonAsTheirGradientsAreFinal) {
   reducer.contribute_zero();
   reducer.finish();
   EXPECT_EQ(group.calls.size(), 4u);
-  EXPECT_EQ(group.calls[2].elements, 250555u);
+  EXPECT_EQ(group.calls[2].elements, 250592u);
+  EXPECT_EQ(group.blocking, (std::vector<size_t>{1, 3}));
   EXPECT_EQ(v[0].grad[0], 0.0f);
 }
 

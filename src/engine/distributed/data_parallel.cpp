@@ -17,7 +17,7 @@ void average_variables(Communicator& comm, const std::vector<Variable*>& vars) {
   const float inv = 1.0f / static_cast<float>(comm.size());
   for (Variable* v : vars) {
     const std::span<float> data(v->value.data(), static_cast<size_t>(v->value.size()));
-    comm.iallreduce_sum(data)->wait();
+    comm.allreduce_sum(data);
     for (float& f : data) f *= inv;
   }
 }

@@ -51,14 +51,30 @@ GradientReducer::GradientReducer(Communicator& comm,
     buckets_.push_back(std::move(vars));
   }
   bucket_of_.resize(vars_.size());
+  var_offset_.assign(vars_.size(), -1);
+  constexpr int64_t kAlign = 16;  // floats: 64 bytes
   int64_t packed = 0;
   for (size_t b = 0; b < buckets_.size(); ++b) {
-    for (size_t k : buckets_[b].items) bucket_of_[k] = b;
     offset_.push_back(packed);
-    if (buckets_[b].items.size() > 1) packed += buckets_[b].elements;
+    for (size_t k : buckets_[b].items) {
+      bucket_of_[k] = b;
+      if (buckets_[b].items.size() == 1) continue;
+      var_offset_[k] = packed;
+      packed += (vars_[k]->value.size() + kAlign - 1) / kAlign * kAlign;
+    }
+    length_.push_back(packed - offset_[b]);
     stats_.bytes_per_step += buckets_[b].elements * static_cast<int64_t>(sizeof(float));
   }
-  buffer_.resize(static_cast<size_t>(packed));
+  // The layers write these gradients into the buffer from now on (they make a gradient only
+  // where none is defined), so the buckets reduce in place.
+  buffer_ = Tensor({packed});
+  for (size_t k = 0; k < vars_.size(); ++k) {
+    if (var_offset_[k] < 0) continue;
+    Variable& v = *vars_[k];
+    Tensor slot = buffer_.slice(var_offset_[k], v.value.shape());
+    if (v.grad.defined() && v.grad.size() == slot.size()) slot.copy_from(v.grad);
+    v.grad = slot;
+  }
   stats_.buckets = static_cast<int64_t>(buckets_.size());
   pending_.resize(buckets_.size());
   requests_.resize(buckets_.size());
@@ -72,7 +88,7 @@ void GradientReducer::begin_step() {
   next_ = 0;
 }
 
-void GradientReducer::start(size_t b) {
+std::span<float> GradientReducer::data_of(size_t b) {
   if (b == 0) started_at_ = now();
   const Bucket& bucket = buckets_[b];
   std::span<float> data;
@@ -81,22 +97,27 @@ void GradientReducer::start(size_t b) {
     ensure_grad(v);
     data = {v.grad.data(), static_cast<size_t>(v.grad.size())};
   } else {
-    float* out = buffer_.data() + offset_[b];
-    for (size_t k : bucket.items) {
+    for (size_t k : bucket.items) {  // a gradient made elsewhere since: copied into its place
       Variable& v = *vars_[k];
+      float* place = buffer_.data() + var_offset_[k];
       ensure_grad(v);
-      out = std::copy(v.grad.data(), v.grad.data() + v.grad.size(), out);
+      if (v.grad.data() != place) std::copy(v.grad.data(), v.grad.data() + v.grad.size(), place);
     }
-    data = {buffer_.data() + offset_[b], static_cast<size_t>(bucket.elements)};
+    data = {buffer_.data() + offset_[b], static_cast<size_t>(length_[b])};
   }
-  requests_[b] = comm_.iallreduce_sum(data);
+  return data;
+}
+
+void GradientReducer::start(size_t b) {
+  requests_[b] = comm_.iallreduce_sum(data_of(b));
 }
 
 void GradientReducer::node_done(size_t node) {
   if (node < finals_.size())
     for (size_t k : finals_[node]) --pending_[bucket_of_[k]];
-  // Buckets start in order, so every rank issues the same sequence of collectives.
-  while (next_ < buckets_.size() && pending_[next_] == 0) start(next_++);
+  // Buckets start in order, so every rank issues the same sequence of collectives. The last one
+  // waits for finish(): nothing is left to overlap it with.
+  while (next_ + 1 < buckets_.size() && pending_[next_] == 0) start(next_++);
   for (size_t b = 0; b < next_; ++b)
     if (requests_[b]) requests_[b]->test();
 }
@@ -107,25 +128,30 @@ void GradientReducer::contribute_zero() {
     v->grad.fill(0.0f);
   }
   std::fill(pending_.begin(), pending_.end(), 0);
-  while (next_ < buckets_.size()) start(next_++);
+  while (next_ + 1 < buckets_.size()) start(next_++);
 }
 
 void GradientReducer::finish() {
   if (buckets_.empty()) return;
-  while (next_ < buckets_.size()) start(next_++);  // nodes no gradient reached
+  const size_t last = buckets_.size() - 1;
+  while (next_ < last) start(next_++);  // nodes no gradient reached
   const double t0 = now();
-  for (size_t b = 0; b < buckets_.size(); ++b) {
+  for (size_t b = 0; b < last; ++b) {
     requests_[b]->wait();
     requests_[b].reset();
-    if (buckets_[b].items.size() > 1) {
-      const float* in = buffer_.data() + offset_[b];
-      for (size_t k : buckets_[b].items) {
-        Variable& v = *vars_[k];
-        std::copy(in, in + v.grad.size(), v.grad.data());
-        in += v.grad.size();
-      }
-    }
   }
+  // The last bucket's gradients became final with the backward's end: a blocking allreduce,
+  // which Open MPI runs about twice as fast as a non-blocking one waited for at once (1 MB
+  // between two processes: 0.13 against 0.27 ms).
+  comm_.allreduce_sum(data_of(last));
+  next_ = buckets_.size();
+  for (size_t b = 0; b <= last; ++b)
+    for (size_t k : buckets_[b].items) {  // back to a gradient made elsewhere
+      if (var_offset_[k] < 0) continue;
+      const float* place = buffer_.data() + var_offset_[k];
+      Variable& v = *vars_[k];
+      if (v.grad.data() != place) std::copy(place, place + v.grad.size(), v.grad.data());
+    }
   const double t1 = now();
   stats_.wait_seconds += t1 - t0;
   stats_.exchange_seconds += t1 - started_at_;

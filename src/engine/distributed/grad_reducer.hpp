@@ -5,11 +5,15 @@
 // variables of one node become final together). After each node's
 // backward, node_done() starts an MPI_Iallreduce for every bucket whose gradients are all final
 // (one call per bucket, in bucket order on every rank) and tests the ones in flight so they
-// progress while the next layers compute. finish() waits for all of them before the optimizer.
+// progress while the next layers compute. finish() waits for all of them before the optimizer,
+// and reduces the last bucket itself with a blocking allreduce (nothing is left to overlap it).
+// A bucket of several variables is one slice of a buffer that holds their gradients (each at a
+// 64-byte boundary): the layers write them there and the allreduce runs in place, no packing.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "glia/distributed.hpp"
@@ -43,14 +47,18 @@ class GradientReducer {
   const std::vector<Bucket>& buckets() const { return buckets_; }
 
  private:
+  /// Bucket b's gradients as one span (in place, or copied into its slice where a gradient was
+  /// made elsewhere).
+  std::span<float> data_of(size_t bucket);
   void start(size_t bucket);
   Communicator& comm_;
   std::vector<Variable*> vars_;              // in the order their gradients become final
   std::vector<std::vector<size_t>> finals_;  // per node: indices into vars_ final there
   std::vector<size_t> bucket_of_;            // per var
   std::vector<Bucket> buckets_;
-  std::vector<int64_t> offset_;  // per bucket: start in buffer_ (multi-var buckets)
-  std::vector<float> buffer_;
+  std::vector<int64_t> offset_, length_;  // per bucket: its slice of buffer_ (multi-var buckets)
+  std::vector<int64_t> var_offset_;       // per var in a multi-var bucket: its place in buffer_
+  Tensor buffer_;
   std::vector<int> pending_;  // per bucket: gradients not final yet
   std::vector<std::unique_ptr<AllreduceRequest>> requests_;
   size_t next_ = 0;  // next bucket to start (bucket order)

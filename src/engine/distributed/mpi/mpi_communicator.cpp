@@ -97,6 +97,11 @@ class MpiCommunicator final : public Communicator {
           "MPI_Iallreduce");
     return req;
   }
+  void allreduce_sum(std::span<float> data) override {
+    check(MPI_Allreduce(MPI_IN_PLACE, data.data(), count_of(data.size()), MPI_FLOAT, MPI_SUM,
+                        MPI_COMM_WORLD),
+          "MPI_Allreduce");
+  }
   void allreduce_sum(std::span<double> data) override {
     check(MPI_Allreduce(MPI_IN_PLACE, data.data(), count_of(data.size()), MPI_DOUBLE, MPI_SUM,
                         MPI_COMM_WORLD),

@@ -123,6 +123,7 @@ class NcclCommunicator final : public Communicator {
     check_cuda(cudaEventRecord(done, stream_), "cudaEventRecord");
     return req;
   }
+  using Communicator::allreduce_sum;  // the float one: ncclAllReduce through iallreduce_sum
   void allreduce_sum(std::span<double> data) override { group_.allreduce_sum(data); }
   void broadcast(std::span<float> data, int root) override { group_.broadcast(data, root); }
   void barrier() override { group_.barrier(); }
