@@ -153,16 +153,18 @@ class Backend {
                                             const float* mean, const float* variance, float* y) = 0;
   /// Backward of batch_norm_forward_training (mean and variance as it wrote them, and with
   /// g.relu its workspace; dy is then the gradient of the ReLU's output): dx, and
-  /// dgamma = Σ dy' x̂, dbeta = Σ dy' over the rows, dy' = dy masked where the ReLU gave 0
+  /// dgamma = Σ dy' x̂, dbeta = Σ dy' over the rows, dy' = dy times the ReLU's derivative
   /// (dx, dgamma, dbeta may each be null: not wanted).
   virtual void batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
                                    const float* gamma, const float* mean, const float* variance,
                                    const float* workspace, float* dx, float* dgamma,
                                    float* dbeta) = 0;
   /// True when batch_norm_* with g.relu (g as it is, relu set) computes exactly what the
-  /// kernels without it followed by a ReLU compute, and no slower; otherwise the caller applies
-  /// the ReLU itself (the CPU backend declines where oneDNN would switch to a slower kernel).
-  virtual bool batch_norm_fuses_relu(const NormGeometry& g) { return true; }
+  /// kernels without it followed by this backend's ReLU compute (NaN and infinities included),
+  /// and no slower; otherwise the caller applies the ReLU itself (the CPU backend declines
+  /// where oneDNN would switch to a slower kernel).
+  /// (False by default: a backend says so where its kernels honour g.relu.)
+  virtual bool batch_norm_fuses_relu(const NormGeometry& g) { return false; }
   /// Layer normalization: each row normalized over its channels, y = gamma x̂ + beta; the rows'
   /// mean and variance written to mean/variance (rows values each) unless they are null.
   virtual void layer_norm_forward(const NormGeometry& g, const float* x, const float* gamma,

@@ -4,10 +4,12 @@
 // it, bnorm_desc), so no reorder is needed. oneDNN always gets a scale and a shift (ones and
 // zeros when the layer has none), and gradients it is not asked for land in scratch buffers.
 // Batch norm's primitives are made once per geometry, with oneDNN's fuse_norm_relu for a fused
-// ReLU (its workspace: a bit mask in the layer's buffer), which batch_norm_fuses_relu allows
-// only where oneDNN picks the same kernels as without it.
+// ReLU in training (its workspace: a bit mask in the layer's buffer), which
+// batch_norm_fuses_relu allows only where oneDNN picks the same kernels as without it;
+// inference runs the plain primitive and this backend's ReLU.
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -121,13 +123,14 @@ void execute(const PD& pd, const Args& args) {
   s.wait();
 }
 
-// A batch norm geometry's primitives, made once: forward training and inference, backward, and
-// the workspace size of a fused ReLU (oneDNN's fuse_norm_relu: a bit mask).
+// A batch norm geometry's primitives, made once: forward training and backward, and without a
+// fused ReLU forward inference. With oneDNN's fuse_norm_relu the training forward writes a bit
+// mask (the workspace) the backward reads.
 struct BnormPrimitives {
   dnnl::batch_normalization_forward training, inference;
   dnnl::batch_normalization_backward backward;
-  size_t workspace_bytes = 0;
   memory::desc workspace;
+  bool workspace_fits = true;  // within the rows·channels floats the layer keeps (backend.hpp)
   std::string names;  // the implementations oneDNN chose, to compare with and without the ReLU
 };
 
@@ -140,26 +143,28 @@ std::shared_ptr<BnormPrimitives> bnorm_primitives(const NormGeometry& g) {
         g.relu ? normalization_flags::fuse_norm_relu : normalization_flags::none;
     const dnnl::batch_normalization_forward::primitive_desc training(
         {prop_kind::forward_training, md, g.epsilon, kScaleShift | relu}, engine);
-    const dnnl::batch_normalization_forward::primitive_desc inference(
-        {prop_kind::forward_inference, md, g.epsilon,
-         kScaleShift | relu | normalization_flags::use_global_stats},
-        engine);
     const dnnl::batch_normalization_backward::primitive_desc backward(
         {prop_kind::backward, md, md, g.epsilon, kScaleShift | relu}, engine, training);
     auto p = std::make_shared<BnormPrimitives>();
     p->training = dnnl::batch_normalization_forward(training);
-    p->inference = dnnl::batch_normalization_forward(inference);
     p->backward = dnnl::batch_normalization_backward(backward);
-    p->names = std::string(training.impl_info_str()) + "," + inference.impl_info_str() + "," +
-               backward.impl_info_str();
+    if (!g.relu)
+      p->inference =
+          dnnl::batch_normalization_forward({{prop_kind::forward_inference, md, g.epsilon,
+                                              kScaleShift | normalization_flags::use_global_stats},
+                                             engine});
+    p->names = std::string(training.impl_info_str()) + "," + backward.impl_info_str();
     p->workspace = training.workspace_desc();
-    p->workspace_bytes = p->workspace.get_size();
-    // The layer keeps rows·channels floats for it (backend.hpp).
-    if (p->workspace_bytes > sizeof(float) * static_cast<size_t>(g.rows * g.channels))
-      throw Error(ErrorKind::Internal,
-                  "oneDNN's batch norm workspace exceeds rows x channels floats");
+    p->workspace_fits =
+        p->workspace.get_size() <= sizeof(float) * static_cast<size_t>(g.rows * g.channels);
     return p;
   });
+}
+
+bool all_finite(const float* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i])) return false;
+  return true;
 }
 
 template <class Primitive>
@@ -181,9 +186,16 @@ bool CpuBackend::batch_norm_fuses_relu(const NormGeometry& g) {
   NormGeometry with = g, without = g;
   with.relu = true;
   without.relu = false;
-  return empty(g) || bnorm_primitives(with)->names == bnorm_primitives(without)->names;
+  if (empty(g)) return true;
+  const auto fused = bnorm_primitives(with);
+  return fused->workspace_fits && fused->names == bnorm_primitives(without)->names;
 }
 
+// With g.relu: oneDNN's fused ReLU maps NaN to 0 where this backend's ReLU keeps it (a
+// diverged model must show NaN). A NaN or infinity reaches the output only through the
+// statistics, gamma or beta, so when one of them is not finite the output is recomputed without
+// the fusion and the ReLU applied as the ReLU layer would; the mask stays (it is 0 for a NaN
+// either way, as the ReLU layer's backward).
 void CpuBackend::batch_norm_forward_training(const NormGeometry& g, const float* x,
                                              const float* gamma, const float* beta, float* y,
                                              float* mean, float* variance, float* workspace) {
@@ -194,15 +206,27 @@ void CpuBackend::batch_norm_forward_training(const NormGeometry& g, const float*
   if (g.relu)
     args.insert({DNNL_ARG_WORKSPACE, memory(p->workspace, dnnl_context::engine(), workspace)});
   run(p->training, args);
+  if (!g.relu || (all_finite(mean, g.channels) && all_finite(variance, g.channels) &&
+                  all_finite(ss.scale, g.channels) && all_finite(ss.shift, g.channels)))
+    return;
+  NormGeometry plain = g;
+  plain.relu = false;
+  args.erase(DNNL_ARG_WORKSPACE);
+  run(bnorm_primitives(plain)->training, args);
+  bias_activation(y, nullptr, y, g.rows, g.channels, ActivationSpec::parse("relu"));
 }
 
+// With g.relu: the plain inference followed by this backend's ReLU (NaN stays NaN).
 void CpuBackend::batch_norm_forward_inference(const NormGeometry& g, const float* x,
                                               const float* gamma, const float* beta,
                                               const float* mean, const float* variance, float* y) {
   if (empty(g)) return;
   const ScaleShift ss(gamma, beta, g.channels);
-  run(bnorm_primitives(g)->inference,
+  NormGeometry plain = g;
+  plain.relu = false;
+  run(bnorm_primitives(plain)->inference,
       forward_args(g, bnorm_desc(g), vector_desc(g.channels), x, y, mean, variance, ss));
+  if (g.relu) bias_activation(y, nullptr, y, g.rows, g.channels, ActivationSpec::parse("relu"));
 }
 
 void CpuBackend::batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,

@@ -1,6 +1,6 @@
-// Primitives made once per shape and kept (the CPU backend's convolutions: their primitive
-// descriptors, primitives and the reorders around them, which would otherwise be searched for
-// and made again on every call).
+// Primitives made once per shape and kept (the CPU backend's convolutions — their primitive
+// descriptors, primitives and the reorders around them — and batch normalizations, which would
+// otherwise be searched for and made again on every call).
 #pragma once
 
 #include <omp.h>

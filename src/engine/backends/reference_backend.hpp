@@ -56,6 +56,7 @@ class ReferenceBackend : public Backend {
   void batch_norm_forward_training(const NormGeometry& g, const float* x, const float* gamma,
                                    const float* beta, float* y, float* mean, float* variance,
                                    float* workspace) override;
+  bool batch_norm_fuses_relu(const NormGeometry&) override { return true; }
   void batch_norm_forward_inference(const NormGeometry& g, const float* x, const float* gamma,
                                     const float* beta, const float* mean, const float* variance,
                                     float* y) override;

@@ -58,10 +58,10 @@ void ReferenceBackend::batch_norm_backward(const NormGeometry& g, const float* x
                                            float* dgamma, float* dbeta) {
   const int64_t rows = g.rows, cols = g.channels;
   const double n = static_cast<double>(rows);
-  std::vector<float> masked;  // with a fused ReLU: dy where it passed its input, else 0
-  if (g.relu) {
+  std::vector<float> masked;  // with a fused ReLU: dy times its derivative (1 or 0), as the
+  if (g.relu) {               // ReLU layer's backward (an infinite dy times 0 is NaN there too)
     masked.resize(static_cast<size_t>(rows * cols));
-    for (int64_t i = 0; i < rows * cols; ++i) masked[i] = workspace[i] != 0.0f ? dy[i] : 0.0f;
+    for (int64_t i = 0; i < rows * cols; ++i) masked[i] = dy[i] * workspace[i];
     dy = masked.data();
   }
   for (int64_t c = 0; c < cols; ++c) {

@@ -53,9 +53,10 @@ __global__ void bn_apply_kernel(const float* x, const float* gamma, const float*
   }
 }
 
-// dy where a fused ReLU's mask passed it (all of dy without a mask).
+// dy times a fused ReLU's derivative (its mask: 1 or 0), as the ReLU layer's backward computes
+// it (all of dy without a mask).
 __device__ __forceinline__ double masked(const float* dy, const float* mask, int64_t i) {
-  return mask && mask[i] == 0.0f ? 0.0 : static_cast<double>(dy[i]);
+  return static_cast<double>(mask ? dy[i] * mask[i] : dy[i]);
 }
 
 // Per channel: Σ dy and Σ dy x̂ into sums[2c], sums[2c + 1] (and dbeta, dgamma when wanted).
