@@ -42,6 +42,10 @@ class Callback {
   virtual void on_train_batch_end(int64_t /*batch*/, const Logs&) {}
   virtual void on_test_begin(const Logs&) {}
   virtual void on_test_end(const Logs&) {}
+  /// False for a callback whose batch hooks (on_train_batch_begin/end) do nothing. When no
+  /// callback of a fit has them (on any rank), fit() skips the per-batch logs and, training
+  /// data-parallel, the two small exchanges per batch they need (Keras' own shortcut).
+  virtual bool implements_train_batch_hooks() const { return true; }
 
  protected:
   Model* model_ = nullptr;
@@ -53,6 +57,7 @@ using CallbackPtr = std::shared_ptr<Callback>;
 /// Records the epoch logs: history["loss"][epoch] ...
 class History : public Callback {
  public:
+  bool implements_train_batch_hooks() const override { return false; }
   void on_train_begin(const Logs&) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
   std::map<std::string, std::vector<double>> history;
@@ -93,6 +98,7 @@ struct EarlyStoppingOptions {
 };
 class EarlyStopping : public Callback {
  public:
+  bool implements_train_batch_hooks() const override { return false; }
   explicit EarlyStopping(EarlyStoppingOptions options = {});
   void on_train_begin(const Logs&) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
@@ -123,6 +129,7 @@ struct ModelCheckpointOptions {
 };
 class ModelCheckpoint : public Callback {
  public:
+  bool implements_train_batch_hooks() const override { return false; }
   using SaveFn = std::function<void(Model&, const std::string& path)>;
   ModelCheckpoint(ModelCheckpointOptions options, SaveFn save);
   void on_epoch_end(int epoch, const Logs& logs) override;
@@ -159,6 +166,7 @@ struct BackupAndRestoreOptions {
 };
 class BackupAndRestore : public Callback {
  public:
+  bool implements_train_batch_hooks() const override { return false; }
   explicit BackupAndRestore(BackupAndRestoreOptions options);
   explicit BackupAndRestore(std::string backup_dir)
       : BackupAndRestore(BackupAndRestoreOptions{.backup_dir = std::move(backup_dir)}) {}
@@ -179,6 +187,7 @@ class BackupAndRestore : public Callback {
 /// Sets the optimizer's learning rate at each epoch start to schedule(epoch, current_lr).
 class LearningRateScheduler : public Callback {
  public:
+  bool implements_train_batch_hooks() const override { return false; }
   using Fn = std::function<double(int epoch, double lr)>;
   explicit LearningRateScheduler(Fn schedule, int verbose = 0);
   void on_epoch_begin(int epoch, const Logs&) override;
@@ -192,6 +201,7 @@ class LearningRateScheduler : public Callback {
 /// Streams epoch logs to a CSV file: header "epoch,<sorted keys>" then one row per epoch.
 class CSVLogger : public Callback {
  public:
+  bool implements_train_batch_hooks() const override { return false; }
   explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
   ~CSVLogger() override;
   void on_train_begin(const Logs&) override;

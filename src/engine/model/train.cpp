@@ -267,6 +267,12 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
   // Ranks restoring different checkpoints would run different steps into mismatched collectives;
   // this also keeps rank 0 from deleting a checkpoint (on_train_end) another rank still reads.
   if (comm) check_same_start(*comm, state.initial_epoch, compile_.optimizer->iterations());
+  // The per-batch logs and stop check only when a callback has batch hooks (on any rank: rank
+  // 0's progress bar; the exchanges must match on every rank).
+  bool batch_hooks = std::any_of(callbacks.begin(), callbacks.end(), [](const CallbackPtr& cb) {
+    return cb->implements_train_batch_hooks();
+  });
+  if (comm) batch_hooks = any_rank(*comm, batch_hooks);
 
   std::vector<int64_t> order(n);
   Tensor xb, yb;
@@ -281,6 +287,8 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
         std::swap(order[i], order[state.shuffle_rng.below(static_cast<uint64_t>(i + 1))]);
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t step = 0; step < steps; ++step) {
+      if (batch_hooks)
+        for (auto& cb : callbacks) cb->on_train_batch_begin(step, {});
       const int64_t begin = step * o.batch_size, end = std::min(n, begin + o.batch_size);
       const Shard part = shard_of(end - begin, rank, ranks);  // this rank's rows of the batch
       if (part.size() > 0)
@@ -293,6 +301,7 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
       const double loss = train_step(xb, yb, seed, comm ? &dp : nullptr);
       loss_mean.add(loss, static_cast<double>(part.size()));
       ++fit_stats_.steps;
+      if (!batch_hooks) continue;  // nothing reads the batch's logs or can stop the fit here
       Logs logs = comm ? global_logs(*comm, loss_mean, metrics_) : metric_logs(loss_mean, metrics_);
       for (auto& cb : callbacks) cb->on_train_batch_end(step, logs);
       if (comm) stop_training = any_rank(*comm, stop_training);
@@ -310,7 +319,9 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
     }
     Logs logs = comm ? global_logs(*comm, loss_mean, metrics_) : metric_logs(loss_mean, metrics_);
     if (val && val->size() > 0) {
+      for (auto& cb : callbacks) cb->on_test_begin({});
       Logs vl = evaluate(*val, {o.batch_size, 0});
+      for (auto& cb : callbacks) cb->on_test_end(vl);
       for (auto& [k, v] : vl) logs["val_" + k] = v;
     }
     for (auto& cb : callbacks) cb->on_epoch_end(epoch, logs);
