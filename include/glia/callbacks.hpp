@@ -52,12 +52,20 @@ class Callback {
   TrainParams params_;
 };
 
+/// A callback without batch hooks (fit() then need not compute the per-batch logs for it). They
+/// are final: a subclass cannot add one that fit() would skip.
+class EpochCallback : public Callback {
+ public:
+  void on_train_batch_begin(int64_t, const Logs&) final {}
+  void on_train_batch_end(int64_t, const Logs&) final {}
+  bool implements_train_batch_hooks() const final { return false; }
+};
+
 using CallbackPtr = std::shared_ptr<Callback>;
 
 /// Records the epoch logs: history["loss"][epoch] ...
-class History : public Callback {
+class History : public EpochCallback {
  public:
-  bool implements_train_batch_hooks() const override { return false; }
   void on_train_begin(const Logs&) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
   std::map<std::string, std::vector<double>> history;
@@ -96,9 +104,8 @@ struct EarlyStoppingOptions {
   int start_from_epoch = 0;
   int verbose = 0;
 };
-class EarlyStopping : public Callback {
+class EarlyStopping : public EpochCallback {
  public:
-  bool implements_train_batch_hooks() const override { return false; }
   explicit EarlyStopping(EarlyStoppingOptions options = {});
   void on_train_begin(const Logs&) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
@@ -127,9 +134,8 @@ struct ModelCheckpointOptions {
   std::string mode = "auto";
   int verbose = 0;
 };
-class ModelCheckpoint : public Callback {
+class ModelCheckpoint : public EpochCallback {
  public:
-  bool implements_train_batch_hooks() const override { return false; }
   using SaveFn = std::function<void(Model&, const std::string& path)>;
   ModelCheckpoint(ModelCheckpointOptions options, SaveFn save);
   void on_epoch_end(int epoch, const Logs& logs) override;
@@ -164,9 +170,8 @@ struct BackupAndRestoreOptions {
   bool delete_checkpoint = true;
   bool write = true;
 };
-class BackupAndRestore : public Callback {
+class BackupAndRestore : public EpochCallback {
  public:
-  bool implements_train_batch_hooks() const override { return false; }
   explicit BackupAndRestore(BackupAndRestoreOptions options);
   explicit BackupAndRestore(std::string backup_dir)
       : BackupAndRestore(BackupAndRestoreOptions{.backup_dir = std::move(backup_dir)}) {}
@@ -185,9 +190,8 @@ class BackupAndRestore : public Callback {
 };
 
 /// Sets the optimizer's learning rate at each epoch start to schedule(epoch, current_lr).
-class LearningRateScheduler : public Callback {
+class LearningRateScheduler : public EpochCallback {
  public:
-  bool implements_train_batch_hooks() const override { return false; }
   using Fn = std::function<double(int epoch, double lr)>;
   explicit LearningRateScheduler(Fn schedule, int verbose = 0);
   void on_epoch_begin(int epoch, const Logs&) override;
@@ -199,9 +203,8 @@ class LearningRateScheduler : public Callback {
 };
 
 /// Streams epoch logs to a CSV file: header "epoch,<sorted keys>" then one row per epoch.
-class CSVLogger : public Callback {
+class CSVLogger : public EpochCallback {
  public:
-  bool implements_train_batch_hooks() const override { return false; }
   explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
   ~CSVLogger() override;
   void on_train_begin(const Logs&) override;
@@ -237,6 +240,7 @@ class LambdaCallback : public Callback {
   void on_train_batch_end(int64_t b, const Logs& l) override {
     if (batch_end) batch_end(b, l);
   }
+  bool implements_train_batch_hooks() const override { return static_cast<bool>(batch_end); }
   void on_train_begin(const Logs& l) override {
     if (train_begin) train_begin(l);
   }

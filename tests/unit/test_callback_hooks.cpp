@@ -95,5 +95,23 @@ TEST(CallbackHooks, WithoutBatchHooksTheBatchesRunUnobservedAndAlike) {
     for (int64_t k = 0; k < wa[i].size(); ++k) ASSERT_EQ(wa[i][k], wb[i][k]);
 }
 
+// A stop set outside batch hooks (on_epoch_begin) still ends the fit after the next batch, as
+// Keras checks stop_training after every batch.
+TEST(CallbackHooks, AStopFromOnEpochBeginEndsTheFitAfterOneBatch) {
+  struct StopAtSecondEpoch : EpochCallback {
+    void on_epoch_begin(int epoch, const Logs&) override {
+      if (epoch == 1) model_->stop_training = true;
+    }
+  };
+  Data d;
+  auto m = model();
+  FitOptions o = options(std::make_shared<Recorder>());
+  o.epochs = 4;
+  o.callbacks = {std::make_shared<StopAtSecondEpoch>()};
+  const History h = m->fit(d.x, d.y, o);
+  EXPECT_EQ(h.epochs, (std::vector<int>{0, 1}));
+  EXPECT_EQ(m->optimizer().iterations(), 2 + 1);  // epoch 0's two batches, then one
+}
+
 }  // namespace
 }  // namespace glia

@@ -182,10 +182,16 @@ TEST(Distributed, BucketsStartAsSoonAsTheirGradientsAreFinal) {
   EXPECT_EQ(v[3].grad.data(), v[2].grad.data() + 250000);
   EXPECT_EQ(v[1].grad.data(), v[0].grad.data() + 300000);
   EXPECT_EQ(v[3].grad[49], 4.0f);
-  // However small the buckets, a node's variables (final together) stay in one.
-  GradientReducer per_node(group, node_vars, 1);
-  ASSERT_EQ(per_node.buckets().size(), 3u);
-  for (const Bucket& b : per_node.buckets()) EXPECT_EQ(b.items.size(), 2u);
+  {  // However small the buckets, a node's variables (final together) stay in one.
+    std::vector<Variable> w(6);
+    for (size_t i = 0; i < w.size(); ++i) w[i].value = Tensor({sizes[i]});
+    RecordingGroup other;
+    GradientReducer per_node(other, {{}, {&w[0], &w[1]}, {&w[2], &w[3]}, {&w[4], &w[5]}}, 1);
+    ASSERT_EQ(per_node.buckets().size(), 3u);
+    for (const Bucket& b : per_node.buckets()) EXPECT_EQ(b.items.size(), 2u);
+  }
+  std::vector<const float*> slots;
+  for (const Variable& x : v) slots.push_back(x.grad.data());
   reducer.begin_step();
   group.position = 3;
   reducer.node_done(3);
@@ -203,7 +209,8 @@ TEST(Distributed, BucketsStartAsSoonAsTheirGradientsAreFinal) {
   ASSERT_EQ(group.calls.size(), 2u);
   EXPECT_EQ(group.calls[1].elements, 300000u + 112);
   EXPECT_EQ(group.blocking, std::vector<size_t>{1});  // reduced by a blocking allreduce
-  for (size_t i = 0; i < v.size(); ++i) {             // unpacked into each variable, summed
+  for (size_t i = 0; i < v.size(); ++i) {             // summed in place: no copy made
+    EXPECT_EQ(v[i].grad.data(), slots[i]) << i;
     EXPECT_EQ(v[i].grad[0], 2.0f * static_cast<float>(i + 1)) << i;
     EXPECT_EQ(v[i].grad[sizes[i] - 1], 2.0f * static_cast<float>(i + 1)) << i;
   }

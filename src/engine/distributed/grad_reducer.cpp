@@ -69,9 +69,11 @@ GradientReducer::GradientReducer(Communicator& comm,
   // where none is defined), so the buckets reduce in place.
   buffer_ = Tensor({packed});
   for (size_t k = 0; k < vars_.size(); ++k) {
-    if (var_offset_[k] < 0) continue;
     Variable& v = *vars_[k];
-    Tensor slot = buffer_.slice(var_offset_[k], v.value.shape());
+    // A single-variable bucket is reduced where its gradient is: storage of its own (not a
+    // slice of an earlier fit's buffer, which it would keep alive).
+    Tensor slot = var_offset_[k] >= 0 ? buffer_.slice(var_offset_[k], v.value.shape())
+                                      : Tensor(v.value.shape());
     if (v.grad.defined() && v.grad.size() == slot.size()) slot.copy_from(v.grad);
     v.grad = slot;
   }

@@ -281,6 +281,8 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
     loss_mean.reset();
     for (auto& m : metrics_) m->reset();
     for (auto& cb : callbacks) cb->on_epoch_begin(epoch, {});
+    // Without batch hooks nothing changes stop_training during the batches: agreed once here.
+    if (!batch_hooks && comm) stop_training = any_rank(*comm, stop_training);
     std::iota(order.begin(), order.end(), int64_t{0});
     if (o.shuffle)
       for (int64_t i = n - 1; i > 0; --i)
@@ -301,7 +303,10 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
       const double loss = train_step(xb, yb, seed, comm ? &dp : nullptr);
       loss_mean.add(loss, static_cast<double>(part.size()));
       ++fit_stats_.steps;
-      if (!batch_hooks) continue;  // nothing reads the batch's logs or can stop the fit here
+      if (!batch_hooks) {  // nothing reads the batch's logs; a stop comes from on_epoch_begin
+        if (stop_training) break;
+        continue;
+      }
       Logs logs = comm ? global_logs(*comm, loss_mean, metrics_) : metric_logs(loss_mean, metrics_);
       for (auto& cb : callbacks) cb->on_train_batch_end(step, logs);
       if (comm) stop_training = any_rank(*comm, stop_training);
