@@ -83,6 +83,11 @@ class ProgbarLogger : public Callback {
   void on_epoch_begin(int epoch, const Logs&) override;
   void on_train_batch_end(int64_t batch, const Logs& logs) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
+  /// Only the live bar (verbose 1) reads each batch's logs; verbose 2 prints at the epoch's end
+  /// (counting the batches itself only when the step count is unknown).
+  bool implements_train_batch_hooks() const override {
+    return params_.verbose == 1 || (params_.verbose == 2 && params_.steps <= 0);
+  }
 
  private:
   void draw(int64_t current, const Logs& logs, bool finalize);
