@@ -116,10 +116,10 @@ Args backward_args(const NormGeometry& g, const memory::desc& md, const memory::
           {DNNL_ARG_DIFF_SHIFT, mem(cd, d.dbeta)}};
 }
 
-template <class Primitive, class PD>
-void execute(const PD& pd, const Args& args) {
+template <class Primitive>
+void run(const Primitive& primitive, const Args& args) {
   dnnl::stream s = dnnl_context::stream();
-  Primitive(pd).execute(s, args);
+  primitive.execute(s, args);
   s.wait();
 }
 
@@ -161,17 +161,12 @@ std::shared_ptr<BnormPrimitives> bnorm_primitives(const NormGeometry& g) {
   });
 }
 
+const ActivationSpec kRelu{.kind = ActivationKind::relu};  // Keras' defaults: max(x, 0)
+
 bool all_finite(const float* v, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     if (!std::isfinite(v[i])) return false;
   return true;
-}
-
-template <class Primitive>
-void run(const Primitive& primitive, const Args& args) {
-  dnnl::stream s = dnnl_context::stream();
-  primitive.execute(s, args);
-  s.wait();
 }
 
 dnnl::layer_normalization_forward::primitive_desc lnorm_forward_pd(const NormGeometry& g,
@@ -213,7 +208,7 @@ void CpuBackend::batch_norm_forward_training(const NormGeometry& g, const float*
   plain.relu = false;
   args.erase(DNNL_ARG_WORKSPACE);
   run(bnorm_primitives(plain)->training, args);
-  bias_activation(y, nullptr, y, g.rows, g.channels, ActivationSpec::parse("relu"));
+  bias_activation(y, nullptr, y, g.rows, g.channels, kRelu);
 }
 
 // With g.relu: the plain inference followed by this backend's ReLU (NaN stays NaN).
@@ -226,7 +221,7 @@ void CpuBackend::batch_norm_forward_inference(const NormGeometry& g, const float
   plain.relu = false;
   run(bnorm_primitives(plain)->inference,
       forward_args(g, bnorm_desc(g), vector_desc(g.channels), x, y, mean, variance, ss));
-  if (g.relu) bias_activation(y, nullptr, y, g.rows, g.channels, ActivationSpec::parse("relu"));
+  if (g.relu) bias_activation(y, nullptr, y, g.rows, g.channels, kRelu);
 }
 
 void CpuBackend::batch_norm_backward(const NormGeometry& g, const float* x, const float* dy,
@@ -250,8 +245,8 @@ void CpuBackend::layer_norm_forward(const NormGeometry& g, const float* x, const
   if (empty(g)) return;
   const ScaleShift ss(gamma, beta, g.channels);
   const bool stats = mean && variance;
-  execute<dnnl::layer_normalization_forward>(
-      lnorm_forward_pd(g, stats ? prop_kind::forward_training : prop_kind::forward_inference),
+  run(dnnl::layer_normalization_forward(
+          lnorm_forward_pd(g, stats ? prop_kind::forward_training : prop_kind::forward_inference)),
       forward_args(g, matrix_desc(g), vector_desc(g.rows), x, y, mean, variance, ss));
 }
 
@@ -264,8 +259,8 @@ void CpuBackend::layer_norm_backward(const NormGeometry& g, const float* x, cons
   const dnnl::layer_normalization_backward::primitive_desc pd(
       {prop_kind::backward, md, md, rd, g.epsilon, kScaleShift}, dnnl_context::engine(),
       lnorm_forward_pd(g, prop_kind::forward_training));
-  execute<dnnl::layer_normalization_backward>(
-      pd, backward_args(g, md, rd, x, dy, mean, variance, ss, Grads(g, dx, dgamma, dbeta)));
+  run(dnnl::layer_normalization_backward(pd),
+      backward_args(g, md, rd, x, dy, mean, variance, ss, Grads(g, dx, dgamma, dbeta)));
 }
 
 }  // namespace glia

@@ -9,10 +9,7 @@ namespace glia {
 
 namespace {
 
-const ActivationSpec& relu_spec() {
-  static const ActivationSpec relu = ActivationSpec::parse("relu");
-  return relu;
-}
+const ActivationSpec kRelu{.kind = ActivationKind::relu};  // Keras' defaults: max(x, 0)
 
 }  // namespace
 
@@ -52,7 +49,7 @@ void BatchNormalization::forward(ForwardContext& ctx, std::span<const Tensor* co
   trained_forward_ = ctx.training;
   const auto relu_here = [&] {
     if (relu_ == ReluAt::layer)
-      be.bias_activation(output.data(), nullptr, output.data(), g.rows, g.channels, relu_spec());
+      be.bias_activation(output.data(), nullptr, output.data(), g.rows, g.channels, kRelu);
   };
   if (!ctx.training) {
     be.batch_norm_forward_inference(g, x.data(), gamma_data(), beta_data(),
@@ -97,7 +94,7 @@ void BatchNormalization::backward(BackwardContext& ctx, std::span<const Tensor* 
   g.relu = relu_ == ReluAt::backend;
   if (relu_ == ReluAt::layer)  // the ReLU's backward, from its output (dout is its gradient)
     be.activation_backward(nullptr, output.data(), dout.data(), dout.data(), g.rows, g.channels,
-                           relu_spec());
+                           kRelu);
   be.batch_norm_backward(g, x.data(), dout.data(), gamma_data(), batch_mean_.data(),
                          batch_variance_.data(), g.relu ? relu_mask_.data() : nullptr, dx,
                          gamma_grad(), beta_grad());
