@@ -82,13 +82,28 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual void backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
                         const Tensor& output, Tensor& dout, std::span<Tensor* const> dinputs) = 0;
 
-  /// Trainable variables, in Keras order (kernel before bias).
+  /// The variables the optimizer trains while the layer is trainable(), in Keras order (kernel
+  /// before bias). Their grads are written by backward() while the layer is trainable().
   virtual std::vector<Variable*> variables() { return {}; }
-  /// Non-trainable variables (BatchNormalization's moving statistics), in Keras order. The
+  /// Variables never trained (BatchNormalization's moving statistics), in Keras order. The
   /// optimizer never sees them; saving, count_params and checkpoints do. Their grad stays empty.
   virtual std::vector<Variable*> non_trainable_variables() { return {}; }
-  /// Keras' layer.weights: the trainable variables, then the non-trainable ones.
+  /// Keras' layer.weights: variables(), then non_trainable_variables(), whether frozen or not
+  /// (the order of every Keras file format).
   std::vector<Variable*> weights();
+  /// Keras' layer.trainable (default true). A frozen layer (false) is left alone by fit(): its
+  /// weights are not updated, their penalties and constraints do not apply, its backward still
+  /// passes gradients to its inputs but computes none for its weights, and BatchNormalization
+  /// then normalizes with its moving statistics, in training too, and does not move them (Keras
+  /// 3). A change takes effect at the next fit(); an optimizer that already trained other
+  /// variables refuses the new set (compile() with a new optimizer, as in Keras).
+  bool trainable() const { return trainable_; }
+  void set_trainable(bool trainable) { trainable_ = trainable; }
+  /// Keras' layer.trainable_weights: variables() while trainable(), else none.
+  std::vector<Variable*> trainable_weights();
+  /// Keras' layer.non_trainable_weights: non_trainable_variables() while trainable(), else
+  /// every weight.
+  std::vector<Variable*> non_trainable_weights();
   /// Regularization penalty added to the loss (0 without regularizers), from the variables and
   /// (activity regularizers) the last forward's output.
   virtual double regularization_loss(Backend&) { return 0.0; }
@@ -121,6 +136,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
  private:
   std::string name_;
   DTypePolicy dtype_policy_;
+  bool trainable_ = true;
   bool built_ = false;
   Shape output_shape_;
   std::vector<Shape> input_shapes_;

@@ -49,10 +49,11 @@ class NormLayer : public Layer {
   /// gamma / beta data, or null when the layer has none.
   const float* gamma_data() const { return base_.scale ? gamma_.value.data() : nullptr; }
   const float* beta_data() const { return base_.center ? beta_.value.data() : nullptr; }
-  /// Allocates the gradients and returns their data (null when the layer has none).
+  /// Allocates the gradients and returns their data (null when the layer has none, or is
+  /// frozen).
   float* gamma_grad();
   float* beta_grad();
-  /// Adds the penalties' gradients (after the kernel wrote dgamma/dbeta).
+  /// Adds the penalties' gradients (after the kernel wrote dgamma/dbeta; none when frozen).
   void add_penalty_gradients(Backend& be, float penalty_scale);
   NormGeometry geometry(const Tensor& x) const;
   int64_t channels_ = 0;
@@ -66,6 +67,8 @@ class NormLayer : public Layer {
 /// batch's mean and (biased) variance over every other axis, and the moving statistics updated
 /// as moving = moving · momentum + batch · (1 - momentum); in inference (predict, evaluate) the
 /// moving statistics are used. moving_mean and moving_variance are non-trainable variables.
+/// Frozen (trainable() false), it normalizes with the moving statistics in training too and
+/// leaves them alone, as Keras 3 does; its backward is then dx = dy · gamma / sqrt(var + eps).
 class BatchNormalization : public NormLayer {
  public:
   explicit BatchNormalization(BatchNormOptions options = {});
@@ -87,7 +90,10 @@ class BatchNormalization : public NormLayer {
   BatchNormOptions options_;
   Variable moving_mean_, moving_variance_;
   Tensor batch_mean_, batch_variance_;  // of the last training forward
-  bool trained_forward_ = false;        // the last forward was a training one
+  // The last forward: inference, training with the batch's statistics, or training while
+  // frozen (the moving statistics).
+  enum class Mode { inference, batch_statistics, frozen } mode_ = Mode::inference;
+  Tensor zeros_;  // channels_ zeros: the mean the frozen backward's scaling passes
   // The last forward's fused ReLU: none, in the backend's kernels (its mask in relu_mask_), or
   // applied by the layer after them.
   enum class ReluAt { none, backend, layer } relu_ = ReluAt::none;

@@ -145,10 +145,14 @@ class Model {
   LayerPtr input_layer() const;
   Shape input_shape() const;
   Shape output_shape() const;
-  /// Trainable variables in layer order.
+  /// Trainable variables in layer order (Keras' model.trainable_weights: none of a frozen
+  /// layer's; see Layer::trainable()).
   std::vector<Variable*> variables();
-  /// Non-trainable variables in layer order (BatchNormalization's moving statistics).
+  /// Non-trainable variables in layer order (BatchNormalization's moving statistics, and every
+  /// weight of a frozen layer).
   std::vector<Variable*> non_trainable_variables();
+  /// Keras' `model.trainable = value`: sets every layer's trainable flag.
+  void set_trainable(bool value);
   /// Keras' model.weights: each layer's trainable then non-trainable variables, layer by layer.
   std::vector<Variable*> weights();
   /// Gives every layer but the inputs this dtype policy (the --dtype-policy flags: a model file
@@ -198,7 +202,13 @@ class Model {
   std::vector<std::vector<size_t>> node_inputs_;  // indices into nodes_
   std::vector<int> consumers_;                    // how many nodes read each node's output
   std::vector<Tensor> outputs_, grads_, scratch_;
+  /// Caches what a fit trains, from the layers' trainable flags: train_vars_ and, per node,
+  /// whether its backward runs (it has trainable weights, or an input whose backward runs).
+  void prepare_training();
+  /// The optimizer's step on train_vars_, then the trainable layers' constraints.
+  void update_weights();
   std::vector<Variable*> train_vars_;  // variables(), cached for the training step
+  std::vector<char> backward_needed_;
   std::vector<char> grad_ready_;
   // ReLU fusion (build_graph): nodes that apply the ReLU after them, and the ReLUs skipped.
   std::vector<char> relu_fused_, relu_skipped_;

@@ -74,7 +74,8 @@ class Optimizer {
   virtual std::string class_name() const = 0;
 
   /// Clips the gradients, applies weight decay and the update to every variable, then counts
-  /// one iteration.
+  /// one iteration. The first call (or build_slots()) fixes the variables; a later call with
+  /// others throws (Keras: "can only be called for the variables it was originally built with").
   void apply(Backend& backend, const std::vector<Variable*>& variables);
 
   int64_t iterations() const { return iterations_; }
@@ -98,6 +99,9 @@ class Optimizer {
   bool built_ = false;
 
  private:
+  /// Builds the slots on the first call; afterwards checks that `variables` are those.
+  void ensure_built(const std::vector<Variable*>& variables);
+  std::vector<const Variable*> built_for_;
   OptimizerOptions options_;
   int64_t iterations_ = 0;
 };

@@ -116,7 +116,7 @@ json layer_config(const Layer& layer, ConfigStyle style) {
     return c;
   }
   c["name"] = layer.name();
-  c["trainable"] = true;
+  c["trainable"] = layer.trainable();
   c["dtype"] = dtype_of(style, layer.dtype_policy());
   // ---- pool (issue 16) ----
   if (pool_layer_config(layer, c)) return c;
@@ -209,10 +209,12 @@ LayerPtr layer_from_config(const json& entry, const Where& where) {
   const std::optional<DTypePolicy> policy = dtype_policy_from(c, where);
   if (cls == "InputLayer" && policy && *policy != DTypePolicy::float32)
     where.at("dtype").fail("an InputLayer's dtype must be float32, got " + c["dtype"].dump());
-  if (const json* t = find(c, "trainable"); t && t->is_boolean() && !t->get<bool>())
-    where.fail("trainable=false (frozen layers) is not supported");
+  const json* trainable = find(c, "trainable");
+  if (trainable && !trainable->is_boolean())
+    where.at("trainable").fail("expected true or false, got " + trainable->dump());
   LayerPtr layer = make_layer(cls, c, where);
   if (policy) layer->set_dtype_policy(*policy);
+  if (trainable) layer->set_trainable(trainable->get<bool>());
   return layer;
 }
 

@@ -335,6 +335,12 @@ std::shared_ptr<Model> model_from_config(const json& root, const Where& where,
     where.fail("model class '" + cls +
                "' is not supported (expected Sequential or Functional; subclassed models have no "
                "config to rebuild)");
+  // Keras' model.trainable = False freezes every layer (a Functional model's from_config does
+  // it; a Sequential's layers carry it in their own configs).
+  if (const json* t = config->is_object() ? find(*config, "trainable") : nullptr) {
+    if (!t->is_boolean()) where.at("trainable").fail("expected true or false, got " + t->dump());
+    if (!t->get<bool>()) model->set_trainable(false);
+  }
   if (seed) model->initialize_weights(*seed);
   return model;
 }

@@ -44,14 +44,14 @@ void BatchNormalization::forward(ForwardContext& ctx, std::span<const Tensor* co
   NormGeometry g = geometry(x);
   // The ReLU the model fused into this layer: in the backend's kernels where they compute it
   // exactly and no slower, else applied here after them.
-  g.relu = ctx.relu_fused && be.batch_norm_fuses_relu(g);
+  mode_ = !ctx.training ? Mode::inference : trainable() ? Mode::batch_statistics : Mode::frozen;
+  g.relu = ctx.relu_fused && mode_ == Mode::batch_statistics && be.batch_norm_fuses_relu(g);
   relu_ = !ctx.relu_fused ? ReluAt::none : g.relu ? ReluAt::backend : ReluAt::layer;
-  trained_forward_ = ctx.training;
   const auto relu_here = [&] {
     if (relu_ == ReluAt::layer)
       be.bias_activation(output.data(), nullptr, output.data(), g.rows, g.channels, kRelu);
   };
-  if (!ctx.training) {
+  if (mode_ != Mode::batch_statistics) {
     be.batch_norm_forward_inference(g, x.data(), gamma_data(), beta_data(),
                                     moving_mean_.value.data(), moving_variance_.value.data(),
                                     output.data());
@@ -80,7 +80,7 @@ void BatchNormalization::forward(ForwardContext& ctx, std::span<const Tensor* co
 void BatchNormalization::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
                                   const Tensor& output, Tensor& dout,
                                   std::span<Tensor* const> dinputs) {
-  if (!trained_forward_)
+  if (mode_ == Mode::inference)
     throw Error(ErrorKind::Internal,
                 "BatchNormalization '" + name() + "': backward without a training forward");
   const Tensor& x = *inputs[0];
@@ -95,6 +95,15 @@ void BatchNormalization::backward(BackwardContext& ctx, std::span<const Tensor* 
   if (relu_ == ReluAt::layer)  // the ReLU's backward, from its output (dout is its gradient)
     be.activation_backward(nullptr, output.data(), dout.data(), dout.data(), g.rows, g.channels,
                            kRelu);
+  if (mode_ == Mode::frozen) {  // y = gamma (x - mean) / sqrt(var + eps) + beta, all fixed
+    if (!dx) return;
+    g.relu = false;
+    if (zeros_.size() != channels_) zeros_ = Tensor({channels_});  // zero-filled
+    // dx = dy · gamma / sqrt(var + eps): the inference kernel with a zero mean and no shift.
+    be.batch_norm_forward_inference(g, dout.data(), gamma_data(), nullptr, zeros_.data(),
+                                    moving_variance_.value.data(), dx);
+    return;
+  }
   be.batch_norm_backward(g, x.data(), dout.data(), gamma_data(), batch_mean_.data(),
                          batch_variance_.data(), g.relu ? relu_mask_.data() : nullptr, dx,
                          gamma_grad(), beta_grad());

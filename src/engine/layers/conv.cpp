@@ -150,8 +150,6 @@ void Conv::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
   const Tensor& x = *inputs[0];
   const ConvGeometry g = geometry(x.dim(0));
   Backend& be = ctx.backend;
-  if (!kernel_.grad.defined()) kernel_.grad = Tensor(kernel_.value.shape());
-  if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
   kernel_bias::add_activity_gradient(ctx, options_, output, dout);
   // dz = dL/d(pre-activation), in place in dout.
   if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
@@ -166,12 +164,16 @@ void Conv::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
   const float* dz = round_here ? kernel_bias::rounded_bf16(be, dout, dout_bf16_) : dout.data();
   // Under mixed_bfloat16 the bias gradient sums the float32 dz, as Dense's does (the kernels
   // would sum the rounded one).
-  const bool bias_here = g.bf16 && options_.use_bias;
-  be.conv2d_backward_weights(g, xin, dz, kernel_.grad.data(),
-                             options_.use_bias && !bias_here ? bias_.grad.data() : nullptr);
-  if (bias_here)
-    be.column_sum(dout.data(), bias_.grad.data(), dout.size() / filters_, filters_, 0.0f);
-  kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
+  if (trainable()) {  // a frozen layer's weights get no gradient
+    if (!kernel_.grad.defined()) kernel_.grad = Tensor(kernel_.value.shape());
+    if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
+    const bool bias_here = g.bf16 && options_.use_bias;
+    be.conv2d_backward_weights(g, xin, dz, kernel_.grad.data(),
+                               options_.use_bias && !bias_here ? bias_.grad.data() : nullptr);
+    if (bias_here)
+      be.column_sum(dout.data(), bias_.grad.data(), dout.size() / filters_, filters_, 0.0f);
+    kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
+  }
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
     dx.resize(x.shape());
@@ -181,7 +183,7 @@ void Conv::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
 
 double Conv::regularization_loss(Backend& backend) {
   return kernel_bias::regularization_loss(backend, options_, kernel_.value, bias_.value,
-                                          last_output_);
+                                          last_output_, trainable());
 }
 
 bool Conv::has_regularization() const {

@@ -65,18 +65,20 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   const Tensor& x = *inputs[0];
   const int64_t rows = x.rows(), in = x.cols();
   Backend& be = ctx.backend;
-  if (!kernel_.grad.defined()) kernel_.grad = Tensor(kernel_.value.shape());
-  if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
   // The activity penalty's gradient joins dL/dy (never fused: see ends_with_softmax()).
   kernel_bias::add_activity_gradient(ctx, options_, output, dout);
   // dz = dL/d(pre-activation), computed in place in dout.
   if (!ctx.grad_is_logits && act_.kind != ActivationKind::linear)
     be.activation_backward(preact_.data(), output.data(), dout.data(), dout.data(), rows, units_,
                            act_);
-  kernel_bias::gemm(*this, be, true, false, in, units_, rows, x.data(), in, dout.data(), units_,
-                    kernel_.grad.data(), units_);
-  if (options_.use_bias) be.column_sum(dout.data(), bias_.grad.data(), rows, units_, 0.0f);
-  kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
+  if (trainable()) {  // a frozen layer's weights get no gradient
+    if (!kernel_.grad.defined()) kernel_.grad = Tensor(kernel_.value.shape());
+    if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
+    kernel_bias::gemm(*this, be, true, false, in, units_, rows, x.data(), in, dout.data(), units_,
+                      kernel_.grad.data(), units_);
+    if (options_.use_bias) be.column_sum(dout.data(), bias_.grad.data(), rows, units_, 0.0f);
+    kernel_bias::add_penalty_gradients(ctx, options_, kernel_, bias_);
+  }
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
     dx.resize(x.shape());
@@ -87,7 +89,7 @@ void Dense::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
 
 double Dense::regularization_loss(Backend& backend) {
   return kernel_bias::regularization_loss(backend, options_, kernel_.value, bias_.value,
-                                          last_output_);
+                                          last_output_, trainable());
 }
 
 bool Dense::has_regularization() const {

@@ -30,13 +30,16 @@ bool has_regularization(const Options& o) {
          o.activity_regularizer.active();
 }
 
-/// The weight penalties, plus the activity penalty of `last_output` divided by its batch size
-/// (Keras 3).
+/// The weight penalties (only while the layer is trainable: Keras 3 sums those of trainable
+/// weights), plus the activity penalty of `last_output` divided by its batch size (Keras 3).
 template <class Options>
 double regularization_loss(Backend& be, const Options& o, const Tensor& kernel, const Tensor& bias,
-                           const Tensor& last_output) {
-  double loss = o.kernel_regularizer.penalty(be, kernel);
-  if (o.use_bias) loss += o.bias_regularizer.penalty(be, bias);
+                           const Tensor& last_output, bool trainable) {
+  double loss = 0.0;
+  if (trainable) {
+    loss += o.kernel_regularizer.penalty(be, kernel);
+    if (o.use_bias) loss += o.bias_regularizer.penalty(be, bias);
+  }
   if (o.activity_regularizer.active() && last_output.defined() && last_output.dim(0) > 0)
     loss +=
         o.activity_regularizer.penalty(be, last_output) / static_cast<double>(last_output.dim(0));

@@ -23,6 +23,14 @@ std::vector<Variable*> Layer::weights() {
   return all;
 }
 
+std::vector<Variable*> Layer::trainable_weights() {
+  return trainable_ ? variables() : std::vector<Variable*>{};
+}
+
+std::vector<Variable*> Layer::non_trainable_weights() {
+  return trainable_ ? non_trainable_variables() : weights();
+}
+
 int64_t Layer::count_params() {
   int64_t n = 0;
   for (Variable* v : weights()) n += v->value.size();

@@ -44,18 +44,19 @@ std::vector<Variable*> NormLayer::variables() {
 }
 
 float* NormLayer::gamma_grad() {
-  if (!base_.scale) return nullptr;
+  if (!base_.scale || !trainable()) return nullptr;
   if (!gamma_.grad.defined()) gamma_.grad = Tensor(gamma_.value.shape());
   return gamma_.grad.data();
 }
 
 float* NormLayer::beta_grad() {
-  if (!base_.center) return nullptr;
+  if (!base_.center || !trainable()) return nullptr;
   if (!beta_.grad.defined()) beta_.grad = Tensor(beta_.value.shape());
   return beta_.grad.data();
 }
 
 void NormLayer::add_penalty_gradients(Backend& be, float s) {
+  if (!trainable()) return;
   const Regularizer &gr = base_.gamma_regularizer, &br = base_.beta_regularizer;
   if (base_.scale) Regularizer{gr.l1 * s, gr.l2 * s}.add_gradient(be, gamma_.value, gamma_.grad);
   if (base_.center) Regularizer{br.l1 * s, br.l2 * s}.add_gradient(be, beta_.value, beta_.grad);
@@ -67,6 +68,7 @@ NormGeometry NormLayer::geometry(const Tensor& x) const {
 
 double NormLayer::regularization_loss(Backend& backend) {
   double loss = 0.0;
+  if (!trainable()) return loss;  // Keras 3 sums the penalties of trainable weights only
   if (base_.scale) loss += base_.gamma_regularizer.penalty(backend, gamma_.value);
   if (base_.center) loss += base_.beta_regularizer.penalty(backend, beta_.value);
   return loss;

@@ -87,21 +87,22 @@ void PReLU::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
   Backend& be = ctx.backend;
   const Tensor& x = *inputs[0];
   const int64_t rows = x.dim(0), n = x.size(), m = alpha_.value.size();
-  if (!alpha_.grad.defined()) alpha_.grad = Tensor(alpha_.value.shape());
   scratch_.resize({rows, cols_});
-  // d/dalpha = Σ over the batch of dy ⊙ min(x, 0), summed over the shared axes.
-  be.mul(dout.data(), neg_.data(), scratch_.data(), n);
-  if (!expand_.defined()) {
-    be.column_sum(scratch_.data(), alpha_.grad.data(), rows, cols_, 0.0f);
-  } else {
-    grad_full_.resize({cols_});
-    be.column_sum(scratch_.data(), grad_full_.data(), rows, cols_, 0.0f);
-    be.gemm(false, true, 1, m, cols_, 1.0f, grad_full_.data(), cols_, expand_.data(), cols_, 0.0f,
-            alpha_.grad.data(), m);
+  if (trainable()) {  // d/dalpha = Σ over the batch of dy ⊙ min(x, 0), over the shared axes
+    if (!alpha_.grad.defined()) alpha_.grad = Tensor(alpha_.value.shape());
+    be.mul(dout.data(), neg_.data(), scratch_.data(), n);
+    if (!expand_.defined()) {
+      be.column_sum(scratch_.data(), alpha_.grad.data(), rows, cols_, 0.0f);
+    } else {
+      grad_full_.resize({cols_});
+      be.column_sum(scratch_.data(), grad_full_.data(), rows, cols_, 0.0f);
+      be.gemm(false, true, 1, m, cols_, 1.0f, grad_full_.data(), cols_, expand_.data(), cols_, 0.0f,
+              alpha_.grad.data(), m);
+    }
+    const Regularizer& r = options_.alpha_regularizer;
+    Regularizer{r.l1 * ctx.penalty_scale, r.l2 * ctx.penalty_scale}.add_gradient(be, alpha_.value,
+                                                                                 alpha_.grad);
   }
-  const Regularizer& r = options_.alpha_regularizer;
-  Regularizer{r.l1 * ctx.penalty_scale, r.l2 * ctx.penalty_scale}.add_gradient(be, alpha_.value,
-                                                                               alpha_.grad);
   if (dinputs.empty() || !dinputs[0]) return;
   // dx = dy (x > 0) + alpha dy (x <= 0).
   Tensor& dx = *dinputs[0];
@@ -115,6 +116,7 @@ void PReLU::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs
 }
 
 double PReLU::regularization_loss(Backend& backend) {
+  if (!trainable()) return 0.0;  // Keras 3 sums the penalties of trainable weights only
   return options_.alpha_regularizer.penalty(backend, alpha_.value);
 }
 

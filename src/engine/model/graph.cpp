@@ -64,7 +64,7 @@ void Model::build_graph() {
   outputs_.assign(nodes_.size(), Tensor());
   grads_.assign(nodes_.size(), Tensor());
   scratch_.assign(nodes_.size(), Tensor());
-  train_vars_ = variables();
+  prepare_training();
   grad_ready_.assign(nodes_.size(), 0);
   // A plain ReLU whose input is a layer that can apply it itself, and is that layer's only
   // consumer, is fused into it: the producer outputs max(·, 0) and the ReLU node is skipped.
@@ -100,18 +100,32 @@ Shape Model::output_shape() const {
   return nodes_.back()->shape;
 }
 
+void Model::prepare_training() {
+  train_vars_ = variables();
+  backward_needed_.assign(nodes_.size(), 0);
+  for (size_t i = 1; i < nodes_.size(); ++i) {
+    bool needed = !nodes_[i]->layer->trainable_weights().empty();
+    for (size_t j : node_inputs_[i]) needed = needed || backward_needed_[j];
+    backward_needed_[i] = needed;
+  }
+}
+
 std::vector<Variable*> Model::variables() {
   std::vector<Variable*> vars;
   for (size_t i = 1; i < nodes_.size(); ++i)
-    for (Variable* v : nodes_[i]->layer->variables()) vars.push_back(v);
+    for (Variable* v : nodes_[i]->layer->trainable_weights()) vars.push_back(v);
   return vars;
 }
 
 std::vector<Variable*> Model::non_trainable_variables() {
   std::vector<Variable*> vars;
   for (size_t i = 1; i < nodes_.size(); ++i)
-    for (Variable* v : nodes_[i]->layer->non_trainable_variables()) vars.push_back(v);
+    for (Variable* v : nodes_[i]->layer->non_trainable_weights()) vars.push_back(v);
   return vars;
+}
+
+void Model::set_trainable(bool value) {
+  for (size_t i = 1; i < nodes_.size(); ++i) nodes_[i]->layer->set_trainable(value);
 }
 
 std::vector<Variable*> Model::weights() {
@@ -141,7 +155,7 @@ int64_t Model::count_params() const {
 int64_t Model::count_non_trainable_params() const {
   int64_t n = 0;
   for (size_t i = 1; i < nodes_.size(); ++i)
-    for (Variable* v : nodes_[i]->layer->non_trainable_variables()) n += v->value.size();
+    for (Variable* v : nodes_[i]->layer->non_trainable_weights()) n += v->value.size();
   return n;
 }
 

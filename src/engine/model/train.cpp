@@ -89,9 +89,7 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
   if (dp && dp->local_rows == 0) {  // a global batch smaller than the group: nothing to compute
     dp->reducer->contribute_zero();
     dp->reducer->finish();
-    compile_.optimizer->apply(be, train_vars_);
-    for (size_t i = 1; i < nodes_.size(); ++i) nodes_[i]->layer->apply_constraints(be);
-    be.synchronize();
+    update_weights();
     return 0.0;
   }
   forward(x, true, seed, dp ? dp->row_offset : 0);
@@ -118,7 +116,9 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> dins;
   for (size_t i = last; i >= 1; --i) {
-    if (!ready[i]) {  // no gradient flows here (cannot happen in a connected graph)
+    // No gradient flows here (cannot happen in a connected graph), or nothing needs it: no
+    // trainable weights here or below (frozen layers).
+    if (!ready[i] || !backward_needed_[i]) {
       if (dp) dp->reducer->node_done(i);
       continue;
     }
@@ -133,8 +133,9 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
     dins.clear();
     for (size_t j : node_inputs_[i]) {
       ins.push_back(&outputs_[j]);
-      // The input node needs no gradient; single-consumer inputs get theirs written in place.
-      if (j == 0)
+      // The input node, and nodes with nothing trainable at or below them, need no gradient;
+      // single-consumer inputs get theirs written in place.
+      if (!backward_needed_[j])
         dins.push_back(nullptr);
       else
         dins.push_back(consumers_[j] == 1 ? &grads_[j] : &scratch_[j]);
@@ -148,7 +149,7 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
     }
     for (size_t k = 0; k < node_inputs_[i].size(); ++k) {
       size_t j = node_inputs_[i][k];
-      if (j == 0) continue;
+      if (!backward_needed_[j]) continue;
       if (consumers_[j] > 1) {
         if (!ready[j]) {
           grads_[j].resize(scratch_[j].shape());
@@ -162,11 +163,17 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
     }
   }
   if (dp) dp->reducer->finish();
-  compile_.optimizer->apply(be, train_vars_);
-  // Keras applies each variable's constraint right after the optimizer's update.
-  for (size_t i = 1; i < nodes_.size(); ++i) nodes_[i]->layer->apply_constraints(be);
-  be.synchronize();
+  update_weights();
   return loss;
+}
+
+void Model::update_weights() {
+  Backend& be = *backend_;
+  compile_.optimizer->apply(be, train_vars_);
+  // Keras applies each trainable variable's constraint right after the optimizer's update.
+  for (size_t i = 1; i < nodes_.size(); ++i)
+    if (nodes_[i]->layer->trainable()) nodes_[i]->layer->apply_constraints(be);
+  be.synchronize();
 }
 
 Logs Model::metric_logs(const Metric& loss_mean, const Metrics& metrics) {
@@ -213,12 +220,14 @@ History Model::fit(const DatasetPtr& data, FitOptions o) {
   try {
     comm = distributed_for(*backend_);  // e.g. NCCL for the gradients on the CUDA backend
     std::unique_ptr<GradientReducer> reducer;
+    prepare_training();  // the layers' trainable flags as they are now
     if (comm) {
       // Rank 0's weights everywhere, moving statistics too; each rank then updates its own
       // moving statistics from its shard, and they are averaged at each epoch end.
       broadcast_variables(*comm, weights());
       std::vector<std::vector<Variable*>> node_vars(nodes_.size());
-      for (size_t i = 1; i < nodes_.size(); ++i) node_vars[i] = nodes_[i]->layer->variables();
+      for (size_t i = 1; i < nodes_.size(); ++i)
+        node_vars[i] = nodes_[i]->layer->trainable_weights();
       reducer = std::make_unique<GradientReducer>(
           *comm, node_vars, o.bucket_bytes > 0 ? o.bucket_bytes : default_bucket_bytes());
     }
@@ -274,6 +283,11 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
   });
   if (comm) batch_hooks = any_rank(*comm, batch_hooks);
 
+  // The statistics trainable layers move (BatchNormalization's; a frozen one's stay put).
+  std::vector<Variable*> moving;
+  for (size_t i = 1; i < nodes_.size(); ++i)
+    if (nodes_[i]->layer->trainable())
+      for (Variable* v : nodes_[i]->layer->non_trainable_variables()) moving.push_back(v);
   std::vector<int64_t> order(n);
   Tensor xb, yb;
   LossMean loss_mean;
@@ -320,7 +334,7 @@ History Model::fit_epochs(const Dataset& train, const DatasetPtr& val, const Fit
     // model on every rank, so a resumed fit validates as an uninterrupted one.
     if (comm) {
       backend_->synchronize();  // the last step's updates are done before the exchange reads them
-      average_variables(*comm, non_trainable_variables());
+      average_variables(*comm, moving);
     }
     Logs logs = comm ? global_logs(*comm, loss_mean, metrics_) : metric_logs(loss_mean, metrics_);
     if (val && val->size() > 0) {

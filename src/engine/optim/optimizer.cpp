@@ -1,4 +1,5 @@
 // The optimizer step shared by all optimizers: gradient clipping, weight decay, learning rate.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -26,17 +27,26 @@ void Optimizer::set_learning_rate(double lr) {
   options_.learning_rate = lr;
 }
 
-void Optimizer::build_slots(const std::vector<Variable*>& variables) {
-  if (built_) return;
-  build(variables);
-  built_ = true;
-}
-
-void Optimizer::apply(Backend& backend, const std::vector<Variable*>& variables) {
+void Optimizer::ensure_built(const std::vector<Variable*>& variables) {
   if (!built_) {
     build(variables);
     built_ = true;
+    built_for_.assign(variables.begin(), variables.end());
+    return;
   }
+  if (std::equal(variables.begin(), variables.end(), built_for_.begin(), built_for_.end())) return;
+  throw Error(class_name() + " optimizer: built for " + std::to_string(built_for_.size()) +
+              " trainable variables, now given " + std::to_string(variables.size()) +
+              " others (a layer's trainable flag changed, or another model): compile() again "
+              "with a new optimizer");
+}
+
+void Optimizer::build_slots(const std::vector<Variable*>& variables) {
+  ensure_built(variables);
+}
+
+void Optimizer::apply(Backend& backend, const std::vector<Variable*>& variables) {
+  ensure_built(variables);
   constexpr float kInf = std::numeric_limits<float>::infinity();
   if (options_.global_clipnorm) {
     double sq = 0;
