@@ -76,6 +76,7 @@ class Optimizer {
   /// Clips the gradients, applies weight decay and the update to every variable, then counts
   /// one iteration. The first call (or build_slots()) fixes the variables; a later call with
   /// others throws (Keras: "can only be called for the variables it was originally built with").
+  /// With no variables (every layer frozen) it does nothing and counts nothing, as Keras.
   void apply(Backend& backend, const std::vector<Variable*>& variables);
 
   int64_t iterations() const { return iterations_; }
@@ -91,6 +92,8 @@ class Optimizer {
   /// be loaded into them. Does nothing once built.
   void build_slots(const std::vector<Variable*>& variables);
   bool slots_built() const { return built_; }
+  /// The variables the slots were built for (empty before), in slot order.
+  const std::vector<const Variable*>& built_for() const { return built_for_; }
 
  protected:
   /// Creates slots for `count` variables with the given shapes (first call only).

@@ -1,8 +1,9 @@
 """Frozen layers (layer.trainable = False) against real Keras, both ways.
 
 Keras builds a transfer-learning style CNN, trains it two steps with every layer trainable (so
-the batch norms' moving statistics move), freezes the convolution, its batch norm and a Dense in
-the middle, compiles again and trains two more steps, then saves `.keras`, the full `.h5` and the
+the batch norms' moving statistics move), freezes the first convolution, the batch norm after
+the second one (which stays trainable below it) and a Dense in the middle, compiles again and
+trains two more steps, then saves `.keras`, the full `.h5` and the
 pair. `glia predict` on each gives Keras' predictions. `glia train` trains one epoch from Keras'
 `.keras` and saves all three formats: the frozen layers' weights and moving statistics come back
 bit for bit as they were, the trainable ones end where Keras' own epoch from the same file ends
@@ -24,12 +25,13 @@ BATCH = 50
 STEPS = 2
 # Weights after Keras' epoch and Glia's epoch from the same file: 40 steps in float32 apart.
 WEIGHT_TOLERANCE = 2e-4
-FROZEN = ("base_conv", "base_bn", "middle")
+FROZEN = ("stem", "base_bn", "middle")
 
 
 def transfer_model():
     inputs = keras.Input(shape=(28, 28, 1))
-    h = L.Conv2D(8, 3, use_bias=False, name="base_conv")(inputs)
+    h = L.Conv2D(4, 3, activation="relu", name="stem")(inputs)
+    h = L.Conv2D(8, 3, use_bias=False, name="base_conv")(h)
     h = L.BatchNormalization(name="base_bn")(h)
     h = L.ReLU()(h)
     h = L.MaxPooling2D()(h)

@@ -221,6 +221,21 @@ TEST_F(BackupAndRestoreTest, ACheckpointOfAnotherFitIsRefused) {
   EXPECT_THROW(model->fit(data_.x, data_.y, o), Error);  // other steps per epoch
 }
 
+// The same shapes with another layer frozen would pair the optimizer's slots with other
+// variables: refused as another fit's checkpoint.
+TEST_F(BackupAndRestoreTest, ACheckpointWithOtherFrozenLayersIsRefused) {
+  crashed_fit(2);
+  auto model = make_model();
+  model->layers()[0]->set_trainable(false);
+  try {
+    model->fit(data_.x, data_.y, fit_options({std::make_shared<BackupAndRestore>(backup())}));
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Conflict);
+    EXPECT_NE(std::string(e.what()).find("frozen layers"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(BackupAndRestoreTest, ACorruptStateFileIsNamed) {
   crashed_fit(2);
   std::ofstream(backup() + "/epoch-2/training_state.json") << "{\"format\": 3";

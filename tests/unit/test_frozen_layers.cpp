@@ -12,6 +12,7 @@
 
 #include "backends/reference_backend.hpp"
 #include "error_of.hpp"
+#include "glia/callbacks.hpp"
 #include "glia/error.hpp"
 #include "glia/layers.hpp"
 #include "glia/model.hpp"
@@ -162,8 +163,10 @@ TEST(FrozenLayers, AFrozenLayerInTheMiddlePassesGradientsDown) {
 
 // A frozen batch norm in training is the inference function: output and input gradient.
 TEST(FrozenLayers, FrozenBatchNormNormalizesWithTheMovingStatistics) {
-  for (bool relu : {false, true}) {
-    SCOPED_TRACE(relu ? "fused relu" : "alone");
+  for (const auto& [backend, relu] :
+       {std::pair{"cpu", false}, std::pair{"cpu", true}, std::pair{"reference", false},
+        std::pair{"reference", true}}) {
+    SCOPED_TRACE(std::string(backend) + (relu ? ", fused relu" : ", alone"));
     BatchNormOptions o;
     o.epsilon = 0.01f;
     auto bn = std::make_shared<BatchNormalization>(o);
@@ -176,7 +179,8 @@ TEST(FrozenLayers, FrozenBatchNormNormalizesWithTheMovingStatistics) {
     bn->set_trainable(false);
     Tensor x{Shape{5, 4}};
     for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
-    ReferenceBackend be;
+    const std::shared_ptr<Backend> owned = get_backend(backend);
+    Backend& be = *owned;
     const Tensor* ins[] = {&x};
     Tensor infer, train;
     ForwardContext ictx{be, false};
@@ -230,6 +234,59 @@ TEST(FrozenLayers, AnOptimizerRefusesAChangedSetOfVariables) {
   const auto frozen = values(n.first->weights());
   n.model->fit(d.x, d.y, quiet(1));
   EXPECT_TRUE(same(n.first->weights()[0]->value, frozen[0]));
+}
+
+// A callback that freezes a layer when an epoch begins.
+class FreezeAt : public Callback {
+ public:
+  FreezeAt(LayerPtr layer, int epoch) : layer_(std::move(layer)), epoch_(epoch) {}
+  void on_epoch_begin(int epoch, const Logs&) override {
+    if (epoch == epoch_) layer_->set_trainable(false);
+  }
+
+ private:
+  LayerPtr layer_;
+  int epoch_;
+};
+
+TEST(FrozenLayers, AFlagChangedDuringFitIsRefused) {
+  Net n = make_net();
+  FitOptions o = quiet(3);
+  o.callbacks = {std::make_shared<FreezeAt>(n.middle, 1)};
+  const std::string e = error_of([&] { n.model->fit(Data().x, Data().y, o); });
+  EXPECT_NE(e.find("'" + n.middle->name() + "' was frozen during fit"), std::string::npos) << e;
+}
+
+TEST(FrozenLayers, NothingTrainableCountsNoSteps) {
+  Net n = make_net();
+  n.model->set_trainable(false);
+  const auto before = values(n.model->weights());
+  n.model->fit(Data().x, Data().y, quiet());
+  EXPECT_EQ(n.model->optimizer().iterations(), 0);  // Keras skips the step too
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_TRUE(same(n.model->weights()[i]->value, before[i])) << i;
+}
+
+// Keras saves a model frozen after it trained without compiling again, and loads it with a
+// fresh optimizer: the state in the file is for other variables.
+TEST(FrozenLayers, SavingAfterFreezingKeepsTheOptimizersStateAndLoadingStartsFresh) {
+  Net n = make_net();
+  const Data d;
+  n.model->fit(d.x, d.y, quiet(1));
+  n.first->set_trainable(false);
+  const fs::path dir = testing_util::fresh_test_dir("frozen_after");
+  fs::create_directories(dir);
+  for (const char* file : {"m.keras", "m.h5"}) {
+    SCOPED_TRACE(file);
+    const std::string path = (dir / file).string();
+    ASSERT_NO_THROW(save_model(*n.model, path));
+    LoadedModel back = load_model(path);
+    EXPECT_FALSE(back.model->layers()[0]->trainable());
+    EXPECT_FALSE(back.has_optimizer_state);  // 6 trainable variables now, 8 in the state
+    back.model->fit(d.x, d.y, quiet(1));
+    EXPECT_TRUE(same(back.model->weights()[0]->value, n.first->weights()[0]->value));
+  }
+  fs::remove_all(dir);
 }
 
 TEST(FrozenLayers, ConfigsAndFilesKeepTheFlag) {

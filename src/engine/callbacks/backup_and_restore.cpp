@@ -77,7 +77,8 @@ void read_weights(Model& model, const fs::path& file, const json& state) {
   formats::h5::Group root = f.root();
   formats::read_keras3_weights(model, root);
   if (!formats::read_keras3_optimizer(model, root))
-    throw Error(ErrorKind::Corrupt, file.string() + ": holds no optimizer state");
+    throw Error(ErrorKind::Corrupt,
+                file.string() + ": holds no optimizer state for this model's trainable variables");
   if (opt.iterations() != state.at("iterations").get<int64_t>())
     throw Error(ErrorKind::Corrupt, file.string() + ": the optimizer's iteration count " +
                                         std::to_string(opt.iterations()) + " is not the " +
@@ -112,7 +113,12 @@ Rng rng_from_text(const std::string& text, const std::string& where) {
 std::string model_signature(Model& model) {
   std::string s;
   for (Variable* v : model.weights()) s += (s.empty() ? "" : " ") + shape_str(v->value.shape());
-  return s;
+  // Which layers are frozen (only when some are, so earlier checkpoints keep their signature):
+  // another set pairs the optimizer's slots with other variables.
+  std::string frozen;
+  for (const LayerPtr& l : model.layers())
+    if (!l->trainable() && !l->weights().empty()) frozen += " " + l->name();
+  return frozen.empty() ? s : s + " frozen:" + frozen;
 }
 
 }  // namespace
@@ -173,7 +179,8 @@ void BackupAndRestore::on_train_begin(const Logs&) {
     check_same_fit(where, state, "seed", fit->seed, "seed");
     check_same_fit(where, state, "steps_per_epoch", params_.steps, "steps per epoch");
     check_same_fit(where, state, "optimizer", model_->optimizer().class_name(), "optimizer");
-    check_same_fit(where, state, "variables", model_signature(*model_), "variable shapes");
+    check_same_fit(where, state, "variables", model_signature(*model_),
+                   "variable shapes (and frozen layers)");
     check_same_fit(where, state, "initial_learning_rate", initial_learning_rate_,
                    "initial learning rate");
     const int epoch = state.at("epoch").get<int>();

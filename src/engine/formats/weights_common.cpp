@@ -49,8 +49,10 @@ std::string keras_optimizer_name(const Optimizer& o) {
 
 std::vector<SlotRef> keras_slots(Model& model) {
   Optimizer& opt = model.optimizer();
-  auto vars = model.variables();
-  opt.build_slots(vars);
+  // The slots of the variables the optimizer was built for: after layers were frozen or
+  // unfrozen, a save still writes the state it has (as Keras does).
+  if (!opt.slots_built()) opt.build_slots(model.variables());
+  const std::vector<const Variable*>& vars = opt.built_for();
   std::vector<SlotRef> out;
   const std::string cls = opt.class_name();
   if (cls == "Adam" || cls == "AdamW") {  // Keras interleaves momentum and velocity per variable

@@ -87,13 +87,10 @@ bool read_keras3_optimizer(Model& model, const h5::Group& root) {
   const size_t slots = keras_slots(model).size();
   const bool has_lr = !model.optimizer().options().schedule;
   const size_t head = has_lr ? 2 : 1;
-  if (count != slots + head) {
-    // A compiled but never trained model stores only the iteration and learning rate.
-    if (count == head) return false;
-    throw Error(vars.where() + ": the optimizer state has " + std::to_string(count) +
-                " variables, " + model.optimizer().class_name() + " for this model needs " +
-                std::to_string(slots + head));
-  }
+  // A compiled but never trained model stores only the iteration and learning rate; an
+  // optimizer built for other trainable variables (layers frozen or unfrozen after it trained)
+  // has another count. Either way the optimizer starts fresh, as Keras' loader does.
+  if (count != slots + head) return false;
   const int64_t iteration = vars.read_integer_scalar("0");
   if (iteration < 0) throw Error(vars.where("0") + ": negative iteration count");
   std::optional<float> lr;

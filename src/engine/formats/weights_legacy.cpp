@@ -91,8 +91,9 @@ void write_legacy_optimizer(Model& model, const h5::Group& root) {
     const float lr = static_cast<float>(opt.learning_rate());
     g.write_floats(names.back(), {}, &lr);
   }
-  auto vars = model.variables();
-  for (const SlotRef& s : keras_slots(model)) {
+  const std::vector<SlotRef> slots = keras_slots(model);
+  const std::vector<const Variable*>& vars = opt.built_for();
+  for (const SlotRef& s : slots) {
     std::string var = model.name() + "_" + vars[s.variable]->name + "_" + s.kind;
     for (char& c : var)
       if (c == '/') c = '_';

@@ -158,13 +158,11 @@ void Conv::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
   // mixed_bfloat16 on a backend without bf16 kernels: the operands rounded here, the input and
   // kernel as the forward rounded them.
   const bool round_here = g.bf16 && !be.native_bf16();
-  const float* xin = round_here ? kernel_bias::rounded_bf16(be, x, x_bf16_) : x.data();
-  const float* kin = round_here ? kernel_bias::rounded_bf16(be, kernel_.value, kernel_bf16_)
-                                : kernel_.value.data();
   const float* dz = round_here ? kernel_bias::rounded_bf16(be, dout, dout_bf16_) : dout.data();
   // Under mixed_bfloat16 the bias gradient sums the float32 dz, as Dense's does (the kernels
   // would sum the rounded one).
   if (trainable()) {  // a frozen layer's weights get no gradient
+    const float* xin = round_here ? kernel_bias::rounded_bf16(be, x, x_bf16_) : x.data();
     if (!kernel_.grad.defined()) kernel_.grad = Tensor(kernel_.value.shape());
     if (options_.use_bias && !bias_.grad.defined()) bias_.grad = Tensor(bias_.value.shape());
     const bool bias_here = g.bf16 && options_.use_bias;
@@ -177,6 +175,8 @@ void Conv::backward(BackwardContext& ctx, std::span<const Tensor* const> inputs,
   if (!dinputs.empty() && dinputs[0]) {
     Tensor& dx = *dinputs[0];
     dx.resize(x.shape());
+    const float* kin = round_here ? kernel_bias::rounded_bf16(be, kernel_.value, kernel_bf16_)
+                                  : kernel_.value.data();
     be.conv2d_backward_data(g, dz, kin, dx.data());
   }
 }

@@ -85,6 +85,15 @@ void Model::forward(const Tensor& x, bool training, uint64_t seed, int64_t row_o
 double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
                          const DataParallelStep* dp) {
   Backend& be = *backend_;
+  // What this fit trains was fixed when it began (the optimizer's variables, the backward's
+  // extent, the data-parallel exchange): a flag changed since, by a callback, would leave a
+  // frozen layer updated or an unfrozen one half trained. Keras refuses it too.
+  for (size_t i = 1; i < nodes_.size(); ++i)
+    if (nodes_[i]->layer->trainable() != static_cast<bool>(trainable_at_fit_[i]))
+      throw Error("fit: layer '" + nodes_[i]->layer->name() + "' was " +
+                  (trainable_at_fit_[i] ? "frozen" : "unfrozen") +
+                  " during fit; change trainable flags between fits (then compile() again with "
+                  "a new optimizer)");
   if (dp) dp->reducer->begin_step();
   if (dp && dp->local_rows == 0) {  // a global batch smaller than the group: nothing to compute
     dp->reducer->contribute_zero();

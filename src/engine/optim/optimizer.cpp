@@ -29,6 +29,7 @@ void Optimizer::set_learning_rate(double lr) {
 
 void Optimizer::ensure_built(const std::vector<Variable*>& variables) {
   if (!built_) {
+    if (variables.empty()) return;  // built by the first call with something to train
     build(variables);
     built_ = true;
     built_for_.assign(variables.begin(), variables.end());
@@ -46,6 +47,7 @@ void Optimizer::build_slots(const std::vector<Variable*>& variables) {
 }
 
 void Optimizer::apply(Backend& backend, const std::vector<Variable*>& variables) {
+  if (variables.empty() && !built_) return;  // nothing trainable yet: Keras skips the step
   ensure_built(variables);
   constexpr float kInf = std::numeric_limits<float>::infinity();
   if (options_.global_clipnorm) {
