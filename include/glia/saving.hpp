@@ -92,9 +92,21 @@ std::shared_ptr<Model> model_from_json(std::string_view json, const std::string&
 /// `*.weights.h5` → Keras 3 layout (layers/<name>/vars/0); any other `.h5` → the tf.keras 2.x
 /// save_weights layout (layer_names, weight_names, dense/dense/kernel:0).
 void save_weights(Model& model, const std::string& path, const SaveOptions& options = {});
+/// Keras' load_weights options.
+struct LoadWeightsOptions {
+  /// A layer whose weights in the file differ in count or shape is left as it is (and named in
+  /// load_weights' result) instead of failing the load.
+  bool skip_mismatch = false;
+  /// The tf.keras 2.x layout only (Keras refuses it for the Keras 3 one): each layer takes the
+  /// weights of the file's layer of the same name; layers the file does not name are left as
+  /// they are. Otherwise layers pair up in order (by name when every one is named in the file).
+  bool by_name = false;
+};
 /// Reads either layout (also a full-model .h5's model_weights group) into a built model; shapes
-/// must match exactly.
-void load_weights(Model& model, const std::string& path);
+/// must match exactly unless options.skip_mismatch. Returns the layers with weights left as
+/// they were (skip_mismatch, by_name). All or nothing: a load that fails changes no weight.
+std::vector<std::string> load_weights(Model& model, const std::string& path,
+                                      const LoadWeightsOptions& options = {});
 
 // ---- whole models ----
 

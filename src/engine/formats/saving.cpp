@@ -28,6 +28,21 @@ using formats::Where;
 
 namespace {
 
+// A weights file in either layout: Keras 3's (layers/<name>/vars), a full tf.keras model's
+// model_weights group, or tf.keras 2.x's save_weights (layer_names at the root).
+std::vector<std::string> read_any_layout(Model& model, const formats::h5::Group& root,
+                                         const LoadWeightsOptions& options) {
+  if (root.has_group("layers") && !root.has_attr("layer_names"))
+    return formats::read_keras3_weights(model, root, options);
+  if (!root.has_attr("layer_names") && root.has_group("model_weights"))
+    return formats::read_legacy_weights(model, root.group("model_weights"), options);
+  return formats::read_legacy_weights(model, root, options);
+}
+
+}  // namespace
+
+namespace {
+
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -192,12 +207,7 @@ LoadedModel load_h5(const formats::h5::File& f, const std::string& name, const L
       formats::parse_json(formats::read_file(sibling_json, options.limits.max_config_bytes), where,
                           options.limits.max_config_bytes);
   out.model = formats::model_from_config(config, where, std::nullopt, options.limits);
-  if (root.has_group("layers"))
-    formats::read_keras3_weights(*out.model, root);
-  else if (!root.has_attr("layer_names") && root.has_group("model_weights"))
-    formats::read_legacy_weights(*out.model, root.group("model_weights"));
-  else
-    formats::read_legacy_weights(*out.model, root);
+  read_any_layout(*out.model, root, {});
   out.has_weights = true;
   apply_compile(out, formats::find(config, "compile_config"), options, where.at("compile_config"));
   finish_load(out, &root, options, name);
@@ -286,15 +296,21 @@ void save_weights(Model& model, const std::string& path, const SaveOptions& opti
       path, [&](const std::string& tmp) { write_weights_h5(model, tmp, keras3, reference); });
 }
 
-void load_weights(Model& model, const std::string& path) {
+std::vector<std::string> load_weights(Model& model, const std::string& path,
+                                      const LoadWeightsOptions& options) {
+  if (lower_extension(path) == ".keras") {  // the archive's model.weights.h5, as Keras reads it
+    const LoadLimits limits;
+    const formats::ArchiveContents a = formats::read_archive(
+        formats::read_file(
+            path, limits.max_parameters * 4 * 3 + limits.max_config_bytes + (int64_t{64} << 20)),
+        path, limits);
+    if (a.weights.empty()) throw Error(path + ": the archive has no model.weights.h5");
+    formats::h5::File f = formats::h5::File::open_image(a.weights.data(), a.weights.size(),
+                                                        path + ":model.weights.h5");
+    return formats::read_keras3_weights(model, f.root(), options);
+  }
   formats::h5::File f = formats::h5::File::open(path);
-  formats::h5::Group root = f.root();
-  if (root.has_group("layers") && !root.has_attr("layer_names"))
-    formats::read_keras3_weights(model, root);
-  else if (!root.has_attr("layer_names") && root.has_group("model_weights"))
-    formats::read_legacy_weights(model, root.group("model_weights"));
-  else
-    formats::read_legacy_weights(model, root);
+  return read_any_layout(model, f.root(), options);
 }
 
 void save_model(Model& model, const std::string& path, const SaveOptions& options) {

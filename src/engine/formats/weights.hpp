@@ -27,15 +27,29 @@ struct SlotRef {
 std::vector<SlotRef> keras_slots(Model& model);
 std::string keras_optimizer_name(const Optimizer& optimizer);
 
-// Keras 3 layout (.keras archives and *.weights.h5).
+/// One layer's weights as a file holds them (dataset names in `group`), checked against the
+/// layer's count and shapes: read into `staged` when they fit; when they do not, an error, or
+/// with skip_mismatch the layer's name added to `skipped`. Nothing reaches the model until
+/// commit_weights(): a load that fails half way leaves the model as it was.
+using StagedWeights = std::vector<std::pair<Variable*, Tensor>>;
+void stage_layer_weights(const Layer& layer, const std::vector<Variable*>& vars,
+                         const h5::Group& group, const std::vector<std::string>& names,
+                         const LoadWeightsOptions& options, StagedWeights& staged,
+                         std::vector<std::string>& skipped);
+void commit_weights(StagedWeights& staged);
+
+// Keras 3 layout (.keras archives and *.weights.h5). Each returns the layers left as they were
+// (options.skip_mismatch; by_name is for the legacy layout only).
 void write_keras3_weights(Model& model, const h5::Group& root, bool include_optimizer);
-void read_keras3_weights(Model& model, const h5::Group& root);
+std::vector<std::string> read_keras3_weights(Model& model, const h5::Group& root,
+                                             const LoadWeightsOptions& options = {});
 /// Restores optimizer/vars when present and consistent; returns whether it did.
 bool read_keras3_optimizer(Model& model, const h5::Group& root);
 
 // tf.keras 2.x layout (save_weights .h5, and a full model's model_weights group).
 void write_legacy_weights(Model& model, const h5::Group& group);
-void read_legacy_weights(Model& model, const h5::Group& group);
+std::vector<std::string> read_legacy_weights(Model& model, const h5::Group& group,
+                                             const LoadWeightsOptions& options = {});
 void write_legacy_optimizer(Model& model, const h5::Group& root);
 bool read_legacy_optimizer(Model& model, const h5::Group& root);
 

@@ -82,6 +82,38 @@ std::vector<SlotRef> keras_slots(Model& model) {
   return out;
 }
 
+void stage_layer_weights(const Layer& layer, const std::vector<Variable*>& vars,
+                         const h5::Group& group, const std::vector<std::string>& names,
+                         const LoadWeightsOptions& options, StagedWeights& staged,
+                         std::vector<std::string>& skipped) {
+  std::string mismatch;
+  if (names.size() != vars.size()) {
+    mismatch = group.where() + ": layer '" + layer.name() + "' expects " +
+               std::to_string(vars.size()) + " weights, the file has " +
+               std::to_string(names.size());
+  } else {
+    for (size_t i = 0; i < vars.size() && mismatch.empty(); ++i)
+      if (const Shape s = group.dataset_shape(names[i]); s != vars[i]->value.shape())
+        mismatch = group.where(names[i]) + ": layer '" + layer.name() + "' expects " +
+                   shape_str(vars[i]->value.shape()) + ", the file has " + shape_str(s);
+  }
+  if (!mismatch.empty()) {
+    if (!options.skip_mismatch) throw Error(mismatch);
+    skipped.push_back(layer.name());
+    return;
+  }
+  for (size_t i = 0; i < vars.size(); ++i) {
+    Tensor t;
+    group.read_floats_into(names[i], vars[i]->value.shape(), t);
+    staged.emplace_back(vars[i], std::move(t));
+  }
+}
+
+void commit_weights(StagedWeights& staged) {
+  for (auto& [var, value] : staged) var->value.copy_from(value);
+  staged.clear();
+}
+
 bool restore_optimizer(Model& model, int64_t iteration, const std::vector<Tensor>& values,
                        std::optional<float> learning_rate) {
   auto slots = keras_slots(model);

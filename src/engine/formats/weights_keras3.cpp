@@ -48,7 +48,12 @@ void write_keras3_weights(Model& model, const h5::Group& root, bool include_opti
   root.create_group("vars").set_attr("name", model.name());
 }
 
-void read_keras3_weights(Model& model, const h5::Group& root) {
+std::vector<std::string> read_keras3_weights(Model& model, const h5::Group& root,
+                                             const LoadWeightsOptions& options) {
+  if (options.by_name)
+    throw Error(root.where() +
+                ": by_name applies only to the tf.keras 2.x layout (layer_names), as in Keras; "
+                "this file has Keras 3's (layers/<name>/vars)");
   if (!root.has_group("layers")) throw Error(root.where("layers") + ": missing (no layer weights)");
   h5::Group layers = root.group("layers");
   // Files from Keras 3.6+ name each container's layer; older ones rely on the container order.
@@ -58,24 +63,30 @@ void read_keras3_weights(Model& model, const h5::Group& root) {
     h5::Group vars = layers.group(child + "/vars");
     if (vars.has_attr("name")) by_layer_name[vars.attr("name", 4096)] = child;
   }
+  StagedWeights staged;
+  std::vector<std::string> skipped;
   for (auto& [layer, container] : containers(model)) {
     auto v = layer->weights();
     std::string path = container;
     if (auto it = by_layer_name.find(layer->name()); it != by_layer_name.end()) path = it->second;
     if (!layers.has_group(path + "/vars")) {
       if (v.empty()) continue;
+      if (options.skip_mismatch) {
+        skipped.push_back(layer->name());
+        continue;
+      }
       throw Error(layers.where(path + "/vars") + ": missing; layer '" + layer->name() + "' needs " +
                   std::to_string(v.size()) + " weights");
     }
     h5::Group vars = layers.group(path + "/vars");
     size_t count = 0;
     for (const std::string& c : vars.children()) count += vars.has_dataset(c) ? 1 : 0;
-    if (count != v.size())
-      throw Error(vars.where() + ": layer '" + layer->name() + "' expects " +
-                  std::to_string(v.size()) + " weights, the file has " + std::to_string(count));
-    for (size_t i = 0; i < v.size(); ++i)
-      vars.read_floats_into(std::to_string(i), v[i]->value.shape(), v[i]->value);
+    std::vector<std::string> names;
+    for (size_t i = 0; i < count; ++i) names.push_back(std::to_string(i));
+    stage_layer_weights(*layer, v, vars, names, options, staged, skipped);
   }
+  commit_weights(staged);
+  return skipped;
 }
 
 bool read_keras3_optimizer(Model& model, const h5::Group& root) {

@@ -44,7 +44,8 @@ void write_legacy_weights(Model& model, const h5::Group& group) {
   }
 }
 
-void read_legacy_weights(Model& model, const h5::Group& group) {
+std::vector<std::string> read_legacy_weights(Model& model, const h5::Group& group,
+                                             const LoadWeightsOptions& options) {
   struct Stored {
     std::string name;
     std::vector<std::string> weights;
@@ -59,25 +60,27 @@ void read_legacy_weights(Model& model, const h5::Group& group) {
   std::vector<LayerPtr> ours;
   for (auto& l : keras_layers(model))
     if (!l->weights().empty()) ours.push_back(l);
-  if (stored.size() != ours.size())
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < stored.size(); ++i) index[stored[i].name] = i;
+  if (!options.by_name && stored.size() != ours.size())
     throw Error(group.where() + ": the file has weights for " + std::to_string(stored.size()) +
                 " layers, the model has " + std::to_string(ours.size()) + " layers with weights");
   // Like Keras, layers pair up in order; when every stored name is one of ours, by name.
-  std::map<std::string, size_t> index;
-  for (size_t i = 0; i < stored.size(); ++i) index[stored[i].name] = i;
   bool by_name = true;
   for (auto& l : ours) by_name = by_name && index.count(l->name());
+  StagedWeights staged;
+  std::vector<std::string> skipped;
   for (size_t k = 0; k < ours.size(); ++k) {
-    const Stored& s = stored[by_name ? index.at(ours[k]->name()) : k];
-    auto vars = ours[k]->weights();
-    h5::Group g = group.group(s.name);
-    if (s.weights.size() != vars.size())
-      throw Error(g.where() + ": layer '" + ours[k]->name() + "' expects " +
-                  std::to_string(vars.size()) + " weights, the file has " +
-                  std::to_string(s.weights.size()));
-    for (size_t i = 0; i < vars.size(); ++i)
-      g.read_floats_into(s.weights[i], vars[i]->value.shape(), vars[i]->value);
+    if (options.by_name && !index.count(ours[k]->name())) {  // no namesake: left as it is
+      skipped.push_back(ours[k]->name());
+      continue;
+    }
+    const Stored& s = stored[by_name || options.by_name ? index.at(ours[k]->name()) : k];
+    stage_layer_weights(*ours[k], ours[k]->weights(), group.group(s.name), s.weights, options,
+                        staged, skipped);
   }
+  commit_weights(staged);
+  return skipped;
 }
 
 void write_legacy_optimizer(Model& model, const h5::Group& root) {
