@@ -209,7 +209,8 @@ class Model {
   void update_weights();
   std::vector<Variable*> train_vars_;  // variables(), cached for the training step
   std::vector<char> backward_needed_;
-  std::vector<char> trainable_at_fit_;  // each node's layer->trainable() when the fit began
+  // Each node's layer->trainable() when the fit began (2: a layer without weights).
+  std::vector<char> trainable_at_fit_;
   std::vector<char> grad_ready_;
   // ReLU fusion (build_graph): nodes that apply the ReLU after them, and the ReLUs skipped.
   std::vector<char> relu_fused_, relu_skipped_;

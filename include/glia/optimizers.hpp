@@ -92,8 +92,10 @@ class Optimizer {
   /// be loaded into them. Does nothing once built.
   void build_slots(const std::vector<Variable*>& variables);
   bool slots_built() const { return built_; }
-  /// The variables the slots were built for (empty before), in slot order.
+  /// The variables the slots were built for (empty before), in slot order, and their names
+  /// then (to tell them from another model's that took their place in memory).
   const std::vector<const Variable*>& built_for() const { return built_for_; }
+  const std::vector<std::string>& built_for_names() const { return built_for_names_; }
 
  protected:
   /// Creates slots for `count` variables with the given shapes (first call only).
@@ -105,6 +107,7 @@ class Optimizer {
   /// Builds the slots on the first call; afterwards checks that `variables` are those.
   void ensure_built(const std::vector<Variable*>& variables);
   std::vector<const Variable*> built_for_;
+  std::vector<std::string> built_for_names_;
   OptimizerOptions options_;
   int64_t iterations_ = 0;
 };

@@ -13,6 +13,7 @@ included.
 """
 
 import os
+import sys
 import unittest
 
 import common  # first: selects the JAX backend before Keras is imported
@@ -57,12 +58,12 @@ class FrozenLayers(common.KerasTestCase):
         x = self.data.x_train.reshape((-1, 28, 28, 1))
         y = self.data.y_train
         model = transfer_model()
-        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy")
+        model.compile(optimizer=keras.optimizers.Adam(0.001), loss="categorical_crossentropy")
         model.fit(x[: STEPS * BATCH], y[: STEPS * BATCH], batch_size=BATCH, shuffle=False,
                   verbose=0)
         for name in FROZEN:
             model.get_layer(name).trainable = False
-        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy")
+        model.compile(optimizer=keras.optimizers.Adam(0.001), loss="categorical_crossentropy")
         model.fit(x[: STEPS * BATCH], y[: STEPS * BATCH], batch_size=BATCH, shuffle=False,
                   verbose=0)
         files = self.save_keras_files(model, "transfer")
@@ -96,6 +97,7 @@ class FrozenLayers(common.KerasTestCase):
                     self.assertGreater(moved, 1e-5, f"{what}: trainable {path} did not train")
                     diff = float(np.max(np.abs(value - expected[path])))
                     scale = max(1.0, float(np.max(np.abs(expected[path]))))
+                    print(f"{what}: {path}: max |Keras - Glia| = {diff:.3g}", file=sys.stderr)
                     self.assertLessEqual(diff, WEIGHT_TOLERANCE * scale,
                                          f"{what}: {path} differs from Keras' own epoch by "
                                          f"{diff:.3g}")

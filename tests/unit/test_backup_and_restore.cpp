@@ -236,6 +236,45 @@ TEST_F(BackupAndRestoreTest, ACheckpointWithOtherFrozenLayersIsRefused) {
   }
 }
 
+// The same layers frozen (auto-named differently in a rebuilt model) resume.
+TEST_F(BackupAndRestoreTest, AFitWithFrozenLayersResumes) {
+  auto crashed = make_model();
+  crashed->layers()[0]->set_trainable(false);
+  EXPECT_THROW(crashed->fit(data_.x, data_.y,
+                            fit_options({std::make_shared<BackupAndRestore>(backup()),
+                                         std::make_shared<CrashAt>(2, 2)})),
+               Crash);
+  auto model = make_model();  // new layer names: "dense_2", ... instead of "dense", ...
+  ASSERT_NE(model->layers()[0]->name(), crashed->layers()[0]->name());
+  model->layers()[0]->set_trainable(false);
+  auto restore = std::make_shared<BackupAndRestore>(backup());
+  model->fit(data_.x, data_.y, fit_options({restore}));
+  EXPECT_EQ(restore->restored_epoch(), 2);
+}
+
+// A checkpoint that fails its checks after its weights were read leaves the model as it was.
+TEST_F(BackupAndRestoreTest, AFailedRestoreChangesNoWeight) {
+  crashed_fit(2);
+  const std::string state_path = backup() + "/epoch-2/training_state.json";
+  std::ifstream in(state_path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const std::string key = "\"iterations\":";
+  const size_t at = text.find(key);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.insert(at + key.size(), "1");  // e.g. 10 -> 110: not the file's count
+  std::ofstream(state_path, std::ios::trunc) << text;
+  auto model = make_model();
+  const auto before = model->get_weights();
+  EXPECT_THROW(
+      model->fit(data_.x, data_.y, fit_options({std::make_shared<BackupAndRestore>(backup())})),
+      Error);
+  const auto after = model->get_weights();
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(0, std::memcmp(before[i].data(), after[i].data(), before[i].size() * sizeof(float)))
+        << i;
+}
+
 TEST_F(BackupAndRestoreTest, ACorruptStateFileIsNamed) {
   crashed_fit(2);
   std::ofstream(backup() + "/epoch-2/training_state.json") << "{\"format\": 3";

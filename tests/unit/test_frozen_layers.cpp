@@ -257,6 +257,46 @@ TEST(FrozenLayers, AFlagChangedDuringFitIsRefused) {
   EXPECT_NE(e.find("'" + n.middle->name() + "' was frozen during fit"), std::string::npos) << e;
 }
 
+// A layer without weights changes nothing when its flag flips: not an error.
+TEST(FrozenLayers, AWeightlessLayersFlagMayChangeDuringFit) {
+  Net n = make_net();
+  FitOptions o = quiet(3);
+  o.callbacks = {std::make_shared<FreezeAt>(n.model->layers()[2], 1)};  // the ReLU
+  EXPECT_NO_THROW(n.model->fit(Data().x, Data().y, o));
+}
+
+// An optimizer trained on a destroyed model's variables is refused when saving (its variable
+// pointers are compared, never followed), and a compiled model that never trained saves
+// without building its optimizer, so freezing afterwards still works.
+TEST(FrozenLayers, SavingChecksWhoseStateTheOptimizerHolds) {
+  const fs::path dir = testing_util::fresh_test_dir("frozen_optimizer");
+  fs::create_directories(dir);
+  auto opt = std::make_shared<Adam>(OptimizerOptions{0.05});
+  {
+    Net a = make_net();
+    CompileOptions c;
+    c.optimizer = opt;
+    c.loss = Loss::parse("categorical_crossentropy");
+    a.model->compile(c);
+    a.model->fit(Data().x, Data().y, quiet(1));
+  }
+  Net b = make_net();
+  CompileOptions c;
+  c.optimizer = opt;
+  c.loss = Loss::parse("categorical_crossentropy");
+  b.model->compile(c);
+  EXPECT_NE(error_of([&] {
+              save_model(*b.model, (dir / "b.h5").string());
+            }).find("belongs to another model's variables"),
+            std::string::npos);
+  Net fresh = make_net();
+  save_model(*fresh.model, (dir / "fresh.keras").string());
+  EXPECT_FALSE(fresh.model->optimizer().slots_built());
+  fresh.first->set_trainable(false);
+  EXPECT_NO_THROW(fresh.model->fit(Data().x, Data().y, quiet(1)));
+  fs::remove_all(dir);
+}
+
 TEST(FrozenLayers, NothingTrainableCountsNoSteps) {
   Net n = make_net();
   n.model->set_trainable(false);

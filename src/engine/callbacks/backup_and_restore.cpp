@@ -65,8 +65,30 @@ void remove_others(const fs::path& dir, int64_t keep) {
   }
 }
 
-// Restores the weights and the optimizer's state; checks them against the state file.
+void read_weights_unchecked(Model& model, const fs::path& file, const json& state);
+
+// Restores the weights and the optimizer's state; checks them against the state file. A
+// checkpoint that fails a check leaves the model and the optimizer as they were.
 void read_weights(Model& model, const fs::path& file, const json& state) {
+  Optimizer& opt = model.optimizer();
+  const std::vector<Tensor> weights = model.get_weights();
+  std::vector<std::pair<Tensor*, Tensor>> slots;
+  for (size_t i = 0; i < opt.built_for().size(); ++i)
+    for (Tensor* t : opt.slots(i)) slots.emplace_back(t, t->clone());
+  const int64_t iterations = opt.iterations();
+  const OptimizerOptions options = opt.options();
+  try {
+    read_weights_unchecked(model, file, state);
+  } catch (...) {
+    model.set_weights(weights);
+    for (auto& [t, saved] : slots) t->copy_from(saved);
+    opt.set_iterations(iterations);
+    if (!options.schedule) opt.set_learning_rate(options.learning_rate);
+    throw;
+  }
+}
+
+void read_weights_unchecked(Model& model, const fs::path& file, const json& state) {
   Optimizer& opt = model.optimizer();
   // A constant rate when the checkpoint was written: also when this fit's optimizer has a
   // schedule that a rate set during the fit (LearningRateScheduler) dropped, as Keras does — the
@@ -113,11 +135,14 @@ Rng rng_from_text(const std::string& text, const std::string& where) {
 std::string model_signature(Model& model) {
   std::string s;
   for (Variable* v : model.weights()) s += (s.empty() ? "" : " ") + shape_str(v->value.shape());
-  // Which layers are frozen (only when some are, so earlier checkpoints keep their signature):
-  // another set pairs the optimizer's slots with other variables.
+  // Which weights are frozen, by place (layer names hold per-process counters), and only when
+  // some are, so earlier checkpoints keep their signature: another set pairs the optimizer's
+  // slots with other variables.
   std::string frozen;
+  size_t k = 0;
   for (const LayerPtr& l : model.layers())
-    if (!l->trainable() && !l->weights().empty()) frozen += " " + l->name();
+    for (size_t i = 0, n = l->weights().size(); i < n; ++i, ++k)
+      if (!l->trainable()) frozen += " " + std::to_string(k);
   return frozen.empty() ? s : s + " frozen:" + frozen;
 }
 

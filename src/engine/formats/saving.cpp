@@ -32,8 +32,13 @@ namespace {
 // model_weights group, or tf.keras 2.x's save_weights (layer_names at the root).
 std::vector<std::string> read_any_layout(Model& model, const formats::h5::Group& root,
                                          const LoadWeightsOptions& options) {
-  if (root.has_group("layers") && !root.has_attr("layer_names"))
-    return formats::read_keras3_weights(model, root, options);
+  if (root.has_group("layers") && !root.has_attr("layer_names")) {
+    auto skipped = formats::read_keras3_weights(model, root, options);
+    // As Keras' load_weights: the optimizer's state too, when it has been built.
+    if (model.compiled() && model.optimizer().slots_built())
+      formats::read_keras3_optimizer(model, root);
+    return skipped;
+  }
   if (!root.has_attr("layer_names") && root.has_group("model_weights"))
     return formats::read_legacy_weights(model, root.group("model_weights"), options);
   return formats::read_legacy_weights(model, root, options);
@@ -307,7 +312,7 @@ std::vector<std::string> load_weights(Model& model, const std::string& path,
     if (a.weights.empty()) throw Error(path + ": the archive has no model.weights.h5");
     formats::h5::File f = formats::h5::File::open_image(a.weights.data(), a.weights.size(),
                                                         path + ":model.weights.h5");
-    return formats::read_keras3_weights(model, f.root(), options);
+    return read_any_layout(model, f.root(), options);
   }
   formats::h5::File f = formats::h5::File::open(path);
   return read_any_layout(model, f.root(), options);

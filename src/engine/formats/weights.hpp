@@ -18,23 +18,30 @@ std::vector<LayerPtr> keras_layers(const Model& model);
 std::string variable_short_name(const Variable& v);
 
 /// The optimizer's state in Keras' variable order (after iteration and learning rate), each
-/// with the slot kind's name ("momentum", "velocity", ...). Builds the slots when needed.
+/// with the slot kind's name ("momentum", "velocity", ...) and its variable (an index into the
+/// optimizer's built_for(), which are the model's). For reading (`build`), the slots are built
+/// for the model's trainable variables when the optimizer has none yet; for writing, an
+/// optimizer that never stepped has no slots to write (Keras writes its iteration and learning
+/// rate only). Throws when the optimizer was built for another model's variables.
 struct SlotRef {
   Tensor* tensor;
   size_t variable;
   std::string kind;
 };
-std::vector<SlotRef> keras_slots(Model& model);
+std::vector<SlotRef> keras_slots(Model& model, bool build);
 std::string keras_optimizer_name(const Optimizer& optimizer);
 
 /// One layer's weights as a file holds them (dataset names in `group`), checked against the
 /// layer's count and shapes: read into `staged` when they fit; when they do not, an error, or
-/// with skip_mismatch the layer's name added to `skipped`. Nothing reaches the model until
-/// commit_weights(): a load that fails half way leaves the model as it was.
+/// with skip_mismatch the layer's name added to `skipped`. Keras' rules per layout: the Keras 3
+/// one skips the whole layer on any mismatch; the legacy one (`legacy`) skips only the weights
+/// whose shapes differ (loading the others), and a count mismatch is an error unless by_name.
+/// Nothing reaches the model until commit_weights(): a load that fails half way leaves the
+/// model as it was.
 using StagedWeights = std::vector<std::pair<Variable*, Tensor>>;
 void stage_layer_weights(const Layer& layer, const std::vector<Variable*>& vars,
                          const h5::Group& group, const std::vector<std::string>& names,
-                         const LoadWeightsOptions& options, StagedWeights& staged,
+                         const LoadWeightsOptions& options, bool legacy, StagedWeights& staged,
                          std::vector<std::string>& skipped);
 void commit_weights(StagedWeights& staged);
 

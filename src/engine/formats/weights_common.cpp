@@ -1,6 +1,7 @@
 // What both weight layouts share: Keras' layer order, optimizer slots, reference samples.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "formats/weights.hpp"
 #include "glia/error.hpp"
@@ -47,12 +48,25 @@ std::string keras_optimizer_name(const Optimizer& o) {
   return c == "SGD" ? "sgd" : c == "RMSprop" ? "rm_sprop" : c == "AdamW" ? "adam_w" : "adam";
 }
 
-std::vector<SlotRef> keras_slots(Model& model) {
+std::vector<SlotRef> keras_slots(Model& model, bool build) {
   Optimizer& opt = model.optimizer();
   // The slots of the variables the optimizer was built for: after layers were frozen or
   // unfrozen, a save still writes the state it has (as Keras does).
-  if (!opt.slots_built()) opt.build_slots(model.variables());
+  if (!opt.slots_built()) {
+    if (!build) return {};
+    opt.build_slots(model.variables());
+  }
   const std::vector<const Variable*>& vars = opt.built_for();
+  // Compared before they are followed (a model since destroyed would leave them dangling), then
+  // their names (another model's variables may have taken their place in memory).
+  std::set<const Variable*> ours;
+  for (Variable* v : model.weights()) ours.insert(v);
+  for (size_t i = 0; i < vars.size(); ++i)
+    if (!ours.count(vars[i]) || vars[i]->name != opt.built_for_names()[i])
+      throw Error(opt.class_name() +
+                  " optimizer: its state belongs to another model's "
+                  "variables; compile model '" +
+                  model.name() + "' with a new optimizer");
   std::vector<SlotRef> out;
   const std::string cls = opt.class_name();
   if (cls == "Adam" || cls == "AdamW") {  // Keras interleaves momentum and velocity per variable
@@ -84,25 +98,31 @@ std::vector<SlotRef> keras_slots(Model& model) {
 
 void stage_layer_weights(const Layer& layer, const std::vector<Variable*>& vars,
                          const h5::Group& group, const std::vector<std::string>& names,
-                         const LoadWeightsOptions& options, StagedWeights& staged,
+                         const LoadWeightsOptions& options, bool legacy, StagedWeights& staged,
                          std::vector<std::string>& skipped) {
-  std::string mismatch;
   if (names.size() != vars.size()) {
-    mismatch = group.where() + ": layer '" + layer.name() + "' expects " +
-               std::to_string(vars.size()) + " weights, the file has " +
-               std::to_string(names.size());
-  } else {
-    for (size_t i = 0; i < vars.size() && mismatch.empty(); ++i)
-      if (const Shape s = group.dataset_shape(names[i]); s != vars[i]->value.shape())
-        mismatch = group.where(names[i]) + ": layer '" + layer.name() + "' expects " +
-                   shape_str(vars[i]->value.shape()) + ", the file has " + shape_str(s);
-  }
-  if (!mismatch.empty()) {
-    if (!options.skip_mismatch) throw Error(mismatch);
+    const std::string what = group.where() + ": layer '" + layer.name() + "' expects " +
+                             std::to_string(vars.size()) + " weights, the file has " +
+                             std::to_string(names.size());
+    if (!options.skip_mismatch || (legacy && !options.by_name)) throw Error(what);
     skipped.push_back(layer.name());
     return;
   }
+  std::vector<char> fits(vars.size(), 1);
+  bool any_mismatch = false;
   for (size_t i = 0; i < vars.size(); ++i) {
+    const Shape s = group.dataset_shape(names[i]);
+    if (s == vars[i]->value.shape()) continue;
+    if (!options.skip_mismatch)
+      throw Error(group.where(names[i]) + ": expected shape " + shape_str(vars[i]->value.shape()) +
+                  ", found " + shape_str(s) + " (layer '" + layer.name() + "')");
+    fits[i] = 0;
+    any_mismatch = true;
+  }
+  if (any_mismatch) skipped.push_back(layer.name());
+  if (any_mismatch && !legacy) return;  // Keras 3 skips the whole layer
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (!fits[i]) continue;
     Tensor t;
     group.read_floats_into(names[i], vars[i]->value.shape(), t);
     staged.emplace_back(vars[i], std::move(t));
@@ -116,7 +136,7 @@ void commit_weights(StagedWeights& staged) {
 
 bool restore_optimizer(Model& model, int64_t iteration, const std::vector<Tensor>& values,
                        std::optional<float> learning_rate) {
-  auto slots = keras_slots(model);
+  auto slots = keras_slots(model, true);
   if (values.size() != slots.size()) return false;
   for (size_t i = 0; i < slots.size(); ++i)
     if (values[i].shape() != slots[i].tensor->shape()) return false;

@@ -42,7 +42,7 @@ void write_keras3_weights(Model& model, const h5::Group& root, bool include_opti
       const float lr = static_cast<float>(opt.learning_rate());
       vars.write_floats(std::to_string(i++), {}, &lr);
     }
-    for (const SlotRef& s : keras_slots(model))
+    for (const SlotRef& s : keras_slots(model, false))
       vars.write_floats(std::to_string(i++), s.tensor->shape(), s.tensor->data());
   }
   root.create_group("vars").set_attr("name", model.name());
@@ -65,10 +65,17 @@ std::vector<std::string> read_keras3_weights(Model& model, const h5::Group& root
   }
   StagedWeights staged;
   std::vector<std::string> skipped;
-  for (auto& [layer, container] : containers(model)) {
+  // By name when the file names every one of our layers with weights (so no container serves
+  // two layers); else by container, in Keras' order, as Keras itself always loads.
+  const auto pairs = containers(model);
+  bool use_names = !by_layer_name.empty();
+  for (const auto& [layer, container] : pairs)
+    use_names = use_names && (layer->weights().empty() || by_layer_name.count(layer->name()));
+  for (auto& [layer, container] : pairs) {
     auto v = layer->weights();
-    std::string path = container;
-    if (auto it = by_layer_name.find(layer->name()); it != by_layer_name.end()) path = it->second;
+    const std::string path = use_names && by_layer_name.count(layer->name())
+                                 ? by_layer_name.at(layer->name())
+                                 : container;
     if (!layers.has_group(path + "/vars")) {
       if (v.empty()) continue;
       if (options.skip_mismatch) {
@@ -83,7 +90,7 @@ std::vector<std::string> read_keras3_weights(Model& model, const h5::Group& root
     for (const std::string& c : vars.children()) count += vars.has_dataset(c) ? 1 : 0;
     std::vector<std::string> names;
     for (size_t i = 0; i < count; ++i) names.push_back(std::to_string(i));
-    stage_layer_weights(*layer, v, vars, names, options, staged, skipped);
+    stage_layer_weights(*layer, v, vars, names, options, false, staged, skipped);
   }
   commit_weights(staged);
   return skipped;
@@ -95,7 +102,7 @@ bool read_keras3_optimizer(Model& model, const h5::Group& root) {
   size_t count = 0;
   for (const std::string& c : vars.children()) count += vars.has_dataset(c) ? 1 : 0;
   if (count == 0) return false;
-  const size_t slots = keras_slots(model).size();
+  const size_t slots = keras_slots(model, true).size();
   const bool has_lr = !model.optimizer().options().schedule;
   const size_t head = has_lr ? 2 : 1;
   // A compiled but never trained model stores only the iteration and learning rate; an
@@ -110,7 +117,7 @@ bool read_keras3_optimizer(Model& model, const h5::Group& root) {
     vars.read_floats_into("1", {}, t);
     lr = t[0];
   }
-  auto refs = keras_slots(model);
+  auto refs = keras_slots(model, true);
   std::vector<Tensor> values(refs.size());
   for (size_t i = 0; i < refs.size(); ++i)
     vars.read_floats_into(std::to_string(i + head), refs[i].tensor->shape(), values[i]);

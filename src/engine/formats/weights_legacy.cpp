@@ -50,33 +50,49 @@ std::vector<std::string> read_legacy_weights(Model& model, const h5::Group& grou
     std::string name;
     std::vector<std::string> weights;
   };
-  std::vector<Stored> stored;
+  std::vector<Stored> stored, all;  // the layers with weights; every layer (by_name)
   for (const std::string& name : layer_names(group)) {
     if (!group.has_group(name))
       throw Error(group.where(name) + ": listed in layer_names but missing");
     auto w = group.group(name).attr_list("weight_names", kMaxNames);
+    all.push_back({name, w});
     if (!w.empty()) stored.push_back({name, std::move(w)});
+  }
+  StagedWeights staged;
+  std::vector<std::string> skipped;
+  if (options.by_name) {
+    // Keras' load_weights(by_name=True): each of our layers takes its namesake's weights (the
+    // counts must agree, weightless layers included); layers the file does not name are left.
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < all.size(); ++i) index[all[i].name] = i;
+    for (auto& l : keras_layers(model)) {
+      auto it = index.find(l->name());
+      if (it == index.end()) {
+        if (!l->weights().empty()) skipped.push_back(l->name());
+        continue;
+      }
+      const Stored& s = all[it->second];
+      if (s.weights.empty() && l->weights().empty()) continue;
+      stage_layer_weights(*l, l->weights(), group.group(s.name), s.weights, options, true, staged,
+                          skipped);
+    }
+    commit_weights(staged);
+    return skipped;
   }
   std::vector<LayerPtr> ours;
   for (auto& l : keras_layers(model))
     if (!l->weights().empty()) ours.push_back(l);
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < stored.size(); ++i) index[stored[i].name] = i;
-  if (!options.by_name && stored.size() != ours.size())
+  if (stored.size() != ours.size())
     throw Error(group.where() + ": the file has weights for " + std::to_string(stored.size()) +
                 " layers, the model has " + std::to_string(ours.size()) + " layers with weights");
   // Like Keras, layers pair up in order; when every stored name is one of ours, by name.
   bool by_name = true;
   for (auto& l : ours) by_name = by_name && index.count(l->name());
-  StagedWeights staged;
-  std::vector<std::string> skipped;
   for (size_t k = 0; k < ours.size(); ++k) {
-    if (options.by_name && !index.count(ours[k]->name())) {  // no namesake: left as it is
-      skipped.push_back(ours[k]->name());
-      continue;
-    }
-    const Stored& s = stored[by_name || options.by_name ? index.at(ours[k]->name()) : k];
-    stage_layer_weights(*ours[k], ours[k]->weights(), group.group(s.name), s.weights, options,
+    const Stored& s = stored[by_name ? index.at(ours[k]->name()) : k];
+    stage_layer_weights(*ours[k], ours[k]->weights(), group.group(s.name), s.weights, options, true,
                         staged, skipped);
   }
   commit_weights(staged);
@@ -94,7 +110,7 @@ void write_legacy_optimizer(Model& model, const h5::Group& root) {
     const float lr = static_cast<float>(opt.learning_rate());
     g.write_floats(names.back(), {}, &lr);
   }
-  const std::vector<SlotRef> slots = keras_slots(model);
+  const std::vector<SlotRef> slots = keras_slots(model, false);
   const std::vector<const Variable*>& vars = opt.built_for();
   for (const SlotRef& s : slots) {
     std::string var = model.name() + "_" + vars[s.variable]->name + "_" + s.kind;
@@ -110,7 +126,7 @@ bool read_legacy_optimizer(Model& model, const h5::Group& root) {
   if (!model.compiled() || !root.has_group("optimizer_weights")) return false;
   h5::Group g = root.group("optimizer_weights");
   auto names = g.attr_list("weight_names", kMaxNames);
-  const size_t slots = keras_slots(model).size();
+  const size_t slots = keras_slots(model, true).size();
   const bool has_lr = !model.optimizer().options().schedule;
   const size_t head = has_lr ? 2 : 1;
   if (names.size() != slots + head) return false;  // another optimizer layout: start fresh
@@ -121,7 +137,7 @@ bool read_legacy_optimizer(Model& model, const h5::Group& root) {
     g.read_floats_into(names[1], {}, t);
     lr = t[0];
   }
-  auto refs = keras_slots(model);
+  auto refs = keras_slots(model, true);
   std::vector<Tensor> values(refs.size());
   for (size_t i = 0; i < refs.size(); ++i)
     g.read_floats_into(names[i + head], refs[i].tensor->shape(), values[i]);

@@ -105,7 +105,8 @@ void Model::prepare_training() {
   backward_needed_.assign(nodes_.size(), 0);
   trainable_at_fit_.assign(nodes_.size(), 1);
   for (size_t i = 1; i < nodes_.size(); ++i) {
-    trainable_at_fit_[i] = nodes_[i]->layer->trainable();
+    // 2: no weights, so the flag changes nothing
+    trainable_at_fit_[i] = nodes_[i]->layer->weights().empty() ? 2 : nodes_[i]->layer->trainable();
     bool needed = !nodes_[i]->layer->trainable_weights().empty();
     for (size_t j : node_inputs_[i]) needed = needed || backward_needed_[j];
     backward_needed_[i] = needed;

@@ -89,7 +89,8 @@ double Model::train_step(const Tensor& x, const Tensor& y, uint64_t seed,
   // extent, the data-parallel exchange): a flag changed since, by a callback, would leave a
   // frozen layer updated or an unfrozen one half trained. Keras refuses it too.
   for (size_t i = 1; i < nodes_.size(); ++i)
-    if (nodes_[i]->layer->trainable() != static_cast<bool>(trainable_at_fit_[i]))
+    if (trainable_at_fit_[i] != 2 &&
+        nodes_[i]->layer->trainable() != static_cast<bool>(trainable_at_fit_[i]))
       throw Error("fit: layer '" + nodes_[i]->layer->name() + "' was " +
                   (trainable_at_fit_[i] ? "frozen" : "unfrozen") +
                   " during fit; change trainable flags between fits (then compile() again with "

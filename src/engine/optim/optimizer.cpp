@@ -1,5 +1,4 @@
 // The optimizer step shared by all optimizers: gradient clipping, weight decay, learning rate.
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -33,9 +32,15 @@ void Optimizer::ensure_built(const std::vector<Variable*>& variables) {
     build(variables);
     built_ = true;
     built_for_.assign(variables.begin(), variables.end());
+    for (const Variable* v : variables) built_for_names_.push_back(v->name);
     return;
   }
-  if (std::equal(variables.begin(), variables.end(), built_for_.begin(), built_for_.end())) return;
+  // The same variables: the same addresses, and the same names (a model built where a destroyed
+  // one was may reuse its addresses).
+  bool same = variables.size() == built_for_.size();
+  for (size_t i = 0; same && i < variables.size(); ++i)
+    same = variables[i] == built_for_[i] && variables[i]->name == built_for_names_[i];
+  if (same) return;
   throw Error(class_name() + " optimizer: built for " + std::to_string(built_for_.size()) +
               " trainable variables, now given " + std::to_string(variables.size()) +
               " others (a layer's trainable flag changed, or another model): compile() again "
