@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   int64_t batch_size = 64;
   int threads = 2, epochs = 5;
   uint64_t seed = 1;
-  bool floor_only = false;
+  bool floor_only = false, freeze_base = false;
   app.add_option("--data-folder", data_folder)->capture_default_str();
   app.add_option("--batch-size", batch_size)->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--threads", threads)->capture_default_str()->check(CLI::PositiveNumber);
@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", seed)->capture_default_str();
   app.add_flag("--floor-only", floor_only, "time only the oneDNN floor");
+  app.add_flag("--freeze-base", freeze_base,
+               "freeze the Conv2D and BatchNormalization layers (fine-tuning a new head)");
   CLI11_PARSE(app, argc, argv);
   glia::set_num_threads(threads);
 
@@ -107,6 +109,11 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (freeze_base)
+    for (const glia::LayerPtr& layer : model->layers())
+      if (dynamic_cast<glia::Conv2D*>(layer.get()) ||
+          dynamic_cast<glia::BatchNormalization*>(layer.get()))
+        layer->set_trainable(false);
   model->compile({.optimizer = std::make_shared<glia::Adam>(),
                   .loss = glia::Loss::parse("categorical_crossentropy"),
                   .metrics = {"accuracy"}});
@@ -122,9 +129,9 @@ int main(int argc, char** argv) {
       "\"threads\": %d, \"epochs\": %d, \"epoch_seconds\": %s, \"median_epoch_s\": %.4f, "
       "\"samples_per_s\": %.1f, \"floor_epoch_s\": %.4f, \"floor_ops_s\": %s, "
       "\"ratio_to_floor\": %.3f, \"test_pass_s\": %.4f, \"test_accuracy\": %.4f, "
-      "\"test_loss\": %.4f}\n",
+      "\"test_loss\": %.4f, \"frozen_base\": %s}\n",
       glia::version(), static_cast<long long>(batch_size), threads, epochs,
       json_list(epoch_s).c_str(), g, n / g, f, breakdown.c_str(), g / f, eval_s, score["accuracy"],
-      score["loss"]);
+      score["loss"], freeze_base ? "true" : "false");
   return 0;
 }

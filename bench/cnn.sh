@@ -9,6 +9,7 @@
 #   EPOCHS=3 BATCH=128 THREADS=2 bash bench/cnn.sh
 #   KEEP=1 bash bench/cnn.sh                   # keep the JSON lines (path printed at the end)
 #   PEERS_ONLY=1 bash bench/cnn.sh             # Keras and PyTorch only
+#   FREEZE_BASE=1 bash bench/cnn.sh            # fine-tuning: convolutions and batch norms frozen
 #
 # Run it on an otherwise idle machine: with 2 cores any other busy process distorts every
 # number (OpenMP pools spin against the intruder); the load average is printed with the table.
@@ -31,14 +32,16 @@ peer() {
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "bench/peers/$1" --data-folder "$DATA" \
     --batch-size "$BATCH" --threads "$THREADS" --epochs "$EPOCHS" "${@:2}" 2>>"$OUT/peers.log"
 }
+FREEZE=()
+[ -z "${FREEZE_BASE:-}" ] || FREEZE=(--freeze-base)
 load() { echo "{\"peer\": \"load\", \"when\": \"$1\", \"loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"; }
 
 load start >>"$OUT/cnn.jsonl"
 [ -n "${PEERS_ONLY:-}" ] ||
   ./build/bin/glia_bench_cnn --data-folder "$DATA" --batch-size "$BATCH" --threads "$THREADS" \
-    --epochs "$EPOCHS" >>"$OUT/cnn.jsonl"
-peer keras_cnn.py >>"$OUT/cnn.jsonl"
-peer torch_cnn.py >>"$OUT/cnn.jsonl"
+    --epochs "$EPOCHS" "${FREEZE[@]}" >>"$OUT/cnn.jsonl"
+peer keras_cnn.py "${FREEZE[@]}" >>"$OUT/cnn.jsonl"
+peer torch_cnn.py "${FREEZE[@]}" >>"$OUT/cnn.jsonl"
 load end >>"$OUT/cnn.jsonl"
 "$PY" bench/cnn_report.py "$OUT/cnn.jsonl"
 [ -z "${KEEP:-}" ] || echo "results: $OUT"

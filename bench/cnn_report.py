@@ -11,6 +11,10 @@ rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 load = {r["when"]: r["loadavg"] for r in rows if r["peer"] == "load"}
 runs = {r["peer"]: r for r in rows if r["peer"] not in ("load",)}
 glia = runs.get("glia")
+frozen = bool(glia and glia.get("frozen_base"))
+if frozen:
+    print("Fine-tuning: the Conv2D and BatchNormalization layers frozen in every peer (the floor "
+          "row is the full model's training, not this one's).\n")
 
 print("| what | batch | s/epoch (median) | samples/s | test accuracy | |")
 print("|---|---|---|---|---|---|")
@@ -18,9 +22,9 @@ if glia:
     floor = glia["floor_epoch_s"]
     print(f"| oneDNN floor (convolutions + GEMMs) | {glia['batch_size']} | {floor:.3f} | "
           f"{60000 / floor:,.0f} | | |")
+    share = "" if frozen else f"{100 * floor / glia['median_epoch_s']:.0f}% of the floor"
     print(f"| **Glia** {glia['version']} | {glia['batch_size']} | **{glia['median_epoch_s']:.3f}** | "
-          f"{glia['samples_per_s']:,.0f} | {glia['test_accuracy']:.4f} | "
-          f"{100 * floor / glia['median_epoch_s']:.0f}% of the floor |")
+          f"{glia['samples_per_s']:,.0f} | {glia['test_accuracy']:.4f} | {share} |")
 for name, label in (("keras-tf", "Keras + TensorFlow"), ("torch", "PyTorch, tuned")):
     r = runs.get(name)
     if not r:

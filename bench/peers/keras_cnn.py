@@ -8,14 +8,16 @@ channels_last, "valid" padding; categorical cross-entropy on one-hot labels, Ada
 Shuffled each epoch, validated on the 10k test set each epoch (not timed). Keras defaults
 otherwise: glorot_uniform kernels, jit_compile="auto" (no XLA on a CPU-only machine).
 TensorFlow's intra- and inter-op pools pinned to --threads. Prints one JSON line; the median
-epoch time leaves out the first epoch (graph tracing).
+epoch time leaves out the first epoch (graph tracing). --freeze-base: the Conv2D and
+BatchNormalization layers frozen (trainable = False), as when fine-tuning a new head.
 
 Run with bench/.venv/bin/python (made by bench/setup-peers.sh).
 """
 from common import (keras_epoch_timer, keras_setup, load_fashion_mnist, log, parse_args,
                     report, set_thread_env)
 
-args = parse_args(__doc__.splitlines()[0], batch_size=64, epochs=5)
+args = parse_args(__doc__.splitlines()[0], batch_size=64, epochs=5,
+                  extra=[("--freeze-base", dict(action="store_true"))])
 set_thread_env(args.threads)
 tf, keras = keras_setup(args.threads, args.seed)
 
@@ -32,6 +34,10 @@ model = keras.Sequential([
     L.Dropout(0.3),
     L.Dense(10, activation="softmax"),
 ])
+if args.freeze_base:
+    for layer in model.layers:
+        if isinstance(layer, (L.Conv2D, L.BatchNormalization)):
+            layer.trainable = False
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001),
               loss="categorical_crossentropy", metrics=["accuracy"])
 
@@ -44,4 +50,4 @@ log(f"keras {keras.__version__}, tensorflow {tf.__version__}, jit_compile={model
 report("keras-tf", f"keras-{keras.__version__}+tensorflow-{tf.__version__}", args,
        len(x_train), timer.seconds,
        history.history["val_accuracy"][-1], history.history["val_loss"][-1],
-       warmup_epochs=1, model="cnn", val_accuracy=[round(a, 4) for a in history.history["val_accuracy"]])
+       warmup_epochs=1, model="cnn", frozen_base=args.freeze_base, val_accuracy=[round(a, 4) for a in history.history["val_accuracy"]])

@@ -21,7 +21,8 @@ from common import (load_fashion_mnist, log, parse_args, report, set_thread_env,
 
 args = parse_args(__doc__.splitlines()[0], batch_size=64, epochs=5,
                   extra=[("--memory-format", dict(choices=["channels_last", "contiguous"],
-                                                  default="channels_last"))])
+                                                  default="channels_last")),
+                         ("--freeze-base", dict(action="store_true"))])
 set_thread_env(args.threads)  # before import: OpenMP/OpenBLAS read it at load
 torch = torch_setup(args.threads, args.seed)
 from torch import nn  # noqa: E402
@@ -48,10 +49,20 @@ for m in model.modules():
         nn.init.xavier_uniform_(m.weight)
         if m.bias is not None:
             nn.init.zeros_(m.bias)
+if args.freeze_base:
+    # Keras' frozen layers: no gradients for the convolutions and batch norms (so no backward
+    # below the head), and the batch norms in inference mode even while training.
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.BatchNorm2d)):
+            for p in m.parameters():
+                p.requires_grad_(False)
+        if isinstance(m, nn.BatchNorm2d):
+            m.train = lambda mode=True, m=m: nn.Module.train(m, False)
 FORMAT = getattr(torch, args.memory_format.replace("contiguous", "contiguous_format"))
 model = model.to(memory_format=FORMAT)
 loss_fn = nn.CrossEntropyLoss()
-optimizer = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
+optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.001,
+                             eps=1e-7)
 
 
 def to_channels_last(x):
@@ -63,4 +74,5 @@ epoch_seconds, test_accuracy, test_loss = torch_fit(model, loss_fn, optimizer, d
 log(f"torch {torch.__version__}, threads={torch.get_num_threads()}, "
     f"mkldnn={torch.backends.mkldnn.is_available()}")
 report("torch", torch.__version__, args, len(x_train), epoch_seconds, test_accuracy, test_loss,
-       warmup_epochs=1, model="cnn", memory_format=args.memory_format)
+       warmup_epochs=1, model="cnn", memory_format=args.memory_format,
+       frozen_base=args.freeze_base)
