@@ -92,10 +92,12 @@ class Optimizer {
   /// be loaded into them. Does nothing once built.
   void build_slots(const std::vector<Variable*>& variables);
   bool slots_built() const { return built_; }
-  /// The variables the slots were built for (empty before), in slot order, and their names
-  /// then (to tell them from another model's that took their place in memory).
+  /// The variables the slots were built for (empty before), in slot order.
   const std::vector<const Variable*>& built_for() const { return built_for_; }
-  const std::vector<std::string>& built_for_names() const { return built_for_names_; }
+  /// True when every variable the slots were built for is among `variables` (a model's
+  /// weights): the same address and the same name (another model's variables may have taken a
+  /// destroyed model's addresses). Only addresses found there are followed.
+  bool built_for_variables_in(const std::vector<Variable*>& variables) const;
 
  protected:
   /// Creates slots for `count` variables with the given shapes (first call only).
@@ -106,6 +108,8 @@ class Optimizer {
  private:
   /// Builds the slots on the first call; afterwards checks that `variables` are those.
   void ensure_built(const std::vector<Variable*>& variables);
+  /// Whether `live` (a variable of a model that exists) is the i-th one the slots were built for.
+  bool is_built_for(size_t i, const Variable* live) const;
   std::vector<const Variable*> built_for_;
   std::vector<std::string> built_for_names_;
   OptimizerOptions options_;

@@ -130,19 +130,19 @@ TEST_F(LoadWeightsOptionsTest, TheLegacyLayoutsRulesAreKeras) {
   EXPECT_TRUE(same(wide->weights()[2]->value, before[2]));                    // head kernel
   EXPECT_TRUE(same(wide->weights()[3]->value, source->weights()[3]->value));  // head bias
 
-  auto no_bias = std::make_shared<Sequential>("mlp");
-  no_bias->add(std::make_shared<InputLayer>(Shape{6}, "in"));
-  no_bias->add(std::make_shared<Dense>(5, DenseOptions{.name = "base"}));
-  no_bias->add(std::make_shared<Dense>(3, DenseOptions{.use_bias = false, .name = "head"}));
+  auto no_bias = std::make_shared<Sequential>(std::vector<LayerPtr>{
+      std::make_shared<InputLayer>(Shape{6}, "in"),
+      std::make_shared<Dense>(5, DenseOptions{.name = "base"}),
+      std::make_shared<Dense>(3, DenseOptions{.use_bias = false, .name = "head"})});
   EXPECT_NE(error_of([&] {
               load_weights(*no_bias, path("w.h5"), {.skip_mismatch = true});
             }).find("'head' expects 1 weights, the file has 2"),
             std::string::npos);
 
-  auto dropout_head = std::make_shared<Sequential>("mlp");
-  dropout_head->add(std::make_shared<InputLayer>(Shape{6}, "in"));
-  dropout_head->add(std::make_shared<Dense>(5, DenseOptions{.name = "base"}));
-  dropout_head->add(std::make_shared<Dropout>(0.5f, std::nullopt, "head"));
+  auto dropout_head = std::make_shared<Sequential>(
+      std::vector<LayerPtr>{std::make_shared<InputLayer>(Shape{6}, "in"),
+                            std::make_shared<Dense>(5, DenseOptions{.name = "base"}),
+                            std::make_shared<Dropout>(0.5f, std::nullopt, "head")});
   EXPECT_NE(error_of([&] {
               load_weights(*dropout_head, path("w.h5"), {.by_name = true});
             }).find("'head' expects 0 weights, the file has 2"),
@@ -155,17 +155,18 @@ TEST_F(LoadWeightsOptionsTest, TheLegacyLayoutsRulesAreKeras) {
 // A Keras 3 file that names its layers pairs by name only when it names all of ours; else by
 // container, as Keras always does (no container serves two layers).
 TEST_F(LoadWeightsOptionsTest, AKeras3FileNamingOtherLayersPairsByContainer) {
-  auto source = std::make_shared<Sequential>("s");
-  source->add(std::make_shared<InputLayer>(Shape{5}, "in"));
-  source->add(std::make_shared<Dense>(5, DenseOptions{.name = "a"}));
-  source->add(std::make_shared<Dense>(5, DenseOptions{.name = "b"}));
-  source->initialize_weights(1);
+  // in(5) -> Dense(5) named `first` -> Dense(5) named `second`.
+  auto pair = [](const std::string& first, const std::string& second, uint64_t seed) {
+    auto m = std::make_shared<Sequential>(
+        std::vector<LayerPtr>{std::make_shared<InputLayer>(Shape{5}, "in"),
+                              std::make_shared<Dense>(5, DenseOptions{.name = first}),
+                              std::make_shared<Dense>(5, DenseOptions{.name = second})});
+    m->initialize_weights(seed);
+    return m;
+  };
+  auto source = pair("a", "b", 1);
   save_weights(*source, path("w.weights.h5"));
-  auto target = std::make_shared<Sequential>("s");
-  target->add(std::make_shared<InputLayer>(Shape{5}, "in"));
-  target->add(std::make_shared<Dense>(5, DenseOptions{.name = "b"}));
-  target->add(std::make_shared<Dense>(5, DenseOptions{.name = "c"}));
-  target->initialize_weights(2);
+  auto target = pair("b", "c", 2);
   EXPECT_TRUE(load_weights(*target, path("w.weights.h5")).empty());
   EXPECT_TRUE(same(target->weights()[0]->value, source->weights()[0]->value));  // b <- a
   EXPECT_TRUE(same(target->weights()[2]->value, source->weights()[2]->value));  // c <- b

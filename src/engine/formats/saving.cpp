@@ -44,9 +44,11 @@ std::vector<std::string> read_any_layout(Model& model, const formats::h5::Group&
   return formats::read_legacy_weights(model, root, options);
 }
 
-}  // namespace
-
-namespace {
+// A .keras archive's bytes, bounded by what its weights and config may hold.
+std::string archive_bytes(const std::string& path, const LoadLimits& limits) {
+  return formats::read_file(
+      path, limits.max_parameters * 4 * 3 + limits.max_config_bytes + (int64_t{64} << 20));
+}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -305,10 +307,8 @@ std::vector<std::string> load_weights(Model& model, const std::string& path,
                                       const LoadWeightsOptions& options) {
   if (lower_extension(path) == ".keras") {  // the archive's model.weights.h5, as Keras reads it
     const LoadLimits limits;
-    const formats::ArchiveContents a = formats::read_archive(
-        formats::read_file(
-            path, limits.max_parameters * 4 * 3 + limits.max_config_bytes + (int64_t{64} << 20)),
-        path, limits);
+    const formats::ArchiveContents a =
+        formats::read_archive(archive_bytes(path, limits), path, limits);
     if (a.weights.empty()) throw Error(path + ": the archive has no model.weights.h5");
     formats::h5::File f = formats::h5::File::open_image(a.weights.data(), a.weights.size(),
                                                         path + ":model.weights.h5");
@@ -349,10 +349,7 @@ LoadedModel load_model_unescaped(const std::string& path, const LoadOptions& opt
     throw Error(path + ": holds its own weights; --weights " + options.weights +
                 " applies only to a model.json config");
   if (ext == ".keras") {
-    const std::string bytes =
-        formats::read_file(path, options.limits.max_parameters * 4 * 3 +
-                                     options.limits.max_config_bytes + (int64_t{64} << 20));
-    return load_archive(bytes, path, options);
+    return load_archive(archive_bytes(path, options.limits), path, options);
   }
   if (ext == ".h5" || ext == ".hdf5") {
     formats::h5::File f = formats::h5::File::open(path);

@@ -1,7 +1,6 @@
 // What both weight layouts share: Keras' layer order, optimizer slots, reference samples.
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "formats/weights.hpp"
 #include "glia/error.hpp"
@@ -57,16 +56,11 @@ std::vector<SlotRef> keras_slots(Model& model, bool build) {
     opt.build_slots(model.variables());
   }
   const std::vector<const Variable*>& vars = opt.built_for();
-  // Compared before they are followed (a model since destroyed would leave them dangling), then
-  // their names (another model's variables may have taken their place in memory).
-  std::set<const Variable*> ours;
-  for (Variable* v : model.weights()) ours.insert(v);
-  for (size_t i = 0; i < vars.size(); ++i)
-    if (!ours.count(vars[i]) || vars[i]->name != opt.built_for_names()[i])
-      throw Error(opt.class_name() +
-                  " optimizer: its state belongs to another model's "
-                  "variables; compile model '" +
-                  model.name() + "' with a new optimizer");
+  if (!opt.built_for_variables_in(model.weights()))
+    throw Error(opt.class_name() +
+                " optimizer: its state belongs to another model's "
+                "variables; compile model '" +
+                model.name() + "' with a new optimizer");
   std::vector<SlotRef> out;
   const std::string cls = opt.class_name();
   if (cls == "Adam" || cls == "AdamW") {  // Keras interleaves momentum and velocity per variable

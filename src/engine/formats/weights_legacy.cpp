@@ -50,13 +50,11 @@ std::vector<std::string> read_legacy_weights(Model& model, const h5::Group& grou
     std::string name;
     std::vector<std::string> weights;
   };
-  std::vector<Stored> stored, all;  // the layers with weights; every layer (by_name)
+  std::vector<Stored> all;  // every layer the file lists
   for (const std::string& name : layer_names(group)) {
     if (!group.has_group(name))
       throw Error(group.where(name) + ": listed in layer_names but missing");
-    auto w = group.group(name).attr_list("weight_names", kMaxNames);
-    all.push_back({name, w});
-    if (!w.empty()) stored.push_back({name, std::move(w)});
+    all.push_back({name, group.group(name).attr_list("weight_names", kMaxNames)});
   }
   StagedWeights staged;
   std::vector<std::string> skipped;
@@ -79,6 +77,10 @@ std::vector<std::string> read_legacy_weights(Model& model, const h5::Group& grou
     commit_weights(staged);
     return skipped;
   }
+  // In order: the layers with weights on either side.
+  std::vector<Stored> stored;
+  for (Stored& s : all)
+    if (!s.weights.empty()) stored.push_back(std::move(s));
   std::vector<LayerPtr> ours;
   for (auto& l : keras_layers(model))
     if (!l->weights().empty()) ours.push_back(l);

@@ -1,6 +1,7 @@
 // The optimizer step shared by all optimizers: gradient clipping, weight decay, learning rate.
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "glia/error.hpp"
 #include "glia/optimizers.hpp"
@@ -35,16 +36,26 @@ void Optimizer::ensure_built(const std::vector<Variable*>& variables) {
     for (const Variable* v : variables) built_for_names_.push_back(v->name);
     return;
   }
-  // The same variables: the same addresses, and the same names (a model built where a destroyed
-  // one was may reuse its addresses).
   bool same = variables.size() == built_for_.size();
-  for (size_t i = 0; same && i < variables.size(); ++i)
-    same = variables[i] == built_for_[i] && variables[i]->name == built_for_names_[i];
+  for (size_t i = 0; same && i < variables.size(); ++i) same = is_built_for(i, variables[i]);
   if (same) return;
   throw Error(class_name() + " optimizer: built for " + std::to_string(built_for_.size()) +
               " trainable variables, now given " + std::to_string(variables.size()) +
               " others (a layer's trainable flag changed, or another model): compile() again "
               "with a new optimizer");
+}
+
+bool Optimizer::is_built_for(size_t i, const Variable* live) const {
+  // The same address and the same name: a model built where a destroyed one was may reuse its
+  // addresses. `live` is a variable of a model that exists, so its name can be read.
+  return live == built_for_[i] && live->name == built_for_names_[i];
+}
+
+bool Optimizer::built_for_variables_in(const std::vector<Variable*>& variables) const {
+  const std::set<const Variable*> live(variables.begin(), variables.end());
+  for (size_t i = 0; i < built_for_.size(); ++i)
+    if (!live.count(built_for_[i]) || !is_built_for(i, built_for_[i])) return false;
+  return true;
 }
 
 void Optimizer::build_slots(const std::vector<Variable*>& variables) {
