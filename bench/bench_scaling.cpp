@@ -3,15 +3,41 @@
 // that). Rank 0 prints one JSON line: samples/s, step time, and the gradient allreduce's bytes,
 // wait (time blocked after backward) and span (first bucket started -> last done) per step.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <span>
+#include <vector>
 
 #include "glia/glia.hpp"
+
+namespace {
+
+// The state of the link between the ranks: the median time of `calls` barrier-aligned blocking
+// allreduces of `elements` floats (the gradients' size). On a VM it moves with the host's
+// placement of the virtual CPUs, independently of Glia, so it is printed beside each run.
+double link_ms(glia::Communicator& group, int64_t elements, int calls) {
+  std::vector<float> data(static_cast<size_t>(elements), 1.0f);
+  std::vector<double> ms;
+  for (int i = 0; i < calls; ++i) {
+    std::fill(data.begin(), data.end(), 1.0f);  // written first, as the backward writes them
+    group.barrier();
+    const auto t0 = std::chrono::steady_clock::now();
+    group.allreduce_sum(std::span<float>(data));
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::nth_element(ms.begin(), ms.begin() + calls / 2, ms.end());
+  return ms[static_cast<size_t>(calls / 2)];
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Data-parallel scaling of the seed's MLP (run under mpirun for N ranks)"};
   std::string data_folder = "/usr/share/datasets/fashion-mnist";
   int64_t batch_per_rank = 256, bucket_bytes = 0;
-  int threads = 1, epochs = 3;
+  int threads = 1, epochs = 3, probe_calls = 200;
   app.add_option("--data-folder", data_folder, "folder holding the four MNIST-layout IDX files")
       ->capture_default_str();
   app.add_option("--batch-per-rank", batch_per_rank,
@@ -25,6 +51,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--bucket-bytes", bucket_bytes, "gradient bucket size (0: the default)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--probe-calls", probe_calls,
+                 "blocking allreduces of the gradients' size timed before and after the "
+                 "measured epochs (ranks > 1; 0: none)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
@@ -47,8 +78,11 @@ int main(int argc, char** argv) {
     glia::FitOptions o{.batch_size = batch_per_rank * ranks, .epochs = 1, .verbose = 0, .seed = 1};
     o.bucket_bytes = bucket_bytes;
     model.fit(train, o);  // warm-up: caches, thread pool, MPI connections
+    const bool probe = group && ranks > 1 && probe_calls > 0;
+    const double link_before = probe ? link_ms(*group, model.count_params(), probe_calls) : 0.0;
     o.epochs = epochs;
     model.fit(train, o);
+    const double link_after = probe ? link_ms(*group, model.count_params(), probe_calls) : 0.0;
     const glia::FitStats& s = model.last_fit_stats();
     const double samples = static_cast<double>(train->size()) * epochs;
     if (rank == 0)
@@ -56,11 +90,13 @@ int main(int argc, char** argv) {
           "{\"ranks\": %d, \"threads_per_rank\": %d, \"batch_per_rank\": %lld, \"steps\": %lld, "
           "\"samples_per_s\": %.1f, \"step_ms\": %.3f, \"buckets\": %lld, "
           "\"allreduce_bytes_per_step\": %lld, \"allreduce_wait_ms\": %.3f, "
-          "\"allreduce_span_ms\": %.3f, \"params\": %lld}\n",
+          "\"allreduce_span_ms\": %.3f, \"link_ms_before\": %.3f, \"link_ms_after\": %.3f, "
+          "\"params\": %lld}\n",
           ranks, threads, static_cast<long long>(batch_per_rank), static_cast<long long>(s.steps),
           samples / s.seconds, 1e3 * s.seconds / static_cast<double>(s.steps),
           static_cast<long long>(s.buckets), static_cast<long long>(s.allreduce_bytes),
-          s.allreduce_wait_ms, s.allreduce_span_ms, static_cast<long long>(model.count_params()));
+          s.allreduce_wait_ms, s.allreduce_span_ms, link_before, link_after,
+          static_cast<long long>(model.count_params()));
   } catch (const glia::Error& e) {
     std::fprintf(stderr, "glia_bench_scaling: error: %s\n", e.what());
     glia::abort_distributed(1);

@@ -36,4 +36,9 @@ print(f"speed-up 2 ranks vs 1 (median of {len(ratios)} alternated pairs): "
       f"step {med(ones, 'step_ms'):.2f} ms -> {med(twos, 'step_ms'):.2f} ms; "
       f"allreduce per step: {b['allreduce_bytes_per_step']} bytes in {b['buckets']} bucket(s), "
       f"waited {med(twos, 'allreduce_wait_ms'):.3f} ms, span {med(twos, 'allreduce_span_ms'):.3f} ms")
+# The link between the ranks, timed by each 2-rank run before and after its epochs: a bare
+# blocking allreduce of the same bytes. On a VM it moves with the host, not with Glia.
+links = [max(t["link_ms_before"], t["link_ms_after"]) for t in twos]
+print("link (bare allreduce of the gradients, slower of before/after) per pair: "
+      + ", ".join(f"{l:.3f} ms -> {r:.2f}x" for l, r in zip(links, ratios)))
 PY

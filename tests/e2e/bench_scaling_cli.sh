@@ -5,7 +5,10 @@
 source "$(dirname "$0")/lib.sh"
 BIN=$1
 "$BIN" --help >"$WORK/help.txt" || fail "--help failed"
-for opt in --data-folder --batch-per-rank --threads --epochs --bucket-bytes; do
+# Every long option the program declares (read from its --help), not a second list.
+opts=$(grep -oE '^ +--[a-z-]+' "$WORK/help.txt" | tr -d ' ' | grep -v '^--help$')
+[ "$(echo "$opts" | wc -l)" -ge 6 ] || fail "--help lists too few options: $opts"
+for opt in $opts; do
   grep -qE "^ +$opt " "$WORK/help.txt" || grep -qE "^ +$opt\$" "$WORK/help.txt" || fail "$opt is not in --help"
   # After the flag and its TYPE[:CHECK]=default, or on the next line when the flag is long.
   desc=$(awk -v o="$opt" '
@@ -14,7 +17,7 @@ for opt in --data-folder --batch-per-rank --threads --epochs --bucket-bytes; do
   ' "$WORK/help.txt")
   [ -n "$desc" ] || fail "$opt has no help text"
 done
-for bad in "--epochs 0" "--batch-per-rank 0" "--threads -1" "--bucket-bytes -5"; do
+for bad in "--epochs 0" "--batch-per-rank 0" "--threads -1" "--bucket-bytes -5" "--probe-calls -1"; do
   # shellcheck disable=SC2086
   if "$BIN" $bad --data-folder "$WORK/none" >"$WORK/out.txt" 2>&1; then fail "$bad accepted"; fi
   grep -q -- "$(echo "$bad" | cut -d' ' -f1)" "$WORK/out.txt" || fail "$bad: the error does not name the flag: $(cat "$WORK/out.txt")"
