@@ -73,7 +73,11 @@ struct LoadedModel {
   std::string weights_path;          // the file the weights came from (the model file itself,
                                      // or the weights found for a model.json)
   bool has_optimizer_state = false;  // slots and iteration count were restored
-  bool compiled = false;             // a compile config was found and applied
+  /// Non-empty when the file held a trained optimizer's state that this model's optimizer cannot
+  /// take (other trainable layers or another optimizer when it was saved): why. The optimizer
+  /// then starts fresh, as in Keras, which warns.
+  std::string optimizer_state_skipped;
+  bool compiled = false;  // a compile config was found and applied
   std::optional<ReferenceSample> reference;
   bool verified = false;  // the reference was checked and matched
 };

@@ -64,7 +64,10 @@ void compile_from_flags(LoadedModel& loaded, const TrainArgs& a) {
   const bool changed = fresh_optimizer || !m.compiled() || !a.loss.empty() || !a.metrics.empty();
   if (changed) {
     m.compile(o);
-    if (fresh_optimizer) loaded.has_optimizer_state = false;
+    if (fresh_optimizer) {  // asked for: nothing to note about the file's state
+      loaded.has_optimizer_state = false;
+      loaded.optimizer_state_skipped.clear();
+    }
   }
 }
 
@@ -93,6 +96,11 @@ void run_train(const TrainArgs& a) {
                loaded.has_weights ? ", weights loaded" : ", new weights",
                loaded.has_optimizer_state ? ", optimizer state restored" : "",
                policy_name(model.dtype_policy()).c_str());
+  if (!loaded.optimizer_state_skipped.empty())
+    std::fprintf(stderr,
+                 "glia train: note: %s: optimizer state not restored: %s; training starts with a "
+                 "fresh optimizer\n",
+                 a.model.c_str(), loaded.optimizer_state_skipped.c_str());
   const LossKind loss = model.loss().kind;
   MnistData data = load_mnist_for(model, loss, a.data_folder);
   std::string command = "glia train --model " + a.model;

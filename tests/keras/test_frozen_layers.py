@@ -13,8 +13,10 @@ included.
 """
 
 import os
+import subprocess
 import sys
 import unittest
+import warnings
 
 import common  # first: selects the JAX backend before Keras is imported
 import keras
@@ -104,6 +106,34 @@ class FrozenLayers(common.KerasTestCase):
                 probs, classes = self.glia_predict(out[fmt])
                 self.assert_same_predictions(self.keras_probs(loaded), probs, classes,
                                              f"{what} read by Keras")
+
+    def test_optimizer_state_for_other_layers_is_noted(self):
+        """A layer frozen after training without compiling again: the saved optimizer state is
+        for more variables than the model now trains. Keras' loader warns and starts a fresh
+        optimizer; `glia train` says so too (it said nothing before), and still trains."""
+        x = self.data.x_train.reshape((-1, 28, 28, 1))
+        y = self.data.y_train
+        model = transfer_model()
+        model.compile(optimizer=keras.optimizers.Adam(0.001), loss="categorical_crossentropy")
+        model.fit(x[:BATCH], y[:BATCH], batch_size=BATCH, verbose=0)
+        model.get_layer("head").trainable = False
+        path = os.path.join(self.tmp, "refrozen.keras")
+        model.save(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            keras.models.load_model(path)
+        self.assertTrue(any("Skipping variable loading for optimizer" in str(w.message)
+                            for w in caught), [str(w.message) for w in caught])
+        out = os.path.join(self.tmp, "refrozen-out.keras")
+        proc = subprocess.run([common.GLIA, "train", "--model", path, "--data-folder",
+                               self.data.folder, "--epochs", "1", "--batch-size", "500",
+                               "--verbose", "0", "--save", out],
+                              capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertNotIn("optimizer state restored", proc.stdout)
+        self.assertIn("optimizer state not restored", proc.stderr)
+        self.assertIn("Adam needs", proc.stderr)
+        self.assertTrue(os.path.exists(out))
 
 
 if __name__ == "__main__":

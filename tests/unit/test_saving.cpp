@@ -110,6 +110,7 @@ TEST_F(Saving, EveryFormatRoundTripsWeightsCompileAndOptimizerState) {
       EXPECT_TRUE(l.has_weights);
       EXPECT_TRUE(l.compiled);
       EXPECT_TRUE(l.has_optimizer_state);
+      EXPECT_EQ(l.optimizer_state_skipped, "");
       expect_same_weights(*m, *l.model);
       expect_same_optimizer(*m, *l.model);
       EXPECT_EQ(l.model->predict(inputs()).to_vector(), want.to_vector());

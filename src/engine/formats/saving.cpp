@@ -198,7 +198,8 @@ LoadedModel load_h5(const formats::h5::File& f, const std::string& name, const L
       json tc = formats::parse_json(root.attr("training_config", options.limits.max_config_bytes),
                                     tw, options.limits.max_config_bytes);
       apply_compile(out, &tc, options, tw);
-      out.has_optimizer_state = formats::read_legacy_optimizer(*out.model, root);
+      out.has_optimizer_state =
+          formats::read_legacy_optimizer(*out.model, root, &out.optimizer_state_skipped);
     }
     finish_load(out, &root, options, name);
     return out;
@@ -237,7 +238,9 @@ LoadedModel load_archive(std::string_view bytes, const std::string& name,
   formats::read_keras3_weights(*out.model, root);
   out.has_weights = true;
   out.weights_path = name;
-  if (out.compiled) out.has_optimizer_state = formats::read_keras3_optimizer(*out.model, root);
+  if (out.compiled)
+    out.has_optimizer_state =
+        formats::read_keras3_optimizer(*out.model, root, &out.optimizer_state_skipped);
   finish_load(out, &root, options, name);
   return out;
 }

@@ -50,15 +50,21 @@ void commit_weights(StagedWeights& staged);
 void write_keras3_weights(Model& model, const h5::Group& root, bool include_optimizer);
 std::vector<std::string> read_keras3_weights(Model& model, const h5::Group& root,
                                              const LoadWeightsOptions& options = {});
-/// Restores optimizer/vars when present and consistent; returns whether it did.
-bool read_keras3_optimizer(Model& model, const h5::Group& root);
+/// Restores optimizer/vars when present and consistent; returns whether it did. When the file
+/// holds a trained optimizer's state that does not fit this model's optimizer (other trainable
+/// layers, another optimizer), sets *skipped to why it was left out (Keras warns the same way).
+bool read_keras3_optimizer(Model& model, const h5::Group& root, std::string* skipped = nullptr);
 
 // tf.keras 2.x layout (save_weights .h5, and a full model's model_weights group).
 void write_legacy_weights(Model& model, const h5::Group& group);
 std::vector<std::string> read_legacy_weights(Model& model, const h5::Group& group,
                                              const LoadWeightsOptions& options = {});
 void write_legacy_optimizer(Model& model, const h5::Group& root);
-bool read_legacy_optimizer(Model& model, const h5::Group& root);
+/// As read_keras3_optimizer, for a tf.keras 2.x file's optimizer_weights.
+bool read_legacy_optimizer(Model& model, const h5::Group& root, std::string* skipped = nullptr);
+/// Why a stored optimizer state of `stored` variables is left out of `model`'s, which needs
+/// `needed` (the iteration and learning rate among both).
+std::string optimizer_mismatch(Model& model, size_t stored, size_t needed);
 
 /// Puts the iteration, learning rate and slot values (Keras order) into the model's optimizer;
 /// false (nothing changed) when their number does not fit the optimizer.

@@ -128,6 +128,13 @@ void commit_weights(StagedWeights& staged) {
   staged.clear();
 }
 
+std::string optimizer_mismatch(Model& model, size_t stored, size_t needed) {
+  return "the file's optimizer state has " + std::to_string(stored) + " variables, " +
+         model.optimizer().class_name() + " needs " + std::to_string(needed) +
+         " for this model's trainable weights (other layers frozen or trainable, or another "
+         "optimizer, when it was saved)";
+}
+
 bool restore_optimizer(Model& model, int64_t iteration, const std::vector<Tensor>& values,
                        std::optional<float> learning_rate) {
   auto slots = keras_slots(model, true);

@@ -96,7 +96,7 @@ std::vector<std::string> read_keras3_weights(Model& model, const h5::Group& root
   return skipped;
 }
 
-bool read_keras3_optimizer(Model& model, const h5::Group& root) {
+bool read_keras3_optimizer(Model& model, const h5::Group& root, std::string* skipped) {
   if (!model.compiled() || !root.has_group("optimizer/vars")) return false;
   h5::Group vars = root.group("optimizer/vars");
   size_t count = 0;
@@ -108,7 +108,10 @@ bool read_keras3_optimizer(Model& model, const h5::Group& root) {
   // A compiled but never trained model stores only the iteration and learning rate; an
   // optimizer built for other trainable variables (layers frozen or unfrozen after it trained)
   // has another count. Either way the optimizer starts fresh, as Keras' loader does.
-  if (count != slots + head) return false;
+  if (count != slots + head) {
+    if (skipped && count > head) *skipped = optimizer_mismatch(model, count, slots + head);
+    return false;
+  }
   const int64_t iteration = vars.read_integer_scalar("0");
   if (iteration < 0) throw Error(vars.where("0") + ": negative iteration count");
   std::optional<float> lr;

@@ -124,14 +124,18 @@ void write_legacy_optimizer(Model& model, const h5::Group& root) {
   g.set_attr_list("weight_names", names);
 }
 
-bool read_legacy_optimizer(Model& model, const h5::Group& root) {
+bool read_legacy_optimizer(Model& model, const h5::Group& root, std::string* skipped) {
   if (!model.compiled() || !root.has_group("optimizer_weights")) return false;
   h5::Group g = root.group("optimizer_weights");
   auto names = g.attr_list("weight_names", kMaxNames);
   const size_t slots = keras_slots(model, true).size();
   const bool has_lr = !model.optimizer().options().schedule;
   const size_t head = has_lr ? 2 : 1;
-  if (names.size() != slots + head) return false;  // another optimizer layout: start fresh
+  if (names.size() != slots + head) {  // another optimizer layout: start fresh
+    if (skipped && names.size() > head)
+      *skipped = optimizer_mismatch(model, names.size(), slots + head);
+    return false;
+  }
   const int64_t iteration = g.read_integer_scalar(names[0]);
   std::optional<float> lr;
   if (has_lr) {
