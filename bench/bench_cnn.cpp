@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench_stats.hpp"
+#include "cli/checks.hpp"
 #include "cnn_floor.hpp"
 #include "cnn_model.hpp"
 #include "glia/glia.hpp"
@@ -39,12 +40,14 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   bool floor_only = false, freeze_base = false;
   app.add_option("--data-folder", data_folder)->capture_default_str();
-  app.add_option("--batch-size", batch_size)->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--threads", threads)->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", batch_size)
+      ->capture_default_str()
+      ->check(glia::cli::positive_int());
+  app.add_option("--threads", threads)->capture_default_str()->check(glia::cli::positive_int());
   app.add_option("--epochs", epochs,
                  "epochs trained; the median leaves out the first (primitive creation)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_int());
   app.add_option("--seed", seed)->capture_default_str();
   app.add_flag("--floor-only", floor_only, "time only the oneDNN floor");
   app.add_flag("--freeze-base", freeze_base,

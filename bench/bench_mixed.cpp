@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench_stats.hpp"
+#include "cli/checks.hpp"
 #include "cnn_model.hpp"
 #include "glia/glia.hpp"
 
@@ -42,8 +43,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(glia::dtype_policy_names()));
   app.add_option("--data-folder", data_folder)->capture_default_str();
   app.add_option("--batch-size", batch_size, "default: 256 (mlp), 64 (cnn)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--threads", threads)->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(glia::cli::non_negative_int());
+  app.add_option("--threads", threads)->capture_default_str()->check(glia::cli::positive_int());
   app.add_option("--epochs", epochs, "epochs trained; the median leaves out the first")
       ->capture_default_str()
       ->check(CLI::Range(2, 1000));

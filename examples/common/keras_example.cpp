@@ -1,5 +1,6 @@
 // The Keras-style example programs' shared body (keras_example.hpp).
 #include "keras_example.hpp"
+#include "cli/checks.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -44,20 +45,20 @@ void add_flags(CLI::App& app, Flags& f, const ExampleSpec& spec) {
       ->capture_default_str();
   app.add_option("--batch-size", f.batch_size, "mini-batch size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_int());
   if (spec.add_options) spec.add_options(app);
   app.add_option("--learning-rate", f.learning_rate, spec.learning_rate_help)
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_number());
   app.add_option("--epochs", f.epochs, "training epochs")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(glia::cli::non_negative_int());
   app.add_option("--seed", f.seed, "seed for weights and shuffling")->capture_default_str();
   app.add_option(
          "--threads", f.threads,
          "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(glia::cli::non_negative_int());
   app.add_option("--verbose", f.verbose, "0 silent, 1 progress bar, 2 one line per epoch")
       ->capture_default_str()
       ->check(CLI::Range(0, 2));

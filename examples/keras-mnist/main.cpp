@@ -2,6 +2,7 @@
 // Same flags, defaults and behaviour: a 784-n1-n2-10 MLP with RMSprop on MNIST-layout IDX files.
 #include <cstdio>
 
+#include "cli/checks.hpp"
 #include "keras_example.hpp"
 
 int main(int argc, char** argv) {
@@ -16,10 +17,10 @@ int main(int argc, char** argv) {
   spec.add_options = [&](CLI::App& app) {
     app.add_option("--first-layer-neurons", n_h1, "units of the first hidden layer")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(glia::cli::positive_int());
     app.add_option("--second-layer-neurons", n_h2, "units of the second hidden layer")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(glia::cli::positive_int());
   };
   spec.load_data = [](const glia::MnistFiles& files) {
     auto train = std::make_shared<glia::ImageClassDataset>(glia::read_idx(files.train_images),

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "cli/checks.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
@@ -16,7 +17,7 @@ void register_agent(CLI::App& app, const std::shared_ptr<std::string>& workspace
   auto idle = std::make_shared<double>(60);
   auto* run = cmd->add_subcommand("run", "Run the workspace's agent in the foreground");
   run->add_option("--idle-exit", *idle, "exit after this many seconds with no work (default 60)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(glia::cli::non_negative_number());
   run->callback([idle, workspace_dir] {
     // Found, not opened: the agent opens the store only once it holds the agent lock.
     std::optional<std::filesystem::path> dir;

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/checks.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
@@ -43,7 +44,7 @@ struct SlurmArgs {
     nodes_opt =
         app->add_option("--max-nodes", max_nodes,
                         "Slurm: the most nodes (resources.instance_count) a job may ask for")
-            ->check(CLI::PositiveNumber);
+            ->check(glia::cli::positive_int());
     account_opt = app->add_option("--account", account, "Slurm: the account jobs are charged to");
     qos_opt = app->add_option("--qos", qos, "Slurm: the quality of service");
     time_opt = app->add_option("--time-limit", time_limit,
@@ -93,7 +94,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
   create
       ->add_option("--max-concurrent", a->max_concurrent,
                    "how many jobs may run on it at once (default 1)")
-      ->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_int());
   create->add_option("--description", a->description, "a description");
   auto* tpj = create
                   ->add_option("--threads-per-job", a->threads_per_job,
@@ -129,7 +130,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
       "update", "Change a compute target's limit, threads per job or description");
   update->add_option("--name", u->name, "the target")->required();
   auto* mc = update->add_option("--max-concurrent", u->max_concurrent, "jobs at once")
-                 ->check(CLI::PositiveNumber);
+                 ->check(glia::cli::positive_int());
   auto* desc = update->add_option("--description", u->description, "a description");
   auto* utpj = update
                    ->add_option("--threads-per-job", u->threads_per_job,

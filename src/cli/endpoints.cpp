@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/checks.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/endpoint_serve.hpp"
@@ -100,7 +101,7 @@ void add_wait_options(CLI::App* c, WaitArgs& w) {
   c->add_flag("--no-wait", w.no_wait, "return once recorded; the agent goes on meanwhile");
   c->add_option("--timeout", w.timeout_s, "seconds to wait for the endpoint to serve")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_number());
 }
 
 void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) {

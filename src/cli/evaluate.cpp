@@ -2,6 +2,7 @@
 // trained model (file, folder or registered): the loss and the compiled metrics.
 #include <cstdio>
 
+#include "cli/checks.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/model_io.hpp"
@@ -93,9 +94,9 @@ void register_evaluate(CLI::App& app, const std::shared_ptr<std::string>& worksp
                 "check the model against the reference sample stored in its file first");
   cmd->add_option("--batch-size", a->batch_size, "rows per forward pass")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_int());
   cmd->add_option("--threads", a->threads, "compute threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(glia::cli::non_negative_int());
   add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->add_option("-o,--output", a->output, "text or json")
       ->capture_default_str()

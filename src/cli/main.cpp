@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/command_path.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
@@ -16,10 +17,6 @@ int main(int argc, char** argv) {
   CLI::App app{"Glia: train Keras-style neural networks fast, and keep track of them.", "glia"};
   app.set_version_flag("--version", std::string("glia ") + glia::version());
   app.require_subcommand(1);
-  app.failure_message([](const CLI::App* cmd, const CLI::Error& e) {
-    return "glia: error: " + std::string(e.what()) + " (try '" + cmd->get_display_name(true) +
-           " --help')\n";
-  });
   glia::cli::register_info(app);
   glia::cli::register_data(app);
   glia::cli::register_python_path(app);
@@ -57,11 +54,21 @@ int main(int argc, char** argv) {
                    "its job's run); -w is not supported");
   glia::cli::register_predict(app, workspace_dir);
   glia::cli::register_evaluate(app, workspace_dir);
+  // A misspelled or missing command is named before CLI11 parses (it would say "A subcommand is
+  // required").
+  if (auto wrong = glia::cli::unknown_command(app, argc, argv)) {
+    std::fprintf(stderr, "glia: error: %s\n", glia::escape_bytes(*wrong).c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;  // usage errors: 2, like most Unix tools
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // Usage errors: 2, like most Unix tools; the help to read is the command's, not the root's.
+    std::fprintf(stderr, "glia: error: %s (try '%s --help')\n",
+                 glia::escape_bytes(e.what()).c_str(),
+                 glia::cli::command_path(glia::cli::deepest_parsed(app)).c_str());
+    return 2;
   } catch (const glia::cli::ExitRequest& e) {
     return e.code;
   } catch (const std::filesystem::filesystem_error& e) {

@@ -2,6 +2,7 @@
 // from a model file or a registered model.
 #include <cstdio>
 
+#include "cli/checks.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/model_io.hpp"
@@ -78,12 +79,13 @@ void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspa
                 "before predicting (fails if they differ)");
   cmd->add_option("--batch-size", a->batch_size, "rows per forward pass")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--limit", a->limit, "predict only the first N rows")->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_int());
+  cmd->add_option("--limit", a->limit, "predict only the first N rows")
+      ->check(glia::cli::positive_int());
   cmd->add_option(
          "--threads", a->threads,
          "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(glia::cli::non_negative_int());
   add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->callback([a, workspace_dir] { run_predict(*a, *workspace_dir); });
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/checks.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/model_io.hpp"
@@ -191,15 +192,15 @@ void register_train(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--epochs", a->epochs, "training epochs")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(glia::cli::non_negative_int());
   cmd->add_option("--batch-size", a->batch_size, "mini-batch size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_int());
   cmd->add_option("--optimizer", a->optimizer,
                   "sgd, rmsprop, adam or adamw (default: the file's; required when the file's "
                   "compile_config names none)");
   cmd->add_option("--learning-rate", a->learning_rate, "learning rate (default: the file's)")
-      ->check(CLI::PositiveNumber);
+      ->check(glia::cli::positive_number());
   cmd->add_option("--loss", a->loss,
                   "loss name (default: the file's, else categorical_crossentropy)");
   cmd->add_option("--metrics", a->metrics,
@@ -228,7 +229,7 @@ void register_train(CLI::App& app) {
   cmd->add_option(
          "--threads", a->threads,
          "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(glia::cli::non_negative_int());
   add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->add_option("-o,--output-format", a->output_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
