@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/compute_file.hpp"
 #include "glia/platform/local_agent.hpp"
 
@@ -193,7 +194,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
     }
     for (const auto& [k, v] : j.items())
       std::printf("%-15s %s\n", (k + ":").c_str(),
-                  v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
+                  escape_bytes(v.is_string() ? v.get<std::string>() : v.dump()).c_str());
   });
 }
 

@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/datasets.hpp"
 
@@ -101,7 +102,7 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
       std::printf("%-32s %-8s %-9zu %-7lld %-10s %s\n", shown.name.c_str(),
                   latest ? std::to_string(latest->version).c_str() : "archived", n,
                   static_cast<long long>(shown.file_count), mb(shown.total_bytes).c_str(),
-                  shown.description.c_str());
+                  escape_bytes(shown.description).c_str());
     }
   });
 
@@ -125,7 +126,8 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
     }
     std::printf("Dataset:      %s:%lld%s\n", d.name.c_str(), static_cast<long long>(d.version),
                 d.archived ? " (archived)" : "");
-    if (!d.description.empty()) std::printf("Description:  %s\n", d.description.c_str());
+    if (!d.description.empty())
+      std::printf("Description:  %s\n", escape_bytes(d.description).c_str());
     std::printf("Content:      %s\nFiles:        %lld (%s)\nCreated:      %s by %s\n",
                 d.manifest.c_str(), static_cast<long long>(d.file_count), mb(d.total_bytes).c_str(),
                 iso_time(d.created_at).c_str(), d.created_by.c_str());

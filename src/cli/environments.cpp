@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/environments.hpp"
 
 namespace glia::cli {
@@ -76,8 +77,8 @@ void add_create(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir
     const EnvironmentVersion v = platform::register_environment(ws, r, &created);
     if (!a->image.empty())
       std::fprintf(stderr,
-                   "glia: note: image '%s' is recorded, not used: jobs run on this host's OS\n",
-                   a->image.c_str());
+                   "glia: note: image %s is recorded, not used: jobs run on this host's OS\n",
+                   quote_bytes(a->image).c_str());
     if (a->output == "json") {
       nlohmann::json j = environment_json(ws, v);
       j["created"] = created;
@@ -127,7 +128,7 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
                   latest ? std::to_string(latest->version).c_str() : "archived", n,
                   spec.python ? spec.python->c_str() : "-", spec.requirements().size(),
                   platform::built_environment(ws, shown.build_hash) ? "yes" : "no",
-                  shown.description.c_str());
+                  escape_bytes(shown.description).c_str());
     }
   });
 
@@ -152,22 +153,24 @@ void add_views(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir)
     const EnvironmentSpec spec = spec_of(v);
     std::printf("Environment:  %s%s%s\n", ref_text(v).c_str(), v.archived ? " (archived)" : "",
                 v.anonymous ? " (inline in a job)" : "");
-    if (!v.description.empty()) std::printf("Description:  %s\n", v.description.c_str());
+    if (!v.description.empty())
+      std::printf("Description:  %s\n", escape_bytes(v.description).c_str());
     std::printf("Spec:         %s (from a %s)\n", v.spec_hash.c_str(),
                 v.source_kind == "pip"     ? "requirements file"
                 : v.source_kind == "conda" ? "conda file"
                                            : "image only");
     std::printf("Python:       %s\n", spec.python ? spec.python->c_str() : "python3 (default)");
-    for (const auto& r : spec.requirements()) std::printf("  %s\n", r.c_str());
+    for (const auto& r : spec.requirements()) std::printf("  %s\n", escape_bytes(r).c_str());
     if (!spec.channels.empty()) {
       std::string ch;
       for (const auto& c : spec.channels) ch += (ch.empty() ? "" : ", ") + c;
-      std::printf("Channels:     %s (recorded; packages come from pip's index)\n", ch.c_str());
+      std::printf("Channels:     %s (recorded; packages come from pip's index)\n",
+                  escape_bytes(ch).c_str());
     }
     for (const auto& [k, val] : spec.variables)
-      std::printf("Variable:     %s=%s\n", k.c_str(), val.c_str());
+      std::printf("Variable:     %s=%s\n", escape_bytes(k).c_str(), escape_bytes(val).c_str());
     if (!spec.image.empty())
-      std::printf("Image:        %s (recorded, not used)\n", spec.image.c_str());
+      std::printf("Image:        %s (recorded, not used)\n", escape_bytes(spec.image).c_str());
     std::printf("Created:      %s by %s\n", iso_time(v.created_at).c_str(), v.created_by.c_str());
     const auto venv = platform::built_environment(ws, v.build_hash);
     std::printf("Built:        %s\n",

@@ -160,7 +160,7 @@ void add_list(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
                   static_cast<long long>(m.version), iso_time(m.created_at).c_str(),
                   static_cast<long long>(m.file_count), mb(m.total_bytes).c_str(),
                   m.run_id ? m.run_id->c_str() : "-",
-                  m.tags.empty() ? "-" : joined(m.tags).c_str());
+                  m.tags.empty() ? "-" : escape_bytes(joined(m.tags)).c_str());
   });
 }
 
@@ -171,13 +171,13 @@ void print_show(const nlohmann::json& j) {
   std::printf("Created:      %s by %s\n", str(j["created_at"]).c_str(),
               str(j["created_by"]).c_str());
   if (!str(j["description"]).empty())
-    std::printf("Description:  %s\n", str(j["description"]).c_str());
+    std::printf("Description:  %s\n", escape_bytes(str(j["description"])).c_str());
   for (const char* what : {"tags", "properties"}) {
     std::string line;
     for (const auto& [k, v] : j[what].items())
       line += (line.empty() ? "" : ", ") + k + "=" + str(v);
     std::printf("%-14s%s\n", what == std::string("tags") ? "Tags:" : "Properties:",
-                line.empty() ? "(none)" : line.c_str());
+                line.empty() ? "(none)" : escape_bytes(line).c_str());
   }
   std::printf("Content:      %s\nFiles:        %lld (%s)\n", str(j["content_hash"]).c_str(),
               static_cast<long long>(j["files"].get<int64_t>()),

@@ -10,6 +10,7 @@
 #include "cli/common.hpp"
 #include "cli/sweep_views.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/interactive_run.hpp"
 #include "glia/platform/run_dir.hpp"
@@ -29,7 +30,7 @@ void print_show(const nlohmann::json& j) {
   std::printf("Run:          %s\n", str("id").c_str());
   std::printf("Experiment:   %s\n", str("experiment").c_str());
   if (str("display_name") != str("id"))
-    std::printf("Display name: %s\n", str("display_name").c_str());
+    std::printf("Display name: %s\n", escape_bytes(str("display_name")).c_str());
   std::printf("Status:       %s", str("status").c_str());
   if (!j["exit_code"].is_null()) std::printf(" (exit code %d)", j["exit_code"].get<int>());
   std::printf("\nCompute:      %s\n", str("compute").c_str());
@@ -65,11 +66,12 @@ void print_show(const nlohmann::json& j) {
                   j["properties"]["threads_per_process"].get<std::string>().c_str());
     std::printf("\n");
   }
-  std::printf("Command:      %s\n", str("command").c_str());
+  std::printf("Command:      %s\n", escape_bytes(str("command")).c_str());
   if (j.contains("inputs") && !j["inputs"].empty()) {
     std::printf("Inputs:\n");
     for (const auto& [k, v] : j["inputs"].items())
-      std::printf("  %-22s %s\n", k.c_str(), v.get<std::string>().c_str());
+      std::printf("  %-22s %s\n", escape_bytes(k).c_str(),
+                  escape_bytes(v.get<std::string>()).c_str());
   }
   if (j.contains("datasets"))
     for (const auto& d : j["datasets"])
@@ -89,13 +91,13 @@ void print_show(const nlohmann::json& j) {
   if (j.contains("params")) {
     std::printf("Params:      ");
     for (const auto& [k, v] : j["params"].items())
-      std::printf(" %s=%s", k.c_str(), v.get<std::string>().c_str());
+      std::printf(" %s=%s", escape_bytes(k).c_str(), escape_bytes(v.get<std::string>()).c_str());
     std::printf("\n");
   }
   if (!j["tags"].empty()) {
     std::printf("Tags:        ");
     for (const auto& [k, v] : j["tags"].items())
-      std::printf(" %s=%s", k.c_str(), v.get<std::string>().c_str());
+      std::printf(" %s=%s", escape_bytes(k).c_str(), escape_bytes(v.get<std::string>()).c_str());
     std::printf("\n");
   }
   if (!str("error").empty()) {

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/platform/assets.hpp"
 #include "glia/platform/workspace.hpp"
 #include "glia/remote/remote.hpp"
 
@@ -64,6 +65,8 @@ void register_workspace(CLI::App& app, const std::shared_ptr<std::string>& works
     if (*store != "sqlite" && !platform::is_postgres_url(*store))
       throw Error(  // not echoed: a mistyped URL may hold a password
           "--store: expected sqlite or a postgresql://user@host:port/db URL");
+    // A name given is a name like the assets' (it is quoted in URLs, listings and the web view).
+    if (!name->empty()) platform::check_asset_name(*name, "workspace");
     auto ws = platform::Workspace::init(normalized_path(*dir), *name,
                                         *store == "sqlite" ? std::string() : *store);
     print(describe(ws), *output);

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Text users wrote (display names, tags, descriptions, environment variables, images) reaches the
+# terminal escaped, as error messages do: a job file cannot clear or recolour the terminal of
+# whoever looks at its run, nor break a listing's one line per item. Regressions: job show,
+# dataset/environment/model listings and compute show printed them raw; a workspace --name took
+# any bytes.
+source "$(dirname "$0")/lib.sh"
+GLIA=$1
+ESC=$'\x1b'
+no_raw_control() {  # no_raw_control WHAT FILE: no ESC and no line made by a user's newline
+  ! grep -q "$ESC" "$2" || fail "$1: a raw escape character: $(cat -v "$2")"
+  grep -qF 'x\x1B[2J' "$2" || fail "$1: the escaped text is missing: $(cat -v "$2")"
+}
+expect_fail_code 2 "$GLIA" workspace init "$WORK/bad" --name $'evil\n\x1b[31mRED'
+grep -qF 'workspace name' <<<"$LAST_ERR" || fail "workspace name: $LAST_ERR"
+[ ! -e "$WORK/bad" ] || fail "a refused workspace init left a folder"
+"$GLIA" workspace init "$WORK/ws" >/dev/null
+export GLIA_WORKSPACE=$WORK/ws
+printf 'type: command\ncommand: echo hi\ndisplay_name: "x\\e[2J"\ntags: {k: "x\\e[2J\\nsecond line"}\n' >"$WORK/esc.yml"
+"$GLIA" job submit -f "$WORK/esc.yml" --stream >/dev/null 2>&1 || fail "job submit"
+run=$("$GLIA" job list --limit 1 -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+"$GLIA" job show "$run" >"$WORK/show.txt"
+no_raw_control "job show" "$WORK/show.txt"
+grep -qF 'k=x\x1B[2J\nsecond line' "$WORK/show.txt" || fail "job show tags: $(cat -v "$WORK/show.txt")"
+mkdir -p "$WORK/d" && echo 1 >"$WORK/d/f"
+"$GLIA" dataset create --name d --path "$WORK/d" --description $'x\x1b[2J' >/dev/null
+"$GLIA" dataset list >"$WORK/datasets.txt"
+no_raw_control "dataset list" "$WORK/datasets.txt"
+"$GLIA" dataset show d >"$WORK/dataset.txt"
+no_raw_control "dataset show" "$WORK/dataset.txt"
+printf 'name: e\ndependencies:\n  - python=3.11\n' >"$WORK/env.yml"
+"$GLIA" environment create --name e --conda-file "$WORK/env.yml" --description $'x\x1b[2J' >/dev/null 2>&1 ||
+  fail "environment create"
+"$GLIA" environment list >"$WORK/envs.txt"
+no_raw_control "environment list" "$WORK/envs.txt"
+"$GLIA" environment show e >"$WORK/env.txt"
+no_raw_control "environment show" "$WORK/env.txt"
+# The JSON views keep the text as it is (JSON escapes it).
+"$GLIA" job show "$run" -o json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["display_name"] == "x\x1b[2J", j["display_name"]' || fail "job show -o json changed the text"
+echo "PASS terminal_safe"
