@@ -105,6 +105,13 @@ expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/big.yml"
 one_line
 grep -q "larger than 1048576 bytes" <<<"$LAST_ERR" || fail "5 MB file: $LAST_ERR"
 
+# Regression: without code: a relative program was submitted and failed with exit 127 ("not
+# found"); the working folder starts empty, so it is refused at submit (exit 2).
+printf 'type: command\ncommand: ./missing.sh\n' >"$WORK/rel.yml"
+expect_fail_code 2 "$GLIA" -w "$WS" job submit -f "$WORK/rel.yml" --stream
+grep -q "^glia: error: rel.yml: the command's program './missing.sh'.*code:" <<<"$LAST_ERR" ||
+  fail "relative program without code: $LAST_ERR"
+
 [ "$("$GLIA" -w "$WS" job list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
   fail "only the two good jobs are runs"
 echo "job_spec e2e: OK"

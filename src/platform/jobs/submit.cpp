@@ -51,13 +51,34 @@ bool executable(const fs::path& p) {
   return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
+// A job without code: starts in an empty working folder, so a relative program (a path with a
+// '/') can never be there, on any workspace and whatever its environment. One that leaves the
+// folder ("../x") is left to the shell.
+void check_program_without_code(const JobSpec& spec, const std::string& command) {
+  const std::string prog = first_program(command);
+  if (spec.code || prog.find('/') == std::string::npos) return;
+  const fs::path p = fs::path(prog).lexically_normal();
+  if (p.is_absolute() || p.begin()->string() == "..") return;
+  std::error_code ec;
+  const bool beside =
+      !spec.source.empty() && fs::exists(fs::absolute(spec.source).parent_path() / p, ec);
+  throw Error(ErrorKind::InvalidArgument,
+              where(spec) + ": the command's program '" + prog + "' " +
+                  (beside ? "is beside the job file, but a job without code: starts in an "
+                            "empty folder (code: uploads a folder: give code: with the folder "
+                            "holding it)"
+                          : "cannot exist: a job without code: starts in an empty folder (give "
+                            "code: with the folder holding it, or the program's absolute path)"));
+}
+
 void check_program(const JobSpec& spec, const std::string& command, const SubmitOptions& options) {
   const std::string prog = first_program(command);
   if (prog.empty()) return;
   if (prog.find('/') != std::string::npos) {
     fs::path p(prog);
     if (p.is_relative() && spec.code) p = *spec.code / p;
-    if (p.is_relative() || executable(p)) return;  // relative without code: resolved at run time
+    // Relative without code: refused by check_program_without_code unless it leaves the folder.
+    if (p.is_relative() || executable(p)) return;
     throw Error(where(spec) + ": the command's program '" + prog + "' is not an executable file" +
                 (spec.code ? " in the code folder" : ""));
   }
@@ -193,6 +214,7 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
   }
   const std::string command =
       render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
+  check_program_without_code(spec, command);
   const auto pyenv = resolve_job_environment(ws, spec);
   const std::optional<EnvironmentSpec> pyspec =
       pyenv ? std::optional<EnvironmentSpec>(pyenv->spec()) : std::nullopt;
