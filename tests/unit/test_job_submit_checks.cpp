@@ -1,5 +1,6 @@
 // What submit refuses before a run exists, and of which kind (docs/jobs.md: every job-file error
-// is InvalidArgument, exit code 2): a relative program without code:.
+// is InvalidArgument, exit code 2): a relative program without code:, names the workspace lacks,
+// a code: link out of the job file's folder. Command jobs and sweeps alike.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -9,6 +10,7 @@
 
 #include "glia/error.hpp"
 #include "glia/platform/job_submit.hpp"
+#include "glia/platform/sweep_spec.hpp"
 #include "temp_dir.hpp"
 
 namespace glia::platform {
@@ -90,6 +92,61 @@ TEST_F(SubmitChecks, ProgramsThatCanRunAreAccepted) {
   opts.extra_path = {dir_ / "proj" / "envbin"};  // a folder an environment puts on PATH
   accepted("command: mytool --flag\n", opts);
   EXPECT_EQ(ws_->store().list_runs({}).size(), 6u);
+}
+
+TEST_F(SubmitChecks, NamesTheWorkspaceLacksAreJobFileErrorsNamingTheFileAndTheKey) {
+  Error e = refused("type: command\ncommand: echo hi\ncompute: nope\n");
+  EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+  EXPECT_TRUE(starts_with(e.what(), "job.yml: compute: unknown compute 'nope' (known: local"))
+      << e.what();
+  e = refused("type: command\ncommand: echo hi\n", {"compute=nope"});
+  EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+  EXPECT_TRUE(starts_with(e.what(), "job.yml: compute: unknown compute 'nope'")) << e.what();
+  e = refused("type: command\ncommand: echo hi\nenvironment: nope@latest\n");
+  EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+  EXPECT_TRUE(starts_with(e.what(), "job.yml: environment: unknown environment 'nope'"))
+      << e.what();
+  e = refused("type: command\ncommand: echo hi\n", {"environment=nope:1"});
+  EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+  EXPECT_TRUE(starts_with(e.what(), "job.yml: environment: ")) << e.what();
+  e = refused(
+      "type: command\ncommand: ls ${{inputs.d}}\n"
+      "inputs:\n  d: {type: uri_folder, path: glia:nope@latest}\n");
+  EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+  EXPECT_TRUE(starts_with(e.what(), "job.yml: inputs.d.path: unknown dataset 'nope'")) << e.what();
+  EXPECT_TRUE(ws_->store().list_runs({}).empty());
+}
+
+TEST_F(SubmitChecks, ASweepsUnknownNamesAreJobFileErrorsToo) {
+  const std::string sweep =
+      "type: sweep\n"
+      "trial: {command: 'true ${{search_space.x}}', environment: nope@latest}\n"
+      "search_space: {x: {type: uniform, min_value: 0, max_value: 1}}\n"
+      "sampling_algorithm: random\n"
+      "objective: {primary_metric: acc, goal: maximize}\n";
+  for (const std::string& yaml : {"compute: nope\n" + sweep, sweep}) {
+    const auto file = load_job_file(write("sweep.yml", yaml));
+    try {
+      submit_sweep(*ws_, std::get<SweepSpec>(file), options());
+      ADD_FAILURE() << "accepted: " << yaml;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+      EXPECT_TRUE(starts_with(e.what(), "sweep.yml: ")) << e.what();
+    }
+  }
+  EXPECT_TRUE(ws_->store().list_runs({}).empty());
+}
+
+TEST_F(SubmitChecks, ACodeLinkOutOfTheJobFilesFolderIsAJobFileError) {
+  fs::create_directories(dir_ / "outside");
+  fs::create_directory_symlink(dir_ / "outside", dir_ / "proj" / "linkcode");
+  const Error e = refused("type: command\ncommand: ls\ncode: ./linkcode\n");
+  EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+  EXPECT_TRUE(starts_with(e.what(), "job.yml: code: ")) << e.what();
+  EXPECT_NE(std::string(e.what()).find("is a symbolic link to '" + (dir_ / "outside").string()),
+            std::string::npos)
+      << e.what();
+  EXPECT_TRUE(ws_->store().list_runs({}).empty());
 }
 
 }  // namespace
