@@ -79,7 +79,7 @@ void parse_distribution(const YamlReader& yaml, JobSpec& spec, const YAML::Node&
                  ": give process_count_per_instance once (process_count_per_node is the "
                  "same key as Azure's SDK v1 spells it)");
     dist.process_count_per_instance =
-        process_count(yaml.scalar(value, key, "a positive integer"), fail, key);
+        process_count(yaml.number(value, key, "a positive integer"), fail, key);
     has_count = true;
   }
   spec.distribution = dist;
