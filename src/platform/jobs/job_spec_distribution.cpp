@@ -100,9 +100,6 @@ bool apply_distribution_override(JobSpec& spec, const std::string& where, const 
     const int64_t n = process_count(value, fail_here, key);
     if (!spec.distribution) spec.distribution = JobDistribution{};
     spec.distribution->process_count_per_instance = n;
-  } else if (key.starts_with("distribution.")) {
-    fail(where, "unknown key '" + key +
-                    "' (expected distribution.type or distribution.process_count_per_instance)");
   } else {
     return false;
   }
