@@ -105,6 +105,34 @@ expect_fail "$GLIA" -w "$WS" job submit -f "$WORK/big.yml"
 one_line
 grep -q "larger than 1048576 bytes" <<<"$LAST_ERR" || fail "5 MB file: $LAST_ERR"
 
+# Regression: without code: a relative program was submitted and failed with exit 127 ("not
+# found"); the working folder starts empty, so it is refused at submit (exit 2).
+printf 'type: command\ncommand: ./missing.sh\n' >"$WORK/rel.yml"
+expect_fail_code 2 "$GLIA" -w "$WS" job submit -f "$WORK/rel.yml" --stream
+grep -q "^glia: error: rel.yml: the command's program './missing.sh'.*code:" <<<"$LAST_ERR" ||
+  fail "relative program without code: $LAST_ERR"
+
+# Regression: names the workspace lacks exited 3 (not_found), a code: link out of the job file's
+# folder 5 (permission_denied): they are job-file errors, exit 2, naming the file and the key.
+printf 'type: command\ncommand: echo hi\ncompute: nope\n' >"$WORK/c.yml"
+expect_fail_code 2 "$GLIA" -w "$WS" job submit -f "$WORK/c.yml"
+grep -q "^glia: error: c.yml: compute: unknown compute 'nope' (known: local" <<<"$LAST_ERR" ||
+  fail "unknown compute: $LAST_ERR"
+expect_fail_code 2 "$GLIA" -w "$WS" job submit -f "$WORK/my code/job.yml" --set compute=nope
+expect_fail_code 2 "$GLIA" -w "$WS" job submit -f "$WORK/my code/job.yml" --set environment=nope@latest
+grep -q "^glia: error: job.yml: environment: unknown environment 'nope'" <<<"$LAST_ERR" ||
+  fail "unknown environment: $LAST_ERR"
+printf 'type: command\ncommand: ls ${{inputs.d}}\ninputs:\n  d: {type: uri_folder, path: glia:nope@latest}\n' >"$WORK/d.yml"
+expect_fail_code 2 "$GLIA" -w "$WS" job submit -f "$WORK/d.yml"
+grep -q "^glia: error: d.yml: inputs.d.path: unknown dataset 'nope'" <<<"$LAST_ERR" ||
+  fail "unknown dataset: $LAST_ERR"
+mkdir -p "$WORK/linked"
+ln -s /etc "$WORK/linked/linkcode"
+printf 'type: command\ncommand: ls\ncode: ./linkcode\n' >"$WORK/linked/l.yml"
+expect_fail_code 2 "$GLIA" -w "$WS" job submit -f "$WORK/linked/l.yml"
+grep -q "^glia: error: l.yml: code: code folder .* is a symbolic link to '/etc', outside" <<<"$LAST_ERR" ||
+  fail "code link out: $LAST_ERR"
+
 [ "$("$GLIA" -w "$WS" job list -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
   fail "only the two good jobs are runs"
 echo "job_spec e2e: OK"

@@ -172,6 +172,21 @@ TEST_F(JobProcessTest, AgentRunsAQueuedJobToCompletionThroughTheApi) {
   EXPECT_FALSE(fs::exists(ws.root() / ".glia" / "runs" / run.id));
 }
 
+// Regression: limits.timeout 1.5 was reported as "timed out after 1 s".
+TEST_F(JobProcessTest, ATimeoutIsReportedAsTheFileWroteIt) {
+  Workspace ws = Workspace::init(dir_ / "ws");
+  const RunRecord run =
+      submit_job(ws, parse_job_spec("command: sleep 30\nlimits: {timeout: 1.5}\n", "job.yml", dir_),
+                 {current_environment(), {}});
+  AgentOptions options;
+  options.idle_exit_seconds = 0.2;
+  ASSERT_TRUE(run_local_agent(ws.root(), options));
+  const RunRecord done = ws.store().get_run(run.id);
+  EXPECT_EQ(done.status, RunStatus::Failed);
+  EXPECT_EQ(done.exit_code, 124);
+  EXPECT_EQ(done.error.rfind("timed out after 1.5 s (limits.timeout)", 0), 0u) << done.error;
+}
+
 TEST_F(JobProcessTest, SubmitRefusesWhatCannotRunAndCreatesNothing) {
   Workspace ws = Workspace::init(dir_ / "ws");
   auto refuse = [&](const std::string& yaml, const std::string& expected) {

@@ -96,13 +96,14 @@ JobSpec parse_job_spec(const std::string& yaml_text, const std::string& source_n
 /// Reads and parses a job file (errors name the file; a missing file is a clear error).
 JobSpec load_job_spec(const std::filesystem::path& file);
 
-/// Applies a `--set` override like Azure's CLI: "inputs.batch_size=100", "experiment_name=x",
-/// "display_name=x", "compute=x", "limits.timeout=60", "tags.k=v", "environment_variables.K=v",
-/// "description=x", "environment=NAME:V", "resources.instance_count=2",
-/// "distribution.type=mpi", "distribution.process_count_per_instance=4". Throws glia::Error for a
-/// malformed assignment, an unknown or unsupported key or a value the file could not hold either
-/// (an invalid experiment name, a bad timeout...).
+/// Applies a `--set` override like Azure's CLI: "inputs.batch_size=100", "limits.timeout=60",
+/// "resources.threads=2", ... (every key of override_keys()). Throws glia::Error for a malformed
+/// assignment, an unknown or unsupported key or a value the file could not hold either (an
+/// invalid experiment name, a bad timeout...).
 void apply_override(JobSpec& spec, const std::string& assignment);
+/// The keys apply_override accepts, as its message lists them: an upper-case part (NAME, KEY)
+/// stands for any name ("tags.KEY").
+std::vector<std::string> override_keys();
 
 /// Replaces every ${{inputs.x}} / ${{outputs.x}} in the command. `input_values` maps each input
 /// name to the text to substitute (literals: their value; uri inputs: the local path the caller

@@ -73,7 +73,7 @@ void check_code_link(const fs::path& dir, const fs::path& base_in) {
   const fs::path real = fs::canonical(path, ec);
   const fs::path real_base = fs::canonical(base, ec);
   if (ec || (real != real_base && !inside(real, real_base)))
-    throw Error(ErrorKind::Permission,
+    throw Error(ErrorKind::InvalidArgument,  // a bad path in the job file, not the OS refusing
                 "code folder '" + dir.string() + "' is a symbolic link to '" + real.string() +
                     "', outside '" + real_base.string() + "' (the folder of the job file)");
 }

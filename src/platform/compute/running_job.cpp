@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -454,8 +456,9 @@ bool RunningJob::try_finish(Workspace& ws, double now) {
   } else if (ending_ == Ending::Timeout) {
     status = RunStatus::Failed;
     code = 124;
-    error = "timed out after " + std::to_string(static_cast<int64_t>(*run_.timeout)) +
-            " s (limits.timeout)" +
+    std::array<char, 32> seconds{};  // as written: 60 -> "60", 1.5 -> "1.5" (shortest exact)
+    const auto written = std::to_chars(seconds.begin(), seconds.end(), *run_.timeout).ptr;
+    error = "timed out after " + std::string(seconds.begin(), written) + " s (limits.timeout)" +
             (building_ ? " while building its environment (build it first with `glia "
                          "environment build " +
                              environment_->name + ":" + std::to_string(environment_->version) +

@@ -18,7 +18,7 @@ using job_spec_detail::YamlReader;
 
 int64_t integer(const YamlReader& yaml, const YAML::Node& node, const std::string& key, int64_t low,
                 int64_t high) {
-  const std::string text = yaml.scalar(node, key, "an integer");
+  const std::string text = yaml.number(node, key, "an integer");
   size_t used = 0;
   int64_t v = 0;
   try {

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "glia/escape.hpp"
 #include "glia/platform/environments.hpp"
 #include "glia/platform/input_limits.hpp"
+#include "yaml/unique_keys.hpp"
 
 namespace glia::platform {
 namespace {
@@ -72,23 +72,14 @@ class CondaReader {
     return node.Scalar();
   }
 
-  struct Entry {
-    std::string name;
-    YAML::Node key;  // for messages: where the key is written
-    YAML::Node value;
-  };
+  using Entry = yaml::Entry;
 
   /// A mapping's entries, keys unique scalars.
   std::vector<Entry> entries(const YAML::Node& map, const std::string& path) const {
-    std::vector<Entry> out;
-    std::set<std::string> seen;
-    for (const auto& entry : map) {
-      if (!entry.first.IsScalar()) fail(entry.first, path, "expected scalar keys");
-      const std::string name = entry.first.Scalar();
-      if (!seen.insert(name).second) fail(entry.first, path, "duplicate key '" + name + "'");
-      out.push_back({name, entry.first, entry.second});
-    }
-    return out;
+    return yaml::unique_entries(map, [&](yaml::KeyProblem problem, const YAML::Node& key) {
+      if (problem == yaml::KeyProblem::NotScalar) fail(key, path, "expected scalar keys");
+      fail(key, path, "duplicate key '" + key.Scalar() + "'");
+    });
   }
 
   /// Every node counted once per visit (an alias each time it is used): bounded walks after.

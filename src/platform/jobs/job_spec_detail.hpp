@@ -39,6 +39,9 @@ int64_t instance_count(const std::string& text, const std::function<void(const s
                        const std::string& key);
 int64_t process_count(const std::string& text, const std::function<void(const std::string&)>& fail,
                       const std::string& key);
+/// `resources.threads` (Glia's key): checked as the counts above, at most 4096.
+int64_t thread_count(const std::string& text, const std::function<void(const std::string&)>& fail,
+                     const std::string& key);
 /// `--set` of resources.instance_count and distribution.*: false for other keys.
 bool apply_distribution_override(JobSpec& spec, const std::string& where, const std::string& key,
                                  const std::string& value);

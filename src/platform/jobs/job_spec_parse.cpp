@@ -57,7 +57,7 @@ void parse_limits(const YamlReader& yaml, JobSpec& spec, const YAML::Node& node)
   static const std::vector<std::string> accepted{"timeout"};
   const std::string key = yaml.key("limits.timeout");
   for (const auto& [field, value] : yaml.entries(node, yaml.key("limits"), &accepted)) {
-    const std::string text = yaml.scalar(value, key, "a positive number of seconds");
+    const std::string text = yaml.number(value, key, "a positive number of seconds");
     const auto seconds = parse_positive_number(text);
     if (!seconds)
       yaml.error(key + ": expected a positive number of seconds, got " + in_quotes(text));
@@ -69,11 +69,9 @@ void parse_resources(const YamlReader& yaml, JobSpec& spec, const YAML::Node& no
   for (const auto& [field, value] : yaml.entries(node, yaml.key("resources"))) {
     const std::string key = yaml.key("resources." + field);
     if (field == "threads") {  // Glia's key: the job's compute threads (docs/jobs.md)
-      const std::string text = yaml.scalar(value, key, "a positive integer");
-      const auto n = parse_positive_number(text);
-      if (!literal_type_problem("integer", text).empty() || !n || *n > 4096)
-        yaml.error(key + ": expected a positive integer (at most 4096), got " + in_quotes(text));
-      spec.threads = static_cast<int64_t>(*n);
+      spec.threads = thread_count(
+          yaml.number(value, key, "a positive integer"),
+          [&](const std::string& what) { yaml.error(what); }, key);
       continue;
     }
     if (field != "instance_count") {
@@ -82,12 +80,19 @@ void parse_resources(const YamlReader& yaml, JobSpec& spec, const YAML::Node& no
     }
     // More than 1 needs a multi-node target (Slurm): checked at submit, where the target is known.
     spec.instance_count = instance_count(
-        yaml.scalar(value, key, "a positive integer"),
+        yaml.number(value, key, "a positive integer"),
         [&](const std::string& what) { yaml.error(what); }, key);
   }
 }
 
 }  // namespace
+
+int64_t thread_count(const std::string& text, const std::function<void(const std::string&)>& fail,
+                     const std::string& key) {
+  const auto n = parse_count(text, 4096);
+  if (!n) fail(key + ": expected a positive integer (at most 4096), got " + in_quotes(text));
+  return *n;
+}
 
 const std::vector<std::string>& command_job_keys() {
   static const std::vector<std::string> keys{

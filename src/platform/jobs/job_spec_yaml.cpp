@@ -1,7 +1,6 @@
 // YamlReader: checked access to job.yml's nodes (unique, known keys; scalars where expected).
 #include "job_spec_yaml.hpp"
 
-#include <set>
 #include <string_view>
 #include <vector>
 
@@ -9,6 +8,7 @@
 #include "glia/platform/input_limits.hpp"
 
 #include "job_spec_detail.hpp"
+#include "yaml/unique_keys.hpp"
 
 namespace glia::platform::job_spec_detail {
 
@@ -22,15 +22,15 @@ YamlReader::Entries YamlReader::entries(const YAML::Node& map, const std::string
   if (map.IsNull()) return out;
   if (!map.IsMap()) error(path + ": expected a mapping");
   const std::string prefix = path.empty() ? "" : path + ".";
-  std::set<std::string> seen;
-  for (const auto& entry : map) {
-    if (!entry.first.IsScalar()) error(path + ": expected scalar keys");
-    const std::string key = entry.first.Scalar();
-    if (!seen.insert(key).second) error("duplicate key '" + prefix + key + "'");
+  const auto refuse = [&](yaml::KeyProblem problem, const YAML::Node& key) {
+    if (problem == yaml::KeyProblem::NotScalar) error(path + ": expected scalar keys");
+    error("duplicate key '" + prefix + key.Scalar() + "'");
+  };
+  for (auto& [key, key_node, value] : yaml::unique_entries(map, refuse)) {
     if (accepted != nullptr && !contains(*accepted, key)) {
       error("unknown key '" + prefix + key + "' (expected one of: " + join(*accepted) + ")");
     }
-    out.emplace_back(key, entry.second);
+    out.emplace_back(key, value);
   }
   return out;
 }
@@ -40,6 +40,16 @@ std::string YamlReader::scalar(const YAML::Node& node, const std::string& key,
   if (node.IsNull()) return "";
   if (!node.IsScalar()) error(key + ": expected " + expected);
   return node.Scalar();
+}
+
+std::string YamlReader::number(const YAML::Node& node, const std::string& key,
+                               const std::string& expected) const {
+  const std::string text = scalar(node, key, expected);
+  if (node.IsScalar() && (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str")) {
+    error(key + ": expected " + expected + ", got " + in_quotes(text) +
+          " (quoted: YAML reads it as a string; write the number without quotes)");
+  }
+  return text;
 }
 
 void YamlReader::check_size(const YAML::Node& root) const {
@@ -86,14 +96,14 @@ void malformed_yaml(const YamlReader& yaml, const YAML::Exception& e) {
 
 YAML::Node load_document(const YamlReader& yaml, const std::string& text) {
   if (text.size() > kMaxJobFileBytes) {
-    yaml.error("the job file is larger than " + std::to_string(kMaxJobFileBytes) +
+    yaml.error("the file is larger than " + std::to_string(kMaxJobFileBytes) +
                " bytes (1 MiB), the most accepted");
   }
   return with_yaml_errors(yaml, [&] {
     // Every document is loaded, so that a second one ("---") is refused, not dropped.
     const std::vector<YAML::Node> documents = YAML::LoadAll(text);
     if (documents.size() > 1) {
-      yaml.error("the job file holds " + std::to_string(documents.size()) +
+      yaml.error("the file holds " + std::to_string(documents.size()) +
                  " YAML documents (separated by ---); expected one");
     }
     YAML::Node root = documents.empty() ? YAML::Node() : documents.front();

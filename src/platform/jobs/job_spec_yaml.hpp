@@ -46,6 +46,11 @@ class YamlReader {
   /// A scalar's text ("" for null); anything else is "<key>: expected <expected>".
   std::string scalar(const YAML::Node& node, const std::string& key,
                      const std::string& expected = "a string") const;
+  /// A number's text, as scalar() reads it, where the value must be a number: YAML reads a quoted
+  /// scalar ('60') or one tagged !!str as a string, which is refused ("<key>: expected
+  /// <expected>, got '60' (quoted: ...)"), as a sweep's numbers are (docs/sweeps.md).
+  std::string number(const YAML::Node& node, const std::string& key,
+                     const std::string& expected) const;
   /// Walks the whole tree once, counting every node visited (an alias each time it is used), and
   /// throws "<file>: ..." beyond kMaxJobFileNodes: after this, walking the tree is bounded.
   void check_size(const YAML::Node& root) const;

@@ -27,6 +27,21 @@ std::string where(const JobSpec& spec) {
   return spec.source.empty() ? std::string("job") : spec.source.filename().string();
 }
 
+// Runs `look_up` of a name the job file gives under `key` (compute, environment, a dataset
+// input): one the workspace lacks is a bad job file (InvalidArgument, "<file>: <key>: unknown
+// ..."), like every other job-file error; other errors keep their kind, named the same way.
+template <typename F>
+auto named_in_file(const JobSpec& spec, const std::string& key, F&& look_up)
+    -> decltype(look_up()) {
+  try {
+    return look_up();
+  } catch (const Error& err) {
+    const ErrorKind kind =
+        err.kind() == ErrorKind::NotFound ? ErrorKind::InvalidArgument : err.kind();
+    throw Error(kind, where(spec) + ": " + key + ": " + err.what());
+  }
+}
+
 // The program a command starts, when it is a plain word the shell will look up; "" when the
 // command starts with shell syntax, a builtin or a variable assignment (nothing to check).
 std::string first_program(const std::string& command) {
@@ -51,13 +66,34 @@ bool executable(const fs::path& p) {
   return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
+// A job without code: starts in an empty working folder, so a relative program (a path with a
+// '/') can never be there, on any workspace and whatever its environment. One that leaves the
+// folder ("../x") is left to the shell.
+void check_program_without_code(const JobSpec& spec, const std::string& command) {
+  const std::string prog = first_program(command);
+  if (spec.code || prog.find('/') == std::string::npos) return;
+  const fs::path p = fs::path(prog).lexically_normal();
+  if (p.is_absolute() || p.begin()->string() == "..") return;
+  std::error_code ec;
+  const bool beside =
+      !spec.source.empty() && fs::exists(fs::absolute(spec.source).parent_path() / p, ec);
+  throw Error(ErrorKind::InvalidArgument,
+              where(spec) + ": the command's program '" + prog + "' " +
+                  (beside ? "is beside the job file, but a job without code: starts in an "
+                            "empty folder (code: uploads a folder: give code: with the folder "
+                            "holding it)"
+                          : "cannot exist: a job without code: starts in an empty folder (give "
+                            "code: with the folder holding it, or the program's absolute path)"));
+}
+
 void check_program(const JobSpec& spec, const std::string& command, const SubmitOptions& options) {
   const std::string prog = first_program(command);
   if (prog.empty()) return;
   if (prog.find('/') != std::string::npos) {
     fs::path p(prog);
     if (p.is_relative() && spec.code) p = *spec.code / p;
-    if (p.is_relative() || executable(p)) return;  // relative without code: resolved at run time
+    // Relative without code: refused by check_program_without_code unless it leaves the folder.
+    if (p.is_relative() || executable(p)) return;
     throw Error(where(spec) + ": the command's program '" + prog + "' is not an executable file" +
                 (spec.code ? " in the code folder" : ""));
   }
@@ -93,11 +129,9 @@ std::optional<ResolvedEnvironment> resolve_job_environment(Workspace& ws, const 
   const JobEnvironment& e = *spec.environment;
   ResolvedEnvironment out;
   if (!e.reference.empty()) {
-    try {
-      out.registered = resolve_environment(store, parse_environment_ref(e.reference));
-    } catch (const Error& err) {
-      throw Error(err.kind(), where(spec) + ": environment: " + err.what());
-    }
+    out.registered = named_in_file(spec, "environment", [&] {
+      return resolve_environment(store, parse_environment_ref(e.reference));
+    });
     return out;
   }
   std::string label = where(spec) + ": environment.conda_file";
@@ -135,7 +169,8 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
   Store& store = ws.store();
   const std::string compute = spec.compute.empty() ? "local" : spec.compute;
   // Unknown compute: a clear error before anything is written.
-  const ComputeTarget target = store.get_compute(compute);
+  const ComputeTarget target =
+      named_in_file(spec, "compute", [&] { return store.get_compute(compute); });
   if (target.type == "local" && spec.instance_count > 1) {
     throw Error(ErrorKind::InvalidArgument,
                 "resources.instance_count: " + std::to_string(spec.instance_count) + ": compute '" +
@@ -170,7 +205,9 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
     RunInput ri{"", name, "", 0, "", input.mode.empty() ? "ro_mount" : input.mode};
     fs::path path = inputs_dir / name;
     if (input.is_dataset_reference()) {
-      const DatasetVersion d = resolve_dataset(store, parse_dataset_ref(input.value));
+      const DatasetVersion d = named_in_file(spec, "inputs." + name + ".path", [&] {
+        return resolve_dataset(store, parse_dataset_ref(input.value));
+      });
       ri.dataset = d.name;
       ri.version = d.version;
       ri.manifest = d.manifest;
@@ -193,6 +230,7 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
   }
   const std::string command =
       render_command(spec, values, [](const std::string& out) { return "outputs/" + out; });
+  check_program_without_code(spec, command);
   const auto pyenv = resolve_job_environment(ws, spec);
   const std::optional<EnvironmentSpec> pyspec =
       pyenv ? std::optional<EnvironmentSpec>(pyenv->spec()) : std::nullopt;
@@ -225,7 +263,12 @@ PreparedJob prepare_job(Workspace& ws, const JobSpec& spec, const SubmitOptions&
       warnings.push_back("code folder '" + spec.code->string() + "': " + w);
       if (options.warn) options.warn(warnings.back());
     };
-    code_snapshot = ws.artifacts().snapshot(*spec.code, snap);
+    try {
+      code_snapshot = ws.artifacts().snapshot(*spec.code, snap);
+    } catch (const Error& err) {  // a link out of the job file's folder, a snapshot too large
+      if (err.kind() != ErrorKind::InvalidArgument) throw;
+      throw Error(err.kind(), where(spec) + ": code: " + err.what());
+    }
   }
   for (const auto& [i, path] : local) {  // a local path or URL: stored and registered implicitly
     const DatasetVersion d = register_anonymous_dataset(ws, path);
