@@ -100,6 +100,23 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
         print_table(ma->name, tables[ma->name], ma->output);
       return;
     }
+    // The chart first: a destination that cannot be written fails the command before anything
+    // is printed (a script reading stdout gets no listing from a failed command).
+    if (!ma->chart.empty()) {
+      std::vector<platform::ChartSeries> series;
+      for (const auto& name : names) {
+        platform::ChartSeries s{name, {}, {}};
+        for (const auto& p : store.metric_series(ma->run, name)) {
+          s.x.push_back(static_cast<double>(p.step));
+          s.y.push_back(p.value);
+        }
+        if (s.x.empty() && !ma->name.empty())  // before a chart of nothing is written
+          throw Error(ErrorKind::NotFound, "run '" + ma->run + "' has no metric '" + name + "'");
+        series.push_back(std::move(s));
+      }
+      platform::write_line_chart(series, {.title = ma->run}, ma->chart);
+      std::fprintf(stderr, "chart written to %s\n", ma->chart.c_str());
+    }
     if (ma->columns) {  // one line of columns, written without a JSON tree
       std::vector<std::pair<std::string, std::vector<platform::MetricPoint>>> series;
       for (const auto& name : names) {
@@ -136,19 +153,6 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
     }
     if (ma->output == "json" && !ma->columns)
       std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-    if (!ma->chart.empty()) {
-      std::vector<platform::ChartSeries> series;
-      for (const auto& name : names) {
-        platform::ChartSeries s{name, {}, {}};
-        for (const auto& p : store.metric_series(ma->run, name)) {
-          s.x.push_back(static_cast<double>(p.step));
-          s.y.push_back(p.value);
-        }
-        series.push_back(std::move(s));
-      }
-      platform::write_line_chart(series, {.title = ma->run}, ma->chart);
-      std::fprintf(stderr, "chart written to %s\n", ma->chart.c_str());
-    }
   });
 }
 

@@ -40,6 +40,14 @@ grep -q "'table' is a table" <<<"$LAST_ERR" || fail "--chart on a table: $LAST_E
 [ ! -e "$WORK/t.png" ] || fail "a chart was written"
 "$GLIA" -w "$WORK/ws" run metrics "$RUN" --name loss --chart "$WORK/l.png" >/dev/null 2>&1 &&
   [ -s "$WORK/l.png" ] || fail "--chart of a metric"
+# Regression: a chart that could not be written failed the command after the listing was printed.
+for out in text json csv; do
+  expect_fail "$GLIA" -w "$WORK/ws" run metrics "$RUN" -o "$out" --chart "$WORK/no-such-folder/c.png"
+  [ ! -s "$WORK/out" ] || fail "-o $out: a failed --chart printed the listing: $(cat "$WORK/out")"
+done
+# An unknown metric is refused before a chart of nothing is written.
+expect_fail "$GLIA" -w "$WORK/ws" run metrics "$RUN" --name nope --chart "$WORK/nope.png"
+[ ! -e "$WORK/nope.png" ] || fail "a chart of an unknown metric was written"
 # An update that changes nothing is refused rather than reported as done.
 expect_fail "$GLIA" -w "$WORK/ws" compute update --name local
 grep -q "nothing to change" <<<"$LAST_ERR" || fail "compute update: $LAST_ERR"
