@@ -58,8 +58,13 @@ TEST_P(StoreDatasets, VersionsDedupArchiveAndUsage) {
   EXPECT_TRUE(store_->find_dataset("mnist", 3)->archived);
   EXPECT_THROW(store_->set_dataset_archived("mnist", 9, true), Error);
   EXPECT_EQ(store_->list_datasets().size(), 3u);
-  // Both are not found (404, exit 3): a version that is not there, a name that is not there.
-  for (const DatasetRef& missing : {DatasetRef{"mnist", 9}, DatasetRef{"other", std::nullopt}}) {
+  // Not found (404, exit 3): a version that is not there, a name that is not there, and a name
+  // whose every version is archived (as environments say; it was invalid_argument here).
+  DatasetVersion only{"only", 0, "", std::string(64, 'c'), 1, 1, "[]", 0, "me", false};
+  store_->create_dataset_version(only, false);
+  store_->set_dataset_archived("only", 1, true);
+  for (const DatasetRef& missing : {DatasetRef{"mnist", 9}, DatasetRef{"other", std::nullopt},
+                                    DatasetRef{"only", std::nullopt}}) {
     try {
       resolve_dataset(*store_, missing);
       ADD_FAILURE() << missing.name;

@@ -70,6 +70,7 @@ TEST_F(EnvironmentRegistry, ReferencesResolveWithPrefixesAndVersions) {
   const std::string archived =
       error_of([&] { resolve_environment(store, parse_environment_ref("keras-env")); });
   EXPECT_NE(archived.find("archived"), std::string::npos) << archived;
+  EXPECT_EQ(kind_of("keras-env"), ErrorKind::NotFound);  // as datasets say
   EXPECT_THROW(parse_environment_ref("bad name"), Error);
   EXPECT_THROW(parse_environment_ref("keras-env:x"), Error);
 }

@@ -30,8 +30,10 @@ DatasetVersion resolve_dataset(Store& store, const DatasetRef& ref) {
     throw Error(ErrorKind::NotFound, "dataset '" + ref.name + "' has no version " +
                                          std::to_string(*ref.version) + " (versions: " + versions +
                                          ")");
-  throw Error("every version of dataset '" + ref.name + "' is archived (versions: " + versions +
-              "); name one explicitly, e.g. " + ref.name + ":1");
+  // As for environments: no version to resolve the name to (404, exit 3).
+  throw Error(ErrorKind::NotFound, "every version of dataset '" + ref.name +
+                                       "' is archived (versions: " + versions +
+                                       "); name one explicitly, e.g. " + ref.name + ":1");
 }
 
 }  // namespace glia::platform
