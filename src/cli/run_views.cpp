@@ -66,12 +66,25 @@ void print_show(const nlohmann::json& j) {
                   j["properties"]["threads_per_process"].get<std::string>().c_str());
     std::printf("\n");
   }
+  // The job file's own words: its description and each input's (docs/jobs.md).
+  const nlohmann::json spec =
+      j.contains("job") && j["job"].is_object() ? j["job"] : nlohmann::json::object();
+  const auto spec_text = [](const nlohmann::json& o, const char* key) {
+    return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>()
+                                                                  : std::string();
+  };
+  if (!spec_text(spec, "description").empty())
+    std::printf("Description:  %s\n", escape_bytes(spec_text(spec, "description")).c_str());
   std::printf("Command:      %s\n", escape_bytes(str("command")).c_str());
   if (j.contains("inputs") && !j["inputs"].empty()) {
     std::printf("Inputs:\n");
-    for (const auto& [k, v] : j["inputs"].items())
-      std::printf("  %-22s %s\n", escape_bytes(k).c_str(),
-                  escape_bytes(v.get<std::string>()).c_str());
+    const nlohmann::json declared = spec.value("inputs", nlohmann::json::object());
+    for (const auto& [k, v] : j["inputs"].items()) {
+      const std::string about = declared.contains(k) ? spec_text(declared[k], "description") : "";
+      std::printf("  %-22s %s%s\n", escape_bytes(k).c_str(),
+                  escape_bytes(v.get<std::string>()).c_str(),
+                  about.empty() ? "" : ("  (" + escape_bytes(about) + ")").c_str());
+    }
   }
   if (j.contains("datasets"))
     for (const auto& d : j["datasets"])

@@ -16,12 +16,16 @@ grep -qF 'workspace name' <<<"$LAST_ERR" || fail "workspace name: $LAST_ERR"
 [ ! -e "$WORK/bad" ] || fail "a refused workspace init left a folder"
 "$GLIA" workspace init "$WORK/ws" >/dev/null
 export GLIA_WORKSPACE=$WORK/ws
-printf 'type: command\ncommand: echo hi\ndisplay_name: "x\\e[2J"\ntags: {k: "x\\e[2J\\nsecond line"}\n' >"$WORK/esc.yml"
+printf 'type: command\ncommand: echo ${{inputs.epochs}}\ndisplay_name: "x\\e[2J"\ntags: {k: "x\\e[2J\\nsecond line"}\ndescription: the job\ninputs:\n  epochs: {type: integer, default: 20, description: "passes x\\e[2J"}\n' >"$WORK/esc.yml"
 "$GLIA" job submit -f "$WORK/esc.yml" --stream >/dev/null 2>&1 || fail "job submit"
 run=$("$GLIA" job list --limit 1 -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 "$GLIA" job show "$run" >"$WORK/show.txt"
 no_raw_control "job show" "$WORK/show.txt"
 grep -qF 'k=x\x1B[2J\nsecond line' "$WORK/show.txt" || fail "job show tags: $(cat -v "$WORK/show.txt")"
+# Regression: the job's description and its inputs' were not shown (docs/jobs.md says they are).
+grep -qxF 'Description:  the job' "$WORK/show.txt" || fail "job show: no description: $(cat -v "$WORK/show.txt")"
+grep -qE '^  epochs +20  \(passes x\\x1B\[2J\)$' "$WORK/show.txt" ||
+  fail "job show: no input description: $(cat -v "$WORK/show.txt")"
 mkdir -p "$WORK/d" && echo 1 >"$WORK/d/f"
 "$GLIA" dataset create --name d --path "$WORK/d" --description $'x\x1b[2J' >/dev/null
 "$GLIA" dataset list >"$WORK/datasets.txt"
