@@ -310,6 +310,9 @@ void add_logs(CLI::App& cmd, const std::shared_ptr<std::string>& workspace_dir) 
   c->add_option("-o,--output", a->output, "output format (json: the lines as a list)")
       ->check(CLI::IsMember({"text", "json"}));
   c->callback([a, workspace_dir] {
+    if (a->tail < 0)  // regression: a negative N printed the whole log
+      throw Error("--tail: expected a number of lines, 0 (all) or more; got " +
+                  std::to_string(a->tail));
     auto ws = open_workspace(*workspace_dir);
     if (a->follow && a->output == "json")
       throw Error("--follow: prints the log as it grows; it takes no -o json");

@@ -1,10 +1,12 @@
 // glia run files / download: a run's outputs, logs and images in run history.
 #include <cstdio>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
+#include "glia/platform/run_file_tree.hpp"
 
 namespace glia::cli {
 
@@ -15,6 +17,36 @@ bool under(const std::string& path, const std::string& prefix) {
   const std::string dir = prefix.back() == '/' ? prefix : prefix + "/";
   return path.rfind(dir, 0) == 0;
 }
+
+// What a download created, removed again unless it completes: a failed download leaves the
+// destination as it found it (files it replaced excepted).
+class Created {
+ public:
+  // Notes the folders above `file` and `file` itself that are not there yet.
+  void before_writing(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(file, ec))) files_.push_back(file);
+    std::vector<std::filesystem::path> missing;
+    for (auto p = file.parent_path(); !p.empty() && !std::filesystem::exists(p, ec);
+         p = p.parent_path()) {
+      missing.push_back(p);
+      if (p == p.parent_path()) break;
+    }
+    folders_.insert(folders_.end(), missing.rbegin(), missing.rend());
+  }
+  void keep() { keep_ = true; }
+  ~Created() {
+    if (keep_) return;
+    std::error_code ec;
+    for (const auto& f : files_) std::filesystem::remove(f, ec);
+    for (auto it = folders_.rbegin(); it != folders_.rend(); ++it)
+      std::filesystem::remove(*it, ec);  // only when empty
+  }
+
+ private:
+  std::vector<std::filesystem::path> files_, folders_;
+  bool keep_ = false;
+};
 
 }  // namespace
 
@@ -78,12 +110,27 @@ void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& works
                   static_cast<long long>(chosen[0].size), dest.string().c_str());
       return;
     }
+    // A file and a folder of one name (stored before the stores refused that) cannot both be
+    // laid out: refused before anything is written.
+    const std::set<std::string> paths = [&] {
+      std::set<std::string> all;
+      for (const auto& f : chosen) all.insert(f.path);
+      return all;
+    }();
+    for (const auto& f : chosen)
+      if (auto clash = platform::run_file_clash(paths, f.path))
+        throw Error(
+            ErrorKind::Conflict,
+            "run '" + a->run + "' cannot be downloaded into a folder: " + clash->describe());
     int64_t bytes = 0;
+    Created created;
     for (const auto& f : chosen) {
       const std::string rel = platform::safe_relative_path(f.path, "run file");
+      created.before_writing(dest / rel);
       artifacts.copy_blob_to(f.sha256, dest / rel);
       bytes += f.size;
     }
+    created.keep();
     std::printf("downloaded %zu files (%lld bytes) to %s\n", chosen.size(),
                 static_cast<long long>(bytes), dest.string().c_str());
   });

@@ -1,9 +1,16 @@
 // The HTTP client over cpp-httplib.
 #include "glia/http/client.hpp"
 
+#include <fcntl.h>
 #include <httplib.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <regex>
 #include <thread>
 
@@ -33,10 +40,90 @@ class ClientSink : public BodySink {
   httplib::DataSink& sink_;
 };
 
+// cpp-httplib 0.11 says "Connection" alike for a refused connection, an unknown host and one
+// that cannot be reached: the system is asked which it was, by resolving the host and trying one
+// connection (at most `timeout_s`).
+std::string connection_cause(const std::string& host, int port, double timeout_s) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
+    return rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL
+               ? "host '" + host + "' not found"
+               : "cannot look up host '" + host + "': " + ::gai_strerror(rc);
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, ::freeaddrinfo);
+  int err = 0;
+  for (const addrinfo* a = found; a; a = a->ai_next) {
+    const int fd =
+        ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      err = errno;
+      continue;
+    }
+    err = ::connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+    if (err == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(std::max(0.1, timeout_s) * 1000));
+      socklen_t len = sizeof err;
+      if (ready <= 0)
+        err = ETIMEDOUT;
+      else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        err = errno;
+    }
+    ::close(fd);
+    if (err == 0) break;
+  }
+  switch (err) {
+    case 0:
+      return "the connection failed (a new one succeeded: try again)";
+    case ECONNREFUSED:
+      return "connection refused (nothing listens on port " + std::to_string(port) + ")";
+    case ETIMEDOUT:
+      return "connection timed out";
+    case ENETUNREACH:
+      return "network unreachable";
+    case EHOSTUNREACH:
+      return "host unreachable";
+    default:
+      return std::string("cannot connect: ") + std::strerror(err);
+  }
+}
+
 }  // namespace
 
 struct Client::Impl {
   std::string scheme_host_port, prefix, what;
+  std::string host;  // as resolved: no IPv6 brackets
+  int port = 0;
+  double connect_timeout_s = 0;
+  // Why a request got no answer, in words (cpp-httplib names its error only as an enum).
+  std::string cause(httplib::Error e) const {
+    switch (e) {
+      case httplib::Error::Connection:
+        return connection_cause(host, port, connect_timeout_s);
+      case httplib::Error::ConnectionTimeout:
+        return "connection timed out";
+      case httplib::Error::Read:
+        return "the connection broke or timed out before the answer came";
+      case httplib::Error::Write:
+        return "the connection broke or timed out while sending";
+      case httplib::Error::SSLConnection:
+        return "the TLS handshake failed";
+      case httplib::Error::SSLLoadingCerts:
+        return "the CA certificates could not be loaded";
+      case httplib::Error::SSLServerVerification:
+        return "the server's TLS certificate could not be verified";
+      case httplib::Error::Canceled:
+        return "canceled";
+      case httplib::Error::Compression:
+        return "the answer's compressed body could not be read";
+      case httplib::Error::ExceedRedirectCount:
+        return "too many redirects";
+      default:
+        return "no answer (" + httplib::to_string(e) + ")";
+    }
+  }
   std::unique_ptr<httplib::Client> http;
   httplib::Headers headers;
 };
@@ -66,6 +153,10 @@ Client::Client(ClientOptions options) : options_(std::move(options)), impl_(new 
   impl_->prefix = m[5].matched ? m[5].str() : "";
   while (!impl_->prefix.empty() && impl_->prefix.back() == '/') impl_->prefix.pop_back();
   impl_->what = impl_->scheme_host_port + impl_->prefix;
+  impl_->host = m[2].str();
+  if (impl_->host.front() == '[') impl_->host = impl_->host.substr(1, impl_->host.size() - 2);
+  impl_->port = m[4].matched ? std::stoi(m[4].str()) : m[1].str() == "https" ? 443 : 80;
+  impl_->connect_timeout_s = options_.connect_timeout_s;
   impl_->http = std::make_unique<httplib::Client>(impl_->scheme_host_port);
   auto& h = *impl_->http;
   const auto secs = [](double s) { return static_cast<time_t>(s); };
@@ -108,7 +199,7 @@ ClientResponse Client::request(const std::string& method, const std::string& pat
     if (!failed || attempt + 1 >= attempts) {
       if (!r)
         throw Error(ErrorKind::Unavailable,
-                    "cannot reach " + impl_->what + ": " + httplib::to_string(r.error()));
+                    "cannot reach " + impl_->what + ": " + impl_->cause(r.error()));
       ClientResponse out{r->status, {}, std::move(r->body)};
       for (const auto& [k, v] : r->headers) out.headers.emplace(k, v);
       return out;
@@ -190,7 +281,7 @@ ClientResponse Client::download(const std::string& path, const ChunkReceiver& re
     }
     if (attempt + 1 >= std::max(1, options_.max_attempts))
       throw Error(ErrorKind::Unavailable,
-                  "GET " + path + " from " + impl_->what + ": " + httplib::to_string(r.error()));
+                  "GET " + path + " from " + impl_->what + ": " + impl_->cause(r.error()));
     std::this_thread::sleep_for(backoff(attempt));  // then resume from `offset`
   }
 }
@@ -220,7 +311,7 @@ nlohmann::json Client::upload(const std::string& path, uint64_t size, const Prod
     if (attempt + 1 >= std::max(1, options_.max_attempts)) {
       if (r) throw error_of_response(r->status, r->body, "PUT " + path);
       throw Error(ErrorKind::Unavailable,
-                  "PUT " + path + " to " + impl_->what + ": " + httplib::to_string(r.error()));
+                  "PUT " + path + " to " + impl_->what + ": " + impl_->cause(r.error()));
     }
     std::this_thread::sleep_for(backoff(attempt));
   }

@@ -28,7 +28,7 @@ void register_meta_routes(http::Router& router, ServerContext& context) {
     }
     if (!any_token)
       throw Error(ErrorKind::Unauthenticated,
-                  context.request_token(request)
+                  context.request_credential(request)
                       ? "the API token is not valid for any served workspace"
                       : "no API token: send 'Authorization: Bearer <token>'");
     return http::Response::json({{"user", user}, {"workspaces", list}});

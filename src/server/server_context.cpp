@@ -3,6 +3,8 @@
 #include <sodium.h>
 #include <strings.h>
 
+#include <algorithm>
+
 #include "glia/error.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/local_agent.hpp"
@@ -65,6 +67,55 @@ platform::Principal ServerContext::authenticate(ServedWorkspace& ws, const std::
   return ws.auth->authenticate(token);
 }
 
+platform::Principal ServerContext::authenticate(ServedWorkspace& ws, const Credential& credential) {
+  if (!credential.web_session) return authenticate(ws, credential.value);
+  const auto grant = web_sessions_.grant(credential.value, ws.name);
+  if (!grant)
+    throw Error(ErrorKind::Unauthenticated,
+                web_sessions_.live(credential.value)
+                    ? "the web view's session does not open workspace '" + ws.name + "'"
+                    : "the web view's session has ended (signed out, expired, or the server "
+                      "restarted): sign in again");
+  if (grant->fixed) return *grant->fixed;
+  return ws.auth->authenticate_verified(grant->token_id);
+}
+
+WebLogin ServerContext::start_web_session(const std::string& token) {
+  WebLogin login;
+  std::vector<WebSessions::Grant> grants;
+  for (auto& served : served_) {
+    WebSessions::Grant grant{served->name, {}, std::nullopt};
+    platform::Principal who;
+    try {
+      who = authenticate(*served, token);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::Unauthenticated) throw;
+      continue;
+    }
+    const bool session_token = std::any_of(sessions_.begin(), sessions_.end(), [&](auto& s) {
+      return s.first.size() == token.size() &&
+             sodium_memcmp(s.first.data(), token.data(), token.size()) == 0;
+    });
+    if (session_token)
+      grant.fixed = who;
+    else
+      grant.token_id = who.token_id;
+    if (login.user.empty()) login.user = who.user;
+    login.workspaces.emplace_back(served->name, who.role);
+    grants.push_back(std::move(grant));
+  }
+  if (grants.empty())
+    throw Error(ErrorKind::Unauthenticated,
+                "the token is not valid for any served workspace (revoked, expired or "
+                "mistyped?)");
+  login.session_id = web_sessions_.start(std::move(grants), web_session_lifetime_s);
+  return login;
+}
+
+void ServerContext::end_web_session(const std::string& session_id) {
+  web_sessions_.end(session_id);
+}
+
 void ServerContext::add_session_token(std::string token, platform::Principal who) {
   sessions_.emplace_back(std::move(token), std::move(who));
 }
@@ -88,32 +139,37 @@ std::optional<std::string> ServerContext::session_cookie(const http::Request& re
   return std::nullopt;
 }
 
-std::optional<std::string> ServerContext::request_token(const http::Request& request) const {
+std::optional<Credential> ServerContext::request_credential(const http::Request& request) const {
   // An Authorization header, whatever it holds, is what the client meant: never set aside for
   // the cookie (one that is not a bearer token is no token, a 401).
-  if (request.header("Authorization")) return bearer_token(request);
-  return session_cookie(request);
+  if (request.header("Authorization")) {
+    auto token = bearer_token(request);
+    if (!token) return std::nullopt;
+    return Credential{std::move(*token), false};
+  }
+  auto session = session_cookie(request);
+  if (!session) return std::nullopt;
+  return Credential{std::move(*session), true};
 }
 
 platform::Principal ServerContext::authorize(http::Request& request, ServedWorkspace& ws,
                                              platform::Role need, const std::string& action) {
-  std::optional<std::string> token = bearer_token(request);
-  if (!request.header("Authorization")) {
-    token = session_cookie(request);
-    if (token && request.method != "GET" && request.method != "HEAD" &&
+  const std::optional<Credential> credential = request_credential(request);
+  if (credential && credential->web_session) {
+    if (request.method != "GET" && request.method != "HEAD" &&
         request.header("X-Glia-UI").value_or("") != "1")
       throw Error(ErrorKind::Permission,
                   "a request signed in with the web view's cookie that changes something must "
                   "carry the header 'X-Glia-UI: 1' (cross-site requests are refused)");
   }
-  if (!token)
+  if (!credential)
     throw Error(ErrorKind::Unauthenticated,
                 request.header("Authorization")
                     ? "the Authorization header is not 'Bearer <token>' (glia token create makes "
                       "one)"
                     : "no API token: send 'Authorization: Bearer <token>' (glia token create "
                       "makes one)");
-  platform::Principal who = authenticate(ws, *token);
+  platform::Principal who = authenticate(ws, *credential);
   platform::require_role(who, need, action);
   request.context = who;
   return who;

@@ -9,6 +9,7 @@
 #include "glia/http/message.hpp"
 #include "glia/platform/access.hpp"
 #include "glia/platform/workspace.hpp"
+#include "server/web_sessions.hpp"
 
 namespace glia::server {
 
@@ -19,9 +20,24 @@ struct ServedWorkspace {
 };
 
 /// The default name of the web view's session cookie (ServerContext::cookie_name), which holds the
-/// API token it was signed in with (`HttpOnly`, `SameSite=Strict`: the page's scripts cannot read
-/// it, other sites cannot send it).
+/// id of a web session (WebSessions), never an API token (`HttpOnly`, `SameSite=Strict`: the
+/// page's scripts cannot read it, other sites cannot send it).
 inline constexpr const char* kSessionCookie = "glia_session";
+
+/// What a request authenticates with: its bearer token, or (only with no Authorization header)
+/// the web session its cookie names.
+struct Credential {
+  std::string value;
+  bool web_session = false;
+};
+
+/// A web view sign-in (ServerContext::start_web_session): the new session's id, for the cookie,
+/// the user and the workspaces it opens with the role in each.
+struct WebLogin {
+  std::string session_id;
+  std::string user;
+  std::vector<std::pair<std::string, platform::Role>> workspaces;
+};
 
 class ServerContext {
  public:
@@ -34,8 +50,9 @@ class ServerContext {
   /// The workspace when exactly one is served (MLflow's routes at the root use it); else null.
   ServedWorkspace* only_workspace();
 
-  /// Authenticates the request's token (request_token: `Authorization: Bearer <token>`, else —
-  /// only with no Authorization header — the web view's session cookie) against `ws`'s users and
+  /// Authenticates the request's credential (request_credential: `Authorization: Bearer <token>`,
+  /// else — only with no Authorization header — the web session its cookie names) against `ws`'s
+  /// users and
   /// checks that their role allows `need` for `action` ("submit jobs"): glia::Error Unauthenticated
   /// (401) for a missing or invalid token — a token of another workspace is unknown here —,
   /// Permission (403) for a role below `need`, and for a cookie-authenticated request other than
@@ -48,6 +65,19 @@ class ServerContext {
   /// The principal of `token` in `ws`: a session token (add_session_token) or one of the
   /// workspace's API tokens (Unauthenticated otherwise). No role check.
   platform::Principal authenticate(ServedWorkspace& ws, const std::string& token);
+  /// The principal of a request's credential in `ws`: its bearer token's, or its live web
+  /// session's (its API token checked again by id: a revoke counts at once). Unauthenticated for
+  /// an ended, expired or unknown session. No role check.
+  platform::Principal authenticate(ServedWorkspace& ws, const Credential& credential);
+
+  /// Signs the web view in with `token` (an API token of served workspaces, or a session token):
+  /// a new web session for every workspace it opens, for web_session_lifetime_s. Unauthenticated
+  /// when it opens none. The token itself is kept nowhere.
+  WebLogin start_web_session(const std::string& token);
+  /// Ends the web session `session_id` (signing out); nothing when there is none.
+  void end_web_session(const std::string& session_id);
+  /// How long a web session lasts from its sign-in (and the cookie's Max-Age). Set before serving.
+  double web_session_lifetime_s = 12 * 3600;
 
   /// Accepts `token` for every served workspace as `who` until the server ends (`glia ui`'s
   /// one-time session token: random, in memory only, never stored). Call before serving.
@@ -69,9 +99,9 @@ class ServerContext {
 
   /// The value of the request's session cookie (cookie_name); nullopt when absent or empty.
   std::optional<std::string> session_cookie(const http::Request& request) const;
-  /// The token a request carries: its bearer token when it has an Authorization header (nullopt
-  /// when that is not `Bearer <token>`), else its session cookie.
-  std::optional<std::string> request_token(const http::Request& request) const;
+  /// The credential a request carries: its bearer token when it has an Authorization header
+  /// (nullopt when that is not `Bearer <token>`), else the web session its cookie names.
+  std::optional<Credential> request_credential(const http::Request& request) const;
 
   /// How the server starts a workspace's compute agent (the glia binary's `agent run`); the
   /// workspace root is appended as `-w ROOT`. Set by `glia server`; empty: no agent is started.
@@ -81,7 +111,8 @@ class ServerContext {
 
  private:
   std::vector<std::unique_ptr<ServedWorkspace>> served_;
-  std::vector<std::pair<std::string, platform::Principal>> sessions_;
+  std::vector<std::pair<std::string, platform::Principal>> sessions_;  // session tokens
+  WebSessions web_sessions_;
   double started_at_ = 0;
 };
 

@@ -76,6 +76,7 @@ class Pages(ServerCase):
         cookie = b.driver.get_cookie("glia_session_%d" % self.server.port)
         self.assertIsNotNone(cookie, "no session cookie after login")
         self.assertTrue(cookie["httpOnly"], cookie)
+        self.assertNotIn(self.server.owner_token, cookie["value"])  # a session's id, not the token
         self.assertEqual(cookie.get("sameSite"), "Strict", cookie)
         self.assertIsNone(b.js("return document.cookie.match(/glia_session/)"),
                           "the session cookie is readable by scripts")

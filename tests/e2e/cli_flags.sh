@@ -52,6 +52,10 @@ expect_fail "$GLIA" -w "$WORK/ws" run metrics "$RUN" --name nope --chart "$WORK/
 expect_fail "$GLIA" -w "$WORK/ws" compute update --name local
 grep -q "nothing to change" <<<"$LAST_ERR" || fail "compute update: $LAST_ERR"
 "$GLIA" -w "$WORK/ws" compute update --name local --description d >/dev/null || fail "update"
+# Regression: a negative --tail printed the whole log (the REST route refuses tail=-1).
+usage_error "^glia: error: --tail: expected a number of lines, 0 (all) or more; got -5$" \
+  "$GLIA" -w "$WORK/ws" endpoint logs ep --tail -5
+usage_error "--tail: expected" "$GLIA" -w "$WORK/ws" endpoint logs ep --tail -1 --follow
 # Without the refused flag, the same commands run (or fail for their own reasons).
 "$GLIA" info >/dev/null || fail "glia info"
 "$GLIA" -w "$WORK/ws" workspace show >/dev/null || fail "-w on a workspace command"

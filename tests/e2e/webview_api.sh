@@ -115,6 +115,12 @@ COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(glia_session_[0-9]*=[^;]*\).*/\1/p' "$WO
   fail "the session cookie does not open the API: $(cat "$WORK/body")"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer glia_ui_$(printf '0%.0s' $(seq 64))" "$ORIGIN/api/v1/workspaces/team/runs")" = 401 ] ||
   fail "a made-up session token opens the API"
+# Regression: the cookie was the token itself, and still worked after signing out.
+! grep -qiF "$TOKEN" "$WORK/login.headers" || fail "the token was set as the cookie"
+grep -qi '^set-cookie: .*Max-Age=' "$WORK/login.headers" || fail "the cookie has no Max-Age"
+curl -s -o /dev/null -H 'X-Glia-UI: 1' -X POST -b "$COOKIE" "$ORIGIN/ui/logout"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -b "$COOKIE" "$ORIGIN/api/v1/workspaces/team/runs/search")" = 401 ] ||
+  fail "the session cookie still opens the API after signing out"
 kill -TERM $UI
 rc=0
 wait $UI || rc=$?

@@ -147,8 +147,9 @@ class TestServerWorkspace(ServerCase):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        with self.assertRaises(errors.UnavailableError):
+        with self.assertRaises(errors.UnavailableError) as refused:
             glia.Workspace.from_server("http://127.0.0.1:%d" % port, self.server.ann)
+        self.assertIn("connection refused", str(refused.exception))  # not "Connection"
         # a workspace the token does not open
         with self.assertRaises(errors.GliaError):
             glia.Workspace.from_server(self.server.url, self.server.ann, workspace="elsewhere")

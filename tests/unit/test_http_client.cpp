@@ -115,6 +115,18 @@ TEST_F(HttpClientTest, RetriesSafeRequestsOnlyAndUnreachableIsUnavailable) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    // Regression: the cause was cpp-httplib's enum name, "Connection", for every cause.
+    EXPECT_NE(std::string(e.what()).find("connection refused"), std::string::npos) << e.what();
+  }
+  o.url = "http://nonexistent.invalid:18899";  // a name that never resolves (RFC 2606)
+  o.max_attempts = 1;
+  try {
+    Client(o).get_json("/json");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    EXPECT_NE(std::string(e.what()).find("host 'nonexistent.invalid'"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -40,6 +40,9 @@ TEST_F(MlflowApi, ArtifactsAreRunFilesAndModelVersionsComeFromThem) {
   EXPECT_EQ(put("model/weights.bin", "0123456789").status, 200);
   EXPECT_EQ(put("notes.txt", "hello").status, 200);
   EXPECT_EQ(refused(put("../escape.txt", "x")), "INVALID_PARAMETER_VALUE");
+  // A path is a file or a folder, never both (regression: both were stored, 200).
+  EXPECT_EQ(refused(put("model", "a file onto a folder")), "RESOURCE_ALREADY_EXISTS");
+  EXPECT_EQ(refused(put("notes.txt/inner", "a file under a file")), "RESOURCE_ALREADY_EXISTS");
 
   const auto files = ws_->store().run_files(id);
   ASSERT_EQ(files.size(), 3u);

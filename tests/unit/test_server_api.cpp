@@ -190,6 +190,26 @@ TEST_F(ServerApiTest, UploadsAreStreamedTraversalsRefusedWithNothingWritten) {
   EXPECT_EQ(call("GET", files + "missing.bin", reader_).status, 404);
 }
 
+// Regression: "outputs/a.txt" and "outputs/a.txt/b.txt" were both stored (201), and the run could
+// then not be downloaded. Refused before the body is read: nothing is stored.
+TEST_F(ServerApiTest, AnUploadMakingAPathAFileAndAFolderIsAConflict) {
+  const std::string files = api_ + "/runs/" + run_ + "/files/";
+  ASSERT_EQ(call("PUT", files + "outputs/a.txt", contributor_, "hello").status, 201);
+  ASSERT_EQ(call("PUT", files + "outputs/m/model.json", contributor_, "{}").status, 201);
+  const auto blobs_before = std::distance(fs::recursive_directory_iterator(ws().artifacts_path()),
+                                          fs::recursive_directory_iterator());
+  for (const char* bad : {"outputs/a.txt/b.txt", "outputs/m", "outputs/m/model.json/x"}) {
+    const auto r = call("PUT", files + bad, contributor_, "world");
+    EXPECT_EQ(r.status, 409) << bad << ": " << r.body;
+    EXPECT_EQ(body_of(r)["error"]["kind"], "conflict") << bad;
+  }
+  EXPECT_EQ(ws().store().run_files(run_).size(), 2u);
+  EXPECT_EQ(std::distance(fs::recursive_directory_iterator(ws().artifacts_path()),
+                          fs::recursive_directory_iterator()),
+            blobs_before);
+  EXPECT_EQ(call("PUT", files + "outputs/a.txt", contributor_, "again").status, 201);  // replaced
+}
+
 TEST_F(ServerApiTest, CancelTagsAndComputeWrites) {
   const auto tags =
       call("PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"stage": "tuned"})");

@@ -1,10 +1,15 @@
 // The web view's server side through Router::dispatch on a real workspace with real users and
 // tokens: the shell and its compiled-in files (ETag/304, 404 for a missing file), the sign-in
-// (a token traded for an HttpOnly SameSite cookie; refused tokens; the X-Glia-UI header), the
+// (a token traded for an HttpOnly SameSite cookie holding a server-side session's id, never the
+// token; refused tokens; the X-Glia-UI header; sign-out and expiry ending the session), the
 // cookie accepted by the REST and MLflow routes with CSRF protection on writes, and glia ui's
 // in-memory session token.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
+#include "glia/platform/clock.hpp"
 #include "server/ui/assets.hpp"
 #include "server_api_fixture.hpp"
 
@@ -34,6 +39,14 @@ class ServerUiTest : public testing_api::ServerApiTest {
     http::Headers h{{"Content-Type", "application/json"}};
     if (ui_header) h.emplace("X-Glia-UI", "1");
     return request("POST", "/ui/login", h, json{{"token", token}}.dump());
+  }
+  // The cookie's value a sign-in with `token` sets (a session id).
+  std::string session(const std::string& token) {
+    const auto r = login(token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const std::string set = header(r, "Set-Cookie");
+    const size_t eq = set.find('='), semi = set.find(';');
+    return set.substr(eq + 1, semi - eq - 1);
   }
 };
 
@@ -89,7 +102,11 @@ TEST_F(ServerUiTest, SigningInSetsAnHttpOnlyStrictCookieForAValidTokenOnly) {
   EXPECT_EQ(body["user"], "rita");
   EXPECT_EQ(body["workspaces"], json::parse(R"([{"name": "team", "role": "reader"}])"));
   const std::string set = header(ok, "Set-Cookie");
-  EXPECT_EQ(set.rfind("glia_session=" + reader_ + ";", 0), 0u) << set;
+  // Regression: the cookie was the API token itself. It is a session's id: 64 hex digits.
+  EXPECT_EQ(set.find(reader_), std::string::npos) << set;
+  EXPECT_EQ(set.rfind("glia_session=", 0), 0u) << set;
+  EXPECT_EQ(set.find(';') - std::string("glia_session=").size(), 64u) << set;
+  EXPECT_NE(set.find("; Max-Age=43200"), std::string::npos) << set;  // 12 hours
   EXPECT_NE(set.find("HttpOnly"), std::string::npos);
   EXPECT_NE(set.find("SameSite=Strict"), std::string::npos);
   EXPECT_EQ(set.find("Secure"), std::string::npos);  // not over TLS
@@ -111,23 +128,24 @@ TEST_F(ServerUiTest, SigningInSetsAnHttpOnlyStrictCookieForAValidTokenOnly) {
 
 TEST_F(ServerUiTest, TheCookieOpensTheApiAndWritesNeedTheUiHeader) {
   const std::string runs = "/api/v1/workspaces/team/runs";
+  const std::string reader = session(reader_), owner = session(owner_);
   EXPECT_EQ(request("GET", runs).status, 401);
-  EXPECT_EQ(request("GET", runs, cookie(reader_, false)).status, 200);  // GETs need no header
+  EXPECT_EQ(request("GET", runs, cookie(reader, false)).status, 200);  // GETs need no header
   EXPECT_EQ(request("GET", runs, cookie("glia_0123456789abcdef_nope")).status, 401);
-  const auto who = request("GET", "/api/v1/workspaces", cookie(reader_));
+  EXPECT_EQ(request("GET", runs, cookie(reader_)).status, 401);  // an API token is no session
+  const auto who = request("GET", "/api/v1/workspaces", cookie(reader));
   ASSERT_EQ(who.status, 200);
   EXPECT_EQ(json::parse(who.body)["user"], "rita");
   // MLflow's routes take the cookie too.
-  EXPECT_EQ(
-      request("GET", "/mlflow/team/api/2.0/mlflow/experiments/search", cookie(reader_)).status,
-      200);
+  EXPECT_EQ(request("GET", "/mlflow/team/api/2.0/mlflow/experiments/search", cookie(reader)).status,
+            200);
 
   const std::string cancel = runs + "/" + run_ + "/cancel";
-  EXPECT_EQ(request("POST", cancel, cookie(owner_, false)).status, 403);  // CSRF refused
-  EXPECT_EQ(request("POST", cancel, cookie(reader_)).status, 403);        // a reader may not
-  EXPECT_EQ(request("POST", cancel, cookie(owner_)).status, 202);
+  EXPECT_EQ(request("POST", cancel, cookie(owner, false)).status, 403);  // CSRF refused
+  EXPECT_EQ(request("POST", cancel, cookie(reader)).status, 403);        // a reader may not
+  EXPECT_EQ(request("POST", cancel, cookie(owner)).status, 202);
   // A bearer token is used as it always was, whatever cookie comes with it.
-  http::Headers both = cookie(owner_, false);
+  http::Headers both = cookie(owner, false);
   both.emplace("Authorization", "Bearer " + reader_);
   EXPECT_EQ(request("POST", cancel, both).status, 403);
 }
@@ -137,7 +155,7 @@ TEST_F(ServerUiTest, AnAuthorizationHeaderIsNeverSetAsideForTheCookie) {
   // bearer token (Basic, an empty Bearer) is refused, not silently replaced by the cookie.
   const std::string runs = "/api/v1/workspaces/team/runs";
   for (const char* value : {"Basic b2xnYTpwdw==", "Bearer ", "Bearer"}) {
-    http::Headers h = cookie(owner_);
+    http::Headers h = cookie(session(owner_));
     h.emplace("Authorization", value);
     EXPECT_EQ(request("GET", runs, h).status, 401) << value;
     EXPECT_EQ(request("GET", "/api/v1/workspaces", h).status, 401) << value;
@@ -152,15 +170,17 @@ TEST_F(ServerUiTest, TheCookieIsNamedForItsServerSoTwoOnOneHostKeepTheirSessions
   context_->cookie_name = "glia_session_8765";
   const auto ok = login(reader_);
   ASSERT_EQ(ok.status, 200);
-  EXPECT_EQ(header(ok, "Set-Cookie").rfind("glia_session_8765=" + reader_ + ";", 0), 0u);
+  const std::string set = header(ok, "Set-Cookie");
+  ASSERT_EQ(set.rfind("glia_session_8765=", 0), 0u);
+  const std::string id = set.substr(18, set.find(';') - 18);
   EXPECT_EQ(header(request("POST", "/ui/logout", {{"X-Glia-UI", "1"}}), "Set-Cookie")
                 .rfind("glia_session_8765=;", 0),
             0u);
   const std::string runs = "/api/v1/workspaces/team/runs";
-  EXPECT_EQ(request("GET", runs, {{"Cookie", "glia_session_8765=" + reader_}}).status, 200);
+  EXPECT_EQ(request("GET", runs, {{"Cookie", "glia_session_8765=" + id}}).status, 200);
   // Another server's cookie is not this one's.
-  EXPECT_EQ(request("GET", runs, {{"Cookie", "glia_session_9000=" + reader_}}).status, 401);
-  EXPECT_EQ(request("GET", runs, cookie(reader_)).status, 401);
+  EXPECT_EQ(request("GET", runs, {{"Cookie", "glia_session_9000=" + id}}).status, 401);
+  EXPECT_EQ(request("GET", runs, cookie(id)).status, 401);
 }
 
 TEST_F(ServerUiTest, ASessionTokenOpensEveryServedWorkspaceAsItsPrincipal) {
@@ -170,8 +190,44 @@ TEST_F(ServerUiTest, ASessionTokenOpensEveryServedWorkspaceAsItsPrincipal) {
   const auto ok = login(session);
   ASSERT_EQ(ok.status, 200);
   EXPECT_EQ(json::parse(ok.body)["user"], "ann");
-  EXPECT_EQ(request("GET", "/api/v1/workspaces/team/runs", cookie(session)).status, 200);
-  EXPECT_EQ(request("GET", "/api/v1/workspaces/team/runs", cookie(session + "x")).status, 401);
+  const std::string set = header(ok, "Set-Cookie");
+  EXPECT_EQ(set.find(session), std::string::npos) << set;  // regression: the token was the cookie
+  const std::string id = set.substr(13, set.find(';') - 13);
+  EXPECT_EQ(request("GET", "/api/v1/workspaces/team/runs", cookie(id)).status, 200);
+  EXPECT_EQ(request("GET", "/api/v1/workspaces/team/runs", cookie(id + "x")).status, 401);
+  EXPECT_EQ(request("GET", "/api/v1/workspaces/team/runs", cookie(session)).status, 401);
+  // Signing out ends it on the server.
+  http::Headers out = cookie(id);
+  EXPECT_EQ(request("POST", "/ui/logout", out).status, 200);
+  EXPECT_EQ(request("GET", "/api/v1/workspaces/team/runs", cookie(id)).status, 401);
+}
+
+// Regression: the cookie was the API token, and signing out only asked the browser to drop it: a
+// copy kept working. Now signing out ends the session on the server, as its expiry does, and the
+// session follows its token (a revoke counts at once).
+TEST_F(ServerUiTest, SigningOutOrExpiryEndsTheSessionOnTheServerAndARevokeCountsAtOnce) {
+  const std::string runs = "/api/v1/workspaces/team/runs";
+  const std::string kept = session(reader_), other = session(reader_);
+  EXPECT_NE(kept, other);  // a new session per sign-in
+  ASSERT_EQ(request("GET", runs, cookie(kept)).status, 200);
+  const auto out = request("POST", "/ui/logout", cookie(kept));
+  EXPECT_EQ(out.status, 200);
+  EXPECT_NE(header(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);
+  const auto refused = request("GET", runs, cookie(kept));
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(json::parse(refused.body)["error"]["kind"], "unauthenticated");
+  EXPECT_EQ(request("GET", runs, cookie(other)).status, 200);  // another sign-in goes on
+
+  context_->web_session_lifetime_s = 0.3;
+  const std::string brief = session(reader_);
+  EXPECT_EQ(request("GET", runs, cookie(brief)).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(request("GET", runs, cookie(brief)).status, 401);  // expired
+
+  const auto id = platform::token_id_of(reader_);
+  ASSERT_TRUE(id);
+  ws().store().revoke_token(*id, platform::now_seconds());
+  EXPECT_EQ(request("GET", runs, cookie(other)).status, 401);  // its token was revoked
 }
 
 }  // namespace

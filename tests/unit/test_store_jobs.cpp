@@ -138,6 +138,42 @@ TEST_P(StoreJobs, RunFilesAreReplacedByPathAndSorted) {
   EXPECT_THROW(store_->add_run_files("nope", {{"x", "y", 1, 1}}), Error);
 }
 
+// Regression: "outputs/a.txt" and "outputs/a.txt/b.txt" were both stored, and the run could not
+// be downloaded. A path is a file or a folder, never both; a refused batch leaves nothing.
+TEST_P(StoreJobs, RunFilePathIsAFileOrAFolderNeverBoth) {
+  RunRecord r = new_run();
+  const std::string h(64, 'a');
+  store_->add_run_files(r.id, {{"outputs/a.txt", h, 5, 1}, {"outputs/d/x", h, 1, 1}});
+  auto kind_of = [&](const std::vector<RunFile>& files) {
+    try {
+      store_->add_run_files(r.id, files);
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    return ErrorKind::Internal;  // stored: not what is expected
+  };
+  EXPECT_EQ(kind_of({{"outputs/a.txt/b.txt", h, 5, 2}}), ErrorKind::Conflict);  // under a file
+  EXPECT_EQ(kind_of({{"outputs/d", h, 5, 2}}), ErrorKind::Conflict);  // a file onto a folder
+  EXPECT_EQ(
+      kind_of({{"outputs/ok.txt", h, 1, 2}, {"outputs/n", h, 1, 2}, {"outputs/n/m", h, 1, 2}}),
+      ErrorKind::Conflict);  // within one batch: none of it stored
+  TrackingBatch b;
+  b.metrics = {{"loss", 0, 0.5, 1}};
+  b.files = {{"outputs/a.txt/c", h, 1, 3}};
+  EXPECT_THROW(store_->apply_tracking(r.id, b, 50), Error);
+  EXPECT_EQ(store_->tracking_offset(r.id), 0);
+  EXPECT_TRUE(store_->metric_series(r.id, "loss").empty());
+  std::vector<std::string> paths;
+  for (const auto& f : store_->run_files(r.id)) paths.push_back(f.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"outputs/a.txt", "outputs/d/x"}));
+  // A file replaced, and names that only share a beginning, are fine.
+  store_->add_run_files(r.id, {{"outputs/a.txt", h, 6, 4},
+                               {"outputs/a.txt-2", h, 1, 4},
+                               {"outputs/a.tx/y", h, 1, 4},
+                               {"outputs/d/x2", h, 1, 4}});
+  EXPECT_EQ(store_->run_files(r.id).size(), 5u);
+}
+
 TEST_P(StoreJobs, TrackingBatchAppliesWithItsOffsetAtomically) {
   RunRecord r = new_run();
   EXPECT_EQ(store_->tracking_offset(r.id), 0);

@@ -112,6 +112,37 @@ TEST_F(TrackingTest, BadLinesAreSkippedAndNamedByLineNumber) {
   EXPECT_EQ(store_->metric_series(run_, "ok").size(), 1u);
 }
 
+// A file record that would make a path a file and a folder at once is skipped and named; the
+// rest of its batch is applied (the store refuses the clash, which would stop the tracking).
+TEST_F(TrackingTest, AFileUnderAFileIsSkippedAndTheRestApplied) {
+  std::ofstream(dir_ / "wd" / "a.txt") << "a";
+  append(R"({"kind":"file","name":"outputs/a.txt","path":"a.txt"})"
+         "\n");
+  reader().ingest(*store_, run_);
+  append(R"({"kind":"file","name":"outputs/a.txt/b.txt","path":"a.txt"})"
+         "\n"
+         R"({"kind":"metric","name":"ok","value":1})"
+         "\n"
+         R"({"kind":"file","name":"outputs/c","path":"a.txt"})"
+         "\n"
+         R"({"kind":"file","name":"outputs/c/d","path":"a.txt"})"
+         "\n");
+  auto r = reader();
+  EXPECT_EQ(r.ingest(*store_, run_), 4);
+  auto problems = r.take_problems();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("'outputs/a.txt/b.txt' not stored: 'outputs/a.txt' would be"),
+            std::string::npos)
+      << problems[0];
+  EXPECT_NE(problems[1].find("'outputs/c/d' not stored"), std::string::npos) << problems[1];
+  EXPECT_EQ(store_->metric_series(run_, "ok").size(), 1u);
+  auto files = store_->run_files(run_);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path, "outputs/a.txt");
+  EXPECT_EQ(files[1].path, "outputs/c");
+  EXPECT_EQ(store_->tracking_offset(run_), static_cast<int64_t>(fs::file_size(file_)));
+}
+
 TEST_F(TrackingTest, PartialLineWaitsUntilCompleteOrTheJobEnds) {
   append(R"({"kind":"metric","name":"a","value":1})"
          "\n"

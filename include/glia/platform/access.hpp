@@ -85,10 +85,17 @@ class Authenticator {
   /// token, or a token whose user is disabled or no longer exists.
   Principal authenticate(std::string_view token_text);
 
+  /// The principal of the token `token_id`, whose secret an earlier authenticate() verified (a web
+  /// view session made from it holds the id, never the secret). Its row and its user's are read
+  /// again, so a revoke, an expiry, a disabled user or a new role count at once. Unauthenticated
+  /// as authenticate() for an unknown, revoked or expired token or a disabled or missing user.
+  Principal authenticate_verified(const std::string& token_id);
+
   /// How many verified tokens the cache holds now (at most cache_capacity).
   size_t cached() const;
 
  private:
+  Principal principal_of(const ApiToken& token);  // its state and its user's, read now
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

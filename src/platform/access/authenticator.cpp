@@ -110,12 +110,23 @@ Principal Authenticator::authenticate(std::string_view token_text) {
   }
   // The verification stays cached for a revoked or expired token: a client that goes on sending
   // one costs two reads per request, not an argon2id verification each.
-  if (token->revoked_at) throw unauthenticated("API token '" + id + "' was revoked");
-  if (token->expires_at && *token->expires_at <= now_seconds())
+  return principal_of(*token);
+}
+
+Principal Authenticator::authenticate_verified(const std::string& token_id) {
+  const auto token = impl_->store.find_token(token_id);
+  if (!token) throw unauthenticated("unknown API token '" + token_id + "'");
+  return principal_of(*token);
+}
+
+Principal Authenticator::principal_of(const ApiToken& token) {
+  const std::string& id = token.id;
+  if (token.revoked_at) throw unauthenticated("API token '" + id + "' was revoked");
+  if (token.expires_at && *token.expires_at <= now_seconds())
     throw unauthenticated("API token '" + id + "' has expired");
-  const auto user = impl_->store.find_user(token->user);
+  const auto user = impl_->store.find_user(token.user);
   if (!user)
-    throw unauthenticated("the user " + quote_bytes(token->user) + " of API token '" + id +
+    throw unauthenticated("the user " + quote_bytes(token.user) + " of API token '" + id +
                           "' no longer exists");
   if (user->disabled) throw unauthenticated("user " + quote_bytes(user->name) + " is disabled");
   return {user->name, user->role, id};

@@ -7,6 +7,7 @@
 #include "glia/error.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/models.hpp"
+#include "glia/platform/run_file_tree.hpp"
 #include "glia/platform/shared_files.hpp"
 #include "glia/saving.hpp"
 
@@ -64,15 +65,24 @@ std::string missing_path_message(const std::string& run_id, const std::string& p
 std::vector<ManifestEntry> run_entries(const std::string& run_id, const std::string& path,
                                        const std::vector<RunFile>& files) {
   std::vector<ManifestEntry> entries;
+  const RunFile* file = nullptr;
   for (const RunFile& f : files) {
-    if (f.path == path) {
-      const auto slash = path.rfind('/');
-      const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-      return {{name, f.sha256, static_cast<uint64_t>(f.size), false, {}}};
-    }
+    if (f.path == path) file = &f;
     if (is_under(f.path, path))
       entries.push_back(
           {f.path.substr(path.size() + 1), f.sha256, static_cast<uint64_t>(f.size), false, {}});
+  }
+  // A file and a folder of one name (stored before the stores refused that): neither is taken
+  // silently for the other.
+  if (file && !entries.empty())
+    throw Error(ErrorKind::Conflict,
+                "run '" + run_id +
+                    "': " + RunFileClash{path, path + "/" + entries.front().path}.describe() +
+                    "; register a path that is one or the other");
+  if (file) {
+    const auto slash = path.rfind('/');
+    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    return {{name, file->sha256, static_cast<uint64_t>(file->size), false, {}}};
   }
   if (entries.empty()) throw Error(ErrorKind::NotFound, missing_path_message(run_id, path, files));
   return entries;

@@ -7,10 +7,13 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/input_limits.hpp"
+#include "glia/platform/run_file_tree.hpp"
 #include "glia/platform/tracking.hpp"
 
 namespace glia::platform {
@@ -47,6 +50,27 @@ std::string string_field(simdjson::dom::object j, const char* key) {
   if (j[key].get_string().get(s) || s.empty())
     throw Error(std::string("'") + key + "' must be a non-empty string");
   return std::string(s);
+}
+
+// Drops from `batch` each file that would be a file and a folder at once among the run's files
+// (the store refuses such a batch whole, which would stop the run's tracking for good), with the
+// image naming it, each described in `problems`.
+void drop_clashing_files(Store& store, const std::string& run_id, TrackingBatch& batch,
+                         std::vector<std::string>& problems) {
+  if (batch.files.empty()) return;
+  std::set<std::string> paths;
+  for (const RunFile& f : store.run_files(run_id)) paths.insert(f.path);
+  std::set<std::string> dropped;
+  std::erase_if(batch.files, [&](const RunFile& f) {
+    if (auto clash = run_file_clash(paths, f.path)) {
+      problems.push_back("file " + quote_bytes(f.path) + " not stored: " + clash->describe());
+      dropped.insert(f.path);
+      return true;
+    }
+    paths.insert(f.path);
+    return false;
+  });
+  std::erase_if(batch.images, [&](const MetricImage& i) { return dropped.count(i.path) > 0; });
 }
 
 std::string image_file_name(const std::string& name) {
@@ -221,6 +245,7 @@ int64_t TrackingReader::ingest(Store& store, const std::string& run_id, bool fin
     }
     offset += static_cast<int64_t>(end + 1);
     consumed += static_cast<int64_t>(end + 1);
+    drop_clashing_files(store, run_id, batch, problems_);
     if (!store.apply_tracking(run_id, batch, offset, from)) {  // applied by another reader
       line_base_offset_ = -1;
       problems_.resize(problems_before);  // the other reader reports them

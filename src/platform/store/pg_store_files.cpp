@@ -1,12 +1,22 @@
 // The PostgreSQL store's run files (paths in a run's history → artifact-store blobs).
 #include "glia/error.hpp"
+#include "glia/platform/run_file_tree.hpp"
 #include "store/pg_store.hpp"
 
 namespace glia::platform::pg {
 
 void PgStore::insert_files(Tx& tx, const std::string& run_id, const std::vector<RunFile>& files) {
-  for (const RunFile& f : files) {
+  if (files.empty()) return;
+  for (const RunFile& f : files)
     if (f.path.empty()) throw Error("run '" + run_id + "': a file needs a path");
+  // The run's row locked: two writers of one run's files see each other's paths (a file and a
+  // folder of one name written at once would both pass a check made under READ COMMITTED).
+  exec(tx, "SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", run_id);
+  std::vector<std::string> existing;
+  for (const auto& row : exec(tx, "SELECT path FROM run_files WHERE run_id = $1", run_id))
+    existing.push_back(read_text(row[0]));
+  check_run_file_tree(run_id, existing, files);  // in the transaction: nothing is half-written
+  for (const RunFile& f : files) {
     exec(tx,
          "INSERT INTO run_files(run_id, path, sha256, size, created_at) "
          "VALUES ($1, $2, $3, $4, $5::float8) ON CONFLICT (run_id, path) DO UPDATE SET "

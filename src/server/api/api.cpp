@@ -23,7 +23,7 @@ namespace api {
 Scope authorize(ServerContext& context, http::Request& request, platform::Role need,
                 const std::string& action) {
   // No token is a 401 before anything else is looked at, even the workspace's name.
-  if (!context.request_token(request))
+  if (!context.request_credential(request))
     throw Error(ErrorKind::Unauthenticated,
                 "no API token: send 'Authorization: Bearer <token>' (glia token create makes one)");
   ServedWorkspace& served = context.workspace(request.param("ws"));

@@ -46,7 +46,7 @@ size_t complete_utf8(std::string_view bytes) {
 
 class EventStream {
  public:
-  EventStream(ServerContext& context, ServedWorkspace& served, std::string token, std::string id,
+  EventStream(ServerContext& context, ServedWorkspace& served, Credential token, std::string id,
               int64_t log_tail, http::BodySink& sink)
       : context_(context),
         served_(served),
@@ -167,7 +167,7 @@ class EventStream {
   ServerContext& context_;
   ServedWorkspace& served_;
   platform::Workspace& ws_;
-  std::string token_;
+  Credential token_;  // a bearer token or a web session, checked again as the stream runs
   std::string id_;
   int64_t log_tail_;
   http::BodySink& sink_;
@@ -182,7 +182,7 @@ class EventStream {
 
 http::Response events(ServerContext& context, http::Request& r) {
   Scope s = authorize(context, r, Role::Reader, "read runs");
-  const std::string token = context.request_token(r).value_or("");  // checked again as it runs
+  const Credential token = context.request_credential(r).value_or(Credential{});  // checked again
   allow_only(r, {"log_tail"});
   const int64_t log_tail = query_int(r, "log_tail", 0, kMaxLogTail).value_or(kDefaultLogTail);
   const std::string id = r.param("id");

@@ -8,6 +8,7 @@
 #include "glia/platform/clock.hpp"
 #include "glia/platform/json_views.hpp"
 #include "glia/platform/log_follow.hpp"
+#include "glia/platform/run_file_tree.hpp"
 #include "server/api/api.hpp"
 
 namespace glia::server::api {
@@ -33,6 +34,7 @@ http::Response upload(ServerContext& context, http::Request& r) {
   store.get_run(id);
   // Checked before a byte is read: a traversal is refused with nothing written.
   const std::string path = platform::safe_relative_path(r.param("path"), "run file path");
+  platform::check_new_run_file(store, id, path);  // a file and a folder at once: 409
   auto artifacts = s.ws().artifacts();
   const auto [sha256, size] = receive_blob(r, artifacts, quote_bytes(path));
   platform::RunFile file;

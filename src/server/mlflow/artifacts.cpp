@@ -13,6 +13,7 @@
 #include "glia/http/range.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/clock.hpp"
+#include "glia/platform/run_file_tree.hpp"
 #include "server/mlflow/mlflow.hpp"
 
 namespace glia::server::mlflow {
@@ -62,6 +63,7 @@ http::Response upload(Call& call) {
   const Location loc = locate(store, call.request.param("path"), true);
   if (run_is_deleted(store, loc.run.id))
     throw Error("run '" + loc.run.id + "' must be in the 'active' state; it is deleted");
+  platform::check_new_run_file(store, loc.run.id, loc.file());  // a file and a folder at once
   auto artifacts = call.ws.artifacts();
   uint64_t size = 0;
   std::optional<std::string> sha;

@@ -22,7 +22,7 @@ void register_mlflow_routes(http::Router& router, ServerContext& context) {
   mlflow::mount(router, "/mlflow/{ws}", bind([&context](http::Request& r) -> ServedWorkspace& {
                   // No token is a 401 before the name is looked at, as on the REST API: a 404
                   // would tell a caller without a token which workspaces exist.
-                  if (!context.request_token(r))
+                  if (!context.request_credential(r))
                     throw Error(ErrorKind::Unauthenticated,
                                 "no API token: send 'Authorization: Bearer <token>' (glia token "
                                 "create makes one)");

@@ -1,5 +1,6 @@
-// The web view's sign-in (docs/webview.md "Signing in"): a token traded for the session cookie
-// that the pages' requests carry (ServerContext::authorize reads it), and signing out.
+// The web view's sign-in (docs/webview.md "Sign-in, cookies and CSRF"): a token traded for a web
+// session whose id the cookie holds (the pages' requests carry it; ServerContext::authorize reads
+// it), and signing out, which ends the session on the server.
 #include <algorithm>
 
 #include "server/routes.hpp"
@@ -27,7 +28,9 @@ bool cookie_safe(const std::string& token) {
 std::string cookie(const ServerContext& context, const std::string& value, bool clear) {
   std::string c = context.cookie_name + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
   if (context.secure_cookies) c += "; Secure";
-  if (clear) c += "; Max-Age=0";
+  c +=
+      "; Max-Age=" + (clear ? std::string("0")
+                            : std::to_string(static_cast<int64_t>(context.web_session_lifetime_s)));
   return c;
 }
 
@@ -47,24 +50,14 @@ void register_login_routes(http::Router& router, ServerContext& context) {
         const std::string token = body["token"].get<std::string>();
         if (!cookie_safe(token))
           throw Error(ErrorKind::Unauthenticated, "the token is not a Glia API token");
+        // The cookie holds a new session's id, never the token (kept nowhere by the server).
+        const WebLogin login = context.start_web_session(token);
         nlohmann::json workspaces = nlohmann::json::array();
-        std::string user;
-        for (ServedWorkspace* ws : context.workspaces()) {
-          try {
-            const platform::Principal who = context.authenticate(*ws, token);
-            if (user.empty()) user = who.user;
-            workspaces.push_back({{"name", ws->name}, {"role", platform::role_name(who.role)}});
-          } catch (const Error& e) {
-            if (e.kind() != ErrorKind::Unauthenticated) throw;
-          }
-        }
-        if (workspaces.empty())
-          throw Error(ErrorKind::Unauthenticated,
-                      "the token is not valid for any served workspace (revoked, expired or "
-                      "mistyped?)");
+        for (const auto& [name, role] : login.workspaces)
+          workspaces.push_back({{"name", name}, {"role", platform::role_name(role)}});
         http::Response response =
-            http::Response::json({{"user", user}, {"workspaces", workspaces}});
-        response.set_header("Set-Cookie", cookie(context, token, false));
+            http::Response::json({{"user", login.user}, {"workspaces", workspaces}});
+        response.set_header("Set-Cookie", cookie(context, login.session_id, false));
         response.set_header("Cache-Control", "no-store");
         return response;
       },
@@ -73,6 +66,8 @@ void register_login_routes(http::Router& router, ServerContext& context) {
       "POST", "/ui/logout",
       [&context](http::Request& r) {
         require_ui_header(r);
+        // The session ends on the server: its cookie, kept or copied, opens nothing from now on.
+        if (const auto session = context.session_cookie(r)) context.end_web_session(*session);
         http::Response response = http::Response::json({{"signed_out", true}});
         response.set_header("Set-Cookie", cookie(context, "", true));
         response.set_header("Cache-Control", "no-store");

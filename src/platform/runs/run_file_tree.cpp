@@ -1,0 +1,41 @@
+#include "glia/platform/run_file_tree.hpp"
+
+#include "glia/error.hpp"
+#include "glia/escape.hpp"
+
+namespace glia::platform {
+
+std::string RunFileClash::describe() const {
+  return quote_bytes(file) + " would be a file and a folder (holding " + quote_bytes(inside) + ")";
+}
+
+std::optional<RunFileClash> run_file_clash(const std::set<std::string>& paths,
+                                           const std::string& path) {
+  // A folder above `path` that is a file.
+  for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
+    if (paths.count(path.substr(0, slash))) return RunFileClash{path.substr(0, slash), path};
+  // A file below `path`, which is then a folder.
+  const std::string folder = path + "/";
+  if (auto it = paths.lower_bound(folder); it != paths.end() && it->starts_with(folder))
+    return RunFileClash{path, *it};
+  return std::nullopt;
+}
+
+void check_run_file_tree(const std::string& run_id, const std::vector<std::string>& existing,
+                         const std::vector<RunFile>& added) {
+  if (added.empty()) return;
+  std::set<std::string> paths(existing.begin(), existing.end());
+  for (const RunFile& f : added) paths.insert(f.path);
+  for (const RunFile& f : added)
+    if (auto clash = run_file_clash(paths, f.path))
+      throw Error(ErrorKind::Conflict, "run '" + run_id + "': " + clash->describe() +
+                                           "; a path of a run is a file or a folder, not both");
+}
+
+void check_new_run_file(Store& store, const std::string& run_id, const std::string& path) {
+  std::vector<std::string> existing;
+  for (const RunFile& f : store.run_files(run_id)) existing.push_back(f.path);
+  check_run_file_tree(run_id, existing, {{path, "", 0, 0}});
+}
+
+}  // namespace glia::platform
