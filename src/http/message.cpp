@@ -36,6 +36,10 @@ nlohmann::json Request::json_body() const {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     throw Error("request body: not valid JSON (" + std::string(e.what()) + ")");
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax the parser cannot hold, such as a number beyond a double (1e400): still the
+    // client's input, never an internal error.
+    throw Error("request body: a value is out of range (" + std::string(e.what()) + ")");
   }
 }
 

@@ -229,6 +229,36 @@ TEST_F(ServerApiTest, CancelTagsAndComputeWrites) {
   EXPECT_EQ(call("PATCH", api_ + "/computes/none", owner_, R"({"description": "x"})").status, 404);
 }
 
+// A number beyond a double (1e400) is valid JSON syntax the parser cannot hold: a 400 on every
+// route that reads a JSON body (they all read it through Request::json_body), never a 500.
+TEST_F(ServerApiTest, ANumberBeyondADoubleInAnyBodyIs400) {
+  const std::string metrics = api_ + "/runs/" + run_ + "/metrics";
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> calls = {
+      {"POST", metrics, contributor_, R"([{"name": "m", "value": 1e400}])"},
+      {"PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"a": "b", "x": 1e400})"},
+      {"POST", api_ + "/computes", owner_, R"({"name": "gpu", "max_concurrent": 1e400})"},
+      {"POST", api_ + "/endpoints", contributor_, R"({"name": "e", "model": "m:1", "x": -1e400})"},
+      {"POST", "/ui/login", "", R"({"token": "t", "x": 1e400})"}};
+  for (const auto& [method, path, token, body] : calls) {
+    http::Headers ui = {{"X-Glia-UI", "1"}};
+    const auto r = call(method, path, token, body, ui);
+    EXPECT_EQ(r.status, 400) << method << " " << path << ": " << r.body;
+    EXPECT_EQ(body_of(r)["error"]["kind"], "invalid_argument") << r.body;
+  }
+  EXPECT_TRUE(ws().store().latest_metrics(run_).empty());
+  // MLflow's routes (served at the root for the one workspace): INVALID_PARAMETER_VALUE.
+  const std::string mlflow = "/api/2.0/mlflow/";
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"experiments/create", R"({"name": "e1", "unused": 1e400})"},
+           {"runs/log-metric",
+            R"({"run_id": ")" + run_ + R"(", "key": "m", "value": 1e400, "timestamp": 1})"},
+           {"runs/log-batch", R"({"run_id": ")" + run_ + R"(", "metrics": [{"value": 1e400}]})"}}) {
+    const auto r = call("POST", mlflow + path, contributor_, body);
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_EQ(body_of(r)["error_code"], "INVALID_PARAMETER_VALUE") << r.body;
+  }
+}
+
 // The OpenAPI document and the routes, both ways: a route added without documenting it (or a
 // documented path left without a route) fails here.
 TEST_F(ServerApiTest, OpenApiDocumentsExactlyTheRoutes) {

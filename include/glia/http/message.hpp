@@ -45,7 +45,9 @@ struct Request {
   std::optional<std::string> query_value(std::string_view name) const;
   /// A path parameter (a route capture); throws glia::Error (Internal) for a name the route lacks.
   const std::string& param(const std::string& name) const;
-  /// The body as JSON: glia::Error (InvalidArgument) "request body: not valid JSON ..." when not.
+  /// The body as JSON: glia::Error (InvalidArgument) "request body: not valid JSON ..." when not,
+  /// or when it holds a value the parser cannot hold (a number beyond a double, 1e400). Every
+  /// route reads its JSON body through this.
   nlohmann::json json_body() const;
 };
 
