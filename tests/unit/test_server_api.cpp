@@ -229,6 +229,22 @@ TEST_F(ServerApiTest, CancelTagsAndComputeWrites) {
   EXPECT_EQ(call("PATCH", api_ + "/computes/none", owner_, R"({"description": "x"})").status, 404);
 }
 
+// A header read as one value and sent twice is refused: a second Idempotency-Key is not dropped
+// (a retry with it would be applied again), nor a second Authorization.
+TEST_F(ServerApiTest, ASingleValuedHeaderSentTwiceIs400) {
+  const std::string metrics = api_ + "/runs/" + run_ + "/metrics";
+  const std::string batch = R"([{"name": "m", "value": 1}])";
+  auto r = call("POST", metrics, contributor_, batch,
+                {{"Idempotency-Key", "k3"}, {"Idempotency-Key", "k4"}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(body_of(r)["error"]["message"].get<std::string>().find("Idempotency-Key"),
+            std::string::npos)
+      << r.body;
+  EXPECT_TRUE(ws().store().latest_metrics(run_).empty());
+  r = call("GET", api_ + "/runs", reader_, "", {{"Authorization", "Bearer " + owner_}});
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
 // A number beyond a double (1e400) is valid JSON syntax the parser cannot hold: a 400 on every
 // route that reads a JSON body (they all read it through Request::json_body), never a 500.
 TEST_F(ServerApiTest, ANumberBeyondADoubleInAnyBodyIs400) {

@@ -72,6 +72,9 @@ struct MlflowError {
 MlflowError mlflow_error(ErrorKind kind);
 /// {"error_code": CODE, "message": MESSAGE} with the code's status.
 http::Response error_response(ErrorKind kind, const std::string& message);
+/// The HTTP layer's refusals with a status of their own (413, 416, a GET's body) in MLflow's body:
+/// every MLflow route's RouteOptions::error_body.
+http::Response refusal_response(int status, ErrorKind kind, const std::string& message);
 /// Runs a handler, turning every error into MLflow's error body (never throws).
 http::Response run_handler(const Handler& handler, Call& call);
 
