@@ -275,6 +275,24 @@ TEST_F(ServerApiTest, ANumberBeyondADoubleInAnyBodyIs400) {
   }
 }
 
+// The tag mlflow.runName repeats the run's display name, set once: the REST API refuses another
+// value as MLflow's set-tag does, so both APIs show one name.
+TEST_F(ServerApiTest, TheRunNameTagCannotRenameARun) {
+  const std::string tags = api_ + "/runs/" + run_ + "/tags";
+  const std::string name = ws().store().get_run(run_).display_name;
+  const auto r = call("PATCH", tags, contributor_, R"({"mlflow.runName": "renamed", "a": "b"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(body_of(r)["error"]["kind"], "invalid_argument");
+  const auto run = ws().store().get_run(run_);
+  EXPECT_EQ(run.tags.count("mlflow.runName"), 0u);
+  EXPECT_EQ(run.tags.count("a"), 0u);  // nothing of the refused body
+  const auto mlflow =
+      call("POST", "/api/2.0/mlflow/runs/set-tag", contributor_,
+           json{{"run_id", run_}, {"key", "mlflow.runName"}, {"value", "renamed"}}.dump());
+  EXPECT_EQ(mlflow.status, 400) << mlflow.body;
+  EXPECT_EQ(call("PATCH", tags, contributor_, json{{"mlflow.runName", name}}.dump()).status, 200);
+}
+
 // The OpenAPI document and the routes, both ways: a route added without documenting it (or a
 // documented path left without a route) fails here.
 TEST_F(ServerApiTest, OpenApiDocumentsExactlyTheRoutes) {

@@ -16,6 +16,7 @@
 #include "glia/http/router.hpp"
 #include "glia/platform/store.hpp"
 #include "glia/platform/workspace.hpp"
+#include "server/run_name_tag.hpp"
 
 namespace glia::server::mlflow {
 
@@ -143,8 +144,7 @@ std::string run_id_of(const json& fields);
 /// Whether the run is marked deleted.
 bool run_is_deleted(platform::Store& store, const std::string& run_id);
 json run_info_json(const platform::RunRecord& run, const std::string& exp_id, bool deleted);
-/// MLflow's run name tag: its value is the run's display name.
-constexpr const char* kRunNameTag = "mlflow.runName";
+// MLflow's run name tag (kRunNameTag): server/run_name_tag.hpp, shared with the REST API.
 /// MLflow's user tag.
 constexpr const char* kUserTag = "mlflow.user";
 
