@@ -12,6 +12,7 @@
 #include "glia/platform/access.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/clock.hpp"
+#include "glia/platform/endpoints.hpp"
 #include "glia/platform/json_views.hpp"
 #include "server/api/api.hpp"
 #include "server/routes.hpp"
@@ -272,6 +273,21 @@ TEST_F(ServerApiTest, ANumberBeyondADoubleInAnyBodyIs400) {
     const auto r = call("POST", mlflow + path, contributor_, body);
     EXPECT_EQ(r.status, 400) << path << ": " << r.body;
     EXPECT_EQ(body_of(r)["error_code"], "INVALID_PARAMETER_VALUE") << r.body;
+  }
+}
+
+// An endpoint setting of the wrong type, or out of its range, is refused naming the setting's own
+// range (instances: 1 to 64), read from the platform's table that create and update check.
+TEST_F(ServerApiTest, AnEndpointSettingOfTheWrongTypeNamesItsRange) {
+  for (const auto& range : platform::endpoint_setting_ranges()) {
+    const std::string expected = std::string("'") + range.name + "': expected an integer " +
+                                 std::to_string(range.min) + " to " + std::to_string(range.max);
+    for (const json& value : {json(2.5), json("2")}) {
+      const json body = {{"name", "e"}, {"model", "m:1"}, {range.name, value}};
+      const auto r = call("POST", api_ + "/endpoints", contributor_, body.dump());
+      EXPECT_EQ(r.status, 400) << r.body;
+      EXPECT_EQ(body_of(r)["error"]["message"], expected) << r.body;
+    }
   }
 }
 
