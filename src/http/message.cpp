@@ -1,6 +1,8 @@
 // Request and response helpers of the HTTP layer.
 #include <strings.h>
 
+#include <iterator>
+
 #include "glia/error_kinds.hpp"
 #include "glia/http/message.hpp"
 
@@ -13,9 +15,20 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
 }
 
 std::optional<std::string> Request::header(std::string_view name) const {
-  const auto it = headers.find(std::string(name));
-  if (it == headers.end()) return std::nullopt;
-  return it->second;
+  const auto [first, last] = headers.equal_range(std::string(name));
+  if (first == last) return std::nullopt;
+  if (const auto n = std::distance(first, last); n > 1)
+    throw Error("header '" + std::string(name) + "' is given " + std::to_string(n) +
+                " times (expected once)");
+  return first->second;
+}
+
+std::optional<std::string> Request::header_list(std::string_view name) const {
+  const auto [first, last] = headers.equal_range(std::string(name));
+  if (first == last) return std::nullopt;
+  std::string joined;
+  for (auto it = first; it != last; ++it) joined += (it == first ? "" : ", ") + it->second;
+  return joined;
 }
 
 std::optional<std::string> Request::query_value(std::string_view name) const {
@@ -36,7 +49,15 @@ nlohmann::json Request::json_body() const {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     throw Error("request body: not valid JSON (" + std::string(e.what()) + ")");
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax the parser cannot hold, such as a number beyond a double (1e400): still the
+    // client's input, never an internal error.
+    throw Error("request body: a value is out of range (" + std::string(e.what()) + ")");
   }
+}
+
+Response Request::error(int status, ErrorKind kind, const std::string& message) const {
+  return error_body ? error_body(status, kind, message) : Response::error(status, kind, message);
 }
 
 Response Response::json(const nlohmann::json& value, int status) {

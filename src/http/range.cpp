@@ -49,9 +49,9 @@ Response ranged_response(const Request& request, uint64_t size, const std::strin
   r.content_type = content_type;
   r.set_header("Accept-Ranges", "bytes");
   if (asked.kind == RangeRequest::Unsatisfiable) {
-    r = Response::error(416, ErrorKind::InvalidArgument,
-                        "Range '" + request.header("Range").value_or("") + "' is outside the " +
-                            std::to_string(size) + " bytes of " + request.path);
+    r = request.error(416, ErrorKind::InvalidArgument,
+                      "Range '" + request.header("Range").value_or("") + "' is outside the " +
+                          std::to_string(size) + " bytes of " + request.path);
     r.set_header("Content-Range", "bytes */" + std::to_string(size));
     return r;
   }

@@ -143,6 +143,7 @@ Response Router::dispatch(Request& request) const {
     return Response::error(ErrorKind::NotFound, "no such resource: " + request.path);
   }
   request.params = std::move(m.params);
+  request.error_body = m.options.error_body;
   return run(*m.handler, request);
 }
 

@@ -72,10 +72,10 @@ bool has_body(const httplib::Request& in) {
   return !length.empty() && length != "0";
 }
 
-Response body_too_large(uint64_t limit, const std::string& path) {
-  return Response::error(
-      413, ErrorKind::InvalidArgument,
-      "request body is larger than the " + std::to_string(limit) + " bytes " + path + " accepts");
+Response body_too_large(const Request& request, uint64_t limit) {
+  return request.error(413, ErrorKind::InvalidArgument,
+                       "request body is larger than the " + std::to_string(limit) + " bytes " +
+                           request.path + " accepts");
 }
 
 // Set by handle() on the worker thread that writes the response next (see Impl::pending).
@@ -182,28 +182,39 @@ struct Server::Impl {
     bool touched = false;                // whether reading the body began
     // Both lengths (RFC 9112 6.1: a smuggling attempt), or a coding cpp-httplib reads as "until
     // the client closes": where the body ends is not known, so nothing after it can be served.
+    // A Content-Length given twice is as ambiguous (which one would count?).
     const std::string coding = in.get_header_value("Transfer-Encoding");
+    const bool two_lengths = in.get_header_value_count("Content-Length") > 1;
     const bool ambiguous =
-        in.has_header("Transfer-Encoding") &&
-        (in.has_header("Content-Length") || ::strcasecmp(coding.c_str(), "chunked"));
+        two_lengths ||
+        (in.has_header("Transfer-Encoding") &&
+         (in.has_header("Content-Length") || ::strcasecmp(coding.c_str(), "chunked")));
     Router::Match m = router.match(req.method, req.path);
+    if (m.handler) req.error_body = m.options.error_body;
     if (ambiguous) {
-      res = Response::error(
-          ErrorKind::InvalidArgument,
-          "request body: Transfer-Encoding " + quote_bytes(coding) + " with " +
-              (in.has_header("Content-Length") ? "a Content-Length" : "no chunked coding") +
-              " is not accepted (expected Content-Length or chunked alone)");
+      res = req.error(
+          400, ErrorKind::InvalidArgument,
+          two_lengths
+              ? "request body: Content-Length is given more than once (expected once)"
+              : "request body: Transfer-Encoding " + quote_bytes(coding) + " with " +
+                    (in.has_header("Content-Length") ? "a Content-Length" : "no chunked coding") +
+                    " is not accepted (expected Content-Length or chunked alone)");
       unread = true;
       touched = true;  // never skipped: the connection closes
     } else if (stopping.load()) {
       // Came after stop(): not served (stop() waits only for the requests before it).
       t_counted = false;
       pending.fetch_sub(1);
-      res = Response::error(ErrorKind::Unavailable, "the server is stopping; try again");
+      res = req.error(503, ErrorKind::Unavailable, "the server is stopping; try again");
       unread = announced;
     } else if (!m.handler) {
       res = router.dispatch(req);  // 404 or 405, with the error body
       unread = announced;
+    } else if (announced && !reader) {
+      // A GET (HEAD, OPTIONS) with a body: cpp-httplib never reads it, so the route would answer
+      // as if it had none. Refused (the body skipped, or the connection closed).
+      res = req.error(400, ErrorKind::InvalidArgument,
+                      "a " + req.method + " request carries no body (this one announces one)");
     } else {
       req.params = std::move(m.params);
       const uint64_t limit = m.options.max_body;
@@ -216,13 +227,13 @@ struct Server::Impl {
         }
       }
       if (too_large) {
-        res = body_too_large(limit, req.path);
+        res = body_too_large(req, limit);
         unread = announced;
       } else if (reader && m.options.stream_body) {
         const StreamedBody body(*reader, limit, announced);
         req.read_body = body.reader();
         res = Router::run(*m.handler, req);
-        if (body.over_limit()) res = body_too_large(limit, req.path);
+        if (body.over_limit()) res = body_too_large(req, limit);
         unread = body.state() == StreamedBody::State::NotRead ||
                  body.state() == StreamedBody::State::Stopped;
         touched = body.state() == StreamedBody::State::Stopped;
@@ -239,9 +250,9 @@ struct Server::Impl {
           });
         }
         if (too_large)
-          res = body_too_large(limit, req.path);
+          res = body_too_large(req, limit);
         else if (!ok)
-          res = Response::error(ErrorKind::InvalidArgument, "request body could not be read");
+          res = req.error(400, ErrorKind::InvalidArgument, "request body could not be read");
         else
           res = Router::run(*m.handler, req);
         touched = reader && announced;
@@ -271,7 +282,7 @@ struct Server::Impl {
       }
     }
     if (!headers_are_single_lines(req, res))
-      res = Response::error(ErrorKind::Internal, "internal error (see the server's log)");
+      res = req.error(500, ErrorKind::Internal, "internal error (see the server's log)");
     choose_encoding(mutable_in.headers, res);
     guard_stream(req, res);
     write(res, out, close);
@@ -355,9 +366,11 @@ Server::Server(const Router& router, ServerOptions options)
       length = 0;  // malformed: left to cpp-httplib's own check
     }
     if (!m.handler || length <= m.options.max_body) return 100;
-    const Response r = body_too_large(m.options.max_body, in.path);
+    Request request = to_request(in);
+    request.error_body = m.options.error_body;
+    const Response r = body_too_large(request, m.options.max_body);
     impl->write(r, out, true);
-    if (impl->options.on_request) impl->options.on_request(to_request(in), r.status, 0);
+    if (impl->options.on_request) impl->options.on_request(request, r.status, 0);
     return r.status;
   });
   // An exception that escaped the adapter: cpp-httplib would put its what() in a header of a bare

@@ -118,6 +118,14 @@ class HttpServerTest : public testing::Test {
       };
       return r;
     });
+    // A route whose refusals are worded its own way (as MLflow's routes word theirs).
+    router_.add("POST", "/worded",
+                [](Request& r) {
+                  return Response::json({{"size", r.body.size()}});
+                },
+                {.max_body = 10, .error_body = [](int status, ErrorKind, const std::string& m) {
+                   return Response::json({{"worded", m}}, status);
+                 }});
     ServerOptions o;
     o.port = 0;
     o.read_timeout_s = 5;

@@ -126,6 +126,58 @@ TEST(HttpRouter, RefusesMalformedAndDuplicateRoutes) {
   EXPECT_EQ(router.routes().size(), 1u);
 }
 
+// A single-valued header sent twice is refused (which copy counts is not the server's guess); a
+// list-valued one reads as its copies joined (RFC 9110 5.3).
+TEST(HttpRequest, ASingleValuedHeaderSentTwiceIsRefused) {
+  Request r = make("GET", "/x");
+  r.headers = {{"Idempotency-Key", "k3"},
+               {"idempotency-key", "k4"},
+               {"If-None-Match", "\"a\""},
+               {"If-None-Match", "\"b\""},
+               {"Range", "bytes=0-1"}};
+  try {
+    r.header("Idempotency-Key");
+    ADD_FAILURE() << "a repeated header was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("given 2 times"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(r.header_list("If-None-Match"), "\"a\", \"b\"");
+  EXPECT_EQ(r.header("Range"), "bytes=0-1");
+  EXPECT_EQ(r.header("Authorization"), std::nullopt);
+  EXPECT_EQ(r.header_list("Authorization"), std::nullopt);
+  // Through a route: a 400 with the error body, as any bad input.
+  Router router;
+  router.add("GET", "/x", [](Request& q) {
+    return Response::json({{"key", q.header("Idempotency-Key").value_or("")}});
+  });
+  const Response answer = router.dispatch(r);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(body_of(answer)["error"]["kind"], "invalid_argument");
+}
+
+// A route's error_body words the refusals the HTTP layer makes for it (a 416 here).
+TEST(HttpRequest, ARoutesErrorBodyWordsTheLayersRefusals) {
+  Router router;
+  RouteOptions options;
+  options.error_body = [](int status, ErrorKind, const std::string& message) {
+    return Response::json({{"worded", message}}, status);
+  };
+  router.add(
+      "GET", "/blob",
+      [](Request& q) {
+        return ranged_response(q, 10, "text/plain",
+                               [](uint64_t, uint64_t, BodySink&) { return true; });
+      },
+      options);
+  Request r = make("GET", "/blob");
+  r.headers = {{"Range", "bytes=20-30"}};
+  const Response answer = router.dispatch(r);
+  EXPECT_EQ(answer.status, 416);
+  EXPECT_TRUE(body_of(answer).contains("worded")) << answer.body;
+  EXPECT_EQ(answer.headers.find("Content-Range")->second, "bytes */10");
+}
+
 TEST(HttpRange, ParsesOneRangeAndRefusesWhatCannotBeSatisfied) {
   using K = RangeRequest;
   EXPECT_EQ(parse_range(std::nullopt, 100).kind, K::Whole);

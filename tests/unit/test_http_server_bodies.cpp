@@ -41,6 +41,52 @@ TEST_F(HttpServerTest, RefusesOversizeBodiesWith413) {
   }
 }
 
+// A GET carrying a body is a 400 (cpp-httplib never reads it: the route would answer as if there
+// were none), the connection closed; without one it is served.
+TEST_F(HttpServerTest, AGetCarryingABodyIs400) {
+  std::string got = exchange(server_->port(), {"GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                               "7\r\n\r\n{\"x\":1}"});
+  EXPECT_EQ(got.rfind("HTTP/1.1 400 ", 0), 0u) << got;
+  EXPECT_NE(got.find("\"invalid_argument\""), std::string::npos) << got;
+  EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
+  got = exchange(
+      server_->port(),
+      {"GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"});
+  EXPECT_EQ(got.rfind("HTTP/1.1 400 ", 0), 0u) << got;
+  got = exchange(
+      server_->port(),
+      {"GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"});
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 ", 0), 0u) << got;
+}
+
+// A Content-Length given twice (even twice the same) is ambiguous: 400, the connection closed.
+TEST_F(HttpServerTest, AContentLengthGivenTwiceIsRefused) {
+  const std::string got = exchange(
+      server_->port(), {"POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: "
+                        "3\r\n\r\nabc",
+                        "GET /hello?name=smuggled HTTP/1.1\r\nHost: x\r\n\r\n"});
+  EXPECT_EQ(got.rfind("HTTP/1.1 400 ", 0), 0u) << got;
+  EXPECT_EQ(got.find("smuggled"), std::string::npos) << got;
+}
+
+// The layer's refusals on a route with an error_body of its own are worded by it: 413 from the
+// Content-Length, before the client sends it (100-continue), and a GET's body.
+TEST_F(HttpServerTest, ARoutesErrorBodyWordsItsRefusals) {
+  auto c = client();
+  auto r = c.Post("/worded", std::string(50, 'x'), "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(nlohmann::json::parse(r->body).contains("worded")) << r->body;
+  const std::string got = exchange(
+      server_->port(), {"POST /worded HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\nExpect: "
+                        "100-continue\r\n\r\n"});
+  EXPECT_NE(got.find(" 413 "), std::string::npos) << got;
+  EXPECT_NE(got.find("\"worded\""), std::string::npos) << got;
+  r = c.Post("/worded", "abc", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
 TEST_F(HttpServerTest, StreamsUploadsWithoutBufferingAndEnforcesTheirLimit) {
   auto c = client();
   const std::string chunk(1 << 20, 'z');

@@ -104,7 +104,7 @@ TEST_F(HttpServerTest, UnreadBodiesAreNotTakenForTheNextRequest) {
   const std::string get = raw_exchange(
       server_->port(),
       "GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n" + smuggled, 500ms);
-  EXPECT_EQ(get.rfind("HTTP/1.1 200", 0), 0u) << get;  // served, then the connection closes
+  EXPECT_EQ(get.rfind("HTTP/1.1 400", 0), 0u) << get;  // refused, then the connection closes
   EXPECT_EQ(count_of(get, "HTTP/1.1"), 1u) << get;
   const std::string post = raw_exchange(
       server_->port(),

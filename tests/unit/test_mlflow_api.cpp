@@ -344,6 +344,30 @@ TEST_F(MlflowApi, EndpointsGliaLacksAnswerAsMlflowDoes) {
       json::array());
 }
 
+// What the HTTP layer refuses on MLflow's routes (413 before a body is read, 416 for a Range
+// past the end, a GET's body) carries MLflow's body too: every route, derived from the router,
+// words those refusals as MLflow does.
+TEST_F(MlflowApi, TheHttpLayersRefusalsAreMlflowBodies) {
+  for (const auto& [method, pattern] : router_.routes()) {
+    const auto m = router_.match(method, pattern);
+    ASSERT_TRUE(m.handler) << method << " " << pattern;
+    ASSERT_TRUE(m.options.error_body) << method << " " << pattern;
+    const http::Response r = m.options.error_body(413, ErrorKind::InvalidArgument, "too large");
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(json::parse(r.body),
+              json({{"error_code", "INVALID_PARAMETER_VALUE"}, {"message", "too large"}}));
+  }
+  const std::string run = new_run();
+  ASSERT_EQ(put_artifact("0", run, "x.txt", "hi").status, 200);
+  http::Request get;
+  get.method = "GET";
+  get.path = "/api/2.0/mlflow-artifacts/artifacts/0/" + run + "/artifacts/x.txt";
+  get.headers = {{"X-Test-Role", "reader"}, {"Range", "bytes=100-200"}};
+  const http::Response r = router_.dispatch(get);
+  EXPECT_EQ(r.status, 416) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("error_code"), "INVALID_PARAMETER_VALUE") << r.body;
+}
+
 TEST_F(MlflowApi, RolesAreChecked) {
   EXPECT_EQ(refused(call("GET", "/api/2.0/mlflow/experiments/get?experiment_id=0", {}, "")),
             "UNAUTHENTICATED");

@@ -12,6 +12,7 @@
 #include "glia/platform/access.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/clock.hpp"
+#include "glia/platform/endpoints.hpp"
 #include "glia/platform/json_views.hpp"
 #include "server/api/api.hpp"
 #include "server/routes.hpp"
@@ -249,6 +250,85 @@ TEST_F(ServerApiTest, CancelTagsAndComputeWrites) {
   EXPECT_EQ(call("PATCH", api_ + "/computes/none", owner_, R"({"description": "x"})").status, 404);
 }
 
+// A header read as one value and sent twice is refused: a second Idempotency-Key is not dropped
+// (a retry with it would be applied again), nor a second Authorization.
+TEST_F(ServerApiTest, ASingleValuedHeaderSentTwiceIs400) {
+  const std::string metrics = api_ + "/runs/" + run_ + "/metrics";
+  const std::string batch = R"([{"name": "m", "value": 1}])";
+  auto r = call("POST", metrics, contributor_, batch,
+                {{"Idempotency-Key", "k3"}, {"Idempotency-Key", "k4"}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(body_of(r)["error"]["message"].get<std::string>().find("Idempotency-Key"),
+            std::string::npos)
+      << r.body;
+  EXPECT_TRUE(ws().store().latest_metrics(run_).empty());
+  r = call("GET", api_ + "/runs", reader_, "", {{"Authorization", "Bearer " + owner_}});
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
+// A number beyond a double (1e400) is valid JSON syntax the parser cannot hold: a 400 on every
+// route that reads a JSON body (they all read it through Request::json_body), never a 500.
+TEST_F(ServerApiTest, ANumberBeyondADoubleInAnyBodyIs400) {
+  const std::string metrics = api_ + "/runs/" + run_ + "/metrics";
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> calls = {
+      {"POST", metrics, contributor_, R"([{"name": "m", "value": 1e400}])"},
+      {"PATCH", api_ + "/runs/" + run_ + "/tags", contributor_, R"({"a": "b", "x": 1e400})"},
+      {"POST", api_ + "/computes", owner_, R"({"name": "gpu", "max_concurrent": 1e400})"},
+      {"POST", api_ + "/endpoints", contributor_, R"({"name": "e", "model": "m:1", "x": -1e400})"},
+      {"POST", "/ui/login", "", R"({"token": "t", "x": 1e400})"}};
+  for (const auto& [method, path, token, body] : calls) {
+    http::Headers ui = {{"X-Glia-UI", "1"}};
+    const auto r = call(method, path, token, body, ui);
+    EXPECT_EQ(r.status, 400) << method << " " << path << ": " << r.body;
+    EXPECT_EQ(body_of(r)["error"]["kind"], "invalid_argument") << r.body;
+  }
+  EXPECT_TRUE(ws().store().latest_metrics(run_).empty());
+  // MLflow's routes (served at the root for the one workspace): INVALID_PARAMETER_VALUE.
+  const std::string mlflow = "/api/2.0/mlflow/";
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"experiments/create", R"({"name": "e1", "unused": 1e400})"},
+           {"runs/log-metric",
+            R"({"run_id": ")" + run_ + R"(", "key": "m", "value": 1e400, "timestamp": 1})"},
+           {"runs/log-batch", R"({"run_id": ")" + run_ + R"(", "metrics": [{"value": 1e400}]})"}}) {
+    const auto r = call("POST", mlflow + path, contributor_, body);
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_EQ(body_of(r)["error_code"], "INVALID_PARAMETER_VALUE") << r.body;
+  }
+}
+
+// An endpoint setting of the wrong type, or out of its range, is refused naming the setting's own
+// range (instances: 1 to 64), read from the platform's table that create and update check.
+TEST_F(ServerApiTest, AnEndpointSettingOfTheWrongTypeNamesItsRange) {
+  for (const auto& range : platform::endpoint_setting_ranges()) {
+    const std::string expected = std::string("'") + range.name + "': expected an integer " +
+                                 std::to_string(range.min) + " to " + std::to_string(range.max);
+    for (const json& value : {json(2.5), json("2")}) {
+      const json body = {{"name", "e"}, {"model", "m:1"}, {range.name, value}};
+      const auto r = call("POST", api_ + "/endpoints", contributor_, body.dump());
+      EXPECT_EQ(r.status, 400) << r.body;
+      EXPECT_EQ(body_of(r)["error"]["message"], expected) << r.body;
+    }
+  }
+}
+
+// The tag mlflow.runName repeats the run's display name, set once: the REST API refuses another
+// value as MLflow's set-tag does, so both APIs show one name.
+TEST_F(ServerApiTest, TheRunNameTagCannotRenameARun) {
+  const std::string tags = api_ + "/runs/" + run_ + "/tags";
+  const std::string name = ws().store().get_run(run_).display_name;
+  const auto r = call("PATCH", tags, contributor_, R"({"mlflow.runName": "renamed", "a": "b"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(body_of(r)["error"]["kind"], "invalid_argument");
+  const auto run = ws().store().get_run(run_);
+  EXPECT_EQ(run.tags.count("mlflow.runName"), 0u);
+  EXPECT_EQ(run.tags.count("a"), 0u);  // nothing of the refused body
+  const auto mlflow =
+      call("POST", "/api/2.0/mlflow/runs/set-tag", contributor_,
+           json{{"run_id", run_}, {"key", "mlflow.runName"}, {"value", "renamed"}}.dump());
+  EXPECT_EQ(mlflow.status, 400) << mlflow.body;
+  EXPECT_EQ(call("PATCH", tags, contributor_, json{{"mlflow.runName", name}}.dump()).status, 200);
+}
+
 // The OpenAPI document and the routes, both ways: a route added without documenting it (or a
 // documented path left without a route) fails here.
 TEST_F(ServerApiTest, OpenApiDocumentsExactlyTheRoutes) {
@@ -259,7 +339,6 @@ TEST_F(ServerApiTest, OpenApiDocumentsExactlyTheRoutes) {
   std::set<std::pair<std::string, std::string>> routes, documented;
   for (auto [method, pattern] : router_.routes()) {
     if (pattern.rfind("/api/v1/", 0) != 0) continue;
-    if (pattern == "/api/v1/health" || pattern == "/api/v1/workspaces") continue;  // meta routes
     pattern = std::regex_replace(pattern, std::regex(R"(\{(\w+)\.\.\.\})"), "{$1}");
     for (char& c : method) c = static_cast<char>(std::tolower(c));
     routes.emplace(method, pattern);

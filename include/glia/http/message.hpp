@@ -25,6 +25,11 @@ using Headers = std::multimap<std::string, std::string, CaseInsensitiveLess>;
 /// Receives a request body in chunks; returns false to stop reading.
 using ChunkReceiver = std::function<bool(const char* data, size_t size)>;
 
+struct Response;
+/// How a route words a refusal the HTTP layer makes for it with a status of its own (413, 416, a
+/// body on a GET): MLflow's routes answer MLflow's error body. Unset: Response::error.
+using ErrorBody = std::function<Response(int status, ErrorKind kind, const std::string& message)>;
+
 struct Request {
   std::string method;                         // "GET", "POST", ...
   std::string path;                           // percent-decoded, without the query
@@ -40,13 +45,24 @@ struct Request {
   std::function<bool(const ChunkReceiver& receive)> read_body;
   /// What the server attaches for its handlers (e.g. the authenticated user).
   std::any context;
+  /// The matched route's wording of refusals (RouteOptions::error_body; set by the router).
+  ErrorBody error_body;
 
+  /// A single-valued header's value; glia::Error (InvalidArgument) when the request repeats it
+  /// (which copy would count is not for the server to guess).
   std::optional<std::string> header(std::string_view name) const;
+  /// A list-valued header (RFC 9110 5.3: If-None-Match, Transfer-Encoding): every copy's value
+  /// joined by ", ", as if sent once.
+  std::optional<std::string> header_list(std::string_view name) const;
   std::optional<std::string> query_value(std::string_view name) const;
   /// A path parameter (a route capture); throws glia::Error (Internal) for a name the route lacks.
   const std::string& param(const std::string& name) const;
-  /// The body as JSON: glia::Error (InvalidArgument) "request body: not valid JSON ..." when not.
+  /// The body as JSON: glia::Error (InvalidArgument) "request body: not valid JSON ..." when not,
+  /// or when it holds a value the parser cannot hold (a number beyond a double, 1e400). Every
+  /// route reads its JSON body through this.
   nlohmann::json json_body() const;
+  /// A refusal with a status of its own in the route's wording (error_body, else Response::error).
+  Response error(int status, ErrorKind kind, const std::string& message) const;
 };
 
 /// Where a streamed response body goes.

@@ -19,6 +19,8 @@ struct RouteOptions {
   uint64_t max_body = 8u << 20;
   /// Hand the handler Request::read_body instead of a buffered Request::body.
   bool stream_body = false;
+  /// How the HTTP layer words its refusals on this route (413, 416, a GET's body); see ErrorBody.
+  ErrorBody error_body;
 };
 
 class Router {

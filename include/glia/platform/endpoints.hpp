@@ -22,6 +22,16 @@ void check_endpoint_name(const std::string& name);
 /// (InvalidArgument) naming the endpoint, the setting and the range.
 void check_endpoint_settings(const std::string& name, const EndpointSettings& settings);
 
+/// An integer setting of an endpoint and its range, as check_endpoint_settings checks it.
+struct EndpointSettingRange {
+  const char* name;                    // "instances", as the REST API and the CLI name it
+  int64_t EndpointSettings::*setting;  // where it lives
+  int64_t min, max;
+};
+/// Every integer setting with its range (the port apart: 0, or 1024 to 65535), in one table that
+/// the checks and the REST API's readers share.
+const std::vector<EndpointSettingRange>& endpoint_setting_ranges();
+
 struct EndpointCreate {
   std::string name;
   std::string model;  // a model reference: NAME, NAME:V, NAME@latest (glia:/azureml: prefixes)

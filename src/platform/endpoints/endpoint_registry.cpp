@@ -56,16 +56,12 @@ void check_host(const std::string& what, const std::string& host) {
 void check_settings(const std::string& what, const EndpointSettings& s) {
   check_host(what, s.host);
   if (s.port != 0) check_range(what, "port", s.port, 1024, 65535);
-  check_range(what, "instances", s.instances, 1, 64);
-  check_range(what, "max_batch_size", s.max_batch_size, 1, 4096);
-  check_range(what, "max_queue_delay_us", s.max_queue_delay_us, 0, 1000000);
+  for (const EndpointSettingRange& r : endpoint_setting_ranges())
+    check_range(what, r.name, s.*r.setting, r.min, r.max);
   if (s.max_queue < s.max_batch_size)
     throw Error(what + ": max_queue " + std::to_string(s.max_queue) +
                 " is less than max_batch_size " + std::to_string(s.max_batch_size) +
                 " (a full batch must fit in the queue)");
-  check_range(what, "max_body_bytes", s.max_body_bytes, int64_t{1} << 10, int64_t{1} << 30);
-  check_range(what, "max_rows", s.max_rows, 1, INT64_MAX);
-  check_range(what, "request_timeout_ms", s.request_timeout_ms, 1, 600000);
   check_one_of(what, "auth_mode", s.auth_mode, {"key", "none"});
   check_one_of(what, "scoring", s.scoring, {"native", "python"});
   if (s.scoring == "python") {
@@ -144,6 +140,19 @@ void require_script_in(Workspace& ws, const std::string& what, const std::string
 }
 
 }  // namespace
+
+const std::vector<EndpointSettingRange>& endpoint_setting_ranges() {
+  using S = EndpointSettings;
+  static const std::vector<EndpointSettingRange> ranges = {
+      {"instances", &S::instances, 1, 64},
+      {"max_batch_size", &S::max_batch_size, 1, 4096},
+      {"max_queue_delay_us", &S::max_queue_delay_us, 0, 1000000},
+      {"max_queue", &S::max_queue, 1, INT64_MAX},  // and at least max_batch_size
+      {"max_body_bytes", &S::max_body_bytes, int64_t{1} << 10, int64_t{1} << 30},
+      {"max_rows", &S::max_rows, 1, INT64_MAX},
+      {"request_timeout_ms", &S::request_timeout_ms, 1, 600000}};
+  return ranges;
+}
 
 void check_endpoint_settings(const std::string& name, const EndpointSettings& settings) {
   check_settings(what_of(name), settings);

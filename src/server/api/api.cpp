@@ -133,7 +133,7 @@ std::pair<std::string, uint64_t> receive_blob(http::Request& r, platform::Artifa
                                               const std::string& what,
                                               const std::string& expected_sha256) {
   if (!r.read_body) throw Error(ErrorKind::Internal, "upload route without a streamed body");
-  if (!r.header("Content-Length") && !r.header("Transfer-Encoding"))
+  if (!r.header("Content-Length") && !r.header_list("Transfer-Encoding"))
     throw Error("request body: missing (send the bytes; Content-Length: 0 for none)");
   platform::BlobWriter blob(artifacts);
   std::optional<Error> failed;

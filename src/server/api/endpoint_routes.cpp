@@ -14,13 +14,12 @@ using platform::Role;
 
 namespace {
 
-// The settings both create and update take, each given only when present. The ranges are the
-// platform's to check (the same as the CLI's); these only read the types.
+// The settings both create and update take, each given only when present, read with its range
+// from the platform's one table (the checks of create and update, the CLI's).
 template <typename Set>
 void read_settings(const nlohmann::json& body, Set&& set) {
-  for (const char* k : {"instances", "max_batch_size", "max_queue_delay_us", "max_queue",
-                        "max_body_bytes", "max_rows", "request_timeout_ms"})
-    if (body.contains(k)) set(k, body_int(body, k, 0, int64_t{1} << 40));
+  for (const auto& r : platform::endpoint_setting_ranges())
+    if (body.contains(r.name)) set(std::string(r.name), body_int(body, r.name, r.min, r.max));
 }
 
 }  // namespace

@@ -264,6 +264,23 @@ json build() {
       {"summary", "This document (no token needed)"},
       {"security", json::array()},
       {"responses", {{"200", answer("the OpenAPI 3 document", {{"type", "object"}})}}}};
+  paths["/api/v1/health"]["get"] = {
+      {"operationId", "health"},
+      {"summary", "The server is up (no token needed)"},
+      {"security", json::array()},
+      {"responses",
+       {{"200", answer("up", object({{"status", {{"type", "string"}, {"enum", {"ok"}}}},
+                                     {"version", kString},
+                                     {"started_at", kNumber}},
+                                    {"status", "version", "started_at"}))}}}};
+  paths["/api/v1/workspaces"]["get"] = operation(
+      "listWorkspaces", "The served workspaces the token opens, with its role in each", "reader",
+      json::array(),
+      {{"200", answer("the token's user and workspaces",
+                      object({{"user", kString},
+                              {"workspaces", array_of(object({{"name", kString}, {"role", kString}},
+                                                             {"name", "role"}))}},
+                             {"user", "workspaces"}))}});
   paths[w]["get"] = operation("getWorkspace", "The workspace", "reader", {ws},
                               {{"200", answer("the workspace", ref("Workspace"))}});
   paths[w + "/experiments"]["get"] =

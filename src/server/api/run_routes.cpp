@@ -5,6 +5,7 @@
 #include "glia/platform/json_views.hpp"
 #include "glia/platform/sweep_runs.hpp"
 #include "server/api/api.hpp"
+#include "server/run_name_tag.hpp"
 
 namespace glia::server::api {
 
@@ -55,7 +56,7 @@ void register_run_routes(http::Router& router, ServerContext& context) {
         Scope s = authorize(context, r, Role::Contributor, "set tags");
         allow_only(r, {});
         auto& store = s.ws().store();
-        store.get_run(r.param("id"));
+        const platform::RunRecord run = store.get_run(r.param("id"));
         const nlohmann::json body = r.json_body();
         if (!body.is_object() || body.empty() || body.size() > kMaxTags)
           throw Error("request body: expected a JSON object of 1 to " + std::to_string(kMaxTags) +
@@ -75,6 +76,7 @@ void register_run_routes(http::Router& router, ServerContext& context) {
           tags[key] = value.get<std::string>();
         }
 
+        check_run_name_tag(run, tags);  // as MLflow's set-tag: the name is set once
         store.set_tags(r.param("id"), tags);
         return http::Response::json(platform::run_json(store.get_run(r.param("id"))));
       },

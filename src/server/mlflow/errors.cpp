@@ -36,6 +36,12 @@ http::Response error_response(ErrorKind kind, const std::string& message) {
   return r;
 }
 
+http::Response refusal_response(int status, ErrorKind kind, const std::string& message) {
+  http::Response r = error_response(kind, message);
+  r.status = status;  // 413, 416: the HTTP layer's status, MLflow's body
+  return r;
+}
+
 http::Response run_handler(const Handler& handler, Call& call) {
   try {
     return handler(call);

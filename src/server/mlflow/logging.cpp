@@ -102,15 +102,6 @@ platform::MetricPoint metric_of(const json& m) {
   return p;
 }
 
-// A run's name is its display name: the tag mlflow.runName can only repeat it.
-void check_run_name_tag(const platform::RunRecord& run,
-                        const std::map<std::string, std::string>& tags) {
-  const auto it = tags.find(kRunNameTag);
-  if (it != tags.end() && it->second != run.display_name)
-    throw Error("renaming run '" + run.id + "' through the tag " + kRunNameTag +
-                " is not supported (its name is '" + run.display_name + "')");
-}
-
 // Params: a name logged again with another value is MLflow's INVALID_PARAMETER_VALUE. Runs
 // `write` (a store call that logs params), saying so when the store refuses one.
 template <typename Write>

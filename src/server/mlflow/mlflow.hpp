@@ -16,6 +16,7 @@
 #include "glia/http/router.hpp"
 #include "glia/platform/store.hpp"
 #include "glia/platform/workspace.hpp"
+#include "server/run_name_tag.hpp"
 
 namespace glia::server::mlflow {
 
@@ -72,6 +73,9 @@ struct MlflowError {
 MlflowError mlflow_error(ErrorKind kind);
 /// {"error_code": CODE, "message": MESSAGE} with the code's status.
 http::Response error_response(ErrorKind kind, const std::string& message);
+/// The HTTP layer's refusals with a status of their own (413, 416, a GET's body) in MLflow's body:
+/// every MLflow route's RouteOptions::error_body.
+http::Response refusal_response(int status, ErrorKind kind, const std::string& message);
 /// Runs a handler, turning every error into MLflow's error body (never throws).
 http::Response run_handler(const Handler& handler, Call& call);
 
@@ -140,8 +144,7 @@ std::string run_id_of(const json& fields);
 /// Whether the run is marked deleted.
 bool run_is_deleted(platform::Store& store, const std::string& run_id);
 json run_info_json(const platform::RunRecord& run, const std::string& exp_id, bool deleted);
-/// MLflow's run name tag: its value is the run's display name.
-constexpr const char* kRunNameTag = "mlflow.runName";
+// MLflow's run name tag (kRunNameTag): server/run_name_tag.hpp, shared with the REST API.
 /// MLflow's user tag.
 constexpr const char* kUserTag = "mlflow.user";
 

@@ -20,6 +20,7 @@ void mount(http::Router& router, const std::string& root, const Binding& binding
     http::RouteOptions options;
     options.max_body = e.max_body;
     options.stream_body = e.stream_body;
+    options.error_body = refusal_response;
     const Handler handler = e.handler;
     http::Handler h = [binding, handler](http::Request& request) {
       try {  // an unknown workspace or a failed check: MLflow's error body too
@@ -50,7 +51,7 @@ void mount(http::Router& router, const std::string& root, const Binding& binding
        {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/",
         "/ajax-api/2.0/mlflow-artifacts/", "/api/3.0/mlflow/", "/ajax-api/3.0/mlflow/"})
     for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"})
-      router.add(method, root + prefix + "{rest...}", missing);
+      router.add(method, root + prefix + "{rest...}", missing, {.error_body = refusal_response});
 }
 
 }  // namespace glia::server::mlflow

@@ -44,7 +44,7 @@ bool matches(const std::optional<std::string>& if_none_match, std::string_view e
 http::Response serve(const ui::Asset& asset, const http::Request& request,
                      const ServerContext& context) {
   http::Response response;
-  if (matches(request.header("If-None-Match"), asset.etag)) {
+  if (matches(request.header_list("If-None-Match"), asset.etag)) {
     response.status = 304;
     response.content_type.clear();
   } else {
