@@ -157,4 +157,16 @@ void apply_dtype_policy(Model& model, const std::string& policy) {
                  default_backend()->name().c_str());
 }
 
+std::vector<MetricSpec> metrics_flag(const std::string& given) {
+  std::vector<MetricSpec> out;
+  std::string rest = given;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string name = rest.substr(0, comma);
+    if (!name.empty()) out.emplace_back(name);
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+  }
+  return out;
+}
+
 }  // namespace glia::cli

@@ -40,6 +40,9 @@ LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
 /// The --model and --weights options of a command that uses a trained model (evaluate, predict).
 void add_model_options(CLI::App* cmd, std::string& model, std::string& weights);
 
+/// --metrics a,b: Keras metric names, as compile(metrics=[...]) takes them (unknown ones refused).
+std::vector<MetricSpec> metrics_flag(const std::string& given);
+
 /// The --dtype-policy option of train, evaluate and predict: float32 or mixed_bfloat16.
 void add_dtype_policy_option(CLI::App* cmd, std::string& policy);
 /// Gives the model the --dtype-policy given (none: the file's own policies stay), and says on

@@ -50,14 +50,7 @@ void compile_from_flags(LoadedModel& loaded, const TrainArgs& a) {
   else if (!m.compiled())
     o.loss = Loss::parse("categorical_crossentropy");
   if (!a.metrics.empty()) {
-    o.metrics.clear();
-    std::string rest = a.metrics;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string name = rest.substr(0, comma);
-      if (!name.empty()) o.metrics.push_back(name);
-      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-    }
+    o.metrics = metrics_flag(a.metrics);
   } else if (!m.compiled()) {
     o.metrics = {"accuracy"};
   }

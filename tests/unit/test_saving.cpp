@@ -115,7 +115,7 @@ TEST_F(Saving, EveryFormatRoundTripsWeightsCompileAndOptimizerState) {
       expect_same_optimizer(*m, *l.model);
       EXPECT_EQ(l.model->predict(inputs()).to_vector(), want.to_vector());
       EXPECT_EQ(l.model->loss().name(), "categorical_crossentropy");
-      EXPECT_EQ(l.model->compile_options().metrics, std::vector<std::string>{"accuracy"});
+      EXPECT_EQ(l.model->compile_options().metrics, std::vector<MetricSpec>{"accuracy"});
     }
   }
 }
