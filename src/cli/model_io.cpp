@@ -41,6 +41,12 @@ Tensor MnistData::test_x_head(int64_t rows) const {
   return x;
 }
 
+void check_class_vector(const Model& model) {
+  const Shape out = model.output_shape();
+  if (out.size() != 1)
+    throw Error("the model's output " + shape_str(out, true) + " is not a class vector");
+}
+
 namespace {
 
 std::shared_ptr<ImageClassDataset> mnist_split_for(const Model& model, LossKind loss,
@@ -48,8 +54,7 @@ std::shared_ptr<ImageClassDataset> mnist_split_for(const Model& model, LossKind 
                                                    const std::string& labels) {
   const Shape in = model.input_shape(), out = model.output_shape();
   const bool sparse = loss == LossKind::sparse_categorical_crossentropy;
-  if (out.size() != 1)
-    throw Error("the model's output " + shape_str(out, true) + " is not a class vector");
+  check_class_vector(model);
   const int64_t classes = sparse ? 0 : out[0];
   IdxArray x = read_idx(images);
   const int64_t item = x.item_size();

@@ -12,6 +12,10 @@
 
 namespace glia::cli {
 
+/// train, evaluate and predict take models whose output is one vector of class scores per
+/// sample: anything else (a (None, 28, 10) output) is refused.
+void check_class_vector(const Model& model);
+
 struct MnistData {
   std::shared_ptr<ImageClassDataset> train, test;
   /// The first `rows` test inputs, shaped for the model (a reference sample for saved files).
