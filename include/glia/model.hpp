@@ -50,7 +50,7 @@ KerasTensor Input(Shape shape, std::string name = "");
 struct CompileOptions {
   std::shared_ptr<Optimizer> optimizer;
   Loss loss;
-  std::vector<std::string> metrics;
+  std::vector<MetricSpec> metrics;
   /// True when a loaded compile config named no optimizer and `optimizer` is Keras' compile()
   /// default (RMSprop): enough to evaluate, but `glia train` asks for --optimizer instead.
   bool optimizer_defaulted = false;

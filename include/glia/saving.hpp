@@ -126,6 +126,16 @@ std::vector<std::string> weights_candidates(const std::string& json_path);
 /// with its weights, or an .h5). Throws naming the candidates when there are several, or none.
 std::string model_file_in(const std::string& folder);
 
+/// The files save_model(path) writes: the path itself, and for a `.json` config its weights
+/// (the `.h5` of the same name). Throws (InvalidArgument) for an extension it does not write.
+std::vector<std::string> files_saved_for(const std::string& path);
+/// Checks, before any long work, that save_model can write every path: known extensions, no file
+/// written twice (two paths naming one file, or a `.json`'s weights naming another path's `.h5`),
+/// and for each file a destination that is not a folder, under folders that exist or can be
+/// made (no component of them is a file) and can be written. Throws one line naming the path
+/// (InvalidArgument; Permission for a folder that cannot be written).
+void check_save_paths(const std::vector<std::string>& paths);
+
 /// Writes atomically (temp file + rename), in the format the extension selects.
 void save_model(Model& model, const std::string& path, const SaveOptions& options = {});
 /// Errors from both loaders are escaped (glia::escape_bytes): they quote names and bytes from

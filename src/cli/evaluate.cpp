@@ -20,18 +20,6 @@ struct EvaluateArgs {
   bool verify = false;
 };
 
-std::vector<std::string> split_metrics(const std::string& given) {
-  std::vector<std::string> out;
-  std::string rest = given;
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    const std::string name = rest.substr(0, comma);
-    if (!name.empty()) out.push_back(name);
-    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-  }
-  return out;
-}
-
 void run_evaluate(const EvaluateArgs& a, const std::string& workspace_dir) {
   set_num_threads(a.threads);
   LoadOptions lo;
@@ -50,7 +38,7 @@ void run_evaluate(const EvaluateArgs& a, const std::string& workspace_dir) {
     if (model.compiled()) o = model.compile_options();
     if (!o.optimizer) o.optimizer = make_optimizer("sgd", std::nullopt);  // evaluate never steps
     if (!a.loss.empty()) o.loss = Loss::parse(a.loss);
-    if (!a.metrics.empty()) o.metrics = split_metrics(a.metrics);
+    if (!a.metrics.empty()) o.metrics = metrics_flag(a.metrics);
     model.compile(o);
   }
   auto test = load_mnist_test_for(model, model.loss().kind, a.data_folder);

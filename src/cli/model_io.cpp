@@ -41,6 +41,12 @@ Tensor MnistData::test_x_head(int64_t rows) const {
   return x;
 }
 
+void check_class_vector(const Model& model) {
+  const Shape out = model.output_shape();
+  if (out.size() != 1)
+    throw Error("the model's output " + shape_str(out, true) + " is not a class vector");
+}
+
 namespace {
 
 std::shared_ptr<ImageClassDataset> mnist_split_for(const Model& model, LossKind loss,
@@ -48,8 +54,7 @@ std::shared_ptr<ImageClassDataset> mnist_split_for(const Model& model, LossKind 
                                                    const std::string& labels) {
   const Shape in = model.input_shape(), out = model.output_shape();
   const bool sparse = loss == LossKind::sparse_categorical_crossentropy;
-  if (out.size() != 1)
-    throw Error("the model's output " + shape_str(out, true) + " is not a class vector");
+  check_class_vector(model);
   const int64_t classes = sparse ? 0 : out[0];
   IdxArray x = read_idx(images);
   const int64_t item = x.item_size();
@@ -155,6 +160,18 @@ void apply_dtype_policy(Model& model, const std::string& policy) {
                  "are used only on CPUs with AVX512-BF16 or AMX), slower than float32; "
                  "--dtype-policy float32 computes in float32\n",
                  default_backend()->name().c_str());
+}
+
+std::vector<MetricSpec> metrics_flag(const std::string& given) {
+  std::vector<MetricSpec> out;
+  std::string rest = given;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string name = rest.substr(0, comma);
+    if (!name.empty()) out.emplace_back(name);
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+  }
+  return out;
 }
 
 }  // namespace glia::cli

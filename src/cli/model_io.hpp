@@ -12,6 +12,10 @@
 
 namespace glia::cli {
 
+/// train, evaluate and predict take models whose output is one vector of class scores per
+/// sample: anything else (a (None, 28, 10) output) is refused.
+void check_class_vector(const Model& model);
+
 struct MnistData {
   std::shared_ptr<ImageClassDataset> train, test;
   /// The first `rows` test inputs, shaped for the model (a reference sample for saved files).
@@ -39,6 +43,9 @@ LoadedModel open_model(const std::string& ref, const std::string& workspace_dir,
 
 /// The --model and --weights options of a command that uses a trained model (evaluate, predict).
 void add_model_options(CLI::App* cmd, std::string& model, std::string& weights);
+
+/// --metrics a,b: Keras metric names, as compile(metrics=[...]) takes them (unknown ones refused).
+std::vector<MetricSpec> metrics_flag(const std::string& given);
 
 /// The --dtype-policy option of train, evaluate and predict: float32 or mixed_bfloat16.
 void add_dtype_policy_option(CLI::App* cmd, std::string& policy);

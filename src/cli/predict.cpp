@@ -31,6 +31,7 @@ void run_predict(const PredictArgs& a, const std::string& workspace_dir) {
     std::fprintf(stderr, "glia: %s matches its stored reference output\n", a.model.c_str());
   Model& model = *loaded.model;
   apply_dtype_policy(model, a.dtype_policy);
+  check_class_vector(model);
   Tensor x = read_prediction_input(a.input, model);
   if (a.limit > 0 && a.limit < x.dim(0)) {
     Shape s = x.shape();
@@ -42,7 +43,8 @@ void run_predict(const PredictArgs& a, const std::string& workspace_dir) {
   // Written by hand: 9 significant digits round-trip a float32 exactly, and it is fast.
   std::string out = "{\"classes\": [";
   for (int64_t r = 0; r < rows; ++r) {
-    int64_t best = 0;
+    // One output unit is a binary classifier: class 1 above 0.5, as binary accuracy counts it.
+    int64_t best = cols == 1 ? (p[r] > 0.5f ? 1 : 0) : 0;
     for (int64_t c = 1; c < cols; ++c)
       if (p[r * cols + c] > p[r * cols + best]) best = c;
     out += (r ? ", " : "") + std::to_string(best);

@@ -51,14 +51,7 @@ void compile_from_flags(LoadedModel& loaded, const TrainArgs& a) {
   else if (!m.compiled())
     o.loss = Loss::parse("categorical_crossentropy");
   if (!a.metrics.empty()) {
-    o.metrics.clear();
-    std::string rest = a.metrics;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string name = rest.substr(0, comma);
-      if (!name.empty()) o.metrics.push_back(name);
-      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-    }
+    o.metrics = metrics_flag(a.metrics);
   } else if (!m.compiled()) {
     o.metrics = {"accuracy"};
   }
@@ -78,7 +71,19 @@ std::string shorten(double v) {
   return buf;
 }
 
+/// Where the model is saved: each --save path, else model.json (+ model.h5) and model.keras in
+/// --output. Checked before anything is loaded or trained.
+std::vector<std::string> save_targets(const TrainArgs& a) {
+  std::vector<std::string> targets = a.save;
+  if (targets.empty())
+    for (const char* file : {"model.json", "model.keras"})
+      targets.push_back((std::filesystem::path(a.output) / file).string());
+  check_save_paths(targets);
+  return targets;
+}
+
 void run_train(const TrainArgs& a) {
+  const std::vector<std::string> targets = save_targets(a);
   set_num_threads(a.threads);
   LoadOptions lo;
   lo.require_weights = false;  // a bare architecture trains from new weights
@@ -127,27 +132,18 @@ void run_train(const TrainArgs& a) {
   History history = model.fit(data.train, fit);
   Logs test = model.evaluate(*data.test, {.batch_size = a.batch_size});
   for (const auto& [name, value] : test) run->log("test_" + name, value);
-  std::vector<std::string> saved;
   SaveOptions so;
   so.reference_input = data.test_x_head(8);
-  if (a.save.empty()) {
-    std::filesystem::create_directories(a.output);
-    for (const char* file : {"model.json", "model.keras"}) {
-      const std::string path = (std::filesystem::path(a.output) / file).string();
-      save_model(model, path, so);
-      saved.push_back(path);
-      if (std::string(file) == "model.json")
-        saved.push_back((std::filesystem::path(a.output) / "model.h5").string());
-    }
-  } else {
-    for (const std::string& path : a.save) {
-      const auto parent = std::filesystem::path(path).parent_path();
-      if (!parent.empty()) std::filesystem::create_directories(parent);
-      save_model(model, path, so);
-      saved.push_back(path);
-      if (std::filesystem::path(path).extension() == ".json")
-        saved.push_back(std::filesystem::path(path).replace_extension(".h5").string());
-    }
+  std::vector<std::string> saved;
+  for (const std::string& path : targets) {
+    const auto parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec)
+      throw Error(errno_kind(ec.value()),
+                  path + ": cannot create the folder " + parent.string() + ": " + ec.message());
+    save_model(model, path, so);
+    for (const std::string& file : files_saved_for(path)) saved.push_back(file);
   }
   run->complete(true);
   if (json_out) {

@@ -180,48 +180,115 @@ double metric_value(Metric& m, const Tensor& t, const Tensor& p) {
 const Tensor kProbs = t2(2, 3, {0.6f, 0.3f, 0.1f, 0.2f, 0.45f, 0.35f});
 
 TEST(Accuracy, ResolvesToCategoricalForOneHotTargets) {
-  auto m = make_metric("accuracy", LossKind::categorical_crossentropy, 3, false);
+  auto m = make_metric("accuracy", {3}, {3});
   EXPECT_EQ(m->name(), "accuracy");
   // argmax: row 0 right (class 0), row 1 wrong (class 1 predicted, 2 true).
   EXPECT_DOUBLE_EQ(metric_value(*m, t2(2, 3, {1, 0, 0, 0, 0, 1}), kProbs), 0.5);
 }
 
 TEST(Accuracy, ResolvesToSparseForClassIndices) {
-  auto m = make_metric("accuracy", LossKind::sparse_categorical_crossentropy, 3, true);
+  auto m = make_metric("accuracy", {1}, {3});
   EXPECT_DOUBLE_EQ(metric_value(*m, t2(2, 1, {0, 1}), kProbs), 1.0);
   EXPECT_DOUBLE_EQ(metric_value(*m, t2(2, 1, {2, 1}), kProbs), 0.5);
   // "acc" resolves the same way and keeps its name.
-  auto acc = make_metric("acc", LossKind::sparse_categorical_crossentropy, 3, true);
+  auto acc = make_metric("acc", {1}, {3});
   EXPECT_EQ(acc->name(), "acc");
   EXPECT_DOUBLE_EQ(metric_value(*acc, t2(2, 1, {2, 1}), kProbs), 0.5);
 }
 
 TEST(Accuracy, ResolvesToBinaryForOneOutputColumn) {
-  // Keras 3 decides by shape: one output column is binary whatever the loss.
-  for (LossKind loss : {LossKind::binary_crossentropy, LossKind::mean_squared_error}) {
-    auto m = make_metric("accuracy", loss, 1, false);
-    EXPECT_DOUBLE_EQ(metric_value(*m, t2(4, 1, {1, 0, 1, 0}), t2(4, 1, {0.7f, 0.2f, 0.4f, 0.6f})),
-                     0.5);
+  // Keras 3 decides by shape alone: one output column is binary whatever the loss.
+  auto m = make_metric("accuracy", {1}, {1});
+  EXPECT_DOUBLE_EQ(metric_value(*m, t2(4, 1, {1, 0, 1, 0}), t2(4, 1, {0.7f, 0.2f, 0.4f, 0.6f})),
+                   0.5);
+}
+
+TEST(Accuracy, ResolvesByShapesAsKerasGetMetric) {
+  // keras.src.trainers.compile_utils.get_metric: binary when the output's last dimension is 1,
+  // sparse when the targets' rank is lower or their last dimension 1 (and the output's not),
+  // else categorical -- the loss plays no part (a 10-unit sigmoid under binary_crossentropy is
+  // categorical accuracy).
+  const Tensor onehot = t2(2, 3, {1, 0, 0, 0, 0, 1});
+  // kProbs: argmax right for row 0 only; thresholded at 0.5, 5 of 6 elements agree.
+  EXPECT_DOUBLE_EQ(metric_value(*make_metric("accuracy", {3}, {3}), onehot, kProbs), 0.5);
+  EXPECT_DOUBLE_EQ(metric_value(*make_metric("Accuracy", {3}, {3}), onehot, kProbs), 0.5);
+  EXPECT_DOUBLE_EQ(metric_value(*make_metric("ACC", {1}, {3}), t2(2, 1, {0, 2}), kProbs), 0.5);
+  EXPECT_DOUBLE_EQ(metric_value(*make_metric("acc", {}, {3}), t2(2, 1, {0, 2}), kProbs), 0.5);
+  EXPECT_DOUBLE_EQ(
+      metric_value(*make_metric("accuracy", {1}, {1}), t2(2, 1, {1, 0}), t2(2, 1, {0.6f, 0.7f})),
+      0.5);
+}
+
+TEST(Accuracy, KerasAccuracyClassComparesValues) {
+  // keras.metrics.Accuracy(): y_true == y_pred element by element, not argmax.
+  auto m = make_metric(MetricSpec::object(MetricKind::accuracy), {3}, {3});
+  EXPECT_EQ(m->name(), "accuracy");
+  EXPECT_DOUBLE_EQ(metric_value(*m, t2(2, 3, {1, 0, 0, 0, 0, 1}), kProbs), 0.0);
+  EXPECT_DOUBLE_EQ(
+      metric_value(*m, t2(2, 3, {1, 0, 0, 0, 2, 0}), t2(2, 3, {1, 0, 0.5f, 0, 2, 0.5f})),
+      4.0 / 6.0);
+}
+
+TEST(Accuracy, BinaryAccuracyThresholdArgument) {
+  MetricSpec spec = MetricSpec::object(MetricKind::binary_accuracy, "ba");
+  spec.threshold = 0.1;
+  auto m = make_metric(spec, {2}, {2});
+  EXPECT_EQ(m->name(), "ba");
+  // 0.2 > 0.1 counts as 1 now; 0.05 as 0.
+  EXPECT_DOUBLE_EQ(metric_value(*m, t2(2, 2, {1, 0, 0, 1}), t2(2, 2, {0.2f, 0.05f, 0.15f, 0.9f})),
+                   0.75);
+}
+
+TEST(Metrics, TopKArgument) {
+  MetricSpec spec = MetricSpec::object(MetricKind::top_k_categorical_accuracy);
+  spec.k = 3;
+  auto top3 = make_metric(spec, {7}, {7});
+  const Tensor p = t2(1, 7, {0.30f, 0.20f, 0.15f, 0.12f, 0.10f, 0.08f, 0.05f});
+  Tensor third({1, 7}), fourth({1, 7});
+  third[2] = 1;
+  fourth[3] = 1;
+  EXPECT_EQ(metric_value(*top3, third, p), 1.0);
+  EXPECT_EQ(metric_value(*top3, fourth, p), 0.0);  // k = 5 would count it
+  spec.kind = MetricKind::sparse_top_k_categorical_accuracy;
+  EXPECT_EQ(metric_value(*make_metric(spec, {1}, {7}), t2(1, 1, {3}), p), 0.0);
+}
+
+TEST(Metrics, IdentifiersResolveAsKeras) {
+  // Every class Glia computes, by class name and by snake-case name (keras.metrics.get), and
+  // its function (all but Accuracy, whose function keras.metrics does not export).
+  for (const MetricClass& c : metric_classes()) {
+    EXPECT_EQ(MetricSpec(c.class_name).name, c.class_name);
+    if (c.kind != MetricKind::accuracy) {
+      EXPECT_EQ(MetricSpec(c.class_name).kind, c.kind) << c.class_name;
+      EXPECT_EQ(MetricSpec(c.default_name).kind, c.kind) << c.default_name;
+      EXPECT_EQ(MetricSpec::function(c.default_name).kind, c.kind) << c.default_name;
+    } else {
+      EXPECT_THROW(MetricSpec::function(c.default_name), Error);
+    }
+    EXPECT_EQ(MetricSpec::object(c.kind).name, c.default_name);
   }
+  EXPECT_EQ(MetricSpec("MSE").kind, MetricKind::mean_squared_error);
+  EXPECT_EQ(MetricSpec("mae").kind, MetricKind::mean_absolute_error);
+  EXPECT_THROW(MetricSpec::function("categorical_crossentropy"), Error);
 }
 
 TEST(Accuracy, BinaryThresholdIsStrictlyAboveHalf) {
-  auto m = make_metric("binary_accuracy", LossKind::binary_crossentropy, 2, false);
+  auto m = make_metric("binary_accuracy", {2}, {2});
   // 0.5 counts as 0; element-wise mean per row: row 0 (1 of 2), row 1 (2 of 2).
   EXPECT_DOUBLE_EQ(metric_value(*m, t2(2, 2, {1, 0, 0, 1}), t2(2, 2, {0.5f, 0.1f, 0.2f, 0.9f})),
                    0.75);
 }
 
 TEST(Accuracy, ExplicitNames) {
-  auto cat = make_metric("categorical_accuracy", LossKind::mean_squared_error, 3, false);
+  auto cat = make_metric("categorical_accuracy", {3}, {3});
   EXPECT_EQ(cat->name(), "categorical_accuracy");
   EXPECT_DOUBLE_EQ(metric_value(*cat, t2(2, 3, {1, 0, 0, 0, 0, 1}), kProbs), 0.5);
-  auto sparse = make_metric("sparse_categorical_accuracy", LossKind::mean_squared_error, 3, true);
+  auto sparse = make_metric("sparse_categorical_accuracy", {1}, {3});
   EXPECT_DOUBLE_EQ(metric_value(*sparse, t2(2, 1, {0, 1}), kProbs), 1.0);
 }
 
 TEST(Metrics, RunningMeanIsWeightedByBatchSize) {
-  auto m = make_metric("accuracy", LossKind::sparse_categorical_crossentropy, 3, true);
+  auto m = make_metric("accuracy", {1}, {3});
   m->update(t2(2, 1, {0, 1}), kProbs);                       // 2 of 2
   m->update(t2(1, 1, {2}), t2(1, 3, {0.9f, 0.05f, 0.05f}));  // 0 of 1
   m->update(t2(1, 1, {0}), t2(1, 3, {0.9f, 0.05f, 0.05f}));  // 1 of 1
@@ -233,8 +300,7 @@ TEST(Metrics, RunningMeanIsWeightedByBatchSize) {
 }
 
 TEST(Metrics, TopKCategoricalAccuracy) {
-  auto top5 =
-      make_metric("top_k_categorical_accuracy", LossKind::categorical_crossentropy, 7, false);
+  auto top5 = make_metric("top_k_categorical_accuracy", {7}, {7});
   EXPECT_EQ(top5->name(), "top_k_categorical_accuracy");
   const Tensor p = t2(1, 7, {0.30f, 0.20f, 0.15f, 0.12f, 0.10f, 0.08f, 0.05f});
   auto onehot = [](int c) {
@@ -250,8 +316,7 @@ TEST(Metrics, TopKCategoricalAccuracy) {
   const Tensor tied = t2(1, 7, {0.3f, 0.2f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f});
   EXPECT_EQ(metric_value(*top5, onehot(6), tied), 1.0);
 
-  auto sparse = make_metric("sparse_top_k_categorical_accuracy",
-                            LossKind::sparse_categorical_crossentropy, 7, true);
+  auto sparse = make_metric("sparse_top_k_categorical_accuracy", {1}, {7});
   EXPECT_DOUBLE_EQ(metric_value(*sparse, t2(2, 1, {4, 5}),
                                 t2(2, 7,
                                    {0.30f, 0.20f, 0.15f, 0.12f, 0.10f, 0.08f, 0.05f, 0.30f, 0.20f,
@@ -262,34 +327,25 @@ TEST(Metrics, TopKCategoricalAccuracy) {
 TEST(Metrics, MseAndMae) {
   const Tensor t = t2(2, 2, {0, 1, 0, 0}), p = t2(2, 2, {2, -1, 0.5f, 0.5f});
   for (const char* name : {"mse", "mean_squared_error"}) {
-    auto m = make_metric(name, LossKind::mean_squared_error, 2, false);
+    auto m = make_metric(name, {2}, {2});
     EXPECT_EQ(m->name(), name);
     EXPECT_NEAR(metric_value(*m, t, p), (4.0 + 0.25) / 2, 1e-7);
   }
   for (const char* name : {"mae", "mean_absolute_error"}) {
-    auto m = make_metric(name, LossKind::mean_squared_error, 2, false);
+    auto m = make_metric(name, {2}, {2});
     EXPECT_NEAR(metric_value(*m, t, p), (2.0 + 0.5) / 2, 1e-7);
   }
 }
 
 TEST(MetricErrors, UnknownNameAndWrongTargets) {
-  const std::string unknown =
-      error_of([] { make_metric("f1_score", LossKind::categorical_crossentropy, 3, false); });
+  const std::string unknown = error_of([] { make_metric("f1_score", {3}, {3}); });
   EXPECT_TRUE(contains(unknown, "unknown metric 'f1_score'")) << unknown;
-  const std::string sparse = error_of([] {
-    make_metric("sparse_categorical_accuracy", LossKind::categorical_crossentropy, 3, false);
-  });
+  const std::string sparse = error_of([] { make_metric("sparse_categorical_accuracy", {3}, {3}); });
   EXPECT_TRUE(contains(sparse, "needs class-index targets")) << sparse;
-  const std::string onehot = error_of([] {
-    make_metric("categorical_accuracy", LossKind::sparse_categorical_crossentropy, 3, true);
-  });
+  const std::string onehot = error_of([] { make_metric("categorical_accuracy", {1}, {3}); });
   EXPECT_TRUE(contains(onehot, "use sparse_categorical_accuracy")) << onehot;
-  EXPECT_THROW(
-      make_metric("top_k_categorical_accuracy", LossKind::categorical_crossentropy, 3, true),
-      Error);
-  EXPECT_THROW(make_metric("sparse_top_k_categorical_accuracy", LossKind::categorical_crossentropy,
-                           3, false),
-               Error);
+  EXPECT_THROW(make_metric("top_k_categorical_accuracy", {1}, {3}), Error);
+  EXPECT_THROW(make_metric("sparse_top_k_categorical_accuracy", {3}, {3}), Error);
 }
 
 }  // namespace

@@ -115,7 +115,7 @@ TEST_F(Saving, EveryFormatRoundTripsWeightsCompileAndOptimizerState) {
       expect_same_optimizer(*m, *l.model);
       EXPECT_EQ(l.model->predict(inputs()).to_vector(), want.to_vector());
       EXPECT_EQ(l.model->loss().name(), "categorical_crossentropy");
-      EXPECT_EQ(l.model->compile_options().metrics, std::vector<std::string>{"accuracy"});
+      EXPECT_EQ(l.model->compile_options().metrics, std::vector<MetricSpec>{"accuracy"});
     }
   }
 }
@@ -302,6 +302,19 @@ TEST_F(Saving, UnsupportedContentIsRefusedNamingClassAndPlace) {
               model_from_json(constraint, "m.json");
             }).find("kernel_constraint: constraint 'RadialConstraint' is not supported"),
             std::string::npos);
+  // Dropout's noise_shape (a mask shared along axes) is not implemented: refused, never an
+  // element-wise mask in its place; null (Keras' default, what Glia writes) is accepted.
+  const std::string noise = R"({"class_name": "Sequential", "config": {"layers": [
+    {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4]}},
+    {"class_name": "Dropout", "config": {"name": "dr", "rate": 0.5, "noise_shape": [null, 1]}}]}})";
+  const std::string refused_noise = error_of([&] { model_from_json(noise, "m.json"); });
+  EXPECT_NE(
+      refused_noise.find("m.json: layers[1]: option 'noise_shape' = [null,1] is not supported"),
+      std::string::npos)
+      << refused_noise;
+  std::string null_noise = noise;
+  null_noise.replace(null_noise.find("[null, 1]"), 9, "null");
+  EXPECT_NO_THROW(model_from_json(null_noise, "m.json"));
   auto m = mlp();
   const std::string nadam =
       R"({"optimizer": {"class_name": "Nadam", "config": {}}, "loss": "mse"})";

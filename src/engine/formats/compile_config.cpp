@@ -1,5 +1,6 @@
 // Compile configs: optimizer (with schedules and clipping), loss and metrics, as Keras 3's
 // `compile_config` and tf.keras 2.x's `training_config`.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -241,11 +242,23 @@ std::shared_ptr<Optimizer> optimizer_from(const json& v, const Where& where) {
   }
 }
 
+/// The name of a Keras function object ({"class_name": "function", "config": NAME}), else "".
+std::string function_name(const json& v) {
+  if (!v.is_object()) return "";
+  const json* cls = find(v, "class_name");
+  const json* c = find(v, "config");
+  if (!cls || *cls != "function" || !c || !c->is_string()) return "";
+  return c->get<std::string>();
+}
+
 Loss loss_from(const json& v, const Where& where) {
   std::string name;
   const json* c = nullptr;
   if (v.is_string()) {
     name = v.get<std::string>();
+  } else if (!function_name(v).empty()) {
+    // A loss function (loss=keras.losses.categorical_crossentropy): Keras 3 writes its name.
+    name = function_name(v);
   } else if (v.is_object() && find(v, "class_name")) {
     const std::string cls = string_of(v, where, "class_name");
     c = find(v, "config");
@@ -292,31 +305,95 @@ Loss loss_from(const json& v, const Where& where) {
   return loss;
 }
 
-void metrics_from(const json& v, const Where& where, std::vector<std::string>& out) {
+/// A metric object's config: name and dtype (float32 only: Glia accumulates no other), plus the
+/// arguments its class takes (metric_classes()); anything else not at its default is refused.
+MetricSpec metric_object_from(const MetricClass& cls, const json& c, const Where& where) {
+  if (!c.is_object()) where.fail("expected a metric 'config' object, got " + type_name(c));
+  const json* name = find(c, "name");
+  MetricSpec spec = MetricSpec::object(
+      cls.kind, name && !name->is_null() ? string_of(c, where, "name") : std::string());
+  for (auto& [key, value] : c.items()) {
+    const Where w = where.at(key);
+    if (key == "name") continue;
+    const bool own = std::find_if(cls.arguments.begin(), cls.arguments.end(),
+                                  [&](const char* a) { return key == a; }) != cls.arguments.end();
+    if (key == "dtype") {
+      if (!(value.is_null() || value == "float32"))
+        w.fail(std::string(cls.class_name) + ": metric dtype " + value.dump() +
+               " is not supported (only float32)");
+    } else if (own && key == "k") {
+      const double k = number_of(value, where, "k");
+      if (!(k >= 1 && k <= 1e9 && k == std::floor(k)))
+        w.fail(std::string(cls.class_name) + ": k must be a positive integer, got " + value.dump());
+      spec.k = static_cast<int>(k);
+    } else if (own && key == "threshold") {
+      float_number_of(value, where, "threshold");  // compared as float32, as Keras does
+      spec.threshold = number_of(value, where, "threshold");
+    } else if (!is_default(value)) {
+      w.fail(std::string(cls.class_name) + ": metric option '" + key + "' = " + value.dump() +
+             " is not supported");
+    }
+  }
+  return spec;
+}
+
+MetricSpec metric_from(const json& v, const Where& where) {
+  try {
+    if (v.is_string()) return MetricSpec(v.get<std::string>());
+    if (const std::string fn = function_name(v); !fn.empty()) return MetricSpec::function(fn);
+  } catch (const Error& e) {
+    where.fail(e.what());
+  }
+  if (!v.is_object()) where.fail("expected a metric name or object, got " + v.dump().substr(0, 80));
+  const std::string cls = string_of(v, where, "class_name");
+  for (const MetricClass& c : metric_classes())
+    if (cls == c.class_name) return metric_object_from(c, config_of(v, where), where);
+  std::string supported;
+  for (const MetricClass& c : metric_classes())
+    supported += std::string(supported.empty() ? "" : ", ") + c.class_name;
+  where.fail("metric class '" + cls + "' is not supported (supported: " + supported + ")");
+}
+
+void metrics_from(const json& v, const Where& where, std::vector<MetricSpec>& out) {
   if (v.is_null()) return;
   if (v.is_array()) {
-    for (const json& m : v) metrics_from(m, where, out);
+    for (size_t i = 0; i < v.size(); ++i) {
+      const Where w = where.at("[" + std::to_string(i) + "]");
+      if (v[i].is_array())  // tf.keras' per-output lists of one output
+        metrics_from(v[i], w, out);
+      else
+        out.push_back(metric_from(v[i], w));
+    }
     return;
   }
-  std::string name;
-  if (v.is_string()) {
-    name = v.get<std::string>();
-  } else if (v.is_object()) {
-    const json* c = find(v, "config");
-    if (c && c->is_object() && find(*c, "name") && (*c)["name"].is_string())
-      name = (*c)["name"].get<std::string>();
-    else
-      name = string_of(v, where, "class_name");
-  } else {
-    where.fail("expected metric names, got " + v.dump().substr(0, 80));
+  if (v.is_object() && !find(v, "class_name"))
+    where.fail("per-output metrics (a dict) are not supported");
+  out.push_back(metric_from(v, where));
+}
+
+json metric_json(const MetricSpec& m, ConfigStyle style) {
+  switch (m.form) {
+    case MetricSpec::Form::name:
+      return m.name;
+    case MetricSpec::Form::function:
+      // Keras 3 writes a function object; its legacy training_config the function's name.
+      if (style == ConfigStyle::keras2) return m.name;
+      return json{{"module", "builtins"},
+                  {"class_name", "function"},
+                  {"config", m.name},
+                  {"registered_name", "function"}};
+    case MetricSpec::Form::object:
+      break;
   }
-  try {
-    // Only the name is checked here; whether the metric fits the targets is checked by fit.
-    make_metric(name, LossKind::categorical_crossentropy, 10, name.rfind("sparse_", 0) == 0);
-  } catch (const Error&) {
-    where.fail("metric '" + name + "' is not supported");
+  const MetricClass* cls = metric_class(m.kind);
+  json c;
+  c["name"] = m.name;
+  c["dtype"] = "float32";
+  for (const char* a : cls->arguments) {
+    if (std::string(a) == "k") c["k"] = m.k;
+    if (std::string(a) == "threshold") c["threshold"] = m.threshold;
   }
-  out.push_back(name);
+  return object_in(style, "keras.metrics", cls->class_name, std::move(c));
 }
 
 }  // namespace
@@ -328,7 +405,8 @@ json compile_config(const Model& model, ConfigStyle style) {
   if (style == ConfigStyle::keras3) c["optimizer"] = optimizer_json(*o.optimizer, style);
   c["loss"] = loss_json(o.loss, style);
   c["loss_weights"] = nullptr;
-  c["metrics"] = o.metrics;
+  c["metrics"] = json::array();
+  for (const MetricSpec& m : o.metrics) c["metrics"].push_back(metric_json(m, style));
   c["weighted_metrics"] = nullptr;
   if (style == ConfigStyle::keras3) {
     c["run_eagerly"] = false;

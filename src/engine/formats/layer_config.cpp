@@ -311,7 +311,8 @@ LayerPtr make_layer(const std::string& cls, const json& c, const Where& w) {
     return std::make_shared<Activation>(activation_from(c, w), name);
   }
   if (cls == "Dropout") {
-    keys({"rate", "seed", "noise_shape"});
+    // noise_shape (a mask broadcast over some axes) is not implemented: only null is accepted.
+    keys({"rate", "seed"});
     const json* r = find(c, "rate");
     if (!r) w.fail("Dropout needs 'rate'");
     const double rate = number_of(*r, w, "rate");

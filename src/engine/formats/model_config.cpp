@@ -91,6 +91,10 @@ std::vector<std::string> inbound_names(const json& entry, const Where& where) {
 
 std::string single_endpoint(const json& config, const char* key, const Where& where) {
   const json* v = find(config, key);
+  if (v && v->is_object())  // keras.Model({"img": x}, {"probs": y})
+    where.at(key).fail(std::string("dict ") +
+                       (std::string(key) == "input_layers" ? "inputs" : "outputs") +
+                       " are not supported (one input and one output, as a tensor or a list)");
   if (!v || !v->is_array() || v->empty()) where.fail(std::string("expected '") + key + "'");
   if ((*v)[0].is_string()) return (*v)[0].get<std::string>();
   if (v->size() != 1)

@@ -55,10 +55,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::string with_extension(const std::string& path, const char* ext) {
-  return fs::path(path).replace_extension(ext).string();
-}
-
 /// The config a weights file belongs to: STEM.json for STEM.h5 and for STEM.weights.h5.
 std::string config_path_for(const std::string& weights) {
   std::string base = fs::path(weights).replace_extension("").string();
@@ -322,6 +318,7 @@ std::vector<std::string> load_weights(Model& model, const std::string& path,
 }
 
 void save_model(Model& model, const std::string& path, const SaveOptions& options) {
+  const std::vector<std::string> files = files_saved_for(path);  // refuses unknown extensions
   const std::string ext = lower_extension(path);
   const auto reference = make_reference(model, options);
   if (ext == ".keras") {
@@ -331,13 +328,11 @@ void save_model(Model& model, const std::string& path, const SaveOptions& option
     io::write_atomically(
         path, [&](const std::string& tmp) { write_full_h5(model, tmp, options, reference); });
   } else if (ext == ".json") {
-    const std::string weights = with_extension(path, ".h5");
+    const std::string& weights = files.at(1);
     io::write_atomically(
         weights, [&](const std::string& tmp) { write_weights_h5(model, tmp, false, reference); });
     const std::string text = model_to_json(model, ConfigStyle::keras2);
     io::write_file_atomically(path, text);
-  } else {
-    throw Error(path + ": unknown model file type '" + ext + "' (expected .keras, .h5 or .json)");
   }
 }
 

@@ -61,8 +61,7 @@ Model::Metrics Model::make_metrics(const Dataset& data) const {
                 shape_str(out) + " and the loss is " + compile_.loss.name() +
                 (sparse ? " (class indices need sparse_categorical_crossentropy)" : ""));
   Metrics metrics;
-  for (const std::string& m : compile_.metrics)
-    metrics.push_back(make_metric(m, compile_.loss.kind, out_cols, sparse));
+  for (const MetricSpec& m : compile_.metrics) metrics.push_back(make_metric(m, y, out));
   return metrics;
 }
 
