@@ -27,6 +27,26 @@ grep -q "'outputs/model/model.json' not stored: 'outputs/model' would be a file 
 [ "$("$GLIA" -w "$WORK/ws" run files "$RUN" | awk '{print $2}' | tr '\n' ' ')" = "outputs/model outputs/x.txt " ] ||
   fail "files: $("$GLIA" -w "$WORK/ws" run files "$RUN")"
 
+# Regression: a job that logged outputs/model as a file (a tracking record, as MLflow's
+# log_artifact does) and also left a folder ./outputs/model/ had none of its outputs or logs
+# stored, was marked Failed and kept for recovery forever. The clashing file is left out and
+# named in the run's system log; the job completes with the rest stored.
+mkdir -p "$WORK/clash"
+cat >"$WORK/clash/job.yml" <<'YML'
+command: >-
+  sh -c 'echo bytes > m && printf "{\"kind\":\"file\",\"name\":\"outputs/model\",\"path\":\"m\"}\n" >> "$GLIA_TRACKING_FILE"
+  && mkdir -p outputs/model && echo 1 > outputs/model/w.txt && echo 2 > outputs/other.txt'
+YML
+CRUN=$(submit "$WORK/ws" "$WORK/clash/job.yml")
+wait_status "$WORK/ws" "$CRUN" Completed
+files=$("$GLIA" -w "$WORK/ws" run files "$CRUN" | awk '{print $2}' | tr '\n' ' ')
+grep -q "outputs/other.txt" <<<"$files" || fail "the job's other outputs were not stored: $files"
+grep -q "outputs/model " <<<"$files" || fail "the logged file is gone: $files"
+! grep -q "outputs/model/w.txt" <<<"$files" || fail "both a file and a folder: $files"
+"$GLIA" -w "$WORK/ws" run download "$CRUN" -o "$WORK/clash-dl" >/dev/null || fail "download of the clash run"
+grep -q "'outputs/model/w.txt' not stored" "$WORK/clash-dl/user_logs/std_log.txt" ||
+  fail "the clash is not in the run's log: $(cat "$WORK/clash-dl/user_logs/std_log.txt")"
+
 # A pair stored before the stores refused it.
 python3 - "$WORK/ws/.glia/glia.db" "$RUN" <<'PY'
 import sqlite3, sys
