@@ -133,13 +133,13 @@ void print_show(const nlohmann::json& j) {
   if (!j["metrics"].empty()) {
     std::printf("Metrics (latest):\n");
     for (const auto& [name, m] : j["metrics"].items())
-      std::printf("  %-24s %.6g (step %lld)\n", name.c_str(), m["value"].get<double>(),
-                  static_cast<long long>(m["step"].get<int64_t>()));
+      std::printf("  %-24s %.6g (step %lld)\n", escape_bytes(name).c_str(),
+                  m["value"].get<double>(), static_cast<long long>(m["step"].get<int64_t>()));
   }
   if (j.contains("images"))
     for (const auto& img : j["images"])
-      std::printf("Image:        %s -> %s\n", img["name"].get<std::string>().c_str(),
-                  img["path"].get<std::string>().c_str());
+      std::printf("Image:        %s -> %s\n", escape_bytes(img["name"].get<std::string>()).c_str(),
+                  escape_bytes(img["path"].get<std::string>()).c_str());
   std::printf("Files:        %zu (glia run files %s)\n", j["files"].get<size_t>(),
               str("id").c_str());
   if (j.contains("parent")) {
@@ -148,7 +148,8 @@ void print_show(const nlohmann::json& j) {
                 j["parent"].get<std::string>().c_str());
     if (j.contains("parameters"))
       for (const auto& [k, v] : j["parameters"].items())
-        std::printf("  %-22s %s\n", k.c_str(), platform::parameter_text(v).c_str());
+        std::printf("  %-22s %s\n", escape_bytes(k).c_str(),
+                    escape_bytes(platform::parameter_text(v)).c_str());
   }
   if (j.contains("sweep")) print_sweep(j["sweep"]);
 }

@@ -8,12 +8,21 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "glia/error.hpp"
+#include "glia/escape.hpp"
 #include "glia/platform/chart.hpp"
 #include "glia/platform/workspace.hpp"
 
 namespace glia::cli {
 
 namespace {
+
+// A CSV field as RFC 4180 writes text: in double quotes, a quote inside doubled (a metric or
+// column name holding a quote or a comma kept its line intact).
+std::string csv_field(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
 
 // A log_row table: text (one line per row), json (a list of objects) or csv (columns in
 // first-seen order).
@@ -28,10 +37,10 @@ void print_table(const std::string& name, const nlohmann::json& rows, const std:
       if (std::find(columns.begin(), columns.end(), k) == columns.end()) columns.push_back(k);
   if (output == "csv") {
     for (size_t i = 0; i < columns.size(); ++i)
-      std::printf("%s\"%s\"", i ? "," : "", columns[i].c_str());
+      std::printf("%s%s", i ? "," : "", csv_field(columns[i]).c_str());
     std::printf("\n");
   } else {
-    std::printf("%s (table):\n", name.c_str());
+    std::printf("%s (table):\n", escape_bytes(name).c_str());
   }
   for (const auto& row : rows) {
     for (size_t i = 0; i < columns.size(); ++i) {
@@ -40,9 +49,11 @@ void print_table(const std::string& name, const nlohmann::json& rows, const std:
                                : it->is_string() ? it->get<std::string>()
                                                  : it->dump();
       if (output == "csv")
-        std::printf("%s%s", i ? "," : "", cell.c_str());
+        std::printf("%s%s", i ? "," : "",
+                    it != row.end() && it->is_string() ? csv_field(cell).c_str() : cell.c_str());
       else
-        std::printf("%s%s=%s", i ? "  " : "  ", columns[i].c_str(), cell.c_str());
+        std::printf("%s%s=%s", i ? "  " : "  ", escape_bytes(columns[i]).c_str(),
+                    escape_bytes(cell).c_str());
     }
     std::printf("\n");
   }
@@ -137,12 +148,12 @@ void register_runs(CLI::App& app, const std::shared_ptr<std::string>& workspace_
         throw Error(ErrorKind::NotFound, "run '" + ma->run + "' has no metric '" + name + "'");
       for (const auto& p : series) {
         if (ma->output == "csv")
-          std::printf("\"%s\",%lld,%.17g,%.6f\n", name.c_str(), static_cast<long long>(p.step),
-                      p.value, p.wall_time);
+          std::printf("%s,%lld,%.17g,%.6f\n", csv_field(name).c_str(),
+                      static_cast<long long>(p.step), p.value, p.wall_time);
         j[name].push_back(platform::metric_point_json(p));
       }
       if (ma->output == "text") {
-        std::printf("%s:", name.c_str());
+        std::printf("%s:", escape_bytes(name).c_str());
         for (const auto& p : series) std::printf(" %.6g", p.value);
         std::printf("\n");
       }

@@ -39,6 +39,27 @@ printf 'name: e\ndependencies:\n  - python=3.11\n' >"$WORK/env.yml"
 no_raw_control "environment list" "$WORK/envs.txt"
 "$GLIA" environment show e >"$WORK/env.txt"
 no_raw_control "environment show" "$WORK/env.txt"
+# Names the job itself logged (a metric named with an escape and a quote): escaped in the text
+# views, quoted as CSV writes text (review: run show, run metrics and the CSV printed them raw).
+mkdir -p "$WORK/m"
+cat >"$WORK/m/t.py" <<'PY'
+import json, os
+with open(os.environ["GLIA_TRACKING_FILE"], "a") as f:
+    f.write(json.dumps({"kind": "metric", "name": "x\x1b[2J\"q", "value": 1}) + "\n")
+PY
+printf 'type: command\ncommand: python3 t.py\ncode: .\n' >"$WORK/m/job.yml"
+"$GLIA" job submit -f "$WORK/m/job.yml" --stream >/dev/null 2>&1 || fail "metric job"
+mrun=$("$GLIA" job list --limit 1 -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+"$GLIA" run show "$mrun" >"$WORK/mshow.txt"
+no_raw_control "run show metrics" "$WORK/mshow.txt"
+"$GLIA" run metrics "$mrun" >"$WORK/mtext.txt"
+no_raw_control "run metrics" "$WORK/mtext.txt"
+"$GLIA" run metrics "$mrun" -o csv >"$WORK/m.csv"
+python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert rows[0] == ["name", "step", "value", "wall_time"], rows[0]
+assert rows[1][0] == "x\x1b[2J\"q" and len(rows[1]) == 4, rows[1]' "$WORK/m.csv" || fail "run metrics -o csv: $(cat -v "$WORK/m.csv")"
 # The JSON views keep the text as it is (JSON escapes it).
 "$GLIA" job show "$run" -o json | python3 -c '
 import json, sys

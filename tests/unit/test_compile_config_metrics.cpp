@@ -79,6 +79,22 @@ TEST(CompileConfigMetrics, ObjectArgumentsAreHonouredAndNamed) {
   EXPECT_TRUE(logs.count("top_k_categorical_accuracy"));
 }
 
+// Regression: "accuracy" and Keras' Accuracy class both log as "accuracy"; the logs kept one of
+// them. Keras names repeats name_1, name_2, ... in the order compiled.
+TEST(CompileConfigMetrics, MetricsOfOneNameLogAsKerasNamesThem) {
+  auto m = with_compile_config(compile_with(
+      {"accuracy", keras_object("Accuracy", {{"name", "accuracy"}, {"dtype", "float32"}}),
+       "accuracy"}));
+  // Predictions are one-hot rows that never equal the targets' values: categorical accuracy 1/2,
+  // Keras' Accuracy (y_true == y_pred, element-wise) differs from it.
+  Tensor x({2, 4}), y = Tensor::from({2, 3}, {1, 0, 0, 0, 1, 0});
+  const Logs logs = m->evaluate(x, y);
+  ASSERT_TRUE(logs.count("accuracy") && logs.count("accuracy_1") && logs.count("accuracy_2"))
+      << logs.size();
+  EXPECT_EQ(logs.at("accuracy"), logs.at("accuracy_2"));  // the same metric twice
+  EXPECT_NE(logs.at("accuracy"), logs.at("accuracy_1"));  // the class: another computation
+}
+
 TEST(CompileConfigMetrics, EveryClassRoundTripsInEveryFormat) {
   // Derived from metric_classes(): each with a custom name and non-default arguments.
   auto m = small();

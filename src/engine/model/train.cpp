@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "distributed/data_parallel.hpp"
@@ -60,8 +61,19 @@ Model::Metrics Model::make_metrics(const Dataset& data) const {
     throw Error("targets have per-sample shape " + shape_str(y) + " but the model outputs " +
                 shape_str(out) + " and the loss is " + compile_.loss.name() +
                 (sparse ? " (class indices need sparse_categorical_crossentropy)" : ""));
+  // Two metrics of one name log under name, name_1, name_2, ... as Keras' CompileMetrics names
+  // them (the logs are a map: one would silently replace the other).
   Metrics metrics;
-  for (const MetricSpec& m : compile_.metrics) metrics.push_back(make_metric(m, y, out));
+  std::map<std::string, int> seen;
+  for (MetricSpec m : compile_.metrics) {
+    auto metric = make_metric(m, y, out);
+    auto [at, first] = seen.try_emplace(metric->name(), 1);
+    if (!first) {
+      m.name = metric->name() + "_" + std::to_string(at->second++);
+      metric = make_metric(m, y, out);
+    }
+    metrics.push_back(std::move(metric));
+  }
   return metrics;
 }
 
