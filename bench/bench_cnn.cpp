@@ -42,12 +42,14 @@ int main(int argc, char** argv) {
   app.add_option("--data-folder", data_folder)->capture_default_str();
   app.add_option("--batch-size", batch_size)
       ->capture_default_str()
-      ->check(glia::cli::positive_int());
-  app.add_option("--threads", threads)->capture_default_str()->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(batch_size)>());
+  app.add_option("--threads", threads)
+      ->capture_default_str()
+      ->check(glia::cli::positive_int<decltype(threads)>());
   app.add_option("--epochs", epochs,
                  "epochs trained; the median leaves out the first (primitive creation)")
       ->capture_default_str()
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(epochs)>());
   app.add_option("--seed", seed)->capture_default_str();
   app.add_flag("--floor-only", floor_only, "time only the oneDNN floor");
   app.add_flag("--freeze-base", freeze_base,

@@ -43,8 +43,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(glia::dtype_policy_names()));
   app.add_option("--data-folder", data_folder)->capture_default_str();
   app.add_option("--batch-size", batch_size, "default: 256 (mlp), 64 (cnn)")
-      ->check(glia::cli::non_negative_int());
-  app.add_option("--threads", threads)->capture_default_str()->check(glia::cli::positive_int());
+      ->check(glia::cli::non_negative_int<decltype(batch_size)>());
+  app.add_option("--threads", threads)
+      ->capture_default_str()
+      ->check(glia::cli::positive_int<decltype(threads)>());
   app.add_option("--epochs", epochs, "epochs trained; the median leaves out the first")
       ->capture_default_str()
       ->check(CLI::Range(2, 1000));

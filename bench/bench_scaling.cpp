@@ -44,21 +44,21 @@ int main(int argc, char** argv) {
   app.add_option("--batch-per-rank", batch_per_rank,
                  "rows per rank per step (the global batch is this times the ranks)")
       ->capture_default_str()
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(batch_per_rank)>());
   app.add_option("--threads", threads, "compute threads per rank (0: the default count)")
       ->capture_default_str()
-      ->check(glia::cli::non_negative_int());
+      ->check(glia::cli::non_negative_int<decltype(threads)>());
   app.add_option("--epochs", epochs, "epochs measured (after one warm-up epoch)")
       ->capture_default_str()
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(epochs)>());
   app.add_option("--bucket-bytes", bucket_bytes, "gradient bucket size (0: the default)")
       ->capture_default_str()
-      ->check(glia::cli::non_negative_int());
+      ->check(glia::cli::non_negative_int<decltype(bucket_bytes)>());
   app.add_option("--probe-calls", probe_calls,
                  "blocking allreduces of the gradients' size timed before and after the "
                  "measured epochs (ranks > 1; 0: none)")
       ->capture_default_str()
-      ->check(glia::cli::non_negative_int());
+      ->check(glia::cli::non_negative_int<decltype(probe_calls)>());
   CLI11_PARSE(app, argc, argv);
   try {
     glia::Communicator* group = glia::distributed();

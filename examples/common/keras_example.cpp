@@ -45,20 +45,22 @@ void add_flags(CLI::App& app, Flags& f, const ExampleSpec& spec) {
       ->capture_default_str();
   app.add_option("--batch-size", f.batch_size, "mini-batch size")
       ->capture_default_str()
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(f.batch_size)>());
   if (spec.add_options) spec.add_options(app);
   app.add_option("--learning-rate", f.learning_rate, spec.learning_rate_help)
       ->capture_default_str()
       ->check(glia::cli::positive_number());
   app.add_option("--epochs", f.epochs, "training epochs")
       ->capture_default_str()
-      ->check(glia::cli::non_negative_int());
-  app.add_option("--seed", f.seed, "seed for weights and shuffling")->capture_default_str();
+      ->check(glia::cli::non_negative_int<decltype(f.epochs)>());
+  app.add_option("--seed", f.seed, "seed for weights and shuffling")
+      ->capture_default_str()
+      ->check(glia::cli::non_negative_int<decltype(f.seed)>());
   app.add_option(
          "--threads", f.threads,
          "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
       ->capture_default_str()
-      ->check(glia::cli::non_negative_int());
+      ->check(glia::cli::non_negative_int<decltype(f.threads)>());
   app.add_option("--verbose", f.verbose, "0 silent, 1 progress bar, 2 one line per epoch")
       ->capture_default_str()
       ->check(CLI::Range(0, 2));

@@ -17,10 +17,10 @@ int main(int argc, char** argv) {
   spec.add_options = [&](CLI::App& app) {
     app.add_option("--first-layer-neurons", n_h1, "units of the first hidden layer")
         ->capture_default_str()
-        ->check(glia::cli::positive_int());
+        ->check(glia::cli::positive_int<decltype(n_h1)>());
     app.add_option("--second-layer-neurons", n_h2, "units of the second hidden layer")
         ->capture_default_str()
-        ->check(glia::cli::positive_int());
+        ->check(glia::cli::positive_int<decltype(n_h2)>());
   };
   spec.load_data = [](const glia::MnistFiles& files) {
     auto train = std::make_shared<glia::ImageClassDataset>(glia::read_idx(files.train_images),

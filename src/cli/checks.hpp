@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 namespace glia::cli {
 
@@ -19,16 +21,19 @@ inline std::string in_quotes(const std::string& s) {
   return "'" + s + "'";
 }
 
-// `min`: 1 for positive, 0 for non-negative.
-inline CLI::Validator integer_at_least(int64_t min) {
+// `min`: 1 for positive, 0 for non-negative; T: the option's own type, so a value it cannot hold
+// is said with its real bound ("at most 2147483647") rather than CLI11's "Could not convert".
+template <class T>
+CLI::Validator integer_at_least(T min) {
   const std::string what = min > 0 ? "a positive integer" : "an integer >= 0";
   return CLI::Validator(
       [min, what](std::string& input) -> std::string {
-        int64_t v = 0;
+        T v{};
         const char* end = input.data() + input.size();
         auto [p, ec] = std::from_chars(input.data(), end, v);
-        if (ec == std::errc::result_out_of_range)
-          return "expected " + what + " (at most 9223372036854775807), got " + in_quotes(input);
+        if (ec == std::errc::result_out_of_range && p == end && input.front() != '-')
+          return "expected " + what + " (at most " + std::to_string(std::numeric_limits<T>::max()) +
+                 "), got " + in_quotes(input);
         if (ec != std::errc() || p != end || v < min)
           return "expected " + what + ", got " + in_quotes(input);
         return {};
@@ -52,14 +57,17 @@ inline CLI::Validator number_above(bool allow_zero) {
 
 }  // namespace detail
 
-/// An integer >= 1 ("--limit: expected a positive integer, got '0'").
-inline const CLI::Validator& positive_int() {
-  static const CLI::Validator v = detail::integer_at_least(1);
+/// An integer >= 1 that T holds ("--limit: expected a positive integer, got '0'"). T: the
+/// option's type, e.g. positive_int<decltype(args.limit)>().
+template <class T = int64_t>
+const CLI::Validator& positive_int() {
+  static const CLI::Validator v = detail::integer_at_least<std::remove_cvref_t<T>>(1);
   return v;
 }
-/// An integer >= 0.
-inline const CLI::Validator& non_negative_int() {
-  static const CLI::Validator v = detail::integer_at_least(0);
+/// An integer >= 0 that T holds (for an unsigned T, "-1" is refused rather than wrapped).
+template <class T = int64_t>
+const CLI::Validator& non_negative_int() {
+  static const CLI::Validator v = detail::integer_at_least<std::remove_cvref_t<T>>(0);
   return v;
 }
 /// A finite number > 0 (a learning rate).

@@ -45,7 +45,7 @@ struct SlurmArgs {
     nodes_opt =
         app->add_option("--max-nodes", max_nodes,
                         "Slurm: the most nodes (resources.instance_count) a job may ask for")
-            ->check(glia::cli::positive_int());
+            ->check(glia::cli::positive_int<decltype(max_nodes)>());
     account_opt = app->add_option("--account", account, "Slurm: the account jobs are charged to");
     qos_opt = app->add_option("--qos", qos, "Slurm: the quality of service");
     time_opt = app->add_option("--time-limit", time_limit,
@@ -95,7 +95,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
   create
       ->add_option("--max-concurrent", a->max_concurrent,
                    "how many jobs may run on it at once (default 1)")
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(a->max_concurrent)>());
   create->add_option("--description", a->description, "a description");
   auto* tpj = create
                   ->add_option("--threads-per-job", a->threads_per_job,
@@ -131,7 +131,7 @@ void register_compute(CLI::App& app, const std::shared_ptr<std::string>& workspa
       "update", "Change a compute target's limit, threads per job or description");
   update->add_option("--name", u->name, "the target")->required();
   auto* mc = update->add_option("--max-concurrent", u->max_concurrent, "jobs at once")
-                 ->check(glia::cli::positive_int());
+                 ->check(glia::cli::positive_int<decltype(u->max_concurrent)>());
   auto* desc = update->add_option("--description", u->description, "a description");
   auto* utpj = update
                    ->add_option("--threads-per-job", u->threads_per_job,

@@ -82,9 +82,9 @@ void register_evaluate(CLI::App& app, const std::shared_ptr<std::string>& worksp
                 "check the model against the reference sample stored in its file first");
   cmd->add_option("--batch-size", a->batch_size, "rows per forward pass")
       ->capture_default_str()
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(a->batch_size)>());
   cmd->add_option("--threads", a->threads, "compute threads (0 = all cores)")
-      ->check(glia::cli::non_negative_int());
+      ->check(glia::cli::non_negative_int<decltype(a->threads)>());
   add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->add_option("-o,--output", a->output, "text or json")
       ->capture_default_str()

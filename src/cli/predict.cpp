@@ -81,13 +81,13 @@ void register_predict(CLI::App& app, const std::shared_ptr<std::string>& workspa
                 "before predicting (fails if they differ)");
   cmd->add_option("--batch-size", a->batch_size, "rows per forward pass")
       ->capture_default_str()
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(a->batch_size)>());
   cmd->add_option("--limit", a->limit, "predict only the first N rows")
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(a->limit)>());
   cmd->add_option(
          "--threads", a->threads,
          "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
-      ->check(glia::cli::non_negative_int());
+      ->check(glia::cli::non_negative_int<decltype(a->threads)>());
   add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->callback([a, workspace_dir] { run_predict(*a, *workspace_dir); });
 }

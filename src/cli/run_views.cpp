@@ -168,7 +168,7 @@ void add_run_list(CLI::App& parent, const std::shared_ptr<std::string>& workspac
   list->add_option("--status", a->status, "only runs with this status (e.g. Running, Failed)");
   list->add_option("--parent", a->parent, "only the children of this run (a sweep's trials)");
   list->add_option("--limit", a->limit, "at most this many (default 50)")
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(a->limit)>());
   list->add_option("-o,--output", a->output, "output format")
       ->check(CLI::IsMember({"text", "json"}));
   list->callback([a, workspace_dir] {

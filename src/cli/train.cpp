@@ -188,10 +188,10 @@ void register_train(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--epochs", a->epochs, "training epochs")
       ->capture_default_str()
-      ->check(glia::cli::non_negative_int());
+      ->check(glia::cli::non_negative_int<decltype(a->epochs)>());
   cmd->add_option("--batch-size", a->batch_size, "mini-batch size")
       ->capture_default_str()
-      ->check(glia::cli::positive_int());
+      ->check(glia::cli::positive_int<decltype(a->batch_size)>());
   cmd->add_option("--optimizer", a->optimizer,
                   "sgd, rmsprop, adam or adamw (default: the file's; required when the file's "
                   "compile_config names none)");
@@ -202,7 +202,8 @@ void register_train(CLI::App& app) {
   cmd->add_option("--metrics", a->metrics,
                   "comma-separated metric names (default: the file's, else accuracy)");
   cmd->add_option("--seed", a->seed, "seed for new weights, shuffling and dropout")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(glia::cli::non_negative_int<decltype(a->seed)>());
   cmd->add_flag("--no-shuffle", a->no_shuffle, "keep the samples in file order");
   cmd->add_option("--validation-split", a->validation_split,
                   "fraction of the last training samples held out for validation")
@@ -225,7 +226,7 @@ void register_train(CLI::App& app) {
   cmd->add_option(
          "--threads", a->threads,
          "compute threads (0 = $GLIA_THREADS, else $OMP_NUM_THREADS, else all usable cores)")
-      ->check(glia::cli::non_negative_int());
+      ->check(glia::cli::non_negative_int<decltype(a->threads)>());
   add_dtype_policy_option(cmd, a->dtype_policy);
   cmd->add_option("-o,--output-format", a->output_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));

@@ -3,7 +3,8 @@
 # every number option `glia --help` lists (walked from the help texts, not from a second list).
 # Regressions: "glia workspace create" and "glia job lsit" said "A subcommand is required";
 # "--limit 0" said "Value 0 not in range 0.000000 to 1797693..." (309 digits); every usage error
-# pointed at 'glia --help'.
+# pointed at 'glia --help'; an int option took 3000000000 to "Could not convert"; --seed -1
+# wrapped to 2^64-1.
 source "$(dirname "$0")/lib.sh"
 GLIA=$1
 ROOT=$2
@@ -44,6 +45,11 @@ walk() {  # walk WORDS...: check the command they name, then the commands under 
     esac
     grep -qF "(try 'glia $* --help')" "$WORK/err" || fail "not the command's help: $(cat "$WORK/err")"
     usage_error "$opt: expected " "$GLIA" "$@" "$opt" abc
+    # A value the option's own type cannot hold: its bound, not CLI11's "Could not convert"
+    # (review: an int option checked as a 64-bit one).
+    case $opt in --learning-rate | --timeout | --idle-exit) ;; *)
+      usage_error "(at most " "$GLIA" "$@" "$opt" 99999999999999999999999 ;;
+    esac
   done < <(grep -oE '^ +(-[a-z],)?--[a-z-]+ [A-Z]+:(POSITIVE|NONNEGATIVE)' <<<"$help" |
     sed -E 's/^ +(-[a-z],)?(--[a-z-]+) [A-Z]+:/\2 /')
 }
