@@ -27,7 +27,9 @@ class Created {
     std::error_code ec;
     if (!std::filesystem::exists(std::filesystem::symlink_status(file, ec))) files_.push_back(file);
     std::vector<std::filesystem::path> missing;
-    for (auto p = file.parent_path(); !p.empty() && !std::filesystem::exists(p, ec);
+    // symlink_status: a dangling symlink is there (not followed), so never counted as created.
+    for (auto p = file.parent_path();
+         !p.empty() && !std::filesystem::exists(std::filesystem::symlink_status(p, ec));
          p = p.parent_path()) {
       missing.push_back(p);
       if (p == p.parent_path()) break;
@@ -105,7 +107,10 @@ void register_run_files(CLI::App& run, const std::shared_ptr<std::string>& works
     if (chosen.size() == 1 && chosen[0].path == prefix && a->dir.back() != '/' &&
         !std::filesystem::is_directory(dest, ec)) {
       // One file, to the path given (not a folder named like the file).
+      Created created;
+      created.before_writing(dest);
       artifacts.copy_blob_to(chosen[0].sha256, dest);
+      created.keep();
       std::printf("downloaded %s (%lld bytes) to %s\n", prefix.c_str(),
                   static_cast<long long>(chosen[0].size), dest.string().c_str());
       return;

@@ -16,6 +16,24 @@ std::string WebSessions::key(const std::string& id) {
   return std::string(reinterpret_cast<const char*>(hash), sizeof hash);
 }
 
+std::string WebSessions::owner(const std::vector<Grant>& grants) {
+  // Who signed in: per workspace the token id, or the fixed principal (glia ui's session token).
+  std::string who;
+  for (const Grant& g : grants) {
+    who += g.workspace;
+    who += '\x1f';
+    who += g.token_id;
+    who += '\x1f';
+    if (g.fixed) {
+      who += g.fixed->user;
+      who += '\x1f';
+      who += g.fixed->token_id;
+    }
+    who += '\x1e';
+  }
+  return who;
+}
+
 std::string WebSessions::start(std::vector<Grant> grants, double lifetime_s) {
   if (sodium_init() < 0) throw Error(ErrorKind::Internal, "libsodium could not be initialized");
   unsigned char bytes[32];
@@ -26,11 +44,21 @@ std::string WebSessions::start(std::vector<Grant> grants, double lifetime_s) {
   const double now = platform::now_seconds();
   std::lock_guard lock(mu_);
   std::erase_if(sessions_, [now](const auto& s) { return s.second.expires_at <= now; });
+  // One token's sign-ins make room among its own sessions only (its oldest out first), never
+  // by ending another's: a full table refuses a sign-in that has none of its own to drop.
+  std::string who = owner(grants);
+  std::vector<std::map<std::string, Session>::iterator> own;
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+    if (it->second.owner == who) own.push_back(it);
+  std::sort(own.begin(), own.end(), [](auto& a, auto& b) { return a->second.seq < b->second.seq; });
+  size_t dropped = 0;
+  while (dropped < own.size() &&
+         (own.size() - dropped >= kMaxSessionsPerOwner || sessions_.size() >= kMaxSessions))
+    sessions_.erase(own[dropped++]);
   if (sessions_.size() >= kMaxSessions)
-    sessions_.erase(std::min_element(sessions_.begin(), sessions_.end(), [](auto& a, auto& b) {
-      return a.second.expires_at < b.second.expires_at;
-    }));
-  sessions_[key(id)] = Session{std::move(grants), now + lifetime_s};
+    throw Error(ErrorKind::Unavailable,
+                "too many web view sessions are open on this server: try again later");
+  sessions_[key(id)] = Session{std::move(grants), now + lifetime_s, std::move(who), ++seq_};
   return id;
 }
 

@@ -26,8 +26,11 @@ class WebSessions {
   };
 
   /// Starts a session granting `grants` for `lifetime_s` seconds; returns its id (the cookie's
-  /// value, 64 hex digits), which is kept nowhere. At most kMaxSessions live at once: the one
-  /// ending soonest is dropped for a new one.
+  /// value, 64 hex digits), which is kept nowhere. At most kMaxSessionsPerOwner live at once for
+  /// one signer (the same grants: the same API token, or glia ui's principal): its oldest is
+  /// dropped for a new one. At most kMaxSessions live at once in all: when full, the signer's own
+  /// oldest makes room, and with none of its own the sign-in is refused (Error kind Unavailable,
+  /// 503): no one else's session is ended.
   std::string start(std::vector<Grant> grants, double lifetime_s);
   /// The grant of the live session `id` for `workspace`: nullopt when the session is unknown,
   /// ended or expired, or opens no such workspace.
@@ -38,15 +41,20 @@ class WebSessions {
   void end(const std::string& id);
 
   static constexpr size_t kMaxSessions = 10000;
+  static constexpr size_t kMaxSessionsPerOwner = 16;
 
  private:
   struct Session {
     std::vector<Grant> grants;
     double expires_at = 0;
+    std::string owner;           // owner(grants)
+    unsigned long long seq = 0;  // order of starts: the oldest has the smallest
   };
   static std::string key(const std::string& id);
+  static std::string owner(const std::vector<Grant>& grants);
   mutable std::mutex mu_;
   std::map<std::string, Session> sessions_;  // by key(id)
+  unsigned long long seq_ = 0;
 };
 
 }  // namespace glia::server

@@ -69,4 +69,22 @@ expect_fail_code 4 "$GLIA" -w "$WORK/ws" run download "$RUN" outputs -o "$WORK/d
 expect_fail_code 4 "$GLIA" -w "$WORK/ws" model register --name m --run "$RUN" --path outputs/model
 grep -q "'outputs/model' would be a file and a folder" <<<"$LAST_ERR" || fail "message: $LAST_ERR"
 [ "$("$GLIA" -w "$WORK/ws" model list -o json)" = "[]" ] || fail "a model was registered"
+# Regression: the cleanup after a failed download counted a dangling symlink in the destination
+# (followed, so "missing") as a folder it had created, and deleted it.
+mkdir "$WORK/dl3"
+ln -s "$WORK/nowhere" "$WORK/dl3/outputs"
+expect_fail "$GLIA" -w "$WORK/ws" run download "$RUN" outputs/x.txt -o "$WORK/dl3/"
+[ -L "$WORK/dl3/outputs" ] || fail "a failed download deleted a dangling symlink it did not make"
+# Regression: one file to a path left the folders it had created when the copy failed (here the
+# blob, replaced by a folder, cannot be read).
+SHA=$(python3 -c '
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute(
+    "SELECT sha256 FROM run_files WHERE run_id = ? AND path = ?", (sys.argv[2], "outputs/x.txt")
+).fetchone()[0])' "$WORK/ws/.glia/glia.db" "$RUN")
+BLOB=$(find "$WORK/ws" -path "*/blobs/*" -name "$SHA" | head -n1)
+[ -n "$BLOB" ] || fail "blob $SHA not found"
+rm "$BLOB" && mkdir "$BLOB"
+expect_fail "$GLIA" -w "$WORK/ws" run download "$RUN" outputs/x.txt -o "$WORK/one/a/b/x.txt"
+[ ! -e "$WORK/one" ] || fail "a failed one-file download left $(find "$WORK/one")"
 echo "run_files_tree: OK"

@@ -94,5 +94,26 @@ TEST_F(StoreInteractiveRuns, NeverAJobNorAnotherRunsTrackerProperties) {
   EXPECT_TRUE(context_->workspace("team").workspace.store().list_runs({}).empty());
 }
 
+// Regression: the remote store's set_tags skipped the run name tag's check that the REST and
+// MLflow routes make, so a client could store an mlflow.runName that disagrees with the run's
+// name. Now refused (400) there too; the run's own name is accepted.
+TEST_F(StoreInteractiveRuns, SetTagsCannotRenameTheRunThroughTheRunNameTag) {
+  const auto made = call("create_run", {{"run", interactive()}});
+  ASSERT_EQ(made.status, 200) << made.body;
+  const std::string id = json::parse(made.body).at("result").at("id");
+  auto& store = context_->workspace("team").workspace.store();
+  const std::string name = store.get_run(id).display_name;
+  const auto refused =
+      call("set_tags", {{"id", id}, {"tags", {{"mlflow.runName", "evil"}, {"k", "v"}}}});
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(json::parse(refused.body)["error"]["kind"], "invalid_argument");
+  EXPECT_EQ(store.get_run(id).tags.count("mlflow.runName"), 0u);
+  EXPECT_EQ(store.get_run(id).tags.count("k"), 0u);
+  const auto same = call("set_tags", {{"id", id}, {"tags", {{"mlflow.runName", name}}}});
+  EXPECT_EQ(same.status, 200) << same.body;
+  EXPECT_EQ(call("set_tags", {{"id", id}, {"tags", {{"k", "v"}}}}).status, 200);
+  EXPECT_EQ(store.get_run(id).tags.at("k"), "v");
+}
+
 }  // namespace
 }  // namespace glia::server

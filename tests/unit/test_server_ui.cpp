@@ -11,6 +11,7 @@
 
 #include "glia/platform/clock.hpp"
 #include "server/ui/assets.hpp"
+#include "server/web_sessions.hpp"
 #include "server_api_fixture.hpp"
 
 namespace glia::server {
@@ -228,6 +229,50 @@ TEST_F(ServerUiTest, SigningOutOrExpiryEndsTheSessionOnTheServerAndARevokeCounts
   ASSERT_TRUE(id);
   ws().store().revoke_token(*id, platform::now_seconds());
   EXPECT_EQ(request("GET", runs, cookie(other)).status, 401);  // its token was revoked
+}
+
+// Regression: with the table full, each sign-in ended the session ending soonest, whoever's it
+// was: one reader signing in 10,000 times signed everyone else out. Now one token keeps at most
+// kMaxSessionsPerOwner sessions (its own oldest out first), and a full table refuses a new
+// sign-in (Unavailable, 503) rather than ending another's session.
+TEST(WebSessionsTest, ManySignInsByOneTokenEndOnlyItsOwnOldestAndAFullTableRefuses) {
+  WebSessions sessions;
+  auto grants = [](const std::string& token_id) {
+    return std::vector<WebSessions::Grant>{{"team", token_id, std::nullopt}};
+  };
+  const std::string victim = sessions.start(grants("victim"), 3600);
+  std::vector<std::string> mine;
+  for (size_t i = 0; i < WebSessions::kMaxSessions + 50; ++i)
+    mine.push_back(sessions.start(grants("attacker"), 3600));
+  EXPECT_TRUE(sessions.live(victim));
+  ASSERT_TRUE(sessions.grant(victim, "team"));
+  EXPECT_EQ(sessions.grant(victim, "team")->token_id, "victim");
+  // Only the newest kMaxSessionsPerOwner of the attacker's sessions live.
+  const size_t cap = WebSessions::kMaxSessionsPerOwner;
+  for (size_t i = 0; i < mine.size(); ++i)
+    EXPECT_EQ(sessions.live(mine[i]), i >= mine.size() - cap) << i;
+  // glia ui's fixed principal counts as its own signer.
+  std::vector<WebSessions::Grant> ui{{"team", "", platform::Principal{"ui", {}, ""}}};
+  const std::string ui_session = sessions.start(ui, 3600);
+  EXPECT_TRUE(sessions.live(ui_session));
+
+  // A full table: a new signer is refused, no one's session is ended.
+  WebSessions full;
+  const std::string first = full.start(grants("t0"), 3600);
+  for (size_t i = 1; i < WebSessions::kMaxSessions; ++i)
+    full.start(grants("t" + std::to_string(i)), 3600);
+  try {
+    full.start(grants("newcomer"), 3600);
+    ADD_FAILURE() << "a full table took a new session";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+  }
+  EXPECT_TRUE(full.live(first));
+  // A signer with sessions of its own makes room among them (its oldest out).
+  const std::string again = full.start(grants("t0"), 3600);
+  EXPECT_TRUE(full.live(again));
+  EXPECT_FALSE(full.live(first));
+  EXPECT_TRUE(full.live(full.start(grants("t1"), 3600)));
 }
 
 }  // namespace

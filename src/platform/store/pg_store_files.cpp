@@ -11,7 +11,10 @@ void PgStore::insert_files(Tx& tx, const std::string& run_id, const std::vector<
     if (f.path.empty()) throw Error("run '" + run_id + "': a file needs a path");
   // The run's row locked: two writers of one run's files see each other's paths (a file and a
   // folder of one name written at once would both pass a check made under READ COMMITTED).
-  exec(tx, "SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", run_id);
+  // FOR NO KEY UPDATE (lock_run), as every other writer of a run takes: FOR UPDATE would also
+  // conflict with the FOR KEY SHARE of each foreign-key insert (metrics, params...) and could
+  // deadlock with apply_tracking.
+  lock_run(tx, run_id);
   std::vector<std::string> existing;
   for (const auto& row : exec(tx, "SELECT path FROM run_files WHERE run_id = $1", run_id))
     existing.push_back(read_text(row[0]));

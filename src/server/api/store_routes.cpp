@@ -28,6 +28,7 @@
 #include "server/api/store_args.hpp"
 #include "server/api/store_checks.hpp"
 #include "server/api/store_method.hpp"
+#include "server/run_name_tag.hpp"
 
 namespace glia::server::api {
 
@@ -116,7 +117,10 @@ const std::map<std::string, Method>& methods() {
         [](Args& a, S& s, const P& who, bool& wake) -> json {
           const auto tags = a.get<Strings>("tags");
           check_tags(tags, "tags");
-          s.set_tags(a.get<std::string>("id"), tags);
+          const std::string id = a.get<std::string>("id");
+          // As the REST and MLflow routes: mlflow.runName cannot rename the run.
+          if (tags.count(kRunNameTag)) check_run_name_tag(s.get_run(id), tags);
+          s.set_tags(id, tags);
           return nullptr;
         }}},
       {"add_properties",
