@@ -315,8 +315,10 @@ MetricSpec metric_object_from(const MetricClass& cls, const json& c, const Where
   for (auto& [key, value] : c.items()) {
     const Where w = where.at(key);
     if (key == "name") continue;
-    const bool own = std::find_if(cls.arguments.begin(), cls.arguments.end(),
-                                  [&](const char* a) { return key == a; }) != cls.arguments.end();
+    const std::string& name_of_key = key;  // a structured binding: clang captures none
+    const bool own = std::find_if(cls.arguments.begin(), cls.arguments.end(), [&](const char* a) {
+                       return name_of_key == a;
+                     }) != cls.arguments.end();
     if (key == "dtype") {
       if (!(value.is_null() || value == "float32"))
         w.fail(std::string(cls.class_name) + ": metric dtype " + value.dump() +
