@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glia/platform/store.hpp"
@@ -29,6 +30,14 @@ std::optional<RunFileClash> run_file_clash(const std::set<std::string>& paths,
 /// file may be given again (it is replaced).
 void check_run_file_tree(const std::string& run_id, const std::vector<std::string>& existing,
                          const std::vector<RunFile>& added);
+
+/// Takes out of `files` (to be added to the run) each that would make a path a file and a folder
+/// among the run's stored files and the files kept before it, and returns why for each: what
+/// the writers that must not fail whole (a job's collected outputs, the tracking reader) store
+/// instead of the batch the store would refuse.
+std::vector<std::pair<std::string, std::string>> drop_run_file_clashes(Store& store,
+                                                                       const std::string& run_id,
+                                                                       std::vector<RunFile>& files);
 
 /// check_run_file_tree for one path against the run's stored files: what an upload checks before
 /// it reads a byte, so a clash is refused at once (the store checks again as it records it).

@@ -9,13 +9,11 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <set>
 #include <thread>
 
 #include "compute/disk_reserve.hpp"
 #include "compute/job_process.hpp"
 #include "glia/error.hpp"
-#include "glia/escape.hpp"
 #include "glia/platform/artifact_store.hpp"
 #include "glia/platform/clock.hpp"
 #include "glia/platform/interactive_run.hpp"
@@ -122,17 +120,8 @@ std::string collect_files(Workspace& ws, const std::string& run_id, ArtifactStor
     // batch whole, which would fail a completed job and keep it for recovery forever. The
     // clashing files are left out and said in the run's log (before it is stored), as the
     // tracking reader does.
-    std::set<std::string> paths;
-    for (const RunFile& f : ws.store().run_files(run_id)) paths.insert(f.path);
-    std::erase_if(files, [&](const RunFile& f) {
-      if (auto clash = run_file_clash(paths, f.path)) {
-        append_system_log(ws.root(), run_id,
-                          "file " + quote_bytes(f.path) + " not stored: " + clash->describe());
-        return true;
-      }
-      paths.insert(f.path);
-      return false;
-    });
+    for (const auto& clash : drop_run_file_clashes(ws.store(), run_id, files))
+      append_system_log(ws.root(), run_id, clash.second);
     if (fs::is_regular_file(dir.std_log())) {
       uint64_t size = 0;
       const std::string hash = artifacts.put_file(dir.std_log(), &size);

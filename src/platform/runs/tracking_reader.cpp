@@ -57,19 +57,11 @@ std::string string_field(simdjson::dom::object j, const char* key) {
 // image naming it, each described in `problems`.
 void drop_clashing_files(Store& store, const std::string& run_id, TrackingBatch& batch,
                          std::vector<std::string>& problems) {
-  if (batch.files.empty()) return;
-  std::set<std::string> paths;
-  for (const RunFile& f : store.run_files(run_id)) paths.insert(f.path);
   std::set<std::string> dropped;
-  std::erase_if(batch.files, [&](const RunFile& f) {
-    if (auto clash = run_file_clash(paths, f.path)) {
-      problems.push_back("file " + quote_bytes(f.path) + " not stored: " + clash->describe());
-      dropped.insert(f.path);
-      return true;
-    }
-    paths.insert(f.path);
-    return false;
-  });
+  for (auto& [path, why] : drop_run_file_clashes(store, run_id, batch.files)) {
+    problems.push_back(why);
+    dropped.insert(path);
+  }
   std::erase_if(batch.images, [&](const MetricImage& i) { return dropped.count(i.path) > 0; });
 }
 

@@ -32,6 +32,24 @@ void check_run_file_tree(const std::string& run_id, const std::vector<std::strin
                                            "; a path of a run is a file or a folder, not both");
 }
 
+std::vector<std::pair<std::string, std::string>> drop_run_file_clashes(
+    Store& store, const std::string& run_id, std::vector<RunFile>& files) {
+  std::vector<std::pair<std::string, std::string>> dropped;  // path, why
+  if (files.empty()) return dropped;
+  std::set<std::string> paths;
+  for (const RunFile& f : store.run_files(run_id)) paths.insert(f.path);
+  std::erase_if(files, [&](const RunFile& f) {
+    if (auto clash = run_file_clash(paths, f.path)) {
+      dropped.emplace_back(f.path,
+                           "file " + quote_bytes(f.path) + " not stored: " + clash->describe());
+      return true;
+    }
+    paths.insert(f.path);
+    return false;
+  });
+  return dropped;
+}
+
 void check_new_run_file(Store& store, const std::string& run_id, const std::string& path) {
   std::vector<std::string> existing;
   for (const RunFile& f : store.run_files(run_id)) existing.push_back(f.path);
